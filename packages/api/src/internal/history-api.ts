@@ -1,0 +1,135 @@
+import type { temporal } from '@temporalio/proto';
+import type { CallContext, NamespaceRef } from './context.js';
+
+type WS = typeof temporal.api.workflowservice.v1;
+type Req<K extends keyof WS> = WS[K] extends { create(p?: infer P): unknown } ? NonNullable<P> : never;
+type Res<K extends keyof WS> = Req<K>;
+
+export interface RecordWorkflowTaskStartedRequest {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly scheduledEventId: number;
+  /** The poll's request id: recording the same start twice returns the same response. */
+  readonly requestId: string;
+  readonly pollRequest: Req<'PollWorkflowTaskQueueRequest'>;
+}
+
+export interface RecordActivityTaskStartedRequest {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly scheduledEventId: number;
+  readonly requestId: string;
+  readonly pollRequest: Req<'PollActivityTaskQueueRequest'>;
+}
+
+/**
+ * The history role as the frontend and matching see it: in-process in dev mode, over gRPC in a cluster.
+ * Requests are Temporal's own messages; the namespace comes resolved. Failures are `ServiceError`s.
+ * `recordWorkflowTaskStarted` / `recordActivityTaskStarted` throw NOT_FOUND when the task is stale
+ * (already started by another request, completed, or the run closed) so matching drops it.
+ */
+export interface HistoryApi {
+  startWorkflowExecution(
+    ns: NamespaceRef,
+    req: Req<'StartWorkflowExecutionRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'StartWorkflowExecutionResponse'>>;
+  signalWithStartWorkflowExecution(
+    ns: NamespaceRef,
+    req: Req<'SignalWithStartWorkflowExecutionRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'SignalWithStartWorkflowExecutionResponse'>>;
+  signalWorkflowExecution(
+    ns: NamespaceRef,
+    req: Req<'SignalWorkflowExecutionRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'SignalWorkflowExecutionResponse'>>;
+  requestCancelWorkflowExecution(
+    ns: NamespaceRef,
+    req: Req<'RequestCancelWorkflowExecutionRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'RequestCancelWorkflowExecutionResponse'>>;
+  terminateWorkflowExecution(
+    ns: NamespaceRef,
+    req: Req<'TerminateWorkflowExecutionRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'TerminateWorkflowExecutionResponse'>>;
+  describeWorkflowExecution(
+    ns: NamespaceRef,
+    req: Req<'DescribeWorkflowExecutionRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'DescribeWorkflowExecutionResponse'>>;
+  /** Honours `wait_new_event` as a long poll bounded by ctx.deadline / ctx.signal. */
+  getWorkflowExecutionHistory(
+    ns: NamespaceRef,
+    req: Req<'GetWorkflowExecutionHistoryRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'GetWorkflowExecutionHistoryResponse'>>;
+  queryWorkflow(
+    ns: NamespaceRef,
+    req: Req<'QueryWorkflowRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'QueryWorkflowResponse'>>;
+  recordWorkflowTaskStarted(
+    ns: NamespaceRef,
+    req: RecordWorkflowTaskStartedRequest,
+    ctx: CallContext,
+  ): Promise<Res<'PollWorkflowTaskQueueResponse'>>;
+  recordActivityTaskStarted(
+    ns: NamespaceRef,
+    req: RecordActivityTaskStartedRequest,
+    ctx: CallContext,
+  ): Promise<Res<'PollActivityTaskQueueResponse'>>;
+  respondWorkflowTaskCompleted(
+    ns: NamespaceRef,
+    req: Req<'RespondWorkflowTaskCompletedRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'RespondWorkflowTaskCompletedResponse'>>;
+  respondWorkflowTaskFailed(
+    ns: NamespaceRef,
+    req: Req<'RespondWorkflowTaskFailedRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'RespondWorkflowTaskFailedResponse'>>;
+  recordActivityTaskHeartbeat(
+    ns: NamespaceRef,
+    req: Req<'RecordActivityTaskHeartbeatRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'RecordActivityTaskHeartbeatResponse'>>;
+  recordActivityTaskHeartbeatById(
+    ns: NamespaceRef,
+    req: Req<'RecordActivityTaskHeartbeatByIdRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'RecordActivityTaskHeartbeatByIdResponse'>>;
+  respondActivityTaskCompleted(
+    ns: NamespaceRef,
+    req: Req<'RespondActivityTaskCompletedRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'RespondActivityTaskCompletedResponse'>>;
+  respondActivityTaskCompletedById(
+    ns: NamespaceRef,
+    req: Req<'RespondActivityTaskCompletedByIdRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'RespondActivityTaskCompletedByIdResponse'>>;
+  respondActivityTaskFailed(
+    ns: NamespaceRef,
+    req: Req<'RespondActivityTaskFailedRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'RespondActivityTaskFailedResponse'>>;
+  respondActivityTaskFailedById(
+    ns: NamespaceRef,
+    req: Req<'RespondActivityTaskFailedByIdRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'RespondActivityTaskFailedByIdResponse'>>;
+  respondActivityTaskCanceled(
+    ns: NamespaceRef,
+    req: Req<'RespondActivityTaskCanceledRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'RespondActivityTaskCanceledResponse'>>;
+  respondActivityTaskCanceledById(
+    ns: NamespaceRef,
+    req: Req<'RespondActivityTaskCanceledByIdRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'RespondActivityTaskCanceledByIdResponse'>>;
+}
+
+export type { Req as WorkflowServiceRequest, Res as WorkflowServiceResponse };

@@ -1,0 +1,57 @@
+import type { temporal } from '@temporalio/proto';
+import type { CallContext, NamespaceRef } from './context.js';
+
+type WS = typeof temporal.api.workflowservice.v1;
+type Msg<K extends keyof WS> = WS[K] extends { create(p?: infer P): unknown } ? NonNullable<P> : never;
+
+export const TaskQueueType = { Workflow: 1, Activity: 2 } as const;
+export type TaskQueueType = (typeof TaskQueueType)[keyof typeof TaskQueueType];
+
+/** A task history hands to matching: only a pointer; the poll response is built by history when it starts. */
+export interface AddTaskRequest {
+  readonly taskQueue: string;
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly scheduledEventId: number;
+  /** Epoch ms after which the task is dropped (schedule-to-start); undefined = never. */
+  readonly expiresAt?: number;
+}
+
+export interface QueryTaskRequest {
+  readonly taskQueue: string;
+  /** The query-only poll response to hand to a poller, `query` set, task token of kind 'query'. */
+  readonly response: Msg<'PollWorkflowTaskQueueResponse'>;
+  readonly queryId: string;
+}
+
+/**
+ * The matching role: task queues, long polls, sync match, the persisted backlog, query dispatch.
+ * `addWorkflowTask` / `addActivityTask` resolve once the task is durable in matching (sync-matched to a poll
+ * that recorded it as started, or persisted to the backlog): only then may history delete its transfer task.
+ * Polls answer an empty response (no task token) before ctx.deadline.
+ */
+export interface MatchingApi {
+  addWorkflowTask(ns: NamespaceRef, req: AddTaskRequest, ctx: CallContext): Promise<void>;
+  addActivityTask(ns: NamespaceRef, req: AddTaskRequest, ctx: CallContext): Promise<void>;
+  pollWorkflowTaskQueue(
+    ns: NamespaceRef,
+    req: Msg<'PollWorkflowTaskQueueRequest'>,
+    ctx: CallContext,
+  ): Promise<Msg<'PollWorkflowTaskQueueResponse'>>;
+  pollActivityTaskQueue(
+    ns: NamespaceRef,
+    req: Msg<'PollActivityTaskQueueRequest'>,
+    ctx: CallContext,
+  ): Promise<Msg<'PollActivityTaskQueueResponse'>>;
+  /** Hands a query-only task to a poller of the queue and resolves with the worker's answer. */
+  dispatchQuery(
+    ns: NamespaceRef,
+    req: QueryTaskRequest,
+    ctx: CallContext,
+  ): Promise<Msg<'RespondQueryTaskCompletedRequest'>>;
+  respondQueryTaskCompleted(
+    ns: NamespaceRef,
+    req: Msg<'RespondQueryTaskCompletedRequest'>,
+    ctx: CallContext,
+  ): Promise<Msg<'RespondQueryTaskCompletedResponse'>>;
+}
