@@ -1,3 +1,4 @@
+import { type AbortScope, abortScope } from './abort-scope.js';
 import { type Clock, systemClock } from './clock.js';
 import { type CompensationScope, runCompensation } from './policies/compensation.js';
 import type { StepOperation } from './policies/context.js';
@@ -21,8 +22,7 @@ export interface ErrGroupStepOptions {
  * Failures, throws (`error.exception`) and cancellations are all captured; `wait()` never throws.
  */
 export class ErrGroup implements Disposable {
-  private readonly controller = new AbortController();
-  private readonly detachParent: () => void;
+  private readonly scope: AbortScope;
   private readonly parent: AbortSignal | undefined;
   private firstError: HugoError | undefined;
   private outstanding = 0;
@@ -31,21 +31,12 @@ export class ErrGroup implements Disposable {
 
   constructor(signal?: AbortSignal) {
     this.parent = signal;
-    if (signal?.aborted) {
-      this.controller.abort(signal.reason);
-      this.detachParent = () => {};
-    } else if (signal) {
-      const onAbort = () => this.controller.abort(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.detachParent = () => signal.removeEventListener('abort', onAbort);
-    } else {
-      this.detachParent = () => {};
-    }
+    this.scope = abortScope(signal);
   }
 
   /** Aborted when the group is canceled, its parent signal aborts, or any work fails. */
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.scope.signal;
   }
 
   /** The first error recorded, if any. */
@@ -132,7 +123,7 @@ export class ErrGroup implements Disposable {
   /** Aborts the group; records `canceled("ErrGroup was canceled.")` unless an error is already recorded. */
   cancel(): void {
     this.trySetError(HugoError.canceled('ErrGroup was canceled.'));
-    if (!this.controller.signal.aborted) this.controller.abort();
+    this.scope.abort();
   }
 
   [Symbol.dispose](): void {
@@ -143,7 +134,7 @@ export class ErrGroup implements Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.detachParent();
+    this.scope.dispose();
   }
 
   private async compensate(
@@ -183,7 +174,7 @@ export class ErrGroup implements Disposable {
   private trySetError(error: HugoError): boolean {
     if (this.firstError) return false;
     this.firstError = error;
-    if (!this.controller.signal.aborted) this.controller.abort(new DOMException(error.message, 'AbortError'));
+    this.scope.abort(new DOMException(error.message, 'AbortError'));
     return true;
   }
 }

@@ -43,6 +43,14 @@ export {
 export { after, afterAsync, delay, newTicker, Ticker, type TimerOptions, tick } from './channels/timers.js';
 export { TaskQueueChannelAdapter, type TaskQueueChannelAdapterOptions } from './taskqueue/adapter.js';
 export { leaseInactiveError, queueDisposedError } from './taskqueue/errors.js';
+export {
+  checkTaskQueueHealth,
+  type TaskQueueCounts,
+  type TaskQueueHealthReport,
+  type TaskQueueHealthStatus,
+  TaskQueueHealthDefaults,
+  type TaskQueueHealthThresholds,
+} from './taskqueue/health.js';
 export { type LeaseOwner, TaskQueueLease } from './taskqueue/lease.js';
 export {
   resolveTaskQueueOptions,

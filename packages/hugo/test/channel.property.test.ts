@@ -27,6 +27,28 @@ function sorted(values: number[]): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
+/** Readers that keep reading until `channel` drains, each read abandoned at a moment the scheduler picks. */
+function competingReaders<T>(
+  s: fc.Scheduler,
+  readerCount: number,
+  channel: ChannelReader<T>,
+  received: T[],
+): Promise<void>[] {
+  return Array.from({ length: readerCount }, async (_, r) => {
+    for (;;) {
+      await s.schedule(Promise.resolve(), `reader ${r}`);
+      const controller = new AbortController();
+      s.schedule(Promise.resolve(), `abort ${r}`).then(() => controller.abort());
+      try {
+        received.push(await channel.read(controller.signal));
+      } catch (error) {
+        if (channel.isDrained) return;
+        assert.equal((error as Error).name, 'AbortError');
+      }
+    }
+  });
+}
+
 describe('channel properties', () => {
   test('no value is lost or duplicated through select loops with aborted waits', async () => {
     await fc.assert(
@@ -61,6 +83,60 @@ describe('channel properties', () => {
           });
           await s.waitFor(Promise.all([...producers, ...consumers]));
           assert.deepEqual(sorted(received), sorted(ids.flat()));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test('values arriving on several channels at once: every select takes exactly one, by priority', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.integer({ min: 2, max: 4 }),
+        fc.array(fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (s, channelCount, bursts, consumerCount) => {
+          const channels = Array.from({ length: channelCount }, () => unboundedChannel<number>());
+          const written: number[] = [];
+          const source = new Map<number, number>();
+          const producer = (async () => {
+            let next = 0;
+            for (const burst of bursts) {
+              await s.schedule(Promise.resolve(), 'burst');
+              // One synchronous burst: several channels become ready before any select wakes up.
+              channels.forEach((ch, i) => {
+                if (burst[i]) {
+                  written.push(next);
+                  source.set(next, i);
+                  ch.tryWrite(next++);
+                }
+              });
+            }
+            for (const ch of channels) ch.complete();
+          })();
+          const received: number[] = [];
+          const consumers = Array.from({ length: consumerCount }, async (_, c) => {
+            for (;;) {
+              await s.schedule(Promise.resolve(), `consumer ${c}`);
+              // select probes synchronously, so this is exactly what its probe sees.
+              const firstReady = channels.findIndex((ch) => ch.count > 0);
+              const taken: number[] = [];
+              const r = await select(
+                channels.map((ch, i) => channelCase(ch, (v: number) => taken.push(v), i)),
+              );
+              if (!r.ok) {
+                assert.equal(r.error.code, ErrorCodes.SelectDrained);
+                return;
+              }
+              assert.equal(taken.length, 1, 'one select, one value');
+              if (firstReady >= 0)
+                assert.equal(source.get(taken[0]!), firstReady, 'lowest priority number wins');
+              received.push(...taken);
+            }
+          });
+          await s.waitFor(Promise.all([producer, ...consumers]));
+          assert.deepEqual(sorted(received), sorted(written));
         },
       ),
       { numRuns: 150 },
@@ -107,19 +183,7 @@ describe('channel properties', () => {
             ch.complete();
           })();
           const received: number[] = [];
-          const readers = Array.from({ length: readerCount }, async (_, r) => {
-            for (;;) {
-              await s.schedule(Promise.resolve(), `reader ${r}`);
-              const controller = new AbortController();
-              s.schedule(Promise.resolve(), `abort ${r}`).then(() => controller.abort());
-              try {
-                received.push(await ch.read(controller.signal));
-              } catch (error) {
-                if (ch.isDrained) return;
-                assert.equal((error as Error).name, 'AbortError');
-              }
-            }
-          });
+          const readers = competingReaders(s, readerCount, ch, received);
           await s.waitFor(Promise.all([producer, ...readers]));
           // One FIFO buffer and direct hand-off: values leave in the order they were written.
           assert.deepEqual(
@@ -148,19 +212,7 @@ describe('channel properties', () => {
             ch.complete();
           })();
           const received: number[] = [];
-          const readers = Array.from({ length: readerCount }, async (_, r) => {
-            for (;;) {
-              await s.schedule(Promise.resolve(), `reader ${r}`);
-              const controller = new AbortController();
-              s.schedule(Promise.resolve(), `abort ${r}`).then(() => controller.abort());
-              try {
-                received.push(await ch.read(controller.signal));
-              } catch (error) {
-                if (ch.isDrained) return;
-                assert.equal((error as Error).name, 'AbortError');
-              }
-            }
-          });
+          const readers = competingReaders(s, readerCount, ch, received);
           await s.waitFor(Promise.all([producer, ...readers]));
           assert.deepEqual(
             sorted(received),

@@ -88,6 +88,31 @@ describe('GoDiagnostics', () => {
     ]);
   });
 
+  test('creates instruments with Hugo’s units and descriptions', () => {
+    const created = new Map<string, { unit?: string; description?: string }>();
+    const remember = (name: string, options: { unit?: string; description?: string }) => {
+      created.set(name, options);
+      return { add: () => {}, record: () => {} };
+    };
+    const meter = {
+      createCounter: remember,
+      createHistogram: remember,
+      createUpDownCounter: remember,
+    } as unknown as Meter;
+    GoDiagnostics.configure({ meter, tracer: fakeTracer([]) });
+    GoDiagnostics.record('taskqueue.leased', 1);
+    GoDiagnostics.record('taskqueue.lease.duration', 5);
+    GoDiagnostics.record('workflow.logical.clock', 3);
+    GoDiagnostics.record('channel.depth', 2);
+    assert.equal(created.get('taskqueue.leased')?.unit, 'leases');
+    assert.equal(created.get('taskqueue.lease.duration')?.unit, 'ms');
+    assert.equal(created.get('workflow.logical.clock')?.unit, 'ticks');
+    assert.deepEqual(created.get('channel.depth'), {
+      unit: 'items',
+      description: 'Values a consumer found buffered in a channel.',
+    });
+  });
+
   test('counts results only when configured with countResults', () => {
     const log: Recorded[] = [];
     GoDiagnostics.configure({ meter: fakeMeter(log), tracer: fakeTracer([]) });

@@ -10,6 +10,7 @@ import {
   executeStep,
   fallbackTier,
   ResultExecutionPolicy,
+  resultWithCompensation,
   RetryPolicy,
   retryOperation,
   retryWithPolicy,
@@ -23,6 +24,25 @@ import {
 import { aggregatedErrors, ErrorCodes, fail, HugoError, ok } from '../src/result/index.js';
 
 const failure = (m = 'nope') => fail<never>(HugoError.from(m, 'test.failure'));
+
+/** Two racers on the step clock: `fast` succeeds after 10 ms; `slow` would after 500 ms and notes its abort. */
+function slowAndFast() {
+  let slowAborted = false;
+  const slow: StepOperation<string> = async (ctx, signal) => {
+    try {
+      await ctx.clock.sleep(500, signal);
+    } catch (e) {
+      slowAborted = true;
+      throw e;
+    }
+    return ok('slow');
+  };
+  const fast: StepOperation<string> = async (ctx) => {
+    await ctx.clock.sleep(10);
+    return ok('fast');
+  };
+  return { slow, fast, slowAborted: () => slowAborted };
+}
 
 /** Runs `work` while driving the virtual clock until it settles. */
 async function drive<T>(clock: VirtualClock, work: Promise<T>): Promise<T> {
@@ -235,6 +255,37 @@ describe('step executor', () => {
     assert.equal(compensation.size, 2);
   });
 
+  test('compensations attached to a returned result are absorbed like registered ones', async () => {
+    let attempt = 0;
+    const { result, compensation } = await executeStep(
+      (ctx) => {
+        attempt++;
+        ctx.registerCompensation(() => {});
+        const outcome = attempt < 2 ? failure() : ok(attempt);
+        return resultWithCompensation(
+          resultWithCompensation(outcome, () => {}),
+          attempt,
+          () => {},
+        );
+      },
+      'step',
+      ResultExecutionPolicy.withRetry(RetryPolicy.fixedDelay(2, 0)),
+    );
+    // Still equal to the plain result; the failed first attempt's attached actions were dropped with its scope.
+    assert.deepEqual(result, ok(2));
+    assert.equal(compensation.size, 3);
+  });
+
+  test('an attached compensation runs when the pipeline fails later', async () => {
+    const log: string[] = [];
+    const r = await whenAll<number>([
+      () => resultWithCompensation(ok(1), 'undo-attached', (entry) => void log.push(entry)),
+      () => failure('later'),
+    ]);
+    assert.equal(r.error?.message, 'later');
+    assert.deepEqual(log, ['undo-attached']);
+  });
+
   test('the context carries step name, clock and signal', async () => {
     const clock = new VirtualClock();
     const controller = new AbortController();
@@ -430,25 +481,10 @@ describe('whenAll', () => {
 describe('whenAny', () => {
   test('the first success wins and aborts the rest', async () => {
     const clock = new VirtualClock();
-    let loserAborted = false;
-    const ops: StepOperation<string>[] = [
-      async (ctx, signal) => {
-        try {
-          await ctx.clock.sleep(500, signal);
-        } catch (e) {
-          loserAborted = true;
-          throw e;
-        }
-        return ok('slow');
-      },
-      async (ctx) => {
-        await ctx.clock.sleep(10);
-        return ok('fast');
-      },
-    ];
-    const r = await drive(clock, whenAny(ops, { clock }));
+    const race = slowAndFast();
+    const r = await drive(clock, whenAny([race.slow, race.fast], { clock }));
     assert.deepEqual(r, ok('fast'));
-    assert.equal(loserAborted, true);
+    assert.equal(race.slowAborted(), true);
   });
 
   test('a later success is compensated; the winner is not', async () => {
@@ -568,6 +604,24 @@ describe('runWithTimeout', () => {
     await clock.advance(50);
     assert.deepEqual(await running, ok('on time'));
     assert.equal(clock.pendingTimers, 0);
+  });
+
+  test('a caller abort stays a cancellation when the deadline passes while the operation winds down', async () => {
+    const clock = new VirtualClock();
+    const controller = new AbortController();
+    const running = runWithTimeout(
+      async () => {
+        // Ignores its signal and finishes well after the deadline.
+        await clock.sleep(500);
+        return fail(HugoError.canceled());
+      },
+      100,
+      { clock, signal: controller.signal },
+    );
+    await clock.advance(10);
+    controller.abort();
+    await clock.advance(500);
+    assert.equal((await running).error?.code, ErrorCodes.Canceled);
   });
 
   test('the caller’s abort is a cancellation, not a timeout', async () => {
@@ -727,33 +781,10 @@ describe('tieredFallback', () => {
 
   test('strategies in a tier race: the first success aborts the others', async () => {
     const clock = new VirtualClock();
-    let slowAborted = false;
-    const r = await drive(
-      clock,
-      tieredFallback<string>(
-        [
-          fallbackTier(
-            't',
-            async (ctx, signal) => {
-              try {
-                await ctx.clock.sleep(1000, signal);
-              } catch (e) {
-                slowAborted = true;
-                throw e;
-              }
-              return ok('slow');
-            },
-            async (ctx) => {
-              await ctx.clock.sleep(5);
-              return ok('fast');
-            },
-          ),
-        ],
-        { clock },
-      ),
-    );
+    const race = slowAndFast();
+    const r = await drive(clock, tieredFallback([fallbackTier('t', race.slow, race.fast)], { clock }));
     assert.deepEqual(r, ok('fast'));
-    assert.equal(slowAborted, true);
+    assert.equal(race.slowAborted(), true);
   });
 
   test('no tiers is a validation error', async () => {
@@ -772,6 +803,24 @@ describe('cronNext', () => {
     const from = Date.UTC(2026, 0, 1, 2, 30);
     const next = cronNext('30 2 * * *', from);
     assert.ok(next !== undefined && next > from);
+  });
+
+  test('a daily "m h * * *" is the next instant at h:m strictly after any reference time', () => {
+    const day = 86_400_000;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 59 }),
+        fc.integer({ min: 0, max: 23 }),
+        fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2030, 0, 1) }),
+        (minute, hour, from) => {
+          const midnight = from - (from % day);
+          const sameDay = midnight + hour * 3_600_000 + minute * 60_000;
+          const expected = sameDay > from ? sameDay : sameDay + day;
+          assert.equal(cronNext(`${minute} ${hour} * * *`, from), expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   test('honours a time zone', () => {

@@ -179,6 +179,21 @@ describe('select: waiting', () => {
     assert.equal(r.error?.message, 'source broke');
   });
 
+  test('two selects woken by one value: exactly one takes it, the other keeps waiting', async () => {
+    const a = unboundedChannel<number>();
+    const settled: number[] = [];
+    const first = select([channelCase(a, (v) => v)]).then((r) => settled.push(r.value!));
+    const second = select([channelCase(a, (v) => v)]).then((r) => settled.push(r.value!));
+    await flushMicrotasks();
+    a.tryWrite(1);
+    await flushMicrotasks();
+    assert.deepEqual(settled, [1]);
+    assert.equal(a.count, 0);
+    a.tryWrite(2);
+    await Promise.all([first, second]);
+    assert.deepEqual(settled, [1, 2]);
+  });
+
   test('a value taken by another consumer first sends the select back to waiting', async () => {
     const a = unboundedChannel<number>();
     const pending = select([channelCase(a, (v) => v)]);

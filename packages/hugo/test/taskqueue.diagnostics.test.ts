@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Attributes, Meter, Span, Tracer } from '@opentelemetry/api';
 import { VirtualClock } from '../src/clock.js';
-import { unboundedChannel } from '../src/channels/channel.js';
+import { boundedChannel, unboundedChannel } from '../src/channels/channel.js';
 import { channelCase, select } from '../src/channels/select.js';
 import { GoDiagnostics } from '../src/diagnostics.js';
 import { HugoError } from '../src/result/error.js';
@@ -107,6 +107,35 @@ describe('diagnostics of the concurrency primitives', () => {
     }
   });
 
+  test('backpressure transitions record hugo.taskqueue.backpressure.* tagged with the queue name', async () => {
+    const clock = new VirtualClock(0);
+    const queue = new TaskQueue<number>(
+      { name: 'bp', backpressure: { highWatermark: 2, lowWatermark: 1 } },
+      { clock },
+    );
+    await queue.enqueue(1);
+    await queue.enqueue(2);
+    await clock.advance(40);
+    await queue.lease();
+    await queue.dispose();
+    const transitions = recorded.filter((r) => r.name.startsWith('hugo.taskqueue.backpressure.'));
+    assert.deepEqual(names('hugo.taskqueue.backpressure.'), [
+      'hugo.taskqueue.backpressure.active',
+      'hugo.taskqueue.backpressure.duration',
+      'hugo.taskqueue.backpressure.pending',
+      'hugo.taskqueue.backpressure.transitions',
+    ]);
+    assert.deepEqual(
+      transitions.filter((r) => r.name === 'hugo.taskqueue.backpressure.active').map((r) => r.value),
+      [1, -1],
+    );
+    assert.deepEqual(
+      transitions.filter((r) => r.name === 'hugo.taskqueue.backpressure.duration').map((r) => r.value),
+      [0, 40],
+    );
+    assert.ok(transitions.every((r) => r.attributes?.['taskqueue.name'] === 'bp'));
+  });
+
   test('select and wait groups record their metrics', async () => {
     const clock = new VirtualClock(0);
     const ch = unboundedChannel<number>();
@@ -131,5 +160,22 @@ describe('diagnostics of the concurrency primitives', () => {
       'waitgroup.completions',
       'waitgroup.outstanding',
     ]);
+  });
+
+  test('channels record channel.depth, the buffered count a consumer finds, for each value it takes', async () => {
+    const depths = () => recorded.filter((r) => r.name === 'channel.depth').map((r) => r.value);
+    const before = depths().length;
+    const ch = boundedChannel<number>(2);
+    const handedOver = ch.read();
+    await ch.write(0); // straight to the waiting reader: never buffered, nothing recorded
+    assert.equal(await handedOver, 0);
+    await ch.write(1);
+    await ch.write(2);
+    const blocked = ch.write(3);
+    assert.equal(ch.tryRead().ok, true); // found 2; the parked write then fills the freed slot
+    await blocked;
+    assert.equal(await ch.read(), 2); // found 2
+    assert.equal(ch.tryRead().ok, true); // found 1
+    assert.deepEqual(depths().slice(before), [2, 2, 1]);
   });
 });

@@ -5,6 +5,7 @@ import { VirtualClock } from '../src/clock.js';
 import { ErrorCodes, HugoError } from '../src/result/error.js';
 import { ResultError } from '../src/result/result.js';
 import type { TaskQueueLease } from '../src/taskqueue/lease.js';
+import { TaskQueueChannelAdapter } from '../src/taskqueue/adapter.js';
 import { TaskQueue } from '../src/taskqueue/task-queue.js';
 
 type Step =
@@ -111,6 +112,98 @@ describe('TaskQueue properties', () => {
         for (const lease of leases) assert.ok(lease.attempt <= options.maxDeliveryAttempts);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  test('a worker heartbeating every h ms (interval <= h < lease duration) never loses its lease', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 500 }),
+        fc.integer({ min: 0, max: 500 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 20 }),
+        async (leaseDurationMs, intervalSeed, leaseSweepIntervalMs, periodSeed, beats) => {
+          const heartbeatIntervalMs = intervalSeed % leaseDurationMs;
+          const shortest = Math.max(1, heartbeatIntervalMs);
+          const period = shortest + (periodSeed % (leaseDurationMs - shortest));
+          const clock = new VirtualClock(0);
+          const queue = new TaskQueue<string>(
+            { leaseDurationMs, heartbeatIntervalMs, leaseSweepIntervalMs },
+            { clock },
+          );
+          await queue.enqueue('work');
+          const lease = await queue.lease();
+          for (let i = 0; i < beats; i++) {
+            await clock.advance(period);
+            await lease.heartbeat();
+          }
+          await lease.complete();
+          assert.equal(queue.pendingCount + queue.delayedCount, 0, 'the item never came back');
+          await queue.dispose();
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('the channel adapter delivers every item once and never holds more than `concurrency` unread leases', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.integer({ min: 1, max: 4 }),
+        fc.nat({ max: 10 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (s, concurrency, itemCount, consumerCount) => {
+          const clock = new VirtualClock(0);
+          const queue = new TaskQueue<number>({ leaseDurationMs: 60_000 }, { clock });
+          const adapter = TaskQueueChannelAdapter.create(queue, { concurrency });
+          const producer = (async () => {
+            for (let i = 0; i < itemCount; i++) {
+              await s.schedule(Promise.resolve(), `enqueue ${i}`);
+              await queue.enqueue(i);
+            }
+          })();
+          const delivered: [number, number][] = [];
+          let inHand = 0;
+          const consumers = Array.from({ length: consumerCount }, async (_, c) => {
+            while (delivered.length < itemCount) {
+              await s.schedule(Promise.resolve(), `consumer ${c}`);
+              assert.ok(adapter.reader.count <= concurrency, 'unread leases within the credit');
+              assert.ok(
+                queue.activeLeaseCount - inHand <= concurrency,
+                'leases out of workers’ hands within the credit',
+              );
+              const controller = new AbortController();
+              s.schedule(Promise.resolve(), `give up ${c}`).then(() => controller.abort());
+              let lease: TaskQueueLease<number>;
+              try {
+                lease = await adapter.reader.read(controller.signal);
+              } catch (error) {
+                assert.equal((error as Error).name, 'AbortError');
+                continue;
+              }
+              inHand++;
+              delivered.push([lease.value, lease.attempt]);
+              await s.schedule(Promise.resolve(), `work ${lease.value}`);
+              await lease.complete();
+              inHand--;
+            }
+          });
+          await s.waitFor(Promise.all([producer, ...consumers]));
+          assert.deepEqual(
+            delivered.map(([v]) => v).sort((a, b) => a - b),
+            Array.from({ length: itemCount }, (_, i) => i),
+          );
+          assert.ok(
+            delivered.every(([, attempt]) => attempt === 1),
+            'no lease was lost and redelivered',
+          );
+          await adapter.dispose();
+          await queue.dispose();
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 });

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { flushMicrotasks, VirtualClock } from '../src/clock.js';
 import { ErrorCodes, HugoError } from '../src/result/error.js';
 import { ResultError } from '../src/result/result.js';
+import { checkTaskQueueHealth, TaskQueueHealthDefaults } from '../src/taskqueue/health.js';
 import { resolveTaskQueueOptions, TaskQueueDefaults } from '../src/taskqueue/options.js';
 import { SafeTaskQueue } from '../src/taskqueue/safe.js';
 import { InMemoryTaskQueueStore } from '../src/taskqueue/store.js';
@@ -136,6 +137,12 @@ describe('TaskQueue enqueue and lease', () => {
     controller.abort();
     await assert.rejects(aborted, { name: 'AbortError' });
     assert.equal(queue.pendingCount, 1);
+    // The withdrawn enqueuer gave up its place in line: the next one gets the freed slot, and 3 never enters.
+    const next = queue.enqueue(4);
+    assert.equal((await queue.lease()).value, 2);
+    await next;
+    assert.equal((await queue.lease()).value, 4);
+    assert.equal(queue.pendingCount, 0);
     await queue.dispose();
   });
 });
@@ -512,6 +519,56 @@ describe('TaskQueue backpressure and events', () => {
     assert.deepEqual(events[1]?.ownershipToken, lease.ownershipToken);
     assert.equal(events[1]?.leaseExpiration, 30_000);
     await queue.dispose();
+  });
+});
+
+describe('TaskQueue health check', () => {
+  const thresholds = {
+    pendingDegraded: 2,
+    pendingUnhealthy: 3,
+    activeLeaseDegraded: 2,
+    activeLeaseUnhealthy: 3,
+  };
+
+  test('defaults match Hugo', () => {
+    assert.deepEqual(TaskQueueHealthDefaults, {
+      pendingDegraded: 1_024,
+      pendingUnhealthy: 2_048,
+      activeLeaseDegraded: 64,
+      activeLeaseUnhealthy: 128,
+    });
+  });
+
+  test('healthy below the thresholds, degraded and unhealthy at them, with the counts as data', async () => {
+    const { queue } = harness<number>();
+    await queue.enqueue(1);
+    assert.deepEqual(checkTaskQueueHealth(queue, thresholds), {
+      status: 'healthy',
+      description: undefined,
+      data: { 'taskqueue.pending': 1, 'taskqueue.activeLeases': 0 },
+    });
+    await queue.enqueue(2);
+    assert.equal(checkTaskQueueHealth(queue, thresholds).status, 'degraded');
+    await queue.enqueue(3);
+    const unhealthy = checkTaskQueueHealth(queue, thresholds);
+    assert.equal(unhealthy.status, 'unhealthy');
+    assert.equal(unhealthy.description, 'TaskQueue backlog exceeded unhealthy thresholds.');
+    await queue.dispose();
+  });
+
+  test('active leases alone can degrade the queue or make it unhealthy', () => {
+    assert.equal(
+      checkTaskQueueHealth({ pendingCount: 0, activeLeaseCount: 2 }, thresholds).status,
+      'degraded',
+    );
+    assert.equal(
+      checkTaskQueueHealth({ pendingCount: 0, activeLeaseCount: 3 }, thresholds).status,
+      'unhealthy',
+    );
+    assert.equal(
+      checkTaskQueueHealth({ pendingCount: 1, activeLeaseCount: 1 }, thresholds).status,
+      'healthy',
+    );
   });
 });
 

@@ -1,8 +1,9 @@
 import '../sync/internal/dispose.js';
+import { GoDiagnostics } from '../diagnostics.js';
 import { abortReason } from '../result/cancellation.js';
 import { Deque } from '../sync/internal/deque.js';
 import { deferred, handled } from '../sync/internal/deferred.js';
-import { WaiterQueue } from '../sync/internal/waiters.js';
+import { ProducerQueue, WaiterQueue } from '../sync/internal/waiters.js';
 import { channelCompletedError, toThrowable } from './errors.js';
 import type { BoundedChannelFullMode, ChannelReader, ChannelWriter, ReadAttempt } from './types.js';
 
@@ -13,13 +14,6 @@ export interface ChannelOptions<T> {
   readonly fullMode?: BoundedChannelFullMode;
   /** Called with each value a drop mode discards. */
   readonly onDropped?: (value: T) => void;
-}
-
-interface PendingWrite<T> {
-  readonly value: T;
-  settled: boolean;
-  resolve(): void;
-  reject(reason: unknown): void;
 }
 
 const nothing: ReadAttempt<never> = Object.freeze({ ok: false as const });
@@ -36,7 +30,7 @@ export class Channel<T> implements ChannelReader<T>, ChannelWriter<T> {
   private readonly buffer = new Deque<T>();
   private readonly readers = new WaiterQueue<T>();
   private readonly readWatchers = new WaiterQueue<boolean>();
-  private readonly writers = new Deque<PendingWrite<T>>();
+  private readonly writers = new ProducerQueue<T>();
   private readonly writeWatchers = new WaiterQueue<boolean>();
   private completed = false;
   private fault: unknown = undefined;
@@ -83,17 +77,13 @@ export class Channel<T> implements ChannelReader<T>, ChannelWriter<T> {
 
   tryRead(): ReadAttempt<T> {
     if (this.buffer.length === 0) return nothing;
-    const value = this.buffer.shift() as T;
-    this.afterTake();
-    return { ok: true, value };
+    return { ok: true, value: this.take() };
   }
 
   read(signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.buffer.length > 0) {
-      const value = this.buffer.shift() as T;
-      this.afterTake();
-      return Promise.resolve(value);
+      return Promise.resolve(this.take());
     }
     if (this.completed) return Promise.reject(this.closedReason());
     return this.readers.wait(signal);
@@ -135,28 +125,7 @@ export class Channel<T> implements ChannelReader<T>, ChannelWriter<T> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.completed) return Promise.reject(channelCompletedError());
     if (this.tryWrite(value)) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        if (pending.settled) return;
-        pending.settled = true;
-        this.writers.remove(pending);
-        reject(abortReason(signal!));
-      };
-      const pending: PendingWrite<T> = {
-        value,
-        settled: false,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (reason) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(reason);
-        },
-      };
-      this.writers.push(pending);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.writers.park(value, signal);
   }
 
   waitToWrite(signal?: AbortSignal): Promise<boolean> {
@@ -173,10 +142,7 @@ export class Channel<T> implements ChannelReader<T>, ChannelWriter<T> {
       this.faulted = true;
       this.fault = toThrowable(error);
     }
-    for (const pending of this.writers.clear()) {
-      pending.settled = true;
-      pending.reject(channelCompletedError());
-    }
+    this.writers.failAll(channelCompletedError());
     this.writeWatchers.grantAll(false);
     if (this.buffer.length === 0) this.finish();
     return true;
@@ -192,17 +158,22 @@ export class Channel<T> implements ChannelReader<T>, ChannelWriter<T> {
     }
   }
 
+  // Every buffered value is consumed here; Hugo's `channel.depth` histogram observes the depth the consumer found.
+  private take(): T {
+    GoDiagnostics.record('channel.depth', this.buffer.length);
+    const value = this.buffer.shift() as T;
+    this.afterTake();
+    return value;
+  }
+
   private dropped(value: T): void {
     this.onDropped?.(value);
   }
 
   // A value left the buffer: let the longest-waiting writer in, or tell watchers there is room.
   private afterTake(): void {
-    for (let pending = this.writers.shift(); pending; pending = this.writers.shift()) {
-      if (pending.settled) continue;
-      pending.settled = true;
-      this.buffer.push(pending.value);
-      pending.resolve();
+    if (this.writers.length > 0) {
+      this.buffer.push(this.writers.takeNext() as T);
       return;
     }
     if (this.completed) {

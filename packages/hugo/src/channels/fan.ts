@@ -1,3 +1,4 @@
+import { abortScope } from '../abort-scope.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isCancellation } from '../result/cancellation.js';
 import { ErrorCodes, HugoError } from '../result/error.js';
@@ -170,22 +171,12 @@ async function writeWithDeadline<T>(
     }
     const remaining = deadlineMs - (clock.now() - startedAt);
     if (remaining <= 0) return fail(HugoError.timeout(deadlineMs));
-    const round = new AbortController();
-    const onAbort = () => round.abort(signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let timedOut = false;
-    const timer = clock.setTimer(remaining, () => {
-      timedOut = true;
-      round.abort();
-    });
+    using round = abortScope(signal, { clock, ms: remaining });
     try {
       if (!(await writer.waitToWrite(round.signal))) return completed();
     } catch (error) {
-      if (timedOut) return fail(HugoError.timeout(deadlineMs));
+      if (round.timedOut) return fail(HugoError.timeout(deadlineMs));
       throw error;
-    } finally {
-      timer.cancel();
-      signal?.removeEventListener('abort', onAbort);
     }
   }
 }

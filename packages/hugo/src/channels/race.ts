@@ -1,3 +1,4 @@
+import { abortScope } from '../abort-scope.js';
 import { abortReason } from '../result/cancellation.js';
 
 /**
@@ -10,15 +11,12 @@ export async function raceWithCleanup<T, R>(
   signal?: AbortSignal,
 ): Promise<{ index: number; value: R }> {
   if (signal?.aborted) throw abortReason(signal);
-  const round = new AbortController();
-  const onAbort = () => round.abort(abortReason(signal!));
-  signal?.addEventListener('abort', onAbort, { once: true });
+  using round = abortScope(signal);
   try {
     return await Promise.race(
       items.map((item, index) => start(item, index, round.signal).then((value) => ({ index, value }))),
     );
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    if (!round.signal.aborted) round.abort();
+    round.abort();
   }
 }

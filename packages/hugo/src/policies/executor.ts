@@ -6,6 +6,7 @@ import { fail, type Result } from '../result/result.js';
 import { CompensationScope } from './compensation.js';
 import { createStepContext, type StepOperation } from './context.js';
 import { ResultExecutionPolicy } from './policy.js';
+import { absorbAttachedCompensations } from './result-compensation.js';
 
 /** Options every policy-driven helper accepts. */
 export interface ExecutionOptions {
@@ -53,6 +54,7 @@ export async function executeStep<T>(
         : HugoError.fromException(thrown).withMetadata({ stepName, attempt });
       return { result: fail(error), compensation: scope };
     }
+    absorbAttachedCompensations(result, scope);
     if (result.ok || result.error.code === ErrorCodes.Canceled) return { result, compensation: scope };
 
     errors.push(result.error);

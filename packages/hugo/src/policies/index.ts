@@ -5,6 +5,7 @@ export * from './executor.js';
 export * from './fallback.js';
 export * from './operations.js';
 export * from './policy.js';
+export * from './result-compensation.js';
 export * from './retry.js';
 export * from './saga.js';
 export * from './when.js';

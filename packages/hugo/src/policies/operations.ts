@@ -1,3 +1,4 @@
+import { abortScope } from '../abort-scope.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isCancellation } from '../result/cancellation.js';
 import { ErrorCodes, HugoError } from '../result/error.js';
@@ -52,30 +53,24 @@ export async function runWithTimeout<T>(
   const outer = options.signal;
   if (outer?.aborted) return fail(HugoError.canceled(undefined, outer));
   const clock = options.clock ?? systemClock;
-  const controller = new AbortController();
-  let timedOut = false;
-  const onOuterAbort = () => controller.abort(outer?.reason);
-  outer?.addEventListener('abort', onOuterAbort, { once: true });
-  const timer = Number.isFinite(timeoutMs)
-    ? clock.setTimer(timeoutMs, () => {
-        timedOut = true;
-        controller.abort(new DOMException('The operation timed out.', 'TimeoutError'));
-      })
-    : undefined;
+  const scope = abortScope(outer, {
+    clock,
+    ms: timeoutMs,
+    reason: () => new DOMException('The operation timed out.', 'TimeoutError'),
+  });
   let outcome: Result<T>;
   try {
-    outcome = await operation(controller.signal);
+    outcome = await operation(scope.signal);
   } catch (thrown) {
     outcome =
-      isCancellation(thrown, controller.signal) ||
+      isCancellation(thrown, scope.signal) ||
       (thrown instanceof DOMException && thrown.name === 'TimeoutError')
-        ? fail(HugoError.canceled(undefined, controller.signal))
+        ? fail(HugoError.canceled(undefined, scope.signal))
         : fail(HugoError.fromException(thrown));
   } finally {
-    timer?.cancel();
-    outer?.removeEventListener('abort', onOuterAbort);
+    scope.dispose();
   }
-  if (timedOut) return fail(HugoError.timeout(timeoutMs));
+  if (scope.timedOut) return fail(HugoError.timeout(timeoutMs));
   if (outer?.aborted && !outcome.ok && outcome.error.code === ErrorCodes.Canceled) {
     return fail(HugoError.canceled(undefined, outer));
   }

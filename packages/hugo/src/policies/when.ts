@@ -1,3 +1,4 @@
+import { abortScope } from '../abort-scope.js';
 import { systemClock } from '../clock.js';
 import { ErrorCodes, HugoError } from '../result/error.js';
 import { fail, ok, type Result } from '../result/result.js';
@@ -12,22 +13,6 @@ export interface WhenAllOptions extends ExecutionOptions {
    * aborts the siblings (they still finish, so their compensations are known).
    */
   mode?: 'wait-all' | 'fail-fast';
-}
-
-/** Links a child controller to an optional parent signal; `dispose` detaches it. */
-export function linkedController(parent: AbortSignal | undefined): {
-  controller: AbortController;
-  dispose(): void;
-} {
-  const controller = new AbortController();
-  if (!parent) return { controller, dispose: () => {} };
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return { controller, dispose: () => {} };
-  }
-  const onAbort = () => controller.abort(parent.reason);
-  parent.addEventListener('abort', onAbort, { once: true });
-  return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
 }
 
 /**
@@ -45,16 +30,16 @@ export async function whenAll<T>(
   const clock = options.clock ?? systemClock;
   const outer = options.signal;
   const failFast = options.mode === 'fail-fast';
-  const link = linkedController(outer);
+  const link = abortScope(outer);
   let firstFailure: HugoError | undefined;
   let outcomes: StepOutcome<T>[];
   try {
     outcomes = await Promise.all(
       operations.map(async (op, i) => {
-        const outcome = await executeStep(op, `whenall[${i}]`, policy, clock, link.controller.signal);
+        const outcome = await executeStep(op, `whenall[${i}]`, policy, clock, link.signal);
         if (!outcome.result.ok && firstFailure === undefined) {
           firstFailure = outcome.result.error;
-          if (failFast) link.controller.abort(new DOMException('A sibling operation failed.', 'AbortError'));
+          if (failFast) link.abort(new DOMException('A sibling operation failed.', 'AbortError'));
         }
         return outcome;
       }),
@@ -114,7 +99,7 @@ export async function whenAny<T>(
   if (outer?.aborted) return fail(HugoError.canceled(undefined, outer));
   const policy = options.policy ?? ResultExecutionPolicy.default;
   const clock = options.clock ?? systemClock;
-  const link = linkedController(outer);
+  const link = abortScope(outer);
   let winner: Result<T> | undefined;
   const errors: HugoError[] = [];
   const secondary: HugoError[] = [];
@@ -131,18 +116,12 @@ export async function whenAny<T>(
   try {
     await Promise.all(
       operations.map(async (op, i) => {
-        const { result, compensation } = await executeStep(
-          op,
-          `whenany[${i}]`,
-          policy,
-          clock,
-          link.controller.signal,
-        );
+        const { result, compensation } = await executeStep(op, `whenany[${i}]`, policy, clock, link.signal);
         if (result.ok) {
           if (winner === undefined) {
             winner = result;
             compensation.clear();
-            link.controller.abort(new DOMException('Another operation won the race.', 'AbortError'));
+            link.abort(new DOMException('Another operation won the race.', 'AbortError'));
           } else {
             compensate(compensation);
           }

@@ -1,3 +1,4 @@
+import { abortScope } from '../abort-scope.js';
 import { type Clock, systemClock } from '../clock.js';
 import { GoDiagnostics } from '../diagnostics.js';
 import { abortReason, throwIfAborted } from '../result/cancellation.js';
@@ -79,23 +80,13 @@ export class WaitGroup {
       return true;
     }
     if (!(timeoutMs >= 0)) throw new RangeError(`Timeout must be non-negative, got ${timeoutMs}.`);
-    const stop = new AbortController();
-    const onAbort = () => stop.abort(signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let timedOut = false;
-    const timer = this.clock.setTimer(timeoutMs, () => {
-      timedOut = true;
-      stop.abort();
-    });
+    using scope = abortScope(signal, { clock: this.clock, ms: timeoutMs });
     try {
-      await this.waiters.wait(stop.signal);
+      await this.waiters.wait(scope.signal);
       return true;
     } catch (error) {
-      if (timedOut) return false;
+      if (scope.timedOut) return false;
       throw error;
-    } finally {
-      timer.cancel();
-      signal?.removeEventListener('abort', onAbort);
     }
   }
 

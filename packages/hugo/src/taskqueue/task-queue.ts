@@ -3,22 +3,17 @@ import { GoDiagnostics } from '../diagnostics.js';
 import { abortReason } from '../result/cancellation.js';
 import { ErrorCodes, HugoError } from '../result/error.js';
 import '../sync/internal/dispose.js';
-import { Deque } from '../sync/internal/deque.js';
 import { traced } from '../sync/internal/telemetry.js';
-import { WaiterQueue } from '../sync/internal/waiters.js';
+import { ProducerQueue, WaiterQueue } from '../sync/internal/waiters.js';
 import { leaseInactiveError, queueDisposedError } from './errors.js';
 import { type LeaseOwner, TaskQueueLease } from './lease.js';
-import {
-  type ResolvedTaskQueueOptions,
-  resolveTaskQueueOptions,
-  type TaskQueueBackpressureState,
-  type TaskQueueOptions,
-} from './options.js';
+import { Backpressure } from './backpressure.js';
+import { LifecycleEvents } from './lifecycle.js';
+import { type ResolvedTaskQueueOptions, resolveTaskQueueOptions, type TaskQueueOptions } from './options.js';
 import { InMemoryTaskQueueStore, type TaskQueueLeaseRecord, type TaskQueueStore } from './store.js';
 import type {
   TaskQueueDeadLetterContext,
   TaskQueueItem,
-  TaskQueueLifecycleEventKind,
   TaskQueueLifecycleFlag,
   TaskQueueLifecycleListener,
   TaskQueueOwnershipToken,
@@ -43,9 +38,6 @@ export interface TaskQueueDependencies<T> {
 interface PendingEnqueue<T> {
   readonly item: TaskQueueItem<T>;
   readonly announce: () => void;
-  settled: boolean;
-  resolve(): void;
-  reject(reason: unknown): void;
 }
 
 interface DelayedRequeue<T> {
@@ -79,18 +71,14 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
   private readonly newLeaseId: () => string;
   private readonly onBackgroundError: (error: unknown) => void;
   private readonly leaseWaiters = new WaiterQueue<TaskQueueLeaseRecord<T>>();
-  private readonly enqueueWaiters = new Deque<PendingEnqueue<T>>();
+  private readonly enqueueWaiters = new ProducerQueue<PendingEnqueue<T>>();
   private readonly delayed = new Set<DelayedRequeue<T>>();
   private readonly background = new Set<Promise<void>>();
-  private readonly listeners = new Set<TaskQueueLifecycleListener<T>>();
-  private readonly drainWaiters = new WaiterQueue<void>();
+  private readonly events: LifecycleEvents<T>;
   private readonly tags: { 'taskqueue.name': string };
   private sweepTimer: TimerHandle | undefined;
   private closed = false;
-  private eventId = 0;
-  private backpressureActive = false;
-  private backpressureSince: number;
-  private lastBackpressureNotice = Number.NEGATIVE_INFINITY;
+  private readonly backpressure: Backpressure;
 
   constructor(options: TaskQueueOptions = {}, dependencies: TaskQueueDependencies<T> = {}) {
     this.options = resolveTaskQueueOptions(options);
@@ -100,7 +88,8 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
     this.newLeaseId = dependencies.newLeaseId ?? defaultLeaseId;
     this.onBackgroundError = dependencies.onBackgroundError ?? (() => {});
     this.tags = { 'taskqueue.name': this.options.name };
-    this.backpressureSince = this.clock.now();
+    this.events = new LifecycleEvents<T>(this.options.name, this.clock);
+    this.backpressure = new Backpressure(this.options.backpressure, this.clock, this.tags);
     this.scheduleSweep();
   }
 
@@ -124,7 +113,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
 
   /** Whether the pending count has crossed the high watermark and not yet fallen to the low one. */
   get isBackpressureActive(): boolean {
-    return this.backpressureActive;
+    return this.backpressure.isActive;
   }
 
   /** True once the queue was drained or disposed. */
@@ -147,7 +136,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
     // Announced just before it joins the line, so `Enqueued` precedes the `LeaseGranted` of a waiting worker.
     const announce = () => {
       GoDiagnostics.record('taskqueue.enqueued', 1, this.tags);
-      this.publish('Enqueued', item, { occurredAt: item.enqueuedAt });
+      this.events.publish('Enqueued', item, { occurredAt: item.enqueuedAt });
     };
     await traced(
       'TaskQueue.enqueue',
@@ -172,18 +161,12 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
 
   /** Subscribes to lifecycle events; dispose the returned handle to unsubscribe. Listener errors are swallowed. */
   registerLifecycleListener(listener: TaskQueueLifecycleListener<T>): Disposable & { dispose(): void } {
-    this.listeners.add(listener);
-    const dispose = () => {
-      this.listeners.delete(listener);
-    };
-    return { dispose, [Symbol.dispose]: dispose };
+    return this.events.register(listener);
   }
 
   /** Resolves once backpressure is off (at once when it is). */
   waitForDraining(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    if (!this.backpressureActive) return Promise.resolve();
-    return this.drainWaiters.wait(signal);
+    return this.backpressure.waitForDraining(signal);
   }
 
   /**
@@ -193,7 +176,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
   async drain(): Promise<TaskQueuePendingItem<T>[]> {
     const drained = this.shutdown();
     for (const item of drained)
-      this.publish('Drained', item, { error: item.lastError, flags: ['fromDrain'] });
+      this.events.publish('Drained', item, { error: item.lastError, flags: ['fromDrain'] });
     return drained;
   }
 
@@ -250,7 +233,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
     GoDiagnostics.record('taskqueue.completed', 1, this.tags);
     GoDiagnostics.record('taskqueue.active', -1, this.tags);
     GoDiagnostics.record('taskqueue.lease.duration', now - record.grantedAt, this.tags);
-    this.publish('Completed', record.item, { token: record.token, occurredAt: now });
+    this.events.publish('Completed', record.item, { token: record.token, occurredAt: now });
   }
 
   /** @internal */
@@ -269,7 +252,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
     );
     GoDiagnostics.record('taskqueue.heartbeats', 1, this.tags);
     GoDiagnostics.record('taskqueue.heartbeat.extension', expiresAt - record.expiresAt, this.tags);
-    this.publish('Heartbeat', record.item, {
+    this.events.publish('Heartbeat', record.item, {
       token: record.token,
       occurredAt: now,
       leaseExpiration: expiresAt,
@@ -286,7 +269,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
     GoDiagnostics.record('taskqueue.active', -1, this.tags);
     GoDiagnostics.record('taskqueue.lease.duration', now - record.grantedAt, this.tags);
     const item: TaskQueueItem<T> = { ...record.item, lastOwnershipToken: record.token };
-    this.publish('Failed', item, { token: record.token, error, occurredAt: now });
+    this.events.publish('Failed', item, { token: record.token, error, occurredAt: now });
     await traced(
       requeue ? 'TaskQueue.fail.requeue' : 'TaskQueue.fail.deadletter',
       () => (requeue ? this.requeue(item, error, []) : this.deadLetter(item, error)),
@@ -320,29 +303,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
       this.append(item);
       return Promise.resolve();
     }
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        if (pending.settled) return;
-        pending.settled = true;
-        this.enqueueWaiters.remove(pending);
-        reject(abortReason(signal!));
-      };
-      const pending: PendingEnqueue<T> = {
-        item,
-        announce,
-        settled: false,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (reason) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(reason);
-        },
-      };
-      this.enqueueWaiters.push(pending);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.enqueueWaiters.park({ item, announce }, signal);
   }
 
   // The item joins the tail, or goes straight to the longest-waiting `lease()` caller.
@@ -354,7 +315,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
     this.store.appendPending(item);
     GoDiagnostics.record('taskqueue.pending', 1, this.tags);
     GoDiagnostics.record('taskqueue.pending.depth', this.store.pendingCount, this.tags);
-    this.observeBackpressure();
+    this.backpressure.observe(this.store.pendingCount);
   }
 
   // A pending item became a lease: record it, and let a waiting enqueuer into the freed slot.
@@ -376,21 +337,18 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
     GoDiagnostics.record('taskqueue.leased', 1, this.tags);
     GoDiagnostics.record('taskqueue.active', 1, this.tags);
     GoDiagnostics.record('taskqueue.active.depth', this.store.activeLeaseCount, this.tags);
-    this.observeBackpressure();
-    this.publish('LeaseGranted', item, { token, occurredAt: now, leaseExpiration: record.expiresAt });
+    this.backpressure.observe(this.store.pendingCount);
+    this.events.publish('LeaseGranted', item, { token, occurredAt: now, leaseExpiration: record.expiresAt });
     this.admitWaitingEnqueuers();
     return record;
   }
 
   private admitWaitingEnqueuers(): void {
     while (this.store.pendingCount < this.options.capacity) {
-      const pending = this.enqueueWaiters.shift();
+      const pending = this.enqueueWaiters.takeNext();
       if (!pending) return;
-      if (pending.settled) continue;
-      pending.settled = true;
       pending.announce();
       this.append(pending.item);
-      pending.resolve();
     }
   }
 
@@ -401,7 +359,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
     const enter = () => {
       this.append(requeued);
       GoDiagnostics.record('taskqueue.requeued', 1, this.tags);
-      this.publish('Requeued', requeued, { error, flags });
+      this.events.publish('Requeued', requeued, { error, flags });
     };
     if (this.options.requeueDelayMs <= 0) {
       enter();
@@ -435,7 +393,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
         lastOwnershipToken: item.lastOwnershipToken,
       });
     }
-    this.publish('DeadLettered', item, { error, flags: ['deadLetter'] });
+    this.events.publish('DeadLettered', item, { error, flags: ['deadLetter'] });
   }
 
   private scheduleSweep(): void {
@@ -468,7 +426,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
       GoDiagnostics.record('taskqueue.active', -1, this.tags);
       GoDiagnostics.record('taskqueue.lease.duration', now - record.grantedAt, this.tags);
       const item: TaskQueueItem<T> = { ...record.item, lastOwnershipToken: record.token };
-      this.publish('Expired', item, {
+      this.events.publish('Expired', item, {
         token: record.token,
         error,
         occurredAt: now,
@@ -491,11 +449,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
     this.sweepTimer?.cancel();
     const closed = queueDisposedError(this.options.name);
     this.leaseWaiters.failAll(closed);
-    for (const pending of this.enqueueWaiters.clear()) {
-      if (pending.settled) continue;
-      pending.settled = true;
-      pending.reject(closed);
-    }
+    this.enqueueWaiters.failAll(closed);
     const drained = this.store.drainPending();
     for (const delayed of this.delayed) {
       delayed.timer.cancel();
@@ -503,73 +457,7 @@ export class TaskQueue<T> implements LeaseOwner, AsyncDisposable {
     }
     this.delayed.clear();
     if (drained.length > 0) GoDiagnostics.record('taskqueue.pending', -drained.length, this.tags);
-    this.observeBackpressure();
+    this.backpressure.observe(this.store.pendingCount);
     return drained;
-  }
-
-  private observeBackpressure(): void {
-    const config = this.options.backpressure;
-    if (!config) return;
-    const pending = this.store.pendingCount;
-    const now = this.clock.now();
-    let next = this.backpressureActive;
-    if (!this.backpressureActive && pending >= config.high) next = true;
-    else if (this.backpressureActive && pending <= config.low) next = false;
-    if (next === this.backpressureActive) return;
-    this.backpressureActive = next;
-    GoDiagnostics.record('hugo.taskqueue.backpressure.active', next ? 1 : -1, this.tags);
-    GoDiagnostics.record('hugo.taskqueue.backpressure.transitions', 1, this.tags);
-    GoDiagnostics.record('hugo.taskqueue.backpressure.pending', pending, this.tags);
-    GoDiagnostics.record('hugo.taskqueue.backpressure.duration', now - this.backpressureSince, this.tags);
-    this.backpressureSince = now;
-    if (!next) this.drainWaiters.grantAll(undefined);
-    if (now - this.lastBackpressureNotice < config.cooldownMs) return;
-    this.lastBackpressureNotice = now;
-    const state: TaskQueueBackpressureState = Object.freeze({
-      isActive: next,
-      pendingCount: pending,
-      observedAt: now,
-    });
-    try {
-      config.stateChanged?.(state);
-    } catch {
-      // A listener must not break the queue operation that crossed the watermark.
-    }
-  }
-
-  private publish(
-    kind: TaskQueueLifecycleEventKind,
-    item: TaskQueueItem<T>,
-    extra: {
-      token?: TaskQueueOwnershipToken | undefined;
-      error?: HugoError | undefined;
-      occurredAt?: number;
-      leaseExpiration?: number;
-      flags?: TaskQueueLifecycleFlag[];
-    } = {},
-  ): void {
-    if (this.listeners.size === 0) return;
-    this.eventId += 1;
-    const event = Object.freeze({
-      eventId: this.eventId,
-      kind,
-      queueName: this.options.name,
-      sequenceId: item.sequenceId,
-      attempt: item.attempt,
-      occurredAt: extra.occurredAt ?? this.clock.now(),
-      enqueuedAt: item.enqueuedAt,
-      value: item.value,
-      error: extra.error,
-      ownershipToken: extra.token ?? item.lastOwnershipToken,
-      leaseExpiration: extra.leaseExpiration,
-      flags: Object.freeze([...(extra.flags ?? [])]),
-    });
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch {
-        // Listener failures must not disrupt queue operations (Hugo swallows them too).
-      }
-    }
   }
 }

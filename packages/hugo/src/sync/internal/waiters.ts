@@ -64,3 +64,58 @@ export class WaiterQueue<T> {
     for (const waiter of this.line.clear()) waiter.fail(reason);
   }
 }
+
+interface Parked<P> {
+  readonly payload: P;
+  release(): void;
+  fail(reason: unknown): void;
+}
+
+/**
+ * A FIFO line of parked producers, each holding a payload until there is room for it (a blocked channel write, a
+ * blocked enqueue). `takeNext` hands the oldest payload over and releases its producer; an abort withdraws the
+ * producer and its payload, so nothing is both withdrawn and delivered.
+ */
+export class ProducerQueue<P> {
+  private readonly line = new Deque<Parked<P>>();
+
+  get length(): number {
+    return this.line.length;
+  }
+
+  /** Parks `payload` until `takeNext` takes it (resolves), `failAll` (rejects) or `signal` aborts (rejects). */
+  park(payload: P, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.line.remove(parked);
+        reject(abortReason(signal!));
+      };
+      const parked: Parked<P> = {
+        payload,
+        release: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        fail: (reason) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(reason);
+        },
+      };
+      this.line.push(parked);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** The payload of the longest-parked producer, whose `park` then resolves; undefined when nobody is parked. */
+  takeNext(): P | undefined {
+    const parked = this.line.shift();
+    if (!parked) return undefined;
+    parked.release();
+    return parked.payload;
+  }
+
+  failAll(reason: unknown): void {
+    for (const parked of this.line.clear()) parked.fail(reason);
+  }
+}

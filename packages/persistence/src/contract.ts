@@ -1,0 +1,683 @@
+/**
+ * The persistence contract the Odin engine stands on. Shaped by what history and matching do (ARCHITECTURE.md
+ * invariants 1–5), not by generic CRUD: every workflow change is one fenced transaction, history is an append-only
+ * contiguous log, outbox tasks are written with the transition that produced them.
+ *
+ * Conventions: times are epoch milliseconds; blobs are Uint8Array (Temporal protobuf bytes where they carry protos);
+ * task ids, event ids, range ids and versions are JS numbers (always below 2^53).
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Constants
+
+/** workflow_id columns are VARCHAR(255) so MySQL can index them (utf8mb4, 3072-byte key limit with the rest). */
+export const MAX_WORKFLOW_ID_LENGTH = 255;
+/** Namespace names, task-queue names and workflow type names share this bound. */
+export const MAX_NAME_LENGTH = 255;
+/** Shard task ids are `rangeId * 2^TASK_ID_RANGE_BITS + seq`; a lease owns the ids of its range (Temporal's scheme). */
+export const TASK_ID_RANGE_BITS = 20;
+/** A task-queue lease r owns matching task ids [(r-1)*size+1, r*size]. */
+export const MATCHING_TASK_ID_BLOCK_SIZE = 100_000;
+
+/** Temporal's WorkflowExecutionStatus numbers. */
+export const WorkflowStatus = {
+  RUNNING: 1,
+  COMPLETED: 2,
+  FAILED: 3,
+  CANCELED: 4,
+  TERMINATED: 5,
+  CONTINUED_AS_NEW: 6,
+  TIMED_OUT: 7,
+} as const;
+export type WorkflowStatusNumber = (typeof WorkflowStatus)[keyof typeof WorkflowStatus];
+
+/** Task-queue type, as Temporal's TaskQueueType enum. */
+export const TaskQueueType = { WORKFLOW: 1, ACTIVITY: 2 } as const;
+export type TaskQueueTypeNumber = (typeof TaskQueueType)[keyof typeof TaskQueueType];
+
+export type DialectName = 'postgres' | 'mysql' | 'sqlite';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Plain data
+
+export interface ExecutionKey {
+  namespaceId: string;
+  workflowId: string;
+  runId: string;
+}
+
+/** One workflow_executions row: the engine's mutable state plus the columns the store itself must reason about. */
+export interface ExecutionRecord {
+  key: ExecutionKey;
+  shardId: number;
+  status: number;
+  /** Next event id to write; events < nextEventId exist and are the only ones a reader may see. */
+  nextEventId: number;
+  /** CAS counter; 1 after create, +1 on every committed update. */
+  dbVersion: number;
+  /** Engine-owned mutable-state blob; the store never looks inside. */
+  state: Uint8Array;
+  startTime: number;
+  closeTime?: number | null;
+  updatedAt: number;
+  /** Store-maintained sum of the run's event blob sizes (ignored on create). */
+  historyBytes?: number;
+}
+
+/** The run a workflow id currently resolves to; holds the start request id for deduplication. */
+export interface CurrentExecution {
+  namespaceId: string;
+  workflowId: string;
+  runId: string;
+  createRequestId: string;
+  status: number;
+  startTime: number;
+  closeTime?: number | null;
+}
+
+/** One Temporal HistoryEvent protobuf. */
+export interface HistoryEventRow {
+  eventId: number;
+  data: Uint8Array;
+}
+
+export type OutboxCategory = 'transfer' | 'timer' | 'visibility';
+export type ImmediateCategory = 'transfer' | 'visibility';
+
+export interface OutboxTask {
+  category: OutboxCategory;
+  taskId: number;
+  /** Timer: when the task is due. Transfer / visibility: creation time. */
+  fireTime: number;
+  namespaceId: string;
+  workflowId: string;
+  runId: string;
+  taskType: string;
+  data: Uint8Array;
+}
+
+export interface VisibilityRecord {
+  namespaceId: string;
+  runId: string;
+  workflowId: string;
+  workflowType: string;
+  status: number;
+  startTime: number;
+  executionTime: number;
+  closeTime?: number | null;
+  taskQueue: string;
+  historyLength: number;
+  memo?: Uint8Array | null;
+  /** JSON-serialisable search attributes. */
+  searchAttributes?: Record<string, unknown> | null;
+  parentWorkflowId?: string | null;
+  parentRunId?: string | null;
+  /** Monotonic per run; an upsert older than the stored one is ignored (visibility tasks can arrive out of order). */
+  stateVersion: number;
+}
+
+export interface NamespaceRecord {
+  id: string;
+  name: string;
+  /** Temporal NamespaceState number (1 REGISTERED, 2 DEPRECATED, 3 DELETED). */
+  state: number;
+  description: string;
+  ownerEmail: string;
+  retentionMs: number;
+  /** Engine-owned extra detail (e.g. a NamespaceInfo/Config proto). */
+  data?: Uint8Array | null;
+  /** CAS counter for updates and the cache; 1 after create. */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ClusterMetadata {
+  clusterName: string;
+  shardCount: number;
+  createdAt: number;
+}
+
+export interface ShardLease {
+  shardId: number;
+  rangeId: number;
+  ownerHostId: string;
+}
+
+/** A shard row as stored (for diagnostics and the shard controller). */
+export interface ShardRecord extends ShardLease {
+  leaseExpiresAt: number;
+  updatedAt: number;
+}
+
+/** Fence used by every execution write: the shard and the range the writer believes it holds. */
+export interface ShardFence {
+  shardId: number;
+  rangeId: number;
+}
+
+export interface TaskQueueLease {
+  namespaceId: string;
+  name: string;
+  type: number;
+  rangeId: number;
+  /** Every task id <= ackLevel has been completed. */
+  ackLevel: number;
+}
+
+export interface MatchingTask {
+  taskId: number;
+  data: Uint8Array;
+  expiresAt?: number | null;
+  createdAt: number;
+}
+
+export interface MembershipRecord {
+  hostId: string;
+  role: string;
+  rpcAddress: string;
+  sessionStart: number;
+  lastHeartbeat: number;
+  recordExpiry: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Limits
+
+export interface PersistenceLimits {
+  /** Largest single history event (bytes of its protobuf). */
+  maxEventBytes: number;
+  /** Largest single blob otherwise (mutable state, task data, memo, matching task). */
+  maxPayloadBytes: number;
+  /** Largest event count of one run's history. */
+  maxHistoryEvents: number;
+  /** Optional cap on a run's total history bytes (sum of its event blobs); unchecked when absent. */
+  maxHistoryBytes?: number;
+}
+
+export const DEFAULT_LIMITS: PersistenceLimits = {
+  maxEventBytes: 2 * 1024 * 1024,
+  maxPayloadBytes: 2 * 1024 * 1024,
+  maxHistoryEvents: 51_200,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Transitions
+
+export type CurrentExecutionMode =
+  /** No current row may exist for the workflow id. */
+  | { mode: 'brand-new' }
+  /** The current row must point at `expectedCurrentRunId` (the closed run being reused / continued-as-new). */
+  | { mode: 'replace'; expectedCurrentRunId: string };
+
+export interface CreateTransition {
+  kind: 'create';
+  /** dbVersion is ignored and stored as 1; nextEventId must be last event id + 1. Events must start at 1. */
+  execution: ExecutionRecord;
+  current: CurrentExecutionMode;
+  createRequestId: string;
+  events: HistoryEventRow[];
+  tasks: OutboxTask[];
+  visibility?: VisibilityRecord;
+}
+
+export interface UpdateTransition {
+  kind: 'update';
+  key: ExecutionKey;
+  expectedDbVersion: number;
+  status: number;
+  /** New next event id; must equal last appended event id + 1 (or stay unchanged when no events). */
+  nextEventId: number;
+  state: Uint8Array;
+  /** undefined keeps the stored close time; null clears it. */
+  closeTime?: number | null;
+  /** Must start at the row's stored nextEventId and be contiguous, else HistoryGapError. */
+  events: HistoryEventRow[];
+  tasks: OutboxTask[];
+  /** Applied only if current_executions still points at this run. */
+  updateCurrent?: { status: number; closeTime?: number | null };
+  visibility?: VisibilityRecord;
+  /** Stored as updated_at; undefined keeps the stored value. */
+  updatedAt?: number;
+}
+
+export type Transition = CreateTransition | UpdateTransition;
+
+export interface CommitResult {
+  /** The dbVersion each transition left its run at (1 for creates), in input order. */
+  dbVersions: number[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+
+/** Base of every expected persistence failure; `code` is stable for callers and logs. */
+export abstract class PersistenceError extends Error {
+  abstract readonly code: string;
+  /** Index of the failing transition inside commitShardBatch, when the error came from one. */
+  transitionIndex?: number;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The shard's range_id is not the one the writer holds: another host took it. Drop the shard; nothing was written. */
+export class ShardOwnershipLostError extends PersistenceError {
+  readonly code = 'SHARD_OWNERSHIP_LOST';
+  constructor(
+    readonly shardId: number,
+    readonly expectedRangeId: number,
+    readonly actualRangeId: number | null,
+  ) {
+    super(
+      `shard ${shardId} ownership lost: held range ${expectedRangeId}, stored range ${actualRangeId ?? 'none'}`,
+    );
+  }
+}
+
+/** The run's dbVersion moved since the writer read it: reload mutable state and retry. */
+export class ExecutionVersionConflictError extends PersistenceError {
+  readonly code = 'EXECUTION_VERSION_CONFLICT';
+  constructor(
+    readonly key: ExecutionKey,
+    readonly expectedDbVersion: number,
+    readonly actualDbVersion: number,
+  ) {
+    super(
+      `execution ${key.workflowId}/${key.runId} version conflict: expected ${expectedDbVersion}, found ${actualDbVersion}`,
+    );
+  }
+}
+
+/** A create was refused because a current run exists (brand-new) or the current run changed (replace). */
+export class CurrentExecutionConflictError extends PersistenceError {
+  readonly code = 'CURRENT_EXECUTION_CONFLICT';
+  constructor(
+    readonly namespaceId: string,
+    readonly workflowId: string,
+    /** The run the workflow id currently points at ('' when there is none: a replace found no current row). */
+    readonly currentRunId: string,
+    readonly createRequestId: string,
+    readonly status: number,
+    readonly startTime: number,
+  ) {
+    super(`workflow ${workflowId} has current run ${currentRunId || '(none)'} (status ${status})`);
+  }
+}
+
+/** A create collided with an existing run id (a bug in run-id generation or a replayed create). */
+export class ExecutionAlreadyExistsError extends PersistenceError {
+  readonly code = 'EXECUTION_ALREADY_EXISTS';
+  constructor(readonly key: ExecutionKey) {
+    super(`execution ${key.workflowId}/${key.runId} already exists`);
+  }
+}
+
+export class ExecutionNotFoundError extends PersistenceError {
+  readonly code = 'EXECUTION_NOT_FOUND';
+  constructor(readonly key: ExecutionKey) {
+    super(`execution ${key.workflowId}/${key.runId} not found`);
+  }
+}
+
+/** Appended events do not continue the stored history contiguously. */
+export class HistoryGapError extends PersistenceError {
+  readonly code = 'HISTORY_GAP';
+  constructor(
+    readonly key: ExecutionKey,
+    readonly expectedEventId: number,
+    readonly actualEventId: number,
+  ) {
+    super(
+      `history of ${key.workflowId}/${key.runId}: expected event ${expectedEventId}, got ${actualEventId}`,
+    );
+  }
+}
+
+export class NamespaceAlreadyExistsError extends PersistenceError {
+  readonly code = 'NAMESPACE_ALREADY_EXISTS';
+  constructor(readonly namespaceName: string) {
+    super(`namespace ${namespaceName} already exists`);
+  }
+}
+
+export class NamespaceNotFoundError extends PersistenceError {
+  readonly code = 'NAMESPACE_NOT_FOUND';
+  constructor(readonly nameOrId: string) {
+    super(`namespace ${nameOrId} not found`);
+  }
+}
+
+export class NamespaceVersionConflictError extends PersistenceError {
+  readonly code = 'NAMESPACE_VERSION_CONFLICT';
+  constructor(
+    readonly id: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number,
+  ) {
+    super(`namespace ${id} version conflict: expected ${expectedVersion}, found ${actualVersion}`);
+  }
+}
+
+/** The task queue's range_id moved: another matching host owns the queue now. */
+export class TaskQueueLeaseLostError extends PersistenceError {
+  readonly code = 'TASK_QUEUE_LEASE_LOST';
+  constructor(
+    readonly namespaceId: string,
+    readonly taskQueueName: string,
+    readonly type: number,
+    readonly expectedRangeId: number,
+    readonly actualRangeId: number | null,
+  ) {
+    super(
+      `task queue ${taskQueueName} (type ${type}) lease lost: held ${expectedRangeId}, stored ${actualRangeId ?? 'none'}`,
+    );
+  }
+}
+
+/** The cluster was created with another shard count; a host must refuse to start. */
+export class ClusterMetadataMismatchError extends PersistenceError {
+  readonly code = 'CLUSTER_METADATA_MISMATCH';
+  constructor(
+    readonly storedShardCount: number,
+    readonly requestedShardCount: number,
+  ) {
+    super(
+      `cluster was created with ${storedShardCount} shards; this host is configured for ${requestedShardCount}`,
+    );
+  }
+}
+
+/** A size or count limit would be exceeded; nothing was written. */
+export class LimitExceededError extends PersistenceError {
+  readonly code = 'LIMIT_EXCEEDED';
+  constructor(
+    /** A PersistenceLimits field, or 'workflowIdLength' (MAX_WORKFLOW_ID_LENGTH). */
+    readonly limit: keyof PersistenceLimits | 'workflowIdLength',
+    readonly actual: number,
+    readonly max: number,
+  ) {
+    super(`${limit} exceeded: ${actual} > ${max}`);
+  }
+}
+
+/** The database was migrated by a newer Odin; this code must not touch it. */
+export class SchemaTooNewError extends PersistenceError {
+  readonly code = 'SCHEMA_TOO_NEW';
+  constructor(
+    readonly databaseVersion: number,
+    readonly knownVersion: number,
+  ) {
+    super(
+      `database schema version ${databaseVersion} is newer than this build knows (${knownVersion}); upgrade Odin`,
+    );
+  }
+}
+
+/** The schema is older than this build needs and `migrate` was off. */
+export class SchemaTooOldError extends PersistenceError {
+  readonly code = 'SCHEMA_TOO_OLD';
+  constructor(
+    readonly databaseVersion: number,
+    readonly requiredVersion: number,
+  ) {
+    super(
+      `database schema version ${databaseVersion} is older than required ${requiredVersion}; run the migrate command`,
+    );
+  }
+}
+
+/** The connection URL is malformed or unsupported. */
+export class InvalidConnectionUrlError extends PersistenceError {
+  readonly code = 'INVALID_CONNECTION_URL';
+}
+
+/** A page token was not produced by this store for this query (tampered or from another call). */
+export class InvalidPageTokenError extends PersistenceError {
+  readonly code = 'INVALID_PAGE_TOKEN';
+  constructor() {
+    super('invalid page token');
+  }
+}
+
+/**
+ * The database could not be reached or the connection died (refused, reset, killed, shut down); `url` never
+ * contains the password. Retry later; for a commit, the outcome is unknown (see commitShardBatch).
+ */
+export class DatabaseUnavailableError extends PersistenceError {
+  readonly code = 'DATABASE_UNAVAILABLE';
+  constructor(
+    readonly url: string,
+    readonly causeMessage: string,
+  ) {
+    super(`database ${url} is unavailable: ${causeMessage}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Store sub-interfaces
+
+export interface ClusterStore {
+  /** Inserts the cluster row on first start; afterwards verifies the shard count (invariant 3). */
+  initOrVerifyClusterMetadata(input: {
+    clusterName: string;
+    shardCount: number;
+    now: number;
+  }): Promise<ClusterMetadata>;
+}
+
+export interface ShardStore {
+  /**
+   * Takes the shard: creates it at range 1 if absent, else bumps range_id by CAS on the value read (steals from any
+   * holder). Of concurrent acquirers exactly one wins each range; a loser gets ShardOwnershipLostError.
+   */
+  acquireShard(
+    shardId: number,
+    ownerHostId: string,
+    leaseDurationMs: number,
+    now: number,
+  ): Promise<ShardLease>;
+  /** Extends the lease without changing range_id; ShardOwnershipLostError when the range moved. */
+  renewShard(lease: ShardLease, leaseDurationMs: number, now: number): Promise<ShardRecord>;
+  /** The stored lease row (null when never acquired); for diagnostics and the controller's view. */
+  getShard(shardId: number): Promise<ShardRecord | null>;
+  /** Every shard row, by shard id. */
+  listShards(): Promise<ShardRecord[]>;
+}
+
+export interface ReadPage<T> {
+  items: T[];
+  /** Absent when there is nothing more. */
+  nextPageToken?: string;
+}
+
+export interface ExecutionStore {
+  /**
+   * Invariant 1: one transaction that checks the shard's range_id (mismatch → ShardOwnershipLostError, nothing
+   * written), then applies each transition in order. Any failure rolls back the whole batch and rethrows the typed
+   * error with `transitionIndex` set. A DatabaseUnavailableError (or any untyped error) leaves the outcome unknown
+   * (the connection may have died during COMMIT): drop cached state of the batch's runs and reload before retrying;
+   * the version CAS makes the retry safe.
+   */
+  commitShardBatch(fence: ShardFence, transitions: Transition[]): Promise<CommitResult>;
+  /** One-transition convenience over commitShardBatch. */
+  createWorkflowExecution(fence: ShardFence, t: CreateTransition): Promise<CommitResult>;
+  /** One-transition convenience over commitShardBatch. */
+  updateWorkflowExecution(fence: ShardFence, t: UpdateTransition): Promise<CommitResult>;
+  /** Fenced delete of one run (history, tasks stay; current row only if it points at the run; visibility row). */
+  deleteWorkflowExecution(fence: ShardFence, key: ExecutionKey): Promise<void>;
+  /** Loads a run's mutable state and CAS counters (null when absent); the engine's cache-miss path. */
+  getExecution(key: ExecutionKey): Promise<ExecutionRecord | null>;
+  /** The run a workflow id resolves to now (null when none): start dedup, signal/query routing without a run id. */
+  getCurrentExecution(namespaceId: string, workflowId: string): Promise<CurrentExecution | null>;
+}
+
+export interface ReadHistoryOptions {
+  /** Inclusive; default 1. */
+  minEventId?: number;
+  /** Exclusive; default the execution's nextEventId at the first call (the token pins it). */
+  maxEventId?: number;
+  pageSize: number;
+  pageToken?: string;
+}
+
+export interface HistoryStore {
+  /** Pages a run's events by id; never returns ids ≥ the run's nextEventId. ExecutionNotFoundError if no run. */
+  readHistory(
+    key: ExecutionKey,
+    options: ReadHistoryOptions,
+  ): Promise<{ events: HistoryEventRow[]; nextPageToken?: string }>;
+}
+
+export interface TimerTaskKey {
+  fireTime: number;
+  taskId: number;
+}
+
+export interface OutboxStore {
+  /** Tasks with taskId > afterTaskId (and < maxTaskIdExclusive if given), ordered by taskId. */
+  readImmediateTasks(
+    shardId: number,
+    category: ImmediateCategory,
+    options: { afterTaskId: number; limit: number; maxTaskIdExclusive?: number },
+  ): Promise<OutboxTask[]>;
+  /** Deletes the given tasks (acked out of order). */
+  deleteImmediateTasks(shardId: number, category: ImmediateCategory, taskIds: number[]): Promise<number>;
+  /** Range completion: deletes every task with taskId <= maxTaskId. */
+  deleteImmediateTasksUpTo(shardId: number, category: ImmediateCategory, maxTaskId: number): Promise<number>;
+  /** Due timers (fireTime <= maxFireTime) after the `after` key, ordered by (fireTime, taskId). */
+  readTimerTasks(
+    shardId: number,
+    options: { maxFireTime: number; limit: number; after?: TimerTaskKey },
+  ): Promise<OutboxTask[]>;
+  /** Deletes fired timers by key; returns how many existed. */
+  deleteTimerTasks(shardId: number, keys: TimerTaskKey[]): Promise<number>;
+}
+
+export interface MatchingStore {
+  /** Creates the queue at range 1 if absent, else bumps range_id by CAS (steals); `now` is stored as updated_at. */
+  acquireTaskQueueLease(
+    namespaceId: string,
+    name: string,
+    type: number,
+    now?: number,
+  ): Promise<TaskQueueLease>;
+  /** Inserts backlog tasks if the lease still holds (TaskQueueLeaseLostError otherwise). */
+  createMatchingTasks(lease: TaskQueueLease, tasks: MatchingTask[]): Promise<void>;
+  /** Backlog after `afterTaskId`, by taskId; with `now`, expired tasks are skipped. */
+  readMatchingTasks(
+    namespaceId: string,
+    name: string,
+    type: number,
+    options: { afterTaskId: number; limit: number; now?: number },
+  ): Promise<MatchingTask[]>;
+  /** Deletes the given tasks if the lease still holds. */
+  completeMatchingTasks(lease: TaskQueueLease, taskIds: number[]): Promise<number>;
+  /** Deletes every task <= ackLevel and records the ack level, if the lease still holds. */
+  completeMatchingTasksUpTo(lease: TaskQueueLease, ackLevel: number): Promise<number>;
+  /** The stored lease and ack level (null when the queue was never leased). */
+  getTaskQueue(namespaceId: string, name: string, type: number): Promise<TaskQueueLease | null>;
+}
+
+export interface VisibilityFilter {
+  workflowId?: string;
+  workflowType?: string;
+  status?: number;
+  /** Inclusive bounds. */
+  startTimeFrom?: number;
+  startTimeTo?: number;
+  closeTimeFrom?: number;
+  closeTimeTo?: number;
+}
+
+export interface VisibilityStore {
+  /** Upserts each record unless the stored stateVersion is newer (equal versions overwrite). */
+  upsertVisibility(records: VisibilityRecord[]): Promise<void>;
+  /** Newest start first, then runId; cursor pagination with an opaque token. */
+  listVisibility(
+    namespaceId: string,
+    filter: VisibilityFilter,
+    page: { pageSize: number; pageToken?: string },
+  ): Promise<ReadPage<VisibilityRecord>>;
+  /** Number of runs matching the filter (CountWorkflowExecutions). */
+  countVisibility(namespaceId: string, filter: VisibilityFilter): Promise<number>;
+  /** One run's record (null when absent). */
+  getVisibility(namespaceId: string, runId: string): Promise<VisibilityRecord | null>;
+  /** Removes a run's record (visibility Delete task); idempotent. */
+  deleteVisibility(namespaceId: string, runId: string): Promise<void>;
+}
+
+export interface RetentionStore {
+  /**
+   * Deletes closed runs with close_time < closedBefore (history, execution row, current row if it points at the run,
+   * visibility), `batchSize` runs per short transaction, until none is left or the signal aborts. Returns runs deleted.
+   */
+  deleteClosedExecutions(input: {
+    namespaceId: string;
+    closedBefore: number;
+    batchSize: number;
+    signal?: AbortSignal;
+  }): Promise<number>;
+}
+
+export interface NamespaceStore {
+  /** Inserts at version 1; NamespaceAlreadyExistsError when the name or id is taken. */
+  createNamespace(record: Omit<NamespaceRecord, 'version'>): Promise<NamespaceRecord>;
+  /** CAS on expectedVersion; bumps version. NamespaceNotFoundError / NamespaceVersionConflictError. */
+  updateNamespace(
+    record: Omit<NamespaceRecord, 'version' | 'createdAt'>,
+    expectedVersion: number,
+  ): Promise<NamespaceRecord>;
+  /** Frontend lookups arrive by name (null when absent). */
+  getNamespaceByName(name: string): Promise<NamespaceRecord | null>;
+  /** Engine lookups use the id stored in every row (null when absent). */
+  getNamespaceById(id: string): Promise<NamespaceRecord | null>;
+  /** Ordered by name. */
+  listNamespaces(page: { pageSize: number; pageToken?: string }): Promise<ReadPage<NamespaceRecord>>;
+}
+
+export interface MembershipStore {
+  /** Registers or heartbeats a host (insert or overwrite by hostId). */
+  upsertMember(record: MembershipRecord): Promise<void>;
+  /** Members whose lastHeartbeat >= activeSince, optionally of one role, ordered by hostId. */
+  listMembers(input: { role?: string; activeSince: number }): Promise<MembershipRecord[]>;
+  /** Deletes members whose recordExpiry < before; returns how many. */
+  pruneMembers(before: number): Promise<number>;
+}
+
+/** One object per database, from `openStore(config)`. */
+export interface PersistenceStore {
+  readonly dialect: DialectName;
+  readonly limits: PersistenceLimits;
+  readonly cluster: ClusterStore;
+  readonly shards: ShardStore;
+  readonly executions: ExecutionStore;
+  readonly history: HistoryStore;
+  readonly outbox: OutboxStore;
+  readonly matching: MatchingStore;
+  readonly visibility: VisibilityStore;
+  readonly retention: RetentionStore;
+  readonly namespaces: NamespaceStore;
+  readonly membership: MembershipStore;
+  /** Schema version the database is at. */
+  schemaVersion(): Promise<number>;
+  /** Releases the pool / file handle. */
+  close(): Promise<void>;
+}
+
+export interface StoreConfig {
+  /** postgres://, postgresql://, mysql://, sqlite::memory:, sqlite:/path/file.db */
+  url: string;
+  /** Connections per pool (pg, mysql); default 20. */
+  poolSize?: number;
+  limits?: Partial<PersistenceLimits>;
+  /** Apply pending migrations on open (dev mode). Default false: refuse an old schema with SchemaTooOldError. */
+  migrate?: boolean;
+  /**
+   * PostgreSQL: run hot statements as named prepared statements (default true). Turn off behind PgBouncer in
+   * transaction pooling mode before 1.21, which cannot carry prepared statements across server connections.
+   */
+  preparedStatements?: boolean;
+}

@@ -1,0 +1,11 @@
+export * from './contract.js';
+export { DB_CONNECTION_ENV, parseConnectionUrl, redactConnectionUrl } from './connection-url.js';
+export type { ConnectionTarget } from './connection-url.js';
+export { DEFAULT_POOL_SIZE } from './database.js';
+export { LATEST_SCHEMA_VERSION } from './migrations.js';
+export type { MigrationOutcome } from './migrations.js';
+export { NAMESPACE_CACHE_TTL_MS, NamespaceCache } from './namespace-cache.js';
+export { connectionUrlFromEnv, migrateDatabase, openStore } from './open-store.js';
+export type { OpenStoreConfig } from './open-store.js';
+export { taskQueueRangeHash } from './range-hash.js';
+export { createDatabaseIfMissing, dropDatabase } from './database-admin.js';

@@ -1,0 +1,142 @@
+import { type Clock, SystemClock } from '@odin/hugo';
+import type { Kysely } from 'kysely';
+import { DB_CONNECTION_ENV, parseConnectionUrl } from './connection-url.js';
+import {
+  type DialectName,
+  InvalidConnectionUrlError,
+  type PersistenceLimits,
+  type PersistenceStore,
+  SchemaTooNewError,
+  SchemaTooOldError,
+  type StoreConfig,
+} from './contract.js';
+import { DEFAULT_POOL_SIZE, openDatabase } from './database.js';
+import { resolveLimits } from './limits.js';
+import { LATEST_SCHEMA_VERSION, type MigrationOutcome, migrate, readSchemaVersion } from './migrations.js';
+import type { StoreContext } from './sql-flavor.js';
+import { SqlExecutionStore } from './stores/executions.js';
+import { SqlHistoryStore } from './stores/history.js';
+import { SqlMatchingStore } from './stores/matching.js';
+import { SqlMembershipStore } from './stores/membership.js';
+import { SqlNamespaceStore } from './stores/namespaces.js';
+import { SqlOutboxStore } from './stores/outbox.js';
+import { SqlRetentionStore } from './stores/retention.js';
+import { SqlClusterStore, SqlShardStore } from './stores/shards.js';
+import { SqlVisibilityStore } from './stores/visibility.js';
+import type { Tables } from './tables.js';
+
+class SqlPersistenceStore implements PersistenceStore {
+  readonly cluster;
+  readonly shards;
+  readonly executions;
+  readonly history;
+  readonly outbox;
+  readonly matching;
+  readonly visibility;
+  readonly retention;
+  readonly namespaces;
+  readonly membership;
+  #closed = false;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.cluster = new SqlClusterStore(ctx);
+    this.shards = new SqlShardStore(ctx);
+    this.executions = new SqlExecutionStore(ctx);
+    this.history = new SqlHistoryStore(ctx);
+    this.outbox = new SqlOutboxStore(ctx);
+    this.matching = new SqlMatchingStore(ctx);
+    this.visibility = new SqlVisibilityStore(ctx);
+    this.retention = new SqlRetentionStore(ctx);
+    this.namespaces = new SqlNamespaceStore(ctx);
+    this.membership = new SqlMembershipStore(ctx);
+  }
+
+  get dialect(): DialectName {
+    return this.ctx.dialect;
+  }
+
+  get limits(): PersistenceLimits {
+    return this.ctx.limits;
+  }
+
+  schemaVersion(): Promise<number> {
+    return readSchemaVersion(this.ctx.db, this.ctx.dialect);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.ctx.db.destroy();
+  }
+}
+
+export interface OpenStoreConfig extends StoreConfig {
+  /** Time source for migration bookkeeping; defaults to the system clock. */
+  clock?: Clock;
+}
+
+function poolSizeOf(config: StoreConfig): number {
+  const size = config.poolSize ?? DEFAULT_POOL_SIZE;
+  if (!Number.isSafeInteger(size) || size < 1 || size > 1000) {
+    throw new RangeError(`poolSize must be an integer in 1..1000, got ${size}`);
+  }
+  return size;
+}
+
+/**
+ * Opens the database named by `config.url`, checks its schema version (SchemaTooNewError when newer than this
+ * build; SchemaTooOldError when older and `migrate` is off, else migrates) and returns the store.
+ */
+export async function openStore(config: OpenStoreConfig): Promise<PersistenceStore> {
+  const target = parseConnectionUrl(config.url);
+  const limits = resolveLimits(config.limits);
+  const { db, dialect } = await openDatabase(target, {
+    poolSize: poolSizeOf(config),
+    preparedStatements: config.preparedStatements ?? true,
+  });
+  try {
+    await ensureSchema(db, dialect, config.migrate ?? false, config.clock ?? new SystemClock());
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw error;
+  }
+  return new SqlPersistenceStore({ db, dialect, limits });
+}
+
+async function ensureSchema(
+  db: Kysely<Tables>,
+  dialect: DialectName,
+  apply: boolean,
+  clock: Clock,
+): Promise<void> {
+  const version = await readSchemaVersion(db, dialect);
+  if (version > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(version, LATEST_SCHEMA_VERSION);
+  if (version === LATEST_SCHEMA_VERSION) return;
+  if (!apply) throw new SchemaTooOldError(version, LATEST_SCHEMA_VERSION);
+  await migrate(db, dialect, clock.now());
+}
+
+/** Applies pending migrations to the database at `url` (the `migrate` command). Idempotent. */
+export async function migrateDatabase(
+  url: string,
+  clock: Clock = new SystemClock(),
+): Promise<MigrationOutcome> {
+  const target = parseConnectionUrl(url);
+  const { db, dialect } = await openDatabase(target, { poolSize: 1, preparedStatements: false });
+  try {
+    return await migrate(db, dialect, clock.now());
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The connection URL from HUGO_ORCHESTRATOR_DB_CONNECTION, or a clear error when it is unset. */
+export function connectionUrlFromEnv(env: Record<string, string | undefined> = process.env): string {
+  const url = env[DB_CONNECTION_ENV];
+  if (url === undefined || url.trim() === '') {
+    throw new InvalidConnectionUrlError(
+      `${DB_CONNECTION_ENV} is not set: set it to postgres://…, mysql://… or sqlite:/path/odin.db`,
+    );
+  }
+  return url;
+}

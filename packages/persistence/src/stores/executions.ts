@@ -1,0 +1,509 @@
+import { sql, type Transaction } from 'kysely';
+import {
+  type CommitResult,
+  type CreateTransition,
+  type CurrentExecution,
+  CurrentExecutionConflictError,
+  DatabaseUnavailableError,
+  type ExecutionKey,
+  ExecutionAlreadyExistsError,
+  ExecutionNotFoundError,
+  type ExecutionRecord,
+  type ExecutionStore,
+  ExecutionVersionConflictError,
+  type HistoryEventRow,
+  HistoryGapError,
+  LimitExceededError,
+  type OutboxTask,
+  PersistenceError,
+  type ShardFence,
+  type Transition,
+  type UpdateTransition,
+  type VisibilityRecord,
+} from '../contract.js';
+import { toBuffer, toBytes, toNumber, toNumberOrNull } from '../codec.js';
+import {
+  checkEvents,
+  checkHistoryLength,
+  checkPayload,
+  checkTasks,
+  checkVisibility,
+  checkWorkflowId,
+} from '../limits.js';
+import {
+  chunks,
+  type Executor,
+  inTransaction,
+  isUniqueViolation,
+  lockClause,
+  type StoreContext,
+} from '../sql-flavor.js';
+import type { HistoryEventsTable, ImmediateTasksTable, Tables } from '../tables.js';
+import { type BulkUpdateRow, bulkUpdateExecutions } from './bulk-update.js';
+import { checkShardFence } from './fence.js';
+import { upsertVisibilityRows } from './visibility.js';
+
+const TASK_TABLES = {
+  transfer: 'transfer_tasks',
+  timer: 'timer_tasks',
+  visibility: 'visibility_tasks',
+} as const;
+
+/** Rows a batch appends after all its CAS checks passed: one multi-row INSERT per table instead of one per run. */
+interface PendingWrites {
+  events: HistoryEventsTable[];
+  tasks: { transfer: ImmediateTasksTable[]; timer: ImmediateTasksTable[]; visibility: ImmediateTasksTable[] };
+  visibility: VisibilityRecord[];
+}
+
+export class SqlExecutionStore implements ExecutionStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async commitShardBatch(fence: ShardFence, transitions: Transition[]): Promise<CommitResult> {
+    const appended = transitions.map((t, i) => withIndex(i, () => this.#validate(fence, t)));
+    if (canBulkUpdate(transitions)) {
+      try {
+        return await this.#commit(fence, transitions, appended, true);
+      } catch (error) {
+        // Some CAS in the one-statement update failed: the transaction rolled back, so re-run it one statement per
+        // transition, which names the failing transition precisely (or succeeds if the conflict has cleared).
+        if (!(error instanceof BulkCasMismatch)) throw error;
+      }
+    }
+    return this.#commit(fence, transitions, appended, false);
+  }
+
+  #commit(
+    fence: ShardFence,
+    transitions: Transition[],
+    appended: number[],
+    bulk: boolean,
+  ): Promise<CommitResult> {
+    return inTransaction(this.ctx, async (trx) => {
+      await checkShardFence(this.ctx, trx, fence);
+      const pending: PendingWrites = {
+        events: [],
+        tasks: { transfer: [], timer: [], visibility: [] },
+        visibility: [],
+      };
+      const dbVersions: number[] = [];
+      const bulkRows: BulkUpdateRow[] = [];
+      for (let i = 0; i < transitions.length; i++) {
+        const t = transitions[i]!;
+        if (t.kind === 'create') {
+          try {
+            dbVersions.push(await withIndexAsync(i, () => this.#applyCreate(trx, fence, t, appended[i]!)));
+          } catch (error) {
+            // An earlier, deferred update might fail too; only the one-by-one run reports the first failure.
+            if (bulkRows.length > 0 && error instanceof PersistenceError) throw new BulkCasMismatch();
+            throw error;
+          }
+        } else if (bulk) {
+          bulkRows.push({ t, expectedNext: t.events[0]?.eventId ?? t.nextEventId, bytes: appended[i]! });
+          dbVersions.push(t.expectedDbVersion + 1);
+        } else {
+          dbVersions.push(await withIndexAsync(i, () => this.#applyUpdate(trx, fence, t, appended[i]!)));
+        }
+        const key = t.kind === 'create' ? t.execution.key : t.key;
+        collect(pending, fence.shardId, key, t.events, t.tasks, t.visibility);
+      }
+      if (bulkRows.length > 0) {
+        const matched = await bulkUpdateExecutions(this.ctx, trx, fence.shardId, bulkRows);
+        if (matched !== bulkRows.length) throw new BulkCasMismatch();
+        for (const row of bulkRows) await this.#updateCurrent(trx, row.t);
+      }
+      await this.#flush(trx, pending);
+      return { dbVersions };
+    });
+  }
+
+  createWorkflowExecution(fence: ShardFence, t: CreateTransition): Promise<CommitResult> {
+    return this.commitShardBatch(fence, [t]);
+  }
+
+  updateWorkflowExecution(fence: ShardFence, t: UpdateTransition): Promise<CommitResult> {
+    return this.commitShardBatch(fence, [t]);
+  }
+
+  async deleteWorkflowExecution(fence: ShardFence, key: ExecutionKey): Promise<void> {
+    await inTransaction(this.ctx, async (trx) => {
+      await checkShardFence(this.ctx, trx, fence);
+      await trx
+        .deleteFrom('history_events')
+        .where('namespace_id', '=', key.namespaceId)
+        .where('workflow_id', '=', key.workflowId)
+        .where('run_id', '=', key.runId)
+        .execute();
+      await trx
+        .deleteFrom('workflow_executions')
+        .where('namespace_id', '=', key.namespaceId)
+        .where('workflow_id', '=', key.workflowId)
+        .where('run_id', '=', key.runId)
+        .execute();
+      await trx
+        .deleteFrom('current_executions')
+        .where('namespace_id', '=', key.namespaceId)
+        .where('workflow_id', '=', key.workflowId)
+        .where('run_id', '=', key.runId)
+        .execute();
+      await trx
+        .deleteFrom('visibility_records')
+        .where('namespace_id', '=', key.namespaceId)
+        .where('run_id', '=', key.runId)
+        .execute();
+    });
+  }
+
+  async getExecution(key: ExecutionKey): Promise<ExecutionRecord | null> {
+    const row = await this.ctx.db
+      .selectFrom('workflow_executions')
+      .selectAll()
+      .where('namespace_id', '=', key.namespaceId)
+      .where('workflow_id', '=', key.workflowId)
+      .where('run_id', '=', key.runId)
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    return {
+      key: { namespaceId: row.namespace_id, workflowId: row.workflow_id, runId: row.run_id },
+      shardId: toNumber(row.shard_id),
+      status: toNumber(row.status),
+      nextEventId: toNumber(row.next_event_id),
+      dbVersion: toNumber(row.db_version),
+      state: toBytes(row.state),
+      startTime: toNumber(row.start_time),
+      closeTime: toNumberOrNull(row.close_time),
+      updatedAt: toNumber(row.updated_at),
+      historyBytes: toNumber(row.history_bytes),
+    };
+  }
+
+  getCurrentExecution(namespaceId: string, workflowId: string): Promise<CurrentExecution | null> {
+    return readCurrent(this.ctx.db, namespaceId, workflowId);
+  }
+
+  /** Everything checkable without the database, so a bad transition fails before a transaction opens. */
+  #validate(fence: ShardFence, t: Transition): number {
+    if (t.kind === 'create' && t.execution.shardId !== fence.shardId) {
+      // A run created under another shard's fence would be invisible to its real owner: an engine bug.
+      throw new RangeError(
+        `create of shard ${t.execution.shardId} run under the fence of shard ${fence.shardId}`,
+      );
+    }
+    const limits = this.ctx.limits;
+    const key = t.kind === 'create' ? t.execution.key : t.key;
+    checkWorkflowId(key.workflowId);
+    const bytes = checkEvents(limits, t.events);
+    if (limits.maxHistoryBytes !== undefined && bytes > limits.maxHistoryBytes) {
+      throw new LimitExceededError('maxHistoryBytes', bytes, limits.maxHistoryBytes);
+    }
+    checkTasks(limits, t.tasks);
+    checkVisibility(limits, t.visibility);
+    const next = t.kind === 'create' ? t.execution.nextEventId : t.nextEventId;
+    checkHistoryLength(limits, next);
+    checkPayload(limits, t.kind === 'create' ? t.execution.state : t.state);
+    const first = t.kind === 'create' ? 1 : (t.events[0]?.eventId ?? next);
+    checkContiguous(key, t.events, first, next);
+    return bytes;
+  }
+
+  async #applyCreate(
+    trx: Transaction<Tables>,
+    fence: ShardFence,
+    t: CreateTransition,
+    bytes: number,
+  ): Promise<number> {
+    const e = t.execution;
+    const key = e.key;
+    const currentRow = {
+      namespace_id: key.namespaceId,
+      workflow_id: key.workflowId,
+      run_id: key.runId,
+      shard_id: fence.shardId,
+      create_request_id: t.createRequestId,
+      status: e.status,
+      start_time: e.startTime,
+      close_time: e.closeTime ?? null,
+    };
+    if (t.current.mode === 'brand-new') {
+      if (!(await this.#insertCurrentIfAbsent(trx, currentRow))) throw await conflict(this.ctx, trx, key);
+    } else {
+      const r = await trx
+        .updateTable('current_executions')
+        .set({
+          run_id: key.runId,
+          shard_id: fence.shardId,
+          create_request_id: t.createRequestId,
+          status: e.status,
+          start_time: e.startTime,
+          close_time: e.closeTime ?? null,
+        })
+        .where('namespace_id', '=', key.namespaceId)
+        .where('workflow_id', '=', key.workflowId)
+        .where('run_id', '=', t.current.expectedCurrentRunId)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw await conflict(this.ctx, trx, key);
+    }
+    try {
+      await trx
+        .insertInto('workflow_executions')
+        .values({
+          namespace_id: key.namespaceId,
+          workflow_id: key.workflowId,
+          run_id: key.runId,
+          shard_id: fence.shardId,
+          status: e.status,
+          next_event_id: e.nextEventId,
+          db_version: 1,
+          history_bytes: bytes,
+          state: toBuffer(e.state),
+          start_time: e.startTime,
+          close_time: e.closeTime ?? null,
+          updated_at: e.updatedAt,
+        })
+        .execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ExecutionAlreadyExistsError(key);
+      throw error;
+    }
+    return 1;
+  }
+
+  /** Inserts the current row unless one exists; false when it existed (the caller reports the conflict). */
+  async #insertCurrentIfAbsent(
+    trx: Transaction<Tables>,
+    row: Tables['current_executions'],
+  ): Promise<boolean> {
+    if (this.ctx.dialect === 'mysql') {
+      // InnoDB keeps the transaction alive after a duplicate-key error (only the statement is undone).
+      try {
+        await trx.insertInto('current_executions').values(row).execute();
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    }
+    // PostgreSQL aborts the whole transaction on an error, so ask it not to raise one.
+    const r = await trx
+      .insertInto('current_executions')
+      .values(row)
+      .onConflict((oc) => oc.columns(['namespace_id', 'workflow_id']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+
+  async #applyUpdate(
+    trx: Transaction<Tables>,
+    fence: ShardFence,
+    t: UpdateTransition,
+    bytes: number,
+  ): Promise<number> {
+    const key = t.key;
+    const expectedNext = t.events[0]?.eventId ?? t.nextEventId;
+    const maxBytes = this.ctx.limits.maxHistoryBytes;
+    let q = trx
+      .updateTable('workflow_executions')
+      .set({
+        status: t.status,
+        next_event_id: t.nextEventId,
+        db_version: t.expectedDbVersion + 1,
+        state: toBuffer(t.state),
+        history_bytes: sql<number>`history_bytes + ${bytes}`,
+        ...(t.closeTime !== undefined ? { close_time: t.closeTime } : {}),
+        ...(t.updatedAt !== undefined ? { updated_at: t.updatedAt } : {}),
+      })
+      .where('namespace_id', '=', key.namespaceId)
+      .where('workflow_id', '=', key.workflowId)
+      .where('run_id', '=', key.runId)
+      .where('shard_id', '=', fence.shardId)
+      .where('db_version', '=', t.expectedDbVersion)
+      .where('next_event_id', '=', expectedNext);
+    if (maxBytes !== undefined && bytes > 0)
+      q = q.where(sql<number>`history_bytes + ${bytes}`, '<=', maxBytes);
+    const r = await q.executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw await this.#diagnoseUpdate(trx, fence, t, expectedNext, bytes);
+    await this.#updateCurrent(trx, t);
+    return t.expectedDbVersion + 1;
+  }
+
+  /** Mirrors a close into current_executions, only while it still points at this run. */
+  async #updateCurrent(trx: Transaction<Tables>, t: UpdateTransition): Promise<void> {
+    if (t.updateCurrent === undefined) return;
+    await trx
+      .updateTable('current_executions')
+      .set({ status: t.updateCurrent.status, close_time: t.updateCurrent.closeTime ?? null })
+      .where('namespace_id', '=', t.key.namespaceId)
+      .where('workflow_id', '=', t.key.workflowId)
+      .where('run_id', '=', t.key.runId)
+      .execute();
+  }
+
+  /** The CAS matched no row: say precisely why, so the engine knows whether to reload, drop or refuse. */
+  async #diagnoseUpdate(
+    trx: Transaction<Tables>,
+    fence: ShardFence,
+    t: UpdateTransition,
+    expectedNext: number,
+    bytes: number,
+  ): Promise<PersistenceError> {
+    const row = await trx
+      .selectFrom('workflow_executions')
+      .select(['shard_id', 'db_version', 'next_event_id', 'history_bytes'])
+      .where('namespace_id', '=', t.key.namespaceId)
+      .where('workflow_id', '=', t.key.workflowId)
+      .where('run_id', '=', t.key.runId)
+      .executeTakeFirst();
+    if (row === undefined || toNumber(row.shard_id) !== fence.shardId)
+      return new ExecutionNotFoundError(t.key);
+    const version = toNumber(row.db_version);
+    if (version !== t.expectedDbVersion)
+      return new ExecutionVersionConflictError(t.key, t.expectedDbVersion, version);
+    const next = toNumber(row.next_event_id);
+    if (next !== expectedNext) return new HistoryGapError(t.key, next, expectedNext);
+    const max = this.ctx.limits.maxHistoryBytes ?? Number.MAX_SAFE_INTEGER;
+    return new LimitExceededError('maxHistoryBytes', toNumber(row.history_bytes) + bytes, max);
+  }
+
+  async #flush(trx: Transaction<Tables>, pending: PendingWrites): Promise<void> {
+    for (const rows of chunks(pending.events)) await trx.insertInto('history_events').values(rows).execute();
+    for (const category of ['transfer', 'timer', 'visibility'] as const) {
+      for (const rows of chunks(pending.tasks[category])) {
+        await trx.insertInto(TASK_TABLES[category]).values(rows).execute();
+      }
+    }
+    if (pending.visibility.length > 0) await upsertVisibilityRows(this.ctx, trx, pending.visibility);
+  }
+}
+
+/** Thrown inside the transaction to roll back a group commit whose one-statement CAS did not match every run. */
+class BulkCasMismatch extends Error {}
+
+/**
+ * The one-statement CAS applies when a batch updates at least two runs and no run appears twice (a run's second
+ * transition depends on its first) or is created in the same batch.
+ */
+function canBulkUpdate(transitions: readonly Transition[]): boolean {
+  const seen = new Set<string>();
+  let updates = 0;
+  for (const t of transitions) {
+    const k = t.kind === 'create' ? t.execution.key : t.key;
+    const id = `${k.namespaceId}\u0000${k.workflowId}\u0000${k.runId}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    if (t.kind === 'update') updates++;
+  }
+  return updates >= 2;
+}
+
+function collect(
+  pending: PendingWrites,
+  shardId: number,
+  key: ExecutionKey,
+  events: readonly HistoryEventRow[],
+  tasks: readonly OutboxTask[],
+  visibility: VisibilityRecord | undefined,
+): void {
+  for (const e of events) {
+    pending.events.push({
+      namespace_id: key.namespaceId,
+      workflow_id: key.workflowId,
+      run_id: key.runId,
+      event_id: e.eventId,
+      shard_id: shardId,
+      data: toBuffer(e.data),
+    });
+  }
+  for (const task of tasks) {
+    pending.tasks[task.category].push({
+      shard_id: shardId,
+      task_id: task.taskId,
+      fire_time: task.fireTime,
+      namespace_id: task.namespaceId,
+      workflow_id: task.workflowId,
+      run_id: task.runId,
+      task_type: task.taskType,
+      data: toBuffer(task.data),
+    });
+  }
+  if (visibility !== undefined) pending.visibility.push(visibility);
+}
+
+function checkContiguous(
+  key: ExecutionKey,
+  events: readonly HistoryEventRow[],
+  first: number,
+  next: number,
+): void {
+  let expected = first;
+  for (const e of events) {
+    if (e.eventId !== expected) throw new HistoryGapError(key, expected, e.eventId);
+    expected++;
+  }
+  if (next !== expected) throw new HistoryGapError(key, expected, next);
+}
+
+export async function readCurrent(
+  db: Executor,
+  namespaceId: string,
+  workflowId: string,
+  lock?: ReturnType<typeof lockClause>,
+): Promise<CurrentExecution | null> {
+  let q = db
+    .selectFrom('current_executions')
+    .selectAll()
+    .where('namespace_id', '=', namespaceId)
+    .where('workflow_id', '=', workflowId);
+  if (lock !== undefined) q = q.modifyEnd(lock);
+  const row = await q.executeTakeFirst();
+  if (row === undefined) return null;
+  return {
+    namespaceId: row.namespace_id,
+    workflowId: row.workflow_id,
+    runId: row.run_id,
+    createRequestId: row.create_request_id,
+    status: toNumber(row.status),
+    startTime: toNumber(row.start_time),
+    closeTime: toNumberOrNull(row.close_time),
+  };
+}
+
+/** Reads the current row (locking, so it is the latest committed one) to describe why a create was refused. */
+async function conflict(
+  ctx: StoreContext,
+  trx: Transaction<Tables>,
+  key: ExecutionKey,
+): Promise<CurrentExecutionConflictError> {
+  const current = await readCurrent(trx, key.namespaceId, key.workflowId, lockClause(ctx.dialect, 'share'));
+  return new CurrentExecutionConflictError(
+    key.namespaceId,
+    key.workflowId,
+    current?.runId ?? '',
+    current?.createRequestId ?? '',
+    current?.status ?? 0,
+    current?.startTime ?? 0,
+  );
+}
+
+/** Names the failing transition; a lost database is nobody's fault, so it stays untagged (outcome unknown). */
+function tag<E>(index: number, error: E): E {
+  if (error instanceof PersistenceError && !(error instanceof DatabaseUnavailableError)) {
+    error.transitionIndex = index;
+  }
+  return error;
+}
+
+function withIndex<T>(index: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw tag(index, error);
+  }
+}
+
+async function withIndexAsync<T>(index: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw tag(index, error);
+  }
+}

@@ -1,0 +1,105 @@
+import type { ImmediateCategory, OutboxStore, OutboxTask, TimerTaskKey } from '../contract.js';
+import { toBytes, toNumber } from '../codec.js';
+import { chunks, type StoreContext } from '../sql-flavor.js';
+import type { ImmediateTasksTable } from '../tables.js';
+
+const IMMEDIATE_TABLES = { transfer: 'transfer_tasks', visibility: 'visibility_tasks' } as const;
+
+function toTask(category: OutboxTask['category'], row: ImmediateTasksTable): OutboxTask {
+  return {
+    category,
+    taskId: toNumber(row.task_id),
+    fireTime: toNumber(row.fire_time),
+    namespaceId: row.namespace_id,
+    workflowId: row.workflow_id,
+    runId: row.run_id,
+    taskType: row.task_type,
+    data: toBytes(row.data),
+  };
+}
+
+export class SqlOutboxStore implements OutboxStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async readImmediateTasks(
+    shardId: number,
+    category: ImmediateCategory,
+    options: { afterTaskId: number; limit: number; maxTaskIdExclusive?: number },
+  ): Promise<OutboxTask[]> {
+    let q = this.ctx.db
+      .selectFrom(IMMEDIATE_TABLES[category])
+      .selectAll()
+      .where('shard_id', '=', shardId)
+      .where('task_id', '>', options.afterTaskId);
+    if (options.maxTaskIdExclusive !== undefined) q = q.where('task_id', '<', options.maxTaskIdExclusive);
+    const rows = await q.orderBy('task_id').limit(Math.max(1, options.limit)).execute();
+    return rows.map((r) => toTask(category, r));
+  }
+
+  async deleteImmediateTasks(
+    shardId: number,
+    category: ImmediateCategory,
+    taskIds: number[],
+  ): Promise<number> {
+    let deleted = 0;
+    for (const ids of chunks(taskIds, 500)) {
+      const r = await this.ctx.db
+        .deleteFrom(IMMEDIATE_TABLES[category])
+        .where('shard_id', '=', shardId)
+        .where('task_id', 'in', ids)
+        .executeTakeFirst();
+      deleted += Number(r.numDeletedRows);
+    }
+    return deleted;
+  }
+
+  async deleteImmediateTasksUpTo(
+    shardId: number,
+    category: ImmediateCategory,
+    maxTaskId: number,
+  ): Promise<number> {
+    const r = await this.ctx.db
+      .deleteFrom(IMMEDIATE_TABLES[category])
+      .where('shard_id', '=', shardId)
+      .where('task_id', '<=', maxTaskId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async readTimerTasks(
+    shardId: number,
+    options: { maxFireTime: number; limit: number; after?: TimerTaskKey },
+  ): Promise<OutboxTask[]> {
+    let q = this.ctx.db
+      .selectFrom('timer_tasks')
+      .selectAll()
+      .where('shard_id', '=', shardId)
+      .where('fire_time', '<=', options.maxFireTime);
+    const after = options.after;
+    if (after !== undefined) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('fire_time', '>', after.fireTime),
+          eb.and([eb('fire_time', '=', after.fireTime), eb('task_id', '>', after.taskId)]),
+        ]),
+      );
+    }
+    const rows = await q.orderBy('fire_time').orderBy('task_id').limit(Math.max(1, options.limit)).execute();
+    return rows.map((r) => toTask('timer', r));
+  }
+
+  async deleteTimerTasks(shardId: number, keys: TimerTaskKey[]): Promise<number> {
+    let deleted = 0;
+    for (const batch of chunks(keys, 200)) {
+      const r = await this.ctx.db
+        .deleteFrom('timer_tasks')
+        .where('shard_id', '=', shardId)
+        .where((eb) =>
+          eb.or(batch.map((k) => eb.and([eb('fire_time', '=', k.fireTime), eb('task_id', '=', k.taskId)]))),
+        )
+        .executeTakeFirst();
+      deleted += Number(r.numDeletedRows);
+    }
+    return deleted;
+  }
+}

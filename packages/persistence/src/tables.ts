@@ -1,0 +1,147 @@
+/** Kysely row types of the Odin schema (see migrations.ts for the DDL and docs/persistence.md for the why). */
+
+export interface SchemaVersionTable {
+  version: number;
+  description: string;
+  applied_at: number;
+}
+
+export interface ClusterMetadataTable {
+  cluster_name: string;
+  shard_count: number;
+  created_at: number;
+}
+
+export interface ClusterMembershipTable {
+  host_id: string;
+  role: string;
+  rpc_address: string;
+  session_start: number;
+  last_heartbeat: number;
+  record_expiry: number;
+}
+
+export interface NamespacesTable {
+  id: string;
+  name: string;
+  state: number;
+  description: string;
+  owner_email: string;
+  retention_ms: number;
+  data: Uint8Array | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HistoryShardsTable {
+  shard_id: number;
+  range_id: number;
+  owner_host_id: string;
+  lease_expires_at: number;
+  updated_at: number;
+}
+
+export interface WorkflowExecutionsTable {
+  namespace_id: string;
+  workflow_id: string;
+  run_id: string;
+  shard_id: number;
+  status: number;
+  next_event_id: number;
+  db_version: number;
+  history_bytes: number;
+  state: Uint8Array;
+  start_time: number;
+  close_time: number | null;
+  updated_at: number;
+}
+
+export interface CurrentExecutionsTable {
+  namespace_id: string;
+  workflow_id: string;
+  run_id: string;
+  shard_id: number;
+  create_request_id: string;
+  status: number;
+  start_time: number;
+  close_time: number | null;
+}
+
+export interface HistoryEventsTable {
+  namespace_id: string;
+  workflow_id: string;
+  run_id: string;
+  event_id: number;
+  shard_id: number;
+  data: Uint8Array;
+}
+
+export interface ImmediateTasksTable {
+  shard_id: number;
+  task_id: number;
+  fire_time: number;
+  namespace_id: string;
+  workflow_id: string;
+  run_id: string;
+  task_type: string;
+  data: Uint8Array;
+}
+
+export type TimerTasksTable = ImmediateTasksTable;
+
+export interface TaskQueuesTable {
+  range_hash: number;
+  namespace_id: string;
+  name: string;
+  type: number;
+  range_id: number;
+  ack_level: number;
+  updated_at: number;
+}
+
+export interface MatchingTasksTable {
+  range_hash: number;
+  namespace_id: string;
+  task_queue_name: string;
+  task_queue_type: number;
+  task_id: number;
+  data: Uint8Array;
+  expires_at: number | null;
+  created_at: number;
+}
+
+export interface VisibilityRecordsTable {
+  namespace_id: string;
+  run_id: string;
+  workflow_id: string;
+  workflow_type: string;
+  status: number;
+  start_time: number;
+  execution_time: number;
+  close_time: number | null;
+  task_queue: string;
+  history_length: number;
+  memo: Uint8Array | null;
+  search_attributes: unknown;
+  parent_workflow_id: string | null;
+  parent_run_id: string | null;
+  state_version: number;
+}
+
+export interface Tables {
+  schema_version: SchemaVersionTable;
+  cluster_metadata: ClusterMetadataTable;
+  cluster_membership: ClusterMembershipTable;
+  namespaces: NamespacesTable;
+  history_shards: HistoryShardsTable;
+  workflow_executions: WorkflowExecutionsTable;
+  current_executions: CurrentExecutionsTable;
+  history_events: HistoryEventsTable;
+  transfer_tasks: ImmediateTasksTable;
+  visibility_tasks: ImmediateTasksTable;
+  timer_tasks: TimerTasksTable;
+  task_queues: TaskQueuesTable;
+  matching_tasks: MatchingTasksTable;
+  visibility_records: VisibilityRecordsTable;
+}
