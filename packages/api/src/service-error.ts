@@ -21,11 +21,9 @@ export class ServiceError extends Error {
     this.name = 'ServiceError';
   }
 
+  /** Temporal sends no errordetails message with INVALID_ARGUMENT (and the errordetails package defines none for it). */
   static invalidArgument(message: string): ServiceError {
-    return new ServiceError(status.INVALID_ARGUMENT, message, {
-      typeName: 'temporal.api.errordetails.v1.BadRequestFailure' as const,
-      value: {},
-    });
+    return new ServiceError(status.INVALID_ARGUMENT, message);
   }
 
   static notFound(

@@ -29,6 +29,12 @@ export interface RecordActivityTaskStartedRequest {
  * (already started by another request, completed, or the run closed) so matching drops it.
  */
 export interface HistoryApi {
+  /**
+   * True only when history copies `RespondWorkflowTaskCompletedRequest.sdk_metadata` into
+   * `WorkflowTaskCompletedEventAttributes.sdk_metadata`. The frontend advertises the `sdk_metadata` capability from
+   * this flag (reference §3.2: advertising it without recording it breaks replay). Absent = false.
+   */
+  readonly recordsSdkMetadata?: boolean;
   startWorkflowExecution(
     ns: NamespaceRef,
     req: Req<'StartWorkflowExecutionRequest'>,

@@ -29,6 +29,12 @@ export interface QueryTaskRequest {
  * `addWorkflowTask` / `addActivityTask` resolve once the task is durable in matching (sync-matched to a poll
  * that recorded it as started, or persisted to the backlog): only then may history delete its transfer task.
  * Polls answer an empty response (no task token) before ctx.deadline.
+ *
+ * Lock rule for history: never await `addWorkflowTask` / `addActivityTask` while holding the run's lock or an open
+ * transaction. A sync match resolves only after the poller's `recordWorkflowTaskStarted` / `recordActivityTaskStarted`
+ * for the same run returned, so awaiting under the lock deadlocks. Call them after commit, from the transfer path.
+ * Adds are idempotent per (workflowId, runId, scheduledEventId) only through history: a duplicate delivery must make
+ * `record…Started` throw NOT_FOUND (or return the same response for the same requestId).
  */
 export interface MatchingApi {
   addWorkflowTask(ns: NamespaceRef, req: AddTaskRequest, ctx: CallContext): Promise<void>;

@@ -1,0 +1,11 @@
+// W1 for our worker: the same workflow as bench/workloads/workflows.ts (the official one), written against
+// @odin/sdk/workflow.
+import { proxyActivities } from '@odin/sdk/workflow';
+import type * as activities from '../workloads/activities.js';
+
+const { echoSuffix } = proxyActivities<typeof activities>({ startToCloseTimeout: '30 seconds' });
+
+/** W1: one activity that returns its input plus a suffix. */
+export async function w1(input: string): Promise<string> {
+  return await echoSuffix(input);
+}

@@ -1,0 +1,3 @@
+export async function echoSuffix(input: string): Promise<string> {
+  return `${input}-done`;
+}

@@ -1,0 +1,18 @@
+import type { HistoryApi, MatchingApi } from '@odin/api';
+import { HistoryService } from '@odin/history';
+import type { PersistenceStore } from '@odin/persistence';
+import type { RuntimeContext } from '@odin/runtime';
+
+/** The history role as the server assembly drives it (services/history's HistoryService). */
+export interface HistoryRole extends HistoryApi {
+  start(signal: AbortSignal): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+export type HistoryConstructor = new (
+  ctx: RuntimeContext<PersistenceStore>,
+  deps: { matching: MatchingApi; shardCount?: number; hostId?: string },
+) => HistoryRole;
+
+/** The history role of this build; a constructor argument so tests can put another in its place. */
+export const defaultHistoryService: HistoryConstructor = HistoryService;

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** Log levels pino understands, plus `silent` for tests. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const ENV_PREFIX = 'HUGO_ORCHESTRATOR_';
+
+const port = z.coerce
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const optionalUrl = z.url('must be a URL such as http://localhost:4317').optional();
+
+/**
+ * The process configuration. Every field is read from one `HUGO_ORCHESTRATOR_*` environment variable (the name is
+ * given next to it); command-line flags override what they name.
+ */
+export const configSchema = z.object({
+  /** DB_CONNECTION: postgres://…, mysql://…, sqlite:/path/file.db, sqlite::memory:. */
+  dbConnection: z.string().min(1, 'must not be empty').optional(),
+  /** SHARD_COUNT: history shards, fixed when the cluster is created. */
+  shardCount: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(65536, 'must be at most 65536')
+    .default(512),
+  /** HISTORY_RETENTION_DAYS: how long closed runs are kept by default. */
+  historyRetentionDays: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1 day')
+    .default(30),
+  /** OTLP_ENDPOINT: where traces go; unset = no exporter. */
+  otlpEndpoint: optionalUrl,
+  /** ELASTICSEARCH_URL: advanced visibility; unset = SQL visibility. */
+  elasticsearchUrl: optionalUrl,
+  /** FRONTEND_PORT: the gRPC WorkflowService port (Temporal's 7233). 0 picks a free port. */
+  frontendPort: port.default(7233),
+  /** BIND_IP: the address every listener binds. */
+  bindIp: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  /** METRICS_PORT: Prometheus /metrics; 0 disables the listener. */
+  metricsPort: port.default(0),
+  /** LOG_LEVEL. */
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /** HOST_ID: this process's identity in shard leases and membership; generated when unset. */
+  hostId: z.string().min(1, 'must not be empty').optional(),
+});
+
+export type OdinConfig = z.infer<typeof configSchema>;
+export type OdinConfigInput = z.input<typeof configSchema>;
+
+/** Field name → environment variable name. */
+export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
+  dbConnection: `${ENV_PREFIX}DB_CONNECTION`,
+  shardCount: `${ENV_PREFIX}SHARD_COUNT`,
+  historyRetentionDays: `${ENV_PREFIX}HISTORY_RETENTION_DAYS`,
+  otlpEndpoint: `${ENV_PREFIX}OTLP_ENDPOINT`,
+  elasticsearchUrl: `${ENV_PREFIX}ELASTICSEARCH_URL`,
+  frontendPort: `${ENV_PREFIX}FRONTEND_PORT`,
+  bindIp: `${ENV_PREFIX}BIND_IP`,
+  metricsPort: `${ENV_PREFIX}METRICS_PORT`,
+  logLevel: `${ENV_PREFIX}LOG_LEVEL`,
+  hostId: `${ENV_PREFIX}HOST_ID`,
+};
+
+/** Configuration that cannot start a process; the message names every bad variable and what it must be. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the configuration from `env` (default: process.env), then applies `overrides` (command-line flags).
+ * Empty variables count as unset. Throws ConfigError listing every problem at once.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Partial<OdinConfigInput> = {},
+): OdinConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [field, variable] of Object.entries(CONFIG_ENV)) {
+    const value = env[variable];
+    if (value !== undefined && value.trim() !== '') raw[field] = value.trim();
+  }
+  for (const [field, value] of Object.entries(overrides)) {
+    if (value !== undefined) raw[field] = value;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const field = String(issue.path[0] ?? '');
+    const variable = CONFIG_ENV[field as keyof OdinConfig] ?? field;
+    const given = raw[field];
+    return `${variable}${given === undefined ? '' : `=${JSON.stringify(given)}`}: ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}

@@ -1,0 +1,6 @@
+export * from './config.js';
+export * from './context.js';
+export * from './logger.js';
+export * from './metrics.js';
+export * from './random.js';
+export * from './tracing.js';

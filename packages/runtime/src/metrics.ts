@@ -1,0 +1,130 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Latency buckets (seconds) from 1 ms to 60 s: long polls and timers sit at the top, RPCs at the bottom. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Workflow durations run from milliseconds to days. */
+const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 86400];
+
+/**
+ * Every Prometheus metric Odin exports, on a registry of its own (never the global one) so several servers can run
+ * in one process. Names follow the brief; labels are bounded (no workflow or run ids).
+ */
+export class OdinMetrics {
+  readonly registry: Registry;
+  /** Start to close of a run. */
+  readonly workflowDurationSeconds: Histogram<'namespace' | 'workflow_type' | 'status'>;
+  /** Workflow tasks handed out with history from the start (a replay by the worker). */
+  readonly workflowReplayCount: Counter<'namespace' | 'workflow_type'>;
+  /** Time a task waited in a task queue between add and poll. */
+  readonly taskQueueLatencySeconds: Histogram<'queue_name' | 'task_type'>;
+  /** 1 while this host holds the shard's lease. */
+  readonly historyShardOwnership: Gauge<'shard_id' | 'host'>;
+  readonly workflowStartedTotal: Counter<'namespace' | 'workflow_type'>;
+  readonly workflowClosedTotal: Counter<'namespace' | 'workflow_type' | 'status'>;
+  /** Frontend RPCs by method and gRPC status code name. */
+  readonly rpcRequestsTotal: Counter<'service' | 'method' | 'code'>;
+  readonly rpcLatencySeconds: Histogram<'service' | 'method'>;
+  /** Tasks added to matching by how they were delivered: sync (to a waiting poll) or backlog (persisted). */
+  readonly matchingTasksAddedTotal: Counter<'task_type' | 'delivery'>;
+  /** Polls currently waiting, by task type. */
+  readonly matchingPollersWaiting: Gauge<'task_type'>;
+  /** Backlog tasks held in memory or the store, by task type. */
+  readonly matchingBacklogTasks: Gauge<'task_type'>;
+  /** Store calls by operation. */
+  readonly persistenceLatencySeconds: Histogram<'operation'>;
+  readonly persistenceErrorsTotal: Counter<'operation' | 'code'>;
+
+  constructor(options: { defaultLabels?: Record<string, string> } = {}) {
+    const registry = new Registry();
+    if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
+    this.registry = registry;
+    const registers = [registry];
+    this.workflowDurationSeconds = new Histogram({
+      name: 'workflow_duration_seconds',
+      help: 'Duration of a workflow run from start to close.',
+      labelNames: ['namespace', 'workflow_type', 'status'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.workflowReplayCount = new Counter({
+      name: 'workflow_replay_count',
+      help: 'Workflow tasks dispatched with the full history (the worker replays).',
+      labelNames: ['namespace', 'workflow_type'],
+      registers,
+    });
+    this.taskQueueLatencySeconds = new Histogram({
+      name: 'task_queue_latency_seconds',
+      help: 'Time a task spent in a task queue before a poll took it.',
+      labelNames: ['queue_name', 'task_type'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.historyShardOwnership = new Gauge({
+      name: 'history_shard_ownership',
+      help: '1 while this host holds the lease of the history shard.',
+      labelNames: ['shard_id', 'host'],
+      registers,
+    });
+    this.workflowStartedTotal = new Counter({
+      name: 'workflow_started_total',
+      help: 'Workflow runs started.',
+      labelNames: ['namespace', 'workflow_type'],
+      registers,
+    });
+    this.workflowClosedTotal = new Counter({
+      name: 'workflow_closed_total',
+      help: 'Workflow runs closed, by close status.',
+      labelNames: ['namespace', 'workflow_type', 'status'],
+      registers,
+    });
+    this.rpcRequestsTotal = new Counter({
+      name: 'rpc_requests_total',
+      help: 'RPCs served, by service, method and gRPC status code.',
+      labelNames: ['service', 'method', 'code'],
+      registers,
+    });
+    this.rpcLatencySeconds = new Histogram({
+      name: 'rpc_latency_seconds',
+      help: 'RPC handling time (long polls included).',
+      labelNames: ['service', 'method'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.matchingTasksAddedTotal = new Counter({
+      name: 'matching_tasks_added_total',
+      help: 'Tasks added to matching, by delivery: sync (to a waiting poll) or backlog.',
+      labelNames: ['task_type', 'delivery'],
+      registers,
+    });
+    this.matchingPollersWaiting = new Gauge({
+      name: 'matching_pollers_waiting',
+      help: 'Long polls currently waiting for a task.',
+      labelNames: ['task_type'],
+      registers,
+    });
+    this.matchingBacklogTasks = new Gauge({
+      name: 'matching_backlog_tasks',
+      help: 'Tasks waiting in matching backlogs for a poller.',
+      labelNames: ['task_type'],
+      registers,
+    });
+    this.persistenceLatencySeconds = new Histogram({
+      name: 'persistence_latency_seconds',
+      help: 'Store call time by operation.',
+      labelNames: ['operation'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.persistenceErrorsTotal = new Counter({
+      name: 'persistence_errors_total',
+      help: 'Store calls that failed, by operation and error code.',
+      labelNames: ['operation', 'code'],
+      registers,
+    });
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  expose(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  test('applies the documented defaults when no variable is set', () => {
+    const config = loadConfig({});
+    assert.equal(config.shardCount, 512);
+    assert.equal(config.historyRetentionDays, 30);
+    assert.equal(config.frontendPort, 7233);
+    assert.equal(config.bindIp, '127.0.0.1');
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.dbConnection, undefined);
+  });
+
+  test('reads HUGO_ORCHESTRATOR_* variables and coerces numbers', () => {
+    const config = loadConfig({
+      HUGO_ORCHESTRATOR_DB_CONNECTION: 'postgres://postgres@127.0.0.1:5432/odin',
+      HUGO_ORCHESTRATOR_SHARD_COUNT: '16',
+      HUGO_ORCHESTRATOR_HISTORY_RETENTION_DAYS: '7',
+      HUGO_ORCHESTRATOR_OTLP_ENDPOINT: 'http://localhost:4317',
+      HUGO_ORCHESTRATOR_LOG_LEVEL: 'debug',
+    });
+    assert.equal(config.dbConnection, 'postgres://postgres@127.0.0.1:5432/odin');
+    assert.equal(config.shardCount, 16);
+    assert.equal(config.historyRetentionDays, 7);
+    assert.equal(config.otlpEndpoint, 'http://localhost:4317');
+    assert.equal(config.logLevel, 'debug');
+  });
+
+  test('overrides from flags win over the environment', () => {
+    const config = loadConfig({ HUGO_ORCHESTRATOR_FRONTEND_PORT: '7000' }, { frontendPort: 0 });
+    assert.equal(config.frontendPort, 0);
+  });
+
+  test('empty variables count as unset', () => {
+    assert.equal(loadConfig({ HUGO_ORCHESTRATOR_SHARD_COUNT: '  ' }).shardCount, 512);
+  });
+
+  test('names every bad variable and its value in one error', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          HUGO_ORCHESTRATOR_SHARD_COUNT: 'many',
+          HUGO_ORCHESTRATOR_LOG_LEVEL: 'loud',
+          HUGO_ORCHESTRATOR_OTLP_ENDPOINT: 'not a url',
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 3);
+        assert.match(error.message, /HUGO_ORCHESTRATOR_SHARD_COUNT="many"/);
+        assert.match(error.message, /HUGO_ORCHESTRATOR_LOG_LEVEL="loud": must be one of trace/);
+        assert.match(error.message, /HUGO_ORCHESTRATOR_OTLP_ENDPOINT="not a url": must be a URL/);
+        return true;
+      },
+    );
+  });
+
+  test('refuses a shard count of zero', () => {
+    assert.throws(
+      () => loadConfig({ HUGO_ORCHESTRATOR_SHARD_COUNT: '0' }),
+      /SHARD_COUNT="0": must be at least 1/,
+    );
+  });
+});

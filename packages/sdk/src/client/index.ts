@@ -1,0 +1,6 @@
+export * from './connection.js';
+export * from './errors.js';
+export * from './result.js';
+export type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-types.js';
+export * from './workflow-client.js';
+export * from './namespace-client.js';

@@ -1,0 +1,606 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { status } from '@grpc/grpc-js';
+import { temporal, timestampToMs, toNumber } from '@odin/api';
+import type { temporal as proto } from '@temporalio/proto';
+import {
+  type QueryDefinition,
+  type RetryPolicy,
+  type SignalDefinition,
+  type Workflow,
+  type WorkflowResultType,
+  workflowTypeName,
+} from '../common/definitions.js';
+import { type Duration, toProtoDuration } from '../common/duration.js';
+import {
+  CancelledFailure,
+  failureToError,
+  retryStateName,
+  TerminatedFailure,
+  type TemporalFailure,
+  TimeoutFailure,
+} from '../common/failure.js';
+import {
+  defaultPayloadConverter,
+  firstValue,
+  fromPayloadMap,
+  type PayloadConverter,
+  toPayloadMap,
+  toPayloads,
+} from '../common/payload.js';
+import type { IHistoryEvent } from '../common/proto-types.js';
+import { toProtoRetryPolicy } from '../common/retry.js';
+import type { Connection } from './connection.js';
+import { LONG_POLL_TIMEOUT_MS } from './connection.js';
+import {
+  NamespaceNotFoundError,
+  QueryNotRegisteredError,
+  QueryRejectedError,
+  ServiceCallError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from './errors.js';
+
+const enums = temporal.api.enums.v1;
+const EventType = enums.EventType;
+
+export type WorkflowIdReusePolicy =
+  | 'ALLOW_DUPLICATE'
+  | 'ALLOW_DUPLICATE_FAILED_ONLY'
+  | 'REJECT_DUPLICATE'
+  | 'TERMINATE_IF_RUNNING';
+export type WorkflowIdConflictPolicy = 'FAIL' | 'USE_EXISTING' | 'TERMINATE_EXISTING';
+
+export interface WorkflowStartOptions<Args extends unknown[] = unknown[]> {
+  workflowId: string;
+  taskQueue: string;
+  args?: Args;
+  workflowIdReusePolicy?: WorkflowIdReusePolicy;
+  workflowIdConflictPolicy?: WorkflowIdConflictPolicy;
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
+  retry?: RetryPolicy;
+  workflowExecutionTimeout?: Duration;
+  workflowRunTimeout?: Duration;
+  workflowTaskTimeout?: Duration;
+  cronSchedule?: string;
+  startDelay?: Duration;
+  /** Deduplicates retried starts; a fresh UUID by default. */
+  requestId?: string;
+  signal?: AbortSignal;
+}
+
+export interface SignalWithStartOptions<
+  Args extends unknown[] = unknown[],
+  SArgs extends unknown[] = unknown[],
+> extends WorkflowStartOptions<Args> {
+  signal?: AbortSignal;
+  signalName: string | SignalDefinition<SArgs>;
+  signalArgs?: SArgs;
+}
+
+export interface WorkflowExecutionDescription {
+  workflowId: string;
+  runId: string;
+  type: string;
+  /** RUNNING, COMPLETED, FAILED, CANCELED, TERMINATED, CONTINUED_AS_NEW, TIMED_OUT. */
+  status: string;
+  taskQueue: string;
+  startTime: number | undefined;
+  closeTime: number | undefined;
+  historyLength: number;
+  memo: Record<string, unknown>;
+  searchAttributes: Record<string, unknown>;
+  parent?: { workflowId: string; runId: string };
+}
+
+export interface WorkflowClientOptions {
+  connection: Connection;
+  namespace?: string;
+  identity?: string;
+  payloadConverter?: PayloadConverter;
+}
+
+export interface ResultOptions {
+  /** Follow continue-as-new, retries and cron runs to the last run's result (default true). */
+  followRuns?: boolean;
+  signal?: AbortSignal;
+}
+
+const reusePolicy: Record<WorkflowIdReusePolicy, number> = {
+  ALLOW_DUPLICATE: enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+  ALLOW_DUPLICATE_FAILED_ONLY:
+    enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+  REJECT_DUPLICATE: enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+  TERMINATE_IF_RUNNING: enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING,
+};
+const conflictPolicy: Record<WorkflowIdConflictPolicy, number> = {
+  FAIL: enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+  USE_EXISTING: enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+  TERMINATE_EXISTING: enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING,
+};
+
+function statusName(value: number | null | undefined): string {
+  return (enums.WorkflowExecutionStatus[value ?? 0] ?? 'UNSPECIFIED').replace(
+    /^WORKFLOW_EXECUTION_STATUS_/,
+    '',
+  );
+}
+
+/**
+ * Starts, signals, queries, cancels, terminates, describes and lists workflows, and waits for their results.
+ * Every method throws typed errors; wrap a call in `asResult` to get a `Result` instead.
+ */
+export class WorkflowClient {
+  readonly connection: Connection;
+  readonly namespace: string;
+  readonly identity: string;
+  readonly converter: PayloadConverter;
+
+  constructor(options: WorkflowClientOptions) {
+    this.connection = options.connection;
+    this.namespace = options.namespace ?? 'default';
+    this.identity = options.identity ?? `${process.pid}@${hostname()}`;
+    this.converter = options.payloadConverter ?? defaultPayloadConverter;
+  }
+
+  private callOptions(signal?: AbortSignal, timeoutMs?: number) {
+    return { namespace: this.namespace, ...(signal ? { signal } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+  }
+
+  /** Maps a service error to the typed error callers handle; other errors pass through. */
+  private mapError(error: unknown, workflowId: string, runId?: string, workflowType = ''): unknown {
+    if (!(error instanceof ServiceCallError)) return error;
+    if (error.code === status.NOT_FOUND) {
+      if (error.details === 'NamespaceNotFoundFailure') {
+        return new NamespaceNotFoundError(error.message, error.method, this.namespace);
+      }
+      return new WorkflowNotFoundError(error.message, error.method, workflowId, runId);
+    }
+    if (error.code === status.ALREADY_EXISTS && error.method.includes('Start')) {
+      return new WorkflowExecutionAlreadyStartedError(error.message, error.method, workflowId, workflowType);
+    }
+    return error;
+  }
+
+  private startRequest(type: string, options: WorkflowStartOptions) {
+    return {
+      namespace: this.namespace,
+      workflowId: options.workflowId,
+      workflowType: { name: type },
+      taskQueue: { name: options.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      input: toPayloads(this.converter, options.args ?? []) ?? null,
+      workflowExecutionTimeout: toProtoDuration(options.workflowExecutionTimeout) ?? null,
+      workflowRunTimeout: toProtoDuration(options.workflowRunTimeout) ?? null,
+      workflowTaskTimeout: toProtoDuration(options.workflowTaskTimeout) ?? null,
+      identity: this.identity,
+      requestId: options.requestId ?? randomUUID(),
+      workflowIdReusePolicy: reusePolicy[options.workflowIdReusePolicy ?? 'ALLOW_DUPLICATE'],
+      workflowIdConflictPolicy: options.workflowIdConflictPolicy
+        ? conflictPolicy[options.workflowIdConflictPolicy]
+        : 0,
+      retryPolicy: toProtoRetryPolicy(options.retry) ?? null,
+      cronSchedule: options.cronSchedule ?? '',
+      memo: options.memo ? { fields: toPayloadMap(this.converter, options.memo) } : null,
+      searchAttributes: options.searchAttributes
+        ? { indexedFields: toPayloadMap(this.converter, options.searchAttributes) }
+        : null,
+      workflowStartDelay: toProtoDuration(options.startDelay) ?? null,
+    };
+  }
+
+  /** Starts a workflow; the handle is bound to the new run (its result follows later runs by default). */
+  async start<W extends Workflow>(
+    workflow: W | string,
+    options: WorkflowStartOptions<Parameters<W>>,
+  ): Promise<WorkflowHandle<W>> {
+    const type = workflowTypeName(workflow);
+    try {
+      const response = await this.connection.call(
+        'startWorkflowExecution',
+        this.startRequest(type, options as WorkflowStartOptions),
+        this.callOptions(options.signal),
+      );
+      return new WorkflowHandle<W>(this, options.workflowId, response.runId, response.runId);
+    } catch (error) {
+      throw this.mapError(error, options.workflowId, undefined, type);
+    }
+  }
+
+  /** Starts a workflow and waits for its result. */
+  async execute<W extends Workflow>(
+    workflow: W | string,
+    options: WorkflowStartOptions<Parameters<W>>,
+  ): Promise<WorkflowResultType<W>> {
+    const handle = await this.start(workflow, options);
+    return handle.result(options.signal ? { signal: options.signal } : {});
+  }
+
+  /** Signals the workflow, starting it first when it is not running. */
+  async signalWithStart<W extends Workflow, SArgs extends unknown[] = unknown[]>(
+    workflow: W | string,
+    options: SignalWithStartOptions<Parameters<W>, SArgs>,
+  ): Promise<WorkflowHandle<W>> {
+    const type = workflowTypeName(workflow);
+    const signalName = typeof options.signalName === 'string' ? options.signalName : options.signalName.name;
+    const start = this.startRequest(type, options as WorkflowStartOptions);
+    try {
+      const response = await this.connection.call(
+        'signalWithStartWorkflowExecution',
+        {
+          ...start,
+          signalName,
+          signalInput: toPayloads(this.converter, options.signalArgs ?? []) ?? null,
+        },
+        this.callOptions(options.signal),
+      );
+      return new WorkflowHandle<W>(this, options.workflowId, response.runId, response.runId);
+    } catch (error) {
+      throw this.mapError(error, options.workflowId, undefined, type);
+    }
+  }
+
+  /** A handle on an existing workflow; without runId it addresses the current run. */
+  getHandle<W extends Workflow = Workflow>(workflowId: string, runId?: string): WorkflowHandle<W> {
+    return new WorkflowHandle<W>(this, workflowId, runId, undefined);
+  }
+
+  async signal<Args extends unknown[]>(
+    workflowId: string,
+    runId: string | undefined,
+    signal: string | SignalDefinition<Args>,
+    args: Args,
+    abort?: AbortSignal,
+  ): Promise<void> {
+    try {
+      await this.connection.call(
+        'signalWorkflowExecution',
+        {
+          namespace: this.namespace,
+          workflowExecution: { workflowId, runId: runId ?? '' },
+          signalName: typeof signal === 'string' ? signal : signal.name,
+          input: toPayloads(this.converter, args) ?? null,
+          identity: this.identity,
+          requestId: randomUUID(),
+        },
+        this.callOptions(abort),
+      );
+    } catch (error) {
+      throw this.mapError(error, workflowId, runId);
+    }
+  }
+
+  async query<Ret, Args extends unknown[]>(
+    workflowId: string,
+    runId: string | undefined,
+    query: string | QueryDefinition<Ret, Args>,
+    args: Args,
+    abort?: AbortSignal,
+  ): Promise<Ret> {
+    let response: proto.api.workflowservice.v1.QueryWorkflowResponse;
+    try {
+      response = await this.connection.call(
+        'queryWorkflow',
+        {
+          namespace: this.namespace,
+          execution: { workflowId, runId: runId ?? '' },
+          query: {
+            queryType: typeof query === 'string' ? query : query.name,
+            queryArgs: toPayloads(this.converter, args) ?? null,
+          },
+        },
+        this.callOptions(abort),
+      );
+    } catch (error) {
+      if (error instanceof ServiceCallError && error.code === status.INVALID_ARGUMENT) {
+        throw new QueryNotRegisteredError(error.message, error.method);
+      }
+      throw this.mapError(error, workflowId, runId);
+    }
+    if (response.queryRejected) throw new QueryRejectedError(statusName(response.queryRejected.status));
+    return firstValue<Ret>(this.converter, response.queryResult);
+  }
+
+  async cancel(workflowId: string, runId?: string, reason = '', abort?: AbortSignal): Promise<void> {
+    try {
+      await this.connection.call(
+        'requestCancelWorkflowExecution',
+        {
+          namespace: this.namespace,
+          workflowExecution: { workflowId, runId: runId ?? '' },
+          identity: this.identity,
+          requestId: randomUUID(),
+          reason,
+        },
+        this.callOptions(abort),
+      );
+    } catch (error) {
+      throw this.mapError(error, workflowId, runId);
+    }
+  }
+
+  async terminate(
+    workflowId: string,
+    runId?: string,
+    reason = '',
+    details: unknown[] = [],
+    abort?: AbortSignal,
+  ): Promise<void> {
+    try {
+      await this.connection.call(
+        'terminateWorkflowExecution',
+        {
+          namespace: this.namespace,
+          workflowExecution: { workflowId, runId: runId ?? '' },
+          reason,
+          details: toPayloads(this.converter, details) ?? null,
+          identity: this.identity,
+        },
+        this.callOptions(abort),
+      );
+    } catch (error) {
+      throw this.mapError(error, workflowId, runId);
+    }
+  }
+
+  async describe(
+    workflowId: string,
+    runId?: string,
+    abort?: AbortSignal,
+  ): Promise<WorkflowExecutionDescription> {
+    let response: proto.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+    try {
+      response = await this.connection.call(
+        'describeWorkflowExecution',
+        { namespace: this.namespace, execution: { workflowId, runId: runId ?? '' } },
+        this.callOptions(abort),
+      );
+    } catch (error) {
+      throw this.mapError(error, workflowId, runId);
+    }
+    const info = response.workflowExecutionInfo;
+    return this.toDescription(info ?? {});
+  }
+
+  private toDescription(info: proto.api.workflow.v1.IWorkflowExecutionInfo): WorkflowExecutionDescription {
+    return {
+      workflowId: info.execution?.workflowId ?? '',
+      runId: info.execution?.runId ?? '',
+      type: info.type?.name ?? '',
+      status: statusName(info.status),
+      taskQueue: info.taskQueue ?? '',
+      startTime: timestampToMs(info.startTime),
+      closeTime: timestampToMs(info.closeTime),
+      historyLength: toNumber(info.historyLength),
+      memo: fromPayloadMap(this.converter, info.memo?.fields),
+      searchAttributes: fromPayloadMap(this.converter, info.searchAttributes?.indexedFields),
+      ...(info.parentExecution?.workflowId
+        ? { parent: { workflowId: info.parentExecution.workflowId, runId: info.parentExecution.runId ?? '' } }
+        : {}),
+    };
+  }
+
+  /** Lists executions matching a visibility query, page by page. */
+  async *list(
+    query = '',
+    options: { pageSize?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<WorkflowExecutionDescription> {
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const response = await this.connection.call(
+        'listWorkflowExecutions',
+        {
+          namespace: this.namespace,
+          pageSize: options.pageSize ?? 100,
+          query,
+          nextPageToken: nextPageToken ?? null,
+        },
+        this.callOptions(options.signal),
+      );
+      for (const info of response.executions) yield this.toDescription(info);
+      nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
+    } while (nextPageToken);
+  }
+
+  /** How many executions match a visibility query. */
+  async count(query = '', abort?: AbortSignal): Promise<number> {
+    const response = await this.connection.call(
+      'countWorkflowExecutions',
+      { namespace: this.namespace, query },
+      this.callOptions(abort),
+    );
+    return toNumber(response.count);
+  }
+
+  /** The run's whole history, following page tokens. */
+  async fetchHistory(
+    workflowId: string,
+    runId?: string,
+    options: { signal?: AbortSignal; pageSize?: number } = {},
+  ): Promise<IHistoryEvent[]> {
+    const events: IHistoryEvent[] = [];
+    let nextPageToken: Uint8Array | undefined;
+    try {
+      do {
+        const response = await this.connection.call(
+          'getWorkflowExecutionHistory',
+          {
+            namespace: this.namespace,
+            execution: { workflowId, runId: runId ?? '' },
+            maximumPageSize: options.pageSize ?? 0,
+            nextPageToken: nextPageToken ?? null,
+          },
+          this.callOptions(options.signal),
+        );
+        events.push(...(response.history?.events ?? []));
+        nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
+      } while (nextPageToken);
+    } catch (error) {
+      throw this.mapError(error, workflowId, runId);
+    }
+    return events;
+  }
+
+  /** Waits for the close event of the run (long poll), following later runs unless told otherwise. */
+  async result<T>(workflowId: string, runId: string | undefined, options: ResultOptions = {}): Promise<T> {
+    const follow = options.followRuns ?? true;
+    let currentRunId = runId;
+    for (;;) {
+      const event = await this.waitForCloseEvent(workflowId, currentRunId, options.signal);
+      const outcome = this.closeOutcome(event);
+      if (outcome.nextRunId && (follow || outcome.kind === 'continued')) {
+        currentRunId = outcome.nextRunId;
+        continue;
+      }
+      if (outcome.kind === 'completed') return outcome.value as T;
+      if (outcome.kind === 'continued')
+        throw new TypeError('unreachable: continued-as-new without a next run');
+      throw new WorkflowFailedError(outcome.message, outcome.failure, outcome.retryState);
+    }
+  }
+
+  private async waitForCloseEvent(
+    workflowId: string,
+    runId: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<IHistoryEvent> {
+    let nextPageToken: Uint8Array | undefined;
+    for (;;) {
+      let response: proto.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
+      try {
+        response = await this.connection.call(
+          'getWorkflowExecutionHistory',
+          {
+            namespace: this.namespace,
+            execution: { workflowId, runId: runId ?? '' },
+            waitNewEvent: true,
+            historyEventFilterType: enums.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+            skipArchival: true,
+            nextPageToken: nextPageToken ?? null,
+          },
+          this.callOptions(signal, LONG_POLL_TIMEOUT_MS),
+        );
+      } catch (error) {
+        // A long poll the server let expire is retried, as Temporal's client does.
+        if (
+          error instanceof ServiceCallError &&
+          error.code === status.DEADLINE_EXCEEDED &&
+          !signal?.aborted
+        ) {
+          continue;
+        }
+        throw this.mapError(error, workflowId, runId);
+      }
+      const event = response.history?.events?.[0];
+      if (event) return event;
+      nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
+    }
+  }
+
+  private closeOutcome(
+    event: IHistoryEvent,
+  ):
+    | { kind: 'completed'; value: unknown; nextRunId?: string }
+    | { kind: 'continued'; nextRunId: string }
+    | { kind: 'failed'; message: string; failure: TemporalFailure; retryState: string; nextRunId?: string } {
+    const c = this.converter;
+    const next = (id: string | null | undefined) => (id ? { nextRunId: id } : {});
+    switch (event.eventType) {
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: {
+        const a = event.workflowExecutionCompletedEventAttributes!;
+        return { kind: 'completed', value: firstValue(c, a.result), ...next(a.newExecutionRunId) };
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: {
+        const a = event.workflowExecutionFailedEventAttributes!;
+        return {
+          kind: 'failed',
+          message: 'Workflow execution failed',
+          failure: failureToError(a.failure ?? {}, c),
+          retryState: retryStateName(a.retryState),
+          ...next(a.newExecutionRunId),
+        };
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: {
+        const a = event.workflowExecutionCanceledEventAttributes!;
+        return {
+          kind: 'failed',
+          message: 'Workflow execution cancelled',
+          failure: new CancelledFailure(
+            'Workflow cancelled',
+            (a.details?.payloads ?? []).map((p) => c.fromPayload(p)),
+          ),
+          retryState: 'NON_RETRYABLE_FAILURE',
+        };
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: {
+        const a = event.workflowExecutionTerminatedEventAttributes!;
+        return {
+          kind: 'failed',
+          message: 'Workflow execution terminated',
+          failure: new TerminatedFailure(a.reason || 'Terminated'),
+          retryState: 'NON_RETRYABLE_FAILURE',
+        };
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: {
+        const a = event.workflowExecutionTimedOutEventAttributes!;
+        return {
+          kind: 'failed',
+          message: 'Workflow execution timed out',
+          failure: new TimeoutFailure('Workflow execution timed out', 'START_TO_CLOSE'),
+          retryState: retryStateName(a.retryState),
+          ...next(a.newExecutionRunId),
+        };
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: {
+        const a = event.workflowExecutionContinuedAsNewEventAttributes!;
+        return { kind: 'continued', nextRunId: a.newExecutionRunId ?? '' };
+      }
+      default:
+        throw new TypeError(`Unexpected close event type ${event.eventType}`);
+    }
+  }
+}
+
+/** A workflow execution; typed by the workflow function so `result()` has its return type. */
+export class WorkflowHandle<W extends Workflow = Workflow> {
+  constructor(
+    readonly client: WorkflowClient,
+    readonly workflowId: string,
+    /** The run this handle addresses; undefined means the current run. */
+    readonly runId: string | undefined,
+    /** The run this handle started, when it started one. */
+    readonly firstExecutionRunId: string | undefined,
+  ) {}
+
+  result(options: ResultOptions = {}): Promise<WorkflowResultType<W>> {
+    return this.client.result<WorkflowResultType<W>>(this.workflowId, this.runId, options);
+  }
+
+  signal<Args extends unknown[]>(signal: string | SignalDefinition<Args>, ...args: Args): Promise<void> {
+    return this.client.signal(this.workflowId, this.runId, signal, args);
+  }
+
+  query<Ret, Args extends unknown[] = []>(
+    query: string | QueryDefinition<Ret, Args>,
+    ...args: Args
+  ): Promise<Ret> {
+    return this.client.query(this.workflowId, this.runId, query, args);
+  }
+
+  cancel(reason?: string): Promise<void> {
+    return this.client.cancel(this.workflowId, this.runId, reason);
+  }
+
+  terminate(reason?: string, details?: unknown[]): Promise<void> {
+    return this.client.terminate(this.workflowId, this.runId, reason, details);
+  }
+
+  describe(): Promise<WorkflowExecutionDescription> {
+    return this.client.describe(this.workflowId, this.runId);
+  }
+
+  fetchHistory(): Promise<IHistoryEvent[]> {
+    return this.client.fetchHistory(this.workflowId, this.runId);
+  }
+}

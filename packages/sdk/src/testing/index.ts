@@ -1,0 +1,3 @@
+export * from './test-environment.js';
+export * from './workflow-simulator.js';
+export * from './skipping-clock.js';

@@ -1,0 +1,645 @@
+import { pathToFileURL } from 'node:url';
+import { status } from '@grpc/grpc-js';
+import { durationToMs, temporal, timestampToMs, toNumber } from '@odin/api';
+import type { temporal as proto } from '@temporalio/proto';
+import { type Clock, systemClock } from '@odin/hugo';
+import { ActivityContext, type ActivityInfo, runInActivityContext } from '../activity/context.js';
+import { type CallOptions, type Connection, LONG_POLL_TIMEOUT_MS } from '../client/connection.js';
+import { ServiceCallError } from '../client/errors.js';
+import { ApplicationFailure, CancelledFailure, errorToFailure, TimeoutFailure } from '../common/failure.js';
+import {
+  defaultPayloadConverter,
+  fromPayloads,
+  type PayloadConverter,
+  toPayloads,
+} from '../common/payload.js';
+import type { IHistoryEvent } from '../common/proto-types.js';
+import type { WorkflowRegistry } from '../workflow/activator.js';
+import { installDeterministicGlobals } from '../workflow/globals.js';
+import {
+  type QueryRequest,
+  resumeWorkflowTask,
+  runWorkflowTask,
+  type WorkflowTaskOutcome,
+} from '../workflow/task-runner.js';
+import { defaultWorkerIdentity } from './identity.js';
+import { WorkflowRunCache } from './run-cache.js';
+import { Semaphore } from './semaphore.js';
+
+const enums = temporal.api.enums.v1;
+
+// biome-ignore lint/suspicious/noExplicitAny: activity signatures are the author's.
+export type ActivityFunction = (...args: any[]) => unknown;
+
+export interface WorkerLogger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface WorkerOptions {
+  connection: Connection;
+  namespace?: string;
+  taskQueue: string;
+  /** Workflow functions by type (a workflow module's exports), or ... */
+  workflows?: WorkflowRegistry;
+  /** ... the path of a plain ESM module exporting them (loaded after the deterministic globals are installed). */
+  workflowsPath?: string;
+  activities?: Readonly<Record<string, ActivityFunction>>;
+  identity?: string;
+  maxConcurrentWorkflowTasks?: number;
+  maxConcurrentActivities?: number;
+  workflowPollers?: number;
+  activityPollers?: number;
+  /** How long shutdown waits for work in flight before cancelling activities and handing them back. */
+  shutdownGraceMs?: number;
+  /**
+   * Runs kept in memory between their workflow tasks (default 1000); 0 replays the full history on every task.
+   */
+  maxCachedWorkflows?: number;
+  /** Heartbeat throttle when the activity has no heartbeat timeout. */
+  defaultHeartbeatThrottleMs?: number;
+  payloadConverter?: PayloadConverter;
+  clock?: Clock;
+  logger?: WorkerLogger;
+}
+
+export type WorkerState = 'created' | 'running' | 'stopping' | 'stopped';
+
+/** Counters of what the worker did (for metrics and tests). */
+export interface WorkerStats {
+  workflowTasks: number;
+  /** Workflow tasks answered by a run kept in memory, without replay. */
+  resumedWorkflowTasks: number;
+  workflowTaskFailures: number;
+  activityTasks: number;
+}
+
+const consoleLogger: WorkerLogger = {
+  warn: (message, fields) => console.warn(`[odin-worker] ${message}`, fields ?? ''),
+  error: (message, fields) => console.error(`[odin-worker] ${message}`, fields ?? ''),
+};
+
+/**
+ * Polls a task queue for workflow and activity tasks and runs them: workflow tasks by replaying the full history
+ * through the deterministic runtime, activities as plain async functions with heartbeats and cancellation.
+ */
+export class Worker {
+  readonly identity: string;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  private readonly connection: Connection;
+  private readonly workflows: WorkflowRegistry;
+  private readonly activities: Readonly<Record<string, ActivityFunction>>;
+  private readonly converter: PayloadConverter;
+  private readonly clock: Clock;
+  private readonly logger: WorkerLogger;
+  private readonly workflowSlots: Semaphore;
+  private readonly activitySlots: Semaphore;
+  private readonly pollAbort = new AbortController();
+  private readonly runCache: WorkflowRunCache;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly runningActivities = new Map<Promise<void>, AbortController>();
+  private stateValue: WorkerState = 'created';
+  private readonly counters: WorkerStats = {
+    workflowTasks: 0,
+    resumedWorkflowTasks: 0,
+    workflowTaskFailures: 0,
+    activityTasks: 0,
+  };
+  private stopRequested: (() => void) | undefined;
+  private readonly stopped: Promise<void>;
+
+  private constructor(
+    private readonly options: WorkerOptions,
+    workflows: WorkflowRegistry,
+  ) {
+    this.connection = options.connection;
+    this.namespace = options.namespace ?? 'default';
+    this.taskQueue = options.taskQueue;
+    this.identity = options.identity ?? defaultWorkerIdentity();
+    this.workflows = workflows;
+    this.activities = options.activities ?? {};
+    this.converter = options.payloadConverter ?? defaultPayloadConverter;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? consoleLogger;
+    this.workflowSlots = new Semaphore(options.maxConcurrentWorkflowTasks ?? 10);
+    this.activitySlots = new Semaphore(options.maxConcurrentActivities ?? 100);
+    this.runCache = new WorkflowRunCache(options.maxCachedWorkflows ?? 1000);
+    this.stopped = new Promise<void>((resolve) => {
+      this.stopRequested = resolve;
+    });
+  }
+
+  static async create(options: WorkerOptions): Promise<Worker> {
+    if (!options.taskQueue) throw new TypeError('Worker needs a taskQueue');
+    // Before any workflow module is evaluated, so even globals it captures at load time are the deterministic ones.
+    installDeterministicGlobals();
+    let workflows: WorkflowRegistry = options.workflows ?? {};
+    if (options.workflowsPath) {
+      const loaded = (await import(pathToFileURL(options.workflowsPath).href)) as WorkflowRegistry;
+      workflows = { ...loaded, ...workflows };
+    }
+    return new Worker(options, workflows);
+  }
+
+  get state(): WorkerState {
+    return this.stateValue;
+  }
+
+  get stats(): Readonly<WorkerStats> {
+    return { ...this.counters };
+  }
+
+  /** Workflow and activity tasks being executed right now. */
+  get inFlightTasks(): number {
+    return this.inFlight.size;
+  }
+
+  /** Polls until `shutdown()` or `signal`; resolves once work in flight is finished or handed back. */
+  async run(signal?: AbortSignal): Promise<void> {
+    if (this.stateValue !== 'created') throw new Error(`Worker.run called in state ${this.stateValue}`);
+    this.stateValue = 'running';
+    const onAbort = () => this.shutdown();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) this.shutdown();
+    const hasWorkflows = Object.values(this.workflows).some((w) => typeof w === 'function');
+    const hasActivities = Object.keys(this.activities).length > 0;
+    const pollers: Promise<void>[] = [];
+    if (hasWorkflows) {
+      for (let i = 0; i < (this.options.workflowPollers ?? 2); i++) pollers.push(this.pollWorkflowTasks());
+    }
+    if (hasActivities) {
+      for (let i = 0; i < (this.options.activityPollers ?? 2); i++) pollers.push(this.pollActivityTasks());
+    }
+    await this.stopped;
+    await Promise.allSettled(pollers);
+    await this.drain();
+    signal?.removeEventListener('abort', onAbort);
+    this.stateValue = 'stopped';
+  }
+
+  /** Stops polling; work in flight gets `shutdownGraceMs` to finish. */
+  shutdown(): void {
+    if (this.stateValue !== 'running') return;
+    this.stateValue = 'stopping';
+    this.pollAbort.abort(new Error('Worker shutting down'));
+    this.stopRequested?.();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    const grace = this.options.shutdownGraceMs ?? 10_000;
+    let timedOut = false;
+    const timer = this.clock.setTimer(grace, () => {
+      timedOut = true;
+      // Past the bound: cancel activities; their failure hands them back to the server for a retry.
+      for (const controller of this.runningActivities.values()) {
+        controller.abort(
+          new ApplicationFailure({
+            message: 'Worker shut down before the activity finished',
+            type: 'WorkerShutdown',
+          }),
+        );
+      }
+    });
+    await Promise.allSettled([...this.inFlight]);
+    timer.cancel();
+    if (timedOut)
+      this.logger.warn(
+        'shutdown grace period elapsed; cancelled activities were handed back',
+        this.logFields(),
+      );
+  }
+
+  /** The structured fields every worker log line carries. */
+  private logFields(): Record<string, unknown> {
+    return { namespace: this.namespace, task_queue: this.taskQueue, worker_identity: this.identity };
+  }
+
+  /** Runs the worker until `work` settles, then shuts it down; returns what `work` returned. */
+  async runUntil<T>(work: Promise<T> | (() => Promise<T>)): Promise<T> {
+    const running = this.run();
+    try {
+      return await (typeof work === 'function' ? work() : work);
+    } finally {
+      this.shutdown();
+      await running;
+    }
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    work.finally(() => this.inFlight.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  private call<M extends Parameters<Connection['call']>[0]>(
+    method: M,
+    request: Parameters<Connection['call']>[1] & object,
+    options: CallOptions = {},
+  ) {
+    return this.connection.call(method, request as never, { namespace: this.namespace, ...options });
+  }
+
+  private async backoff(): Promise<void> {
+    try {
+      await this.clock.sleep(1000, this.pollAbort.signal);
+    } catch {
+      // shutting down
+    }
+  }
+
+  // ---- workflow tasks -------------------------------------------------------------------------------------
+
+  private async pollWorkflowTasks(): Promise<void> {
+    const signal = this.pollAbort.signal;
+    while (!signal.aborted) {
+      if (!(await this.workflowSlots.acquire(signal))) return;
+      let response: proto.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
+      try {
+        response = await this.connection.call(
+          'pollWorkflowTaskQueue',
+          {
+            namespace: this.namespace,
+            taskQueue: { name: this.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+            identity: this.identity,
+          },
+          { namespace: this.namespace, signal, timeoutMs: LONG_POLL_TIMEOUT_MS },
+        );
+      } catch (error) {
+        this.workflowSlots.release();
+        if (signal.aborted) return;
+        if (!(error instanceof ServiceCallError && error.code === status.DEADLINE_EXCEEDED)) {
+          this.logger.warn('workflow task poll failed', { ...this.logFields(), error: String(error) });
+          await this.backoff();
+        }
+        continue;
+      }
+      if (!response.taskToken?.length) {
+        this.workflowSlots.release();
+        continue;
+      }
+      this.track(
+        this.handleWorkflowTask(response)
+          .catch((error: unknown) =>
+            this.logger.error('workflow task handling failed', { error: String(error) }),
+          )
+          .finally(() => this.workflowSlots.release()),
+      );
+    }
+  }
+
+  private async fullHistory(
+    response: proto.api.workflowservice.v1.PollWorkflowTaskQueueResponse,
+  ): Promise<IHistoryEvent[]> {
+    const events: IHistoryEvent[] = [...(response.history?.events ?? [])];
+    let token = response.nextPageToken;
+    while (token?.length) {
+      const page = await this.connection.call(
+        'getWorkflowExecutionHistory',
+        { namespace: this.namespace, execution: response.workflowExecution ?? null, nextPageToken: token },
+        { namespace: this.namespace },
+      );
+      events.push(...(page.history?.events ?? []));
+      token = page.nextPageToken;
+    }
+    if (events.length === 0 || toNumber(events[0]?.eventId) !== 1) {
+      // An empty or partial history means "fetch it yourself" (sticky queues are not used, so this is rare).
+      const all = await this.connection.call(
+        'getWorkflowExecutionHistory',
+        { namespace: this.namespace, execution: response.workflowExecution ?? null },
+        { namespace: this.namespace },
+      );
+      return all.history?.events ?? [];
+    }
+    return events;
+  }
+
+  private async handleWorkflowTask(
+    response: proto.api.workflowservice.v1.PollWorkflowTaskQueueResponse,
+  ): Promise<void> {
+    const taskToken = response.taskToken;
+    const history = await this.fullHistory(response);
+    const legacyQuery = response.query;
+    const queries: QueryRequest[] = legacyQuery
+      ? [{ id: 'legacy', queryType: legacyQuery.queryType ?? '', args: legacyQuery.queryArgs ?? null }]
+      : Object.entries(response.queries ?? {}).map(([id, q]) => ({
+          id,
+          queryType: q.queryType ?? '',
+          args: q.queryArgs ?? null,
+        }));
+    const runId = response.workflowExecution?.runId ?? '';
+    const input = {
+      namespace: this.namespace,
+      workflowId: response.workflowExecution?.workflowId ?? '',
+      runId,
+      workflowType: response.workflowType?.name ?? '',
+      history,
+      workflows: this.workflows,
+      converter: this.converter,
+      queries,
+    };
+    // A query-only task must not move a cached run forward: it replays on its own.
+    const cached = legacyQuery ? undefined : this.runCache.take(runId);
+    let outcome: WorkflowTaskOutcome | undefined;
+    this.counters.workflowTasks++;
+    if (cached) outcome = await resumeWorkflowTask(cached.activator, cached.live, input);
+    if (outcome) this.counters.resumedWorkflowTasks++;
+    outcome ??= await runWorkflowTask(input);
+    if (legacyQuery) {
+      const answer = outcome.queryResults.get('legacy');
+      await this.call('respondQueryTaskCompleted', {
+        taskToken,
+        namespace: this.namespace,
+        completedType:
+          answer?.ok === true
+            ? enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED
+            : enums.QueryResultType.QUERY_RESULT_TYPE_FAILED,
+        queryResult: answer?.ok ? (answer.answer ?? null) : null,
+        errorMessage:
+          answer && !answer.ok
+            ? answer.message
+            : outcome.nondeterminism
+              ? outcome.nondeterminism.message
+              : '',
+      });
+      return;
+    }
+    const failure = outcome.nondeterminism ?? outcome.taskFailure;
+    if (failure !== undefined) {
+      this.counters.workflowTaskFailures++;
+      // Like Temporal's workers: report the first attempt only; later attempts time out and retry quietly.
+      if (toNumber(response.attempt) > 1) return;
+      await this.call('respondWorkflowTaskFailed', {
+        taskToken,
+        namespace: this.namespace,
+        identity: this.identity,
+        cause: outcome.nondeterminism
+          ? enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
+          : enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+        failure: errorToFailure(failure, this.converter),
+      });
+      return;
+    }
+    const queryResults: Record<string, proto.api.query.v1.IWorkflowQueryResult> = {};
+    for (const [id, answer] of outcome.queryResults) {
+      queryResults[id] = answer.ok
+        ? { resultType: enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED, answer: answer.answer ?? null }
+        : { resultType: enums.QueryResultType.QUERY_RESULT_TYPE_FAILED, errorMessage: answer.message };
+    }
+    try {
+      await this.call('respondWorkflowTaskCompleted', {
+        taskToken,
+        namespace: this.namespace,
+        identity: this.identity,
+        commands: outcome.commands,
+        queryResults,
+      });
+      if (outcome.live && !outcome.activator.isCompleted) {
+        this.runCache.put(runId, { activator: outcome.activator, live: outcome.live });
+      }
+    } catch (error) {
+      // NOT_FOUND: the task is stale; INVALID_ARGUMENT "UnhandledCommand": new events arrived, a new task follows.
+      if (
+        error instanceof ServiceCallError &&
+        (error.code === status.NOT_FOUND || error.message.includes('UnhandledCommand'))
+      ) {
+        return;
+      }
+      throw error;
+    }
+  }
+
+  // ---- activity tasks -------------------------------------------------------------------------------------
+
+  private async pollActivityTasks(): Promise<void> {
+    const signal = this.pollAbort.signal;
+    while (!signal.aborted) {
+      if (!(await this.activitySlots.acquire(signal))) return;
+      let response: proto.api.workflowservice.v1.PollActivityTaskQueueResponse;
+      try {
+        response = await this.connection.call(
+          'pollActivityTaskQueue',
+          {
+            namespace: this.namespace,
+            taskQueue: { name: this.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+            identity: this.identity,
+          },
+          { namespace: this.namespace, signal, timeoutMs: LONG_POLL_TIMEOUT_MS },
+        );
+      } catch (error) {
+        this.activitySlots.release();
+        if (signal.aborted) return;
+        if (!(error instanceof ServiceCallError && error.code === status.DEADLINE_EXCEEDED)) {
+          this.logger.warn('activity task poll failed', { ...this.logFields(), error: String(error) });
+          await this.backoff();
+        }
+        continue;
+      }
+      if (!response.taskToken?.length) {
+        this.activitySlots.release();
+        continue;
+      }
+      const controller = new AbortController();
+      const work = this.handleActivityTask(response, controller)
+        .catch((error: unknown) =>
+          this.logger.error('activity task handling failed', { error: String(error) }),
+        )
+        .finally(() => {
+          this.activitySlots.release();
+          this.runningActivities.delete(work);
+        });
+      this.runningActivities.set(work, controller);
+      this.track(work);
+    }
+  }
+
+  private async handleActivityTask(
+    task: proto.api.workflowservice.v1.PollActivityTaskQueueResponse,
+    controller: AbortController,
+  ): Promise<void> {
+    this.counters.activityTasks++;
+    const taskToken = task.taskToken;
+    const activityType = task.activityType?.name ?? '';
+    const info: ActivityInfo = {
+      activityId: task.activityId ?? '',
+      activityType,
+      taskQueue: this.taskQueue,
+      attempt: task.attempt ?? 1,
+      workflowNamespace: task.workflowNamespace ?? this.namespace,
+      workflowId: task.workflowExecution?.workflowId ?? '',
+      runId: task.workflowExecution?.runId ?? '',
+      workflowType: task.workflowType?.name ?? '',
+      heartbeatDetails: fromPayloads(this.converter, task.heartbeatDetails)[0],
+      heartbeatTimeoutMs: positive(durationToMs(task.heartbeatTimeout)),
+      startToCloseTimeoutMs: positive(durationToMs(task.startToCloseTimeout)),
+      scheduledTime: timestampToMs(task.scheduledTime),
+      startedTime: timestampToMs(task.startedTime),
+      taskToken,
+    };
+    const fn = this.activities[activityType];
+    if (!fn) {
+      await this.call('respondActivityTaskFailed', {
+        taskToken,
+        namespace: this.namespace,
+        identity: this.identity,
+        failure: errorToFailure(
+          new ApplicationFailure({
+            message: `Activity "${activityType}" is not registered on worker ${this.identity}; registered: ${Object.keys(this.activities).join(', ')}`,
+            type: 'NotFoundError',
+          }),
+          this.converter,
+        ),
+      });
+      return;
+    }
+    const heartbeats = new HeartbeatSender(
+      this,
+      taskToken,
+      info.heartbeatTimeoutMs
+        ? info.heartbeatTimeoutMs * 0.8
+        : (this.options.defaultHeartbeatThrottleMs ?? 30_000),
+      controller,
+    );
+    const deadline =
+      info.startToCloseTimeoutMs === undefined
+        ? undefined
+        : this.clock.setTimer(info.startToCloseTimeoutMs, () =>
+            controller.abort(new TimeoutFailure('Activity start-to-close timeout elapsed', 'START_TO_CLOSE')),
+          );
+    const context = new ActivityContext(info, controller.signal, (details) => heartbeats.record(details));
+    let value: unknown;
+    let thrown: unknown;
+    let failed = false;
+    try {
+      const args = fromPayloads(this.converter, task.input);
+      const execution = runInActivityContext(context, () => Promise.resolve(fn(...args)));
+      // A local timeout or shutdown answers at once, even for an activity that ignores its signal; cancellation
+      // waits for the activity, which decides how to wind down.
+      value = await Promise.race([execution, abandonedOn(controller.signal)]);
+    } catch (error) {
+      failed = true;
+      thrown = error;
+    } finally {
+      deadline?.cancel();
+      heartbeats.stop();
+    }
+    const base = { taskToken, namespace: this.namespace, identity: this.identity };
+    try {
+      if (!failed) {
+        await this.call('respondActivityTaskCompleted', {
+          ...base,
+          result: toPayloads(this.converter, [value]) ?? null,
+        });
+      } else if (controller.signal.reason instanceof CancelledFailure) {
+        // Cancellation was requested: whatever the activity threw on its way out, it was cancelled.
+        await this.call('respondActivityTaskCanceled', { ...base, details: null });
+      } else {
+        // A local timeout or shutdown names the real reason better than the error it caused.
+        const reason = controller.signal.aborted ? controller.signal.reason : thrown;
+        await this.call('respondActivityTaskFailed', {
+          ...base,
+          failure: errorToFailure(reason, this.converter),
+        });
+      }
+    } catch (error) {
+      // NOT_FOUND: the server already timed out or cancelled this attempt.
+      if (!(error instanceof ServiceCallError && error.code === status.NOT_FOUND)) throw error;
+    }
+  }
+
+  /** @internal used by HeartbeatSender */
+  async sendHeartbeat(taskToken: Uint8Array, details: unknown): Promise<boolean> {
+    const response = await this.call('recordActivityTaskHeartbeat', {
+      taskToken,
+      namespace: this.namespace,
+      identity: this.identity,
+      details: toPayloads(this.converter, [details]) ?? null,
+    });
+    return Boolean(response.cancelRequested || response.activityPaused || response.activityReset);
+  }
+
+  /** @internal */
+  get workerClock(): Clock {
+    return this.clock;
+  }
+}
+
+function abandonedOn(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    const onAbort = () => {
+      if (!(signal.reason instanceof CancelledFailure)) reject(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function positive(ms: number | undefined): number | undefined {
+  return ms !== undefined && ms > 0 ? ms : undefined;
+}
+
+/**
+ * Throttles heartbeats: the first goes out at once, later ones at most every `intervalMs` carrying the latest
+ * details. A reply asking for cancellation, or NOT_FOUND (the attempt is gone), aborts the activity.
+ */
+class HeartbeatSender {
+  private lastSentAt: number | undefined;
+  private pending: { details: unknown } | undefined;
+  private timer: { cancel(): boolean } | undefined;
+  private inFlight = false;
+  private stopped = false;
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly taskToken: Uint8Array,
+    private readonly intervalMs: number,
+    private readonly controller: AbortController,
+  ) {}
+
+  record(details: unknown): void {
+    if (this.stopped) return;
+    this.pending = { details };
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.inFlight || this.timer || !this.pending) return;
+    const clock = this.worker.workerClock;
+    const wait =
+      this.lastSentAt === undefined ? 0 : Math.max(0, this.lastSentAt + this.intervalMs - clock.now());
+    if (wait === 0) {
+      void this.flush();
+      return;
+    }
+    this.timer = clock.setTimer(wait, () => {
+      this.timer = undefined;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const next = this.pending;
+    if (!next || this.stopped) return;
+    this.pending = undefined;
+    this.inFlight = true;
+    this.lastSentAt = this.worker.workerClock.now();
+    try {
+      if (await this.worker.sendHeartbeat(this.taskToken, next.details)) {
+        this.controller.abort(new CancelledFailure('Activity cancellation requested'));
+      }
+    } catch (error) {
+      if (error instanceof ServiceCallError && error.code === status.NOT_FOUND) {
+        this.controller.abort(new CancelledFailure('Activity no longer exists on the server'));
+      }
+    } finally {
+      this.inFlight = false;
+      this.schedule();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+  }
+}

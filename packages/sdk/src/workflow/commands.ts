@@ -1,0 +1,145 @@
+import { temporal, toNumber } from '@odin/api';
+import type { ICommand, IHistoryEvent } from '../common/proto-types.js';
+
+const CommandType = temporal.api.enums.v1.CommandType;
+const EventType = temporal.api.enums.v1.EventType;
+
+export function commandTypeName(type: number | null | undefined): string {
+  return (CommandType[type ?? 0] ?? String(type)).replace(/^COMMAND_TYPE_/, '');
+}
+
+export function eventTypeName(type: number | null | undefined): string {
+  return (EventType[type ?? 0] ?? String(type)).replace(/^EVENT_TYPE_/, '');
+}
+
+/** The event type each command writes into history. */
+const eventForCommand: Record<number, number> = {
+  [CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK]: EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+  [CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK]:
+    EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+  [CommandType.COMMAND_TYPE_START_TIMER]: EventType.EVENT_TYPE_TIMER_STARTED,
+  [CommandType.COMMAND_TYPE_CANCEL_TIMER]: EventType.EVENT_TYPE_TIMER_CANCELED,
+  [CommandType.COMMAND_TYPE_RECORD_MARKER]: EventType.EVENT_TYPE_MARKER_RECORDED,
+  [CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION]:
+    EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+  [CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION]:
+    EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+  [CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION]:
+    EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+  [CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]:
+    EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+  [CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES]: EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+  [CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION]: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  [CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION]: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  [CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION]: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  [CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION]:
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+};
+
+const commandEventTypes = new Set<number>(Object.values(eventForCommand));
+
+/** True for the events a command writes (they follow WorkflowTaskCompleted, in command order). */
+export function isCommandEvent(event: IHistoryEvent): boolean {
+  return commandEventTypes.has(event.eventType ?? 0);
+}
+
+export const TERMINAL_COMMANDS: ReadonlySet<number> = new Set([
+  CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+]);
+
+const decoder = new TextDecoder();
+
+/** The identifying key of a marker: the `key` detail's first payload, as text. */
+export function markerKey(
+  details: Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null | undefined,
+): string {
+  const data = details?.['key']?.payloads?.[0]?.data;
+  return data ? decoder.decode(data) : '';
+}
+
+/** What identifies a command (and its event) for matching: type plus the ids the workflow chose. */
+function commandIdentity(command: ICommand): string {
+  const type = command.commandType ?? 0;
+  switch (type) {
+    case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
+      const a = command.scheduleActivityTaskCommandAttributes;
+      return `activityId=${a?.activityId} activityType=${a?.activityType?.name}`;
+    }
+    case CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
+      return `scheduledEventId=${toNumber(command.requestCancelActivityTaskCommandAttributes?.scheduledEventId)}`;
+    case CommandType.COMMAND_TYPE_START_TIMER:
+      return `timerId=${command.startTimerCommandAttributes?.timerId}`;
+    case CommandType.COMMAND_TYPE_CANCEL_TIMER:
+      return `timerId=${command.cancelTimerCommandAttributes?.timerId}`;
+    case CommandType.COMMAND_TYPE_RECORD_MARKER: {
+      const a = command.recordMarkerCommandAttributes;
+      return `marker=${a?.markerName} key=${markerKey(a?.details)}`;
+    }
+    case CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
+      const a = command.startChildWorkflowExecutionCommandAttributes;
+      return `workflowId=${a?.workflowId} workflowType=${a?.workflowType?.name}`;
+    }
+    case CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: {
+      const a = command.signalExternalWorkflowExecutionCommandAttributes;
+      return `workflowId=${a?.execution?.workflowId} signal=${a?.signalName}`;
+    }
+    case CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
+      return `workflowId=${command.requestCancelExternalWorkflowExecutionCommandAttributes?.workflowId}`;
+    default:
+      return '';
+  }
+}
+
+function eventIdentity(event: IHistoryEvent): string {
+  const type = event.eventType ?? 0;
+  switch (type) {
+    case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
+      const a = event.activityTaskScheduledEventAttributes;
+      return `activityId=${a?.activityId} activityType=${a?.activityType?.name}`;
+    }
+    case EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED:
+      return `scheduledEventId=${toNumber(event.activityTaskCancelRequestedEventAttributes?.scheduledEventId)}`;
+    case EventType.EVENT_TYPE_TIMER_STARTED:
+      return `timerId=${event.timerStartedEventAttributes?.timerId}`;
+    case EventType.EVENT_TYPE_TIMER_CANCELED:
+      return `timerId=${event.timerCanceledEventAttributes?.timerId}`;
+    case EventType.EVENT_TYPE_MARKER_RECORDED: {
+      const a = event.markerRecordedEventAttributes;
+      return `marker=${a?.markerName} key=${markerKey(a?.details)}`;
+    }
+    case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: {
+      const a = event.startChildWorkflowExecutionInitiatedEventAttributes;
+      return `workflowId=${a?.workflowId} workflowType=${a?.workflowType?.name}`;
+    }
+    case EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED: {
+      const a = event.signalExternalWorkflowExecutionInitiatedEventAttributes;
+      return `workflowId=${a?.workflowExecution?.workflowId} signal=${a?.signalName}`;
+    }
+    case EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
+      return `workflowId=${event.requestCancelExternalWorkflowExecutionInitiatedEventAttributes?.workflowExecution?.workflowId}`;
+    default:
+      return '';
+  }
+}
+
+export function describeCommand(command: ICommand): string {
+  const identity = commandIdentity(command);
+  return `${commandTypeName(command.commandType)}${identity ? ` (${identity})` : ''}`;
+}
+
+export function describeEvent(event: IHistoryEvent): string {
+  const identity = eventIdentity(event);
+  return `#${toNumber(event.eventId)} ${eventTypeName(event.eventType)}${identity ? ` (${identity})` : ''}`;
+}
+
+/** Undefined when `event` is what `command` writes; otherwise why not. */
+export function commandMismatch(command: ICommand, event: IHistoryEvent): string | undefined {
+  const expected = eventForCommand[command.commandType ?? 0];
+  if (expected !== event.eventType) return 'the command does not produce this event type';
+  if (commandIdentity(command) !== eventIdentity(event))
+    return 'the command and the event name different ids';
+  return undefined;
+}

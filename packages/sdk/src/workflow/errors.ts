@@ -1,0 +1,37 @@
+import type { ICommand, IHistoryEvent } from '../common/proto-types.js';
+import { describeCommand, describeEvent } from './commands.js';
+
+/**
+ * The workflow code did not produce the commands its history recorded: replaying it would diverge.
+ * Carries the first event that did not match and the command produced in its place (either may be absent).
+ */
+export class DeterminismViolationError extends Error {
+  constructor(
+    message: string,
+    readonly event?: IHistoryEvent,
+    readonly command?: ICommand,
+  ) {
+    super(
+      `${message}${event ? `; history event: ${describeEvent(event)}` : ''}${
+        command ? `; workflow command: ${describeCommand(command)}` : ''
+      }`,
+    );
+    this.name = 'DeterminismViolationError';
+  }
+}
+
+/** Thrown by `continueAsNew`; the runtime turns it into a ContinueAsNewWorkflowExecution command. */
+export class ContinueAsNew extends Error {
+  constructor(readonly command: ICommand) {
+    super('Workflow continued as new');
+    this.name = 'ContinueAsNew';
+  }
+}
+
+/** A workflow API was called outside a workflow, or a forbidden operation was attempted inside one. */
+export class IllegalStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IllegalStateError';
+  }
+}

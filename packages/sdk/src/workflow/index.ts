@@ -1,0 +1,2 @@
+// What workflow code imports: `import { proxyActivities, sleep, setHandler } from '@odin/sdk/workflow'`.
+export * from './api.js';

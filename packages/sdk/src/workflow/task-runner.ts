@@ -1,0 +1,224 @@
+import { temporal, timestampToMs, toNumber } from '@odin/api';
+import { defaultPayloadConverter, fromPayloads, type PayloadConverter } from '../common/payload.js';
+import type { ICommand, IHistoryEvent, IPayloads } from '../common/proto-types.js';
+import { type PendingCommand, WorkflowActivator, type WorkflowRegistry } from './activator.js';
+import { commandMismatch, describeCommand, isCommandEvent } from './commands.js';
+import { DeterminismViolationError } from './errors.js';
+import { installDeterministicGlobals } from './globals.js';
+
+const EventType = temporal.api.enums.v1.EventType;
+
+/** One workflow task of a history: the events it delivers and, once completed, the command events it wrote. */
+export interface Activation {
+  /** The WorkflowTaskStarted event; its time is the workflow's time during the task. */
+  readonly started: IHistoryEvent;
+  readonly events: readonly IHistoryEvent[];
+  /** The command events recorded after its WorkflowTaskCompleted; undefined for the task being worked on. */
+  readonly recordedCommands: readonly IHistoryEvent[] | undefined;
+}
+
+/** Splits a history into workflow tasks. Failed and timed-out task attempts deliver nothing (their events wait). */
+export function splitActivations(history: readonly IHistoryEvent[]): Activation[] {
+  const activations: Activation[] = [];
+  let pending: IHistoryEvent[] = [];
+  let current: { started: IHistoryEvent; events: IHistoryEvent[]; recorded: IHistoryEvent[] } | undefined;
+  for (let i = 0; i < history.length; i++) {
+    const event = history[i]!;
+    switch (event.eventType) {
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED: {
+        const next = history[i + 1];
+        if (!next) {
+          activations.push({ started: event, events: pending, recordedCommands: undefined });
+          pending = [];
+        } else if (next.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
+          current = { started: event, events: pending, recorded: [] };
+          activations.push({ started: event, events: pending, recordedCommands: current.recorded });
+          pending = [];
+        }
+        break;
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+        break;
+      default:
+        if (isCommandEvent(event)) current?.recorded.push(event);
+        else pending.push(event);
+    }
+  }
+  return activations;
+}
+
+export interface QueryRequest {
+  readonly id: string;
+  readonly queryType: string;
+  readonly args?: IPayloads | null;
+}
+
+export type QueryOutcome = { ok: true; answer: IPayloads | undefined } | { ok: false; message: string };
+
+export interface WorkflowTaskInput {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  /** Taken from WorkflowExecutionStarted when empty. */
+  workflowType?: string;
+  history: readonly IHistoryEvent[];
+  workflows: WorkflowRegistry;
+  converter?: PayloadConverter;
+  /** Queries answered after the run is brought up to date. */
+  queries?: readonly QueryRequest[];
+}
+
+export interface WorkflowTaskOutcome {
+  /** Commands of the task being worked on (empty when the history holds no open task). */
+  commands: ICommand[];
+  /** Set when replay diverged from history. */
+  nondeterminism?: DeterminismViolationError;
+  /** Set when workflow code threw something that fails the task rather than the workflow. */
+  taskFailure?: unknown;
+  queryResults: Map<string, QueryOutcome>;
+  /** Activations that re-executed completed tasks. */
+  replayed: number;
+  /** The commands every activation produced, in order (the determinism check compares two of these). */
+  trace: ICommand[][];
+  /** The open task this outcome answered, when there was one (what a run cache resumes from). */
+  live?: LiveActivation;
+  activator: WorkflowActivator;
+}
+
+/** The open activation a completed task left behind: what a cached run needs to continue with the next task. */
+export interface LiveActivation {
+  readonly startedEventId: number;
+  readonly produced: readonly PendingCommand[];
+}
+
+/**
+ * Re-executes a workflow from the start of its history: every completed workflow task is replayed and its
+ * commands checked against the recorded command events; the open task (if any) yields the new commands.
+ */
+export async function runWorkflowTask(input: WorkflowTaskInput): Promise<WorkflowTaskOutcome> {
+  installDeterministicGlobals();
+  const converter = input.converter ?? defaultPayloadConverter;
+  const activator = new WorkflowActivator(
+    input.workflows,
+    converter,
+    {
+      namespace: input.namespace,
+      workflowId: input.workflowId,
+      runId: input.runId,
+      workflowType: input.workflowType ?? '',
+    },
+    input.history,
+  );
+  return drive(activator, splitActivations(input.history), converter, input.queries ?? []);
+}
+
+/**
+ * Continues a run kept in memory since its previous task (no replay): checks that history recorded exactly the
+ * commands that task produced, then applies only the newer events. Undefined when history does not continue
+ * from there (a failed or timed-out task, another worker's task): the caller replays from the start instead.
+ */
+export async function resumeWorkflowTask(
+  activator: WorkflowActivator,
+  previous: LiveActivation,
+  input: Pick<WorkflowTaskInput, 'history' | 'queries' | 'converter'>,
+): Promise<WorkflowTaskOutcome | undefined> {
+  const history = input.history;
+  const completedIndex = previous.startedEventId; // event ids are 1-based: this is the event after WorkflowTaskStarted
+  if (history[completedIndex]?.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) return undefined;
+  let next = completedIndex + 1;
+  const recorded: IHistoryEvent[] = [];
+  while (next < history.length && isCommandEvent(history[next]!)) recorded.push(history[next++]!);
+  if (recorded.length !== previous.produced.length) return undefined;
+  for (let i = 0; i < recorded.length; i++) {
+    if (commandMismatch(previous.produced[i]!.command, recorded[i]!)) return undefined;
+  }
+  for (let i = 0; i < recorded.length; i++) previous.produced[i]!.onMatched?.(recorded[i]!);
+  return drive(
+    activator,
+    splitActivations(history.slice(next)),
+    input.converter ?? defaultPayloadConverter,
+    input.queries ?? [],
+  );
+}
+
+function matchRecorded(
+  produced: readonly PendingCommand[],
+  recorded: readonly IHistoryEvent[],
+  started: IHistoryEvent,
+): DeterminismViolationError | undefined {
+  for (let i = 0; i < Math.max(produced.length, recorded.length); i++) {
+    const command = produced[i];
+    const event = recorded[i];
+    if (!command)
+      return new DeterminismViolationError('History has an event the workflow no longer produces', event);
+    if (!event) {
+      return new DeterminismViolationError(
+        `Workflow produced a command not in history (after event #${toNumber(started.eventId) + 1} WorkflowTaskCompleted)`,
+        undefined,
+        command.command,
+      );
+    }
+    const mismatch = commandMismatch(command.command, event);
+    if (mismatch)
+      return new DeterminismViolationError(`Replay diverged: ${mismatch}`, event, command.command);
+    command.onMatched?.(event);
+  }
+  return undefined;
+}
+
+async function drive(
+  activator: WorkflowActivator,
+  activations: readonly Activation[],
+  converter: PayloadConverter,
+  queries: readonly QueryRequest[],
+): Promise<WorkflowTaskOutcome> {
+  const outcome: WorkflowTaskOutcome = {
+    commands: [],
+    queryResults: new Map(),
+    replayed: 0,
+    trace: [],
+    activator,
+  };
+  for (const activation of activations) {
+    activator.replaying = activation.recordedCommands !== undefined;
+    await activator.activate(
+      activation.events,
+      timestampToMs(activation.started.eventTime) ?? 0,
+      toNumber(activation.started.eventId),
+    );
+    const produced = activator.takeCommands();
+    outcome.trace.push(produced.map((p) => p.command));
+    if (activator.taskFailure !== undefined) {
+      if (activator.taskFailure instanceof DeterminismViolationError)
+        outcome.nondeterminism = activator.taskFailure;
+      else outcome.taskFailure = activator.taskFailure;
+      return outcome;
+    }
+    if (!activation.recordedCommands) {
+      outcome.commands = produced.map((p) => p.command);
+      outcome.live = { startedEventId: toNumber(activation.started.eventId), produced };
+      break;
+    }
+    outcome.replayed++;
+    const divergence = matchRecorded(produced, activation.recordedCommands, activation.started);
+    if (divergence) {
+      outcome.nondeterminism = divergence;
+      return outcome;
+    }
+  }
+  for (const query of queries) {
+    try {
+      const value = activator.query(query.queryType, fromPayloads(converter, query.args));
+      outcome.queryResults.set(query.id, { ok: true, answer: { payloads: [converter.toPayload(value)] } });
+    } catch (error) {
+      outcome.queryResults.set(query.id, { ok: false, message: (error as Error)?.message ?? String(error) });
+    }
+  }
+  return outcome;
+}
+
+export { describeCommand };

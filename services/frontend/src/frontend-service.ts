@@ -1,0 +1,230 @@
+import {
+  Server,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  type UntypedServiceImplementation,
+  type Metadata,
+  status,
+} from '@grpc/grpc-js';
+import { type HistoryApi, type MatchingApi, ServiceError } from '@odin/api';
+import type { PersistenceStore } from '@odin/persistence';
+import { type Logger, type RuntimeContext, withLogContext } from '@odin/runtime';
+import { toGrpcFailure, toServiceError } from './errors.js';
+import {
+  grpcServiceDefinition,
+  HEALTH_SERVICE,
+  methodCodecs,
+  OPERATOR_SERVICE,
+  WORKFLOW_SERVICE,
+} from './grpc-service.js';
+import type { FrontendDeps, HandlerMap, RpcCall } from './handler-types.js';
+import { namespaceHandlers } from './handlers/namespace.js';
+import { operatorHandlers, systemHandlers } from './handlers/system.js';
+import { taskHandlers } from './handlers/tasks.js';
+import { visibilityHandlers } from './handlers/visibility.js';
+import { workflowHandlers } from './handlers/workflow.js';
+import { NamespaceResolver } from './namespaces.js';
+
+export interface FrontendServiceDeps {
+  readonly history: HistoryApi;
+  readonly matching: MatchingApi;
+}
+
+export interface InvokeOptions {
+  /** Epoch ms the client stops waiting (the gRPC deadline). */
+  readonly deadline?: number;
+  readonly signal?: AbortSignal;
+  readonly correlationId?: string;
+  readonly identity?: string;
+}
+
+/** Client sends 'grpc-timeout'; a grpc-js server exposes it as a Date, or Infinity when there is none. */
+function deadlineMs(deadline: Date | number): number | undefined {
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function firstHeader(metadata: Metadata, key: string): string | undefined {
+  const value = metadata.get(key)[0];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * Temporal's WorkflowService (plus the OperatorService calls clients make and gRPC health) over gRPC. Stateless:
+ * it validates, resolves the namespace and routes each call to history or matching. Any method without a handler
+ * answers UNIMPLEMENTED naming the method.
+ */
+export class FrontendService {
+  readonly #ctx: RuntimeContext<PersistenceStore>;
+  readonly #log: Logger;
+  readonly #handlers: ReadonlyMap<string, HandlerMap>;
+  readonly #inflight = new Set<AbortController>();
+  #server: Server | undefined;
+
+  readonly namespaces: NamespaceResolver;
+
+  constructor(ctx: RuntimeContext<PersistenceStore>, deps: FrontendServiceDeps) {
+    this.#ctx = ctx;
+    this.#log = withLogContext(ctx.logger, { component: 'frontend' });
+    this.namespaces = new NamespaceResolver(ctx.store.namespaces, ctx.clock);
+    const shared: FrontendDeps = {
+      ctx,
+      history: deps.history,
+      matching: deps.matching,
+      namespaces: this.namespaces,
+    };
+    this.#handlers = new Map<string, HandlerMap>([
+      [
+        WORKFLOW_SERVICE,
+        {
+          ...systemHandlers(shared),
+          ...namespaceHandlers(shared),
+          ...workflowHandlers(shared),
+          ...taskHandlers(shared),
+          ...visibilityHandlers(shared),
+        },
+      ],
+      [OPERATOR_SERVICE, operatorHandlers(shared)],
+      [HEALTH_SERVICE, { Check: async () => ({ status: 1 /* SERVING */ }) }],
+    ]);
+  }
+
+  /** The method names this frontend implements (the rest answer UNIMPLEMENTED). */
+  implemented(service: string = WORKFLOW_SERVICE): string[] {
+    return Object.keys(this.#handlers.get(service) ?? {});
+  }
+
+  /**
+   * Runs one RPC without gRPC: validation, routing, metrics and logs exactly as a network call gets them.
+   * Throws the ServiceError a client would receive.
+   */
+  async invoke(
+    service: string,
+    method: string,
+    request: object,
+    options: InvokeOptions = {},
+  ): Promise<object> {
+    const correlationId = options.correlationId ?? this.#ctx.random.uuid();
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) controller.abort(options.signal.reason);
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    this.#inflight.add(controller);
+    const identity = options.identity ?? (request as { identity?: unknown }).identity;
+    const namespace = (request as { namespace?: unknown }).namespace;
+    const logger = withLogContext(this.#log, {
+      correlationId,
+      ...(typeof namespace === 'string' ? { namespace } : {}),
+      ...(typeof identity === 'string' ? { workerIdentity: identity } : {}),
+    });
+    const call: RpcCall = {
+      method,
+      correlationId,
+      logger,
+      signal: controller.signal,
+      ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+      ...(typeof identity === 'string' ? { identity } : {}),
+    };
+    const serviceLabel = service.slice(service.lastIndexOf('.') + 1);
+    const started = this.#ctx.clock.now();
+    let code = 'OK';
+    try {
+      const handler = this.#handlers.get(service)?.[method];
+      if (!handler) throw ServiceError.unimplemented(method);
+      return await handler(request, call);
+    } catch (thrown) {
+      const error = toServiceError(thrown, correlationId);
+      code = status[error.code] ?? String(error.code);
+      if (error.code === status.INTERNAL && !(thrown instanceof ServiceError)) {
+        logger.error({ err: thrown, method }, 'request failed with an unexpected error');
+      } else if (error.code !== status.CANCELLED) {
+        logger.debug({ method, code, reason: error.message }, 'request refused');
+      }
+      throw error;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      this.#inflight.delete(controller);
+      this.#ctx.metrics.rpcRequestsTotal.inc({ service: serviceLabel, method, code });
+      this.#ctx.metrics.rpcLatencySeconds.observe(
+        { service: serviceLabel, method },
+        (this.#ctx.clock.now() - started) / 1000,
+      );
+    }
+  }
+
+  #grpcImplementation(service: string): UntypedServiceImplementation {
+    const implementation: UntypedServiceImplementation = {};
+    for (const { name } of methodCodecs(service)) {
+      implementation[name] = (call: ServerUnaryCall<object, object>, callback: sendUnaryData<object>) => {
+        const controller = new AbortController();
+        call.on('cancelled', () => controller.abort(ServiceError.canceled('The client cancelled the call.')));
+        const deadline = deadlineMs(call.getDeadline());
+        const correlationId = firstHeader(call.metadata, 'x-correlation-id');
+        this.invoke(service, name, call.request, {
+          signal: controller.signal,
+          ...(deadline === undefined ? {} : { deadline }),
+          ...(correlationId === undefined ? {} : { correlationId }),
+        }).then(
+          (response) => callback(null, response),
+          (error: ServiceError) => {
+            try {
+              const failure = toGrpcFailure(error);
+              callback({ code: failure.code, details: failure.details, metadata: failure.metadata }, null);
+            } catch (encodeError) {
+              // Answer the call whatever happens: a client must never wait for a reply that will not come.
+              this.#log.error({ err: encodeError, method: name }, 'could not encode an error reply');
+              callback({ code: status.INTERNAL, details: error.message }, null);
+            }
+          },
+        );
+      };
+    }
+    return implementation;
+  }
+
+  /** Binds the gRPC server; port 0 picks a free one. Resolves with the bound port. */
+  async listen(host: string, port: number): Promise<number> {
+    if (this.#server) throw new Error('frontend is already listening');
+    const server = new Server({
+      'grpc.max_receive_message_length': 128 * 1024 * 1024,
+      'grpc.max_send_message_length': 128 * 1024 * 1024,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': 5000,
+    });
+    for (const service of [WORKFLOW_SERVICE, OPERATOR_SERVICE, HEALTH_SERVICE]) {
+      server.addService(grpcServiceDefinition(service), this.#grpcImplementation(service));
+    }
+    const bound = await new Promise<number>((resolve, reject) => {
+      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) =>
+        error ? reject(error) : resolve(boundPort),
+      );
+    });
+    this.#server = server;
+    this.#log.info({ host, port: bound }, 'frontend listening');
+    return bound;
+  }
+
+  /**
+   * Stops accepting calls, ends waiting long polls, and gives running calls `graceMs` to finish before they are
+   * cancelled.
+   */
+  async stop(graceMs = 2000): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const controller of this.#inflight)
+      controller.abort(ServiceError.unavailable('The server is shutting down.'));
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      const timer = this.#ctx.clock.setTimer(graceMs, () => {
+        server.forceShutdown();
+        resolve();
+      });
+      server.tryShutdown(() => {
+        timer.cancel();
+        resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { type Client, credentials, makeGenericClientConstructor, type Metadata } from '@grpc/grpc-js';
+import { grpcServiceDefinition, WORKFLOW_SERVICE } from './grpc-service.js';
+
+/** A failed call as grpc-js reports it: status code, message and trailers. */
+export interface GrpcCallError extends Error {
+  readonly code: number;
+  readonly details: string;
+  readonly metadata: Metadata;
+}
+
+type Unary = (
+  request: object,
+  options: object,
+  callback: (error: GrpcCallError | null, response?: Record<string, unknown>) => void,
+) => void;
+
+/**
+ * A minimal untyped client of a Temporal service (default WorkflowService), built from the same proto root as the
+ * server: for the CLI's admin verbs and for tests that talk gRPC without the SDK.
+ */
+export class TemporalGrpcClient {
+  readonly #client: Client;
+
+  constructor(address: string, service: string = WORKFLOW_SERVICE) {
+    const Ctor = makeGenericClientConstructor(grpcServiceDefinition(service), service);
+    this.#client = new Ctor(address, credentials.createInsecure());
+  }
+
+  call(method: string, request: object, options: { deadline?: Date } = {}): Promise<Record<string, unknown>> {
+    const fn = (this.#client as unknown as Record<string, Unary | undefined>)[method];
+    if (!fn) return Promise.reject(new Error(`unknown method ${method}`));
+    return new Promise((resolve, reject) =>
+      fn.call(this.#client, request, options, (error, response) =>
+        error ? reject(error) : resolve(response ?? {}),
+      ),
+    );
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+}

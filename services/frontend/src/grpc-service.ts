@@ -1,0 +1,57 @@
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { protoRoot } from '@odin/api';
+import type { Method, Type } from 'protobufjs';
+
+/** The Temporal services the frontend serves, by fully-qualified proto name. */
+export const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
+export const OPERATOR_SERVICE = 'temporal.api.operatorservice.v1.OperatorService';
+export const HEALTH_SERVICE = 'grpc.health.v1.Health';
+
+export interface MethodCodec {
+  readonly name: string;
+  readonly requestType: Type;
+  readonly responseType: Type;
+}
+
+/** Request/response message types of every unary method of a service in the pinned @temporalio/proto root. */
+export function methodCodecs(serviceName: string): MethodCodec[] {
+  const service = protoRoot.lookupService(serviceName);
+  return Object.values(service.methods).map((method: Method) => {
+    method.resolve();
+    if (!method.resolvedRequestType || !method.resolvedResponseType) {
+      throw new Error(`${serviceName}.${method.name}: message types did not resolve`);
+    }
+    return {
+      name: method.name,
+      requestType: method.resolvedRequestType,
+      responseType: method.resolvedResponseType,
+    };
+  });
+}
+
+/** Encodes a message object (a decoded message or its plain-object form) as protobuf bytes. */
+export function encodeMessage(type: Type, value: unknown): Buffer {
+  const message = type.fromObject((value ?? {}) as Record<string, unknown>);
+  return Buffer.from(type.encode(message).finish());
+}
+
+/**
+ * A grpc-js service definition whose (de)serializers are the protobufjs types of the proto root, so handlers see
+ * Temporal's message objects (int64 as Long, enums as numbers, bytes as Uint8Array) and may answer plain objects.
+ */
+export function grpcServiceDefinition(serviceName: string): ServiceDefinition {
+  const definition: Record<string, ServiceDefinition[string]> = {};
+  for (const codec of methodCodecs(serviceName)) {
+    definition[codec.name] = {
+      path: `/${serviceName}/${codec.name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value: unknown) => encodeMessage(codec.requestType, value),
+      requestDeserialize: (bytes: Buffer) => codec.requestType.decode(bytes),
+      responseSerialize: (value: unknown) => encodeMessage(codec.responseType, value),
+      responseDeserialize: (bytes: Buffer) => codec.responseType.decode(bytes),
+      originalName: codec.name,
+    };
+  }
+  return definition as ServiceDefinition;
+}

@@ -1,0 +1,25 @@
+import type { CallContext, HistoryApi, MatchingApi } from '@odin/api';
+import type { PersistenceStore } from '@odin/persistence';
+import type { Logger, RuntimeContext } from '@odin/runtime';
+import type { NamespaceResolver } from './namespaces.js';
+
+/** What one RPC handler gets besides its request: the call's cancellation, deadline and ids, and a logger. */
+export interface RpcCall extends CallContext {
+  readonly method: string;
+  readonly correlationId: string;
+  readonly logger: Logger;
+}
+
+/** Everything the handlers of the frontend share. */
+export interface FrontendDeps {
+  readonly ctx: RuntimeContext<PersistenceStore>;
+  readonly history: HistoryApi;
+  readonly matching: MatchingApi;
+  readonly namespaces: NamespaceResolver;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry is keyed by method name; each handler is typed where it is written.
+export type Handler = (request: any, call: RpcCall) => Promise<object>;
+export type HandlerMap = Readonly<Record<string, Handler>>;
+
+export type { WorkflowServiceRequest as Req, WorkflowServiceResponse as Res } from '@odin/api';

@@ -1,0 +1,175 @@
+import { durationToMs, msToDuration, ServiceError } from '@odin/api';
+import { NamespaceAlreadyExistsError, type NamespaceRecord, type NamespaceStore } from '@odin/persistence';
+import type { FrontendDeps, HandlerMap, Req } from '../handler-types.js';
+import { NamespaceState } from '../namespaces.js';
+import * as v from '../validate.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CLUSTER_NAME = 'active';
+const NAMESPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Temporal's namespace description for a stored namespace; every namespace capability stays off (ref §3.2). */
+export function describeNamespace(record: NamespaceRecord) {
+  return {
+    namespaceInfo: {
+      name: record.name,
+      id: record.id,
+      state: record.state,
+      description: record.description,
+      ownerEmail: record.ownerEmail,
+      data: {},
+      capabilities: {},
+    },
+    config: {
+      workflowExecutionRetentionTtl: msToDuration(record.retentionMs),
+      historyArchivalState: 1, // ARCHIVAL_STATE_DISABLED
+      visibilityArchivalState: 1,
+    },
+    replicationConfig: {
+      activeClusterName: CLUSTER_NAME,
+      clusters: [{ clusterName: CLUSTER_NAME }],
+      state: 1,
+    },
+    isGlobalNamespace: false,
+    failoverVersion: 0,
+    failoverHistory: [],
+  };
+}
+
+function validateName(name: string | null | undefined): string {
+  const value = v.requireNamespace(name);
+  if (!NAMESPACE_NAME.test(value)) {
+    throw ServiceError.invalidArgument(
+      `Namespace "${value}" is not valid: use letters, digits, '.', '_' and '-', starting with a letter or digit.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Creates a namespace if it does not exist yet (dev server start-up: `default` and every `--namespace`).
+ * Returns the stored record either way.
+ */
+export async function ensureNamespace(
+  store: NamespaceStore,
+  input: { id: string; name: string; retentionMs: number; now: number; description?: string },
+): Promise<NamespaceRecord> {
+  const existing = await store.getNamespaceByName(input.name);
+  if (existing) return existing;
+  try {
+    return await store.createNamespace({
+      id: input.id,
+      name: input.name,
+      state: NamespaceState.REGISTERED,
+      description: input.description ?? '',
+      ownerEmail: '',
+      retentionMs: input.retentionMs,
+      data: null,
+      createdAt: input.now,
+      updatedAt: input.now,
+    });
+  } catch (error) {
+    // Another process created it between our read and write: theirs is as good as ours.
+    if (error instanceof NamespaceAlreadyExistsError) {
+      const raced = await store.getNamespaceByName(input.name);
+      if (raced) return raced;
+    }
+    throw error;
+  }
+}
+
+export function namespaceHandlers(deps: FrontendDeps): HandlerMap {
+  const { ctx, namespaces } = deps;
+  const store = ctx.store.namespaces;
+  const defaultRetentionMs = ctx.config.historyRetentionDays * DAY_MS;
+
+  return {
+    async RegisterNamespace(req: Req<'RegisterNamespaceRequest'>) {
+      const name = validateName(req.namespace);
+      v.nonNegativeDuration(req.workflowExecutionRetentionPeriod, 'WorkflowExecutionRetentionPeriod');
+      v.maxLength(req.description, 1000, 'Description');
+      v.maxLength(req.ownerEmail, 1000, 'OwnerEmail');
+      if (req.isGlobalNamespace) {
+        throw ServiceError.invalidArgument(
+          'Global namespaces need multi-cluster replication, which Odin does not run.',
+        );
+      }
+      const now = ctx.clock.now();
+      const retentionMs = durationToMs(req.workflowExecutionRetentionPeriod) || defaultRetentionMs;
+      await store.createNamespace({
+        id: ctx.random.uuid(),
+        name,
+        state: NamespaceState.REGISTERED,
+        description: req.description ?? '',
+        ownerEmail: req.ownerEmail ?? '',
+        retentionMs,
+        data: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      namespaces.invalidate({ name });
+      return {};
+    },
+
+    async DescribeNamespace(req: Req<'DescribeNamespaceRequest'>) {
+      if (req.id) return describeNamespace(await namespaces.recordById(req.id));
+      if (!req.namespace) throw ServiceError.invalidArgument('Namespace or Id must be set on the request.');
+      return describeNamespace(await namespaces.record(req.namespace));
+    },
+
+    async ListNamespaces(req: Req<'ListNamespacesRequest'>) {
+      v.pageSize(req.pageSize);
+      const pageToken = req.nextPageToken?.length
+        ? Buffer.from(req.nextPageToken).toString('utf8')
+        : undefined;
+      const page = await store.listNamespaces({
+        pageSize: req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, 1000) : 100,
+        ...(pageToken === undefined ? {} : { pageToken }),
+      });
+      const deleted = req.namespaceFilter?.includeDeleted === true;
+      return {
+        namespaces: page.items
+          .filter((r) => deleted || r.state !== NamespaceState.DELETED)
+          .map(describeNamespace),
+        nextPageToken: page.nextPageToken ? Buffer.from(page.nextPageToken, 'utf8') : Buffer.alloc(0),
+      };
+    },
+
+    async UpdateNamespace(req: Req<'UpdateNamespaceRequest'>) {
+      const name = v.requireNamespace(req.namespace);
+      v.nonNegativeDuration(
+        req.config?.workflowExecutionRetentionTtl,
+        'Config.WorkflowExecutionRetentionTtl',
+      );
+      v.maxLength(req.updateInfo?.description, 1000, 'UpdateInfo.Description');
+      v.maxLength(req.updateInfo?.ownerEmail, 1000, 'UpdateInfo.OwnerEmail');
+      if (req.promoteNamespace)
+        throw ServiceError.invalidArgument('Namespace promotion needs multi-cluster setup.');
+      const current = await store.getNamespaceByName(name);
+      if (!current || current.state === NamespaceState.DELETED) throw ServiceError.namespaceNotFound(name);
+      const retentionMs = durationToMs(req.config?.workflowExecutionRetentionTtl);
+      const updated = await store.updateNamespace(
+        {
+          id: current.id,
+          name: current.name,
+          state: current.state,
+          description: req.updateInfo?.description || current.description,
+          ownerEmail: req.updateInfo?.ownerEmail || current.ownerEmail,
+          retentionMs: retentionMs && retentionMs > 0 ? retentionMs : current.retentionMs,
+          data: current.data ?? null,
+          updatedAt: ctx.clock.now(),
+        },
+        current.version,
+      );
+      namespaces.invalidate(updated);
+      const described = describeNamespace(updated);
+      return {
+        namespaceInfo: described.namespaceInfo,
+        config: described.config,
+        replicationConfig: described.replicationConfig,
+        failoverVersion: 0,
+        isGlobalNamespace: false,
+      };
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { FrontendDeps, HandlerMap, Req } from '../handler-types.js';
+import * as v from '../validate.js';
+import { SYSTEM_SEARCH_ATTRIBUTES } from './visibility.js';
+
+export const SERVER_VERSION = '0.1.0';
+export const CLUSTER_NAME = 'active';
+
+/**
+ * What Odin advertises to SDKs. Only what works is true (reference §3.2): sdk_metadata follows history's own flag,
+ * because advertising it without recording it breaks replay.
+ */
+export function serverCapabilities(recordsSdkMetadata: boolean) {
+  return {
+    signalAndQueryHeader: true,
+    internalErrorDifferentiation: false,
+    activityFailureIncludeHeartbeat: true,
+    supportsSchedules: false,
+    encodedFailureAttributes: true,
+    buildIdBasedVersioning: false,
+    upsertMemo: true,
+    eagerWorkflowStart: false,
+    sdkMetadata: recordsSdkMetadata,
+    countGroupByExecutionStatus: false,
+    nexus: false,
+    serverScaledDeployments: false,
+  };
+}
+
+export function systemHandlers(deps: FrontendDeps): HandlerMap {
+  const { ctx, history } = deps;
+  return {
+    async GetSystemInfo() {
+      return {
+        serverVersion: SERVER_VERSION,
+        capabilities: serverCapabilities(history.recordsSdkMetadata === true),
+      };
+    },
+
+    async GetClusterInfo() {
+      return {
+        supportedClients: {},
+        serverVersion: SERVER_VERSION,
+        clusterId: CLUSTER_NAME,
+        clusterName: CLUSTER_NAME,
+        historyShardCount: ctx.config.shardCount,
+        persistenceStore: ctx.store.dialect,
+        visibilityStore: ctx.store.dialect,
+        initialFailoverVersion: 1,
+        failoverVersionIncrement: 10,
+      };
+    },
+  };
+}
+
+/** The OperatorService calls clients make; the rest answer UNIMPLEMENTED. */
+export function operatorHandlers(deps: FrontendDeps): HandlerMap {
+  return {
+    async ListSearchAttributes(req: Req<'GetSearchAttributesRequest'> & { namespace?: string | null }) {
+      if (req.namespace) await deps.namespaces.resolve(v.requireNamespace(req.namespace));
+      return { systemAttributes: { ...SYSTEM_SEARCH_ATTRIBUTES }, customAttributes: {}, storageSchema: {} };
+    },
+  };
+}

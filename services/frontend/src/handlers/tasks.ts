@@ -1,0 +1,158 @@
+import { decodeTaskToken, type NamespaceRef, ServiceError } from '@odin/api';
+import type { FrontendDeps, HandlerMap, Req, RpcCall } from '../handler-types.js';
+import * as v from '../validate.js';
+
+// Worker-facing RPCs: long polls go to matching, task completions to history (queries back to matching).
+
+/** A token is only good in the namespace it was issued for; anything else is a client bug, reported as such. */
+function checkToken(
+  token: Uint8Array | null | undefined,
+  ns: NamespaceRef,
+  kind: 'workflow' | 'activity' | 'query',
+) {
+  v.requireTaskToken(token);
+  const decoded = decodeTaskToken(token);
+  if (decoded.namespaceId !== ns.id) {
+    throw ServiceError.invalidArgument(`TaskToken was issued for another namespace than ${ns.name}.`);
+  }
+  if (decoded.kind !== kind) {
+    throw ServiceError.invalidArgument(
+      `TaskToken is a ${decoded.kind} task token; this call needs a ${kind} one.`,
+    );
+  }
+}
+
+/**
+ * The TypeScript SDK reads the three activity timeouts of a task as required durations (Temporal always sends
+ * them, zero meaning "none"); an unset one would fail the activity before it runs.
+ */
+function withActivityTimeouts<R extends object>(response: R): R {
+  const task = response as {
+    taskToken?: Uint8Array | null;
+    scheduleToCloseTimeout?: object | null;
+    startToCloseTimeout?: object | null;
+    heartbeatTimeout?: object | null;
+  };
+  if (!task.taskToken || task.taskToken.length === 0) return response;
+  task.scheduleToCloseTimeout ??= {};
+  task.startToCloseTimeout ??= {};
+  task.heartbeatTimeout ??= {};
+  return response;
+}
+
+function validateById(req: {
+  workflowId?: string | null;
+  runId?: string | null;
+  activityId?: string | null;
+  identity?: string | null;
+}): void {
+  v.requireWorkflowId(req.workflowId);
+  v.optionalRunId(req.runId);
+  v.requireSet(req.activityId, 'ActivityId');
+  v.maxLength(req.activityId, v.MAX_ID_LENGTH, 'ActivityId');
+  v.optionalIdentity(req.identity);
+}
+
+export function taskHandlers(deps: FrontendDeps): HandlerMap {
+  const { history, matching, namespaces } = deps;
+  const ns = (name: string | null | undefined) => namespaces.resolve(v.requireNamespace(name));
+
+  return {
+    async PollWorkflowTaskQueue(req: Req<'PollWorkflowTaskQueueRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireTaskQueue(req.taskQueue);
+      v.optionalIdentity(req.identity);
+      return matching.pollWorkflowTaskQueue(await ns(req.namespace), req, call);
+    },
+
+    async PollActivityTaskQueue(req: Req<'PollActivityTaskQueueRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireTaskQueue(req.taskQueue);
+      v.optionalIdentity(req.identity);
+      return withActivityTimeouts(await matching.pollActivityTaskQueue(await ns(req.namespace), req, call));
+    },
+
+    async RespondWorkflowTaskCompleted(req: Req<'RespondWorkflowTaskCompletedRequest'>, call: RpcCall) {
+      const namespace = await ns(req.namespace);
+      checkToken(req.taskToken, namespace, 'workflow');
+      v.optionalIdentity(req.identity);
+      return history.respondWorkflowTaskCompleted(namespace, req, call);
+    },
+
+    async RespondWorkflowTaskFailed(req: Req<'RespondWorkflowTaskFailedRequest'>, call: RpcCall) {
+      const namespace = await ns(req.namespace);
+      checkToken(req.taskToken, namespace, 'workflow');
+      v.optionalIdentity(req.identity);
+      return history.respondWorkflowTaskFailed(namespace, req, call);
+    },
+
+    async RespondQueryTaskCompleted(req: Req<'RespondQueryTaskCompletedRequest'>, call: RpcCall) {
+      const namespace = await ns(req.namespace);
+      checkToken(req.taskToken, namespace, 'query');
+      return matching.respondQueryTaskCompleted(namespace, req, call);
+    },
+
+    async RecordActivityTaskHeartbeat(req: Req<'RecordActivityTaskHeartbeatRequest'>, call: RpcCall) {
+      const namespace = await ns(req.namespace);
+      checkToken(req.taskToken, namespace, 'activity');
+      v.optionalIdentity(req.identity);
+      return history.recordActivityTaskHeartbeat(namespace, req, call);
+    },
+
+    async RecordActivityTaskHeartbeatById(req: Req<'RecordActivityTaskHeartbeatByIdRequest'>, call: RpcCall) {
+      validateById(req);
+      return history.recordActivityTaskHeartbeatById(await ns(req.namespace), req, call);
+    },
+
+    async RespondActivityTaskCompleted(req: Req<'RespondActivityTaskCompletedRequest'>, call: RpcCall) {
+      const namespace = await ns(req.namespace);
+      checkToken(req.taskToken, namespace, 'activity');
+      v.optionalIdentity(req.identity);
+      return history.respondActivityTaskCompleted(namespace, req, call);
+    },
+
+    async RespondActivityTaskCompletedById(
+      req: Req<'RespondActivityTaskCompletedByIdRequest'>,
+      call: RpcCall,
+    ) {
+      validateById(req);
+      return history.respondActivityTaskCompletedById(await ns(req.namespace), req, call);
+    },
+
+    async RespondActivityTaskFailed(req: Req<'RespondActivityTaskFailedRequest'>, call: RpcCall) {
+      const namespace = await ns(req.namespace);
+      checkToken(req.taskToken, namespace, 'activity');
+      v.optionalIdentity(req.identity);
+      return history.respondActivityTaskFailed(namespace, req, call);
+    },
+
+    async RespondActivityTaskFailedById(req: Req<'RespondActivityTaskFailedByIdRequest'>, call: RpcCall) {
+      validateById(req);
+      return history.respondActivityTaskFailedById(await ns(req.namespace), req, call);
+    },
+
+    async RespondActivityTaskCanceled(req: Req<'RespondActivityTaskCanceledRequest'>, call: RpcCall) {
+      const namespace = await ns(req.namespace);
+      checkToken(req.taskToken, namespace, 'activity');
+      v.optionalIdentity(req.identity);
+      return history.respondActivityTaskCanceled(namespace, req, call);
+    },
+
+    async RespondActivityTaskCanceledById(req: Req<'RespondActivityTaskCanceledByIdRequest'>, call: RpcCall) {
+      validateById(req);
+      return history.respondActivityTaskCanceledById(await ns(req.namespace), req, call);
+    },
+
+    /** Stickiness is not used (every task goes to the normal queue), so there is nothing to reset. */
+    async ResetStickyTaskQueue(req: Req<'ResetStickyTaskQueueRequest'>) {
+      await ns(req.namespace);
+      return {};
+    },
+
+    /** Sticky polls are parked until their deadline; nothing is held for a worker that leaves. */
+    async ShutdownWorker(req: Req<'ShutdownWorkerRequest'>) {
+      await ns(req.namespace);
+      return {};
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { temporal } from '@odin/api';
+import type { FrontendDeps, HandlerMap, Req, RpcCall } from '../handler-types.js';
+import * as v from '../validate.js';
+
+// Workflow lifecycle RPCs: validate, resolve the namespace, hand to history (which routes to the shard).
+
+const enums = temporal.api.enums.v1;
+
+function validateStartFields(
+  req: Req<'StartWorkflowExecutionRequest'> | Req<'SignalWithStartWorkflowExecutionRequest'>,
+): void {
+  v.requireWorkflowId(req.workflowId);
+  v.requireTypeName(req.workflowType, 'WorkflowType');
+  v.requireTaskQueue(req.taskQueue);
+  v.optionalIdentity(req.identity);
+  v.optionalRequestId(req.requestId);
+  v.nonNegativeDuration(req.workflowExecutionTimeout, 'WorkflowExecutionTimeout');
+  v.nonNegativeDuration(req.workflowRunTimeout, 'WorkflowRunTimeout');
+  v.nonNegativeDuration(req.workflowTaskTimeout, 'WorkflowTaskTimeout');
+  v.nonNegativeDuration(req.workflowStartDelay, 'WorkflowStartDelay');
+  v.retryPolicy(req.retryPolicy);
+  v.enumValue(req.workflowIdReusePolicy, enums.WorkflowIdReusePolicy, 'WorkflowIdReusePolicy');
+  v.enumValue(req.workflowIdConflictPolicy, enums.WorkflowIdConflictPolicy, 'WorkflowIdConflictPolicy');
+  if (req.cronSchedule && req.workflowStartDelay && v.hasDuration(req.workflowStartDelay)) {
+    throw v.invalid('CronSchedule and WorkflowStartDelay may not be used together.');
+  }
+}
+
+export function workflowHandlers(deps: FrontendDeps): HandlerMap {
+  const { history, namespaces } = deps;
+  const ns = (name: string | null | undefined) => namespaces.resolve(v.requireNamespace(name));
+
+  return {
+    async StartWorkflowExecution(req: Req<'StartWorkflowExecutionRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      validateStartFields(req);
+      if (!req.requestId) req.requestId = deps.ctx.random.uuid();
+      return history.startWorkflowExecution(await ns(req.namespace), req, call);
+    },
+
+    async SignalWithStartWorkflowExecution(
+      req: Req<'SignalWithStartWorkflowExecutionRequest'>,
+      call: RpcCall,
+    ) {
+      v.requireNamespace(req.namespace);
+      validateStartFields(req);
+      v.requireSet(req.signalName, 'SignalName');
+      v.maxLength(req.signalName, v.MAX_ID_LENGTH, 'SignalName');
+      if (!req.requestId) req.requestId = deps.ctx.random.uuid();
+      return history.signalWithStartWorkflowExecution(await ns(req.namespace), req, call);
+    },
+
+    async SignalWorkflowExecution(req: Req<'SignalWorkflowExecutionRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.workflowExecution);
+      v.requireSet(req.signalName, 'SignalName');
+      v.maxLength(req.signalName, v.MAX_ID_LENGTH, 'SignalName');
+      v.optionalIdentity(req.identity);
+      v.optionalRequestId(req.requestId);
+      if (!req.requestId) req.requestId = deps.ctx.random.uuid();
+      return history.signalWorkflowExecution(await ns(req.namespace), req, call);
+    },
+
+    async RequestCancelWorkflowExecution(req: Req<'RequestCancelWorkflowExecutionRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.workflowExecution);
+      v.optionalRunId(req.firstExecutionRunId, 'FirstExecutionRunId');
+      v.optionalIdentity(req.identity);
+      v.optionalRequestId(req.requestId);
+      return history.requestCancelWorkflowExecution(await ns(req.namespace), req, call);
+    },
+
+    async TerminateWorkflowExecution(req: Req<'TerminateWorkflowExecutionRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.workflowExecution);
+      v.optionalRunId(req.firstExecutionRunId, 'FirstExecutionRunId');
+      v.optionalIdentity(req.identity);
+      return history.terminateWorkflowExecution(await ns(req.namespace), req, call);
+    },
+
+    async DescribeWorkflowExecution(req: Req<'DescribeWorkflowExecutionRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.execution, 'Execution');
+      return history.describeWorkflowExecution(await ns(req.namespace), req, call);
+    },
+
+    async GetWorkflowExecutionHistory(req: Req<'GetWorkflowExecutionHistoryRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.execution, 'Execution');
+      v.pageSize(req.maximumPageSize, 'MaximumPageSize');
+      v.enumValue(req.historyEventFilterType, enums.HistoryEventFilterType, 'HistoryEventFilterType');
+      return history.getWorkflowExecutionHistory(await ns(req.namespace), req, call);
+    },
+
+    async QueryWorkflow(req: Req<'QueryWorkflowRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.execution, 'Execution');
+      v.requireSet(req.query?.queryType, 'Query.QueryType');
+      v.maxLength(req.query?.queryType, v.MAX_ID_LENGTH, 'Query.QueryType');
+      v.enumValue(req.queryRejectCondition, enums.QueryRejectCondition, 'QueryRejectCondition');
+      return history.queryWorkflow(await ns(req.namespace), req, call);
+    },
+  };
+}

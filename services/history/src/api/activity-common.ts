@@ -1,0 +1,55 @@
+import { decodeTaskToken, ServiceError } from '@odin/api';
+import type { NamespaceRef } from '@odin/api';
+import type { Mutation } from '../state/history-builder.js';
+import { isRunning } from '../state/mutable-state.js';
+import type { ActivityInfo } from '../state/mutable-state.js';
+
+/** Which activity attempt a request names: a task token, or (…ById) workflow + activity id. */
+export interface ActivityTarget {
+  workflowId: string;
+  runId: string;
+  scheduledEventId?: number;
+  activityId?: string;
+  attempt?: number;
+}
+
+export function targetFromToken(ns: NamespaceRef, bytes: Uint8Array | null | undefined): ActivityTarget {
+  const token = decodeTaskToken(bytes);
+  if (token.kind !== 'activity')
+    throw ServiceError.invalidArgument('Task token is not an activity task token.');
+  if (token.namespaceId !== ns.id)
+    throw ServiceError.invalidArgument('Task token belongs to another namespace.');
+  return {
+    workflowId: token.workflowId,
+    runId: token.runId,
+    scheduledEventId: token.scheduledEventId,
+    attempt: token.attempt,
+  };
+}
+
+export function targetById(req: {
+  workflowId?: string | null;
+  runId?: string | null;
+  activityId?: string | null;
+}): ActivityTarget {
+  if (!req.workflowId) throw ServiceError.invalidArgument('WorkflowId is not set on the request.');
+  if (!req.activityId) throw ServiceError.invalidArgument('ActivityId is not set on the request.');
+  return { workflowId: req.workflowId, runId: req.runId ?? '', activityId: req.activityId };
+}
+
+/** The started attempt the target names, or NOT_FOUND (completed, retried, timed out, or the run closed). */
+export function startedActivity(mut: Mutation, target: ActivityTarget): ActivityInfo {
+  const ms = mut.ms;
+  if (!isRunning(ms))
+    throw ServiceError.notFound('Activity task not found: the workflow execution is closed.');
+  let ai: ActivityInfo | undefined;
+  if (target.scheduledEventId !== undefined) {
+    ai = ms.activities[String(target.scheduledEventId)];
+  } else {
+    ai = Object.values(ms.activities).find((a) => a.activityId === target.activityId);
+  }
+  if (!ai || (target.attempt !== undefined && ai.attempt !== target.attempt) || ai.phase !== 'started') {
+    throw ServiceError.notFound('Activity task not found.');
+  }
+  return ai;
+}

@@ -1,0 +1,35 @@
+import { ServiceError } from '@odin/api';
+import type { CallContext, NamespaceRef } from '@odin/api';
+import type { HistoryEngine } from '../../engine.js';
+import { EventType } from '../../state/history-builder.js';
+import { isRunning } from '../../state/mutable-state.js';
+import { scheduleWorkflowTask } from '../../state/workflow-task.js';
+import type { Req, Res } from '../types.js';
+
+/** WorkflowExecutionCancelRequested (once) and a workflow task so the workflow can react. */
+export async function requestCancelWorkflowExecution(
+  engine: HistoryEngine,
+  ns: NamespaceRef,
+  req: Req<'RequestCancelWorkflowExecutionRequest'>,
+  _ctx: CallContext,
+): Promise<Res<'RequestCancelWorkflowExecutionResponse'>> {
+  const workflowId = req.workflowExecution?.workflowId ?? '';
+  if (!workflowId) throw ServiceError.invalidArgument('WorkflowId is not set on the request.');
+  await engine.update(ns.id, workflowId, req.workflowExecution?.runId, (mut) => {
+    const ms = mut.ms;
+    if (!isRunning(ms)) throw ServiceError.notFound('Workflow execution already completed.');
+    if (req.firstExecutionRunId && req.firstExecutionRunId !== ms.firstExecutionRunId) {
+      throw ServiceError.notFound('Workflow execution not found for the given first execution run id.');
+    }
+    if (ms.cancelRequested) return;
+    ms.cancelRequested = true;
+    mut.addOrBuffer(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
+      workflowExecutionCancelRequestedEventAttributes: {
+        cause: req.reason ?? '',
+        identity: req.identity ?? '',
+      },
+    });
+    scheduleWorkflowTask(mut);
+  });
+  return {};
+}

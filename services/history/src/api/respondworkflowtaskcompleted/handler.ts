@@ -1,0 +1,132 @@
+import { decodeTaskToken, ServiceError, temporal } from '@odin/api';
+import type { CallContext, NamespaceRef, TaskToken } from '@odin/api';
+import { status } from '@grpc/grpc-js';
+import { applyCommands, isTerminalCommand } from '../../commands/index.js';
+import { Cause, CommandFailure } from '../../commands/command-context.js';
+import type { CommandContext } from '../../commands/command-context.js';
+import type { HistoryEngine } from '../../engine.js';
+import { EventType } from '../../state/history-builder.js';
+import type { Mutation } from '../../state/history-builder.js';
+import { isRunning, parseMutableState } from '../../state/mutable-state.js';
+import type { WorkflowTaskInfo } from '../../state/mutable-state.js';
+import { failWorkflowTask, materializeTransient, scheduleWorkflowTask } from '../../state/workflow-task.js';
+import type { Req, Res } from '../types.js';
+
+const CommandType = temporal.api.enums.v1.CommandType;
+
+export type WorkflowToken = Extract<TaskToken, { kind: 'workflow' }>;
+
+export function workflowToken(ns: NamespaceRef, bytes: Uint8Array | null | undefined): WorkflowToken {
+  const token = decodeTaskToken(bytes);
+  if (token.kind !== 'workflow')
+    throw ServiceError.invalidArgument('Task token is not a workflow task token.');
+  if (token.namespaceId !== ns.id)
+    throw ServiceError.invalidArgument('Task token belongs to another namespace.');
+  return token;
+}
+
+/** The started workflow task the token names, or NOT_FOUND (stale token: the worker evicts and moves on). */
+export function currentWorkflowTask(mut: Mutation, token: WorkflowToken): WorkflowTaskInfo {
+  const ms = mut.ms;
+  const wft = ms.workflowTask;
+  if (
+    !isRunning(ms) ||
+    !wft ||
+    wft.startedEventId === 0 ||
+    wft.scheduledEventId !== token.scheduledEventId ||
+    wft.startedEventId !== token.startedEventId ||
+    wft.attempt !== token.attempt
+  ) {
+    throw ServiceError.notFound('Workflow task not found.');
+  }
+  return wft;
+}
+
+export async function respondWorkflowTaskCompleted(
+  engine: HistoryEngine,
+  ns: NamespaceRef,
+  req: Req<'RespondWorkflowTaskCompletedRequest'>,
+  _ctx: CallContext,
+): Promise<Res<'RespondWorkflowTaskCompletedResponse'>> {
+  const token = workflowToken(ns, req.taskToken);
+  const identity = req.identity ?? '';
+  const unhandled = await engine.update(ns.id, token.workflowId, token.runId, async (mut, run) => {
+    const wft = currentWorkflowTask(mut, token);
+    engine.queries.answer(mut.ms, req.queryResults ?? {});
+    const commands = req.commands ?? [];
+    if (mut.ms.bufferedEvents.length > 0 && commands.some(isTerminalCommand)) {
+      // The workflow decided to close without seeing events that arrived meanwhile: it must run again.
+      failWorkflowTask(
+        mut,
+        {
+          kind: 'failed',
+          cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+          identity,
+          binaryChecksum: req.binaryChecksum ?? '',
+        },
+        { resetAttempt: true },
+      );
+      return true;
+    }
+    materializeTransient(mut);
+    const completed = mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, {
+      workflowTaskCompletedEventAttributes: {
+        scheduledEventId: wft.scheduledEventId,
+        startedEventId: wft.startedEventId,
+        identity,
+        binaryChecksum: req.binaryChecksum ?? '',
+        workerVersion: req.workerVersionStamp ?? null,
+        sdkMetadata: req.sdkMetadata ?? null,
+        meteringMetadata: req.meteringMetadata ?? null,
+      },
+    });
+    const ms = mut.ms;
+    ms.workflowTask = undefined;
+    ms.workflowTaskAttempt = 1;
+    ms.lastCompletedStartedEventId = wft.startedEventId;
+    // A closing workflow with a retry policy or cron schedule starts its next run from this run's start attributes.
+    const started =
+      (ms.retryPolicy || ms.cronSchedule) &&
+      commands.some(
+        (c) =>
+          c.commandType === CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION ||
+          c.commandType === CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+      )
+        ? (await engine.readEvents(run, 1, 2))[0]?.workflowExecutionStartedEventAttributes
+        : undefined;
+    const ctx: CommandContext = {
+      mut,
+      completedEventId: Number(completed.eventId),
+      identity,
+      needsWorkflowTask: false,
+      started,
+    };
+    try {
+      applyCommands(engine, ctx, commands);
+    } catch (error) {
+      if (!(error instanceof CommandFailure)) throw error;
+      // Nothing of a refused completion is kept: back to the state before it, then fail the task.
+      mut.ms = parseMutableState(run.json);
+      mut.events.length = 0;
+      mut.tasks.length = 0;
+      mut.closed = false;
+      mut.visibilityChanged = false;
+      mut.newRun = undefined;
+      failWorkflowTask(mut, {
+        kind: 'failed',
+        cause: error.failedCause,
+        failure: { message: error.message, source: 'Odin', serverFailureInfo: { nonRetryable: true } },
+        identity,
+        binaryChecksum: req.binaryChecksum ?? '',
+      });
+      return false;
+    }
+    if (!mut.closed) {
+      const flushed = mut.flushBuffered();
+      if (flushed > 0 || req.forceCreateNewWorkflowTask || ctx.needsWorkflowTask) scheduleWorkflowTask(mut);
+    }
+    return false;
+  });
+  if (unhandled) throw new ServiceError(status.INVALID_ARGUMENT, 'UnhandledCommand');
+  return {};
+}

@@ -1,0 +1,1 @@
+export type { WorkflowServiceRequest as Req, WorkflowServiceResponse as Res } from '@odin/api';

@@ -1,0 +1,29 @@
+import type { temporal as T } from '@temporalio/proto';
+import { temporal } from '@odin/api';
+import type { Mutation } from '../state/history-builder.js';
+import type { Loose } from '../util/proto.js';
+
+export const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
+export type CauseValue = T.api.enums.v1.WorkflowTaskFailedCause;
+
+/** What a command handler sees: the transition and the WorkflowTaskCompleted event its events point back to. */
+export interface CommandContext {
+  readonly mut: Mutation;
+  readonly completedEventId: number;
+  readonly identity: string;
+  /** Set by handlers whose effect needs another workflow task (a cancelled activity that never started). */
+  needsWorkflowTask: boolean;
+  /** The run's WorkflowExecutionStarted attributes, loaded when a command may start a retry run. */
+  readonly started?: Loose<T.api.history.v1.IWorkflowExecutionStartedEventAttributes> | null;
+}
+
+/** A command the server refuses: the whole completion is discarded and the workflow task fails with `cause`. */
+export class CommandFailure extends Error {
+  constructor(
+    readonly failedCause: CauseValue,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CommandFailure';
+  }
+}

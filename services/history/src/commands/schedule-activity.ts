@@ -1,0 +1,108 @@
+import { msToDuration, temporal } from '@odin/api';
+import type { temporal as T } from '@temporalio/proto';
+import { EventType } from '../state/history-builder.js';
+import type { Mutation } from '../state/history-builder.js';
+import { normalizeActivityTimeouts, retryPolicyProto, retrySettings } from '../state/activity.js';
+import type { ActivityInfo } from '../state/mutable-state.js';
+import { toBase64 } from '../util/codec.js';
+import { asProto } from '../util/proto.js';
+import type { Loose } from '../util/proto.js';
+import { Cause, CommandFailure } from './command-context.js';
+import type { CommandContext } from './command-context.js';
+
+const TimeoutType = temporal.api.enums.v1.TimeoutType;
+
+export function scheduleActivity(
+  ctx: CommandContext,
+  attrs: T.api.command.v1.IScheduleActivityTaskCommandAttributes | null | undefined,
+): void {
+  const { mut } = ctx;
+  const ms = mut.ms;
+  const bad = (message: string) =>
+    new CommandFailure(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, message);
+  if (!attrs) throw bad('ScheduleActivityTaskCommandAttributes is not set.');
+  if (!attrs.activityId) throw bad('ActivityId is not set.');
+  if (!attrs.activityType?.name) throw bad('ActivityType is not set.');
+  for (const ai of Object.values(ms.activities)) {
+    if (ai.activityId === attrs.activityId) {
+      throw new CommandFailure(
+        Cause.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID,
+        `Activity id ${attrs.activityId} is already in use by a pending activity.`,
+      );
+    }
+  }
+  const timeouts = normalizeActivityTimeouts(attrs, ms.runTimeoutMs);
+  if (typeof timeouts === 'string') throw bad(timeouts);
+  const taskQueue = attrs.taskQueue?.name || ms.taskQueue;
+  const retry = retrySettings(attrs.retryPolicy);
+  const scheduledAttributes: Loose<T.api.history.v1.IActivityTaskScheduledEventAttributes> = {
+    activityId: attrs.activityId,
+    activityType: attrs.activityType,
+    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    header: attrs.header ?? null,
+    input: attrs.input ?? null,
+    scheduleToCloseTimeout: msToDuration(timeouts.scheduleToCloseMs),
+    scheduleToStartTimeout: msToDuration(timeouts.scheduleToStartMs),
+    startToCloseTimeout: msToDuration(timeouts.startToCloseMs),
+    heartbeatTimeout: msToDuration(timeouts.heartbeatMs),
+    workflowTaskCompletedEventId: ctx.completedEventId,
+    retryPolicy: retryPolicyProto(retry),
+    useWorkflowBuildId: attrs.useWorkflowBuildId ?? false,
+    priority: attrs.priority ?? null,
+  };
+  const event = mut.addEvent(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, {
+    activityTaskScheduledEventAttributes: scheduledAttributes,
+  });
+  const scheduledEventId = Number(event.eventId);
+  const ai: ActivityInfo = {
+    scheduledEventId,
+    activityId: attrs.activityId,
+    activityType: attrs.activityType.name,
+    taskQueue,
+    scheduledAttributes: toBase64(
+      temporal.api.history.v1.ActivityTaskScheduledEventAttributes.encode(
+        asProto<T.api.history.v1.IActivityTaskScheduledEventAttributes>(scheduledAttributes),
+      ).finish(),
+    ),
+    scheduledTime: mut.now,
+    attempt: 1,
+    currentAttemptScheduledTime: mut.now,
+    phase: 'scheduled',
+    startedTime: 0,
+    startedRequestId: '',
+    startedIdentity: '',
+    scheduleToStartMs: timeouts.scheduleToStartMs,
+    scheduleToCloseMs: timeouts.scheduleToCloseMs,
+    startToCloseMs: timeouts.startToCloseMs,
+    heartbeatMs: timeouts.heartbeatMs,
+    retry,
+    lastHeartbeatTime: 0,
+    lastWorkerIdentity: '',
+    cancelRequested: false,
+    cancelRequestedEventId: 0,
+  };
+  ms.activities[String(scheduledEventId)] = ai;
+  dispatchActivityAttempt(mut, ai);
+  if (ai.scheduleToCloseMs > 0) {
+    mut.addTimerTask('activity-timeout', ai.scheduledTime + ai.scheduleToCloseMs, {
+      scheduledEventId,
+      timeoutType: TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE,
+      attempt: 0,
+    });
+  }
+}
+
+/** Hands the current attempt to matching and arms its schedule-to-start timeout. */
+export function dispatchActivityAttempt(mut: Mutation, ai: ActivityInfo): void {
+  mut.addTransferTask('activity-task', { taskQueue: ai.taskQueue, scheduledEventId: ai.scheduledEventId });
+  if (
+    ai.scheduleToStartMs > 0 &&
+    (ai.scheduleToCloseMs === 0 || ai.scheduleToStartMs <= ai.scheduleToCloseMs)
+  ) {
+    mut.addTimerTask('activity-timeout', mut.now + ai.scheduleToStartMs, {
+      scheduledEventId: ai.scheduledEventId,
+      timeoutType: TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
+      attempt: ai.attempt,
+    });
+  }
+}

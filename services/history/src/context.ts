@@ -1,0 +1,70 @@
+import type { MatchingApi } from '@odin/api';
+import type { Clock } from '@odin/hugo';
+import type { PersistenceStore } from '@odin/persistence';
+import type { HistoryMetrics } from './metrics.js';
+
+/** The logging calls history makes; a pino logger satisfies it. */
+export interface HistoryLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * What history needs from the process's runtime context ({clock, random, logger, metrics, store, config}).
+ * Declared structurally so the runtime package's RuntimeContext can be passed as is.
+ */
+export interface HistoryRuntime {
+  readonly clock: Clock;
+  readonly store: PersistenceStore;
+  readonly random?: { uuid(): string; next(): number };
+  readonly logger?: HistoryLogger;
+  readonly metrics?: HistoryMetrics;
+  readonly config?: { readonly shardCount?: number; readonly hostId?: string };
+}
+
+export interface HistoryDeps {
+  matching: MatchingApi;
+  shardCount?: number;
+  hostId?: string;
+  /** Tuning knobs; defaults suit production, tests shrink them. */
+  options?: Partial<HistoryOptions>;
+}
+
+export interface HistoryOptions {
+  /** Shard lease duration written to the store. */
+  shardLeaseMs: number;
+  /** How often leases are renewed. */
+  shardRenewIntervalMs: number;
+  /**
+   * How often the transfer outbox is rescanned after a hand-off to matching failed (a full safety scan runs every
+   * 12 intervals regardless).
+   */
+  transferScanIntervalMs: number;
+  /** How often the timer outbox is scanned (looking two intervals ahead); committed timers are armed in memory. */
+  timerScanIntervalMs: number;
+  /** Empty long-poll answer for GetWorkflowExecutionHistory(wait_new_event) after this long. */
+  historyLongPollMs: number;
+  /** Max runs kept in the mutable-state caches of the host (split evenly over its shards). */
+  cacheSizePerHost: number;
+  /** Events per page of a poll response / history page when the caller does not say. */
+  historyPageSize: number;
+}
+
+export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
+  shardLeaseMs: 120_000,
+  shardRenewIntervalMs: 40_000,
+  transferScanIntervalMs: 5_000,
+  timerScanIntervalMs: 30_000,
+  historyLongPollMs: 20_000,
+  cacheSizePerHost: 20_000,
+  historyPageSize: 1_000,
+};
+
+export const silentLogger: HistoryLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};

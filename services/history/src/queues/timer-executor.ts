@@ -1,0 +1,206 @@
+import type { temporal as T } from '@temporalio/proto';
+import { ServiceError, temporal } from '@odin/api';
+import type { OutboxTask } from '@odin/persistence';
+import { WorkflowStatus } from '@odin/persistence';
+import { decideNextRun, startChainedRun } from '../api/startworkflow/retry-run.js';
+import type { StartedAttributes } from '../api/startworkflow/retry-run.js';
+import { dispatchActivityAttempt } from '../commands/schedule-activity.js';
+import type { Failure } from '../util/codec.js';
+import type { HistoryEngine } from '../engine.js';
+import { timeOutActivity } from '../state/activity-transitions.js';
+import { closeRun } from '../state/close.js';
+import { EventType, readTaskData } from '../state/history-builder.js';
+import type { Mutation } from '../state/history-builder.js';
+import { isRunning } from '../state/mutable-state.js';
+import type { MutableState } from '../state/mutable-state.js';
+import {
+  failInFlightWorkflowTaskForClose,
+  failWorkflowTask,
+  scheduleWorkflowTask,
+} from '../state/workflow-task.js';
+
+const TimeoutType = temporal.api.enums.v1.TimeoutType;
+const RetryState = temporal.api.enums.v1.RetryState;
+
+/**
+ * Runs one due timer task against the run's current state. Every branch first checks that the task still
+ * describes the state (same timer, same attempt, same workflow task) and otherwise does nothing: tasks are
+ * delivered at least once and may be stale.
+ */
+export async function executeTimerTask(engine: HistoryEngine, task: OutboxTask): Promise<void> {
+  try {
+    // Most timeout tasks are stale by the time they fire (the task or attempt completed long ago): find that out on
+    // the committed state, without building a transition.
+    const live = await engine.read(task.namespaceId, task.workflowId, task.runId, (run) =>
+      mayApply(run.ms, task),
+    );
+    if (!live) return;
+    await engine.update(task.namespaceId, task.workflowId, task.runId, async (mut, run) => {
+      if (!isRunning(mut.ms)) return;
+      switch (task.taskType) {
+        case 'user-timer':
+          return fireUserTimers(mut);
+        case 'activity-timeout':
+          return activityTimeout(mut, readTaskData(task));
+        case 'activity-retry':
+          return activityRetry(mut, readTaskData(task));
+        case 'workflow-task-timeout':
+          return workflowTaskTimeout(mut, readTaskData(task));
+        case 'workflow-run-timeout':
+        case 'workflow-execution-timeout': {
+          // A run that may retry needs its start attributes for the next attempt.
+          const started =
+            task.taskType === 'workflow-run-timeout' && (mut.ms.retryPolicy || mut.ms.cronSchedule)
+              ? (await engine.readEvents(run, 1, 2))[0]?.workflowExecutionStartedEventAttributes
+              : undefined;
+          return workflowTimeout(engine, mut, task.taskType, started);
+        }
+        case 'workflow-backoff':
+          return backoffEnded(mut);
+        default:
+          engine.logger.warn({ taskType: task.taskType }, 'unknown timer task type dropped');
+      }
+    });
+  } catch (error) {
+    // The run is gone (deleted by retention): nothing left to time out.
+    if (error instanceof ServiceError && error.code === 5) return;
+    throw error;
+  }
+}
+
+/** False when the task certainly no longer applies to the committed state (a cheap pre-check). */
+function mayApply(ms: MutableState, task: OutboxTask): boolean {
+  if (!isRunning(ms)) return false;
+  switch (task.taskType) {
+    case 'workflow-task-timeout': {
+      const data = readTaskData<{ scheduledEventId: number; attempt: number }>(task);
+      const wft = ms.workflowTask;
+      return (
+        wft !== undefined && wft.scheduledEventId === data.scheduledEventId && wft.attempt === data.attempt
+      );
+    }
+    case 'user-timer': {
+      const data = readTaskData<{ timerId: string; startedEventId: number }>(task);
+      return ms.timers[data.timerId]?.startedEventId === data.startedEventId;
+    }
+    case 'activity-timeout':
+    case 'activity-retry': {
+      const data = readTaskData<{ scheduledEventId: number }>(task);
+      return ms.activities[String(data.scheduledEventId)] !== undefined;
+    }
+    default:
+      return true;
+  }
+}
+
+/** Fires every expired user timer of the run at once (in expiry order), then schedules a workflow task. */
+function fireUserTimers(mut: Mutation): void {
+  const ms = mut.ms;
+  const expired = Object.values(ms.timers)
+    .filter((t) => t.expiryTime <= mut.now)
+    .sort((a, b) => a.expiryTime - b.expiryTime || a.startedEventId - b.startedEventId);
+  if (expired.length === 0) return;
+  for (const timer of expired) {
+    delete ms.timers[timer.timerId];
+    mut.addOrBuffer(EventType.EVENT_TYPE_TIMER_FIRED, {
+      timerFiredEventAttributes: { timerId: timer.timerId, startedEventId: timer.startedEventId },
+    });
+  }
+  scheduleWorkflowTask(mut);
+}
+
+function activityTimeout(
+  mut: Mutation,
+  data: { scheduledEventId: number; timeoutType: T.api.enums.v1.TimeoutType; attempt: number },
+): void {
+  const ai = mut.ms.activities[String(data.scheduledEventId)];
+  if (!ai) return;
+  switch (data.timeoutType) {
+    case TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE:
+      timeOutActivity(mut, ai, data.timeoutType);
+      return;
+    case TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START:
+      if (ai.attempt === data.attempt && ai.phase === 'scheduled') timeOutActivity(mut, ai, data.timeoutType);
+      return;
+    case TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE:
+      if (ai.attempt === data.attempt && ai.phase === 'started') timeOutActivity(mut, ai, data.timeoutType);
+      return;
+    case TimeoutType.TIMEOUT_TYPE_HEARTBEAT: {
+      if (ai.attempt !== data.attempt || ai.phase !== 'started') return;
+      const deadline = Math.max(ai.lastHeartbeatTime, ai.startedTime) + ai.heartbeatMs;
+      if (deadline > mut.now) {
+        // A heartbeat arrived since the timer was armed: wait for the new deadline.
+        mut.addTimerTask('activity-timeout', deadline, data);
+        return;
+      }
+      timeOutActivity(mut, ai, data.timeoutType);
+      return;
+    }
+  }
+}
+
+function activityRetry(mut: Mutation, data: { scheduledEventId: number; attempt: number }): void {
+  const ai = mut.ms.activities[String(data.scheduledEventId)];
+  if (!ai || ai.attempt !== data.attempt || ai.phase !== 'backoff') return;
+  ai.phase = 'scheduled';
+  mut.dirty = true;
+  dispatchActivityAttempt(mut, ai);
+}
+
+function workflowTaskTimeout(
+  mut: Mutation,
+  data: { scheduledEventId: number; startedEventId: number; attempt: number },
+): void {
+  const wft = mut.ms.workflowTask;
+  if (
+    !wft ||
+    wft.scheduledEventId !== data.scheduledEventId ||
+    wft.startedEventId !== data.startedEventId ||
+    wft.attempt !== data.attempt ||
+    wft.startedEventId === 0
+  ) {
+    return;
+  }
+  failWorkflowTask(mut, { kind: 'timed-out', timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE });
+}
+
+/** The start delay or retry backoff is over: the run's first workflow task may go. */
+function backoffEnded(mut: Mutation): void {
+  const ms = mut.ms;
+  if (!ms.backoffUntil || ms.backoffUntil > mut.now) return;
+  ms.backoffUntil = 0;
+  mut.dirty = true;
+  scheduleWorkflowTask(mut);
+}
+
+/**
+ * WorkflowExecutionTimedOut. A run timeout continues the chain like a failure does (a retry when the policy allows
+ * one, else the next cron run); the execution timeout ends the chain.
+ */
+function workflowTimeout(
+  engine: HistoryEngine,
+  mut: Mutation,
+  kind: 'workflow-run-timeout' | 'workflow-execution-timeout',
+  started: StartedAttributes | null | undefined,
+): void {
+  const ms = mut.ms;
+  const due =
+    kind === 'workflow-run-timeout'
+      ? ms.runTimeoutMs > 0 && ms.executionTime + ms.runTimeoutMs <= mut.now
+      : ms.executionExpirationTime > 0 && ms.executionExpirationTime <= mut.now;
+  if (!due) return;
+  failInFlightWorkflowTaskForClose(mut);
+  const failure: Failure = {
+    message: 'workflow run timed out',
+    source: 'Server',
+    timeoutFailureInfo: { timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE },
+  };
+  const { next, retryState } =
+    kind === 'workflow-run-timeout'
+      ? decideNextRun(engine, mut, { kind: 'timed-out', failure }, started)
+      : { next: undefined, retryState: RetryState.RETRY_STATE_TIMEOUT };
+  closeRun(mut, WorkflowStatus.TIMED_OUT, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, {
+    workflowExecutionTimedOutEventAttributes: { retryState, newExecutionRunId: next?.runId ?? '' },
+  });
+  if (next && started) startChainedRun(engine, mut, started, next, failure, null);
+}

@@ -1,0 +1,139 @@
+import type { Clock, TimerHandle } from '@odin/hugo';
+import type { OutboxTask, PersistenceStore, TimerTaskKey } from '@odin/persistence';
+import type { HistoryLogger } from '../context.js';
+import { BatchDeleter } from './batch-deleter.js';
+
+const RETRY_DELAY_MS = 1_000;
+
+/**
+ * The timer outbox of one shard. Committed timer tasks enter an in-memory queue at once; a single clock timer (the
+ * gate) fires at the earliest due time. A periodic scan of the outbox by fire time (look-ahead one interval) brings
+ * in tasks written before a restart or by another owner. Executors reload state and drop stale tasks, so running a
+ * task twice is harmless; a row is deleted after its executor succeeded.
+ */
+export class TimerProcessor {
+  /** Tasks known to this processor (queued or running), until their row is deleted. */
+  readonly #known = new Set<number>();
+  #queue: OutboxTask[] = [];
+  #gate: TimerHandle | undefined;
+  #gateAt = Number.POSITIVE_INFINITY;
+  #scanTimer: TimerHandle | undefined;
+  #stopped = false;
+  readonly #deleter: BatchDeleter<TimerTaskKey>;
+
+  constructor(
+    private readonly shardId: number,
+    private readonly store: PersistenceStore,
+    private readonly clock: Clock,
+    private readonly execute: (task: OutboxTask) => Promise<void>,
+    private readonly logger: HistoryLogger,
+    private readonly scanIntervalMs: number,
+  ) {
+    this.#deleter = new BatchDeleter<TimerTaskKey>(
+      (keys) => this.store.outbox.deleteTimerTasks(this.shardId, keys),
+      (error) => this.logger.warn({ err: error, shardId: this.shardId }, 'timer task delete failed'),
+      (keys) => {
+        for (const k of keys) this.#known.delete(k.taskId);
+      },
+    );
+  }
+
+  start(): void {
+    void this.scan();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#gate?.cancel();
+    this.#scanTimer?.cancel();
+    this.#queue = [];
+  }
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  schedule(task: OutboxTask): void {
+    if (this.#stopped || this.#known.has(task.taskId)) return;
+    this.#known.add(task.taskId);
+    this.#insert(task);
+    this.#arm();
+  }
+
+  #insert(task: OutboxTask): void {
+    const q = this.#queue;
+    let lo = 0;
+    let hi = q.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = q[mid]!;
+      if (m.fireTime < task.fireTime || (m.fireTime === task.fireTime && m.taskId < task.taskId))
+        lo = mid + 1;
+      else hi = mid;
+    }
+    q.splice(lo, 0, task);
+  }
+
+  #arm(): void {
+    const first = this.#queue[0];
+    if (!first || this.#stopped) return;
+    if (this.#gate && this.#gateAt <= first.fireTime) return;
+    this.#gate?.cancel();
+    this.#gateAt = first.fireTime;
+    this.#gate = this.clock.setTimer(first.fireTime - this.clock.now(), () => this.#fire());
+  }
+
+  #fire(): void {
+    this.#gate = undefined;
+    this.#gateAt = Number.POSITIVE_INFINITY;
+    const now = this.clock.now();
+    let due = 0;
+    while (due < this.#queue.length && this.#queue[due]!.fireTime <= now) due++;
+    const tasks = this.#queue.splice(0, due);
+    for (const task of tasks) void this.#run(task);
+    this.#arm();
+  }
+
+  async #run(task: OutboxTask): Promise<void> {
+    try {
+      await this.execute(task);
+      this.#deleter.add({ fireTime: task.fireTime, taskId: task.taskId });
+    } catch (error) {
+      if (this.#stopped) return;
+      this.logger.warn(
+        { err: error, shardId: this.shardId, taskId: task.taskId, taskType: task.taskType },
+        'timer task failed; retrying',
+      );
+      this.#insert({ ...task, fireTime: this.clock.now() + RETRY_DELAY_MS });
+      this.#arm();
+    }
+  }
+
+  /** Loads due and soon-due rows not yet known here. */
+  async scan(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      const maxFireTime = this.clock.now() + 2 * this.scanIntervalMs;
+      let after: TimerTaskKey | undefined;
+      for (;;) {
+        const tasks = await this.store.outbox.readTimerTasks(this.shardId, {
+          maxFireTime,
+          limit: 1000,
+          ...(after ? { after } : {}),
+        });
+        for (const task of tasks) this.schedule(task);
+        if (tasks.length < 1000) break;
+        const last = tasks[tasks.length - 1]!;
+        after = { fireTime: last.fireTime, taskId: last.taskId };
+      }
+    } catch (error) {
+      this.logger.warn({ err: error, shardId: this.shardId }, 'timer outbox scan failed');
+    } finally {
+      if (!this.#stopped) this.#scanTimer = this.clock.setTimer(this.scanIntervalMs, () => void this.scan());
+    }
+  }
+
+  async flush(): Promise<void> {
+    await this.#deleter.flush();
+  }
+}

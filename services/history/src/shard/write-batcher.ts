@@ -1,0 +1,102 @@
+import { PersistenceError, ShardOwnershipLostError } from '@odin/persistence';
+import type { Transition } from '@odin/persistence';
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+interface Submission {
+  readonly transitions: Transition[];
+  resolve(dbVersions: number[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit for one shard. Submissions that queue up while a commit is in flight go together into the next
+ * commitShardBatch call, so a busy shard pays one transaction for many transitions. A submission's transitions
+ * commit all-or-nothing; when one submission of a batch fails on its own (a CAS conflict, say), it alone is
+ * rejected and the others are committed again without it.
+ */
+export class WriteBatcher {
+  readonly #queue: Submission[] = [];
+  #running = false;
+
+  constructor(
+    private readonly commit: (transitions: Transition[]) => Promise<number[]>,
+    private readonly maxTransitionsPerBatch = 128,
+  ) {}
+
+  submit(transitions: Transition[]): Promise<number[]> {
+    return new Promise<number[]>((resolve, reject) => {
+      this.#queue.push({ transitions, resolve, reject });
+      if (!this.#running) void this.#drain();
+    });
+  }
+
+  /** Rejects everything queued (the shard is gone). */
+  failAll(error: unknown): void {
+    for (const s of this.#queue.splice(0)) s.reject(error);
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0) {
+        // Let transitions that are being built right now (their callbacks are already queued) join this batch.
+        // Embedded SQLite commits synchronously, so without this yield nothing could ever queue behind a commit.
+        await yieldToEventLoop();
+        const batch: Submission[] = [];
+        let size = 0;
+        while (this.#queue.length > 0) {
+          const next = this.#queue[0]!;
+          if (batch.length > 0 && size + next.transitions.length > this.maxTransitionsPerBatch) break;
+          this.#queue.shift();
+          batch.push(next);
+          size += next.transitions.length;
+        }
+        await this.#commitBatch(batch);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #commitBatch(batch: Submission[]): Promise<void> {
+    let pending = batch;
+    while (pending.length > 0) {
+      const flat: Transition[] = [];
+      const owner: number[] = [];
+      pending.forEach((s, i) => {
+        for (const t of s.transitions) {
+          flat.push(t);
+          owner.push(i);
+        }
+      });
+      try {
+        const versions = await this.commit(flat);
+        let offset = 0;
+        for (const s of pending) {
+          s.resolve(versions.slice(offset, offset + s.transitions.length));
+          offset += s.transitions.length;
+        }
+        return;
+      } catch (error) {
+        const index = error instanceof PersistenceError ? error.transitionIndex : undefined;
+        if (
+          pending.length > 1 &&
+          index !== undefined &&
+          owner[index] !== undefined &&
+          !(error instanceof ShardOwnershipLostError)
+        ) {
+          const culprit = owner[index]!;
+          (error as PersistenceError).transitionIndex = index - owner.indexOf(culprit);
+          pending[culprit]!.reject(error);
+          pending = pending.filter((_, i) => i !== culprit);
+          continue;
+        }
+        for (const s of pending) s.reject(error);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,235 @@
+import type { temporal as T } from '@temporalio/proto';
+import { msToTimestamp, temporal, toNumber } from '@odin/api';
+import type { CurrentExecutionMode, OutboxTask } from '@odin/persistence';
+import { decodeEvent, encodeEvent, fromBase64, toBase64 } from '../util/codec.js';
+import type { HistoryEvent } from '../util/codec.js';
+import { workflowTaskInFlight } from './mutable-state.js';
+import type { MutableState } from './mutable-state.js';
+
+export const EventType = temporal.api.enums.v1.EventType;
+export type EventTypeValue = T.api.enums.v1.EventType;
+
+/** Placeholder started id in a buffered activity close event: the id its buffered Started event gets at flush. */
+export const STARTED_AT_FLUSH = -1;
+
+export type TransferTaskType =
+  | 'workflow-task'
+  | 'activity-task'
+  | 'start-child'
+  | 'close-execution'
+  | 'parent-close'
+  | 'signal-external'
+  | 'cancel-external';
+export type TimerTaskType =
+  | 'user-timer'
+  | 'activity-timeout'
+  | 'activity-retry'
+  | 'workflow-task-timeout'
+  | 'workflow-run-timeout'
+  | 'workflow-execution-timeout'
+  | 'workflow-backoff';
+
+/**
+ * One transition being built on a working copy of mutable state: the events it appends (ids given here, contiguous
+ * from the run's nextEventId), the events it buffers, the outbox tasks it writes. Nothing here touches storage; the
+ * runner commits the result in one transaction or throws it away.
+ */
+export class Mutation {
+  readonly events: HistoryEvent[] = [];
+  readonly tasks: OutboxTask[] = [];
+  /** Mutable state changed even if no event was written (heartbeat details, a started activity, ...). */
+  dirty = false;
+  /** Memo or search attributes changed: the visibility record is rewritten. */
+  visibilityChanged = false;
+  /** Set when the run closed in this transition. */
+  closed = false;
+  /** Set when this transition creates the run. */
+  created = false;
+  /** A run created in the same transaction (continue-as-new). */
+  newRun?: { mut: Mutation; current: CurrentExecutionMode; requestId: string };
+
+  constructor(
+    public ms: MutableState,
+    readonly now: number,
+  ) {}
+
+  get changed(): boolean {
+    return this.dirty || this.events.length > 0 || this.tasks.length > 0;
+  }
+
+  /** Appends an event to history now. */
+  addEvent(type: EventTypeValue, fields: Partial<HistoryEvent>, time = this.now): HistoryEvent {
+    const ms = this.ms;
+    const wft = ms.workflowTask;
+    // A transient workflow task only exists while nothing else happens; new events make the next task a normal one.
+    if (wft?.transient && wft.startedEventId === 0 && !isWorkflowTaskEvent(type)) {
+      ms.workflowTask = undefined;
+      ms.workflowTaskAttempt = 1;
+    }
+    const event: HistoryEvent = {
+      eventId: ms.nextEventId++,
+      eventTime: msToTimestamp(time),
+      eventType: type,
+      ...fields,
+    };
+    this.events.push(event);
+    this.dirty = true;
+    if (type === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED) {
+      const initiated = toNumber(
+        event.childWorkflowExecutionStartedEventAttributes?.initiatedEventId as number,
+      );
+      const child = ms.children?.[String(initiated)];
+      if (child) child.startedEventId = toNumber(event.eventId as number);
+    }
+    return event;
+  }
+
+  /** Appends now, or buffers when a workflow task is in flight (history invariant 2). */
+  addOrBuffer(type: EventTypeValue, fields: Partial<HistoryEvent>): void {
+    if (workflowTaskInFlight(this.ms)) {
+      const event: HistoryEvent = {
+        eventId: 0,
+        eventTime: msToTimestamp(this.now),
+        eventType: type,
+        ...fields,
+      };
+      this.ms.bufferedEvents.push(toBase64(encodeEvent(event)));
+      this.dirty = true;
+      return;
+    }
+    this.addEvent(type, fields);
+  }
+
+  /**
+   * Activity close: the lazily recorded ActivityTaskStarted and the close event go in together. Returns nothing;
+   * started ids of buffered pairs are fixed at flush.
+   */
+  addActivityClose(
+    started: HistoryEvent['activityTaskStartedEventAttributes'],
+    closeType: EventTypeValue,
+    closeFields: (startedEventId: number) => Partial<HistoryEvent>,
+  ): void {
+    if (workflowTaskInFlight(this.ms)) {
+      this.addOrBuffer(EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED, {
+        activityTaskStartedEventAttributes: started,
+      });
+      this.addOrBuffer(closeType, closeFields(STARTED_AT_FLUSH));
+      return;
+    }
+    const ev = this.addEvent(EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED, {
+      activityTaskStartedEventAttributes: started,
+    });
+    this.addEvent(closeType, closeFields(toNumber(ev.eventId)));
+  }
+
+  /** Writes the buffered events after the workflow task's own events; returns how many were flushed. */
+  flushBuffered(): number {
+    const buffered = this.ms.bufferedEvents;
+    if (buffered.length === 0) return 0;
+    this.ms.bufferedEvents = [];
+    const startedIds = new Map<number, number>();
+    const childStartedIds = new Map<number, number>();
+    for (const text of buffered) {
+      const event = decodeEvent(fromBase64(text));
+      const type = event.eventType as EventTypeValue;
+      const {
+        eventId: _id,
+        eventTime,
+        eventType: _t,
+        ...fields
+      } = event as HistoryEvent & Record<string, unknown>;
+      fixStartedId(fields, startedIds);
+      fixChildStartedId(fields, childStartedIds);
+      const added = this.addEvent(type, fields as Partial<HistoryEvent>, toMs(eventTime) ?? this.now);
+      if (type === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED) {
+        childStartedIds.set(
+          toNumber(added.childWorkflowExecutionStartedEventAttributes?.initiatedEventId as number),
+          toNumber(added.eventId as number),
+        );
+      }
+      if (type === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+        startedIds.set(
+          toNumber(added.activityTaskStartedEventAttributes?.scheduledEventId),
+          toNumber(added.eventId),
+        );
+      }
+    }
+    return buffered.length;
+  }
+
+  addTransferTask(type: TransferTaskType, data: Record<string, unknown>): OutboxTask {
+    return this.#addTask('transfer', type, this.now, data);
+  }
+
+  addTimerTask(type: TimerTaskType, fireTime: number, data: Record<string, unknown>): OutboxTask {
+    return this.#addTask('timer', type, fireTime, data);
+  }
+
+  #addTask(
+    category: 'transfer' | 'timer',
+    taskType: string,
+    fireTime: number,
+    data: Record<string, unknown>,
+  ): OutboxTask {
+    const task: OutboxTask = {
+      category,
+      taskId: 0,
+      fireTime,
+      namespaceId: this.ms.namespaceId,
+      workflowId: this.ms.workflowId,
+      runId: this.ms.runId,
+      taskType,
+      data: Buffer.from(JSON.stringify(data), 'utf8'),
+    };
+    this.tasks.push(task);
+    return task;
+  }
+}
+
+function toMs(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined {
+  if (!t) return undefined;
+  return toNumber(t.seconds as number) * 1000 + Math.floor((t.nanos ?? 0) / 1_000_000);
+}
+
+function fixStartedId(fields: Record<string, unknown>, startedIds: Map<number, number>): void {
+  for (const key of [
+    'activityTaskCompletedEventAttributes',
+    'activityTaskFailedEventAttributes',
+    'activityTaskTimedOutEventAttributes',
+    'activityTaskCanceledEventAttributes',
+  ]) {
+    const attrs = fields[key] as { scheduledEventId?: unknown; startedEventId?: unknown } | undefined | null;
+    if (attrs && toNumber(attrs.startedEventId as number) === STARTED_AT_FLUSH) {
+      attrs.startedEventId = startedIds.get(toNumber(attrs.scheduledEventId as number)) ?? 0;
+    }
+  }
+}
+
+function fixChildStartedId(fields: Record<string, unknown>, startedIds: Map<number, number>): void {
+  for (const key of [
+    'childWorkflowExecutionCompletedEventAttributes',
+    'childWorkflowExecutionFailedEventAttributes',
+    'childWorkflowExecutionCanceledEventAttributes',
+    'childWorkflowExecutionTimedOutEventAttributes',
+    'childWorkflowExecutionTerminatedEventAttributes',
+  ]) {
+    const attrs = fields[key] as { initiatedEventId?: unknown; startedEventId?: unknown } | undefined | null;
+    if (attrs && toNumber(attrs.startedEventId as number) === STARTED_AT_FLUSH) {
+      attrs.startedEventId = startedIds.get(toNumber(attrs.initiatedEventId as number)) ?? 0;
+    }
+  }
+}
+
+function isWorkflowTaskEvent(type: EventTypeValue): boolean {
+  return (
+    type === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED ||
+    type === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED ||
+    type === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED ||
+    type === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED ||
+    type === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT
+  );
+}
+
+export function readTaskData<T>(task: { data: Uint8Array }): T {
+  return JSON.parse(Buffer.from(task.data).toString('utf8')) as T;
+}

@@ -1,0 +1,193 @@
+import type { temporal as T } from '@temporalio/proto';
+import { msToDuration, msToTimestamp, temporal } from '@odin/api';
+import type { Failure, HistoryEvent } from '../util/codec.js';
+import { EventType } from './history-builder.js';
+import type { Mutation } from './history-builder.js';
+import { isRunning } from './mutable-state.js';
+import type { MutableState, WorkflowTaskInfo } from './mutable-state.js';
+
+const NORMAL_KIND = temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;
+export const WorkflowTaskFailedCause = temporal.api.enums.v1.WorkflowTaskFailedCause;
+export const TimeoutType = temporal.api.enums.v1.TimeoutType;
+
+/** Schedules the next workflow task unless one exists or the run is closed. Attempts > 1 are transient. */
+export function scheduleWorkflowTask(mut: Mutation): void {
+  const ms = mut.ms;
+  if (ms.workflowTask || !isRunning(ms)) return;
+  // Before a delayed first task (start delay, retry backoff) only events are recorded; the backoff timer schedules.
+  if ((ms.backoffUntil ?? 0) > mut.now) return;
+  const attempt = Math.max(1, ms.workflowTaskAttempt);
+  const transient = attempt > 1;
+  let scheduledEventId = ms.nextEventId;
+  if (!transient) {
+    const ev = mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, {
+      workflowTaskScheduledEventAttributes: {
+        taskQueue: { name: ms.taskQueue, kind: NORMAL_KIND },
+        startToCloseTimeout: msToDuration(ms.workflowTaskTimeoutMs),
+        attempt,
+      },
+    });
+    scheduledEventId = Number(ev.eventId);
+  }
+  ms.workflowTask = {
+    scheduledEventId,
+    startedEventId: 0,
+    attempt,
+    scheduledTime: mut.now,
+    startedTime: 0,
+    requestId: '',
+    identity: '',
+    taskQueue: ms.taskQueue,
+    startToCloseMs: ms.workflowTaskTimeoutMs,
+    transient,
+  };
+  mut.dirty = true;
+  mut.addTransferTask('workflow-task', { taskQueue: ms.taskQueue, scheduledEventId });
+}
+
+/** Marks the scheduled workflow task started (RecordWorkflowTaskStarted) and arms its start-to-close timeout. */
+export function startWorkflowTask(mut: Mutation, requestId: string, identity: string): WorkflowTaskInfo {
+  const ms = mut.ms;
+  const wft = ms.workflowTask!;
+  wft.startedTime = mut.now;
+  wft.requestId = requestId;
+  wft.identity = identity;
+  if (wft.transient) {
+    wft.startedEventId = wft.scheduledEventId + 1;
+  } else {
+    const ev = mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, {
+      workflowTaskStartedEventAttributes: {
+        scheduledEventId: wft.scheduledEventId,
+        identity,
+        requestId,
+        historySizeBytes: ms.historySizeBytes,
+      },
+    });
+    wft.startedEventId = Number(ev.eventId);
+  }
+  mut.dirty = true;
+  mut.addTimerTask('workflow-task-timeout', mut.now + wft.startToCloseMs, {
+    scheduledEventId: wft.scheduledEventId,
+    startedEventId: wft.startedEventId,
+    attempt: wft.attempt,
+  });
+  return wft;
+}
+
+/** The Scheduled + Started events of a transient task, as the poll response appends them. */
+export function transientEvents(ms: MutableState): HistoryEvent[] {
+  const wft = ms.workflowTask;
+  if (!wft?.transient) return [];
+  const events: HistoryEvent[] = [
+    {
+      eventId: wft.scheduledEventId,
+      eventTime: msToTimestamp(wft.scheduledTime),
+      eventType: EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+      workflowTaskScheduledEventAttributes: {
+        taskQueue: { name: wft.taskQueue, kind: NORMAL_KIND },
+        startToCloseTimeout: msToDuration(wft.startToCloseMs),
+        attempt: wft.attempt,
+      },
+    },
+  ];
+  if (wft.startedEventId > 0) {
+    events.push({
+      eventId: wft.startedEventId,
+      eventTime: msToTimestamp(wft.startedTime),
+      eventType: EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+      workflowTaskStartedEventAttributes: {
+        scheduledEventId: wft.scheduledEventId,
+        identity: wft.identity,
+        requestId: wft.requestId,
+        historySizeBytes: ms.historySizeBytes,
+      },
+    });
+  }
+  return events;
+}
+
+/** Before a transient task's outcome is written, its Scheduled/Started events become real history. */
+export function materializeTransient(mut: Mutation): void {
+  const wft = mut.ms.workflowTask;
+  if (!wft?.transient) return;
+  for (const ev of transientEvents(mut.ms)) {
+    const { eventId: _id, eventType, eventTime: _time, ...fields } = ev;
+    mut.addEvent(
+      eventType as EventTypeNumber,
+      fields,
+      eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED ? wft.scheduledTime : wft.startedTime,
+    );
+  }
+  wft.transient = false;
+}
+
+type EventTypeNumber = T.api.enums.v1.EventType;
+
+/**
+ * Ends the current workflow task without a completion (worker failure, unhandled command, timeout) and schedules
+ * the next one. The first failure is recorded; later attempts stay transient. New buffered events make the next task
+ * a normal one again.
+ */
+export function failWorkflowTask(
+  mut: Mutation,
+  outcome:
+    | {
+        kind: 'failed';
+        cause: T.api.enums.v1.WorkflowTaskFailedCause;
+        failure?: Failure | null;
+        identity?: string;
+        binaryChecksum?: string;
+      }
+    | { kind: 'timed-out'; timeoutType: T.api.enums.v1.TimeoutType },
+  options: { resetAttempt?: boolean } = {},
+): void {
+  const ms = mut.ms;
+  const wft = ms.workflowTask;
+  if (!wft) return;
+  if (!wft.transient) {
+    if (outcome.kind === 'failed') {
+      mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
+        workflowTaskFailedEventAttributes: {
+          scheduledEventId: wft.scheduledEventId,
+          startedEventId: wft.startedEventId,
+          cause: outcome.cause,
+          failure: outcome.failure ?? null,
+          identity: outcome.identity ?? '',
+          binaryChecksum: outcome.binaryChecksum ?? '',
+        },
+      });
+    } else {
+      mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
+        workflowTaskTimedOutEventAttributes: {
+          scheduledEventId: wft.scheduledEventId,
+          startedEventId: wft.startedEventId,
+          timeoutType: outcome.timeoutType,
+        },
+      });
+    }
+  }
+  ms.workflowTask = undefined;
+  ms.workflowTaskAttempt = wft.attempt + 1;
+  mut.dirty = true;
+  const flushed = mut.flushBuffered();
+  if (flushed > 0 || options.resetAttempt) ms.workflowTaskAttempt = 1;
+  scheduleWorkflowTask(mut);
+}
+
+/** Before a run closes from outside (terminate, timeout): an in-flight task fails, buffered events are written. */
+export function failInFlightWorkflowTaskForClose(mut: Mutation): void {
+  const ms = mut.ms;
+  const wft = ms.workflowTask;
+  if (wft && wft.startedEventId > 0) {
+    materializeTransient(mut);
+    mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
+      workflowTaskFailedEventAttributes: {
+        scheduledEventId: wft.scheduledEventId,
+        startedEventId: wft.startedEventId,
+        cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
+      },
+    });
+  }
+  ms.workflowTask = undefined;
+  mut.flushBuffered();
+}

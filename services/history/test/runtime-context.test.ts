@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { VirtualClock } from '@odin/hugo';
+import { openStore } from '@odin/persistence';
+import { createLogger, createRuntimeContext, loadConfig, SeededRandom } from '@odin/runtime';
+import { HistoryService } from '../src/index.js';
+import { cmd, complete, FakeMatching, NS, pollWorkflowTask, TASK_QUEUE } from './harness.js';
+import type { Harness } from './harness.js';
+
+test('runs on the runtime context the server builds and records its metrics there', async () => {
+  const clock = new VirtualClock();
+  const store = await openStore({ url: 'sqlite::memory:', migrate: true, clock });
+  const ctx = createRuntimeContext({
+    store,
+    clock,
+    random: new SeededRandom(7),
+    config: loadConfig({}, { shardCount: 4 }),
+    logger: createLogger({ level: 'silent', clock }),
+  });
+  const matching = new FakeMatching();
+  const history = new HistoryService(ctx, {
+    matching,
+    shardCount: ctx.config.shardCount,
+    hostId: ctx.hostId,
+  });
+  await history.start();
+  const h: Harness = { clock, store, matching, history, close: async () => {} };
+  const res = await history.startWorkflowExecution(
+    NS,
+    {
+      namespace: NS.name,
+      workflowId: 'rt',
+      workflowType: { name: 'wf' },
+      taskQueue: { name: TASK_QUEUE },
+      requestId: randomUUID(),
+    },
+    { signal: new AbortController().signal },
+  );
+  assert.match(res.runId ?? '', /^[0-9a-f-]{36}$/);
+  const wft = await pollWorkflowTask(h, 'rt');
+  await complete(h, wft.taskToken, [cmd.complete('ok')]);
+  const text = await ctx.metrics.registry.metrics();
+  assert.match(text, /workflow_started_total\{namespace="default",workflow_type="wf"\} 1/);
+  assert.match(text, /workflow_closed_total\{namespace="default",workflow_type="wf",status="completed"\} 1/);
+  assert.match(text, /history_shard_ownership\{shard_id="4",host="[^"]+"\} 1/);
+  await history.stop();
+  await store.close();
+});

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ExecutionVersionConflictError, ShardOwnershipLostError } from '@odin/persistence';
+import type { Transition } from '@odin/persistence';
+import { HostWriteBatcher } from '../src/shard/host-write-batcher.js';
+import { WriteBatcher } from '../src/shard/write-batcher.js';
+
+function transition(runId: string): Transition {
+  return {
+    kind: 'update',
+    key: { namespaceId: 'ns', workflowId: runId, runId },
+    expectedDbVersion: 1,
+    status: 1,
+    nextEventId: 1,
+    state: new Uint8Array(),
+    events: [],
+    tasks: [],
+  };
+}
+
+test('submissions queued behind a commit share the next one, and a CAS failure rejects only its submission', async () => {
+  const calls: string[][] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const batcher = new WriteBatcher(async (transitions) => {
+    calls.push(transitions.map((t) => (t.kind === 'update' ? t.key.runId : '')));
+    if (calls.length === 1) await gate;
+    const bad = transitions.findIndex((t) => t.kind === 'update' && t.key.runId === 'bad');
+    if (bad >= 0) {
+      const error = new ExecutionVersionConflictError(
+        { namespaceId: 'ns', workflowId: 'bad', runId: 'bad' },
+        1,
+        2,
+      );
+      error.transitionIndex = bad;
+      throw error;
+    }
+    return transitions.map(() => 2);
+  });
+  const first = batcher.submit([transition('a')]);
+  await new Promise((r) => setImmediate(r));
+  const queued = [
+    batcher.submit([transition('b')]),
+    batcher.submit([transition('bad')]),
+    batcher.submit([transition('c'), transition('d')]),
+  ];
+  release();
+  assert.deepEqual(await first, [2]);
+  const [b, bad, cd] = await Promise.allSettled(queued);
+  assert.deepEqual(b, { status: 'fulfilled', value: [2] });
+  assert.equal(bad?.status, 'rejected');
+  assert.deepEqual(cd, { status: 'fulfilled', value: [2, 2] });
+  assert.deepEqual(calls, [['a'], ['b', 'bad', 'c', 'd'], ['b', 'c', 'd']]);
+});
+
+test('a lost fence rejects the whole batch', async () => {
+  const batcher = new WriteBatcher(async () => {
+    throw new ShardOwnershipLostError(1, 1, 2);
+  });
+  const results = await Promise.allSettled([
+    batcher.submit([transition('a')]),
+    batcher.submit([transition('b')]),
+  ]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
+});
+
+test('the host batcher commits several shards in one call and isolates a CAS failure to its submission', async () => {
+  const calls: { shards: number[]; runs: string[] }[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const store = {
+    async commitShardBatches(
+      batches: { fence: { shardId: number; rangeId: number }; transitions: Transition[] }[],
+    ) {
+      const runs = batches.flatMap((b) => b.transitions.map((t) => (t.kind === 'update' ? t.key.runId : '')));
+      calls.push({ shards: batches.map((b) => b.fence.shardId), runs });
+      if (calls.length === 1) await gate;
+      const bad = runs.indexOf('bad');
+      if (bad >= 0) {
+        const error = new ExecutionVersionConflictError(
+          { namespaceId: 'ns', workflowId: 'bad', runId: 'bad' },
+          1,
+          2,
+        );
+        error.transitionIndex = bad;
+        throw error;
+      }
+      return batches.map((b) => ({ dbVersions: b.transitions.map(() => 5) }));
+    },
+  };
+  const shard = (shardId: number) => ({
+    shardId,
+    lost: false,
+    prepare: async () => ({ shardId, rangeId: 1 }),
+    markLost() {},
+  });
+  const [s1, s2] = [shard(1), shard(2)];
+  const batcher = new HostWriteBatcher(
+    store,
+    () => 0,
+    () => {},
+  );
+  const first = batcher.submit(s1, [transition('a')]);
+  await new Promise((r) => setImmediate(r));
+  const queued = [
+    batcher.submit(s2, [transition('b')]),
+    batcher.submit(s1, [transition('bad')]),
+    batcher.submit(s2, [transition('c')]),
+  ];
+  release();
+  assert.deepEqual(await first, [5]);
+  const results = await Promise.allSettled(queued);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
+  assert.deepEqual(calls[1], { shards: [2, 1], runs: ['b', 'c', 'bad'] });
+  assert.deepEqual(calls[2], { shards: [2], runs: ['b', 'c'] });
+});

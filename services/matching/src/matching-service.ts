@@ -1,0 +1,345 @@
+import {
+  type AddTaskRequest,
+  type CallContext,
+  decodeTaskToken,
+  type HistoryApi,
+  type MatchingApi,
+  type NamespaceRef,
+  type QueryTaskRequest,
+  ServiceError,
+  TaskQueueType,
+  type WorkflowServiceRequest,
+  type WorkflowServiceResponse,
+} from '@odin/api';
+import type { PersistenceStore } from '@odin/persistence';
+import { type Logger, type RuntimeContext, withLogContext } from '@odin/runtime';
+import { setMaxListeners } from 'node:events';
+import { status } from '@grpc/grpc-js';
+import { PersistedBacklog } from './backlog.js';
+import { longPollEnd, MAX_LONG_POLL_MS } from './long-poll.js';
+import { type DispatchOutcome, Partition } from './partition.js';
+import { QueryWaiters } from './query-waiters.js';
+import { isExpired, type PendingTask, pendingTask } from './task.js';
+
+type PollWorkflowRequest = WorkflowServiceRequest<'PollWorkflowTaskQueueRequest'>;
+type PollActivityRequest = WorkflowServiceRequest<'PollActivityTaskQueueRequest'>;
+type PollWorkflowResponse = WorkflowServiceResponse<'PollWorkflowTaskQueueResponse'>;
+type PollActivityResponse = WorkflowServiceResponse<'PollActivityTaskQueueResponse'>;
+
+/** Temporal's TaskQueueKind.TASK_QUEUE_KIND_STICKY. */
+const STICKY_KIND = 2;
+const TYPE_LABEL: Record<number, string> = {
+  [TaskQueueType.Workflow]: 'workflow',
+  [TaskQueueType.Activity]: 'activity',
+};
+
+export interface MatchingServiceDeps {
+  /** History may be set later with setHistory (the two roles refer to each other). */
+  readonly history?: HistoryApi;
+  /** Upper bound of an idle long poll; 60 s like Temporal. */
+  readonly longPollMaxMs?: number;
+  /**
+   * How long an add with no poll waiting is held for one before it is persisted; 0 persists at once.
+   * Under load the polls are busy but come back within milliseconds, so this turns backlog writes into sync matches.
+   */
+  readonly syncMatchWaitMs?: number;
+}
+
+/** Default of MatchingServiceDeps.syncMatchWaitMs. */
+export const SYNC_MATCH_WAIT_MS = 100;
+
+/**
+ * The matching role in one process: task queues keyed by (namespace, name, type), long polls that answer empty
+ * before the client's deadline, sync match of an added task to a waiting poll, a persisted backlog when nobody
+ * waits (fenced by the queue's lease and loaded back in order after a restart), parked sticky polls, and query
+ * dispatch to workflow pollers.
+ */
+export class MatchingService implements MatchingApi {
+  readonly #ctx: RuntimeContext<PersistenceStore>;
+  readonly #log: Logger;
+  readonly #partitions = new Map<string, Partition>();
+  readonly #queries: QueryWaiters;
+  readonly #longPollMaxMs: number;
+  readonly #syncMatchWaitMs: number;
+  readonly #stopping = new AbortController();
+  #history: HistoryApi | undefined;
+
+  constructor(ctx: RuntimeContext<PersistenceStore>, deps: MatchingServiceDeps = {}) {
+    this.#ctx = ctx;
+    this.#log = withLogContext(ctx.logger, { component: 'matching' });
+    this.#history = deps.history;
+    this.#longPollMaxMs = deps.longPollMaxMs ?? MAX_LONG_POLL_MS;
+    this.#syncMatchWaitMs = deps.syncMatchWaitMs ?? SYNC_MATCH_WAIT_MS;
+    this.#queries = new QueryWaiters(ctx.clock);
+    // Every waiting poll and held add listens on the stop signal; thousands at once are expected, not a leak.
+    setMaxListeners(0, this.#stopping.signal);
+  }
+
+  setHistory(history: HistoryApi): void {
+    this.#history = history;
+  }
+
+  /** Nothing runs in the background yet; the signal stops the service like stop(). */
+  async start(signal?: AbortSignal): Promise<void> {
+    signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  /** Answers every waiting poll empty, refuses new ones and waits for backlog writes to finish. */
+  async stop(): Promise<void> {
+    if (this.#stopping.signal.aborted) return;
+    this.#stopping.abort();
+    this.#queries.rejectAll(ServiceError.unavailable('The server is shutting down.'));
+    for (const partition of this.#partitions.values()) partition.releaseWaiters();
+    await Promise.all([...this.#partitions.values()].map((p) => p.persisted.idle()));
+  }
+
+  get #historyApi(): HistoryApi {
+    if (!this.#history) throw ServiceError.unavailable('Matching is not connected to history yet.');
+    return this.#history;
+  }
+
+  // ------------------------------------------------------------------------------------------------- partitions
+
+  async #partition(ns: NamespaceRef, name: string, type: number): Promise<Partition> {
+    const key = `${ns.id}\u0000${name}\u0000${type}`;
+    let partition = this.#partitions.get(key);
+    if (!partition) {
+      const persisted = new PersistedBacklog(
+        this.#ctx.store.matching,
+        { namespaceId: ns.id, name, type },
+        withLogContext(this.#log, { namespace: ns.name }),
+      );
+      partition = new Partition(name, persisted, this.#ctx.clock, async (p) => {
+        const tasks = await persisted.load(this.#ctx.clock.now());
+        if (tasks.length > 0) {
+          this.#log.info({ task_queue: name, tasks: tasks.length }, 'loaded task queue backlog');
+          p.pushBacklog(...tasks);
+          this.#ctx.metrics.matchingBacklogTasks.inc(
+            { task_type: TYPE_LABEL[type] ?? String(type) },
+            tasks.length,
+          );
+        }
+      });
+      this.#partitions.set(key, partition);
+      const created = partition;
+      // A queue whose lease or backlog could not be read is forgotten, so the next call tries again.
+      created.ready.catch(() => {
+        if (this.#partitions.get(key) === created) this.#partitions.delete(key);
+      });
+    }
+    await partition.ready;
+    return partition;
+  }
+
+  // ------------------------------------------------------------------------------------------------------- adds
+
+  addWorkflowTask(ns: NamespaceRef, req: AddTaskRequest, ctx: CallContext): Promise<void> {
+    return this.#addTask(ns, TaskQueueType.Workflow, req, ctx);
+  }
+
+  addActivityTask(ns: NamespaceRef, req: AddTaskRequest, ctx: CallContext): Promise<void> {
+    return this.#addTask(ns, TaskQueueType.Activity, req, ctx);
+  }
+
+  async #addTask(ns: NamespaceRef, type: number, req: AddTaskRequest, _ctx: CallContext): Promise<void> {
+    if (this.#stopping.signal.aborted) throw ServiceError.unavailable('The server is shutting down.');
+    const partition = await this.#partition(ns, req.taskQueue, type);
+    const task = pendingTask(req, this.#ctx.clock.now());
+    const label = TYPE_LABEL[type] ?? String(type);
+    for (;;) {
+      const offered = partition.offerTask(task);
+      if (!offered) break;
+      const outcome = await offered;
+      if (outcome !== 'failed') {
+        this.#ctx.metrics.matchingTasksAddedTotal.inc({ task_type: label, delivery: 'sync' });
+        return;
+      }
+    }
+    const held = await partition.holdForPoll(task, this.#syncMatchWaitMs, this.#stopping.signal);
+    if (held === 'started' || held === 'dropped') {
+      this.#ctx.metrics.matchingTasksAddedTotal.inc({ task_type: label, delivery: 'sync' });
+      return;
+    }
+    await partition.persisted.append(task);
+    this.#ctx.metrics.matchingTasksAddedTotal.inc({ task_type: label, delivery: 'backlog' });
+    this.#ctx.metrics.matchingBacklogTasks.inc({ task_type: label });
+    partition.pushBacklog(task);
+  }
+
+  // ------------------------------------------------------------------------------------------------------ polls
+
+  async pollWorkflowTaskQueue(
+    ns: NamespaceRef,
+    req: PollWorkflowRequest,
+    ctx: CallContext,
+  ): Promise<PollWorkflowResponse> {
+    return this.#poll(ns, TaskQueueType.Workflow, req, ctx, async (task) =>
+      this.#historyApi.recordWorkflowTaskStarted(
+        ns,
+        {
+          workflowId: task.workflowId,
+          runId: task.runId,
+          scheduledEventId: task.scheduledEventId,
+          requestId: this.#ctx.random.uuid(),
+          pollRequest: req,
+        },
+        ctx,
+      ),
+    );
+  }
+
+  async pollActivityTaskQueue(
+    ns: NamespaceRef,
+    req: PollActivityRequest,
+    ctx: CallContext,
+  ): Promise<PollActivityResponse> {
+    return this.#poll(ns, TaskQueueType.Activity, req, ctx, async (task) =>
+      this.#historyApi.recordActivityTaskStarted(
+        ns,
+        {
+          workflowId: task.workflowId,
+          runId: task.runId,
+          scheduledEventId: task.scheduledEventId,
+          requestId: this.#ctx.random.uuid(),
+          pollRequest: req,
+        },
+        ctx,
+      ),
+    );
+  }
+
+  async #poll<R extends object>(
+    ns: NamespaceRef,
+    type: number,
+    req: PollWorkflowRequest | PollActivityRequest,
+    ctx: CallContext,
+    start: (task: PendingTask) => Promise<R>,
+  ): Promise<R> {
+    const clock = this.#ctx.clock;
+    const until = longPollEnd(clock.now(), ctx.deadline, this.#longPollMaxMs);
+    const signal = AbortSignal.any([ctx.signal, this.#stopping.signal]);
+    const name = req.taskQueue?.name ?? '';
+    const label = TYPE_LABEL[type] ?? String(type);
+
+    // Every task goes to the normal queue, so a sticky poll can only wait (reference §3 "stickiness").
+    if (req.taskQueue?.kind === STICKY_KIND) {
+      await clock.sleep(Math.max(0, until - clock.now()), signal).catch(() => undefined);
+      return {} as R;
+    }
+
+    const partition = await this.#partition(ns, name, type);
+    const gauge = this.#ctx.metrics.matchingPollersWaiting;
+    while (!signal.aborted && clock.now() < until) {
+      if (type === TaskQueueType.Workflow) {
+        const query = partition.takeQuery();
+        if (query) return query.response as R;
+      }
+      const backlogged = partition.takeBacklog();
+      if (backlogged) {
+        this.#ctx.metrics.matchingBacklogTasks.dec({ task_type: label });
+        const response = await this.#dispatch(partition, backlogged, label, start, true);
+        if (response) return response;
+        continue;
+      }
+      const held = partition.takeHeldAdd();
+      if (held) {
+        const response = await this.#dispatch(partition, held.task, label, start, false, held.settle);
+        if (response) return response;
+        continue;
+      }
+      gauge.inc({ task_type: label });
+      const offer = await partition
+        .waitForOffer(until, signal)
+        .finally(() => gauge.dec({ task_type: label }));
+      if (!offer) break;
+      if (offer.kind === 'wake') continue;
+      if (offer.kind === 'query') return offer.query.response as R;
+      const response = await this.#dispatch(partition, offer.task, label, start, false, offer.settle);
+      if (response) return response;
+    }
+    return {} as R;
+  }
+
+  /**
+   * Records the task as started in history. Undefined when history says it is stale (NOT_FOUND: dropped, the poll
+   * keeps waiting). Other failures go back to the task's origin (the backlog, or the adder, who tries elsewhere)
+   * and to the poller.
+   */
+  async #dispatch<R>(
+    partition: Partition,
+    task: PendingTask,
+    label: string,
+    start: (task: PendingTask) => Promise<R>,
+    fromBacklog: boolean,
+    settle?: (outcome: DispatchOutcome) => void,
+  ): Promise<R | undefined> {
+    const now = this.#ctx.clock.now();
+    if (isExpired(task, now)) {
+      if (task.taskId !== undefined) void partition.persisted.complete(task.taskId);
+      settle?.('dropped');
+      return undefined;
+    }
+    try {
+      const response = await start(task);
+      this.#ctx.metrics.taskQueueLatencySeconds.observe(
+        { queue_name: partition.name, task_type: label },
+        (now - task.createdAt) / 1000,
+      );
+      if (task.taskId !== undefined) void partition.persisted.complete(task.taskId);
+      settle?.('started');
+      return response;
+    } catch (error) {
+      if (error instanceof ServiceError && error.code === status.NOT_FOUND) {
+        if (task.taskId !== undefined) void partition.persisted.complete(task.taskId);
+        settle?.('dropped');
+        return undefined;
+      }
+      if (fromBacklog) {
+        partition.returnToBacklog(task);
+        this.#ctx.metrics.matchingBacklogTasks.inc({ task_type: label });
+      }
+      settle?.('failed');
+      throw error;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- queries
+
+  async dispatchQuery(
+    ns: NamespaceRef,
+    req: QueryTaskRequest,
+    ctx: CallContext,
+  ): Promise<WorkflowServiceRequest<'RespondQueryTaskCompletedRequest'>> {
+    if (this.#stopping.signal.aborted) throw ServiceError.unavailable('The server is shutting down.');
+    const partition = await this.#partition(ns, req.taskQueue, TaskQueueType.Workflow);
+    const signal = AbortSignal.any([ctx.signal, this.#stopping.signal]);
+    const answer = this.#queries.wait(req.queryId, ctx.deadline, signal);
+    partition.offerQuery({
+      queryId: req.queryId,
+      response: req.response,
+      claim: () => this.#queries.isWaiting(req.queryId),
+    });
+    try {
+      return await answer;
+    } finally {
+      partition.removeQuery(req.queryId);
+    }
+  }
+
+  async respondQueryTaskCompleted(
+    ns: NamespaceRef,
+    req: WorkflowServiceRequest<'RespondQueryTaskCompletedRequest'>,
+    _ctx: CallContext,
+  ): Promise<WorkflowServiceResponse<'RespondQueryTaskCompletedResponse'>> {
+    const token = decodeTaskToken(req.taskToken);
+    if (token.kind !== 'query' || token.namespaceId !== ns.id) {
+      throw ServiceError.invalidArgument('TaskToken is not a query task token of this namespace.');
+    }
+    if (!this.#queries.answer(token.queryId, req)) {
+      throw ServiceError.notFound(
+        'The query is no longer waiting for an answer (it timed out or was cancelled).',
+      );
+    }
+    return {};
+  }
+}
