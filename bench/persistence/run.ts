@@ -6,6 +6,8 @@
 //
 // One transition = an update of one run that appends 3 history events and writes 1 transfer task (the shape of a
 // workflow-task completion). A group of G transitions = one commitShardBatch of G different runs of one shard.
+// "across shards": a group of 100 transitions of 100 runs on 100 different shards = one commitShardBatches (the
+// history host's group commit when its workflows spread over many shards).
 // pg / mysql: 8 concurrent writers, each owning its own shard. SQLite: one writer (it has one connection).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +22,7 @@ import {
   openStore,
   type PersistenceStore,
   TASK_ID_RANGE_BITS,
+  type Transition,
   type UpdateTransition,
   WorkflowStatus,
 } from '@odin/persistence';
@@ -30,6 +33,8 @@ const PG_URL = process.env['ODIN_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1
 const MYSQL_URL = process.env['ODIN_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test';
 const DIALECTS = (process.env['ODIN_BENCH_DIALECTS'] ?? 'postgres,mysql,sqlite').split(',') as DialectName[];
 const GROUP_SIZES = [1, 10, 100];
+/** The group-across-shards column: this many runs, each on its own shard, per commitShardBatches. */
+const CROSS_SHARD_GROUP = 100;
 const SERVER_CONCURRENCY = 8;
 const EVENT_BYTES = 200;
 const STATE_BYTES = 1024;
@@ -60,22 +65,28 @@ interface Run {
   next: number;
 }
 
-/** One writer: its own shard and G runs; each batch advances every run by one transition. */
+/**
+ * One writer: its own shards and G runs spread round-robin over them; each commit advances every run by one
+ * transition. One shard commits with commitShardBatch, several with one commitShardBatches.
+ */
 async function writer(
   store: PersistenceStore,
-  shardId: number,
+  shardIds: number[],
   group: number,
   deadline: { at: number },
   payload: Uint8Array,
   state: Uint8Array,
 ): Promise<number> {
-  const lease = await store.shards.acquireShard(shardId, `bench-${shardId}`, 600_000, 0);
+  const leases = [];
+  for (const id of shardIds) leases.push(await store.shards.acquireShard(id, `bench-${id}`, 600_000, 0));
+  const shardOf = (i: number) => i % leases.length;
   const runs: Run[] = [];
-  const creates = [];
+  const creates: Transition[][] = leases.map(() => []);
   for (let i = 0; i < group; i++) {
+    const shardId = leases[shardOf(i)]!.shardId;
     const key = { namespaceId: 'bench', workflowId: `wf-${shardId}-${i}`, runId: `run-${shardId}-${i}` };
     runs.push({ key, version: 1, next: 3 });
-    creates.push({
+    creates[shardOf(i)]!.push({
       kind: 'create' as const,
       execution: { key, shardId, status: 1, nextEventId: 3, dbVersion: 1, state, startTime: 0, updatedAt: 0 },
       current: { mode: 'brand-new' as const },
@@ -87,11 +98,11 @@ async function writer(
       tasks: [],
     });
   }
-  await store.executions.commitShardBatch(lease, creates);
+  await store.executions.commitShardBatches(leases.map((fence, s) => ({ fence, transitions: creates[s]! })));
   let seq = 0;
   let transitions = 0;
   while (performance.now() < deadline.at) {
-    const batch: UpdateTransition[] = runs.map((r) => ({
+    const batch: UpdateTransition[] = runs.map((r, i) => ({
       kind: 'update',
       key: r.key,
       expectedDbVersion: r.version,
@@ -102,7 +113,7 @@ async function writer(
       tasks: [
         {
           category: 'transfer',
-          taskId: lease.rangeId * 2 ** TASK_ID_RANGE_BITS + ++seq,
+          taskId: leases[shardOf(i)]!.rangeId * 2 ** TASK_ID_RANGE_BITS + ++seq,
           fireTime: 0,
           namespaceId: 'bench',
           workflowId: r.key.workflowId,
@@ -112,7 +123,12 @@ async function writer(
         },
       ],
     }));
-    await store.executions.commitShardBatch(lease, batch);
+    if (leases.length === 1) await store.executions.commitShardBatch(leases[0]!, batch);
+    else {
+      await store.executions.commitShardBatches(
+        leases.map((fence, s) => ({ fence, transitions: batch.filter((_, i) => shardOf(i) === s) })),
+      );
+    }
     for (const r of runs) {
       r.version++;
       r.next += 3;
@@ -122,7 +138,14 @@ async function writer(
   return transitions;
 }
 
-async function transitionsPerSecond(dialect: DialectName, group: number, firstShard: number, url: string) {
+/** `spread` shards per writer (1: a one-shard group); writer w owns shards firstShard + w·spread … + spread − 1. */
+async function transitionsPerSecond(
+  dialect: DialectName,
+  group: number,
+  spread: number,
+  firstShard: number,
+  url: string,
+) {
   const concurrency = dialect === 'sqlite' ? 1 : SERVER_CONCURRENCY;
   const store = await openStore({
     url,
@@ -136,7 +159,14 @@ async function transitionsPerSecond(dialect: DialectName, group: number, firstSh
     const started = { at: 0 };
     // Set the deadline after setup so run creation is not timed.
     const writers = Array.from({ length: concurrency }, (_, w) =>
-      writer(store, firstShard + w, group, deadline, payload, state),
+      writer(
+        store,
+        Array.from({ length: spread }, (_, s) => firstShard + w * spread + s),
+        group,
+        deadline,
+        payload,
+        state,
+      ),
     );
     started.at = performance.now();
     deadline.at = started.at + SECONDS * 1000;
@@ -189,13 +219,18 @@ for (const dialect of DIALECTS) {
     const cells: string[] = [];
     let conc = 1;
     for (const [i, group] of GROUP_SIZES.entries()) {
-      const r = await transitionsPerSecond(dialect, group, (i + 1) * 100, url);
+      const r = await transitionsPerSecond(dialect, group, 1, (i + 1) * 100, url);
       conc = r.concurrency;
       cells.push(`G=${String(group).padEnd(3)} ${fmt(r.tps)} tr/s`);
       console.log(
         `  ${dialect.padEnd(8)} group ${String(group).padStart(3)} x${conc}: ${fmt(r.tps)} transitions/s`,
       );
     }
+    const across = await transitionsPerSecond(dialect, CROSS_SHARD_GROUP, CROSS_SHARD_GROUP, 1000, url);
+    cells.push(`G=${CROSS_SHARD_GROUP} across ${CROSS_SHARD_GROUP} shards ${fmt(across.tps)} tr/s`);
+    console.log(
+      `  ${dialect.padEnd(8)} group ${CROSS_SHARD_GROUP} across ${CROSS_SHARD_GROUP} shards x${conc}: ${fmt(across.tps)} transitions/s`,
+    );
     // Measured again after the transitions, so a change in the machine's load shows up as a spread.
     if (dialect === 'postgres') anchors.push(await pgSingleInsertTps(url));
     rows.push(`${dialect.padEnd(8)} x${conc}  ${cells.join('  ')}`);
@@ -203,7 +238,9 @@ for (const dialect of DIALECTS) {
     await cleanup();
   }
 }
-console.log('\ndialect  conc  transitions per second by group size');
+console.log(
+  '\ndialect  conc  transitions per second by group size (last: one group spread over many shards)',
+);
 for (const r of rows) console.log(r);
 if (anchors.length > 0) {
   console.log(

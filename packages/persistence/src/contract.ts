@@ -156,6 +156,12 @@ export interface ShardFence {
   rangeId: number;
 }
 
+/** One shard's part of a multi-shard commit (commitShardBatches). */
+export interface ShardBatch {
+  fence: ShardFence;
+  transitions: Transition[];
+}
+
 export interface TaskQueueLease {
   namespaceId: string;
   name: string;
@@ -502,6 +508,15 @@ export interface ExecutionStore {
    * the version CAS makes the retry safe.
    */
   commitShardBatch(fence: ShardFence, transitions: Transition[]): Promise<CommitResult>;
+  /**
+   * Host-wide group commit: the batches of several shards in ONE transaction. Every batch's fence is checked first,
+   * under a shared lock on each history_shards row taken in ascending shard id order (so hosts never deadlock on
+   * each other's fences); then all transitions are applied in order. Any failure rolls back every shard and throws
+   * the typed error: a lost fence is ShardOwnershipLostError naming its `shardId` (no `transitionIndex`), any other
+   * failure carries `transitionIndex` = index into the concatenation of all batches' transitions. Returns one
+   * CommitResult per batch, in input order. commitShardBatch is the one-batch case of this.
+   */
+  commitShardBatches(batches: ShardBatch[]): Promise<CommitResult[]>;
   /** One-transition convenience over commitShardBatch. */
   createWorkflowExecution(fence: ShardFence, t: CreateTransition): Promise<CommitResult>;
   /** One-transition convenience over commitShardBatch. */

@@ -7,6 +7,8 @@ import type { Tables } from '../tables.js';
 /** One update of a group commit, with what validation derived from it. */
 export interface BulkUpdateRow {
   t: UpdateTransition;
+  /** The shard the run must still belong to (the fence it is written under). */
+  shardId: number;
   /** The stored next_event_id this update expects (its first event id). */
   expectedNext: number;
   /** Event bytes it appends. */
@@ -18,19 +20,17 @@ const BULK_CHUNK_ROWS = 100;
 /**
  * The compare-and-swap of many runs in one statement: UPDATE … FROM (VALUES …) on PostgreSQL and SQLite, a
  * multi-table UPDATE … JOIN on MySQL. Each row matches only if its own version, next event id and shard still hold.
- * Returns how many rows matched; fewer than given means some CAS failed, and the caller re-runs the batch one
+ * Rows may belong to different shards (a multi-shard commit). Returns how many rows matched; fewer than given means some CAS failed, and the caller re-runs the batch one
  * statement per transition to say exactly which.
  */
 export async function bulkUpdateExecutions(
   ctx: StoreContext,
   trx: Transaction<Tables>,
-  shardId: number,
   rows: readonly BulkUpdateRow[],
 ): Promise<number> {
   let matched = 0;
   for (const chunk of chunks(rows, BULK_CHUNK_ROWS)) {
-    const query =
-      ctx.dialect === 'mysql' ? mysqlStatement(ctx, shardId, chunk) : valuesStatement(ctx, shardId, chunk);
+    const query = ctx.dialect === 'mysql' ? mysqlStatement(ctx, chunk) : valuesStatement(ctx, chunk);
     const r = await query.execute(trx);
     matched += Number(r.numAffectedRows ?? 0n);
   }
@@ -43,6 +43,7 @@ function values(r: BulkUpdateRow): unknown[] {
     t.key.namespaceId,
     t.key.workflowId,
     t.key.runId,
+    r.shardId,
     t.expectedDbVersion,
     r.expectedNext,
     t.status,
@@ -61,6 +62,7 @@ const COLUMNS = [
   'namespace_id',
   'workflow_id',
   'run_id',
+  'shard_id',
   'expected_version',
   'expected_next',
   'status',
@@ -79,6 +81,7 @@ const PG_TYPES = [
   'varchar',
   'varchar',
   'varchar',
+  'integer',
   'bigint',
   'bigint',
   'integer',
@@ -97,11 +100,7 @@ function historyBytesGuard(ctx: StoreContext, v: (c: string) => RawBuilder<unkno
   return max === undefined ? sql`` : sql`AND w.history_bytes + ${v('bytes')} <= ${max}`;
 }
 
-function valuesStatement(
-  ctx: StoreContext,
-  shardId: number,
-  rows: readonly BulkUpdateRow[],
-): RawBuilder<unknown> {
+function valuesStatement(ctx: StoreContext, rows: readonly BulkUpdateRow[]): RawBuilder<unknown> {
   const pg = ctx.dialect === 'postgres';
   const tuples = rows.map(
     (r) =>
@@ -122,16 +121,12 @@ function valuesStatement(
       updated_at = CASE WHEN ${v('set_updated')} = 1 THEN ${v('updated_at')} ELSE w.updated_at END
     FROM (VALUES ${sql.join(tuples)}) AS ${alias}
     WHERE w.namespace_id = ${v('namespace_id')} AND w.workflow_id = ${v('workflow_id')}
-      AND w.run_id = ${v('run_id')} AND w.shard_id = ${shardId}
+      AND w.run_id = ${v('run_id')} AND w.shard_id = ${v('shard_id')}
       AND w.db_version = ${v('expected_version')} AND w.next_event_id = ${v('expected_next')}
       ${historyBytesGuard(ctx, v)}`;
 }
 
-function mysqlStatement(
-  ctx: StoreContext,
-  shardId: number,
-  rows: readonly BulkUpdateRow[],
-): RawBuilder<unknown> {
+function mysqlStatement(ctx: StoreContext, rows: readonly BulkUpdateRow[]): RawBuilder<unknown> {
   const selects = rows.map((r, i) => {
     const cells = values(r).map((value, c) =>
       i === 0 ? sql`${value} AS ${sql.raw(COLUMNS[c]!)}` : sql`${value}`,
@@ -149,6 +144,6 @@ function mysqlStatement(
       w.history_bytes = w.history_bytes + v.bytes,
       w.close_time = CASE WHEN v.set_close = 1 THEN v.close_time ELSE w.close_time END,
       w.updated_at = CASE WHEN v.set_updated = 1 THEN v.updated_at ELSE w.updated_at END
-    WHERE w.shard_id = ${shardId} AND w.db_version = v.expected_version AND w.next_event_id = v.expected_next
+    WHERE w.shard_id = v.shard_id AND w.db_version = v.expected_version AND w.next_event_id = v.expected_next
       ${historyBytesGuard(ctx, v)}`;
 }

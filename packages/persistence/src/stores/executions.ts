@@ -16,6 +16,7 @@ import {
   LimitExceededError,
   type OutboxTask,
   PersistenceError,
+  type ShardBatch,
   type ShardFence,
   type Transition,
   type UpdateTransition,
@@ -40,7 +41,7 @@ import {
 } from '../sql-flavor.js';
 import type { HistoryEventsTable, ImmediateTasksTable, Tables } from '../tables.js';
 import { type BulkUpdateRow, bulkUpdateExecutions } from './bulk-update.js';
-import { checkShardFence } from './fence.js';
+import { checkShardFence, checkShardFences } from './fence.js';
 import { upsertVisibilityRows } from './visibility.js';
 
 const TASK_TABLES = {
@@ -60,27 +61,41 @@ export class SqlExecutionStore implements ExecutionStore {
   constructor(private readonly ctx: StoreContext) {}
 
   async commitShardBatch(fence: ShardFence, transitions: Transition[]): Promise<CommitResult> {
-    const appended = transitions.map((t, i) => withIndex(i, () => this.#validate(fence, t)));
-    if (canBulkUpdate(transitions)) {
+    const [result] = await this.#commitBatches([{ fence, transitions }]);
+    return result!;
+  }
+
+  commitShardBatches(batches: ShardBatch[]): Promise<CommitResult[]> {
+    return this.#commitBatches(batches);
+  }
+
+  /** The one code path of both commits: a single shard is the one-batch case. */
+  async #commitBatches(batches: readonly ShardBatch[]): Promise<CommitResult[]> {
+    if (batches.length === 0) return [];
+    // The concatenation of all batches' transitions, validated before a transaction opens; its indexes are the
+    // transitionIndex of any error.
+    const plan: Planned[] = [];
+    for (const { fence, transitions } of batches) {
+      for (const t of transitions) {
+        plan.push({ fence, t, bytes: withIndex(plan.length, () => this.#validate(fence, t)) });
+      }
+    }
+    if (canBulkUpdate(plan)) {
       try {
-        return await this.#commit(fence, transitions, appended, true);
+        return await this.#commit(batches, plan, true);
       } catch (error) {
         // Some CAS in the one-statement update failed: the transaction rolled back, so re-run it one statement per
         // transition, which names the failing transition precisely (or succeeds if the conflict has cleared).
         if (!(error instanceof BulkCasMismatch)) throw error;
       }
     }
-    return this.#commit(fence, transitions, appended, false);
+    return this.#commit(batches, plan, false);
   }
 
-  #commit(
-    fence: ShardFence,
-    transitions: Transition[],
-    appended: number[],
-    bulk: boolean,
-  ): Promise<CommitResult> {
+  #commit(batches: readonly ShardBatch[], plan: readonly Planned[], bulk: boolean): Promise<CommitResult[]> {
     return inTransaction(this.ctx, async (trx) => {
-      await checkShardFence(this.ctx, trx, fence);
+      const fences = batches.map((b) => b.fence);
+      await checkShardFences(this.ctx, trx, fences);
       const pending: PendingWrites = {
         events: [],
         tasks: { transfer: [], timer: [], visibility: [] },
@@ -88,32 +103,43 @@ export class SqlExecutionStore implements ExecutionStore {
       };
       const dbVersions: number[] = [];
       const bulkRows: BulkUpdateRow[] = [];
-      for (let i = 0; i < transitions.length; i++) {
-        const t = transitions[i]!;
+      for (let i = 0; i < plan.length; i++) {
+        const { fence, t, bytes } = plan[i]!;
         if (t.kind === 'create') {
           try {
-            dbVersions.push(await withIndexAsync(i, () => this.#applyCreate(trx, fence, t, appended[i]!)));
+            dbVersions.push(await withIndexAsync(i, () => this.#applyCreate(trx, fence, t, bytes)));
           } catch (error) {
             // An earlier, deferred update might fail too; only the one-by-one run reports the first failure.
             if (bulkRows.length > 0 && error instanceof PersistenceError) throw new BulkCasMismatch();
             throw error;
           }
         } else if (bulk) {
-          bulkRows.push({ t, expectedNext: t.events[0]?.eventId ?? t.nextEventId, bytes: appended[i]! });
+          bulkRows.push({
+            t,
+            shardId: fence.shardId,
+            expectedNext: t.events[0]?.eventId ?? t.nextEventId,
+            bytes,
+          });
           dbVersions.push(t.expectedDbVersion + 1);
         } else {
-          dbVersions.push(await withIndexAsync(i, () => this.#applyUpdate(trx, fence, t, appended[i]!)));
+          dbVersions.push(await withIndexAsync(i, () => this.#applyUpdate(trx, fence, t, bytes)));
         }
         const key = t.kind === 'create' ? t.execution.key : t.key;
         collect(pending, fence.shardId, key, t.events, t.tasks, t.visibility);
       }
       if (bulkRows.length > 0) {
-        const matched = await bulkUpdateExecutions(this.ctx, trx, fence.shardId, bulkRows);
+        const matched = await bulkUpdateExecutions(this.ctx, trx, bulkRows);
         if (matched !== bulkRows.length) throw new BulkCasMismatch();
         for (const row of bulkRows) await this.#updateCurrent(trx, row.t);
       }
       await this.#flush(trx, pending);
-      return { dbVersions };
+      const results: CommitResult[] = [];
+      let offset = 0;
+      for (const b of batches) {
+        results.push({ dbVersions: dbVersions.slice(offset, offset + b.transitions.length) });
+        offset += b.transitions.length;
+      }
+      return results;
     });
   }
 
@@ -375,17 +401,24 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 }
 
+/** One transition of the concatenated batches, with the fence it is written under and the event bytes it appends. */
+interface Planned {
+  fence: ShardFence;
+  t: Transition;
+  bytes: number;
+}
+
 /** Thrown inside the transaction to roll back a group commit whose one-statement CAS did not match every run. */
 class BulkCasMismatch extends Error {}
 
 /**
- * The one-statement CAS applies when a batch updates at least two runs and no run appears twice (a run's second
- * transition depends on its first) or is created in the same batch.
+ * The one-statement CAS applies when a commit (of one shard or several) updates at least two runs and no run
+ * appears twice (a run's second transition depends on its first) or is created in the same commit.
  */
-function canBulkUpdate(transitions: readonly Transition[]): boolean {
+function canBulkUpdate(plan: readonly Planned[]): boolean {
   const seen = new Set<string>();
   let updates = 0;
-  for (const t of transitions) {
+  for (const { t } of plan) {
     const k = t.kind === 'create' ? t.execution.key : t.key;
     const id = `${k.namespaceId}\u0000${k.workflowId}\u0000${k.runId}`;
     if (seen.has(id)) return false;

@@ -41,6 +41,7 @@ import {
 } from '../support/fixtures.js';
 import { defineConcurrencyCases } from './concurrency.js';
 import { defineCrashCases } from './crash.js';
+import { defineMultiShardCases } from './multi-shard.js';
 
 export interface SuiteContext {
   dialect: DialectName;
@@ -1086,6 +1087,7 @@ export function defineConformanceSuite(dialect: DialectName): void {
       });
     });
 
+    defineMultiShardCases(ctx);
     defineConcurrencyCases(ctx);
     defineCrashCases(ctx);
   });
