@@ -50,6 +50,11 @@ export interface HistoryOptions {
   cacheSizePerHost: number;
   /** Events per page of a poll response / history page when the caller does not say. */
   historyPageSize: number;
+  /**
+   * Outbox rows of finished tasks are deleted in batches collected over this long (0 = at once). Deletes are never
+   * urgent (a row outliving its task only means a stale re-run after a restart), and each one is a write.
+   */
+  outboxDeleteDelayMs: number;
 }
 
 export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
@@ -60,6 +65,7 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
   historyLongPollMs: 20_000,
   cacheSizePerHost: 20_000,
   historyPageSize: 1_000,
+  outboxDeleteDelayMs: 500,
 };
 
 export const silentLogger: HistoryLogger = {

@@ -41,12 +41,16 @@ export interface MatchingServiceDeps {
   /**
    * How long an add with no poll waiting is held for one before it is persisted; 0 persists at once.
    * Under load the polls are busy but come back within milliseconds, so this turns backlog writes into sync matches.
+   * Holding is crash-safe: until the add resolves, history keeps the task's transfer-outbox row, which a restart
+   * re-dispatches. A worker fleet with fewer pollers than tasks in flight (sdk-core's default is a handful) makes
+   * tasks queue for hundreds of milliseconds, so the hold is long enough to cover that rather than write and
+   * delete a backlog row (two fsyncs on SQLite) for each of them.
    */
   readonly syncMatchWaitMs?: number;
 }
 
 /** Default of MatchingServiceDeps.syncMatchWaitMs. */
-export const SYNC_MATCH_WAIT_MS = 100;
+export const SYNC_MATCH_WAIT_MS = 2_000;
 
 /**
  * The matching role in one process: task queues keyed by (namespace, name, type), long polls that answer empty

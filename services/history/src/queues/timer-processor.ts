@@ -28,6 +28,7 @@ export class TimerProcessor {
     private readonly execute: (task: OutboxTask) => Promise<void>,
     private readonly logger: HistoryLogger,
     private readonly scanIntervalMs: number,
+    deleteDelayMs = 0,
   ) {
     this.#deleter = new BatchDeleter<TimerTaskKey>(
       (keys) => this.store.outbox.deleteTimerTasks(this.shardId, keys),
@@ -35,6 +36,7 @@ export class TimerProcessor {
       (keys) => {
         for (const k of keys) this.#known.delete(k.taskId);
       },
+      { clock, delayMs: deleteDelayMs },
     );
   }
 

@@ -24,6 +24,7 @@ export class TransferProcessor {
     private readonly execute: (task: OutboxTask) => Promise<void>,
     private readonly logger: HistoryLogger,
     private readonly scanIntervalMs: number,
+    deleteDelayMs = 0,
   ) {
     this.#deleter = new BatchDeleter<number>(
       (ids) => this.store.outbox.deleteImmediateTasks(this.shardId, 'transfer', ids),
@@ -32,6 +33,7 @@ export class TransferProcessor {
       (ids) => {
         for (const id of ids) this.#inflight.delete(id);
       },
+      { clock, delayMs: deleteDelayMs },
     );
   }
 

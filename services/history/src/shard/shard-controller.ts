@@ -100,6 +100,7 @@ export class ShardController {
         (task) => this.executors.transfer(shard, task),
         this.logger,
         this.options.transferScanIntervalMs,
+        this.options.outboxDeleteDelayMs,
       ),
       timers: new TimerProcessor(
         shardId,
@@ -108,6 +109,7 @@ export class ShardController {
         (task) => this.executors.timer(shard, task),
         this.logger,
         this.options.timerScanIntervalMs,
+        this.options.outboxDeleteDelayMs,
       ),
     };
     this.#shards.set(shardId, shard);
