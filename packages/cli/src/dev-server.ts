@@ -1,5 +1,6 @@
 import type { Clock } from '@odin/hugo';
 import { type LogLevel, loadConfig } from '@odin/runtime';
+import { CleanupWorker } from '@odin/worker-service';
 import type { HistoryConstructor } from './history-role.js';
 import { type RunningServer, startServer } from './server.js';
 
@@ -21,6 +22,8 @@ export interface DevServerOptions {
   /** Environment to read HUGO_ORCHESTRATOR_* from; default process.env. */
   env?: Record<string, string | undefined>;
   historyService?: HistoryConstructor;
+  /** Retention sweep interval of the cleanup system worker; default one hour. */
+  retentionSweepIntervalMs?: number;
 }
 
 export type DevServer = RunningServer;
@@ -37,7 +40,7 @@ export const DEV_SHARD_COUNT = 4;
  * `hugo-orchestrator server start-dev` as a function: every role in this process on embedded SQLite (or the given
  * database), migrations applied, `default` namespace present. For tests and embedding.
  */
-export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const env = options.env ?? process.env;
   const shardCount =
     options.shardCount ?? (env.HUGO_ORCHESTRATOR_SHARD_COUNT?.trim() ? undefined : DEV_SHARD_COUNT);
@@ -48,7 +51,7 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     ...(shardCount === undefined ? {} : { shardCount }),
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
   });
-  return startServer({
+  const server = await startServer({
     config,
     dbUrl: options.dbUrl ?? 'sqlite::memory:',
     migrate: true,
@@ -56,4 +59,23 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.historyService ? { historyService: options.historyService } : {}),
   });
+  const cleanup = new CleanupWorker({
+    store: server.ctx.store,
+    clock: server.ctx.clock,
+    logger: server.ctx.logger.child({ component: 'cleanup-worker' }),
+    defaultRetentionDays: server.ctx.config.historyRetentionDays,
+    ...(options.retentionSweepIntervalMs === undefined
+      ? {}
+      : { sweepIntervalMs: options.retentionSweepIntervalMs }),
+  });
+  cleanup.start();
+  let stopped: Promise<void> | undefined;
+  return {
+    ...server,
+    stop: () => {
+      // The system worker stops first: it must not be mid-transaction when the store closes.
+      stopped ??= cleanup.stop().then(() => server.stop());
+      return stopped;
+    },
+  };
 }

@@ -19,6 +19,7 @@ import { PersistedBacklog } from './backlog.js';
 import { longPollEnd, MAX_LONG_POLL_MS } from './long-poll.js';
 import { type DispatchOutcome, Partition } from './partition.js';
 import { QueryWaiters } from './query-waiters.js';
+import { StickyPollers } from './sticky-pollers.js';
 import { isExpired, type PendingTask, pendingTask } from './task.js';
 
 type PollWorkflowRequest = WorkflowServiceRequest<'PollWorkflowTaskQueueRequest'>;
@@ -49,13 +50,21 @@ export interface MatchingServiceDeps {
   readonly syncMatchWaitMs?: number;
 }
 
+
+/** FAILED_PRECONDITION: history sends the task to the normal queue instead. */
+function stickyUnavailable(): ServiceError {
+  return ServiceError.failedPrecondition(
+    'StickyWorkerUnavailable: no worker is polling the sticky task queue; use the normal task queue.',
+  );
+}
+
 /** Default of MatchingServiceDeps.syncMatchWaitMs. */
 export const SYNC_MATCH_WAIT_MS = 2_000;
 
 /**
  * The matching role in one process: task queues keyed by (namespace, name, type), long polls that answer empty
  * before the client's deadline, sync match of an added task to a waiting poll, a persisted backlog when nobody
- * waits (fenced by the queue's lease and loaded back in order after a restart), parked sticky polls, and query
+ * waits (fenced by the queue's lease and loaded back in order after a restart), sticky queues, and query
  * dispatch to workflow pollers.
  */
 export class MatchingService implements MatchingApi {
@@ -63,6 +72,7 @@ export class MatchingService implements MatchingApi {
   readonly #log: Logger;
   readonly #partitions = new Map<string, Partition>();
   readonly #queries: QueryWaiters;
+  readonly #stickyPollers = new StickyPollers();
   readonly #longPollMaxMs: number;
   readonly #syncMatchWaitMs: number;
   readonly #stopping = new AbortController();
@@ -104,8 +114,12 @@ export class MatchingService implements MatchingApi {
 
   // ------------------------------------------------------------------------------------------------- partitions
 
+  #key(ns: NamespaceRef, name: string, type: number): string {
+    return `${ns.id}\u0000${name}\u0000${type}`;
+  }
+
   async #partition(ns: NamespaceRef, name: string, type: number): Promise<Partition> {
-    const key = `${ns.id}\u0000${name}\u0000${type}`;
+    const key = this.#key(ns, name, type);
     let partition = this.#partitions.get(key);
     if (!partition) {
       const persisted = new PersistedBacklog(
@@ -147,6 +161,11 @@ export class MatchingService implements MatchingApi {
 
   async #addTask(ns: NamespaceRef, type: number, req: AddTaskRequest, _ctx: CallContext): Promise<void> {
     if (this.#stopping.signal.aborted) throw ServiceError.unavailable('The server is shutting down.');
+    const stickyKey = this.#key(ns, req.taskQueue, type);
+    const sticky =
+      type === TaskQueueType.Workflow &&
+      (req.sticky === true || this.#stickyPollers.isKnown(stickyKey));
+    if (sticky && !this.#stickyPollers.isAlive(stickyKey, this.#ctx.clock.now())) throw stickyUnavailable();
     const partition = await this.#partition(ns, req.taskQueue, type);
     const task = pendingTask(req, this.#ctx.clock.now());
     const label = TYPE_LABEL[type] ?? String(type);
@@ -164,6 +183,8 @@ export class MatchingService implements MatchingApi {
       this.#ctx.metrics.matchingTasksAddedTotal.inc({ task_type: label, delivery: 'sync' });
       return;
     }
+    // A sticky task is never persisted: its worker is busy or gone, and any worker of the normal queue can take it.
+    if (sticky) throw stickyUnavailable();
     await partition.persisted.append(task);
     this.#ctx.metrics.matchingTasksAddedTotal.inc({ task_type: label, delivery: 'backlog' });
     this.#ctx.metrics.matchingBacklogTasks.inc({ task_type: label });
@@ -223,14 +244,30 @@ export class MatchingService implements MatchingApi {
     const until = longPollEnd(clock.now(), ctx.deadline, this.#longPollMaxMs);
     const signal = AbortSignal.any([ctx.signal, this.#stopping.signal]);
     const name = req.taskQueue?.name ?? '';
-    const label = TYPE_LABEL[type] ?? String(type);
 
-    // Every task goes to the normal queue, so a sticky poll can only wait (reference §3 "stickiness").
-    if (req.taskQueue?.kind === STICKY_KIND) {
-      await clock.sleep(Math.max(0, until - clock.now()), signal).catch(() => undefined);
-      return {} as R;
+    // A sticky queue belongs to one worker; while it polls, history may send it the runs it has cached.
+    if (req.taskQueue?.kind === STICKY_KIND && type === TaskQueueType.Workflow) {
+      const key = this.#key(ns, name, type);
+      this.#stickyPollers.pollStarted(key, clock.now());
+      try {
+        return await this.#pollPartition(ns, type, name, until, signal, start);
+      } finally {
+        this.#stickyPollers.pollEnded(key, clock.now());
+      }
     }
+    return this.#pollPartition(ns, type, name, until, signal, start);
+  }
 
+  async #pollPartition<R extends object>(
+    ns: NamespaceRef,
+    type: number,
+    name: string,
+    until: number,
+    signal: AbortSignal,
+    start: (task: PendingTask) => Promise<R>,
+  ): Promise<R> {
+    const clock = this.#ctx.clock;
+    const label = TYPE_LABEL[type] ?? String(type);
     const partition = await this.#partition(ns, name, type);
     const gauge = this.#ctx.metrics.matchingPollersWaiting;
     while (!signal.aborted && clock.now() < until) {

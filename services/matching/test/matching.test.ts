@@ -210,7 +210,7 @@ describe('long polls', () => {
     assert.equal(answeredAt, start + 15_000);
   });
 
-  test('a sticky poll is parked until its deadline and never gets a task', async () => {
+  test('a sticky poll never gets a task of the normal queue of the same workflows', async () => {
     const { clock, matching } = setup();
     let sticky: object | undefined;
     void matching

@@ -7,3 +7,4 @@ export * from './retries.js';
 export * from './signals.js';
 export * from './timeouts.js';
 export * from './timers.js';
+export * from './model.js';

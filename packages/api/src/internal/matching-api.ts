@@ -15,6 +15,11 @@ export interface AddTaskRequest {
   readonly scheduledEventId: number;
   /** Epoch ms after which the task is dropped (schedule-to-start); undefined = never. */
   readonly expiresAt?: number;
+  /**
+   * The task targets a worker's sticky queue: matching hands it only to pollers of that queue and refuses it
+   * (FAILED_PRECONDITION) when that worker has not polled recently, so history falls back to the normal queue.
+   */
+  readonly sticky?: boolean;
 }
 
 export interface QueryTaskRequest {

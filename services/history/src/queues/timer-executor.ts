@@ -46,6 +46,8 @@ export async function executeTimerTask(engine: HistoryEngine, task: OutboxTask):
           return activityRetry(mut, readTaskData(task));
         case 'workflow-task-timeout':
           return workflowTaskTimeout(mut, readTaskData(task));
+        case 'workflow-task-schedule-to-start':
+          return stickyScheduleToStartTimeout(mut, readTaskData(task));
         case 'workflow-run-timeout':
         case 'workflow-execution-timeout': {
           // A run that may retry needs its start attributes for the next attempt.
@@ -77,6 +79,16 @@ function mayApply(ms: MutableState, task: OutboxTask): boolean {
       const wft = ms.workflowTask;
       return (
         wft !== undefined && wft.scheduledEventId === data.scheduledEventId && wft.attempt === data.attempt
+      );
+    }
+    case 'workflow-task-schedule-to-start': {
+      const data = readTaskData<{ scheduledEventId: number; attempt: number }>(task);
+      const wft = ms.workflowTask;
+      return (
+        wft?.sticky === true &&
+        wft.startedEventId === 0 &&
+        wft.scheduledEventId === data.scheduledEventId &&
+        wft.attempt === data.attempt
       );
     }
     case 'user-timer': {
@@ -162,6 +174,30 @@ function workflowTaskTimeout(
     return;
   }
   failWorkflowTask(mut, { kind: 'timed-out', timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE });
+}
+
+/**
+ * Nobody took the sticky task in time (the worker is gone or overloaded): WorkflowTaskTimedOut(SCHEDULE_TO_START),
+ * stickiness cleared, the next task on the normal queue with the same attempt.
+ */
+function stickyScheduleToStartTimeout(
+  mut: Mutation,
+  data: { scheduledEventId: number; attempt: number },
+): void {
+  const wft = mut.ms.workflowTask;
+  if (
+    !wft?.sticky ||
+    wft.startedEventId !== 0 ||
+    wft.scheduledEventId !== data.scheduledEventId ||
+    wft.attempt !== data.attempt
+  ) {
+    return;
+  }
+  failWorkflowTask(
+    mut,
+    { kind: 'timed-out', timeoutType: TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START },
+    { keepAttempt: true },
+  );
 }
 
 /** The start delay or retry backoff is over: the run's first workflow task may go. */

@@ -1,4 +1,7 @@
+import { ServiceError } from '@odin/api';
 import type { OutboxTask } from '@odin/persistence';
+import { status } from '@grpc/grpc-js';
+import { redirectStickyTaskToNormalQueue } from '../state/workflow-task.js';
 import type { HistoryEngine } from '../engine.js';
 import { readTaskData } from '../state/history-builder.js';
 import { executeCloseExecution, executeParentClose, executeStartChild } from './child-executors.js';
@@ -7,6 +10,8 @@ import { executeExternal } from './external-executors.js';
 interface DispatchData {
   taskQueue: string;
   scheduledEventId: number;
+  /** The task targets a worker's sticky queue; matching may refuse it (no poller lately). */
+  sticky?: boolean;
 }
 
 /**
@@ -36,9 +41,21 @@ export async function executeTransferTask(
     workflowId: task.workflowId,
     runId: task.runId,
     scheduledEventId: data.scheduledEventId,
+    ...(data.sticky ? { sticky: true } : {}),
   };
   const ctx = { signal };
-  if (task.taskType === 'workflow-task') await engine.matching.addWorkflowTask(ns, request, ctx);
+  if (task.taskType === 'workflow-task' && data.sticky) {
+    try {
+      await engine.matching.addWorkflowTask(ns, request, ctx);
+    } catch (error) {
+      if (!(error instanceof ServiceError) || error.code !== status.FAILED_PRECONDITION) throw error;
+      // Sticky worker unavailable: the same task goes to the normal queue (a new outbox row, committed before this
+      // one is deleted).
+      await engine.update(task.namespaceId, task.workflowId, task.runId, (mut) => {
+        redirectStickyTaskToNormalQueue(mut, data.scheduledEventId);
+      });
+    }
+  } else if (task.taskType === 'workflow-task') await engine.matching.addWorkflowTask(ns, request, ctx);
   else if (task.taskType === 'activity-task') await engine.matching.addActivityTask(ns, request, ctx);
   else engine.logger.warn({ taskType: task.taskType }, 'unknown transfer task type dropped');
 }

@@ -25,6 +25,7 @@ export type TimerTaskType =
   | 'activity-timeout'
   | 'activity-retry'
   | 'workflow-task-timeout'
+  | 'workflow-task-schedule-to-start'
   | 'workflow-run-timeout'
   | 'workflow-execution-timeout'
   | 'workflow-backoff';

@@ -26,6 +26,8 @@ export interface WorkflowTaskInfo {
   startToCloseMs: number;
   /** Scheduled/Started are not in history (a retry after a failed or timed-out attempt). */
   transient: boolean;
+  /** Dispatched to the worker's sticky queue (taskQueue is that queue); absent = the normal queue. */
+  sticky?: boolean;
 }
 
 export type ActivityPhase = 'scheduled' | 'started' | 'backoff';
@@ -111,6 +113,10 @@ export interface MutableState {
   lastCompletedStartedEventId: number;
   /** Attempt of the next workflow task: above 1 after failures/timeouts, back to 1 after a completion. */
   workflowTaskAttempt: number;
+  /** The sticky queue of the worker that completed the last workflow task (its cache holds the run). */
+  stickyTaskQueue?: string;
+  /** Schedule-to-start timeout of a sticky workflow task, from the worker's sticky_attributes. */
+  stickyScheduleToStartMs?: number;
   workflowTask?: WorkflowTaskInfo;
   activities: Record<string, ActivityInfo>;
   timers: Record<string, TimerInfo>;

@@ -7,6 +7,33 @@ import { isRunning } from './mutable-state.js';
 import type { MutableState, WorkflowTaskInfo } from './mutable-state.js';
 
 const NORMAL_KIND = temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;
+const STICKY_KIND = temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
+/** Used when a worker asks for stickiness without a schedule-to-start timeout. */
+export const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 10_000;
+
+/** Forgets the worker cache that held the run: the next workflow task goes to the normal queue with full history. */
+export function clearStickiness(mut: Mutation): void {
+  const ms = mut.ms;
+  if (ms.stickyTaskQueue === undefined) return;
+  ms.stickyTaskQueue = undefined;
+  ms.stickyScheduleToStartMs = undefined;
+  mut.dirty = true;
+}
+
+/**
+ * Matching refused a scheduled sticky task (no poller on the sticky queue lately): the same task goes to the
+ * normal queue instead, and the run is no longer sticky. False when the task is no longer that sticky task.
+ */
+export function redirectStickyTaskToNormalQueue(mut: Mutation, scheduledEventId: number): boolean {
+  const wft = mut.ms.workflowTask;
+  if (!wft?.sticky || wft.scheduledEventId !== scheduledEventId || wft.startedEventId > 0) return false;
+  clearStickiness(mut);
+  wft.sticky = false;
+  wft.taskQueue = mut.ms.taskQueue;
+  mut.dirty = true;
+  mut.addTransferTask('workflow-task', { taskQueue: wft.taskQueue, scheduledEventId });
+  return true;
+}
 export const WorkflowTaskFailedCause = temporal.api.enums.v1.WorkflowTaskFailedCause;
 export const TimeoutType = temporal.api.enums.v1.TimeoutType;
 
@@ -18,11 +45,16 @@ export function scheduleWorkflowTask(mut: Mutation): void {
   if ((ms.backoffUntil ?? 0) > mut.now) return;
   const attempt = Math.max(1, ms.workflowTaskAttempt);
   const transient = attempt > 1;
+  // Retries of a failing task always go to the normal queue (failures clear stickiness; this is a safety net).
+  const sticky = ms.stickyTaskQueue !== undefined && !transient;
+  const taskQueue = sticky ? ms.stickyTaskQueue! : ms.taskQueue;
   let scheduledEventId = ms.nextEventId;
   if (!transient) {
     const ev = mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, {
       workflowTaskScheduledEventAttributes: {
-        taskQueue: { name: ms.taskQueue, kind: NORMAL_KIND },
+        taskQueue: sticky
+          ? { name: taskQueue, kind: STICKY_KIND, normalName: ms.taskQueue }
+          : { name: taskQueue, kind: NORMAL_KIND },
         startToCloseTimeout: msToDuration(ms.workflowTaskTimeoutMs),
         attempt,
       },
@@ -37,12 +69,20 @@ export function scheduleWorkflowTask(mut: Mutation): void {
     startedTime: 0,
     requestId: '',
     identity: '',
-    taskQueue: ms.taskQueue,
+    taskQueue,
     startToCloseMs: ms.workflowTaskTimeoutMs,
     transient,
+    ...(sticky ? { sticky: true } : {}),
   };
   mut.dirty = true;
-  mut.addTransferTask('workflow-task', { taskQueue: ms.taskQueue, scheduledEventId });
+  mut.addTransferTask('workflow-task', { taskQueue, scheduledEventId, ...(sticky ? { sticky: true } : {}) });
+  if (sticky) {
+    mut.addTimerTask(
+      'workflow-task-schedule-to-start',
+      mut.now + (ms.stickyScheduleToStartMs ?? DEFAULT_STICKY_SCHEDULE_TO_START_MS),
+      { scheduledEventId, attempt },
+    );
+  }
 }
 
 /** Marks the scheduled workflow task started (RecordWorkflowTaskStarted) and arms its start-to-close timeout. */
@@ -139,11 +179,13 @@ export function failWorkflowTask(
         binaryChecksum?: string;
       }
     | { kind: 'timed-out'; timeoutType: T.api.enums.v1.TimeoutType },
-  options: { resetAttempt?: boolean } = {},
+  options: { resetAttempt?: boolean; keepAttempt?: boolean } = {},
 ): void {
   const ms = mut.ms;
   const wft = ms.workflowTask;
   if (!wft) return;
+  // The worker that held the run may be gone or broken: the next attempt replays from full history anywhere.
+  clearStickiness(mut);
   if (!wft.transient) {
     if (outcome.kind === 'failed') {
       mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
@@ -167,7 +209,7 @@ export function failWorkflowTask(
     }
   }
   ms.workflowTask = undefined;
-  ms.workflowTaskAttempt = wft.attempt + 1;
+  ms.workflowTaskAttempt = options.keepAttempt ? wft.attempt : wft.attempt + 1;
   mut.dirty = true;
   const flushed = mut.flushBuffered();
   if (flushed > 0 || options.resetAttempt) ms.workflowTaskAttempt = 1;

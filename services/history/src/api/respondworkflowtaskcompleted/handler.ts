@@ -1,4 +1,4 @@
-import { decodeTaskToken, ServiceError, temporal } from '@odin/api';
+import { decodeTaskToken, durationToMs, ServiceError, temporal } from '@odin/api';
 import type { CallContext, NamespaceRef, TaskToken } from '@odin/api';
 import { status } from '@grpc/grpc-js';
 import { applyCommands, isTerminalCommand } from '../../commands/index.js';
@@ -9,7 +9,13 @@ import { EventType } from '../../state/history-builder.js';
 import type { Mutation } from '../../state/history-builder.js';
 import { isRunning, parseMutableState } from '../../state/mutable-state.js';
 import type { WorkflowTaskInfo } from '../../state/mutable-state.js';
-import { failWorkflowTask, materializeTransient, scheduleWorkflowTask } from '../../state/workflow-task.js';
+import {
+  clearStickiness,
+  DEFAULT_STICKY_SCHEDULE_TO_START_MS,
+  failWorkflowTask,
+  materializeTransient,
+  scheduleWorkflowTask,
+} from '../../state/workflow-task.js';
 import type { Req, Res } from '../types.js';
 
 const CommandType = temporal.api.enums.v1.CommandType;
@@ -84,6 +90,7 @@ export async function respondWorkflowTaskCompleted(
     ms.workflowTask = undefined;
     ms.workflowTaskAttempt = 1;
     ms.lastCompletedStartedEventId = wft.startedEventId;
+    recordStickiness(mut, req.stickyAttributes);
     // A closing workflow with a retry policy or cron schedule starts its next run from this run's start attributes.
     const started =
       (ms.retryPolicy || ms.cronSchedule) &&
@@ -129,4 +136,20 @@ export async function respondWorkflowTaskCompleted(
   });
   if (unhandled) throw new ServiceError(status.INVALID_ARGUMENT, 'UnhandledCommand');
   return {};
+}
+
+/** The completing worker keeps the run cached and polls its own sticky queue; no attributes = not sticky. */
+function recordStickiness(
+  mut: Mutation,
+  attrs: Req<'RespondWorkflowTaskCompletedRequest'>['stickyAttributes'],
+): void {
+  const queue = attrs?.workerTaskQueue?.name;
+  if (!queue) {
+    clearStickiness(mut);
+    return;
+  }
+  const timeoutMs = durationToMs(attrs?.scheduleToStartTimeout) ?? 0;
+  mut.ms.stickyTaskQueue = queue;
+  mut.ms.stickyScheduleToStartMs = timeoutMs > 0 ? timeoutMs : DEFAULT_STICKY_SCHEDULE_TO_START_MS;
+  mut.dirty = true;
 }

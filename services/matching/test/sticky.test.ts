@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { status } from '@grpc/grpc-js';
+import type { ServiceError } from '@odin/api';
+import { TaskQueueType } from '@odin/api';
+import { flushMicrotasks, VirtualClock } from '@odin/hugo';
+import { MatchingService } from '../src/matching-service.js';
+import { STICKY_POLLER_UNAVAILABLE_MS } from '../src/sticky-pollers.js';
+import { context, fakeHistory, MemoryMatchingStore, NS, type Started } from './fakes.js';
+
+const never = new AbortController().signal;
+const STICKY = 'worker-1@host-sticky';
+const stickyQueue = { name: STICKY, kind: 2, normalName: 'q' };
+
+function stickyTask(workflowId: string) {
+  return { taskQueue: STICKY, workflowId, runId: 'run', scheduledEventId: 6, sticky: true };
+}
+
+function setup(syncMatchWaitMs = 0) {
+  const clock = new VirtualClock();
+  const store = new MemoryMatchingStore();
+  const started: Started[] = [];
+  const matching = new MatchingService(context(store, clock), {
+    history: fakeHistory(started),
+    syncMatchWaitMs,
+  });
+  return { clock, store, started, matching };
+}
+
+function tokenOf(response: object): string {
+  const token = (response as { taskToken?: Uint8Array }).taskToken;
+  return token ? Buffer.from(token).toString() : '';
+}
+
+const isStickyUnavailable = (e: ServiceError) => e.code === status.FAILED_PRECONDITION;
+
+describe('sticky queues', () => {
+  test('a task added to a sticky queue goes to the poller of that sticky queue only', async () => {
+    const { clock, matching } = setup();
+    let normal: object | undefined;
+    void matching
+      .pollWorkflowTaskQueue(
+        NS,
+        { taskQueue: { name: 'q' } },
+        { signal: never, deadline: clock.now() + 5_000 },
+      )
+      .then((r) => {
+        normal = r;
+      });
+    const sticky = matching.pollWorkflowTaskQueue(
+      NS,
+      { taskQueue: stickyQueue },
+      { signal: never, deadline: clock.now() + 70_000 },
+    );
+    await flushMicrotasks();
+    await matching.addWorkflowTask(NS, stickyTask('wf-1'), { signal: never });
+    assert.equal(tokenOf(await sticky), 'wf-1:6');
+    await clock.advance(5_000);
+    await flushMicrotasks();
+    assert.deepEqual(normal, {});
+  });
+
+  test('an add to a sticky queue nobody ever polled is refused', async () => {
+    const { matching } = setup();
+    await assert.rejects(
+      matching.addWorkflowTask(NS, stickyTask('wf-1'), { signal: never }),
+      isStickyUnavailable,
+    );
+  });
+
+  test('an add is refused once the sticky queue has had no poller for 10 s', async () => {
+    const { clock, store, matching } = setup();
+    const controller = new AbortController();
+    const poll = matching.pollWorkflowTaskQueue(
+      NS,
+      { taskQueue: stickyQueue },
+      { signal: controller.signal, deadline: clock.now() + 70_000 },
+    );
+    await flushMicrotasks();
+    controller.abort();
+    assert.deepEqual(await poll, {});
+    await clock.advance(STICKY_POLLER_UNAVAILABLE_MS + 1);
+    await assert.rejects(
+      matching.addWorkflowTask(NS, stickyTask('wf-1'), { signal: never }),
+      isStickyUnavailable,
+    );
+    assert.equal(store.rows(STICKY, TaskQueueType.Workflow).length, 0);
+  });
+
+  test('a sticky add nobody takes within the hold is refused, never persisted', async () => {
+    const { clock, store, started, matching } = setup(200);
+    const first = matching.pollWorkflowTaskQueue(
+      NS,
+      { taskQueue: stickyQueue },
+      { signal: never, deadline: clock.now() + 70_000 },
+    );
+    await flushMicrotasks();
+    await matching.addWorkflowTask(NS, stickyTask('wf-1'), { signal: never });
+    assert.equal(tokenOf(await first), 'wf-1:6');
+    // The worker is alive (polled just now) but busy: the add waits for the hold, then history falls back.
+    const add = matching.addWorkflowTask(NS, stickyTask('wf-2'), { signal: never });
+    const refused = assert.rejects(add, isStickyUnavailable);
+    await clock.advance(200);
+    await refused;
+    assert.equal(store.rows(STICKY, TaskQueueType.Workflow).length, 0);
+    assert.deepEqual(
+      started.map((s) => s.workflowId),
+      ['wf-1'],
+    );
+  });
+});

@@ -1,0 +1,1 @@
+export * from './cleanup-worker.js';
