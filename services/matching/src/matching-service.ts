@@ -50,7 +50,6 @@ export interface MatchingServiceDeps {
   readonly syncMatchWaitMs?: number;
 }
 
-
 /** FAILED_PRECONDITION: history sends the task to the normal queue instead. */
 function stickyUnavailable(): ServiceError {
   return ServiceError.failedPrecondition(
@@ -163,8 +162,7 @@ export class MatchingService implements MatchingApi {
     if (this.#stopping.signal.aborted) throw ServiceError.unavailable('The server is shutting down.');
     const stickyKey = this.#key(ns, req.taskQueue, type);
     const sticky =
-      type === TaskQueueType.Workflow &&
-      (req.sticky === true || this.#stickyPollers.isKnown(stickyKey));
+      type === TaskQueueType.Workflow && (req.sticky === true || this.#stickyPollers.isKnown(stickyKey));
     if (sticky && !this.#stickyPollers.isAlive(stickyKey, this.#ctx.clock.now())) throw stickyUnavailable();
     const partition = await this.#partition(ns, req.taskQueue, type);
     const task = pendingTask(req, this.#ctx.clock.now());
