@@ -32,6 +32,22 @@ function decodeMemo(bytes: Uint8Array | null | undefined): object | undefined {
   }
 }
 
+/**
+ * Visibility keeps search attributes as JSON values (so SQL can filter on them); clients expect Temporal payloads,
+ * which the default data converter reads as `json/plain`.
+ */
+function encodeSearchAttributes(values: Record<string, unknown> | null | undefined): object | undefined {
+  if (!values || Object.keys(values).length === 0) return undefined;
+  const indexedFields: Record<string, object> = {};
+  for (const [name, value] of Object.entries(values)) {
+    indexedFields[name] = {
+      metadata: { encoding: Buffer.from('json/plain') },
+      data: Buffer.from(JSON.stringify(value)),
+    };
+  }
+  return { indexedFields };
+}
+
 /** A visibility row as Temporal's WorkflowExecutionInfo. */
 export function executionInfo(record: VisibilityRecord): object {
   return {
@@ -44,6 +60,7 @@ export function executionInfo(record: VisibilityRecord): object {
     historyLength: record.historyLength,
     taskQueue: record.taskQueue,
     memo: decodeMemo(record.memo),
+    searchAttributes: encodeSearchAttributes(record.searchAttributes),
     ...(record.parentWorkflowId
       ? { parentExecution: { workflowId: record.parentWorkflowId, runId: record.parentRunId ?? '' } }
       : {}),
