@@ -1,5 +1,6 @@
 import { PersistenceError, ShardOwnershipLostError } from '@odin/persistence';
 import type { CommitResult, ShardFence, Transition } from '@odin/persistence';
+import { GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js';
 
 /**
  * An optional store capability (not in the persistence contract yet): commit the batches of several shards in ONE
@@ -25,15 +26,8 @@ export interface BatchedShard {
   markLost(): void;
 }
 
-interface Submission {
+interface Submission extends QueuedSubmission {
   readonly shard: BatchedShard;
-  readonly transitions: Transition[];
-  resolve(dbVersions: number[]): void;
-  reject(error: unknown): void;
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -41,46 +35,21 @@ function yieldToEventLoop(): Promise<void> {
  * the next multi-shard transaction. Failure handling mirrors the per-shard batcher: the submission that caused a
  * CAS failure is rejected alone and the rest committed again; a lost fence drops that shard's submissions only.
  */
-export class HostWriteBatcher {
-  readonly #queue: Submission[] = [];
-  #running = false;
-
+export class HostWriteBatcher extends GroupCommitQueue<Submission> {
   constructor(
     private readonly store: MultiShardCommit,
     private readonly now: () => number,
     private readonly onCommit: (durationMs: number, errorCode?: string) => void,
-    private readonly maxTransitionsPerBatch = 256,
-  ) {}
+    maxTransitionsPerBatch = 256,
+  ) {
+    super(maxTransitionsPerBatch);
+  }
 
   submit(shard: BatchedShard, transitions: Transition[]): Promise<number[]> {
-    return new Promise<number[]>((resolve, reject) => {
-      this.#queue.push({ shard, transitions, resolve, reject });
-      if (!this.#running) void this.#drain();
-    });
+    return new Promise<number[]>((resolve, reject) => this.enqueue({ shard, transitions, resolve, reject }));
   }
 
-  async #drain(): Promise<void> {
-    this.#running = true;
-    try {
-      while (this.#queue.length > 0) {
-        await yieldToEventLoop();
-        const batch: Submission[] = [];
-        let size = 0;
-        while (this.#queue.length > 0) {
-          const next = this.#queue[0]!;
-          if (batch.length > 0 && size + next.transitions.length > this.maxTransitionsPerBatch) break;
-          this.#queue.shift();
-          batch.push(next);
-          size += next.transitions.length;
-        }
-        await this.#commitBatch(batch);
-      }
-    } finally {
-      this.#running = false;
-    }
-  }
-
-  async #commitBatch(batch: Submission[]): Promise<void> {
+  protected async commitBatch(batch: Submission[]): Promise<void> {
     let pending = batch;
     while (pending.length > 0) {
       const live: Submission[] = [];

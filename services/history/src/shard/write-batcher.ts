@@ -1,15 +1,6 @@
 import { PersistenceError, ShardOwnershipLostError } from '@odin/persistence';
 import type { Transition } from '@odin/persistence';
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-interface Submission {
-  readonly transitions: Transition[];
-  resolve(dbVersions: number[]): void;
-  reject(error: unknown): void;
-}
+import { GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js';
 
 /**
  * Group commit for one shard. Submissions that queue up while a commit is in flight go together into the next
@@ -17,51 +8,24 @@ interface Submission {
  * commit all-or-nothing; when one submission of a batch fails on its own (a CAS conflict, say), it alone is
  * rejected and the others are committed again without it.
  */
-export class WriteBatcher {
-  readonly #queue: Submission[] = [];
-  #running = false;
-
+export class WriteBatcher extends GroupCommitQueue<QueuedSubmission> {
   constructor(
     private readonly commit: (transitions: Transition[]) => Promise<number[]>,
-    private readonly maxTransitionsPerBatch = 128,
-  ) {}
+    maxTransitionsPerBatch = 128,
+  ) {
+    super(maxTransitionsPerBatch);
+  }
 
   submit(transitions: Transition[]): Promise<number[]> {
-    return new Promise<number[]>((resolve, reject) => {
-      this.#queue.push({ transitions, resolve, reject });
-      if (!this.#running) void this.#drain();
-    });
+    return new Promise<number[]>((resolve, reject) => this.enqueue({ transitions, resolve, reject }));
   }
 
   /** Rejects everything queued (the shard is gone). */
   failAll(error: unknown): void {
-    for (const s of this.#queue.splice(0)) s.reject(error);
+    for (const s of this.queue.splice(0)) s.reject(error);
   }
 
-  async #drain(): Promise<void> {
-    this.#running = true;
-    try {
-      while (this.#queue.length > 0) {
-        // Let transitions that are being built right now (their callbacks are already queued) join this batch.
-        // Embedded SQLite commits synchronously, so without this yield nothing could ever queue behind a commit.
-        await yieldToEventLoop();
-        const batch: Submission[] = [];
-        let size = 0;
-        while (this.#queue.length > 0) {
-          const next = this.#queue[0]!;
-          if (batch.length > 0 && size + next.transitions.length > this.maxTransitionsPerBatch) break;
-          this.#queue.shift();
-          batch.push(next);
-          size += next.transitions.length;
-        }
-        await this.#commitBatch(batch);
-      }
-    } finally {
-      this.#running = false;
-    }
-  }
-
-  async #commitBatch(batch: Submission[]): Promise<void> {
+  protected async commitBatch(batch: QueuedSubmission[]): Promise<void> {
     let pending = batch;
     while (pending.length > 0) {
       const flat: Transition[] = [];
