@@ -42,6 +42,7 @@ import {
 import type { HistoryEventsTable, ImmediateTasksTable, Tables } from '../tables.js';
 import { type BulkUpdateRow, bulkUpdateExecutions } from './bulk-update.js';
 import { checkShardFence, checkShardFences } from './fence.js';
+import { deleteRunDependents } from './run-rows.js';
 import { upsertVisibilityRows } from './visibility.js';
 
 const TASK_TABLES = {
@@ -155,28 +156,12 @@ export class SqlExecutionStore implements ExecutionStore {
     await inTransaction(this.ctx, async (trx) => {
       await checkShardFence(this.ctx, trx, fence);
       await trx
-        .deleteFrom('history_events')
-        .where('namespace_id', '=', key.namespaceId)
-        .where('workflow_id', '=', key.workflowId)
-        .where('run_id', '=', key.runId)
-        .execute();
-      await trx
         .deleteFrom('workflow_executions')
         .where('namespace_id', '=', key.namespaceId)
         .where('workflow_id', '=', key.workflowId)
         .where('run_id', '=', key.runId)
         .execute();
-      await trx
-        .deleteFrom('current_executions')
-        .where('namespace_id', '=', key.namespaceId)
-        .where('workflow_id', '=', key.workflowId)
-        .where('run_id', '=', key.runId)
-        .execute();
-      await trx
-        .deleteFrom('visibility_records')
-        .where('namespace_id', '=', key.namespaceId)
-        .where('run_id', '=', key.runId)
-        .execute();
+      await deleteRunDependents(trx, key);
     });
   }
 

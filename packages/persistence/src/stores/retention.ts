@@ -1,6 +1,7 @@
 import type { RetentionStore } from '../contract.js';
 import { toNumber } from '../codec.js';
 import { inTransaction, type StoreContext } from '../sql-flavor.js';
+import { deleteRunDependents } from './run-rows.js';
 
 /** Events deleted per retention transaction at most (a single longer run still goes alone in its own). */
 const EVENTS_PER_TRANSACTION = 20_000;
@@ -58,23 +59,11 @@ export class SqlRetentionStore implements RetentionStore {
               .where('close_time', '<', input.closedBefore)
               .executeTakeFirst();
             if (Number(r.numDeletedRows) !== 1) continue;
-            await trx
-              .deleteFrom('history_events')
-              .where('namespace_id', '=', input.namespaceId)
-              .where('workflow_id', '=', run.workflow_id)
-              .where('run_id', '=', run.run_id)
-              .execute();
-            await trx
-              .deleteFrom('current_executions')
-              .where('namespace_id', '=', input.namespaceId)
-              .where('workflow_id', '=', run.workflow_id)
-              .where('run_id', '=', run.run_id)
-              .execute();
-            await trx
-              .deleteFrom('visibility_records')
-              .where('namespace_id', '=', input.namespaceId)
-              .where('run_id', '=', run.run_id)
-              .execute();
+            await deleteRunDependents(trx, {
+              namespaceId: input.namespaceId,
+              workflowId: run.workflow_id,
+              runId: run.run_id,
+            });
             deleted++;
           }
         });
