@@ -1,6 +1,8 @@
 // Issue 4's workloads against an Odin server process, driven by the official Temporal SDK:
-//   node --conditions=@odin/source --import tsx bench/workloads/run.ts [--db sqlite,postgres] [--workload W1,W2]
-//                                                                   [--n 2000] [--concurrency 64]
+//   node --conditions=@odin/source --import tsx bench/workloads/run.ts [--db sqlite,postgres,cluster-1,cluster-3]
+//                                                     [--workload W1,W2] [--n 2000] [--concurrency 64]
+// cluster-N: the split cluster on PostgreSQL, every role its own process (N history hosts, one matching host, one
+// frontend, one system worker; the built CLI in packages/cli/dist, so run `npx tsc -b` first).
 // W1: a workflow calling one activity that returns its input plus a suffix. W2: W1 after a 100 ms durable sleep.
 // Prints workflows/s, p50/p99 latency from start to result, and the server process's CPU seconds.
 import { spawn } from 'node:child_process';
@@ -99,6 +101,60 @@ async function startServer(dbUrl: string, port: number) {
   return child;
 }
 
+/** One process of a split cluster (`server start --service <role>`), resolved once it prints its banner. */
+function startClusterHost(dbUrl: string, role: string, hostId: string, frontendPort: number) {
+  const child = spawn(
+    process.execPath,
+    [
+      ...serverNodeArgs,
+      join(repo, 'packages', 'cli', 'dist', 'main.js'),
+      'server',
+      'start',
+      '--service',
+      role,
+    ],
+    {
+      cwd: repo,
+      env: {
+        ...process.env,
+        HUGO_ORCHESTRATOR_DB_CONNECTION: dbUrl,
+        HUGO_ORCHESTRATOR_LOG_LEVEL: 'error',
+        HUGO_ORCHESTRATOR_HOST_ID: hostId,
+        HUGO_ORCHESTRATOR_FRONTEND_PORT: String(frontendPort),
+        HUGO_ORCHESTRATOR_HISTORY_PORT: '0',
+        HUGO_ORCHESTRATOR_MATCHING_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise<typeof child>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (/serving/.test(out)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`${hostId} exited ${code}: ${out}`)));
+  });
+}
+
+/** A split cluster on PostgreSQL: the history hosts first (each takes its share of the shards), then the rest. */
+async function startCluster(dbUrl: string, port: number, historyHosts: number) {
+  await new Promise<void>((resolve, reject) =>
+    spawn(process.execPath, [join(repo, 'packages', 'cli', 'dist', 'main.js'), 'db', 'migrate'], {
+      cwd: repo,
+      env: { ...process.env, HUGO_ORCHESTRATOR_DB_CONNECTION: dbUrl },
+      stdio: 'ignore',
+    }).once('exit', (code) => (code === 0 ? resolve() : reject(new Error('migrate failed')))),
+  );
+  const hosts = [];
+  for (let i = 1; i <= historyHosts; i++)
+    hosts.push(await startClusterHost(dbUrl, 'history', `history-${i}`, port));
+  hosts.push(await startClusterHost(dbUrl, 'matching', 'matching-1', port));
+  hosts.push(await startClusterHost(dbUrl, 'worker', 'worker-1', port));
+  hosts.push(await startClusterHost(dbUrl, 'frontend', 'frontend-1', port));
+  return hosts;
+}
+
 /** Extra node flags for the server process, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
@@ -139,14 +195,24 @@ for (const db of values.db.split(',')) {
   const dbUrl =
     db === 'sqlite'
       ? `sqlite:${join(dir, 'odin.db')}`
-      : (() => {
-          const url = new URL(process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-          url.pathname = `/${name}`;
-          return url.toString();
-        })();
+      : db !== 'postgres' && !db.startsWith('cluster-')
+        ? (() => {
+            throw new Error(`--db ${db}: use sqlite, postgres or cluster-<history hosts>`);
+          })()
+        : (() => {
+            const url = new URL(
+              process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+            );
+            url.pathname = `/${name}`;
+            return url.toString();
+          })();
   await createDatabaseIfMissing(dbUrl);
   const port = await freePort();
-  const server = await startServer(dbUrl, port);
+  const clusterHosts = /^cluster-(\d+)$/.exec(db);
+  const servers = clusterHosts
+    ? await startCluster(dbUrl, port, Number(clusterHosts[1]))
+    : [await startServer(dbUrl, port)];
+  const serverCpu = () => servers.reduce((sum, s) => sum + cpuSeconds(s.pid!), 0);
   const address = `127.0.0.1:${port}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
@@ -170,11 +236,11 @@ for (const db of values.db.split(',')) {
     for (const workload of values.workload.split(',')) {
       const type = workload.toLowerCase();
       await drive(client, taskQueue, type, WARMUP, `warm-${type}`);
-      const cpuBefore = cpuSeconds(server.pid!);
+      const cpuBefore = serverCpu();
       const { seconds, latencies } = await drive(client, taskQueue, type, N, `run-${type}`);
-      const cpu = cpuSeconds(server.pid!) - cpuBefore;
+      const cpu = serverCpu() - cpuBefore;
       console.log(
-        `${workload} ${db.padEnd(8)} n=${N} in-flight=${CONCURRENCY}: ${(N / seconds).toFixed(0)} workflows/s, ` +
+        `${workload} ${db.padEnd(9)} n=${N} in-flight=${CONCURRENCY}: ${(N / seconds).toFixed(0)} workflows/s, ` +
           `p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, ` +
           `server CPU ${cpu.toFixed(1)} s`,
       );
@@ -184,8 +250,12 @@ for (const db of values.db.split(',')) {
     await running;
     await native.close();
     await connection.close();
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await Promise.all(
+      servers.reverse().map(async (server) => {
+        server.kill('SIGTERM');
+        await new Promise((r) => server.once('exit', r));
+      }),
+    );
     await dropDatabase(dbUrl).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,21 +15,29 @@ import {
   Worker,
   type WorkerOptions,
 } from '@temporalio/worker';
-import { createDatabaseIfMissing, type DevServer, dropDatabase, startDevServer } from 'hugo-orchestrator';
+import { createDatabaseIfMissing, dropDatabase, startDevServer } from 'hugo-orchestrator';
 import * as activities from './activities.js';
+import { startCluster } from './cluster.js';
 
 export type DbKind = 'sqlite' | 'postgres' | 'mysql';
+/** A database for one dev server, or `cluster`: every role its own process (three history hosts) on PostgreSQL. */
+export type Topology = DbKind | 'cluster';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const workflowsDir = join(here, 'workflows');
 
-/** Databases the suite runs on: ODIN_COMPAT_DATABASES=sqlite,postgres,mysql (default all three). */
-export function databasesUnderTest(): DbKind[] {
-  const raw = process.env.ODIN_COMPAT_DATABASES ?? 'sqlite,postgres,mysql';
+/** What the suite runs on: ODIN_COMPAT_DATABASES=sqlite,postgres,mysql,cluster (default all four). */
+export function topologiesUnderTest(): Topology[] {
+  const raw = process.env.ODIN_COMPAT_DATABASES ?? 'sqlite,postgres,mysql,cluster';
   return raw
     .split(',')
     .map((s) => s.trim())
-    .filter((s): s is DbKind => s === 'sqlite' || s === 'postgres' || s === 'mysql');
+    .filter((s): s is Topology => s === 'sqlite' || s === 'postgres' || s === 'mysql' || s === 'cluster');
+}
+
+/** The databases of single-process scenarios (those that start their own server). */
+export function databasesUnderTest(): DbKind[] {
+  return topologiesUnderTest().filter((t): t is DbKind => t !== 'cluster');
 }
 
 let bundle: Promise<{ code: string }> | undefined;
@@ -81,9 +89,15 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** The server under test as the scenarios see it: where the frontend listens. */
+export interface ServerUnderTest {
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
 export interface CompatEnv {
-  readonly db: DbKind;
-  readonly server: DevServer;
+  readonly db: Topology;
+  readonly server: ServerUnderTest;
   readonly client: Client;
   readonly dbUrl: string;
   /** A task queue name unique to this test. */
@@ -98,21 +112,21 @@ export interface CompatEnv {
 let envCounter = 0;
 
 /** A dev server on a fresh database of the given kind, a client and a native connection to it. */
-export async function startEnv(db: DbKind, serverOptions: { shardCount?: number } = {}): Promise<CompatEnv> {
+export async function startEnv(
+  db: Topology,
+  serverOptions: { shardCount?: number } = {},
+): Promise<CompatEnv> {
   installRuntime();
   const dir = mkdtempSync(join(tmpdir(), 'odin-compat-'));
   const name = `odin_compat_${process.pid}_${++envCounter}_${Date.now().toString(36)}`;
-  const dbUrl = databaseUrl(db, name, dir);
+  const dbUrl = databaseUrl(db === 'cluster' ? 'postgres' : db, name, dir);
   await createDatabaseIfMissing(dbUrl);
-  const server = await startDevServer({
-    port: 0,
-    dbUrl,
-    logLevel:
-      process.env.ODIN_COMPAT_LOG_LEVEL === undefined
-        ? 'warn'
-        : (process.env.ODIN_COMPAT_LOG_LEVEL as 'info'),
-    shardCount: serverOptions.shardCount ?? 8,
-  });
+  const logLevel =
+    process.env.ODIN_COMPAT_LOG_LEVEL === undefined ? 'warn' : (process.env.ODIN_COMPAT_LOG_LEVEL as 'info');
+  const server: ServerUnderTest =
+    db === 'cluster'
+      ? await startCluster(dbUrl)
+      : await startDevServer({ port: 0, dbUrl, logLevel, shardCount: serverOptions.shardCount ?? 8 });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
@@ -172,11 +186,11 @@ export async function startEnv(db: DbKind, serverOptions: { shardCount?: number 
 }
 
 /**
- * Declares `body`'s tests once per database under test, each group with its own server on a fresh database.
+ * Declares `body`'s tests once per topology under test, each group with its own server(s) on a fresh database.
  * `body` gets a getter because the environment exists only once `before` ran.
  */
 export function compatSuite(title: string, body: (env: () => CompatEnv) => void): void {
-  for (const db of databasesUnderTest()) {
+  for (const db of topologiesUnderTest()) {
     describe(`${title} [${db}]`, () => {
       let env: CompatEnv | undefined;
       before(async () => {

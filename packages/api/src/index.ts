@@ -5,3 +5,16 @@ export * from './task-token.js';
 export type * from './internal/context.js';
 export type * from './internal/history-api.js';
 export * from './internal/matching-api.js';
+export * from './shard-id.js';
+// Internal gRPC transport between roles (history, matching).
+export { abortServerCalls } from './internal/grpc/call-context.js';
+export { ERROR_DETAIL_KEY } from './internal/grpc/errors.js';
+export { addHistoryService, createHistoryClient, HISTORY_SERVICE } from './internal/grpc/history.js';
+export {
+  type InternalServer,
+  type InternalServerOptions,
+  startInternalServer,
+} from './internal/grpc/internal-server.js';
+export { addMatchingService, createMatchingClient, MATCHING_SERVICE } from './internal/grpc/matching.js';
+export { loadInternalProtos } from './internal/grpc/protos.js';
+export { type InternalClientOptions, MAX_MESSAGE_BYTES } from './internal/grpc/transport.js';

@@ -27,6 +27,8 @@ export type TaskToken =
       readonly kind: 'query';
       readonly namespaceId: string;
       readonly queryId: string;
+      /** The queue the query was dispatched on: in a cluster the answer is routed to that queue's matching host. */
+      readonly taskQueue?: string;
     };
 
 const VERSION = 1;

@@ -1,6 +1,5 @@
 import type { Clock } from '@odin/hugo';
 import { type LogLevel, loadConfig } from '@odin/runtime';
-import { CleanupWorker } from '@odin/worker-service';
 import type { HistoryConstructor } from './history-role.js';
 import { type RunningServer, startServer } from './server.js';
 
@@ -51,31 +50,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...(shardCount === undefined ? {} : { shardCount }),
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
   });
-  const server = await startServer({
+  return startServer({
     config,
     dbUrl: options.dbUrl ?? 'sqlite::memory:',
     migrate: true,
     namespaces: options.namespaces ?? [],
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.historyService ? { historyService: options.historyService } : {}),
-  });
-  const cleanup = new CleanupWorker({
-    store: server.ctx.store,
-    clock: server.ctx.clock,
-    logger: server.ctx.logger.child({ component: 'cleanup-worker' }),
-    defaultRetentionDays: server.ctx.config.historyRetentionDays,
     ...(options.retentionSweepIntervalMs === undefined
       ? {}
-      : { sweepIntervalMs: options.retentionSweepIntervalMs }),
+      : { retentionSweepIntervalMs: options.retentionSweepIntervalMs }),
   });
-  cleanup.start();
-  let stopped: Promise<void> | undefined;
-  return {
-    ...server,
-    stop: () => {
-      // The system worker stops first: it must not be mid-transaction when the store closes.
-      stopped ??= cleanup.stop().then(() => server.stop());
-      return stopped;
-    },
-  };
 }

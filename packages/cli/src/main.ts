@@ -9,7 +9,8 @@ import {
 import { ConfigError, LOG_LEVELS, type LogLevel, loadConfig } from '@odin/runtime';
 import { registerClientCommands } from './commands/index.js';
 import { startDevServer } from './dev-server.js';
-import { type RunningServer, startServer } from './server.js';
+import { SERVICE_ROLES, type ServiceRole, startClusterServer } from './cluster-server.js';
+import { startServer } from './server.js';
 
 /** How long a SIGINT/SIGTERM waits for a clean stop before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -26,11 +27,31 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** `--service history,matching` or repeated `--service`; `all` (the default) is every role in one process. */
+function parseServices(value: string, previous: ServiceRole[] | 'all' | undefined): ServiceRole[] | 'all' {
+  const roles: ServiceRole[] = previous === undefined || previous === 'all' ? [] : [...previous];
+  for (const part of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (part === 'all') return 'all';
+    if (!(SERVICE_ROLES as readonly string[]).includes(part)) {
+      throw new InvalidArgumentError(
+        `unknown service "${part}"; use all or any of ${SERVICE_ROLES.join(', ')}.`,
+      );
+    }
+    if (!roles.includes(part as ServiceRole)) roles.push(part as ServiceRole);
+  }
+  if (roles.length === 0)
+    throw new InvalidArgumentError(`name at least one of all, ${SERVICE_ROLES.join(', ')}.`);
+  return roles;
+}
+
 const logLevelOption = () =>
   new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as unknown as string[]);
 
 /** Stops the server once on the first SIGINT/SIGTERM; a second signal or the timeout exits at once. */
-function stopOnSignals(server: RunningServer): void {
+function stopOnSignals(server: { stop(): Promise<void> }): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);
@@ -113,7 +134,10 @@ server
 
 server
   .command('start')
-  .description('every role in one process on PostgreSQL or MySQL from HUGO_ORCHESTRATOR_DB_CONNECTION')
+  .description(
+    'run on PostgreSQL or MySQL from HUGO_ORCHESTRATOR_DB_CONNECTION: every role (--service all), or the named ' +
+      'roles as one process of a cluster',
+  )
   .addOption(
     new Option(
       '--port <port>',
@@ -122,22 +146,44 @@ server
   )
   .option('--ip <address>', 'address to listen on (default HUGO_ORCHESTRATOR_BIND_IP or 127.0.0.1)')
   .addOption(logLevelOption())
-  .addOption(new Option('--service <role>', 'roles to run in this process').choices(['all']).default('all'))
-  .action(async (opts: { port?: number; ip?: string; logLevel?: LogLevel }) => {
-    try {
-      const config = loadConfig(process.env, {
-        ...(opts.port === undefined ? {} : { frontendPort: opts.port }),
-        ...(opts.ip === undefined ? {} : { bindIp: opts.ip }),
-        ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
-      });
-      const dbUrl = config.dbConnection ?? connectionUrlFromEnv();
-      const running = await startServer({ config, dbUrl, migrate: false, namespaces: [] });
-      console.log(`Odin server listening on ${running.address} (database ${redactConnectionUrl(dbUrl)})`);
-      stopOnSignals(running);
-    } catch (error) {
-      fail(error);
-    }
-  });
+  .addOption(
+    new Option(
+      '--service <roles>',
+      `roles to run in this process: all, or a comma-separated list of ${SERVICE_ROLES.join(', ')} (repeatable)`,
+    ).argParser(parseServices),
+  )
+  .action(
+    async (opts: { port?: number; ip?: string; logLevel?: LogLevel; service?: ServiceRole[] | 'all' }) => {
+      try {
+        const config = loadConfig(process.env, {
+          ...(opts.port === undefined ? {} : { frontendPort: opts.port }),
+          ...(opts.ip === undefined ? {} : { bindIp: opts.ip }),
+          ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
+        });
+        const dbUrl = config.dbConnection ?? connectionUrlFromEnv();
+        const services = opts.service ?? 'all';
+        if (services === 'all') {
+          const running = await startServer({ config, dbUrl, migrate: false, namespaces: [] });
+          console.log(`Odin server listening on ${running.address} (database ${redactConnectionUrl(dbUrl)})`);
+          stopOnSignals(running);
+          return;
+        }
+        const running = await startClusterServer({ config, dbUrl, services: new Set(services) });
+        const parts = [
+          running.address ? `frontend ${running.address}` : undefined,
+          running.historyAddress ? `history ${running.historyAddress}` : undefined,
+          running.matchingAddress ? `matching ${running.matchingAddress}` : undefined,
+          services.includes('worker') ? 'worker' : undefined,
+        ].filter(Boolean);
+        console.log(
+          `Odin cluster host ${running.ctx.hostId} serving ${parts.join(', ')} (database ${redactConnectionUrl(dbUrl)})`,
+        );
+        stopOnSignals(running);
+      } catch (error) {
+        fail(error);
+      }
+    },
+  );
 
 program
   .command('db')

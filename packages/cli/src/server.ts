@@ -3,6 +3,7 @@ import { ensureNamespace, FrontendService } from '@odin/frontend';
 import { MatchingService } from '@odin/matching';
 import { openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
 import { createRuntimeContext, type OdinConfig, type RuntimeContext } from '@odin/runtime';
+import { CleanupWorker } from '@odin/worker-service';
 import { defaultHistoryService, type HistoryConstructor, type HistoryRole } from './history-role.js';
 import { serveMetrics } from './metrics-endpoint.js';
 
@@ -21,6 +22,8 @@ export interface ServerOptions {
   readonly clock?: Clock;
   /** For tests that swap the history role. */
   readonly historyService?: HistoryConstructor;
+  /** Retention sweep interval of the cleanup system worker; default one hour. */
+  readonly retentionSweepIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -41,13 +44,19 @@ export interface RunningServer {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? new SystemClock();
-  const store = await openStore({ url: options.dbUrl, migrate: options.migrate, clock });
+  const store = await openStore({
+    url: options.dbUrl,
+    migrate: options.migrate,
+    clock,
+    poolSize: options.config.dbPoolSize,
+  });
   const ctx = createRuntimeContext({ store, config: options.config, clock });
   const log = ctx.logger.child({ component: 'server' });
   const running = new AbortController();
   let history: HistoryRole | undefined;
   let matching: MatchingService | undefined;
   let frontend: FrontendService | undefined;
+  let cleanup: CleanupWorker | undefined;
   try {
     await store.cluster.initOrVerifyClusterMetadata({
       clusterName: CLUSTER_NAME,
@@ -68,6 +77,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     matching.setHistory(history);
     await matching.start(running.signal);
     await history.start(running.signal);
+    cleanup = new CleanupWorker({
+      store,
+      clock,
+      logger: ctx.logger.child({ component: 'cleanup-worker' }),
+      defaultRetentionDays: options.config.historyRetentionDays,
+      ...(options.retentionSweepIntervalMs === undefined
+        ? {}
+        : { sweepIntervalMs: options.retentionSweepIntervalMs }),
+    });
+    cleanup.start(running.signal);
     frontend = new FrontendService(ctx, { history, matching });
     const port = await frontend.listen(options.config.bindIp, options.config.frontendPort);
     const address = `${options.config.bindIp}:${port}`;
@@ -81,12 +100,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
 
     let stopping: Promise<void> | undefined;
-    const roles = { frontend, matching, history };
+    const roles = { frontend, matching, history, cleanup };
     const stop = () => {
       stopping ??= (async () => {
         log.info('server stopping');
         await metricsEndpoint?.close();
         await roles.frontend.stop(2000);
+        // The system worker stops before the store closes: it must not be mid-transaction then.
+        await roles.cleanup.stop();
         running.abort();
         await roles.matching.stop();
         await roles.history.stop();
@@ -99,6 +120,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (error) {
     running.abort();
     await frontend?.stop(0).catch(() => undefined);
+    await cleanup?.stop().catch(() => undefined);
     await matching?.stop().catch(() => undefined);
     await Promise.resolve(history?.stop()).catch(() => undefined);
     await store.close().catch(() => undefined);

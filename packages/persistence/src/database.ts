@@ -67,6 +67,9 @@ function createKysely(target: ConnectionTarget, poolSize: number, prepared: bool
       connectionString: target.url,
       max: poolSize,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // A history host paused (SIGSTOP) or partitioned inside a transaction keeps its row locks until the server ends
+      // the session; without this limit the shard rows it locked would block every other host's acquireShard forever.
+      idle_in_transaction_session_timeout: 5_000,
       // BIGINT ids stay below 2^53 by contract; parse them as numbers for this pool only (not pg's global parsers).
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

@@ -21,6 +21,13 @@ const optionalUrl = z.url('must be a URL such as http://localhost:4317').optiona
 export const configSchema = z.object({
   /** DB_CONNECTION: postgres://…, mysql://…, sqlite:/path/file.db, sqlite::memory:. */
   dbConnection: z.string().min(1, 'must not be empty').optional(),
+  /** DB_POOL_SIZE: database connections per process (PostgreSQL / MySQL); mind the server's connection limit. */
+  dbPoolSize: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1000, 'must be at most 1000')
+    .default(20),
   /** SHARD_COUNT: history shards, fixed when the cluster is created. */
   shardCount: z.coerce
     .number()
@@ -48,6 +55,27 @@ export const configSchema = z.object({
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   /** HOST_ID: this process's identity in shard leases and membership; generated when unset. */
   hostId: z.string().min(1, 'must not be empty').optional(),
+  /** HISTORY_PORT: the internal gRPC port of the history role in a cluster (Temporal's 7234). 0 picks a free port. */
+  historyPort: port.default(7234),
+  /** MATCHING_PORT: the internal gRPC port of the matching role in a cluster (Temporal's 7235). 0 picks a free port. */
+  matchingPort: port.default(7235),
+  /** BROADCAST_ADDRESS: the address peers dial to reach this process's roles; default BIND_IP. */
+  broadcastAddress: z.string().min(1, 'must not be empty').optional(),
+  /** MEMBERSHIP_HEARTBEAT_INTERVAL_MS: how often a cluster process heartbeats and re-reads cluster_membership. */
+  membershipHeartbeatIntervalMs: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(50, 'must be at least 50 ms')
+    .default(1_000),
+  /**
+   * MEMBERSHIP_TTL_MS: a host whose last heartbeat is older leaves the ring and its shards and task queues move;
+   * it is also the longest a paused host's shards stay unserved.
+   */
+  membershipTtlMs: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(200, 'must be at least 200 ms')
+    .default(10_000),
 });
 
 export type OdinConfig = z.infer<typeof configSchema>;
@@ -56,6 +84,7 @@ export type OdinConfigInput = z.input<typeof configSchema>;
 /** Field name → environment variable name. */
 export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   dbConnection: `${ENV_PREFIX}DB_CONNECTION`,
+  dbPoolSize: `${ENV_PREFIX}DB_POOL_SIZE`,
   shardCount: `${ENV_PREFIX}SHARD_COUNT`,
   historyRetentionDays: `${ENV_PREFIX}HISTORY_RETENTION_DAYS`,
   otlpEndpoint: `${ENV_PREFIX}OTLP_ENDPOINT`,
@@ -65,6 +94,11 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   metricsPort: `${ENV_PREFIX}METRICS_PORT`,
   logLevel: `${ENV_PREFIX}LOG_LEVEL`,
   hostId: `${ENV_PREFIX}HOST_ID`,
+  historyPort: `${ENV_PREFIX}HISTORY_PORT`,
+  matchingPort: `${ENV_PREFIX}MATCHING_PORT`,
+  broadcastAddress: `${ENV_PREFIX}BROADCAST_ADDRESS`,
+  membershipHeartbeatIntervalMs: `${ENV_PREFIX}MEMBERSHIP_HEARTBEAT_INTERVAL_MS`,
+  membershipTtlMs: `${ENV_PREFIX}MEMBERSHIP_TTL_MS`,
 };
 
 /** Configuration that cannot start a process; the message names every bad variable and what it must be. */

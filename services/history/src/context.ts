@@ -1,7 +1,8 @@
-import type { MatchingApi } from '@odin/api';
+import type { HistoryPeerApi, MatchingApi } from '@odin/api';
 import type { Clock } from '@odin/hugo';
 import type { PersistenceStore } from '@odin/persistence';
 import type { HistoryMetrics } from './metrics.js';
+import type { ShardOwnership } from './shard/shard-ownership.js';
 
 /** The logging calls history makes; a pino logger satisfies it. */
 export interface HistoryLogger {
@@ -26,10 +27,17 @@ export interface HistoryRuntime {
 
 export interface HistoryDeps {
   matching: MatchingApi;
+  /**
+   * Where child-workflow and external signal / cancel calls go: in a cluster, a router to the owner of the target
+   * workflow's shard. Absent = this history service (every shard is local).
+   */
+  peers?: HistoryPeerApi;
   shardCount?: number;
   hostId?: string;
   /** Tuning knobs; defaults suit production, tests shrink them. */
   options?: Partial<HistoryOptions>;
+  /** Which shards this host should hold (a cluster's hash ring); absent, the host holds every shard. */
+  ownership?: ShardOwnership;
 }
 
 export interface HistoryOptions {

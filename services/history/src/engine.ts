@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ServiceError, toNumber } from '@odin/api';
-import type { MatchingApi, NamespaceRef } from '@odin/api';
+import type { HistoryPeerApi, MatchingApi, NamespaceRef } from '@odin/api';
 import type { Clock } from '@odin/hugo';
 import {
   CurrentExecutionConflictError,
@@ -56,6 +56,8 @@ export class HistoryEngine {
     readonly clock: Clock,
     readonly store: PersistenceStore,
     readonly matching: MatchingApi,
+    /** The target side of cross-workflow work, whose run may live in a shard another host owns. */
+    readonly peers: HistoryPeerApi,
     readonly shards: ShardController,
     readonly options: HistoryOptions,
     readonly logger: HistoryLogger,

@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type {
+  ApplyParentClosePolicyRequest,
   CallContext,
+  DeliverExternalRequest,
   HistoryApi,
+  HistoryPeerApi,
   NamespaceRef,
   RecordActivityTaskStartedRequest,
+  RecordChildExecutionCompletedRequest,
   RecordWorkflowTaskStartedRequest,
+  StartChildExecutionRequest,
 } from '@odin/api';
+import { applyParentClosePolicy } from './api/applyparentclosepolicy/handler.js';
+import { deliverExternal } from './api/deliverexternal/handler.js';
+import { recordChildExecutionCompleted } from './api/recordchildexecutioncompleted/handler.js';
+import { startChildExecution } from './api/startchildexecution/handler.js';
 import {
   recordActivityTaskHeartbeat,
   recordActivityTaskHeartbeatById,
@@ -54,10 +64,11 @@ declare module './engine.js' {
 
 /**
  * The history role: owns shards, mutable state and the event log of every workflow run, and implements the
- * HistoryApi that frontend and matching call (in-process in dev mode). `start` verifies the cluster's shard count,
- * takes the shard leases and starts the outbox processors; nothing is served before it resolved.
+ * HistoryApi that frontend and matching call (in-process in dev mode), and the HistoryPeerApi other history hosts
+ * call for the target side of child workflows and external signals / cancels. `start` verifies the cluster's shard
+ * count, takes the shard leases and starts the outbox processors; nothing is served before it resolved.
  */
-export class HistoryService implements HistoryApi {
+export class HistoryService implements HistoryApi, HistoryPeerApi {
   /** WorkflowTaskCompleted events carry the completion's sdk_metadata (the frontend may advertise the capability). */
   readonly recordsSdkMetadata = true;
   readonly engine: HistoryEngine;
@@ -66,6 +77,8 @@ export class HistoryService implements HistoryApi {
   readonly #abort = new AbortController();
 
   constructor(ctx: HistoryRuntime, deps: HistoryDeps) {
+    // Every outbox dispatch and peer call in flight listens on it; hundreds at once are expected, not a leak.
+    setMaxListeners(0, this.#abort.signal);
     this.options = { ...DEFAULT_HISTORY_OPTIONS, ...deps.options };
     const logger = ctx.logger ?? silentLogger;
     const shardCount = deps.shardCount ?? ctx.config?.shardCount ?? DEFAULT_SHARD_COUNT;
@@ -85,11 +98,13 @@ export class HistoryService implements HistoryApi {
         timer: (_shard, task) => executeTimerTask(engine!, task),
       },
       metrics,
+      deps.ownership,
     );
     engine = new HistoryEngine(
       ctx.clock,
       ctx.store,
       deps.matching,
+      deps.peers ?? this,
       this.shards,
       this.options,
       logger,
@@ -99,6 +114,7 @@ export class HistoryService implements HistoryApi {
     engine.queries = new QueryRegistry();
     engine.commitListeners.push((_shard, ms) => engine!.queries.onCommit(ms));
     this.engine = engine;
+    this.shards.onShardLeft(() => engine!.waiters.notifyAll());
   }
 
   async start(_signal?: AbortSignal): Promise<void> {
@@ -279,5 +295,33 @@ export class HistoryService implements HistoryApi {
   ) {
     this.#ns(ns);
     return respondActivityTaskCanceledById(this.engine, ns, req, ctx);
+  }
+
+  async startChildExecution(ns: NamespaceRef, req: StartChildExecutionRequest, ctx: CallContext) {
+    this.#ns(ns);
+    return startChildExecution(this.engine, ns, req, ctx);
+  }
+
+  async recordChildExecutionCompleted(
+    ns: NamespaceRef,
+    req: RecordChildExecutionCompletedRequest,
+    ctx: CallContext,
+  ): Promise<void> {
+    this.#ns(ns);
+    return recordChildExecutionCompleted(this.engine, ns, req, ctx);
+  }
+
+  async applyParentClosePolicy(
+    ns: NamespaceRef,
+    req: ApplyParentClosePolicyRequest,
+    ctx: CallContext,
+  ): Promise<void> {
+    this.#ns(ns);
+    return applyParentClosePolicy(this.engine, ns, req, ctx);
+  }
+
+  async deliverExternal(ns: NamespaceRef, req: DeliverExternalRequest, ctx: CallContext): Promise<void> {
+    this.#ns(ns);
+    return deliverExternal(this.engine, ns, req, ctx);
   }
 }

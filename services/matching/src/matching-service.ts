@@ -148,6 +148,25 @@ export class MatchingService implements MatchingApi {
     return partition;
   }
 
+  /**
+   * Forgets the task queues this host no longer owns (a cluster's matching ring changed). Their waiting polls are
+   * answered empty at once, so workers poll again and reach the new owner instead of idling here for a minute.
+   * Adds still held here persist to the backlog or fail on the lost lease; history re-dispatches either way.
+   * Returns how many queues were released.
+   */
+  releasePartitions(stillOwned: (namespaceId: string, name: string, type: number) => boolean): number {
+    let released = 0;
+    for (const [key, partition] of this.#partitions) {
+      const [namespaceId = '', name = '', type = '0'] = key.split('\u0000');
+      if (stillOwned(namespaceId, name, Number(type))) continue;
+      this.#partitions.delete(key);
+      partition.release();
+      released++;
+    }
+    if (released > 0) this.#log.info({ task_queues: released }, 'released task queues owned elsewhere now');
+    return released;
+  }
+
   // ------------------------------------------------------------------------------------------------------- adds
 
   addWorkflowTask(ns: NamespaceRef, req: AddTaskRequest, ctx: CallContext): Promise<void> {
@@ -268,7 +287,7 @@ export class MatchingService implements MatchingApi {
     const label = TYPE_LABEL[type] ?? String(type);
     const partition = await this.#partition(ns, name, type);
     const gauge = this.#ctx.metrics.matchingPollersWaiting;
-    while (!signal.aborted && clock.now() < until) {
+    while (!signal.aborted && clock.now() < until && !partition.released) {
       if (type === TaskQueueType.Workflow) {
         const query = partition.takeQuery();
         if (query) return query.response as R;

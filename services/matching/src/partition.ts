@@ -39,6 +39,7 @@ export class Partition {
   readonly #backlog: PendingTask[] = [];
   readonly #queries: QueryOffer[] = [];
   readonly #held: HeldAdd[] = [];
+  #released = false;
   /** Resolves once the persisted backlog is loaded and the lease held. */
   ready: Promise<void>;
 
@@ -171,6 +172,17 @@ export class Partition {
       signal.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
     });
+  }
+
+  /** True once the queue moved to another host: polls still looping here stop and answer empty. */
+  get released(): boolean {
+    return this.#released;
+  }
+
+  /** The queue is owned elsewhere now: wakes every waiting poll, which then sees `released` and leaves. */
+  release(): void {
+    this.#released = true;
+    this.releaseWaiters();
   }
 
   /** Ends every waiting poll with nothing (shutdown); held adds go to the backlog through their own signal. */

@@ -139,3 +139,83 @@ export interface HistoryApi {
 }
 
 export type { Req as WorkflowServiceRequest, Res as WorkflowServiceResponse };
+
+type HistoryEventAttributes<K extends keyof temporal.api.history.v1.IHistoryEvent> = NonNullable<
+  temporal.api.history.v1.IHistoryEvent[K]
+>;
+
+/** The parent run a child is started for. */
+export interface ParentExecutionRef {
+  readonly namespaceId: string;
+  readonly namespace: string;
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly initiatedEventId: number;
+}
+
+export interface StartChildExecutionRequest {
+  readonly parent: ParentExecutionRef;
+  /** Deterministic per (parent run, initiated event), so a re-run of the parent's task finds the child it created. */
+  readonly requestId: string;
+  readonly attributes: HistoryEventAttributes<'startChildWorkflowExecutionInitiatedEventAttributes'>;
+}
+
+export interface RecordChildExecutionCompletedRequest {
+  readonly parentWorkflowId: string;
+  readonly parentRunId: string;
+  readonly initiatedEventId: number;
+  readonly childRunId: string;
+  /** The child's close event (WorkflowExecutionCompleted / Failed / Canceled / TimedOut / Terminated / …). */
+  readonly completionEvent: temporal.api.history.v1.IHistoryEvent;
+}
+
+export interface ApplyParentClosePolicyRequest {
+  readonly workflowId: string;
+  readonly runId: string;
+  /** The closed parent: the policy applies only while the child still names it as its parent. */
+  readonly parentRunId: string;
+  /** Temporal's ParentClosePolicy (TERMINATE or REQUEST_CANCEL; ABANDON never reaches history). */
+  readonly policy: number;
+}
+
+export interface DeliverExternalRequest {
+  readonly kind: 'signal' | 'cancel';
+  readonly targetWorkflowId: string;
+  /** Empty = the target's current run. */
+  readonly targetRunId: string;
+  readonly sourceWorkflowId: string;
+  readonly sourceRunId: string;
+  readonly initiatedEventId: number;
+  readonly childWorkflowOnly: boolean;
+  /** kind 'signal'. */
+  readonly signalName?: string;
+  readonly input?: temporal.api.common.v1.IPayloads | null;
+  readonly header?: temporal.api.common.v1.IHeader | null;
+  /** kind 'cancel'. */
+  readonly reason?: string;
+}
+
+/**
+ * What one history host asks of the host that owns ANOTHER workflow's shard: the target side of child workflows,
+ * parent-close policies and external signals / cancels. In one process the history service answers itself; in a
+ * cluster the call is routed to the target shard's owner. Target-not-found (or closed) is NOT_FOUND; a child id
+ * already in use is ALREADY_EXISTS. Every call is idempotent (request ids, flags), so outbox re-runs are safe.
+ */
+export interface HistoryPeerApi {
+  startChildExecution(
+    ns: NamespaceRef,
+    req: StartChildExecutionRequest,
+    ctx: CallContext,
+  ): Promise<{ readonly runId: string }>;
+  recordChildExecutionCompleted(
+    ns: NamespaceRef,
+    req: RecordChildExecutionCompletedRequest,
+    ctx: CallContext,
+  ): Promise<void>;
+  applyParentClosePolicy(
+    ns: NamespaceRef,
+    req: ApplyParentClosePolicyRequest,
+    ctx: CallContext,
+  ): Promise<void>;
+  deliverExternal(ns: NamespaceRef, req: DeliverExternalRequest, ctx: CallContext): Promise<void>;
+}

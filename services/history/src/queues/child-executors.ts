@@ -1,26 +1,40 @@
 import { ServiceError, temporal, toNumber } from '@odin/api';
+import type { CallContext } from '@odin/api';
 import type { OutboxTask } from '@odin/persistence';
 import type { temporal as T } from '@temporalio/proto';
-import { terminateInMutation } from '../api/terminateworkflow/handler.js';
-import { startRun } from '../api/startworkflow/start-run.js';
+import { recordChildStarted } from '../api/recordchildexecutioncompleted/handler.js';
 import type { HistoryEngine } from '../engine.js';
-import { EventType, readTaskData, STARTED_AT_FLUSH } from '../state/history-builder.js';
+import { EventType, readTaskData } from '../state/history-builder.js';
 import type { Mutation } from '../state/history-builder.js';
 import { isRunning } from '../state/mutable-state.js';
-import type { ChildInfo } from '../state/mutable-state.js';
+import type { ChildInfo, ParentInfo } from '../state/mutable-state.js';
 import { scheduleWorkflowTask } from '../state/workflow-task.js';
 import type { HistoryEvent } from '../util/codec.js';
+import { asProto } from '../util/proto.js';
 
-const ParentClosePolicy = temporal.api.enums.v1.ParentClosePolicy;
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
+/** How long one call to the host owning the other workflow may take before the task fails and is retried. */
+const PEER_CALL_TIMEOUT_MS = 30_000;
 
-function isCode(error: unknown, code: number): boolean {
+export function isCode(error: unknown, code: number): boolean {
   return error instanceof ServiceError && error.code === code;
 }
 
-/** Creates the child run of a StartChildWorkflowExecutionInitiated event, then records the outcome in the parent. */
-export async function executeStartChild(engine: HistoryEngine, task: OutboxTask): Promise<void> {
+/** The context of a call to the other workflow's owner: the service's shutdown signal and a deadline. */
+export function peerCallContext(engine: HistoryEngine, signal: AbortSignal): CallContext {
+  return { signal, deadline: engine.now() + PEER_CALL_TIMEOUT_MS };
+}
+
+/**
+ * Has the child run of a StartChildWorkflowExecutionInitiated event created (by the owner of the child's shard),
+ * then records the outcome in the parent.
+ */
+export async function executeStartChild(
+  engine: HistoryEngine,
+  task: OutboxTask,
+  signal: AbortSignal,
+): Promise<void> {
   const { initiatedEventId } = readTaskData<{ initiatedEventId: number }>(task);
   let pending: {
     child: ChildInfo;
@@ -43,36 +57,29 @@ export async function executeStartChild(engine: HistoryEngine, task: OutboxTask)
     throw error;
   }
   const { child, attrs } = pending;
-  const ns = await engine.namespaceRef(child.namespaceId);
+  const [childNs, parentNs] = await Promise.all([
+    engine.namespaceRef(child.namespaceId),
+    engine.namespaceRef(task.namespaceId),
+  ]);
   let childRunId: string | undefined;
   try {
-    const outcome = await startRun(engine, ns, {
-      workflowId: child.workflowId,
-      workflowType: child.workflowType,
-      taskQueue: attrs.taskQueue?.name ?? '',
-      input: attrs.input,
-      header: attrs.header,
-      memo: attrs.memo,
-      searchAttributes: attrs.searchAttributes,
-      executionTimeout: attrs.workflowExecutionTimeout,
-      runTimeout: attrs.workflowRunTimeout,
-      taskTimeout: attrs.workflowTaskTimeout,
-      identity: '',
-      // Deterministic, so a re-run of this task finds the child it already created.
-      requestId: `child:${task.runId}:${initiatedEventId}`,
-      reusePolicy: attrs.workflowIdReusePolicy ?? 0,
-      conflictPolicy: 0,
-      retryPolicy: attrs.retryPolicy,
-      cronSchedule: attrs.cronSchedule,
-      parent: {
-        namespaceId: task.namespaceId,
-        namespace: ns.name,
-        workflowId: task.workflowId,
-        runId: task.runId,
-        initiatedEventId,
+    const started = await engine.peers.startChildExecution(
+      childNs,
+      {
+        parent: {
+          namespaceId: task.namespaceId,
+          namespace: parentNs.name,
+          workflowId: task.workflowId,
+          runId: task.runId,
+          initiatedEventId,
+        },
+        // Deterministic, so a re-run of this task finds the child it already created.
+        requestId: `child:${task.runId}:${initiatedEventId}`,
+        attributes: attrs,
       },
-    });
-    childRunId = outcome.runId;
+      peerCallContext(engine, signal),
+    );
+    childRunId = started.runId;
   } catch (error) {
     if (!isCode(error, ALREADY_EXISTS)) throw error;
   }
@@ -102,26 +109,13 @@ export async function executeStartChild(engine: HistoryEngine, task: OutboxTask)
   });
 }
 
-function recordChildStarted(mut: Mutation, info: ChildInfo, runId: string): void {
-  info.runId = runId;
-  mut.dirty = true;
-  mut.addOrBuffer(EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, {
-    childWorkflowExecutionStartedEventAttributes: {
-      namespace: info.namespace,
-      namespaceId: info.namespaceId,
-      initiatedEventId: info.initiatedEventId,
-      workflowExecution: { workflowId: info.workflowId, runId },
-      workflowType: { name: info.workflowType },
-    },
-  });
-}
-
-/** A child run closed: its parent records ChildWorkflowExecution{Completed|Failed|Canceled|TimedOut|Terminated}. */
-export async function executeCloseExecution(engine: HistoryEngine, task: OutboxTask): Promise<void> {
-  let closed: {
-    parent: NonNullable<import('../state/mutable-state.js').MutableState['parent']>;
-    event: HistoryEvent;
-  };
+/** A child run closed: the owner of its parent's shard records the child's close event in the parent. */
+export async function executeCloseExecution(
+  engine: HistoryEngine,
+  task: OutboxTask,
+  signal: AbortSignal,
+): Promise<void> {
+  let closed: { parent: ParentInfo; event: HistoryEvent };
   try {
     const found = await engine.read(task.namespaceId, task.workflowId, task.runId, async (run) => {
       const ms = run.ms;
@@ -136,104 +130,37 @@ export async function executeCloseExecution(engine: HistoryEngine, task: OutboxT
     throw error;
   }
   const { parent, event } = closed;
-  await updateParent(engine, parent.namespaceId, parent.workflowId, parent.runId, (mut) => {
-    const info = mut.ms.children?.[String(parent.initiatedEventId)];
-    if (!info) return;
-    if (!info.runId) recordChildStarted(mut, info, task.runId);
-    const common = {
-      namespace: info.namespace,
-      namespaceId: info.namespaceId,
-      workflowExecution: { workflowId: info.workflowId, runId: task.runId },
-      workflowType: { name: info.workflowType },
-      initiatedEventId: info.initiatedEventId,
-      startedEventId: info.startedEventId || STARTED_AT_FLUSH,
-    };
-    delete mut.ms.children![String(parent.initiatedEventId)];
-    const [type, fields] = childCloseEvent(event, common);
-    mut.addOrBuffer(type, fields);
-    scheduleWorkflowTask(mut);
-  });
-}
-
-function childCloseEvent(
-  event: HistoryEvent,
-  common: Record<string, unknown>,
-): [T.api.enums.v1.EventType, Partial<HistoryEvent>] {
-  if (event.workflowExecutionCompletedEventAttributes) {
-    return [
-      EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED,
-      {
-        childWorkflowExecutionCompletedEventAttributes: {
-          ...common,
-          result: event.workflowExecutionCompletedEventAttributes.result ?? null,
-        },
-      },
-    ];
-  }
-  if (event.workflowExecutionFailedEventAttributes) {
-    return [
-      EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED,
-      {
-        childWorkflowExecutionFailedEventAttributes: {
-          ...common,
-          failure: event.workflowExecutionFailedEventAttributes.failure ?? null,
-          retryState: event.workflowExecutionFailedEventAttributes.retryState ?? 0,
-        },
-      },
-    ];
-  }
-  if (event.workflowExecutionCanceledEventAttributes) {
-    return [
-      EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED,
-      {
-        childWorkflowExecutionCanceledEventAttributes: {
-          ...common,
-          details: event.workflowExecutionCanceledEventAttributes.details ?? null,
-        },
-      },
-    ];
-  }
-  if (event.workflowExecutionTimedOutEventAttributes) {
-    return [
-      EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT,
-      {
-        childWorkflowExecutionTimedOutEventAttributes: {
-          ...common,
-          retryState: event.workflowExecutionTimedOutEventAttributes.retryState ?? 0,
-        },
-      },
-    ];
-  }
-  return [
-    EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED,
-    { childWorkflowExecutionTerminatedEventAttributes: common },
-  ];
+  await engine.peers.recordChildExecutionCompleted(
+    await engine.namespaceRef(parent.namespaceId),
+    {
+      parentWorkflowId: parent.workflowId,
+      parentRunId: parent.runId,
+      initiatedEventId: parent.initiatedEventId,
+      childRunId: task.runId,
+      completionEvent: asProto<T.api.history.v1.IHistoryEvent>(event),
+    },
+    peerCallContext(engine, signal),
+  );
 }
 
 /** The parent closed: children with TERMINATE are terminated, with REQUEST_CANCEL asked to cancel. */
-export async function executeParentClose(engine: HistoryEngine, task: OutboxTask): Promise<void> {
+export async function executeParentClose(
+  engine: HistoryEngine,
+  task: OutboxTask,
+  signal: AbortSignal,
+): Promise<void> {
   const { children } = readTaskData<{ children: { workflowId: string; runId: string; policy: number }[] }>(
     task,
   );
+  // Children live in the parent's namespace.
+  const ns = await engine.namespaceRef(task.namespaceId);
   for (const child of children) {
     try {
-      await engine.update(task.namespaceId, child.workflowId, child.runId || undefined, (mut) => {
-        const ms = mut.ms;
-        if (!isRunning(ms) || ms.parent?.runId !== task.runId) return;
-        if (child.policy === ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
-          if (ms.cancelRequested) return;
-          ms.cancelRequested = true;
-          mut.addOrBuffer(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
-            workflowExecutionCancelRequestedEventAttributes: {
-              cause: 'ParentClosePolicy',
-              identity: 'history',
-            },
-          });
-          scheduleWorkflowTask(mut);
-        } else {
-          terminateInMutation(mut, 'by parent close policy', 'history', null);
-        }
-      });
+      await engine.peers.applyParentClosePolicy(
+        ns,
+        { workflowId: child.workflowId, runId: child.runId, parentRunId: task.runId, policy: child.policy },
+        peerCallContext(engine, signal),
+      );
     } catch (error) {
       if (!isCode(error, NOT_FOUND)) throw error;
     }

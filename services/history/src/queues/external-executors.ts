@@ -1,13 +1,13 @@
-import { ServiceError, temporal } from '@odin/api';
+import { temporal } from '@odin/api';
 import type { OutboxTask } from '@odin/persistence';
 import type { temporal as T } from '@temporalio/proto';
-import { signalInMutation } from '../api/signalworkflow/handler.js';
 import type { HistoryEngine } from '../engine.js';
 import { EventType, readTaskData } from '../state/history-builder.js';
 import type { Mutation } from '../state/history-builder.js';
 import { isRunning } from '../state/mutable-state.js';
 import { scheduleWorkflowTask } from '../state/workflow-task.js';
 import type { HistoryEvent } from '../util/codec.js';
+import { isCode, peerCallContext } from './child-executors.js';
 
 const NOT_FOUND = 5;
 
@@ -17,11 +17,15 @@ type Initiated = NonNullable<
 >;
 
 /**
- * Delivers a workflow's SignalExternal / RequestCancelExternal command to its target, then records the outcome in
- * the source (…Signaled / …CancelRequested, or …Failed when the target is gone). Delivery is deduplicated (the
- * signal's request id and the cancel flag), so re-running the task is safe.
+ * Delivers a workflow's SignalExternal / RequestCancelExternal command to its target (through the owner of the
+ * target's shard), then records the outcome in the source (…Signaled / …CancelRequested, or …Failed when the target
+ * is gone). Delivery is deduplicated (the signal's request id and the cancel flag), so re-running the task is safe.
  */
-export async function executeExternal(engine: HistoryEngine, task: OutboxTask): Promise<void> {
+export async function executeExternal(
+  engine: HistoryEngine,
+  task: OutboxTask,
+  signal: AbortSignal,
+): Promise<void> {
   const { initiatedEventId } = readTaskData<{ initiatedEventId: number }>(task);
   const kind = task.taskType === 'signal-external' ? 'signal' : 'cancel';
   let attrs: Initiated | undefined;
@@ -36,46 +40,38 @@ export async function executeExternal(engine: HistoryEngine, task: OutboxTask): 
       );
     });
   } catch (error) {
-    if (error instanceof ServiceError && error.code === NOT_FOUND) return;
+    if (isCode(error, NOT_FOUND)) return;
     throw error;
   }
   if (!attrs) return;
   const target = attrs.workflowExecution ?? {};
-  const source = { workflowId: task.workflowId, runId: task.runId };
+  const signalAttrs = attrs as T.api.history.v1.ISignalExternalWorkflowExecutionInitiatedEventAttributes;
+  const cancelAttrs =
+    attrs as T.api.history.v1.IRequestCancelExternalWorkflowExecutionInitiatedEventAttributes;
   let delivered = true;
   try {
-    await engine.update(task.namespaceId, target.workflowId ?? '', target.runId || undefined, (mut) => {
-      const ms = mut.ms;
-      if (!isRunning(ms)) throw ServiceError.notFound('The target workflow execution is closed.');
-      if (attrs.childWorkflowOnly && ms.parent?.runId !== task.runId) {
-        throw ServiceError.notFound('The target workflow is not a child of this workflow.');
-      }
-      if (kind === 'signal') {
-        const signal = attrs as T.api.history.v1.ISignalExternalWorkflowExecutionInitiatedEventAttributes;
-        signalInMutation(mut, {
-          name: signal.signalName ?? '',
-          input: signal.input,
-          header: signal.header,
-          identity: '',
-          requestId: `external:${task.runId}:${initiatedEventId}`,
-        });
-        return;
-      }
-      if (ms.cancelRequested) return;
-      ms.cancelRequested = true;
-      mut.addOrBuffer(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
-        workflowExecutionCancelRequestedEventAttributes: {
-          cause:
-            (attrs as T.api.history.v1.IRequestCancelExternalWorkflowExecutionInitiatedEventAttributes)
-              .reason ?? '',
-          externalInitiatedEventId: initiatedEventId,
-          externalWorkflowExecution: source,
-        },
-      });
-      scheduleWorkflowTask(mut);
-    });
+    await engine.peers.deliverExternal(
+      await engine.namespaceRef(attrs.namespaceId || task.namespaceId),
+      {
+        kind,
+        targetWorkflowId: target.workflowId ?? '',
+        targetRunId: target.runId ?? '',
+        sourceWorkflowId: task.workflowId,
+        sourceRunId: task.runId,
+        initiatedEventId,
+        childWorkflowOnly: attrs.childWorkflowOnly ?? false,
+        ...(kind === 'signal'
+          ? {
+              signalName: signalAttrs.signalName ?? '',
+              input: signalAttrs.input ?? null,
+              header: signalAttrs.header ?? null,
+            }
+          : { reason: cancelAttrs.reason ?? '' }),
+      },
+      peerCallContext(engine, signal),
+    );
   } catch (error) {
-    if (!(error instanceof ServiceError && error.code === NOT_FOUND)) throw error;
+    if (!isCode(error, NOT_FOUND)) throw error;
     delivered = false;
   }
   try {
@@ -83,7 +79,7 @@ export async function executeExternal(engine: HistoryEngine, task: OutboxTask): 
       recordOutcome(mut, kind, initiatedEventId, attrs, delivered),
     );
   } catch (error) {
-    if (!(error instanceof ServiceError && error.code === NOT_FOUND)) throw error;
+    if (!isCode(error, NOT_FOUND)) throw error;
   }
 }
 

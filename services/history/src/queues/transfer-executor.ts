@@ -25,14 +25,14 @@ export async function executeTransferTask(
 ): Promise<void> {
   switch (task.taskType) {
     case 'start-child':
-      return executeStartChild(engine, task);
+      return executeStartChild(engine, task, signal);
     case 'close-execution':
-      return executeCloseExecution(engine, task);
+      return executeCloseExecution(engine, task, signal);
     case 'parent-close':
-      return executeParentClose(engine, task);
+      return executeParentClose(engine, task, signal);
     case 'signal-external':
     case 'cancel-external':
-      return executeExternal(engine, task);
+      return executeExternal(engine, task, signal);
   }
   const data = readTaskData<DispatchData>(task);
   const ns = await engine.namespaceRef(task.namespaceId);

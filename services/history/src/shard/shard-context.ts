@@ -73,6 +73,16 @@ export class ShardContext implements BatchedShard {
     this.onLost(this);
   }
 
+  /**
+   * Gives the shard up on purpose (it moved to another host): nothing is written through this context again and
+   * transitions still waiting for a commit are refused so their callers retry on the new owner.
+   */
+  release(): void {
+    if (this.#lost) return;
+    this.#lost = true;
+    this.batcher.failAll(ServiceError.unavailable(`History shard ${this.shardId} moved; retry.`));
+  }
+
   /** Gives every outbox task of the transitions its id (`rangeId << 20 | seq`); returns the fence to write under. */
   async prepare(transitions: Transition[]): Promise<ShardFence> {
     if (this.#lost) throw ServiceError.unavailable(`History shard ${this.shardId} ownership was lost.`);

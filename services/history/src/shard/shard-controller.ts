@@ -8,6 +8,7 @@ import { TimerProcessor } from '../queues/timer-processor.js';
 import { TransferProcessor } from '../queues/transfer-processor.js';
 import { HostWriteBatcher, supportsMultiShardCommit } from './host-write-batcher.js';
 import { ShardContext } from './shard-context.js';
+import type { ShardOwnership } from './shard-ownership.js';
 
 /** Everything of one owned shard: its fenced writer, its mutable-state cache and its outbox processors. */
 export interface Shard {
@@ -24,16 +25,32 @@ export interface ShardExecutors {
 
 export const CLUSTER_NAME = 'active';
 
+/** Shard leases are acquired this many at a time. */
+const ACQUIRE_CONCURRENCY = 32;
+/** Delay before a reconcile retries shards whose acquisition failed. */
+const ACQUIRE_RETRY_MS = 1_000;
+
 /**
- * Owns the shards of this host. In this version one host owns every shard (dev mode and single-node deployments):
- * it verifies the cluster's shard count, acquires every lease on start (bumping range_id fences out any previous
- * owner), renews them on the clock, and drops a shard for good when its fence is lost.
+ * Owns the shards of this host. It verifies the cluster's shard count on start, acquires leases (bumping range_id
+ * fences out any previous owner), renews them on the clock, and drops a shard when its fence is lost.
+ *
+ * Without a ShardOwnership it holds every shard (dev mode and single-node deployments) and a dropped shard stays
+ * dropped. With one (a cluster), it holds exactly the shards the ownership gives it: it reconciles on start, on
+ * every ownership change and on every renew tick, acquiring what it should hold and releasing what moved away;
+ * a shard lost to a fence comes back at the next reconcile if this host should still hold it.
  */
 export class ShardController {
   readonly #shards = new Map<number, Shard>();
   #renewTimer: TimerHandle | undefined;
+  readonly #leftListeners: ((shardId: number) => void)[] = [];
+  /** A reconcile scheduled because an acquisition failed (e.g. the database refused a connection). */
+  #retryTimer: TimerHandle | undefined;
   #stopped = false;
   readonly #hostBatcher: HostWriteBatcher | undefined;
+  #unsubscribe: (() => void) | undefined;
+  /** The reconcile loop in flight, if any; a change seen meanwhile sets #reconcileAgain instead of starting another. */
+  #reconciling: Promise<void> | undefined;
+  #reconcileAgain = false;
 
   constructor(
     private readonly store: PersistenceStore,
@@ -44,6 +61,7 @@ export class ShardController {
     private readonly logger: HistoryLogger,
     private readonly executors: ShardExecutors,
     private readonly metrics: HistoryMetricsRecorder,
+    private readonly ownership?: ShardOwnership,
   ) {
     const executions = store.executions;
     const onCommit = (ms: number, code?: string) => metrics.commit(ms, code);
@@ -63,9 +81,15 @@ export class ShardController {
       shardCount: this.shardCount,
       now: this.clock.now(),
     });
+    if (this.ownership) {
+      this.#unsubscribe = this.ownership.subscribe(() => void this.reconcile());
+      await this.reconcile();
+      this.#scheduleRenew();
+      return;
+    }
     const ids = Array.from({ length: this.shardCount }, (_, i) => i + 1);
-    for (let i = 0; i < ids.length; i += 32) {
-      await Promise.all(ids.slice(i, i + 32).map((id) => this.#acquire(id)));
+    for (let i = 0; i < ids.length; i += ACQUIRE_CONCURRENCY) {
+      await Promise.all(ids.slice(i, i + ACQUIRE_CONCURRENCY).map((id) => this.#acquire(id)));
     }
     for (const shard of this.#shards.values()) {
       shard.transfer.start();
@@ -74,7 +98,86 @@ export class ShardController {
     this.#scheduleRenew();
   }
 
-  async #acquire(shardId: number): Promise<void> {
+  /**
+   * Brings the held shards in line with the ownership (no-op without one). Calls while a reconcile runs are
+   * coalesced into one more pass after it; the promise resolves when no pass is pending.
+   */
+  reconcile(): Promise<void> {
+    if (!this.ownership || this.#stopped) return Promise.resolve();
+    if (this.#reconciling) {
+      this.#reconcileAgain = true;
+      return this.#reconciling;
+    }
+    const loop = async () => {
+      try {
+        do {
+          this.#reconcileAgain = false;
+          await this.#reconcileOnce(this.ownership!);
+        } while (this.#reconcileAgain && !this.#stopped);
+      } finally {
+        this.#reconciling = undefined;
+      }
+    };
+    this.#reconciling = loop();
+    return this.#reconciling;
+  }
+
+  async #reconcileOnce(ownership: ShardOwnership): Promise<void> {
+    const wanted: number[] = [];
+    for (let id = 1; id <= this.shardCount; id++) {
+      const held = this.#shards.has(id);
+      const owns = ownership.owns(id);
+      if (held && !owns) this.#release(id);
+      else if (!held && owns) wanted.push(id);
+    }
+    let failed = false;
+    for (let i = 0; i < wanted.length && !this.#stopped; i += ACQUIRE_CONCURRENCY) {
+      await Promise.all(
+        wanted.slice(i, i + ACQUIRE_CONCURRENCY).map(async (id) => {
+          // The ring may have moved on while earlier batches were acquired.
+          if (this.#stopped || !ownership.owns(id)) return;
+          try {
+            const shard = await this.#acquire(id);
+            if (this.#stopped) return;
+            shard.transfer.start();
+            shard.timers.start();
+          } catch (error) {
+            // Another host won the race for this range, or the database failed: retried shortly, not only at the
+            // next renew tick, because until then nobody serves the shard.
+            failed = true;
+            this.logger.warn({ err: error, shardId: id }, 'shard acquisition failed; will retry');
+          }
+        }),
+      );
+    }
+    if (failed && !this.#stopped && !this.#retryTimer) {
+      this.#retryTimer = this.clock.setTimer(ACQUIRE_RETRY_MS, () => {
+        this.#retryTimer = undefined;
+        void this.reconcile();
+      });
+    }
+  }
+
+  /** Gives a shard up because it moved to another host (not because its fence was lost). */
+  #release(shardId: number): void {
+    const shard = this.#shards.get(shardId);
+    if (!shard) return;
+    this.logger.info({ shardId }, 'shard moved to another host; releasing it');
+    this.#shards.delete(shardId);
+    this.metrics.shardOwned(shardId, this.hostId, false);
+    shard.transfer.stop();
+    shard.timers.stop();
+    shard.ctx.release();
+    shard.cache.clear();
+    this.#notifyLeft(shardId);
+  }
+
+  /** Ids of the shards this host holds now, ascending. */
+  ownedShardIds(): number[] {
+    return [...this.#shards.keys()].sort((a, b) => a - b);
+  }
+
+  async #acquire(shardId: number): Promise<Shard> {
     const lease = await this.store.shards.acquireShard(
       shardId,
       this.hostId,
@@ -114,6 +217,7 @@ export class ShardController {
     };
     this.#shards.set(shardId, shard);
     this.metrics.shardOwned(shardId, this.hostId, true);
+    return shard;
   }
 
   /** The owned shard, or UNAVAILABLE. */
@@ -142,6 +246,20 @@ export class ShardController {
     shard.transfer.stop();
     shard.timers.stop();
     shard.cache.clear();
+    this.#notifyLeft(ctx.shardId);
+  }
+
+  /**
+   * Registers a listener for shards this host stops serving (moved or fence lost). History wakes its long polls
+   * with it: a poll waiting here for a run of that shard would otherwise sleep out its deadline while the run
+   * moves on at the new owner; woken, it finds the shard gone and its caller retries at the owner.
+   */
+  onShardLeft(listener: (shardId: number) => void): void {
+    this.#leftListeners.push(listener);
+  }
+
+  #notifyLeft(shardId: number): void {
+    for (const listener of this.#leftListeners) listener(shardId);
   }
 
   #scheduleRenew(): void {
@@ -151,21 +269,29 @@ export class ShardController {
 
   async #renewAll(): Promise<void> {
     const shards = this.all();
-    for (let i = 0; i < shards.length; i += 32) {
+    for (let i = 0; i < shards.length; i += ACQUIRE_CONCURRENCY) {
       await Promise.all(
-        shards.slice(i, i + 32).map((s) =>
+        shards.slice(i, i + ACQUIRE_CONCURRENCY).map((s) =>
           s.ctx.renew().catch((error: unknown) => {
             this.logger.warn({ err: error, shardId: s.ctx.shardId }, 'shard lease renewal failed');
           }),
         ),
       );
     }
+    // Retries acquisitions that failed and takes back shards lost to a fence that this host should still hold.
+    await this.reconcile().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'shard reconcile failed');
+    });
     this.#scheduleRenew();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#renewTimer?.cancel();
+    this.#retryTimer?.cancel();
+    this.#unsubscribe?.();
+    // An acquisition in flight finishes (or fails) first, so no processor starts after this returns.
+    await this.#reconciling;
     for (const shard of this.#shards.values()) {
       shard.transfer.stop();
       shard.timers.stop();

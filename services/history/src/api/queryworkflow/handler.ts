@@ -48,7 +48,7 @@ export async function queryWorkflow(
       }
       const events = await engine.readEvents(run, 1, ms.nextEventId);
       const response = asProto<Res<'PollWorkflowTaskQueueResponse'>>({
-        taskToken: encodeTaskToken({ kind: 'query', namespaceId: ns.id, queryId }),
+        taskToken: encodeTaskToken({ kind: 'query', namespaceId: ns.id, queryId, taskQueue: ms.taskQueue }),
         workflowExecution: { workflowId: ms.workflowId, runId: ms.runId },
         workflowType: { name: ms.workflowType },
         previousStartedEventId: ms.lastCompletedStartedEventId,

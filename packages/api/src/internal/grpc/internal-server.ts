@@ -1,0 +1,59 @@
+// One gRPC server per role process, serving whichever internal services that process hosts.
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { HistoryApi } from '../history-api.js';
+import type { MatchingApi } from '../matching-api.js';
+import { abortServerCalls } from './call-context.js';
+import { addHistoryService } from './history.js';
+import { addMatchingService } from './matching.js';
+import { MESSAGE_SIZE_OPTIONS } from './transport.js';
+
+export interface InternalServerOptions {
+  readonly host: string;
+  /** 0 picks a free port; the chosen one is returned. */
+  readonly port: number;
+  readonly history?: HistoryApi;
+  readonly matching?: MatchingApi;
+  /** Default: insecure. */
+  readonly credentials?: ServerCredentials;
+}
+
+export interface InternalServer {
+  readonly port: number;
+  /**
+   * Stops accepting calls, aborts the CallContext of in-flight ones (long polls answer at once), waits up to
+   * `graceMs` (default 5 s) for them to finish, then closes the rest.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export async function startInternalServer(options: InternalServerOptions): Promise<InternalServer> {
+  const server = new Server(MESSAGE_SIZE_OPTIONS);
+  if (options.history) addHistoryService(server, options.history);
+  if (options.matching) addMatchingService(server, options.matching);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(
+      hostPort(options.host, options.port),
+      options.credentials ?? ServerCredentials.createInsecure(),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
+    );
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    port,
+    stop(graceMs = 5_000) {
+      stopped ??= new Promise<void>((resolve) => {
+        abortServerCalls(server);
+        const force = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// The matching role over gRPC (odin.matching.v1.MatchingService): the server exposes a MatchingApi, the client is one.
+import type { Server } from '@grpc/grpc-js';
+import type { MatchingApi } from '../matching-api.js';
+import { addTaskBinding, dispatchQueryBinding, type MethodBinding, temporalRequest } from './codecs.js';
+import { addInternalService, createInternalClient, type InternalClientOptions } from './transport.js';
+
+export const MATCHING_SERVICE = 'odin.matching.v1.MatchingService';
+
+const matchingBindings: Record<keyof MatchingApi, MethodBinding<never>> = {
+  addWorkflowTask: addTaskBinding as MethodBinding<never>,
+  addActivityTask: addTaskBinding as MethodBinding<never>,
+  pollWorkflowTaskQueue: temporalRequest(),
+  pollActivityTaskQueue: temporalRequest(),
+  dispatchQuery: dispatchQueryBinding as MethodBinding<never>,
+  respondQueryTaskCompleted: temporalRequest(),
+};
+
+/** Serves `impl` as odin.matching.v1.MatchingService on `server`. */
+export function addMatchingService(server: Server, impl: MatchingApi): void {
+  addInternalService(server, MATCHING_SERVICE, matchingBindings, impl);
+}
+
+/** A MatchingApi that calls the MatchingService at `address` (host:port). */
+export function createMatchingClient(
+  address: string,
+  options?: InternalClientOptions,
+): MatchingApi & { close(): void } {
+  return createInternalClient(
+    address,
+    MATCHING_SERVICE,
+    matchingBindings,
+    options,
+  ) as unknown as MatchingApi & {
+    close(): void;
+  };
+}

@@ -1,0 +1,181 @@
+import {
+  type CallContext,
+  decodeTaskToken,
+  type HistoryApi,
+  type HistoryPeerApi,
+  type NamespaceRef,
+  shardIdFor,
+} from '@odin/api';
+import type { Clock } from '@odin/hugo';
+import type { MembershipMonitor } from '../membership-monitor.js';
+import { HISTORY_ROLE, shardRingKey } from '../shard-ownership.js';
+import { type CallTarget, callOwner } from './owner-call.js';
+import { MemberClients } from './member-clients.js';
+
+/** History as another role sees it in a cluster: every call goes to the owner of the workflow's shard. */
+export type HistoryEndpoint = HistoryApi & HistoryPeerApi;
+
+export interface RoutingHistoryOptions {
+  readonly clock: Clock;
+  readonly shardCount: number;
+  /** Makes the gRPC client of a remote history member. */
+  readonly connect: (address: string) => HistoryEndpoint & { close(): void };
+  /** This process's history role, called directly when the ring says it owns the shard. */
+  readonly local?: { readonly memberId: string; readonly api: HistoryEndpoint };
+  /** Deadline of a call that came without one; default 30 s. */
+  readonly defaultTimeoutMs?: number;
+  /** Bound of one attempt at a non-long-poll call; default 5 s. */
+  readonly attemptTimeoutMs?: number;
+}
+
+type Method = Exclude<keyof HistoryEndpoint, 'recordsSdkMetadata'>;
+type Args<M extends Method> = HistoryEndpoint[M] extends (
+  ns: NamespaceRef,
+  req: infer R,
+  ctx: CallContext,
+) => unknown
+  ? R
+  : never;
+
+/** The workflow whose shard serves each call; calls that name it only inside their task token decode it. */
+const WORKFLOW_OF: { [M in Method]: (req: Args<M>) => string } = {
+  startWorkflowExecution: (r) => r.workflowId ?? '',
+  signalWithStartWorkflowExecution: (r) => r.workflowId ?? '',
+  signalWorkflowExecution: (r) => r.workflowExecution?.workflowId ?? '',
+  requestCancelWorkflowExecution: (r) => r.workflowExecution?.workflowId ?? '',
+  terminateWorkflowExecution: (r) => r.workflowExecution?.workflowId ?? '',
+  describeWorkflowExecution: (r) => r.execution?.workflowId ?? '',
+  getWorkflowExecutionHistory: (r) => r.execution?.workflowId ?? '',
+  queryWorkflow: (r) => r.execution?.workflowId ?? '',
+  recordWorkflowTaskStarted: (r) => r.workflowId,
+  recordActivityTaskStarted: (r) => r.workflowId,
+  respondWorkflowTaskCompleted: (r) => tokenWorkflowId(r.taskToken),
+  respondWorkflowTaskFailed: (r) => tokenWorkflowId(r.taskToken),
+  recordActivityTaskHeartbeat: (r) => tokenWorkflowId(r.taskToken),
+  recordActivityTaskHeartbeatById: (r) => r.workflowId ?? '',
+  respondActivityTaskCompleted: (r) => tokenWorkflowId(r.taskToken),
+  respondActivityTaskCompletedById: (r) => r.workflowId ?? '',
+  respondActivityTaskFailed: (r) => tokenWorkflowId(r.taskToken),
+  respondActivityTaskFailedById: (r) => r.workflowId ?? '',
+  respondActivityTaskCanceled: (r) => tokenWorkflowId(r.taskToken),
+  respondActivityTaskCanceledById: (r) => r.workflowId ?? '',
+  startChildExecution: (r) => r.attributes.workflowId ?? '',
+  recordChildExecutionCompleted: (r) => r.parentWorkflowId,
+  applyParentClosePolicy: (r) => r.workflowId,
+  deliverExternal: (r) => r.targetWorkflowId,
+};
+
+function tokenWorkflowId(token: Uint8Array | null | undefined): string {
+  const decoded = decodeTaskToken(token);
+  return decoded.kind === 'query' ? '' : decoded.workflowId;
+}
+
+/** Long polls wait as long as their caller allows; everything else is bounded per attempt. */
+function isLongPoll(method: Method, req: unknown): boolean {
+  if (method === 'queryWorkflow') return true;
+  return (
+    method === 'getWorkflowExecutionHistory' && Boolean((req as { waitNewEvent?: boolean }).waitNewEvent)
+  );
+}
+
+/**
+ * Routes each history call to the live history member the ring gives the workflow's shard, over gRPC (or directly
+ * to this process's history role), retrying while shards move between hosts.
+ */
+export class RoutingHistoryClient implements HistoryEndpoint {
+  readonly recordsSdkMetadata = true;
+  readonly #clients: MemberClients<HistoryEndpoint & { close(): void }>;
+  readonly #unsubscribe: () => void;
+
+  constructor(
+    private readonly monitor: MembershipMonitor,
+    private readonly options: RoutingHistoryOptions,
+  ) {
+    this.#clients = new MemberClients(options.connect);
+    this.#unsubscribe = monitor.subscribe((role) => {
+      if (role === HISTORY_ROLE) {
+        this.#clients.retain(new Set(monitor.members(HISTORY_ROLE).map((m) => m.rpcAddress)));
+      }
+    });
+  }
+
+  close(): void {
+    this.#unsubscribe();
+    this.#clients.closeAll();
+  }
+
+  #target(namespaceId: string, workflowId: string): CallTarget<HistoryEndpoint> | undefined {
+    const shardId = shardIdFor(namespaceId, workflowId, this.options.shardCount);
+    const owner = this.monitor.ring(HISTORY_ROLE).owner(shardRingKey(shardId));
+    if (!owner) return undefined;
+    const local = this.options.local;
+    if (local && owner.hostId === local.memberId) return { api: local.api, memberId: owner.hostId };
+    return { api: this.#clients.get(owner.rpcAddress), memberId: owner.hostId };
+  }
+
+  #call<M extends Method>(method: M, ns: NamespaceRef, req: Args<M>, ctx: CallContext): Promise<never> {
+    // Each public method's own annotation carries the precise reply type; this is the one untyped hop.
+    const workflowId = (WORKFLOW_OF[method] as (r: Args<M>) => string)(req);
+    type Fn = (ns: NamespaceRef, req: Args<M>, ctx: CallContext) => Promise<unknown>;
+    return callOwner(
+      {
+        clock: this.options.clock,
+        ctx,
+        resolve: () => this.#target(ns.id, workflowId),
+        what: `History ${method} for workflow ${workflowId}`,
+        defaultTimeoutMs: this.options.defaultTimeoutMs ?? 30_000,
+        attemptTimeoutMs: isLongPoll(method, req) ? undefined : (this.options.attemptTimeoutMs ?? 5_000),
+      },
+      (api, attemptCtx) => (api[method] as unknown as Fn).call(api, ns, req, attemptCtx),
+    ) as Promise<never>;
+  }
+
+  startWorkflowExecution: HistoryEndpoint['startWorkflowExecution'] = (ns, req, ctx) =>
+    this.#call('startWorkflowExecution', ns, req, ctx);
+  signalWithStartWorkflowExecution: HistoryEndpoint['signalWithStartWorkflowExecution'] = (ns, req, ctx) =>
+    this.#call('signalWithStartWorkflowExecution', ns, req, ctx);
+  signalWorkflowExecution: HistoryEndpoint['signalWorkflowExecution'] = (ns, req, ctx) =>
+    this.#call('signalWorkflowExecution', ns, req, ctx);
+  requestCancelWorkflowExecution: HistoryEndpoint['requestCancelWorkflowExecution'] = (ns, req, ctx) =>
+    this.#call('requestCancelWorkflowExecution', ns, req, ctx);
+  terminateWorkflowExecution: HistoryEndpoint['terminateWorkflowExecution'] = (ns, req, ctx) =>
+    this.#call('terminateWorkflowExecution', ns, req, ctx);
+  describeWorkflowExecution: HistoryEndpoint['describeWorkflowExecution'] = (ns, req, ctx) =>
+    this.#call('describeWorkflowExecution', ns, req, ctx);
+  getWorkflowExecutionHistory: HistoryEndpoint['getWorkflowExecutionHistory'] = (ns, req, ctx) =>
+    this.#call('getWorkflowExecutionHistory', ns, req, ctx);
+  queryWorkflow: HistoryEndpoint['queryWorkflow'] = (ns, req, ctx) =>
+    this.#call('queryWorkflow', ns, req, ctx);
+  recordWorkflowTaskStarted: HistoryEndpoint['recordWorkflowTaskStarted'] = (ns, req, ctx) =>
+    this.#call('recordWorkflowTaskStarted', ns, req, ctx);
+  recordActivityTaskStarted: HistoryEndpoint['recordActivityTaskStarted'] = (ns, req, ctx) =>
+    this.#call('recordActivityTaskStarted', ns, req, ctx);
+  respondWorkflowTaskCompleted: HistoryEndpoint['respondWorkflowTaskCompleted'] = (ns, req, ctx) =>
+    this.#call('respondWorkflowTaskCompleted', ns, req, ctx);
+  respondWorkflowTaskFailed: HistoryEndpoint['respondWorkflowTaskFailed'] = (ns, req, ctx) =>
+    this.#call('respondWorkflowTaskFailed', ns, req, ctx);
+  recordActivityTaskHeartbeat: HistoryEndpoint['recordActivityTaskHeartbeat'] = (ns, req, ctx) =>
+    this.#call('recordActivityTaskHeartbeat', ns, req, ctx);
+  recordActivityTaskHeartbeatById: HistoryEndpoint['recordActivityTaskHeartbeatById'] = (ns, req, ctx) =>
+    this.#call('recordActivityTaskHeartbeatById', ns, req, ctx);
+  respondActivityTaskCompleted: HistoryEndpoint['respondActivityTaskCompleted'] = (ns, req, ctx) =>
+    this.#call('respondActivityTaskCompleted', ns, req, ctx);
+  respondActivityTaskCompletedById: HistoryEndpoint['respondActivityTaskCompletedById'] = (ns, req, ctx) =>
+    this.#call('respondActivityTaskCompletedById', ns, req, ctx);
+  respondActivityTaskFailed: HistoryEndpoint['respondActivityTaskFailed'] = (ns, req, ctx) =>
+    this.#call('respondActivityTaskFailed', ns, req, ctx);
+  respondActivityTaskFailedById: HistoryEndpoint['respondActivityTaskFailedById'] = (ns, req, ctx) =>
+    this.#call('respondActivityTaskFailedById', ns, req, ctx);
+  respondActivityTaskCanceled: HistoryEndpoint['respondActivityTaskCanceled'] = (ns, req, ctx) =>
+    this.#call('respondActivityTaskCanceled', ns, req, ctx);
+  respondActivityTaskCanceledById: HistoryEndpoint['respondActivityTaskCanceledById'] = (ns, req, ctx) =>
+    this.#call('respondActivityTaskCanceledById', ns, req, ctx);
+  startChildExecution: HistoryEndpoint['startChildExecution'] = (ns, req, ctx) =>
+    this.#call('startChildExecution', ns, req, ctx);
+  recordChildExecutionCompleted: HistoryEndpoint['recordChildExecutionCompleted'] = (ns, req, ctx) =>
+    this.#call('recordChildExecutionCompleted', ns, req, ctx);
+  applyParentClosePolicy: HistoryEndpoint['applyParentClosePolicy'] = (ns, req, ctx) =>
+    this.#call('applyParentClosePolicy', ns, req, ctx);
+  deliverExternal: HistoryEndpoint['deliverExternal'] = (ns, req, ctx) =>
+    this.#call('deliverExternal', ns, req, ctx);
+}

@@ -1,0 +1,148 @@
+import {
+  type CallContext,
+  decodeTaskToken,
+  type MatchingApi,
+  type NamespaceRef,
+  ServiceError,
+  TaskQueueType,
+} from '@odin/api';
+import type { Clock } from '@odin/hugo';
+import type { MembershipMonitor } from '../membership-monitor.js';
+import { type CallTarget, callOwner } from './owner-call.js';
+import { MemberClients } from './member-clients.js';
+
+export const MATCHING_ROLE = 'matching';
+
+/** The ring key of a task queue: each (namespace, queue, type) lives on one matching member. */
+export function taskQueueRingKey(namespaceId: string, taskQueue: string, type: number): string {
+  return `tq:${namespaceId}:${type}:${taskQueue}`;
+}
+
+export interface RoutingMatchingOptions {
+  readonly clock: Clock;
+  readonly connect: (address: string) => MatchingApi & { close(): void };
+  readonly local?: { readonly memberId: string; readonly api: MatchingApi };
+  readonly defaultTimeoutMs?: number;
+  readonly attemptTimeoutMs?: number;
+}
+
+/**
+ * Routes each matching call to the live matching member the ring gives its task queue (sticky queues included),
+ * retrying while queues move. Polls are long polls: they are not cut per attempt, and a poll that finds no owner
+ * before its deadline answers empty like any idle poll.
+ */
+export class RoutingMatchingClient implements MatchingApi {
+  readonly #clients: MemberClients<MatchingApi & { close(): void }>;
+  readonly #unsubscribe: () => void;
+
+  constructor(
+    private readonly monitor: MembershipMonitor,
+    private readonly options: RoutingMatchingOptions,
+  ) {
+    this.#clients = new MemberClients(options.connect);
+    this.#unsubscribe = monitor.subscribe((role) => {
+      if (role === MATCHING_ROLE) {
+        this.#clients.retain(new Set(monitor.members(MATCHING_ROLE).map((m) => m.rpcAddress)));
+      }
+    });
+  }
+
+  close(): void {
+    this.#unsubscribe();
+    this.#clients.closeAll();
+  }
+
+  /** True when `memberId` is the ring's owner of the queue (a matching host keeps only the queues it owns). */
+  owns(memberId: string, namespaceId: string, taskQueue: string, type: number): boolean {
+    const key = taskQueueRingKey(namespaceId, taskQueue, type);
+    return this.monitor.ring(MATCHING_ROLE).owner(key)?.hostId === memberId;
+  }
+
+  #target(namespaceId: string, taskQueue: string, type: number): CallTarget<MatchingApi> | undefined {
+    const owner = this.monitor.ring(MATCHING_ROLE).owner(taskQueueRingKey(namespaceId, taskQueue, type));
+    if (!owner) return undefined;
+    const local = this.options.local;
+    if (local && owner.hostId === local.memberId) return { api: local.api, memberId: owner.hostId };
+    return { api: this.#clients.get(owner.rpcAddress), memberId: owner.hostId };
+  }
+
+  #call<T>(
+    what: string,
+    ns: NamespaceRef,
+    queue: { name: string; type: number; longPoll: boolean },
+    ctx: CallContext,
+    attempt: (api: MatchingApi, ctx: CallContext) => Promise<T>,
+  ): Promise<T> {
+    return callOwner(
+      {
+        clock: this.options.clock,
+        ctx,
+        resolve: () => this.#target(ns.id, queue.name, queue.type),
+        what: `Matching ${what} on task queue ${queue.name}`,
+        defaultTimeoutMs: this.options.defaultTimeoutMs ?? 30_000,
+        attemptTimeoutMs: queue.longPoll ? undefined : (this.options.attemptTimeoutMs ?? 5_000),
+        ...(what.startsWith('poll') ? { onDeadline: () => ({}) } : {}),
+      },
+      attempt,
+    );
+  }
+
+  addWorkflowTask: MatchingApi['addWorkflowTask'] = (ns, req, ctx) =>
+    this.#call(
+      'addWorkflowTask',
+      ns,
+      { name: req.taskQueue, type: TaskQueueType.Workflow, longPoll: false },
+      ctx,
+      (api, c) => api.addWorkflowTask(ns, req, c),
+    );
+
+  addActivityTask: MatchingApi['addActivityTask'] = (ns, req, ctx) =>
+    this.#call(
+      'addActivityTask',
+      ns,
+      { name: req.taskQueue, type: TaskQueueType.Activity, longPoll: false },
+      ctx,
+      (api, c) => api.addActivityTask(ns, req, c),
+    );
+
+  pollWorkflowTaskQueue: MatchingApi['pollWorkflowTaskQueue'] = (ns, req, ctx) =>
+    this.#call(
+      'pollWorkflowTaskQueue',
+      ns,
+      { name: req.taskQueue?.name ?? '', type: TaskQueueType.Workflow, longPoll: true },
+      ctx,
+      (api, c) => api.pollWorkflowTaskQueue(ns, req, c),
+    );
+
+  pollActivityTaskQueue: MatchingApi['pollActivityTaskQueue'] = (ns, req, ctx) =>
+    this.#call(
+      'pollActivityTaskQueue',
+      ns,
+      { name: req.taskQueue?.name ?? '', type: TaskQueueType.Activity, longPoll: true },
+      ctx,
+      (api, c) => api.pollActivityTaskQueue(ns, req, c),
+    );
+
+  dispatchQuery: MatchingApi['dispatchQuery'] = (ns, req, ctx) =>
+    this.#call(
+      'dispatchQuery',
+      ns,
+      { name: req.taskQueue, type: TaskQueueType.Workflow, longPoll: true },
+      ctx,
+      (api, c) => api.dispatchQuery(ns, req, c),
+    );
+
+  respondQueryTaskCompleted: MatchingApi['respondQueryTaskCompleted'] = async (ns, req, ctx) => {
+    const token = decodeTaskToken(req.taskToken);
+    if (token.kind !== 'query' || token.taskQueue === undefined) {
+      throw ServiceError.invalidArgument('TaskToken is not a query task token issued by this cluster.');
+    }
+    return this.#call(
+      'respondQueryTaskCompleted',
+      ns,
+      { name: token.taskQueue, type: TaskQueueType.Workflow, longPoll: false },
+      ctx,
+      (api, c) => api.respondQueryTaskCompleted(ns, req, c),
+    );
+  };
+}
