@@ -237,12 +237,15 @@ for (const db of values.db.split(',')) {
       const type = workload.toLowerCase();
       await drive(client, taskQueue, type, WARMUP, `warm-${type}`);
       const cpuBefore = serverCpu();
+      const perHostBefore = servers.map((s) => cpuSeconds(s.pid!));
       const { seconds, latencies } = await drive(client, taskQueue, type, N, `run-${type}`);
       const cpu = serverCpu() - cpuBefore;
+      const perHost = servers.map((s, i) => (cpuSeconds(s.pid!) - perHostBefore[i]!).toFixed(1));
       console.log(
         `${workload} ${db.padEnd(9)} n=${N} in-flight=${CONCURRENCY}: ${(N / seconds).toFixed(0)} workflows/s, ` +
           `p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, ` +
-          `server CPU ${cpu.toFixed(1)} s`,
+          `server CPU ${cpu.toFixed(1)} s` +
+          (servers.length > 1 ? ` (history…, matching, worker, frontend: ${perHost.join(' + ')})` : ''),
       );
     }
   } finally {

@@ -89,7 +89,7 @@ export async function startCluster(dbUrl: string, shape: ClusterShape = DEFAULT_
     ),
     HUGO_ORCHESTRATOR_HISTORY_PORT: '0',
     HUGO_ORCHESTRATOR_MATCHING_PORT: '0',
-    HUGO_ORCHESTRATOR_DB_POOL_SIZE: '6',
+    HUGO_ORCHESTRATOR_DB_POOL_SIZE: '4',
     HUGO_ORCHESTRATOR_LOG_LEVEL: shape.logLevel ?? process.env.ODIN_COMPAT_LOG_LEVEL ?? 'warn',
   };
   const migrate = await runCli(['db', 'migrate'], common, /schema of/);
