@@ -27,11 +27,14 @@ import { shardIdFor } from './shard/shard-id.js';
 import type { Shard, ShardController } from './shard/shard-controller.js';
 import { addCloseTasks } from './state/close.js';
 import { Mutation } from './state/history-builder.js';
-import { mutableStateJson, parseMutableState } from './state/mutable-state.js';
+import { isRunning, mutableStateJson, parseMutableState } from './state/mutable-state.js';
 import type { MutableState } from './state/mutable-state.js';
 import { decodeEvent, decodeSearchAttributes, encodeEvent, fromBase64 } from './util/codec.js';
 import type { HistoryEvent } from './util/codec.js';
 import { KeyedLock, workflowKey } from './workflow-lock.js';
+
+/** How long a closed run is answered from the cache before it is re-read from the store. */
+export const CLOSED_RUN_CACHE_MS = 60_000;
 
 /** A create prepared by a handler: the new run's state and first events, plus any transitions that go with it. */
 export interface PreparedCreate {
@@ -114,7 +117,10 @@ export class HistoryEngine {
     }
     const key = runKey(namespaceId, workflowId, id);
     const cached = shard.cache.get(key);
-    if (cached) return cached;
+    // A run closed a while ago may have been deleted since (retention runs in the system worker, possibly another
+    // process), so it is re-read from the store instead of answered from memory long after it is gone.
+    if (cached && (isRunning(cached.ms) || this.now() - cached.ms.closeTime <= CLOSED_RUN_CACHE_MS))
+      return cached;
     const record = await this.store.executions.getExecution({ namespaceId, workflowId, runId: id });
     if (!record) throw notFound(workflowId, runId);
     const json = mutableStateJson(record.state);
