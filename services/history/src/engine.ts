@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
 import { ServiceError, toNumber } from '@odin/api';
 import type { HistoryPeerApi, MatchingApi, NamespaceRef } from '@odin/api';
 import type { Clock } from '@odin/hugo';
@@ -32,6 +33,10 @@ import type { MutableState } from './state/mutable-state.js';
 import { decodeEvent, decodeSearchAttributes, encodeEvent, fromBase64 } from './util/codec.js';
 import type { HistoryEvent } from './util/codec.js';
 import { KeyedLock, workflowKey } from './workflow-lock.js';
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof ServiceError && error.code === status.NOT_FOUND;
+}
 
 /** How long a closed run is answered from the cache before it is re-read from the store. */
 export const CLOSED_RUN_CACHE_MS = 60_000;
@@ -160,12 +165,27 @@ export class HistoryEngine {
           shard.cache.evict(runKey(namespaceId, workflowId, error.key.runId));
           continue;
         }
+        if (attempt === 0 && isNotFound(error)) {
+          this.#forget(shard, namespaceId, workflowId, runId);
+          continue;
+        }
         throw translateError(error, shard, workflowId);
       } finally {
         release();
         after?.();
       }
     }
+  }
+
+  /**
+   * Drops what the cache knows of a run before a NOT_FOUND is answered. Callers act on NOT_FOUND (matching drops the
+   * task, an outbox task is deleted), so it must come from the store, never from memory that went stale while the
+   * shard was held by another host (a paused host, or a ring change not seen here yet).
+   */
+  #forget(shard: Shard, namespaceId: string, workflowId: string, runId: string | null | undefined): void {
+    const id = runId || shard.cache.currentRunId(namespaceId, workflowId);
+    if (id) shard.cache.evict(runKey(namespaceId, workflowId, id));
+    shard.cache.forgetCurrent(namespaceId, workflowId);
   }
 
   /** Runs `fn` on the committed state of a run under the workflow lock (no write). */
@@ -176,14 +196,20 @@ export class HistoryEngine {
     fn: (run: CachedRun, shard: Shard) => R | Promise<R>,
   ): Promise<R> {
     const shard = this.shardFor(namespaceId, workflowId);
-    const release = await this.lock.acquire(workflowKey(namespaceId, workflowId));
-    try {
-      const run = await this.loadRun(shard, namespaceId, workflowId, runId);
-      return await fn(run, shard);
-    } catch (error) {
-      throw translateError(error, shard, workflowId);
-    } finally {
-      release();
+    for (let attempt = 0; ; attempt++) {
+      const release = await this.lock.acquire(workflowKey(namespaceId, workflowId));
+      try {
+        const run = await this.loadRun(shard, namespaceId, workflowId, runId);
+        return await fn(run, shard);
+      } catch (error) {
+        if (attempt === 0 && isNotFound(error)) {
+          this.#forget(shard, namespaceId, workflowId, runId);
+          continue;
+        }
+        throw translateError(error, shard, workflowId);
+      } finally {
+        release();
+      }
     }
   }
 

@@ -223,7 +223,9 @@ export class ShardController {
   /** The owned shard, or UNAVAILABLE. */
   get(shardId: number): Shard {
     const shard = this.#shards.get(shardId);
-    if (!shard || shard.ctx.lost) {
+    // In a cluster the ring is asked too: a host that resumes after a pause still holds shards in memory until its
+    // reconcile runs, and must not answer from that memory once the ring (its own heartbeat too old) has moved on.
+    if (!shard || shard.ctx.lost || (this.ownership && !this.ownership.owns(shardId))) {
       throw ServiceError.unavailable(`History shard ${shardId} is not owned by this host; retry shortly.`);
     }
     return shard;
