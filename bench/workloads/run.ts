@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -238,13 +238,21 @@ for (const db of values.db.split(',')) {
       await drive(client, taskQueue, type, WARMUP, `warm-${type}`);
       const cpuBefore = serverCpu();
       const perHostBefore = servers.map((s) => cpuSeconds(s.pid!));
+      const sdkBefore = process.cpuUsage();
       const { seconds, latencies } = await drive(client, taskQueue, type, N, `run-${type}`);
       const cpu = serverCpu() - cpuBefore;
+      // This process is the official SDK's client and worker (its Rust core threads included): the other half of
+      // the CPU bill on the same cores, and what bounds throughput once the server is cheap.
+      const sdkUsage = process.cpuUsage(sdkBefore);
+      const sdkCpu = (sdkUsage.user + sdkUsage.system) / 1e6;
+      const cores = availableParallelism();
+      const ceiling = (cores * N) / (cpu + sdkCpu);
       const perHost = servers.map((s, i) => (cpuSeconds(s.pid!) - perHostBefore[i]!).toFixed(1));
       console.log(
         `${workload} ${db.padEnd(9)} n=${N} in-flight=${CONCURRENCY}: ${(N / seconds).toFixed(0)} workflows/s, ` +
           `p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, ` +
-          `server CPU ${cpu.toFixed(1)} s` +
+          `server CPU ${cpu.toFixed(1)} s, SDK client+worker CPU ${sdkCpu.toFixed(1)} s ` +
+          `(CPU-bound ceiling on ${cores} cores: ${ceiling.toFixed(0)}/s)` +
           (servers.length > 1 ? ` (history…, matching, worker, frontend: ${perHost.join(' + ')})` : ''),
       );
     }
