@@ -1,9 +1,8 @@
 // A cluster of Odin processes on one PostgreSQL database for the compat suite: every role its own process
 // (`server start --service …`), each history and matching host on its own internal port, found by membership.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Child, freePort } from './processes.js';
+import { type Child, freePort, spawnNode } from './processes.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '..', '..');
@@ -39,43 +38,7 @@ export interface Cluster {
 }
 
 function runCli(args: string[], env: Record<string, string>, ready: RegExp): Promise<Child> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: repo,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const handle: Child = {
-    process: child,
-    output: () => output,
-    kill: (signal = 'SIGKILL') =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        // A stopped process ignores everything but SIGKILL and SIGCONT: wake it so a SIGTERM can be handled.
-        if (signal !== 'SIGKILL') child.kill('SIGCONT');
-        child.kill(signal);
-      }),
-  };
-  return new Promise<Child>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void handle.kill();
-      reject(new Error(`hugo-orchestrator ${args.join(' ')} did not get ready in 60 s:\n${output}`));
-    }, 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (ready.test(output)) {
-        clearTimeout(timer);
-        resolve(handle);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`hugo-orchestrator ${args.join(' ')} exited (${code ?? signal}):\n${output}`));
-    });
-  });
+  return spawnNode([CLI, ...args], ready, env, `hugo-orchestrator ${args.join(' ')}`);
 }
 
 /** Migrates the database, then starts a frontend, a system worker and the history and matching hosts. */

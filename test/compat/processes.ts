@@ -14,14 +14,14 @@ export interface Child {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Runs a TypeScript entry point under tsx with the workspace's source condition; resolves once `ready` is printed. */
-export function spawnTs(
-  script: string,
+/** Runs node with `args`; resolves once `ready` is printed (stdout or stderr), rejects if it exits first. */
+export function spawnNode(
   args: string[],
   ready: RegExp,
   env: Record<string, string> = {},
+  label = args.join(' '),
 ): Promise<Child> {
-  const child = spawn(process.execPath, ['--conditions=@odin/source', '--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, args, {
     cwd: repo,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,13 +34,15 @@ export function spawnTs(
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
+        // A stopped process ignores everything but SIGKILL and SIGCONT: wake it so a SIGTERM can be handled.
+        if (signal !== 'SIGKILL') child.kill('SIGCONT');
         child.kill(signal);
       }),
   };
   return new Promise<Child>((resolve, reject) => {
     const timer = setTimeout(() => {
       void handle.kill();
-      reject(new Error(`${script} did not get ready in 60 s:\n${output}`));
+      reject(new Error(`${label} did not get ready in 60 s:\n${output}`));
     }, 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -53,9 +55,19 @@ export function spawnTs(
     child.stderr?.on('data', onData);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${script} exited (${code ?? signal}) before it was ready:\n${output}`));
+      reject(new Error(`${label} exited (${code ?? signal}) before it was ready:\n${output}`));
     });
   });
+}
+
+/** Runs a TypeScript entry point under tsx with the workspace's source condition; resolves once `ready` is printed. */
+export function spawnTs(
+  script: string,
+  args: string[],
+  ready: RegExp,
+  env: Record<string, string> = {},
+): Promise<Child> {
+  return spawnNode(['--conditions=@odin/source', '--import', 'tsx', script, ...args], ready, env, script);
 }
 
 export function spawnWorker(address: string, taskQueue: string): Promise<Child> {

@@ -10,7 +10,7 @@ import type { Clock } from '@odin/hugo';
 import type { MembershipMonitor } from '../membership-monitor.js';
 import { HISTORY_ROLE, shardRingKey } from '../shard-ownership.js';
 import { type CallTarget, callOwner } from './owner-call.js';
-import { MemberClients } from './member-clients.js';
+import { RoleTargets } from './role-targets.js';
 
 /** History as another role sees it in a cluster: every call goes to the owner of the workflow's shard. */
 export type HistoryEndpoint = HistoryApi & HistoryPeerApi;
@@ -84,33 +84,21 @@ function isLongPoll(method: Method, req: unknown): boolean {
  */
 export class RoutingHistoryClient implements HistoryEndpoint {
   readonly recordsSdkMetadata = true;
-  readonly #clients: MemberClients<HistoryEndpoint & { close(): void }>;
-  readonly #unsubscribe: () => void;
+  readonly #targets: RoleTargets<HistoryEndpoint>;
 
   constructor(
-    private readonly monitor: MembershipMonitor,
+    monitor: MembershipMonitor,
     private readonly options: RoutingHistoryOptions,
   ) {
-    this.#clients = new MemberClients(options.connect);
-    this.#unsubscribe = monitor.subscribe((role) => {
-      if (role === HISTORY_ROLE) {
-        this.#clients.retain(new Set(monitor.members(HISTORY_ROLE).map((m) => m.rpcAddress)));
-      }
-    });
+    this.#targets = new RoleTargets(monitor, HISTORY_ROLE, options.connect, options.local);
   }
 
   close(): void {
-    this.#unsubscribe();
-    this.#clients.closeAll();
+    this.#targets.close();
   }
 
   #target(namespaceId: string, workflowId: string): CallTarget<HistoryEndpoint> | undefined {
-    const shardId = shardIdFor(namespaceId, workflowId, this.options.shardCount);
-    const owner = this.monitor.ring(HISTORY_ROLE).owner(shardRingKey(shardId));
-    if (!owner) return undefined;
-    const local = this.options.local;
-    if (local && owner.hostId === local.memberId) return { api: local.api, memberId: owner.hostId };
-    return { api: this.#clients.get(owner.rpcAddress), memberId: owner.hostId };
+    return this.#targets.target(shardRingKey(shardIdFor(namespaceId, workflowId, this.options.shardCount)));
   }
 
   #call<M extends Method>(method: M, ns: NamespaceRef, req: Args<M>, ctx: CallContext): Promise<never> {

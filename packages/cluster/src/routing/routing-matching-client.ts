@@ -9,7 +9,7 @@ import {
 import type { Clock } from '@odin/hugo';
 import type { MembershipMonitor } from '../membership-monitor.js';
 import { type CallTarget, callOwner } from './owner-call.js';
-import { MemberClients } from './member-clients.js';
+import { RoleTargets } from './role-targets.js';
 
 export const MATCHING_ROLE = 'matching';
 
@@ -32,38 +32,26 @@ export interface RoutingMatchingOptions {
  * before its deadline answers empty like any idle poll.
  */
 export class RoutingMatchingClient implements MatchingApi {
-  readonly #clients: MemberClients<MatchingApi & { close(): void }>;
-  readonly #unsubscribe: () => void;
+  readonly #targets: RoleTargets<MatchingApi>;
 
   constructor(
-    private readonly monitor: MembershipMonitor,
+    monitor: MembershipMonitor,
     private readonly options: RoutingMatchingOptions,
   ) {
-    this.#clients = new MemberClients(options.connect);
-    this.#unsubscribe = monitor.subscribe((role) => {
-      if (role === MATCHING_ROLE) {
-        this.#clients.retain(new Set(monitor.members(MATCHING_ROLE).map((m) => m.rpcAddress)));
-      }
-    });
+    this.#targets = new RoleTargets(monitor, MATCHING_ROLE, options.connect, options.local);
   }
 
   close(): void {
-    this.#unsubscribe();
-    this.#clients.closeAll();
+    this.#targets.close();
   }
 
   /** True when `memberId` is the ring's owner of the queue (a matching host keeps only the queues it owns). */
   owns(memberId: string, namespaceId: string, taskQueue: string, type: number): boolean {
-    const key = taskQueueRingKey(namespaceId, taskQueue, type);
-    return this.monitor.ring(MATCHING_ROLE).owner(key)?.hostId === memberId;
+    return this.#targets.owns(memberId, taskQueueRingKey(namespaceId, taskQueue, type));
   }
 
   #target(namespaceId: string, taskQueue: string, type: number): CallTarget<MatchingApi> | undefined {
-    const owner = this.monitor.ring(MATCHING_ROLE).owner(taskQueueRingKey(namespaceId, taskQueue, type));
-    if (!owner) return undefined;
-    const local = this.options.local;
-    if (local && owner.hostId === local.memberId) return { api: local.api, memberId: owner.hostId };
-    return { api: this.#clients.get(owner.rpcAddress), memberId: owner.hostId };
+    return this.#targets.target(taskQueueRingKey(namespaceId, taskQueue, type));
   }
 
   #call<T>(
