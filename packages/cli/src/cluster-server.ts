@@ -160,12 +160,14 @@ export async function startClusterServer(options: ClusterServerOptions): Promise
     }
     // Heartbeat before history reconciles its shards: the ring it reads must already hold this host.
     await monitor.start(running.signal);
-    stops.push(() => monitor.stop());
     if (historyService) {
       const service = historyService;
       await service.start(running.signal);
       stops.push(() => service.stop());
     }
+    // Registered after history's stop so it runs before it: the host leaves the ring first, its peers take the
+    // shards at once, and whatever this host still commits meanwhile is fenced out.
+    stops.push(() => monitor.stop());
     if (services.has('worker')) {
       const cleanup = new CleanupWorker({
         store,

@@ -11,13 +11,14 @@ import {
   type WorkflowServiceRequest,
   type WorkflowServiceResponse,
 } from '@odin/api';
+import { HugoError } from '@odin/hugo';
 import type { PersistenceStore } from '@odin/persistence';
 import { type Logger, type RuntimeContext, withLogContext } from '@odin/runtime';
 import { setMaxListeners } from 'node:events';
 import { status } from '@grpc/grpc-js';
 import { PersistedBacklog } from './backlog.js';
 import { longPollEnd, MAX_LONG_POLL_MS } from './long-poll.js';
-import { type DispatchOutcome, Partition } from './partition.js';
+import { type BacklogLease, type DispatchOutcome, Partition } from './partition.js';
 import { QueryWaiters } from './query-waiters.js';
 import { StickyPollers } from './sticky-pollers.js';
 import { isExpired, type PendingTask, pendingTask } from './task.js';
@@ -97,13 +98,17 @@ export class MatchingService implements MatchingApi {
     signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
 
-  /** Answers every waiting poll empty, refuses new ones and waits for backlog writes to finish. */
+  /**
+   * Answers every waiting poll empty, refuses new ones, waits for backlog writes to finish and drops the in-memory
+   * backlogs (their rows stay for the next start).
+   */
   async stop(): Promise<void> {
     if (this.#stopping.signal.aborted) return;
     this.#stopping.abort();
     this.#queries.rejectAll(ServiceError.unavailable('The server is shutting down.'));
     for (const partition of this.#partitions.values()) partition.releaseWaiters();
     await Promise.all([...this.#partitions.values()].map((p) => p.persisted.idle()));
+    for (const partition of this.#partitions.values()) partition.close();
   }
 
   get #historyApi(): HistoryApi {
@@ -121,21 +126,37 @@ export class MatchingService implements MatchingApi {
     const key = this.#key(ns, name, type);
     let partition = this.#partitions.get(key);
     if (!partition) {
+      const log = withLogContext(this.#log, { namespace: ns.name });
       const persisted = new PersistedBacklog(
         this.#ctx.store.matching,
         { namespaceId: ns.id, name, type },
-        withLogContext(this.#log, { namespace: ns.name }),
+        log,
       );
-      partition = new Partition(name, persisted, this.#ctx.clock, async (p) => {
+      const label = TYPE_LABEL[type] ?? String(type);
+      const load = async (p: Partition) => {
         const tasks = await persisted.load(this.#ctx.clock.now());
         if (tasks.length > 0) {
           this.#log.info({ task_queue: name, tasks: tasks.length }, 'loaded task queue backlog');
           p.pushBacklog(...tasks);
-          this.#ctx.metrics.matchingBacklogTasks.inc(
-            { task_type: TYPE_LABEL[type] ?? String(type) },
-            tasks.length,
-          );
+          this.#ctx.metrics.matchingBacklogTasks.inc({ task_type: label }, tasks.length);
         }
+      };
+      partition = new Partition(name, persisted, this.#ctx.clock, load, {
+        newLeaseId: () => this.#ctx.random.uuid(),
+        returned: () => this.#ctx.metrics.matchingBacklogTasks.inc({ task_type: label }),
+        // Unreachable with unlimited delivery attempts and requeueing failures; loud in case that ever changes.
+        deadLettered: (task, error) =>
+          log.error(
+            {
+              task_queue: name,
+              workflow_id: task.workflowId,
+              run_id: task.runId,
+              scheduled_event_id: task.scheduledEventId,
+              task_id: task.taskId,
+              err: error,
+            },
+            'backlog task dead-lettered; it stays in the database but this host will not deliver it',
+          ),
       });
       this.#partitions.set(key, partition);
       const created = partition;
@@ -292,16 +313,17 @@ export class MatchingService implements MatchingApi {
         const query = partition.takeQuery();
         if (query) return query.response as R;
       }
-      const backlogged = partition.takeBacklog();
-      if (backlogged) {
+      const leasing = partition.leaseBacklog();
+      if (leasing) {
+        const lease = await leasing;
         this.#ctx.metrics.matchingBacklogTasks.dec({ task_type: label });
-        const response = await this.#dispatch(partition, backlogged, label, start, true);
+        const response = await this.#dispatch(partition, lease.value, label, start, lease);
         if (response) return response;
         continue;
       }
       const held = partition.takeHeldAdd();
       if (held) {
-        const response = await this.#dispatch(partition, held.task, label, start, false, held.settle);
+        const response = await this.#dispatch(partition, held.task, label, start, undefined, held.settle);
         if (response) return response;
         continue;
       }
@@ -312,7 +334,7 @@ export class MatchingService implements MatchingApi {
       if (!offer) break;
       if (offer.kind === 'wake') continue;
       if (offer.kind === 'query') return offer.query.response as R;
-      const response = await this.#dispatch(partition, offer.task, label, start, false, offer.settle);
+      const response = await this.#dispatch(partition, offer.task, label, start, undefined, offer.settle);
       if (response) return response;
     }
     return {} as R;
@@ -320,20 +342,20 @@ export class MatchingService implements MatchingApi {
 
   /**
    * Records the task as started in history. Undefined when history says it is stale (NOT_FOUND: dropped, the poll
-   * keeps waiting). Other failures go back to the task's origin (the backlog, or the adder, who tries elsewhere)
-   * and to the poller.
+   * keeps waiting). Other failures go back to the task's origin (the backlog lease is failed, so the task is
+   * requeued; or the adder, who tries elsewhere) and to the poller.
    */
   async #dispatch<R>(
     partition: Partition,
     task: PendingTask,
     label: string,
     start: (task: PendingTask) => Promise<R>,
-    fromBacklog: boolean,
+    lease: BacklogLease | undefined,
     settle?: (outcome: DispatchOutcome) => void,
   ): Promise<R | undefined> {
     const now = this.#ctx.clock.now();
     if (isExpired(task, now)) {
-      if (task.taskId !== undefined) void partition.persisted.complete(task.taskId);
+      this.#finishBacklogTask(partition, task, lease);
       settle?.('dropped');
       return undefined;
     }
@@ -343,22 +365,38 @@ export class MatchingService implements MatchingApi {
         { queue_name: partition.name, task_type: label },
         (now - task.createdAt) / 1000,
       );
-      if (task.taskId !== undefined) void partition.persisted.complete(task.taskId);
+      this.#finishBacklogTask(partition, task, lease);
       settle?.('started');
       return response;
     } catch (error) {
       if (error instanceof ServiceError && error.code === status.NOT_FOUND) {
-        if (task.taskId !== undefined) void partition.persisted.complete(task.taskId);
+        this.#finishBacklogTask(partition, task, lease);
         settle?.('dropped');
         return undefined;
       }
-      if (fromBacklog) {
-        partition.returnToBacklog(task);
-        this.#ctx.metrics.matchingBacklogTasks.inc({ task_type: label });
-      }
+      if (lease) this.#returnBacklogTask(lease, error);
       settle?.('failed');
       throw error;
     }
+  }
+
+  /**
+   * The task was started or is stale: its lease ends and its row is deleted. The lease may be gone already — it
+   * expired during a slow history call and another poll has the task, or the queue was released — and then there
+   * is nothing to end; deleting the row twice is harmless, and history's request-id check decides which start counts.
+   */
+  #finishBacklogTask(partition: Partition, task: PendingTask, lease: BacklogLease | undefined): void {
+    lease?.complete().catch(() => {});
+    if (task.taskId !== undefined) void partition.persisted.complete(task.taskId);
+  }
+
+  /**
+   * Puts a backlog task back for the next poll. A lease that already ended (it expired and the task was redelivered,
+   * or the queue was released) must not requeue it a second time: its rejection is ignored.
+   */
+  #returnBacklogTask(lease: BacklogLease, error: unknown): void {
+    const reason = HugoError.fromException(error);
+    lease.fail(reason, true).catch(() => {});
   }
 
   // ---------------------------------------------------------------------------------------------------- queries

@@ -1,6 +1,34 @@
-import type { Clock } from '@odin/hugo';
+import {
+  type Clock,
+  type HugoError,
+  InMemoryTaskQueueStore,
+  TaskQueue,
+  type TaskQueueItem,
+  type TaskQueueLease,
+} from '@odin/hugo';
 import type { PersistedBacklog } from './backlog.js';
 import type { PendingTask } from './task.js';
+
+/**
+ * How long a backlog task handed to a poll stays leased while history records it as started. A record…Started call
+ * takes milliseconds (a few seconds on a struggling database); one that has not answered after a minute is taken
+ * as hung and the task goes to the next poll. History's request-id check keeps a late answer from starting it twice.
+ */
+export const BACKLOG_LEASE_MS = 60_000;
+/** How often expired backlog leases are looked for: a hung dispatch is redelivered within a second of its expiry. */
+const BACKLOG_LEASE_SWEEP_MS = 1_000;
+
+/** A backlog task handed to one poll: complete it once history answered, fail it to put it back. */
+export type BacklogLease = TaskQueueLease<PendingTask>;
+
+/** What a partition's backlog gets from its owner: lease ids from the runtime's random source, and its reports. */
+export interface BacklogHooks {
+  newLeaseId(): string;
+  /** A leased task came back to the backlog (its dispatch failed or its lease expired). */
+  returned(task: PendingTask): void;
+  /** A task left the backlog undelivered; its row stays in the database, but this host will not deliver it. */
+  deadLettered(task: PendingTask, error: HugoError): void;
+}
 
 /** How a sync-matched task ended at its poller. */
 export type DispatchOutcome = 'started' | 'dropped' | 'failed';
@@ -30,13 +58,54 @@ interface HeldAdd {
 }
 
 /**
+ * Keeps the pending line in sequence-id order instead of appending requeues at the tail: a task whose dispatch
+ * failed or whose lease expired was the oldest one, and goes back to the head, so the backlog stays oldest-first.
+ * Sequence ids follow enqueue order, which is task-id order (the load reads by task id; appends follow it).
+ */
+class OldestFirstStore extends InMemoryTaskQueueStore<PendingTask> {
+  readonly #pending: TaskQueueItem<PendingTask>[] = [];
+
+  override get pendingCount(): number {
+    return this.#pending.length;
+  }
+
+  override appendPending(item: TaskQueueItem<PendingTask>): void {
+    const line = this.#pending;
+    let low = line.length;
+    if (low > 0 && line[low - 1]!.sequenceId > item.sequenceId) {
+      low = 0;
+      let high = line.length;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (line[mid]!.sequenceId < item.sequenceId) low = mid + 1;
+        else high = mid;
+      }
+    }
+    line.splice(low, 0, item);
+  }
+
+  override takePending(): TaskQueueItem<PendingTask> | undefined {
+    return this.#pending.shift();
+  }
+
+  override drainPending(): TaskQueueItem<PendingTask>[] {
+    return this.#pending.splice(0);
+  }
+}
+
+/**
  * One task queue (namespace, name, type) on this host: the polls waiting on it (FIFO), its backlog in task-id order
  * and its undelivered queries. Every method is synchronous except where it says so, so no two pollers can take
  * the same item.
+ *
+ * The backlog is a Hugo `TaskQueue`: a task handed to a poll is leased until history has recorded it as started,
+ * so a failed dispatch puts it back and a hung one gets it back when the lease expires. It is created on the first
+ * backlog task (most queues, sticky ones above all, never have one, and each queue runs a sweep timer).
  */
 export class Partition {
   readonly #waiters: Waiter[] = [];
-  readonly #backlog: PendingTask[] = [];
+  #backlog: TaskQueue<PendingTask> | undefined;
+  #closed = false;
   readonly #queries: QueryOffer[] = [];
   readonly #held: HeldAdd[] = [];
   #released = false;
@@ -48,6 +117,7 @@ export class Partition {
     readonly persisted: PersistedBacklog,
     private readonly clock: Clock,
     load: (partition: Partition) => Promise<void>,
+    private readonly hooks: BacklogHooks,
   ) {
     this.ready = load(this);
   }
@@ -56,27 +126,68 @@ export class Partition {
     return this.#waiters.length;
   }
 
+  /** Backlog tasks waiting for a poll (leased ones not counted). */
   get backlogSize(): number {
-    return this.#backlog.length;
+    return this.#backlog ? this.#backlog.pendingCount + this.#backlog.delayedCount : 0;
   }
 
-  /** Adds tasks to the backlog's tail (loaded or just persisted) and wakes a poll to take them. */
+  /**
+   * Adds tasks to the backlog's tail (loaded or just persisted) and wakes a poll to take them. After `close()` it
+   * does nothing: the rows are in the database, for whoever loads the queue next.
+   */
   pushBacklog(...tasks: PendingTask[]): void {
-    this.#backlog.push(...tasks);
-    for (let i = 0; i < tasks.length; i++) {
-      const waiter = this.#waiters.shift();
-      if (!waiter) break;
-      waiter.deliver({ kind: 'wake' });
-    }
+    if (this.#closed) return;
+    const backlog = this.#openBacklog();
+    // The capacity is unbounded, so enqueue puts the task in line synchronously (its promise only reports errors).
+    for (const task of tasks) void backlog.enqueue(task).catch(() => {});
+    for (let i = 0; i < tasks.length; i++) if (!this.#wakeOne()) break;
   }
 
-  /** Puts a task back at the head (its dispatch failed for a reason other than being stale). */
-  returnToBacklog(task: PendingTask): void {
-    this.#backlog.unshift(task);
+  /**
+   * Leases the oldest backlog task, or returns undefined at once when there is none. A poll must never wait inside
+   * the TaskQueue (it would miss sync offers and queries), so it leases only when a task is pending: `lease()` takes
+   * a pending item before its first await, so nobody can take it in between; the returned promise only carries the
+   * lease object.
+   */
+  leaseBacklog(): Promise<BacklogLease> | undefined {
+    const backlog = this.#backlog;
+    if (!backlog || backlog.isDisposed || backlog.pendingCount === 0) return undefined;
+    return backlog.lease();
   }
 
-  takeBacklog(): PendingTask | undefined {
-    return this.#backlog.shift();
+  #openBacklog(): TaskQueue<PendingTask> {
+    if (this.#backlog) return this.#backlog;
+    const backlog = new TaskQueue<PendingTask>(
+      {
+        name: `matching:${this.name}`,
+        // Nothing may wait to get into the backlog: its rows are already durable, and waiting would stall the add.
+        capacity: Number.MAX_SAFE_INTEGER,
+        leaseDurationMs: BACKLOG_LEASE_MS,
+        leaseSweepIntervalMs: BACKLOG_LEASE_SWEEP_MS,
+        // A task that keeps failing transiently (history down for an hour) must stay; dead-lettering loses it.
+        maxDeliveryAttempts: Number.MAX_SAFE_INTEGER,
+      },
+      {
+        clock: this.clock,
+        store: new OldestFirstStore(),
+        newLeaseId: () => this.hooks.newLeaseId(),
+        deadLetter: ({ value, error }) => this.hooks.deadLettered(value, error),
+      },
+    );
+    backlog.registerLifecycleListener((event) => {
+      if (event.kind !== 'Requeued') return;
+      this.hooks.returned(event.value);
+      this.#wakeOne();
+    });
+    this.#backlog = backlog;
+    return backlog;
+  }
+
+  #wakeOne(): boolean {
+    const waiter = this.#waiters.shift();
+    if (!waiter) return false;
+    waiter.deliver({ kind: 'wake' });
+    return true;
   }
 
   /** The oldest add still waiting for a poll, with the callback that reports what the poll did with it. */
@@ -183,6 +294,18 @@ export class Partition {
   release(): void {
     this.#released = true;
     this.releaseWaiters();
+    this.close();
+  }
+
+  /**
+   * Drops the in-memory backlog and stops its lease sweep. Nothing is lost: every backlog task is a database row
+   * until its start was recorded, and whoever loads the queue next delivers it. Leases still out end quietly.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // drain(), not dispose(): dispose would dead-letter the waiting tasks, which this host merely stops serving.
+    void this.#backlog?.drain();
   }
 
   /** Ends every waiting poll with nothing (shutdown); held adds go to the backlog through their own signal. */

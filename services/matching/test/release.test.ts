@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { status } from '@grpc/grpc-js';
+import { type HistoryApi, ServiceError, TaskQueueType } from '@odin/api';
 import { flushMicrotasks, VirtualClock } from '@odin/hugo';
 import { MatchingService } from '../src/matching-service.js';
 import { context, fakeHistory, MemoryMatchingStore, NS, type Started } from './fakes.js';
@@ -66,5 +68,48 @@ describe('releasing task queues that moved to another matching host', () => {
       { signal: never, deadline: clock.now() + 1_000 },
     );
     assert.equal(Buffer.from((response as { taskToken: Uint8Array }).taskToken).toString(), 'wf-2:2');
+  });
+
+  test('a backlog task whose start is still out when its queue is released keeps its row for the next owner', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryMatchingStore();
+    let calls = 0;
+    let answerFirst!: (error: ServiceError) => void;
+    const hung = new Promise<void>((_resolve, reject) => {
+      answerFirst = reject;
+    });
+    const record = async (_ns: unknown, req: { workflowId: string; scheduledEventId: number }) => {
+      calls++;
+      if (calls === 1) await hung;
+      return { taskToken: Buffer.from(`${req.workflowId}:${req.scheduledEventId}`) };
+    };
+    const matching = new MatchingService(context(store, clock), {
+      history: { recordWorkflowTaskStarted: record } as unknown as HistoryApi,
+      syncMatchWaitMs: 0,
+    });
+    const poll = () =>
+      matching.pollWorkflowTaskQueue(
+        NS,
+        { taskQueue: { name: 'q' } },
+        { signal: never, deadline: clock.now() + 70_000 },
+      );
+    await matching.addWorkflowTask(
+      NS,
+      { taskQueue: 'q', workflowId: 'wf-3', runId: 'r', scheduledEventId: 2 },
+      { signal: never },
+    );
+    const first = poll();
+    await flushMicrotasks();
+    assert.equal(
+      matching.releasePartitions(() => false),
+      1,
+    );
+    answerFirst(ServiceError.unavailable('history is restarting'));
+    await assert.rejects(first, (e: ServiceError) => e.code === status.UNAVAILABLE);
+    await flushMicrotasks();
+    assert.equal(store.rows('q', TaskQueueType.Workflow).length, 1, 'the row stays in the database');
+    const response = await poll();
+    assert.equal(Buffer.from((response as { taskToken: Uint8Array }).taskToken).toString(), 'wf-3:2');
+    assert.equal(calls, 2);
   });
 });
