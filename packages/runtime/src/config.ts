@@ -18,65 +18,71 @@ const optionalUrl = z.url('must be a URL such as http://localhost:4317').optiona
  * The process configuration. Every field is read from one `HUGO_ORCHESTRATOR_*` environment variable (the name is
  * given next to it); command-line flags override what they name.
  */
-export const configSchema = z.object({
-  /** DB_CONNECTION: postgres://…, mysql://…, sqlite:/path/file.db, sqlite::memory:. */
-  dbConnection: z.string().min(1, 'must not be empty').optional(),
-  /** DB_POOL_SIZE: database connections per process (PostgreSQL / MySQL); mind the server's connection limit. */
-  dbPoolSize: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(1000, 'must be at most 1000')
-    .default(20),
-  /** SHARD_COUNT: history shards, fixed when the cluster is created. */
-  shardCount: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(65536, 'must be at most 65536')
-    .default(512),
-  /** HISTORY_RETENTION_DAYS: how long closed runs are kept by default. */
-  historyRetentionDays: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be at least 1 day')
-    .default(30),
-  /** OTLP_ENDPOINT: where traces go; unset = no exporter. */
-  otlpEndpoint: optionalUrl,
-  /** ELASTICSEARCH_URL: advanced visibility; unset = SQL visibility. */
-  elasticsearchUrl: optionalUrl,
-  /** FRONTEND_PORT: the gRPC WorkflowService port (Temporal's 7233). 0 picks a free port. */
-  frontendPort: port.default(7233),
-  /** BIND_IP: the address every listener binds. */
-  bindIp: z.string().min(1, 'must not be empty').default('127.0.0.1'),
-  /** METRICS_PORT: Prometheus /metrics; 0 disables the listener. */
-  metricsPort: port.default(0),
-  /** LOG_LEVEL. */
-  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  /** HOST_ID: this process's identity in shard leases and membership; generated when unset. */
-  hostId: z.string().min(1, 'must not be empty').optional(),
-  /** HISTORY_PORT: the internal gRPC port of the history role in a cluster (Temporal's 7234). 0 picks a free port. */
-  historyPort: port.default(7234),
-  /** MATCHING_PORT: the internal gRPC port of the matching role in a cluster (Temporal's 7235). 0 picks a free port. */
-  matchingPort: port.default(7235),
-  /** BROADCAST_ADDRESS: the address peers dial to reach this process's roles; default BIND_IP. */
-  broadcastAddress: z.string().min(1, 'must not be empty').optional(),
-  /** MEMBERSHIP_HEARTBEAT_INTERVAL_MS: how often a cluster process heartbeats and re-reads cluster_membership. */
-  membershipHeartbeatIntervalMs: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(50, 'must be at least 50 ms')
-    .default(1_000),
-  /**
-   * MEMBERSHIP_TTL_MS: a host whose last heartbeat is older leaves the ring and its shards and task queues move;
-   * it is also the longest a paused host's shards stay unserved.
-   */
-  membershipTtlMs: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(200, 'must be at least 200 ms')
-    .default(10_000),
-});
+export const configSchema = z
+  .object({
+    /** DB_CONNECTION: postgres://…, mysql://…, sqlite:/path/file.db, sqlite::memory:. */
+    dbConnection: z.string().min(1, 'must not be empty').optional(),
+    /** DB_POOL_SIZE: database connections per process (PostgreSQL / MySQL); mind the server's connection limit. */
+    dbPoolSize: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(1000, 'must be at most 1000')
+      .default(20),
+    /** SHARD_COUNT: history shards, fixed when the cluster is created. */
+    shardCount: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(65536, 'must be at most 65536')
+      .default(512),
+    /** HISTORY_RETENTION_DAYS: how long closed runs are kept by default. */
+    historyRetentionDays: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1 day')
+      .default(30),
+    /** OTLP_ENDPOINT: where traces go; unset = no exporter. */
+    otlpEndpoint: optionalUrl,
+    /** ELASTICSEARCH_URL: advanced visibility; unset = SQL visibility. */
+    elasticsearchUrl: optionalUrl,
+    /** FRONTEND_PORT: the gRPC WorkflowService port (Temporal's 7233). 0 picks a free port. */
+    frontendPort: port.default(7233),
+    /** BIND_IP: the address every listener binds. */
+    bindIp: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+    /** METRICS_PORT: Prometheus /metrics; 0 disables the listener. */
+    metricsPort: port.default(0),
+    /** LOG_LEVEL. */
+    logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    /** HOST_ID: this process's identity in shard leases and membership; generated when unset. */
+    hostId: z.string().min(1, 'must not be empty').optional(),
+    /** HISTORY_PORT: the internal gRPC port of the history role in a cluster (Temporal's 7234). 0 picks a free port. */
+    historyPort: port.default(7234),
+    /** MATCHING_PORT: the internal gRPC port of the matching role in a cluster (Temporal's 7235). 0 picks a free port. */
+    matchingPort: port.default(7235),
+    /** BROADCAST_ADDRESS: the address peers dial to reach this process's roles; default BIND_IP. */
+    broadcastAddress: z.string().min(1, 'must not be empty').optional(),
+    /** MEMBERSHIP_HEARTBEAT_INTERVAL_MS: how often a cluster process heartbeats and re-reads cluster_membership. */
+    membershipHeartbeatIntervalMs: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(50, 'must be at least 50 ms')
+      .default(1_000),
+    /**
+     * MEMBERSHIP_TTL_MS: a host whose last heartbeat is older leaves the ring and its shards and task queues move;
+     * it is also the longest a paused host's shards stay unserved.
+     */
+    membershipTtlMs: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(200, 'must be at least 200 ms')
+      .default(10_000),
+  })
+  .refine((c) => c.membershipTtlMs >= 2 * c.membershipHeartbeatIntervalMs, {
+    // One late heartbeat must not take a host out of the ring.
+    message: 'must be at least twice HUGO_ORCHESTRATOR_MEMBERSHIP_HEARTBEAT_INTERVAL_MS',
+    path: ['membershipTtlMs'],
+  });
 
 export type OdinConfig = z.infer<typeof configSchema>;
 export type OdinConfigInput = z.input<typeof configSchema>;

@@ -56,6 +56,32 @@ describe('loadConfig', () => {
     );
   });
 
+  test('cluster settings: ports, broadcast address and a membership TTL of at least two heartbeats', () => {
+    const config = loadConfig({
+      HUGO_ORCHESTRATOR_HISTORY_PORT: '0',
+      HUGO_ORCHESTRATOR_MATCHING_PORT: '7335',
+      HUGO_ORCHESTRATOR_BROADCAST_ADDRESS: '10.0.0.7',
+      HUGO_ORCHESTRATOR_MEMBERSHIP_HEARTBEAT_INTERVAL_MS: '500',
+      HUGO_ORCHESTRATOR_MEMBERSHIP_TTL_MS: '3000',
+      HUGO_ORCHESTRATOR_DB_POOL_SIZE: '4',
+    });
+    assert.deepEqual(
+      [
+        config.historyPort,
+        config.matchingPort,
+        config.broadcastAddress,
+        config.membershipTtlMs,
+        config.dbPoolSize,
+      ],
+      [0, 7335, '10.0.0.7', 3000, 4],
+    );
+    assert.deepEqual([loadConfig({}).historyPort, loadConfig({}).matchingPort], [7234, 7235]);
+    assert.throws(
+      () => loadConfig({ HUGO_ORCHESTRATOR_MEMBERSHIP_TTL_MS: '1500' }),
+      /HUGO_ORCHESTRATOR_MEMBERSHIP_TTL_MS="1500": must be at least twice HUGO_ORCHESTRATOR_MEMBERSHIP_HEARTBEAT_INTERVAL_MS/,
+    );
+  });
+
   test('refuses a shard count of zero', () => {
     assert.throws(
       () => loadConfig({ HUGO_ORCHESTRATOR_SHARD_COUNT: '0' }),
