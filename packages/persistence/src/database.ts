@@ -108,6 +108,12 @@ function createKysely(target: ConnectionTarget, poolSize: number, prepared: bool
           await conn.executeQuery(
             CompiledQuery.raw('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'),
           );
+          // As on PostgreSQL: a host paused inside a transaction must not hold its row locks for ever. MariaDB ends
+          // such a session after 5 s; MySQL 8 has no such setting (the statement fails and is ignored there), so a
+          // MySQL cluster relies on wait_timeout (docs/operations.md).
+          await conn
+            .executeQuery(CompiledQuery.raw('SET SESSION idle_transaction_timeout = 5'))
+            .catch(() => undefined);
         },
       }),
       target.redacted,
