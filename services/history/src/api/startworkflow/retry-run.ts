@@ -128,6 +128,7 @@ export function startChainedRun(
         null,
       attempt: next.attempt,
       backoffMs: next.backoffMs,
+      now: mut.now,
       ...(ms.parent ? { parent: ms.parent } : {}),
     },
   );

@@ -165,6 +165,11 @@ export interface Continuation {
   attempt?: number;
   /** Delay of the new run's first workflow task. */
   backoffMs?: number;
+  /**
+   * The clock reading `backoffMs` was computed from (the closing run's transition). The new run starts at it, so its
+   * start time plus the backoff is exactly the cron slot, not a millisecond or three past it.
+   */
+  now?: number;
   /** The chain's parent, if it is a child workflow. */
   parent?: ParentInfo;
 }
@@ -177,7 +182,7 @@ export function buildNewRun(
   signal: StartSignal | undefined,
   continuation?: Continuation,
 ): Mutation {
-  const now = engine.now();
+  const now = continuation?.now ?? engine.now();
   const executionTimeoutMs = continuation
     ? Math.max(0, continuation.executionExpirationTime - now)
     : (durationToMs(p.executionTimeout) ?? 0);
