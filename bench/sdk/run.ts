@@ -104,7 +104,7 @@ const workers: Record<string, PhaseWorker> = {
         activities,
         maxConcurrentWorkflowTaskExecutions: 100,
         maxConcurrentActivityTaskExecutions: 100,
-        // Same poller settings as bench/workloads: Odin dispatches every workflow task to the normal queue.
+        // Same poller settings as bench/workloads, so the two benches compare like with like.
         maxConcurrentWorkflowTaskPolls: Number(process.env.BENCH_WFT_POLLS ?? 20),
         nonStickyToStickyPollRatio: Number(process.env.BENCH_POLL_RATIO ?? 1),
       });

@@ -226,8 +226,8 @@ for (const db of values.db.split(',')) {
     activities,
     maxConcurrentWorkflowTaskExecutions: 100,
     maxConcurrentActivityTaskExecutions: 100,
-    // Odin parks sticky polls and dispatches every workflow task to the normal queue (reference §3), so the
-    // worker's workflow pollers go to the normal queue: half of them instead of the default fifth.
+    // More workflow-task pollers than the default, split evenly between the normal and the sticky queue: with 64
+    // workflows in flight the default handful of pollers, mostly sticky, left tasks waiting for a poll.
     maxConcurrentWorkflowTaskPolls: Number(process.env.BENCH_WFT_POLLS ?? 20),
     nonStickyToStickyPollRatio: Number(process.env.BENCH_POLL_RATIO ?? 1),
   });

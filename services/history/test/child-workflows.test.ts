@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { temporal } from '@odin/api';
-import type { temporal as T } from '@temporalio/proto';
 import {
   cmd,
   complete,
@@ -15,25 +14,10 @@ import {
   settle,
   setup,
   start,
-  TASK_QUEUE,
 } from './harness.js';
 import type { Harness } from './harness.js';
 
 const CommandType = temporal.api.enums.v1.CommandType;
-
-function startChild(workflowId: string, extra: Record<string, unknown> = {}): T.api.command.v1.ICommand {
-  return {
-    commandType: CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
-    startChildWorkflowExecutionCommandAttributes: {
-      namespace: NS.name,
-      workflowId,
-      workflowType: { name: 'child' },
-      taskQueue: { name: TASK_QUEUE },
-      input: payloads('child-in'),
-      ...extra,
-    },
-  } as T.api.command.v1.ICommand;
-}
 
 describe('child workflows', () => {
   let h: Harness;
@@ -47,7 +31,7 @@ describe('child workflows', () => {
   test('a child starts with its parent recorded and its result reaches the parent', async () => {
     const parentRunId = await start(h, 'parent-1');
     const wft = await pollWorkflowTask(h, 'parent-1');
-    await complete(h, wft.taskToken, [startChild('child-1')]);
+    await complete(h, wft.taskToken, [cmd.startChild('child-1')]);
     await settle();
     assert.deepEqual((await eventNames(h, 'parent-1')).slice(4), [
       'START_CHILD_WORKFLOW_EXECUTION_INITIATED',
@@ -78,7 +62,7 @@ describe('child workflows', () => {
     await start(h, 'taken-child');
     await start(h, 'parent-2');
     const wft = await pollWorkflowTask(h, 'parent-2');
-    await complete(h, wft.taskToken, [startChild('taken-child')]);
+    await complete(h, wft.taskToken, [cmd.startChild('taken-child')]);
     await settle();
     assert.deepEqual((await eventNames(h, 'parent-2')).slice(4), [
       'START_CHILD_WORKFLOW_EXECUTION_INITIATED',
@@ -90,7 +74,7 @@ describe('child workflows', () => {
   test('closing the parent terminates its open children (parent-close policy TERMINATE)', async () => {
     await start(h, 'parent-3');
     const wft = await pollWorkflowTask(h, 'parent-3');
-    await complete(h, wft.taskToken, [startChild('child-3')]);
+    await complete(h, wft.taskToken, [cmd.startChild('child-3')]);
     await settle();
     await h.history.terminateWorkflowExecution(
       NS,

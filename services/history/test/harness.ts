@@ -275,6 +275,19 @@ export const cmd = {
       failWorkflowExecutionCommandAttributes: { failure: { message } },
     };
   },
+  startChild(workflowId: string, extra: Record<string, unknown> = {}): T.api.command.v1.ICommand {
+    return {
+      commandType: CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
+      startChildWorkflowExecutionCommandAttributes: {
+        namespace: NS.name,
+        workflowId,
+        workflowType: { name: 'child' },
+        taskQueue: { name: TASK_QUEUE },
+        input: payloads('child-in'),
+        ...extra,
+      },
+    } as T.api.command.v1.ICommand;
+  },
   cancelActivity(scheduledEventId: number): T.api.command.v1.ICommand {
     return {
       commandType: CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK,

@@ -28,7 +28,6 @@ import {
   pollWorkflowTask,
   settle,
   start,
-  TASK_QUEUE,
   TEST_OPTIONS,
 } from './harness.js';
 import type { Harness } from './harness.js';
@@ -104,20 +103,6 @@ function assertPlainData(value: unknown, path = 'req'): void {
   for (const [key, inner] of Object.entries(value as object)) assertPlainData(inner, `${path}.${key}`);
 }
 
-function startChild(workflowId: string, extra: Record<string, unknown> = {}): T.api.command.v1.ICommand {
-  return {
-    commandType: CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
-    startChildWorkflowExecutionCommandAttributes: {
-      namespace: NS.name,
-      workflowId,
-      workflowType: { name: 'child' },
-      taskQueue: { name: TASK_QUEUE },
-      input: payloads('child-in'),
-      ...extra,
-    },
-  } as T.api.command.v1.ICommand;
-}
-
 function signalExternal(workflowId: string, name: string): T.api.command.v1.ICommand {
   return {
     commandType: CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION,
@@ -186,7 +171,7 @@ describe('cross-workflow work goes through the peer API', () => {
   test('a child is started, and its completion recorded in the parent, by peer calls', async () => {
     const parentRunId = await start(h, 'parent-1');
     const wft = await pollWorkflowTask(h, 'parent-1');
-    await complete(h, wft.taskToken, [startChild('child-1')]);
+    await complete(h, wft.taskToken, [cmd.startChild('child-1')]);
     await settle();
 
     const [startCall, ...moreStarts] = h.peers.take('startChildExecution');
@@ -244,7 +229,7 @@ describe('cross-workflow work goes through the peer API', () => {
     await start(h, 'taken-child');
     await start(h, 'parent-2');
     const wft = await pollWorkflowTask(h, 'parent-2');
-    await complete(h, wft.taskToken, [startChild('taken-child')]);
+    await complete(h, wft.taskToken, [cmd.startChild('taken-child')]);
     await settle();
     assert.equal(h.peers.take('startChildExecution').length, 1);
     assert.deepEqual((await eventNames(h, 'parent-2')).slice(4), [
@@ -258,11 +243,11 @@ describe('cross-workflow work goes through the peer API', () => {
     const parentRunId = await start(h, 'parent-3');
     const wft = await pollWorkflowTask(h, 'parent-3');
     await complete(h, wft.taskToken, [
-      startChild('child-3-cancel', {
+      cmd.startChild('child-3-cancel', {
         parentClosePolicy: ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
       }),
-      startChild('child-3-terminate'),
-      startChild('child-3-abandon', { parentClosePolicy: ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON }),
+      cmd.startChild('child-3-terminate'),
+      cmd.startChild('child-3-abandon', { parentClosePolicy: ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON }),
     ]);
     await settle();
     const childRuns = new Map(
@@ -398,7 +383,7 @@ describe('an unreachable peer', () => {
     h.peers.failWith = ServiceError.unavailable('the child’s shard owner is unreachable');
     await start(h, 'parent-u');
     const wft = await pollWorkflowTask(h, 'parent-u');
-    await complete(h, wft.taskToken, [startChild('child-u')]);
+    await complete(h, wft.taskToken, [cmd.startChild('child-u')]);
     await settle();
     assert.equal(h.peers.take('startChildExecution').length, 1);
     assert.equal((await eventNames(h, 'parent-u')).at(-1), 'START_CHILD_WORKFLOW_EXECUTION_INITIATED');
