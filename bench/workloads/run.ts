@@ -6,7 +6,7 @@
 // W1: a workflow calling one activity that returns its input plus a suffix. W2: W1 after a 100 ms durable sleep.
 // Prints workflows/s, p50/p99 latency from start to result, and the server process's CPU seconds.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,18 +47,19 @@ function freePort(): Promise<number> {
 }
 
 /** utime + stime of a process in seconds (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+function cpuSeconds(pid: number, statPath = `/proc/${pid}/stat`): number {
+  const stat = readFileSync(statPath, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function startServer(dbUrl: string, port: number) {
+async function startServer(dbUrl: string, port: number, metricsPort: number) {
   const cli = join(repo, 'packages', 'cli', 'src', 'main.ts');
   const env = {
     ...process.env,
     HUGO_ORCHESTRATOR_DB_CONNECTION: dbUrl,
     HUGO_ORCHESTRATOR_LOG_LEVEL: 'error',
+    HUGO_ORCHESTRATOR_METRICS_PORT: String(metricsPort),
   };
   const node = (args: string[]) =>
     spawn(
@@ -155,6 +156,34 @@ async function startCluster(dbUrl: string, port: number, historyHosts: number) {
   return hosts;
 }
 
+/** Frontend RPCs served so far, by method, from the server's Prometheus endpoint. */
+async function rpcCounts(metricsPort: number): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  for (const match of text.matchAll(/^rpc_requests_total\{[^}]*method="(\w+)"[^}]*\} (\d+)/gm)) {
+    counts.set(match[1]!, (counts.get(match[1]!) ?? 0) + Number(match[2]));
+  }
+  for (const match of text.matchAll(/^workflow_replay_count\{[^}]*\} (\d+)/gm)) {
+    counts.set('(replays)', (counts.get('(replays)') ?? 0) + Number(match[1]));
+  }
+  return counts;
+}
+
+/** CPU seconds of this process's threads, summed by thread name (main JS thread, workflow threads, Rust core). */
+function threadCpu(): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      const label = tid === String(process.pid) ? 'main' : name;
+      byName.set(label, (byName.get(label) ?? 0) + cpuSeconds(Number(tid), `/proc/self/task/${tid}/stat`));
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  return byName;
+}
+
 /** Extra node flags for the server process, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
@@ -208,10 +237,11 @@ for (const db of values.db.split(',')) {
           })();
   await createDatabaseIfMissing(dbUrl);
   const port = await freePort();
+  const metricsPort = await freePort();
   const clusterHosts = /^cluster-(\d+)$/.exec(db);
   const servers = clusterHosts
     ? await startCluster(dbUrl, port, Number(clusterHosts[1]))
-    : [await startServer(dbUrl, port)];
+    : [await startServer(dbUrl, port, metricsPort)];
   const serverCpu = () => servers.reduce((sum, s) => sum + cpuSeconds(s.pid!), 0);
   const address = `127.0.0.1:${port}`;
   const connection = await Connection.connect({ address });
@@ -239,12 +269,20 @@ for (const db of values.db.split(',')) {
       const cpuBefore = serverCpu();
       const perHostBefore = servers.map((s) => cpuSeconds(s.pid!));
       const sdkBefore = process.cpuUsage();
+      const threadsBefore = threadCpu();
+      const rpcsBefore = clusterHosts ? undefined : await rpcCounts(metricsPort);
       const { seconds, latencies } = await drive(client, taskQueue, type, N, `run-${type}`);
       const cpu = serverCpu() - cpuBefore;
       // This process is the official SDK's client and worker (its Rust core threads included): the other half of
       // the CPU bill on the same cores, and what bounds throughput once the server is cheap.
       const sdkUsage = process.cpuUsage(sdkBefore);
       const sdkCpu = (sdkUsage.user + sdkUsage.system) / 1e6;
+      const threads = [...threadCpu()]
+        .map(([name, sec]) => [name, sec - (threadsBefore.get(name) ?? 0)] as const)
+        .filter(([, sec]) => sec >= 0.05)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, sec]) => `${name} ${sec.toFixed(1)}`)
+        .join(', ');
       const cores = availableParallelism();
       const ceiling = (cores * N) / (cpu + sdkCpu);
       const perHost = servers.map((s, i) => (cpuSeconds(s.pid!) - perHostBefore[i]!).toFixed(1));
@@ -255,6 +293,15 @@ for (const db of values.db.split(',')) {
           `(CPU-bound ceiling on ${cores} cores: ${ceiling.toFixed(0)}/s)` +
           (servers.length > 1 ? ` (history…, matching, worker, frontend: ${perHost.join(' + ')})` : ''),
       );
+      console.log(`   SDK CPU by thread: ${threads}`);
+      if (rpcsBefore) {
+        const perWorkflow = [...(await rpcCounts(metricsPort))]
+          .map(([method, count]) => [method, (count - (rpcsBefore.get(method) ?? 0)) / N] as const)
+          .filter(([, count]) => count > 0)
+          .map(([method, count]) => `${method} ${count.toFixed(2)}`)
+          .join(', ');
+        console.log(`   frontend RPCs per workflow: ${perWorkflow}`);
+      }
     }
   } finally {
     worker.shutdown();

@@ -155,6 +155,7 @@ export async function startClusterServer(options: ClusterServerOptions): Promise
         hostId: historyMember,
         ownership: ringShardOwnership(monitor, historyMember),
         peers: historyRouter satisfies HistoryPeerApi,
+        options: { eagerActivityExecution: config.eagerActivityExecution },
       });
       history.bind(historyService);
     }

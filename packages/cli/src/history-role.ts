@@ -1,5 +1,6 @@
 import type { HistoryApi, MatchingApi } from '@odin/api';
 import { HistoryService } from '@odin/history';
+import type { HistoryOptions } from '@odin/history';
 import type { PersistenceStore } from '@odin/persistence';
 import type { RuntimeContext } from '@odin/runtime';
 
@@ -11,7 +12,7 @@ export interface HistoryRole extends HistoryApi {
 
 export type HistoryConstructor = new (
   ctx: RuntimeContext<PersistenceStore>,
-  deps: { matching: MatchingApi; shardCount?: number; hostId?: string },
+  deps: { matching: MatchingApi; shardCount?: number; hostId?: string; options?: Partial<HistoryOptions> },
 ) => HistoryRole;
 
 /** The history role of this build; a constructor argument so tests can put another in its place. */

@@ -73,7 +73,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const History = options.historyService ?? defaultHistoryService;
     matching = new MatchingService(ctx);
-    history = new History(ctx, { matching, shardCount: options.config.shardCount, hostId: ctx.hostId });
+    history = new History(ctx, {
+      matching,
+      shardCount: options.config.shardCount,
+      hostId: ctx.hostId,
+      options: { eagerActivityExecution: options.config.eagerActivityExecution },
+    });
     matching.setHistory(history);
     await matching.start(running.signal);
     await history.start(running.signal);

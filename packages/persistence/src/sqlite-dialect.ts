@@ -13,19 +13,24 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
+import { resolve } from 'node:path';
+import { GroupSync, WalFileSync } from './sqlite-wal-sync.js';
 
 const STATEMENT_CACHE_SIZE = 256;
 
+/** Statements that end the transaction without committing it: nothing to make durable. */
+const ROLLBACK = /^\s*ROLLBACK\b/i;
+
 /**
- * The single better-sqlite3 connection with a cache of prepared statements: SQLite's hot path is statement
+ * A cache of prepared statements for the single better-sqlite3 connection: SQLite's hot path is statement
  * preparation, and the store issues the same few shapes over and over.
  */
-class CachedSqliteConnection implements DatabaseConnection {
+class StatementCache {
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(private readonly db: BetterSqlite3.Database) {}
 
-  #prepare(text: string): BetterSqlite3.Statement {
+  prepare(text: string): BetterSqlite3.Statement {
     let stmt = this.#statements.get(text);
     if (stmt === undefined) {
       stmt = this.db.prepare(text);
@@ -36,19 +41,6 @@ class CachedSqliteConnection implements DatabaseConnection {
       this.#statements.set(text, stmt);
     }
     return stmt;
-  }
-
-  executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const stmt = this.#prepare(compiled.sql);
-    const params = compiled.parameters as unknown[];
-    if (stmt.reader) return Promise.resolve({ rows: stmt.all(...params) as R[] });
-    const { changes } = stmt.run(...params);
-    return Promise.resolve({ numAffectedRows: BigInt(changes), rows: [] });
-  }
-
-  // biome-ignore lint/correctness/useYield: streaming is not used by the store; the method exists for the interface.
-  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
-    throw new Error('streaming is not supported by the Odin SQLite driver');
   }
 }
 
@@ -68,20 +60,119 @@ class Mutex {
   }
 }
 
-class OdinSqliteDriver implements Driver {
-  readonly #mutex = new Mutex();
-  #connection: CachedSqliteConnection | undefined;
+interface SharedConnection {
+  db: BetterSqlite3.Database;
+  statements: StatementCache;
+  mutex: Mutex;
+  totalChanges: BetterSqlite3.Statement;
+  /** Undefined for in-memory databases: nothing to make durable. */
+  durability: GroupSync | undefined;
+}
+
+/**
+ * One acquisition of the connection, holding its own lock. A write that commits releases the lock at once and only
+ * then waits for the fsync, so the next transaction runs while this one's sync is in flight; the later
+ * releaseConnection is then a no-op. A statement issued after such an early release (a caller keeping the
+ * connection, e.g. db.connection()) takes the lock again first.
+ */
+class SqliteConnectionHandle implements DatabaseConnection {
   #release: (() => void) | undefined;
+  #closed = false;
 
-  constructor(private readonly db: BetterSqlite3.Database) {}
-
-  async init(): Promise<void> {
-    this.#connection = new CachedSqliteConnection(this.db);
+  constructor(
+    private readonly shared: SharedConnection,
+    release: () => void,
+  ) {
+    this.#release = release;
   }
 
+  /** Whether this acquisition still owns the connection (false once its transaction committed). */
+  get holdsLock(): boolean {
+    return this.#release !== undefined;
+  }
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#closed) throw new Error('the SQLite connection was used after it was released');
+    if (this.#release === undefined) this.#release = await this.shared.mutex.lock();
+    const { db, statements, durability } = this.shared;
+    const stmt = statements.prepare(compiled.sql);
+    const params = compiled.parameters as unknown[];
+    const wasInTransaction = db.inTransaction;
+    let result: QueryResult<R>;
+    let changes: number;
+    if (stmt.reader && stmt.readonly) {
+      result = { rows: stmt.all(...params) as R[] };
+      changes = 0;
+    } else if (stmt.reader) {
+      // … RETURNING, or a PRAGMA such as journal_mode that SQLite does not call read-only: only a change of
+      // total_changes() tells a real write.
+      const before = this.shared.totalChanges.get() as number;
+      result = { rows: stmt.all(...params) as R[] };
+      changes = (this.shared.totalChanges.get() as number) - before;
+    } else {
+      changes = stmt.run(...params).changes;
+      result = { numAffectedRows: BigInt(changes), rows: [] };
+    }
+    if (durability === undefined || db.inTransaction) return result;
+    const committed = wasInTransaction ? !ROLLBACK.test(compiled.sql) : changes > 0;
+    if (!committed) return result;
+    this.#unlock();
+    await durability.afterCommit();
+    return result;
+  }
+
+  // biome-ignore lint/correctness/useYield: streaming is not used by the store; the method exists for the interface.
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not supported by the Odin SQLite driver');
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#unlock();
+  }
+
+  #unlock(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+}
+
+export interface OdinSqliteOptions {
+  /**
+   * Makes everything committed so far durable (an fsync of the WAL by default). Ignored for in-memory databases.
+   * Injectable so tests control its timing.
+   */
+  syncWal?: () => Promise<void>;
+}
+
+class OdinSqliteDriver implements Driver {
+  readonly #shared: SharedConnection;
+  readonly #walFile: WalFileSync | undefined;
+
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    options: OdinSqliteOptions,
+  ) {
+    this.#walFile = db.memory || options.syncWal ? undefined : new WalFileSync(resolve(db.name));
+    const walFile = this.#walFile;
+    const durability = db.memory
+      ? undefined
+      : new GroupSync(options.syncWal ?? (() => walFile!.sync()), db.name);
+    this.#shared = {
+      db,
+      statements: new StatementCache(db),
+      mutex: new Mutex(),
+      totalChanges: db.prepare('SELECT total_changes()').pluck(),
+      durability,
+    };
+  }
+
+  async init(): Promise<void> {}
+
   async acquireConnection(): Promise<DatabaseConnection> {
-    this.#release = await this.#mutex.lock();
-    return this.#connection!;
+    const release = await this.#shared.mutex.lock();
+    return new SqliteConnectionHandle(this.#shared, release);
   }
 
   // IMMEDIATE takes the write lock up front, so a transaction never fails half-way with SQLITE_BUSY on upgrade
@@ -94,26 +185,33 @@ class OdinSqliteDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('COMMIT'));
   }
 
+  // A handle that gave up the lock has committed (only its fsync failed); the open transaction, if any, belongs
+  // to the next holder and must not be rolled back.
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    if (this.db.inTransaction) await connection.executeQuery(CompiledQuery.raw('ROLLBACK'));
+    if ((connection as SqliteConnectionHandle).holdsLock && this.db.inTransaction) {
+      await connection.executeQuery(CompiledQuery.raw('ROLLBACK'));
+    }
   }
 
-  async releaseConnection(): Promise<void> {
-    const release = this.#release;
-    this.#release = undefined;
-    release?.();
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    (connection as SqliteConnectionHandle).close();
   }
 
   async destroy(): Promise<void> {
+    await this.#shared.durability?.idle();
+    this.#walFile?.close();
     this.db.close();
   }
 }
 
 export class OdinSqliteDialect implements Dialect {
-  constructor(private readonly db: BetterSqlite3.Database) {}
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly options: OdinSqliteOptions = {},
+  ) {}
 
   createDriver(): Driver {
-    return new OdinSqliteDriver(this.db);
+    return new OdinSqliteDriver(this.db, this.options);
   }
 
   createQueryCompiler(): QueryCompiler {

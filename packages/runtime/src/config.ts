@@ -77,6 +77,11 @@ export const configSchema = z
       .int('must be a whole number')
       .min(200, 'must be at least 200 ms')
       .default(10_000),
+    /** EAGER_ACTIVITY_EXECUTION: hand activities a worker asks to run itself back in its workflow task completion. */
+    eagerActivityExecution: z
+      .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+      .default('true')
+      .transform((v) => v === 'true' || v === '1'),
   })
   .refine((c) => c.membershipTtlMs >= 2 * c.membershipHeartbeatIntervalMs, {
     // One late heartbeat must not take a host out of the ring.
@@ -105,6 +110,7 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   broadcastAddress: `${ENV_PREFIX}BROADCAST_ADDRESS`,
   membershipHeartbeatIntervalMs: `${ENV_PREFIX}MEMBERSHIP_HEARTBEAT_INTERVAL_MS`,
   membershipTtlMs: `${ENV_PREFIX}MEMBERSHIP_TTL_MS`,
+  eagerActivityExecution: `${ENV_PREFIX}EAGER_ACTIVITY_EXECUTION`,
 };
 
 /** Configuration that cannot start a process; the message names every bad variable and what it must be. */

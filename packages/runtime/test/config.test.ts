@@ -82,6 +82,22 @@ describe('loadConfig', () => {
     );
   });
 
+  test('eager activity execution is on unless switched off, and only true/false/1/0 are accepted', () => {
+    assert.equal(loadConfig({}).eagerActivityExecution, true);
+    assert.equal(
+      loadConfig({ HUGO_ORCHESTRATOR_EAGER_ACTIVITY_EXECUTION: 'false' }).eagerActivityExecution,
+      false,
+    );
+    assert.equal(
+      loadConfig({ HUGO_ORCHESTRATOR_EAGER_ACTIVITY_EXECUTION: '0' }).eagerActivityExecution,
+      false,
+    );
+    assert.throws(
+      () => loadConfig({ HUGO_ORCHESTRATOR_EAGER_ACTIVITY_EXECUTION: 'no' }),
+      /EAGER_ACTIVITY_EXECUTION="no": must be true or false/,
+    );
+  });
+
   test('refuses a shard count of zero', () => {
     assert.throws(
       () => loadConfig({ HUGO_ORCHESTRATOR_SHARD_COUNT: '0' }),

@@ -63,6 +63,12 @@ export interface HistoryOptions {
    * urgent (a row outliving its task only means a stale re-run after a restart), and each one is a write.
    */
   outboxDeleteDelayMs: number;
+  /**
+   * Honour `request_eager_execution` on ScheduleActivityTask commands: the activity starts with the workflow task's
+   * completion and goes back to the completing worker in its response (as Temporal's
+   * `system.enableActivityEagerExecution`).
+   */
+  eagerActivityExecution: boolean;
 }
 
 export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
@@ -74,6 +80,7 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
   cacheSizePerHost: 20_000,
   historyPageSize: 1_000,
   outboxDeleteDelayMs: 500,
+  eagerActivityExecution: true,
 };
 
 export const silentLogger: HistoryLogger = {

@@ -76,7 +76,10 @@ export function taskHandlers(deps: FrontendDeps): HandlerMap {
       const namespace = await ns(req.namespace);
       checkToken(req.taskToken, namespace, 'workflow');
       v.optionalIdentity(req.identity);
-      return history.respondWorkflowTaskCompleted(namespace, req, call);
+      const res = await history.respondWorkflowTaskCompleted(namespace, req, call);
+      // Activities started eagerly reach the worker here instead of through a poll: same shape as a poll's.
+      for (const task of res.activityTasks ?? []) withActivityTimeouts(task);
+      return res;
     },
 
     async RespondWorkflowTaskFailed(req: Req<'RespondWorkflowTaskFailedRequest'>, call: RpcCall) {

@@ -13,6 +13,11 @@ export interface CommandContext {
   readonly identity: string;
   /** Set by handlers whose effect needs another workflow task (a cancelled activity that never started). */
   needsWorkflowTask: boolean;
+  /**
+   * Set when this completion may start activities eagerly: the scheduled event ids of activities the worker asked to
+   * run itself (`request_eager_execution`) instead of through matching.
+   */
+  readonly eagerActivities?: number[];
   /** The run's WorkflowExecutionStarted attributes, loaded when a command may start a retry run. */
   readonly started?: Loose<T.api.history.v1.IWorkflowExecutionStartedEventAttributes> | null;
 }

@@ -82,7 +82,11 @@ export function scheduleActivity(
     cancelRequestedEventId: 0,
   };
   ms.activities[String(scheduledEventId)] = ai;
-  dispatchActivityAttempt(mut, ai);
+  // The completing worker polls the workflow's own task queue, so only an activity bound for that queue can be
+  // handed back to it; the completion handler starts it once every command is applied.
+  if (ctx.eagerActivities && attrs.requestEagerExecution && taskQueue === ms.taskQueue)
+    ctx.eagerActivities.push(scheduledEventId);
+  else dispatchActivityAttempt(mut, ai);
   if (ai.scheduleToCloseMs > 0) {
     mut.addTimerTask('activity-timeout', ai.scheduledTime + ai.scheduleToCloseMs, {
       scheduledEventId,

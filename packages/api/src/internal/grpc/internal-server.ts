@@ -5,7 +5,7 @@ import type { MatchingApi } from '../matching-api.js';
 import { abortServerCalls } from './call-context.js';
 import { addHistoryService } from './history.js';
 import { addMatchingService } from './matching.js';
-import { MESSAGE_SIZE_OPTIONS } from './transport.js';
+import { CHANNEL_OPTIONS } from './transport.js';
 
 export interface InternalServerOptions {
   readonly host: string;
@@ -31,7 +31,7 @@ function hostPort(host: string, port: number): string {
 }
 
 export async function startInternalServer(options: InternalServerOptions): Promise<InternalServer> {
-  const server = new Server(MESSAGE_SIZE_OPTIONS);
+  const server = new Server(CHANNEL_OPTIONS);
   if (options.history) addHistoryService(server, options.history);
   if (options.matching) addMatchingService(server, options.matching);
   const port = await new Promise<number>((resolve, reject) => {

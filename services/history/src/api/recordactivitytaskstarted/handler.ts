@@ -1,6 +1,7 @@
 import { encodeTaskToken, msToDuration, msToTimestamp, ServiceError, temporal } from '@odin/api';
 import type { CallContext, NamespaceRef, RecordActivityTaskStartedRequest } from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
+import type { Mutation } from '../../state/history-builder.js';
 import { isRunning } from '../../state/mutable-state.js';
 import type { ActivityInfo, MutableState } from '../../state/mutable-state.js';
 import { decodePayloads, fromBase64 } from '../../util/codec.js';
@@ -32,28 +33,40 @@ export async function recordActivityTaskStarted(
         throw ServiceError.notFound('Activity task already started.');
       return { ms, ai: { ...ai } };
     }
-    const identity = req.pollRequest.identity ?? '';
-    ai.phase = 'started';
-    ai.startedTime = mut.now;
-    ai.startedRequestId = req.requestId;
-    ai.startedIdentity = identity;
-    ai.lastWorkerIdentity = identity;
-    mut.dirty = true;
-    mut.addTimerTask('activity-timeout', mut.now + ai.startToCloseMs, {
-      scheduledEventId: ai.scheduledEventId,
-      timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
-      attempt: ai.attempt,
-    });
-    if (ai.heartbeatMs > 0 && ai.heartbeatMs < ai.startToCloseMs) {
-      mut.addTimerTask('activity-timeout', mut.now + ai.heartbeatMs, {
-        scheduledEventId: ai.scheduledEventId,
-        timeoutType: TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
-        attempt: ai.attempt,
-      });
-    }
+    startActivityAttempt(mut, ai, req.requestId, req.pollRequest.identity ?? '');
     return { ms, ai: { ...ai } };
   });
   return activityPollResponse(ns, snap.ms, snap.ai);
+}
+
+/**
+ * Marks the attempt started by `identity` (a poll, or the worker that completed the workflow task that scheduled it
+ * eagerly) and arms its start-to-close and heartbeat timeouts.
+ */
+export function startActivityAttempt(
+  mut: Mutation,
+  ai: ActivityInfo,
+  requestId: string,
+  identity: string,
+): void {
+  ai.phase = 'started';
+  ai.startedTime = mut.now;
+  ai.startedRequestId = requestId;
+  ai.startedIdentity = identity;
+  ai.lastWorkerIdentity = identity;
+  mut.dirty = true;
+  mut.addTimerTask('activity-timeout', mut.now + ai.startToCloseMs, {
+    scheduledEventId: ai.scheduledEventId,
+    timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
+    attempt: ai.attempt,
+  });
+  if (ai.heartbeatMs > 0 && ai.heartbeatMs < ai.startToCloseMs) {
+    mut.addTimerTask('activity-timeout', mut.now + ai.heartbeatMs, {
+      scheduledEventId: ai.scheduledEventId,
+      timeoutType: TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
+      attempt: ai.attempt,
+    });
+  }
 }
 
 export function activityPollResponse(

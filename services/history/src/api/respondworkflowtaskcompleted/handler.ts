@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { decodeTaskToken, durationToMs, ServiceError, temporal } from '@odin/api';
 import type { CallContext, NamespaceRef, TaskToken } from '@odin/api';
 import { status } from '@grpc/grpc-js';
@@ -8,7 +9,7 @@ import type { HistoryEngine } from '../../engine.js';
 import { EventType } from '../../state/history-builder.js';
 import type { Mutation } from '../../state/history-builder.js';
 import { isRunning, parseMutableState } from '../../state/mutable-state.js';
-import type { WorkflowTaskInfo } from '../../state/mutable-state.js';
+import type { ActivityInfo, MutableState, WorkflowTaskInfo } from '../../state/mutable-state.js';
 import {
   clearStickiness,
   DEFAULT_STICKY_SCHEDULE_TO_START_MS,
@@ -16,6 +17,7 @@ import {
   materializeTransient,
   scheduleWorkflowTask,
 } from '../../state/workflow-task.js';
+import { activityPollResponse, startActivityAttempt } from '../recordactivitytaskstarted/handler.js';
 import type { Req, Res } from '../types.js';
 
 const CommandType = temporal.api.enums.v1.CommandType;
@@ -56,7 +58,7 @@ export async function respondWorkflowTaskCompleted(
 ): Promise<Res<'RespondWorkflowTaskCompletedResponse'>> {
   const token = workflowToken(ns, req.taskToken);
   const identity = req.identity ?? '';
-  const unhandled = await engine.update(ns.id, token.workflowId, token.runId, async (mut, run) => {
+  const outcome = await engine.update(ns.id, token.workflowId, token.runId, async (mut, run) => {
     const wft = currentWorkflowTask(mut, token);
     engine.queries.answer(mut.ms, req.queryResults ?? {});
     const commands = req.commands ?? [];
@@ -72,7 +74,7 @@ export async function respondWorkflowTaskCompleted(
         },
         { resetAttempt: true },
       );
-      return true;
+      return { unhandled: true };
     }
     materializeTransient(mut);
     const completed = mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, {
@@ -107,6 +109,7 @@ export async function respondWorkflowTaskCompleted(
       identity,
       needsWorkflowTask: false,
       started,
+      ...(engine.options.eagerActivityExecution ? { eagerActivities: [] } : {}),
     };
     try {
       applyCommands(engine, ctx, commands);
@@ -126,16 +129,37 @@ export async function respondWorkflowTaskCompleted(
         identity,
         binaryChecksum: req.binaryChecksum ?? '',
       });
-      return false;
+      return { unhandled: false };
     }
-    if (!mut.closed) {
-      const flushed = mut.flushBuffered();
-      if (flushed > 0 || req.forceCreateNewWorkflowTask || ctx.needsWorkflowTask) scheduleWorkflowTask(mut);
-    }
-    return false;
+    if (mut.closed) return { unhandled: false };
+    const flushed = mut.flushBuffered();
+    if (flushed > 0 || req.forceCreateNewWorkflowTask || ctx.needsWorkflowTask) scheduleWorkflowTask(mut);
+    return { unhandled: false, eager: startEagerActivities(mut, ctx.eagerActivities ?? [], identity) };
   });
-  if (unhandled) throw new ServiceError(status.INVALID_ARGUMENT, 'UnhandledCommand');
-  return {};
+  if (outcome.unhandled) throw new ServiceError(status.INVALID_ARGUMENT, 'UnhandledCommand');
+  if (!outcome.eager?.activities.length) return {};
+  const { ms, activities } = outcome.eager;
+  return { activityTasks: activities.map((ai) => activityPollResponse(ns, ms, ai)) };
+}
+
+/**
+ * Starts, in this same transition, the activities the completing worker asked to run itself; it gets them in the
+ * response instead of polling for them (no matching round trip, no separate started transition). One cancelled by
+ * a later command of the same completion is gone by now and is skipped.
+ */
+function startEagerActivities(
+  mut: Mutation,
+  scheduledEventIds: number[],
+  identity: string,
+): { ms: MutableState; activities: ActivityInfo[] } | undefined {
+  const activities: ActivityInfo[] = [];
+  for (const id of scheduledEventIds) {
+    const ai = mut.ms.activities[String(id)];
+    if (ai?.phase !== 'scheduled') continue;
+    startActivityAttempt(mut, ai, randomUUID(), identity);
+    activities.push({ ...ai });
+  }
+  return activities.length > 0 ? { ms: mut.ms, activities } : undefined;
 }
 
 /** The completing worker keeps the run cached and polls its own sticky queue; no attributes = not sticky. */

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { VirtualClock } from '@odin/hugo';
+import { openStore } from '@odin/persistence';
+import type { temporal as T } from '@temporalio/proto';
+import { HistoryService } from '../src/index.js';
+import {
+  advance,
+  cmd,
+  ctx,
+  eventNames,
+  FakeMatching,
+  history,
+  NS,
+  payloads,
+  payloadText,
+  pollWorkflowTask,
+  settle,
+  setup,
+  start,
+  TASK_QUEUE,
+  TEST_OPTIONS,
+} from './harness.js';
+import type { Harness } from './harness.js';
+
+/** Completes the workflow task as the SDK does, returning the response (where eager activities arrive). */
+async function completeWith(
+  h: Harness,
+  taskToken: Uint8Array | null | undefined,
+  commands: T.api.command.v1.ICommand[],
+) {
+  const res = await h.history.respondWorkflowTaskCompleted(
+    NS,
+    { namespace: NS.name, taskToken, commands, identity: 'eager-worker' },
+    ctx(),
+  );
+  await settle();
+  return res;
+}
+
+const eager = (activityId: string, extra: Record<string, unknown> = {}) =>
+  cmd.activity(activityId, { requestEagerExecution: true, ...extra });
+
+describe('eager activity execution', () => {
+  let h: Harness;
+  before(async () => {
+    h = await setup();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('an activity on the workflow task queue comes back in the completion response, started, not via matching', async () => {
+    await start(h, 'wf-eager');
+    const wft = await pollWorkflowTask(h, 'wf-eager');
+    const res = await completeWith(h, wft.taskToken, [eager('a1')]);
+    assert.equal(res.activityTasks?.length, 1);
+    const task = res.activityTasks![0]!;
+    assert.equal(task.activityId, 'a1');
+    assert.equal(task.activityType?.name, 'act');
+    assert.equal(task.attempt, 1);
+    assert.equal(payloadText(task.input), 'a');
+    assert.ok(task.taskToken && task.taskToken.length > 0);
+    assert.ok(task.startedTime, 'the attempt is started');
+    assert.equal(
+      h.matching.activityTasks.filter((t) => t.workflowId === 'wf-eager').length,
+      0,
+      'nothing was handed to matching',
+    );
+    await h.history.respondActivityTaskCompleted(
+      NS,
+      { namespace: NS.name, taskToken: task.taskToken, result: payloads('done'), identity: 'eager-worker' },
+      ctx(),
+    );
+    await settle();
+    const events = await history(h, 'wf-eager');
+    assert.deepEqual((await eventNames(h, 'wf-eager')).slice(4), [
+      'ACTIVITY_TASK_SCHEDULED',
+      'ACTIVITY_TASK_STARTED',
+      'ACTIVITY_TASK_COMPLETED',
+      'WORKFLOW_TASK_SCHEDULED',
+    ]);
+    assert.equal(events[5]?.activityTaskStartedEventAttributes?.identity, 'eager-worker');
+    assert.equal(payloadText(events[6]?.activityTaskCompletedEventAttributes?.result), 'done');
+  });
+
+  test('an activity for another task queue, or one not asked for eagerly, goes through matching', async () => {
+    await start(h, 'wf-not-eager');
+    const wft = await pollWorkflowTask(h, 'wf-not-eager');
+    const res = await completeWith(h, wft.taskToken, [
+      eager('other-queue', { taskQueue: { name: 'elsewhere' } }),
+      cmd.activity('not-asked'),
+    ]);
+    assert.equal(res.activityTasks?.length ?? 0, 0);
+    const handed = h.matching.activityTasks.filter((t) => t.workflowId === 'wf-not-eager');
+    assert.equal(handed.length, 2);
+  });
+
+  test('an eager activity cancelled by a later command of the same completion is not handed out', async () => {
+    await start(h, 'wf-eager-cancel');
+    const wft = await pollWorkflowTask(h, 'wf-eager-cancel');
+    // Events 1–4 exist, so the completion's ScheduleActivity lands at event 5.
+    const res = await completeWith(h, wft.taskToken, [eager('a1'), cmd.cancelActivity(5)]);
+    assert.equal(res.activityTasks?.length ?? 0, 0);
+    const names = await eventNames(h, 'wf-eager-cancel');
+    assert.deepEqual(names.slice(4, 7), [
+      'ACTIVITY_TASK_SCHEDULED',
+      'ACTIVITY_TASK_CANCEL_REQUESTED',
+      'ACTIVITY_TASK_CANCELED',
+    ]);
+  });
+
+  test('an eager attempt the worker never finishes times out start-to-close and is retried through matching', async () => {
+    await start(h, 'wf-eager-lost');
+    const wft = await pollWorkflowTask(h, 'wf-eager-lost');
+    const res = await completeWith(h, wft.taskToken, [eager('a1', { startToCloseTimeout: { seconds: 3 } })]);
+    assert.equal(res.activityTasks?.length, 1);
+    await advance(h, 3_000);
+    assert.ok((await eventNames(h, 'wf-eager-lost')).every((n) => n !== 'ACTIVITY_TASK_TIMED_OUT'));
+    await advance(h, 1_000); // the default retry policy's first backoff
+    const retried = h.matching.activityTasks.filter((t) => t.workflowId === 'wf-eager-lost');
+    assert.equal(retried.length, 1, 'the second attempt is dispatched normally');
+    // The lost attempt's token is stale now.
+    await assert.rejects(
+      h.history.respondActivityTaskCompleted(
+        NS,
+        { namespace: NS.name, taskToken: res.activityTasks![0]!.taskToken, identity: 'eager-worker' },
+        ctx(),
+      ),
+      /not found/i,
+    );
+  });
+
+  test('a completion that closes the workflow starts nothing eagerly', async () => {
+    await start(h, 'wf-eager-close');
+    const wft = await pollWorkflowTask(h, 'wf-eager-close');
+    const res = await completeWith(h, wft.taskToken, [eager('a1'), cmd.complete('bye')]);
+    assert.equal(res.activityTasks?.length ?? 0, 0);
+    assert.equal((await eventNames(h, 'wf-eager-close')).at(-1), 'WORKFLOW_EXECUTION_COMPLETED');
+  });
+});
+
+test('with eagerActivityExecution off, requested eager activities go through matching', async () => {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+  const store = await openStore({ url: 'sqlite::memory:', migrate: true, clock });
+  const matching = new FakeMatching();
+  const svc = new HistoryService(
+    { clock, store },
+    {
+      matching,
+      shardCount: 4,
+      hostId: 'host-off',
+      options: { ...TEST_OPTIONS, eagerActivityExecution: false },
+    },
+  );
+  await svc.start();
+  try {
+    const h = { clock, store, matching, history: svc, close: async () => {} } satisfies Harness;
+    await start(h, 'wf-off', { taskQueue: { name: TASK_QUEUE } });
+    const wft = await pollWorkflowTask(h, 'wf-off');
+    const res = await completeWith(h, wft.taskToken, [eager('a1')]);
+    assert.equal(res.activityTasks?.length ?? 0, 0);
+    assert.equal(matching.activityTasks.length, 1);
+  } finally {
+    await svc.stop();
+    await store.close();
+  }
+});
