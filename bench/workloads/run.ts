@@ -1,6 +1,7 @@
 // Issue 4's workloads against an Odin server process, driven by the official Temporal SDK:
 //   node --conditions=@odin/source --import tsx bench/workloads/run.ts [--db sqlite,postgres,cluster-1,cluster-3]
 //                                                     [--workload W1,W2] [--n 2000] [--concurrency 64]
+//                                                     [--client grpc|native]
 // cluster-N: the split cluster on PostgreSQL, every role its own process (N history hosts, one matching host, one
 // frontend, one system worker; the built CLI in packages/cli/dist, so run `npx tsc -b` first).
 // W1: a workflow calling one activity that returns its input plus a suffix. W2: W1 after a 100 ms durable sleep.
@@ -27,8 +28,14 @@ const { values } = parseArgs({
     n: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '64' },
     warmup: { type: 'string', default: '100' },
+    // grpc: the client on its own @grpc/grpc-js Connection (the SDK's default). native: the client on the worker's
+    // NativeConnection with requestEagerStart, so the first workflow task comes back in the start response.
+    client: { type: 'string', default: 'grpc' },
   },
 });
+if (!['grpc', 'native'].includes(values.client))
+  throw new Error(`--client ${values.client}: use grpc or native`);
+const EAGER_START = values.client === 'native';
 const N = Number(values.n);
 const CONCURRENCY = Number(values.concurrency);
 const WARMUP = Number(values.warmup);
@@ -204,6 +211,7 @@ async function drive(client: Client, taskQueue: string, type: string, count: num
           taskQueue,
           workflowId: `${prefix}-${i}`,
           args: [`in-${i}`],
+          ...(EAGER_START ? { requestEagerStart: true } : {}),
         });
         if (result !== `in-${i}-done`) throw new Error(`wrong result ${String(result)}`);
         latencies.push(performance.now() - t0);
@@ -244,9 +252,9 @@ for (const db of values.db.split(',')) {
     : [await startServer(dbUrl, port, metricsPort)];
   const serverCpu = () => servers.reduce((sum, s) => sum + cpuSeconds(s.pid!), 0);
   const address = `127.0.0.1:${port}`;
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
   const native = await NativeConnection.connect({ address });
+  const connection = EAGER_START ? undefined : await Connection.connect({ address });
+  const client = new Client({ connection: connection ?? native, namespace: 'default' });
   const taskQueue = 'bench';
   const worker = await Worker.create({
     connection: native,
@@ -287,7 +295,8 @@ for (const db of values.db.split(',')) {
       const ceiling = (cores * N) / (cpu + sdkCpu);
       const perHost = servers.map((s, i) => (cpuSeconds(s.pid!) - perHostBefore[i]!).toFixed(1));
       console.log(
-        `${workload} ${db.padEnd(9)} n=${N} in-flight=${CONCURRENCY}: ${(N / seconds).toFixed(0)} workflows/s, ` +
+        `${workload} ${db.padEnd(9)} client=${values.client} n=${N} in-flight=${CONCURRENCY}: ` +
+          `${(N / seconds).toFixed(0)} workflows/s, ` +
           `p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, ` +
           `server CPU ${cpu.toFixed(1)} s, SDK client+worker CPU ${sdkCpu.toFixed(1)} s ` +
           `(CPU-bound ceiling on ${cores} cores: ${ceiling.toFixed(0)}/s)` +
@@ -307,7 +316,7 @@ for (const db of values.db.split(',')) {
     worker.shutdown();
     await running;
     await native.close();
-    await connection.close();
+    await connection?.close();
     await Promise.all(
       servers.reverse().map(async (server) => {
         server.kill('SIGTERM');

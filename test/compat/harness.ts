@@ -99,6 +99,8 @@ export interface CompatEnv {
   readonly db: Topology;
   readonly server: ServerUnderTest;
   readonly client: Client;
+  /** A client on the workers' NativeConnection (what eager workflow start needs). */
+  readonly nativeClient: Client;
   readonly dbUrl: string;
   /** A task queue name unique to this test. */
   taskQueue(label: string): string;
@@ -130,6 +132,7 @@ export async function startEnv(
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const nativeClient = new Client({ connection: nativeConnection, namespace: 'default' });
   const workers = new Set<RunningWorker>();
   let queues = 0;
 
@@ -163,6 +166,7 @@ export async function startEnv(
     db,
     server,
     client,
+    nativeClient,
     dbUrl,
     taskQueue: (label) => `${label}-${++queues}`,
     startWorker,

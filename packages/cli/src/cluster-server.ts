@@ -155,7 +155,10 @@ export async function startClusterServer(options: ClusterServerOptions): Promise
         hostId: historyMember,
         ownership: ringShardOwnership(monitor, historyMember),
         peers: historyRouter satisfies HistoryPeerApi,
-        options: { eagerActivityExecution: config.eagerActivityExecution },
+        options: {
+          eagerActivityExecution: config.eagerActivityExecution,
+          eagerWorkflowStart: config.eagerWorkflowStart,
+        },
       });
       history.bind(historyService);
     }

@@ -77,7 +77,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       matching,
       shardCount: options.config.shardCount,
       hostId: ctx.hostId,
-      options: { eagerActivityExecution: options.config.eagerActivityExecution },
+      options: {
+        eagerActivityExecution: options.config.eagerActivityExecution,
+        eagerWorkflowStart: options.config.eagerWorkflowStart,
+      },
     });
     matching.setHistory(history);
     await matching.start(running.signal);

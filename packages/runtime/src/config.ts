@@ -82,6 +82,11 @@ export const configSchema = z
       .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
       .default('true')
       .transform((v) => v === 'true' || v === '1'),
+    /** EAGER_WORKFLOW_START: a start that asks for it gets the run's first workflow task in its response. */
+    eagerWorkflowStart: z
+      .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+      .default('true')
+      .transform((v) => v === 'true' || v === '1'),
   })
   .refine((c) => c.membershipTtlMs >= 2 * c.membershipHeartbeatIntervalMs, {
     // One late heartbeat must not take a host out of the ring.
@@ -111,6 +116,7 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   membershipHeartbeatIntervalMs: `${ENV_PREFIX}MEMBERSHIP_HEARTBEAT_INTERVAL_MS`,
   membershipTtlMs: `${ENV_PREFIX}MEMBERSHIP_TTL_MS`,
   eagerActivityExecution: `${ENV_PREFIX}EAGER_ACTIVITY_EXECUTION`,
+  eagerWorkflowStart: `${ENV_PREFIX}EAGER_WORKFLOW_START`,
 };
 
 /** Configuration that cannot start a process; the message names every bad variable and what it must be. */

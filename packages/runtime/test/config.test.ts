@@ -82,8 +82,10 @@ describe('loadConfig', () => {
     );
   });
 
-  test('eager activity execution is on unless switched off, and only true/false/1/0 are accepted', () => {
+  test('eager activities and eager workflow start are on unless switched off; only true/false/1/0 are accepted', () => {
     assert.equal(loadConfig({}).eagerActivityExecution, true);
+    assert.equal(loadConfig({}).eagerWorkflowStart, true);
+    assert.equal(loadConfig({ HUGO_ORCHESTRATOR_EAGER_WORKFLOW_START: 'false' }).eagerWorkflowStart, false);
     assert.equal(
       loadConfig({ HUGO_ORCHESTRATOR_EAGER_ACTIVITY_EXECUTION: 'false' }).eagerActivityExecution,
       false,

@@ -170,7 +170,7 @@ describe('GetSystemInfo', () => {
     assert.equal(off.capabilities.activityFailureIncludeHeartbeat, true);
     assert.equal(off.capabilities.upsertMemo, true);
     assert.equal(off.capabilities.buildIdBasedVersioning, false);
-    assert.equal(off.capabilities.eagerWorkflowStart, false);
+    assert.equal(off.capabilities.eagerWorkflowStart, true);
     assert.equal(off.capabilities.nexus, false);
 
     const recording = Object.assign(Object.create(fakeHistory([])) as HistoryApi, {
@@ -179,6 +179,16 @@ describe('GetSystemInfo', () => {
     const { frontend: withFlag } = await setup({ history: recording });
     const on = (await withFlag.invoke(W, 'GetSystemInfo', {})) as { capabilities: Record<string, boolean> };
     assert.equal(on.capabilities.sdkMetadata, true);
+  });
+
+  test('advertises eager workflow start only while HUGO_ORCHESTRATOR_EAGER_WORKFLOW_START is on', async () => {
+    const f = await setup();
+    const config = f.ctx.config as { eagerWorkflowStart: boolean };
+    config.eagerWorkflowStart = false;
+    const info = (await f.frontend.invoke(W, 'GetSystemInfo', {})) as {
+      capabilities: Record<string, boolean>;
+    };
+    assert.equal(info.capabilities.eagerWorkflowStart, false);
   });
 });
 

@@ -69,6 +69,11 @@ export interface HistoryOptions {
    * `system.enableActivityEagerExecution`).
    */
   eagerActivityExecution: boolean;
+  /**
+   * Honour `request_eager_execution` on StartWorkflowExecution: the first workflow task starts with the run and goes
+   * back in the response to the client's co-located worker (as Temporal's `system.enableEagerWorkflowStart`).
+   */
+  eagerWorkflowStart: boolean;
 }
 
 export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
@@ -81,6 +86,7 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
   historyPageSize: 1_000,
   outboxDeleteDelayMs: 500,
   eagerActivityExecution: true,
+  eagerWorkflowStart: true,
 };
 
 export const silentLogger: HistoryLogger = {

@@ -9,7 +9,7 @@ export const CLUSTER_NAME = 'active';
  * What Odin advertises to SDKs. Only what works is true (reference §3.2): sdk_metadata follows history's own flag,
  * because advertising it without recording it breaks replay.
  */
-export function serverCapabilities(recordsSdkMetadata: boolean) {
+export function serverCapabilities(recordsSdkMetadata: boolean, eagerWorkflowStart: boolean) {
   return {
     signalAndQueryHeader: true,
     internalErrorDifferentiation: false,
@@ -18,7 +18,7 @@ export function serverCapabilities(recordsSdkMetadata: boolean) {
     encodedFailureAttributes: true,
     buildIdBasedVersioning: false,
     upsertMemo: true,
-    eagerWorkflowStart: false,
+    eagerWorkflowStart,
     sdkMetadata: recordsSdkMetadata,
     countGroupByExecutionStatus: false,
     nexus: false,
@@ -32,7 +32,7 @@ export function systemHandlers(deps: FrontendDeps): HandlerMap {
     async GetSystemInfo() {
       return {
         serverVersion: SERVER_VERSION,
-        capabilities: serverCapabilities(history.recordsSdkMetadata === true),
+        capabilities: serverCapabilities(history.recordsSdkMetadata === true, ctx.config.eagerWorkflowStart),
       };
     },
 

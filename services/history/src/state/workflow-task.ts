@@ -38,7 +38,7 @@ export const WorkflowTaskFailedCause = temporal.api.enums.v1.WorkflowTaskFailedC
 export const TimeoutType = temporal.api.enums.v1.TimeoutType;
 
 /** Schedules the next workflow task unless one exists or the run is closed. Attempts > 1 are transient. */
-export function scheduleWorkflowTask(mut: Mutation): void {
+export function scheduleWorkflowTask(mut: Mutation, options: { handOff?: boolean } = {}): void {
   const ms = mut.ms;
   if (ms.workflowTask || !isRunning(ms)) return;
   // Before a delayed first task (start delay, retry backoff) only events are recorded; the backoff timer schedules.
@@ -75,6 +75,8 @@ export function scheduleWorkflowTask(mut: Mutation): void {
     ...(sticky ? { sticky: true } : {}),
   };
   mut.dirty = true;
+  // handOff false: the caller starts the task itself in this transition (eager workflow start).
+  if (options.handOff === false) return;
   mut.addTransferTask('workflow-task', { taskQueue, scheduledEventId, ...(sticky ? { sticky: true } : {}) });
   if (sticky) {
     mut.addTimerTask(

@@ -36,11 +36,14 @@ export async function startWorkflowExecution(
   req: Req<'StartWorkflowExecutionRequest'>,
   _ctx: CallContext,
 ): Promise<Res<'StartWorkflowExecutionResponse'>> {
-  const params = startParams(engine, req);
+  const params = { ...startParams(engine, req), eager: req.requestEagerExecution === true };
   validateStart(params);
   const outcome = await startRun(engine, ns, params);
   return {
     runId: outcome.runId,
     started: !(outcome.kind === 'existing' && outcome.running),
+    ...(outcome.kind === 'started' && outcome.eagerWorkflowTask
+      ? { eagerWorkflowTask: outcome.eagerWorkflowTask }
+      : {}),
   };
 }

@@ -7,7 +7,9 @@ import type { HistoryEngine } from '../../engine.js';
 import { EventType, Mutation } from '../../state/history-builder.js';
 import { parseMutableState } from '../../state/mutable-state.js';
 import type { MutableState, ParentInfo } from '../../state/mutable-state.js';
-import { scheduleWorkflowTask } from '../../state/workflow-task.js';
+import { scheduleWorkflowTask, startWorkflowTask } from '../../state/workflow-task.js';
+import { buildWorkflowTaskResponse } from '../recordworkflowtaskstarted/handler.js';
+import type { Res } from '../types.js';
 import { encodeMemo, encodeSearchAttributes } from '../../util/codec.js';
 import { workflowKey } from '../../workflow-lock.js';
 import { retrySettings } from '../../state/activity.js';
@@ -41,6 +43,11 @@ export interface StartParams {
   startDelay?: Loose<google.protobuf.IDuration> | null;
   /** Set when a parent workflow starts this run as its child. */
   parent?: ParentInfo;
+  /**
+   * The client's co-located worker asked for the first workflow task in the start response
+   * (`request_eager_execution`); honoured when the task can run at once (no start delay, cron wait or signal).
+   */
+  eager?: boolean;
 }
 
 export interface StartSignal {
@@ -52,7 +59,7 @@ export interface StartSignal {
 }
 
 export type StartOutcome =
-  | { kind: 'started'; runId: string }
+  | { kind: 'started'; runId: string; eagerWorkflowTask?: Res<'PollWorkflowTaskQueueResponse'> }
   | { kind: 'existing'; runId: string; running: boolean };
 
 export function validateStart(p: StartParams): void {
@@ -137,13 +144,18 @@ export async function startRun(
     }
     const runId = engine.uuid();
     const mut = buildNewRun(engine, ns, p, runId, signal);
+    const eager = (mut.ms.workflowTask?.startedEventId ?? 0) > 0;
     await engine.commitUpdates(shard, terminate ? [terminate] : [], {
       mut,
       current: mode,
       requestId: p.requestId,
     });
     after = () => engine.afterCommit(shard, terminate ? [terminate.mut, mut] : [mut]);
-    return { kind: 'started', runId };
+    if (!eager) return { kind: 'started', runId };
+    const run = await engine.loadRun(shard, ns.id, p.workflowId, runId);
+    const wft = run.ms.workflowTask!;
+    engine.metrics.replayed(ns.id, p.workflowType);
+    return { kind: 'started', runId, eagerWorkflowTask: await buildWorkflowTaskResponse(engine, run, run.ms, wft, {}) };
   } catch (error) {
     shard.cache.forgetCurrent(ns.id, p.workflowId);
     throw error;
@@ -292,7 +304,13 @@ export function buildNewRun(
     if (signal.requestId) ms.signalRequestIds.push(signal.requestId);
   }
   if (backoffMs > 0) mut.addTimerTask('workflow-backoff', now + backoffMs, {});
-  else scheduleWorkflowTask(mut);
+  else if (p.eager && engine.options.eagerWorkflowStart && !signal && !continuation) {
+    // The first task starts in this same transition, for the worker sharing the starting client's connection: no
+    // hand-off to matching, no separate started transition. Should the response never reach that worker, the task
+    // times out and is retried through matching like any lost task.
+    scheduleWorkflowTask(mut, { handOff: false });
+    startWorkflowTask(mut, engine.uuid(), p.identity);
+  } else scheduleWorkflowTask(mut);
   // The run's clock starts when its first workflow task may run.
   if (runTimeoutMs > 0) mut.addTimerTask('workflow-run-timeout', now + backoffMs + runTimeoutMs, {});
   if (executionExpirationTime > 0)

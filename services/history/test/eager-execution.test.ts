@@ -8,6 +8,7 @@ import {
   advance,
   cmd,
   ctx,
+  eventName,
   eventNames,
   FakeMatching,
   history,
@@ -140,7 +141,107 @@ describe('eager activity execution', () => {
   });
 });
 
-test('with eagerActivityExecution off, requested eager activities go through matching', async () => {
+async function startEager(h: Harness, workflowId: string, extra: Record<string, unknown> = {}) {
+  const res = await h.history.startWorkflowExecution(
+    NS,
+    {
+      namespace: NS.name,
+      workflowId,
+      workflowType: { name: 'wf' },
+      taskQueue: { name: TASK_QUEUE },
+      requestId: `req-${workflowId}`,
+      identity: 'client-with-worker',
+      input: payloads('in'),
+      requestEagerExecution: true,
+      ...extra,
+    },
+    ctx(),
+  );
+  await settle();
+  return res;
+}
+
+const handedToMatching = (h: Harness, workflowId: string) =>
+  h.matching.workflowTasks.filter((t) => t.workflowId === workflowId).length;
+
+describe('eager workflow start', () => {
+  let h: Harness;
+  before(async () => {
+    h = await setup();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('the first workflow task comes back started in the start response, and the run goes on from it', async () => {
+    const res = await startEager(h, 'wf-eager-start');
+    const task = res.eagerWorkflowTask;
+    assert.ok(task, 'the response carries the first workflow task');
+    assert.equal(task.workflowExecution?.runId, res.runId);
+    assert.deepEqual(
+      task.history?.events?.map((e) => eventName(e.eventType)),
+      ['WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED'],
+    );
+    assert.equal(Number(task.startedEventId), 3);
+    assert.equal(
+      task.history?.events?.[2]?.workflowTaskStartedEventAttributes?.identity,
+      'client-with-worker',
+    );
+    assert.equal(handedToMatching(h, 'wf-eager-start'), 0, 'nothing was handed to matching');
+    // The worker completes it with an eager activity, then the workflow, as the SDK does.
+    const completed = await completeWith(h, task.taskToken, [eager('a1')]);
+    await h.history.respondActivityTaskCompleted(
+      NS,
+      { namespace: NS.name, taskToken: completed.activityTasks![0]!.taskToken, result: payloads('r') },
+      ctx(),
+    );
+    const wft2 = await pollWorkflowTask(h, 'wf-eager-start');
+    await completeWith(h, wft2.taskToken, [cmd.complete('done')]);
+    assert.deepEqual(await eventNames(h, 'wf-eager-start'), [
+      'WORKFLOW_EXECUTION_STARTED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_COMPLETED',
+      'ACTIVITY_TASK_SCHEDULED',
+      'ACTIVITY_TASK_STARTED',
+      'ACTIVITY_TASK_COMPLETED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_COMPLETED',
+      'WORKFLOW_EXECUTION_COMPLETED',
+    ]);
+  });
+
+  test('an eager task that never reaches a worker times out and is retried through matching', async () => {
+    const res = await startEager(h, 'wf-eager-lost-start', { workflowTaskTimeout: { seconds: 5 } });
+    assert.ok(res.eagerWorkflowTask);
+    await advance(h, 5_000);
+    const names = await eventNames(h, 'wf-eager-lost-start');
+    assert.ok(names.includes('WORKFLOW_TASK_TIMED_OUT'), names.join(','));
+    assert.equal(handedToMatching(h, 'wf-eager-lost-start'), 1);
+  });
+
+  test('no eager task when the first task cannot run yet, or for a retried start', async () => {
+    const delayed = await startEager(h, 'wf-eager-delay', { workflowStartDelay: { seconds: 30 } });
+    assert.equal(delayed.eagerWorkflowTask ?? null, null);
+    const cron = await startEager(h, 'wf-eager-cron', { cronSchedule: '* * * * *' });
+    assert.equal(cron.eagerWorkflowTask ?? null, null);
+    const first = await startEager(h, 'wf-eager-retried');
+    assert.ok(first.eagerWorkflowTask);
+    const again = await startEager(h, 'wf-eager-retried');
+    assert.equal(again.runId, first.runId);
+    assert.equal(again.eagerWorkflowTask ?? null, null, 'the retried request does not start a second task');
+    assert.equal(handedToMatching(h, 'wf-eager-retried'), 0);
+  });
+
+  test('a start that does not ask for it goes through matching', async () => {
+    const res = await startEager(h, 'wf-not-eager-start', { requestEagerExecution: false });
+    assert.equal(res.eagerWorkflowTask ?? null, null);
+    assert.equal(handedToMatching(h, 'wf-not-eager-start'), 1);
+  });
+});
+
+test('with both switches off, eager starts and eager activities go through matching', async () => {
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const store = await openStore({ url: 'sqlite::memory:', migrate: true, clock });
   const matching = new FakeMatching();
@@ -150,13 +251,14 @@ test('with eagerActivityExecution off, requested eager activities go through mat
       matching,
       shardCount: 4,
       hostId: 'host-off',
-      options: { ...TEST_OPTIONS, eagerActivityExecution: false },
+      options: { ...TEST_OPTIONS, eagerActivityExecution: false, eagerWorkflowStart: false },
     },
   );
   await svc.start();
   try {
     const h = { clock, store, matching, history: svc, close: async () => {} } satisfies Harness;
-    await start(h, 'wf-off', { taskQueue: { name: TASK_QUEUE } });
+    const started = await startEager(h, 'wf-off');
+    assert.equal(started.eagerWorkflowTask ?? null, null);
     const wft = await pollWorkflowTask(h, 'wf-off');
     const res = await completeWith(h, wft.taskToken, [eager('a1')]);
     assert.equal(res.activityTasks?.length ?? 0, 0);
