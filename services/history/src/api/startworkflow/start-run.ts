@@ -155,7 +155,11 @@ export async function startRun(
     const run = await engine.loadRun(shard, ns.id, p.workflowId, runId);
     const wft = run.ms.workflowTask!;
     engine.metrics.replayed(ns.id, p.workflowType);
-    return { kind: 'started', runId, eagerWorkflowTask: await buildWorkflowTaskResponse(engine, run, run.ms, wft, {}) };
+    return {
+      kind: 'started',
+      runId,
+      eagerWorkflowTask: await buildWorkflowTaskResponse(engine, run, run.ms, wft, {}),
+    };
   } catch (error) {
     shard.cache.forgetCurrent(ns.id, p.workflowId);
     throw error;
