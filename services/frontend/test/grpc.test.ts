@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
   credentials,
@@ -84,6 +85,37 @@ describe('frontend over gRPC', () => {
     assert.equal(started.runId, 'run-42');
     const seen = calls.at(-1)?.req as { workflowRunTimeout: { seconds: { toNumber(): number } } };
     assert.equal(seen.workflowRunTimeout.seconds.toNumber(), 10);
+  });
+
+  test('serves gzip-compressed requests, as the SDK core sends them, small and large', async () => {
+    const Ctor = makeGenericClientConstructor(grpcServiceDefinition(WORKFLOW_SERVICE), 'WorkflowService');
+    const port = (client
+      .getChannel()
+      .getTarget()
+      .match(/:(\d+)$/) ?? [])[1];
+    // 2 = gzip: every request message is compressed.
+    const gzipClient = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure(), {
+      'grpc.default_compression_algorithm': 2,
+    });
+    try {
+      // Random bytes do not compress: the large one stays far above the size decompressed on the event loop.
+      for (const size of [16, 200_000]) {
+        const data = randomBytes(size);
+        await call(gzipClient, 'StartWorkflowExecution', {
+          namespace: 'default',
+          workflowId: `gz-${size}`,
+          workflowType: { name: 'T' },
+          taskQueue: { name: 'q' },
+          requestId: `gz-${size}`,
+          input: { payloads: [{ metadata: {}, data }] },
+        });
+        const seen = calls.at(-1)?.req as { workflowId: string; input: { payloads: { data: Uint8Array }[] } };
+        assert.equal(seen.workflowId, `gz-${size}`);
+        assert.ok(Buffer.from(seen.input.payloads[0]!.data).equals(data));
+      }
+    } finally {
+      gzipClient.close();
+    }
   });
 
   test('sends the errordetails message inside grpc-status-details-bin', async () => {
