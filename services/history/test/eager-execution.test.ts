@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { VirtualClock } from '@odin/hugo';
-import { openStore } from '@odin/persistence';
 import type { temporal as T } from '@temporalio/proto';
-import { HistoryService } from '../src/index.js';
 import {
   advance,
   cmd,
   ctx,
   eventName,
   eventNames,
-  FakeMatching,
   history,
   NS,
   payloads,
@@ -19,8 +15,7 @@ import {
   settle,
   setup,
   start,
-  TASK_QUEUE,
-  TEST_OPTIONS,
+  startWith,
 } from './harness.js';
 import type { Harness } from './harness.js';
 
@@ -141,25 +136,13 @@ describe('eager activity execution', () => {
   });
 });
 
-async function startEager(h: Harness, workflowId: string, extra: Record<string, unknown> = {}) {
-  const res = await h.history.startWorkflowExecution(
-    NS,
-    {
-      namespace: NS.name,
-      workflowId,
-      workflowType: { name: 'wf' },
-      taskQueue: { name: TASK_QUEUE },
-      requestId: `req-${workflowId}`,
-      identity: 'client-with-worker',
-      input: payloads('in'),
-      requestEagerExecution: true,
-      ...extra,
-    },
-    ctx(),
-  );
-  await settle();
-  return res;
-}
+const startEager = (h: Harness, workflowId: string, extra: Record<string, unknown> = {}) =>
+  startWith(h, workflowId, {
+    requestId: `req-${workflowId}`,
+    identity: 'client-with-worker',
+    requestEagerExecution: true,
+    ...extra,
+  });
 
 const handedToMatching = (h: Harness, workflowId: string) =>
   h.matching.workflowTasks.filter((t) => t.workflowId === workflowId).length;
@@ -242,29 +225,15 @@ describe('eager workflow start', () => {
 });
 
 test('with both switches off, eager starts and eager activities go through matching', async () => {
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const store = await openStore({ url: 'sqlite::memory:', migrate: true, clock });
-  const matching = new FakeMatching();
-  const svc = new HistoryService(
-    { clock, store },
-    {
-      matching,
-      shardCount: 4,
-      hostId: 'host-off',
-      options: { ...TEST_OPTIONS, eagerActivityExecution: false, eagerWorkflowStart: false },
-    },
-  );
-  await svc.start();
+  const h = await setup('sqlite::memory:', { eagerActivityExecution: false, eagerWorkflowStart: false });
   try {
-    const h = { clock, store, matching, history: svc, close: async () => {} } satisfies Harness;
     const started = await startEager(h, 'wf-off');
     assert.equal(started.eagerWorkflowTask ?? null, null);
     const wft = await pollWorkflowTask(h, 'wf-off');
     const res = await completeWith(h, wft.taskToken, [eager('a1')]);
     assert.equal(res.activityTasks?.length ?? 0, 0);
-    assert.equal(matching.activityTasks.length, 1);
+    assert.equal(h.matching.activityTasks.length, 1);
   } finally {
-    await svc.stop();
-    await store.close();
+    await h.close();
   }
 });

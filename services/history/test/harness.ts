@@ -95,19 +95,23 @@ export async function startHistory(
   clock: VirtualClock,
   matching = new FakeMatching(),
   hostId = 'host-a',
+  options: Partial<HistoryOptions> = {},
 ): Promise<{ history: HistoryService; matching: FakeMatching }> {
   const history = new HistoryService(
     { clock, store },
-    { matching, shardCount: 4, hostId, options: TEST_OPTIONS },
+    { matching, shardCount: 4, hostId, options: { ...TEST_OPTIONS, ...options } },
   );
   await history.start();
   return { history, matching };
 }
 
-export async function setup(url = 'sqlite::memory:'): Promise<Harness> {
+export async function setup(
+  url = 'sqlite::memory:',
+  options: Partial<HistoryOptions> = {},
+): Promise<Harness> {
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const store = await openStore({ url, migrate: true, clock });
-  const { history, matching } = await startHistory(store, clock);
+  const { history, matching } = await startHistory(store, clock, new FakeMatching(), 'host-a', options);
   return {
     clock,
     store,
@@ -146,6 +150,15 @@ export async function start(
   workflowId: string,
   extra: Partial<Msg<'StartWorkflowExecutionRequest'>> = {},
 ): Promise<string> {
+  return (await startWith(h, workflowId, extra)).runId!;
+}
+
+/** Starts a run as a client would and returns the whole response (run id, eager workflow task). */
+export async function startWith(
+  h: Harness,
+  workflowId: string,
+  extra: Partial<Msg<'StartWorkflowExecutionRequest'>> = {},
+): Promise<WorkflowServiceResponse<'StartWorkflowExecutionResponse'>> {
   const res = await h.history.startWorkflowExecution(
     NS,
     {
@@ -161,7 +174,7 @@ export async function start(
     ctx(),
   );
   await settle();
-  return res.runId!;
+  return res;
 }
 
 /** Takes the newest workflow task handed to matching for the workflow and records it started. */
