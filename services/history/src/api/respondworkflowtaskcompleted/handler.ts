@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { decodeTaskToken, durationToMs, ServiceError, temporal } from '@odin/api';
 import type { CallContext, NamespaceRef, TaskToken } from '@odin/api';
 import { status } from '@grpc/grpc-js';
@@ -134,7 +133,10 @@ export async function respondWorkflowTaskCompleted(
     if (mut.closed) return { unhandled: false };
     const flushed = mut.flushBuffered();
     if (flushed > 0 || req.forceCreateNewWorkflowTask || ctx.needsWorkflowTask) scheduleWorkflowTask(mut);
-    return { unhandled: false, eager: startEagerActivities(mut, ctx.eagerActivities ?? [], identity) };
+    return {
+      unhandled: false,
+      eager: startEagerActivities(engine, mut, ctx.eagerActivities ?? [], identity),
+    };
   });
   if (outcome.unhandled) throw new ServiceError(status.INVALID_ARGUMENT, 'UnhandledCommand');
   if (!outcome.eager?.activities.length) return {};
@@ -148,6 +150,7 @@ export async function respondWorkflowTaskCompleted(
  * a later command of the same completion is gone by now and is skipped.
  */
 function startEagerActivities(
+  engine: HistoryEngine,
   mut: Mutation,
   scheduledEventIds: number[],
   identity: string,
@@ -156,7 +159,7 @@ function startEagerActivities(
   for (const id of scheduledEventIds) {
     const ai = mut.ms.activities[String(id)];
     if (ai?.phase !== 'scheduled') continue;
-    startActivityAttempt(mut, ai, randomUUID(), identity);
+    startActivityAttempt(mut, ai, engine.uuid(), identity);
     activities.push({ ...ai });
   }
   return activities.length > 0 ? { ms: mut.ms, activities } : undefined;
