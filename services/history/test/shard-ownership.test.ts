@@ -259,9 +259,10 @@ function ownershipSuite(label: string, makeUrl: () => Promise<{ url: string; dro
       // b steals one of a's shards behind the ring's back (a stale host, say); a's next write or renew loses it.
       await b!.store.shards.acquireShard(target, 'host-b', 120_000, clock.now());
       await clock.advance(RENEW_MS);
-      // The renew tick runs on its own (database round trips, not the virtual clock): wait for its outcome.
+      // The renew tick runs on its own (database round trips, not the virtual clock): wait for its outcome, in the
+      // store and in a's controller both (on a SQLite file the row is readable before its commit's fsync resolves).
       let row = await a!.store.shards.getShard(target);
-      for (let i = 0; i < 100 && row?.ownerHostId !== 'host-a'; i++) {
+      for (let i = 0; i < 100 && (row?.ownerHostId !== 'host-a' || !a!.history.shards.has(target)); i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         await settled();
         row = await a!.store.shards.getShard(target);
