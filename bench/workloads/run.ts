@@ -5,7 +5,8 @@
 // cluster-N: the split cluster on PostgreSQL, every role its own process (N history hosts, one matching host, one
 // frontend, one system worker; the built CLI in packages/cli/dist, so run `npx tsc -b` first).
 // W1: a workflow calling one activity that returns its input plus a suffix. W2: W1 after a 100 ms durable sleep.
-// Prints workflows/s, p50/p99 latency from start to result, and the server process's CPU seconds.
+// Prints workflows/s, p50/p99 latency from start to result, the server processes' CPU seconds, the SDK process's CPU
+// by thread, and (one-process server) the frontend RPCs per workflow read from its /metrics.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -154,11 +154,10 @@ class OdinSqliteDriver implements Driver {
     private readonly db: BetterSqlite3.Database,
     options: OdinSqliteOptions,
   ) {
-    this.#walFile = db.memory || options.syncWal ? undefined : new WalFileSync(resolve(db.name));
-    const walFile = this.#walFile;
-    const durability = db.memory
-      ? undefined
-      : new GroupSync(options.syncWal ?? (() => walFile!.sync()), db.name);
+    const walFile = db.memory || options.syncWal ? undefined : new WalFileSync(resolve(db.name));
+    this.#walFile = walFile;
+    const sync = options.syncWal ?? (walFile ? () => walFile.sync() : undefined);
+    const durability = db.memory || sync === undefined ? undefined : new GroupSync(sync, db.name);
     this.#shared = {
       db,
       statements: new StatementCache(db),
