@@ -27,7 +27,7 @@ interface InstrumentSpec {
   readonly description: string;
 }
 
-/** Hugo's metric names (reference §12) and the instrument kind each one is. */
+/** Hugo's metric names (those of the Hugo library this package ports) and the instrument kind each one is. */
 export const HugoMetrics = Object.freeze({
   'waitgroup.additions': {
     kind: 'counter',

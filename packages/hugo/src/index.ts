@@ -1,5 +1,12 @@
+// @odin/hugo by topic: each line is one family of primitives.
 export * from './clock.js';
-// Result, Error, policies, ErrGroup, determinism and diagnostics.
-export * from './core.js';
-// Go/defer, WaitGroup, locks, Once, Pool, channels, select, timers, TaskQueue.
-export * from './sync.js';
+export { type Duration, durationMs, parseDuration } from './duration.js';
+export * from './result/index.js';
+export * from './policies/index.js';
+export * from './errgroup.js';
+export { type AbortScope, type AbortScopeDeadline, abortScope } from './abort-scope.js';
+export * from './sync/index.js';
+export * from './channels/index.js';
+export * from './taskqueue/index.js';
+export * from './deterministic/index.js';
+export * from './diagnostics.js';
