@@ -36,28 +36,59 @@ function sleepOn(clock: Clock, delayMs: number, signal?: AbortSignal): Promise<v
   });
 }
 
-/** Wall-clock time and real timers. */
+/** The longest delay Node's `setTimeout` honours; a longer one overflows and fires after 1 ms. */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** What SystemClock needs of the host: injectable so the clamp below is testable without waiting weeks. */
+export interface HostTimers {
+  now(): number;
+  setTimeout(callback: () => void, delayMs: number): { unref?(): unknown };
+  clearTimeout(handle: unknown): void;
+}
+
+const nodeTimers: HostTimers = {
+  now: () => Date.now(),
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Wall-clock time and real timers. A delay longer than `MAX_TIMER_DELAY_MS` (a 30-day sleep, a monthly cron) is
+ * armed in steps of at most that long, each re-armed for what remains of the due time, so it neither overflows nor
+ * fires early.
+ */
 export class SystemClock implements Clock {
+  constructor(private readonly host: HostTimers = nodeTimers) {}
+
   now(): number {
-    return Date.now();
+    return this.host.now();
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
+    const dueAt = this.host.now() + Math.max(0, delayMs);
     let live = true;
-    const handle = setTimeout(
-      () => {
-        live = false;
-        callback();
-      },
-      Math.max(0, delayMs),
-    );
-    // A pending engine timer must not keep a process alive that is otherwise shutting down.
-    handle.unref?.();
+    let handle: unknown;
+    const arm = (remaining: number) => {
+      const step = this.host.setTimeout(
+        () => {
+          if (!live) return;
+          const left = dueAt - this.host.now();
+          if (left > 0) return arm(left);
+          live = false;
+          callback();
+        },
+        Math.min(Math.max(0, remaining), MAX_TIMER_DELAY_MS),
+      );
+      // A pending engine timer must not keep a process alive that is otherwise shutting down.
+      step.unref?.();
+      handle = step;
+    };
+    arm(dueAt - this.host.now());
     return {
       cancel: () => {
         if (!live) return false;
         live = false;
-        clearTimeout(handle);
+        this.host.clearTimeout(handle);
         return true;
       },
     };

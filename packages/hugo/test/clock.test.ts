@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { VirtualClock } from '../src/clock.js';
+import { type HostTimers, MAX_TIMER_DELAY_MS, SystemClock, VirtualClock } from '../src/clock.js';
 
 describe('VirtualClock', () => {
   test('fires timers in due order, same-instant timers in the order they were set', async () => {
@@ -57,5 +57,75 @@ describe('VirtualClock', () => {
     await clock.advance(30);
     assert.deepEqual(fired, [10, 20]);
     assert.equal(clock.now(), 30);
+  });
+});
+
+describe('SystemClock with timers longer than setTimeout allows', () => {
+  /** A host whose timers fire only when the test says, and whose time moves with them. */
+  function fakeHost() {
+    let now = 1_000_000;
+    const pending: { due: number; delay: number; fn: () => void; cleared: boolean }[] = [];
+    const host: HostTimers = {
+      now: () => now,
+      setTimeout(fn, delay) {
+        const timer = { due: now + delay, delay, fn, cleared: false };
+        pending.push(timer);
+        return timer;
+      },
+      clearTimeout(handle) {
+        (handle as { cleared: boolean }).cleared = true;
+      },
+    };
+    const fireNext = () => {
+      const next = pending.filter((t) => !t.cleared).sort((a, b) => a.due - b.due)[0];
+      assert.ok(next, 'a timer is pending');
+      pending.splice(pending.indexOf(next), 1);
+      now = next.due;
+      next.fn();
+    };
+    return { host, pending, fireNext, now: () => now };
+  }
+
+  test('a 30-day timer is armed in steps no longer than the maximum and fires once, on time', () => {
+    const { host, pending, fireNext, now } = fakeHost();
+    const clock = new SystemClock(host);
+    const thirtyDays = 30 * 24 * 3_600_000;
+    const start = now();
+    let fired = 0;
+    clock.setTimer(thirtyDays, () => fired++);
+    let steps = 0;
+    while (fired === 0) {
+      assert.ok(pending.every((t) => t.delay <= MAX_TIMER_DELAY_MS));
+      fireNext();
+      steps++;
+    }
+    assert.equal(fired, 1);
+    assert.equal(now() - start, thirtyDays);
+    assert.equal(steps, Math.ceil(thirtyDays / MAX_TIMER_DELAY_MS));
+    assert.equal(pending.length, 0);
+  });
+
+  test('cancelling a long timer between steps stops it', () => {
+    const { host, pending, fireNext } = fakeHost();
+    const clock = new SystemClock(host);
+    let fired = 0;
+    const handle = clock.setTimer(3 * MAX_TIMER_DELAY_MS, () => fired++);
+    fireNext();
+    assert.equal(handle.cancel(), true);
+    assert.ok(pending.every((t) => t.cleared));
+    assert.equal(handle.cancel(), false);
+    assert.equal(fired, 0);
+  });
+
+  test('a real long timer does not fire early', async () => {
+    const clock = new SystemClock();
+    let fired = false;
+    const handle = clock.setTimer(30 * 24 * 3_600_000, () => {
+      fired = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    await clock.sleep(20);
+    assert.equal(fired, false);
+    handle.cancel();
   });
 });
