@@ -238,6 +238,11 @@ function ownershipSuite(label: string, makeUrl: () => Promise<{ url: string; dro
       // fence lost and drops those shards, and the reconcile after it takes nothing back.
       ring.setPausedView('host-a', new Map());
       await clock.advance(RENEW_MS);
+      // The renew tick's fence checks are real database round trips: let them finish before the test's own
+      // reconcile, which would otherwise release (not drop) the shards whose renew is still in flight.
+      for (let i = 0; i < 500 && a!.history.shards.ownedShardIds().length > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       await settled();
       assert.deepEqual(a!.history.shards.ownedShardIds(), []);
       const dropped = a!.logger.warnings
