@@ -1,8 +1,9 @@
 // Runs every *.test.ts of the workspace with node's own test runner (through tsx), so CI reads node's summary.
 // Arguments narrow the run: `node scripts/test.mjs packages/hugo` runs only the tests below that folder.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { targetNode } from './node-runtime.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots =
@@ -34,17 +35,21 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.ODIN_TEST_CONCURRENCY ?? '2';
+const { node, env } = targetNode();
+console.log(`# tests on Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}`);
 const result = spawnSync(
-  process.execPath,
+  node,
   [
     '--conditions=@odin/source',
     '--import',
     'tsx',
     '--test',
+    // TAP, as Node 20 printed it when not on a terminal: CI reads its closing summary lines.
+    '--test-reporter=tap',
     `--test-concurrency=${concurrency}`,
     '--test-timeout=600000',
     ...files,
   ],
-  { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } },
+  { stdio: 'inherit', cwd: root, env: { ...env, NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);
