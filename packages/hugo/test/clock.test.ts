@@ -68,7 +68,7 @@ describe('SystemClock with timers longer than setTimeout allows', () => {
     const host: HostTimers = {
       now: () => now,
       setTimeout(fn, delay) {
-        const timer = { due: now + delay, delay, fn, cleared: false };
+        const timer = { due: now + delay, delay, fn, cleared: false, unref: () => undefined };
         pending.push(timer);
         return timer;
       },
