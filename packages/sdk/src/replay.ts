@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { protoRoot, temporal } from '@odin/api';
+import { protoRoot, temporal } from '@odin/api/public';
 import type { WorkflowClient } from './client/workflow-client.js';
 import type { PayloadConverter } from './common/payload.js';
 import type { ICommand, IHistoryEvent } from './common/proto-types.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { toNumber } from '@odin/api';
+import { toNumber } from '@odin/api/public';
 import { assertDeterministicReplay, readHistoryFile, replayHistory } from '../src/replay.js';
 import { WorkflowSimulator } from '../src/testing/workflow-simulator.js';
 import { DeterminismViolationError } from '../src/workflow/errors.js';

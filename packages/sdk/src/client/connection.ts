@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { google, protoRoot } from '@odin/api';
+import { google, protoRoot } from '@odin/api/public';
 import { type Clock, systemClock } from '@odin/hugo';
 import { ServiceCallError } from './errors.js';
 import type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-types.js';
@@ -94,7 +94,7 @@ function errorDetailType(metadata: grpc.Metadata | undefined): string | undefine
 }
 
 /**
- * A gRPC connection to a WorkflowService (Temporal's public API), built from the reflection root in @odin/api.
+ * A gRPC connection to a WorkflowService (Temporal's public API), built from the reflection root in @odin/api/public.
  * `call` is typed per RPC: requests are property objects, responses decoded messages (int64 fields as Long).
  */
 export class Connection {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { status } from '@grpc/grpc-js';
-import { temporal, timestampToMs, toNumber } from '@odin/api';
+import { temporal, timestampToMs, toNumber } from '@odin/api/public';
 import type { temporal as proto } from '@temporalio/proto';
 import {
   type QueryDefinition,

@@ -1,4 +1,4 @@
-import { msToTimestamp, temporal, toNumber, durationToMs } from '@odin/api';
+import { msToTimestamp, temporal, toNumber, durationToMs } from '@odin/api/public';
 import type { WorkflowRegistry } from '../workflow/activator.js';
 import {
   defaultPayloadConverter,

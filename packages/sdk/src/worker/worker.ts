@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { status } from '@grpc/grpc-js';
-import { durationToMs, temporal, timestampToMs, toNumber } from '@odin/api';
+import { durationToMs, temporal, timestampToMs, toNumber } from '@odin/api/public';
 import type { temporal as proto } from '@temporalio/proto';
 import { type Clock, systemClock } from '@odin/hugo';
 import { ActivityContext, type ActivityInfo, runInActivityContext } from '../activity/context.js';

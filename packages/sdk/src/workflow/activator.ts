@@ -1,4 +1,4 @@
-import { msToDuration, temporal, timestampToMs, toNumber } from '@odin/api';
+import { msToDuration, temporal, timestampToMs, toNumber } from '@odin/api/public';
 import { type DeterministicRecord, type DeterministicStateStore, HugoError, isResult } from '@odin/hugo';
 import type { Workflow } from '../common/definitions.js';
 import { type Duration, durationMs } from '../common/duration.js';

@@ -1,4 +1,4 @@
-import { temporal, timestampToMs, toNumber } from '@odin/api';
+import { temporal, timestampToMs, toNumber } from '@odin/api/public';
 import { defaultPayloadConverter, fromPayloads, type PayloadConverter } from '../common/payload.js';
 import type { ICommand, IHistoryEvent, IPayloads } from '../common/proto-types.js';
 import { type PendingCommand, WorkflowActivator, type WorkflowRegistry } from './activator.js';
