@@ -4,7 +4,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowClient } from './client/workflow-client.js';
 import type { PayloadConverter } from './common/payload.js';
 import type { ICommand, IHistoryEvent } from './common/proto-types.js';
-import type { WorkflowRegistry } from './workflow/activator.js';
+import type { WorkflowRegistry } from './workflow/options.js';
 import { DeterminismViolationError } from './workflow/errors.js';
 import { runWorkflowTask } from './workflow/task-runner.js';
 
@@ -51,7 +51,7 @@ export async function replayHistory(
   };
 }
 
-/** Reads a history in Temporal's JSON format (`temporal workflow show --output json`, the Web UI download). */
+/** Reads a history file in Temporal's JSON format (see `historyFromJson`). */
 export async function readHistoryFile(path: string): Promise<IHistoryEvent[]> {
   return historyFromJson(JSON.parse(await readFile(path, 'utf8')));
 }
@@ -100,11 +100,11 @@ export async function assertDeterministicReplay(
 }
 
 /**
- * Parses a history from Temporal's JSON format (an object with `events`, or the events array) with the official
- * SDK's reader, which the Temporal tools' own exports are written for: proto3 JSON (int64 as strings, RFC 3339
- * timestamps, "10s" durations, base64 bytes) plus the PascalCase enum names older tools wrote. protobufjs's object
- * form, where times are `{ seconds, nanos }` objects (what `hugo-orchestrator workflow show -o json` writes), is
- * read by protobufjs's own `fromObject`.
+ * Parses a history from Temporal's JSON format (an object with `events`, or the events array) with
+ * `historyFromJSON` of @temporalio/common, the reader of what its `historyToJSON` writes: proto3 JSON (int64 as
+ * strings, RFC 3339 timestamps, "10s" durations, base64 bytes), also with the PascalCase event type names of older
+ * exports. protobufjs's object form, where times are `{ seconds, nanos }` objects (what `hugo-orchestrator workflow
+ * show -o json` writes), is read by protobufjs's own `fromObject`.
  */
 export function historyFromJson(json: unknown): IHistoryEvent[] {
   const history = Array.isArray(json) ? { events: json } : json;

@@ -5,7 +5,7 @@ import { ServiceCallError } from './errors.js';
 import type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-types.js';
 
 const SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
-/** Temporal's own long-poll deadline: servers answer empty before it. */
+/** The long-poll deadline of the WorkflowService protocol: a server answers empty before it. */
 export const LONG_POLL_TIMEOUT_MS = 70_000;
 const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 

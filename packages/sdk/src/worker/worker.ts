@@ -14,7 +14,7 @@ import {
   toPayloads,
 } from '../common/payload.js';
 import type { IHistoryEvent } from '../common/proto-types.js';
-import type { WorkflowRegistry } from '../workflow/activator.js';
+import type { WorkflowRegistry } from '../workflow/options.js';
 import { installDeterministicGlobals } from '../workflow/globals.js';
 import {
   type QueryRequest,
@@ -370,7 +370,8 @@ export class Worker {
     const failure = outcome.nondeterminism ?? outcome.taskFailure;
     if (failure !== undefined) {
       this.counters.workflowTaskFailures++;
-      // Like Temporal's workers: report the first attempt only; later attempts time out and retry quietly.
+      // Only the first attempt is reported: the server retries the task, and a failure reported on every attempt
+      // would add a WorkflowTaskFailed event each time; later attempts time out and are retried quietly.
       if (toNumber(response.attempt) > 1) return;
       await this.call('respondWorkflowTaskFailed', {
         taskToken,
