@@ -1,14 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { protoRoot, temporal } from '@odin/api';
+import { temporal } from '@odin/api/public';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowClient } from './client/workflow-client.js';
 import type { PayloadConverter } from './common/payload.js';
 import type { ICommand, IHistoryEvent } from './common/proto-types.js';
-import type { WorkflowRegistry } from './workflow/activator.js';
+import type { WorkflowRegistry } from './workflow/options.js';
 import { DeterminismViolationError } from './workflow/errors.js';
 import { runWorkflowTask } from './workflow/task-runner.js';
-
-type ProtoType = ReturnType<typeof protoRoot.lookupType>;
-type ProtoEnum = ReturnType<typeof protoRoot.lookupEnum>;
 
 export interface ReplayOptions {
   workflowId?: string;
@@ -53,7 +51,7 @@ export async function replayHistory(
   };
 }
 
-/** Reads a history in Temporal's JSON format (`temporal workflow show --output json`, the Web UI download). */
+/** Reads a history file in Temporal's JSON format (see `historyFromJson`). */
 export async function readHistoryFile(path: string): Promise<IHistoryEvent[]> {
   return historyFromJson(JSON.parse(await readFile(path, 'utf8')));
 }
@@ -101,74 +99,20 @@ export async function assertDeterministicReplay(
   return first;
 }
 
-// ---- Temporal's JSON history format ---------------------------------------------------------------------------
-
-const historyType = (): ProtoType => protoRoot.lookupType('temporal.api.history.v1.History');
-
-function screamingSnake(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-}
-
-function enumValue(enumType: ProtoEnum, value: unknown): unknown {
-  if (typeof value !== 'string' || value in enumType.values) return value;
-  // Older tools write "WorkflowExecutionStarted" for EVENT_TYPE_WORKFLOW_EXECUTION_STARTED.
-  const prefixed = `${screamingSnake(enumType.name)}_${screamingSnake(value)}`;
-  return prefixed in enumType.values ? prefixed : value;
-}
-
-function parseTimestamp(text: string): { seconds: number; nanos: number } {
-  const match = /\.(\d+)Z?$/i.exec(text);
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new TypeError(`Invalid timestamp "${text}" in history JSON`);
-  const seconds = Math.floor(ms / 1000);
-  const nanos = match ? Number(match[1]!.padEnd(9, '0').slice(0, 9)) : (ms - seconds * 1000) * 1e6;
-  return { seconds, nanos };
-}
-
-function parseDuration(text: string): { seconds: number; nanos: number } {
-  const match = /^(-?\d+)(?:\.(\d+))?s$/.exec(text);
-  if (!match) throw new TypeError(`Invalid duration "${text}" in history JSON`);
-  return { seconds: Number(match[1]), nanos: match[2] ? Number(match[2].padEnd(9, '0').slice(0, 9)) : 0 };
-}
-
-function camel(key: string): string {
-  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** proto3 JSON → protobufjs object form (timestamps, durations, enum names), guided by the message type. */
-function normalize(type: ProtoType, value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [rawKey, rawValue] of Object.entries(value as Record<string, unknown>)) {
-    const key = camel(rawKey);
-    const field = type.fields[key] ?? type.fields[rawKey];
-    if (!field) continue;
-    field.resolve();
-    const resolved = field.resolvedType;
-    const convert = (v: unknown): unknown => {
-      if (!resolved) return v;
-      if ('values' in resolved && !('fields' in resolved)) return enumValue(resolved as ProtoEnum, v);
-      const nested = resolved as ProtoType;
-      const nestedName = nested.fullName.replace(/^\./, '');
-      if (nestedName === 'google.protobuf.Timestamp' && typeof v === 'string') return parseTimestamp(v);
-      if (nestedName === 'google.protobuf.Duration' && typeof v === 'string') return parseDuration(v);
-      return normalize(nested, v);
-    };
-    if (field.map && rawValue && typeof rawValue === 'object') {
-      out[field.name] = Object.fromEntries(Object.entries(rawValue).map(([k, v]) => [k, convert(v)]));
-    } else if (field.repeated && Array.isArray(rawValue)) {
-      out[field.name] = rawValue.map(convert);
-    } else {
-      out[field.name] = convert(rawValue);
-    }
-  }
-  return out;
-}
-
-/** Parses a history from Temporal's JSON format (an object with `events`, or the events array). */
+/**
+ * Parses a history from Temporal's JSON format (an object with `events`, or the events array) with
+ * `historyFromJSON` of @temporalio/common, the reader of what its `historyToJSON` writes: proto3 JSON (int64 as
+ * strings, RFC 3339 timestamps, "10s" durations, base64 bytes), also with the PascalCase event type names of older
+ * exports. protobufjs's object form, where times are `{ seconds, nanos }` objects (what `hugo-orchestrator workflow
+ * show -o json` writes), is read by protobufjs's own `fromObject`.
+ */
 export function historyFromJson(json: unknown): IHistoryEvent[] {
-  const wrapped = Array.isArray(json) ? { events: json } : json;
-  const type = historyType();
-  const message = temporal.api.history.v1.History.fromObject(normalize(type, wrapped) as object);
-  return message.events;
+  const history = Array.isArray(json) ? { events: json } : json;
+  if (isProtobufObjectForm(history)) return temporal.api.history.v1.History.fromObject(history).events;
+  return historyFromJSON(history).events ?? [];
+}
+
+function isProtobufObjectForm(history: unknown): history is Record<string, unknown> {
+  const first = (history as { events?: { eventTime?: unknown }[] } | null)?.events?.[0];
+  return typeof first?.eventTime === 'object' && first.eventTime !== null;
 }

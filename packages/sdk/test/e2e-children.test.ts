@@ -2,7 +2,7 @@
 // workflows, continue-as-new chains — our client and our worker over real gRPC.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { temporal } from '@odin/api';
+import { temporal } from '@odin/api/public';
 import { startDevServer } from 'hugo-orchestrator';
 import { Connection, WorkflowClient, WorkflowFailedError } from '../src/client/index.js';
 import { CancelledFailure } from '../src/common/failure.js';

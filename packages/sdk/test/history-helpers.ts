@@ -1,5 +1,5 @@
 // Hand-built Temporal histories for the runtime unit tests.
-import { msToTimestamp, temporal } from '@odin/api';
+import { msToTimestamp, temporal } from '@odin/api/public';
 import { defaultPayloadConverter, toPayloads } from '../src/common/payload.js';
 import type { IHistoryEvent } from '../src/common/proto-types.js';
 

@@ -14,8 +14,11 @@ import {
   Worker as OfficialWorker,
 } from '@temporalio/worker';
 import { startDevServer } from 'hugo-orchestrator';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Connection, WorkflowClient } from '../src/client/index.js';
+import { assertDeterministicReplay, historyFromJson } from '../src/replay.js';
 import { Worker } from '../src/worker/index.js';
+import { CommandType } from './history-helpers.js';
 import * as basic from './workflows/basic.js';
 
 let server: Awaited<ReturnType<typeof startDevServer>>;
@@ -67,6 +70,27 @@ describe('official client, our worker', () => {
     assert.equal(await handle.query<string>('status'), 'waiting');
     await handle.signal('approve', 'Official');
     assert.equal(await handle.result(), 'approved by Official');
+  });
+
+  test('a history the official tooling exports (fetchHistory + historyToJSON) replays against our workflow code', async () => {
+    const handle = await official.workflow.start('withTimeoutScope', {
+      taskQueue: 'ours',
+      workflowId: `official-export-${process.pid}`,
+    });
+    assert.equal(await handle.result(), 'timed out');
+    const exported = historyToJSON(await handle.fetchHistory());
+    const history = historyFromJson(JSON.parse(exported));
+    const replay = await assertDeterministicReplay(history, basic);
+    assert.equal(replay.replayedTasks, 2);
+    assert.deepEqual(
+      replay.trace.flat().map((command) => command.commandType),
+      [
+        CommandType.COMMAND_TYPE_START_TIMER,
+        CommandType.COMMAND_TYPE_START_TIMER,
+        CommandType.COMMAND_TYPE_CANCEL_TIMER,
+        CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+      ],
+    );
   });
 
   test('@temporalio/client reads our workflow failure as an ApplicationFailure with its type', async () => {

@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
-import { toNumber } from '@odin/api';
-import { assertDeterministicReplay, readHistoryFile, replayHistory } from '../src/replay.js';
+import { temporal, toNumber } from '@odin/api/public';
+import { assertDeterministicReplay, historyFromJson, readHistoryFile, replayHistory } from '../src/replay.js';
 import { WorkflowSimulator } from '../src/testing/workflow-simulator.js';
 import { DeterminismViolationError } from '../src/workflow/errors.js';
-import { EventType } from './history-helpers.js';
+import { CommandType, EventType } from './history-helpers.js';
 import * as basic from './workflows/basic.js';
 import * as hugo from './workflows/hugo.js';
 
 const workflows = { ...basic, ...hugo };
 const activities = { greet: async (name: string) => `Hello, ${name}!` };
 const fixture = new URL('./fixtures/greeting-history.json', import.meta.url).pathname;
+/** Written by the official SDK's tooling: `historyToJSON(await handle.fetchHistory())` of a run on the dev server. */
+const officialExport = new URL('./fixtures/with-timeout-official-export.json', import.meta.url).pathname;
 
 async function simulated(type: string, args: unknown[]) {
   const sim = new WorkflowSimulator({ workflows, activities }, type, args);
@@ -80,6 +83,42 @@ describe('replay', () => {
     const result = await replayHistory(history, workflows);
     assert.equal(result.divergence, undefined);
     assert.equal(result.replayedTasks, 2);
+  });
+
+  test('a history exported by the official tooling replays deterministically (timers, a cancelled timer)', async () => {
+    const history = await readHistoryFile(officialExport);
+    assert.equal(history[0]?.eventType, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+    const result = await assertDeterministicReplay(history, workflows);
+    assert.equal(result.replayedTasks, 2);
+    assert.deepEqual(
+      result.trace.flat().map((command) => command.commandType),
+      [
+        CommandType.COMMAND_TYPE_START_TIMER,
+        CommandType.COMMAND_TYPE_START_TIMER,
+        CommandType.COMMAND_TYPE_CANCEL_TIMER,
+        CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+      ],
+    );
+  });
+
+  test('the JSON reader also takes a bare events array', async () => {
+    const json = JSON.parse(await readFile(officialExport, 'utf8')) as { events: unknown[] };
+    const history = historyFromJson(json.events);
+    assert.equal(history.length, json.events.length);
+    assert.equal(toNumber(history.at(-1)?.eventId), json.events.length);
+  });
+
+  test("protobufjs's object form (the CLI's show -o json: times as {seconds, nanos}) reads back and replays", async () => {
+    const sim = await simulated('greeting', ['Ada']);
+    const type = temporal.api.history.v1.History;
+    const objectForm = type.toObject(type.fromObject({ events: sim.history }), {
+      longs: String,
+      enums: String,
+      bytes: String,
+    });
+    const history = historyFromJson(JSON.parse(JSON.stringify(objectForm)));
+    assert.equal(history.length, sim.history.length);
+    await assertDeterministicReplay(history, workflows);
   });
 
   test('replaying the JSON history against changed code reports the first divergence', async () => {

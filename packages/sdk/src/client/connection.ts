@@ -1,11 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
-import { google, protoRoot } from '@odin/api';
+import { google, protoRoot } from '@odin/api/public';
 import { type Clock, systemClock } from '@odin/hugo';
 import { ServiceCallError } from './errors.js';
 import type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-types.js';
 
 const SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
-/** Temporal's own long-poll deadline: servers answer empty before it. */
+/** The long-poll deadline of the WorkflowService protocol: a server answers empty before it. */
 export const LONG_POLL_TIMEOUT_MS = 70_000;
 const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
@@ -94,7 +94,7 @@ function errorDetailType(metadata: grpc.Metadata | undefined): string | undefine
 }
 
 /**
- * A gRPC connection to a WorkflowService (Temporal's public API), built from the reflection root in @odin/api.
+ * A gRPC connection to a WorkflowService (Temporal's public API), built from the reflection root in @odin/api/public.
  * `call` is typed per RPC: requests are property objects, responses decoded messages (int64 fields as Long).
  */
 export class Connection {

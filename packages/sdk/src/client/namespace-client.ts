@@ -1,4 +1,4 @@
-import { durationToMs, temporal } from '@odin/api';
+import { durationToMs, temporal } from '@odin/api/public';
 import type { temporal as proto } from '@temporalio/proto';
 import { toProtoDuration } from '../common/duration.js';
 import type { Connection } from './connection.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { status } from '@grpc/grpc-js';
-import { temporal, timestampToMs, toNumber } from '@odin/api';
+import { temporal, timestampToMs, toNumber } from '@odin/api/public';
 import type { temporal as proto } from '@temporalio/proto';
 import {
   type QueryDefinition,
@@ -482,7 +482,7 @@ export class WorkflowClient {
           this.callOptions(signal, LONG_POLL_TIMEOUT_MS),
         );
       } catch (error) {
-        // A long poll the server let expire is retried, as Temporal's client does.
+        // A long poll the server let expire says nothing about the workflow: poll again.
         if (
           error instanceof ServiceCallError &&
           error.code === status.DEADLINE_EXCEEDED &&

@@ -1,4 +1,4 @@
-import { temporal } from '@odin/api';
+import { temporal } from '@odin/api/public';
 import { HugoError } from '@odin/hugo';
 import { fromPayloads, type PayloadConverter, toPayloads } from './payload.js';
 import type { IFailure } from './proto-types.js';

@@ -1,4 +1,4 @@
-// Type-only aliases of the Temporal API messages the SDK reads and writes (runtime classes come from @odin/api).
+// Type-only aliases of the Temporal API messages the SDK reads and writes (runtime classes come from @odin/api/public).
 import type { temporal } from '@temporalio/proto';
 
 export type IPayload = temporal.api.common.v1.IPayload;

@@ -1,4 +1,4 @@
-import { durationToMs, temporal, timestampToMs } from '@odin/api';
+import { durationToMs, temporal, timestampToMs } from '@odin/api/public';
 import type { Clock } from '@odin/hugo';
 import { Connection } from '../client/connection.js';
 import {

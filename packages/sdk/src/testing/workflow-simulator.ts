@@ -1,5 +1,5 @@
-import { msToTimestamp, temporal, toNumber, durationToMs } from '@odin/api';
-import type { WorkflowRegistry } from '../workflow/activator.js';
+import { msToTimestamp, temporal, toNumber, durationToMs } from '@odin/api/public';
+import type { WorkflowRegistry } from '../workflow/options.js';
 import {
   defaultPayloadConverter,
   firstValue,
@@ -9,7 +9,7 @@ import {
 } from '../common/payload.js';
 import { errorToFailure, failureToError } from '../common/failure.js';
 import type { ICommand, IHistoryEvent, IPayloads } from '../common/proto-types.js';
-import { activatorStorage } from '../workflow/context.js';
+import { activatorStorage } from '../workflow/activator.js';
 import { runWorkflowTask, type WorkflowTaskOutcome } from '../workflow/task-runner.js';
 
 const EventType = temporal.api.enums.v1.EventType;

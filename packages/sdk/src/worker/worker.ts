@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { status } from '@grpc/grpc-js';
-import { durationToMs, temporal, timestampToMs, toNumber } from '@odin/api';
+import { durationToMs, temporal, timestampToMs, toNumber } from '@odin/api/public';
 import type { temporal as proto } from '@temporalio/proto';
-import { type Clock, systemClock } from '@odin/hugo';
+import { type Clock, Semaphore, systemClock } from '@odin/hugo';
 import { ActivityContext, type ActivityInfo, runInActivityContext } from '../activity/context.js';
 import { type CallOptions, type Connection, LONG_POLL_TIMEOUT_MS } from '../client/connection.js';
 import { ServiceCallError } from '../client/errors.js';
@@ -14,7 +14,7 @@ import {
   toPayloads,
 } from '../common/payload.js';
 import type { IHistoryEvent } from '../common/proto-types.js';
-import type { WorkflowRegistry } from '../workflow/activator.js';
+import type { WorkflowRegistry } from '../workflow/options.js';
 import { installDeterministicGlobals } from '../workflow/globals.js';
 import {
   type QueryRequest,
@@ -24,7 +24,6 @@ import {
 } from '../workflow/task-runner.js';
 import { defaultWorkerIdentity } from './identity.js';
 import { WorkflowRunCache } from './run-cache.js';
-import { Semaphore } from './semaphore.js';
 
 const enums = temporal.api.enums.v1;
 
@@ -122,8 +121,11 @@ export class Worker {
     this.converter = options.payloadConverter ?? defaultPayloadConverter;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? consoleLogger;
-    this.workflowSlots = new Semaphore(options.maxConcurrentWorkflowTasks ?? 10);
-    this.activitySlots = new Semaphore(options.maxConcurrentActivities ?? 100);
+    this.workflowSlots = executionSlots(
+      'maxConcurrentWorkflowTasks',
+      options.maxConcurrentWorkflowTasks ?? 10,
+    );
+    this.activitySlots = executionSlots('maxConcurrentActivities', options.maxConcurrentActivities ?? 100);
     this.runCache = new WorkflowRunCache(options.maxCachedWorkflows ?? 1000);
     this.stopped = new Promise<void>((resolve) => {
       this.stopRequested = resolve;
@@ -254,7 +256,7 @@ export class Worker {
   private async pollWorkflowTasks(): Promise<void> {
     const signal = this.pollAbort.signal;
     while (!signal.aborted) {
-      if (!(await this.workflowSlots.acquire(signal))) return;
+      if (!(await acquired(this.workflowSlots, signal))) return;
       let response: proto.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
       try {
         response = await this.connection.call(
@@ -368,7 +370,8 @@ export class Worker {
     const failure = outcome.nondeterminism ?? outcome.taskFailure;
     if (failure !== undefined) {
       this.counters.workflowTaskFailures++;
-      // Like Temporal's workers: report the first attempt only; later attempts time out and retry quietly.
+      // Only the first attempt is reported: the server retries the task, and a failure reported on every attempt
+      // would add a WorkflowTaskFailed event each time; later attempts time out and are retried quietly.
       if (toNumber(response.attempt) > 1) return;
       await this.call('respondWorkflowTaskFailed', {
         taskToken,
@@ -415,7 +418,7 @@ export class Worker {
   private async pollActivityTasks(): Promise<void> {
     const signal = this.pollAbort.signal;
     while (!signal.aborted) {
-      if (!(await this.activitySlots.acquire(signal))) return;
+      if (!(await acquired(this.activitySlots, signal))) return;
       let response: proto.api.workflowservice.v1.PollActivityTaskQueueResponse;
       try {
         response = await this.connection.call(
@@ -562,6 +565,22 @@ export class Worker {
   /** @internal */
   get workerClock(): Clock {
     return this.clock;
+  }
+}
+
+/** At least one slot: a worker without any would poll nothing and never say why. */
+function executionSlots(option: string, capacity: number): Semaphore {
+  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`${option} must be an integer >= 1`);
+  return new Semaphore(capacity);
+}
+
+/** Takes a slot; false when `signal` aborts first (the worker is shutting down). */
+async function acquired(slots: Semaphore, signal: AbortSignal): Promise<boolean> {
+  try {
+    await slots.acquire(signal);
+    return true;
+  } catch {
+    return false;
   }
 }
 

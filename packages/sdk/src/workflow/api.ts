@@ -9,27 +9,29 @@ import {
 } from '@odin/hugo';
 import type { QueryDefinition, SignalDefinition, Workflow } from '../common/definitions.js';
 import { type Duration, durationMs } from '../common/duration.js';
-import type {
-  ActivityOptions,
-  ChildWorkflowHandle,
-  ChildWorkflowOptions,
-  WorkflowInfo,
-} from './activator.js';
-import { EFFECT_MARKER, VERSION_MARKER } from './activator.js';
+import { activatorStorage } from './activator.js';
 import { CancellationScope } from './cancellation-scope.js';
-import { activatorStorage, requireActivator } from './context.js';
+import { requireActivator } from './context.js';
 import { DeterminismViolationError } from './errors.js';
+import { EFFECT_MARKER, VERSION_MARKER } from './markers.js';
+import type { ActivityOptions, ChildWorkflowHandle, ChildWorkflowOptions } from './options.js';
+import type { WorkflowInfo } from './workflow-info.js';
 
 export { CancellationScope, isCancellation } from './cancellation-scope.js';
-export { ContinueAsNew, DeterminismViolationError, IllegalStateError } from './errors.js';
+export {
+  ContinueAsNew,
+  DeterminismViolationError,
+  IllegalStateError,
+  UnhandledEventError,
+} from './errors.js';
 export { inWorkflowContext } from './context.js';
 export type {
   ActivityCancellationType,
   ActivityOptions,
   ChildWorkflowHandle,
   ChildWorkflowOptions,
-  WorkflowInfo,
-} from './activator.js';
+} from './options.js';
+export type { WorkflowInfo } from './workflow-info.js';
 
 /** Facts about the running workflow (ids, type, task queue, attempt, start time, memo, search attributes, ...). */
 export function workflowInfo(): WorkflowInfo {
@@ -38,7 +40,7 @@ export function workflowInfo(): WorkflowInfo {
 
 /** Pauses the workflow for `duration` on a durable timer; cancelled with the current CancellationScope. */
 export function sleep(duration: Duration): Promise<void> {
-  return requireActivator('sleep').startTimer(duration);
+  return requireActivator('sleep').timers.start(duration);
 }
 
 /**
@@ -46,7 +48,7 @@ export function sleep(duration: Duration): Promise<void> {
  * optional timeout elapses first.
  */
 export function condition(fn: () => boolean, timeout?: Duration): Promise<boolean> {
-  return requireActivator('condition').condition(fn, timeout);
+  return requireActivator('condition').conditions.wait(fn, timeout);
 }
 
 /** Schedules one activity and waits for its result. */
@@ -55,7 +57,7 @@ export function executeActivity<R = unknown>(
   options: ActivityOptions,
   ...args: unknown[]
 ): Promise<R> {
-  return requireActivator('executeActivity').scheduleActivity(activityType, args, options) as Promise<R>;
+  return requireActivator('executeActivity').activities.schedule(activityType, args, options) as Promise<R>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: activity signatures are the author's.
@@ -99,9 +101,12 @@ export function setHandler(
 ): void {
   const activator = requireActivator('setHandler');
   if (typeof definition === 'string' || definition.type === 'signal') {
-    activator.setSignalHandler(typeof definition === 'string' ? definition : definition.name, handler);
+    activator.signals.setSignalHandler(
+      typeof definition === 'string' ? definition : definition.name,
+      handler,
+    );
   } else {
-    activator.setQueryHandler(definition.name, handler);
+    activator.signals.setQueryHandler(definition.name, handler);
   }
 }
 
@@ -111,7 +116,7 @@ export function startChild<W extends Workflow>(
   options: ChildWorkflowOptions & { args?: Parameters<W> },
 ): Promise<ChildWorkflowHandle<Awaited<ReturnType<W>>>> {
   const type = typeof workflow === 'string' ? workflow : workflow.name;
-  return requireActivator('startChild').startChildWorkflow(type, options.args ?? [], options) as Promise<
+  return requireActivator('startChild').children.start(type, options.args ?? [], options) as Promise<
     ChildWorkflowHandle<Awaited<ReturnType<W>>>
   >;
 }
@@ -132,7 +137,7 @@ export function getExternalWorkflowHandle(workflowId: string, runId = '') {
     workflowId,
     runId,
     signal<Args extends unknown[]>(signal: SignalDefinition<Args> | string, ...args: Args): Promise<void> {
-      return activator.signalExternal(
+      return activator.externals.signal(
         workflowId,
         runId,
         typeof signal === 'string' ? signal : signal.name,
@@ -140,7 +145,7 @@ export function getExternalWorkflowHandle(workflowId: string, runId = '') {
       );
     },
     cancel(): Promise<void> {
-      return activator.requestCancelExternal(workflowId, runId);
+      return activator.externals.requestCancel(workflowId, runId);
     },
   };
 }
@@ -158,12 +163,12 @@ export function continueAsNew(
 ): Promise<never> {
   const activator = requireActivator('continueAsNew');
   return Promise.reject(
-    activator.continueAsNewCommand(options.workflowType ?? activator.info.workflowType, args, options),
+    activator.execution.continueAsNew(options.workflowType ?? activator.info.workflowType, args, options),
   );
 }
 
 export function upsertSearchAttributes(values: Record<string, unknown>): void {
-  requireActivator('upsertSearchAttributes').upsertSearchAttributes(values);
+  requireActivator('upsertSearchAttributes').execution.upsertSearchAttributes(values);
 }
 
 /** A UUID from the run's seeded random source: the same on every replay. */
@@ -181,7 +186,7 @@ export const workflowClock: Clock = {
     const activator = requireActivator('workflowClock.setTimer');
     const scope = new CancellationScope({ cancellable: false });
     let live = true;
-    activator.startTimer(Math.max(0, delayMs), scope).then(
+    activator.timers.start(Math.max(0, delayMs), scope).then(
       () => {
         if (!live) return;
         live = false;
@@ -200,11 +205,11 @@ export const workflowClock: Clock = {
   },
   sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
     const activator = requireActivator('workflowClock.sleep');
-    if (!signal) return activator.startTimer(delayMs);
+    if (!signal) return activator.timers.start(delayMs);
     const scope = new CancellationScope({ cancellable: true, parent: CancellationScope.current() });
     if (signal.aborted) scope.cancel(signal.reason);
     else signal.addEventListener('abort', () => scope.cancel(signal.reason), { once: true });
-    return activator.startTimer(delayMs, scope);
+    return activator.timers.start(delayMs, scope);
   },
 };
 
@@ -215,11 +220,14 @@ function deterministicStores() {
   let stores = effectStores.get(activator);
   if (!stores) {
     stores = {
-      effects: new DeterministicEffectStore(activator.markerStore(EFFECT_MARKER), {
+      effects: new DeterministicEffectStore(activator.markers.store(EFFECT_MARKER), {
         clock: workflowClock,
         scope: null,
       }),
-      versions: new VersionGate(activator.markerStore(VERSION_MARKER), { clock: workflowClock, scope: null }),
+      versions: new VersionGate(activator.markers.store(VERSION_MARKER), {
+        clock: workflowClock,
+        scope: null,
+      }),
     };
     effectStores.set(activator, stores);
   }
@@ -237,7 +245,7 @@ export function captureEffect<T>(
   const { activator, effects } = deterministicStores();
   const outside = (signal: AbortSignal | undefined) => {
     const running = activatorStorage.exit(() => Promise.resolve(effect(signal)));
-    activator.trackEffect(running);
+    activator.markers.trackEffect(running);
     return running;
   };
   return effects.capture(effectId, outside, CancellationScope.current().signal);
@@ -245,14 +253,14 @@ export function captureEffect<T>(
 
 /**
  * Runs the synchronous `fn` once, outside the deterministic context, and records its value (or its error) as a
- * marker; replays return the recorded outcome without calling it (Temporal's sideEffect). Being synchronous, it
+ * marker; replays return the recorded outcome without calling it (`sideEffect` of @temporalio/workflow). Being synchronous, it
  * resolves at the same point on the first run and on replay, even among concurrent branches. For an async
  * effect use `captureEffect`.
  */
 export function sideEffect<T>(fn: () => T): Promise<T> {
   const activator = requireActivator('sideEffect');
-  const key = activator.nextEffectId();
-  let record = activator.lookupMarker(EFFECT_MARKER, key);
+  const key = activator.markers.nextEffectId();
+  let record = activator.markers.lookup(EFFECT_MARKER, key);
   if (!record) {
     let envelope: Record<string, unknown>;
     try {
@@ -274,7 +282,7 @@ export function sideEffect<T>(fn: () => T): Promise<T> {
       payload: JSON.stringify(envelope),
       recordedAt: activator.now,
     };
-    activator.recordMarker(EFFECT_MARKER, key, record);
+    activator.markers.record(EFFECT_MARKER, key, record);
   }
   const stored = JSON.parse(record.payload) as {
     isSuccess: boolean;
@@ -296,7 +304,7 @@ export function getVersion(changeId: string, minSupported: number, maxSupported:
   const activator = requireActivator('getVersion');
   if (minSupported > maxSupported)
     throw new RangeError(`getVersion("${changeId}"): min ${minSupported} > max ${maxSupported}`);
-  const record = activator.lookupMarker(VERSION_MARKER, changeId);
+  const record = activator.markers.lookup(VERSION_MARKER, changeId);
   let version: number;
   if (record) {
     version = (JSON.parse(record.payload) as { version: number }).version;
@@ -304,7 +312,7 @@ export function getVersion(changeId: string, minSupported: number, maxSupported:
     version = DefaultVersion;
   } else {
     version = maxSupported;
-    activator.recordMarker(VERSION_MARKER, changeId, {
+    activator.markers.record(VERSION_MARKER, changeId, {
       kind: 'hugo.version',
       version,
       payload: JSON.stringify({ version }),

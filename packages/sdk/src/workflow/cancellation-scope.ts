@@ -1,11 +1,25 @@
-import { CancelledFailure } from '../common/failure.js';
 import type { Duration } from '../common/duration.js';
-import { requireActivator, scopeStorage } from './context.js';
+import { CancelledFailure } from '../common/failure.js';
+import { IllegalStateError } from './errors.js';
+import { sharedStorage } from './shared-storage.js';
+
+/**
+ * The innermost CancellationScope of the executing workflow code. The runtime enters every run with the run's
+ * root scope set here, so inside workflow code there always is one.
+ */
+export const scopeStorage = sharedStorage<CancellationScope>('odin.sdk.workflow.scope');
+
+/** Durable timers of the run a scope belongs to (what `withTimeout` starts its deadline with). */
+export interface ScopeTimers {
+  start(delay: Duration, scope: CancellationScope): Promise<void>;
+}
 
 export interface CancellationScopeOptions {
   /** false: cancelling the parent does not cancel this scope. */
   cancellable?: boolean;
   parent?: CancellationScope;
+  /** The run's durable timers; set on a run's root scope by the runtime, inherited by every other scope. */
+  timers?: ScopeTimers;
 }
 
 /**
@@ -16,6 +30,7 @@ export interface CancellationScopeOptions {
 export class CancellationScope {
   readonly cancellable: boolean;
   readonly parent: CancellationScope | undefined;
+  readonly timers: ScopeTimers | undefined;
   private readonly controller = new AbortController();
   /** Rejects with CancelledFailure when the scope is cancelled. */
   readonly cancelRequested: Promise<never>;
@@ -24,6 +39,8 @@ export class CancellationScope {
   constructor(options: CancellationScopeOptions = {}) {
     this.cancellable = options.cancellable ?? true;
     this.parent = options.parent;
+    // A scope belongs to the run it is created in, with or without a parent.
+    this.timers = options.timers ?? options.parent?.timers ?? scopeStorage.getStore()?.timers;
     this.cancelRequested = new Promise<never>((_, reject) => {
       this.rejectCancelRequested = reject;
     });
@@ -68,7 +85,10 @@ export class CancellationScope {
 
   /** The innermost scope of the executing workflow code. */
   static current(): CancellationScope {
-    return scopeStorage.getStore() ?? requireActivator('CancellationScope.current').rootScope;
+    const scope = scopeStorage.getStore();
+    if (!scope)
+      throw new IllegalStateError('CancellationScope.current may only be called from workflow code');
+    return scope;
   }
 
   static cancellable<T>(fn: () => Promise<T>): Promise<T> {
@@ -81,11 +101,14 @@ export class CancellationScope {
 
   /** Runs `fn` in a cancellable scope that is cancelled after `timeout` (a durable timer). */
   static withTimeout<T>(timeout: Duration, fn: () => Promise<T>): Promise<T> {
-    const activator = requireActivator('CancellationScope.withTimeout');
+    const timers = scopeStorage.getStore()?.timers;
+    if (!timers) {
+      throw new IllegalStateError('CancellationScope.withTimeout may only be called from workflow code');
+    }
     const scope = new CancellationScope({ cancellable: true, parent: CancellationScope.current() });
     const timerScope = new CancellationScope({ cancellable: true, parent: scope });
-    activator
-      .startTimer(timeout, timerScope)
+    timers
+      .start(timeout, timerScope)
       .then(() => scope.cancel(new CancelledFailure('Cancellation scope timed out')))
       .catch(() => undefined);
     return scope.run(fn).finally(() => timerScope.cancel());

@@ -1,5 +1,5 @@
 import type { ICommand, IHistoryEvent } from '../common/proto-types.js';
-import { describeCommand, describeEvent } from './commands.js';
+import { describeCommand, describeEvent } from './command-matching.js';
 
 /**
  * The workflow code did not produce the commands its history recorded: replaying it would diverge.
@@ -33,5 +33,19 @@ export class IllegalStateError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'IllegalStateError';
+  }
+}
+
+/**
+ * A history event the runtime has no handler for: a feature this SDK does not implement (updates, Nexus), or an
+ * event type newer than its API definitions. The workflow task fails rather than skip what the event meant.
+ */
+export class UnhandledEventError extends Error {
+  constructor(
+    reason: string,
+    readonly event: IHistoryEvent,
+  ) {
+    super(`Cannot apply history event ${describeEvent(event)}: ${reason}`);
+    this.name = 'UnhandledEventError';
   }
 }

@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { activatorStorage } from './context.js';
+import { activatorStorage } from './activator.js';
 import { IllegalStateError } from './errors.js';
 
 /**
@@ -82,8 +82,8 @@ export function installDeterministicGlobals(): void {
     const activator = activatorStorage.getStore();
     if (!activator) return originals.setTimeout(() => callback(...args), delay);
     const ms = Math.max(0, delay ?? 0);
-    const handle = new WorkflowTimeout(ms > 0 ? activator.peekNextTimerId() : undefined);
-    const timer = ms > 0 ? activator.startTimer(ms, undefined) : Promise.resolve();
+    const handle = new WorkflowTimeout(ms > 0 ? activator.timers.peekNextId() : undefined);
+    const timer = ms > 0 ? activator.timers.start(ms, undefined) : Promise.resolve();
     timer.then(
       () => {
         if (!handle.cancelled) callback(...args);
@@ -98,7 +98,7 @@ export function installDeterministicGlobals(): void {
     const activator = activatorStorage.getStore();
     if (handle instanceof WorkflowTimeout) {
       handle.cancelled = true;
-      if (activator && handle.timerId !== undefined) activator.cancelTimer(handle.timerId);
+      if (activator && handle.timerId !== undefined) activator.timers.cancel(handle.timerId);
       return;
     }
     originals.clearTimeout(handle as Parameters<typeof clearTimeout>[0]);

@@ -1,10 +1,13 @@
-import { temporal, timestampToMs, toNumber } from '@odin/api';
+import { temporal, timestampToMs, toNumber } from '@odin/api/public';
 import { defaultPayloadConverter, fromPayloads, type PayloadConverter } from '../common/payload.js';
 import type { ICommand, IHistoryEvent, IPayloads } from '../common/proto-types.js';
-import { type PendingCommand, WorkflowActivator, type WorkflowRegistry } from './activator.js';
-import { commandMismatch, describeCommand, isCommandEvent } from './commands.js';
+import { activate, answerQuery } from './activation.js';
+import { WorkflowActivator } from './activator.js';
+import type { PendingCommand } from './command-buffer.js';
+import { commandMismatch, describeCommand, isCommandEvent } from './command-matching.js';
 import { DeterminismViolationError } from './errors.js';
 import { installDeterministicGlobals } from './globals.js';
+import type { WorkflowRegistry } from './options.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -185,12 +188,13 @@ async function drive(
   };
   for (const activation of activations) {
     activator.replaying = activation.recordedCommands !== undefined;
-    await activator.activate(
+    await activate(
+      activator,
       activation.events,
       timestampToMs(activation.started.eventTime) ?? 0,
       toNumber(activation.started.eventId),
     );
-    const produced = activator.takeCommands();
+    const produced = activator.commands.take();
     outcome.trace.push(produced.map((p) => p.command));
     if (activator.taskFailure !== undefined) {
       if (activator.taskFailure instanceof DeterminismViolationError)
@@ -212,7 +216,7 @@ async function drive(
   }
   for (const query of queries) {
     try {
-      const value = activator.query(query.queryType, fromPayloads(converter, query.args));
+      const value = answerQuery(activator, query.queryType, fromPayloads(converter, query.args));
       outcome.queryResults.set(query.id, { ok: true, answer: { payloads: [converter.toPayload(value)] } });
     } catch (error) {
       outcome.queryResults.set(query.id, { ok: false, message: (error as Error)?.message ?? String(error) });

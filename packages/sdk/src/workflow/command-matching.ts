@@ -1,4 +1,4 @@
-import { temporal, toNumber } from '@odin/api';
+import { temporal, toNumber } from '@odin/api/public';
 import type { ICommand, IHistoryEvent } from '../common/proto-types.js';
 
 const CommandType = temporal.api.enums.v1.CommandType;
