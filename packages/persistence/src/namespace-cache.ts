@@ -1,7 +1,7 @@
 import type { Clock } from '@odin/hugo';
 import type { NamespaceRecord, NamespaceStore } from './contract.js';
 
-/** The brief's namespace cache TTL: a namespace change reaches every host within 5 minutes. */
+/** How long a namespace lookup is cached: a namespace change reaches every host within 5 minutes. */
 export const NAMESPACE_CACHE_TTL_MS = 5 * 60 * 1000;
 
 interface Entry {

@@ -13,7 +13,8 @@ import {
 import { DEFAULT_POOL_SIZE, openDatabase } from './database.js';
 import { resolveLimits } from './limits.js';
 import { LATEST_SCHEMA_VERSION, type MigrationOutcome, migrate, readSchemaVersion } from './migrations.js';
-import type { StoreContext } from './sql-flavor.js';
+import type { SqlDialect } from './dialects/sql-dialect.js';
+import type { StoreContext } from './stores/context.js';
 import { SqlExecutionStore } from './stores/executions.js';
 import { SqlHistoryStore } from './stores/history.js';
 import { SqlMatchingStore } from './stores/matching.js';
@@ -52,7 +53,7 @@ class SqlPersistenceStore implements PersistenceStore {
   }
 
   get dialect(): DialectName {
-    return this.ctx.dialect;
+    return this.ctx.dialect.name;
   }
 
   get limits(): PersistenceLimits {
@@ -60,7 +61,7 @@ class SqlPersistenceStore implements PersistenceStore {
   }
 
   schemaVersion(): Promise<number> {
-    return readSchemaVersion(this.ctx.db, this.ctx.dialect);
+    return readSchemaVersion(this.ctx.db, this.ctx.dialect.name);
   }
 
   async close(): Promise<void> {
@@ -105,15 +106,15 @@ export async function openStore(config: OpenStoreConfig): Promise<PersistenceSto
 
 async function ensureSchema(
   db: Kysely<Tables>,
-  dialect: DialectName,
+  dialect: SqlDialect,
   apply: boolean,
   clock: Clock,
 ): Promise<void> {
-  const version = await readSchemaVersion(db, dialect);
+  const version = await readSchemaVersion(db, dialect.name);
   if (version > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(version, LATEST_SCHEMA_VERSION);
   if (version === LATEST_SCHEMA_VERSION) return;
   if (!apply) throw new SchemaTooOldError(version, LATEST_SCHEMA_VERSION);
-  await migrate(db, dialect, clock.now());
+  await migrate(db, dialect.name, clock.now());
 }
 
 /** Applies pending migrations to the database at `url` (the `migrate` command). Idempotent. */
@@ -124,7 +125,7 @@ export async function migrateDatabase(
   const target = parseConnectionUrl(url);
   const { db, dialect } = await openDatabase(target, { poolSize: 1, preparedStatements: false });
   try {
-    return await migrate(db, dialect, clock.now());
+    return await migrate(db, dialect.name, clock.now());
   } finally {
     await db.destroy();
   }
