@@ -188,6 +188,17 @@ class OdinSqliteDriver implements Driver {
   }
 }
 
+/**
+ * SQLite runs DDL inside transactions, though Kysely's adapter says it does not. Saying so makes Kysely's Migrator
+ * run all pending migrations in one transaction, which this driver begins IMMEDIATE: the database's write lock
+ * then serialises concurrent migrators, also in other processes, and a failed migration leaves nothing behind.
+ */
+class OdinSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 export class OdinSqliteDialect implements Dialect {
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -203,7 +214,7 @@ export class OdinSqliteDialect implements Dialect {
   }
 
   createAdapter(): DialectAdapter {
-    return new SqliteAdapter();
+    return new OdinSqliteAdapter();
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's introspector is generic over any database.
