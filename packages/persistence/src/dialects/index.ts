@@ -5,8 +5,6 @@ import { postgres } from './postgres/index.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { sqlite } from './sqlite/index.js';
 
-export type { SqlDialect } from './sql-dialect.js';
-
 const DIALECTS = { postgres, mysql, sqlite } satisfies Record<DialectName, SqlDialect<never>>;
 
 /**
