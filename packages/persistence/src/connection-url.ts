@@ -1,13 +1,37 @@
 import { z } from 'zod';
 import { InvalidConnectionUrlError } from './contract.js';
-import type { DialectName } from './contract.js';
 
-/** The environment variable the brief names for the orchestrator database. */
+/** The environment variable that holds the database connection URL of every Odin process. */
 export const DB_CONNECTION_ENV = 'HUGO_ORCHESTRATOR_DB_CONNECTION';
 
-export type ConnectionTarget =
-  | { dialect: 'postgres' | 'mysql'; url: string; redacted: string; database: string }
-  | { dialect: 'sqlite'; filename: string; redacted: string };
+/** A database server reached over the network (PostgreSQL or MySQL). */
+export interface ServerTarget {
+  dialect: 'postgres' | 'mysql';
+  url: string;
+  redacted: string;
+  database: string;
+}
+
+/** An embedded SQLite database: a file, or `:memory:`. */
+export interface SqliteTarget {
+  dialect: 'sqlite';
+  filename: string;
+  redacted: string;
+}
+
+export type ConnectionTarget = ServerTarget | SqliteTarget;
+
+/**
+ * The server URL schemes. MySQL has no default database to fall back on, so its URL must name one; PostgreSQL
+ * connects to the user's database when none is named.
+ */
+const SERVER_SCHEMES: Readonly<
+  Record<string, { dialect: ServerTarget['dialect']; needsDatabase: boolean; example: string }>
+> = {
+  postgres: { dialect: 'postgres', needsDatabase: false, example: 'postgres://user@host:5432/odin' },
+  postgresql: { dialect: 'postgres', needsDatabase: false, example: 'postgresql://user@host:5432/odin' },
+  mysql: { dialect: 'mysql', needsDatabase: true, example: 'mysql://user@host:3306/odin' },
+};
 
 const urlString = z
   .string({ error: 'the database connection URL must be a string' })
@@ -57,10 +81,8 @@ export function parseConnectionUrl(input: unknown): ConnectionTarget {
     );
   }
   const scheme = u.protocol.replace(/:$/, '');
-  let dialect: DialectName;
-  if (scheme === 'postgres' || scheme === 'postgresql') dialect = 'postgres';
-  else if (scheme === 'mysql') dialect = 'mysql';
-  else {
+  const server = Object.hasOwn(SERVER_SCHEMES, scheme) ? SERVER_SCHEMES[scheme] : undefined;
+  if (server === undefined) {
     throw new InvalidConnectionUrlError(
       `unsupported database URL scheme "${scheme}:": use postgres://, postgresql://, mysql:// or sqlite:`,
     );
@@ -68,10 +90,10 @@ export function parseConnectionUrl(input: unknown): ConnectionTarget {
   if (!u.hostname)
     throw new InvalidConnectionUrlError(`database URL ${redactConnectionUrl(raw)} has no host`);
   const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (dialect === 'mysql' && database === '') {
+  if (server.needsDatabase && database === '') {
     throw new InvalidConnectionUrlError(
-      `mysql URL ${redactConnectionUrl(raw)} names no database: use mysql://user@host:3306/odin`,
+      `${scheme} URL ${redactConnectionUrl(raw)} names no database: use ${server.example}`,
     );
   }
-  return { dialect, url: raw, redacted: redactConnectionUrl(raw), database };
+  return { dialect: server.dialect, url: raw, redacted: redactConnectionUrl(raw), database };
 }

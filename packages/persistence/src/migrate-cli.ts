@@ -1,5 +1,6 @@
-// Applies the schema migrations to the database named by HUGO_ORCHESTRATOR_DB_CONNECTION (until the CLI's
-// `hugo-orchestrator db migrate` exists). Exit code 0 on success, 1 with a one-line reason otherwise.
+// The package's `migrate` script: applies the schema migrations to the database named by
+// HUGO_ORCHESTRATOR_DB_CONNECTION, as `hugo-orchestrator db migrate` does without the CLI around it. Exit code 0 on
+// success, 1 with a one-line reason otherwise.
 import { redactConnectionUrl } from './connection-url.js';
 import { PersistenceError } from './contract.js';
 import { connectionUrlFromEnv, migrateDatabase } from './open-store.js';

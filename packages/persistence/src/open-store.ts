@@ -1,4 +1,4 @@
-import { type Clock, SystemClock } from '@odin/hugo';
+import type { Clock } from '@odin/hugo';
 import type { Kysely } from 'kysely';
 import { DB_CONNECTION_ENV, parseConnectionUrl } from './connection-url.js';
 import {
@@ -12,8 +12,10 @@ import {
 } from './contract.js';
 import { DEFAULT_POOL_SIZE, openDatabase } from './database.js';
 import { resolveLimits } from './limits.js';
-import { LATEST_SCHEMA_VERSION, type MigrationOutcome, migrate, readSchemaVersion } from './migrations.js';
-import type { StoreContext } from './sql-flavor.js';
+import { LATEST_SCHEMA_VERSION } from './migrations/list.js';
+import { type MigrationOutcome, migrate, readSchemaVersion } from './migrations/migrate.js';
+import type { SqlDialect } from './dialects/sql-dialect.js';
+import type { StoreContext } from './stores/context.js';
 import { SqlExecutionStore } from './stores/executions.js';
 import { SqlHistoryStore } from './stores/history.js';
 import { SqlMatchingStore } from './stores/matching.js';
@@ -52,7 +54,7 @@ class SqlPersistenceStore implements PersistenceStore {
   }
 
   get dialect(): DialectName {
-    return this.ctx.dialect;
+    return this.ctx.dialect.name;
   }
 
   get limits(): PersistenceLimits {
@@ -60,7 +62,7 @@ class SqlPersistenceStore implements PersistenceStore {
   }
 
   schemaVersion(): Promise<number> {
-    return readSchemaVersion(this.ctx.db, this.ctx.dialect);
+    return readSchemaVersion(this.ctx.db);
   }
 
   async close(): Promise<void> {
@@ -71,7 +73,10 @@ class SqlPersistenceStore implements PersistenceStore {
 }
 
 export interface OpenStoreConfig extends StoreConfig {
-  /** Time source for migration bookkeeping; defaults to the system clock. */
+  /**
+   * @deprecated Unused: migrations run on Kysely's Migrator, which stamps each applied migration with the wall
+   * clock itself. Still accepted so that callers passing their clock keep compiling.
+   */
   clock?: Clock;
 }
 
@@ -95,7 +100,7 @@ export async function openStore(config: OpenStoreConfig): Promise<PersistenceSto
     preparedStatements: config.preparedStatements ?? true,
   });
   try {
-    await ensureSchema(db, dialect, config.migrate ?? false, config.clock ?? new SystemClock());
+    await ensureSchema(db, dialect, config.migrate ?? false);
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw error;
@@ -103,28 +108,20 @@ export async function openStore(config: OpenStoreConfig): Promise<PersistenceSto
   return new SqlPersistenceStore({ db, dialect, limits });
 }
 
-async function ensureSchema(
-  db: Kysely<Tables>,
-  dialect: DialectName,
-  apply: boolean,
-  clock: Clock,
-): Promise<void> {
-  const version = await readSchemaVersion(db, dialect);
+async function ensureSchema(db: Kysely<Tables>, dialect: SqlDialect, apply: boolean): Promise<void> {
+  const version = await readSchemaVersion(db);
   if (version > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(version, LATEST_SCHEMA_VERSION);
   if (version === LATEST_SCHEMA_VERSION) return;
   if (!apply) throw new SchemaTooOldError(version, LATEST_SCHEMA_VERSION);
-  await migrate(db, dialect, clock.now());
+  await migrate(db, dialect);
 }
 
 /** Applies pending migrations to the database at `url` (the `migrate` command). Idempotent. */
-export async function migrateDatabase(
-  url: string,
-  clock: Clock = new SystemClock(),
-): Promise<MigrationOutcome> {
+export async function migrateDatabase(url: string): Promise<MigrationOutcome> {
   const target = parseConnectionUrl(url);
   const { db, dialect } = await openDatabase(target, { poolSize: 1, preparedStatements: false });
   try {
-    return await migrate(db, dialect, clock.now());
+    return await migrate(db, dialect);
   } finally {
     await db.destroy();
   }

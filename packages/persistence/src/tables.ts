@@ -1,5 +1,13 @@
-/** Kysely row types of the Odin schema (see migrations.ts for the DDL and docs/persistence.md for the why). */
+/** Kysely row types of the Odin schema (see migrations/ for the DDL and docs/persistence.md for the why). */
 
+/** Kysely Migrator's bookkeeping: one row per applied migration, by name (migrations/list.ts). */
+export interface SchemaMigrationsTable {
+  name: string;
+  /** ISO 8601 time it was applied. */
+  timestamp: string;
+}
+
+/** The bookkeeping of databases migrated before Migrator: one row per applied version (migrations/legacy.ts). */
 export interface SchemaVersionTable {
   version: number;
   description: string;
@@ -130,6 +138,7 @@ export interface VisibilityRecordsTable {
 }
 
 export interface Tables {
+  schema_migrations: SchemaMigrationsTable;
   schema_version: SchemaVersionTable;
   cluster_metadata: ClusterMetadataTable;
   cluster_membership: ClusterMembershipTable;

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
-import { guardedDialect } from '../src/connection-errors.js';
+import { guardedDialect } from '../src/dialects/driver-errors.js';
+import { sqlite } from '../src/dialects/sqlite/index.js';
 import { parseConnectionUrl } from '../src/connection-url.js';
 import { openDatabase } from '../src/database.js';
-import { OdinSqliteDialect } from '../src/sqlite-dialect.js';
-import { WalFileSync } from '../src/sqlite-wal-sync.js';
+import { OdinSqliteDialect } from '../src/dialects/sqlite/driver.js';
+import { WalFileSync } from '../src/dialects/sqlite/wal-sync.js';
 
 interface Schema {
   t: { id: number; v: string };
@@ -41,7 +42,11 @@ function openFile(syncWal: () => Promise<void>): { db: Kysely<Schema>; raw: Data
   raw.pragma('synchronous = NORMAL');
   raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
   const db = new Kysely<Schema>({
-    dialect: guardedDialect(new OdinSqliteDialect(raw, { syncWal }), 'sqlite:test'),
+    dialect: guardedDialect(
+      new OdinSqliteDialect(raw, { syncWal }),
+      'sqlite:test',
+      sqlite.isConnectionFailure,
+    ),
   });
   return { db, raw };
 }

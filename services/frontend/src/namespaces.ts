@@ -2,8 +2,8 @@ import type { NamespaceRef } from '@odin/api';
 import { ServiceError } from '@odin/api';
 import type { Clock } from '@odin/hugo';
 import {
-  NAMESPACE_CACHE_TTL_MS,
   NamespaceCache,
+  type NamespaceCacheOptions,
   type NamespaceRecord,
   type NamespaceStore,
 } from '@odin/persistence';
@@ -12,15 +12,15 @@ import {
 export const NamespaceState = { REGISTERED: 1, DEPRECATED: 2, DELETED: 3 } as const;
 
 /**
- * Resolves namespace names on every call through a read-through cache (5 minutes on the injected clock, the brief's
- * number), so a request costs no namespace query. A missing or deleted namespace is NOT_FOUND with the
- * NamespaceNotFoundFailure detail the SDKs decode.
+ * Resolves namespace names on every call through a read-through cache (bounded, 5 minutes on the injected clock by
+ * default: NamespaceCache), so a request costs no namespace query. A missing or deleted namespace is NOT_FOUND with
+ * the NamespaceNotFoundFailure detail the SDKs decode.
  */
 export class NamespaceResolver {
   readonly cache: NamespaceCache;
 
-  constructor(store: NamespaceStore, clock: Clock, ttlMs: number = NAMESPACE_CACHE_TTL_MS) {
-    this.cache = new NamespaceCache(store, clock, ttlMs);
+  constructor(store: NamespaceStore, clock: Clock, options: NamespaceCacheOptions = {}) {
+    this.cache = new NamespaceCache(store, clock, options);
   }
 
   async resolve(name: string): Promise<NamespaceRef> {

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 import {
   type CommitResult,
   type CreateTransition,
@@ -31,14 +31,7 @@ import {
   checkVisibility,
   checkWorkflowId,
 } from '../limits.js';
-import {
-  chunks,
-  type Executor,
-  inTransaction,
-  isUniqueViolation,
-  lockClause,
-  type StoreContext,
-} from '../sql-flavor.js';
+import { chunks, type Executor, inTransaction, type StoreContext } from './context.js';
 import type { HistoryEventsTable, ImmediateTasksTable, Tables } from '../tables.js';
 import { type BulkUpdateRow, bulkUpdateExecutions } from './bulk-update.js';
 import { checkShardFence, checkShardFences } from './fence.js';
@@ -273,7 +266,7 @@ export class SqlExecutionStore implements ExecutionStore {
         })
         .execute();
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ExecutionAlreadyExistsError(key);
+      if (this.ctx.dialect.isUniqueViolation(error)) throw new ExecutionAlreadyExistsError(key);
       throw error;
     }
     return 1;
@@ -284,23 +277,10 @@ export class SqlExecutionStore implements ExecutionStore {
     trx: Transaction<Tables>,
     row: Tables['current_executions'],
   ): Promise<boolean> {
-    if (this.ctx.dialect === 'mysql') {
-      // InnoDB keeps the transaction alive after a duplicate-key error (only the statement is undone).
-      try {
-        await trx.insertInto('current_executions').values(row).execute();
-        return true;
-      } catch (error) {
-        if (isUniqueViolation(error)) return false;
-        throw error;
-      }
-    }
-    // PostgreSQL aborts the whole transaction on an error, so ask it not to raise one.
-    const r = await trx
-      .insertInto('current_executions')
-      .values(row)
-      .onConflict((oc) => oc.columns(['namespace_id', 'workflow_id']).doNothing())
-      .executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+    return this.ctx.dialect.insertIfAbsent(trx.insertInto('current_executions').values(row), [
+      'namespace_id',
+      'workflow_id',
+    ]);
   }
 
   async #applyUpdate(
@@ -464,7 +444,7 @@ export async function readCurrent(
   db: Executor,
   namespaceId: string,
   workflowId: string,
-  lock?: ReturnType<typeof lockClause>,
+  lock?: RawBuilder<unknown>,
 ): Promise<CurrentExecution | null> {
   let q = db
     .selectFrom('current_executions')
@@ -491,7 +471,7 @@ async function conflict(
   trx: Transaction<Tables>,
   key: ExecutionKey,
 ): Promise<CurrentExecutionConflictError> {
-  const current = await readCurrent(trx, key.namespaceId, key.workflowId, lockClause(ctx.dialect, 'share'));
+  const current = await readCurrent(trx, key.namespaceId, key.workflowId, ctx.dialect.lockForShare);
   return new CurrentExecutionConflictError(
     key.namespaceId,
     key.workflowId,

@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
 import { type ShardFence, ShardOwnershipLostError } from '../contract.js';
 import { toNumber } from '../codec.js';
-import { type Executor, lockClause, type StoreContext } from '../sql-flavor.js';
+import type { Executor, StoreContext } from './context.js';
 
 /**
  * Invariant 1(a): reads the shard's range_id under a shared row lock, so a concurrent acquireShard (which updates
@@ -12,7 +11,7 @@ export async function checkShardFence(ctx: StoreContext, trx: Executor, fence: S
     .selectFrom('history_shards')
     .select('range_id')
     .where('shard_id', '=', fence.shardId)
-    .modifyEnd(lockClause(ctx.dialect, 'share'))
+    .modifyEnd(ctx.dialect.lockForShare)
     .executeTakeFirst();
   const actual = row === undefined ? null : toNumber(row.range_id);
   if (actual !== fence.rangeId) throw new ShardOwnershipLostError(fence.shardId, fence.rangeId, actual);
@@ -20,9 +19,8 @@ export async function checkShardFence(ctx: StoreContext, trx: Executor, fence: S
 
 /**
  * The fences of a multi-shard commit, share-locked in ascending shard id order so that hosts whose commits overlap
- * take the row locks in the same order. PostgreSQL and MySQL read them in one statement (one round trip; the rows
- * are locked in the ORDER BY / primary-key order); SQLite, with no round trips and one writer, checks each with the
- * cached single-row statement. The first moved range in shard order is the one reported.
+ * take the row locks in the same order. They are read in one statement (one round trip; the rows are locked in the
+ * ORDER BY / primary-key order), or one cached point read each where the dialect says that is cheaper (SQLite). The first moved range in shard order is the one reported.
  */
 export async function checkShardFences(
   ctx: StoreContext,
@@ -30,22 +28,17 @@ export async function checkShardFences(
   fences: readonly ShardFence[],
 ): Promise<void> {
   const ordered = [...fences].sort((a, b) => a.shardId - b.shardId);
-  if (ordered.length === 1 || ctx.dialect === 'sqlite') {
+  if (ordered.length === 1 || ctx.dialect.readsFencesOneByOne) {
     for (const fence of ordered) await checkShardFence(ctx, trx, fence);
     return;
   }
   const ids = [...new Set(ordered.map((f) => f.shardId))];
-  // One statement shape for any number of shards on PostgreSQL, so it stays one prepared statement.
-  const inShards =
-    ctx.dialect === 'postgres'
-      ? sql<boolean>`shard_id = any(${ids}::integer[])`
-      : sql<boolean>`shard_id in (${sql.join(ids)})`;
   const rows = await trx
     .selectFrom('history_shards')
     .select(['shard_id', 'range_id'])
-    .where(inShards)
+    .where(ctx.dialect.integerIn('shard_id', ids))
     .orderBy('shard_id')
-    .modifyEnd(lockClause(ctx.dialect, 'share'))
+    .modifyEnd(ctx.dialect.lockForShare)
     .execute();
   const stored = new Map(rows.map((r) => [toNumber(r.shard_id), toNumber(r.range_id)]));
   for (const fence of ordered) {

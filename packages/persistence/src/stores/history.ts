@@ -1,7 +1,7 @@
 import type { ExecutionKey, HistoryEventRow, HistoryStore, ReadHistoryOptions } from '../contract.js';
 import { ExecutionNotFoundError, InvalidPageTokenError } from '../contract.js';
 import { decodeToken, encodeToken, toBytes, toNumber } from '../codec.js';
-import type { StoreContext } from '../sql-flavor.js';
+import type { StoreContext } from './context.js';
 
 /** Token: the run it belongs to, the next event id to read, and the pinned exclusive upper bound. */
 interface HistoryToken {

@@ -4,7 +4,7 @@ import { TaskQueueLeaseLostError } from '../contract.js';
 import { toBuffer, toBytes, toNumber, toNumberOrNull } from '../codec.js';
 import { checkPayload } from '../limits.js';
 import { taskQueueRangeHash } from '../range-hash.js';
-import { chunks, inTransaction, isUniqueViolation, lockClause, type StoreContext } from '../sql-flavor.js';
+import { chunks, inTransaction, type StoreContext } from './context.js';
 import type { Tables } from '../tables.js';
 
 export class SqlMatchingStore implements MatchingStore {
@@ -34,7 +34,7 @@ export class SqlMatchingStore implements MatchingStore {
           .execute();
         return { namespaceId, name, type, rangeId: 1, ackLevel: 0 };
       } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
+        if (!this.ctx.dialect.isUniqueViolation(error)) throw error;
         const winner = await this.getTaskQueue(namespaceId, name, type);
         throw new TaskQueueLeaseLostError(namespaceId, name, type, 1, winner?.rangeId ?? null);
       }
@@ -176,7 +176,7 @@ export class SqlMatchingStore implements MatchingStore {
       .where('namespace_id', '=', lease.namespaceId)
       .where('name', '=', lease.name)
       .where('type', '=', lease.type)
-      .modifyEnd(lockClause(this.ctx.dialect, 'share'))
+      .modifyEnd(this.ctx.dialect.lockForShare)
       .executeTakeFirst();
     const actual = row === undefined ? null : toNumber(row.range_id);
     if (actual !== lease.rangeId) {

@@ -1,6 +1,6 @@
 import type { MembershipRecord, MembershipStore } from '../contract.js';
 import { toNumber } from '../codec.js';
-import type { StoreContext } from '../sql-flavor.js';
+import type { StoreContext } from './context.js';
 
 export class SqlMembershipStore implements MembershipStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -16,8 +16,7 @@ export class SqlMembershipStore implements MembershipStore {
     };
     const { host_id: _, ...update } = row;
     const insert = this.ctx.db.insertInto('cluster_membership').values(row);
-    if (this.ctx.dialect === 'mysql') await insert.onDuplicateKeyUpdate(update).execute();
-    else await insert.onConflict((oc) => oc.column('host_id').doUpdateSet(update)).execute();
+    await this.ctx.dialect.upsert(insert, ['host_id'], update).execute();
   }
 
   async listMembers(input: { role?: string; activeSince: number }): Promise<MembershipRecord[]> {

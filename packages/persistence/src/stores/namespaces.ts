@@ -6,7 +6,7 @@ import {
 } from '../contract.js';
 import { decodeToken, encodeToken, toBuffer, toBytesOrNull, toNumber } from '../codec.js';
 import { checkPayload } from '../limits.js';
-import { isUniqueViolation, type StoreContext } from '../sql-flavor.js';
+import type { StoreContext } from './context.js';
 import type { NamespacesTable } from '../tables.js';
 
 function fromRow(row: NamespacesTable): NamespaceRecord {
@@ -51,7 +51,7 @@ export class SqlNamespaceStore implements NamespaceStore {
         })
         .execute();
     } catch (error) {
-      if (isUniqueViolation(error)) throw new NamespaceAlreadyExistsError(record.name);
+      if (this.ctx.dialect.isUniqueViolation(error)) throw new NamespaceAlreadyExistsError(record.name);
       throw error;
     }
     return created;
@@ -81,7 +81,7 @@ export class SqlNamespaceStore implements NamespaceStore {
         .executeTakeFirst();
       updated = r.numUpdatedRows;
     } catch (error) {
-      if (isUniqueViolation(error)) throw new NamespaceAlreadyExistsError(record.name);
+      if (this.ctx.dialect.isUniqueViolation(error)) throw new NamespaceAlreadyExistsError(record.name);
       throw error;
     }
     if (Number(updated) !== 1) {

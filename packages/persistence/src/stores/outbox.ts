@@ -1,6 +1,6 @@
 import type { ImmediateCategory, OutboxStore, OutboxTask, TimerTaskKey } from '../contract.js';
 import { toBytes, toNumber } from '../codec.js';
-import { chunks, type StoreContext } from '../sql-flavor.js';
+import { chunks, type StoreContext } from './context.js';
 import type { ImmediateTasksTable } from '../tables.js';
 
 const IMMEDIATE_TABLES = { transfer: 'transfer_tasks', visibility: 'visibility_tasks' } as const;

@@ -1,6 +1,6 @@
 import type { RetentionStore } from '../contract.js';
 import { toNumber } from '../codec.js';
-import { inTransaction, type StoreContext } from '../sql-flavor.js';
+import { inTransaction, type StoreContext } from './context.js';
 import { deleteRunDependents } from './run-rows.js';
 
 /** Events deleted per retention transaction at most (a single longer run still goes alone in its own). */

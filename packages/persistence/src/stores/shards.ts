@@ -1,7 +1,7 @@
 import type { ClusterMetadata, ClusterStore, ShardLease, ShardRecord, ShardStore } from '../contract.js';
 import { ClusterMetadataMismatchError, ShardOwnershipLostError } from '../contract.js';
 import { toNumber } from '../codec.js';
-import { isUniqueViolation, type StoreContext } from '../sql-flavor.js';
+import type { StoreContext } from './context.js';
 import type { HistoryShardsTable } from '../tables.js';
 
 function toShard(row: HistoryShardsTable): ShardRecord {
@@ -38,7 +38,7 @@ export class SqlShardStore implements ShardStore {
           .execute();
         return { shardId, rangeId: 1, ownerHostId };
       } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
+        if (!this.ctx.dialect.isUniqueViolation(error)) throw error;
         const winner = await this.getShard(shardId);
         throw new ShardOwnershipLostError(shardId, 1, winner?.rangeId ?? null);
       }
@@ -118,7 +118,7 @@ export class SqlClusterStore implements ClusterStore {
           .execute();
       } catch (error) {
         // Another host created it first; its row is the truth.
-        if (!isUniqueViolation(error)) throw error;
+        if (!this.ctx.dialect.isUniqueViolation(error)) throw error;
       }
       stored = await this.#read(input.clusterName);
     }

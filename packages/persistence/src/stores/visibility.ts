@@ -1,8 +1,8 @@
-import { type ExpressionBuilder, sql, type SelectQueryBuilder } from 'kysely';
+import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { ReadPage, VisibilityFilter, VisibilityRecord, VisibilityStore } from '../contract.js';
 import { decodeToken, encodeToken, toBuffer, toBytesOrNull, toNumber, toNumberOrNull } from '../codec.js';
 import { checkVisibility } from '../limits.js';
-import { chunks, type Executor, type StoreContext } from '../sql-flavor.js';
+import { chunks, type Executor, type StoreContext } from './context.js';
 import type { Tables, VisibilityRecordsTable } from '../tables.js';
 
 const UPDATABLE = [
@@ -80,28 +80,14 @@ export async function upsertVisibilityRows(
   }
   for (const batch of chunks([...newest.values()].map(toRow), 100)) {
     const insert = db.insertInto('visibility_records').values(batch);
-    if (ctx.dialect === 'mysql') {
-      const set: Record<string, unknown> = {};
-      for (const c of UPDATABLE) {
-        set[c] = sql`IF(state_version <= VALUES(state_version), VALUES(${sql.ref(c)}), ${sql.ref(c)})`;
-      }
-      // Assigned last: MySQL evaluates SET left to right, and the IF()s above must see the old version.
-      set['state_version'] = sql`GREATEST(state_version, VALUES(state_version))`;
-      await insert.onDuplicateKeyUpdate(set as never).execute();
-    } else {
-      await insert
-        .onConflict((oc) =>
-          oc
-            .columns(['namespace_id', 'run_id'])
-            .doUpdateSet((eb) => {
-              const set: Record<string, unknown> = {};
-              for (const c of [...UPDATABLE, 'state_version' as const]) set[c] = eb.ref(`excluded.${c}`);
-              return set as never;
-            })
-            .where('visibility_records.state_version', '<=', (eb) => eb.ref('excluded.state_version')),
-        )
-        .execute();
-    }
+    await ctx.dialect
+      .upsertIfNewer(insert, {
+        table: 'visibility_records',
+        key: ['namespace_id', 'run_id'],
+        columns: UPDATABLE,
+        version: 'state_version',
+      })
+      .execute();
   }
 }
 

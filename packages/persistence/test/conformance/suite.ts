@@ -15,15 +15,12 @@ import {
   NamespaceNotFoundError,
   NamespaceVersionConflictError,
   type PersistenceStore,
-  SchemaTooNewError,
-  SchemaTooOldError,
   ShardOwnershipLostError,
   TaskQueueLeaseLostError,
   TaskQueueType,
   WorkflowStatus,
 } from '../../src/contract.js';
-import { LATEST_SCHEMA_VERSION } from '../../src/migrations.js';
-import { migrateDatabase, openStore } from '../../src/open-store.js';
+import { openStore } from '../../src/open-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import {
   bytes,
@@ -41,6 +38,7 @@ import {
 } from '../support/fixtures.js';
 import { defineConcurrencyCases } from './concurrency.js';
 import { defineCrashCases } from './crash.js';
+import { defineMigrationCases } from './migrations.js';
 import { defineMultiShardCases } from './multi-shard.js';
 
 export interface SuiteContext {
@@ -70,39 +68,7 @@ export function defineConformanceSuite(dialect: DialectName): void {
       await ctx.db?.drop();
     });
 
-    describe('schema migrations', () => {
-      test('the store reports the latest schema version after migrating', async () => {
-        assert.equal(await ctx.store.schemaVersion(), LATEST_SCHEMA_VERSION);
-        assert.equal(ctx.store.dialect, dialect);
-      });
-
-      test('applying the migrations twice is a no-op', async () => {
-        const again = await migrateDatabase(ctx.db.url);
-        assert.deepEqual(again.applied, []);
-        assert.equal(again.from, LATEST_SCHEMA_VERSION);
-        assert.equal(await ctx.store.schemaVersion(), LATEST_SCHEMA_VERSION);
-      });
-
-      test('an unmigrated database is refused unless migrate is on, and a newer schema is always refused', async () => {
-        const other = await createTestDatabase(dialect);
-        try {
-          await assert.rejects(openStore({ url: other.url }), SchemaTooOldError);
-          const first = await migrateDatabase(other.url);
-          assert.deepEqual(first.applied, [LATEST_SCHEMA_VERSION]);
-          const s = await openStore({ url: other.url, poolSize: 1 });
-          await s.close();
-          await bumpSchemaVersion(other.url, LATEST_SCHEMA_VERSION + 1);
-          await assert.rejects(openStore({ url: other.url, migrate: true }), (e: unknown) => {
-            assert.ok(e instanceof SchemaTooNewError);
-            assert.equal(e.databaseVersion, LATEST_SCHEMA_VERSION + 1);
-            return true;
-          });
-          await assert.rejects(migrateDatabase(other.url), SchemaTooNewError);
-        } finally {
-          await other.drop();
-        }
-      });
-    });
+    defineMigrationCases(ctx);
 
     describe('cluster metadata', () => {
       test('the shard count is stored on first start and a different one is refused later', async () => {
@@ -1091,19 +1057,4 @@ export function defineConformanceSuite(dialect: DialectName): void {
     defineConcurrencyCases(ctx);
     defineCrashCases(ctx);
   });
-}
-
-/** Pretends a newer Odin migrated the database. */
-async function bumpSchemaVersion(url: string, version: number): Promise<void> {
-  const { openDatabase } = await import('../../src/database.js');
-  const { parseConnectionUrl } = await import('../../src/connection-url.js');
-  const { db } = await openDatabase(parseConnectionUrl(url), { poolSize: 1 });
-  try {
-    await db
-      .insertInto('schema_version')
-      .values({ version, description: 'from the future', applied_at: T0 })
-      .execute();
-  } finally {
-    await db.destroy();
-  }
 }

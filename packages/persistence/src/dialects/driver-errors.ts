@@ -10,34 +10,17 @@ import type {
   TransactionSettings,
 } from 'kysely';
 import type { CompiledQuery } from 'kysely';
-import { DatabaseUnavailableError } from './contract.js';
+import { DatabaseUnavailableError } from '../contract.js';
 
-// Failures of the connection itself, not of the statement: refused, reset, killed, server shutting down, I/O.
-const CONNECTION_CODES = new Set<string | number>([
+// Failures of the network connection, reported alike by every client that has one: refused, reset, timed out,
+// unreachable. Each dialect adds its own driver's codes (dialects/<name>/errors.ts).
+const NETWORK_CODES = new Set<string | number>([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
   'EPIPE',
   'ENOTFOUND',
   'EHOSTUNREACH',
-  '57P01', // admin_shutdown (pg_terminate_backend)
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_SERVER_SHUTDOWN',
-  'ER_CON_COUNT_ERROR',
-  'ER_CONNECTION_KILLED',
-  1927, // ER_CONNECTION_KILLED
-  2013, // CR_SERVER_LOST
-  'SQLITE_IOERR',
-  'SQLITE_CANTOPEN',
-  'SQLITE_FULL',
 ]);
 
 const CONNECTION_MESSAGES = [
@@ -48,39 +31,67 @@ const CONNECTION_MESSAGES = [
   /connection is in closed state/i, // mysql2: the same
 ];
 
-export function isConnectionFailure(error: unknown): boolean {
-  if (error instanceof DatabaseUnavailableError) return true;
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { code?: unknown; errno?: unknown; message?: unknown; fatal?: unknown };
-  if (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || e.code.startsWith('SQLITE_IOERR')))
-    return true;
-  if (typeof e.errno === 'number' && CONNECTION_CODES.has(e.errno)) return true;
-  return typeof e.message === 'string' && CONNECTION_MESSAGES.some((m) => m.test(e.message as string));
+/**
+ * A dialect's test for "the connection failed, not the statement": the network failures above, the messages
+ * clients give a dead connection, and the driver's own codes (exact, or any code that starts with a prefix).
+ */
+export function connectionFailureTest(
+  driverCodes: ReadonlySet<string | number>,
+  driverCodePrefixes: readonly string[] = [],
+): (error: unknown) => boolean {
+  const known = (code: string | number) => NETWORK_CODES.has(code) || driverCodes.has(code);
+  return (error) => {
+    if (error instanceof DatabaseUnavailableError) return true;
+    if (typeof error !== 'object' || error === null) return false;
+    const e = error as { code?: unknown; errno?: unknown; message?: unknown };
+    if (typeof e.code === 'string') {
+      const code = e.code;
+      if (known(code) || driverCodePrefixes.some((prefix) => code.startsWith(prefix))) return true;
+    }
+    if (typeof e.errno === 'number' && known(e.errno)) return true;
+    return typeof e.message === 'string' && CONNECTION_MESSAGES.some((m) => m.test(e.message as string));
+  };
 }
 
-function mapped(error: unknown, url: string): unknown {
+/** The numeric or string code a driver put on its error, if any. */
+export function errorCode(error: unknown): string | number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { code?: unknown; errno?: unknown };
+  if (typeof e.code === 'string') return e.code;
+  if (typeof e.errno === 'number') return e.errno;
+  return undefined;
+}
+
+type FailureTest = (error: unknown) => boolean;
+
+function mapped(error: unknown, url: string, isConnectionFailure: FailureTest): unknown {
   if (error instanceof DatabaseUnavailableError || !isConnectionFailure(error)) return error;
   const wrapped = new DatabaseUnavailableError(url, messageOf(error));
   wrapped.cause = error;
   return wrapped;
 }
 
-async function guard<T>(url: string, run: () => Promise<T>): Promise<T> {
+interface Guard {
+  url: string;
+  isConnectionFailure: FailureTest;
+}
+
+async function guard<T>(g: Guard, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    throw mapped(error, url);
+    throw mapped(error, g.url, g.isConnectionFailure);
   }
 }
 
 class GuardedConnection implements DatabaseConnection {
   constructor(
     readonly inner: DatabaseConnection,
-    private readonly url: string,
+    private readonly g: Guard,
   ) {}
 
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    return guard(this.url, () => this.inner.executeQuery<R>(compiled));
+    return guard(this.g, () => this.inner.executeQuery<R>(compiled));
   }
 
   streamQuery<R>(compiled: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
@@ -98,31 +109,31 @@ const unwrap = (c: DatabaseConnection) => (c instanceof GuardedConnection ? c.in
 class GuardedDriver implements Driver {
   constructor(
     private readonly inner: Driver,
-    private readonly url: string,
+    private readonly g: Guard,
   ) {}
 
   init(): Promise<void> {
-    return guard(this.url, () => this.inner.init());
+    return guard(this.g, () => this.inner.init());
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const c = await guard(this.url, () => this.inner.acquireConnection());
-    return new GuardedConnection(c, this.url);
+    const c = await guard(this.g, () => this.inner.acquireConnection());
+    return new GuardedConnection(c, this.g);
   }
 
   beginTransaction(c: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return guard(this.url, () => this.inner.beginTransaction(unwrap(c), settings));
+    return guard(this.g, () => this.inner.beginTransaction(unwrap(c), settings));
   }
 
   commitTransaction(c: DatabaseConnection): Promise<void> {
-    return guard(this.url, () => this.inner.commitTransaction(unwrap(c)));
+    return guard(this.g, () => this.inner.commitTransaction(unwrap(c)));
   }
 
   async rollbackTransaction(c: DatabaseConnection): Promise<void> {
     try {
       await this.inner.rollbackTransaction(unwrap(c));
     } catch (error) {
-      if (!isConnectionFailure(error)) throw error;
+      if (!this.g.isConnectionFailure(error)) throw error;
     }
   }
 
@@ -135,9 +146,10 @@ class GuardedDriver implements Driver {
   }
 }
 
-export function guardedDialect(dialect: Dialect, url: string): Dialect {
+/** `dialect` with its connection failures (as `isConnectionFailure` tells them) reported against `url`. */
+export function guardedDialect(dialect: Dialect, url: string, isConnectionFailure: FailureTest): Dialect {
   return {
-    createDriver: (): Driver => new GuardedDriver(dialect.createDriver(), url),
+    createDriver: (): Driver => new GuardedDriver(dialect.createDriver(), { url, isConnectionFailure }),
     createQueryCompiler: (): QueryCompiler => dialect.createQueryCompiler(),
     createAdapter: (): DialectAdapter => dialect.createAdapter(),
     // biome-ignore lint/suspicious/noExplicitAny: Kysely's introspector is generic over any database.

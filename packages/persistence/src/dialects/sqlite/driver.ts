@@ -1,3 +1,4 @@
+import { type LockScope, Mutex } from '@odin/hugo';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -14,7 +15,7 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 import { resolve } from 'node:path';
-import { GroupSync, WalFileSync } from './sqlite-wal-sync.js';
+import { GroupSync, WalFileSync } from './wal-sync.js';
 
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -44,25 +45,10 @@ class StatementCache {
   }
 }
 
-/** Hands the one connection to one caller at a time (a transaction holds it until commit). */
-class Mutex {
-  #tail: Promise<void> = Promise.resolve();
-
-  async lock(): Promise<() => void> {
-    let release!: () => void;
-    const next = new Promise<void>((r) => {
-      release = r;
-    });
-    const prev = this.#tail;
-    this.#tail = prev.then(() => next);
-    await prev;
-    return release;
-  }
-}
-
 interface SharedConnection {
   db: BetterSqlite3.Database;
   statements: StatementCache;
+  /** Hands the one connection to one caller at a time, in arrival order (a transaction holds it until commit). */
   mutex: Mutex;
   totalChanges: BetterSqlite3.Statement;
   /** Undefined for in-memory databases: nothing to make durable. */
@@ -76,24 +62,24 @@ interface SharedConnection {
  * connection, e.g. db.connection()) takes the lock again first.
  */
 class SqliteConnectionHandle implements DatabaseConnection {
-  #release: (() => void) | undefined;
+  #lock: LockScope | undefined;
   #closed = false;
 
   constructor(
     private readonly shared: SharedConnection,
-    release: () => void,
+    lock: LockScope,
   ) {
-    this.#release = release;
+    this.#lock = lock;
   }
 
   /** Whether this acquisition still owns the connection (false once its transaction committed). */
   get holdsLock(): boolean {
-    return this.#release !== undefined;
+    return this.#lock !== undefined;
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (this.#closed) throw new Error('the SQLite connection was used after it was released');
-    if (this.#release === undefined) this.#release = await this.shared.mutex.lock();
+    if (this.#lock === undefined) this.#lock = await this.shared.mutex.lock();
     const { db, statements, durability } = this.shared;
     const stmt = statements.prepare(compiled.sql);
     const params = compiled.parameters as unknown[];
@@ -132,9 +118,9 @@ class SqliteConnectionHandle implements DatabaseConnection {
   }
 
   #unlock(): void {
-    const release = this.#release;
-    this.#release = undefined;
-    release?.();
+    const lock = this.#lock;
+    this.#lock = undefined;
+    lock?.release();
   }
 }
 
@@ -170,8 +156,7 @@ class OdinSqliteDriver implements Driver {
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const release = await this.#shared.mutex.lock();
-    return new SqliteConnectionHandle(this.#shared, release);
+    return new SqliteConnectionHandle(this.#shared, await this.#shared.mutex.lock());
   }
 
   // IMMEDIATE takes the write lock up front, so a transaction never fails half-way with SQLITE_BUSY on upgrade
@@ -203,6 +188,17 @@ class OdinSqliteDriver implements Driver {
   }
 }
 
+/**
+ * SQLite runs DDL inside transactions, though Kysely's adapter says it does not. Saying so makes Kysely's Migrator
+ * run all pending migrations in one transaction, which this driver begins IMMEDIATE: the database's write lock
+ * then serialises concurrent migrators, also in other processes, and a failed migration leaves nothing behind.
+ */
+class OdinSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 export class OdinSqliteDialect implements Dialect {
   constructor(
     private readonly db: BetterSqlite3.Database,
@@ -218,7 +214,7 @@ export class OdinSqliteDialect implements Dialect {
   }
 
   createAdapter(): DialectAdapter {
-    return new SqliteAdapter();
+    return new OdinSqliteAdapter();
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's introspector is generic over any database.

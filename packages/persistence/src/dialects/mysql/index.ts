@@ -1,0 +1,50 @@
+import { sql } from 'kysely';
+import type { ServerTarget } from '../../connection-url.js';
+import { connectionFailureTest, errorCode } from '../driver-errors.js';
+import type { SqlDialect } from '../sql-dialect.js';
+import { createMysqlDatabase, createMysqlKysely, dropMysqlDatabase } from './connect.js';
+import { createTable, insertIfAbsent, updateFromRows, upsert, upsertIfNewer } from './statements.js';
+
+const CONNECTION_CODES = new Set<string | number>([
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+  'ER_CONNECTION_KILLED',
+  1927, // ER_CONNECTION_KILLED
+  2013, // CR_SERVER_LOST
+]);
+
+const isConnectionFailure = connectionFailureTest(CONNECTION_CODES);
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ER_DUP_ENTRY' || code === 1062;
+}
+
+/** MySQL 8.0.19+ and MariaDB 10.11 through `mysql2`. */
+export const mysql: SqlDialect<ServerTarget> = {
+  name: 'mysql',
+
+  createKysely: (target, options) => createMysqlKysely(target, options, isConnectionFailure),
+  createDatabase: createMysqlDatabase,
+  dropDatabase: dropMysqlDatabase,
+
+  columnTypes: { bigint: 'BIGINT', int: 'INTEGER', blob: 'LONGBLOB', json: 'LONGTEXT', text: 'TEXT' },
+  createTable,
+
+  lockForShare: sql`lock in share mode`,
+  integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,
+  readsFencesOneByOne: false,
+  upsert,
+  upsertIfNewer,
+  insertIfAbsent: (insert, key) => insertIfAbsent(insert, key, isUniqueViolation),
+  updateFromRows,
+
+  isUniqueViolation,
+  isRetryableAbort: (error) => {
+    const code = errorCode(error);
+    return code === 'ER_LOCK_DEADLOCK' || code === 1213;
+  },
+  isConnectionFailure,
+};

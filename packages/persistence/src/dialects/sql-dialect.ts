@@ -1,0 +1,124 @@
+import type { InsertQueryBuilder, InsertResult, Kysely, RawBuilder, UpdateObject } from 'kysely';
+import type { ConnectionTarget } from '../connection-url.js';
+import type { DialectName } from '../contract.js';
+import type { Tables } from '../tables.js';
+
+export type TableName = keyof Tables & string;
+export type ColumnOf<TB extends TableName> = keyof Tables[TB] & string;
+export type Insert<TB extends TableName> = InsertQueryBuilder<Tables, TB, InsertResult>;
+
+/** Column types of the schema, named once; each dialect says what they are in its DDL. */
+export interface ColumnTypes {
+  bigint: string;
+  int: string;
+  blob: string;
+  json: string;
+  text: string;
+}
+
+export interface IndexDef {
+  name: string;
+  columns: string;
+  unique?: boolean;
+}
+
+/** What a parameter of a row in an `updateFromRows` statement holds (PostgreSQL must be told). */
+export type ParameterType = 'varchar' | 'integer' | 'bigint' | 'blob';
+
+/**
+ * One UPDATE of many rows of `table` (aliased `w`) from a list of parameter rows (aliased `v`): each target row is
+ * joined on `key` to its parameter row and changed only where `where` holds. `set` and `where` are written against
+ * the column references that `v(column)` returns, and against `w.` for the target's own columns.
+ */
+export interface RowsUpdate {
+  table: TableName;
+  columns: readonly { name: string; type: ParameterType }[];
+  /** Parameter rows, each in `columns` order. */
+  rows: readonly (readonly unknown[])[];
+  /** Columns of the target equal to the parameter column of the same name. */
+  key: readonly string[];
+  set: (
+    v: (column: string) => RawBuilder<unknown>,
+  ) => readonly [column: string, value: RawBuilder<unknown>][];
+  where: (v: (column: string) => RawBuilder<unknown>) => RawBuilder<unknown>;
+}
+
+/** Which rows `upsertIfNewer` replaces: same `key`, stored `version` not above the new one. */
+export interface NewerRowSpec<TB extends TableName> {
+  table: TB;
+  key: readonly ColumnOf<TB>[];
+  columns: readonly ColumnOf<TB>[];
+  version: ColumnOf<TB>;
+}
+
+export interface ConnectOptions {
+  /** Connections per pool; SQLite has its one connection. */
+  poolSize: number;
+  /** PostgreSQL: run hot statements as named prepared statements (off for PgBouncer in transaction mode < 1.21). */
+  preparedStatements: boolean;
+}
+
+/**
+ * Everything in which the three databases differ, as one object per dialect (`dialects/<name>/`): connections and
+ * pools, the DDL's types, upserts, locking reads, many-row updates, and how their errors read. The stores and the
+ * migrations speak through it and never ask which database they are on; `dialectFor` in `dialects/index.ts` picks
+ * the object from the connection URL.
+ *
+ * `Target` is the kind of connection URL the dialect opens.
+ */
+export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> {
+  readonly name: DialectName;
+
+  // --- connections and databases -------------------------------------------------------------------------------
+
+  /** The Kysely handle on a pool (or the SQLite file), with connection failures reported as DatabaseUnavailableError. */
+  createKysely(target: Target, options: ConnectOptions): Kysely<Tables>;
+  /** Creates the database the URL names when it does not exist; whether it did. */
+  createDatabase(target: Target): Promise<boolean>;
+  /** Drops the database the URL names (SQLite: deletes the file and its WAL). */
+  dropDatabase(target: Target): Promise<void>;
+
+  // --- schema --------------------------------------------------------------------------------------------------
+
+  readonly columnTypes: ColumnTypes;
+  /** Idempotent statements (IF NOT EXISTS) that create a table and its indexes. */
+  createTable(name: string, body: string, indexes: readonly IndexDef[]): string[];
+
+  // --- statements ----------------------------------------------------------------------------------------------
+
+  /** Appended to a SELECT: share-locks the rows read until the transaction ends (SQLite locks the whole file). */
+  readonly lockForShare: RawBuilder<unknown>;
+  /** `column IN (values)` over integers, in the form the dialect plans best. */
+  integerIn(column: string, values: readonly number[]): RawBuilder<boolean>;
+  /**
+   * Whether several shards' fences are read one point read at a time rather than in one statement: cheaper where
+   * a statement costs no round trip and there is one writer anyway (SQLite).
+   */
+  readonly readsFencesOneByOne: boolean;
+  /** The insert, turned into an upsert: a row whose `key` exists gets `set` instead. */
+  upsert<TB extends TableName>(
+    insert: Insert<TB>,
+    key: readonly ColumnOf<TB>[],
+    set: UpdateObject<Tables, TB>,
+  ): Insert<TB>;
+  /**
+   * Inserts the rows; a row whose `key` exists takes the new `columns` and `version` only when the stored version
+   * is not newer. Rows may arrive out of order, and a stale one must never overwrite a newer one.
+   */
+  upsertIfNewer<TB extends TableName>(insert: Insert<TB>, spec: NewerRowSpec<TB>): Insert<TB>;
+  /**
+   * Runs the single-row insert unless a row with the same `key` exists; whether it inserted. Inside a transaction
+   * the conflict must not abort it.
+   */
+  insertIfAbsent<TB extends TableName>(insert: Insert<TB>, key: readonly ColumnOf<TB>[]): Promise<boolean>;
+  /** The UPDATE of many rows from parameter rows; its numAffectedRows counts the rows that matched. */
+  updateFromRows(update: RowsUpdate): RawBuilder<unknown>;
+
+  // --- errors --------------------------------------------------------------------------------------------------
+
+  isUniqueViolation(error: unknown): boolean;
+  /** The database rolled the whole transaction back on its own (deadlock victim, serialization failure). */
+  isRetryableAbort(error: unknown): boolean;
+  /** The connection itself failed (refused, reset, killed, server shut down, disk I/O): not the statement. */
+  isConnectionFailure(error: unknown): boolean;
+}

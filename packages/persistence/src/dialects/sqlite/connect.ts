@@ -1,0 +1,34 @@
+import { rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import type { SqliteTarget } from '../../connection-url.js';
+import type { Tables } from '../../tables.js';
+import { guardedDialect } from '../driver-errors.js';
+import { OdinSqliteDialect } from './driver.js';
+
+const BUSY_TIMEOUT_MS = 5_000;
+
+export function createSqliteKysely(
+  target: SqliteTarget,
+  isConnectionFailure: (error: unknown) => boolean,
+): Kysely<Tables> {
+  const file = new Database(target.filename, { timeout: BUSY_TIMEOUT_MS });
+  if (target.filename !== ':memory:') {
+    file.pragma('journal_mode = WAL');
+    // NORMAL: COMMIT only write()s the WAL. A committed transition still survives power loss, as invariant 1
+    // promises the caller: the driver acknowledges a commit only after an fsync of the WAL done off the main
+    // thread (wal-sync.ts explains why that is as durable as FULL), instead of FULL's fsync inside COMMIT.
+    file.pragma('synchronous = NORMAL');
+  }
+  file.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  file.pragma('foreign_keys = OFF');
+  return new Kysely<Tables>({
+    dialect: guardedDialect(new OdinSqliteDialect(file), target.redacted, isConnectionFailure),
+  });
+}
+
+/** The file and its WAL companions; nothing to do for `:memory:`. */
+export async function deleteSqliteFile(target: SqliteTarget): Promise<void> {
+  if (target.filename === ':memory:') return;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${target.filename}${suffix}`, { force: true });
+}

@@ -1,0 +1,52 @@
+import { sql } from 'kysely';
+import type { SqliteTarget } from '../../connection-url.js';
+import { connectionFailureTest, errorCode } from '../driver-errors.js';
+import type { SqlDialect } from '../sql-dialect.js';
+import {
+  createTableWithIndexes,
+  insertIfAbsentOnConflict,
+  updateFromValues,
+  upsertIfNewerOnConflict,
+  upsertOnConflict,
+} from '../standard-sql.js';
+import { createSqliteKysely, deleteSqliteFile } from './connect.js';
+
+const isConnectionFailure = connectionFailureTest(
+  new Set(['SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL']),
+  ['SQLITE_IOERR'], // and its extended codes (SQLITE_IOERR_WRITE, SQLITE_IOERR_FSYNC, …)
+);
+
+/** Embedded SQLite through `better-sqlite3`: one connection, a file in WAL mode or `:memory:`. */
+export const sqlite: SqlDialect<SqliteTarget> = {
+  name: 'sqlite',
+
+  createKysely: (target) => createSqliteKysely(target, isConnectionFailure),
+  // better-sqlite3 creates the file when it opens it.
+  createDatabase: async () => false,
+  dropDatabase: deleteSqliteFile,
+
+  columnTypes: { bigint: 'INTEGER', int: 'INTEGER', blob: 'BLOB', json: 'TEXT', text: 'TEXT' },
+  createTable: createTableWithIndexes,
+
+  // Every write transaction holds the database's write lock from BEGIN IMMEDIATE on: no row locks to take.
+  lockForShare: sql``,
+  integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,
+  readsFencesOneByOne: true,
+  upsert: upsertOnConflict,
+  upsertIfNewer: upsertIfNewerOnConflict,
+  insertIfAbsent: insertIfAbsentOnConflict,
+  updateFromRows: (update) =>
+    updateFromValues(update, {
+      parameter: (value) => sql`${value}`,
+      // SQLite names VALUES columns column1…columnN and accepts no column list on the alias.
+      column: (_name, index) => sql.raw(`v.column${index + 1}`),
+      alias: () => sql.raw('v'),
+    }),
+
+  isUniqueViolation: (error) => {
+    const code = errorCode(error);
+    return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  },
+  isRetryableAbort: (error) => errorCode(error) === 'SQLITE_BUSY',
+  isConnectionFailure,
+};

@@ -1,0 +1,25 @@
+import type { SqlDialect } from '../dialects/sql-dialect.js';
+import { initialSchema } from './initial-schema.js';
+
+export interface SchemaMigration {
+  version: number;
+  /**
+   * The key Kysely's Migrator records it under (schema_migrations.name), applied in name order: the version
+   * zero-padded to four digits, then what it does. Never renamed once shipped.
+   */
+  name: string;
+  statements(dialect: SqlDialect): string[];
+}
+
+/** Forward-only, append-only: never edit or rename a shipped migration; add the next version. */
+export const MIGRATIONS: readonly SchemaMigration[] = [
+  { version: 1, name: '0001_initial_schema', statements: initialSchema },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** The version a recorded migration name stands for (its leading digits); 0 for a name that has none. */
+export function versionOfMigration(name: string): number {
+  const digits = /^\d+/.exec(name);
+  return digits === null ? 0 : Number(digits[0]);
+}
