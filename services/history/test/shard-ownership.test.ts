@@ -9,8 +9,7 @@ import { VirtualClock } from '@odin/hugo';
 import { createDatabaseIfMissing, dropDatabase, openStore } from '@odin/persistence';
 import type { PersistenceStore } from '@odin/persistence';
 import { HistoryService } from '../src/history-service.js';
-import type { HistoryLogger } from '../src/context.js';
-import type { ShardOwnership } from '../src/shard/shard-ownership.js';
+import type { HistoryLogger, ShardOwnership } from '../src/context.js';
 import { eventNames, FakeMatching, NS, settle, signal, start, TEST_OPTIONS } from './harness.js';
 import type { Harness } from './harness.js';
 

@@ -10,9 +10,9 @@ import type { CommandContext } from './command-context.js';
  */
 export function startChild(
   ctx: CommandContext,
-  namespace: string,
   attrs: T.api.command.v1.IStartChildWorkflowExecutionCommandAttributes | null | undefined,
 ): void {
+  const namespace = ctx.namespace;
   const bad = (message: string) =>
     new CommandFailure(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message);
   if (!attrs?.workflowId) throw bad('WorkflowId of the child workflow is not set.');

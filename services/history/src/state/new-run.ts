@@ -1,27 +1,21 @@
 import { durationToMs, msToDuration, msToTimestamp, ServiceError, temporal } from '@odin/api';
-import type { NamespaceRef } from '@odin/api';
+import type { WorkflowServiceRequest as Req } from '@odin/api';
 import type { google, temporal as T } from '@temporalio/proto';
 import { WorkflowStatus } from '@odin/persistence';
-import type { CurrentExecutionMode } from '@odin/persistence';
-import type { HistoryEngine } from '../../engine.js';
-import { EventType, Mutation } from '../../state/history-builder.js';
-import { parseMutableState } from '../../state/mutable-state.js';
-import type { MutableState, ParentInfo } from '../../state/mutable-state.js';
-import { scheduleWorkflowTask, startWorkflowTask } from '../../state/workflow-task.js';
-import { buildWorkflowTaskResponse } from '../recordworkflowtaskstarted/handler.js';
-import type { Res } from '../types.js';
-import { encodeMemo, encodeSearchAttributes } from '../../util/codec.js';
-import { workflowKey } from '../../workflow-lock.js';
-import { retrySettings } from '../../state/activity.js';
-import { parseCron } from '../../state/cron.js';
-import type { Loose } from '../../util/proto.js';
-import { terminateInMutation } from '../terminateworkflow/handler.js';
+import { encodeMemo, encodeSearchAttributes } from '../util/codec.js';
+import type { Loose } from '../util/proto.js';
+import { retrySettings } from './activity.js';
+import { parseCron } from './cron.js';
+import { EventType, Mutation } from './history-builder.js';
+import type { MutableState, ParentInfo } from './mutable-state.js';
+import { rememberSignalRequest, signaledEvent } from './signal.js';
+import type { WorkflowSignal } from './signal.js';
+import { scheduleWorkflowTask, startWorkflowTask } from './workflow-task.js';
 
-const ReusePolicy = temporal.api.enums.v1.WorkflowIdReusePolicy;
-const ConflictPolicy = temporal.api.enums.v1.WorkflowIdConflictPolicy;
 const DEFAULT_WFT_TIMEOUT_MS = 10_000;
 const MAX_WFT_TIMEOUT_MS = 120_000;
 
+/** What a new run is started with: a client's start, a parent's child start, or the chain's previous run. */
 export interface StartParams {
   workflowId: string;
   workflowType: string;
@@ -44,24 +38,57 @@ export interface StartParams {
   /** Set when a parent workflow starts this run as its child. */
   parent?: ParentInfo;
   /**
-   * The client's co-located worker asked for the first workflow task in the start response
-   * (`request_eager_execution`); honoured when the task can run at once (no start delay, cron wait or signal).
+   * Start the first workflow task in the creating transition, for the client's co-located worker
+   * (`request_eager_execution`, when the server allows it); honoured when the task can run at once (no start delay,
+   * cron wait or signal).
    */
   eager?: boolean;
 }
 
-export interface StartSignal {
-  name: string;
-  input?: T.api.common.v1.IPayloads | null;
-  header?: T.api.common.v1.IHeader | null;
-  identity: string;
-  requestId: string;
+/** How a continued-as-new (or retried, or next cron) run differs from a fresh start. */
+export interface Continuation {
+  continuedExecutionRunId: string;
+  firstExecutionRunId: string;
+  executionExpirationTime: number;
+  initiator?: number | null;
+  lastCompletionResult?: T.api.common.v1.IPayloads | null;
+  continuedFailure?: T.api.failure.v1.IFailure | null;
+  /** Attempt of the new run (retries count up; continue-as-new starts at 1). */
+  attempt?: number;
+  /** Delay of the new run's first workflow task. */
+  backoffMs?: number;
+  /** The chain's parent, if it is a child workflow. */
+  parent?: ParentInfo;
 }
 
-export type StartOutcome =
-  | { kind: 'started'; runId: string; eagerWorkflowTask?: Res<'PollWorkflowTaskQueueResponse'> }
-  | { kind: 'existing'; runId: string; running: boolean };
+/** The start parameters of a client's StartWorkflowExecution or SignalWithStartWorkflowExecution. */
+export function clientStartParams(
+  req: Req<'StartWorkflowExecutionRequest'> | Req<'SignalWithStartWorkflowExecutionRequest'>,
+  uuid: () => string,
+): StartParams {
+  return {
+    workflowId: req.workflowId ?? '',
+    workflowType: req.workflowType?.name ?? '',
+    taskQueue: req.taskQueue?.name ?? '',
+    input: req.input,
+    header: req.header,
+    memo: req.memo,
+    searchAttributes: req.searchAttributes,
+    executionTimeout: req.workflowExecutionTimeout,
+    runTimeout: req.workflowRunTimeout,
+    taskTimeout: req.workflowTaskTimeout,
+    identity: req.identity ?? '',
+    requestId: req.requestId || uuid(),
+    reusePolicy: req.workflowIdReusePolicy ?? 0,
+    conflictPolicy: 'workflowIdConflictPolicy' in req ? (req.workflowIdConflictPolicy ?? 0) : 0,
+    retryPolicy: req.retryPolicy,
+    cronSchedule: req.cronSchedule,
+    userMetadata: req.userMetadata,
+    startDelay: 'workflowStartDelay' in req ? req.workflowStartDelay : null,
+  };
+}
 
+/** Refuses a start whose parameters can never make a run (INVALID_ARGUMENT). */
 export function validateStart(p: StartParams): void {
   if (!p.workflowId) throw ServiceError.invalidArgument('WorkflowId is not set on the request.');
   if (p.workflowId.length > 255)
@@ -85,120 +112,20 @@ export function validateStart(p: StartParams): void {
 }
 
 /**
- * Starts a run (or finds the one a retried request already started), applying the id-reuse and id-conflict
- * policies. With `signal`, the signal event goes right after WorkflowExecutionStarted. Returns 'existing' with
- * running=true when the caller must act on the running run instead (signal-with-start, USE_EXISTING).
+ * The first transition of a new run: WorkflowExecutionStarted (then the signal of a signal-with-start), the first
+ * workflow task (after the start delay, retry backoff or cron wait, through a backoff timer) and the run and execution
+ * timeouts. `origin` is the transition that creates it: the run starts at its clock reading, so a chained run's start
+ * time plus its backoff is exactly the cron slot, and takes ids from its source.
  */
-export async function startRun(
-  engine: HistoryEngine,
-  ns: NamespaceRef,
-  p: StartParams,
-  signal?: StartSignal,
-): Promise<StartOutcome> {
-  const shard = engine.shardFor(ns.id, p.workflowId);
-  const release = await engine.lock.acquire(workflowKey(ns.id, p.workflowId));
-  let after: (() => void) | undefined;
-  try {
-    shard.ctx.assertOwned();
-    const current = await engine.store.executions.getCurrentExecution(ns.id, p.workflowId);
-    let mode: CurrentExecutionMode = { mode: 'brand-new' };
-    let terminate: { run: Awaited<ReturnType<HistoryEngine['loadRun']>>; mut: Mutation } | undefined;
-    if (current) {
-      if (current.createRequestId === p.requestId) {
-        return { kind: 'existing', runId: current.runId, running: false };
-      }
-      const running = current.status === WorkflowStatus.RUNNING;
-      if (running) {
-        if (signal) return { kind: 'existing', runId: current.runId, running: true };
-        const terminateExisting =
-          p.reusePolicy === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING ||
-          p.conflictPolicy === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
-        if (p.conflictPolicy === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) {
-          return { kind: 'existing', runId: current.runId, running: true };
-        }
-        if (!terminateExisting) {
-          throw ServiceError.workflowAlreadyStarted(
-            `Workflow execution is already running. WorkflowId: ${p.workflowId}, RunId: ${current.runId}.`,
-            current.createRequestId,
-            current.runId,
-          );
-        }
-        const run = await engine.loadRun(shard, ns.id, p.workflowId, current.runId);
-        const mut = new Mutation(parseMutableState(run.json), engine.now());
-        terminateInMutation(mut, 'TerminateIfRunning WorkflowIdReusePolicy', p.identity, null);
-        terminate = { run, mut };
-      } else {
-        const failedOnly = p.reusePolicy === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY;
-        if (
-          p.reusePolicy === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE ||
-          (failedOnly && current.status === WorkflowStatus.COMPLETED)
-        ) {
-          throw ServiceError.workflowAlreadyStarted(
-            `Workflow execution already finished and the WorkflowIdReusePolicy forbids starting it again. WorkflowId: ${p.workflowId}, RunId: ${current.runId}.`,
-            current.createRequestId,
-            current.runId,
-          );
-        }
-      }
-      mode = { mode: 'replace', expectedCurrentRunId: current.runId };
-    }
-    const runId = engine.uuid();
-    const mut = buildNewRun(engine, ns, p, runId, signal);
-    const eager = (mut.ms.workflowTask?.startedEventId ?? 0) > 0;
-    await engine.commitUpdates(shard, terminate ? [terminate] : [], {
-      mut,
-      current: mode,
-      requestId: p.requestId,
-    });
-    after = () => engine.afterCommit(shard, terminate ? [terminate.mut, mut] : [mut]);
-    if (!eager) return { kind: 'started', runId };
-    const run = await engine.loadRun(shard, ns.id, p.workflowId, runId);
-    const wft = run.ms.workflowTask!;
-    engine.metrics.replayed(ns.id, p.workflowType);
-    return {
-      kind: 'started',
-      runId,
-      eagerWorkflowTask: await buildWorkflowTaskResponse(engine, run, run.ms, wft, {}),
-    };
-  } catch (error) {
-    shard.cache.forgetCurrent(ns.id, p.workflowId);
-    throw error;
-  } finally {
-    release();
-    after?.();
-  }
-}
-
-/** How a continued-as-new run differs from a fresh start. */
-export interface Continuation {
-  continuedExecutionRunId: string;
-  firstExecutionRunId: string;
-  executionExpirationTime: number;
-  initiator?: number | null;
-  lastCompletionResult?: T.api.common.v1.IPayloads | null;
-  continuedFailure?: T.api.failure.v1.IFailure | null;
-  /** Attempt of the new run (retries count up; continue-as-new starts at 1). */
-  attempt?: number;
-  /** Delay of the new run's first workflow task. */
-  backoffMs?: number;
-  /**
-   * The clock reading `backoffMs` was computed from (the closing run's transition). The new run starts at it, so its
-   * start time plus the backoff is exactly the cron slot, not a millisecond or three past it.
-   */
-  now?: number;
-  /** The chain's parent, if it is a child workflow. */
-  parent?: ParentInfo;
-}
-
 export function buildNewRun(
-  engine: HistoryEngine,
-  ns: NamespaceRef,
+  origin: { readonly now: number; readonly uuid: () => string },
+  namespaceId: string,
   p: StartParams,
   runId: string,
-  signal: StartSignal | undefined,
-  continuation?: Continuation,
+  extra: { signal?: WorkflowSignal; continuation?: Continuation } = {},
 ): Mutation {
-  const now = continuation?.now ?? engine.now();
+  const { signal, continuation } = extra;
+  const now = origin.now;
   const executionTimeoutMs = continuation
     ? Math.max(0, continuation.executionExpirationTime - now)
     : (durationToMs(p.executionTimeout) ?? 0);
@@ -222,7 +149,7 @@ export function buildNewRun(
     : (durationToMs(p.startDelay) ?? 0);
   const backoffMs = Math.max(0, continuation ? (continuation.backoffMs ?? 0) : firstBackoff);
   const ms: MutableState = {
-    namespaceId: ns.id,
+    namespaceId,
     workflowId: p.workflowId,
     runId,
     firstExecutionRunId: continuation?.firstExecutionRunId ?? runId,
@@ -256,7 +183,7 @@ export function buildNewRun(
     ...(parent ? { parent, parentWorkflowId: parent.workflowId, parentRunId: parent.runId } : {}),
     ...(p.cronSchedule ? { cronSchedule: p.cronSchedule } : {}),
   };
-  const mut = new Mutation(ms, now);
+  const mut = new Mutation(ms, now, origin.uuid);
   mut.created = true;
   mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, {
     userMetadata: p.userMetadata ?? null,
@@ -296,24 +223,16 @@ export function buildNewRun(
     },
   });
   if (signal) {
-    mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, {
-      workflowExecutionSignaledEventAttributes: {
-        signalName: signal.name,
-        input: signal.input ?? null,
-        identity: signal.identity,
-        header: signal.header ?? null,
-        requestId: signal.requestId,
-      },
-    });
-    if (signal.requestId) ms.signalRequestIds.push(signal.requestId);
+    mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, signaledEvent(signal));
+    rememberSignalRequest(mut, signal.requestId);
   }
   if (backoffMs > 0) mut.addTimerTask('workflow-backoff', now + backoffMs, {});
-  else if (p.eager && engine.options.eagerWorkflowStart && !signal && !continuation) {
+  else if (p.eager && !signal && !continuation) {
     // The first task starts in this same transition, for the worker sharing the starting client's connection: no
     // hand-off to matching, no separate started transition. Should the response never reach that worker, the task
     // times out and is retried through matching like any lost task.
     scheduleWorkflowTask(mut, { handOff: false });
-    startWorkflowTask(mut, engine.uuid(), p.identity);
+    startWorkflowTask(mut, mut.uuid(), p.identity);
   } else scheduleWorkflowTask(mut);
   // The run's clock starts when its first workflow task may run.
   if (runTimeoutMs > 0) mut.addTimerTask('workflow-run-timeout', now + backoffMs + runTimeoutMs, {});
