@@ -65,8 +65,13 @@ export interface HistoryOptions {
   timerScanIntervalMs: number;
   /** Empty long-poll answer for GetWorkflowExecutionHistory(wait_new_event) after this long. */
   historyLongPollMs: number;
-  /** Max runs kept in the mutable-state caches of the host (split evenly over its shards). */
+  /** Max runs kept in the mutable-state caches of the host (split evenly over its shards, at least 16 each). */
   cacheSizePerHost: number;
+  /**
+   * Max bytes of mutable state (and of the histories held with it) in the caches of the host, split evenly over its
+   * shards (at least 1 MiB each).
+   */
+  cacheBytesPerHost: number;
   /** Events per page of a poll response / history page when the caller does not say. */
   historyPageSize: number;
   /**
@@ -94,6 +99,7 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
   timerScanIntervalMs: 30_000,
   historyLongPollMs: 20_000,
   cacheSizePerHost: 20_000,
+  cacheBytesPerHost: 512 * 1024 * 1024,
   historyPageSize: 1_000,
   outboxDeleteDelayMs: 500,
   eagerActivityExecution: true,

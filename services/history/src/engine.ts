@@ -193,7 +193,7 @@ export class HistoryEngine {
   ): Promise<R> {
     const shard = this.shardFor(namespaceId, workflowId);
     for (let attempt = 0; ; attempt++) {
-      const release = await this.#lock.acquire(workflowKey(namespaceId, workflowId));
+      const lock = await this.#lock.acquire(workflowKey(namespaceId, workflowId));
       let after: (() => void) | undefined;
       try {
         shard.ctx.assertOwned();
@@ -216,7 +216,7 @@ export class HistoryEngine {
         }
         throw translateError(error, shard, workflowId);
       } finally {
-        release();
+        lock.release();
         after?.();
       }
     }
@@ -242,7 +242,7 @@ export class HistoryEngine {
   ): Promise<R> {
     const shard = this.shardFor(namespaceId, workflowId);
     for (let attempt = 0; ; attempt++) {
-      const release = await this.#lock.acquire(workflowKey(namespaceId, workflowId));
+      const lock = await this.#lock.acquire(workflowKey(namespaceId, workflowId));
       try {
         const run = await this.loadRun(shard, namespaceId, workflowId, runId);
         return await fn(run);
@@ -253,7 +253,7 @@ export class HistoryEngine {
         }
         throw translateError(error, shard, workflowId);
       } finally {
-        release();
+        lock.release();
       }
     }
   }
@@ -267,6 +267,7 @@ export class HistoryEngine {
       run.json = jsons[i]!;
       run.dbVersion = versions[i]!;
       if (run.events) run.events.push(...mut.events);
+      shard.cache.put(runKey(mut.ms.namespaceId, mut.ms.workflowId, mut.ms.runId), run);
     });
     pending.creates.forEach(({ mut }, i) => {
       const ms = mut.ms;
@@ -318,8 +319,12 @@ export class HistoryEngine {
       for (const row of page.events) out.push(decodeEvent(row.data));
       min = page.events[page.events.length - 1]!.eventId + 1;
     }
-    if (from === 1 && toExclusive === ms.nextEventId && out.length === ms.nextEventId - 1)
+    if (from === 1 && toExclusive === ms.nextEventId && out.length === ms.nextEventId - 1) {
       run.events = [...out];
+      // The cache bounds its bytes: the run it holds just grew by its history.
+      const shard = this.#shards.held(shardIdFor(ms.namespaceId, ms.workflowId, this.#shards.shardCount));
+      shard?.cache.resize(runKey(ms.namespaceId, ms.workflowId, ms.runId), run);
+    }
     return out;
   }
 }

@@ -206,7 +206,7 @@ export class ShardController {
     );
     const shard: Shard = {
       ctx,
-      cache: new RunCache(Math.max(16, Math.ceil(options.cacheSizePerHost / this.shardCount))),
+      cache: new RunCache(runCacheLimits(options, this.shardCount)),
       transfer: new TransferProcessor(
         shardId,
         store,
@@ -297,3 +297,14 @@ export class ShardController {
     await Promise.all(this.all().flatMap((s) => [s.transfer.flush(), s.timers.flush()]));
   }
 }
+
+/** Each shard's share of the host's mutable-state cache, by entries and by bytes. */
+function runCacheLimits(options: HistoryOptions, shardCount: number): { entries: number; bytes: number } {
+  return {
+    entries: Math.max(16, Math.ceil(options.cacheSizePerHost / shardCount)),
+    bytes: Math.max(MIN_CACHE_BYTES_PER_SHARD, Math.ceil(options.cacheBytesPerHost / shardCount)),
+  };
+}
+
+/** A shard's cache holds at least this much, however many shards share the host's budget. */
+const MIN_CACHE_BYTES_PER_SHARD = 1 << 20;
