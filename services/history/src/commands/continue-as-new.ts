@@ -3,8 +3,9 @@ import type { temporal as T } from '@temporalio/proto';
 import { WorkflowStatus } from '@odin/persistence';
 import { closeRun } from '../state/close.js';
 import { EventType } from '../state/history-builder.js';
-import { buildNewRun } from '../state/new-run.js';
+import { buildNewRun, cronScheduleError } from '../state/new-run.js';
 import { decodeMemo, decodeSearchAttributes } from '../util/codec.js';
+import { Cause, CommandFailure } from './command-context.js';
 import type { CommandContext } from './command-context.js';
 
 /**
@@ -19,6 +20,9 @@ export function continueAsNew(
   const ms = mut.ms;
   if (!attrs)
     throw ServiceError.invalidArgument('ContinueAsNewWorkflowExecutionCommandAttributes is not set.');
+  const cronError = cronScheduleError(attrs.cronSchedule);
+  if (cronError)
+    throw new CommandFailure(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES, cronError);
   const newRunId = mut.uuid();
   const workflowType = attrs.workflowType?.name || ms.workflowType;
   const taskQueue = attrs.taskQueue?.name || ms.taskQueue;

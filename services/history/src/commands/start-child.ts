@@ -1,6 +1,7 @@
 import { temporal } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import { EventType } from '../state/history-builder.js';
+import { cronScheduleError } from '../state/new-run.js';
 import { Cause, CommandFailure } from './command-context.js';
 import type { CommandContext } from './command-context.js';
 
@@ -20,6 +21,8 @@ export function startChild(
   if (attrs.namespace && attrs.namespace !== namespace) {
     throw bad('Child workflows in another namespace are not supported by Odin yet.');
   }
+  const cronError = cronScheduleError(attrs.cronSchedule);
+  if (cronError) throw bad(cronError);
   const { mut } = ctx;
   const ms = mut.ms;
   const taskQueue = attrs.taskQueue?.name || ms.taskQueue;

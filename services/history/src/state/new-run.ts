@@ -88,6 +88,17 @@ export function clientStartParams(
   };
 }
 
+/** Why a cron schedule is refused (it does not parse, or never fires); undefined when it is fine or absent. */
+export function cronScheduleError(cronSchedule: string | null | undefined): string | undefined {
+  if (!cronSchedule) return undefined;
+  try {
+    parseCron(cronSchedule);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 /** Refuses a start whose parameters can never make a run (INVALID_ARGUMENT). */
 export function validateStart(p: StartParams): void {
   if (!p.workflowId) throw ServiceError.invalidArgument('WorkflowId is not set on the request.');
@@ -95,13 +106,8 @@ export function validateStart(p: StartParams): void {
     throw ServiceError.invalidArgument('WorkflowId is longer than 255 characters.');
   if (!p.workflowType) throw ServiceError.invalidArgument('WorkflowType is not set on the request.');
   if (!p.taskQueue) throw ServiceError.invalidArgument('TaskQueue is not set on the request.');
-  if (p.cronSchedule) {
-    try {
-      parseCron(p.cronSchedule);
-    } catch (error) {
-      throw ServiceError.invalidArgument((error as Error).message);
-    }
-  }
+  const cronError = cronScheduleError(p.cronSchedule);
+  if (cronError) throw ServiceError.invalidArgument(cronError);
   for (const [name, d] of [
     ['WorkflowExecutionTimeout', p.executionTimeout],
     ['WorkflowRunTimeout', p.runTimeout],
@@ -143,9 +149,9 @@ export function buildNewRun(
       : 0;
   const attempt = continuation?.attempt ?? 1;
   const parent = continuation ? continuation.parent : p.parent;
-  // The first run of a cron chain waits for the schedule's first fire time.
+  // The first run of a cron chain waits for the schedule's first fire time (validated: it has one).
   const firstBackoff = p.cronSchedule
-    ? parseCron(p.cronSchedule).next(now) - now
+    ? (parseCron(p.cronSchedule).next(now) ?? now) - now
     : (durationToMs(p.startDelay) ?? 0);
   const backoffMs = Math.max(0, continuation ? (continuation.backoffMs ?? 0) : firstBackoff);
   const ms: MutableState = {

@@ -61,7 +61,7 @@ export function decideNextRun(
   }
   if (ms.cronSchedule) {
     const fireAt = parseCron(ms.cronSchedule).next(mut.now);
-    if (ms.executionExpirationTime === 0 || fireAt < ms.executionExpirationTime) {
+    if (fireAt !== undefined && (ms.executionExpirationTime === 0 || fireAt < ms.executionExpirationTime)) {
       return {
         retryState,
         next: {

@@ -1,5 +1,7 @@
+import { ServiceError } from '@odin/api';
 import type { CallContext, NamespaceRef, StartChildExecutionRequest } from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
+import { cronScheduleError } from '../../state/new-run.js';
 import { decideStart } from '../../state/start.js';
 
 /**
@@ -14,6 +16,9 @@ export async function startChildExecution(
 ): Promise<{ runId: string }> {
   const attrs = req.attributes;
   const workflowId = attrs.workflowId ?? '';
+  // The parent's command was checked when it was recorded; a schedule refused since is refused here, never INTERNAL.
+  const cronError = cronScheduleError(attrs.cronSchedule);
+  if (cronError) throw ServiceError.invalidArgument(cronError);
   const outcome = await engine.create(ns.id, workflowId, (scope) =>
     decideStart(scope, ns.id, {
       workflowId,
