@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { MutableState } from './state/mutable-state.js';
 import type { HistoryEvent } from './util/codec.js';
 
@@ -15,32 +16,56 @@ export function runKey(namespaceId: string, workflowId: string, runId: string): 
   return `${namespaceId}\u0000${workflowId}\u0000${runId}`;
 }
 
+/** How much one shard's cache holds: at most `entries` runs, of at most `bytes` together. */
+export interface RunCacheLimits {
+  entries: number;
+  bytes: number;
+}
+
 /**
- * The mutable-state cache of one shard (LRU by use). Entries are only read and replaced under the workflow lock;
- * a failed commit evicts the entry so the next transition reloads from the store.
+ * A cached run's size: its committed JSON (mostly ASCII, so its length is about its bytes) and, when its history is
+ * held too, that history's encoded size. Decoded events take more memory than their bytes; the bound is an estimate
+ * that grows with what is really held.
+ */
+function runSize(run: CachedRun): number {
+  return Math.max(1, run.json.length + (run.events ? run.ms.historySizeBytes : 0));
+}
+
+/**
+ * The mutable-state cache of one shard (lru-cache): the least recently used runs leave first once it holds its
+ * limit of runs or of bytes. Entries are only read and replaced under the workflow lock; a failed commit evicts the
+ * entry so the next transition reloads from the store. A run's current-run id is cached beside it (four times as
+ * many: they are small).
  */
 export class RunCache {
-  readonly #runs = new Map<string, CachedRun>();
-  readonly #current = new Map<string, string>();
+  readonly #runs: LRUCache<string, CachedRun>;
+  readonly #current: LRUCache<string, string>;
 
-  constructor(private readonly capacity: number) {}
-
-  get(key: string): CachedRun | undefined {
-    const run = this.#runs.get(key);
-    if (run) {
-      this.#runs.delete(key);
-      this.#runs.set(key, run);
-    }
-    return run;
+  constructor(limits: RunCacheLimits) {
+    this.#runs = new LRUCache<string, CachedRun>({
+      max: limits.entries,
+      maxSize: limits.bytes,
+      sizeCalculation: runSize,
+    });
+    this.#current = new LRUCache<string, string>({ max: limits.entries * 4 });
   }
 
+  get(key: string): CachedRun | undefined {
+    return this.#runs.get(key);
+  }
+
+  /**
+   * Caches a run as committed, or counts again the size of one that grew. A run too large for the cache with its
+   * history is kept without the history; one too large even so is not cached at all.
+   */
   put(key: string, run: CachedRun): void {
-    this.#runs.delete(key);
+    if (run.events && runSize(run) > this.#runs.maxEntrySize) run.events = undefined;
     this.#runs.set(key, run);
-    while (this.#runs.size > this.capacity) {
-      const oldest = this.#runs.keys().next().value as string;
-      this.#runs.delete(oldest);
-    }
+  }
+
+  /** Counts again the size of a cached run whose history was loaded into it; a no-op when it is not the cached one. */
+  resize(key: string, run: CachedRun): void {
+    if (this.#runs.peek(key) === run) this.put(key, run);
   }
 
   evict(key: string): void {
@@ -52,12 +77,7 @@ export class RunCache {
   }
 
   setCurrentRunId(namespaceId: string, workflowId: string, runId: string): void {
-    const k = `${namespaceId}\u0000${workflowId}`;
-    this.#current.delete(k);
-    this.#current.set(k, runId);
-    while (this.#current.size > this.capacity * 4) {
-      this.#current.delete(this.#current.keys().next().value as string);
-    }
+    this.#current.set(`${namespaceId}\u0000${workflowId}`, runId);
   }
 
   forgetCurrent(namespaceId: string, workflowId: string): void {

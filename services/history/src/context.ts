@@ -2,7 +2,6 @@ import type { HistoryPeerApi, MatchingApi } from '@odin/api';
 import type { Clock } from '@odin/hugo';
 import type { PersistenceStore } from '@odin/persistence';
 import type { HistoryMetrics } from './metrics.js';
-import type { ShardOwnership } from './shard/shard-ownership.js';
 
 /** The logging calls history makes; a pino logger satisfies it. */
 export interface HistoryLogger {
@@ -23,6 +22,18 @@ export interface HistoryRuntime {
   readonly logger?: HistoryLogger;
   readonly metrics?: HistoryMetrics;
   readonly config?: { readonly shardCount?: number; readonly hostId?: string };
+}
+
+/**
+ * Which shards this history host should hold, decided outside history (in a cluster, by the membership hash ring;
+ * the process wires it in). History only asks and listens; the leases themselves stay fenced by range_id, so a
+ * wrong or stale answer costs a steal and a retry, never a write under a lost fence.
+ */
+export interface ShardOwnership {
+  /** Whether this host should hold `shardId` now. */
+  owns(shardId: number): boolean;
+  /** `onChange` runs whenever the answer of `owns` may have changed; returns the unsubscribe function. */
+  subscribe(onChange: () => void): () => void;
 }
 
 export interface HistoryDeps {
@@ -54,8 +65,13 @@ export interface HistoryOptions {
   timerScanIntervalMs: number;
   /** Empty long-poll answer for GetWorkflowExecutionHistory(wait_new_event) after this long. */
   historyLongPollMs: number;
-  /** Max runs kept in the mutable-state caches of the host (split evenly over its shards). */
+  /** Max runs kept in the mutable-state caches of the host (split evenly over its shards, at least 16 each). */
   cacheSizePerHost: number;
+  /**
+   * Max bytes of mutable state (and of the histories held with it) in the caches of the host, split evenly over its
+   * shards (at least 1 MiB each).
+   */
+  cacheBytesPerHost: number;
   /** Events per page of a poll response / history page when the caller does not say. */
   historyPageSize: number;
   /**
@@ -83,6 +99,7 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
   timerScanIntervalMs: 30_000,
   historyLongPollMs: 20_000,
   cacheSizePerHost: 20_000,
+  cacheBytesPerHost: 512 * 1024 * 1024,
   historyPageSize: 1_000,
   outboxDeleteDelayMs: 500,
   eagerActivityExecution: true,

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { ServiceError, toNumber } from '@odin/api';
-import type { HistoryPeerApi, MatchingApi, NamespaceRef } from '@odin/api';
+import { ServiceError } from '@odin/api';
+import type { MatchingApi } from '@odin/api';
 import type { Clock } from '@odin/hugo';
 import {
   CurrentExecutionConflictError,
@@ -10,27 +9,22 @@ import {
   PersistenceError,
   ShardOwnershipLostError,
 } from '@odin/persistence';
-import type {
-  CreateTransition,
-  CurrentExecutionMode,
-  HistoryEventRow,
-  PersistenceStore,
-  Transition,
-  UpdateTransition,
-  VisibilityRecord,
-} from '@odin/persistence';
+import type { PersistenceStore } from '@odin/persistence';
 import { runKey } from './cache.js';
 import type { CachedRun } from './cache.js';
+import { storeTransitions } from './commit.js';
+import type { PendingCommit } from './commit.js';
 import type { HistoryLogger, HistoryOptions } from './context.js';
 import { ChangeWaiters } from './long-poll.js';
 import type { HistoryMetricsRecorder } from './metrics.js';
+import type { NamespaceNames } from './namespaces.js';
+import type { QueryRegistry } from './queries.js';
 import { shardIdFor } from './shard/shard-id.js';
-import type { Shard, ShardController } from './shard/shard-controller.js';
-import { addCloseTasks } from './state/close.js';
+import type { OwnedShards, Shard } from './shard/owned-shards.js';
 import { Mutation } from './state/history-builder.js';
+import type { CreateScope, Creation, NewRun } from './state/history-builder.js';
 import { isRunning, mutableStateJson, parseMutableState } from './state/mutable-state.js';
-import type { MutableState } from './state/mutable-state.js';
-import { decodeEvent, decodeSearchAttributes, encodeEvent, fromBase64 } from './util/codec.js';
+import { decodeEvent } from './util/codec.js';
 import type { HistoryEvent } from './util/codec.js';
 import { KeyedLock, workflowKey } from './workflow-lock.js';
 
@@ -41,69 +35,71 @@ function isNotFound(error: unknown): boolean {
 /** How long a closed run is answered from the cache before it is re-read from the store. */
 export const CLOSED_RUN_CACHE_MS = 60_000;
 
-/** A create prepared by a handler: the new run's state and first events, plus any transitions that go with it. */
-export interface PreparedCreate {
-  mut: Mutation;
-  current: CurrentExecutionMode;
-  requestId: string;
+/** How many times a transition is built again after its commit lost a CAS race against a stale cache entry. */
+const MAX_CONFLICT_RETRIES = 3;
+
+/** What the engine is built with; everything it needs exists before it. */
+export interface EngineDeps {
+  readonly clock: Clock;
+  readonly store: PersistenceStore;
+  readonly matching: MatchingApi;
+  /** The shards this host holds (filled by the shard controller). */
+  readonly shards: OwnedShards;
+  readonly options: HistoryOptions;
+  readonly logger: HistoryLogger;
+  readonly metrics: HistoryMetricsRecorder;
+  readonly names: NamespaceNames;
+  readonly queries: QueryRegistry;
+  /** The injected random source's ids. */
+  readonly uuid: () => string;
 }
 
 /**
- * The core every handler uses: shard routing, the per-workflow lock, loading and caching mutable state, committing
- * one transition through the shard's batcher, and what happens after a commit (cache, waiters, timer gate, hand-off
- * of transfer tasks to matching).
+ * Drops the working copy built so far for this run and returns a fresh one of its committed state: only the fresh
+ * copy is committed. Nothing built on the dropped copy survives, because nothing was ever written anywhere else.
+ */
+export type DiscardWorkingCopy = () => Mutation;
+
+/**
+ * The core every handler and executor uses: shard routing, the per-workflow lock, loading and caching mutable state,
+ * and one path for every transition, `update` of an existing run or `create` of a new one: build on working copies,
+ * commit them in one transaction through the shard's batcher, then (cache, waiters, timer gate, hand-off of transfer
+ * tasks to matching) after the lock is released.
  */
 export class HistoryEngine {
-  readonly lock = new KeyedLock();
+  readonly #lock = new KeyedLock();
   readonly waiters: ChangeWaiters;
-  readonly #namespaceNames = new Map<string, string>();
-  /** Called after every commit of a run (queries use it). */
-  readonly commitListeners: ((shard: Shard, ms: MutableState, mut: Mutation) => void)[] = [];
+  readonly clock: Clock;
+  readonly store: PersistenceStore;
+  readonly matching: MatchingApi;
+  readonly options: HistoryOptions;
+  readonly logger: HistoryLogger;
+  readonly metrics: HistoryMetricsRecorder;
+  readonly names: NamespaceNames;
+  readonly queries: QueryRegistry;
+  readonly uuid: () => string;
+  readonly #shards: OwnedShards;
 
-  constructor(
-    readonly clock: Clock,
-    readonly store: PersistenceStore,
-    readonly matching: MatchingApi,
-    /** The target side of cross-workflow work, whose run may live in a shard another host owns. */
-    readonly peers: HistoryPeerApi,
-    readonly shards: ShardController,
-    readonly options: HistoryOptions,
-    readonly logger: HistoryLogger,
-    readonly metrics: HistoryMetricsRecorder,
-    private readonly uuidSource: () => string = randomUUID,
-  ) {
-    this.waiters = new ChangeWaiters(clock);
-  }
-
-  uuid(): string {
-    return this.uuidSource();
+  constructor(deps: EngineDeps) {
+    this.clock = deps.clock;
+    this.store = deps.store;
+    this.matching = deps.matching;
+    this.options = deps.options;
+    this.logger = deps.logger;
+    this.metrics = deps.metrics;
+    this.names = deps.names;
+    this.queries = deps.queries;
+    this.uuid = deps.uuid;
+    this.#shards = deps.shards;
+    this.waiters = new ChangeWaiters(deps.clock);
   }
 
   now(): number {
     return this.clock.now();
   }
 
-  /** The namespace's name if this host has seen it (logs and metric labels), else its id. */
-  namespaceName(namespaceId: string): string {
-    return this.#namespaceNames.get(namespaceId) ?? namespaceId;
-  }
-
-  rememberNamespace(ns: NamespaceRef): void {
-    if (!this.#namespaceNames.has(ns.id)) this.#namespaceNames.set(ns.id, ns.name);
-  }
-
-  async namespaceRef(namespaceId: string): Promise<NamespaceRef> {
-    let name = this.#namespaceNames.get(namespaceId);
-    if (!name) {
-      const record = await this.store.namespaces.getNamespaceById(namespaceId);
-      name = record?.name ?? namespaceId;
-      this.#namespaceNames.set(namespaceId, name);
-    }
-    return { id: namespaceId, name };
-  }
-
   shardFor(namespaceId: string, workflowId: string): Shard {
-    return this.shards.get(shardIdFor(namespaceId, workflowId, this.shards.shardCount));
+    return this.#shards.get(shardIdFor(namespaceId, workflowId, this.#shards.shardCount));
   }
 
   /** Resolves the run (current run when runId is empty) from cache or store; NOT_FOUND when there is none. */
@@ -135,33 +131,82 @@ export class HistoryEngine {
   }
 
   /**
-   * Read-modify-commit of one run under the workflow lock. `fn` works on a copy of mutable state through a Mutation
-   * and may throw a ServiceError (nothing is written). The transition commits before this resolves; work that may
-   * call back into history (hand-off to matching) runs after the lock is released.
+   * Read-modify-commit of one run under the workflow lock. `fn` works on a working copy of its mutable state through
+   * a Mutation (the committed state is never touched before the commit) and may throw a ServiceError (nothing is
+   * written), or `discard` that copy and build on a fresh one. The transition commits before this resolves.
    */
-  async update<R>(
+  update<R>(
     namespaceId: string,
     workflowId: string,
     runId: string | null | undefined,
-    fn: (mut: Mutation, run: CachedRun, shard: Shard) => R | Promise<R>,
+    fn: (mut: Mutation, run: CachedRun, discard: DiscardWorkingCopy) => R | Promise<R>,
+  ): Promise<R> {
+    return this.#transaction(namespaceId, workflowId, runId, async (tx, shard) => {
+      const run = await this.loadRun(shard, namespaceId, workflowId, runId);
+      return fn(tx.open(run), run, () => tx.open(run));
+    });
+  }
+
+  /**
+   * Creates a run under the workflow lock, through the same commit and after-commit path as `update`. `decide` sees
+   * the workflow's current run (read from the store) and returns the answer, with the new run's first transition
+   * unless the request is answered without one; through `scope.open` it may change an existing run of the workflow in
+   * the same transaction (terminate-if-running).
+   */
+  async create<R>(
+    namespaceId: string,
+    workflowId: string,
+    decide: (scope: CreateScope) => Creation<R> | Promise<Creation<R>>,
+  ): Promise<R> {
+    try {
+      return await this.#transaction(namespaceId, workflowId, undefined, async (tx, shard) => {
+        const scope: CreateScope = {
+          current: await this.store.executions.getCurrentExecution(namespaceId, workflowId),
+          now: tx.now,
+          uuid: this.uuid,
+          open: async (runId) => tx.open(await this.loadRun(shard, namespaceId, workflowId, runId)),
+        };
+        const creation = await decide(scope);
+        if (creation.create) tx.created = creation.create;
+        return creation.result;
+      });
+    } catch (error) {
+      // The current run may have moved under a cached id (a concurrent start elsewhere): ask the store next time.
+      this.#shards
+        .held(shardIdFor(namespaceId, workflowId, this.#shards.shardCount))
+        ?.cache.forgetCurrent(namespaceId, workflowId);
+      throw error;
+    }
+  }
+
+  /**
+   * One transaction under the workflow lock: `body` opens working copies (and may create a run); whatever changed is
+   * committed together, and what follows a commit runs after the lock is released, because handing transfer tasks to
+   * matching may call back into history. A commit that lost a CAS race against a stale cache entry is built again
+   * from the store; a NOT_FOUND is re-checked against the store once, never answered from memory.
+   */
+  async #transaction<R>(
+    namespaceId: string,
+    workflowId: string,
+    runId: string | null | undefined,
+    body: (tx: Transaction, shard: Shard) => Promise<R>,
   ): Promise<R> {
     const shard = this.shardFor(namespaceId, workflowId);
     for (let attempt = 0; ; attempt++) {
-      const release = await this.lock.acquire(workflowKey(namespaceId, workflowId));
+      const lock = await this.#lock.acquire(workflowKey(namespaceId, workflowId));
       let after: (() => void) | undefined;
       try {
         shard.ctx.assertOwned();
-        const run = await this.loadRun(shard, namespaceId, workflowId, runId);
-        const mut = new Mutation(parseMutableState(run.json), this.clock.now());
-        const result = await fn(mut, run, shard);
-        if (mut.changed) {
-          await this.commitUpdates(shard, [{ run, mut }], mut.newRun);
-          const all = mut.newRun ? [mut, mut.newRun.mut] : [mut];
-          after = () => this.afterCommit(shard, all);
+        const tx = new Transaction(this.clock.now(), this.uuid);
+        const result = await body(tx, shard);
+        const pending = tx.pending();
+        if (pending.updates.length > 0 || pending.creates.length > 0) {
+          await this.#commit(shard, pending);
+          after = () => this.#afterCommit(shard, pending);
         }
         return result;
       } catch (error) {
-        if (error instanceof ExecutionVersionConflictError && attempt < 3) {
+        if (error instanceof ExecutionVersionConflictError && attempt < MAX_CONFLICT_RETRIES) {
           shard.cache.evict(runKey(namespaceId, workflowId, error.key.runId));
           continue;
         }
@@ -171,7 +216,7 @@ export class HistoryEngine {
         }
         throw translateError(error, shard, workflowId);
       } finally {
-        release();
+        lock.release();
         after?.();
       }
     }
@@ -193,14 +238,14 @@ export class HistoryEngine {
     namespaceId: string,
     workflowId: string,
     runId: string | null | undefined,
-    fn: (run: CachedRun, shard: Shard) => R | Promise<R>,
+    fn: (run: CachedRun) => R | Promise<R>,
   ): Promise<R> {
     const shard = this.shardFor(namespaceId, workflowId);
     for (let attempt = 0; ; attempt++) {
-      const release = await this.lock.acquire(workflowKey(namespaceId, workflowId));
+      const lock = await this.#lock.acquire(workflowKey(namespaceId, workflowId));
       try {
         const run = await this.loadRun(shard, namespaceId, workflowId, runId);
-        return await fn(run, shard);
+        return await fn(run);
       } catch (error) {
         if (attempt === 0 && isNotFound(error)) {
           this.#forget(shard, namespaceId, workflowId, runId);
@@ -208,107 +253,45 @@ export class HistoryEngine {
         }
         throw translateError(error, shard, workflowId);
       } finally {
-        release();
+        lock.release();
       }
     }
   }
 
-  /** Commits updates of existing runs (and optionally one create) in one transaction; refreshes the cache. */
-  async commitUpdates(
-    shard: Shard,
-    updates: { run: CachedRun; mut: Mutation }[],
-    create?: PreparedCreate,
-  ): Promise<void> {
-    const now = this.clock.now();
-    const transitions: Transition[] = [];
-    const jsons: string[] = [];
-    for (const { run, mut } of updates) {
-      const ms = mut.ms;
-      if (mut.closed) addCloseTasks(mut);
-      const rows = this.#rows(ms, mut.events);
-      ms.stateVersion++;
-      const json = JSON.stringify(ms);
-      jsons.push(json);
-      const t: UpdateTransition = {
-        kind: 'update',
-        key: { namespaceId: ms.namespaceId, workflowId: ms.workflowId, runId: ms.runId },
-        expectedDbVersion: run.dbVersion,
-        status: ms.status,
-        nextEventId: ms.nextEventId,
-        state: Buffer.from(json, 'utf8'),
-        closeTime: ms.closeTime || null,
-        events: rows,
-        tasks: mut.tasks,
-        updatedAt: now,
-      };
-      if (mut.closed) t.updateCurrent = { status: ms.status, closeTime: ms.closeTime };
-      if (mut.closed || mut.visibilityChanged) t.visibility = visibilityRecord(ms);
-      transitions.push(t);
-    }
-    let createTransition: CreateTransition | undefined;
-    let createJson = '';
-    if (create) {
-      const ms = create.mut.ms;
-      const rows = this.#rows(ms, create.mut.events);
-      ms.stateVersion++;
-      createJson = JSON.stringify(ms);
-      createTransition = {
-        kind: 'create',
-        execution: {
-          key: { namespaceId: ms.namespaceId, workflowId: ms.workflowId, runId: ms.runId },
-          shardId: shard.ctx.shardId,
-          status: ms.status,
-          nextEventId: ms.nextEventId,
-          dbVersion: 1,
-          state: Buffer.from(createJson, 'utf8'),
-          startTime: ms.startTime,
-          closeTime: ms.closeTime || null,
-          updatedAt: now,
-        },
-        current: create.current,
-        createRequestId: create.requestId,
-        events: rows,
-        tasks: create.mut.tasks,
-        visibility: visibilityRecord(ms),
-      };
-      transitions.push(createTransition);
-    }
+  /** Commits the transaction's runs in one store transaction; the cache then holds them as committed. */
+  async #commit(shard: Shard, pending: PendingCommit): Promise<void> {
+    const { transitions, jsons } = storeTransitions(pending, shard.ctx.shardId, this.clock.now());
     const versions = await shard.ctx.commit(transitions);
-    updates.forEach(({ run, mut }, i) => {
+    pending.updates.forEach(({ run, mut }, i) => {
       run.ms = mut.ms;
       run.json = jsons[i]!;
       run.dbVersion = versions[i]!;
       if (run.events) run.events.push(...mut.events);
+      shard.cache.put(runKey(mut.ms.namespaceId, mut.ms.workflowId, mut.ms.runId), run);
     });
-    if (create) {
-      const ms = create.mut.ms;
+    pending.creates.forEach(({ mut }, i) => {
+      const ms = mut.ms;
+      const at = pending.updates.length + i;
       shard.cache.put(runKey(ms.namespaceId, ms.workflowId, ms.runId), {
         ms,
-        json: createJson,
-        dbVersion: versions[versions.length - 1]!,
-        events: [...create.mut.events],
+        json: jsons[at]!,
+        dbVersion: versions[at]!,
+        events: [...mut.events],
       });
       shard.cache.setCurrentRunId(ms.namespaceId, ms.workflowId, ms.runId);
-    }
-  }
-
-  #rows(ms: MutableState, events: HistoryEvent[]): HistoryEventRow[] {
-    return events.map((event) => {
-      const data = encodeEvent(event);
-      ms.historySizeBytes += data.length;
-      return { eventId: toNumber(event.eventId as number), data };
     });
   }
 
-  /** After a commit: wake waiters, arm timers, hand transfer tasks to matching. */
-  afterCommit(shard: Shard, muts: Mutation[]): void {
+  /** After a commit: metrics, waiters, queries, timers armed, transfer tasks handed to matching. */
+  #afterCommit(shard: Shard, pending: PendingCommit): void {
+    const muts = [...pending.updates.map((u) => u.mut), ...pending.creates.map((c) => c.mut)];
     for (const mut of muts) {
       const ms = mut.ms;
       if (mut.created) this.metrics.started(ms.namespaceId, ms.workflowType);
       if (mut.closed)
         this.metrics.closed(ms.namespaceId, ms.workflowType, ms.status, ms.closeTime - ms.startTime);
       this.waiters.notify(runKey(ms.namespaceId, ms.workflowId, ms.runId));
-      for (const listener of this.commitListeners) listener(shard, ms, mut);
+      this.queries.onCommit(ms);
       for (const task of mut.tasks) {
         if (task.category === 'timer') shard.timers.schedule(task);
         else if (task.category === 'transfer') shard.transfer.dispatch(task);
@@ -336,9 +319,42 @@ export class HistoryEngine {
       for (const row of page.events) out.push(decodeEvent(row.data));
       min = page.events[page.events.length - 1]!.eventId + 1;
     }
-    if (from === 1 && toExclusive === ms.nextEventId && out.length === ms.nextEventId - 1)
+    if (from === 1 && toExclusive === ms.nextEventId && out.length === ms.nextEventId - 1) {
       run.events = [...out];
+      // The cache bounds its bytes: the run it holds just grew by its history.
+      const shard = this.#shards.held(shardIdFor(ms.namespaceId, ms.workflowId, this.#shards.shardCount));
+      shard?.cache.resize(runKey(ms.namespaceId, ms.workflowId, ms.runId), run);
+    }
     return out;
+  }
+}
+
+/**
+ * The working copies of one transaction, by the committed run they were copied from, and the run it creates.
+ * Opening a run again replaces its copy: the earlier copy is dropped whole.
+ */
+class Transaction {
+  readonly #copies = new Map<CachedRun, Mutation>();
+  created: NewRun | undefined;
+
+  constructor(
+    readonly now: number,
+    private readonly uuid: () => string,
+  ) {}
+
+  open(run: CachedRun): Mutation {
+    const mut = new Mutation(parseMutableState(run.json), this.now, this.uuid);
+    this.#copies.set(run, mut);
+    return mut;
+  }
+
+  /** What to commit: changed copies, then the created run and any run a copy's transition created (continue-as-new). */
+  pending(): PendingCommit {
+    const updates = [...this.#copies].filter(([, mut]) => mut.changed).map(([run, mut]) => ({ run, mut }));
+    const creates: NewRun[] = [];
+    if (this.created) creates.push(this.created);
+    for (const { mut } of updates) if (mut.newRun) creates.push(mut.newRun);
+    return { updates, creates };
   }
 }
 
@@ -368,33 +384,4 @@ export function translateError(error: unknown, shard: Shard, workflowId: string)
   if (error instanceof PersistenceError)
     return ServiceError.unavailable(`Persistence error: ${error.message}`);
   return error;
-}
-
-export function visibilityRecord(ms: MutableState): VisibilityRecord {
-  const sa = decodeSearchAttributes(ms.searchAttributes);
-  const searchAttributes: Record<string, unknown> = {};
-  for (const [name, payload] of Object.entries(sa?.indexedFields ?? {})) {
-    try {
-      searchAttributes[name] = JSON.parse(Buffer.from(payload.data ?? new Uint8Array()).toString('utf8'));
-    } catch {
-      searchAttributes[name] = null;
-    }
-  }
-  return {
-    namespaceId: ms.namespaceId,
-    runId: ms.runId,
-    workflowId: ms.workflowId,
-    workflowType: ms.workflowType,
-    status: ms.status,
-    startTime: ms.startTime,
-    executionTime: ms.executionTime,
-    closeTime: ms.closeTime || null,
-    taskQueue: ms.taskQueue,
-    historyLength: ms.nextEventId - 1,
-    memo: ms.memo ? fromBase64(ms.memo) : null,
-    searchAttributes: Object.keys(searchAttributes).length > 0 ? searchAttributes : null,
-    parentWorkflowId: ms.parentWorkflowId ?? null,
-    parentRunId: ms.parentRunId ?? null,
-    stateVersion: ms.stateVersion,
-  };
 }

@@ -1,35 +1,37 @@
+import { Mutex } from '@odin/hugo';
+import type { LockScope } from '@odin/hugo';
+
 /**
  * One async mutex per key (namespace id + workflow id): every read-modify-commit of a workflow runs under it, so
- * transitions of one workflow never interleave. Entries vanish when nobody holds or waits for them.
+ * transitions of one workflow never interleave. Hugo has the mutex (FIFO, the lock handed straight to the longest
+ * waiter) but no keyed table of them, which is all this adds: a key's mutex exists while someone holds or waits for
+ * it, so a host that has seen millions of workflows keeps locks only for those in flight.
  */
 export class KeyedLock {
-  readonly #tails = new Map<string, Promise<void>>();
+  readonly #locks = new Map<string, { mutex: Mutex; users: number }>();
 
-  async acquire(key: string): Promise<() => void> {
-    const previous = this.#tails.get(key);
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const tail = previous ? previous.then(() => mine) : mine;
-    this.#tails.set(key, tail);
-    if (previous) await previous;
+  async acquire(key: string): Promise<LockScope> {
+    let entry = this.#locks.get(key);
+    if (!entry) {
+      entry = { mutex: new Mutex(), users: 0 };
+      this.#locks.set(key, entry);
+    }
+    entry.users++;
+    const held = entry;
+    const scope = await held.mutex.lock();
     let released = false;
-    return () => {
+    const release = () => {
       if (released) return;
       released = true;
-      release();
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+      scope.release();
+      if (--held.users === 0) this.#locks.delete(key);
     };
+    return { release, [Symbol.dispose]: release };
   }
 
-  async with<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const release = await this.acquire(key);
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
+  /** Keys locked or waited for now (tests). */
+  get size(): number {
+    return this.#locks.size;
   }
 }
 

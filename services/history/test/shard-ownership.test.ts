@@ -9,8 +9,7 @@ import { VirtualClock } from '@odin/hugo';
 import { createDatabaseIfMissing, dropDatabase, openStore } from '@odin/persistence';
 import type { PersistenceStore } from '@odin/persistence';
 import { HistoryService } from '../src/history-service.js';
-import type { HistoryLogger } from '../src/context.js';
-import type { ShardOwnership } from '../src/shard/shard-ownership.js';
+import type { HistoryLogger, ShardOwnership } from '../src/context.js';
 import { eventNames, FakeMatching, NS, settle, signal, start, TEST_OPTIONS } from './harness.js';
 import type { Harness } from './harness.js';
 
@@ -238,10 +237,10 @@ function ownershipSuite(label: string, makeUrl: () => Promise<{ url: string; dro
       // fence lost and drops those shards, and the reconcile after it takes nothing back.
       ring.setPausedView('host-a', new Map());
       await clock.advance(RENEW_MS);
-      // The renew tick's fence checks are real database round trips: let them finish before the test's own
-      // reconcile, which would otherwise release (not drop) the shards whose renew is still in flight.
-      for (let i = 0; i < 500 && a!.history.shards.ownedShardIds().length > 0; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      // The renew tick runs on its own (database round trips, not the virtual clock): wait for it to drop what a
+      // holds, because a reconcile run here first would release those shards itself instead.
+      for (let i = 0; i < 100 && a!.history.shards.ownedShardIds().length > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
       await settled();
       assert.deepEqual(a!.history.shards.ownedShardIds(), []);

@@ -2,18 +2,16 @@ import type { temporal as T } from '@temporalio/proto';
 import { WorkflowStatus } from '@odin/persistence';
 import { closeRun } from '../state/close.js';
 import { EventType } from '../state/history-builder.js';
-import { decideNextRun, startChainedRun } from '../api/startworkflow/retry-run.js';
-import type { HistoryEngine } from '../engine.js';
+import { decideNextRun, startChainedRun } from '../state/next-run.js';
 import type { CommandContext } from './command-context.js';
 
 /** WorkflowExecutionCompleted; a cron chain continues in its next run (created in the same transaction). */
 export function completeWorkflow(
-  engine: HistoryEngine,
   ctx: CommandContext,
   attrs: T.api.command.v1.ICompleteWorkflowExecutionCommandAttributes | null | undefined,
 ): void {
   const { mut } = ctx;
-  const { next } = decideNextRun(engine, mut, { kind: 'completed' }, ctx.started);
+  const { next } = decideNextRun(mut, { kind: 'completed' }, ctx.started);
   closeRun(mut, WorkflowStatus.COMPLETED, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, {
     workflowExecutionCompletedEventAttributes: {
       result: attrs?.result ?? null,
@@ -21,7 +19,7 @@ export function completeWorkflow(
       newExecutionRunId: next?.runId ?? '',
     },
   });
-  if (next && ctx.started) startChainedRun(engine, mut, ctx.started, next, null, attrs?.result ?? null);
+  if (next && ctx.started) startChainedRun(mut, ctx.started, next, null, attrs?.result ?? null);
 }
 
 /**
@@ -30,14 +28,12 @@ export function completeWorkflow(
  * task after the backoff.
  */
 export function failWorkflow(
-  engine: HistoryEngine,
   ctx: CommandContext,
   attrs: T.api.command.v1.IFailWorkflowExecutionCommandAttributes | null | undefined,
 ): void {
   const { mut } = ctx;
   const failure = attrs?.failure ?? null;
   const { next, retryState } = decideNextRun(
-    engine,
     mut,
     { kind: 'failed', failure: failure ?? undefined },
     ctx.started,
@@ -50,7 +46,7 @@ export function failWorkflow(
       newExecutionRunId: next?.runId ?? '',
     },
   });
-  if (next && ctx.started) startChainedRun(engine, mut, ctx.started, next, failure, null);
+  if (next && ctx.started) startChainedRun(mut, ctx.started, next, failure, null);
 }
 
 export function cancelWorkflow(

@@ -9,6 +9,8 @@ export type CauseValue = T.api.enums.v1.WorkflowTaskFailedCause;
 /** What a command handler sees: the transition and the WorkflowTaskCompleted event its events point back to. */
 export interface CommandContext {
   readonly mut: Mutation;
+  /** The run's namespace name (commands name their target's namespace, which must be this one). */
+  readonly namespace: string;
   readonly completedEventId: number;
   readonly identity: string;
   /** Set by handlers whose effect needs another workflow task (a cancelled activity that never started). */

@@ -1,11 +1,11 @@
 import { durationToMs, msToDuration, ServiceError } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import { WorkflowStatus } from '@odin/persistence';
-import type { HistoryEngine } from '../engine.js';
-import { buildNewRun } from '../api/startworkflow/start-run.js';
 import { closeRun } from '../state/close.js';
 import { EventType } from '../state/history-builder.js';
+import { buildNewRun, cronScheduleError } from '../state/new-run.js';
 import { decodeMemo, decodeSearchAttributes } from '../util/codec.js';
+import { Cause, CommandFailure } from './command-context.js';
 import type { CommandContext } from './command-context.js';
 
 /**
@@ -13,7 +13,6 @@ import type { CommandContext } from './command-context.js';
  * transaction (same workflow id, so the same shard), moving current_executions to it.
  */
 export function continueAsNew(
-  engine: HistoryEngine,
   ctx: CommandContext,
   attrs: T.api.command.v1.IContinueAsNewWorkflowExecutionCommandAttributes | null | undefined,
 ): void {
@@ -21,7 +20,10 @@ export function continueAsNew(
   const ms = mut.ms;
   if (!attrs)
     throw ServiceError.invalidArgument('ContinueAsNewWorkflowExecutionCommandAttributes is not set.');
-  const newRunId = engine.uuid();
+  const cronError = cronScheduleError(attrs.cronSchedule);
+  if (cronError)
+    throw new CommandFailure(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES, cronError);
+  const newRunId = mut.uuid();
   const workflowType = attrs.workflowType?.name || ms.workflowType;
   const taskQueue = attrs.taskQueue?.name || ms.taskQueue;
   const runTimeoutMs = durationToMs(attrs.workflowRunTimeout) || ms.runTimeoutMs;
@@ -48,8 +50,8 @@ export function continueAsNew(
   });
   ms.newExecutionRunId = newRunId;
   const next = buildNewRun(
-    engine,
-    { id: ms.namespaceId, name: '' },
+    mut,
+    ms.namespaceId,
     {
       workflowId: ms.workflowId,
       workflowType,
@@ -61,22 +63,23 @@ export function continueAsNew(
       runTimeout: runTimeoutMs > 0 ? msToDuration(runTimeoutMs) : null,
       taskTimeout: msToDuration(taskTimeoutMs),
       identity: ctx.identity,
-      requestId: engine.uuid(),
+      requestId: mut.uuid(),
       reusePolicy: 0,
       conflictPolicy: 0,
       retryPolicy: attrs.retryPolicy,
       cronSchedule: attrs.cronSchedule,
     },
     newRunId,
-    undefined,
     {
-      continuedExecutionRunId: ms.runId,
-      firstExecutionRunId: ms.firstExecutionRunId,
-      executionExpirationTime: ms.executionExpirationTime,
-      initiator: attrs.initiator,
-      lastCompletionResult: attrs.lastCompletionResult,
-      continuedFailure: attrs.failure,
-      ...(ms.parent ? { parent: ms.parent } : {}),
+      continuation: {
+        continuedExecutionRunId: ms.runId,
+        firstExecutionRunId: ms.firstExecutionRunId,
+        executionExpirationTime: ms.executionExpirationTime,
+        initiator: attrs.initiator,
+        lastCompletionResult: attrs.lastCompletionResult,
+        continuedFailure: attrs.failure,
+        ...(ms.parent ? { parent: ms.parent } : {}),
+      },
     },
   );
   mut.newRun = {

@@ -6,9 +6,9 @@ import type { CommandContext } from './command-context.js';
 /** SignalExternalWorkflowExecutionInitiated and a transfer task that delivers the signal (same namespace only). */
 export function signalExternal(
   ctx: CommandContext,
-  namespace: string,
   attrs: T.api.command.v1.ISignalExternalWorkflowExecutionCommandAttributes | null | undefined,
 ): void {
+  const namespace = ctx.namespace;
   const bad = (message: string) =>
     new CommandFailure(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, message);
   if (!attrs?.execution?.workflowId) throw bad('The workflow id of the workflow to signal is not set.');
@@ -39,9 +39,9 @@ export function signalExternal(
 /** RequestCancelExternalWorkflowExecutionInitiated and a transfer task that delivers the request. */
 export function requestCancelExternal(
   ctx: CommandContext,
-  namespace: string,
   attrs: T.api.command.v1.IRequestCancelExternalWorkflowExecutionCommandAttributes | null | undefined,
 ): void {
+  const namespace = ctx.namespace;
   const bad = (message: string) =>
     new CommandFailure(
       Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES,

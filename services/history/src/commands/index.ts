@@ -1,6 +1,5 @@
 import { temporal } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
-import type { HistoryEngine } from '../engine.js';
 import { cancelWorkflow, completeWorkflow, failWorkflow } from './close-workflow.js';
 import { requestCancelActivity } from './cancel-activity.js';
 import { Cause, CommandFailure } from './command-context.js';
@@ -27,7 +26,7 @@ export function isTerminalCommand(command: Command): boolean {
 }
 
 /** Turns each command into its event(s), in command order; a terminal command must be the last one. */
-export function applyCommands(engine: HistoryEngine, ctx: CommandContext, commands: Command[]): void {
+export function applyCommands(ctx: CommandContext, commands: Command[]): void {
   for (const [index, command] of commands.entries()) {
     const type = command.commandType ?? 0;
     if (TERMINAL.has(type) && index !== commands.length - 1) {
@@ -59,37 +58,25 @@ export function applyCommands(engine: HistoryEngine, ctx: CommandContext, comman
         modifyWorkflowProperties(ctx, command.modifyWorkflowPropertiesCommandAttributes);
         break;
       case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
-        completeWorkflow(engine, ctx, command.completeWorkflowExecutionCommandAttributes);
+        completeWorkflow(ctx, command.completeWorkflowExecutionCommandAttributes);
         break;
       case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
-        failWorkflow(engine, ctx, command.failWorkflowExecutionCommandAttributes);
+        failWorkflow(ctx, command.failWorkflowExecutionCommandAttributes);
         break;
       case CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
         cancelWorkflow(ctx, command.cancelWorkflowExecutionCommandAttributes);
         break;
       case CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
-        continueAsNew(engine, ctx, command.continueAsNewWorkflowExecutionCommandAttributes);
+        continueAsNew(ctx, command.continueAsNewWorkflowExecutionCommandAttributes);
         break;
       case CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION:
-        startChild(
-          ctx,
-          engine.namespaceName(ctx.mut.ms.namespaceId),
-          command.startChildWorkflowExecutionCommandAttributes,
-        );
+        startChild(ctx, command.startChildWorkflowExecutionCommandAttributes);
         break;
       case CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
-        signalExternal(
-          ctx,
-          engine.namespaceName(ctx.mut.ms.namespaceId),
-          command.signalExternalWorkflowExecutionCommandAttributes,
-        );
+        signalExternal(ctx, command.signalExternalWorkflowExecutionCommandAttributes);
         break;
       case CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
-        requestCancelExternal(
-          ctx,
-          engine.namespaceName(ctx.mut.ms.namespaceId),
-          command.requestCancelExternalWorkflowExecutionCommandAttributes,
-        );
+        requestCancelExternal(ctx, command.requestCancelExternalWorkflowExecutionCommandAttributes);
         break;
       default:
         throw new CommandFailure(

@@ -1,8 +1,8 @@
 import { msToDuration, temporal } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import { EventType } from '../state/history-builder.js';
-import type { Mutation } from '../state/history-builder.js';
 import { normalizeActivityTimeouts, retryPolicyProto, retrySettings } from '../state/activity.js';
+import { dispatchActivityAttempt } from '../state/activity-transitions.js';
 import type { ActivityInfo } from '../state/mutable-state.js';
 import { toBase64 } from '../util/codec.js';
 import { asProto } from '../util/proto.js';
@@ -92,21 +92,6 @@ export function scheduleActivity(
       scheduledEventId,
       timeoutType: TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE,
       attempt: 0,
-    });
-  }
-}
-
-/** Hands the current attempt to matching and arms its schedule-to-start timeout. */
-export function dispatchActivityAttempt(mut: Mutation, ai: ActivityInfo): void {
-  mut.addTransferTask('activity-task', { taskQueue: ai.taskQueue, scheduledEventId: ai.scheduledEventId });
-  if (
-    ai.scheduleToStartMs > 0 &&
-    (ai.scheduleToCloseMs === 0 || ai.scheduleToStartMs <= ai.scheduleToCloseMs)
-  ) {
-    mut.addTimerTask('activity-timeout', mut.now + ai.scheduleToStartMs, {
-      scheduledEventId: ai.scheduledEventId,
-      timeoutType: TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
-      attempt: ai.attempt,
     });
   }
 }

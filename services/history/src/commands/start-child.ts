@@ -1,6 +1,7 @@
 import { temporal } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import { EventType } from '../state/history-builder.js';
+import { cronScheduleError } from '../state/new-run.js';
 import { Cause, CommandFailure } from './command-context.js';
 import type { CommandContext } from './command-context.js';
 
@@ -10,9 +11,9 @@ import type { CommandContext } from './command-context.js';
  */
 export function startChild(
   ctx: CommandContext,
-  namespace: string,
   attrs: T.api.command.v1.IStartChildWorkflowExecutionCommandAttributes | null | undefined,
 ): void {
+  const namespace = ctx.namespace;
   const bad = (message: string) =>
     new CommandFailure(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message);
   if (!attrs?.workflowId) throw bad('WorkflowId of the child workflow is not set.');
@@ -20,6 +21,8 @@ export function startChild(
   if (attrs.namespace && attrs.namespace !== namespace) {
     throw bad('Child workflows in another namespace are not supported by Odin yet.');
   }
+  const cronError = cronScheduleError(attrs.cronSchedule);
+  if (cronError) throw bad(cronError);
   const { mut } = ctx;
   const ms = mut.ms;
   const taskQueue = attrs.taskQueue?.name || ms.taskQueue;

@@ -1,26 +1,43 @@
 import type { Clock, TimerHandle } from '@odin/hugo';
 import type { OutboxTask, PersistenceStore } from '@odin/persistence';
-import { ServiceError } from '@odin/api';
 import { RunCache } from '../cache.js';
+import type { HistoryLogger, HistoryOptions, ShardOwnership } from '../context.js';
 import type { HistoryMetricsRecorder } from '../metrics.js';
-import type { HistoryLogger, HistoryOptions } from '../context.js';
 import { TimerProcessor } from '../queues/timer-processor.js';
 import { TransferProcessor } from '../queues/transfer-processor.js';
 import { HostWriteBatcher, supportsMultiShardCommit } from './host-write-batcher.js';
+import type { OwnedShards, Shard } from './owned-shards.js';
 import { ShardContext } from './shard-context.js';
-import type { ShardOwnership } from './shard-ownership.js';
 
-/** Everything of one owned shard: its fenced writer, its mutable-state cache and its outbox processors. */
-export interface Shard {
-  readonly ctx: ShardContext;
-  readonly cache: RunCache;
-  readonly transfer: TransferProcessor;
-  readonly timers: TimerProcessor;
+/** Runs one outbox task of a shard against the run's current state. */
+export interface TaskExecutor {
+  execute(task: OutboxTask): Promise<void>;
 }
 
+/** What runs the tasks of every shard's outboxes. */
 export interface ShardExecutors {
-  transfer(shard: Shard, task: OutboxTask): Promise<void>;
-  timer(shard: Shard, task: OutboxTask): Promise<void>;
+  readonly transfer: TaskExecutor;
+  readonly timer: TaskExecutor;
+}
+
+export interface ShardControllerDeps {
+  readonly store: PersistenceStore;
+  readonly clock: Clock;
+  readonly hostId: string;
+  /** The table of held shards the controller fills and empties (the engine reads it). */
+  readonly shards: OwnedShards;
+  readonly options: HistoryOptions;
+  readonly logger: HistoryLogger;
+  readonly executors: ShardExecutors;
+  readonly metrics: HistoryMetricsRecorder;
+  /** Which shards this host should hold (a cluster's hash ring); absent, the host holds every shard. */
+  readonly ownership?: ShardOwnership;
+  /**
+   * Called for every shard this host stops serving (moved or fence lost). History wakes its long polls with it: a
+   * poll waiting here for a run of that shard would otherwise sleep out its deadline while the run moves on at the
+   * new owner; woken, it finds the shard gone and its caller retries at the owner.
+   */
+  readonly onShardLeft?: (shardId: number) => void;
 }
 
 export const CLUSTER_NAME = 'active';
@@ -40,9 +57,9 @@ const ACQUIRE_RETRY_MS = 1_000;
  * a shard lost to a fence comes back at the next reconcile if this host should still hold it.
  */
 export class ShardController {
-  readonly #shards = new Map<number, Shard>();
+  readonly #deps: ShardControllerDeps;
+  readonly #shards: OwnedShards;
   #renewTimer: TimerHandle | undefined;
-  readonly #leftListeners: ((shardId: number) => void)[] = [];
   /** A reconcile scheduled because an acquisition failed (e.g. the database refused a connection). */
   #retryTimer: TimerHandle | undefined;
   #stopped = false;
@@ -52,22 +69,18 @@ export class ShardController {
   #reconciling: Promise<void> | undefined;
   #reconcileAgain = false;
 
-  constructor(
-    private readonly store: PersistenceStore,
-    private readonly clock: Clock,
-    private readonly hostId: string,
-    readonly shardCount: number,
-    private readonly options: HistoryOptions,
-    private readonly logger: HistoryLogger,
-    private readonly executors: ShardExecutors,
-    private readonly metrics: HistoryMetricsRecorder,
-    private readonly ownership?: ShardOwnership,
-  ) {
-    const executions = store.executions;
-    const onCommit = (ms: number, code?: string) => metrics.commit(ms, code);
+  constructor(deps: ShardControllerDeps) {
+    this.#deps = deps;
+    this.#shards = deps.shards;
+    const executions = deps.store.executions;
+    const onCommit = (ms: number, code?: string) => deps.metrics.commit(ms, code);
     this.#hostBatcher = supportsMultiShardCommit(executions)
-      ? new HostWriteBatcher(executions, () => clock.now(), onCommit)
+      ? new HostWriteBatcher(executions, () => deps.clock.now(), onCommit)
       : undefined;
+  }
+
+  get shardCount(): number {
+    return this.#shards.shardCount;
   }
 
   /** Whether transitions of different shards share transactions (the store supports multi-shard commits). */
@@ -76,13 +89,14 @@ export class ShardController {
   }
 
   async start(): Promise<void> {
-    await this.store.cluster.initOrVerifyClusterMetadata({
+    const { store, clock, ownership } = this.#deps;
+    await store.cluster.initOrVerifyClusterMetadata({
       clusterName: CLUSTER_NAME,
       shardCount: this.shardCount,
-      now: this.clock.now(),
+      now: clock.now(),
     });
-    if (this.ownership) {
-      this.#unsubscribe = this.ownership.subscribe(() => void this.reconcile());
+    if (ownership) {
+      this.#unsubscribe = ownership.subscribe(() => void this.reconcile());
       await this.reconcile();
       this.#scheduleRenew();
       return;
@@ -91,7 +105,7 @@ export class ShardController {
     for (let i = 0; i < ids.length; i += ACQUIRE_CONCURRENCY) {
       await Promise.all(ids.slice(i, i + ACQUIRE_CONCURRENCY).map((id) => this.#acquire(id)));
     }
-    for (const shard of this.#shards.values()) {
+    for (const shard of this.#shards.all()) {
       shard.transfer.start();
       shard.timers.start();
     }
@@ -103,7 +117,8 @@ export class ShardController {
    * coalesced into one more pass after it; the promise resolves when no pass is pending.
    */
   reconcile(): Promise<void> {
-    if (!this.ownership || this.#stopped) return Promise.resolve();
+    const ownership = this.#deps.ownership;
+    if (!ownership || this.#stopped) return Promise.resolve();
     if (this.#reconciling) {
       this.#reconcileAgain = true;
       return this.#reconciling;
@@ -112,7 +127,7 @@ export class ShardController {
       try {
         do {
           this.#reconcileAgain = false;
-          await this.#reconcileOnce(this.ownership!);
+          await this.#reconcileOnce(ownership);
         } while (this.#reconcileAgain && !this.#stopped);
       } finally {
         this.#reconciling = undefined;
@@ -145,13 +160,13 @@ export class ShardController {
             // Another host won the race for this range, or the database failed: retried shortly, not only at the
             // next renew tick, because until then nobody serves the shard.
             failed = true;
-            this.logger.warn({ err: error, shardId: id }, 'shard acquisition failed; will retry');
+            this.#deps.logger.warn({ err: error, shardId: id }, 'shard acquisition failed; will retry');
           }
         }),
       );
     }
     if (failed && !this.#stopped && !this.#retryTimer) {
-      this.#retryTimer = this.clock.setTimer(ACQUIRE_RETRY_MS, () => {
+      this.#retryTimer = this.#deps.clock.setTimer(ACQUIRE_RETRY_MS, () => {
         this.#retryTimer = undefined;
         void this.reconcile();
       });
@@ -160,75 +175,65 @@ export class ShardController {
 
   /** Gives a shard up because it moved to another host (not because its fence was lost). */
   #release(shardId: number): void {
-    const shard = this.#shards.get(shardId);
+    const shard = this.#shards.held(shardId);
     if (!shard) return;
-    this.logger.info({ shardId }, 'shard moved to another host; releasing it');
-    this.#shards.delete(shardId);
-    this.metrics.shardOwned(shardId, this.hostId, false);
+    this.#deps.logger.info({ shardId }, 'shard moved to another host; releasing it');
+    this.#shards.remove(shardId);
+    this.#deps.metrics.shardOwned(shardId, this.#deps.hostId, false);
     shard.transfer.stop();
     shard.timers.stop();
     shard.ctx.release();
     shard.cache.clear();
-    this.#notifyLeft(shardId);
+    this.#deps.onShardLeft?.(shardId);
   }
 
   /** Ids of the shards this host holds now, ascending. */
   ownedShardIds(): number[] {
-    return [...this.#shards.keys()].sort((a, b) => a - b);
+    return this.#shards.ids();
   }
 
   async #acquire(shardId: number): Promise<Shard> {
-    const lease = await this.store.shards.acquireShard(
-      shardId,
-      this.hostId,
-      this.options.shardLeaseMs,
-      this.clock.now(),
-    );
+    const { store, clock, hostId, options, logger, executors, metrics } = this.#deps;
+    const lease = await store.shards.acquireShard(shardId, hostId, options.shardLeaseMs, clock.now());
     const ctx = new ShardContext(
       lease,
-      this.store,
+      store,
       (lost) => this.#drop(lost),
-      this.options.shardLeaseMs,
-      () => this.clock.now(),
+      options.shardLeaseMs,
+      () => clock.now(),
       this.#hostBatcher,
-      (ms, code) => this.metrics.commit(ms, code),
+      (ms, code) => metrics.commit(ms, code),
     );
     const shard: Shard = {
       ctx,
-      cache: new RunCache(Math.max(16, Math.ceil(this.options.cacheSizePerHost / this.shardCount))),
+      cache: new RunCache(runCacheLimits(options, this.shardCount)),
       transfer: new TransferProcessor(
         shardId,
-        this.store,
-        this.clock,
-        (task) => this.executors.transfer(shard, task),
-        this.logger,
-        this.options.transferScanIntervalMs,
-        this.options.outboxDeleteDelayMs,
+        store,
+        clock,
+        (task) => executors.transfer.execute(task),
+        logger,
+        options.transferScanIntervalMs,
+        options.outboxDeleteDelayMs,
       ),
       timers: new TimerProcessor(
         shardId,
-        this.store,
-        this.clock,
-        (task) => this.executors.timer(shard, task),
-        this.logger,
-        this.options.timerScanIntervalMs,
-        this.options.outboxDeleteDelayMs,
+        store,
+        clock,
+        (task) => executors.timer.execute(task),
+        logger,
+        options.timerScanIntervalMs,
+        options.outboxDeleteDelayMs,
       ),
     };
-    this.#shards.set(shardId, shard);
-    this.metrics.shardOwned(shardId, this.hostId, true);
+    this.#shards.add(shard);
+    metrics.shardOwned(shardId, hostId, true);
     return shard;
   }
 
   /** The owned shard, or UNAVAILABLE. */
   get(shardId: number): Shard {
-    const shard = this.#shards.get(shardId);
-    // In a cluster the ring is asked too: a host that resumes after a pause still holds shards in memory until its
-    // reconcile runs, and must not answer from that memory once the ring (its own heartbeat too old) has moved on.
-    if (!shard || shard.ctx.lost || (this.ownership && !this.ownership.owns(shardId))) {
-      throw ServiceError.unavailable(`History shard ${shardId} is not owned by this host; retry shortly.`);
-    }
-    return shard;
+    return this.#shards.get(shardId);
   }
 
   has(shardId: number): boolean {
@@ -236,53 +241,44 @@ export class ShardController {
   }
 
   all(): Shard[] {
-    return [...this.#shards.values()];
+    return this.#shards.all();
   }
 
   #drop(ctx: ShardContext): void {
-    const shard = this.#shards.get(ctx.shardId);
+    const shard = this.#shards.held(ctx.shardId);
     if (!shard || shard.ctx !== ctx) return;
-    this.logger.warn({ shardId: ctx.shardId }, 'shard ownership lost; dropping the shard');
-    this.#shards.delete(ctx.shardId);
-    this.metrics.shardOwned(ctx.shardId, this.hostId, false);
+    this.#deps.logger.warn({ shardId: ctx.shardId }, 'shard ownership lost; dropping the shard');
+    this.#shards.remove(ctx.shardId);
+    this.#deps.metrics.shardOwned(ctx.shardId, this.#deps.hostId, false);
     shard.transfer.stop();
     shard.timers.stop();
     shard.cache.clear();
-    this.#notifyLeft(ctx.shardId);
-  }
-
-  /**
-   * Registers a listener for shards this host stops serving (moved or fence lost). History wakes its long polls
-   * with it: a poll waiting here for a run of that shard would otherwise sleep out its deadline while the run
-   * moves on at the new owner; woken, it finds the shard gone and its caller retries at the owner.
-   */
-  onShardLeft(listener: (shardId: number) => void): void {
-    this.#leftListeners.push(listener);
-  }
-
-  #notifyLeft(shardId: number): void {
-    for (const listener of this.#leftListeners) listener(shardId);
+    this.#deps.onShardLeft?.(ctx.shardId);
   }
 
   #scheduleRenew(): void {
     if (this.#stopped) return;
-    this.#renewTimer = this.clock.setTimer(this.options.shardRenewIntervalMs, () => void this.#renewAll());
+    this.#renewTimer = this.#deps.clock.setTimer(
+      this.#deps.options.shardRenewIntervalMs,
+      () => void this.#renewAll(),
+    );
   }
 
   async #renewAll(): Promise<void> {
     const shards = this.all();
+    const logger = this.#deps.logger;
     for (let i = 0; i < shards.length; i += ACQUIRE_CONCURRENCY) {
       await Promise.all(
         shards.slice(i, i + ACQUIRE_CONCURRENCY).map((s) =>
           s.ctx.renew().catch((error: unknown) => {
-            this.logger.warn({ err: error, shardId: s.ctx.shardId }, 'shard lease renewal failed');
+            logger.warn({ err: error, shardId: s.ctx.shardId }, 'shard lease renewal failed');
           }),
         ),
       );
     }
     // Retries acquisitions that failed and takes back shards lost to a fence that this host should still hold.
     await this.reconcile().catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'shard reconcile failed');
+      logger.warn({ err: error }, 'shard reconcile failed');
     });
     this.#scheduleRenew();
   }
@@ -294,10 +290,21 @@ export class ShardController {
     this.#unsubscribe?.();
     // An acquisition in flight finishes (or fails) first, so no processor starts after this returns.
     await this.#reconciling;
-    for (const shard of this.#shards.values()) {
+    for (const shard of this.#shards.all()) {
       shard.transfer.stop();
       shard.timers.stop();
     }
     await Promise.all(this.all().flatMap((s) => [s.transfer.flush(), s.timers.flush()]));
   }
 }
+
+/** Each shard's share of the host's mutable-state cache, by entries and by bytes. */
+function runCacheLimits(options: HistoryOptions, shardCount: number): { entries: number; bytes: number } {
+  return {
+    entries: Math.max(16, Math.ceil(options.cacheSizePerHost / shardCount)),
+    bytes: Math.max(MIN_CACHE_BYTES_PER_SHARD, Math.ceil(options.cacheBytesPerHost / shardCount)),
+  };
+}
+
+/** A shard's cache holds at least this much, however many shards share the host's budget. */
+const MIN_CACHE_BYTES_PER_SHARD = 1 << 20;

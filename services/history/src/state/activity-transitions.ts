@@ -173,3 +173,48 @@ export function retryActivity(
     attempt: ai.attempt,
   });
 }
+
+/** Hands the current attempt to matching and arms its schedule-to-start timeout. */
+export function dispatchActivityAttempt(mut: Mutation, ai: ActivityInfo): void {
+  mut.addTransferTask('activity-task', { taskQueue: ai.taskQueue, scheduledEventId: ai.scheduledEventId });
+  if (
+    ai.scheduleToStartMs > 0 &&
+    (ai.scheduleToCloseMs === 0 || ai.scheduleToStartMs <= ai.scheduleToCloseMs)
+  ) {
+    mut.addTimerTask('activity-timeout', mut.now + ai.scheduleToStartMs, {
+      scheduledEventId: ai.scheduledEventId,
+      timeoutType: TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
+      attempt: ai.attempt,
+    });
+  }
+}
+
+/**
+ * Marks the attempt started by `identity` (a poll, or the worker that completed the workflow task that scheduled it
+ * eagerly) and arms its start-to-close and heartbeat timeouts. ActivityTaskStarted is written with the close event.
+ */
+export function startActivityAttempt(
+  mut: Mutation,
+  ai: ActivityInfo,
+  requestId: string,
+  identity: string,
+): void {
+  ai.phase = 'started';
+  ai.startedTime = mut.now;
+  ai.startedRequestId = requestId;
+  ai.startedIdentity = identity;
+  ai.lastWorkerIdentity = identity;
+  mut.dirty = true;
+  mut.addTimerTask('activity-timeout', mut.now + ai.startToCloseMs, {
+    scheduledEventId: ai.scheduledEventId,
+    timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
+    attempt: ai.attempt,
+  });
+  if (ai.heartbeatMs > 0 && ai.heartbeatMs < ai.startToCloseMs) {
+    mut.addTimerTask('activity-timeout', mut.now + ai.heartbeatMs, {
+      scheduledEventId: ai.scheduledEventId,
+      timeoutType: TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
+      attempt: ai.attempt,
+    });
+  }
+}

@@ -1,10 +1,22 @@
+import { parseDuration } from '@odin/hugo';
+import { Cron } from 'croner';
+
 /**
- * Cron schedules as Temporal accepts them (UTC): five fields `minute hour day-of-month month day-of-week` with `*`,
- * lists, ranges and steps; `@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`; and
- * `@every <duration>` (Go-style units h, m, s, ms). Returns the next fire time strictly after `afterMs`.
+ * Cron schedules in the dialect Temporal accepts, evaluated by croner:
+ * - five fields `minute hour day-of-month month day-of-week`, each `*`, `?`, a number or a name (JAN-DEC, SUN-SAT, in
+ *   any case), a range `a-b`, a step `x/n` (`5/15` runs from 5 to the field's end), or a list of these; day-of-month
+ *   and day-of-week both restricted means either may match;
+ * - the macros `@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`;
+ * - `@every <duration>` (the project's duration grammar, e.g. `90s`, `1h30m`): fire times on a fixed grid of that
+ *   period counted from the Unix epoch, in whole seconds, one second at least;
+ * - a `CRON_TZ=<IANA zone>` (or `TZ=`) prefix; UTC without one.
+ * Croner accepts more (seconds and year fields, `L`, `W`, `#`, `+`), which Temporal refuses, so this module checks
+ * the dialect before croner sees a pattern. Day-of-week 7 (Sunday) is accepted as it always was here, although
+ * Temporal's parser stops at 6.
  */
 export interface CronSchedule {
-  next(afterMs: number): number;
+  /** The next fire time strictly after `afterMs`; undefined when there is none. */
+  next(afterMs: number): number | undefined;
 }
 
 const MACROS: Record<string, string> = {
@@ -17,105 +29,122 @@ const MACROS: Record<string, string> = {
   '@hourly': '0 * * * *',
 };
 
-const MINUTE_MS = 60_000;
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
-/** Parses a schedule; throws an Error with a message a person can act on when it is not valid. */
+interface Field {
+  name: string;
+  min: number;
+  max: number;
+  names?: string[];
+}
+
+const FIELDS: Field[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: MONTHS },
+  { name: 'day-of-week', min: 0, max: 7, names: DAYS },
+];
+
+/** One element of a field's list: `*` or `?`, or a value or range of values; then an optional step. */
+const PART = /^(?:([*?])|([0-9]+|[a-z]{3})(?:-([0-9]+|[a-z]{3}))?)(?:\/([0-9]+))?$/i;
+
+const ZONE_PREFIX = /^(?:CRON_TZ|TZ)=(\S*)(?:\s+(.*))?$/s;
+
+const SECOND_MS = 1_000;
+
+/**
+ * Any schedule that matches some date matches one within eight years of any moment (a 29 February can be eight
+ * years from the previous one), so asking once from a fixed moment tells whether it ever fires.
+ */
+const NEVER_FIRES_PROBE = Date.UTC(2000, 0, 1);
+
+/** Parses a schedule; throws an Error with a message a person can act on when it is not valid or never fires. */
 export function parseCron(spec: string): CronSchedule {
-  const text = spec.trim();
-  if (text.startsWith('@every ')) {
-    const everyMs = parseDuration(text.slice(7).trim());
-    if (everyMs <= 0)
-      throw new Error(`cron schedule "${spec}": @every needs a positive duration such as 1h30m`);
-    return { next: (after) => (Math.floor(after / everyMs) + 1) * everyMs };
+  let text = spec.trim();
+  let timezone = 'UTC';
+  const zoned = ZONE_PREFIX.exec(text);
+  if (zoned) {
+    timezone = zoned[1] ?? '';
+    text = (zoned[2] ?? '').trim();
+    if (!isTimeZone(timezone)) {
+      throw new Error(`cron schedule "${spec}": "${timezone}" is not an IANA time zone such as Europe/Paris`);
+    }
+    if (!text) throw new Error(`cron schedule "${spec}" has a time zone but no schedule`);
   }
-  const fields = (MACROS[text] ?? text).split(/\s+/);
-  if (fields.length !== 5) {
+  if (text.startsWith('@every')) return everySchedule(spec, text.slice('@every'.length).trim());
+  const pattern = text.startsWith('@') ? MACROS[text] : text;
+  if (pattern === undefined) {
+    throw new Error(
+      `cron schedule "${spec}": unknown macro; use one of ${Object.keys(MACROS).join(', ')} or @every`,
+    );
+  }
+  const fields = pattern.split(/\s+/);
+  if (fields.length !== FIELDS.length) {
     throw new Error(
       `cron schedule "${spec}" must have 5 fields (minute hour day-of-month month day-of-week)`,
     );
   }
-  const [minute, hour, dom, month, dow] = [
-    parseField(fields[0]!, 0, 59, spec),
-    parseField(fields[1]!, 0, 23, spec),
-    parseField(fields[2]!, 1, 31, spec),
-    parseField(fields[3]!, 1, 12, spec),
-    parseField(fields[4]!, 0, 7, spec),
-  ];
-  if (dow.values.has(7)) dow.values.add(0);
-  const dayMatches = (d: Date) => {
-    const byDom = dom.values.has(d.getUTCDate());
-    const byDow = dow.values.has(d.getUTCDay());
-    if (dom.star && dow.star) return true;
-    if (dom.star) return byDow;
-    if (dow.star) return byDom;
-    return byDom || byDow;
-  };
-  return {
-    next(after) {
-      let t = (Math.floor(after / MINUTE_MS) + 1) * MINUTE_MS;
-      const limit = after + 5 * 366 * 24 * 60 * MINUTE_MS;
-      while (t <= limit) {
-        const d = new Date(t);
-        if (!month.values.has(d.getUTCMonth() + 1)) {
-          t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-          continue;
-        }
-        if (!dayMatches(d)) {
-          t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
-          continue;
-        }
-        if (!hour.values.has(d.getUTCHours())) {
-          t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours() + 1);
-          continue;
-        }
-        if (!minute.values.has(d.getUTCMinutes())) {
-          t += MINUTE_MS;
-          continue;
-        }
-        return t;
-      }
-      throw new Error(`cron schedule "${spec}" never fires`);
+  for (const [i, field] of fields.entries()) checkField(spec, field, FIELDS[i]!);
+  // sloppyRanges: a step after a single value (`5/15`) runs to the end of the field, as in Temporal; steps without
+  // any start (`/15`), which croner would also take with it, were refused above.
+  const job = new Cron(fields.join(' '), { timezone, paused: true, mode: '5-part', sloppyRanges: true });
+  const schedule: CronSchedule = {
+    next(afterMs) {
+      const at = job.nextRun(new Date(afterMs))?.getTime();
+      return at !== undefined && at > afterMs ? at : undefined;
     },
   };
+  if (schedule.next(NEVER_FIRES_PROBE) === undefined) {
+    throw new Error(`cron schedule "${spec}" never fires: no date matches its day-of-month and month`);
+  }
+  return schedule;
 }
 
-function parseField(
-  field: string,
-  min: number,
-  max: number,
-  spec: string,
-): { values: Set<number>; star: boolean } {
-  const values = new Set<number>();
+function everySchedule(spec: string, durationText: string): CronSchedule {
+  const parsed = parseDuration(durationText);
+  if (!durationText || !parsed.ok) {
+    throw new Error(`cron schedule "${spec}": @every needs a duration such as 90s or 1h30m`);
+  }
+  // As Temporal: whole seconds, and one second at least.
+  const everyMs = Math.max(SECOND_MS, Math.floor(parsed.value / SECOND_MS) * SECOND_MS);
+  return { next: (after) => (Math.floor(after / everyMs) + 1) * everyMs };
+}
+
+function checkField(spec: string, field: string, f: Field): void {
   const bad = () =>
     new Error(
-      `cron schedule "${spec}": field "${field}" must be *, a number ${min}-${max}, a range or a step`,
+      `cron schedule "${spec}": ${f.name} field "${field}" must be *, ?, a number ${f.min}-${f.max}` +
+        `${f.names ? ` or a name (${f.names[0]!.toUpperCase()}, …)` : ''}, a range, a step or a list of these`,
     );
   for (const part of field.split(',')) {
-    const [range, stepText] = part.split('/');
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1 || range === undefined) throw bad();
-    let lo = min;
-    let hi = max;
-    if (range !== '*') {
-      const [a, b] = range.split('-');
-      lo = Number(a);
-      hi = b === undefined ? (stepText === undefined ? lo : max) : Number(b);
-      if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < min || hi > max || lo > hi) throw bad();
-    }
-    for (let v = lo; v <= hi; v += step) values.add(v);
+    const m = PART.exec(part);
+    if (!m) throw bad();
+    const [, star, from, to, step] = m;
+    if (step !== undefined && Number(step) < 1) throw bad();
+    if (star) continue;
+    const lo = value(from!, f);
+    const hi = to === undefined ? lo : value(to, f);
+    if (lo === undefined || hi === undefined || lo > hi) throw bad();
   }
-  return { values, star: field === '*' };
 }
 
-function parseDuration(text: string): number {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-  let total = 0;
-  let rest = text;
-  while (rest.length > 0) {
-    const m = /^(\d+(?:\.\d+)?)(ms|h|m|s)/.exec(rest);
-    if (!m) return -1;
-    total += Number(m[1]) * units[m[2]!]!;
-    rest = rest.slice(m[0].length);
+function value(text: string, f: Field): number | undefined {
+  if (/^[0-9]+$/.test(text)) {
+    const n = Number(text);
+    return n >= f.min && n <= f.max ? n : undefined;
   }
-  return Math.round(total);
+  const index = f.names?.indexOf(text.toLowerCase()) ?? -1;
+  return index < 0 ? undefined : index + (f.names === MONTHS ? 1 : 0);
+}
+
+function isTimeZone(zone: string): boolean {
+  if (!zone) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }

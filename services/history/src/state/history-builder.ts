@@ -1,6 +1,6 @@
 import type { temporal as T } from '@temporalio/proto';
 import { msToTimestamp, temporal, toNumber } from '@odin/api';
-import type { CurrentExecutionMode, OutboxTask } from '@odin/persistence';
+import type { CurrentExecution, CurrentExecutionMode, OutboxTask } from '@odin/persistence';
 import { decodeEvent, encodeEvent, fromBase64, toBase64 } from '../util/codec.js';
 import type { HistoryEvent } from '../util/codec.js';
 import { workflowTaskInFlight } from './mutable-state.js';
@@ -30,10 +30,39 @@ export type TimerTaskType =
   | 'workflow-execution-timeout'
   | 'workflow-backoff';
 
+/** A run created in the same transaction as the transition that decided it (a start, continue-as-new, retry, cron). */
+export interface NewRun {
+  /** The new run's first transition. */
+  readonly mut: Mutation;
+  /** How the workflow's current-run row changes (brand new, or replacing the run that was current). */
+  readonly current: CurrentExecutionMode;
+  readonly requestId: string;
+}
+
+/** What the engine hands the code that decides whether a request creates a run, under the workflow's lock. */
+export interface CreateScope {
+  /** The workflow's current run as the store has it; null when the workflow id was never used. */
+  readonly current: CurrentExecution | null;
+  /** The transition's clock reading and id source (see Mutation). */
+  readonly now: number;
+  readonly uuid: () => string;
+  /** A working copy of a run of this workflow, committed in the same transaction as the new run. */
+  open(runId: string): Promise<Mutation>;
+}
+
+/** What that code decides: the answer, and the new run unless the request is answered without one. */
+export interface Creation<R> {
+  readonly result: R;
+  readonly create?: NewRun;
+}
+
 /**
  * One transition being built on a working copy of mutable state: the events it appends (ids given here, contiguous
- * from the run's nextEventId), the events it buffers, the outbox tasks it writes. Nothing here touches storage; the
- * runner commits the result in one transaction or throws it away.
+ * from the run's nextEventId), the events it buffers, the outbox tasks it writes. Nothing here touches storage or the
+ * committed state: the engine commits the result in one transaction, or drops the whole copy.
+ *
+ * `now` (one clock reading for the whole transition) and `uuid` (the engine's injected random source) are what a
+ * transition may need of the world, so transitions stay deterministic under a virtual clock and seeded ids.
  */
 export class Mutation {
   readonly events: HistoryEvent[] = [];
@@ -46,12 +75,13 @@ export class Mutation {
   closed = false;
   /** Set when this transition creates the run. */
   created = false;
-  /** A run created in the same transaction (continue-as-new). */
-  newRun?: { mut: Mutation; current: CurrentExecutionMode; requestId: string };
+  /** A run created in the same transaction (continue-as-new, the next run of a retry or cron chain). */
+  newRun?: NewRun;
 
   constructor(
-    public ms: MutableState,
+    readonly ms: MutableState,
     readonly now: number,
+    readonly uuid: () => string,
   ) {}
 
   get changed(): boolean {
@@ -85,7 +115,10 @@ export class Mutation {
     return event;
   }
 
-  /** Appends now, or buffers when a workflow task is in flight (history invariant 2). */
+  /**
+   * Appends now, or buffers while a workflow task is in flight: events its worker has not seen are written after the
+   * task's outcome, never between its Started and Completed events.
+   */
   addOrBuffer(type: EventTypeValue, fields: Partial<HistoryEvent>): void {
     if (workflowTaskInFlight(this.ms)) {
       const event: HistoryEvent = {

@@ -1,10 +1,9 @@
 import { temporal } from '@odin/api';
 import type { ApplyParentClosePolicyRequest, CallContext, NamespaceRef } from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
-import { EventType } from '../../state/history-builder.js';
+import { requestCancelRun } from '../../state/cancel-request.js';
 import { isRunning } from '../../state/mutable-state.js';
-import { scheduleWorkflowTask } from '../../state/workflow-task.js';
-import { terminateInMutation } from '../terminateworkflow/handler.js';
+import { terminateRun } from '../../state/terminate.js';
 
 const ParentClosePolicy = temporal.api.enums.v1.ParentClosePolicy;
 
@@ -22,17 +21,9 @@ export async function applyParentClosePolicy(
     const ms = mut.ms;
     if (!isRunning(ms) || ms.parent?.runId !== req.parentRunId) return;
     if (req.policy === ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
-      if (ms.cancelRequested) return;
-      ms.cancelRequested = true;
-      mut.addOrBuffer(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
-        workflowExecutionCancelRequestedEventAttributes: {
-          cause: 'ParentClosePolicy',
-          identity: 'history',
-        },
-      });
-      scheduleWorkflowTask(mut);
+      requestCancelRun(mut, { cause: 'ParentClosePolicy', identity: 'history' });
     } else {
-      terminateInMutation(mut, 'by parent close policy', 'history', null);
+      terminateRun(mut, 'by parent close policy', 'history', null);
     }
   });
 }

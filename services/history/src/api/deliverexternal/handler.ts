@@ -1,10 +1,9 @@
 import { ServiceError } from '@odin/api';
 import type { CallContext, DeliverExternalRequest, NamespaceRef } from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
-import { EventType } from '../../state/history-builder.js';
+import { requestCancelRun } from '../../state/cancel-request.js';
 import { isRunning } from '../../state/mutable-state.js';
-import { scheduleWorkflowTask } from '../../state/workflow-task.js';
-import { signalInMutation } from '../signalworkflow/handler.js';
+import { signalRun } from '../../state/signal.js';
 
 /**
  * The target's side of a SignalExternal / RequestCancelExternal command. NOT_FOUND when the target is missing,
@@ -24,7 +23,7 @@ export async function deliverExternal(
       throw ServiceError.notFound('The target workflow is not a child of this workflow.');
     }
     if (req.kind === 'signal') {
-      signalInMutation(mut, {
+      signalRun(mut, {
         name: req.signalName ?? '',
         input: req.input,
         header: req.header,
@@ -33,15 +32,10 @@ export async function deliverExternal(
       });
       return;
     }
-    if (ms.cancelRequested) return;
-    ms.cancelRequested = true;
-    mut.addOrBuffer(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
-      workflowExecutionCancelRequestedEventAttributes: {
-        cause: req.reason ?? '',
-        externalInitiatedEventId: req.initiatedEventId,
-        externalWorkflowExecution: { workflowId: req.sourceWorkflowId, runId: req.sourceRunId },
-      },
+    requestCancelRun(mut, {
+      cause: req.reason ?? '',
+      externalInitiatedEventId: req.initiatedEventId,
+      externalWorkflowExecution: { workflowId: req.sourceWorkflowId, runId: req.sourceRunId },
     });
-    scheduleWorkflowTask(mut);
   });
 }

@@ -1,9 +1,13 @@
 import { msToDuration, msToTimestamp, ServiceError, temporal } from '@odin/api';
-import type { CallContext, NamespaceRef } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  WorkflowServiceRequest as Req,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import type { HistoryEngine } from '../../engine.js';
 import { decodeFailure, decodeMemo, decodePayloads, decodeSearchAttributes } from '../../util/codec.js';
-import type { Req, Res } from '../types.js';
 import { asProto } from '../../util/proto.js';
 import type { Loose } from '../../util/proto.js';
 

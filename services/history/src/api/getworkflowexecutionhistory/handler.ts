@@ -1,14 +1,18 @@
 import { ServiceError, temporal } from '@odin/api';
-import type { CallContext, NamespaceRef } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  WorkflowServiceRequest as Req,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import { runKey } from '../../cache.js';
 import type { HistoryEngine } from '../../engine.js';
 import { isRunning } from '../../state/mutable-state.js';
 import { transientEvents } from '../../state/workflow-task.js';
 import type { HistoryEvent } from '../../util/codec.js';
-import type { Req, Res } from '../types.js';
 import { protoEvents } from '../../util/proto.js';
-import { decodePageToken, encodePageToken } from './page-token.js';
-import type { HistoryPageToken } from './page-token.js';
+import { decodePageToken, encodePageToken } from '../../state/page-token.js';
+import type { HistoryPageToken } from '../../state/page-token.js';
 
 const FilterType = temporal.api.enums.v1.HistoryEventFilterType;
 /** Long polls answer this long before the caller's deadline so the empty answer arrives in time. */

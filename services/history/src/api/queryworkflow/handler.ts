@@ -1,11 +1,15 @@
 import { encodeTaskToken, ServiceError, temporal } from '@odin/api';
-import type { CallContext, NamespaceRef } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  WorkflowServiceRequest as Req,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import { status } from '@grpc/grpc-js';
 import type { temporal as T } from '@temporalio/proto';
 import { runKey } from '../../cache.js';
 import type { HistoryEngine } from '../../engine.js';
 import { isRunning } from '../../state/mutable-state.js';
-import type { Req, Res } from '../types.js';
 import { asProto } from '../../util/proto.js';
 
 const RejectCondition = temporal.api.enums.v1.QueryRejectCondition;
@@ -23,7 +27,6 @@ export async function queryWorkflow(
   req: Req<'QueryWorkflowRequest'>,
   ctx: CallContext,
 ): Promise<Res<'QueryWorkflowResponse'>> {
-  engine.rememberNamespace(ns);
   const workflowId = req.execution?.workflowId ?? '';
   if (!workflowId) throw ServiceError.invalidArgument('Execution.WorkflowId is not set on the request.');
   if (!req.query?.queryType) throw ServiceError.invalidArgument('Query.QueryType is not set on the request.');

@@ -1,10 +1,14 @@
-import type { CallContext, NamespaceRef } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  WorkflowServiceRequest as Req,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
 import { encodePayloads } from '../../util/codec.js';
-import { startedActivity, targetById, targetFromToken } from '../activity-common.js';
-import type { ActivityTarget } from '../activity-common.js';
+import { startedActivity, targetById, targetFromToken } from '../../state/task-tokens.js';
+import type { ActivityTarget } from '../../state/task-tokens.js';
 import type { Payloads } from '../../util/codec.js';
-import type { Req, Res } from '../types.js';
 
 /** Stores the details (they survive into the next attempt) and tells the worker whether cancel was requested. */
 async function heartbeat(

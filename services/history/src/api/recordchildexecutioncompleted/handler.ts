@@ -2,10 +2,9 @@ import { ServiceError } from '@odin/api';
 import type { CallContext, NamespaceRef, RecordChildExecutionCompletedRequest } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import type { HistoryEngine } from '../../engine.js';
+import { recordChildStarted } from '../../state/children.js';
 import { EventType, STARTED_AT_FLUSH } from '../../state/history-builder.js';
-import type { Mutation } from '../../state/history-builder.js';
 import { isRunning } from '../../state/mutable-state.js';
-import type { ChildInfo } from '../../state/mutable-state.js';
 import { scheduleWorkflowTask } from '../../state/workflow-task.js';
 import type { HistoryEvent } from '../../util/codec.js';
 
@@ -45,21 +44,6 @@ export async function recordChildExecutionCompleted(
   } catch (error) {
     if (!(error instanceof ServiceError && error.code === NOT_FOUND)) throw error;
   }
-}
-
-/** ChildWorkflowExecutionStarted in the parent, once the child run exists. */
-export function recordChildStarted(mut: Mutation, info: ChildInfo, runId: string): void {
-  info.runId = runId;
-  mut.dirty = true;
-  mut.addOrBuffer(EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, {
-    childWorkflowExecutionStartedEventAttributes: {
-      namespace: info.namespace,
-      namespaceId: info.namespaceId,
-      initiatedEventId: info.initiatedEventId,
-      workflowExecution: { workflowId: info.workflowId, runId },
-      workflowType: { name: info.workflowType },
-    },
-  });
 }
 
 function childCloseEvent(

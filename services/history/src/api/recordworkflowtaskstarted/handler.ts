@@ -1,17 +1,14 @@
-import { encodeTaskToken, msToTimestamp, ServiceError, temporal } from '@odin/api';
-import type { CallContext, NamespaceRef, RecordWorkflowTaskStartedRequest } from '@odin/api';
-import type { temporal as T } from '@temporalio/proto';
-import type { CachedRun } from '../../cache.js';
+import { ServiceError, temporal } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  RecordWorkflowTaskStartedRequest,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
 import { isRunning } from '../../state/mutable-state.js';
-import type { MutableState, WorkflowTaskInfo } from '../../state/mutable-state.js';
-import { clearStickiness, startWorkflowTask, transientEvents } from '../../state/workflow-task.js';
-import { encodePageToken } from '../getworkflowexecutionhistory/page-token.js';
-import type { Res } from '../types.js';
-import { asProto } from '../../util/proto.js';
-import type { HistoryEvent } from '../../util/codec.js';
-
-type PollResponse = Res<'PollWorkflowTaskQueueResponse'>;
+import { workflowTaskResponse } from '../../state/poll-responses.js';
+import { clearStickiness, startWorkflowTask } from '../../state/workflow-task.js';
 
 const STICKY_KIND = temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
 
@@ -24,8 +21,7 @@ export async function recordWorkflowTaskStarted(
   ns: NamespaceRef,
   req: RecordWorkflowTaskStartedRequest,
   _ctx: CallContext,
-): Promise<PollResponse> {
-  engine.rememberNamespace(ns);
+): Promise<Res<'PollWorkflowTaskQueueResponse'>> {
   const snap = await engine.update(ns.id, req.workflowId, req.runId, (mut, run) => {
     const ms = mut.ms;
     if (!isRunning(ms))
@@ -52,66 +48,12 @@ export async function recordWorkflowTaskStarted(
   // A sticky poller has the run cached up to the previous started event: it gets only what came after.
   const firstEventId = snap.stickyPoll ? snap.ms.lastCompletedStartedEventId + 1 : 1;
   if (firstEventId === 1) engine.metrics.replayed(ns.id, snap.ms.workflowType);
-  return buildWorkflowTaskResponse(engine, snap.run, snap.ms, snap.wft, snap.queries, firstEventId);
-}
-
-export async function buildWorkflowTaskResponse(
-  engine: HistoryEngine,
-  run: CachedRun,
-  ms: MutableState,
-  wft: WorkflowTaskInfo,
-  queries: Record<string, T.api.query.v1.IWorkflowQuery>,
-  requestedFirstEventId = 1,
-): Promise<PollResponse> {
-  const persistedEnd = wft.transient ? wft.scheduledEventId : wft.startedEventId + 1;
-  const pageSize = engine.options.historyPageSize;
-  // Partial history is one page at most; a longer gap gets the whole history, which a cached worker also accepts.
-  const firstEventId =
-    requestedFirstEventId > 1 && persistedEnd - requestedFirstEventId <= pageSize ? requestedFirstEventId : 1;
-  let nextPageToken: Uint8Array | undefined;
-  let events: HistoryEvent[];
-  if (firstEventId > 1) {
-    events = await engine.readEvents(run, firstEventId, persistedEnd);
-    events.push(...transientEvents(ms));
-  } else if (persistedEnd - 1 <= pageSize) {
-    events = await engine.readEvents(run, 1, persistedEnd);
-    events.push(...transientEvents(ms));
-  } else {
-    events = await engine.readEvents(run, 1, pageSize + 1);
-    nextPageToken = encodePageToken({
-      runId: ms.runId,
-      next: pageSize + 1,
-      end: persistedEnd,
-      ...(wft.transient
-        ? { transient: { scheduledEventId: wft.scheduledEventId, attempt: wft.attempt } }
-        : {}),
-    });
-  }
-  return asProto<PollResponse>({
-    taskToken: encodeTaskToken({
-      kind: 'workflow',
-      namespaceId: ms.namespaceId,
-      workflowId: ms.workflowId,
-      runId: ms.runId,
-      scheduledEventId: wft.scheduledEventId,
-      startedEventId: wft.startedEventId,
-      attempt: wft.attempt,
-    }),
-    workflowExecution: { workflowId: ms.workflowId, runId: ms.runId },
-    workflowType: { name: ms.workflowType },
-    previousStartedEventId: ms.lastCompletedStartedEventId,
-    startedEventId: wft.startedEventId,
-    attempt: wft.attempt,
-    backlogCountHint: 0,
-    history: { events },
-    nextPageToken: nextPageToken ?? new Uint8Array(),
-    workflowExecutionTaskQueue: {
-      name: ms.taskQueue,
-      kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
-    },
-    scheduledTime: msToTimestamp(wft.scheduledTime),
-    startedTime: msToTimestamp(wft.startedTime),
-    queries,
-    messages: [],
-  });
+  return workflowTaskResponse(
+    (from, to) => engine.readEvents(snap.run, from, to),
+    engine.options.historyPageSize,
+    snap.ms,
+    snap.wft,
+    snap.queries,
+    firstEventId,
+  );
 }

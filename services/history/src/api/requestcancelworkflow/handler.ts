@@ -1,10 +1,13 @@
 import { ServiceError } from '@odin/api';
-import type { CallContext, NamespaceRef } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  WorkflowServiceRequest as Req,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
-import { EventType } from '../../state/history-builder.js';
+import { requestCancelRun } from '../../state/cancel-request.js';
 import { isRunning } from '../../state/mutable-state.js';
-import { scheduleWorkflowTask } from '../../state/workflow-task.js';
-import type { Req, Res } from '../types.js';
 
 /** WorkflowExecutionCancelRequested (once) and a workflow task so the workflow can react. */
 export async function requestCancelWorkflowExecution(
@@ -21,15 +24,7 @@ export async function requestCancelWorkflowExecution(
     if (req.firstExecutionRunId && req.firstExecutionRunId !== ms.firstExecutionRunId) {
       throw ServiceError.notFound('Workflow execution not found for the given first execution run id.');
     }
-    if (ms.cancelRequested) return;
-    ms.cancelRequested = true;
-    mut.addOrBuffer(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, {
-      workflowExecutionCancelRequestedEventAttributes: {
-        cause: req.reason ?? '',
-        identity: req.identity ?? '',
-      },
-    });
-    scheduleWorkflowTask(mut);
+    requestCancelRun(mut, { cause: req.reason ?? '', identity: req.identity ?? '' });
   });
   return {};
 }

@@ -1,8 +1,12 @@
-import type { CallContext, NamespaceRef } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  WorkflowServiceRequest as Req,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
 import { cancelActivity } from '../../state/activity-transitions.js';
-import { startedActivity, targetById, targetFromToken } from '../activity-common.js';
-import type { Req, Res } from '../types.js';
+import { startedActivity, targetById, targetFromToken } from '../../state/task-tokens.js';
 
 export async function respondActivityTaskCanceled(
   engine: HistoryEngine,

@@ -1,11 +1,15 @@
-import type { CallContext, NamespaceRef } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  WorkflowServiceRequest as Req,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
 import { failActivity } from '../../state/activity-transitions.js';
 import { encodePayloads } from '../../util/codec.js';
 import type { Failure, Payloads } from '../../util/codec.js';
-import { startedActivity, targetById, targetFromToken } from '../activity-common.js';
-import type { ActivityTarget } from '../activity-common.js';
-import type { Req, Res } from '../types.js';
+import { startedActivity, targetById, targetFromToken } from '../../state/task-tokens.js';
+import type { ActivityTarget } from '../../state/task-tokens.js';
 
 async function fail(
   engine: HistoryEngine,

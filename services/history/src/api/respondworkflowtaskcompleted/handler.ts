@@ -1,14 +1,21 @@
-import { decodeTaskToken, durationToMs, ServiceError, temporal } from '@odin/api';
-import type { CallContext, NamespaceRef, TaskToken } from '@odin/api';
+import { durationToMs, ServiceError, temporal } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  WorkflowServiceRequest as Req,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import { status } from '@grpc/grpc-js';
 import { applyCommands, isTerminalCommand } from '../../commands/index.js';
 import { Cause, CommandFailure } from '../../commands/command-context.js';
 import type { CommandContext } from '../../commands/command-context.js';
 import type { HistoryEngine } from '../../engine.js';
+import { startActivityAttempt } from '../../state/activity-transitions.js';
 import { EventType } from '../../state/history-builder.js';
 import type { Mutation } from '../../state/history-builder.js';
-import { isRunning, parseMutableState } from '../../state/mutable-state.js';
-import type { ActivityInfo, MutableState, WorkflowTaskInfo } from '../../state/mutable-state.js';
+import type { ActivityInfo, MutableState } from '../../state/mutable-state.js';
+import { activityTaskResponse } from '../../state/poll-responses.js';
+import { currentWorkflowTask, workflowToken } from '../../state/task-tokens.js';
 import {
   clearStickiness,
   DEFAULT_STICKY_SCHEDULE_TO_START_MS,
@@ -16,38 +23,8 @@ import {
   materializeTransient,
   scheduleWorkflowTask,
 } from '../../state/workflow-task.js';
-import { activityPollResponse, startActivityAttempt } from '../recordactivitytaskstarted/handler.js';
-import type { Req, Res } from '../types.js';
 
 const CommandType = temporal.api.enums.v1.CommandType;
-
-export type WorkflowToken = Extract<TaskToken, { kind: 'workflow' }>;
-
-export function workflowToken(ns: NamespaceRef, bytes: Uint8Array | null | undefined): WorkflowToken {
-  const token = decodeTaskToken(bytes);
-  if (token.kind !== 'workflow')
-    throw ServiceError.invalidArgument('Task token is not a workflow task token.');
-  if (token.namespaceId !== ns.id)
-    throw ServiceError.invalidArgument('Task token belongs to another namespace.');
-  return token;
-}
-
-/** The started workflow task the token names, or NOT_FOUND (stale token: the worker evicts and moves on). */
-export function currentWorkflowTask(mut: Mutation, token: WorkflowToken): WorkflowTaskInfo {
-  const ms = mut.ms;
-  const wft = ms.workflowTask;
-  if (
-    !isRunning(ms) ||
-    !wft ||
-    wft.startedEventId === 0 ||
-    wft.scheduledEventId !== token.scheduledEventId ||
-    wft.startedEventId !== token.startedEventId ||
-    wft.attempt !== token.attempt
-  ) {
-    throw ServiceError.notFound('Workflow task not found.');
-  }
-  return wft;
-}
 
 export async function respondWorkflowTaskCompleted(
   engine: HistoryEngine,
@@ -57,7 +34,7 @@ export async function respondWorkflowTaskCompleted(
 ): Promise<Res<'RespondWorkflowTaskCompletedResponse'>> {
   const token = workflowToken(ns, req.taskToken);
   const identity = req.identity ?? '';
-  const outcome = await engine.update(ns.id, token.workflowId, token.runId, async (mut, run) => {
+  const outcome = await engine.update(ns.id, token.workflowId, token.runId, async (mut, run, discard) => {
     const wft = currentWorkflowTask(mut, token);
     engine.queries.answer(mut.ms, req.queryResults ?? {});
     const commands = req.commands ?? [];
@@ -104,6 +81,7 @@ export async function respondWorkflowTaskCompleted(
         : undefined;
     const ctx: CommandContext = {
       mut,
+      namespace: ns.name,
       completedEventId: Number(completed.eventId),
       identity,
       needsWorkflowTask: false,
@@ -111,17 +89,12 @@ export async function respondWorkflowTaskCompleted(
       ...(engine.options.eagerActivityExecution ? { eagerActivities: [] } : {}),
     };
     try {
-      applyCommands(engine, ctx, commands);
+      applyCommands(ctx, commands);
     } catch (error) {
       if (!(error instanceof CommandFailure)) throw error;
-      // Nothing of a refused completion is kept: back to the state before it, then fail the task.
-      mut.ms = parseMutableState(run.json);
-      mut.events.length = 0;
-      mut.tasks.length = 0;
-      mut.closed = false;
-      mut.visibilityChanged = false;
-      mut.newRun = undefined;
-      failWorkflowTask(mut, {
+      // Nothing of a refused completion is kept: its working copy is dropped whole (the committed state was never
+      // touched), and the task fails on a fresh copy of the committed state.
+      failWorkflowTask(discard(), {
         kind: 'failed',
         cause: error.failedCause,
         failure: { message: error.message, source: 'Odin', serverFailureInfo: { nonRetryable: true } },
@@ -135,13 +108,13 @@ export async function respondWorkflowTaskCompleted(
     if (flushed > 0 || req.forceCreateNewWorkflowTask || ctx.needsWorkflowTask) scheduleWorkflowTask(mut);
     return {
       unhandled: false,
-      eager: startEagerActivities(engine, mut, ctx.eagerActivities ?? [], identity),
+      eager: startEagerActivities(mut, ctx.eagerActivities ?? [], identity),
     };
   });
   if (outcome.unhandled) throw new ServiceError(status.INVALID_ARGUMENT, 'UnhandledCommand');
   if (!outcome.eager?.activities.length) return {};
   const { ms, activities } = outcome.eager;
-  return { activityTasks: activities.map((ai) => activityPollResponse(ns, ms, ai)) };
+  return { activityTasks: activities.map((ai) => activityTaskResponse(ns, ms, ai)) };
 }
 
 /**
@@ -150,7 +123,6 @@ export async function respondWorkflowTaskCompleted(
  * a later command of the same completion is gone by now and is skipped.
  */
 function startEagerActivities(
-  engine: HistoryEngine,
   mut: Mutation,
   scheduledEventIds: number[],
   identity: string,
@@ -159,7 +131,7 @@ function startEagerActivities(
   for (const id of scheduledEventIds) {
     const ai = mut.ms.activities[String(id)];
     if (ai?.phase !== 'scheduled') continue;
-    startActivityAttempt(mut, ai, engine.uuid(), identity);
+    startActivityAttempt(mut, ai, mut.uuid(), identity);
     activities.push({ ...ai });
   }
   return activities.length > 0 ? { ms: mut.ms, activities } : undefined;

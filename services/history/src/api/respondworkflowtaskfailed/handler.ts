@@ -1,8 +1,12 @@
-import type { CallContext, NamespaceRef } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  WorkflowServiceRequest as Req,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
+import { currentWorkflowTask, workflowToken } from '../../state/task-tokens.js';
 import { failWorkflowTask } from '../../state/workflow-task.js';
-import { currentWorkflowTask, workflowToken } from '../respondworkflowtaskcompleted/handler.js';
-import type { Req, Res } from '../types.js';
 
 /** The worker could not process the task: WorkflowTaskFailed (first attempt only), then a retry. */
 export async function respondWorkflowTaskFailed(

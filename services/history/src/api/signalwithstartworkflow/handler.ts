@@ -1,10 +1,14 @@
 import { ServiceError } from '@odin/api';
-import type { CallContext, NamespaceRef } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  WorkflowServiceRequest as Req,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
-import { signalInMutation } from '../signalworkflow/handler.js';
-import { startParams } from '../startworkflow/handler.js';
-import { startRun, validateStart } from '../startworkflow/start-run.js';
-import type { Req, Res } from '../types.js';
+import { clientStartParams, validateStart } from '../../state/new-run.js';
+import { signalRun } from '../../state/signal.js';
+import { decideStart } from '../../state/start.js';
 
 /** Signals the running run, or starts a new one with the signal as its second event. */
 export async function signalWithStartWorkflowExecution(
@@ -13,7 +17,7 @@ export async function signalWithStartWorkflowExecution(
   req: Req<'SignalWithStartWorkflowExecutionRequest'>,
   _ctx: CallContext,
 ): Promise<Res<'SignalWithStartWorkflowExecutionResponse'>> {
-  const params = startParams(engine, req);
+  const params = clientStartParams(req, engine.uuid);
   validateStart(params);
   if (!req.signalName) throw ServiceError.invalidArgument('SignalName is not set on the request.');
   const signal = {
@@ -24,11 +28,13 @@ export async function signalWithStartWorkflowExecution(
     requestId: params.requestId,
   };
   for (let attempt = 0; attempt < 3; attempt++) {
-    const outcome = await startRun(engine, ns, params, signal);
+    const outcome = await engine.create(ns.id, params.workflowId, (scope) =>
+      decideStart(scope, ns.id, params, signal),
+    );
     if (outcome.kind === 'started') return { runId: outcome.runId, started: true };
     if (!outcome.running) return { runId: outcome.runId, started: false };
     try {
-      await engine.update(ns.id, params.workflowId, outcome.runId, (mut) => signalInMutation(mut, signal));
+      await engine.update(ns.id, params.workflowId, outcome.runId, (mut) => signalRun(mut, signal));
       return { runId: outcome.runId, started: false };
     } catch (error) {
       // The run closed between the two steps: start a new one.

@@ -1,34 +1,13 @@
-import type { CallContext, NamespaceRef } from '@odin/api';
+import type {
+  CallContext,
+  NamespaceRef,
+  WorkflowServiceRequest as Req,
+  WorkflowServiceResponse as Res,
+} from '@odin/api';
 import type { HistoryEngine } from '../../engine.js';
-import type { Req, Res } from '../types.js';
-import { startRun, validateStart } from './start-run.js';
-import type { StartParams } from './start-run.js';
-
-export function startParams(
-  engine: HistoryEngine,
-  req: Req<'StartWorkflowExecutionRequest'> | Req<'SignalWithStartWorkflowExecutionRequest'>,
-): StartParams {
-  return {
-    workflowId: req.workflowId ?? '',
-    workflowType: req.workflowType?.name ?? '',
-    taskQueue: req.taskQueue?.name ?? '',
-    input: req.input,
-    header: req.header,
-    memo: req.memo,
-    searchAttributes: req.searchAttributes,
-    executionTimeout: req.workflowExecutionTimeout,
-    runTimeout: req.workflowRunTimeout,
-    taskTimeout: req.workflowTaskTimeout,
-    identity: req.identity ?? '',
-    requestId: req.requestId || engine.uuid(),
-    reusePolicy: req.workflowIdReusePolicy ?? 0,
-    conflictPolicy: 'workflowIdConflictPolicy' in req ? (req.workflowIdConflictPolicy ?? 0) : 0,
-    retryPolicy: req.retryPolicy,
-    cronSchedule: req.cronSchedule,
-    userMetadata: req.userMetadata,
-    startDelay: 'workflowStartDelay' in req ? req.workflowStartDelay : null,
-  };
-}
+import { clientStartParams, validateStart } from '../../state/new-run.js';
+import { workflowTaskResponse } from '../../state/poll-responses.js';
+import { decideStart } from '../../state/start.js';
 
 export async function startWorkflowExecution(
   engine: HistoryEngine,
@@ -36,14 +15,24 @@ export async function startWorkflowExecution(
   req: Req<'StartWorkflowExecutionRequest'>,
   _ctx: CallContext,
 ): Promise<Res<'StartWorkflowExecutionResponse'>> {
-  const params = { ...startParams(engine, req), eager: req.requestEagerExecution === true };
-  validateStart(params);
-  const outcome = await startRun(engine, ns, params);
-  return {
-    runId: outcome.runId,
-    started: !(outcome.kind === 'existing' && outcome.running),
-    ...(outcome.kind === 'started' && outcome.eagerWorkflowTask
-      ? { eagerWorkflowTask: outcome.eagerWorkflowTask }
-      : {}),
+  const params = {
+    ...clientStartParams(req, engine.uuid),
+    eager: req.requestEagerExecution === true && engine.options.eagerWorkflowStart,
   };
+  validateStart(params);
+  const outcome = await engine.create(ns.id, params.workflowId, (scope) => decideStart(scope, ns.id, params));
+  if (outcome.kind === 'existing') return { runId: outcome.runId, started: !outcome.running };
+  const { ms, events } = outcome.first;
+  const wft = ms.workflowTask;
+  if (!wft || wft.startedEventId === 0) return { runId: outcome.runId, started: true };
+  // The first workflow task started with the run: the new run's whole history is the creating transition's events.
+  engine.metrics.replayed(ns.id, params.workflowType);
+  const eagerWorkflowTask = await workflowTaskResponse(
+    async (from, to) => events.slice(from - 1, to - 1),
+    engine.options.historyPageSize,
+    ms,
+    wft,
+    {},
+  );
+  return { runId: outcome.runId, started: true, eagerWorkflowTask };
 }

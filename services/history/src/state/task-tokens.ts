@@ -1,8 +1,37 @@
 import { decodeTaskToken, ServiceError } from '@odin/api';
-import type { NamespaceRef } from '@odin/api';
-import type { Mutation } from '../state/history-builder.js';
-import { isRunning } from '../state/mutable-state.js';
-import type { ActivityInfo } from '../state/mutable-state.js';
+import type { NamespaceRef, TaskToken } from '@odin/api';
+import type { Mutation } from './history-builder.js';
+import { isRunning } from './mutable-state.js';
+import type { ActivityInfo, WorkflowTaskInfo } from './mutable-state.js';
+
+export type WorkflowToken = Extract<TaskToken, { kind: 'workflow' }>;
+
+/** The workflow task token of a completion or failure, checked against the caller's namespace. */
+export function workflowToken(ns: NamespaceRef, bytes: Uint8Array | null | undefined): WorkflowToken {
+  const token = decodeTaskToken(bytes);
+  if (token.kind !== 'workflow')
+    throw ServiceError.invalidArgument('Task token is not a workflow task token.');
+  if (token.namespaceId !== ns.id)
+    throw ServiceError.invalidArgument('Task token belongs to another namespace.');
+  return token;
+}
+
+/** The started workflow task the token names, or NOT_FOUND (stale token: the worker evicts and moves on). */
+export function currentWorkflowTask(mut: Mutation, token: WorkflowToken): WorkflowTaskInfo {
+  const ms = mut.ms;
+  const wft = ms.workflowTask;
+  if (
+    !isRunning(ms) ||
+    !wft ||
+    wft.startedEventId === 0 ||
+    wft.scheduledEventId !== token.scheduledEventId ||
+    wft.startedEventId !== token.startedEventId ||
+    wft.attempt !== token.attempt
+  ) {
+    throw ServiceError.notFound('Workflow task not found.');
+  }
+  return wft;
+}
 
 /** Which activity attempt a request names: a task token, or (…ById) workflow + activity id. */
 export interface ActivityTarget {

@@ -1,13 +1,13 @@
 import { temporal } from '@odin/api';
 import type { OutboxTask } from '@odin/persistence';
 import type { temporal as T } from '@temporalio/proto';
-import type { HistoryEngine } from '../engine.js';
 import { EventType, readTaskData } from '../state/history-builder.js';
 import type { Mutation } from '../state/history-builder.js';
 import { isRunning } from '../state/mutable-state.js';
 import { scheduleWorkflowTask } from '../state/workflow-task.js';
 import type { HistoryEvent } from '../util/codec.js';
-import { isCode, peerCallContext } from './child-executors.js';
+import { isCode, peerCallContext } from './peer-call.js';
+import type { PeerTaskContext } from './peer-call.js';
 
 const NOT_FOUND = 5;
 
@@ -21,11 +21,8 @@ type Initiated = NonNullable<
  * target's shard), then records the outcome in the source (…Signaled / …CancelRequested, or …Failed when the target
  * is gone). Delivery is deduplicated (the signal's request id and the cancel flag), so re-running the task is safe.
  */
-export async function executeExternal(
-  engine: HistoryEngine,
-  task: OutboxTask,
-  signal: AbortSignal,
-): Promise<void> {
+export async function executeExternal(peer: PeerTaskContext, task: OutboxTask): Promise<void> {
+  const { engine, peers } = peer;
   const { initiatedEventId } = readTaskData<{ initiatedEventId: number }>(task);
   const kind = task.taskType === 'signal-external' ? 'signal' : 'cancel';
   let attrs: Initiated | undefined;
@@ -50,8 +47,8 @@ export async function executeExternal(
     attrs as T.api.history.v1.IRequestCancelExternalWorkflowExecutionInitiatedEventAttributes;
   let delivered = true;
   try {
-    await engine.peers.deliverExternal(
-      await engine.namespaceRef(attrs.namespaceId || task.namespaceId),
+    await peers.deliverExternal(
+      await engine.names.ref(attrs.namespaceId || task.namespaceId),
       {
         kind,
         targetWorkflowId: target.workflowId ?? '',
@@ -68,7 +65,7 @@ export async function executeExternal(
             }
           : { reason: cancelAttrs.reason ?? '' }),
       },
-      peerCallContext(engine, signal),
+      peerCallContext(peer),
     );
   } catch (error) {
     if (!isCode(error, NOT_FOUND)) throw error;

@@ -1,9 +1,8 @@
-import { ServiceError, temporal, toNumber } from '@odin/api';
-import type { CallContext } from '@odin/api';
+import { temporal, toNumber } from '@odin/api';
 import type { OutboxTask } from '@odin/persistence';
 import type { temporal as T } from '@temporalio/proto';
-import { recordChildStarted } from '../api/recordchildexecutioncompleted/handler.js';
 import type { HistoryEngine } from '../engine.js';
+import { recordChildStarted } from '../state/children.js';
 import { EventType, readTaskData } from '../state/history-builder.js';
 import type { Mutation } from '../state/history-builder.js';
 import { isRunning } from '../state/mutable-state.js';
@@ -11,30 +10,18 @@ import type { ChildInfo, ParentInfo } from '../state/mutable-state.js';
 import { scheduleWorkflowTask } from '../state/workflow-task.js';
 import type { HistoryEvent } from '../util/codec.js';
 import { asProto } from '../util/proto.js';
+import { isCode, peerCallContext } from './peer-call.js';
+import type { PeerTaskContext } from './peer-call.js';
 
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
-/** How long one call to the host owning the other workflow may take before the task fails and is retried. */
-const PEER_CALL_TIMEOUT_MS = 30_000;
-
-export function isCode(error: unknown, code: number): boolean {
-  return error instanceof ServiceError && error.code === code;
-}
-
-/** The context of a call to the other workflow's owner: the service's shutdown signal and a deadline. */
-export function peerCallContext(engine: HistoryEngine, signal: AbortSignal): CallContext {
-  return { signal, deadline: engine.now() + PEER_CALL_TIMEOUT_MS };
-}
 
 /**
  * Has the child run of a StartChildWorkflowExecutionInitiated event created (by the owner of the child's shard),
  * then records the outcome in the parent.
  */
-export async function executeStartChild(
-  engine: HistoryEngine,
-  task: OutboxTask,
-  signal: AbortSignal,
-): Promise<void> {
+export async function executeStartChild(peer: PeerTaskContext, task: OutboxTask): Promise<void> {
+  const { engine, peers } = peer;
   const { initiatedEventId } = readTaskData<{ initiatedEventId: number }>(task);
   let pending: {
     child: ChildInfo;
@@ -58,12 +45,12 @@ export async function executeStartChild(
   }
   const { child, attrs } = pending;
   const [childNs, parentNs] = await Promise.all([
-    engine.namespaceRef(child.namespaceId),
-    engine.namespaceRef(task.namespaceId),
+    engine.names.ref(child.namespaceId),
+    engine.names.ref(task.namespaceId),
   ]);
   let childRunId: string | undefined;
   try {
-    const started = await engine.peers.startChildExecution(
+    const started = await peers.startChildExecution(
       childNs,
       {
         parent: {
@@ -77,7 +64,7 @@ export async function executeStartChild(
         requestId: `child:${task.runId}:${initiatedEventId}`,
         attributes: attrs,
       },
-      peerCallContext(engine, signal),
+      peerCallContext(peer),
     );
     childRunId = started.runId;
   } catch (error) {
@@ -110,11 +97,8 @@ export async function executeStartChild(
 }
 
 /** A child run closed: the owner of its parent's shard records the child's close event in the parent. */
-export async function executeCloseExecution(
-  engine: HistoryEngine,
-  task: OutboxTask,
-  signal: AbortSignal,
-): Promise<void> {
+export async function executeCloseExecution(peer: PeerTaskContext, task: OutboxTask): Promise<void> {
+  const { engine, peers } = peer;
   let closed: { parent: ParentInfo; event: HistoryEvent };
   try {
     const found = await engine.read(task.namespaceId, task.workflowId, task.runId, async (run) => {
@@ -130,8 +114,8 @@ export async function executeCloseExecution(
     throw error;
   }
   const { parent, event } = closed;
-  await engine.peers.recordChildExecutionCompleted(
-    await engine.namespaceRef(parent.namespaceId),
+  await peers.recordChildExecutionCompleted(
+    await engine.names.ref(parent.namespaceId),
     {
       parentWorkflowId: parent.workflowId,
       parentRunId: parent.runId,
@@ -139,27 +123,24 @@ export async function executeCloseExecution(
       childRunId: task.runId,
       completionEvent: asProto<T.api.history.v1.IHistoryEvent>(event),
     },
-    peerCallContext(engine, signal),
+    peerCallContext(peer),
   );
 }
 
 /** The parent closed: children with TERMINATE are terminated, with REQUEST_CANCEL asked to cancel. */
-export async function executeParentClose(
-  engine: HistoryEngine,
-  task: OutboxTask,
-  signal: AbortSignal,
-): Promise<void> {
+export async function executeParentClose(peer: PeerTaskContext, task: OutboxTask): Promise<void> {
+  const { engine, peers } = peer;
   const { children } = readTaskData<{ children: { workflowId: string; runId: string; policy: number }[] }>(
     task,
   );
   // Children live in the parent's namespace.
-  const ns = await engine.namespaceRef(task.namespaceId);
+  const ns = await engine.names.ref(task.namespaceId);
   for (const child of children) {
     try {
-      await engine.peers.applyParentClosePolicy(
+      await peers.applyParentClosePolicy(
         ns,
         { workflowId: child.workflowId, runId: child.runId, parentRunId: task.runId, policy: child.policy },
-        peerCallContext(engine, signal),
+        peerCallContext(peer),
       );
     } catch (error) {
       if (!isCode(error, NOT_FOUND)) throw error;

@@ -1,12 +1,11 @@
 import { temporal } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
-import type { HistoryEngine } from '../../engine.js';
-import { decideRetryWith } from '../../state/activity.js';
-import { parseCron } from '../../state/cron.js';
-import type { Mutation } from '../../state/history-builder.js';
-import type { Failure, Payloads } from '../../util/codec.js';
-import type { Loose } from '../../util/proto.js';
-import { buildNewRun } from './start-run.js';
+import type { Failure, Payloads } from '../util/codec.js';
+import type { Loose } from '../util/proto.js';
+import { decideRetryWith } from './activity.js';
+import { parseCron } from './cron.js';
+import type { Mutation } from './history-builder.js';
+import { buildNewRun } from './new-run.js';
 
 const Initiator = temporal.api.enums.v1.ContinueAsNewInitiator;
 const RetryState = temporal.api.enums.v1.RetryState;
@@ -27,7 +26,6 @@ export interface NextRun {
  * retry state to write on the close event.
  */
 export function decideNextRun(
-  engine: HistoryEngine,
   mut: Mutation,
   outcome: { kind: 'completed' } | { kind: 'failed' | 'timed-out'; failure: Failure | undefined },
   started: StartedAttributes | null | undefined,
@@ -50,7 +48,7 @@ export function decideNextRun(
       return {
         retryState: RetryState.RETRY_STATE_IN_PROGRESS,
         next: {
-          runId: engine.uuid(),
+          runId: mut.uuid(),
           backoffMs: decision.backoffMs,
           initiator: Initiator.CONTINUE_AS_NEW_INITIATOR_RETRY,
           attempt: (ms.attempt ?? 1) + 1,
@@ -63,11 +61,11 @@ export function decideNextRun(
   }
   if (ms.cronSchedule) {
     const fireAt = parseCron(ms.cronSchedule).next(mut.now);
-    if (ms.executionExpirationTime === 0 || fireAt < ms.executionExpirationTime) {
+    if (fireAt !== undefined && (ms.executionExpirationTime === 0 || fireAt < ms.executionExpirationTime)) {
       return {
         retryState,
         next: {
-          runId: engine.uuid(),
+          runId: mut.uuid(),
           backoffMs: fireAt - mut.now,
           initiator: Initiator.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE,
           attempt: 1,
@@ -84,7 +82,6 @@ export function decideNextRun(
  * the closing run (Mutation.newRun), replacing it as the current run.
  */
 export function startChainedRun(
-  engine: HistoryEngine,
   mut: Mutation,
   started: StartedAttributes,
   next: NextRun,
@@ -94,8 +91,8 @@ export function startChainedRun(
   const ms = mut.ms;
   ms.newExecutionRunId = next.runId;
   const run = buildNewRun(
-    engine,
-    { id: ms.namespaceId, name: engine.namespaceName(ms.namespaceId) },
+    mut,
+    ms.namespaceId,
     {
       workflowId: ms.workflowId,
       workflowType: ms.workflowType,
@@ -107,29 +104,29 @@ export function startChainedRun(
       runTimeout: started.workflowRunTimeout ?? null,
       taskTimeout: started.workflowTaskTimeout ?? null,
       identity: started.identity ?? '',
-      requestId: engine.uuid(),
+      requestId: mut.uuid(),
       reusePolicy: 0,
       conflictPolicy: 0,
       retryPolicy: started.retryPolicy as T.api.common.v1.IRetryPolicy | null | undefined,
       cronSchedule: started.cronSchedule ?? '',
     },
     next.runId,
-    undefined,
     {
-      continuedExecutionRunId: ms.runId,
-      firstExecutionRunId: ms.firstExecutionRunId,
-      executionExpirationTime: ms.executionExpirationTime,
-      initiator: next.initiator,
-      continuedFailure: failure,
-      // A cron run sees the last successful result of the chain.
-      lastCompletionResult:
-        completionResult ??
-        (started.lastCompletionResult as T.api.common.v1.IPayloads | null | undefined) ??
-        null,
-      attempt: next.attempt,
-      backoffMs: next.backoffMs,
-      now: mut.now,
-      ...(ms.parent ? { parent: ms.parent } : {}),
+      continuation: {
+        continuedExecutionRunId: ms.runId,
+        firstExecutionRunId: ms.firstExecutionRunId,
+        executionExpirationTime: ms.executionExpirationTime,
+        initiator: next.initiator,
+        continuedFailure: failure,
+        // A cron run sees the last successful result of the chain.
+        lastCompletionResult:
+          completionResult ??
+          (started.lastCompletionResult as T.api.common.v1.IPayloads | null | undefined) ??
+          null,
+        attempt: next.attempt,
+        backoffMs: next.backoffMs,
+        ...(ms.parent ? { parent: ms.parent } : {}),
+      },
     },
   );
   mut.newRun = {

@@ -2,17 +2,17 @@ import type { temporal as T } from '@temporalio/proto';
 import { ServiceError, temporal } from '@odin/api';
 import type { OutboxTask } from '@odin/persistence';
 import { WorkflowStatus } from '@odin/persistence';
-import { decideNextRun, startChainedRun } from '../api/startworkflow/retry-run.js';
-import type { StartedAttributes } from '../api/startworkflow/retry-run.js';
-import { dispatchActivityAttempt } from '../commands/schedule-activity.js';
-import type { Failure } from '../util/codec.js';
 import type { HistoryEngine } from '../engine.js';
-import { timeOutActivity } from '../state/activity-transitions.js';
+import type { TaskExecutor } from '../shard/shard-controller.js';
+import { dispatchActivityAttempt, timeOutActivity } from '../state/activity-transitions.js';
 import { closeRun } from '../state/close.js';
 import { EventType, readTaskData } from '../state/history-builder.js';
 import type { Mutation } from '../state/history-builder.js';
 import { isRunning } from '../state/mutable-state.js';
 import type { MutableState } from '../state/mutable-state.js';
+import { decideNextRun, startChainedRun } from '../state/next-run.js';
+import type { StartedAttributes } from '../state/next-run.js';
+import type { Failure } from '../util/codec.js';
 import {
   failInFlightWorkflowTaskForClose,
   failWorkflowTask,
@@ -23,11 +23,19 @@ const TimeoutType = temporal.api.enums.v1.TimeoutType;
 const RetryState = temporal.api.enums.v1.RetryState;
 
 /**
- * Runs one due timer task against the run's current state. Every branch first checks that the task still
- * describes the state (same timer, same attempt, same workflow task) and otherwise does nothing: tasks are
- * delivered at least once and may be stale.
+ * Runs due timer tasks against the run's current state. Every branch first checks that the task still describes the
+ * state (same timer, same attempt, same workflow task) and otherwise does nothing: tasks are delivered at least once
+ * and may be stale.
  */
-export async function executeTimerTask(engine: HistoryEngine, task: OutboxTask): Promise<void> {
+export class TimerTaskExecutor implements TaskExecutor {
+  constructor(private readonly engine: HistoryEngine) {}
+
+  execute(task: OutboxTask): Promise<void> {
+    return executeTimerTask(this.engine, task);
+  }
+}
+
+async function executeTimerTask(engine: HistoryEngine, task: OutboxTask): Promise<void> {
   try {
     // Most timeout tasks are stale by the time they fire (the task or attempt completed long ago): find that out on
     // the committed state, without building a transition.
@@ -55,7 +63,7 @@ export async function executeTimerTask(engine: HistoryEngine, task: OutboxTask):
             task.taskType === 'workflow-run-timeout' && (mut.ms.retryPolicy || mut.ms.cronSchedule)
               ? (await engine.readEvents(run, 1, 2))[0]?.workflowExecutionStartedEventAttributes
               : undefined;
-          return workflowTimeout(engine, mut, task.taskType, started);
+          return workflowTimeout(mut, task.taskType, started);
         }
         case 'workflow-backoff':
           return backoffEnded(mut);
@@ -214,7 +222,6 @@ function backoffEnded(mut: Mutation): void {
  * one, else the next cron run); the execution timeout ends the chain.
  */
 function workflowTimeout(
-  engine: HistoryEngine,
   mut: Mutation,
   kind: 'workflow-run-timeout' | 'workflow-execution-timeout',
   started: StartedAttributes | null | undefined,
@@ -233,10 +240,10 @@ function workflowTimeout(
   };
   const { next, retryState } =
     kind === 'workflow-run-timeout'
-      ? decideNextRun(engine, mut, { kind: 'timed-out', failure }, started)
+      ? decideNextRun(mut, { kind: 'timed-out', failure }, started)
       : { next: undefined, retryState: RetryState.RETRY_STATE_TIMEOUT };
   closeRun(mut, WorkflowStatus.TIMED_OUT, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, {
     workflowExecutionTimedOutEventAttributes: { retryState, newExecutionRunId: next?.runId ?? '' },
   });
-  if (next && started) startChainedRun(engine, mut, started, next, failure, null);
+  if (next && started) startChainedRun(mut, started, next, failure, null);
 }

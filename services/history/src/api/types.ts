@@ -1,1 +1,0 @@
-export type { WorkflowServiceRequest as Req, WorkflowServiceResponse as Res } from '@odin/api';

@@ -1,0 +1,121 @@
+import { toNumber } from '@odin/api';
+import type {
+  CreateTransition,
+  HistoryEventRow,
+  Transition,
+  UpdateTransition,
+  VisibilityRecord,
+} from '@odin/persistence';
+import type { CachedRun } from './cache.js';
+import { addCloseTasks } from './state/close.js';
+import type { Mutation, NewRun } from './state/history-builder.js';
+import type { MutableState } from './state/mutable-state.js';
+import { decodeSearchAttributes, encodeEvent, fromBase64 } from './util/codec.js';
+import type { HistoryEvent } from './util/codec.js';
+
+/** One transaction's changes: working copies of existing runs, and the runs it creates. */
+export interface PendingCommit {
+  readonly updates: readonly { run: CachedRun; mut: Mutation }[];
+  readonly creates: readonly NewRun[];
+}
+
+/**
+ * The store transitions of a transaction, updates first, then creates, with each run's new state as JSON (the same
+ * order). Finishes the working copies as committed: close tasks added, history size counted, state version bumped.
+ */
+export function storeTransitions(
+  pending: PendingCommit,
+  shardId: number,
+  now: number,
+): { transitions: Transition[]; jsons: string[] } {
+  const transitions: Transition[] = [];
+  const jsons: string[] = [];
+  for (const { run, mut } of pending.updates) {
+    const ms = mut.ms;
+    if (mut.closed) addCloseTasks(mut);
+    const events = eventRows(ms, mut.events);
+    ms.stateVersion++;
+    const json = JSON.stringify(ms);
+    jsons.push(json);
+    const t: UpdateTransition = {
+      kind: 'update',
+      key: { namespaceId: ms.namespaceId, workflowId: ms.workflowId, runId: ms.runId },
+      expectedDbVersion: run.dbVersion,
+      status: ms.status,
+      nextEventId: ms.nextEventId,
+      state: Buffer.from(json, 'utf8'),
+      closeTime: ms.closeTime || null,
+      events,
+      tasks: mut.tasks,
+      updatedAt: now,
+    };
+    if (mut.closed) t.updateCurrent = { status: ms.status, closeTime: ms.closeTime };
+    if (mut.closed || mut.visibilityChanged) t.visibility = visibilityRecord(ms);
+    transitions.push(t);
+  }
+  for (const create of pending.creates) {
+    const ms = create.mut.ms;
+    const events = eventRows(ms, create.mut.events);
+    ms.stateVersion++;
+    const json = JSON.stringify(ms);
+    jsons.push(json);
+    const t: CreateTransition = {
+      kind: 'create',
+      execution: {
+        key: { namespaceId: ms.namespaceId, workflowId: ms.workflowId, runId: ms.runId },
+        shardId,
+        status: ms.status,
+        nextEventId: ms.nextEventId,
+        dbVersion: 1,
+        state: Buffer.from(json, 'utf8'),
+        startTime: ms.startTime,
+        closeTime: ms.closeTime || null,
+        updatedAt: now,
+      },
+      current: create.current,
+      createRequestId: create.requestId,
+      events,
+      tasks: create.mut.tasks,
+      visibility: visibilityRecord(ms),
+    };
+    transitions.push(t);
+  }
+  return { transitions, jsons };
+}
+
+function eventRows(ms: MutableState, events: HistoryEvent[]): HistoryEventRow[] {
+  return events.map((event) => {
+    const data = encodeEvent(event);
+    ms.historySizeBytes += data.length;
+    return { eventId: toNumber(event.eventId as number), data };
+  });
+}
+
+export function visibilityRecord(ms: MutableState): VisibilityRecord {
+  const sa = decodeSearchAttributes(ms.searchAttributes);
+  const searchAttributes: Record<string, unknown> = {};
+  for (const [name, payload] of Object.entries(sa?.indexedFields ?? {})) {
+    try {
+      searchAttributes[name] = JSON.parse(Buffer.from(payload.data ?? new Uint8Array()).toString('utf8'));
+    } catch {
+      searchAttributes[name] = null;
+    }
+  }
+  return {
+    namespaceId: ms.namespaceId,
+    runId: ms.runId,
+    workflowId: ms.workflowId,
+    workflowType: ms.workflowType,
+    status: ms.status,
+    startTime: ms.startTime,
+    executionTime: ms.executionTime,
+    closeTime: ms.closeTime || null,
+    taskQueue: ms.taskQueue,
+    historyLength: ms.nextEventId - 1,
+    memo: ms.memo ? fromBase64(ms.memo) : null,
+    searchAttributes: Object.keys(searchAttributes).length > 0 ? searchAttributes : null,
+    parentWorkflowId: ms.parentWorkflowId ?? null,
+    parentRunId: ms.parentRunId ?? null,
+    stateVersion: ms.stateVersion,
+  };
+}

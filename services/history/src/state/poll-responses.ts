@@ -1,0 +1,117 @@
+import { encodeTaskToken, msToDuration, msToTimestamp, temporal } from '@odin/api';
+import type { NamespaceRef, WorkflowServiceResponse as Res } from '@odin/api';
+import type { temporal as T } from '@temporalio/proto';
+import { decodePayloads, fromBase64 } from '../util/codec.js';
+import type { HistoryEvent } from '../util/codec.js';
+import { asProto } from '../util/proto.js';
+import type { ActivityInfo, MutableState, WorkflowTaskInfo } from './mutable-state.js';
+import { encodePageToken } from './page-token.js';
+import { transientEvents } from './workflow-task.js';
+
+type WorkflowTaskResponse = Res<'PollWorkflowTaskQueueResponse'>;
+
+/** Committed events [from, toExclusive) of the run a response is built for. */
+export type EventReader = (from: number, toExclusive: number) => Promise<HistoryEvent[]>;
+
+/**
+ * The poll response of a started workflow task: a poll that matched it, or an eager workflow start. A sticky poller
+ * asks for the events after the ones it has cached (`requestedFirstEventId`); that partial history is one page at
+ * most, and a longer gap gets the whole history, which a cached worker also accepts.
+ */
+export async function workflowTaskResponse(
+  readEvents: EventReader,
+  pageSize: number,
+  ms: MutableState,
+  wft: WorkflowTaskInfo,
+  queries: Record<string, T.api.query.v1.IWorkflowQuery>,
+  requestedFirstEventId = 1,
+): Promise<WorkflowTaskResponse> {
+  const persistedEnd = wft.transient ? wft.scheduledEventId : wft.startedEventId + 1;
+  const firstEventId =
+    requestedFirstEventId > 1 && persistedEnd - requestedFirstEventId <= pageSize ? requestedFirstEventId : 1;
+  let nextPageToken: Uint8Array | undefined;
+  let events: HistoryEvent[];
+  if (firstEventId > 1) {
+    events = await readEvents(firstEventId, persistedEnd);
+    events.push(...transientEvents(ms));
+  } else if (persistedEnd - 1 <= pageSize) {
+    events = await readEvents(1, persistedEnd);
+    events.push(...transientEvents(ms));
+  } else {
+    events = await readEvents(1, pageSize + 1);
+    nextPageToken = encodePageToken({
+      runId: ms.runId,
+      next: pageSize + 1,
+      end: persistedEnd,
+      ...(wft.transient
+        ? { transient: { scheduledEventId: wft.scheduledEventId, attempt: wft.attempt } }
+        : {}),
+    });
+  }
+  return asProto<WorkflowTaskResponse>({
+    taskToken: encodeTaskToken({
+      kind: 'workflow',
+      namespaceId: ms.namespaceId,
+      workflowId: ms.workflowId,
+      runId: ms.runId,
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      attempt: wft.attempt,
+    }),
+    workflowExecution: { workflowId: ms.workflowId, runId: ms.runId },
+    workflowType: { name: ms.workflowType },
+    previousStartedEventId: ms.lastCompletedStartedEventId,
+    startedEventId: wft.startedEventId,
+    attempt: wft.attempt,
+    backlogCountHint: 0,
+    history: { events },
+    nextPageToken: nextPageToken ?? new Uint8Array(),
+    workflowExecutionTaskQueue: {
+      name: ms.taskQueue,
+      kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+    },
+    scheduledTime: msToTimestamp(wft.scheduledTime),
+    startedTime: msToTimestamp(wft.startedTime),
+    queries,
+    messages: [],
+  });
+}
+
+/** The poll response of a started activity attempt: a poll that matched it, or an eager start in a completion. */
+export function activityTaskResponse(
+  ns: NamespaceRef,
+  ms: MutableState,
+  ai: ActivityInfo,
+): Res<'PollActivityTaskQueueResponse'> {
+  const scheduled = temporal.api.history.v1.ActivityTaskScheduledEventAttributes.decode(
+    fromBase64(ai.scheduledAttributes),
+  );
+  return asProto<Res<'PollActivityTaskQueueResponse'>>({
+    taskToken: encodeTaskToken({
+      kind: 'activity',
+      namespaceId: ms.namespaceId,
+      workflowId: ms.workflowId,
+      runId: ms.runId,
+      scheduledEventId: ai.scheduledEventId,
+      activityId: ai.activityId,
+      attempt: ai.attempt,
+    }),
+    workflowNamespace: ns.name,
+    workflowType: { name: ms.workflowType },
+    workflowExecution: { workflowId: ms.workflowId, runId: ms.runId },
+    activityType: { name: ai.activityType },
+    activityId: ai.activityId,
+    header: scheduled.header,
+    input: scheduled.input,
+    heartbeatDetails: decodePayloads(ai.heartbeatDetails) ?? null,
+    scheduledTime: msToTimestamp(ai.scheduledTime),
+    currentAttemptScheduledTime: msToTimestamp(ai.currentAttemptScheduledTime),
+    startedTime: msToTimestamp(ai.startedTime),
+    attempt: ai.attempt,
+    scheduleToCloseTimeout: msToDuration(ai.scheduleToCloseMs),
+    startToCloseTimeout: msToDuration(ai.startToCloseMs),
+    heartbeatTimeout: msToDuration(ai.heartbeatMs),
+    retryPolicy: scheduled.retryPolicy,
+    priority: scheduled.priority,
+  });
+}
