@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { type KubeObject, parseManifests, validateAll } from './k8s-schema.ts';
-import { kubernetesTools, repoRoot, run } from './tools.ts';
+import { type KubeObject, parseManifests, validateAll } from './k8s-schema.js';
+import { kubernetesTools, repoRoot, run } from './tools.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are untyped JSON, checked by value here.
 type Json = any;
