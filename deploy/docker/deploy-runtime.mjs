@@ -5,7 +5,7 @@
 //
 // Usage: node deploy/docker/deploy-runtime.mjs <empty or missing output folder>
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const PNPM_VERSION = '10.34.9';
@@ -56,4 +56,12 @@ for (const entry of readdirSync(virtualStore)) {
     removeAll(join(modules, 'better-sqlite3'), SQLITE_BUILD_JUNK);
   }
 }
+// @odin/api reads the internal services' .proto files (history, matching) at run time from the repository's protos/
+// folder, five levels above its dist/internal/grpc/ (packages/api/dist/internal/grpc -> the repository root). The
+// package does not carry them, so they go where that same relative path lands in the deployment:
+// node_modules/.pnpm/@odin+api…/node_modules/protos/.
+const apiEntry = readdirSync(virtualStore).find((entry) => entry.startsWith('@odin+api@'));
+if (!apiEntry) throw new Error('the deployment has no @odin/api');
+cpSync(join(root, 'protos'), join(virtualStore, apiEntry, 'node_modules/protos'), { recursive: true });
+
 console.log(`runtime deployment of hugo-orchestrator in ${out}`);
