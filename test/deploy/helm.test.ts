@@ -141,6 +141,25 @@ describe('Helm chart helm/odin', () => {
     );
   });
 
+  test('NOTES.txt renders with the client address and, under mTLS, the client flags', () => {
+    const output = run(helm, [
+      'install',
+      'odin',
+      CHART,
+      '--namespace',
+      'odin',
+      '--dry-run=client',
+      '-f',
+      join(CHART, 'ci', 'production-mtls-values.yaml'),
+    ]);
+    const notes = output.slice(output.indexOf('NOTES:'));
+    assert.match(notes, /odin-frontend\.odin\.svc:7233 \(TLS, client certificate required\)/);
+    assert.match(
+      notes,
+      /--tls-ca ca\.crt --tls-server-name odin-frontend --tls-cert client\.crt --tls-key client\.key/,
+    );
+  });
+
   test('without a database the chart refuses to render', () => {
     assert.throws(
       () => run(helm, ['template', 'odin', CHART]),
