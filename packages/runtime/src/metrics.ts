@@ -154,7 +154,7 @@ export class OdinMetrics {
 
   /** The Prometheus text exposition of every metric: this server's, then the process's. */
   async expose(): Promise<string> {
-    const [own, process] = await Promise.all([this.registry.metrics(), this.processRegistry.metrics()]);
-    return `${own.endsWith('\n') ? own : `${own}\n`}${process}`;
+    const [own, processWide] = await Promise.all([this.registry.metrics(), this.processRegistry.metrics()]);
+    return `${own.endsWith('\n') ? own : `${own}\n`}${processWide}`;
   }
 }
