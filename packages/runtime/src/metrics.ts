@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Latency buckets (seconds) from 1 ms to 60 s: long polls and timers sit at the top, RPCs at the bottom. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -6,16 +6,44 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 86400];
 
 /**
+ * The label value a task-queue label carries for every sticky queue. Sticky queues are named per worker process, so
+ * their names would make one time series per worker that ever ran; their latency is reported as one queue instead.
+ */
+export const STICKY_QUEUE_LABEL = '__sticky__';
+
+/**
+ * Process and Node.js metrics (CPU, memory, file descriptors, event-loop lag, heap, GC) from prom-client's default
+ * collectors, one registry per process and set of default labels. They describe the process, not a server, and
+ * their collectors are process-wide and never released (an event-loop delay monitor and a GC performance observer):
+ * started once per OdinMetrics, a process that builds many servers (tests, embedding) would run one of each per
+ * server and expose the same numbers several times.
+ */
+const processRegistries = new Map<string, Registry>();
+
+function processMetrics(defaultLabels: Record<string, string> | undefined): Registry {
+  const key = JSON.stringify(defaultLabels ?? {});
+  let registry = processRegistries.get(key);
+  if (!registry) {
+    registry = new Registry();
+    collectDefaultMetrics({ register: registry, ...(defaultLabels ? { labels: defaultLabels } : {}) });
+    processRegistries.set(key, registry);
+  }
+  return registry;
+}
+
+/**
  * Every Prometheus metric Odin exports, on a registry of its own (never the global one) so several servers can run
  * in one process. Names follow the brief; labels are bounded (no workflow or run ids).
  */
 export class OdinMetrics {
   readonly registry: Registry;
+  /** Process and Node.js metrics, exposed after this server's own. */
+  readonly processRegistry: Registry;
   /** Start to close of a run. */
   readonly workflowDurationSeconds: Histogram<'namespace' | 'workflow_type' | 'status'>;
   /** Workflow tasks handed out with history from the start (a replay by the worker). */
   readonly workflowReplayCount: Counter<'namespace' | 'workflow_type'>;
-  /** Time a task waited in a task queue between add and poll. */
+  /** Time a task waited in a task queue between add and poll; sticky queues share STICKY_QUEUE_LABEL. */
   readonly taskQueueLatencySeconds: Histogram<'queue_name' | 'task_type'>;
   /** 1 while this host holds the shard's lease. */
   readonly historyShardOwnership: Gauge<'shard_id' | 'host'>;
@@ -38,6 +66,7 @@ export class OdinMetrics {
     const registry = new Registry();
     if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
     this.registry = registry;
+    this.processRegistry = processMetrics(options.defaultLabels);
     const registers = [registry];
     this.workflowDurationSeconds = new Histogram({
       name: 'workflow_duration_seconds',
@@ -123,8 +152,9 @@ export class OdinMetrics {
     });
   }
 
-  /** The Prometheus text exposition of every metric. */
-  expose(): Promise<string> {
-    return this.registry.metrics();
+  /** The Prometheus text exposition of every metric: this server's, then the process's. */
+  async expose(): Promise<string> {
+    const [own, processWide] = await Promise.all([this.registry.metrics(), this.processRegistry.metrics()]);
+    return `${own.endsWith('\n') ? own : `${own}\n`}${processWide}`;
   }
 }

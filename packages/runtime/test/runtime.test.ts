@@ -75,6 +75,27 @@ describe('metrics', () => {
     assert.match(text, /workflow_replay_count\{namespace="default",workflow_type="W"\} 1/);
     assert.doesNotMatch(await b.expose(), /workflow_duration_seconds_count\{/);
   });
+
+  test('exposes the process and Node.js metrics after its own, collected once per process', async () => {
+    const a = new OdinMetrics();
+    const b = new OdinMetrics();
+    assert.equal(a.processRegistry, b.processRegistry);
+    const text = await a.expose();
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_gc_duration_seconds',
+    ]) {
+      assert.equal(text.match(new RegExp(`^# TYPE ${name} `, 'gm'))?.length, 1, name);
+    }
+    assert.ok(
+      text.indexOf('# TYPE workflow_duration_seconds') < text.indexOf('# TYPE process_cpu_seconds_total'),
+    );
+    const labelled = await new OdinMetrics({ defaultLabels: { cluster: 'c1' } }).expose();
+    assert.match(labelled, /^process_cpu_seconds_total\{cluster="c1"\} /m);
+  });
 });
 
 describe('random', () => {

@@ -13,7 +13,7 @@ import {
 } from '@odin/api';
 import { HugoError } from '@odin/hugo';
 import type { PersistenceStore } from '@odin/persistence';
-import { type Logger, type RuntimeContext, withLogContext } from '@odin/runtime';
+import { type Logger, type RuntimeContext, STICKY_QUEUE_LABEL, withLogContext } from '@odin/runtime';
 import { setMaxListeners } from 'node:events';
 import { status } from '@grpc/grpc-js';
 import { PersistedBacklog } from './backlog.js';
@@ -288,14 +288,15 @@ export class MatchingService implements MatchingApi {
       const key = this.#key(ns, name, type);
       this.#stickyPollers.pollStarted(key, clock.now());
       try {
-        return await this.#pollPartition(ns, type, name, until, signal, start);
+        return await this.#pollPartition(ns, type, name, until, signal, start, STICKY_QUEUE_LABEL);
       } finally {
         this.#stickyPollers.pollEnded(key, clock.now());
       }
     }
-    return this.#pollPartition(ns, type, name, until, signal, start);
+    return this.#pollPartition(ns, type, name, until, signal, start, name);
   }
 
+  /** `queueLabel` is the queue's name in metric labels: its own, or one shared by every sticky queue. */
   async #pollPartition<R extends object>(
     ns: NamespaceRef,
     type: number,
@@ -303,6 +304,7 @@ export class MatchingService implements MatchingApi {
     until: number,
     signal: AbortSignal,
     start: (task: PendingTask) => Promise<R>,
+    queueLabel: string,
   ): Promise<R> {
     const clock = this.#ctx.clock;
     const label = TYPE_LABEL[type] ?? String(type);
@@ -317,13 +319,20 @@ export class MatchingService implements MatchingApi {
       if (leasing) {
         const lease = await leasing;
         this.#ctx.metrics.matchingBacklogTasks.dec({ task_type: label });
-        const response = await this.#dispatch(partition, lease.value, label, start, lease);
+        const response = await this.#dispatch(partition, lease.value, { queueLabel, label }, start, lease);
         if (response) return response;
         continue;
       }
       const held = partition.takeHeldAdd();
       if (held) {
-        const response = await this.#dispatch(partition, held.task, label, start, undefined, held.settle);
+        const response = await this.#dispatch(
+          partition,
+          held.task,
+          { queueLabel, label },
+          start,
+          undefined,
+          held.settle,
+        );
         if (response) return response;
         continue;
       }
@@ -334,7 +343,14 @@ export class MatchingService implements MatchingApi {
       if (!offer) break;
       if (offer.kind === 'wake') continue;
       if (offer.kind === 'query') return offer.query.response as R;
-      const response = await this.#dispatch(partition, offer.task, label, start, undefined, offer.settle);
+      const response = await this.#dispatch(
+        partition,
+        offer.task,
+        { queueLabel, label },
+        start,
+        undefined,
+        offer.settle,
+      );
       if (response) return response;
     }
     return {} as R;
@@ -348,7 +364,7 @@ export class MatchingService implements MatchingApi {
   async #dispatch<R>(
     partition: Partition,
     task: PendingTask,
-    label: string,
+    labels: { queueLabel: string; label: string },
     start: (task: PendingTask) => Promise<R>,
     lease: BacklogLease | undefined,
     settle?: (outcome: DispatchOutcome) => void,
@@ -362,7 +378,7 @@ export class MatchingService implements MatchingApi {
     try {
       const response = await start(task);
       this.#ctx.metrics.taskQueueLatencySeconds.observe(
-        { queue_name: partition.name, task_type: label },
+        { queue_name: labels.queueLabel, task_type: labels.label },
         (now - task.createdAt) / 1000,
       );
       this.#finishBacklogTask(partition, task, lease);

@@ -60,6 +60,46 @@ describe('sticky queues', () => {
     assert.deepEqual(normal, {});
   });
 
+  test('task-queue latency of every sticky queue is labelled as one queue, so per-worker names add no series', async () => {
+    const clock = new VirtualClock();
+    const ctx = context(new MemoryMatchingStore(), clock);
+    const matching = new MatchingService(ctx, { history: fakeHistory([]), syncMatchWaitMs: 0 });
+    for (const worker of ['worker-1@host-sticky', 'worker-2@host-sticky']) {
+      const poll = matching.pollWorkflowTaskQueue(
+        NS,
+        { taskQueue: { ...stickyQueue, name: worker } },
+        { signal: never, deadline: clock.now() + 70_000 },
+      );
+      await flushMicrotasks();
+      await matching.addWorkflowTask(
+        NS,
+        { ...stickyTask(`wf-${worker}`), taskQueue: worker },
+        { signal: never },
+      );
+      await poll;
+    }
+    const normal = matching.pollWorkflowTaskQueue(
+      NS,
+      { taskQueue: { name: 'q' } },
+      { signal: never, deadline: clock.now() + 70_000 },
+    );
+    await flushMicrotasks();
+    await matching.addWorkflowTask(
+      NS,
+      { taskQueue: 'q', workflowId: 'wf-n', runId: 'run', scheduledEventId: 6 },
+      { signal: never },
+    );
+    await normal;
+    const latency = await ctx.metrics.taskQueueLatencySeconds.get();
+    const counts = latency.values
+      .filter((v) => v.metricName === 'task_queue_latency_seconds_count')
+      .map((v) => [v.labels.queue_name, v.value]);
+    assert.deepEqual(counts.sort(), [
+      ['__sticky__', 2],
+      ['q', 1],
+    ]);
+  });
+
   test('an add to a sticky queue nobody ever polled is refused', async () => {
     const { matching } = setup();
     await assert.rejects(
