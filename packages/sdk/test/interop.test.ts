@@ -13,7 +13,7 @@ import {
   Runtime,
   Worker as OfficialWorker,
 } from '@temporalio/worker';
-import { startDevServer } from 'hugo-orchestrator';
+import { startDevServer } from '@odin/server';
 import { Connection, WorkflowClient } from '../src/client/index.js';
 import { Worker } from '../src/worker/index.js';
 import * as basic from './workflows/basic.js';
