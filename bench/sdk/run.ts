@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { Connection as OdinConnection, Worker as OdinWorker, WorkflowClient } from '@odin/sdk';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { startDevServer } from 'hugo-orchestrator';
+import { startDevServer } from '@odin/server';
 import * as activities from '../workloads/activities.js';
 import * as odinWorkflows from './workflows.js';
 

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createDatabaseIfMissing, dropDatabase } from 'hugo-orchestrator';
+import { createDatabaseIfMissing, dropDatabase } from '@odin/server';
 import * as activities from './activities.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));

@@ -1,5 +1,5 @@
 // Test helper: a dev server in the test's own process on an in-memory SQLite database.
-import { type DevServer, startDevServer } from 'hugo-orchestrator';
+import { type DevServer, startDevServer } from '@odin/server';
 
 export async function withDevServer<T>(body: (address: string) => Promise<T>): Promise<T> {
   const server: DevServer = await startDevServer({ port: 0 });

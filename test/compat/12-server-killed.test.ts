@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createDatabaseIfMissing, dropDatabase } from 'hugo-orchestrator';
+import { createDatabaseIfMissing, dropDatabase } from '@odin/server';
 import * as activities from './activities.js';
 import { databasesUnderTest, type DbKind, installRuntime, workflowBundle } from './harness.js';
 import { type Child, freePort, spawnServer } from './processes.js';

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time.js';
-import { createDatabaseIfMissing, type DevServer, dropDatabase, startDevServer } from 'hugo-orchestrator';
+import { createDatabaseIfMissing, type DevServer, dropDatabase, startDevServer } from '@odin/server';
 import * as activities from './activities.js';
 import { databasesUnderTest, type DbKind, installRuntime, workflowBundle } from './harness.js';
 

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore, type PersistenceStore } from '@odin/persistence';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createDatabaseIfMissing, dropDatabase } from 'hugo-orchestrator';
+import { createDatabaseIfMissing, dropDatabase } from '@odin/server';
 import * as activities from './activities.js';
 import { type Cluster, startCluster } from './cluster.js';
 import { installRuntime, topologiesUnderTest, workflowBundle } from './harness.js';

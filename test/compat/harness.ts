@@ -15,7 +15,7 @@ import {
   Worker,
   type WorkerOptions,
 } from '@temporalio/worker';
-import { createDatabaseIfMissing, dropDatabase, startDevServer } from 'hugo-orchestrator';
+import { createDatabaseIfMissing, dropDatabase, startDevServer } from '@odin/server';
 import * as activities from './activities.js';
 import { startCluster } from './cluster.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Connection, Worker, WorkflowClient } from '@odin/sdk';
 import { parser } from '@prometheus-io/lezer-promql';
-import { type DevServer, startDevServer } from 'hugo-orchestrator';
+import { type DevServer, startDevServer } from '@odin/server';
 import { parse } from 'yaml';
 import * as activities from './activities.js';
 import { freePort } from './process.js';

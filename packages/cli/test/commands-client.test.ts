@@ -1,4 +1,4 @@
-// Every client verb, run in this process through runClientCommand (same parser and actions as the binary),
+// Every client verb, run in this process through runCommand (same parser and actions as the binary),
 // against a dev server with our SDK's worker.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { assertDeterministicReplay, historyFromJson } from '@odin/sdk';
-import { ExitCode, runClientCommand } from '../src/commands/index.js';
+import { ExitCode } from '../src/commands/index.js';
+import { runCommand } from '../src/program.js';
 import { type Harness, startHarness } from './fixtures/cli-harness.js';
 import * as orderWorkflows from './fixtures/order-workflows.js';
 
@@ -23,7 +24,7 @@ after(async () => {
 });
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  return runClientCommand(args, { HUGO_ORCHESTRATOR_ADDRESS: harness.address, ...env });
+  return runCommand(args, { HUGO_ORCHESTRATOR_ADDRESS: harness.address, ...env });
 }
 
 async function json<T>(args: string[], env: Record<string, string> = {}): Promise<T> {

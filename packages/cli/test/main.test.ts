@@ -87,15 +87,15 @@ describe('hugo-orchestrator', () => {
     }
   });
 
-  test('server start without a database URL exits 1 naming the variable', async () => {
+  test('server start without a database URL is a usage error (exit 2) naming the variable', async () => {
     const run = cli(['server', 'start', '--port', '0']);
-    assert.equal(await run.exited, 1);
+    assert.equal(await run.exited, 2);
     assert.match(run.output(), /HUGO_ORCHESTRATOR_DB_CONNECTION is not set/);
   });
 
-  test('a bad port is refused before anything starts', async () => {
+  test('a bad port is refused before anything starts, with exit 2', async () => {
     const run = cli(['server', 'start-dev', '--port', 'seventy']);
-    assert.notEqual(await run.exited, 0);
+    assert.equal(await run.exited, 2);
     assert.match(run.output(), /must be a whole number between 0 and 65535/);
   });
 });

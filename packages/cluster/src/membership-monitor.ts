@@ -21,11 +21,6 @@ export interface MemberRole {
   rpcAddress: string;
 }
 
-export interface MembershipSelf {
-  hostId: string;
-  roles: readonly MemberRole[];
-}
-
 export type MembershipLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 
 /** Table rows expire (and are pruned) this many TTLs after their last heartbeat. */
@@ -44,6 +39,11 @@ const silent: MembershipLogger = { debug() {}, info() {}, warn() {} } as unknown
  * This process's view of the cluster: heartbeats one membership row per role it serves, re-reads the table on the
  * clock, and publishes per role the live members (heartbeat younger than the TTL) and their hash ring.
  *
+ * The roles and their addresses are given to `start`, not to the constructor: the routers and roles of a process
+ * are built over the monitor, and a role's internal gRPC server (whose port is its address) is started with the
+ * finished role, so the addresses exist only after everything that needs the monitor. Registering at start also
+ * means no peer learns an address before the role behind it serves.
+ *
  * A process that could not heartbeat for longer than the TTL counts itself out, even before it manages to read
  * the table again: peers have dropped it from their rings by then, so a paused or partitioned host must stop
  * claiming work at the same moment they stop expecting it to.
@@ -51,7 +51,9 @@ const silent: MembershipLogger = { debug() {}, info() {}, warn() {} } as unknown
 export class MembershipMonitor {
   readonly #options: MembershipOptions;
   readonly #logger: MembershipLogger;
-  readonly #ownIds: ReadonlySet<string>;
+  /** What this process registered at start. */
+  #roles: readonly MemberRole[] = [];
+  #ownIds: ReadonlySet<string> = new Set();
   readonly #listeners = new Set<(role: string) => void>();
   /** Other processes' live records by role, from the last successful read. */
   #others = new Map<string, MembershipRecord[]>();
@@ -73,28 +75,28 @@ export class MembershipMonitor {
   constructor(
     private readonly store: MembershipStore,
     private readonly clock: Clock,
-    private readonly self: MembershipSelf,
+    readonly hostId: string,
     options?: Partial<MembershipOptions>,
     logger?: Logger,
   ) {
     this.#options = { ...DEFAULT_MEMBERSHIP_OPTIONS, ...options };
     this.#logger = logger ?? silent;
-    this.#ownIds = new Set(self.roles.map((r) => memberIdOf(self.hostId, r.role)));
-  }
-
-  get hostId(): string {
-    return this.self.hostId;
   }
 
   /** The member id of this process in `role`. */
   memberId(role: string): string {
-    return memberIdOf(this.self.hostId, role);
+    return memberIdOf(this.hostId, role);
   }
 
-  /** Heartbeats once and reads the members once (failures are logged and retried), then repeats on the clock. */
-  async start(signal?: AbortSignal): Promise<void> {
+  /**
+   * Registers `roles` (this process's roles and the addresses peers reach them at): heartbeats once and reads the
+   * members once (failures are logged and retried), then repeats on the clock.
+   */
+  async start(roles: readonly MemberRole[], signal?: AbortSignal): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    this.#roles = roles;
+    this.#ownIds = new Set(roles.map((r) => memberIdOf(this.hostId, r.role)));
     this.#sessionStart = this.clock.now();
     signal?.addEventListener('abort', () => void this.stop(), { once: true });
     await this.refresh();
@@ -112,7 +114,7 @@ export class MembershipMonitor {
       const now = this.clock.now();
       try {
         await Promise.all(
-          this.self.roles.map((r) =>
+          this.#roles.map((r) =>
             this.store.upsertMember({
               ...this.#record(r, now),
               lastHeartbeat: 0,
@@ -121,7 +123,7 @@ export class MembershipMonitor {
           ),
         );
       } catch (error) {
-        this.#logger.warn({ err: error, hostId: this.self.hostId }, 'could not mark membership records gone');
+        this.#logger.warn({ err: error, hostId: this.hostId }, 'could not mark membership records gone');
       }
       this.#publish();
     });
@@ -174,7 +176,7 @@ export class MembershipMonitor {
 
   #record(role: MemberRole, now: number): MembershipRecord {
     return {
-      hostId: memberIdOf(this.self.hostId, role.role),
+      hostId: memberIdOf(this.hostId, role.role),
       role: role.role,
       rpcAddress: role.rpcAddress,
       sessionStart: this.#sessionStart,
@@ -198,12 +200,12 @@ export class MembershipMonitor {
   /** Writes this process's records; returns them and the time they carry, or undefined when the write failed. */
   async #heartbeat(): Promise<{ at: number; records: MembershipRecord[] } | undefined> {
     const at = this.clock.now();
-    const records = this.self.roles.map((r) => this.#record(r, at));
+    const records = this.#roles.map((r) => this.#record(r, at));
     try {
       await Promise.all(records.map((r) => this.store.upsertMember(r)));
       return { at, records };
     } catch (error) {
-      this.#logger.warn({ err: error, hostId: this.self.hostId }, 'membership heartbeat failed; retrying');
+      this.#logger.warn({ err: error, hostId: this.hostId }, 'membership heartbeat failed; retrying');
       return undefined;
     }
   }
@@ -228,7 +230,7 @@ export class MembershipMonitor {
     try {
       rows = await this.store.listMembers({ activeSince: this.clock.now() - this.#options.ttlMs });
     } catch (error) {
-      this.#logger.warn({ err: error, hostId: this.self.hostId }, 'membership read failed; retrying');
+      this.#logger.warn({ err: error, hostId: this.hostId }, 'membership read failed; retrying');
       return false;
     }
     const others = new Map<string, MembershipRecord[]>();

@@ -62,9 +62,9 @@ describe('MembershipMonitor (sqlite)', () => {
     clock: VirtualClock,
     membership: MembershipStore = store.membership,
   ): Promise<MembershipMonitor> {
-    const m = new MembershipMonitor(membership, clock, { hostId, roles: roles(hostId) }, OPTIONS);
+    const m = new MembershipMonitor(membership, clock, hostId, OPTIONS);
     running.push(m);
-    await m.start();
+    await m.start(roles(hostId));
     return m;
   }
 

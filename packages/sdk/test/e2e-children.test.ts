@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { temporal } from '@odin/api/public';
-import { startDevServer } from 'hugo-orchestrator';
+import { startDevServer } from '@odin/server';
 import { Connection, WorkflowClient, WorkflowFailedError } from '../src/client/index.js';
 import { CancelledFailure } from '../src/common/failure.js';
 import { assertDeterministicReplay } from '../src/replay.js';

@@ -1,7 +1,7 @@
-// End-to-end on the dev server (hugo-orchestrator's startDevServer): our client, our worker, real gRPC.
+// End-to-end on the dev server (@odin/server's startDevServer): our client, our worker, real gRPC.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startDevServer } from 'hugo-orchestrator';
+import { startDevServer } from '@odin/server';
 import { heartbeat } from '../src/activity/index.js';
 import {
   asResult,

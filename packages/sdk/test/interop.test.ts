@@ -13,7 +13,7 @@ import {
   Runtime,
   Worker as OfficialWorker,
 } from '@temporalio/worker';
-import { startDevServer } from 'hugo-orchestrator';
+import { startDevServer } from '@odin/server';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Connection, WorkflowClient } from '../src/client/index.js';
 import { assertDeterministicReplay, historyFromJson } from '../src/replay.js';

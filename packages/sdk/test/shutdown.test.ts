@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startDevServer } from 'hugo-orchestrator';
+import { startDevServer } from '@odin/server';
 import { Connection, WorkflowClient } from '../src/client/index.js';
 import { ServiceCallError } from '../src/client/errors.js';
 import { Worker } from '../src/worker/index.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startDevServer } from 'hugo-orchestrator';
+import { startDevServer } from '@odin/server';
 import { TestWorkflowEnvironment } from '../src/testing/test-environment.js';
 import * as basic from './workflows/basic.js';
 

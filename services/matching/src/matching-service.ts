@@ -35,9 +35,15 @@ const TYPE_LABEL: Record<number, string> = {
   [TaskQueueType.Activity]: 'activity',
 };
 
-export interface MatchingServiceDeps {
-  /** History may be set later with setHistory (the two roles refer to each other). */
-  readonly history?: HistoryApi;
+export interface MatchingServiceDeps<H extends HistoryApi = HistoryApi> {
+  /**
+   * Where polls record their task as started: history's API, or a function that builds it from this matching
+   * service. History and matching call each other, and history's constructor takes a finished MatchingApi, so a
+   * process that runs both builds history from matching: the constructor calls the function last, when every
+   * other field of the service is set, and keeps what it returns. The function may keep the service it is given
+   * but must not call it before the constructor returned.
+   */
+  readonly history: H | ((matching: MatchingService<H>) => H);
   /** Upper bound of an idle long poll; 60 s like Temporal. */
   readonly longPollMaxMs?: number;
   /**
@@ -67,7 +73,7 @@ export const SYNC_MATCH_WAIT_MS = 2_000;
  * waits (fenced by the queue's lease and loaded back in order after a restart), sticky queues, and query
  * dispatch to workflow pollers.
  */
-export class MatchingService implements MatchingApi {
+export class MatchingService<H extends HistoryApi = HistoryApi> implements MatchingApi {
   readonly #ctx: RuntimeContext<PersistenceStore>;
   readonly #log: Logger;
   readonly #partitions = new Map<string, Partition>();
@@ -76,21 +82,19 @@ export class MatchingService implements MatchingApi {
   readonly #longPollMaxMs: number;
   readonly #syncMatchWaitMs: number;
   readonly #stopping = new AbortController();
-  #history: HistoryApi | undefined;
+  /** History as this service calls it: as given, or as built from this service at construction. */
+  readonly history: H;
 
-  constructor(ctx: RuntimeContext<PersistenceStore>, deps: MatchingServiceDeps = {}) {
+  constructor(ctx: RuntimeContext<PersistenceStore>, deps: MatchingServiceDeps<H>) {
     this.#ctx = ctx;
     this.#log = withLogContext(ctx.logger, { component: 'matching' });
-    this.#history = deps.history;
     this.#longPollMaxMs = deps.longPollMaxMs ?? MAX_LONG_POLL_MS;
     this.#syncMatchWaitMs = deps.syncMatchWaitMs ?? SYNC_MATCH_WAIT_MS;
     this.#queries = new QueryWaiters(ctx.clock);
     // Every waiting poll and held add listens on the stop signal; thousands at once are expected, not a leak.
     setMaxListeners(0, this.#stopping.signal);
-  }
-
-  setHistory(history: HistoryApi): void {
-    this.#history = history;
+    // Last: a history built from this service gets it with every other field set.
+    this.history = typeof deps.history === 'function' ? deps.history(this) : deps.history;
   }
 
   /** Nothing runs in the background yet; the signal stops the service like stop(). */
@@ -109,11 +113,6 @@ export class MatchingService implements MatchingApi {
     for (const partition of this.#partitions.values()) partition.releaseWaiters();
     await Promise.all([...this.#partitions.values()].map((p) => p.persisted.idle()));
     for (const partition of this.#partitions.values()) partition.close();
-  }
-
-  get #historyApi(): HistoryApi {
-    if (!this.#history) throw ServiceError.unavailable('Matching is not connected to history yet.');
-    return this.#history;
   }
 
   // ------------------------------------------------------------------------------------------------- partitions
@@ -237,7 +236,7 @@ export class MatchingService implements MatchingApi {
     ctx: CallContext,
   ): Promise<PollWorkflowResponse> {
     return this.#poll(ns, TaskQueueType.Workflow, req, ctx, async (task) =>
-      this.#historyApi.recordWorkflowTaskStarted(
+      this.history.recordWorkflowTaskStarted(
         ns,
         {
           workflowId: task.workflowId,
@@ -257,7 +256,7 @@ export class MatchingService implements MatchingApi {
     ctx: CallContext,
   ): Promise<PollActivityResponse> {
     return this.#poll(ns, TaskQueueType.Activity, req, ctx, async (task) =>
-      this.#historyApi.recordActivityTaskStarted(
+      this.history.recordActivityTaskStarted(
         ns,
         {
           workflowId: task.workflowId,

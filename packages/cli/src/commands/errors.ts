@@ -8,7 +8,7 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@odin/sdk';
-import type { ClientSettings } from './client-options.js';
+import type { ClientSettings } from './settings.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 function failureSummary(failure: TemporalFailure): string {
@@ -31,7 +31,7 @@ export function toCliError(error: unknown, settings: ClientSettings | undefined,
     const run = error.runId ? ` run ${error.runId}` : '';
     return new CliError(
       `workflow "${error.workflowId}"${run} not found in namespace "${namespace}" ` +
-        '(check --id, --run-id and --namespace; `hugo-orchestrator workflow list` shows what exists)',
+        '(check --id / --workflow-id, --run-id and --namespace; `hugo-orchestrator workflow list` shows what exists)',
       ExitCode.failed,
     );
   }

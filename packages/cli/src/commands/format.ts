@@ -43,12 +43,19 @@ export function renderFields(fields: [string, unknown][]): string {
   return fields.map(([k, v]) => `${`${k}:`.padEnd(width + 1)}  ${cell(v)}`.trimEnd()).join('\n') + '\n';
 }
 
-export function printJson(io: CliIo, value: unknown): void {
-  io.out(`${JSON.stringify(value ?? null, null, 2)}\n`);
+/** One value as JSON: indented for `json`, on one line for `jsonl`. */
+export function printJson(io: CliIo, value: unknown, output: OutputFormat = 'json'): void {
+  io.out(`${JSON.stringify(value ?? null, null, output === 'jsonl' ? undefined : 2)}\n`);
 }
 
-/** A payload value for people: strings as they are, everything else as indented JSON. */
+/** A list: one JSON array for `json`, one line per item for `jsonl` (what `jq -c`, `grep` and `wc -l` expect). */
+export function printJsonList(io: CliIo, items: readonly unknown[], output: OutputFormat): void {
+  if (output === 'jsonl') io.out(items.map((item) => `${JSON.stringify(item ?? null)}\n`).join(''));
+  else printJson(io, items);
+}
+
+/** A payload value for people: strings as they are in `table` output, everything else as JSON. */
 export function printValue(io: CliIo, output: OutputFormat, value: unknown): void {
   if (output === 'table' && typeof value === 'string') io.out(`${value}\n`);
-  else printJson(io, value);
+  else printJson(io, value, output);
 }

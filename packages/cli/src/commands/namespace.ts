@@ -1,41 +1,11 @@
-import type { NamespaceDescription, NamespaceOptions } from '@odin/sdk';
+// `namespace …`: the command-line definitions; what each verb does is in namespace-actions.ts, loaded when it runs.
 import { type Command, Option } from 'commander';
-import { addClientOptions, type ClientFlags } from './client-options.js';
+import { addClientOptions, collect } from './client-options.js';
 import { clientAction } from './context.js';
-import { formatDurationMs, printJson, renderFields, renderTable } from './format.js';
 import type { CliIo } from './io.js';
-import { collect, parseDuration, parsePairs } from './parse.js';
+import type { NamespaceFlags } from './namespace-actions.js';
 
-interface NamespaceFlags extends ClientFlags {
-  name?: string;
-  description?: string;
-  ownerEmail?: string;
-  retention?: string;
-  data?: string[];
-}
-
-function namespaceOptions(opts: NamespaceFlags): NamespaceOptions {
-  const retention = parseDuration(opts.retention, '--retention');
-  const data = parsePairs(opts.data, '--data', false) as Record<string, string>;
-  return {
-    ...(opts.description === undefined ? {} : { description: opts.description }),
-    ...(opts.ownerEmail === undefined ? {} : { ownerEmail: opts.ownerEmail }),
-    ...(retention === undefined ? {} : { retention }),
-    ...(Object.keys(data).length === 0 ? {} : { data }),
-  };
-}
-
-function fieldsOf(ns: NamespaceDescription): [string, unknown][] {
-  return [
-    ['Name', ns.name],
-    ['Id', ns.id],
-    ['State', ns.state],
-    ['Retention', formatDurationMs(ns.retentionMs)],
-    ['Description', ns.description],
-    ['Owner email', ns.ownerEmail],
-    ...Object.entries(ns.data).map(([k, v]): [string, unknown] => [`Data ${k}`, v]),
-  ];
-}
+const actions = () => import('./namespace-actions.js');
 
 function settingOptions(command: Command): Command {
   return command
@@ -54,12 +24,9 @@ export function registerNamespaceCommands(group: Command, io: CliIo): void {
         .addOption(new Option('--name <name>', 'namespace to create').makeOptionMandatory()),
     ),
   ).action(
-    clientAction<NamespaceFlags>(io, 'namespace create', async ({ namespaces, settings }, opts) => {
-      const name = opts.name as string;
-      await namespaces.create(name, namespaceOptions(opts));
-      if (settings.output === 'json') printJson(io, { name, created: true });
-      else io.out(`Namespace ${name} created\n`);
-    }),
+    clientAction<NamespaceFlags>(io, 'namespace create', async (ctx, opts) =>
+      (await actions()).create(ctx, opts),
+    ),
   );
 
   addClientOptions(
@@ -68,25 +35,13 @@ export function registerNamespaceCommands(group: Command, io: CliIo): void {
       .description('show a namespace (the --name one, else --namespace)')
       .option('--name <name>', 'namespace to describe'),
   ).action(
-    clientAction<NamespaceFlags>(io, 'namespace describe', async ({ namespaces, settings }, opts) => {
-      const ns = await namespaces.describe(opts.name ?? settings.namespace);
-      if (settings.output === 'json') printJson(io, ns);
-      else io.out(renderFields(fieldsOf(ns)));
-    }),
+    clientAction<NamespaceFlags>(io, 'namespace describe', async (ctx, opts) =>
+      (await actions()).describe(ctx, opts),
+    ),
   );
 
   addClientOptions(group.command('list').description('list every namespace')).action(
-    clientAction<NamespaceFlags>(io, 'namespace list', async ({ namespaces, settings }) => {
-      const all = await namespaces.list();
-      if (settings.output === 'json') printJson(io, all);
-      else
-        io.out(
-          renderTable(
-            ['NAME', 'STATE', 'RETENTION', 'DESCRIPTION'],
-            all.map((ns) => [ns.name, ns.state, formatDurationMs(ns.retentionMs), ns.description]),
-          ),
-        );
-    }),
+    clientAction<NamespaceFlags>(io, 'namespace list', async (ctx) => (await actions()).list(ctx)),
   );
 
   settingOptions(
@@ -97,10 +52,8 @@ export function registerNamespaceCommands(group: Command, io: CliIo): void {
         .option('--name <name>', 'namespace to update'),
     ),
   ).action(
-    clientAction<NamespaceFlags>(io, 'namespace update', async ({ namespaces, settings }, opts) => {
-      const ns = await namespaces.update(opts.name ?? settings.namespace, namespaceOptions(opts));
-      if (settings.output === 'json') printJson(io, ns);
-      else io.out(`Namespace ${ns.name} updated\n${renderFields(fieldsOf(ns))}`);
-    }),
+    clientAction<NamespaceFlags>(io, 'namespace update', async (ctx, opts) =>
+      (await actions()).update(ctx, opts),
+    ),
   );
 }

@@ -1,10 +1,7 @@
-import { durationMs } from '@odin/sdk';
+// Values of client-command flags, checked when the command runs: a mistake is a usage error (exit 2).
+import { readFileSync } from 'node:fs';
 import { usageError } from './exit-codes.js';
-
-/** Commander accumulator for repeatable options. */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
+import { durationFlag } from './settings.js';
 
 /** One JSON value from the command line; a mistake is a usage error that shows how to pass a plain string. */
 export function parseJson(text: string, flag: string): unknown {
@@ -21,6 +18,27 @@ export function parseJson(text: string, flag: string): unknown {
 
 export function parseJsonArgs(values: string[] | undefined, flag: string): unknown[] {
   return (values ?? []).map((value) => parseJson(value, flag));
+}
+
+/**
+ * The arguments of a workflow, signal or query: each `--input` is one JSON argument, or each `--input-file` is
+ * a file holding one JSON argument; the two do not combine (which would come first?).
+ */
+export function parseInputs(flags: { input?: string[]; inputFile?: string[] }): unknown[] {
+  if (flags.input?.length && flags.inputFile?.length) {
+    throw usageError('--input and --input-file cannot be combined; pass every argument the same way');
+  }
+  if (!flags.inputFile?.length) return parseJsonArgs(flags.input, '--input');
+  return flags.inputFile.map((path) => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+      throw usageError(`--input-file: cannot read ${path} (${reason})`);
+    }
+    return parseJson(text, `--input-file ${path}`);
+  });
 }
 
 /** `key=value` pairs; with `json`, each value is parsed as JSON. */
@@ -40,15 +58,9 @@ export function parsePairs(
   return out;
 }
 
-/** A duration as the SDK takes it ("30s", "3 days", "72h", or milliseconds), checked here so a typo is a usage error. */
-export function parseDuration(value: string | undefined, flag: string): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    durationMs(value);
-    return value;
-  } catch {
-    throw usageError(`${flag}: "${value}" is not a duration; use e.g. 30s, 5m, 72h, 3d, "3 days"`);
-  }
+/** Milliseconds of an optional duration flag ("30s", "3 days", "72h", "1h30m", or milliseconds). */
+export function optionalDuration(value: string | undefined, flag: string): number | undefined {
+  return value === undefined ? undefined : durationFlag(value, flag);
 }
 
 export function parseLimit(value: string | undefined, flag: string, fallback: number): number {

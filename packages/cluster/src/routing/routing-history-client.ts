@@ -10,18 +10,18 @@ import type { Clock } from '@odin/hugo';
 import type { MembershipMonitor } from '../membership-monitor.js';
 import { HISTORY_ROLE, shardRingKey } from '../shard-ownership.js';
 import { type CallTarget, callOwner } from './owner-call.js';
-import { RoleTargets } from './role-targets.js';
+import { type LocalRole, RoleTargets } from './role-targets.js';
 
 /** History as another role sees it in a cluster: every call goes to the owner of the workflow's shard. */
 export type HistoryEndpoint = HistoryApi & HistoryPeerApi;
 
-export interface RoutingHistoryOptions {
+export interface RoutingHistoryOptions<L extends HistoryEndpoint = HistoryEndpoint> {
   readonly clock: Clock;
   readonly shardCount: number;
   /** Makes the gRPC client of a remote history member. */
   readonly connect: (address: string) => HistoryEndpoint & { close(): void };
-  /** This process's history role, called directly when the ring says it owns the shard. */
-  readonly local?: { readonly memberId: string; readonly api: HistoryEndpoint };
+  /** This process's history role, built by the router and called directly when the ring says it owns the shard. */
+  readonly local?: LocalRole<RoutingHistoryClient<L>, L>;
   /** Deadline of a call that came without one; default 30 s. */
   readonly defaultTimeoutMs?: number;
   /** Bound of one attempt at a non-long-poll call; default 5 s. */
@@ -82,15 +82,21 @@ function isLongPoll(method: Method, req: unknown): boolean {
  * Routes each history call to the live history member the ring gives the workflow's shard, over gRPC (or directly
  * to this process's history role), retrying while shards move between hosts.
  */
-export class RoutingHistoryClient implements HistoryEndpoint {
+export class RoutingHistoryClient<L extends HistoryEndpoint = HistoryEndpoint> implements HistoryEndpoint {
   readonly recordsSdkMetadata = true;
   readonly #targets: RoleTargets<HistoryEndpoint>;
+  /** This process's history role (built by `options.local.create`); undefined when this process runs none. */
+  readonly local: L | undefined;
+  readonly #localTarget: { readonly memberId: string; readonly api: HistoryEndpoint } | undefined;
 
   constructor(
     monitor: MembershipMonitor,
-    private readonly options: RoutingHistoryOptions,
+    private readonly options: RoutingHistoryOptions<L>,
   ) {
-    this.#targets = new RoleTargets(monitor, HISTORY_ROLE, options.connect, options.local);
+    this.#targets = new RoleTargets(monitor, HISTORY_ROLE, options.connect);
+    this.local = options.local?.create(this);
+    this.#localTarget =
+      options.local && this.local ? { memberId: options.local.memberId, api: this.local } : undefined;
   }
 
   close(): void {
@@ -98,7 +104,10 @@ export class RoutingHistoryClient implements HistoryEndpoint {
   }
 
   #target(namespaceId: string, workflowId: string): CallTarget<HistoryEndpoint> | undefined {
-    return this.#targets.target(shardRingKey(shardIdFor(namespaceId, workflowId, this.options.shardCount)));
+    return this.#targets.target(
+      shardRingKey(shardIdFor(namespaceId, workflowId, this.options.shardCount)),
+      this.#localTarget,
+    );
   }
 
   #call<M extends Method>(method: M, ns: NamespaceRef, req: Args<M>, ctx: CallContext): Promise<never> {

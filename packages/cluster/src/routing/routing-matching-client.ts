@@ -9,7 +9,7 @@ import {
 import type { Clock } from '@odin/hugo';
 import type { MembershipMonitor } from '../membership-monitor.js';
 import { type CallTarget, callOwner } from './owner-call.js';
-import { RoleTargets } from './role-targets.js';
+import { type LocalRole, RoleTargets } from './role-targets.js';
 
 export const MATCHING_ROLE = 'matching';
 
@@ -18,10 +18,11 @@ export function taskQueueRingKey(namespaceId: string, taskQueue: string, type: n
   return `tq:${namespaceId}:${type}:${taskQueue}`;
 }
 
-export interface RoutingMatchingOptions {
+export interface RoutingMatchingOptions<L extends MatchingApi = MatchingApi> {
   readonly clock: Clock;
   readonly connect: (address: string) => MatchingApi & { close(): void };
-  readonly local?: { readonly memberId: string; readonly api: MatchingApi };
+  /** This process's matching role, built by the router and called directly when the ring says it owns the queue. */
+  readonly local?: LocalRole<RoutingMatchingClient<L>, L>;
   readonly defaultTimeoutMs?: number;
   readonly attemptTimeoutMs?: number;
 }
@@ -31,14 +32,20 @@ export interface RoutingMatchingOptions {
  * retrying while queues move. Polls are long polls: they are not cut per attempt, and a poll that finds no owner
  * before its deadline answers empty like any idle poll.
  */
-export class RoutingMatchingClient implements MatchingApi {
+export class RoutingMatchingClient<L extends MatchingApi = MatchingApi> implements MatchingApi {
   readonly #targets: RoleTargets<MatchingApi>;
+  /** This process's matching role (built by `options.local.create`); undefined when this process runs none. */
+  readonly local: L | undefined;
+  readonly #localTarget: { readonly memberId: string; readonly api: MatchingApi } | undefined;
 
   constructor(
     monitor: MembershipMonitor,
-    private readonly options: RoutingMatchingOptions,
+    private readonly options: RoutingMatchingOptions<L>,
   ) {
-    this.#targets = new RoleTargets(monitor, MATCHING_ROLE, options.connect, options.local);
+    this.#targets = new RoleTargets(monitor, MATCHING_ROLE, options.connect);
+    this.local = options.local?.create(this);
+    this.#localTarget =
+      options.local && this.local ? { memberId: options.local.memberId, api: this.local } : undefined;
   }
 
   close(): void {
@@ -51,7 +58,7 @@ export class RoutingMatchingClient implements MatchingApi {
   }
 
   #target(namespaceId: string, taskQueue: string, type: number): CallTarget<MatchingApi> | undefined {
-    return this.#targets.target(taskQueueRingKey(namespaceId, taskQueue, type));
+    return this.#targets.target(taskQueueRingKey(namespaceId, taskQueue, type), this.#localTarget);
   }
 
   #call<T>(

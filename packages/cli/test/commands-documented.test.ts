@@ -1,5 +1,5 @@
-// The brief's CLI examples, as written, run as real `hugo-orchestrator` processes against an in-process dev
-// server with our SDK's worker serving OrderProcessing.
+// The commands docs/cli.md opens with, as written there, run as real `hugo-orchestrator` processes against an
+// in-process dev server with our SDK's worker serving OrderProcessing.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Connection, WorkflowClient } from '@odin/sdk';
@@ -17,7 +17,7 @@ after(async () => {
   await harness.stop();
 });
 
-describe('the brief’s commands as child processes', () => {
+describe('the documented commands as child processes', () => {
   test('namespace create --name "production" registers the namespace and exits 0', async () => {
     const run = await runCli(['namespace', 'create', '--name', 'production'], env);
     assert.equal(run.code, 0, run.stderr);

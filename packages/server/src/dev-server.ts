@@ -25,7 +25,11 @@ export interface DevServerOptions {
   retentionSweepIntervalMs?: number;
 }
 
-export type DevServer = RunningServer;
+/** A running dev server: every role, so always a frontend address. */
+export interface DevServer extends RunningServer {
+  readonly address: string;
+  readonly port: number;
+}
 
 /**
  * History shards of a dev database unless HUGO_ORCHESTRATOR_SHARD_COUNT says otherwise. One process owns every
@@ -50,10 +54,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...(shardCount === undefined ? {} : { shardCount }),
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
   });
-  return startServer({
+  const running = await startServer({
     config,
     dbUrl: options.dbUrl ?? 'sqlite::memory:',
     migrate: true,
+    services: 'all',
     namespaces: options.namespaces ?? [],
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.historyService ? { historyService: options.historyService } : {}),
@@ -61,4 +66,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ? {}
       : { retentionSweepIntervalMs: options.retentionSweepIntervalMs }),
   });
+  const { address, port } = running;
+  if (address === undefined || port === undefined) {
+    await running.stop();
+    throw new Error('a dev server runs every role, the frontend included');
+  }
+  return { ...running, address, port };
 }

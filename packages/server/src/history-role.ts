@@ -1,18 +1,17 @@
-import type { HistoryApi, MatchingApi } from '@odin/api';
-import { HistoryService } from '@odin/history';
-import type { HistoryOptions } from '@odin/history';
+import type { HistoryApi, HistoryPeerApi } from '@odin/api';
+import { type HistoryDeps, HistoryService } from '@odin/history';
 import type { PersistenceStore } from '@odin/persistence';
 import type { RuntimeContext } from '@odin/runtime';
 
 /** The history role as the server assembly drives it (services/history's HistoryService). */
-export interface HistoryRole extends HistoryApi {
+export interface HistoryRole extends HistoryApi, HistoryPeerApi {
   start(signal: AbortSignal): Promise<void> | void;
   stop(): Promise<void> | void;
 }
 
 export type HistoryConstructor = new (
   ctx: RuntimeContext<PersistenceStore>,
-  deps: { matching: MatchingApi; shardCount?: number; hostId?: string; options?: Partial<HistoryOptions> },
+  deps: HistoryDeps,
 ) => HistoryRole;
 
 /** The history role of this build; a constructor argument so tests can put another in its place. */

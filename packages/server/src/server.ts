@@ -1,0 +1,230 @@
+import { type InternalServer, type InternalServerOptions, startInternalServer } from '@odin/api';
+import { HISTORY_ROLE, MATCHING_ROLE, type MemberRole, MembershipMonitor } from '@odin/cluster';
+import { CLUSTER_NAME, ensureNamespace, FrontendService } from '@odin/frontend';
+import { type Clock, durationMs, SystemClock } from '@odin/hugo';
+import { openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
+import { createRuntimeContext, type OdinConfig, type RuntimeContext } from '@odin/runtime';
+import { CleanupWorker } from '@odin/worker-service';
+import { defaultHistoryService, type HistoryConstructor } from './history-role.js';
+import { serveMetrics } from './metrics-endpoint.js';
+import { SERVICE_ROLES, type ServiceRole } from './roles.js';
+import { type StopReport, StopSequence } from './stop-sequence.js';
+import { type HistorySettings, wireClusterMember, wireOneProcess } from './wiring.js';
+
+/** How long the frontend and the internal gRPC servers let calls in flight finish when they stop. */
+const RPC_STOP_GRACE_MS = 2_000;
+
+export interface ServerOptions {
+  readonly config: OdinConfig;
+  /** Database URL (sqlite:…, postgres://…, mysql://…). */
+  readonly dbUrl: string;
+  /** Apply pending migrations on start (dev, tests); otherwise a schema older than this build is refused. */
+  readonly migrate?: boolean;
+  /**
+   * `all` (the default): every role in this process, alone on its database; it holds every shard and task queue
+   * and registers no membership. A set of roles: those roles as one member of a cluster, the others running in
+   * other processes on the same database (membership, routing over the ring, internal gRPC servers). A set that
+   * names every role is still a cluster member.
+   */
+  readonly services?: 'all' | ReadonlySet<ServiceRole>;
+  /** Namespaces created when missing besides `default` (by a process that runs the frontend). */
+  readonly namespaces?: readonly string[];
+  readonly clock?: Clock;
+  /** For tests that swap the history role. */
+  readonly historyService?: HistoryConstructor;
+  /** Retention sweep interval of the cleanup system worker; default one hour. */
+  readonly retentionSweepIntervalMs?: number;
+}
+
+export interface RunningServer {
+  readonly services: ReadonlySet<ServiceRole>;
+  /** host:port of the gRPC frontend, when this process runs it. */
+  readonly address?: string;
+  readonly port?: number;
+  /** Where peers reach this process's history and matching roles (cluster members). */
+  readonly historyAddress?: string;
+  readonly matchingAddress?: string;
+  /** Port of GET /metrics when HUGO_ORCHESTRATOR_METRICS_PORT / metricsPort asked for one. */
+  readonly metricsPort?: number;
+  readonly ctx: RuntimeContext<PersistenceStore>;
+  /** Stops every part in STOP_ORDER, the database last; calls after the first return the same promise. */
+  stop(): Promise<void>;
+  /** stop(), resolving with which parts stopped in which order and how long each took. */
+  stopWithReport(): Promise<StopReport>;
+}
+
+/**
+ * The one assembly of a server process, for every topology (see ServerOptions.services): opens the store,
+ * verifies the cluster's shard count, builds the roles this process runs (wiring.ts), starts them, then takes
+ * client calls. Start order: matching, the internal gRPC servers with the finished roles, the membership
+ * registration (so the ring history reconciles against holds this host), history, the system worker, the frontend,
+ * the metrics endpoint. Stop order: STOP_ORDER.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { config } = options;
+  const clustered = options.services !== undefined && options.services !== 'all';
+  const services: ReadonlySet<ServiceRole> =
+    options.services === undefined || options.services === 'all' ? new Set(SERVICE_ROLES) : options.services;
+  const clock = options.clock ?? new SystemClock();
+  const store = await openStore({
+    url: options.dbUrl,
+    migrate: options.migrate ?? false,
+    clock,
+    poolSize: config.dbPoolSize,
+  });
+  const ctx = createRuntimeContext({ store, config, clock });
+  const log = ctx.logger.child({ component: 'server', services: [...services].join(',') });
+  const running = new AbortController();
+  const stops = new StopSequence();
+  stops.add('store', () => store.close());
+  stops.add('signal', () => running.abort());
+  try {
+    await store.cluster.initOrVerifyClusterMetadata({
+      clusterName: CLUSTER_NAME,
+      shardCount: config.shardCount,
+      now: clock.now(),
+    });
+    if (services.has('frontend')) {
+      for (const name of new Set(['default', ...(options.namespaces ?? [])])) {
+        await ensureNamespace(store.namespaces, {
+          id: ctx.random.uuid(),
+          name,
+          retentionMs: durationMs(`${config.historyRetentionDays}d`),
+          now: clock.now(),
+        });
+      }
+    }
+
+    const history: HistorySettings = {
+      construct: options.historyService ?? defaultHistoryService,
+      shardCount: config.shardCount,
+      options: {
+        eagerActivityExecution: config.eagerActivityExecution,
+        eagerWorkflowStart: config.eagerWorkflowStart,
+      },
+    };
+    const monitor = clustered
+      ? new MembershipMonitor(
+          store.membership,
+          clock,
+          ctx.hostId,
+          { heartbeatIntervalMs: config.membershipHeartbeatIntervalMs, ttlMs: config.membershipTtlMs },
+          ctx.logger.child({ component: 'membership' }),
+        )
+      : undefined;
+    const roles = monitor ? wireClusterMember(ctx, monitor, services, history) : wireOneProcess(ctx, history);
+    if (roles.closeRouters) stops.add('routers', roles.closeRouters);
+
+    const { matching } = roles;
+    if (matching) {
+      await matching.start(running.signal);
+      stops.add('matching', () => matching.stop());
+    }
+
+    let historyAddress: string | undefined;
+    let matchingAddress: string | undefined;
+    if (monitor) {
+      const broadcast = config.broadcastAddress ?? config.bindIp;
+      const servers: InternalServer[] = [];
+      const serve = async (options: InternalServerOptions): Promise<InternalServer> => {
+        if (servers.length === 0) {
+          stops.add('internal-rpc', async () => {
+            await Promise.all(servers.map((server) => server.stop(RPC_STOP_GRACE_MS)));
+          });
+        }
+        const server = await startInternalServer(options);
+        servers.push(server);
+        return server;
+      };
+      const members: MemberRole[] = [];
+      if (roles.history) {
+        const server = await serve({ host: config.bindIp, port: config.historyPort, history: roles.history });
+        historyAddress = `${broadcast}:${server.port}`;
+        members.push({ role: HISTORY_ROLE, rpcAddress: historyAddress });
+      }
+      if (matching) {
+        const server = await serve({ host: config.bindIp, port: config.matchingPort, matching });
+        matchingAddress = `${broadcast}:${server.port}`;
+        members.push({ role: MATCHING_ROLE, rpcAddress: matchingAddress });
+      }
+      if (services.has('frontend'))
+        members.push({ role: 'frontend', rpcAddress: `${broadcast}:${config.frontendPort}` });
+      if (services.has('worker')) members.push({ role: 'worker', rpcAddress: '' });
+      // Registered once the roles serve, and before history starts: the ring it reconciles its shards against
+      // must already hold this host.
+      await monitor.start(members, running.signal);
+      stops.add('membership', () => monitor.stop());
+    }
+
+    const historyRole = roles.history;
+    if (historyRole) {
+      await historyRole.start(running.signal);
+      stops.add('history', () => historyRole.stop());
+    }
+
+    if (services.has('worker')) {
+      const cleanup = new CleanupWorker({
+        store,
+        clock,
+        logger: ctx.logger.child({ component: 'cleanup-worker' }),
+        defaultRetentionDays: config.historyRetentionDays,
+        ...(options.retentionSweepIntervalMs === undefined
+          ? {}
+          : { sweepIntervalMs: options.retentionSweepIntervalMs }),
+      });
+      cleanup.start(running.signal);
+      stops.add('worker', () => cleanup.stop());
+    }
+
+    let frontendPort: number | undefined;
+    if (services.has('frontend')) {
+      const frontend = new FrontendService(ctx, {
+        history: roles.historyClient,
+        matching: roles.matchingClient,
+      });
+      stops.add('frontend', () => frontend.stop(RPC_STOP_GRACE_MS));
+      frontendPort = await frontend.listen(config.bindIp, config.frontendPort);
+    }
+    const address = frontendPort === undefined ? undefined : `${config.bindIp}:${frontendPort}`;
+
+    const metrics =
+      config.metricsPort > 0 ? await serveMetrics(ctx.metrics, config.bindIp, config.metricsPort) : undefined;
+    if (metrics) stops.add('metrics', () => metrics.close());
+
+    log.info(
+      {
+        address,
+        history_address: historyAddress,
+        matching_address: matchingAddress,
+        metrics_port: metrics?.port,
+        database: redactConnectionUrl(options.dbUrl),
+      },
+      'server started',
+    );
+    let stopping: Promise<StopReport> | undefined;
+    const stopWithReport = () => {
+      stopping ??= (async () => {
+        log.info('server stopping');
+        const report = await stops.run(log);
+        log.info({ ms: report.ms, parts: report.parts }, 'server stopped');
+        return report;
+      })();
+      return stopping;
+    };
+    return {
+      services,
+      ctx,
+      ...(address === undefined ? {} : { address, port: frontendPort }),
+      ...(historyAddress ? { historyAddress } : {}),
+      ...(matchingAddress ? { matchingAddress } : {}),
+      ...(metrics ? { metricsPort: metrics.port } : {}),
+      stopWithReport,
+      stop: async () => {
+        await stopWithReport();
+      },
+    };
+  } catch (error) {
+    await stops.run(log).catch(() => undefined);
+    throw error;
+  }
+}
