@@ -5,7 +5,7 @@
 //
 // Usage: node deploy/docker/deploy-runtime.mjs <empty or missing output folder>
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const PNPM_VERSION = '10.34.9';
@@ -45,6 +45,11 @@ function removeAll(dir, names) {
 }
 
 removeAll(out, WORKSPACE_PACKAGE_JUNK);
+// pnpm deploy --prod installs no devDependencies but leaves them listed; the runtime manifest names only what it has.
+const manifestPath = join(out, 'package.json');
+const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+delete manifest.devDependencies;
+writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 const virtualStore = join(out, 'node_modules/.pnpm');
 for (const entry of readdirSync(virtualStore)) {
   const modules = join(virtualStore, entry, 'node_modules');
