@@ -5,7 +5,7 @@ import type { LogLevel } from './config.js';
 
 export type Logger = PinoLogger;
 
-/** The structured fields every log line about a workflow carries (the brief's logging context). */
+/** The structured fields every log line about a workflow carries (snake_case, as docs/architecture.md lists them). */
 export interface LogContext {
   namespace?: string;
   workflowId?: string;

@@ -33,7 +33,7 @@ function processMetrics(defaultLabels: Record<string, string> | undefined): Regi
 
 /**
  * Every Prometheus metric Odin exports, on a registry of its own (never the global one) so several servers can run
- * in one process. Names follow the brief; labels are bounded (no workflow or run ids).
+ * in one process. Names are those docs/architecture.md lists; labels are bounded (no workflow or run ids).
  */
 export class OdinMetrics {
   readonly registry: Registry;

@@ -1,4 +1,4 @@
-/** Span attribute names from the brief, so every role tags spans the same way. */
+/** Span attribute names every role tags its spans with (listed in docs/architecture.md), so traces join up. */
 export const TraceAttributes = {
   namespace: 'workflow.namespace',
   workflowId: 'workflow.id',

@@ -28,7 +28,7 @@ function captureLines(): { stream: Writable; lines: () => Record<string, unknown
 }
 
 describe('logger', () => {
-  test('child contexts write the brief snake_case fields and the clock time', () => {
+  test('child contexts write the snake_case workflow fields and the clock time', () => {
     const clock = new VirtualClock(Date.UTC(2026, 0, 2, 3, 4, 5));
     const { stream, lines } = captureLines();
     const logger = createLogger({ level: 'info', clock, destination: stream });
@@ -58,7 +58,7 @@ describe('logger', () => {
 });
 
 describe('metrics', () => {
-  test('exposes the brief metric names on a registry of its own', async () => {
+  test('exposes the documented metric names on a registry of its own', async () => {
     const a = new OdinMetrics();
     const b = new OdinMetrics();
     a.workflowDurationSeconds.observe({ namespace: 'default', workflow_type: 'W', status: 'completed' }, 1.5);

@@ -32,7 +32,7 @@ export interface HistoryApi {
   /**
    * True only when history copies `RespondWorkflowTaskCompletedRequest.sdk_metadata` into
    * `WorkflowTaskCompletedEventAttributes.sdk_metadata`. The frontend advertises the `sdk_metadata` capability from
-   * this flag (reference §3.2: advertising it without recording it breaks replay). Absent = false.
+   * this flag (advertising it without recording it breaks the SDK's replay). Absent = false.
    */
   readonly recordsSdkMetadata?: boolean;
   startWorkflowExecution(

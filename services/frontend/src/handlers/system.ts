@@ -6,8 +6,8 @@ export const SERVER_VERSION = '0.1.0';
 export const CLUSTER_NAME = 'active';
 
 /**
- * What Odin advertises to SDKs. Only what works is true (reference §3.2): sdk_metadata follows history's own flag,
- * because advertising it without recording it breaks replay.
+ * What Odin advertises to SDKs. Only what works is true, since an SDK acts on every flag it sees: sdk_metadata
+ * follows history's own flag, because advertising it without recording it breaks replay.
  */
 export function serverCapabilities(recordsSdkMetadata: boolean, eagerWorkflowStart: boolean) {
   return {
