@@ -1,0 +1,246 @@
+// Odin's driver for the side-by-side peer benchmark (`ODIN_BENCH_CMD='npm run --silent bench:peers'` with
+// `ODIN_CHECKOUT=. <bench-peers>/run.sh`): starts the built server in its own process — `server start-dev` on a SQLite
+// file, then `server start` on the PostgreSQL database the peer script gives in PG_URL — and runs W1 and W2 through
+// `@odin/sdk` (client and worker in this process, like the DBOS row's app process), checking every result. Prints one
+// `RESULT` line per database and workload in the peer script's format, with the Odin server's CPU seconds.
+//
+// Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL runs only when set), ODIN_PEERS_DBS (sqlite,postgres),
+// ODIN_PEERS_WORKLOADS (W1,W2). Not part of the tests.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Connection, Worker, WorkflowClient } from '@odin/sdk';
+import * as activities from '../workloads/activities.js';
+import * as workflows from '../sdk/workflows.js';
+
+const N = Number(process.env.N ?? 2000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
+const RUN_TAG = process.env.RUN_TAG ?? `run${Date.now()}`;
+const DBS = (process.env.ODIN_PEERS_DBS ?? 'sqlite,postgres').split(',');
+const WORKLOADS = (process.env.ODIN_PEERS_WORKLOADS ?? 'W1,W2').split(',');
+const root = new URL('../..', import.meta.url).pathname;
+const cli = join(root, 'packages/cli/dist/main.js');
+const TASK_QUEUE = 'bench-peers-odin';
+const SUFFIX = '-done';
+const CLK_TCK = 100;
+
+/** utime+stime of one process, all threads (the peer script reads the same fields). */
+function processCpuSeconds(pid: number): number {
+  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** Busy seconds of the whole machine (everything but idle and iowait). */
+function machineBusySeconds(): number {
+  const v = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = v;
+  return (user + nice + system + irq + softirq + steal) / CLK_TCK;
+}
+
+function selfCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+/** Nearest-rank percentile, as the peer script computes it. */
+function percentile(sorted: number[], p: number): number {
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] ?? Number.NaN;
+}
+
+function format(value: number | string): string {
+  if (typeof value !== 'number') return value;
+  return Number.isInteger(value) ? String(value) : value.toFixed(value >= 100 ? 1 : 2);
+}
+
+function resultLine(fields: Record<string, number | string>): string {
+  return `RESULT ${Object.entries(fields)
+    .map(([k, v]) => `${k}=${format(v)}`)
+    .join(' ')}`;
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function run(command: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const child = spawn(process.execPath, [cli, ...command], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`hugo-orchestrator ${command.join(' ')} exited ${code}`);
+}
+
+/** Starts the server process and resolves once it prints its ready line. */
+async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/listening on/i.test(output)) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
+  });
+  child.stdout?.removeAllListeners('data');
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+interface Phase {
+  wallS: number;
+  latencies: number[];
+  errors: number;
+}
+
+async function closedLoop(
+  count: number,
+  runOne: (i: number) => Promise<unknown>,
+  tag: string,
+): Promise<Phase> {
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, count) }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= count) return;
+        const started = performance.now();
+        try {
+          const result = await runOne(i);
+          if (result !== `${tag}-${i}${SUFFIX}`) errors++;
+        } catch (error) {
+          errors++;
+          if (errors === 1) console.error(`workflow ${i} failed:`, error);
+        }
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
+  return { wallS: (performance.now() - t0) / 1000, latencies: latencies.sort((a, b) => a - b), errors };
+}
+
+async function measure(system: string, server: ChildProcess, address: string, databaseBytes: () => number) {
+  const connection = Connection.connect({ address });
+  const client = new WorkflowClient({ connection });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: TASK_QUEUE,
+    workflows,
+    activities,
+    maxConcurrentWorkflowTasks: 100,
+    maxConcurrentActivities: 100,
+  });
+  const running = worker.run();
+  try {
+    for (const workload of WORKLOADS) {
+      const type = workload.toLowerCase();
+      const start = (tag: string) => (i: number) =>
+        client.execute(type, { workflowId: `${tag}-${i}`, taskQueue: TASK_QUEUE, args: [`${tag}-${i}`] });
+      const warmTag = `${RUN_TAG}-${system}-${workload}-warm`;
+      await closedLoop(Math.min(200, Math.ceil(N / 10)), start(warmTag), warmTag);
+      const tag = `${RUN_TAG}-${system}-${workload}`;
+      const bytesBefore = databaseBytes();
+      const serverBefore = processCpuSeconds(server.pid!);
+      const appBefore = selfCpuSeconds();
+      const machineBefore = machineBusySeconds();
+      const phase = await closedLoop(N, start(tag), tag);
+      const serverCpu = processCpuSeconds(server.pid!) - serverBefore;
+      const bytesAfter = databaseBytes();
+      console.log(
+        resultLine({
+          system,
+          workload,
+          n: N,
+          conc: CONCURRENCY,
+          wall_s: phase.wallS,
+          wf_per_s: N / phase.wallS,
+          p50_ms: percentile(phase.latencies, 50),
+          p99_ms: percentile(phase.latencies, 99),
+          max_ms: phase.latencies[phase.latencies.length - 1] ?? Number.NaN,
+          errors: phase.errors,
+          server_cpu_s: serverCpu,
+          server_cpu_ms_per_wf: (serverCpu * 1000) / N,
+          app_cpu_s: selfCpuSeconds() - appBefore,
+          machine_cpu_s: machineBusySeconds() - machineBefore,
+          ...(bytesAfter > 0 ? { db_bytes_per_wf: Math.round((bytesAfter - bytesBefore) / N) } : {}),
+        }),
+      );
+      if (phase.errors > 0) process.exitCode = 1;
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    connection.close();
+  }
+}
+
+function fileBytes(...paths: string[]): number {
+  let total = 0;
+  for (const path of paths) {
+    try {
+      total += statSync(path).size;
+    } catch {
+      // The WAL may not exist at this moment.
+    }
+  }
+  return total;
+}
+
+const baseEnv = { ...process.env, HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn' };
+for (const db of DBS) {
+  if (db === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'odin-bench-peers-'));
+    const file = join(dir, 'odin.db');
+    const port = await freePort();
+    const args = ['server', 'start-dev', '--port', String(port), '--db-filename', file];
+    const server = await startServer(args, baseEnv);
+    try {
+      await measure('odin-sdk-sqlite', server, `127.0.0.1:${port}`, () => fileBytes(file, `${file}-wal`));
+    } finally {
+      await stopServer(server);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else if (db === 'postgres') {
+    const url = process.env.PG_URL;
+    if (!url) {
+      console.error('PG_URL is not set: skipping PostgreSQL');
+      continue;
+    }
+    const env = { ...baseEnv, HUGO_ORCHESTRATOR_DB_CONNECTION: url };
+    await run(['db', 'migrate'], env);
+    const port = await freePort();
+    const server = await startServer(['server', 'start', '--port', String(port)], env);
+    try {
+      await measure('odin-sdk-pg', server, `127.0.0.1:${port}`, () => 0);
+    } finally {
+      await stopServer(server);
+    }
+  } else {
+    throw new Error(`unknown database "${db}" in ODIN_PEERS_DBS (sqlite, postgres)`);
+  }
+}
