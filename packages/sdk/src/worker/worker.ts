@@ -22,7 +22,9 @@ import {
   runWorkflowTask,
   type WorkflowTaskOutcome,
 } from '../workflow/task-runner.js';
+import type { LocalActivityRunner } from '../workflow/local-activity-driver.js';
 import { defaultWorkerIdentity } from './identity.js';
+import { localActivityExecutor } from './local-activity-executor.js';
 import { WorkflowRunCache } from './run-cache.js';
 
 const enums = temporal.api.enums.v1;
@@ -96,6 +98,7 @@ export class Worker {
   private readonly activitySlots: Semaphore;
   private readonly pollAbort = new AbortController();
   private readonly runCache: WorkflowRunCache;
+  private readonly localActivities: LocalActivityRunner;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly runningActivities = new Map<Promise<void>, AbortController>();
   private stateValue: WorkerState = 'created';
@@ -127,6 +130,11 @@ export class Worker {
     );
     this.activitySlots = executionSlots('maxConcurrentActivities', options.maxConcurrentActivities ?? 100);
     this.runCache = new WorkflowRunCache(options.maxCachedWorkflows ?? 1000);
+    this.localActivities = localActivityExecutor({
+      activities: this.activities,
+      converter: this.converter,
+      clock: this.clock,
+    });
     this.stopped = new Promise<void>((resolve) => {
       this.stopRequested = resolve;
     });
@@ -340,6 +348,7 @@ export class Worker {
       workflows: this.workflows,
       converter: this.converter,
       queries,
+      ...(legacyQuery ? {} : { localActivities: this.localActivities }),
     };
     // A query-only task must not move a cached run forward: it replays on its own.
     const cached = legacyQuery ? undefined : this.runCache.take(runId);
@@ -479,6 +488,7 @@ export class Worker {
       scheduledTime: timestampToMs(task.scheduledTime),
       startedTime: timestampToMs(task.startedTime),
       taskToken,
+      isLocal: false,
     };
     const fn = this.activities[activityType];
     if (!fn) {

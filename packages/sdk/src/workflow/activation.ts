@@ -31,6 +31,12 @@ export async function activate(
   await settle(run);
 }
 
+/** Runs `deliver` as workflow code of `run` (settling what it waits on), then lets the workflow run until it blocks. */
+export async function deliver(run: WorkflowActivator, deliver: () => void): Promise<void> {
+  inRun(run, deliver);
+  await settle(run);
+}
+
 /** Waits until no microtask, live side effect or satisfiable condition is left. */
 async function settle(run: WorkflowActivator): Promise<void> {
   for (;;) {

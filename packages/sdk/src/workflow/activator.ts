@@ -1,6 +1,6 @@
 import type { PayloadConverter } from '../common/payload.js';
 import type { IHistoryEvent } from '../common/proto-types.js';
-import { Activities } from './activities.js';
+import { Activities, ActivitySequence } from './activities.js';
 import { CancellationScope } from './cancellation-scope.js';
 import { ChildWorkflows } from './child-workflows.js';
 import { CommandBuffer } from './command-buffer.js';
@@ -9,6 +9,7 @@ import { eventTableOf, type RunFamilies } from './event-handlers.js';
 import type { EventTable } from './event-table.js';
 import { Execution } from './execution.js';
 import { ExternalWorkflows } from './external-workflows.js';
+import { LocalActivities } from './local-activities.js';
 import { Markers } from './markers.js';
 import type { WorkflowRegistry } from './options.js';
 import { seededRandom, uuid4From } from './random.js';
@@ -40,6 +41,7 @@ export class WorkflowActivator implements RunFamilies {
   readonly signals: SignalsAndQueries;
   readonly conditions: Conditions;
   readonly activities: Activities;
+  readonly localActivities: LocalActivities;
   readonly externals: ExternalWorkflows;
   readonly children: ChildWorkflows;
   readonly markers: Markers;
@@ -58,7 +60,11 @@ export class WorkflowActivator implements RunFamilies {
     const fail = (error: unknown) => this.execution.failWith(error);
     this.signals = new SignalsAndQueries(converter, fail);
     this.conditions = new Conditions(this.timers, fail);
-    this.activities = new Activities(this.commands, converter, this.info.taskQueue);
+    const activitySequence = new ActivitySequence();
+    this.activities = new Activities(this.commands, converter, this.info.taskQueue, activitySequence);
+    this.localActivities = new LocalActivities(this.commands, converter, activitySequence, (ms) => {
+      this.now = ms;
+    });
     this.externals = new ExternalWorkflows(this.commands, converter, this.info.namespace);
     this.children = new ChildWorkflows(this.commands, this.externals, {
       namespace: this.info.namespace,

@@ -25,9 +25,16 @@ type ActivityEvents =
   | 'activityTaskCanceledEventAttributes'
   | 'activityPropertiesModifiedExternallyEventAttributes';
 
+/** The sequence numbers of a run's activities, local ones included (their ids are `String(seq)` by default). */
+export class ActivitySequence {
+  private seq = 0;
+  next(): number {
+    return ++this.seq;
+  }
+}
+
 /** The run's activities: ScheduleActivityTask/RequestCancelActivityTask commands, settled by their result events. */
 export class Activities {
-  private seq = 0;
   private readonly pending = new Map<string, PendingActivity>();
   private readonly idsByScheduledEvent = new Map<number, string>();
 
@@ -35,11 +42,12 @@ export class Activities {
     private readonly commands: CommandBuffer,
     private readonly converter: PayloadConverter,
     private readonly defaultTaskQueue: string,
+    private readonly sequence: ActivitySequence,
   ) {}
 
   schedule(activityType: string, args: unknown[], options: ActivityOptions): Promise<unknown> {
     const scope = CancellationScope.current();
-    const seq = ++this.seq;
+    const seq = this.sequence.next();
     const activityId = options.activityId ?? String(seq);
     if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined) {
       throw new TypeError(

@@ -12,9 +12,14 @@ import { type Duration, durationMs } from '../common/duration.js';
 import { activatorStorage } from './activator.js';
 import { CancellationScope } from './cancellation-scope.js';
 import { requireActivator } from './context.js';
-import { DeterminismViolationError } from './errors.js';
+import { DeterminismViolationError, LocalActivityDoBackoff } from './errors.js';
 import { EFFECT_MARKER, VERSION_MARKER } from './markers.js';
-import type { ActivityOptions, ChildWorkflowHandle, ChildWorkflowOptions } from './options.js';
+import type {
+  ActivityOptions,
+  ChildWorkflowHandle,
+  ChildWorkflowOptions,
+  LocalActivityOptions,
+} from './options.js';
 import type { WorkflowInfo } from './workflow-info.js';
 
 export { CancellationScope, isCancellation } from './cancellation-scope.js';
@@ -30,6 +35,7 @@ export type {
   ActivityOptions,
   ChildWorkflowHandle,
   ChildWorkflowOptions,
+  LocalActivityOptions,
 } from './options.js';
 export type { WorkflowInfo } from './workflow-info.js';
 
@@ -80,6 +86,53 @@ export function proxyActivities<T = Record<string, ActivityFunction>>(
     get(_, name) {
       if (typeof name !== 'string') return undefined;
       return (...args: unknown[]) => executeActivity(name, options, ...args);
+    },
+  });
+}
+
+/**
+ * Runs one local activity — in this worker, without an activity task — and waits for its result; its outcome is
+ * recorded as a `core_local_activity` marker, as Temporal's SDKs record it. Failed attempts retry in the worker
+ * while the backoff is at most `localRetryThreshold`; a longer backoff waits on a durable timer and schedules the
+ * activity again with the next attempt number.
+ */
+export async function executeLocalActivity<R = unknown>(
+  activityType: string,
+  options: LocalActivityOptions,
+  ...args: unknown[]
+): Promise<R> {
+  const activator = requireActivator('executeLocalActivity');
+  let attempt = 1;
+  let originalScheduleTime: number | undefined;
+  for (;;) {
+    try {
+      return (await activator.localActivities.schedule(
+        activityType,
+        args,
+        options,
+        attempt,
+        originalScheduleTime,
+      )) as R;
+    } catch (error) {
+      if (!(error instanceof LocalActivityDoBackoff)) throw error;
+      await activator.timers.start(error.backoffMs);
+      attempt = error.attempt;
+      originalScheduleTime = error.originalScheduleTime;
+    }
+  }
+}
+
+/** Local activities as typed functions: `const { validate } = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '5s' })`. */
+export function proxyLocalActivities<T = Record<string, ActivityFunction>>(
+  options: LocalActivityOptions,
+): ActivityInterfaceFor<T> {
+  if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined) {
+    throw new TypeError('proxyLocalActivities needs startToCloseTimeout or scheduleToCloseTimeout');
+  }
+  return new Proxy({} as ActivityInterfaceFor<T>, {
+    get(_, name) {
+      if (typeof name !== 'string') return undefined;
+      return (...args: unknown[]) => executeLocalActivity(name, options, ...args);
     },
   });
 }

@@ -7,6 +7,11 @@ import { type Duration, durationMs } from '../common/duration.js';
 import { errorToFailure } from '../common/failure.js';
 import { type PayloadConverter, toPayloads } from '../common/payload.js';
 import type { ICommand } from '../common/proto-types.js';
+import {
+  LOCAL_ACTIVITY_MARKER,
+  type LocalActivityResolution,
+  localActivityMarkerDetails,
+} from '../common/local-activity-marker.js';
 import type { ActivityOptions, ChildWorkflowOptions, ContinueAsNewOptions } from './options.js';
 
 const CommandType = temporal.api.enums.v1.CommandType;
@@ -152,6 +157,22 @@ export function recordMarkerCommand(
         key: toPayloads(converter, [key])!,
         record: toPayloads(converter, [record])!,
       },
+    },
+  };
+}
+
+/** A local activity's outcome, recorded as core's `core_local_activity` marker. */
+export function localActivityMarkerCommand(resolution: LocalActivityResolution): ICommand {
+  const outcome = resolution.outcome;
+  return {
+    commandType: CommandType.COMMAND_TYPE_RECORD_MARKER,
+    recordMarkerCommandAttributes: {
+      markerName: LOCAL_ACTIVITY_MARKER,
+      details: localActivityMarkerDetails(
+        resolution.data,
+        outcome.kind === 'completed' ? outcome.result : undefined,
+      ),
+      failure: outcome.kind === 'completed' ? null : outcome.failure,
     },
   };
 }

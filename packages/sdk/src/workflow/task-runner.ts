@@ -4,9 +4,10 @@ import type { ICommand, IHistoryEvent, IPayloads } from '../common/proto-types.j
 import { activate, answerQuery } from './activation.js';
 import { WorkflowActivator } from './activator.js';
 import type { PendingCommand } from './command-buffer.js';
-import { commandMismatch, describeCommand, isCommandEvent } from './command-matching.js';
+import { commandMismatch, describeCommand, isCommandEvent, localActivitySeqOf } from './command-matching.js';
 import { DeterminismViolationError } from './errors.js';
 import { installDeterministicGlobals } from './globals.js';
+import { type LocalActivityRunner, resolveLocalActivities } from './local-activity-driver.js';
 import type { WorkflowRegistry } from './options.js';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -73,6 +74,8 @@ export interface WorkflowTaskInput {
   converter?: PayloadConverter;
   /** Queries answered after the run is brought up to date. */
   queries?: readonly QueryRequest[];
+  /** Runs the local activities of the open task; without it they stay unresolved (a replay needs none). */
+  localActivities?: LocalActivityRunner;
 }
 
 export interface WorkflowTaskOutcome {
@@ -116,7 +119,7 @@ export async function runWorkflowTask(input: WorkflowTaskInput): Promise<Workflo
     },
     input.history,
   );
-  return drive(activator, splitActivations(input.history), converter, input.queries ?? []);
+  return drive(activator, splitActivations(input.history), converter, input);
 }
 
 /**
@@ -127,7 +130,7 @@ export async function runWorkflowTask(input: WorkflowTaskInput): Promise<Workflo
 export async function resumeWorkflowTask(
   activator: WorkflowActivator,
   previous: LiveActivation,
-  input: Pick<WorkflowTaskInput, 'history' | 'queries' | 'converter'>,
+  input: Pick<WorkflowTaskInput, 'history' | 'queries' | 'converter' | 'localActivities'>,
 ): Promise<WorkflowTaskOutcome | undefined> {
   const history = input.history;
   const completedIndex = previous.startedEventId; // event ids are 1-based: this is the event after WorkflowTaskStarted
@@ -144,11 +147,53 @@ export async function resumeWorkflowTask(
     activator,
     splitActivations(history.slice(next)),
     input.converter ?? defaultPayloadConverter,
-    input.queries ?? [],
+    input,
   );
 }
 
+/**
+ * Checks a replayed task's commands against the command events history recorded for it. Local activity markers
+ * are matched by sequence number rather than position: local activities that run concurrently record their
+ * markers in the order they finished, which a replay cannot know (core matches them the same way).
+ */
 function matchRecorded(
+  produced: readonly PendingCommand[],
+  recorded: readonly IHistoryEvent[],
+  started: IHistoryEvent,
+): DeterminismViolationError | undefined {
+  const producedMarkers = new Map<number, PendingCommand>();
+  for (const command of produced) {
+    const seq = localActivitySeqOf(command.command);
+    if (seq !== undefined) producedMarkers.set(seq, command);
+  }
+  for (const event of recorded) {
+    const seq = localActivitySeqOf(event);
+    if (seq === undefined) continue;
+    const command = producedMarkers.get(seq);
+    if (!command) {
+      return new DeterminismViolationError('History has a local activity the workflow no longer runs', event);
+    }
+    producedMarkers.delete(seq);
+    const mismatch = commandMismatch(command.command, event);
+    if (mismatch)
+      return new DeterminismViolationError(`Replay diverged: ${mismatch}`, event, command.command);
+  }
+  const [extra] = producedMarkers.values();
+  if (extra) {
+    return new DeterminismViolationError(
+      `Workflow ran a local activity not in history (after event #${toNumber(started.eventId) + 1} WorkflowTaskCompleted)`,
+      undefined,
+      extra.command,
+    );
+  }
+  return matchInOrder(
+    produced.filter((p) => localActivitySeqOf(p.command) === undefined),
+    recorded.filter((e) => localActivitySeqOf(e) === undefined),
+    started,
+  );
+}
+
+function matchInOrder(
   produced: readonly PendingCommand[],
   recorded: readonly IHistoryEvent[],
   started: IHistoryEvent,
@@ -177,8 +222,9 @@ async function drive(
   activator: WorkflowActivator,
   activations: readonly Activation[],
   converter: PayloadConverter,
-  queries: readonly QueryRequest[],
+  input: Pick<WorkflowTaskInput, 'queries' | 'localActivities'>,
 ): Promise<WorkflowTaskOutcome> {
+  const queries = input.queries ?? [];
   const outcome: WorkflowTaskOutcome = {
     commands: [],
     queryResults: new Map(),
@@ -194,6 +240,7 @@ async function drive(
       timestampToMs(activation.started.eventTime) ?? 0,
       toNumber(activation.started.eventId),
     );
+    await resolveLocalActivities(activator, activation.recordedCommands, input.localActivities);
     const produced = activator.commands.take();
     outcome.trace.push(produced.map((p) => p.command));
     if (activator.taskFailure !== undefined) {
