@@ -30,6 +30,8 @@ import {
 } from '../common/payload.js';
 import type { IHistoryEvent } from '../common/proto-types.js';
 import { toProtoRetryPolicy } from '../common/retry.js';
+import { CodecCalls } from '../codec/codec-calls.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import type { Connection } from './connection.js';
 import { LONG_POLL_TIMEOUT_MS } from './connection.js';
 import {
@@ -100,6 +102,10 @@ export interface WorkflowClientOptions {
   namespace?: string;
   identity?: string;
   payloadConverter?: PayloadConverter;
+  /** Payload codecs (encryption, compression) applied to what the client sends and reads; none by default. */
+  payloadCodecs?: readonly PayloadCodec[];
+  /** Hides failures' message and stack trace in an encoded payload (the official `encodeCommonAttributes`). */
+  encodeFailureAttributes?: boolean;
 }
 
 export interface ResultOptions {
@@ -137,12 +143,18 @@ export class WorkflowClient {
   readonly namespace: string;
   readonly identity: string;
   readonly converter: PayloadConverter;
+  /** The WorkflowService calls, with the payload codecs applied. */
+  readonly calls: CodecCalls;
 
   constructor(options: WorkflowClientOptions) {
     this.connection = options.connection;
     this.namespace = options.namespace ?? 'default';
     this.identity = options.identity ?? `${process.pid}@${hostname()}`;
     this.converter = options.payloadConverter ?? defaultPayloadConverter;
+    this.calls = new CodecCalls(options.connection, {
+      ...(options.payloadCodecs ? { payloadCodecs: options.payloadCodecs } : {}),
+      ...(options.encodeFailureAttributes ? { encodeFailureAttributes: true } : {}),
+    });
   }
 
   private callOptions(signal?: AbortSignal, timeoutMs?: number) {
@@ -197,7 +209,7 @@ export class WorkflowClient {
   ): Promise<WorkflowHandle<W>> {
     const type = workflowTypeName(workflow);
     try {
-      const response = await this.connection.call(
+      const response = await this.calls.call(
         'startWorkflowExecution',
         this.startRequest(type, options as WorkflowStartOptions),
         this.callOptions(options.signal),
@@ -226,7 +238,7 @@ export class WorkflowClient {
     const signalName = typeof options.signalName === 'string' ? options.signalName : options.signalName.name;
     const start = this.startRequest(type, options as WorkflowStartOptions);
     try {
-      const response = await this.connection.call(
+      const response = await this.calls.call(
         'signalWithStartWorkflowExecution',
         {
           ...start,
@@ -254,7 +266,7 @@ export class WorkflowClient {
     abort?: AbortSignal,
   ): Promise<void> {
     try {
-      await this.connection.call(
+      await this.calls.call(
         'signalWorkflowExecution',
         {
           namespace: this.namespace,
@@ -280,7 +292,7 @@ export class WorkflowClient {
   ): Promise<Ret> {
     let response: proto.api.workflowservice.v1.QueryWorkflowResponse;
     try {
-      response = await this.connection.call(
+      response = await this.calls.call(
         'queryWorkflow',
         {
           namespace: this.namespace,
@@ -304,7 +316,7 @@ export class WorkflowClient {
 
   async cancel(workflowId: string, runId?: string, reason = '', abort?: AbortSignal): Promise<void> {
     try {
-      await this.connection.call(
+      await this.calls.call(
         'requestCancelWorkflowExecution',
         {
           namespace: this.namespace,
@@ -328,7 +340,7 @@ export class WorkflowClient {
     abort?: AbortSignal,
   ): Promise<void> {
     try {
-      await this.connection.call(
+      await this.calls.call(
         'terminateWorkflowExecution',
         {
           namespace: this.namespace,
@@ -351,7 +363,7 @@ export class WorkflowClient {
   ): Promise<WorkflowExecutionDescription> {
     let response: proto.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
     try {
-      response = await this.connection.call(
+      response = await this.calls.call(
         'describeWorkflowExecution',
         { namespace: this.namespace, execution: { workflowId, runId: runId ?? '' } },
         this.callOptions(abort),
@@ -388,7 +400,7 @@ export class WorkflowClient {
   ): AsyncGenerator<WorkflowExecutionDescription> {
     let nextPageToken: Uint8Array | undefined;
     do {
-      const response = await this.connection.call(
+      const response = await this.calls.call(
         'listWorkflowExecutions',
         {
           namespace: this.namespace,
@@ -405,7 +417,7 @@ export class WorkflowClient {
 
   /** How many executions match a visibility query. */
   async count(query = '', abort?: AbortSignal): Promise<number> {
-    const response = await this.connection.call(
+    const response = await this.calls.call(
       'countWorkflowExecutions',
       { namespace: this.namespace, query },
       this.callOptions(abort),
@@ -423,7 +435,7 @@ export class WorkflowClient {
     let nextPageToken: Uint8Array | undefined;
     try {
       do {
-        const response = await this.connection.call(
+        const response = await this.calls.call(
           'getWorkflowExecutionHistory',
           {
             namespace: this.namespace,
@@ -432,6 +444,8 @@ export class WorkflowClient {
             nextPageToken: nextPageToken ?? null,
           },
           this.callOptions(options.signal),
+          // As the official client: the history as the server stores it (payloads still encoded).
+          { decodeResponse: false },
         );
         events.push(...(response.history?.events ?? []));
         nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
@@ -469,7 +483,7 @@ export class WorkflowClient {
     for (;;) {
       let response: proto.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
       try {
-        response = await this.connection.call(
+        response = await this.calls.call(
           'getWorkflowExecutionHistory',
           {
             namespace: this.namespace,

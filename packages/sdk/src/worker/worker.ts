@@ -23,6 +23,8 @@ import {
   type WorkflowTaskOutcome,
 } from '../workflow/task-runner.js';
 import type { LocalActivityRunner } from '../workflow/local-activity-driver.js';
+import { CodecCalls } from '../codec/codec-calls.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import { defaultWorkerIdentity } from './identity.js';
 import { localActivityExecutor } from './local-activity-executor.js';
 import { WorkflowRunCache } from './run-cache.js';
@@ -60,6 +62,13 @@ export interface WorkerOptions {
   /** Heartbeat throttle when the activity has no heartbeat timeout. */
   defaultHeartbeatThrottleMs?: number;
   payloadConverter?: PayloadConverter;
+  /**
+   * Payload codecs (encryption, compression): histories, activity inputs and query arguments are decoded before
+   * workflow and activity code sees them; commands, results, failures and heartbeats encoded on the way out.
+   */
+  payloadCodecs?: readonly PayloadCodec[];
+  /** Hides failures' message and stack trace in an encoded payload (the official `encodeCommonAttributes`). */
+  encodeFailureAttributes?: boolean;
   clock?: Clock;
   logger?: WorkerLogger;
 }
@@ -89,6 +98,7 @@ export class Worker {
   readonly namespace: string;
   readonly taskQueue: string;
   private readonly connection: Connection;
+  private readonly calls: CodecCalls;
   private readonly workflows: WorkflowRegistry;
   private readonly activities: Readonly<Record<string, ActivityFunction>>;
   private readonly converter: PayloadConverter;
@@ -116,6 +126,10 @@ export class Worker {
     workflows: WorkflowRegistry,
   ) {
     this.connection = options.connection;
+    this.calls = new CodecCalls(options.connection, {
+      ...(options.payloadCodecs ? { payloadCodecs: options.payloadCodecs } : {}),
+      ...(options.encodeFailureAttributes ? { encodeFailureAttributes: true } : {}),
+    });
     this.namespace = options.namespace ?? 'default';
     this.taskQueue = options.taskQueue;
     this.identity = options.identity ?? defaultWorkerIdentity();
@@ -248,7 +262,7 @@ export class Worker {
     request: Parameters<Connection['call']>[1] & object,
     options: CallOptions = {},
   ) {
-    return this.connection.call(method, request as never, { namespace: this.namespace, ...options });
+    return this.calls.call(method, request as never, { namespace: this.namespace, ...options });
   }
 
   private async backoff(): Promise<void> {
@@ -267,7 +281,7 @@ export class Worker {
       if (!(await acquired(this.workflowSlots, signal))) return;
       let response: proto.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
       try {
-        response = await this.connection.call(
+        response = await this.calls.call(
           'pollWorkflowTaskQueue',
           {
             namespace: this.namespace,
@@ -305,7 +319,7 @@ export class Worker {
     const events: IHistoryEvent[] = [...(response.history?.events ?? [])];
     let token = response.nextPageToken;
     while (token?.length) {
-      const page = await this.connection.call(
+      const page = await this.calls.call(
         'getWorkflowExecutionHistory',
         { namespace: this.namespace, execution: response.workflowExecution ?? null, nextPageToken: token },
         { namespace: this.namespace },
@@ -315,7 +329,7 @@ export class Worker {
     }
     if (events.length === 0 || toNumber(events[0]?.eventId) !== 1) {
       // An empty or partial history means "fetch it yourself" (sticky queues are not used, so this is rare).
-      const all = await this.connection.call(
+      const all = await this.calls.call(
         'getWorkflowExecutionHistory',
         { namespace: this.namespace, execution: response.workflowExecution ?? null },
         { namespace: this.namespace },
@@ -430,7 +444,7 @@ export class Worker {
       if (!(await acquired(this.activitySlots, signal))) return;
       let response: proto.api.workflowservice.v1.PollActivityTaskQueueResponse;
       try {
-        response = await this.connection.call(
+        response = await this.calls.call(
           'pollActivityTaskQueue',
           {
             namespace: this.namespace,
