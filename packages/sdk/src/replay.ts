@@ -6,6 +6,7 @@ import type { PayloadCodec } from './codec/payload-codec.js';
 import { decodeHistory } from './codec/payload-visitor.js';
 import type { PayloadConverter } from './common/payload.js';
 import type { ICommand, IHistoryEvent } from './common/proto-types.js';
+import type { WorkflowInterceptorsFactory } from './workflow/interceptors.js';
 import type { WorkflowRegistry } from './workflow/options.js';
 import { DeterminismViolationError } from './workflow/errors.js';
 import { runWorkflowTask } from './workflow/task-runner.js';
@@ -19,6 +20,8 @@ export interface ReplayOptions {
   converter?: PayloadConverter;
   /** Decode the history's payloads with these codecs first (a history as the server stores it). */
   payloadCodecs?: readonly PayloadCodec[];
+  /** The workflow interceptors the worker runs with (they are workflow code too). */
+  interceptors?: readonly WorkflowInterceptorsFactory[];
 }
 
 export interface ReplayResult {
@@ -55,6 +58,7 @@ export async function replayHistory(
     history,
     workflows,
     ...(options.converter ? { converter: options.converter } : {}),
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
   });
   return {
     ...(outcome.nondeterminism ? { divergence: outcome.nondeterminism } : {}),

@@ -1,6 +1,7 @@
 import { temporal } from '@odin/api/public';
 import type { Clock } from '@odin/hugo';
 import { ActivityContext, type ActivityInfo, runInActivityContext } from '../activity/context.js';
+import { type ActivityInterceptorsFactory, executeWithInterceptors } from '../activity/interceptors.js';
 import { optionalDurationMs } from '../common/duration.js';
 import { ApplicationFailure, CancelledFailure, errorToFailure, TimeoutFailure } from '../common/failure.js';
 import type { LocalActivityOutcome, LocalActivityResolution } from '../common/local-activity-marker.js';
@@ -18,6 +19,7 @@ export interface LocalActivityExecutorOptions {
   activities: Readonly<Record<string, ActivityFunction>>;
   converter: PayloadConverter;
   clock: Clock;
+  interceptors?: readonly ActivityInterceptorsFactory[];
 }
 
 type TimeoutKind = 'START_TO_CLOSE' | 'SCHEDULE_TO_CLOSE';
@@ -168,7 +170,9 @@ async function runAttempt(
   const context = new ActivityContext(info, controller.signal, () => undefined);
   try {
     const args = fromPayloads(converter, request.args);
-    const execution = runInActivityContext(context, () => Promise.resolve(fn(...args)));
+    const execution = runInActivityContext(context, () =>
+      executeWithInterceptors(options.interceptors ?? [], context, fn, { args, headers: request.headers }),
+    );
     const value = await Promise.race([execution, timedOutOn(controller.signal)]);
     return { kind: 'completed', result: converter.toPayload(value) };
   } catch (error) {

@@ -4,6 +4,8 @@ import { durationToMs, temporal, timestampToMs, toNumber } from '@odin/api/publi
 import type { temporal as proto } from '@temporalio/proto';
 import { type Clock, Semaphore, systemClock } from '@odin/hugo';
 import { ActivityContext, type ActivityInfo, runInActivityContext } from '../activity/context.js';
+import { type ActivityInterceptorsFactory, executeWithInterceptors } from '../activity/interceptors.js';
+import type { WorkflowInterceptorsFactory } from '../workflow/interceptors.js';
 import { type CallOptions, type Connection, LONG_POLL_TIMEOUT_MS } from '../client/connection.js';
 import { ServiceCallError } from '../client/errors.js';
 import { ApplicationFailure, CancelledFailure, errorToFailure, TimeoutFailure } from '../common/failure.js';
@@ -71,6 +73,13 @@ export interface WorkerOptions {
   encodeFailureAttributes?: boolean;
   clock?: Clock;
   logger?: WorkerLogger;
+  /** Interceptors: `workflow` factories make each run's (as workflow code), `activity` ones each execution's. */
+  interceptors?: WorkerInterceptors;
+}
+
+export interface WorkerInterceptors {
+  workflow?: readonly WorkflowInterceptorsFactory[];
+  activity?: readonly ActivityInterceptorsFactory[];
 }
 
 export type WorkerState = 'created' | 'running' | 'stopping' | 'stopped';
@@ -148,6 +157,7 @@ export class Worker {
       activities: this.activities,
       converter: this.converter,
       clock: this.clock,
+      interceptors: options.interceptors?.activity ?? [],
     });
     this.stopped = new Promise<void>((resolve) => {
       this.stopRequested = resolve;
@@ -346,11 +356,19 @@ export class Worker {
     const history = await this.fullHistory(response);
     const legacyQuery = response.query;
     const queries: QueryRequest[] = legacyQuery
-      ? [{ id: 'legacy', queryType: legacyQuery.queryType ?? '', args: legacyQuery.queryArgs ?? null }]
+      ? [
+          {
+            id: 'legacy',
+            queryType: legacyQuery.queryType ?? '',
+            args: legacyQuery.queryArgs ?? null,
+            headers: legacyQuery.header?.fields ?? {},
+          },
+        ]
       : Object.entries(response.queries ?? {}).map(([id, q]) => ({
           id,
           queryType: q.queryType ?? '',
           args: q.queryArgs ?? null,
+          headers: q.header?.fields ?? {},
         }));
     const runId = response.workflowExecution?.runId ?? '';
     const input = {
@@ -363,6 +381,7 @@ export class Worker {
       converter: this.converter,
       queries,
       ...(legacyQuery ? {} : { localActivities: this.localActivities }),
+      interceptors: this.options.interceptors?.workflow ?? [],
     };
     // A query-only task must not move a cached run forward: it replays on its own.
     const cached = legacyQuery ? undefined : this.runCache.take(runId);
@@ -540,7 +559,12 @@ export class Worker {
     let failed = false;
     try {
       const args = fromPayloads(this.converter, task.input);
-      const execution = runInActivityContext(context, () => Promise.resolve(fn(...args)));
+      const execution = runInActivityContext(context, () =>
+        executeWithInterceptors(this.options.interceptors?.activity ?? [], context, fn, {
+          args,
+          headers: task.header?.fields ?? {},
+        }),
+      );
       // A local timeout or shutdown answers at once, even for an activity that ignores its signal; cancellation
       // waits for the activity, which decides how to wind down.
       value = await Promise.race([execution, abandonedOn(controller.signal)]);

@@ -6,6 +6,7 @@ import type { CommandBuffer } from './command-buffer.js';
 import { requestCancelActivityCommand, scheduleActivityCommand } from './command-builders.js';
 import { type Deferred, deferred, handled } from './deferred.js';
 import { type EventEntries, noAction, recordedCommand } from './event-table.js';
+import type { Headers } from '../common/interceptors.js';
 import type { ActivityOptions } from './options.js';
 
 interface PendingActivity {
@@ -45,7 +46,12 @@ export class Activities {
     private readonly sequence: ActivitySequence,
   ) {}
 
-  schedule(activityType: string, args: unknown[], options: ActivityOptions): Promise<unknown> {
+  schedule(
+    activityType: string,
+    args: unknown[],
+    options: ActivityOptions,
+    headers: Headers = {},
+  ): Promise<unknown> {
     const scope = CancellationScope.current();
     const seq = this.sequence.next();
     const activityId = options.activityId ?? String(seq);
@@ -57,10 +63,17 @@ export class Activities {
     if (scope.consideredCancelled) return handled(Promise.reject(scope.signal.reason));
     const state: PendingActivity = { activityId, activityType, deferred: deferred() };
     const scheduled = this.commands.issue(
-      scheduleActivityCommand(this.converter, activityId, activityType, args, {
-        ...options,
-        taskQueue: options.taskQueue ?? this.defaultTaskQueue,
-      }),
+      scheduleActivityCommand(
+        this.converter,
+        activityId,
+        activityType,
+        args,
+        {
+          ...options,
+          taskQueue: options.taskQueue ?? this.defaultTaskQueue,
+        },
+        headers,
+      ),
       (event) => {
         state.scheduledEventId = toNumber(event.eventId);
         this.idsByScheduledEvent.set(state.scheduledEventId, activityId);

@@ -8,7 +8,9 @@ import { commandMismatch, describeCommand, isCommandEvent, localActivitySeqOf } 
 import { DeterminismViolationError } from './errors.js';
 import { installDeterministicGlobals } from './globals.js';
 import { type LocalActivityRunner, resolveLocalActivities } from './local-activity-driver.js';
+import type { WorkflowInterceptorsFactory } from './interceptors.js';
 import type { WorkflowRegistry } from './options.js';
+import type { Headers } from '../common/interceptors.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -59,6 +61,7 @@ export interface QueryRequest {
   readonly id: string;
   readonly queryType: string;
   readonly args?: IPayloads | null;
+  readonly headers?: Headers;
 }
 
 export type QueryOutcome = { ok: true; answer: IPayloads | undefined } | { ok: false; message: string };
@@ -76,6 +79,8 @@ export interface WorkflowTaskInput {
   queries?: readonly QueryRequest[];
   /** Runs the local activities of the open task; without it they stay unresolved (a replay needs none). */
   localActivities?: LocalActivityRunner;
+  /** Makes each run's workflow interceptors. */
+  interceptors?: readonly WorkflowInterceptorsFactory[];
 }
 
 export interface WorkflowTaskOutcome {
@@ -118,6 +123,7 @@ export async function runWorkflowTask(input: WorkflowTaskInput): Promise<Workflo
       workflowType: input.workflowType ?? '',
     },
     input.history,
+    input.interceptors ?? [],
   );
   return drive(activator, splitActivations(input.history), converter, input);
 }
@@ -263,7 +269,13 @@ async function drive(
   }
   for (const query of queries) {
     try {
-      const value = answerQuery(activator, query.queryType, fromPayloads(converter, query.args));
+      const value = await answerQuery(
+        activator,
+        query.queryType,
+        fromPayloads(converter, query.args),
+        query.headers ?? {},
+        query.id,
+      );
       outcome.queryResults.set(query.id, { ok: true, answer: { payloads: [converter.toPayload(value)] } });
     } catch (error) {
       outcome.queryResults.set(query.id, { ok: false, message: (error as Error)?.message ?? String(error) });
