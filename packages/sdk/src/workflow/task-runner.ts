@@ -97,6 +97,8 @@ export interface WorkflowTaskOutcome {
   trace: ICommand[][];
   /** The open task this outcome answered, when there was one (what a run cache resumes from). */
   live?: LiveActivation;
+  /** History events this task went through: delivered to the run or matched against its commands (replay cost). */
+  eventsApplied: number;
   activator: WorkflowActivator;
 }
 
@@ -139,7 +141,10 @@ export async function resumeWorkflowTask(
   input: Pick<WorkflowTaskInput, 'history' | 'queries' | 'converter' | 'localActivities'>,
 ): Promise<WorkflowTaskOutcome | undefined> {
   const history = input.history;
-  const completedIndex = previous.startedEventId; // event ids are 1-based: this is the event after WorkflowTaskStarted
+  // The history may be whole or only what followed the previous task (a sticky task's partial history).
+  const firstId = toNumber(history[0]?.eventId);
+  const completedIndex = previous.startedEventId + 1 - firstId;
+  if (completedIndex < 0) return undefined;
   if (history[completedIndex]?.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) return undefined;
   let next = completedIndex + 1;
   const recorded: IHistoryEvent[] = [];
@@ -149,12 +154,14 @@ export async function resumeWorkflowTask(
     if (commandMismatch(previous.produced[i]!.command, recorded[i]!)) return undefined;
   }
   for (let i = 0; i < recorded.length; i++) previous.produced[i]!.onMatched?.(recorded[i]!);
-  return drive(
+  const outcome = await drive(
     activator,
     splitActivations(history.slice(next)),
     input.converter ?? defaultPayloadConverter,
     input,
   );
+  outcome.eventsApplied += recorded.length;
+  return outcome;
 }
 
 /**
@@ -237,9 +244,11 @@ async function drive(
     replayed: 0,
     trace: [],
     activator,
+    eventsApplied: 0,
   };
   for (const activation of activations) {
     activator.replaying = activation.recordedCommands !== undefined;
+    outcome.eventsApplied += activation.events.length + (activation.recordedCommands?.length ?? 0);
     await activate(
       activator,
       activation.events,
