@@ -3,6 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { temporal } from '@odin/api/public';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker as OfficialWorker,
+} from '@temporalio/worker';
 import { startDevServer } from 'hugo-orchestrator';
 import { Connection, WorkflowClient } from '../src/client/index.js';
 import { assertDeterministicReplay } from '../src/replay.js';
@@ -125,6 +132,92 @@ describe('sticky execution', () => {
       assert.ok(worker.stats.cacheEvictions > 0, `evictions: ${worker.stats.cacheEvictions}`);
       pressure = false;
     });
+  });
+});
+
+describe('sticky execution with the official SDK', () => {
+  test('a run our sticky worker kept moves to the official worker when ours shuts down, and theirs replays it', async () => {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const workflowId = id('handoff');
+    const handle = await withWorker(
+      { taskQueue: 'sticky-handoff', stickyQueueScheduleToStartTimeoutMs: 1000 },
+      async (worker) => {
+        const started = await client.start(sticky.signalSteps, {
+          workflowId,
+          taskQueue: 'sticky-handoff',
+          args: [3],
+        });
+        await waitForTasks(workflowId, 0);
+        await started.signal(sticky.step);
+        await waitForTasks(workflowId, 1);
+        assert.ok(worker.stats.stickyWorkflowTasks >= 1, 'the second task came on our sticky queue');
+        return started;
+      },
+    );
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: new URL('./official-workflows/sticky.ts', import.meta.url).pathname,
+      logger: new DefaultLogger('WARN'),
+    });
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    try {
+      const official = await OfficialWorker.create({
+        connection: nativeConnection,
+        taskQueue: 'sticky-handoff',
+        workflowBundle,
+      });
+      await official.runUntil(async () => {
+        await handle.signal(sticky.step);
+        await handle.signal(sticky.step);
+        assert.equal(await handle.result(), 3);
+      });
+    } finally {
+      await nativeConnection.close();
+    }
+    const history = await client.fetchHistory(workflowId);
+    assert.ok(
+      history.some((e) => e.workflowTaskTimedOutEventAttributes),
+      'the task for our gone sticky queue timed out and went to the normal queue',
+    );
+    await assertDeterministicReplay(history, sticky);
+  });
+
+  test("a run the official sticky worker kept moves to our worker, which replays the official worker's history", async () => {
+    const workflowId = id('handoff-back');
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: new URL('./official-workflows/sticky.ts', import.meta.url).pathname,
+      logger: new DefaultLogger('WARN'),
+    });
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const handle = await client.start(sticky.signalSteps, {
+      workflowId,
+      taskQueue: 'sticky-handoff-back',
+      args: [3],
+    });
+    try {
+      const official = await OfficialWorker.create({
+        connection: nativeConnection,
+        taskQueue: 'sticky-handoff-back',
+        workflowBundle,
+        stickyQueueScheduleToStartTimeout: '1s',
+      });
+      await official.runUntil(async () => {
+        await waitForTasks(workflowId, 0);
+        await handle.signal(sticky.step);
+        await waitForTasks(workflowId, 1);
+      });
+    } finally {
+      await nativeConnection.close();
+    }
+    await withWorker({ taskQueue: 'sticky-handoff-back' }, async (worker) => {
+      await handle.signal(sticky.step);
+      await handle.signal(sticky.step);
+      assert.equal(await handle.result(), 3);
+      assert.ok(worker.stats.workflowTasks >= 1);
+    });
+    const scheduled = (await client.fetchHistory(workflowId)).filter(
+      (e) => e.workflowTaskScheduledEventAttributes?.taskQueue?.kind === TaskQueueKind.TASK_QUEUE_KIND_STICKY,
+    );
+    assert.ok(scheduled.length >= 1, 'the official worker asked for sticky execution');
   });
 });
 
