@@ -64,3 +64,17 @@ describe('local activity replay', () => {
     assert.ok(replay.divergence);
   });
 });
+
+describe('local activities in the WorkflowSimulator', () => {
+  test('the simulator runs local activities and its history replays', async () => {
+    const { WorkflowSimulator } = await import('../src/testing/workflow-simulator.js');
+    const sim = new WorkflowSimulator(
+      { workflows: local, activities: { greet: async (name: string) => `Hello, ${name}!` } },
+      'twoLocal',
+    );
+    assert.equal(await sim.run(), 'completed');
+    assert.deepEqual(await sim.result(), ['Hello, a!', 'Hello, b!']);
+    const replay = await replayHistory(sim.history, local);
+    assert.equal(replay.divergence, undefined);
+  });
+});
