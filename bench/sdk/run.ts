@@ -5,6 +5,10 @@
 // The server is an in-process `start-dev` on a SQLite file. Each worker polls its own task queue and runs alone
 // during its phase (the other is shut down), and both phases are driven by the same client, so the figures differ
 // by the worker only. Prints workflows/s and p50/p99 latency from start to result for each. Not part of the tests.
+// `--order official,odin,odin-replay` adds our worker without its run cache (every workflow task replays the whole
+// history from the normal queue); each of our phases also prints the replay cost per workflow task: history events
+// the runtime went through, and milliseconds spent bringing runs up to date and running them.
+// BENCH_ODIN_STICKY_POLLERS sets our worker's sticky-queue pollers (as many as its workflow pollers by default).
 // --address uses a server that is already running (e.g. `hugo-orchestrator server start-dev` in its own process,
 // so the server does not share this process's event loop) instead of the in-process one.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,7 +70,7 @@ async function drive(execute: Execute, taskQueue: string, count: number, prefix:
 interface PhaseWorker {
   name: string;
   taskQueue: string;
-  start(): Promise<{ stop(): Promise<void> }>;
+  start(): Promise<{ stop(): Promise<void>; report?(): string }>;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'odin-bench-sdk-'));
@@ -118,19 +122,28 @@ const workers: Record<string, PhaseWorker> = {
       };
     },
   },
-  odin: {
-    name: 'our worker (@odin/sdk)',
-    taskQueue: 'bench-sdk-odin',
+  odin: odinPhase('our worker (@odin/sdk)', 'bench-sdk-odin', 1000),
+  'odin-replay': odinPhase('our worker, no run cache', 'bench-sdk-odin-replay', 0),
+};
+
+function odinPhase(name: string, taskQueue: string, maxCachedWorkflows: number): PhaseWorker {
+  return {
+    name,
+    taskQueue,
     async start() {
       const worker = await OdinWorker.create({
         connection: odinConnection,
-        taskQueue: 'bench-sdk-odin',
+        taskQueue,
         workflows: odinWorkflows,
         activities,
         maxConcurrentWorkflowTasks: 100,
         maxConcurrentActivities: 100,
         workflowPollers: Number(process.env.BENCH_ODIN_WFT_POLLERS ?? 10),
         activityPollers: Number(process.env.BENCH_ODIN_ACTIVITY_POLLERS ?? 10),
+        maxCachedWorkflows,
+        ...(process.env.BENCH_ODIN_STICKY_POLLERS
+          ? { stickyPollers: Number(process.env.BENCH_ODIN_STICKY_POLLERS) }
+          : {}),
       });
       const running = worker.run();
       return {
@@ -138,10 +151,20 @@ const workers: Record<string, PhaseWorker> = {
           worker.shutdown();
           await running;
         },
+        report() {
+          const s = worker.stats;
+          const tasks = Math.max(1, s.workflowTasks);
+          return (
+            `  replay cost per workflow task: ${(s.historyEventsApplied / tasks).toFixed(1)} events applied, ` +
+            `${(s.historyEventsReceived / tasks).toFixed(1)} received, ${(s.workflowTaskRunMs / tasks).toFixed(2)} ms in the runtime; ` +
+            `${s.stickyWorkflowTasks}/${s.workflowTasks} tasks from the sticky queue, ${s.resumedWorkflowTasks} resumed from the cache, ` +
+            `${s.fullHistoryFetches} full-history fetches, ${s.cacheEvictions} evictions`
+          );
+        },
       };
     },
-  },
-};
+  };
+}
 
 console.log(
   `W1 on ${server ? 'an in-process start-dev (SQLite file)' : address}, n=${N}, in-flight=${CONCURRENCY}, warm-up ${WARMUP}, ` +
@@ -150,7 +173,7 @@ console.log(
 try {
   for (const key of values.order.split(',')) {
     const phase = workers[key];
-    if (!phase) throw new Error(`unknown worker "${key}" in --order (official, odin)`);
+    if (!phase) throw new Error(`unknown worker "${key}" in --order (official, odin, odin-replay)`);
     const worker = await phase.start();
     try {
       await drive(execute, phase.taskQueue, WARMUP, `warm-${key}`);
@@ -159,6 +182,8 @@ try {
         `${phase.name.padEnd(42)} ${(N / seconds).toFixed(0).padStart(5)} workflows/s, ` +
           `p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`,
       );
+      const report = worker.report?.();
+      if (report) console.log(report);
     } finally {
       await worker.stop();
     }

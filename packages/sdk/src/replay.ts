@@ -2,17 +2,26 @@ import { readFile } from 'node:fs/promises';
 import { temporal } from '@odin/api/public';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowClient } from './client/workflow-client.js';
+import type { PayloadCodec } from './codec/payload-codec.js';
+import { decodeHistory } from './codec/payload-visitor.js';
 import type { PayloadConverter } from './common/payload.js';
 import type { ICommand, IHistoryEvent } from './common/proto-types.js';
+import type { WorkflowInterceptorsFactory } from './workflow/interceptors.js';
 import type { WorkflowRegistry } from './workflow/options.js';
 import { DeterminismViolationError } from './workflow/errors.js';
 import { runWorkflowTask } from './workflow/task-runner.js';
+
+const HistoryEvent = temporal.api.history.v1.HistoryEvent;
 
 export interface ReplayOptions {
   workflowId?: string;
   runId?: string;
   namespace?: string;
   converter?: PayloadConverter;
+  /** Decode the history's payloads with these codecs first (a history as the server stores it). */
+  payloadCodecs?: readonly PayloadCodec[];
+  /** The workflow interceptors the worker runs with (they are workflow code too). */
+  interceptors?: readonly WorkflowInterceptorsFactory[];
 }
 
 export interface ReplayResult {
@@ -32,6 +41,13 @@ export async function replayHistory(
   workflows: WorkflowRegistry,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
+  if (options.payloadCodecs?.length) {
+    // Decoded on a copy: the caller's history stays as it was given.
+    const copy = history.map((event) =>
+      HistoryEvent.decode(HistoryEvent.encode(HistoryEvent.fromObject(event as object)).finish()),
+    );
+    history = await decodeHistory(copy, { codecs: options.payloadCodecs });
+  }
   const outcome = await runWorkflowTask({
     namespace: options.namespace ?? 'default',
     workflowId: options.workflowId ?? 'replay',
@@ -42,6 +58,7 @@ export async function replayHistory(
     history,
     workflows,
     ...(options.converter ? { converter: options.converter } : {}),
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
   });
   return {
     ...(outcome.nondeterminism ? { divergence: outcome.nondeterminism } : {}),
@@ -68,6 +85,7 @@ export async function replayWorkflowFromServer(
     workflowId,
     namespace: client.namespace,
     converter: client.converter,
+    payloadCodecs: client.calls.options.codecs,
     ...(runId ? { runId } : {}),
   });
 }

@@ -16,6 +16,8 @@ export interface ActivityInfo {
   scheduledTime: number | undefined;
   startedTime: number | undefined;
   taskToken: Uint8Array;
+  /** True for a local activity (run by the workflow's worker, no task token, no heartbeats). */
+  isLocal: boolean;
 }
 
 /** What an activity can do while it runs: read its info, heartbeat, and observe cancellation. */

@@ -4,3 +4,4 @@ export * from './result.js';
 export type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-types.js';
 export * from './workflow-client.js';
 export * from './namespace-client.js';
+export * from './interceptors.js';

@@ -30,7 +30,15 @@ import {
 } from '../common/payload.js';
 import type { IHistoryEvent } from '../common/proto-types.js';
 import { toProtoRetryPolicy } from '../common/retry.js';
+import { CodecCalls } from '../codec/codec-calls.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
+import { composeInterceptors, type Headers } from '../common/interceptors.js';
 import type { Connection } from './connection.js';
+import type {
+  WorkflowClientInterceptor,
+  WorkflowSignalWithStartInput,
+  WorkflowStartInput,
+} from './interceptors.js';
 import { LONG_POLL_TIMEOUT_MS } from './connection.js';
 import {
   NamespaceNotFoundError,
@@ -100,6 +108,12 @@ export interface WorkflowClientOptions {
   namespace?: string;
   identity?: string;
   payloadConverter?: PayloadConverter;
+  /** Payload codecs (encryption, compression) applied to what the client sends and reads; none by default. */
+  payloadCodecs?: readonly PayloadCodec[];
+  /** Hides failures' message and stack trace in an encoded payload (the official `encodeCommonAttributes`). */
+  encodeFailureAttributes?: boolean;
+  /** Wrap what the client sends (first = outermost); e.g. the OpenTelemetry interceptor. */
+  interceptors?: readonly WorkflowClientInterceptor[];
 }
 
 export interface ResultOptions {
@@ -137,12 +151,20 @@ export class WorkflowClient {
   readonly namespace: string;
   readonly identity: string;
   readonly converter: PayloadConverter;
+  /** The WorkflowService calls, with the payload codecs applied. */
+  readonly calls: CodecCalls;
+  private readonly interceptors: readonly WorkflowClientInterceptor[];
 
   constructor(options: WorkflowClientOptions) {
     this.connection = options.connection;
     this.namespace = options.namespace ?? 'default';
     this.identity = options.identity ?? `${process.pid}@${hostname()}`;
     this.converter = options.payloadConverter ?? defaultPayloadConverter;
+    this.interceptors = options.interceptors ?? [];
+    this.calls = new CodecCalls(options.connection, {
+      ...(options.payloadCodecs ? { payloadCodecs: options.payloadCodecs } : {}),
+      ...(options.encodeFailureAttributes ? { encodeFailureAttributes: true } : {}),
+    });
   }
 
   private callOptions(signal?: AbortSignal, timeoutMs?: number) {
@@ -164,8 +186,9 @@ export class WorkflowClient {
     return error;
   }
 
-  private startRequest(type: string, options: WorkflowStartOptions) {
+  private startRequest(type: string, options: WorkflowStartOptions, headers: Headers) {
     return {
+      header: { fields: headers },
       namespace: this.namespace,
       workflowId: options.workflowId,
       workflowType: { name: type },
@@ -195,16 +218,27 @@ export class WorkflowClient {
     workflow: W | string,
     options: WorkflowStartOptions<Parameters<W>>,
   ): Promise<WorkflowHandle<W>> {
-    const type = workflowTypeName(workflow);
+    const workflowType = workflowTypeName(workflow);
+    const start = composeInterceptors(this.interceptors, 'start', (input) => this.startOnServer(input));
+    const runId = await start({
+      namespace: this.namespace,
+      workflowType,
+      headers: {},
+      options: options as WorkflowStartOptions,
+    });
+    return new WorkflowHandle<W>(this, options.workflowId, runId, runId);
+  }
+
+  private async startOnServer(input: WorkflowStartInput): Promise<string> {
     try {
-      const response = await this.connection.call(
+      const response = await this.calls.call(
         'startWorkflowExecution',
-        this.startRequest(type, options as WorkflowStartOptions),
-        this.callOptions(options.signal),
+        this.startRequest(input.workflowType, input.options, input.headers),
+        this.callOptions(input.options.signal),
       );
-      return new WorkflowHandle<W>(this, options.workflowId, response.runId, response.runId);
+      return response.runId;
     } catch (error) {
-      throw this.mapError(error, options.workflowId, undefined, type);
+      throw this.mapError(error, input.options.workflowId, undefined, input.workflowType);
     }
   }
 
@@ -222,22 +256,34 @@ export class WorkflowClient {
     workflow: W | string,
     options: SignalWithStartOptions<Parameters<W>, SArgs>,
   ): Promise<WorkflowHandle<W>> {
-    const type = workflowTypeName(workflow);
-    const signalName = typeof options.signalName === 'string' ? options.signalName : options.signalName.name;
-    const start = this.startRequest(type, options as WorkflowStartOptions);
+    const signalWithStart = composeInterceptors(this.interceptors, 'signalWithStart', (input) =>
+      this.signalWithStartOnServer(input),
+    );
+    const runId = await signalWithStart({
+      namespace: this.namespace,
+      workflowType: workflowTypeName(workflow),
+      headers: {},
+      options: options as WorkflowStartOptions,
+      signalName: typeof options.signalName === 'string' ? options.signalName : options.signalName.name,
+      signalArgs: options.signalArgs ?? [],
+    });
+    return new WorkflowHandle<W>(this, options.workflowId, runId, runId);
+  }
+
+  private async signalWithStartOnServer(input: WorkflowSignalWithStartInput): Promise<string> {
     try {
-      const response = await this.connection.call(
+      const response = await this.calls.call(
         'signalWithStartWorkflowExecution',
         {
-          ...start,
-          signalName,
-          signalInput: toPayloads(this.converter, options.signalArgs ?? []) ?? null,
+          ...this.startRequest(input.workflowType, input.options, input.headers),
+          signalName: input.signalName,
+          signalInput: toPayloads(this.converter, input.signalArgs) ?? null,
         },
-        this.callOptions(options.signal),
+        this.callOptions(input.options.signal),
       );
-      return new WorkflowHandle<W>(this, options.workflowId, response.runId, response.runId);
+      return response.runId;
     } catch (error) {
-      throw this.mapError(error, options.workflowId, undefined, type);
+      throw this.mapError(error, input.options.workflowId, undefined, input.workflowType);
     }
   }
 
@@ -253,22 +299,35 @@ export class WorkflowClient {
     args: Args,
     abort?: AbortSignal,
   ): Promise<void> {
-    try {
-      await this.connection.call(
-        'signalWorkflowExecution',
-        {
-          namespace: this.namespace,
-          workflowExecution: { workflowId, runId: runId ?? '' },
-          signalName: typeof signal === 'string' ? signal : signal.name,
-          input: toPayloads(this.converter, args) ?? null,
-          identity: this.identity,
-          requestId: randomUUID(),
-        },
-        this.callOptions(abort),
-      );
-    } catch (error) {
-      throw this.mapError(error, workflowId, runId);
-    }
+    const send = composeInterceptors(this.interceptors, 'signal', async (input) => {
+      try {
+        await this.calls.call(
+          'signalWorkflowExecution',
+          {
+            namespace: this.namespace,
+            workflowExecution: {
+              workflowId: input.workflowExecution.workflowId,
+              runId: input.workflowExecution.runId ?? '',
+            },
+            signalName: input.signalName,
+            input: toPayloads(this.converter, input.args) ?? null,
+            identity: this.identity,
+            requestId: randomUUID(),
+            header: { fields: input.headers },
+          },
+          this.callOptions(abort),
+        );
+      } catch (error) {
+        throw this.mapError(error, workflowId, runId);
+      }
+    });
+    await send({
+      namespace: this.namespace,
+      workflowExecution: { workflowId, runId },
+      signalName: typeof signal === 'string' ? signal : signal.name,
+      args,
+      headers: {},
+    });
   }
 
   async query<Ret, Args extends unknown[]>(
@@ -278,46 +337,65 @@ export class WorkflowClient {
     args: Args,
     abort?: AbortSignal,
   ): Promise<Ret> {
-    let response: proto.api.workflowservice.v1.QueryWorkflowResponse;
-    try {
-      response = await this.connection.call(
-        'queryWorkflow',
-        {
-          namespace: this.namespace,
-          execution: { workflowId, runId: runId ?? '' },
-          query: {
-            queryType: typeof query === 'string' ? query : query.name,
-            queryArgs: toPayloads(this.converter, args) ?? null,
+    const ask = composeInterceptors(this.interceptors, 'query', async (input) => {
+      let response: proto.api.workflowservice.v1.QueryWorkflowResponse;
+      try {
+        response = await this.calls.call(
+          'queryWorkflow',
+          {
+            namespace: this.namespace,
+            execution: {
+              workflowId: input.workflowExecution.workflowId,
+              runId: input.workflowExecution.runId ?? '',
+            },
+            query: {
+              queryType: input.queryType,
+              queryArgs: toPayloads(this.converter, input.args) ?? null,
+              header: { fields: input.headers },
+            },
           },
-        },
-        this.callOptions(abort),
-      );
-    } catch (error) {
-      if (error instanceof ServiceCallError && error.code === status.INVALID_ARGUMENT) {
-        throw new QueryNotRegisteredError(error.message, error.method);
+          this.callOptions(abort),
+        );
+      } catch (error) {
+        if (error instanceof ServiceCallError && error.code === status.INVALID_ARGUMENT) {
+          throw new QueryNotRegisteredError(error.message, error.method);
+        }
+        throw this.mapError(error, workflowId, runId);
       }
-      throw this.mapError(error, workflowId, runId);
-    }
-    if (response.queryRejected) throw new QueryRejectedError(statusName(response.queryRejected.status));
-    return firstValue<Ret>(this.converter, response.queryResult);
+      if (response.queryRejected) throw new QueryRejectedError(statusName(response.queryRejected.status));
+      return firstValue<Ret>(this.converter, response.queryResult);
+    });
+    return (await ask({
+      namespace: this.namespace,
+      workflowExecution: { workflowId, runId },
+      queryType: typeof query === 'string' ? query : query.name,
+      args,
+      headers: {},
+    })) as Ret;
   }
 
   async cancel(workflowId: string, runId?: string, reason = '', abort?: AbortSignal): Promise<void> {
-    try {
-      await this.connection.call(
-        'requestCancelWorkflowExecution',
-        {
-          namespace: this.namespace,
-          workflowExecution: { workflowId, runId: runId ?? '' },
-          identity: this.identity,
-          requestId: randomUUID(),
-          reason,
-        },
-        this.callOptions(abort),
-      );
-    } catch (error) {
-      throw this.mapError(error, workflowId, runId);
-    }
+    const cancel = composeInterceptors(this.interceptors, 'cancel', async (input) => {
+      try {
+        await this.calls.call(
+          'requestCancelWorkflowExecution',
+          {
+            namespace: this.namespace,
+            workflowExecution: {
+              workflowId: input.workflowExecution.workflowId,
+              runId: input.workflowExecution.runId ?? '',
+            },
+            identity: this.identity,
+            requestId: randomUUID(),
+            reason: input.reason,
+          },
+          this.callOptions(abort),
+        );
+      } catch (error) {
+        throw this.mapError(error, workflowId, runId);
+      }
+    });
+    await cancel({ workflowExecution: { workflowId, runId }, reason });
   }
 
   async terminate(
@@ -327,21 +405,27 @@ export class WorkflowClient {
     details: unknown[] = [],
     abort?: AbortSignal,
   ): Promise<void> {
-    try {
-      await this.connection.call(
-        'terminateWorkflowExecution',
-        {
-          namespace: this.namespace,
-          workflowExecution: { workflowId, runId: runId ?? '' },
-          reason,
-          details: toPayloads(this.converter, details) ?? null,
-          identity: this.identity,
-        },
-        this.callOptions(abort),
-      );
-    } catch (error) {
-      throw this.mapError(error, workflowId, runId);
-    }
+    const terminate = composeInterceptors(this.interceptors, 'terminate', async (input) => {
+      try {
+        await this.calls.call(
+          'terminateWorkflowExecution',
+          {
+            namespace: this.namespace,
+            workflowExecution: {
+              workflowId: input.workflowExecution.workflowId,
+              runId: input.workflowExecution.runId ?? '',
+            },
+            reason: input.reason,
+            details: toPayloads(this.converter, input.details) ?? null,
+            identity: this.identity,
+          },
+          this.callOptions(abort),
+        );
+      } catch (error) {
+        throw this.mapError(error, workflowId, runId);
+      }
+    });
+    await terminate({ workflowExecution: { workflowId, runId }, reason, details });
   }
 
   async describe(
@@ -349,18 +433,26 @@ export class WorkflowClient {
     runId?: string,
     abort?: AbortSignal,
   ): Promise<WorkflowExecutionDescription> {
-    let response: proto.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
-    try {
-      response = await this.connection.call(
-        'describeWorkflowExecution',
-        { namespace: this.namespace, execution: { workflowId, runId: runId ?? '' } },
-        this.callOptions(abort),
-      );
-    } catch (error) {
-      throw this.mapError(error, workflowId, runId);
-    }
-    const info = response.workflowExecutionInfo;
-    return this.toDescription(info ?? {});
+    const describe = composeInterceptors(this.interceptors, 'describe', async (input) => {
+      let response: proto.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+      try {
+        response = await this.calls.call(
+          'describeWorkflowExecution',
+          {
+            namespace: this.namespace,
+            execution: {
+              workflowId: input.workflowExecution.workflowId,
+              runId: input.workflowExecution.runId ?? '',
+            },
+          },
+          this.callOptions(abort),
+        );
+      } catch (error) {
+        throw this.mapError(error, workflowId, runId);
+      }
+      return this.toDescription(response.workflowExecutionInfo ?? {});
+    });
+    return (await describe({ workflowExecution: { workflowId, runId } })) as WorkflowExecutionDescription;
   }
 
   private toDescription(info: proto.api.workflow.v1.IWorkflowExecutionInfo): WorkflowExecutionDescription {
@@ -388,7 +480,7 @@ export class WorkflowClient {
   ): AsyncGenerator<WorkflowExecutionDescription> {
     let nextPageToken: Uint8Array | undefined;
     do {
-      const response = await this.connection.call(
+      const response = await this.calls.call(
         'listWorkflowExecutions',
         {
           namespace: this.namespace,
@@ -405,7 +497,7 @@ export class WorkflowClient {
 
   /** How many executions match a visibility query. */
   async count(query = '', abort?: AbortSignal): Promise<number> {
-    const response = await this.connection.call(
+    const response = await this.calls.call(
       'countWorkflowExecutions',
       { namespace: this.namespace, query },
       this.callOptions(abort),
@@ -423,7 +515,7 @@ export class WorkflowClient {
     let nextPageToken: Uint8Array | undefined;
     try {
       do {
-        const response = await this.connection.call(
+        const response = await this.calls.call(
           'getWorkflowExecutionHistory',
           {
             namespace: this.namespace,
@@ -432,6 +524,8 @@ export class WorkflowClient {
             nextPageToken: nextPageToken ?? null,
           },
           this.callOptions(options.signal),
+          // As the official client: the history as the server stores it (payloads still encoded).
+          { decodeResponse: false },
         );
         events.push(...(response.history?.events ?? []));
         nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
@@ -469,7 +563,7 @@ export class WorkflowClient {
     for (;;) {
       let response: proto.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
       try {
-        response = await this.connection.call(
+        response = await this.calls.call(
           'getWorkflowExecutionHistory',
           {
             namespace: this.namespace,

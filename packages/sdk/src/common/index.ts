@@ -4,3 +4,4 @@ export * from './failure.js';
 export * from './payload.js';
 export type * from './proto-types.js';
 export * from './retry.js';
+export * from './interceptors.js';

@@ -11,6 +11,8 @@ import { errorToFailure, failureToError } from '../common/failure.js';
 import type { ICommand, IHistoryEvent, IPayloads } from '../common/proto-types.js';
 import { activatorStorage } from '../workflow/activator.js';
 import { runWorkflowTask, type WorkflowTaskOutcome } from '../workflow/task-runner.js';
+import { systemClock } from '@odin/hugo';
+import { localActivityExecutor } from '../worker/local-activity-executor.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 const CommandType = temporal.api.enums.v1.CommandType;
@@ -190,6 +192,12 @@ export class WorkflowSimulator {
       history: this.history,
       workflows: this.options.workflows,
       converter: this.converter,
+      // Local activities run in process, like ordinary ones here, on real time.
+      localActivities: localActivityExecutor({
+        activities: this.options.activities ?? {},
+        converter: this.converter,
+        clock: systemClock,
+      }),
     });
     this.lastOutcome = outcome;
     if (outcome.nondeterminism) throw outcome.nondeterminism;
@@ -255,7 +263,11 @@ export class WorkflowSimulator {
       case CommandType.COMMAND_TYPE_RECORD_MARKER: {
         const a = command.recordMarkerCommandAttributes!;
         this.append(EventType.EVENT_TYPE_MARKER_RECORDED, {
-          markerRecordedEventAttributes: { markerName: a.markerName, details: a.details },
+          markerRecordedEventAttributes: {
+            markerName: a.markerName,
+            details: a.details,
+            failure: a.failure ?? null,
+          },
         });
         return;
       }

@@ -1,9 +1,14 @@
 import { pathToFileURL } from 'node:url';
 import { status } from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { durationToMs, temporal, timestampToMs, toNumber } from '@odin/api/public';
+import { toProtoDuration } from '../common/duration.js';
 import type { temporal as proto } from '@temporalio/proto';
 import { type Clock, Semaphore, systemClock } from '@odin/hugo';
 import { ActivityContext, type ActivityInfo, runInActivityContext } from '../activity/context.js';
+import { type ActivityInterceptorsFactory, executeWithInterceptors } from '../activity/interceptors.js';
+import type { WorkflowInterceptorsFactory } from '../workflow/interceptors.js';
 import { type CallOptions, type Connection, LONG_POLL_TIMEOUT_MS } from '../client/connection.js';
 import { ServiceCallError } from '../client/errors.js';
 import { ApplicationFailure, CancelledFailure, errorToFailure, TimeoutFailure } from '../common/failure.js';
@@ -22,7 +27,11 @@ import {
   runWorkflowTask,
   type WorkflowTaskOutcome,
 } from '../workflow/task-runner.js';
+import type { LocalActivityRunner } from '../workflow/local-activity-driver.js';
+import { CodecCalls } from '../codec/codec-calls.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import { defaultWorkerIdentity } from './identity.js';
+import { localActivityExecutor } from './local-activity-executor.js';
 import { WorkflowRunCache } from './run-cache.js';
 
 const enums = temporal.api.enums.v1;
@@ -52,14 +61,36 @@ export interface WorkerOptions {
   /** How long shutdown waits for work in flight before cancelling activities and handing them back. */
   shutdownGraceMs?: number;
   /**
-   * Runs kept in memory between their workflow tasks (default 1000); 0 replays the full history on every task.
+   * Runs kept in memory between their workflow tasks (default 1000): the worker asks the server for sticky
+   * execution, so their next task comes to this worker with only the new events. 0 keeps none: every task
+   * replays the full history from the normal queue.
    */
   maxCachedWorkflows?: number;
+  /** Evicts cached runs while this says the process is short of memory (default: V8 heap over 80% of its limit). */
+  cacheMemoryPressure?: () => boolean;
+  /** How long the server holds a sticky task for this worker before giving it to the normal queue (10 s). */
+  stickyQueueScheduleToStartTimeoutMs?: number;
+  /** Pollers of this worker's sticky queue (as many as `workflowPollers` by default). */
+  stickyPollers?: number;
   /** Heartbeat throttle when the activity has no heartbeat timeout. */
   defaultHeartbeatThrottleMs?: number;
   payloadConverter?: PayloadConverter;
+  /**
+   * Payload codecs (encryption, compression): histories, activity inputs and query arguments are decoded before
+   * workflow and activity code sees them; commands, results, failures and heartbeats encoded on the way out.
+   */
+  payloadCodecs?: readonly PayloadCodec[];
+  /** Hides failures' message and stack trace in an encoded payload (the official `encodeCommonAttributes`). */
+  encodeFailureAttributes?: boolean;
   clock?: Clock;
   logger?: WorkerLogger;
+  /** Interceptors: `workflow` factories make each run's (as workflow code), `activity` ones each execution's. */
+  interceptors?: WorkerInterceptors;
+}
+
+export interface WorkerInterceptors {
+  workflow?: readonly WorkflowInterceptorsFactory[];
+  activity?: readonly ActivityInterceptorsFactory[];
 }
 
 export type WorkerState = 'created' | 'running' | 'stopping' | 'stopped';
@@ -69,6 +100,18 @@ export interface WorkerStats {
   workflowTasks: number;
   /** Workflow tasks answered by a run kept in memory, without replay. */
   resumedWorkflowTasks: number;
+  /** Workflow tasks that came from this worker's sticky queue. */
+  stickyWorkflowTasks: number;
+  /** Tasks whose history had to be fetched whole (a partial history for a run no longer cached). */
+  fullHistoryFetches: number;
+  /** History events the server delivered with workflow tasks (partial on the sticky queue). */
+  historyEventsReceived: number;
+  /** History events the workflow tasks went through (replays included): the replay cost. */
+  historyEventsApplied: number;
+  /** Milliseconds spent bringing runs up to date and running them (replay plus the new work). */
+  workflowTaskRunMs: number;
+  /** Cached runs evicted for room (count or memory). */
+  cacheEvictions: number;
   workflowTaskFailures: number;
   activityTasks: number;
 }
@@ -87,6 +130,7 @@ export class Worker {
   readonly namespace: string;
   readonly taskQueue: string;
   private readonly connection: Connection;
+  private readonly calls: CodecCalls;
   private readonly workflows: WorkflowRegistry;
   private readonly activities: Readonly<Record<string, ActivityFunction>>;
   private readonly converter: PayloadConverter;
@@ -96,12 +140,21 @@ export class Worker {
   private readonly activitySlots: Semaphore;
   private readonly pollAbort = new AbortController();
   private readonly runCache: WorkflowRunCache;
+  private readonly localActivities: LocalActivityRunner;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly runningActivities = new Map<Promise<void>, AbortController>();
   private stateValue: WorkerState = 'created';
+  /** This worker's sticky task queue: unique to the worker, polled alongside the normal one. */
+  readonly stickyTaskQueue: string;
   private readonly counters: WorkerStats = {
     workflowTasks: 0,
     resumedWorkflowTasks: 0,
+    stickyWorkflowTasks: 0,
+    fullHistoryFetches: 0,
+    historyEventsReceived: 0,
+    historyEventsApplied: 0,
+    workflowTaskRunMs: 0,
+    cacheEvictions: 0,
     workflowTaskFailures: 0,
     activityTasks: 0,
   };
@@ -113,6 +166,10 @@ export class Worker {
     workflows: WorkflowRegistry,
   ) {
     this.connection = options.connection;
+    this.calls = new CodecCalls(options.connection, {
+      ...(options.payloadCodecs ? { payloadCodecs: options.payloadCodecs } : {}),
+      ...(options.encodeFailureAttributes ? { encodeFailureAttributes: true } : {}),
+    });
     this.namespace = options.namespace ?? 'default';
     this.taskQueue = options.taskQueue;
     this.identity = options.identity ?? defaultWorkerIdentity();
@@ -126,7 +183,16 @@ export class Worker {
       options.maxConcurrentWorkflowTasks ?? 10,
     );
     this.activitySlots = executionSlots('maxConcurrentActivities', options.maxConcurrentActivities ?? 100);
-    this.runCache = new WorkflowRunCache(options.maxCachedWorkflows ?? 1000);
+    this.runCache = new WorkflowRunCache(options.maxCachedWorkflows ?? 1000, {
+      ...(options.cacheMemoryPressure ? { memoryPressure: options.cacheMemoryPressure } : {}),
+    });
+    this.stickyTaskQueue = `${this.identity}-sticky-${randomUUID()}`;
+    this.localActivities = localActivityExecutor({
+      activities: this.activities,
+      converter: this.converter,
+      clock: this.clock,
+      interceptors: options.interceptors?.activity ?? [],
+    });
     this.stopped = new Promise<void>((resolve) => {
       this.stopRequested = resolve;
     });
@@ -149,7 +215,7 @@ export class Worker {
   }
 
   get stats(): Readonly<WorkerStats> {
-    return { ...this.counters };
+    return { ...this.counters, cacheEvictions: this.runCache.evictions };
   }
 
   /** Workflow and activity tasks being executed right now. */
@@ -168,7 +234,12 @@ export class Worker {
     const hasActivities = Object.keys(this.activities).length > 0;
     const pollers: Promise<void>[] = [];
     if (hasWorkflows) {
-      for (let i = 0; i < (this.options.workflowPollers ?? 2); i++) pollers.push(this.pollWorkflowTasks());
+      const normal = this.options.workflowPollers ?? 2;
+      for (let i = 0; i < normal; i++) pollers.push(this.pollWorkflowTasks(false));
+      if (this.runCache.enabled) {
+        for (let i = 0; i < (this.options.stickyPollers ?? normal); i++)
+          pollers.push(this.pollWorkflowTasks(true));
+      }
     }
     if (hasActivities) {
       for (let i = 0; i < (this.options.activityPollers ?? 2); i++) pollers.push(this.pollActivityTasks());
@@ -176,6 +247,7 @@ export class Worker {
     await this.stopped;
     await Promise.allSettled(pollers);
     await this.drain();
+    if (hasWorkflows && this.runCache.enabled) await this.shutdownOnServer();
     signal?.removeEventListener('abort', onAbort);
     this.stateValue = 'stopped';
   }
@@ -186,6 +258,27 @@ export class Worker {
     this.stateValue = 'stopping';
     this.pollAbort.abort(new Error('Worker shutting down'));
     this.stopRequested?.();
+  }
+
+  /**
+   * Tells the server this worker is gone, so tasks for its sticky queue go to the normal queue at once instead of
+   * after the sticky timeout. A server without ShutdownWorker (or one that fails it) is not an error.
+   */
+  private async shutdownOnServer(): Promise<void> {
+    try {
+      await this.connection.call(
+        'shutdownWorker',
+        {
+          namespace: this.namespace,
+          stickyTaskQueue: this.stickyTaskQueue,
+          identity: this.identity,
+          reason: 'graceful shutdown',
+        },
+        { namespace: this.namespace, timeoutMs: 5000 },
+      );
+    } catch {
+      // UNIMPLEMENTED or unreachable: the sticky timeout hands the tasks over instead.
+    }
   }
 
   private async drain(): Promise<void> {
@@ -240,7 +333,7 @@ export class Worker {
     request: Parameters<Connection['call']>[1] & object,
     options: CallOptions = {},
   ) {
-    return this.connection.call(method, request as never, { namespace: this.namespace, ...options });
+    return this.calls.call(method, request as never, { namespace: this.namespace, ...options });
   }
 
   private async backoff(): Promise<void> {
@@ -253,19 +346,22 @@ export class Worker {
 
   // ---- workflow tasks -------------------------------------------------------------------------------------
 
-  private async pollWorkflowTasks(): Promise<void> {
+  private async pollWorkflowTasks(sticky: boolean): Promise<void> {
     const signal = this.pollAbort.signal;
+    const taskQueue = sticky
+      ? {
+          name: this.stickyTaskQueue,
+          kind: enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY,
+          normalName: this.taskQueue,
+        }
+      : { name: this.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL };
     while (!signal.aborted) {
       if (!(await acquired(this.workflowSlots, signal))) return;
       let response: proto.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
       try {
-        response = await this.connection.call(
+        response = await this.calls.call(
           'pollWorkflowTaskQueue',
-          {
-            namespace: this.namespace,
-            taskQueue: { name: this.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-            identity: this.identity,
-          },
+          { namespace: this.namespace, taskQueue, identity: this.identity },
           { namespace: this.namespace, signal, timeoutMs: LONG_POLL_TIMEOUT_MS },
         );
       } catch (error) {
@@ -281,6 +377,7 @@ export class Worker {
         this.workflowSlots.release();
         continue;
       }
+      if (sticky) this.counters.stickyWorkflowTasks++;
       this.track(
         this.handleWorkflowTask(response)
           .catch((error: unknown) =>
@@ -291,13 +388,14 @@ export class Worker {
     }
   }
 
-  private async fullHistory(
+  /** The task's history as delivered (following page tokens): whole, or partial on a sticky queue. */
+  private async deliveredHistory(
     response: proto.api.workflowservice.v1.PollWorkflowTaskQueueResponse,
   ): Promise<IHistoryEvent[]> {
     const events: IHistoryEvent[] = [...(response.history?.events ?? [])];
     let token = response.nextPageToken;
     while (token?.length) {
-      const page = await this.connection.call(
+      const page = await this.calls.call(
         'getWorkflowExecutionHistory',
         { namespace: this.namespace, execution: response.workflowExecution ?? null, nextPageToken: token },
         { namespace: this.namespace },
@@ -305,15 +403,25 @@ export class Worker {
       events.push(...(page.history?.events ?? []));
       token = page.nextPageToken;
     }
-    if (events.length === 0 || toNumber(events[0]?.eventId) !== 1) {
-      // An empty or partial history means "fetch it yourself" (sticky queues are not used, so this is rare).
-      const all = await this.connection.call(
+    return events;
+  }
+
+  /** The run's history from its first event (for a partial history whose run is not cached). */
+  private async historyFromStart(
+    execution: proto.api.common.v1.IWorkflowExecution | null | undefined,
+  ): Promise<IHistoryEvent[]> {
+    this.counters.fullHistoryFetches++;
+    const events: IHistoryEvent[] = [];
+    let token: Uint8Array | undefined;
+    do {
+      const page = await this.calls.call(
         'getWorkflowExecutionHistory',
-        { namespace: this.namespace, execution: response.workflowExecution ?? null },
+        { namespace: this.namespace, execution: execution ?? null, nextPageToken: token ?? null },
         { namespace: this.namespace },
       );
-      return all.history?.events ?? [];
-    }
+      events.push(...(page.history?.events ?? []));
+      token = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (token);
     return events;
   }
 
@@ -321,14 +429,24 @@ export class Worker {
     response: proto.api.workflowservice.v1.PollWorkflowTaskQueueResponse,
   ): Promise<void> {
     const taskToken = response.taskToken;
-    const history = await this.fullHistory(response);
+    const delivered = await this.deliveredHistory(response);
+    const partial = delivered.length === 0 || toNumber(delivered[0]?.eventId) !== 1;
+    this.counters.historyEventsReceived += delivered.length;
     const legacyQuery = response.query;
     const queries: QueryRequest[] = legacyQuery
-      ? [{ id: 'legacy', queryType: legacyQuery.queryType ?? '', args: legacyQuery.queryArgs ?? null }]
+      ? [
+          {
+            id: 'legacy',
+            queryType: legacyQuery.queryType ?? '',
+            args: legacyQuery.queryArgs ?? null,
+            headers: legacyQuery.header?.fields ?? {},
+          },
+        ]
       : Object.entries(response.queries ?? {}).map(([id, q]) => ({
           id,
           queryType: q.queryType ?? '',
           args: q.queryArgs ?? null,
+          headers: q.header?.fields ?? {},
         }));
     const runId = response.workflowExecution?.runId ?? '';
     const input = {
@@ -336,18 +454,27 @@ export class Worker {
       workflowId: response.workflowExecution?.workflowId ?? '',
       runId,
       workflowType: response.workflowType?.name ?? '',
-      history,
+      history: delivered,
       workflows: this.workflows,
       converter: this.converter,
       queries,
+      ...(legacyQuery ? {} : { localActivities: this.localActivities }),
+      interceptors: this.options.interceptors?.workflow ?? [],
     };
     // A query-only task must not move a cached run forward: it replays on its own.
     const cached = legacyQuery ? undefined : this.runCache.take(runId);
     let outcome: WorkflowTaskOutcome | undefined;
     this.counters.workflowTasks++;
+    const began = performance.now();
     if (cached) outcome = await resumeWorkflowTask(cached.activator, cached.live, input);
     if (outcome) this.counters.resumedWorkflowTasks++;
-    outcome ??= await runWorkflowTask(input);
+    else {
+      // Not cached (evicted, failed, or another worker's run): replay it all, fetching what a partial history lacks.
+      const history = partial ? await this.historyFromStart(response.workflowExecution) : delivered;
+      outcome = await runWorkflowTask({ ...input, history });
+    }
+    this.counters.workflowTaskRunMs += performance.now() - began;
+    this.counters.historyEventsApplied += outcome.eventsApplied;
     if (legacyQuery) {
       const answer = outcome.queryResults.get('legacy');
       await this.call('respondQueryTaskCompleted', {
@@ -390,6 +517,9 @@ export class Worker {
         ? { resultType: enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED, answer: answer.answer ?? null }
         : { resultType: enums.QueryResultType.QUERY_RESULT_TYPE_FAILED, errorMessage: answer.message };
     }
+    // Cached before answering: the next task can reach the sticky queue before the answer's reply reaches us.
+    const keep = outcome.live !== undefined && !outcome.activator.isCompleted && this.runCache.enabled;
+    if (keep && outcome.live) this.runCache.put(runId, { activator: outcome.activator, live: outcome.live });
     try {
       await this.call('respondWorkflowTaskCompleted', {
         taskToken,
@@ -397,11 +527,24 @@ export class Worker {
         identity: this.identity,
         commands: outcome.commands,
         queryResults,
+        ...(keep
+          ? {
+              stickyAttributes: {
+                workerTaskQueue: {
+                  name: this.stickyTaskQueue,
+                  kind: enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY,
+                  normalName: this.taskQueue,
+                },
+                scheduleToStartTimeout: toProtoDuration(
+                  this.options.stickyQueueScheduleToStartTimeoutMs ?? 10_000,
+                ),
+              },
+            }
+          : {}),
       });
-      if (outcome.live && !outcome.activator.isCompleted) {
-        this.runCache.put(runId, { activator: outcome.activator, live: outcome.live });
-      }
     } catch (error) {
+      // The answer did not land: whatever the server does next, this run's kept state is not its state.
+      if (keep) this.runCache.take(runId);
       // NOT_FOUND: the task is stale; INVALID_ARGUMENT "UnhandledCommand": new events arrived, a new task follows.
       if (
         error instanceof ServiceCallError &&
@@ -421,7 +564,7 @@ export class Worker {
       if (!(await acquired(this.activitySlots, signal))) return;
       let response: proto.api.workflowservice.v1.PollActivityTaskQueueResponse;
       try {
-        response = await this.connection.call(
+        response = await this.calls.call(
           'pollActivityTaskQueue',
           {
             namespace: this.namespace,
@@ -479,6 +622,7 @@ export class Worker {
       scheduledTime: timestampToMs(task.scheduledTime),
       startedTime: timestampToMs(task.startedTime),
       taskToken,
+      isLocal: false,
     };
     const fn = this.activities[activityType];
     if (!fn) {
@@ -516,7 +660,12 @@ export class Worker {
     let failed = false;
     try {
       const args = fromPayloads(this.converter, task.input);
-      const execution = runInActivityContext(context, () => Promise.resolve(fn(...args)));
+      const execution = runInActivityContext(context, () =>
+        executeWithInterceptors(this.options.interceptors?.activity ?? [], context, fn, {
+          args,
+          headers: task.header?.fields ?? {},
+        }),
+      );
       // A local timeout or shutdown answers at once, even for an activity that ignores its signal; cancellation
       // waits for the activity, which decides how to wind down.
       value = await Promise.race([execution, abandonedOn(controller.signal)]);

@@ -3,6 +3,7 @@ import { activatorStorage, type WorkflowActivator } from './activator.js';
 import { scopeStorage } from './cancellation-scope.js';
 import { IllegalStateError, UnhandledEventError } from './errors.js';
 import { applyEvent } from './event-table.js';
+import { composeInterceptors, type Headers } from '../common/interceptors.js';
 
 /** Runs `fn` as workflow code of `run`: inside its deterministic context, in its root cancellation scope. */
 function inRun<T>(run: WorkflowActivator, fn: () => T): T {
@@ -31,6 +32,12 @@ export async function activate(
   await settle(run);
 }
 
+/** Runs `deliver` as workflow code of `run` (settling what it waits on), then lets the workflow run until it blocks. */
+export async function deliver(run: WorkflowActivator, deliver: () => void): Promise<void> {
+  inRun(run, deliver);
+  await settle(run);
+}
+
 /** Waits until no microtask, live side effect or satisfiable condition is left. */
 async function settle(run: WorkflowActivator): Promise<void> {
   for (;;) {
@@ -45,16 +52,33 @@ async function settle(run: WorkflowActivator): Promise<void> {
   }
 }
 
-/** Runs a query handler against the run's current state; queries may not issue commands. */
-export function answerQuery(run: WorkflowActivator, name: string, args: unknown[]): unknown {
-  const handler = run.signals.queryHandler(name, run.info.workflowType);
+/**
+ * Runs a query handler (through the run's inbound interceptors) against the run's current state. The handler
+ * must be synchronous; neither it nor an interceptor may issue commands.
+ */
+export async function answerQuery(
+  run: WorkflowActivator,
+  name: string,
+  args: unknown[],
+  headers: Headers = {},
+  queryId = '',
+): Promise<unknown> {
   const before = run.commands.length;
-  const value = inRun(run, () => handler(...args));
-  if (run.commands.length !== before || value instanceof Promise) {
+  const misbehaved = () =>
+    new IllegalStateError(`Query handler "${name}" must be synchronous and must not issue commands`);
+  const ask = composeInterceptors(run.inbound, 'handleQuery', async (input) => {
+    const handler = run.signals.queryHandler(input.queryName, run.info.workflowType);
+    const value = handler(...input.args);
+    if (value instanceof Promise) throw misbehaved();
+    return value;
+  });
+  try {
+    const value = await inRun(run, () => ask({ queryId, queryName: name, args, headers }));
+    if (run.commands.length !== before) throw misbehaved();
+    return value;
+  } finally {
     run.commands.truncate(before);
-    throw new IllegalStateError(`Query handler "${name}" must be synchronous and must not issue commands`);
   }
-  return value;
 }
 
 // The real setImmediate, captured before any workflow global is replaced.

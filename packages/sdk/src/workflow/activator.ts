@@ -1,6 +1,6 @@
 import type { PayloadConverter } from '../common/payload.js';
 import type { IHistoryEvent } from '../common/proto-types.js';
-import { Activities } from './activities.js';
+import { Activities, ActivitySequence } from './activities.js';
 import { CancellationScope } from './cancellation-scope.js';
 import { ChildWorkflows } from './child-workflows.js';
 import { CommandBuffer } from './command-buffer.js';
@@ -9,7 +9,15 @@ import { eventTableOf, type RunFamilies } from './event-handlers.js';
 import type { EventTable } from './event-table.js';
 import { Execution } from './execution.js';
 import { ExternalWorkflows } from './external-workflows.js';
+import { LocalActivities } from './local-activities.js';
 import { Markers } from './markers.js';
+import { composeInterceptors } from '../common/interceptors.js';
+import type {
+  SignalWorkflowInput,
+  WorkflowInboundCallsInterceptor,
+  WorkflowInterceptorsFactory,
+  WorkflowOutboundCallsInterceptor,
+} from './interceptors.js';
 import type { WorkflowRegistry } from './options.js';
 import { seededRandom, uuid4From } from './random.js';
 import { sharedStorage } from './shared-storage.js';
@@ -40,25 +48,43 @@ export class WorkflowActivator implements RunFamilies {
   readonly signals: SignalsAndQueries;
   readonly conditions: Conditions;
   readonly activities: Activities;
+  readonly localActivities: LocalActivities;
   readonly externals: ExternalWorkflows;
   readonly children: ChildWorkflows;
   readonly markers: Markers;
   readonly events: EventTable;
+  /** This run's interceptors, made by the worker's factories when the workflow starts. */
+  inbound: WorkflowInboundCallsInterceptor[] = [];
+  outbound: WorkflowOutboundCallsInterceptor[] = [];
 
   constructor(
     readonly workflows: WorkflowRegistry,
     readonly converter: PayloadConverter,
     base: RunIdentity,
     history: readonly IHistoryEvent[],
+    interceptors: readonly WorkflowInterceptorsFactory[] = [],
   ) {
     this.info = workflowInfoOf(base, history, converter);
     // Seeded from the original run id, which every replay of this run (and a reset of it) sees.
     this.random = seededRandom(this.info.originalExecutionRunId || base.runId);
-    this.execution = new Execution(this.commands, converter, this.info, workflows, this.rootScope);
+    this.execution = new Execution(this.commands, converter, this.info, workflows, this.rootScope, {
+      prepare: () => {
+        for (const factory of interceptors) {
+          const made = factory();
+          this.inbound.push(...(made.inbound ?? []));
+          this.outbound.push(...(made.outbound ?? []));
+        }
+      },
+      inbound: () => this.inbound,
+    });
     const fail = (error: unknown) => this.execution.failWith(error);
-    this.signals = new SignalsAndQueries(converter, fail);
+    this.signals = new SignalsAndQueries(converter, fail, () => this.inbound);
     this.conditions = new Conditions(this.timers, fail);
-    this.activities = new Activities(this.commands, converter, this.info.taskQueue);
+    const activitySequence = new ActivitySequence();
+    this.activities = new Activities(this.commands, converter, this.info.taskQueue, activitySequence);
+    this.localActivities = new LocalActivities(this.commands, converter, activitySequence, (ms) => {
+      this.now = ms;
+    });
     this.externals = new ExternalWorkflows(this.commands, converter, this.info.namespace);
     this.children = new ChildWorkflows(this.commands, this.externals, {
       namespace: this.info.namespace,
@@ -66,6 +92,8 @@ export class WorkflowActivator implements RunFamilies {
       converter,
       uuid4: () => this.uuid4(),
     });
+    this.children.signalChild = (workflowId, runId, signalName, args) =>
+      this.signalWorkflow({ workflowId, runId, signalName, args, childWorkflowOnly: true, headers: {} });
     this.markers = new Markers(this.commands, converter, history);
     this.events = eventTableOf(this);
   }
@@ -78,6 +106,21 @@ export class WorkflowActivator implements RunFamilies {
   /** A bug in the workflow code (or an event this SDK cannot handle): the task fails instead of the workflow. */
   get taskFailure(): unknown {
     return this.execution.taskFailure;
+  }
+
+  /** Signals another workflow through the run's outbound `signalWorkflow` interceptors. */
+  signalWorkflow(input: SignalWorkflowInput): Promise<void> {
+    const signal = composeInterceptors(this.outbound, 'signalWorkflow', (call) =>
+      this.externals.signal(
+        call.workflowId,
+        call.runId,
+        call.signalName,
+        call.args,
+        call.childWorkflowOnly,
+        call.headers,
+      ),
+    );
+    return signal(input);
   }
 
   uuid4(): string {

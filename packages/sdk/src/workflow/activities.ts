@@ -6,6 +6,7 @@ import type { CommandBuffer } from './command-buffer.js';
 import { requestCancelActivityCommand, scheduleActivityCommand } from './command-builders.js';
 import { type Deferred, deferred, handled } from './deferred.js';
 import { type EventEntries, noAction, recordedCommand } from './event-table.js';
+import type { Headers } from '../common/interceptors.js';
 import type { ActivityOptions } from './options.js';
 
 interface PendingActivity {
@@ -25,9 +26,16 @@ type ActivityEvents =
   | 'activityTaskCanceledEventAttributes'
   | 'activityPropertiesModifiedExternallyEventAttributes';
 
+/** The sequence numbers of a run's activities, local ones included (their ids are `String(seq)` by default). */
+export class ActivitySequence {
+  private seq = 0;
+  next(): number {
+    return ++this.seq;
+  }
+}
+
 /** The run's activities: ScheduleActivityTask/RequestCancelActivityTask commands, settled by their result events. */
 export class Activities {
-  private seq = 0;
   private readonly pending = new Map<string, PendingActivity>();
   private readonly idsByScheduledEvent = new Map<number, string>();
 
@@ -35,11 +43,17 @@ export class Activities {
     private readonly commands: CommandBuffer,
     private readonly converter: PayloadConverter,
     private readonly defaultTaskQueue: string,
+    private readonly sequence: ActivitySequence,
   ) {}
 
-  schedule(activityType: string, args: unknown[], options: ActivityOptions): Promise<unknown> {
+  schedule(
+    activityType: string,
+    args: unknown[],
+    options: ActivityOptions,
+    headers: Headers = {},
+  ): Promise<unknown> {
     const scope = CancellationScope.current();
-    const seq = ++this.seq;
+    const seq = this.sequence.next();
     const activityId = options.activityId ?? String(seq);
     if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined) {
       throw new TypeError(
@@ -49,10 +63,17 @@ export class Activities {
     if (scope.consideredCancelled) return handled(Promise.reject(scope.signal.reason));
     const state: PendingActivity = { activityId, activityType, deferred: deferred() };
     const scheduled = this.commands.issue(
-      scheduleActivityCommand(this.converter, activityId, activityType, args, {
-        ...options,
-        taskQueue: options.taskQueue ?? this.defaultTaskQueue,
-      }),
+      scheduleActivityCommand(
+        this.converter,
+        activityId,
+        activityType,
+        args,
+        {
+          ...options,
+          taskQueue: options.taskQueue ?? this.defaultTaskQueue,
+        },
+        headers,
+      ),
       (event) => {
         state.scheduledEventId = toNumber(event.eventId);
         this.idsByScheduledEvent.set(state.scheduledEventId, activityId);

@@ -9,12 +9,18 @@ import {
 } from '@odin/hugo';
 import type { QueryDefinition, SignalDefinition, Workflow } from '../common/definitions.js';
 import { type Duration, durationMs } from '../common/duration.js';
+import { composeInterceptors } from '../common/interceptors.js';
 import { activatorStorage } from './activator.js';
 import { CancellationScope } from './cancellation-scope.js';
 import { requireActivator } from './context.js';
-import { DeterminismViolationError } from './errors.js';
+import { DeterminismViolationError, LocalActivityDoBackoff } from './errors.js';
 import { EFFECT_MARKER, VERSION_MARKER } from './markers.js';
-import type { ActivityOptions, ChildWorkflowHandle, ChildWorkflowOptions } from './options.js';
+import type {
+  ActivityOptions,
+  ChildWorkflowHandle,
+  ChildWorkflowOptions,
+  LocalActivityOptions,
+} from './options.js';
 import type { WorkflowInfo } from './workflow-info.js';
 
 export { CancellationScope, isCancellation } from './cancellation-scope.js';
@@ -30,8 +36,18 @@ export type {
   ActivityOptions,
   ChildWorkflowHandle,
   ChildWorkflowOptions,
+  LocalActivityOptions,
 } from './options.js';
 export type { WorkflowInfo } from './workflow-info.js';
+export type * from './interceptors.js';
+
+/**
+ * True while the runtime re-executes a workflow task that history already completed. For interceptors and
+ * instrumentation only (skip side effects such as exporting spans on replay); workflow logic must not branch on it.
+ */
+export function isReplaying(): boolean {
+  return requireActivator('isReplaying').replaying;
+}
 
 /** Facts about the running workflow (ids, type, task queue, attempt, start time, memo, search attributes, ...). */
 export function workflowInfo(): WorkflowInfo {
@@ -40,7 +56,11 @@ export function workflowInfo(): WorkflowInfo {
 
 /** Pauses the workflow for `duration` on a durable timer; cancelled with the current CancellationScope. */
 export function sleep(duration: Duration): Promise<void> {
-  return requireActivator('sleep').timers.start(duration);
+  const activator = requireActivator('sleep');
+  const start = composeInterceptors(activator.outbound, 'startTimer', (input) =>
+    activator.timers.start(input.durationMs),
+  );
+  return start({ durationMs: durationMs(duration) });
 }
 
 /**
@@ -57,7 +77,11 @@ export function executeActivity<R = unknown>(
   options: ActivityOptions,
   ...args: unknown[]
 ): Promise<R> {
-  return requireActivator('executeActivity').activities.schedule(activityType, args, options) as Promise<R>;
+  const activator = requireActivator('executeActivity');
+  const schedule = composeInterceptors(activator.outbound, 'scheduleActivity', (input) =>
+    activator.activities.schedule(input.activityType, input.args, input.options, input.headers),
+  );
+  return schedule({ activityType, args, options, headers: {} }) as Promise<R>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: activity signatures are the author's.
@@ -80,6 +104,64 @@ export function proxyActivities<T = Record<string, ActivityFunction>>(
     get(_, name) {
       if (typeof name !== 'string') return undefined;
       return (...args: unknown[]) => executeActivity(name, options, ...args);
+    },
+  });
+}
+
+/**
+ * Runs one local activity — in this worker, without an activity task — and waits for its result; its outcome is
+ * recorded as a `core_local_activity` marker, as Temporal's SDKs record it. Failed attempts retry in the worker
+ * while the backoff is at most `localRetryThreshold`; a longer backoff waits on a durable timer and schedules the
+ * activity again with the next attempt number.
+ */
+export async function executeLocalActivity<R = unknown>(
+  activityType: string,
+  options: LocalActivityOptions,
+  ...args: unknown[]
+): Promise<R> {
+  const activator = requireActivator('executeLocalActivity');
+  let attempt = 1;
+  let originalScheduleTime: number | undefined;
+  for (;;) {
+    const schedule = composeInterceptors(activator.outbound, 'scheduleLocalActivity', (input) =>
+      activator.localActivities.schedule(
+        input.activityType,
+        input.args,
+        input.options,
+        input.attempt,
+        input.originalScheduleTime,
+        input.headers,
+      ),
+    );
+    try {
+      return (await schedule({
+        activityType,
+        args,
+        options,
+        headers: {},
+        attempt,
+        originalScheduleTime,
+      })) as R;
+    } catch (error) {
+      if (!(error instanceof LocalActivityDoBackoff)) throw error;
+      await activator.timers.start(error.backoffMs);
+      attempt = error.attempt;
+      originalScheduleTime = error.originalScheduleTime;
+    }
+  }
+}
+
+/** Local activities as typed functions: `const { validate } = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '5s' })`. */
+export function proxyLocalActivities<T = Record<string, ActivityFunction>>(
+  options: LocalActivityOptions,
+): ActivityInterfaceFor<T> {
+  if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined) {
+    throw new TypeError('proxyLocalActivities needs startToCloseTimeout or scheduleToCloseTimeout');
+  }
+  return new Proxy({} as ActivityInterfaceFor<T>, {
+    get(_, name) {
+      if (typeof name !== 'string') return undefined;
+      return (...args: unknown[]) => executeLocalActivity(name, options, ...args);
     },
   });
 }
@@ -115,8 +197,12 @@ export function startChild<W extends Workflow>(
   workflow: W | string,
   options: ChildWorkflowOptions & { args?: Parameters<W> },
 ): Promise<ChildWorkflowHandle<Awaited<ReturnType<W>>>> {
-  const type = typeof workflow === 'string' ? workflow : workflow.name;
-  return requireActivator('startChild').children.start(type, options.args ?? [], options) as Promise<
+  const workflowType = typeof workflow === 'string' ? workflow : workflow.name;
+  const activator = requireActivator('startChild');
+  const start = composeInterceptors(activator.outbound, 'startChildWorkflowExecution', (input) =>
+    activator.children.start(input.workflowType, input.args, input.options, input.headers),
+  );
+  return start({ workflowType, args: options.args ?? [], options, headers: {} }) as Promise<
     ChildWorkflowHandle<Awaited<ReturnType<W>>>
   >;
 }
@@ -137,12 +223,14 @@ export function getExternalWorkflowHandle(workflowId: string, runId = '') {
     workflowId,
     runId,
     signal<Args extends unknown[]>(signal: SignalDefinition<Args> | string, ...args: Args): Promise<void> {
-      return activator.externals.signal(
+      return activator.signalWorkflow({
         workflowId,
         runId,
-        typeof signal === 'string' ? signal : signal.name,
+        signalName: typeof signal === 'string' ? signal : signal.name,
         args,
-      );
+        childWorkflowOnly: false,
+        headers: {},
+      });
     },
     cancel(): Promise<void> {
       return activator.externals.requestCancel(workflowId, runId);
@@ -162,9 +250,17 @@ export function continueAsNew(
   } = {},
 ): Promise<never> {
   const activator = requireActivator('continueAsNew');
-  return Promise.reject(
-    activator.execution.continueAsNew(options.workflowType ?? activator.info.workflowType, args, options),
+  const continueAsNew = composeInterceptors(activator.outbound, 'continueAsNew', (input) =>
+    Promise.reject(
+      activator.execution.continueAsNew(input.workflowType, input.args, input.options, input.headers),
+    ),
   );
+  return continueAsNew({
+    workflowType: options.workflowType ?? activator.info.workflowType,
+    args,
+    options,
+    headers: {},
+  });
 }
 
 export function upsertSearchAttributes(values: Record<string, unknown>): void {

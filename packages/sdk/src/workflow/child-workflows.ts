@@ -15,6 +15,7 @@ import { startChildWorkflowCommand } from './command-builders.js';
 import { type Deferred, deferred, handled } from './deferred.js';
 import { type EventEntries, recordedCommand } from './event-table.js';
 import type { ExternalWorkflows } from './external-workflows.js';
+import type { Headers } from '../common/interceptors.js';
 import type { ChildWorkflowHandle, ChildWorkflowOptions } from './options.js';
 
 interface PendingChild {
@@ -60,7 +61,12 @@ export class ChildWorkflows {
   ) {}
 
   /** Starts a child workflow; resolves once it started. */
-  start(workflowType: string, args: unknown[], options: ChildWorkflowOptions): Promise<ChildWorkflowHandle> {
+  start(
+    workflowType: string,
+    args: unknown[],
+    options: ChildWorkflowOptions,
+    headers: Headers = {},
+  ): Promise<ChildWorkflowHandle> {
     const scope = CancellationScope.current();
     const seq = ++this.seq;
     const workflowId = options.workflowId ?? this.run.uuid4();
@@ -68,10 +74,18 @@ export class ChildWorkflows {
     const state: PendingChild = { workflowId, workflowType, started: deferred(), result: deferred() };
     state.result.promise.catch(() => undefined);
     const initiated = this.commands.issue(
-      startChildWorkflowCommand(this.run.converter, this.run.namespace, workflowId, workflowType, args, {
-        ...options,
-        taskQueue: options.taskQueue ?? this.run.taskQueue,
-      }),
+      startChildWorkflowCommand(
+        this.run.converter,
+        this.run.namespace,
+        workflowId,
+        workflowType,
+        args,
+        {
+          ...options,
+          taskQueue: options.taskQueue ?? this.run.taskQueue,
+        },
+        headers,
+      ),
       (event) => this.seqByInitiatedEvent.set(toNumber(event.eventId), seq),
     );
     this.pending.set(seq, state);
@@ -92,10 +106,18 @@ export class ChildWorkflows {
         firstExecutionRunId: runId,
         result: () => state.result.promise,
         signal: (name: string, ...signalArgs: unknown[]) =>
-          this.externals.signal(workflowId, runId, name, signalArgs, true),
+          this.signalChild(workflowId, runId, name, signalArgs),
       })),
     );
   }
+
+  /** Signals a child through the run's outbound `signalWorkflow` interceptors (set by the runtime). */
+  signalChild: (workflowId: string, runId: string, name: string, args: unknown[]) => Promise<void> = (
+    workflowId,
+    runId,
+    name,
+    args,
+  ) => this.externals.signal(workflowId, runId, name, args, true);
 
   /** Settles the child of `initiatedEventId`; `closed` removes it (its last event). */
   private settle(initiatedEventId: Int64Like, closed: boolean, settle: (state: PendingChild) => void): void {

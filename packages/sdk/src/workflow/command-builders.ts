@@ -6,7 +6,13 @@ import type { RetryPolicy } from '../common/definitions.js';
 import { type Duration, durationMs } from '../common/duration.js';
 import { errorToFailure } from '../common/failure.js';
 import { type PayloadConverter, toPayloads } from '../common/payload.js';
+import type { Headers } from '../common/interceptors.js';
 import type { ICommand } from '../common/proto-types.js';
+import {
+  LOCAL_ACTIVITY_MARKER,
+  type LocalActivityResolution,
+  localActivityMarkerDetails,
+} from '../common/local-activity-marker.js';
 import type { ActivityOptions, ChildWorkflowOptions, ContinueAsNewOptions } from './options.js';
 
 const CommandType = temporal.api.enums.v1.CommandType;
@@ -29,10 +35,12 @@ export function scheduleActivityCommand(
   activityType: string,
   args: unknown[],
   options: ActivityOptions & { taskQueue: string },
+  headers: Headers = {},
 ): ICommand {
   return {
     commandType: CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
     scheduleActivityTaskCommandAttributes: {
+      ...headerOf(headers),
       activityId,
       activityType: { name: activityType },
       taskQueue: { name: options.taskQueue },
@@ -60,10 +68,12 @@ export function startChildWorkflowCommand(
   workflowType: string,
   args: unknown[],
   options: ChildWorkflowOptions & { taskQueue: string },
+  headers: Headers = {},
 ): ICommand {
   return {
     commandType: CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
     startChildWorkflowExecutionCommandAttributes: {
+      ...headerOf(headers),
       namespace,
       workflowId,
       workflowType: { name: workflowType },
@@ -99,10 +109,12 @@ export function signalExternalCommand(
   target: ExternalTarget,
   signalName: string,
   args: unknown[],
+  headers: Headers = {},
 ): ICommand {
   return {
     commandType: CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION,
     signalExternalWorkflowExecutionCommandAttributes: {
+      ...headerOf(headers),
       namespace: target.namespace,
       execution: { workflowId: target.workflowId, runId: target.runId },
       signalName,
@@ -156,15 +168,33 @@ export function recordMarkerCommand(
   };
 }
 
+/** A local activity's outcome, recorded as core's `core_local_activity` marker. */
+export function localActivityMarkerCommand(resolution: LocalActivityResolution): ICommand {
+  const outcome = resolution.outcome;
+  return {
+    commandType: CommandType.COMMAND_TYPE_RECORD_MARKER,
+    recordMarkerCommandAttributes: {
+      markerName: LOCAL_ACTIVITY_MARKER,
+      details: localActivityMarkerDetails(
+        resolution.data,
+        outcome.kind === 'completed' ? outcome.result : undefined,
+      ),
+      failure: outcome.kind === 'completed' ? null : outcome.failure,
+    },
+  };
+}
+
 export function continueAsNewCommand(
   converter: PayloadConverter,
   workflowType: string,
   args: unknown[],
+  headers: Headers,
   options: ContinueAsNewOptions & { taskQueue: string },
 ): ICommand {
   return {
     commandType: CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
     continueAsNewWorkflowExecutionCommandAttributes: {
+      ...headerOf(headers),
       workflowType: { name: workflowType },
       taskQueue: { name: options.taskQueue },
       input: toPayloads(converter, args) ?? null,
@@ -194,6 +224,11 @@ export function cancelWorkflowCommand(): ICommand {
     commandType: CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
     cancelWorkflowExecutionCommandAttributes: {},
   };
+}
+
+/** The command's header, when interceptors set any (an empty header is left out). */
+function headerOf(headers: Headers): { header?: { fields: Headers } } {
+  return Object.keys(headers).length > 0 ? { header: { fields: headers } } : {};
 }
 
 function protoDuration(value: Duration | undefined): never {

@@ -1,4 +1,5 @@
 import { temporal, toNumber } from '@odin/api/public';
+import { LOCAL_ACTIVITY_MARKER, readLocalActivityMarkerData } from '../common/local-activity-marker.js';
 import type { ICommand, IHistoryEvent } from '../common/proto-types.js';
 
 const CommandType = temporal.api.enums.v1.CommandType;
@@ -60,6 +61,28 @@ export function markerKey(
   return data ? decoder.decode(data) : '';
 }
 
+/** A local activity's marker is identified by its sequence number, activity id and type (its `data` detail). */
+function markerIdentity(
+  markerName: string | null | undefined,
+  details: Parameters<typeof markerKey>[0] & Parameters<typeof readLocalActivityMarkerData>[0],
+): string {
+  if (markerName === LOCAL_ACTIVITY_MARKER) {
+    const data = readLocalActivityMarkerData(details);
+    return `marker=${markerName} seq=${data?.seq} activityId=${data?.activityId} activityType=${data?.activityType}`;
+  }
+  return `marker=${markerName} key=${markerKey(details)}`;
+}
+
+/** The sequence number of a local activity marker command or event; undefined for anything else. */
+export function localActivitySeqOf(item: ICommand | IHistoryEvent): number | undefined {
+  const attributes =
+    'eventType' in item
+      ? (item as IHistoryEvent).markerRecordedEventAttributes
+      : (item as ICommand).recordMarkerCommandAttributes;
+  if (attributes?.markerName !== LOCAL_ACTIVITY_MARKER) return undefined;
+  return readLocalActivityMarkerData(attributes.details)?.seq;
+}
+
 /** What identifies a command (and its event) for matching: type plus the ids the workflow chose. */
 function commandIdentity(command: ICommand): string {
   const type = command.commandType ?? 0;
@@ -76,7 +99,7 @@ function commandIdentity(command: ICommand): string {
       return `timerId=${command.cancelTimerCommandAttributes?.timerId}`;
     case CommandType.COMMAND_TYPE_RECORD_MARKER: {
       const a = command.recordMarkerCommandAttributes;
-      return `marker=${a?.markerName} key=${markerKey(a?.details)}`;
+      return markerIdentity(a?.markerName, a?.details);
     }
     case CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
       const a = command.startChildWorkflowExecutionCommandAttributes;
@@ -108,7 +131,7 @@ function eventIdentity(event: IHistoryEvent): string {
       return `timerId=${event.timerCanceledEventAttributes?.timerId}`;
     case EventType.EVENT_TYPE_MARKER_RECORDED: {
       const a = event.markerRecordedEventAttributes;
-      return `marker=${a?.markerName} key=${markerKey(a?.details)}`;
+      return markerIdentity(a?.markerName, a?.details);
     }
     case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: {
       const a = event.startChildWorkflowExecutionInitiatedEventAttributes;

@@ -49,3 +49,18 @@ export class UnhandledEventError extends Error {
     this.name = 'UnhandledEventError';
   }
 }
+
+/**
+ * A local activity failed and retries after a backoff longer than its local-retry threshold: the workflow waits
+ * on a durable timer, then schedules it again as attempt `attempt` (what Temporal's SDKs do, so histories match).
+ */
+export class LocalActivityDoBackoff extends Error {
+  constructor(
+    readonly attempt: number,
+    readonly backoffMs: number,
+    readonly originalScheduleTime: number | undefined,
+  ) {
+    super(`Local activity backs off ${backoffMs}ms before attempt ${attempt}`);
+    this.name = 'LocalActivityDoBackoff';
+  }
+}

@@ -14,6 +14,8 @@ import {
 } from './command-builders.js';
 import { ContinueAsNew, IllegalStateError } from './errors.js';
 import { type EventEntries, noAction, recordedCommand } from './event-table.js';
+import { composeInterceptors, type Headers } from '../common/interceptors.js';
+import type { WorkflowInboundCallsInterceptor } from './interceptors.js';
 import type { ContinueAsNewOptions, WorkflowRegistry } from './options.js';
 import type { WorkflowInfo } from './workflow-info.js';
 
@@ -52,6 +54,11 @@ export class Execution {
     private readonly info: WorkflowInfo,
     private readonly workflows: WorkflowRegistry,
     private readonly rootScope: CancellationScope,
+    private readonly interceptors: {
+      /** Makes the run's interceptors (workflow code: runs when the workflow starts). */
+      prepare(): void;
+      inbound(): readonly WorkflowInboundCallsInterceptor[];
+    },
   ) {}
 
   /** Fails the workflow task (once): later failures and commands of the activation do not count. */
@@ -97,7 +104,13 @@ export class Execution {
     const args = fromPayloads(this.converter, input?.input);
     let outcome: Promise<unknown>;
     try {
-      outcome = scopeStorage.run(this.rootScope, () => Promise.resolve((fn as Workflow)(...args)));
+      outcome = scopeStorage.run(this.rootScope, () => {
+        this.interceptors.prepare();
+        const execute = composeInterceptors(this.interceptors.inbound(), 'execute', (call) =>
+          Promise.resolve((fn as Workflow)(...call.args)),
+        );
+        return execute({ args, headers: input?.header?.fields ?? {} });
+      });
     } catch (error) {
       outcome = Promise.reject(error);
     }
@@ -108,9 +121,14 @@ export class Execution {
   }
 
   /** The error `continueAsNew` throws: the ContinueAsNewWorkflowExecution command, issued when it escapes. */
-  continueAsNew(workflowType: string, args: unknown[], options: ContinueAsNewOptions): ContinueAsNew {
+  continueAsNew(
+    workflowType: string,
+    args: unknown[],
+    options: ContinueAsNewOptions,
+    headers: Headers = {},
+  ): ContinueAsNew {
     return new ContinueAsNew(
-      continueAsNewCommand(this.converter, workflowType, args, {
+      continueAsNewCommand(this.converter, workflowType, args, headers, {
         ...options,
         taskQueue: options.taskQueue ?? this.info.taskQueue,
         workflowRunTimeout: options.workflowRunTimeout ?? this.info.runTimeoutMs,

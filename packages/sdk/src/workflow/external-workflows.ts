@@ -1,5 +1,6 @@
 import { type Int64Like, toNumber } from '@odin/api/public';
 import { ApplicationFailure } from '../common/failure.js';
+import type { Headers } from '../common/interceptors.js';
 import type { PayloadConverter } from '../common/payload.js';
 import type { CommandBuffer } from './command-buffer.js';
 import { requestCancelExternalCommand, signalExternalCommand } from './command-builders.js';
@@ -35,11 +36,12 @@ export class ExternalWorkflows {
     signalName: string,
     args: unknown[],
     childWorkflowOnly = false,
+    headers: Headers = {},
   ): Promise<void> {
     const seq = ++this.seq;
     const result = deferred<void>();
     const target = { namespace: this.namespace, workflowId, runId, control: String(seq), childWorkflowOnly };
-    this.commands.issue(signalExternalCommand(this.converter, target, signalName, args), (event) =>
+    this.commands.issue(signalExternalCommand(this.converter, target, signalName, args, headers), (event) =>
       this.seqByInitiatedEvent.set(toNumber(event.eventId), seq),
     );
     this.pending.set(seq, result);

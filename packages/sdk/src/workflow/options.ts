@@ -19,6 +19,23 @@ export interface ActivityOptions {
   cancellationType?: ActivityCancellationType;
 }
 
+/** Options of a local activity: run by the workflow's own worker, recorded as a `core_local_activity` marker. */
+export interface LocalActivityOptions {
+  scheduleToCloseTimeout?: Duration;
+  /** Bounds one attempt; schedule-to-close bounds all of them, retries and backoff timers included. */
+  startToCloseTimeout?: Duration;
+  scheduleToStartTimeout?: Duration;
+  /** Default: 1 s initial interval, coefficient 2, at most 100 × the initial interval, unlimited attempts. */
+  retry?: RetryPolicy;
+  /**
+   * A retry whose backoff is longer than this (1 minute by default) waits on a durable workflow timer and is
+   * scheduled again as a new local activity; shorter backoffs are waited out by the worker.
+   */
+  localRetryThreshold?: Duration;
+  /** TRY_CANCEL (default) and ABANDON reject at once; WAIT_CANCELLATION_COMPLETED waits for the activity. */
+  cancellationType?: ActivityCancellationType;
+}
+
 export interface ChildWorkflowOptions {
   workflowId?: string;
   taskQueue?: string;

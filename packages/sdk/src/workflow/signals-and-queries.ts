@@ -1,4 +1,6 @@
+import { composeInterceptors, type Headers } from '../common/interceptors.js';
 import { fromPayloads, type PayloadConverter } from '../common/payload.js';
+import type { WorkflowInboundCallsInterceptor } from './interceptors.js';
 import { IllegalStateError } from './errors.js';
 import type { EventEntries } from './event-table.js';
 
@@ -10,12 +12,13 @@ export type Handler = (...args: unknown[]) => unknown;
  */
 export class SignalsAndQueries {
   private readonly signalHandlers = new Map<string, Handler>();
-  private readonly buffered: { name: string; args: unknown[] }[] = [];
+  private readonly buffered: { name: string; args: unknown[]; headers: Headers }[] = [];
   private readonly queryHandlers = new Map<string, Handler>();
 
   constructor(
     private readonly converter: PayloadConverter,
     private readonly fail: (error: unknown) => void,
+    private readonly inbound: () => readonly WorkflowInboundCallsInterceptor[],
   ) {}
 
   setSignalHandler(name: string, handler: Handler | undefined): void {
@@ -28,7 +31,7 @@ export class SignalsAndQueries {
       const signal = this.buffered[i]!;
       if (signal.name === name) {
         this.buffered.splice(i, 1);
-        this.invoke(handler, signal.args);
+        this.invoke(handler, signal.name, signal.args, signal.headers);
       } else i++;
     }
   }
@@ -50,13 +53,21 @@ export class SignalsAndQueries {
     return handler;
   }
 
-  private signalled(name: string, args: unknown[]): void {
+  private signalled(name: string, args: unknown[], headers: Headers): void {
     const handler = this.signalHandlers.get(name);
-    if (handler) this.invoke(handler, args);
-    else this.buffered.push({ name, args });
+    if (handler) this.invoke(handler, name, args, headers);
+    else this.buffered.push({ name, args, headers });
   }
 
-  private invoke(handler: Handler, args: unknown[]): void {
+  private invoke(handler: Handler, signalName: string, args: unknown[], headers: Headers): void {
+    const inbound = this.inbound();
+    if (inbound.some((i) => i.handleSignal)) {
+      const handle = composeInterceptors(inbound, 'handleSignal', async (input) => {
+        await handler(...input.args);
+      });
+      handle({ signalName, args, headers }).catch((error: unknown) => this.fail(error));
+      return;
+    }
     try {
       const outcome = handler(...args);
       if (outcome instanceof Promise) outcome.catch((error: unknown) => this.fail(error));
@@ -68,7 +79,7 @@ export class SignalsAndQueries {
   eventEntries(): EventEntries<'workflowExecutionSignaledEventAttributes'> {
     return {
       workflowExecutionSignaledEventAttributes: (a) =>
-        this.signalled(a.signalName ?? '', fromPayloads(this.converter, a.input)),
+        this.signalled(a.signalName ?? '', fromPayloads(this.converter, a.input), a.header?.fields ?? {}),
     };
   }
 }

@@ -4,10 +4,13 @@ import type { ICommand, IHistoryEvent, IPayloads } from '../common/proto-types.j
 import { activate, answerQuery } from './activation.js';
 import { WorkflowActivator } from './activator.js';
 import type { PendingCommand } from './command-buffer.js';
-import { commandMismatch, describeCommand, isCommandEvent } from './command-matching.js';
+import { commandMismatch, describeCommand, isCommandEvent, localActivitySeqOf } from './command-matching.js';
 import { DeterminismViolationError } from './errors.js';
 import { installDeterministicGlobals } from './globals.js';
+import { type LocalActivityRunner, resolveLocalActivities } from './local-activity-driver.js';
+import type { WorkflowInterceptorsFactory } from './interceptors.js';
 import type { WorkflowRegistry } from './options.js';
+import type { Headers } from '../common/interceptors.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -58,6 +61,7 @@ export interface QueryRequest {
   readonly id: string;
   readonly queryType: string;
   readonly args?: IPayloads | null;
+  readonly headers?: Headers;
 }
 
 export type QueryOutcome = { ok: true; answer: IPayloads | undefined } | { ok: false; message: string };
@@ -73,6 +77,10 @@ export interface WorkflowTaskInput {
   converter?: PayloadConverter;
   /** Queries answered after the run is brought up to date. */
   queries?: readonly QueryRequest[];
+  /** Runs the local activities of the open task; without it they stay unresolved (a replay needs none). */
+  localActivities?: LocalActivityRunner;
+  /** Makes each run's workflow interceptors. */
+  interceptors?: readonly WorkflowInterceptorsFactory[];
 }
 
 export interface WorkflowTaskOutcome {
@@ -89,6 +97,8 @@ export interface WorkflowTaskOutcome {
   trace: ICommand[][];
   /** The open task this outcome answered, when there was one (what a run cache resumes from). */
   live?: LiveActivation;
+  /** History events this task went through: delivered to the run or matched against its commands (replay cost). */
+  eventsApplied: number;
   activator: WorkflowActivator;
 }
 
@@ -115,8 +125,9 @@ export async function runWorkflowTask(input: WorkflowTaskInput): Promise<Workflo
       workflowType: input.workflowType ?? '',
     },
     input.history,
+    input.interceptors ?? [],
   );
-  return drive(activator, splitActivations(input.history), converter, input.queries ?? []);
+  return drive(activator, splitActivations(input.history), converter, input);
 }
 
 /**
@@ -127,10 +138,13 @@ export async function runWorkflowTask(input: WorkflowTaskInput): Promise<Workflo
 export async function resumeWorkflowTask(
   activator: WorkflowActivator,
   previous: LiveActivation,
-  input: Pick<WorkflowTaskInput, 'history' | 'queries' | 'converter'>,
+  input: Pick<WorkflowTaskInput, 'history' | 'queries' | 'converter' | 'localActivities'>,
 ): Promise<WorkflowTaskOutcome | undefined> {
   const history = input.history;
-  const completedIndex = previous.startedEventId; // event ids are 1-based: this is the event after WorkflowTaskStarted
+  // The history may be whole or only what followed the previous task (a sticky task's partial history).
+  const firstId = toNumber(history[0]?.eventId);
+  const completedIndex = previous.startedEventId + 1 - firstId;
+  if (completedIndex < 0) return undefined;
   if (history[completedIndex]?.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) return undefined;
   let next = completedIndex + 1;
   const recorded: IHistoryEvent[] = [];
@@ -140,15 +154,59 @@ export async function resumeWorkflowTask(
     if (commandMismatch(previous.produced[i]!.command, recorded[i]!)) return undefined;
   }
   for (let i = 0; i < recorded.length; i++) previous.produced[i]!.onMatched?.(recorded[i]!);
-  return drive(
+  const outcome = await drive(
     activator,
     splitActivations(history.slice(next)),
     input.converter ?? defaultPayloadConverter,
-    input.queries ?? [],
+    input,
+  );
+  outcome.eventsApplied += recorded.length;
+  return outcome;
+}
+
+/**
+ * Checks a replayed task's commands against the command events history recorded for it. Local activity markers
+ * are matched by sequence number rather than position: local activities that run concurrently record their
+ * markers in the order they finished, which a replay cannot know (core matches them the same way).
+ */
+function matchRecorded(
+  produced: readonly PendingCommand[],
+  recorded: readonly IHistoryEvent[],
+  started: IHistoryEvent,
+): DeterminismViolationError | undefined {
+  const producedMarkers = new Map<number, PendingCommand>();
+  for (const command of produced) {
+    const seq = localActivitySeqOf(command.command);
+    if (seq !== undefined) producedMarkers.set(seq, command);
+  }
+  for (const event of recorded) {
+    const seq = localActivitySeqOf(event);
+    if (seq === undefined) continue;
+    const command = producedMarkers.get(seq);
+    if (!command) {
+      return new DeterminismViolationError('History has a local activity the workflow no longer runs', event);
+    }
+    producedMarkers.delete(seq);
+    const mismatch = commandMismatch(command.command, event);
+    if (mismatch)
+      return new DeterminismViolationError(`Replay diverged: ${mismatch}`, event, command.command);
+  }
+  const [extra] = producedMarkers.values();
+  if (extra) {
+    return new DeterminismViolationError(
+      `Workflow ran a local activity not in history (after event #${toNumber(started.eventId) + 1} WorkflowTaskCompleted)`,
+      undefined,
+      extra.command,
+    );
+  }
+  return matchInOrder(
+    produced.filter((p) => localActivitySeqOf(p.command) === undefined),
+    recorded.filter((e) => localActivitySeqOf(e) === undefined),
+    started,
   );
 }
 
-function matchRecorded(
+function matchInOrder(
   produced: readonly PendingCommand[],
   recorded: readonly IHistoryEvent[],
   started: IHistoryEvent,
@@ -177,23 +235,27 @@ async function drive(
   activator: WorkflowActivator,
   activations: readonly Activation[],
   converter: PayloadConverter,
-  queries: readonly QueryRequest[],
+  input: Pick<WorkflowTaskInput, 'queries' | 'localActivities'>,
 ): Promise<WorkflowTaskOutcome> {
+  const queries = input.queries ?? [];
   const outcome: WorkflowTaskOutcome = {
     commands: [],
     queryResults: new Map(),
     replayed: 0,
     trace: [],
     activator,
+    eventsApplied: 0,
   };
   for (const activation of activations) {
     activator.replaying = activation.recordedCommands !== undefined;
+    outcome.eventsApplied += activation.events.length + (activation.recordedCommands?.length ?? 0);
     await activate(
       activator,
       activation.events,
       timestampToMs(activation.started.eventTime) ?? 0,
       toNumber(activation.started.eventId),
     );
+    await resolveLocalActivities(activator, activation.recordedCommands, input.localActivities);
     const produced = activator.commands.take();
     outcome.trace.push(produced.map((p) => p.command));
     if (activator.taskFailure !== undefined) {
@@ -216,7 +278,13 @@ async function drive(
   }
   for (const query of queries) {
     try {
-      const value = answerQuery(activator, query.queryType, fromPayloads(converter, query.args));
+      const value = await answerQuery(
+        activator,
+        query.queryType,
+        fromPayloads(converter, query.args),
+        query.headers ?? {},
+        query.id,
+      );
       outcome.queryResults.set(query.id, { ok: true, answer: { payloads: [converter.toPayload(value)] } });
     } catch (error) {
       outcome.queryResults.set(query.id, { ok: false, message: (error as Error)?.message ?? String(error) });
