@@ -1,7 +1,7 @@
 // Client interceptors, shaped like the official SDK's WorkflowClientInterceptor: each method gets the call's input
 // (headers included, so an interceptor can add context such as a trace) and the `next` step.
 import type { Headers } from '../common/interceptors.js';
-import type { WorkflowStartOptions } from './workflow-client.js';
+import type { WorkflowStartOptions } from './start-options.js';
 
 export interface WorkflowExecutionRef {
   readonly workflowId: string;

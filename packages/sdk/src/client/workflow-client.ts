@@ -5,13 +5,17 @@ import { temporal, timestampToMs, toNumber } from '@odin/api/public';
 import type { temporal as proto } from '@temporalio/proto';
 import {
   type QueryDefinition,
-  type RetryPolicy,
   type SignalDefinition,
   type Workflow,
   type WorkflowResultType,
   workflowTypeName,
 } from '../common/definitions.js';
-import { type Duration, toProtoDuration } from '../common/duration.js';
+import { toProtoDuration } from '../common/duration.js';
+import type {
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowStartOptions,
+} from './start-options.js';
 import {
   CancelledFailure,
   failureToError,
@@ -53,31 +57,11 @@ import {
 const enums = temporal.api.enums.v1;
 const EventType = enums.EventType;
 
-export type WorkflowIdReusePolicy =
-  | 'ALLOW_DUPLICATE'
-  | 'ALLOW_DUPLICATE_FAILED_ONLY'
-  | 'REJECT_DUPLICATE'
-  | 'TERMINATE_IF_RUNNING';
-export type WorkflowIdConflictPolicy = 'FAIL' | 'USE_EXISTING' | 'TERMINATE_EXISTING';
-
-export interface WorkflowStartOptions<Args extends unknown[] = unknown[]> {
-  workflowId: string;
-  taskQueue: string;
-  args?: Args;
-  workflowIdReusePolicy?: WorkflowIdReusePolicy;
-  workflowIdConflictPolicy?: WorkflowIdConflictPolicy;
-  memo?: Record<string, unknown>;
-  searchAttributes?: Record<string, unknown>;
-  retry?: RetryPolicy;
-  workflowExecutionTimeout?: Duration;
-  workflowRunTimeout?: Duration;
-  workflowTaskTimeout?: Duration;
-  cronSchedule?: string;
-  startDelay?: Duration;
-  /** Deduplicates retried starts; a fresh UUID by default. */
-  requestId?: string;
-  signal?: AbortSignal;
-}
+export type {
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowStartOptions,
+} from './start-options.js';
 
 export interface SignalWithStartOptions<
   Args extends unknown[] = unknown[],
