@@ -98,6 +98,17 @@ server
   .addOption(
     new Option('--metrics-port <port>', 'serve Prometheus metrics on GET /metrics').argParser(parsePort),
   )
+  .addOption(
+    new Option('--http-port <port>', 'HTTP API port (default HUGO_ORCHESTRATOR_HTTP_PORT or 7243)').argParser(
+      parsePort,
+    ),
+  )
+  .addOption(
+    new Option('--ui-port <port>', 'web UI port (default HUGO_ORCHESTRATOR_UI_PORT or 8233)').argParser(
+      parsePort,
+    ),
+  )
+  .option('--headless', 'do not serve the web UI')
   .action(
     async (opts: {
       port: number;
@@ -106,6 +117,9 @@ server
       namespace: string[];
       logLevel: LogLevel;
       metricsPort?: number;
+      httpPort?: number;
+      uiPort?: number;
+      headless?: boolean;
     }) => {
       const started = performance.now();
       const dbUrl = opts.dbFilename ? `sqlite:${opts.dbFilename}` : 'sqlite::memory:';
@@ -116,6 +130,10 @@ server
         namespaces: opts.namespace,
         logLevel: opts.logLevel,
         ...(opts.metricsPort === undefined ? {} : { metricsPort: opts.metricsPort }),
+        httpApi: true,
+        ...(opts.httpPort === undefined ? {} : { httpPort: opts.httpPort }),
+        webUi: !opts.headless,
+        ...(opts.uiPort === undefined ? {} : { uiPort: opts.uiPort }),
       }).catch(fail);
       const ms = Math.round(performance.now() - started);
       // One write, so whoever waits for the banner sees all of it at once.
@@ -124,6 +142,8 @@ server
         `  database:   ${opts.dbFilename ? opts.dbFilename : 'in memory (state is lost on exit)'}`,
         `  namespaces: ${['default', ...opts.namespace.filter((n) => n !== 'default')].join(', ')}`,
       ];
+      if (running.httpPort !== undefined) lines.push(`  HTTP API:   http://${opts.ip}:${running.httpPort}`);
+      if (running.uiPort !== undefined) lines.push(`  web UI:     http://${opts.ip}:${running.uiPort}`);
       if (running.metricsPort !== undefined) {
         lines.push(`  metrics:    http://${opts.ip}:${running.metricsPort}/metrics`);
       }
@@ -152,10 +172,31 @@ server
       `roles to run in this process: all, or a comma-separated list of ${SERVICE_ROLES.join(', ')} (repeatable)`,
     ).argParser(parseServices),
   )
+  .addOption(
+    new Option('--http-port <port>', 'HTTP API port (default HUGO_ORCHESTRATOR_HTTP_PORT or 7243)').argParser(
+      parsePort,
+    ),
+  )
+  .option('--ui', 'also serve the web UI (with --service all)')
+  .addOption(
+    new Option('--ui-port <port>', 'web UI port (default HUGO_ORCHESTRATOR_UI_PORT or 8233)').argParser(
+      parsePort,
+    ),
+  )
   .action(
-    async (opts: { port?: number; ip?: string; logLevel?: LogLevel; service?: ServiceRole[] | 'all' }) => {
+    async (opts: {
+      port?: number;
+      ip?: string;
+      logLevel?: LogLevel;
+      service?: ServiceRole[] | 'all';
+      httpPort?: number;
+      ui?: boolean;
+      uiPort?: number;
+    }) => {
       try {
         const config = loadConfig(process.env, {
+          ...(opts.httpPort === undefined ? {} : { httpPort: opts.httpPort }),
+          ...(opts.uiPort === undefined ? {} : { uiPort: opts.uiPort }),
           ...(opts.port === undefined ? {} : { frontendPort: opts.port }),
           ...(opts.ip === undefined ? {} : { bindIp: opts.ip }),
           ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
@@ -163,8 +204,21 @@ server
         const dbUrl = config.dbConnection ?? connectionUrlFromEnv();
         const services = opts.service ?? 'all';
         if (services === 'all') {
-          const running = await startServer({ config, dbUrl, migrate: false, namespaces: [] });
-          console.log(`Odin server listening on ${running.address} (database ${redactConnectionUrl(dbUrl)})`);
+          const running = await startServer({
+            config,
+            dbUrl,
+            migrate: false,
+            namespaces: [],
+            httpApi: true,
+            webUi: opts.ui === true || opts.uiPort !== undefined,
+          });
+          const http = [
+            running.httpPort === undefined ? '' : `, HTTP API on port ${running.httpPort}`,
+            running.uiPort === undefined ? '' : `, web UI on port ${running.uiPort}`,
+          ].join('');
+          console.log(
+            `Odin server listening on ${running.address}${http} (database ${redactConnectionUrl(dbUrl)})`,
+          );
           stopOnSignals(running);
           return;
         }

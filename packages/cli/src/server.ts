@@ -1,11 +1,12 @@
 import { type Clock, SystemClock } from '@odin/hugo';
-import { ensureNamespace, FrontendService } from '@odin/frontend';
+import { ensureNamespace, FrontendService, type RunningHttpServers, startHttpServers } from '@odin/frontend';
 import { MatchingService } from '@odin/matching';
 import { openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
 import { createRuntimeContext, type OdinConfig, type RuntimeContext } from '@odin/runtime';
 import { CleanupWorker } from '@odin/worker-service';
 import { defaultHistoryService, type HistoryConstructor, type HistoryRole } from './history-role.js';
 import { serveMetrics } from './metrics-endpoint.js';
+import { uiAssetsDir } from '@odin/ui';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Temporal's single-cluster name. */
@@ -24,6 +25,10 @@ export interface ServerOptions {
   readonly historyService?: HistoryConstructor;
   /** Retention sweep interval of the cleanup system worker; default one hour. */
   readonly retentionSweepIntervalMs?: number;
+  /** Serve Temporal's HTTP API on `config.httpPort`. */
+  readonly httpApi?: boolean;
+  /** Serve the web UI on `config.uiPort`. */
+  readonly webUi?: boolean;
 }
 
 export interface RunningServer {
@@ -32,6 +37,10 @@ export interface RunningServer {
   readonly port: number;
   /** Port of GET /metrics when HUGO_ORCHESTRATOR_METRICS_PORT / metricsPort asked for one. */
   readonly metricsPort?: number;
+  /** Port of the HTTP API, when it was asked for. */
+  readonly httpPort?: number;
+  /** Port of the web UI, when it was asked for. */
+  readonly uiPort?: number;
   readonly ctx: RuntimeContext<PersistenceStore>;
   /** Stops every role and closes the database; calls after the first return the same promise. */
   stop(): Promise<void>;
@@ -57,6 +66,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let matching: MatchingService | undefined;
   let frontend: FrontendService | undefined;
   let cleanup: CleanupWorker | undefined;
+  let http: RunningHttpServers | undefined;
   try {
     await store.cluster.initOrVerifyClusterMetadata({
       clusterName: CLUSTER_NAME,
@@ -98,6 +108,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     frontend = new FrontendService(ctx, { history, matching });
     const port = await frontend.listen(options.config.bindIp, options.config.frontendPort);
     const address = `${options.config.bindIp}:${port}`;
+    if (options.httpApi || options.webUi) {
+      http = await startHttpServers(frontend, {
+        host: options.config.bindIp,
+        corsOrigins: options.config.httpCorsOrigins,
+        logger: ctx.logger.child({ component: 'http' }),
+        ...(options.httpApi ? { httpPort: options.config.httpPort } : {}),
+        ...(options.webUi ? { uiPort: options.config.uiPort, uiAssetsDir: uiAssetsDir() } : {}),
+      });
+    }
     const metricsEndpoint =
       options.config.metricsPort > 0
         ? await serveMetrics(ctx.metrics, options.config.bindIp, options.config.metricsPort)
@@ -108,11 +127,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
 
     let stopping: Promise<void> | undefined;
-    const roles = { frontend, matching, history, cleanup };
+    const roles = { frontend, matching, history, cleanup, http };
     const stop = () => {
       stopping ??= (async () => {
         log.info('server stopping');
         await metricsEndpoint?.close();
+        await roles.http?.stop(2000);
         await roles.frontend.stop(2000);
         // The system worker stops before the store closes: it must not be mid-transaction then.
         await roles.cleanup.stop();
@@ -124,9 +144,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       })();
       return stopping;
     };
-    return { address, port, ctx, stop, ...(metricsEndpoint ? { metricsPort: metricsEndpoint.port } : {}) };
+    return {
+      address,
+      port,
+      ctx,
+      stop,
+      ...(metricsEndpoint ? { metricsPort: metricsEndpoint.port } : {}),
+      ...(http?.httpPort === undefined ? {} : { httpPort: http.httpPort }),
+      ...(http?.uiPort === undefined ? {} : { uiPort: http.uiPort }),
+    };
   } catch (error) {
     running.abort();
+    await http?.stop(0).catch(() => undefined);
     await frontend?.stop(0).catch(() => undefined);
     await cleanup?.stop().catch(() => undefined);
     await matching?.stop().catch(() => undefined);

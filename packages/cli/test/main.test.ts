@@ -52,11 +52,24 @@ function cli(args: string[], env: Record<string, string | undefined> = {}): Run 
 
 describe('hugo-orchestrator', () => {
   test('server start-dev prints where it listens, serves the API and stops on SIGTERM', async () => {
-    const run = cli(['server', 'start-dev', '--port', '0', '--namespace', 'extra']);
+    const run = cli([
+      'server',
+      'start-dev',
+      '--port',
+      '0',
+      '--namespace',
+      'extra',
+      '--http-port',
+      '0',
+      '--headless',
+    ]);
     try {
-      const [, address] = await run.waitFor(
-        /listening on (127\.0\.0\.1:\d+)[\s\S]*namespaces: default, extra/,
+      const [, address, httpPort] = await run.waitFor(
+        /listening on (127\.0\.0\.1:\d+)[\s\S]*namespaces: default, extra\n {2}HTTP API: +http:\/\/127\.0\.0\.1:(\d+)/,
       );
+      assert.doesNotMatch(run.output(), /web UI/);
+      const system = await fetch(`http://127.0.0.1:${httpPort}/api/v1/system-info`);
+      assert.equal(system.status, 200);
       const client = new TemporalGrpcClient(address!);
       try {
         const described = (await client.call('DescribeNamespace', { namespace: 'extra' })) as {
