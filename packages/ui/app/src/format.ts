@@ -99,10 +99,6 @@ export function payloadList(payloads: unknown): unknown[] {
   return Array.isArray(list) ? list.map(payloadValue) : [payloadValue(payloads)];
 }
 
-export function shortId(id: string | undefined): string {
-  return id && id.length > 12 ? `${id.slice(0, 8)}…` : (id ?? '');
-}
-
 export function pretty(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? String(value);
 }

@@ -87,7 +87,8 @@ export function timelineItems(
     } else if (type === 'EVENT_TYPE_ACTIVITY_TASK_STARTED') {
       const item = bySchedule.get(attrs.scheduledEventId ?? '');
       if (item) {
-        item.detail += ` · attempt ${attrs.attempt ?? 1}`;
+        const previous = (attrs.lastFailure as { message?: string } | undefined)?.message;
+        item.detail += ` · attempt ${attrs.attempt ?? 1}${previous ? ` (after: ${previous})` : ''}`;
         item.marks.push({ at, label: `Attempt ${attrs.attempt ?? 1} started` });
       }
     } else if (type.startsWith('EVENT_TYPE_ACTIVITY_TASK_')) {

@@ -20,6 +20,7 @@ import {
   useCall,
 } from '../components/common.js';
 import {
+  durationMs,
   enumLabel,
   eventAttributes,
   eventLabel,
@@ -239,6 +240,12 @@ export function WorkflowDetailPage() {
 
   const info = describe.data?.workflowExecutionInfo;
   const running = info?.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING';
+  // A running workflow's page follows it: summary, history and pending work are reloaded every few seconds.
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => setReloadKey((k) => k + 1), 2500);
+    return () => clearInterval(timer);
+  }, [running]);
   const events = history.events;
   const started = events[0];
   const startAttrs = started
@@ -313,7 +320,8 @@ export function WorkflowDetailPage() {
                   ''
                 ),
               ],
-              ['Run timeout', describe.data?.executionConfig?.workflowRunTimeout ?? ''],
+              ['Run timeout', timeoutLabel(describe.data?.executionConfig?.workflowRunTimeout)],
+              ['Execution timeout', timeoutLabel(describe.data?.executionConfig?.workflowExecutionTimeout)],
             ]}
           />
         </Card>
@@ -448,6 +456,12 @@ export function WorkflowDetailPage() {
       </div>
     </div>
   );
+}
+
+/** A workflow timeout as shown: a zero duration means there is none. */
+function timeoutLabel(value: string | undefined): string {
+  const ms = durationMs(value);
+  return ms === undefined ? '' : ms === 0 ? 'none' : formatDuration(ms);
 }
 
 /** Children from the history (started, closed) and those describe still lists as pending. */

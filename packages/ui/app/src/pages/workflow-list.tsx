@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { countWorkflows, listWorkflows } from '../api.js';
 import { ErrorBox, Spinner, StatusBadge, useCall } from '../components/common.js';
-import { formatTime, STATUSES, shortId } from '../format.js';
+import { formatTime, STATUSES } from '../format.js';
 import { currentNamespace, nsPath, taskQueuePath, workflowPath } from '../paths.js';
 
 const PAGE_SIZES = [25, 50, 100] as const;
@@ -120,9 +120,7 @@ export function WorkflowListPage() {
                     {row.execution.workflowId}
                   </Link>
                 </td>
-                <td className="mono muted" title={row.execution.runId}>
-                  {shortId(row.execution.runId)}
-                </td>
+                <td className="mono muted">{row.execution.runId}</td>
                 <td>{row.type?.name}</td>
                 <td>
                   {row.taskQueue ? (
