@@ -40,7 +40,7 @@ type Query = Record<string, string | number | undefined>;
 
 export async function call<T>(
   path: string,
-  options: { method?: string; query?: Query; body?: unknown } = {},
+  options: { method?: string; query?: Query; body?: unknown; timeoutSeconds?: number } = {},
 ) {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(options.query ?? {})) {
@@ -51,7 +51,11 @@ export async function call<T>(
   try {
     response = await fetch(`/api/v1${path}${search}`, {
       method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-      headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        // grpc-gateway's deadline header: the server gives up (DEADLINE_EXCEEDED) instead of waiting for a worker.
+        ...(options.timeoutSeconds === undefined ? {} : { 'grpc-timeout': `${options.timeoutSeconds}S` }),
+      },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
     });
   } catch (error) {
@@ -216,7 +220,7 @@ export const signalWorkflow = (
 export const queryWorkflow = (namespace: string, execution: Execution, queryType: string, args: unknown[]) =>
   call<{ queryResult?: unknown; queryRejected?: { status?: string } }>(
     `${wf(namespace, execution.workflowId)}/query/${enc(queryType)}`,
-    { body: { execution, query: { queryArgs: args } } },
+    { body: { execution, query: { queryArgs: args } }, timeoutSeconds: 10 },
   );
 
 export const cancelWorkflow = (namespace: string, execution: Execution, reason: string) =>
