@@ -119,7 +119,12 @@ describe('web UI in Chromium', { skip }, () => {
 
   test('list, filter by a query, open a workflow: history, timeline, signal to a result', async () => {
     const client = new WorkflowClient({ connection });
-    await client.start(workflows.uiOrder, { taskQueue, workflowId: 'order-ada', args: ['ada', 'teapot'] });
+    await client.start(workflows.uiOrder, {
+      taskQueue,
+      workflowId: 'order-ada',
+      args: ['ada', 'teapot'],
+      memo: { customerTier: 'gold' },
+    });
     await client.start(workflows.uiIdle, { taskQueue, workflowId: 'idle-bo', args: [] });
 
     await page.goto(`${ui}/`);
@@ -156,6 +161,16 @@ describe('web UI in Chromium', { skip }, () => {
 
     await page.getByRole('tab', { name: /Children/ }).click();
     await page.getByRole('link', { name: 'ada-packing' }).waitFor();
+
+    await page.getByRole('tab', { name: /Memo/ }).click();
+    await page.locator('.tab-panel').getByText('customerTier').waitFor();
+    await page.locator('.tab-panel').getByText('"gold"').waitFor();
+
+    // The worker answers __stack_trace or refuses it; either way the page shows the answer, not a spinner.
+    await page.getByRole('tab', { name: /Stack trace/ }).click();
+    await page.getByRole('button', { name: 'Query __stack_trace' }).click();
+    await page.locator('.tab-panel').locator('pre.json, [role=alert]').first().waitFor();
+    await shot('04b-stack-trace');
 
     await page.getByRole('button', { name: 'Signal', exact: true }).click();
     await page.locator('input[name=name]').fill('approve');
