@@ -82,9 +82,9 @@ describe('the container runtime, installed and run outside a container', () => {
     for (const devOnly of ['typescript', 'tsx', '@biomejs/biome', 'fast-check']) {
       assert.ok(!existsSync(join(app, 'node_modules', devOnly)), `${devOnly} is not deployed`);
     }
-    // Build-time only: the UI is built by Vite.
+    // Build-time only: the frontend's OpenAPI document is derived from it, the UI is built by Vite.
     const deployed = readdirSync(join(app, 'node_modules/.pnpm'));
-    for (const buildOnly of ['vite@', 'react@']) {
+    for (const buildOnly of ['@temporalio+core-bridge@', 'vite@', 'react@', 'yaml@']) {
       assert.deepEqual(
         deployed.filter((entry) => entry.startsWith(buildOnly)),
         [],
@@ -125,7 +125,8 @@ describe('the container runtime, installed and run outside a container', () => {
         { encoding: 'utf8', env: imageEnv({}) },
       );
       assert.match(listed, /"default"/);
-      // The deployment carries what the HTTP API and the UI serve (the OpenAPI document, the UI built by Vite).
+      // The deployment carries the build outputs the HTTP API and the UI serve (the OpenAPI document was derived
+      // from @temporalio/core-bridge at build time; the UI was built by Vite).
       const httpPort = /HTTP API: +http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output)?.[1];
       const uiPort = /web UI: +http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output)?.[1];
       assert.ok(httpPort && uiPort, server.output);

@@ -7,7 +7,7 @@ import type { FrontendService } from '../frontend-service.js';
 import { OPERATOR_SERVICE, WORKFLOW_SERVICE } from '../grpc-service.js';
 import { httpStatusFromGrpcCode, plainStatusBody, statusBody } from './http-errors.js';
 import { type JsonOptions, requestFromJson, responseToJson } from './json-codec.js';
-import { odinOpenApiYaml } from './openapi.js';
+import { OpenApiDocumentMissingError, readOpenApiDocument } from './openapi.js';
 import type { Json, JsonObject } from './payload-shorthand.js';
 import { bindQueryParameters, FieldPathError, setFieldPath } from './request-fields.js';
 import { deriveHttpRoutes, type HttpRoute, matchRoute } from './routes.js';
@@ -109,9 +109,12 @@ export class HttpApi {
     const rawPath = (req.url ?? '/').split('?')[0]!;
     const verb = req.method ?? 'GET';
     if (rawPath === '/openapi.yaml' && (verb === 'GET' || verb === 'HEAD')) {
-      this.#openApi ??= odinOpenApiYaml(this.routes, this.#implemented);
+      this.#openApi ??= readOpenApiDocument();
       const text = await this.#openApi.catch((error: unknown) => {
         this.#openApi = undefined;
+        if (error instanceof OpenApiDocumentMissingError) {
+          throw new HttpFailure(500, GrpcStatus.INTERNAL, error.message);
+        }
         throw error;
       });
       res.writeHead(200, { 'content-type': 'application/yaml; charset=utf-8' });

@@ -1,25 +1,28 @@
 // The OpenAPI document of Odin's HTTP API: Temporal's own (openapiv3.yaml, shipped with the API protos in the
 // pinned @temporalio/core-bridge), reduced to the operations Odin implements and the schemas they reach.
+//
+// The reduction runs at build time (scripts/build-openapi.mjs writes dist/openapi.yaml after `tsc -b`), so the
+// 148 MB core-bridge package and a YAML library are devDependencies only; at run time the server reads one file.
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { fileURLToPath } from 'node:url';
 import { templateShapeOf } from './path-template.js';
 import type { HttpRoute } from './routes.js';
 
-const require = createRequire(import.meta.url);
+/** Where Temporal's OpenAPI v3 document of the pinned API version lives inside @temporalio/core-bridge. */
+export const TEMPORAL_OPENAPI_IN_CORE_BRIDGE =
+  'sdk-core/crates/protos/protos/api_upstream/openapi/openapiv3.yaml';
 
-/** Where Temporal's OpenAPI v3 document of the pinned API version lives. */
-export function temporalOpenApiPath(): string {
-  const bridge = dirname(require.resolve('@temporalio/core-bridge/package.json'));
-  return join(bridge, 'sdk-core/crates/protos/protos/api_upstream/openapi/openapiv3.yaml');
-}
+/**
+ * The built document: this module sits two folders below the package root both as source (src/http) and as
+ * build output (dist/http), so the same relative path finds the package's dist/openapi.yaml from either.
+ */
+export const OPENAPI_DOCUMENT_PATH = fileURLToPath(new URL('../../dist/openapi.yaml', import.meta.url));
 
 interface OpenApiOperation {
   operationId?: string;
   [key: string]: unknown;
 }
-interface OpenApiDocument {
+export interface OpenApiDocument {
   info?: Record<string, unknown>;
   paths?: Record<string, Record<string, OpenApiOperation>>;
   components?: { schemas?: Record<string, unknown> };
@@ -49,19 +52,12 @@ function reachableSchemas(start: unknown, schemas: Record<string, unknown>): Set
 }
 
 /**
- * Temporal's document with only the operations whose method is implemented and whose path and verb are a route of
- * this server, and only the schemas those operations reach.
+ * Temporal's document with only the operations that are one of `routes` (same RPC, verb and path shape), and only
+ * the schemas those operations reach. `routes` are the routes whose RPC this server implements.
  */
-export function filterOpenApi(
-  document: OpenApiDocument,
-  routes: readonly HttpRoute[],
-  implemented: ReadonlySet<string>,
-) {
-  const wanted = new Set(
-    routes
-      .filter((r) => implemented.has(r.method))
-      .map((r) => `${r.verb} ${templateShapeOf(r.template.source)}`),
-  );
+export function filterOpenApi(document: OpenApiDocument, routes: readonly HttpRoute[]): OpenApiDocument {
+  const implemented = new Set(routes.map((r) => r.method));
+  const wanted = new Set(routes.map((r) => `${r.verb} ${templateShapeOf(r.template.source)}`));
   const paths: Record<string, Record<string, OpenApiOperation>> = {};
   for (const [path, operations] of Object.entries(document.paths ?? {})) {
     for (const [verb, operation] of Object.entries(operations)) {
@@ -87,18 +83,22 @@ export function filterOpenApi(
   };
 }
 
-let cachedSource: Promise<OpenApiDocument> | undefined;
-
-/** Temporal's document, parsed once per process. */
-export function loadTemporalOpenApi(): Promise<OpenApiDocument> {
-  cachedSource ??= readFile(temporalOpenApiPath(), 'utf8').then((text) => parse(text) as OpenApiDocument);
-  return cachedSource;
+/** The document isn't there: the package was compiled without its build step. */
+export class OpenApiDocumentMissingError extends Error {
+  constructor(readonly path: string) {
+    super(
+      `The OpenAPI document is not built (no ${path}); run "node scripts/setup.mjs", or ` +
+        '"node services/frontend/scripts/build-openapi.mjs" after "npx tsc -b".',
+    );
+  }
 }
 
-/** The served document as YAML. */
-export async function odinOpenApiYaml(
-  routes: readonly HttpRoute[],
-  implemented: ReadonlySet<string>,
-): Promise<string> {
-  return stringify(filterOpenApi(await loadTemporalOpenApi(), routes, implemented), { lineWidth: 0 });
+/** The served document (YAML), as the build wrote it. */
+export async function readOpenApiDocument(path: string = OPENAPI_DOCUMENT_PATH): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new OpenApiDocumentMissingError(path);
+    throw error;
+  }
 }

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { FrontendService } from '../../src/frontend-service.js';
 import { OPERATOR_SERVICE, WORKFLOW_SERVICE } from '../../src/grpc-service.js';
 import { type RunningHttpServers, startHttpServers } from '../../src/http/servers.js';
+import { OpenApiDocumentMissingError, readOpenApiDocument } from '../../src/http/openapi.js';
 import { templateShapeOf } from '../../src/http/path-template.js';
 import { type Call, fakeHistory, fakeMatching, fixture } from '../fakes.js';
 
@@ -304,6 +305,7 @@ describe('CORS', () => {
 });
 
 describe('OpenAPI', () => {
+  // The document is built after `tsc -b` (scripts/build-openapi.mjs) and served from dist/openapi.yaml.
   test("/openapi.yaml is Temporal's document reduced to the implemented routes, and lists every one of them", async () => {
     const response = await fetch(`${base}/openapi.yaml`);
     assert.equal(response.status, 200);
@@ -323,10 +325,21 @@ describe('OpenAPI', () => {
     assert.ok(implemented.length >= 30, `expected many implemented routes, got ${implemented.length}`);
     for (const route of implemented) {
       const key = `${route.verb} ${templateShapeOf(route.template.source)} ${route.method}`;
-      assert.ok(listed.has(key), `${key} is missing from /openapi.yaml`);
+      assert.ok(
+        listed.has(key),
+        `${key} is missing from /openapi.yaml (built from dist/: npx tsc -b && node services/frontend/scripts/build-openapi.mjs)`,
+      );
     }
     assert.equal(listed.size, implemented.length, 'the document lists only implemented routes');
     assert.ok(document.components.schemas.StartWorkflowExecutionRequest);
     assert.equal(document.components.schemas.ResetWorkflowExecutionRequest, undefined);
+  });
+
+  test('a document that was not built is an error saying how to build it', async () => {
+    await assert.rejects(
+      readOpenApiDocument('/nonexistent/openapi.yaml'),
+      (error: unknown) =>
+        error instanceof OpenApiDocumentMissingError && /build-openapi\.mjs/.test(error.message),
+    );
   });
 });
