@@ -1,7 +1,9 @@
 // One-step setup for a machine that has only Node.js and npm: runs under Node 24 (fetching the pinned one when the
 // Node on PATH is another major, see node-runtime.mjs), installs the pinned pnpm through npx when the right version
-// is not on PATH, installs the workspace from the committed lockfile, and builds it.
+// is not on PATH, installs the workspace from the committed lockfile, builds it (TypeScript, then the frontend's
+// OpenAPI document and the web UI's static assets), and installs Chromium for the UI's browser tests when missing.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { runsTargetNode, targetNode } from './node-runtime.mjs';
 
 if (!runsTargetNode()) {
@@ -15,6 +17,8 @@ if (!runsTargetNode()) {
 }
 
 const PNPM_VERSION = '10.34.9';
+/** Where Debian's chromium package puts the browser the UI tests drive. */
+const CHROMIUM = '/usr/bin/chromium';
 
 function pnpmCommand() {
   const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
@@ -22,11 +26,51 @@ function pnpmCommand() {
   return ['npx', '--yes', `pnpm@${PNPM_VERSION}`];
 }
 
-function run(cmd, args) {
-  execFileSync(cmd, args, { stdio: 'inherit' });
+function run(cmd, args, env) {
+  execFileSync(cmd, args, { stdio: 'inherit', ...(env ? { env: { ...process.env, ...env } } : {}) });
+}
+
+/**
+ * Chromium for the UI's browser tests (Playwright drives the system browser; nothing is downloaded at test time).
+ * Installed with apt-get when missing; where that cannot be done the setup says so and goes on: the browser test
+ * then fails under CI and is skipped elsewhere, naming what is missing.
+ */
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0;
+  if (!hasApt) {
+    console.warn(
+      `setup: ${CHROMIUM} is missing and apt-get is not available; install Chromium to run the UI tests.`,
+    );
+    return;
+  }
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    console.warn(
+      `setup: ${CHROMIUM} is missing; run "sudo apt-get install -y chromium" to run the UI tests.`,
+    );
+    return;
+  }
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    console.log('setup: installing chromium (apt-get) for the UI browser tests');
+    try {
+      run('apt-get', ['install', '-y', 'chromium'], env);
+    } catch {
+      // A fresh machine has no package lists yet.
+      run('apt-get', ['update'], env);
+      run('apt-get', ['install', '-y', 'chromium'], env);
+    }
+  } catch (error) {
+    console.warn(`setup: could not install chromium (${error.message}); the UI browser tests need it.`);
+  }
 }
 
 const [bin, ...prefix] = pnpmCommand();
 const frozen = process.env.CI ? ['--frozen-lockfile'] : ['--frozen-lockfile', '--prefer-offline'];
 run(bin, [...prefix, 'install', ...frozen]);
 run(bin, [...prefix, 'exec', 'tsc', '-b']);
+// The frontend's OpenAPI document (dist/openapi.yaml), derived from @temporalio/core-bridge, a devDependency.
+run(bin, [...prefix, '--filter', '@odin/frontend', 'run', 'build:openapi']);
+// The web UI's static assets (Vite): served by the server's UI port, so they are part of the build.
+run(bin, [...prefix, '--filter', '@odin/ui', 'run', 'build']);
+ensureChromium();

@@ -89,8 +89,12 @@ async function startServer(dbUrl: string, port: number, metricsPort: number) {
         dbUrl.slice('sqlite:'.length),
         '--log-level',
         'error',
+        // The benchmark speaks gRPC only; fixed HTTP API / UI ports could collide with a dev server left running.
+        '--http-port',
+        '0',
+        '--headless',
       ]
-    : ['server', 'start', '--port', String(port)];
+    : ['server', 'start', '--port', String(port), '--http-port', '0'];
   if (!dbUrl.startsWith('sqlite:')) {
     await new Promise<void>((resolve, reject) =>
       node(['db', 'migrate']).once('exit', (code) =>

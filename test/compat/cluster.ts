@@ -52,6 +52,8 @@ export async function startCluster(dbUrl: string, shape: ClusterShape = DEFAULT_
     ),
     HUGO_ORCHESTRATOR_HISTORY_PORT: '0',
     HUGO_ORCHESTRATOR_MATCHING_PORT: '0',
+    // The frontend process serves the HTTP API too; a fixed port would collide with concurrent clusters.
+    HUGO_ORCHESTRATOR_HTTP_PORT: '0',
     HUGO_ORCHESTRATOR_DB_POOL_SIZE: '4',
     HUGO_ORCHESTRATOR_LOG_LEVEL: shape.logLevel ?? process.env.ODIN_COMPAT_LOG_LEVEL ?? 'warn',
   };

@@ -81,7 +81,18 @@ export async function spawnServer(dbUrl: string, port: number): Promise<Child> {
   if (dbUrl.startsWith('sqlite:')) {
     return spawnTs(
       CLI,
-      ['server', 'start-dev', '--port', String(port), '--db-filename', dbUrl.slice('sqlite:'.length)],
+      [
+        'server',
+        'start-dev',
+        '--port',
+        String(port),
+        '--db-filename',
+        dbUrl.slice('sqlite:'.length),
+        // Fixed HTTP and UI ports would collide between concurrent servers; the compat suite speaks gRPC only.
+        '--http-port',
+        '0',
+        '--headless',
+      ],
       /listening on/,
       { HUGO_ORCHESTRATOR_SHARD_COUNT: '8' },
     );
@@ -92,7 +103,7 @@ export async function spawnServer(dbUrl: string, port: number): Promise<Child> {
     if (migrate.process.exitCode !== null) resolve();
     else migrate.process.once('exit', () => resolve());
   });
-  return spawnTs(CLI, ['server', 'start', '--port', String(port)], /listening on/, env);
+  return spawnTs(CLI, ['server', 'start', '--port', String(port), '--http-port', '0'], /listening on/, env);
 }
 
 /** A TCP port that was free a moment ago. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -82,6 +82,15 @@ describe('the container runtime, installed and run outside a container', () => {
     for (const devOnly of ['typescript', 'tsx', '@biomejs/biome', 'fast-check']) {
       assert.ok(!existsSync(join(app, 'node_modules', devOnly)), `${devOnly} is not deployed`);
     }
+    // Build-time only: the frontend's OpenAPI document is derived from it, the UI is built by Vite.
+    const deployed = readdirSync(join(app, 'node_modules/.pnpm'));
+    for (const buildOnly of ['@temporalio+core-bridge@', 'vite@', 'react@', 'yaml@']) {
+      assert.deepEqual(
+        deployed.filter((entry) => entry.startsWith(buildOnly)),
+        [],
+        `${buildOnly} is not deployed`,
+      );
+    }
     assert.ok(!existsSync(join(app, 'src')), 'sources are not deployed');
   });
 
@@ -89,7 +98,20 @@ describe('the container runtime, installed and run outside a container', () => {
     const port = await freePort();
     const server = new Spawned(
       process.execPath,
-      ['dist/main.js', 'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)],
+      [
+        'dist/main.js',
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        // A test never takes a fixed port: the HTTP API and the web UI each on a free one, read from the banner.
+        '--http-port',
+        '0',
+        '--ui-port',
+        '0',
+      ],
       { cwd: app, env: imageEnv({}) },
     );
     try {
@@ -103,6 +125,17 @@ describe('the container runtime, installed and run outside a container', () => {
         { encoding: 'utf8', env: imageEnv({}) },
       );
       assert.match(listed, /"default"/);
+      // The deployment carries the build outputs the HTTP API and the UI serve (the OpenAPI document was derived
+      // from @temporalio/core-bridge at build time; the UI was built by Vite).
+      const httpPort = /HTTP API: +http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output)?.[1];
+      const uiPort = /web UI: +http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output)?.[1];
+      assert.ok(httpPort && uiPort, server.output);
+      const openApi = await fetch(`http://127.0.0.1:${httpPort}/openapi.yaml`);
+      assert.equal(openApi.status, 200);
+      assert.match(await openApi.text(), /operationId: StartWorkflowExecution/);
+      const page = await fetch(`http://127.0.0.1:${uiPort}/`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<div id="root">/);
     } finally {
       const exit = await server.terminate(15_000);
       assert.deepEqual(exit, { code: 0, signal: null }, server.output);
@@ -130,6 +163,7 @@ describe('the container runtime, installed and run outside a container', () => {
         HUGO_ORCHESTRATOR_HISTORY_PORT: String(history),
         HUGO_ORCHESTRATOR_MATCHING_PORT: String(matching),
         HUGO_ORCHESTRATOR_METRICS_PORT: String(metrics),
+        HUGO_ORCHESTRATOR_HTTP_PORT: '0',
         HUGO_ORCHESTRATOR_SHARD_COUNT: '8',
         HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
       });

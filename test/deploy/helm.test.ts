@@ -110,6 +110,13 @@ describe('Helm chart helm/odin', () => {
     }
     assert.equal(find(objects, 'Service', 'odin-metrics').spec.ports[0].port, 9090);
     const production = rendered.get('production-mtls') ?? [];
+    assert.deepEqual(container(find(production, 'Deployment', 'odin-frontend')).args, [
+      'server',
+      'start',
+      '--service',
+      'frontend',
+      '--ui',
+    ]);
     const exposed = find(production, 'Service', 'odin-frontend');
     assert.deepEqual(
       exposed.spec.ports.map((p: Json) => [p.name, p.port]),

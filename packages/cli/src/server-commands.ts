@@ -107,6 +107,9 @@ interface StartDevFlags {
   namespace: string[];
   logLevel?: string;
   metricsPort?: number;
+  httpPort?: number;
+  uiPort?: number;
+  headless?: boolean;
 }
 
 interface StartFlags {
@@ -114,6 +117,35 @@ interface StartFlags {
   ip?: string;
   logLevel?: string;
   service?: ServiceRole[] | 'all';
+  httpPort?: number;
+  ui?: boolean;
+  uiPort?: number;
+}
+
+const httpPortOption = () =>
+  new Option(
+    '--http-port <port>',
+    "Temporal's HTTP API port [env HUGO_ORCHESTRATOR_HTTP_PORT, default 7243]",
+  ).argParser(parsePort);
+const uiPortOption = () =>
+  new Option('--ui-port <port>', 'web UI port [env HUGO_ORCHESTRATOR_UI_PORT, default 8233]').argParser(
+    parsePort,
+  );
+
+/** The HTTP API and the UI are doors of the frontend: their flags on a process without it are a usage error. */
+function checkFrontendFlags(opts: StartFlags, services: ServiceRole[] | 'all'): void {
+  if (services === 'all' || services.includes('frontend')) return;
+  const flags = [
+    opts.httpPort === undefined ? undefined : '--http-port',
+    opts.ui ? '--ui' : undefined,
+    opts.uiPort === undefined ? undefined : '--ui-port',
+  ].filter(Boolean);
+  if (flags.length > 0) {
+    throw new CliError(
+      `${flags.join(', ')} need the frontend role; this process runs ${services.join(', ')}.`,
+      ExitCode.usage,
+    );
+  }
 }
 
 export function registerServerCommands(program: Command, io: CliIo): void {
@@ -130,6 +162,9 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .addOption(
       new Option('--metrics-port <port>', 'serve Prometheus metrics on GET /metrics').argParser(parsePort),
     )
+    .addOption(httpPortOption())
+    .addOption(uiPortOption())
+    .option('--headless', 'do not serve the web UI')
     .action(async (opts: StartDevFlags) => {
       const started = performance.now();
       const dbUrl = opts.dbFilename ? `sqlite:${opts.dbFilename}` : 'sqlite::memory:';
@@ -143,6 +178,10 @@ export function registerServerCommands(program: Command, io: CliIo): void {
           namespaces: opts.namespace,
           ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel as LogLevel }),
           ...(opts.metricsPort === undefined ? {} : { metricsPort: opts.metricsPort }),
+          httpApi: true,
+          ...(opts.httpPort === undefined ? {} : { httpPort: opts.httpPort }),
+          webUi: !opts.headless,
+          ...(opts.uiPort === undefined ? {} : { uiPort: opts.uiPort }),
         });
       } catch (error) {
         return fail(io, error);
@@ -154,6 +193,8 @@ export function registerServerCommands(program: Command, io: CliIo): void {
         `  database:   ${opts.dbFilename ? opts.dbFilename : 'in memory (state is lost on exit)'}`,
         `  namespaces: ${['default', ...opts.namespace.filter((n) => n !== 'default')].join(', ')}`,
       ];
+      if (running.httpPort !== undefined) lines.push(`  HTTP API:   http://${opts.ip}:${running.httpPort}`);
+      if (running.uiPort !== undefined) lines.push(`  web UI:     http://${opts.ip}:${running.uiPort}`);
       if (running.metricsPort !== undefined) {
         lines.push(`  metrics:    http://${opts.ip}:${running.metricsPort}/metrics`);
       }
@@ -181,28 +222,43 @@ export function registerServerCommands(program: Command, io: CliIo): void {
         `roles to run in this process: all, or a comma-separated list of ${SERVICE_ROLES.join(', ')} (repeatable)`,
       ).argParser(parseServices),
     )
+    .addOption(httpPortOption())
+    .option('--ui', 'also serve the web UI (a process that runs the frontend role)')
+    .addOption(uiPortOption())
     .action(async (opts: StartFlags) => {
       try {
+        const services = opts.service ?? 'all';
+        checkFrontendFlags(opts, services);
         const [{ loadConfig }, { connectionUrlFromEnv, redactConnectionUrl }, { startServer }] =
           await Promise.all([import('@odin/runtime'), import('@odin/persistence'), import('@odin/server')]);
         const config = loadConfig(io.env, {
           ...(opts.port === undefined ? {} : { frontendPort: opts.port }),
+          ...(opts.httpPort === undefined ? {} : { httpPort: opts.httpPort }),
+          ...(opts.uiPort === undefined ? {} : { uiPort: opts.uiPort }),
           ...(opts.ip === undefined ? {} : { bindIp: opts.ip }),
           ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel as LogLevel }),
         });
         const dbUrl = config.dbConnection ?? connectionUrlFromEnv(io.env);
-        const services = opts.service ?? 'all';
         const running = await startServer({
           config,
           dbUrl,
           services: services === 'all' ? 'all' : new Set(services),
+          // Wherever the frontend runs: its HTTP API always, the UI when asked.
+          httpApi: true,
+          webUi: opts.ui === true || opts.uiPort !== undefined,
         });
         const database = redactConnectionUrl(dbUrl);
         if (services === 'all') {
-          io.out(`Odin server listening on ${running.address} (database ${database})\n`);
+          const http = [
+            running.httpPort === undefined ? '' : `, HTTP API on port ${running.httpPort}`,
+            running.uiPort === undefined ? '' : `, web UI on port ${running.uiPort}`,
+          ].join('');
+          io.out(`Odin server listening on ${running.address}${http} (database ${database})\n`);
         } else {
           const parts = [
             running.address ? `frontend ${running.address}` : undefined,
+            running.httpPort === undefined ? undefined : `HTTP API on port ${running.httpPort}`,
+            running.uiPort === undefined ? undefined : `web UI on port ${running.uiPort}`,
             running.historyAddress ? `history ${running.historyAddress}` : undefined,
             running.matchingAddress ? `matching ${running.matchingAddress}` : undefined,
             services.includes('worker') ? 'worker' : undefined,

@@ -50,6 +50,8 @@ describe('exit code 2 for every usage error', () => {
     ['server', 'start-dev', '--port', 'seventy'],
     ['server', 'start-dev', '--log-level', 'loud', '--port', '0'],
     ['server', 'start', '--service', 'bogus'],
+    ['server', 'start', '--service', 'history', '--ui'],
+    ['server', 'start', '--service', 'matching,worker', '--http-port', '0'],
     ['server', 'start'],
     ['db', 'migrate', '--db', 'oracle://nowhere'],
     ['workflow', 'list', '--frobnicate'],

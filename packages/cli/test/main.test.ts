@@ -52,11 +52,24 @@ function cli(args: string[], env: Record<string, string | undefined> = {}): Run 
 
 describe('hugo-orchestrator', () => {
   test('server start-dev prints where it listens, serves the API and stops on SIGTERM', async () => {
-    const run = cli(['server', 'start-dev', '--port', '0', '--namespace', 'extra']);
+    const run = cli([
+      'server',
+      'start-dev',
+      '--port',
+      '0',
+      '--namespace',
+      'extra',
+      '--http-port',
+      '0',
+      '--headless',
+    ]);
     try {
-      const [, address] = await run.waitFor(
-        /listening on (127\.0\.0\.1:\d+)[\s\S]*namespaces: default, extra/,
+      const [, address, httpPort] = await run.waitFor(
+        /listening on (127\.0\.0\.1:\d+)[\s\S]*namespaces: default, extra\n {2}HTTP API: +http:\/\/127\.0\.0\.1:(\d+)/,
       );
+      assert.doesNotMatch(run.output(), /web UI/);
+      const system = await fetch(`http://127.0.0.1:${httpPort}/api/v1/system-info`);
+      assert.equal(system.status, 200);
       const client = new TemporalGrpcClient(address!);
       try {
         const described = (await client.call('DescribeNamespace', { namespace: 'extra' })) as {
@@ -82,6 +95,50 @@ describe('hugo-orchestrator', () => {
       const again = cli(['db', 'migrate', '--db', `sqlite:${join(dir, 'odin.db')}`]);
       assert.equal(await again.exited, 0);
       assert.match(again.output(), /already up to date/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('server start as a cluster process with the frontend serves the HTTP API and, with --ui, the UI', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'odin-cli-'));
+    try {
+      const env = {
+        HUGO_ORCHESTRATOR_DB_CONNECTION: `sqlite:${join(dir, 'odin.db')}`,
+        HUGO_ORCHESTRATOR_HISTORY_PORT: '0',
+        HUGO_ORCHESTRATOR_MATCHING_PORT: '0',
+        HUGO_ORCHESTRATOR_SHARD_COUNT: '4',
+        HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
+      };
+      assert.equal(await cli(['db', 'migrate'], env).exited, 0);
+      const run = cli(
+        [
+          'server',
+          'start',
+          '--service',
+          'frontend,history,matching',
+          '--port',
+          '0',
+          '--http-port',
+          '0',
+          '--ui-port',
+          '0',
+        ],
+        env,
+      );
+      try {
+        const [, httpPort, uiPort] = await run.waitFor(
+          /serving frontend 127\.0\.0\.1:\d+, HTTP API on port (\d+), web UI on port (\d+), history/,
+        );
+        const namespace = await fetch(`http://127.0.0.1:${httpPort}/api/v1/namespaces/default`);
+        assert.equal(namespace.status, 200);
+        const page = await fetch(`http://127.0.0.1:${uiPort}/`);
+        assert.equal(page.status, 200);
+        run.kill('SIGTERM');
+        assert.equal(await run.exited, 0, run.output());
+      } finally {
+        run.kill('SIGKILL');
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

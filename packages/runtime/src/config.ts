@@ -52,6 +52,20 @@ export const configSchema = z
     bindIp: z.string().min(1, 'must not be empty').default('127.0.0.1'),
     /** METRICS_PORT: Prometheus /metrics; 0 disables the listener. */
     metricsPort: port.default(0),
+    /** HTTP_PORT: Temporal's HTTP API (the REST facade of the frontend; Temporal's 7243). 0 picks a free port. */
+    httpPort: port.default(7243),
+    /** UI_PORT: the web UI (Temporal's 8233). 0 picks a free port. */
+    uiPort: port.default(8233),
+    /** HTTP_CORS_ORIGINS: comma-separated origins allowed to call the HTTP API from a browser (`*` = any); unset = none. */
+    httpCorsOrigins: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter((origin) => origin !== ''),
+      ),
     /** LOG_LEVEL. */
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     /** HOST_ID: this process's identity in shard leases and membership; generated when unset. */
@@ -108,6 +122,9 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   frontendPort: `${ENV_PREFIX}FRONTEND_PORT`,
   bindIp: `${ENV_PREFIX}BIND_IP`,
   metricsPort: `${ENV_PREFIX}METRICS_PORT`,
+  httpPort: `${ENV_PREFIX}HTTP_PORT`,
+  uiPort: `${ENV_PREFIX}UI_PORT`,
+  httpCorsOrigins: `${ENV_PREFIX}HTTP_CORS_ORIGINS`,
   logLevel: `${ENV_PREFIX}LOG_LEVEL`,
   hostId: `${ENV_PREFIX}HOST_ID`,
   historyPort: `${ENV_PREFIX}HISTORY_PORT`,

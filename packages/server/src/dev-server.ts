@@ -23,6 +23,14 @@ export interface DevServerOptions {
   historyService?: HistoryConstructor;
   /** Retention sweep interval of the cleanup system worker; default one hour. */
   retentionSweepIntervalMs?: number;
+  /** Serve Temporal's HTTP API (on `httpPort`, else HUGO_ORCHESTRATOR_HTTP_PORT or 7243); default: when httpPort is given. */
+  httpApi?: boolean;
+  /** HTTP API port; 0 picks a free one. */
+  httpPort?: number;
+  /** Serve the web UI (on `uiPort`, else HUGO_ORCHESTRATOR_UI_PORT or 8233); default: when uiPort is given. */
+  webUi?: boolean;
+  /** Web UI port; 0 picks a free one. */
+  uiPort?: number;
 }
 
 /** A running dev server: every role, so always a frontend address. */
@@ -53,6 +61,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     logLevel: options.logLevel ?? 'warn',
     ...(shardCount === undefined ? {} : { shardCount }),
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
+    ...(options.httpPort === undefined ? {} : { httpPort: options.httpPort }),
+    ...(options.uiPort === undefined ? {} : { uiPort: options.uiPort }),
   });
   const running = await startServer({
     config,
@@ -62,6 +72,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     namespaces: options.namespaces ?? [],
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.historyService ? { historyService: options.historyService } : {}),
+    httpApi: options.httpApi ?? options.httpPort !== undefined,
+    webUi: options.webUi ?? options.uiPort !== undefined,
     ...(options.retentionSweepIntervalMs === undefined
       ? {}
       : { retentionSweepIntervalMs: options.retentionSweepIntervalMs }),

@@ -1,9 +1,10 @@
 import { type InternalServer, type InternalServerOptions, startInternalServer } from '@odin/api';
 import { HISTORY_ROLE, MATCHING_ROLE, type MemberRole, MembershipMonitor } from '@odin/cluster';
-import { CLUSTER_NAME, ensureNamespace, FrontendService } from '@odin/frontend';
+import { CLUSTER_NAME, ensureNamespace, FrontendService, startHttpServers } from '@odin/frontend';
 import { type Clock, durationMs, SystemClock } from '@odin/hugo';
 import { openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
 import { createRuntimeContext, type OdinConfig, type RuntimeContext } from '@odin/runtime';
+import { uiAssetsDir } from '@odin/ui';
 import { CleanupWorker } from '@odin/worker-service';
 import { defaultHistoryService, type HistoryConstructor } from './history-role.js';
 import { serveMetrics } from './metrics-endpoint.js';
@@ -34,6 +35,13 @@ export interface ServerOptions {
   readonly historyService?: HistoryConstructor;
   /** Retention sweep interval of the cleanup system worker; default one hour. */
   readonly retentionSweepIntervalMs?: number;
+  /**
+   * Serve Temporal's HTTP API on `config.httpPort` beside the gRPC frontend (a process that runs the frontend role;
+   * ignored elsewhere). Off unless asked, so an embedded server never takes a fixed port it was not given.
+   */
+  readonly httpApi?: boolean;
+  /** Serve the web UI on `config.uiPort` (a process that runs the frontend role), likewise off unless asked. */
+  readonly webUi?: boolean;
 }
 
 export interface RunningServer {
@@ -46,6 +54,10 @@ export interface RunningServer {
   readonly matchingAddress?: string;
   /** Port of GET /metrics when HUGO_ORCHESTRATOR_METRICS_PORT / metricsPort asked for one. */
   readonly metricsPort?: number;
+  /** Port of Temporal's HTTP API, when this process runs the frontend and httpApi asked for it. */
+  readonly httpPort?: number;
+  /** Port of the web UI, when this process runs the frontend and webUi asked for it. */
+  readonly uiPort?: number;
   readonly ctx: RuntimeContext<PersistenceStore>;
   /** Stops every part in STOP_ORDER, the database last; calls after the first return the same promise. */
   stop(): Promise<void>;
@@ -57,8 +69,8 @@ export interface RunningServer {
  * The one assembly of a server process, for every topology (see ServerOptions.services): opens the store,
  * verifies the cluster's shard count, builds the roles this process runs (wiring.ts), starts them, then takes
  * client calls. Start order: matching, the internal gRPC servers with the finished roles, the membership
- * registration (so the ring history reconciles against holds this host), history, the system worker, the frontend,
- * the metrics endpoint. Stop order: STOP_ORDER.
+ * registration (so the ring history reconciles against holds this host), history, the system worker, the frontend
+ * with its HTTP API and web UI (when asked), the metrics endpoint. Stop order: STOP_ORDER.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config } = options;
@@ -177,6 +189,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
 
     let frontendPort: number | undefined;
+    let httpPort: number | undefined;
+    let uiPort: number | undefined;
     if (services.has('frontend')) {
       const frontend = new FrontendService(ctx, {
         history: roles.historyClient,
@@ -184,6 +198,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
       stops.add('frontend', () => frontend.stop(RPC_STOP_GRACE_MS));
       frontendPort = await frontend.listen(config.bindIp, config.frontendPort);
+      // The HTTP API and the UI are the frontend's other doors: they call this frontend in process, so they run
+      // wherever it runs, in every topology.
+      if (options.httpApi || options.webUi) {
+        const http = await startHttpServers(frontend, {
+          host: config.bindIp,
+          corsOrigins: config.httpCorsOrigins,
+          logger: ctx.logger.child({ component: 'http' }),
+          ...(options.httpApi ? { httpPort: config.httpPort } : {}),
+          ...(options.webUi ? { uiPort: config.uiPort, uiAssetsDir: uiAssetsDir() } : {}),
+        });
+        stops.add('http', () => http.stop(RPC_STOP_GRACE_MS));
+        ({ httpPort, uiPort } = http);
+      }
     }
     const address = frontendPort === undefined ? undefined : `${config.bindIp}:${frontendPort}`;
 
@@ -197,6 +224,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         history_address: historyAddress,
         matching_address: matchingAddress,
         metrics_port: metrics?.port,
+        http_port: httpPort,
+        ui_port: uiPort,
         database: redactConnectionUrl(options.dbUrl),
       },
       'server started',
@@ -218,6 +247,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(historyAddress ? { historyAddress } : {}),
       ...(matchingAddress ? { matchingAddress } : {}),
       ...(metrics ? { metricsPort: metrics.port } : {}),
+      ...(httpPort === undefined ? {} : { httpPort }),
+      ...(uiPort === undefined ? {} : { uiPort }),
       stopWithReport,
       stop: async () => {
         await stopWithReport();

@@ -5,6 +5,8 @@ import type { Logger } from '@odin/runtime';
  * run is skipped. Why this order:
  * - `membership` early: the host leaves the ring at once, so peers take its shards and task queues now instead of
  *   after the membership TTL, and whatever it still commits meanwhile is fenced out by the new leases;
+ * - `http` (the HTTP API and web UI) before `frontend`: they call the frontend in process, so they stop taking
+ *   requests first and let those in flight finish while the frontend still answers them;
  * - `frontend` before the roles: no new client call reaches a role that is stopping; long polls are answered;
  * - `worker` (the system worker) before the store: it must not be mid-transaction when the store closes;
  * - `signal` aborts what the roles started with it, then `matching` answers its polls empty and persists held
@@ -15,6 +17,7 @@ import type { Logger } from '@odin/runtime';
 export const STOP_ORDER = [
   'metrics',
   'membership',
+  'http',
   'frontend',
   'worker',
   'signal',

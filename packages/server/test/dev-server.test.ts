@@ -73,6 +73,40 @@ describe('startDevServer', () => {
     }
   });
 
+  test('serves the HTTP API and the web UI only when asked, each on the port it was given', async () => {
+    const plain = await startDevServer({ port: 0, historyService: IdleHistory, shardCount: 4, env: {} });
+    try {
+      assert.equal(plain.httpPort, undefined, 'an embedded server takes no fixed HTTP port unasked');
+      assert.equal(plain.uiPort, undefined);
+    } finally {
+      await plain.stop();
+    }
+    const server = await startDevServer({
+      port: 0,
+      httpPort: 0,
+      uiPort: 0,
+      historyService: IdleHistory,
+      shardCount: 4,
+      env: {},
+    });
+    try {
+      assert.ok(server.httpPort !== undefined && server.httpPort > 0);
+      assert.ok(server.uiPort !== undefined && server.uiPort > 0);
+      const namespace = await fetch(`http://127.0.0.1:${server.httpPort}/api/v1/namespaces/default`);
+      assert.equal(namespace.status, 200);
+      const body = (await namespace.json()) as { namespaceInfo: { name: string } };
+      assert.equal(body.namespaceInfo.name, 'default');
+      const openApi = await fetch(`http://127.0.0.1:${server.httpPort}/openapi.yaml`);
+      assert.equal(openApi.status, 200);
+      const page = await fetch(`http://127.0.0.1:${server.uiPort}/`);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    } finally {
+      await server.stop();
+    }
+    await assert.rejects(fetch(`http://127.0.0.1:${server.httpPort}/api/v1/system-info`));
+  });
+
   test('keeps namespaces in a SQLite file across restarts', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { join } = await import('node:path');

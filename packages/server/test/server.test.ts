@@ -1,6 +1,7 @@
 // startServer in each topology: every role in one process, every role as a cluster member, and a cluster of two
 // members (history + matching, frontend + worker) on one SQLite file. Each starts, carries a workflow task from
-// the frontend through history and matching, and stops its parts in STOP_ORDER within a bound.
+// the frontend through history and matching, serves the HTTP API (and the UI) wherever the frontend runs, and stops
+// its parts in STOP_ORDER within a bound.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +30,8 @@ function config(overrides: Partial<OdinConfigInput> = {}) {
       frontendPort: 0,
       historyPort: 0,
       matchingPort: 0,
+      httpPort: 0,
+      uiPort: 0,
       logLevel: 'silent',
       shardCount: 4,
       membershipHeartbeatIntervalMs: 100,
@@ -88,6 +91,30 @@ async function carryOneTask(address: string): Promise<void> {
   }
 }
 
+/**
+ * Starts a workflow over the HTTP API on `httpPort` and reads it back: the HTTP API calls the frontend of its own
+ * process, which reaches history wherever it runs.
+ */
+async function startOverHttp(httpPort: number): Promise<void> {
+  const base = `http://127.0.0.1:${httpPort}/api/v1/namespaces/default`;
+  const workflowId = `http-${randomUUID()}`;
+  const started = await eventually('POST …/workflows/{id}', async () => {
+    const response = await fetch(`${base}/workflows/${workflowId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ workflowType: { name: 'Assembly' }, taskQueue: { name: `q-${randomUUID()}` } }),
+    });
+    const body = (await response.json()) as { runId?: string };
+    if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${JSON.stringify(body)}`);
+    return body;
+  });
+  assert.match(String(started.runId), /^[0-9a-f-]{36}$/);
+  const described = await fetch(`${base}/workflows/${workflowId}`);
+  assert.equal(described.status, 200);
+  const info = (await described.json()) as { workflowExecutionInfo: { execution: { runId: string } } };
+  assert.equal(info.workflowExecutionInfo.execution.runId, started.runId);
+}
+
 async function stopWithinBound(server: RunningServer): Promise<ServerPart[]> {
   const report = await server.stopWithReport();
   assert.ok(report.ms < STOP_BOUND_MS, `stopped in ${report.ms} ms, more than ${STOP_BOUND_MS}`);
@@ -101,18 +128,25 @@ async function stopWithinBound(server: RunningServer): Promise<ServerPart[]> {
 }
 
 describe('startServer', () => {
-  test('every role in one process: serves, then stops frontend, worker, roles and store in order', async () => {
+  test('every role in one process: serves, then stops HTTP, frontend, worker, roles and store in order', async () => {
     const server = await startServer({
       config: config(),
       dbUrl: `sqlite:${join(dir, 'all.db')}`,
       migrate: true,
+      httpApi: true,
+      webUi: true,
     });
     try {
       assert.deepEqual([...server.services].sort(), ['frontend', 'history', 'matching', 'worker']);
       assert.equal(server.historyAddress, undefined, 'no internal gRPC server in one process');
       await carryOneTask(server.address ?? '');
+      await startOverHttp(server.httpPort ?? 0);
+      const page = await fetch(`http://127.0.0.1:${server.uiPort}/workflows`);
+      assert.equal(page.status, 200, 'the UI answers its single-page app on any path');
+      assert.match(await page.text(), /<div id="root">/);
     } finally {
       assert.deepEqual(await stopWithinBound(server), [
+        'http',
         'frontend',
         'worker',
         'signal',
@@ -131,14 +165,18 @@ describe('startServer', () => {
       dbUrl: `sqlite:${join(dir, 'member.db')}`,
       migrate: true,
       services: new Set(['frontend', 'history', 'matching', 'worker'] as const),
+      httpApi: true,
     });
     try {
       assert.match(server.historyAddress ?? '', /^127\.0\.0\.1:\d+$/);
       assert.match(server.matchingAddress ?? '', /^127\.0\.0\.1:\d+$/);
+      assert.equal(server.uiPort, undefined, 'no UI unless asked');
       await carryOneTask(server.address ?? '');
+      await startOverHttp(server.httpPort ?? 0);
     } finally {
       assert.deepEqual(await stopWithinBound(server), [
         'membership',
+        'http',
         'frontend',
         'worker',
         'signal',
@@ -158,6 +196,9 @@ describe('startServer', () => {
       dbUrl,
       migrate: true,
       services: new Set(['history', 'matching'] as const),
+      // Asked for, but the HTTP API and the UI are the frontend's: a process without it serves neither.
+      httpApi: true,
+      webUi: true,
     });
     let front: RunningServer | undefined;
     try {
@@ -165,10 +206,17 @@ describe('startServer', () => {
         config: config({ hostId: 'front' }),
         dbUrl,
         services: new Set(['frontend', 'worker'] as const),
+        httpApi: true,
+        webUi: true,
       });
       assert.equal(roles.address, undefined, 'no frontend where none was asked for');
+      assert.equal(roles.httpPort, undefined, 'no HTTP API without the frontend');
+      assert.equal(roles.uiPort, undefined, 'no UI without the frontend');
       assert.equal(front.historyAddress, undefined);
       await carryOneTask(front.address ?? '');
+      await startOverHttp(front.httpPort ?? 0);
+      const system = await fetch(`http://127.0.0.1:${front.uiPort}/api/v1/system-info`);
+      assert.equal(system.status, 200, 'the UI port serves the same API');
     } finally {
       const stopped = await Promise.allSettled([
         front ? stopWithinBound(front) : Promise.resolve([]),
@@ -178,7 +226,15 @@ describe('startServer', () => {
         if (s.status === 'rejected') throw s.reason;
         return s.value;
       });
-      assert.deepEqual(frontParts, ['membership', 'frontend', 'worker', 'signal', 'routers', 'store']);
+      assert.deepEqual(frontParts, [
+        'membership',
+        'http',
+        'frontend',
+        'worker',
+        'signal',
+        'routers',
+        'store',
+      ]);
       assert.deepEqual(rolesParts, [
         'membership',
         'signal',

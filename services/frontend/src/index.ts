@@ -14,3 +14,4 @@ export { CLUSTER_NAME, SERVER_VERSION, serverCapabilities } from './handlers/sys
 export { NamespaceResolver, NamespaceState } from './namespaces.js';
 export { parseVisibilityQuery } from './visibility-query.js';
 export { type GrpcCallError, TemporalGrpcClient } from './grpc-client.js';
+export * from './http/index.js';
