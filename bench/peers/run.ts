@@ -217,7 +217,17 @@ for (const db of DBS) {
     const dir = mkdtempSync(join(tmpdir(), 'odin-bench-peers-'));
     const file = join(dir, 'odin.db');
     const port = await freePort();
-    const args = ['server', 'start-dev', '--port', String(port), '--db-filename', file];
+    const args = [
+      'server',
+      'start-dev',
+      '--port',
+      String(port),
+      '--db-filename',
+      file,
+      '--headless',
+      '--http-port',
+      '0',
+    ];
     const server = await startServer(args, baseEnv);
     try {
       await measure('odin-sdk-sqlite', server, `127.0.0.1:${port}`, () => fileBytes(file, `${file}-wal`));
@@ -234,7 +244,7 @@ for (const db of DBS) {
     const env = { ...baseEnv, HUGO_ORCHESTRATOR_DB_CONNECTION: url };
     await run(['db', 'migrate'], env);
     const port = await freePort();
-    const server = await startServer(['server', 'start', '--port', String(port)], env);
+    const server = await startServer(['server', 'start', '--port', String(port), '--http-port', '0'], env);
     try {
       await measure('odin-sdk-pg', server, `127.0.0.1:${port}`, () => 0);
     } finally {
