@@ -23,6 +23,12 @@ export interface DevServerOptions {
   historyService?: HistoryConstructor;
   /** Retention sweep interval of the cleanup system worker; default one hour. */
   retentionSweepIntervalMs?: number;
+  /**
+   * TLS on the client-facing ports (PEM file paths, reloaded when they change); `clientCaFile` makes client
+   * certificates required. What is unset here comes from HUGO_ORCHESTRATOR_TLS_CERT / _KEY / _CLIENT_CA; none at
+   * all = plaintext.
+   */
+  tls?: { certFile?: string; keyFile?: string; clientCaFile?: string };
 }
 
 /** A running dev server: every role, so always a frontend address. */
@@ -53,6 +59,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     logLevel: options.logLevel ?? 'warn',
     ...(shardCount === undefined ? {} : { shardCount }),
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
+    ...(options.tls === undefined
+      ? {}
+      : {
+          tlsCert: options.tls.certFile,
+          tlsKey: options.tls.keyFile,
+          tlsClientCa: options.tls.clientCaFile,
+        }),
   });
   const running = await startServer({
     config,

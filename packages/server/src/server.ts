@@ -3,7 +3,7 @@ import { HISTORY_ROLE, MATCHING_ROLE, type MemberRole, MembershipMonitor } from 
 import { CLUSTER_NAME, ensureNamespace, FrontendService } from '@odin/frontend';
 import { type Clock, durationMs, SystemClock } from '@odin/hugo';
 import { openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
-import { createRuntimeContext, type OdinConfig, type RuntimeContext } from '@odin/runtime';
+import { createRuntimeContext, loadServerTls, type OdinConfig, type RuntimeContext } from '@odin/runtime';
 import { CleanupWorker } from '@odin/worker-service';
 import { defaultHistoryService, type HistoryConstructor } from './history-role.js';
 import { serveMetrics } from './metrics-endpoint.js';
@@ -79,6 +79,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   stops.add('store', () => store.close());
   stops.add('signal', () => running.abort());
   try {
+    // One TlsMaterial per kind of port, watched for rotation until the process stops: every client-facing listener
+    // gets `tls.public`, every internal server and client `tls.internal`.
+    const tls = await loadServerTls(config, { clock, logger: ctx.logger, signal: running.signal });
+
     await store.cluster.initOrVerifyClusterMetadata({
       clusterName: CLUSTER_NAME,
       shardCount: config.shardCount,
@@ -112,7 +116,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           ctx.logger.child({ component: 'membership' }),
         )
       : undefined;
-    const roles = monitor ? wireClusterMember(ctx, monitor, services, history) : wireOneProcess(ctx, history);
+    const roles = monitor
+      ? wireClusterMember(ctx, monitor, services, history, tls.internal)
+      : wireOneProcess(ctx, history);
     if (roles.closeRouters) stops.add('routers', roles.closeRouters);
 
     const { matching } = roles;
@@ -132,7 +138,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             await Promise.all(servers.map((server) => server.stop(RPC_STOP_GRACE_MS)));
           });
         }
-        const server = await startInternalServer(options);
+        const server = await startInternalServer({
+          ...options,
+          ...(tls.internal ? { tls: tls.internal } : {}),
+        });
         servers.push(server);
         return server;
       };
@@ -183,7 +192,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         matching: roles.matchingClient,
       });
       stops.add('frontend', () => frontend.stop(RPC_STOP_GRACE_MS));
-      frontendPort = await frontend.listen(config.bindIp, config.frontendPort);
+      frontendPort = await frontend.listen(config.bindIp, config.frontendPort, {
+        ...(tls.public ? { tls: tls.public } : {}),
+      });
     }
     const address = frontendPort === undefined ? undefined : `${config.bindIp}:${frontendPort}`;
 
@@ -197,6 +208,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         history_address: historyAddress,
         matching_address: matchingAddress,
         metrics_port: metrics?.port,
+        tls: tls.public ? (tls.public.hasCa ? 'mutual' : 'server-only') : 'off',
+        internal_tls: clustered ? (tls.internal ? 'mutual' : 'off') : undefined,
         database: redactConnectionUrl(options.dbUrl),
       },
       'server started',

@@ -1,5 +1,10 @@
 export { toGrpcFailure, toServiceError } from './errors.js';
-export { FrontendService, type FrontendServiceDeps, type InvokeOptions } from './frontend-service.js';
+export {
+  FrontendService,
+  type FrontendServiceDeps,
+  type InvokeOptions,
+  type ListenOptions,
+} from './frontend-service.js';
 export {
   encodeMessage,
   grpcServiceDefinition,
