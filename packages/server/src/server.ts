@@ -81,7 +81,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     // One TlsMaterial per kind of port, watched for rotation until the process stops: every client-facing listener
     // gets `tls.public`, every internal server and client `tls.internal`.
-    const tls = await loadServerTls(config, { clock, logger: ctx.logger, signal: running.signal });
+    const tls = await loadServerTls(
+      config,
+      { clock, logger: ctx.logger, signal: running.signal },
+      { public: services.has('frontend'), internal: clustered },
+    );
 
     await store.cluster.initOrVerifyClusterMetadata({
       clusterName: CLUSTER_NAME,
@@ -208,7 +212,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         history_address: historyAddress,
         matching_address: matchingAddress,
         metrics_port: metrics?.port,
-        tls: tls.public ? (tls.public.hasCa ? 'mutual' : 'server-only') : 'off',
         internal_tls: clustered ? (tls.internal ? 'mutual' : 'off') : undefined,
         database: redactConnectionUrl(options.dbUrl),
       },

@@ -78,8 +78,8 @@ export class FrontendService {
   readonly #handlers: ReadonlyMap<string, HandlerMap>;
   readonly #inflight = new Set<AbortController>();
   #server: Server | undefined;
-  /** Whether the port speaks TLS (only then can a call carry a peer certificate). */
-  #secure = false;
+  /** Whether the port verifies client certificates (only then can a call carry a peer identity). */
+  #verifiesClients = false;
 
   readonly namespaces: NamespaceResolver;
 
@@ -181,7 +181,7 @@ export class FrontendService {
         call.on('cancelled', () => controller.abort(ServiceError.canceled('The client cancelled the call.')));
         const deadline = deadlineMs(call.getDeadline());
         const correlationId = firstHeader(call.metadata, 'x-correlation-id');
-        const peer = this.#secure ? peerIdentityOf(call.getAuthContext()) : undefined;
+        const peer = this.#verifiesClients ? peerIdentityOf(call.getAuthContext()) : undefined;
         this.invoke(service, name, call.request, {
           signal: controller.signal,
           ...(deadline === undefined ? {} : { deadline }),
@@ -218,7 +218,7 @@ export class FrontendService {
     for (const service of [WORKFLOW_SERVICE, OPERATOR_SERVICE, HEALTH_SERVICE]) {
       server.addService(grpcServiceDefinition(service), this.#grpcImplementation(service));
     }
-    this.#secure = options.tls !== undefined;
+    this.#verifiesClients = options.tls?.hasCa === true;
     const bound = await new Promise<number>((resolve, reject) => {
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
       const credentials = options.tls

@@ -41,11 +41,14 @@ export function internalTlsFiles(config: OdinConfig): { files: TlsFiles; serverN
 
 /**
  * Loads the TLS material the configuration names (none when it names none) and watches the files for rotation
- * until `signal` aborts. Throws TlsMaterialError when a set of files is unusable.
+ * until `signal` aborts. `wanted` leaves out a kind the process has no port or client for (a history-only process
+ * has no client-facing listener; a process running every role has no internal port). Throws TlsMaterialError when
+ * a set of files is unusable.
  */
 export async function loadServerTls(
   config: OdinConfig,
   context: { clock: Clock; logger: Logger; signal?: AbortSignal },
+  wanted: { public?: boolean; internal?: boolean } = {},
 ): Promise<ServerTls> {
   const common = {
     clock: context.clock,
@@ -53,8 +56,8 @@ export async function loadServerTls(
     refreshIntervalMs: config.tlsRefreshIntervalMs,
     ...(context.signal ? { signal: context.signal } : {}),
   };
-  const publicFiles = publicTlsFiles(config);
-  const internal = internalTlsFiles(config);
+  const publicFiles = wanted.public === false ? undefined : publicTlsFiles(config);
+  const internal = wanted.internal === false ? undefined : internalTlsFiles(config);
   const publicMaterial = publicFiles
     ? await TlsMaterial.load(publicFiles, { ...common, name: 'public' })
     : undefined;
