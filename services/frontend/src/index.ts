@@ -19,3 +19,4 @@ export { CLUSTER_NAME, SERVER_VERSION, serverCapabilities } from './handlers/sys
 export { NamespaceResolver, NamespaceState } from './namespaces.js';
 export { parseVisibilityQuery } from './visibility-query.js';
 export { type GrpcCallError, TemporalGrpcClient } from './grpc-client.js';
+export { createClientFacingServer, peerOfRequest } from './http-tls.js';
