@@ -62,6 +62,7 @@ locals {
       internal = {
         enabled        = local.internal_tls.enabled
         existingSecret = local.internal_tls_from_pem ? kubernetes_secret_v1.internal_tls[0].metadata[0].name : (local.internal_tls.existing_secret == null ? "" : local.internal_tls.existing_secret)
+        serverName     = local.internal_tls.server_name == null ? "" : local.internal_tls.server_name
         certManager = {
           enabled   = local.internal_tls.cert_manager_issuer != null
           issuerRef = { name = (local.internal_tls.cert_manager_issuer == null ? "" : local.internal_tls.cert_manager_issuer), kind = "ClusterIssuer" }

@@ -137,6 +137,8 @@ variable "tls" {
       cert_pem            = optional(string)
       ca_pem              = optional(string)
       cert_manager_issuer = optional(string)
+      # The DNS name every internal certificate must be valid for; null = the chart's "<release>-internal".
+      server_name = optional(string)
     }), { enabled = false })
   })
   default = {}

@@ -41,9 +41,17 @@ function runCli(args: string[], env: Record<string, string>, ready: RegExp): Pro
   return spawnNode([CLI, ...args], ready, env, `hugo-orchestrator ${args.join(' ')}`);
 }
 
-/** Migrates the database, then starts a frontend, a system worker and the history and matching hosts. */
-export async function startCluster(dbUrl: string, shape: ClusterShape = DEFAULT_SHAPE): Promise<Cluster> {
+/**
+ * Migrates the database, then starts a frontend, a system worker and the history and matching hosts. `env` is
+ * added to every process's environment (e.g. TLS material).
+ */
+export async function startCluster(
+  dbUrl: string,
+  shape: ClusterShape = DEFAULT_SHAPE,
+  env: Record<string, string> = {},
+): Promise<Cluster> {
   const common = {
+    ...env,
     HUGO_ORCHESTRATOR_DB_CONNECTION: dbUrl,
     HUGO_ORCHESTRATOR_SHARD_COUNT: String(shape.shardCount),
     HUGO_ORCHESTRATOR_MEMBERSHIP_TTL_MS: String(shape.membershipTtlMs),

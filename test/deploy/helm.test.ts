@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
+import { loadConfig } from '@odin/runtime';
 import { parse } from 'yaml';
 import { type KubeObject, parseManifests, validateAll } from './k8s-schema.js';
 import { kubernetesTools, repoRoot, run } from './tools.js';
@@ -188,12 +189,16 @@ describe('Helm chart helm/odin', () => {
     assert.ok(certificate.spec.dnsNames.includes('odin.example.com'));
     const internal = find(objects, 'Certificate', 'odin-internal');
     assert.ok(internal.spec.usages.includes('client auth'));
+    // Peers dial each other by pod IP and check this name instead; the certificate must carry it.
+    assert.ok(internal.spec.dnsNames.includes('odin-internal'));
     for (const role of ROLES) {
       const deployment = find(objects, 'Deployment', `odin-${role}`);
       const vars = env(deployment);
       assert.equal(vars.get('HUGO_ORCHESTRATOR_TLS_CERT'), '/etc/odin/tls/frontend/tls.crt');
       assert.equal(vars.get('HUGO_ORCHESTRATOR_TLS_CLIENT_CA'), '/etc/odin/tls/frontend/ca.crt');
       assert.equal(vars.get('HUGO_ORCHESTRATOR_INTERNAL_TLS_CERT'), '/etc/odin/tls/internal/tls.crt');
+      assert.equal(vars.get('HUGO_ORCHESTRATOR_INTERNAL_TLS_CA'), '/etc/odin/tls/internal/ca.crt');
+      assert.equal(vars.get('HUGO_ORCHESTRATOR_INTERNAL_TLS_SERVER_NAME'), 'odin-internal');
       const secrets = deployment.spec.template.spec.volumes
         .map((v: Json) => v.secret?.secretName)
         .filter(Boolean);
@@ -210,6 +215,19 @@ describe('Helm chart helm/odin', () => {
     assert.equal(find(objects, 'PodDisruptionBudget', 'odin-history').spec.minAvailable, 3);
     const required = find(objects, 'Deployment', 'odin-history').spec.template.spec.affinity.podAntiAffinity;
     assert.ok(required.requiredDuringSchedulingIgnoredDuringExecution);
+  });
+
+  test('production: the TLS variables every pod gets are a configuration the server accepts', () => {
+    const objects = rendered.get('production-mtls') ?? [];
+    for (const role of ROLES) {
+      const literal: Record<string, string> = {};
+      for (const [name, value] of env(find(objects, 'Deployment', `odin-${role}`))) {
+        if (typeof value === 'string') literal[name] = value;
+      }
+      const config = loadConfig(literal);
+      assert.equal(config.tlsClientCa, '/etc/odin/tls/frontend/ca.crt', role);
+      assert.equal(config.internalTlsServerName, 'odin-internal', role);
+    }
   });
 
   test('the PrometheusRule carries deploy/prometheus/odin-alerts.yaml with runbook links rebased', () => {

@@ -68,6 +68,11 @@ app.kubernetes.io/component: {{ .role }}
 {{- default (printf "%s-internal-tls" (include "odin.fullname" .)) .Values.tls.internal.existingSecret -}}
 {{- end -}}
 
+{{/* The name every internal certificate must be valid for (checked by peers on both sides of a connection). */}}
+{{- define "odin.internalTlsServerName" -}}
+{{- default (printf "%s-internal" (include "odin.fullname" .)) .Values.tls.internal.serverName -}}
+{{- end -}}
+
 {{/* Whether a role's gRPC port speaks TLS: kubelet's gRPC probes cannot, so such a role is probed over HTTP. */}}
 {{- define "odin.roleGrpcTls" -}}
 {{- if and (eq .role "frontend") .root.Values.tls.frontend.enabled -}}true
@@ -147,6 +152,8 @@ app.kubernetes.io/component: {{ .role }}
   value: /etc/odin/tls/internal/tls.key
 - name: HUGO_ORCHESTRATOR_INTERNAL_TLS_CA
   value: /etc/odin/tls/internal/ca.crt
+- name: HUGO_ORCHESTRATOR_INTERNAL_TLS_SERVER_NAME
+  value: {{ include "odin.internalTlsServerName" . | quote }}
 {{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}

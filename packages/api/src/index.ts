@@ -18,3 +18,5 @@ export {
 export { addMatchingService, createMatchingClient, MATCHING_SERVICE } from './internal/grpc/matching.js';
 export { loadInternalProtos } from './internal/grpc/protos.js';
 export { type InternalClientOptions, MAX_MESSAGE_BYTES } from './internal/grpc/transport.js';
+// TLS: credentials over reloadable material, the internal peer-name check, the verified peer's identity.
+export * from './tls/index.js';

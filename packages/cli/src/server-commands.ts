@@ -49,6 +49,41 @@ const logLevelOption = () =>
     'trace, debug, info, warn, error, fatal or silent [env HUGO_ORCHESTRATOR_LOG_LEVEL]',
   );
 
+// `--tls-cert`, `--tls-key`, `--tls-client-ca`: TLS on the client-facing ports of `server start` / `start-dev`.
+const tlsCertOption = () =>
+  new Option(
+    '--tls-cert <path>',
+    'PEM certificate (chain) of the client-facing ports, reloaded when the file changes [env HUGO_ORCHESTRATOR_TLS_CERT]',
+  );
+const tlsKeyOption = () =>
+  new Option('--tls-key <path>', 'PEM private key of --tls-cert [env HUGO_ORCHESTRATOR_TLS_KEY]');
+const tlsClientCaOption = () =>
+  new Option(
+    '--tls-client-ca <path>',
+    'PEM CA bundle; clients must present a certificate it signed (mTLS) [env HUGO_ORCHESTRATOR_TLS_CLIENT_CA]',
+  );
+
+interface ServerTlsFlags {
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+}
+
+/** The configuration overrides of the TLS flags given (the rest comes from the environment). */
+function tlsOverrides(opts: ServerTlsFlags): ServerTlsFlags {
+  return {
+    ...(opts.tlsCert === undefined ? {} : { tlsCert: opts.tlsCert }),
+    ...(opts.tlsKey === undefined ? {} : { tlsKey: opts.tlsKey }),
+    ...(opts.tlsClientCa === undefined ? {} : { tlsClientCa: opts.tlsClientCa }),
+  };
+}
+
+/** How the banner names the client-facing transport. */
+function transportLabel(config: ServerTlsFlags): string {
+  if (config.tlsCert === undefined) return 'plaintext';
+  return config.tlsClientCa === undefined ? 'TLS' : 'mutual TLS';
+}
+
 /** Stops the server once on the first SIGINT/SIGTERM; a second signal or the timeout exits at once. */
 function stopOnSignals(server: { stop(): Promise<unknown> }, io: CliIo): void {
   let stopping = false;
@@ -77,18 +112,18 @@ function stopOnSignals(server: { stop(): Promise<unknown> }, io: CliIo): void {
 
 /**
  * Reports why a server command failed and ends the process: bad configuration (a variable or flag value, a missing
- * or malformed database URL) is a usage error (exit 2); anything else (database unreachable, schema too old, port
+ * or malformed database URL, TLS files that cannot be used) is a usage error (exit 2); anything else (database unreachable, schema too old, port
  * taken) exits 1.
  */
 async function fail(io: CliIo, error: unknown): Promise<never> {
-  const [{ ConfigError }, { InvalidConnectionUrlError, PersistenceError }] = await Promise.all([
-    import('@odin/runtime'),
-    import('@odin/persistence'),
-  ]);
+  const [{ ConfigError, TlsMaterialError }, { InvalidConnectionUrlError, PersistenceError }] =
+    await Promise.all([import('@odin/runtime'), import('@odin/persistence')]);
   const failure =
     error instanceof CliError
       ? error
-      : error instanceof ConfigError || error instanceof InvalidConnectionUrlError
+      : error instanceof ConfigError ||
+          error instanceof InvalidConnectionUrlError ||
+          error instanceof TlsMaterialError
         ? new CliError(error.message, ExitCode.usage)
         : error instanceof PersistenceError
           ? new CliError(error.message, ExitCode.failed)
@@ -100,7 +135,7 @@ async function fail(io: CliIo, error: unknown): Promise<never> {
   return io.exit(failure.exitCode);
 }
 
-interface StartDevFlags {
+interface StartDevFlags extends ServerTlsFlags {
   port: number;
   ip: string;
   dbFilename?: string;
@@ -112,7 +147,7 @@ interface StartDevFlags {
   headless?: boolean;
 }
 
-interface StartFlags {
+interface StartFlags extends ServerTlsFlags {
   port?: number;
   ip?: string;
   logLevel?: string;
@@ -165,6 +200,9 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .addOption(httpPortOption())
     .addOption(uiPortOption())
     .option('--headless', 'do not serve the web UI')
+    .addOption(tlsCertOption())
+    .addOption(tlsKeyOption())
+    .addOption(tlsClientCaOption())
     .action(async (opts: StartDevFlags) => {
       const started = performance.now();
       const dbUrl = opts.dbFilename ? `sqlite:${opts.dbFilename}` : 'sqlite::memory:';
@@ -182,6 +220,11 @@ export function registerServerCommands(program: Command, io: CliIo): void {
           ...(opts.httpPort === undefined ? {} : { httpPort: opts.httpPort }),
           webUi: !opts.headless,
           ...(opts.uiPort === undefined ? {} : { uiPort: opts.uiPort }),
+          tls: {
+            ...(opts.tlsCert === undefined ? {} : { certFile: opts.tlsCert }),
+            ...(opts.tlsKey === undefined ? {} : { keyFile: opts.tlsKey }),
+            ...(opts.tlsClientCa === undefined ? {} : { clientCaFile: opts.tlsClientCa }),
+          },
         });
       } catch (error) {
         return fail(io, error);
@@ -190,6 +233,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       // One write, so whoever waits for the banner sees all of it at once.
       const lines = [
         `Odin dev server listening on ${running.address} (gRPC, Temporal API) in ${ms} ms`,
+        `  transport:  ${transportLabel(running.ctx.config)}`,
         `  database:   ${opts.dbFilename ? opts.dbFilename : 'in memory (state is lost on exit)'}`,
         `  namespaces: ${['default', ...opts.namespace.filter((n) => n !== 'default')].join(', ')}`,
       ];
@@ -225,6 +269,9 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .addOption(httpPortOption())
     .option('--ui', 'also serve the web UI (a process that runs the frontend role)')
     .addOption(uiPortOption())
+    .addOption(tlsCertOption())
+    .addOption(tlsKeyOption())
+    .addOption(tlsClientCaOption())
     .action(async (opts: StartFlags) => {
       try {
         const services = opts.service ?? 'all';
@@ -237,6 +284,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
           ...(opts.uiPort === undefined ? {} : { uiPort: opts.uiPort }),
           ...(opts.ip === undefined ? {} : { bindIp: opts.ip }),
           ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel as LogLevel }),
+          ...tlsOverrides(opts),
         });
         const dbUrl = config.dbConnection ?? connectionUrlFromEnv(io.env);
         const running = await startServer({
@@ -253,7 +301,9 @@ export function registerServerCommands(program: Command, io: CliIo): void {
             running.httpPort === undefined ? '' : `, HTTP API on port ${running.httpPort}`,
             running.uiPort === undefined ? '' : `, web UI on port ${running.uiPort}`,
           ].join('');
-          io.out(`Odin server listening on ${running.address}${http} (database ${database})\n`);
+          io.out(
+            `Odin server listening on ${running.address}${http} (${transportLabel(config)}, database ${database})\n`,
+          );
         } else {
           const parts = [
             running.address ? `frontend ${running.address}` : undefined,

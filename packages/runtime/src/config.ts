@@ -1,3 +1,4 @@
+import { parseDuration } from '@odin/hugo';
 import { z } from 'zod';
 
 /** Log levels pino understands, plus `silent` for tests. */
@@ -13,6 +14,17 @@ const port = z.coerce
   .max(65535, 'must be between 0 and 65535');
 
 const optionalUrl = z.url('must be a URL such as http://localhost:4317').optional();
+
+const optionalPath = z.string().min(1, 'must not be empty').optional();
+
+/** A duration in the project's grammar ("30s", "1m", "1h30m"; a bare number is milliseconds), as milliseconds. */
+const durationMsSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const parsed = parseDuration(value);
+  if (parsed.ok) return parsed.value;
+  ctx.addIssue({ code: 'custom', message: 'must be a duration such as 500ms, 30s or 1m' });
+  return z.NEVER;
+});
 
 /**
  * The process configuration. Every field is read from one `HUGO_ORCHESTRATOR_*` environment variable (the name is
@@ -101,11 +113,62 @@ export const configSchema = z
       .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
       .default('true')
       .transform((v) => v === 'true' || v === '1'),
+    /** TLS_CERT: PEM certificate chain of the client-facing listeners (gRPC frontend, HTTP API, web UI). */
+    tlsCert: optionalPath,
+    /** TLS_KEY: PEM private key of TLS_CERT. */
+    tlsKey: optionalPath,
+    /** TLS_CLIENT_CA: PEM CA bundle; set, every client of those listeners must present a certificate it signed. */
+    tlsClientCa: optionalPath,
+    /** INTERNAL_TLS_CERT: PEM certificate of this process on the internal ports (server and client of its peers). */
+    internalTlsCert: optionalPath,
+    /** INTERNAL_TLS_KEY: PEM private key of INTERNAL_TLS_CERT. */
+    internalTlsKey: optionalPath,
+    /** INTERNAL_TLS_CA: PEM CA bundle every internal peer's certificate must chain to. */
+    internalTlsCa: optionalPath,
+    /** INTERNAL_TLS_SERVER_NAME: the DNS name every internal peer's certificate must be valid for. */
+    internalTlsServerName: z
+      .string()
+      .regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, {
+        message: 'must be a DNS name such as odin-internal or history.odin.svc',
+      })
+      .optional(),
+    /** TLS_REFRESH_INTERVAL: how often the TLS files are checked for a rotation. */
+    tlsRefreshIntervalMs: durationMsSchema
+      .pipe(z.number().int('must be whole milliseconds').min(10, 'must be at least 10ms'))
+      .default(30_000),
   })
   .refine((c) => c.membershipTtlMs >= 2 * c.membershipHeartbeatIntervalMs, {
     // One late heartbeat must not take a host out of the ring.
     message: 'must be at least twice HUGO_ORCHESTRATOR_MEMBERSHIP_HEARTBEAT_INTERVAL_MS',
     path: ['membershipTtlMs'],
+  })
+  .superRefine((c, ctx) => {
+    const problem = (field: keyof typeof c, message: string) =>
+      ctx.addIssue({ code: 'custom', message, path: [field] });
+    if (c.tlsCert !== undefined && c.tlsKey === undefined)
+      problem('tlsKey', `must be set with ${ENV_PREFIX}TLS_CERT (the certificate's private key)`);
+    if (c.tlsKey !== undefined && c.tlsCert === undefined)
+      problem('tlsCert', `must be set with ${ENV_PREFIX}TLS_KEY (the key's certificate)`);
+    if (c.tlsClientCa !== undefined && c.tlsCert === undefined)
+      problem(
+        'tlsCert',
+        `must be set with ${ENV_PREFIX}TLS_CLIENT_CA: client certificates need a TLS listener`,
+      );
+    const internal = [c.internalTlsCert, c.internalTlsKey, c.internalTlsCa, c.internalTlsServerName];
+    if (internal.some((value) => value !== undefined)) {
+      // Internal TLS is always mutual and always checks the peer's name: half of it would be a false sense of
+      // security, so every piece is required together.
+      const required = {
+        internalTlsCert: 'the certificate this process presents to its peers',
+        internalTlsKey: "that certificate's private key",
+        internalTlsCa: 'the CA bundle peers are verified against',
+        internalTlsServerName: 'the name every peer certificate must be valid for',
+      } as const;
+      for (const [field, what] of Object.entries(required) as [keyof typeof required, string][]) {
+        if (c[field] === undefined)
+          problem(field, `must be set when any HUGO_ORCHESTRATOR_INTERNAL_TLS_* is (${what})`);
+      }
+    }
   });
 
 export type OdinConfig = z.infer<typeof configSchema>;
@@ -134,6 +197,14 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   membershipTtlMs: `${ENV_PREFIX}MEMBERSHIP_TTL_MS`,
   eagerActivityExecution: `${ENV_PREFIX}EAGER_ACTIVITY_EXECUTION`,
   eagerWorkflowStart: `${ENV_PREFIX}EAGER_WORKFLOW_START`,
+  tlsCert: `${ENV_PREFIX}TLS_CERT`,
+  tlsKey: `${ENV_PREFIX}TLS_KEY`,
+  tlsClientCa: `${ENV_PREFIX}TLS_CLIENT_CA`,
+  internalTlsCert: `${ENV_PREFIX}INTERNAL_TLS_CERT`,
+  internalTlsKey: `${ENV_PREFIX}INTERNAL_TLS_KEY`,
+  internalTlsCa: `${ENV_PREFIX}INTERNAL_TLS_CA`,
+  internalTlsServerName: `${ENV_PREFIX}INTERNAL_TLS_SERVER_NAME`,
+  tlsRefreshIntervalMs: `${ENV_PREFIX}TLS_REFRESH_INTERVAL`,
 };
 
 /** Configuration that cannot start a process; the message names every bad variable and what it must be. */

@@ -4,3 +4,4 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './random.js';
 export * from './tracing.js';
+export * from './tls/index.js';

@@ -31,6 +31,12 @@ export interface DevServerOptions {
   webUi?: boolean;
   /** Web UI port; 0 picks a free one. */
   uiPort?: number;
+  /**
+   * TLS on the client-facing ports (PEM file paths, reloaded when they change); `clientCaFile` makes client
+   * certificates required. What is unset here comes from HUGO_ORCHESTRATOR_TLS_CERT / _KEY / _CLIENT_CA; none at
+   * all = plaintext.
+   */
+  tls?: { certFile?: string; keyFile?: string; clientCaFile?: string };
 }
 
 /** A running dev server: every role, so always a frontend address. */
@@ -63,6 +69,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
     ...(options.httpPort === undefined ? {} : { httpPort: options.httpPort }),
     ...(options.uiPort === undefined ? {} : { uiPort: options.uiPort }),
+    ...(options.tls === undefined
+      ? {}
+      : {
+          tlsCert: options.tls.certFile,
+          tlsKey: options.tls.keyFile,
+          tlsClientCa: options.tls.clientCaFile,
+        }),
   });
   const running = await startServer({
     config,

@@ -3,7 +3,7 @@ import { HISTORY_ROLE, MATCHING_ROLE, type MemberRole, MembershipMonitor } from 
 import { CLUSTER_NAME, ensureNamespace, FrontendService, startHttpServers } from '@odin/frontend';
 import { type Clock, durationMs, SystemClock } from '@odin/hugo';
 import { openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
-import { createRuntimeContext, type OdinConfig, type RuntimeContext } from '@odin/runtime';
+import { createRuntimeContext, loadServerTls, type OdinConfig, type RuntimeContext } from '@odin/runtime';
 import { uiAssetsDir } from '@odin/ui';
 import { CleanupWorker } from '@odin/worker-service';
 import { defaultHistoryService, type HistoryConstructor } from './history-role.js';
@@ -91,6 +91,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   stops.add('store', () => store.close());
   stops.add('signal', () => running.abort());
   try {
+    // One TlsMaterial per kind of port, watched for rotation until the process stops: every client-facing listener
+    // gets `tls.public`, every internal server and client `tls.internal`.
+    const tls = await loadServerTls(
+      config,
+      { clock, logger: ctx.logger, signal: running.signal },
+      { public: services.has('frontend'), internal: clustered },
+    );
+
     await store.cluster.initOrVerifyClusterMetadata({
       clusterName: CLUSTER_NAME,
       shardCount: config.shardCount,
@@ -124,7 +132,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           ctx.logger.child({ component: 'membership' }),
         )
       : undefined;
-    const roles = monitor ? wireClusterMember(ctx, monitor, services, history) : wireOneProcess(ctx, history);
+    const roles = monitor
+      ? wireClusterMember(ctx, monitor, services, history, tls.internal)
+      : wireOneProcess(ctx, history);
     if (roles.closeRouters) stops.add('routers', roles.closeRouters);
 
     const { matching } = roles;
@@ -144,7 +154,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             await Promise.all(servers.map((server) => server.stop(RPC_STOP_GRACE_MS)));
           });
         }
-        const server = await startInternalServer(options);
+        const server = await startInternalServer({
+          ...options,
+          ...(tls.internal ? { tls: tls.internal } : {}),
+        });
         servers.push(server);
         return server;
       };
@@ -197,14 +210,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         matching: roles.matchingClient,
       });
       stops.add('frontend', () => frontend.stop(RPC_STOP_GRACE_MS));
-      frontendPort = await frontend.listen(config.bindIp, config.frontendPort);
+      frontendPort = await frontend.listen(config.bindIp, config.frontendPort, {
+        ...(tls.public ? { tls: tls.public } : {}),
+      });
       // The HTTP API and the UI are the frontend's other doors: they call this frontend in process, so they run
-      // wherever it runs, in every topology.
+      // wherever it runs, in every topology, on the same TLS material as its gRPC port.
       if (options.httpApi || options.webUi) {
         const http = await startHttpServers(frontend, {
           host: config.bindIp,
           corsOrigins: config.httpCorsOrigins,
           logger: ctx.logger.child({ component: 'http' }),
+          ...(tls.public ? { tls: tls.public } : {}),
           ...(options.httpApi ? { httpPort: config.httpPort } : {}),
           ...(options.webUi ? { uiPort: config.uiPort, uiAssetsDir: uiAssetsDir() } : {}),
         });
@@ -226,6 +242,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         metrics_port: metrics?.port,
         http_port: httpPort,
         ui_port: uiPort,
+        internal_tls: clustered ? (tls.internal ? 'mutual' : 'off') : undefined,
         database: redactConnectionUrl(options.dbUrl),
       },
       'server started',

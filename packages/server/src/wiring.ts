@@ -14,7 +14,13 @@
 //
 // The internal gRPC servers are started with the finished roles afterwards, and only then is the process
 // registered in the membership table (see server.ts), so no peer can call a role that is not there yet.
-import { createHistoryClient, createMatchingClient, type HistoryApi, type MatchingApi } from '@odin/api';
+import {
+  createHistoryClient,
+  createMatchingClient,
+  type HistoryApi,
+  type InternalTls,
+  type MatchingApi,
+} from '@odin/api';
 import {
   HISTORY_ROLE,
   MATCHING_ROLE,
@@ -66,14 +72,17 @@ export function wireOneProcess(ctx: Context, history: HistorySettings): RoleSet 
 
 /**
  * The given roles as one member of a cluster: history and matching calls are routed over the membership ring, to
- * this process's own role when the ring names it, else to the owner's internal gRPC server.
+ * this process's own role when the ring names it, else to the owner's internal gRPC server (over mutual TLS when
+ * `tls` is given).
  */
 export function wireClusterMember(
   ctx: Context,
   monitor: MembershipMonitor,
   services: ReadonlySet<ServiceRole>,
   history: HistorySettings,
+  tls?: InternalTls,
 ): RoleSet {
+  const clientOptions = tls ? { tls } : {};
   const historyMember = monitor.memberId(HISTORY_ROLE);
   const matchingMember = monitor.memberId(MATCHING_ROLE);
   /** The history router; it builds this process's history role (when it runs one) on `matching`. */
@@ -81,7 +90,7 @@ export function wireClusterMember(
     new RoutingHistoryClient<HistoryRole>(monitor, {
       clock: ctx.clock,
       shardCount: history.shardCount,
-      connect: (address) => createHistoryClient(address),
+      connect: (address) => createHistoryClient(address, clientOptions),
       ...(services.has('history')
         ? {
             local: {
@@ -103,7 +112,7 @@ export function wireClusterMember(
     monitor,
     {
       clock: ctx.clock,
-      connect: (address) => createMatchingClient(address),
+      connect: (address) => createMatchingClient(address, clientOptions),
       ...(services.has('matching')
         ? {
             local: {

@@ -7,9 +7,16 @@ import {
   type Metadata,
   status,
 } from '@grpc/grpc-js';
-import { type HistoryApi, type MatchingApi, ServiceError } from '@odin/api';
+import {
+  type HistoryApi,
+  type MatchingApi,
+  type PeerIdentity,
+  peerIdentityOf,
+  ServiceError,
+  tlsServerCredentials,
+} from '@odin/api';
 import type { PersistenceStore } from '@odin/persistence';
-import { type Logger, type RuntimeContext, withLogContext } from '@odin/runtime';
+import { type Logger, type RuntimeContext, type TlsMaterial, withLogContext } from '@odin/runtime';
 import { toGrpcFailure, toServiceError } from './errors.js';
 import {
   grpcServiceDefinition,
@@ -37,6 +44,16 @@ export interface InvokeOptions {
   readonly signal?: AbortSignal;
   readonly correlationId?: string;
   readonly identity?: string;
+  /** The client's verified TLS certificate, when the call came over mutual TLS. */
+  readonly peer?: PeerIdentity;
+}
+
+export interface ListenOptions {
+  /**
+   * TLS for the port, reloaded when its files change (new connections get the new certificate). With a CA bundle
+   * in the material, clients must present a certificate it signed. Default: plaintext.
+   */
+  readonly tls?: TlsMaterial;
 }
 
 /** Client sends 'grpc-timeout'; a grpc-js server exposes it as a Date, or Infinity when there is none. */
@@ -61,6 +78,8 @@ export class FrontendService {
   readonly #handlers: ReadonlyMap<string, HandlerMap>;
   readonly #inflight = new Set<AbortController>();
   #server: Server | undefined;
+  /** Whether the port verifies client certificates (only then can a call carry a peer identity). */
+  #verifiesClients = false;
 
   readonly namespaces: NamespaceResolver;
 
@@ -125,6 +144,7 @@ export class FrontendService {
       signal: controller.signal,
       ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
       ...(typeof identity === 'string' ? { identity } : {}),
+      ...(options.peer === undefined ? {} : { peer: options.peer }),
     };
     const serviceLabel = service.slice(service.lastIndexOf('.') + 1);
     const started = this.#ctx.clock.now();
@@ -161,10 +181,12 @@ export class FrontendService {
         call.on('cancelled', () => controller.abort(ServiceError.canceled('The client cancelled the call.')));
         const deadline = deadlineMs(call.getDeadline());
         const correlationId = firstHeader(call.metadata, 'x-correlation-id');
+        const peer = this.#verifiesClients ? peerIdentityOf(call.getAuthContext()) : undefined;
         this.invoke(service, name, call.request, {
           signal: controller.signal,
           ...(deadline === undefined ? {} : { deadline }),
           ...(correlationId === undefined ? {} : { correlationId }),
+          ...(peer === undefined ? {} : { peer }),
         }).then(
           (response) => callback(null, response),
           (error: ServiceError) => {
@@ -184,7 +206,7 @@ export class FrontendService {
   }
 
   /** Binds the gRPC server; port 0 picks a free one. Resolves with the bound port. */
-  async listen(host: string, port: number): Promise<number> {
+  async listen(host: string, port: number, options: ListenOptions = {}): Promise<number> {
     if (this.#server) throw new Error('frontend is already listening');
     const server = new Server({
       'grpc.max_receive_message_length': 128 * 1024 * 1024,
@@ -196,14 +218,25 @@ export class FrontendService {
     for (const service of [WORKFLOW_SERVICE, OPERATOR_SERVICE, HEALTH_SERVICE]) {
       server.addService(grpcServiceDefinition(service), this.#grpcImplementation(service));
     }
+    this.#verifiesClients = options.tls?.hasCa === true;
     const bound = await new Promise<number>((resolve, reject) => {
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-      server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) =>
+      const credentials = options.tls
+        ? tlsServerCredentials(options.tls, options.tls.hasCa)
+        : ServerCredentials.createInsecure();
+      server.bindAsync(address, credentials, (error, boundPort) =>
         error ? reject(error) : resolve(boundPort),
       );
     });
     this.#server = server;
-    this.#log.info({ host, port: bound }, 'frontend listening');
+    this.#log.info(
+      {
+        host,
+        port: bound,
+        tls: options.tls === undefined ? 'off' : options.tls.hasCa ? 'mutual' : 'server-only',
+      },
+      'frontend listening',
+    );
     return bound;
   }
 

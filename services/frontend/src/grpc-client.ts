@@ -1,4 +1,11 @@
-import { type Client, credentials, makeGenericClientConstructor, type Metadata } from '@grpc/grpc-js';
+import {
+  type ChannelCredentials,
+  type ChannelOptions,
+  type Client,
+  credentials,
+  makeGenericClientConstructor,
+  type Metadata,
+} from '@grpc/grpc-js';
 import { grpcServiceDefinition, WORKFLOW_SERVICE } from './grpc-service.js';
 
 /** A failed call as grpc-js reports it: status code, message and trailers. */
@@ -21,9 +28,17 @@ type Unary = (
 export class TemporalGrpcClient {
   readonly #client: Client;
 
-  constructor(address: string, service: string = WORKFLOW_SERVICE) {
+  constructor(
+    address: string,
+    service: string = WORKFLOW_SERVICE,
+    options: { credentials?: ChannelCredentials; channelOptions?: ChannelOptions } = {},
+  ) {
     const Ctor = makeGenericClientConstructor(grpcServiceDefinition(service), service);
-    this.#client = new Ctor(address, credentials.createInsecure());
+    this.#client = new Ctor(
+      address,
+      options.credentials ?? credentials.createInsecure(),
+      options.channelOptions,
+    );
   }
 
   call(method: string, request: object, options: { deadline?: Date } = {}): Promise<Record<string, unknown>> {

@@ -1,4 +1,4 @@
-import type { CallContext, HistoryApi, MatchingApi } from '@odin/api';
+import type { CallContext, HistoryApi, MatchingApi, PeerIdentity } from '@odin/api';
 import type { PersistenceStore } from '@odin/persistence';
 import type { Logger, RuntimeContext } from '@odin/runtime';
 import type { NamespaceResolver } from './namespaces.js';
@@ -8,6 +8,11 @@ export interface RpcCall extends CallContext {
   readonly method: string;
   readonly correlationId: string;
   readonly logger: Logger;
+  /**
+   * The client's verified TLS certificate (subject, SANs, fingerprint), when the call came over mutual TLS; unset
+   * for plaintext calls and TLS calls without a client certificate.
+   */
+  readonly peer?: PeerIdentity;
 }
 
 /** Everything the handlers of the frontend share. */

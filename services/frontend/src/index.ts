@@ -1,5 +1,10 @@
 export { toGrpcFailure, toServiceError } from './errors.js';
-export { FrontendService, type FrontendServiceDeps, type InvokeOptions } from './frontend-service.js';
+export {
+  FrontendService,
+  type FrontendServiceDeps,
+  type InvokeOptions,
+  type ListenOptions,
+} from './frontend-service.js';
 export {
   encodeMessage,
   grpcServiceDefinition,
@@ -15,3 +20,4 @@ export { NamespaceResolver, NamespaceState } from './namespaces.js';
 export { parseVisibilityQuery } from './visibility-query.js';
 export { type GrpcCallError, TemporalGrpcClient } from './grpc-client.js';
 export * from './http/index.js';
+export { createClientFacingServer, peerOfRequest } from './http-tls.js';

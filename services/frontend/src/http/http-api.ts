@@ -11,6 +11,7 @@ import { OpenApiDocumentMissingError, readOpenApiDocument } from './openapi.js';
 import type { Json, JsonObject } from './payload-shorthand.js';
 import { bindQueryParameters, FieldPathError, setFieldPath } from './request-fields.js';
 import { deriveHttpRoutes, type HttpRoute, matchRoute } from './routes.js';
+import { peerOfRequest } from '../http-tls.js';
 
 /** Temporal's HTTP API limit: gRPC's default 4 MiB receive limit (the server's MaxHTTPAPIRequestBytes). */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -145,10 +146,12 @@ export class HttpApi {
     });
     const deadline = deadlineFromHeader(req.headers['grpc-timeout'], Date.now());
     const correlationId = header(req, 'x-correlation-id');
+    const peer = peerOfRequest(req);
     const response = await this.#frontend.invoke(route.service, route.method, request, {
       signal: controller.signal,
       ...(deadline === undefined ? {} : { deadline }),
       ...(correlationId === undefined ? {} : { correlationId }),
+      ...(peer === undefined ? {} : { peer }),
     });
     let json = responseToJson(route.responseType, response, options);
     if (route.responseBody !== '' && json && typeof json === 'object' && !Array.isArray(json)) {

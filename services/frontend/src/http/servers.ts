@@ -1,5 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { TlsMaterial } from '@odin/runtime';
 import type { FrontendService } from '../frontend-service.js';
+import { createClientFacingServer } from '../http-tls.js';
 import { HttpApi, type HttpApiOptions } from './http-api.js';
 import { uiRequestHandler } from './ui-static.js';
 
@@ -12,6 +14,8 @@ export interface HttpServersOptions extends HttpApiOptions {
   readonly uiPort?: number;
   /** Folder of the built UI (index.html and assets); required with `uiPort`. */
   readonly uiAssetsDir?: string;
+  /** HTTPS on both ports with the gRPC port's material (same files, same rotation); plain HTTP without. */
+  readonly tls?: TlsMaterial;
 }
 
 export interface RunningHttpServers {
@@ -25,8 +29,8 @@ export interface RunningHttpServers {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-function listen(handler: Handler, host: string, port: number): Promise<Server> {
-  const server = createServer(handler);
+function listen(handler: Handler, host: string, port: number, tls?: TlsMaterial): Promise<Server> {
+  const server = createClientFacingServer(handler, tls);
   // A browser keeps idle keep-alive connections; they must not hold a stop up.
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
@@ -75,14 +79,19 @@ export async function startHttpServers(
     let httpPort: number | undefined;
     let uiPort: number | undefined;
     if (options.httpPort !== undefined) {
-      const server = await listen(apiHandler, options.host, options.httpPort);
+      const server = await listen(apiHandler, options.host, options.httpPort, options.tls);
       servers.push(server);
       httpPort = boundPort(server);
       log?.info({ host: options.host, port: httpPort }, 'HTTP API listening');
     }
     if (options.uiPort !== undefined) {
       if (!options.uiAssetsDir) throw new Error('the web UI needs uiAssetsDir (the built UI folder)');
-      const server = await listen(uiRequestHandler(api, options.uiAssetsDir), options.host, options.uiPort);
+      const server = await listen(
+        uiRequestHandler(api, options.uiAssetsDir),
+        options.host,
+        options.uiPort,
+        options.tls,
+      );
       servers.push(server);
       uiPort = boundPort(server);
       log?.info({ host: options.host, port: uiPort }, 'web UI listening');

@@ -1,5 +1,6 @@
 // One gRPC server per role process, serving whichever internal services that process hosts.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { type InternalTls, peerNameInterceptor, tlsServerCredentials } from '../../tls/credentials.js';
 import type { HistoryApi } from '../history-api.js';
 import type { MatchingApi } from '../matching-api.js';
 import { abortServerCalls } from './call-context.js';
@@ -13,8 +14,11 @@ export interface InternalServerOptions {
   readonly port: number;
   readonly history?: HistoryApi;
   readonly matching?: MatchingApi;
-  /** Default: insecure. */
-  readonly credentials?: ServerCredentials;
+  /**
+   * Mutual TLS with reloadable material: every client must present a certificate the CA bundle signed and that is
+   * valid for `serverName`. Default: plaintext.
+   */
+  readonly tls?: InternalTls;
 }
 
 export interface InternalServer {
@@ -31,13 +35,16 @@ function hostPort(host: string, port: number): string {
 }
 
 export async function startInternalServer(options: InternalServerOptions): Promise<InternalServer> {
-  const server = new Server(CHANNEL_OPTIONS);
+  const server = new Server({
+    ...CHANNEL_OPTIONS,
+    ...(options.tls ? { interceptors: [peerNameInterceptor(options.tls.serverName)] } : {}),
+  });
   if (options.history) addHistoryService(server, options.history);
   if (options.matching) addMatchingService(server, options.matching);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(
       hostPort(options.host, options.port),
-      options.credentials ?? ServerCredentials.createInsecure(),
+      options.tls ? tlsServerCredentials(options.tls.material, true) : ServerCredentials.createInsecure(),
       (error, bound) => (error ? reject(error) : resolve(bound)),
     );
   });

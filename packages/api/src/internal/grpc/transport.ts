@@ -13,6 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import type { Type } from 'protobufjs';
 import { ServiceError } from '../../service-error.js';
+import { type InternalTls, internalChannel } from '../../tls/credentials.js';
 import type { CallContext, NamespaceRef } from '../context.js';
 import { clientCallOptions, serverCallContext } from './call-context.js';
 import { type MethodBinding, namespaceFromWire, namespaceToWire, type WireMessage } from './codecs.js';
@@ -30,7 +31,9 @@ export const CHANNEL_OPTIONS: ChannelOptions = {
 };
 
 export interface InternalClientOptions {
-  /** Default: insecure (mTLS between roles comes with the cluster's TLS material). */
+  /** Mutual TLS with reloadable material, the server checked against the CA bundle and `serverName`. */
+  readonly tls?: InternalTls;
+  /** Explicit credentials (tests); default plaintext, or those of `tls`. */
   readonly credentials?: ChannelCredentials;
 }
 
@@ -111,10 +114,11 @@ export function createInternalClient(
 ): Record<string, (ns: NamespaceRef, req: unknown, ctx: CallContext) => Promise<unknown>> & {
   close(): void;
 } {
+  const secure = options.tls ? internalChannel(options.tls) : undefined;
   const client = new Client(
     address,
-    options.credentials ?? grpcCredentials.createInsecure(),
-    CHANNEL_OPTIONS,
+    options.credentials ?? secure?.credentials ?? grpcCredentials.createInsecure(),
+    { ...CHANNEL_OPTIONS, ...secure?.options },
   );
   const methods: Record<string, (ns: NamespaceRef, req: unknown, ctx: CallContext) => Promise<unknown>> = {};
   for (const [method, binding] of Object.entries(bindings)) {
