@@ -8,7 +8,14 @@ import {
 } from '@temporalio/client';
 import { temporal } from '@odin/api';
 import { compatSuite } from './harness.js';
-import { addItemUpdate, cart, finishUpdate, itemsQuery, slowAddUpdate } from './workflows/updates.js';
+import {
+  addItemUpdate,
+  cart,
+  checkoutUpdate,
+  finishUpdate,
+  itemsQuery,
+  slowAddUpdate,
+} from './workflows/updates.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -66,6 +73,41 @@ compatSuite('scenario 21: workflow updates', (env) => {
       await assert.rejects(rejected.result(), WorkflowUpdateFailedError);
       await handle.executeUpdate(finishUpdate);
       assert.deepEqual(await handle.result(), ['slow']);
+    });
+  });
+
+  test('a handler that throws fails the update (written to history), unlike a rejection', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('update-failure');
+    await e.withWorker(taskQueue, async () => {
+      const handle = await e.client.workflow.start(cart, { taskQueue, workflowId: `upd-fail-${taskQueue}` });
+      await assert.rejects(handle.executeUpdate(checkoutUpdate, { args: ['empty cart'] }), (err: unknown) => {
+        assert.ok(err instanceof WorkflowUpdateFailedError);
+        assert.match(String(err.cause?.message), /Checkout refused: empty cart/);
+        return true;
+      });
+      const types = (await handle.fetchHistory()).events?.map((ev) => ev.eventType) ?? [];
+      assert.ok(types.includes(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED));
+      await handle.executeUpdate(finishUpdate);
+      assert.deepEqual(await handle.result(), []);
+    });
+  });
+
+  test('an accepted update survives a worker restart: the new worker replays it from history and finishes it', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('update-worker-restart');
+    const workflowId = `upd-restart-${taskQueue}`;
+    const first = await e.startWorker(taskQueue, { maxCachedWorkflows: 0 });
+    const handle = await e.client.workflow.start(cart, { taskQueue, workflowId });
+    const updateHandle = await handle.startUpdate(slowAddUpdate, {
+      args: ['kept', 1000],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    await first.stop();
+    await e.withWorker(taskQueue, async () => {
+      assert.equal(await updateHandle.result(), 1);
+      await handle.executeUpdate(finishUpdate);
+      assert.deepEqual(await handle.result(), ['kept']);
     });
   });
 

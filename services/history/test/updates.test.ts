@@ -253,6 +253,24 @@ describe('workflow update', () => {
     assert.ok((await again).outcome?.failure);
   });
 
+  test("a dropped speculative task's token cannot complete the next task, which takes the same event ids", async () => {
+    const workflowId = 'upd-reused-ids';
+    await idleWorkflow(h, workflowId);
+    const first = sendUpdate(h, workflowId, 'r1');
+    const dropped = await pollWorkflowTask(h, workflowId);
+    await answer(h, dropped.taskToken, [worker.reject(dropped.messages![0]!)]);
+    await first;
+    const second = sendUpdate(h, workflowId, 'r2');
+    const next = await pollWorkflowTask(h, workflowId);
+    assert.equal(Number(next.startedEventId), Number(dropped.startedEventId));
+    await assert.rejects(
+      answer(h, dropped.taskToken, [worker.reject(next.messages![0]!)]),
+      (e: ServiceError) => e.code === status.NOT_FOUND,
+    );
+    await answer(h, next.taskToken, [worker.accept(next.messages![0]!), worker.respond('r2', 'second')]);
+    assert.equal(payloadText((await second).outcome?.success), 'second');
+  });
+
   test('ACCEPTED answers at acceptance; the outcome is polled for and the accepted update outlives its task', async () => {
     const workflowId = 'upd-accepted-stage';
     const runId = await idleWorkflow(h, workflowId);

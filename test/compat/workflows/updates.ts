@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   defineQuery,
@@ -10,11 +11,13 @@ import {
 export const addItemUpdate = defineUpdate<number, [string]>('addItem');
 export const slowAddUpdate = defineUpdate<number, [string, number]>('slowAdd');
 export const finishUpdate = defineUpdate<string[]>('finish');
+export const checkoutUpdate = defineUpdate<never, [string]>('checkout');
 export const itemsQuery = defineQuery<string[]>('items');
 
 /**
  * A cart taking updates: `addItem` (its validator refuses empty and "forbidden" items) answers the new item count,
- * `slowAdd` sleeps before it adds, `finish` makes the workflow return once every handler finished.
+ * `slowAdd` sleeps before it adds, `checkout` fails (an update failure, not a rejection), `finish` makes the workflow
+ * return once every handler finished.
  */
 export async function cart(initial: string[] = []): Promise<string[]> {
   const items = [...initial];
@@ -40,6 +43,9 @@ export async function cart(initial: string[] = []): Promise<string[]> {
     },
     { validator: (item: string, _ms: number) => refuse(item) },
   );
+  setHandler(checkoutUpdate, (reason) => {
+    throw ApplicationFailure.nonRetryable(`Checkout refused: ${reason}`, 'CheckoutRefused');
+  });
   setHandler(finishUpdate, () => {
     finishing = true;
     return [...items];

@@ -59,6 +59,7 @@ export async function workflowTaskResponse(
       scheduledEventId: wft.scheduledEventId,
       startedEventId: wft.startedEventId,
       attempt: wft.attempt,
+      ...(wft.speculative ? { startRequestId: wft.requestId } : {}),
     }),
     workflowExecution: { workflowId: ms.workflowId, runId: ms.runId },
     workflowType: { name: ms.workflowType },

@@ -91,7 +91,8 @@ export function scheduleWorkflowTask(
     mut.addTimerTask(
       'workflow-task-schedule-to-start',
       mut.now + (ms.stickyScheduleToStartMs ?? DEFAULT_STICKY_SCHEDULE_TO_START_MS),
-      { scheduledEventId, attempt },
+      // A dropped speculative task's ids are taken again by the next task: its timers also name their task's time.
+      { scheduledEventId, attempt, ...(speculative ? { scheduledTime: mut.now } : {}) },
     );
   }
 }
@@ -121,6 +122,7 @@ export function startWorkflowTask(mut: Mutation, requestId: string, identity: st
     scheduledEventId: wft.scheduledEventId,
     startedEventId: wft.startedEventId,
     attempt: wft.attempt,
+    ...(wft.speculative ? { startedTime: wft.startedTime } : {}),
   });
   return wft;
 }
