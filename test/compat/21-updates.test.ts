@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
@@ -162,6 +163,29 @@ compatSuite('scenario 21: workflow updates', (env) => {
       assert.equal(await updateHandle.result(), 3);
       await handle.executeUpdate(finishUpdate);
       assert.deepEqual(await handle.result(), ['seed', 'first', 'second']);
+    });
+  });
+
+  test('update-with-start with FAIL on a running workflow fails with WorkflowExecutionAlreadyStartedError', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('update-with-start-fail');
+    await e.withWorker(taskQueue, async () => {
+      const workflowId = `upd-uws-fail-${taskQueue}`;
+      const handle = await e.client.workflow.start(cart, { taskQueue, workflowId });
+      const operation = new WithStartWorkflowOperation(cart, {
+        taskQueue,
+        workflowId,
+        workflowIdConflictPolicy: 'FAIL',
+      });
+      await assert.rejects(
+        e.client.workflow.executeUpdateWithStart(addItemUpdate, {
+          args: ['x'],
+          startWorkflowOperation: operation,
+        }),
+        WorkflowExecutionAlreadyStartedError,
+      );
+      await handle.executeUpdate(finishUpdate);
+      assert.deepEqual(await handle.result(), []);
     });
   });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { ServiceError, temporal } from '@odin/api';
+import { google, ServiceError, temporal } from '@odin/api';
+import { toGrpcFailure } from '../src/errors.js';
 import { FrontendService } from '../src/frontend-service.js';
 import { WORKFLOW_SERVICE } from '../src/grpc-service.js';
 import { type Call, fakeHistory, fakeMatching, fixture } from './fakes.js';
@@ -190,6 +191,39 @@ describe('ExecuteMultiOperation', () => {
     );
     assert.deepEqual(statusesOf(otherWorkflow), [status.ABORTED, status.INVALID_ARGUMENT]);
     assert.equal(historyCalls.length, 0);
+  });
+});
+
+describe('multi-operation failures on the wire', () => {
+  test('grpc-status-details-bin holds a MultiOperationExecutionFailure whose statuses keep their own details', () => {
+    const error = ServiceError.multiOperation('Update-with-Start could not be executed.', [
+      ServiceError.workflowAlreadyStarted('already running', 'req-1', 'run-1'),
+      'aborted',
+    ]);
+    const failure = toGrpcFailure(error);
+    assert.equal(failure.code, status.ALREADY_EXISTS);
+    const [bytes] = failure.metadata.get('grpc-status-details-bin');
+    const rpcStatus = google.rpc.Status.decode(bytes as Buffer);
+    const any = rpcStatus.details[0]!;
+    assert.equal(
+      any.type_url,
+      'type.googleapis.com/temporal.api.errordetails.v1.MultiOperationExecutionFailure',
+    );
+    const decoded = temporal.api.errordetails.v1.MultiOperationExecutionFailure.decode(any.value!);
+    assert.deepEqual(
+      decoded.statuses.map((s) => [s.code, s.details?.[0]?.type_url]),
+      [
+        [
+          status.ALREADY_EXISTS,
+          'type.googleapis.com/temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
+        ],
+        [status.ABORTED, 'type.googleapis.com/temporal.api.failure.v1.MultiOperationExecutionAborted'],
+      ],
+    );
+    const started = temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure.decode(
+      decoded.statuses[0]!.details![0]!.value!,
+    );
+    assert.equal(started.runId, 'run-1');
   });
 });
 
