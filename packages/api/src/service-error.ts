@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { protoRoot } from './proto.js';
 
 /**
  * An RPC failure with the gRPC status code a Temporal client expects and, where clients decode one, a
@@ -93,4 +94,45 @@ export class ServiceError extends Error {
   static internal(message: string): ServiceError {
     return new ServiceError(status.INTERNAL, message);
   }
+
+  /**
+   * The failure of an ExecuteMultiOperation call: one status per operation in a MultiOperationExecutionFailure
+   * detail, where the SDKs look for the operation that failed. Per operation: its error, `'aborted'` (not run
+   * because another one failed: ABORTED with a MultiOperationExecutionAborted detail) or `null` (it succeeded). The
+   * call's own code is that of the first operation that failed.
+   */
+  static multiOperation(
+    message: string,
+    operations: readonly (ServiceError | 'aborted' | null)[],
+  ): ServiceError {
+    const statuses = operations.map((op) => {
+      if (op === null) return { code: status.OK, message: '', details: [] };
+      if (op === 'aborted') {
+        return {
+          code: status.ABORTED,
+          message: 'Operation was aborted.',
+          details: [encodeAny('temporal.api.failure.v1.MultiOperationExecutionAborted', {})],
+        };
+      }
+      return {
+        code: op.code,
+        message: op.message,
+        details: op.detail ? [encodeAny(op.detail.typeName, op.detail.value)] : [],
+      };
+    });
+    const failed = operations.find((op): op is ServiceError => op instanceof ServiceError);
+    return new ServiceError(failed?.code ?? status.ABORTED, message, {
+      typeName: 'temporal.api.errordetails.v1.MultiOperationExecutionFailure',
+      value: { statuses },
+    });
+  }
+}
+
+/** A message as a google.protobuf.Any (the root keeps that well-known type's proto field names: type_url). */
+function encodeAny(
+  typeName: string,
+  value: Record<string, unknown>,
+): { type_url: string; value: Uint8Array } {
+  const type = protoRoot.lookupType(typeName);
+  return { type_url: `type.googleapis.com/${typeName}`, value: type.encode(type.fromObject(value)).finish() };
 }

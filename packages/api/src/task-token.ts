@@ -13,6 +13,11 @@ export type TaskToken =
       readonly scheduledEventId: number;
       readonly startedEventId: number;
       readonly attempt: number;
+      /**
+       * The poll request that started the task, set for a speculative task (one that delivers updates): when its
+       * completion drops it, a later task of the run takes the same event ids, and only this tells them apart.
+       */
+      readonly startRequestId?: string;
     }
   | {
       readonly kind: 'activity';

@@ -151,6 +151,69 @@ const historyCases: Record<
     resType: 'QueryWorkflowResponse',
     res: { queryResult: { payloads: [payload([80, 81])] } },
   },
+  updateWorkflowExecution: {
+    reqType: 'UpdateWorkflowExecutionRequest',
+    req: {
+      namespace: 'orders',
+      workflowExecution: { workflowId: 'wf-u' },
+      firstExecutionRunId: 'run-first',
+      waitPolicy: { lifecycleStage: 2 },
+      request: {
+        meta: { updateId: 'upd-1', identity: 'client' },
+        input: { name: 'approve', args: { payloads: [payload([7, 0, 255])] } },
+      },
+    },
+    resType: 'UpdateWorkflowExecutionResponse',
+    res: {
+      updateRef: { workflowExecution: { workflowId: 'wf-u', runId: 'run-u' }, updateId: 'upd-1' },
+      outcome: { success: { payloads: [payload([70])] } },
+      stage: 3,
+    },
+  },
+  pollWorkflowExecutionUpdate: {
+    reqType: 'PollWorkflowExecutionUpdateRequest',
+    req: {
+      namespace: 'orders',
+      updateRef: { workflowExecution: { workflowId: 'wf-u', runId: 'run-u' }, updateId: 'upd-1' },
+      waitPolicy: { lifecycleStage: 3 },
+    },
+    resType: 'PollWorkflowExecutionUpdateResponse',
+    res: {
+      updateRef: { workflowExecution: { workflowId: 'wf-u', runId: 'run-u' }, updateId: 'upd-1' },
+      outcome: { failure: { message: 'refused', applicationFailureInfo: { type: 'E' } } },
+      stage: 3,
+    },
+  },
+  executeMultiOperation: {
+    reqType: 'ExecuteMultiOperationRequest',
+    req: {
+      namespace: 'orders',
+      operations: [
+        {
+          startWorkflow: {
+            namespace: 'orders',
+            workflowId: 'wf-m',
+            workflowType: { name: 'Cart' },
+            taskQueue: { name: 'q' },
+            workflowIdConflictPolicy: 2,
+          },
+        },
+        {
+          updateWorkflow: {
+            workflowExecution: { workflowId: 'wf-m' },
+            request: { meta: { updateId: 'upd-m' }, input: { name: 'add' } },
+          },
+        },
+      ],
+    },
+    resType: 'ExecuteMultiOperationResponse',
+    res: {
+      responses: [
+        { startWorkflow: { runId: 'run-m', started: true } },
+        { updateWorkflow: { updateRef: { updateId: 'upd-m' }, stage: 2 } },
+      ],
+    },
+  },
   respondWorkflowTaskCompleted: {
     reqType: 'RespondWorkflowTaskCompletedRequest',
     req: {
@@ -547,6 +610,33 @@ describe('internal gRPC transport', () => {
       value: { startRequestId: 'start-req-2', runId: 'run-2' },
     });
     behaviour.fn = undefined;
+  });
+
+  test('a multi-operation failure keeps every operation status and its detail', LIMIT, async () => {
+    const error = ServiceError.multiOperation('Update-with-Start could not be executed.', [
+      ServiceError.workflowAlreadyStarted('already running', 'start-req-3', 'run-3'),
+      'aborted',
+    ]);
+    behaviour.fn = async () => {
+      throw error;
+    };
+    const got = await rejection(history.executeMultiOperation(NS, { operations: [] }, ctxWith()));
+    behaviour.fn = undefined;
+    assert.equal(got.code, status.ALREADY_EXISTS);
+    assert.equal(got.message, 'Update-with-Start could not be executed.');
+    assert.equal(got.detail?.typeName, 'temporal.api.errordetails.v1.MultiOperationExecutionFailure');
+    const statuses = (got.detail!.value as { statuses: { code: number; details: { type_url: string }[] }[] })
+      .statuses;
+    assert.deepEqual(
+      statuses.map((s) => [s.code, s.details.map((d) => d.type_url)]),
+      [
+        [
+          status.ALREADY_EXISTS,
+          ['type.googleapis.com/temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure'],
+        ],
+        [status.ABORTED, ['type.googleapis.com/temporal.api.failure.v1.MultiOperationExecutionAborted']],
+      ],
+    );
   });
 
   test('any other exception becomes INTERNAL with its message', LIMIT, async () => {

@@ -29,6 +29,7 @@ import type { FrontendDeps, HandlerMap, RpcCall } from './handler-types.js';
 import { namespaceHandlers } from './handlers/namespace.js';
 import { operatorHandlers, systemHandlers } from './handlers/system.js';
 import { taskHandlers } from './handlers/tasks.js';
+import { updateHandlers } from './handlers/updates.js';
 import { visibilityHandlers } from './handlers/visibility.js';
 import { workflowHandlers } from './handlers/workflow.js';
 import { NamespaceResolver } from './namespaces.js';
@@ -100,6 +101,7 @@ export class FrontendService {
           ...systemHandlers(shared),
           ...namespaceHandlers(shared),
           ...workflowHandlers(shared),
+          ...updateHandlers(shared),
           ...taskHandlers(shared),
           ...visibilityHandlers(shared),
         },

@@ -90,6 +90,16 @@ export interface HistoryOptions {
    * back in the response to the client's co-located worker (as Temporal's `system.enableEagerWorkflowStart`).
    */
   eagerWorkflowStart: boolean;
+  /**
+   * Updates a run may have admitted or accepted and not completed at once; more are refused with RESOURCE_EXHAUSTED
+   * (as Temporal's `history.maxInFlightUpdates`). 0 = no limit.
+   */
+  maxInFlightUpdates: number;
+  /**
+   * Distinct updates one run may receive (rejected ones are not counted); more are refused with FAILED_PRECONDITION
+   * (as Temporal's `history.maxTotalUpdates`). 0 = no limit.
+   */
+  maxTotalUpdates: number;
 }
 
 export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
@@ -104,6 +114,8 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
   outboxDeleteDelayMs: 500,
   eagerActivityExecution: true,
   eagerWorkflowStart: true,
+  maxInFlightUpdates: 10,
+  maxTotalUpdates: 2000,
 };
 
 export const silentLogger: HistoryLogger = {

@@ -19,6 +19,7 @@ import { ChangeWaiters } from './long-poll.js';
 import type { HistoryMetricsRecorder } from './metrics.js';
 import type { NamespaceNames } from './namespaces.js';
 import type { QueryRegistry } from './queries.js';
+import type { UpdateRegistry } from './updates.js';
 import { shardIdFor } from './shard/shard-id.js';
 import type { OwnedShards, Shard } from './shard/owned-shards.js';
 import { Mutation } from './state/history-builder.js';
@@ -50,6 +51,8 @@ export interface EngineDeps {
   readonly metrics: HistoryMetricsRecorder;
   readonly names: NamespaceNames;
   readonly queries: QueryRegistry;
+  /** Updates in flight on this host's runs (in memory; see updates.ts). */
+  readonly updates: UpdateRegistry;
   /** The injected random source's ids. */
   readonly uuid: () => string;
 }
@@ -77,6 +80,7 @@ export class HistoryEngine {
   readonly metrics: HistoryMetricsRecorder;
   readonly names: NamespaceNames;
   readonly queries: QueryRegistry;
+  readonly updates: UpdateRegistry;
   readonly uuid: () => string;
   readonly #shards: OwnedShards;
 
@@ -89,6 +93,7 @@ export class HistoryEngine {
     this.metrics = deps.metrics;
     this.names = deps.names;
     this.queries = deps.queries;
+    this.updates = deps.updates;
     this.uuid = deps.uuid;
     this.#shards = deps.shards;
     this.waiters = new ChangeWaiters(deps.clock);
@@ -204,6 +209,7 @@ export class HistoryEngine {
           await this.#commit(shard, pending);
           after = () => this.#afterCommit(shard, pending);
         }
+        this.#applyEffects(tx);
         return result;
       } catch (error) {
         if (error instanceof ExecutionVersionConflictError && attempt < MAX_CONFLICT_RETRIES) {
@@ -282,6 +288,25 @@ export class HistoryEngine {
     });
   }
 
+  /**
+   * The in-memory consequences of a committed transaction (or of one that had nothing to write), still under the
+   * workflow lock so that the next transition of the run sees them: each kept working copy's effects, then the end of
+   * the updates of a run that closed. Nothing here may fail the transaction, which is committed already.
+   */
+  #applyEffects(tx: Transaction): void {
+    for (const mut of tx.kept()) {
+      try {
+        for (const effect of mut.effects) effect();
+        this.updates.onCommitted(mut);
+      } catch (error) {
+        this.logger.error(
+          { err: error, workflowId: mut.ms.workflowId, runId: mut.ms.runId },
+          'applying a committed transition in memory failed',
+        );
+      }
+    }
+  }
+
   /** After a commit: metrics, waiters, queries, timers armed, transfer tasks handed to matching. */
   #afterCommit(shard: Shard, pending: PendingCommit): void {
     const muts = [...pending.updates.map((u) => u.mut), ...pending.creates.map((c) => c.mut)];
@@ -346,6 +371,14 @@ class Transaction {
     const mut = new Mutation(parseMutableState(run.json), this.now, this.uuid);
     this.#copies.set(run, mut);
     return mut;
+  }
+
+  /** Every working copy this transaction keeps (changed or not), the runs it creates included. */
+  kept(): Mutation[] {
+    const muts = [...this.#copies.values()];
+    if (this.created) muts.push(this.created.mut);
+    for (const mut of this.#copies.values()) if (mut.newRun) muts.push(mut.newRun.mut);
+    return muts;
   }
 
   /** What to commit: changed copies, then the created run and any run a copy's transition created (continue-as-new). */

@@ -3,6 +3,8 @@ import { applyParentClosePolicy } from './api/applyparentclosepolicy/handler.js'
 import { deliverExternal } from './api/deliverexternal/handler.js';
 import { describeWorkflowExecution } from './api/describeworkflow/handler.js';
 import { getWorkflowExecutionHistory } from './api/getworkflowexecutionhistory/handler.js';
+import { executeMultiOperation } from './api/multioperation/handler.js';
+import { pollWorkflowExecutionUpdate } from './api/pollupdate/handler.js';
 import { queryWorkflow } from './api/queryworkflow/handler.js';
 import {
   recordActivityTaskHeartbeat,
@@ -31,6 +33,7 @@ import { signalWorkflowExecution } from './api/signalworkflow/handler.js';
 import { startChildExecution } from './api/startchildexecution/handler.js';
 import { startWorkflowExecution } from './api/startworkflow/handler.js';
 import { terminateWorkflowExecution } from './api/terminateworkflow/handler.js';
+import { updateWorkflowExecution } from './api/updateworkflow/handler.js';
 import type { HistoryEngine } from './engine.js';
 
 /** Every call a history host serves: frontend's and matching's (HistoryApi) and other history hosts' (peer). */
@@ -57,6 +60,9 @@ export const HANDLERS: { readonly [M in keyof HistoryEndpoint]: Handler<M> } = {
   describeWorkflowExecution,
   getWorkflowExecutionHistory,
   queryWorkflow,
+  updateWorkflowExecution,
+  pollWorkflowExecutionUpdate,
+  executeMultiOperation,
   recordWorkflowTaskStarted,
   recordActivityTaskStarted,
   respondWorkflowTaskCompleted,

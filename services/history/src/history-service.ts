@@ -13,6 +13,7 @@ import { NamespaceNames } from './namespaces.js';
 import { QueryRegistry } from './queries.js';
 import { OwnedShards } from './shard/owned-shards.js';
 import { ShardController } from './shard/shard-controller.js';
+import { UpdateRegistry } from './updates.js';
 
 const DEFAULT_SHARD_COUNT = 512;
 
@@ -57,6 +58,7 @@ function buildHost(ctx: HistoryRuntime, deps: HistoryDeps): HistoryHost {
     metrics,
     names,
     queries: new QueryRegistry(),
+    updates: new UpdateRegistry(clock, options),
     uuid,
   });
   const endpoint = bindHandlers(engine);
@@ -73,7 +75,10 @@ function buildHost(ctx: HistoryRuntime, deps: HistoryDeps): HistoryHost {
       transfer: new TransferTaskExecutor(engine, deps.peers ?? endpoint, abort.signal),
       timer: new TimerTaskExecutor(engine),
     },
-    onShardLeft: () => engine.waiters.notifyAll(),
+    onShardLeft: (shardId) => {
+      engine.updates.dropShard(shardId, shardCount);
+      engine.waiters.notifyAll();
+    },
   });
   return { options, engine, shards, endpoint, abort };
 }
@@ -117,6 +122,7 @@ export class HistoryService extends Endpoint implements HistoryApi, HistoryPeerA
 
   async stop(): Promise<void> {
     this.#abort.abort();
+    this.engine.updates.close();
     this.engine.waiters.notifyAll();
     await this.shards.stop();
   }

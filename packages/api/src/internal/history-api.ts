@@ -76,6 +76,30 @@ export interface HistoryApi {
     req: Req<'QueryWorkflowRequest'>,
     ctx: CallContext,
   ): Promise<Res<'QueryWorkflowResponse'>>;
+  /**
+   * Workflow Update: admits the update (deduplicated by its id) and waits as `wait_policy` asks, bounded by the
+   * server's long-poll interval (the stage reached is answered then) and by ctx.deadline (DEADLINE_EXCEEDED).
+   */
+  updateWorkflowExecution(
+    ns: NamespaceRef,
+    req: Req<'UpdateWorkflowExecutionRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'UpdateWorkflowExecutionResponse'>>;
+  /** Waits for an update known by its id, bounded like updateWorkflowExecution; NOT_FOUND for an unknown id. */
+  pollWorkflowExecutionUpdate(
+    ns: NamespaceRef,
+    req: Req<'PollWorkflowExecutionUpdateRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'PollWorkflowExecutionUpdateResponse'>>;
+  /**
+   * Update-with-start: operations are exactly [start, update] of one workflow. Failures carry a
+   * MultiOperationExecutionFailure detail with one status per operation.
+   */
+  executeMultiOperation(
+    ns: NamespaceRef,
+    req: Req<'ExecuteMultiOperationRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'ExecuteMultiOperationResponse'>>;
   recordWorkflowTaskStarted(
     ns: NamespaceRef,
     req: RecordWorkflowTaskStartedRequest,

@@ -47,6 +47,9 @@ const WORKFLOW_OF: { [M in Method]: (req: Args<M>) => string } = {
   describeWorkflowExecution: (r) => r.execution?.workflowId ?? '',
   getWorkflowExecutionHistory: (r) => r.execution?.workflowId ?? '',
   queryWorkflow: (r) => r.execution?.workflowId ?? '',
+  updateWorkflowExecution: (r) => r.workflowExecution?.workflowId ?? '',
+  pollWorkflowExecutionUpdate: (r) => r.updateRef?.workflowExecution?.workflowId ?? '',
+  executeMultiOperation: (r) => r.operations?.[0]?.startWorkflow?.workflowId ?? '',
   recordWorkflowTaskStarted: (r) => r.workflowId,
   recordActivityTaskStarted: (r) => r.workflowId,
   respondWorkflowTaskCompleted: (r) => tokenWorkflowId(r.taskToken),
@@ -72,7 +75,14 @@ function tokenWorkflowId(token: Uint8Array | null | undefined): string {
 
 /** Long polls wait as long as their caller allows; everything else is bounded per attempt. */
 function isLongPoll(method: Method, req: unknown): boolean {
-  if (method === 'queryWorkflow') return true;
+  if (
+    method === 'queryWorkflow' ||
+    method === 'updateWorkflowExecution' ||
+    method === 'pollWorkflowExecutionUpdate' ||
+    method === 'executeMultiOperation'
+  ) {
+    return true;
+  }
   return (
     method === 'getWorkflowExecutionHistory' && Boolean((req as { waitNewEvent?: boolean }).waitNewEvent)
   );
@@ -143,6 +153,12 @@ export class RoutingHistoryClient<L extends HistoryEndpoint = HistoryEndpoint> i
     this.#call('getWorkflowExecutionHistory', ns, req, ctx);
   queryWorkflow: HistoryEndpoint['queryWorkflow'] = (ns, req, ctx) =>
     this.#call('queryWorkflow', ns, req, ctx);
+  updateWorkflowExecution: HistoryEndpoint['updateWorkflowExecution'] = (ns, req, ctx) =>
+    this.#call('updateWorkflowExecution', ns, req, ctx);
+  pollWorkflowExecutionUpdate: HistoryEndpoint['pollWorkflowExecutionUpdate'] = (ns, req, ctx) =>
+    this.#call('pollWorkflowExecutionUpdate', ns, req, ctx);
+  executeMultiOperation: HistoryEndpoint['executeMultiOperation'] = (ns, req, ctx) =>
+    this.#call('executeMultiOperation', ns, req, ctx);
   recordWorkflowTaskStarted: HistoryEndpoint['recordWorkflowTaskStarted'] = (ns, req, ctx) =>
     this.#call('recordWorkflowTaskStarted', ns, req, ctx);
   recordActivityTaskStarted: HistoryEndpoint['recordActivityTaskStarted'] = (ns, req, ctx) =>

@@ -8,7 +8,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const CLUSTER_NAME = 'active';
 const NAMESPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-/** Temporal's namespace description for a stored namespace; every namespace capability stays off (ref §3.2). */
+/**
+ * Temporal's namespace description for a stored namespace. Of the namespace capabilities only the update ones are on
+ * (UpdateWorkflowExecution waiting for COMPLETED, and for ACCEPTED); the others stay off (ref §3.2), so sdk-core
+ * skips worker heartbeats and the worker-commands poller.
+ */
 export function describeNamespace(record: NamespaceRecord) {
   return {
     namespaceInfo: {
@@ -18,7 +22,7 @@ export function describeNamespace(record: NamespaceRecord) {
       description: record.description,
       ownerEmail: record.ownerEmail,
       data: {},
-      capabilities: {},
+      capabilities: { syncUpdate: true, asyncUpdate: true },
     },
     config: {
       workflowExecutionRetentionTtl: msToDuration(record.retentionMs),

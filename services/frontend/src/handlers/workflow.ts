@@ -6,7 +6,8 @@ import * as v from '../validate.js';
 
 const enums = temporal.api.enums.v1;
 
-function validateStartFields(
+/** The checks every start request gets (also the start operation of update-with-start). */
+export function validateStartFields(
   req: Req<'StartWorkflowExecutionRequest'> | Req<'SignalWithStartWorkflowExecutionRequest'>,
 ): void {
   v.requireWorkflowId(req.workflowId);

@@ -22,6 +22,11 @@ export interface CommandContext {
   readonly eagerActivities?: number[];
   /** The run's WorkflowExecutionStarted attributes, loaded when a command may start a retry run. */
   readonly started?: Loose<T.api.history.v1.IWorkflowExecutionStartedEventAttributes> | null;
+  /**
+   * Applies the completion's protocol message with this id where a PROTOCOL_MESSAGE command places it (an update's
+   * Accepted or Completed event goes there); false when the completion carries no such message.
+   */
+  readonly protocolMessage?: (messageId: string) => boolean;
 }
 
 /** A command the server refuses: the whole completion is discarded and the workflow task fails with `cause`. */

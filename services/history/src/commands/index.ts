@@ -7,6 +7,7 @@ import type { CommandContext } from './command-context.js';
 import { continueAsNew } from './continue-as-new.js';
 import { requestCancelExternal, signalExternal } from './external.js';
 import { modifyWorkflowProperties, recordMarker, upsertSearchAttributes } from './properties.js';
+import { protocolMessage } from './protocol-message.js';
 import { scheduleActivity } from './schedule-activity.js';
 import { startChild } from './start-child.js';
 import { cancelTimer, startTimer } from './timers.js';
@@ -77,6 +78,9 @@ export function applyCommands(ctx: CommandContext, commands: Command[]): void {
         break;
       case CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
         requestCancelExternal(ctx, command.requestCancelExternalWorkflowExecutionCommandAttributes);
+        break;
+      case CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE:
+        protocolMessage(ctx, command.protocolMessageCommandAttributes);
         break;
       default:
         throw new CommandFailure(

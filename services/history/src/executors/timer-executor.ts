@@ -83,20 +83,24 @@ function mayApply(ms: MutableState, task: OutboxTask): boolean {
   if (!isRunning(ms)) return false;
   switch (task.taskType) {
     case 'workflow-task-timeout': {
-      const data = readTaskData<{ scheduledEventId: number; attempt: number }>(task);
+      const data = readTaskData<{ scheduledEventId: number; attempt: number; startedTime?: number }>(task);
       const wft = ms.workflowTask;
       return (
-        wft !== undefined && wft.scheduledEventId === data.scheduledEventId && wft.attempt === data.attempt
+        wft !== undefined &&
+        wft.scheduledEventId === data.scheduledEventId &&
+        wft.attempt === data.attempt &&
+        (data.startedTime === undefined || data.startedTime === wft.startedTime)
       );
     }
     case 'workflow-task-schedule-to-start': {
-      const data = readTaskData<{ scheduledEventId: number; attempt: number }>(task);
+      const data = readTaskData<{ scheduledEventId: number; attempt: number; scheduledTime?: number }>(task);
       const wft = ms.workflowTask;
       return (
         wft?.sticky === true &&
         wft.startedEventId === 0 &&
         wft.scheduledEventId === data.scheduledEventId &&
-        wft.attempt === data.attempt
+        wft.attempt === data.attempt &&
+        (data.scheduledTime === undefined || data.scheduledTime === wft.scheduledTime)
       );
     }
     case 'user-timer': {
@@ -169,7 +173,7 @@ function activityRetry(mut: Mutation, data: { scheduledEventId: number; attempt:
 
 function workflowTaskTimeout(
   mut: Mutation,
-  data: { scheduledEventId: number; startedEventId: number; attempt: number },
+  data: { scheduledEventId: number; startedEventId: number; attempt: number; startedTime?: number },
 ): void {
   const wft = mut.ms.workflowTask;
   if (
@@ -177,7 +181,9 @@ function workflowTaskTimeout(
     wft.scheduledEventId !== data.scheduledEventId ||
     wft.startedEventId !== data.startedEventId ||
     wft.attempt !== data.attempt ||
-    wft.startedEventId === 0
+    wft.startedEventId === 0 ||
+    // A speculative task's timer: a later task with the same ids (the first one was dropped) is not its task.
+    (data.startedTime !== undefined && data.startedTime !== wft.startedTime)
   ) {
     return;
   }
@@ -190,14 +196,15 @@ function workflowTaskTimeout(
  */
 function stickyScheduleToStartTimeout(
   mut: Mutation,
-  data: { scheduledEventId: number; attempt: number },
+  data: { scheduledEventId: number; attempt: number; scheduledTime?: number },
 ): void {
   const wft = mut.ms.workflowTask;
   if (
     !wft?.sticky ||
     wft.startedEventId !== 0 ||
     wft.scheduledEventId !== data.scheduledEventId ||
-    wft.attempt !== data.attempt
+    wft.attempt !== data.attempt ||
+    (data.scheduledTime !== undefined && data.scheduledTime !== wft.scheduledTime)
   ) {
     return;
   }

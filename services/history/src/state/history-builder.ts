@@ -77,12 +77,23 @@ export class Mutation {
   created = false;
   /** A run created in the same transaction (continue-as-new, the next run of a retry or cron chain). */
   newRun?: NewRun;
+  /**
+   * In-memory consequences of this transition (the update registry's state, its waiters): run by the engine once the
+   * transition is committed, still under the workflow lock, and dropped with the working copy when it is discarded
+   * or its commit fails.
+   */
+  readonly effects: (() => void)[] = [];
 
   constructor(
     readonly ms: MutableState,
     readonly now: number,
     readonly uuid: () => string,
   ) {}
+
+  /** Registers an in-memory consequence of this transition, applied only if it commits (see `effects`). */
+  afterCommit(effect: () => void): void {
+    this.effects.push(effect);
+  }
 
   get changed(): boolean {
     return this.dirty || this.events.length > 0 || this.tasks.length > 0;

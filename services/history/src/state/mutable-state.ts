@@ -28,6 +28,12 @@ export interface WorkflowTaskInfo {
   transient: boolean;
   /** Dispatched to the worker's sticky queue (taskQueue is that queue); absent = the normal queue. */
   sticky?: boolean;
+  /**
+   * Scheduled only to deliver updates (see state/updates.ts): like a transient task its Scheduled/Started events
+   * stay out of history until its completion writes something, and a completion that only rejects updates leaves
+   * no trace at all. Absent = a normal (or transient retry) task.
+   */
+  speculative?: boolean;
 }
 
 export type ActivityPhase = 'scheduled' | 'started' | 'backoff';
@@ -90,6 +96,17 @@ export interface TimerInfo {
   expiryTime: number;
 }
 
+/**
+ * An update this run accepted: the WorkflowExecutionUpdateAccepted event (which holds the request) and, once the
+ * workflow answered, the WorkflowExecutionUpdateCompleted event (which holds the outcome). Updates that were only
+ * admitted are not here: they live in the host's memory until a worker accepts them (see src/updates.ts).
+ */
+export interface UpdateInfo {
+  acceptedEventId: number;
+  /** 0 until the update completed. */
+  completedEventId: number;
+}
+
 export interface MutableState {
   namespaceId: string;
   workflowId: string;
@@ -148,6 +165,8 @@ export interface MutableState {
   backoffUntil?: number;
   /** Cron schedule of the chain, when started with one. */
   cronSchedule?: string;
+  /** Accepted and completed updates by update id (deduplication, outcomes after a restart or after the close). */
+  updates?: Record<string, UpdateInfo>;
 }
 
 /** The stored form is UTF-8 JSON; the cache keeps the JSON text so a working copy is one JSON.parse. */

@@ -25,6 +25,8 @@ export async function workflowTaskResponse(
   wft: WorkflowTaskInfo,
   queries: Record<string, T.api.query.v1.IWorkflowQuery>,
   requestedFirstEventId = 1,
+  /** Protocol messages the task carries (update requests). */
+  messages: T.api.protocol.v1.IMessage[] = [],
 ): Promise<WorkflowTaskResponse> {
   const persistedEnd = wft.transient ? wft.scheduledEventId : wft.startedEventId + 1;
   const firstEventId =
@@ -57,6 +59,7 @@ export async function workflowTaskResponse(
       scheduledEventId: wft.scheduledEventId,
       startedEventId: wft.startedEventId,
       attempt: wft.attempt,
+      ...(wft.speculative ? { startRequestId: wft.requestId } : {}),
     }),
     workflowExecution: { workflowId: ms.workflowId, runId: ms.runId },
     workflowType: { name: ms.workflowType },
@@ -73,7 +76,7 @@ export async function workflowTaskResponse(
     scheduledTime: msToTimestamp(wft.scheduledTime),
     startedTime: msToTimestamp(wft.startedTime),
     queries,
-    messages: [],
+    messages,
   });
 }
 

@@ -26,7 +26,8 @@ export function currentWorkflowTask(mut: Mutation, token: WorkflowToken): Workfl
     wft.startedEventId === 0 ||
     wft.scheduledEventId !== token.scheduledEventId ||
     wft.startedEventId !== token.startedEventId ||
-    wft.attempt !== token.attempt
+    wft.attempt !== token.attempt ||
+    (token.startRequestId !== undefined && token.startRequestId !== wft.requestId)
   ) {
     throw ServiceError.notFound('Workflow task not found.');
   }

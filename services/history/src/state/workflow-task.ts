@@ -37,16 +37,24 @@ export function redirectStickyTaskToNormalQueue(mut: Mutation, scheduledEventId:
 export const WorkflowTaskFailedCause = temporal.api.enums.v1.WorkflowTaskFailedCause;
 export const TimeoutType = temporal.api.enums.v1.TimeoutType;
 
-/** Schedules the next workflow task unless one exists or the run is closed. Attempts > 1 are transient. */
-export function scheduleWorkflowTask(mut: Mutation, options: { handOff?: boolean } = {}): void {
+/**
+ * Schedules the next workflow task unless one exists or the run is closed. Attempts > 1 are transient. A
+ * speculative task (one that only delivers updates) is transient from its first attempt: its Scheduled/Started
+ * events are written only if its completion writes something.
+ */
+export function scheduleWorkflowTask(
+  mut: Mutation,
+  options: { handOff?: boolean; speculative?: boolean } = {},
+): void {
   const ms = mut.ms;
   if (ms.workflowTask || !isRunning(ms)) return;
   // Before a delayed first task (start delay, retry backoff) only events are recorded; the backoff timer schedules.
   if ((ms.backoffUntil ?? 0) > mut.now) return;
   const attempt = Math.max(1, ms.workflowTaskAttempt);
-  const transient = attempt > 1;
+  const speculative = options.speculative === true && attempt === 1;
+  const transient = attempt > 1 || speculative;
   // Retries of a failing task always go to the normal queue (failures clear stickiness; this is a safety net).
-  const sticky = ms.stickyTaskQueue !== undefined && !transient;
+  const sticky = ms.stickyTaskQueue !== undefined && attempt === 1;
   const taskQueue = sticky ? ms.stickyTaskQueue! : ms.taskQueue;
   let scheduledEventId = ms.nextEventId;
   if (!transient) {
@@ -73,6 +81,7 @@ export function scheduleWorkflowTask(mut: Mutation, options: { handOff?: boolean
     startToCloseMs: ms.workflowTaskTimeoutMs,
     transient,
     ...(sticky ? { sticky: true } : {}),
+    ...(speculative ? { speculative: true } : {}),
   };
   mut.dirty = true;
   // handOff false: the caller starts the task itself in this transition (eager workflow start).
@@ -82,7 +91,8 @@ export function scheduleWorkflowTask(mut: Mutation, options: { handOff?: boolean
     mut.addTimerTask(
       'workflow-task-schedule-to-start',
       mut.now + (ms.stickyScheduleToStartMs ?? DEFAULT_STICKY_SCHEDULE_TO_START_MS),
-      { scheduledEventId, attempt },
+      // A dropped speculative task's ids are taken again by the next task: its timers also name their task's time.
+      { scheduledEventId, attempt, ...(speculative ? { scheduledTime: mut.now } : {}) },
     );
   }
 }
@@ -112,6 +122,7 @@ export function startWorkflowTask(mut: Mutation, requestId: string, identity: st
     scheduledEventId: wft.scheduledEventId,
     startedEventId: wft.startedEventId,
     attempt: wft.attempt,
+    ...(wft.speculative ? { startedTime: wft.startedTime } : {}),
   });
   return wft;
 }
@@ -126,7 +137,10 @@ export function transientEvents(ms: MutableState): HistoryEvent[] {
       eventTime: msToTimestamp(wft.scheduledTime),
       eventType: EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
       workflowTaskScheduledEventAttributes: {
-        taskQueue: { name: wft.taskQueue, kind: NORMAL_KIND },
+        // Only a speculative task can be sticky and transient at once (retries go to the normal queue).
+        taskQueue: wft.sticky
+          ? { name: wft.taskQueue, kind: STICKY_KIND, normalName: ms.taskQueue }
+          : { name: wft.taskQueue, kind: NORMAL_KIND },
         startToCloseTimeout: msToDuration(wft.startToCloseMs),
         attempt: wft.attempt,
       },
@@ -161,6 +175,7 @@ export function materializeTransient(mut: Mutation): void {
     );
   }
   wft.transient = false;
+  wft.speculative = undefined;
 }
 
 type EventTypeNumber = T.api.enums.v1.EventType;
@@ -186,6 +201,8 @@ export function failWorkflowTask(
   const ms = mut.ms;
   const wft = ms.workflowTask;
   if (!wft) return;
+  // A speculative task that fails is recorded like a normal first attempt: its events are written before the failure.
+  if (wft.speculative) materializeTransient(mut);
   // The worker that held the run may be gone or broken: the next attempt replays from full history anywhere.
   clearStickiness(mut);
   if (!wft.transient) {

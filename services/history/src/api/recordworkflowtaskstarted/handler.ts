@@ -43,7 +43,8 @@ export async function recordWorkflowTaskStarted(
     if (!stickyPoll) clearStickiness(mut);
     if (wft.startedEventId === 0) startWorkflowTask(mut, req.requestId, req.pollRequest.identity ?? '');
     const queries = engine.queries.attachToWorkflowTask(ms);
-    return { run, ms, wft: { ...ms.workflowTask! }, queries, stickyPoll };
+    const messages = engine.updates.deliver(mut, ms.workflowTask!.startedEventId);
+    return { run, ms, wft: { ...ms.workflowTask! }, queries, messages, stickyPoll };
   });
   // A sticky poller has the run cached up to the previous started event: it gets only what came after.
   const firstEventId = snap.stickyPoll ? snap.ms.lastCompletedStartedEventId + 1 : 1;
@@ -55,5 +56,6 @@ export async function recordWorkflowTaskStarted(
     snap.wft,
     snap.queries,
     firstEventId,
+    snap.messages,
   );
 }
