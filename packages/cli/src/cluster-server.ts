@@ -189,6 +189,7 @@ export async function startClusterServer(options: ClusterServerOptions): Promise
         name: 'default',
         retentionMs: config.historyRetentionDays * DAY_MS,
         now: clock.now(),
+        searchAttributes: store.searchAttributes,
       });
       const frontend = new FrontendService(ctx, { history: historyRouter, matching: matchingRouter });
       const port = await frontend.listen(config.bindIp, config.frontendPort);

@@ -69,6 +69,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         name,
         retentionMs: options.config.historyRetentionDays * DAY_MS,
         now: clock.now(),
+        searchAttributes: store.searchAttributes,
       });
     }
     const History = options.historyService ?? defaultHistoryService;

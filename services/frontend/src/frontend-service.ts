@@ -8,7 +8,7 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { type HistoryApi, type MatchingApi, ServiceError } from '@odin/api';
-import type { PersistenceStore } from '@odin/persistence';
+import { type PersistenceStore, SearchAttributeRegistry } from '@odin/persistence';
 import { type Logger, type RuntimeContext, withLogContext } from '@odin/runtime';
 import { toGrpcFailure, toServiceError } from './errors.js';
 import {
@@ -20,7 +20,8 @@ import {
 } from './grpc-service.js';
 import type { FrontendDeps, HandlerMap, RpcCall } from './handler-types.js';
 import { namespaceHandlers } from './handlers/namespace.js';
-import { operatorHandlers, systemHandlers } from './handlers/system.js';
+import { operatorHandlers } from './handlers/operator.js';
+import { systemHandlers } from './handlers/system.js';
 import { taskHandlers } from './handlers/tasks.js';
 import { visibilityHandlers } from './handlers/visibility.js';
 import { workflowHandlers } from './handlers/workflow.js';
@@ -73,6 +74,7 @@ export class FrontendService {
       history: deps.history,
       matching: deps.matching,
       namespaces: this.namespaces,
+      searchAttributes: new SearchAttributeRegistry(ctx.store.searchAttributes, ctx.clock),
     };
     this.#handlers = new Map<string, HandlerMap>([
       [

@@ -8,3 +8,4 @@ export * from './signals.js';
 export * from './timeouts.js';
 export * from './timers.js';
 export * from './model.js';
+export * from './search.js';
