@@ -233,7 +233,7 @@ const KEYWORD_OPERATORS = new Set(['=', '!=', '<', '<=', '>', '>=', 'in', 'betwe
 const LIST_OPERATORS = new Set(['=', '!=', 'in']);
 const TEXT_OPERATORS = new Set(['=', '!=']);
 const ORDERED_OPERATORS = new Set(['=', '!=', '<', '<=', '>', '>=', 'in', 'between']);
-const BOOL_OPERATORS = new Set(['=', '!=', 'in']);
+const BOOL_OPERATORS = new Set(['=', '!=', '<', '<=', '>', '>=', 'in']);
 
 function checkOperator(r: Resolved, op: string, shown: string): void {
   const allowed =
