@@ -23,12 +23,24 @@ async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, 
   }
 }
 
-function grpcCode(error: unknown): number | undefined {
-  return (
-    (error as { code?: number; cause?: { code?: number } }).code ??
-    (error as { cause?: { code?: number } }).cause?.code
-  );
+/** The gRPC code and message of an SDK error (the client wraps the service's error in `cause`). */
+function grpcError(error: unknown): { code?: number; text: string } {
+  type Link = { code?: number; details?: string; message?: string; cause?: unknown };
+  const chain: Link[] = [];
+  for (let e = error as Link | undefined; e && chain.length < 5; e = e.cause as Link | undefined)
+    chain.push(e);
+  return {
+    code: chain.find((e) => typeof e.code === 'number')?.code,
+    text: chain.map((e) => `${e.message ?? ''} ${e.details ?? ''}`).join(' | '),
+  };
 }
+
+const refusedWith = (message: RegExp) => (error: unknown) => {
+  const { code, text } = grpcError(error);
+  assert.equal(code, 3, `INVALID_ARGUMENT expected: ${text}`);
+  assert.match(text, message);
+  return true;
+};
 
 compatSuite('scenario 21: visibility queries and custom search attributes', (env) => {
   test('registered attributes are typed, filter lists and counts in the query language, and round-trip', async () => {
@@ -171,8 +183,7 @@ compatSuite('scenario 21: visibility queries and custom search attributes', (env
         args: ['x'],
         typedSearchAttributes: [{ key: notDefined, value: 'x' }],
       }),
-      (error: unknown) =>
-        grpcCode(error) === 3 && /search attribute NeverRegistered is not defined/.test(String(error)),
+      refusedWith(/search attribute NeverRegistered is not defined/),
     );
     for (const [query, message] of [
       [`NeverRegistered = 'x'`, /column name 'NeverRegistered' is not a valid search attribute/],
@@ -182,7 +193,7 @@ compatSuite('scenario 21: visibility queries and custom search attributes', (env
     ] as const) {
       await assert.rejects(
         e.client.workflowService.listWorkflowExecutions({ namespace: 'default', query }),
-        (error: unknown) => grpcCode(error) === 3 && message.test(String(error)),
+        refusedWith(message),
         query,
       );
     }
