@@ -96,6 +96,21 @@ export interface OutboxTask {
   data: Uint8Array;
 }
 
+/**
+ * Temporal's search-attribute value types, by the names its `type` payload metadata and its CLI use
+ * (IndexedValueType without the prefix).
+ */
+export type SearchAttributeType = 'Text' | 'Keyword' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
+
+/**
+ * One search attribute of a run, typed: Keyword and Text are strings, Int and Double numbers, Bool a boolean,
+ * Datetime an RFC 3339 string, KeywordList an array of strings.
+ */
+export interface TypedSearchAttribute {
+  type: SearchAttributeType;
+  value: string | number | boolean | string[];
+}
+
 export interface VisibilityRecord {
   namespaceId: string;
   runId: string;
@@ -107,11 +122,21 @@ export interface VisibilityRecord {
   closeTime?: number | null;
   taskQueue: string;
   historyLength: number;
+  /** Bytes of the run's history events. */
+  historySizeBytes?: number;
+  /** Milliseconds from execution time to close time, once closed. */
+  executionDuration?: number | null;
   memo?: Uint8Array | null;
-  /** JSON-serialisable search attributes. */
-  searchAttributes?: Record<string, unknown> | null;
+  /**
+   * Custom and predefined search attributes by name, each with its type: what list results return and what
+   * queries on them filter (see visibility_search_attributes in docs/persistence.md).
+   */
+  searchAttributes?: Record<string, TypedSearchAttribute> | null;
   parentWorkflowId?: string | null;
   parentRunId?: string | null;
+  /** The top of the run's parent chain (the run itself when it has no parent). */
+  rootWorkflowId?: string | null;
+  rootRunId?: string | null;
   /** Monotonic per run; an upsert older than the stored one is ignored (visibility tasks can arrive out of order). */
   stateVersion: number;
 }
@@ -596,6 +621,56 @@ export interface MatchingStore {
   getTaskQueue(namespaceId: string, name: string, type: number): Promise<TaskQueueLease | null>;
 }
 
+/** The system search attributes a visibility query can name (one typed column each). */
+export type VisibilitySystemAttribute =
+  | 'WorkflowId'
+  | 'RunId'
+  | 'WorkflowType'
+  | 'ExecutionStatus'
+  | 'TaskQueue'
+  | 'StartTime'
+  | 'ExecutionTime'
+  | 'CloseTime'
+  | 'ExecutionDuration'
+  | 'HistoryLength'
+  | 'HistorySizeBytes'
+  | 'ParentWorkflowId'
+  | 'ParentRunId'
+  | 'RootWorkflowId'
+  | 'RootRunId';
+
+/** What a condition tests: a system attribute, or a registered search attribute with its type. */
+export type VisibilityAttribute =
+  | { system: VisibilitySystemAttribute }
+  | { custom: string; type: SearchAttributeType };
+
+/**
+ * A value in a condition, in the attribute's own terms: strings for Keyword, Text and KeywordList attributes (and
+ * the Keyword system attributes), numbers for Int and Double (HistoryLength, HistorySizeBytes), booleans for Bool,
+ * the status number for ExecutionStatus, and bigint nanoseconds for Datetime attributes (since the epoch: StartTime,
+ * ExecutionTime, CloseTime too) and for ExecutionDuration.
+ */
+export type VisibilityValue = string | number | boolean | bigint;
+
+/**
+ * A parsed List/Count filter, with SQL's three-valued logic: a condition on a run that lacks the attribute is
+ * unknown (neither it nor its NOT matches), except IS NULL / IS NOT NULL. Text `=` matches when any token of the
+ * value is among the attribute's tokens; KeywordList `=` when the value is one of the list's.
+ */
+export type VisibilityCondition =
+  | { op: 'and' | 'or'; operands: VisibilityCondition[] }
+  | { op: 'not'; operand: VisibilityCondition }
+  | { op: '=' | '!=' | '<' | '<=' | '>' | '>='; attribute: VisibilityAttribute; value: VisibilityValue }
+  | { op: 'in' | 'not in'; attribute: VisibilityAttribute; values: VisibilityValue[] }
+  | {
+      op: 'between' | 'not between';
+      attribute: VisibilityAttribute;
+      from: VisibilityValue;
+      to: VisibilityValue;
+    }
+  | { op: 'starts_with' | 'not starts_with'; attribute: VisibilityAttribute; prefix: string }
+  | { op: 'is null' | 'is not null'; attribute: VisibilityAttribute };
+
 export interface VisibilityFilter {
   workflowId?: string;
   workflowType?: string;
@@ -605,12 +680,17 @@ export interface VisibilityFilter {
   startTimeTo?: number;
   closeTimeFrom?: number;
   closeTimeTo?: number;
+  /** A parsed query; ANDed with the fields above. */
+  condition?: VisibilityCondition;
 }
 
 export interface VisibilityStore {
   /** Upserts each record unless the stored stateVersion is newer (equal versions overwrite). */
   upsertVisibility(records: VisibilityRecord[]): Promise<void>;
-  /** Newest start first, then runId; cursor pagination with an opaque token. */
+  /**
+   * Temporal's SQL order: open runs first, then by close time, newest first; within those by start time, newest
+   * first, then by run id. Cursor pagination with an opaque token.
+   */
   listVisibility(
     namespaceId: string,
     filter: VisibilityFilter,
@@ -618,10 +698,36 @@ export interface VisibilityStore {
   ): Promise<ReadPage<VisibilityRecord>>;
   /** Number of runs matching the filter (CountWorkflowExecutions). */
   countVisibility(namespaceId: string, filter: VisibilityFilter): Promise<number>;
+  /** Runs matching the filter per ExecutionStatus (CountWorkflowExecutions … GROUP BY ExecutionStatus). */
+  countVisibilityByStatus(
+    namespaceId: string,
+    filter: VisibilityFilter,
+  ): Promise<{ status: number; count: number }[]>;
   /** One run's record (null when absent). */
   getVisibility(namespaceId: string, runId: string): Promise<VisibilityRecord | null>;
   /** Removes a run's record (visibility Delete task); idempotent. */
   deleteVisibility(namespaceId: string, runId: string): Promise<void>;
+}
+
+/** A search attribute registered in a namespace (OperatorService AddSearchAttributes). */
+export interface SearchAttributeDefinition {
+  name: string;
+  type: SearchAttributeType;
+}
+
+export interface SearchAttributeStore {
+  /** The namespace's registered attributes, by name. */
+  listSearchAttributes(namespaceId: string): Promise<SearchAttributeDefinition[]>;
+  /** Every namespace's registered attributes (GetSearchAttributes names no namespace). */
+  listAllSearchAttributes(): Promise<(SearchAttributeDefinition & { namespaceId: string })[]>;
+  /** Registers each attribute whose name is not registered yet in the namespace; a registered name is kept as is. */
+  addSearchAttributes(
+    namespaceId: string,
+    definitions: SearchAttributeDefinition[],
+    now: number,
+  ): Promise<void>;
+  /** Unregisters the names (unknown names are ignored). Stored values stay, unseen until the name is added again. */
+  removeSearchAttributes(namespaceId: string, names: string[]): Promise<void>;
 }
 
 export interface RetentionStore {
@@ -673,6 +779,7 @@ export interface PersistenceStore {
   readonly outbox: OutboxStore;
   readonly matching: MatchingStore;
   readonly visibility: VisibilityStore;
+  readonly searchAttributes: SearchAttributeStore;
   readonly retention: RetentionStore;
   readonly namespaces: NamespaceStore;
   readonly membership: MembershipStore;

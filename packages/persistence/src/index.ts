@@ -10,3 +10,13 @@ export { connectionUrlFromEnv, migrateDatabase, openStore } from './open-store.j
 export type { OpenStoreConfig } from './open-store.js';
 export { taskQueueRangeHash } from './range-hash.js';
 export { createDatabaseIfMissing, dropDatabase } from './database-admin.js';
+export { CLOSE_ORDER_OPEN } from './visibility/close-order.js';
+export { nanosToMicros, parseRfc3339Nanos } from './visibility/datetime.js';
+export * from './visibility/definitions.js';
+export * from './visibility/payloads.js';
+export {
+  SEARCH_ATTRIBUTE_CACHE_TTL_MS,
+  SearchAttributeRegistry,
+  type SearchAttributeTypes,
+} from './visibility/registry.js';
+export { textTokens } from './visibility/text-tokens.js';

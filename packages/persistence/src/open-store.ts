@@ -24,6 +24,7 @@ import { SqlNamespaceStore } from './stores/namespaces.js';
 import { SqlOutboxStore } from './stores/outbox.js';
 import { SqlRetentionStore } from './stores/retention.js';
 import { SqlClusterStore, SqlShardStore } from './stores/shards.js';
+import { SqlSearchAttributeStore } from './stores/search-attributes.js';
 import { SqlVisibilityStore } from './stores/visibility.js';
 import type { Tables } from './tables.js';
 
@@ -35,6 +36,7 @@ class SqlPersistenceStore implements PersistenceStore {
   readonly outbox;
   readonly matching;
   readonly visibility;
+  readonly searchAttributes;
   readonly retention;
   readonly namespaces;
   readonly membership;
@@ -48,6 +50,7 @@ class SqlPersistenceStore implements PersistenceStore {
     this.outbox = new SqlOutboxStore(ctx);
     this.matching = new SqlMatchingStore(ctx);
     this.visibility = new SqlVisibilityStore(ctx);
+    this.searchAttributes = new SqlSearchAttributeStore(ctx);
     this.retention = new SqlRetentionStore(ctx);
     this.namespaces = new SqlNamespaceStore(ctx);
     this.membership = new SqlMembershipStore(ctx);

@@ -135,6 +135,40 @@ export interface VisibilityRecordsTable {
   parent_workflow_id: string | null;
   parent_run_id: string | null;
   state_version: number;
+  // Since migration 0002.
+  history_size_bytes: number;
+  /** Milliseconds from execution_time to close_time; null while open. */
+  execution_duration: number | null;
+  root_workflow_id: string | null;
+  root_run_id: string | null;
+  /** close_time, or CLOSE_ORDER_OPEN while the run is open: the non-null sort key of list order. */
+  close_order: number;
+}
+
+/**
+ * The queryable form of a run's search attributes: one row per scalar value, per KeywordList element and per Text
+ * token (a Text value without tokens has one row with no value, so the attribute still counts as set).
+ */
+export interface VisibilitySearchAttributesTable {
+  namespace_id: string;
+  run_id: string;
+  name: string;
+  position: number;
+  /** The attribute's type when the row was written; a query reads only rows of the type registered now. */
+  type: string;
+  /** Keyword values, KeywordList elements, Text tokens. */
+  keyword: string | null;
+  /** Int values, Bool as 0/1, Datetime as microseconds since the epoch. */
+  int_value: number | null;
+  double_value: number | null;
+}
+
+/** Search attributes registered per namespace (OperatorService AddSearchAttributes). */
+export interface SearchAttributesTable {
+  namespace_id: string;
+  name: string;
+  type: string;
+  created_at: number;
 }
 
 export interface Tables {
@@ -153,4 +187,6 @@ export interface Tables {
   task_queues: TaskQueuesTable;
   matching_tasks: MatchingTasksTable;
   visibility_records: VisibilityRecordsTable;
+  visibility_search_attributes: VisibilitySearchAttributesTable;
+  search_attributes: SearchAttributesTable;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidConnectionUrlError } from '../src/contract.js';
 import { createDatabaseIfMissing, dropDatabase } from '../src/database-admin.js';
+import { LATEST_SCHEMA_VERSION } from '../src/migrations/list.js';
 import { openStore } from '../src/open-store.js';
 import { MYSQL_ADMIN_URL, PG_ADMIN_URL } from './support/databases.js';
 
@@ -25,7 +26,7 @@ for (const [dialect, admin] of [
     try {
       assert.equal(await createDatabaseIfMissing(url), false);
       const store = await openStore({ url, migrate: true, poolSize: 2, preparedStatements: false });
-      assert.equal(await store.schemaVersion(), 1);
+      assert.equal(await store.schemaVersion(), LATEST_SCHEMA_VERSION);
       assert.equal((await store.shards.acquireShard(3, 'h', 1000, 0)).rangeId, 1);
       assert.equal((await store.shards.acquireShard(3, 'h', 1000, 0)).rangeId, 2);
       await store.close();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { LATEST_SCHEMA_VERSION } from '../src/migrations/list.js';
 
 const cli = fileURLToPath(new URL('../src/migrate-cli.ts', import.meta.url));
 
@@ -22,7 +23,8 @@ test('the migrate command migrates the database in HUGO_ORCHESTRATOR_DB_CONNECTI
     const url = `sqlite:${join(dir, 'odin.db')}`;
     const first = runCli({ HUGO_ORCHESTRATOR_DB_CONNECTION: url });
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /version 0 -> 1 \(applied 1\)/);
+    const all = Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1).join(', ');
+    assert.ok(first.stdout.includes(`version 0 -> ${LATEST_SCHEMA_VERSION} (applied ${all})`), first.stdout);
     const second = runCli({ HUGO_ORCHESTRATOR_DB_CONNECTION: url });
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stdout, /already up to date/);

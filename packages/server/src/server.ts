@@ -111,6 +111,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           name,
           retentionMs: durationMs(`${config.historyRetentionDays}d`),
           now: clock.now(),
+          searchAttributes: store.searchAttributes,
         });
       }
     }

@@ -15,7 +15,7 @@ import {
   ServiceError,
   tlsServerCredentials,
 } from '@odin/api';
-import type { PersistenceStore } from '@odin/persistence';
+import { type PersistenceStore, SearchAttributeRegistry } from '@odin/persistence';
 import { type Logger, type RuntimeContext, type TlsMaterial, withLogContext } from '@odin/runtime';
 import { toGrpcFailure, toServiceError } from './errors.js';
 import {
@@ -27,7 +27,8 @@ import {
 } from './grpc-service.js';
 import type { FrontendDeps, HandlerMap, RpcCall } from './handler-types.js';
 import { namespaceHandlers } from './handlers/namespace.js';
-import { operatorHandlers, systemHandlers } from './handlers/system.js';
+import { operatorHandlers } from './handlers/operator.js';
+import { systemHandlers } from './handlers/system.js';
 import { taskHandlers } from './handlers/tasks.js';
 import { updateHandlers } from './handlers/updates.js';
 import { visibilityHandlers } from './handlers/visibility.js';
@@ -93,6 +94,7 @@ export class FrontendService {
       history: deps.history,
       matching: deps.matching,
       namespaces: this.namespaces,
+      searchAttributes: new SearchAttributeRegistry(ctx.store.searchAttributes, ctx.clock),
     };
     this.#handlers = new Map<string, HandlerMap>([
       [

@@ -1,5 +1,5 @@
 import type { CallContext, HistoryApi, MatchingApi, PeerIdentity } from '@odin/api';
-import type { PersistenceStore } from '@odin/persistence';
+import type { PersistenceStore, SearchAttributeRegistry } from '@odin/persistence';
 import type { Logger, RuntimeContext } from '@odin/runtime';
 import type { NamespaceResolver } from './namespaces.js';
 
@@ -21,6 +21,8 @@ export interface FrontendDeps {
   readonly history: HistoryApi;
   readonly matching: MatchingApi;
   readonly namespaces: NamespaceResolver;
+  /** Each namespace's registered search attributes (starts, queries, OperatorService). */
+  readonly searchAttributes: SearchAttributeRegistry;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry is keyed by method name; each handler is typed where it is written.

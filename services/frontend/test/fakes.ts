@@ -7,6 +7,10 @@ import {
   type NamespaceRecord,
   type NamespaceStore,
   type PersistenceStore,
+  type SearchAttributeDefinition,
+  type SearchAttributeStore,
+  type VisibilityAttribute,
+  type VisibilityCondition,
   type VisibilityFilter,
   type VisibilityRecord,
 } from '@odin/persistence';
@@ -73,8 +77,35 @@ export class MemoryVisibility {
     return (
       (filter.workflowId === undefined || record.workflowId === filter.workflowId) &&
       (filter.workflowType === undefined || record.workflowType === filter.workflowType) &&
-      (filter.status === undefined || record.status === filter.status)
+      (filter.status === undefined || record.status === filter.status) &&
+      (filter.condition === undefined || this.holds(record, filter.condition))
     );
+  }
+
+  /** Enough of the condition language for the frontend's tests: =, !=, IN and the logic, on three columns. */
+  holds(record: VisibilityRecord, c: VisibilityCondition): boolean {
+    const column = (a: VisibilityAttribute): unknown => {
+      if ('system' in a && a.system === 'WorkflowId') return record.workflowId;
+      if ('system' in a && a.system === 'WorkflowType') return record.workflowType;
+      if ('system' in a && a.system === 'ExecutionStatus') return record.status;
+      throw new Error(`the fake does not filter on ${JSON.stringify(a)}`);
+    };
+    switch (c.op) {
+      case 'and':
+        return c.operands.every((o) => this.holds(record, o));
+      case 'or':
+        return c.operands.some((o) => this.holds(record, o));
+      case 'not':
+        return !this.holds(record, c.operand);
+      case '=':
+        return column(c.attribute) === c.value;
+      case '!=':
+        return column(c.attribute) !== c.value;
+      case 'in':
+        return c.values.includes(column(c.attribute) as never);
+      default:
+        throw new Error(`the fake does not evaluate ${c.op}`);
+    }
   }
 
   async listVisibility(namespaceId: string, filter: VisibilityFilter, page: { pageSize: number }) {
@@ -87,6 +118,37 @@ export class MemoryVisibility {
     this.lastFilter = filter;
     return this.rows.filter((r) => r.namespaceId === namespaceId && this.matches(r, filter)).length;
   }
+
+  async countVisibilityByStatus(namespaceId: string, filter: VisibilityFilter) {
+    const counts = new Map<number, number>();
+    for (const r of this.rows) {
+      if (r.namespaceId === namespaceId && this.matches(r, filter))
+        counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+    }
+    return [...counts].sort(([a], [b]) => a - b).map(([status, count]) => ({ status, count }));
+  }
+}
+
+export class MemorySearchAttributes implements SearchAttributeStore {
+  readonly rows = new Map<string, Map<string, SearchAttributeDefinition>>();
+
+  async listSearchAttributes(namespaceId: string) {
+    return [...(this.rows.get(namespaceId)?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async listAllSearchAttributes() {
+    return [...this.rows].flatMap(([namespaceId, m]) => [...m.values()].map((d) => ({ ...d, namespaceId })));
+  }
+
+  async addSearchAttributes(namespaceId: string, definitions: SearchAttributeDefinition[]) {
+    const m = this.rows.get(namespaceId) ?? new Map();
+    for (const d of definitions) if (!m.has(d.name)) m.set(d.name, d);
+    this.rows.set(namespaceId, m);
+  }
+
+  async removeSearchAttributes(namespaceId: string, names: string[]) {
+    for (const name of names) this.rows.get(namespaceId)?.delete(name);
+  }
 }
 
 export interface Fixture {
@@ -94,13 +156,20 @@ export interface Fixture {
   clock: VirtualClock;
   namespaces: MemoryNamespaces;
   visibility: MemoryVisibility;
+  searchAttributes: MemorySearchAttributes;
 }
 
 export async function fixture(options: { realTime?: boolean } = {}): Promise<Fixture> {
   const clock = new VirtualClock();
   const namespaces = new MemoryNamespaces();
   const visibility = new MemoryVisibility();
-  const store = { dialect: 'sqlite', namespaces, visibility } as unknown as PersistenceStore;
+  const searchAttributes = new MemorySearchAttributes();
+  const store = {
+    dialect: 'sqlite',
+    namespaces,
+    visibility,
+    searchAttributes,
+  } as unknown as PersistenceStore;
   const ctx = createRuntimeContext({
     store,
     clock: options.realTime ? new SystemClock() : clock,
@@ -120,7 +189,7 @@ export async function fixture(options: { realTime?: boolean } = {}): Promise<Fix
     createdAt: 0,
     updatedAt: 0,
   });
-  return { ctx, clock, namespaces, visibility };
+  return { ctx, clock, namespaces, visibility, searchAttributes };
 }
 
 export type Call = { method: string; ns: { id: string; name: string }; req: unknown; deadline?: number };

@@ -326,12 +326,172 @@ describe('visibility', () => {
     assert.equal(counted.count, 2);
   });
 
-  test('an unsupported query is INVALID_ARGUMENT that says what is supported', async () => {
+  test('an invalid query is INVALID_ARGUMENT naming what is wrong', async () => {
     const { frontend } = await setup();
     await rejects(
       frontend.invoke(W, 'ListWorkflowExecutions', { namespace: 'default', query: `StartTime > '2020'` }),
       status.INVALID_ARGUMENT,
-      /Supported: WorkflowId/,
+      /invalid query: invalid expression: unable to parse datetime '2020'/,
+    );
+    await rejects(
+      frontend.invoke(W, 'ListWorkflowExecutions', { namespace: 'default', query: `Nope = 'x'` }),
+      status.INVALID_ARGUMENT,
+      /column name 'Nope' is not a valid search attribute/,
+    );
+  });
+
+  test('CountWorkflowExecutions … GROUP BY ExecutionStatus answers groups with Keyword payloads', async () => {
+    const { frontend, visibility } = await setup();
+    const base = {
+      namespaceId: 'ns-default-id',
+      taskQueue: 'q',
+      historyLength: 3,
+      startTime: 1,
+      executionTime: 1,
+    };
+    visibility.rows.push(
+      { ...base, runId: 'r1', workflowId: 'a', workflowType: 'T', status: 1, stateVersion: 1 },
+      { ...base, runId: 'r2', workflowId: 'b', workflowType: 'T', status: 2, stateVersion: 1 },
+      { ...base, runId: 'r3', workflowId: 'c', workflowType: 'T', status: 2, stateVersion: 1 },
+    );
+    const counted = (await frontend.invoke(W, 'CountWorkflowExecutions', {
+      namespace: 'default',
+      query: `WorkflowType = 'T' GROUP BY ExecutionStatus`,
+    })) as {
+      count: number;
+      groups: { groupValues: { metadata: Record<string, Uint8Array>; data: Uint8Array }[]; count: number }[];
+    };
+    assert.equal(counted.count, 3);
+    assert.deepEqual(
+      counted.groups.map((g) => [Buffer.from(g.groupValues[0]!.data).toString(), g.count]),
+      [
+        ['"Running"', 1],
+        ['"Completed"', 2],
+      ],
+    );
+    assert.equal(Buffer.from(counted.groups[0]!.groupValues[0]!.metadata.type!).toString(), 'Keyword');
+    await rejects(
+      frontend.invoke(W, 'ListWorkflowExecutions', {
+        namespace: 'default',
+        query: 'GROUP BY ExecutionStatus',
+      }),
+      status.INVALID_ARGUMENT,
+      /'GROUP BY' clause/,
+    );
+  });
+});
+
+describe('search attributes', () => {
+  const O = 'temporal.api.operatorservice.v1.OperatorService';
+  const KEYWORD = 2;
+  const INT = 3;
+
+  test("AddSearchAttributes registers per namespace; List and Remove see it; the rules are Temporal's", async () => {
+    const { frontend } = await setup();
+    assert.deepEqual(
+      await frontend.invoke(O, 'AddSearchAttributes', {
+        namespace: 'default',
+        searchAttributes: { Color: KEYWORD, Size: INT },
+      }),
+      {},
+    );
+    // A name registered already is kept as it is, whatever type the new request gives it.
+    await frontend.invoke(O, 'AddSearchAttributes', {
+      namespace: 'default',
+      searchAttributes: { Color: INT },
+    });
+    const listed = (await frontend.invoke(O, 'ListSearchAttributes', { namespace: 'default' })) as {
+      customAttributes: Record<string, number>;
+      systemAttributes: Record<string, number>;
+    };
+    assert.deepEqual(listed.customAttributes, { Color: KEYWORD, Size: INT });
+    assert.equal(listed.systemAttributes.WorkflowId, KEYWORD);
+    assert.equal(listed.systemAttributes.TemporalChangeVersion, 7);
+    const all = (await frontend.invoke(W, 'GetSearchAttributes', {})) as { keys: Record<string, number> };
+    assert.equal(all.keys.Color, KEYWORD);
+    assert.equal(all.keys.ExecutionStatus, KEYWORD);
+
+    await rejects(
+      frontend.invoke(O, 'AddSearchAttributes', {
+        namespace: 'default',
+        searchAttributes: { WorkflowId: KEYWORD },
+      }),
+      status.INVALID_ARGUMENT,
+      /Search attribute WorkflowId is reserved by system/,
+    );
+    await rejects(
+      frontend.invoke(O, 'AddSearchAttributes', {
+        namespace: 'default',
+        searchAttributes: { TemporalX: KEYWORD },
+      }),
+      status.INVALID_ARGUMENT,
+      /reserved by system/,
+    );
+    await rejects(
+      frontend.invoke(O, 'AddSearchAttributes', { namespace: 'default', searchAttributes: { Bad: 99 } }),
+      status.INVALID_ARGUMENT,
+      /Unknown search attribute type: 99/,
+    );
+    await rejects(
+      frontend.invoke(O, 'AddSearchAttributes', { namespace: 'default', searchAttributes: {} }),
+      status.INVALID_ARGUMENT,
+      /SearchAttributes are not set on request/,
+    );
+    await rejects(
+      frontend.invoke(O, 'AddSearchAttributes', {
+        namespace: 'default',
+        searchAttributes: { I1: INT, I2: INT, I3: INT },
+      }),
+      status.INVALID_ARGUMENT,
+      /cannot have more than 3 search attribute of type Int/,
+    );
+    await rejects(
+      frontend.invoke(O, 'RemoveSearchAttributes', { namespace: 'default', searchAttributes: ['RunId'] }),
+      status.INVALID_ARGUMENT,
+      /Unable to remove non-custom search attributes: RunId/,
+    );
+    await frontend.invoke(O, 'RemoveSearchAttributes', {
+      namespace: 'default',
+      searchAttributes: ['Size', 'Nope'],
+    });
+    const after = (await frontend.invoke(O, 'ListSearchAttributes', { namespace: 'default' })) as {
+      customAttributes: Record<string, number>;
+    };
+    assert.deepEqual(after.customAttributes, { Color: KEYWORD });
+  });
+
+  test('a start with an unregistered, system or ill-typed attribute is INVALID_ARGUMENT naming it', async () => {
+    const { frontend } = await setup();
+    await frontend.invoke(O, 'AddSearchAttributes', {
+      namespace: 'default',
+      searchAttributes: { Size: INT },
+    });
+    const start = (indexedFields: Record<string, unknown>) =>
+      frontend.invoke(W, 'StartWorkflowExecution', {
+        namespace: 'default',
+        workflowId: 'wf',
+        workflowType: { name: 'T' },
+        taskQueue: { name: 'q' },
+        searchAttributes: { indexedFields },
+      });
+    const json = (v: unknown) => ({
+      metadata: { encoding: Buffer.from('json/plain') },
+      data: Buffer.from(JSON.stringify(v)),
+    });
+    await rejects(
+      start({ Unknown: json('x') }),
+      status.INVALID_ARGUMENT,
+      /search attribute Unknown is not defined/,
+    );
+    await rejects(
+      start({ WorkflowId: json('x') }),
+      status.INVALID_ARGUMENT,
+      /WorkflowId attribute can't be set/,
+    );
+    await rejects(
+      start({ Size: json('big') }),
+      status.INVALID_ARGUMENT,
+      /"big" is not a valid value for search attribute Size of type Int/,
     );
   });
 });

@@ -1,15 +1,19 @@
 import { toNumber } from '@odin/api';
-import type {
-  CreateTransition,
-  HistoryEventRow,
-  Transition,
-  UpdateTransition,
-  VisibilityRecord,
+import {
+  type CreateTransition,
+  decodeSearchAttributeValue,
+  type HistoryEventRow,
+  isNilSearchAttributePayload,
+  isSearchAttributeType,
+  type Transition,
+  type TypedSearchAttribute,
+  type UpdateTransition,
+  type VisibilityRecord,
 } from '@odin/persistence';
 import type { CachedRun } from './cache.js';
 import { addCloseTasks } from './state/close.js';
 import type { Mutation, NewRun } from './state/history-builder.js';
-import type { MutableState } from './state/mutable-state.js';
+import { type MutableState, rootOf } from './state/mutable-state.js';
 import { decodeSearchAttributes, encodeEvent, fromBase64 } from './util/codec.js';
 import type { HistoryEvent } from './util/codec.js';
 
@@ -91,16 +95,27 @@ function eventRows(ms: MutableState, events: HistoryEvent[]): HistoryEventRow[] 
   });
 }
 
-export function visibilityRecord(ms: MutableState): VisibilityRecord {
-  const sa = decodeSearchAttributes(ms.searchAttributes);
-  const searchAttributes: Record<string, unknown> = {};
-  for (const [name, payload] of Object.entries(sa?.indexedFields ?? {})) {
-    try {
-      searchAttributes[name] = JSON.parse(Buffer.from(payload.data ?? new Uint8Array()).toString('utf8'));
-    } catch {
-      searchAttributes[name] = null;
-    }
+/**
+ * The run's search attributes with their types, from the `type` metadata their payloads got when they were
+ * validated (start, upsert, child start, continue-as-new). Payloads without it (runs started before search
+ * attributes were typed) are left out of visibility.
+ */
+function typedSearchAttributes(ms: MutableState): Record<string, TypedSearchAttribute> {
+  const out: Record<string, TypedSearchAttribute> = {};
+  for (const [name, payload] of Object.entries(
+    decodeSearchAttributes(ms.searchAttributes)?.indexedFields ?? {},
+  )) {
+    const type = Buffer.from(payload.metadata?.type ?? new Uint8Array()).toString('utf8');
+    if (!isSearchAttributeType(type) || isNilSearchAttributePayload(payload)) continue;
+    const value = decodeSearchAttributeValue(payload, type);
+    if (value.ok) out[name] = { type, value: value.value };
   }
+  return out;
+}
+
+export function visibilityRecord(ms: MutableState): VisibilityRecord {
+  const searchAttributes = typedSearchAttributes(ms);
+  const root = rootOf(ms);
   return {
     namespaceId: ms.namespaceId,
     runId: ms.runId,
@@ -112,10 +127,13 @@ export function visibilityRecord(ms: MutableState): VisibilityRecord {
     closeTime: ms.closeTime || null,
     taskQueue: ms.taskQueue,
     historyLength: ms.nextEventId - 1,
+    historySizeBytes: ms.historySizeBytes,
     memo: ms.memo ? fromBase64(ms.memo) : null,
     searchAttributes: Object.keys(searchAttributes).length > 0 ? searchAttributes : null,
     parentWorkflowId: ms.parentWorkflowId ?? null,
     parentRunId: ms.parentRunId ?? null,
+    rootWorkflowId: root.workflowId,
+    rootRunId: root.runId,
     stateVersion: ms.stateVersion,
   };
 }

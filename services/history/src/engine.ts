@@ -9,7 +9,7 @@ import {
   PersistenceError,
   ShardOwnershipLostError,
 } from '@odin/persistence';
-import type { PersistenceStore } from '@odin/persistence';
+import { type PersistenceStore, SearchAttributeRegistry } from '@odin/persistence';
 import { runKey } from './cache.js';
 import type { CachedRun } from './cache.js';
 import { storeTransitions } from './commit.js';
@@ -82,6 +82,8 @@ export class HistoryEngine {
   readonly queries: QueryRegistry;
   readonly updates: UpdateRegistry;
   readonly uuid: () => string;
+  /** Registered search attributes per namespace: commands that set search attributes are checked against them. */
+  readonly searchAttributes: SearchAttributeRegistry;
   readonly #shards: OwnedShards;
 
   constructor(deps: EngineDeps) {
@@ -97,6 +99,7 @@ export class HistoryEngine {
     this.uuid = deps.uuid;
     this.#shards = deps.shards;
     this.waiters = new ChangeWaiters(deps.clock);
+    this.searchAttributes = new SearchAttributeRegistry(deps.store.searchAttributes, deps.clock);
   }
 
   now(): number {

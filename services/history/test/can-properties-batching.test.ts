@@ -67,6 +67,7 @@ describe('continue-as-new, memo and search attributes', () => {
   });
 
   test('upserted search attributes and memo show in describe', async () => {
+    await h.store.searchAttributes.addSearchAttributes(NS.id, [{ name: 'Color', type: 'Keyword' }], 0);
     await start(h, 'props');
     const wft = await pollWorkflowTask(h, 'props');
     const kw = { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"blue"') };
@@ -89,11 +90,14 @@ describe('continue-as-new, memo and search attributes', () => {
       ctx(),
     );
     const info = d.workflowExecutionInfo!;
-    assert.equal(Buffer.from(info.searchAttributes?.indexedFields?.Color?.data ?? []).toString(), '"blue"');
+    const color = info.searchAttributes?.indexedFields?.Color;
+    assert.equal(Buffer.from(color?.data ?? []).toString(), '"blue"');
+    // Checked against the namespace's registry, the payload carries its type, as Temporal returns it.
+    assert.equal(Buffer.from(color?.metadata?.type ?? []).toString(), 'Keyword');
     assert.equal(Buffer.from(info.memo?.fields?.note?.data ?? []).toString(), '"blue"');
     assert.equal(Number(info.historyLength), 7);
     const vis = await h.store.visibility.getVisibility(NS.id, info.execution!.runId!);
-    assert.deepEqual(vis?.searchAttributes, { Color: 'blue' });
+    assert.deepEqual(vis?.searchAttributes, { Color: { type: 'Keyword', value: 'blue' } });
   });
 
   test('visibility follows the run: running at start, completed with its close time after the close', async () => {

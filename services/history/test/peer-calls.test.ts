@@ -185,6 +185,8 @@ describe('cross-workflow work goes through the peer API', () => {
       workflowId: 'parent-1',
       runId: parentRunId,
       initiatedEventId: 5,
+      rootWorkflowId: 'parent-1',
+      rootRunId: parentRunId,
     });
     assert.equal(startReq.requestId, `child:${parentRunId}:5`);
     assert.equal(startReq.attributes.workflowId, 'child-1');

@@ -37,6 +37,11 @@ describe('a completion with a refused command', () => {
   let h: Harness;
   before(async () => {
     h = await setup();
+    await h.store.searchAttributes.addSearchAttributes(
+      NS.id,
+      [{ name: 'CustomKeywordField', type: 'Keyword' }],
+      0,
+    );
   });
   after(async () => {
     await h.close();

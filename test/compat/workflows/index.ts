@@ -9,3 +9,4 @@ export * from './timeouts.js';
 export * from './timers.js';
 export * from './model.js';
 export * from './updates.js';
+export * from './search.js';

@@ -175,6 +175,9 @@ export interface ParentExecutionRef {
   readonly workflowId: string;
   readonly runId: string;
   readonly initiatedEventId: number;
+  /** The top of the parent's chain, which the child shares (its RootWorkflowId / RootRunId). */
+  readonly rootWorkflowId?: string;
+  readonly rootRunId?: string;
 }
 
 export interface StartChildExecutionRequest {

@@ -14,6 +14,8 @@ export interface ColumnTypes {
   blob: string;
   json: string;
   text: string;
+  /** 8-byte IEEE floating point. */
+  double: string;
 }
 
 export interface IndexDef {
@@ -83,6 +85,13 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
   readonly columnTypes: ColumnTypes;
   /** Idempotent statements (IF NOT EXISTS) that create a table and its indexes. */
   createTable(name: string, body: string, indexes: readonly IndexDef[]): string[];
+  /**
+   * Statements that add a column to an existing table, idempotent where DDL is not transactional (MySQL: a
+   * migration interrupted half-way is run again). `definition` holds no quote.
+   */
+  addColumn(table: string, column: string, definition: string): string[];
+  /** Statements that add an index to an existing table, idempotent as `addColumn`. */
+  createIndex(table: string, index: IndexDef): string[];
 
   // --- statements ----------------------------------------------------------------------------------------------
 
@@ -113,6 +122,11 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
   insertIfAbsent<TB extends TableName>(insert: Insert<TB>, key: readonly ColumnOf<TB>[]): Promise<boolean>;
   /** The UPDATE of many rows from parameter rows; its numAffectedRows counts the rows that matched. */
   updateFromRows(update: RowsUpdate): RawBuilder<unknown>;
+  /**
+   * `column` begins with `prefix`, case-sensitively, no character of the prefix being a wildcard (the prefix is a
+   * bound parameter, escaped for the pattern syntax the dialect uses).
+   */
+  startsWith(column: RawBuilder<unknown>, prefix: string): RawBuilder<boolean>;
 
   // --- errors --------------------------------------------------------------------------------------------------
 

@@ -21,6 +21,26 @@ export function createTableWithIndexes(name: string, body: string, indexes: read
   ];
 }
 
+/** ALTER TABLE … ADD COLUMN IF NOT EXISTS (PostgreSQL; SQLite has no IF NOT EXISTS there, see its dialect). */
+export function addColumnIfNotExists(table: string, column: string, definition: string): string[] {
+  return [`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${definition}`];
+}
+
+export function createIndexIfNotExists(table: string, index: IndexDef): string[] {
+  return [
+    `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${index.name} ON ${table} (${index.columns})`,
+  ];
+}
+
+/** The escape character of `likePrefix` patterns: `!` needs no escaping itself in any of the three SQL dialects. */
+const LIKE_ESCAPE = '!';
+
+/** `column LIKE 'prefix%' ESCAPE '!'`, the prefix's `%`, `_` and `!` escaped: a case-sensitive prefix test under a binary collation. */
+export function likePrefix(column: RawBuilder<unknown>, prefix: string): RawBuilder<boolean> {
+  const escaped = prefix.replace(/[!%_]/g, (c) => `${LIKE_ESCAPE}${c}`);
+  return sql<boolean>`${column} LIKE ${`${escaped}%`} ESCAPE '${sql.raw(LIKE_ESCAPE)}'`;
+}
+
 export function upsertOnConflict<TB extends TableName>(
   insert: Insert<TB>,
   key: readonly ColumnOf<TB>[],

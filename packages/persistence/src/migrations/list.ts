@@ -1,5 +1,6 @@
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { initialSchema } from './initial-schema.js';
+import { searchAttributesSchema } from './search-attributes.js';
 
 export interface SchemaMigration {
   version: number;
@@ -14,6 +15,7 @@ export interface SchemaMigration {
 /** Forward-only, append-only: never edit or rename a shipped migration; add the next version. */
 export const MIGRATIONS: readonly SchemaMigration[] = [
   { version: 1, name: '0001_initial_schema', statements: initialSchema },
+  { version: 2, name: '0002_search_attributes', statements: searchAttributesSchema },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -2,6 +2,7 @@ import type { RetentionStore } from '../contract.js';
 import { toNumber } from '../codec.js';
 import { inTransaction, type StoreContext } from './context.js';
 import { deleteRunDependents } from './run-rows.js';
+import { deleteVisibilityRows } from './visibility.js';
 
 /** Events deleted per retention transaction at most (a single longer run still goes alone in its own). */
 const EVENTS_PER_TRANSACTION = 20_000;
@@ -79,15 +80,13 @@ export class SqlRetentionStore implements RetentionStore {
         .limit(batchSize)
         .execute();
       if (orphans.length === 0) break;
-      await this.ctx.db
-        .deleteFrom('visibility_records')
-        .where('namespace_id', '=', input.namespaceId)
-        .where(
-          'run_id',
-          'in',
+      await inTransaction(this.ctx, (trx) =>
+        deleteVisibilityRows(
+          trx,
+          input.namespaceId,
           orphans.map((o) => o.run_id),
-        )
-        .execute();
+        ),
+      );
     }
     return deleted;
   }

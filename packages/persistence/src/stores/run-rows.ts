@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { ExecutionKey } from '../contract.js';
 import type { Tables } from '../tables.js';
+import { deleteVisibilityRows } from './visibility.js';
 
 /**
  * Deletes what belongs to one run besides its workflow_executions row: its history, the current-execution pointer
@@ -20,9 +21,5 @@ export async function deleteRunDependents(trx: Transaction<Tables>, key: Executi
     .where('workflow_id', '=', key.workflowId)
     .where('run_id', '=', key.runId)
     .execute();
-  await trx
-    .deleteFrom('visibility_records')
-    .where('namespace_id', '=', key.namespaceId)
-    .where('run_id', '=', key.runId)
-    .execute();
+  await deleteVisibilityRows(trx, key.namespaceId, [key.runId]);
 }

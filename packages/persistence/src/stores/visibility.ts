@@ -1,9 +1,20 @@
-import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
-import type { ReadPage, VisibilityFilter, VisibilityRecord, VisibilityStore } from '../contract.js';
+import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import type {
+  ReadPage,
+  TypedSearchAttribute,
+  VisibilityFilter,
+  VisibilityRecord,
+  VisibilityStore,
+} from '../contract.js';
 import { decodeToken, encodeToken, toBuffer, toBytesOrNull, toNumber, toNumberOrNull } from '../codec.js';
 import { checkVisibility } from '../limits.js';
-import { chunks, type Executor, type StoreContext } from './context.js';
-import type { Tables, VisibilityRecordsTable } from '../tables.js';
+import type { Tables, VisibilityRecordsTable, VisibilitySearchAttributesTable } from '../tables.js';
+import { closeOrder } from '../visibility/close-order.js';
+import { nanosToMicros, parseRfc3339Nanos } from '../visibility/datetime.js';
+import { isSearchAttributeType } from '../visibility/definitions.js';
+import { textTokens } from '../visibility/text-tokens.js';
+import { chunks, type Executor, inTransaction, type StoreContext } from './context.js';
+import { conditionSql } from './visibility-conditions.js';
 
 const UPDATABLE = [
   'workflow_id',
@@ -18,9 +29,15 @@ const UPDATABLE = [
   'search_attributes',
   'parent_workflow_id',
   'parent_run_id',
+  'history_size_bytes',
+  'execution_duration',
+  'root_workflow_id',
+  'root_run_id',
+  'close_order',
 ] as const;
 
 function toRow(r: VisibilityRecord): VisibilityRecordsTable {
+  const closeTime = r.closeTime || null;
   return {
     namespace_id: r.namespaceId,
     run_id: r.runId,
@@ -29,19 +46,47 @@ function toRow(r: VisibilityRecord): VisibilityRecordsTable {
     status: r.status,
     start_time: r.startTime,
     execution_time: r.executionTime,
-    close_time: r.closeTime ?? null,
+    close_time: closeTime,
     task_queue: r.taskQueue,
     history_length: r.historyLength,
     memo: r.memo == null ? null : toBuffer(r.memo),
-    search_attributes: r.searchAttributes == null ? null : JSON.stringify(r.searchAttributes),
+    search_attributes:
+      r.searchAttributes == null || Object.keys(r.searchAttributes).length === 0
+        ? null
+        : JSON.stringify(r.searchAttributes),
     parent_workflow_id: r.parentWorkflowId ?? null,
     parent_run_id: r.parentRunId ?? null,
     state_version: r.stateVersion,
+    history_size_bytes: r.historySizeBytes ?? 0,
+    execution_duration: r.executionDuration ?? (closeTime === null ? null : closeTime - r.executionTime),
+    root_workflow_id: r.rootWorkflowId ?? null,
+    root_run_id: r.rootRunId ?? null,
+    close_order: closeOrder(closeTime),
   };
 }
 
+function isTypedAttribute(v: unknown): v is TypedSearchAttribute {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as TypedSearchAttribute).type === 'string' &&
+    isSearchAttributeType((v as TypedSearchAttribute).type) &&
+    'value' in v
+  );
+}
+
+/** Rows written before typed attributes (plain JSON values) carry no type: they are left out. */
+function searchAttributesOf(stored: unknown): Record<string, TypedSearchAttribute> | null {
+  if (stored == null) return null;
+  const parsed = typeof stored === 'string' ? JSON.parse(stored) : stored;
+  const out: Record<string, TypedSearchAttribute> = {};
+  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (isTypedAttribute(value)) out[name] = value;
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
 function fromRow(row: VisibilityRecordsTable): VisibilityRecord {
-  const sa = row.search_attributes;
   return {
     namespaceId: row.namespace_id,
     runId: row.run_id,
@@ -53,19 +98,96 @@ function fromRow(row: VisibilityRecordsTable): VisibilityRecord {
     closeTime: toNumberOrNull(row.close_time),
     taskQueue: row.task_queue,
     historyLength: toNumber(row.history_length),
+    historySizeBytes: toNumber(row.history_size_bytes ?? 0),
+    executionDuration: toNumberOrNull(row.execution_duration),
     memo: toBytesOrNull(row.memo),
-    searchAttributes:
-      sa == null ? null : typeof sa === 'string' ? JSON.parse(sa) : (sa as Record<string, unknown>),
+    searchAttributes: searchAttributesOf(row.search_attributes),
     parentWorkflowId: row.parent_workflow_id,
     parentRunId: row.parent_run_id,
+    rootWorkflowId: row.root_workflow_id ?? null,
+    rootRunId: row.root_run_id ?? null,
     stateVersion: toNumber(row.state_version),
   };
+}
+
+/** The queryable rows of a record's search attributes (see VisibilitySearchAttributesTable). */
+function attributeRows(r: VisibilityRecord): VisibilitySearchAttributesTable[] {
+  const rows: VisibilitySearchAttributesTable[] = [];
+  for (const [name, { type, value }] of Object.entries(r.searchAttributes ?? {})) {
+    const row = (position: number, values: Partial<VisibilitySearchAttributesTable>): void => {
+      rows.push({
+        namespace_id: r.namespaceId,
+        run_id: r.runId,
+        name,
+        position,
+        type,
+        keyword: null,
+        int_value: null,
+        double_value: null,
+        ...values,
+      });
+    };
+    switch (type) {
+      case 'Keyword':
+        row(0, { keyword: String(value) });
+        break;
+      case 'KeywordList':
+        for (const [i, element] of (Array.isArray(value) ? value : [String(value)]).entries()) {
+          row(i, { keyword: element });
+        }
+        break;
+      case 'Text': {
+        const tokens = textTokens(String(value));
+        if (tokens.length === 0) row(0, {});
+        for (const [i, token] of tokens.entries()) row(i, { keyword: token });
+        break;
+      }
+      case 'Int':
+        row(0, { int_value: Number(value) });
+        break;
+      case 'Bool':
+        row(0, { int_value: value ? 1 : 0 });
+        break;
+      case 'Double':
+        row(0, { double_value: Number(value) });
+        break;
+      case 'Datetime': {
+        const nanos = parseRfc3339Nanos(String(value));
+        if (nanos !== undefined) row(0, { int_value: nanosToMicros(nanos) });
+        break;
+      }
+    }
+  }
+  return rows;
+}
+
+const key = (namespaceId: string, runId: string) => `${namespaceId}\u0000${runId}`;
+
+/** Deletes the visibility rows of runs, their search-attribute rows with them. */
+export async function deleteVisibilityRows(
+  db: Executor,
+  namespaceId: string,
+  runIds: readonly string[],
+): Promise<void> {
+  for (const batch of chunks(runIds, 500)) {
+    await db
+      .deleteFrom('visibility_search_attributes')
+      .where('namespace_id', '=', namespaceId)
+      .where('run_id', 'in', batch)
+      .execute();
+    await db
+      .deleteFrom('visibility_records')
+      .where('namespace_id', '=', namespaceId)
+      .where('run_id', 'in', batch)
+      .execute();
+  }
 }
 
 /**
  * Upserts visibility rows, never letting an older stateVersion overwrite a newer one (visibility tasks may be
  * processed out of order). Duplicates within one call collapse to the newest first: one statement may not touch a
- * row twice.
+ * row twice. A record that wins also replaces its run's search-attribute rows: the stored versions (and whether
+ * the stored row had attributes) are read first, so a run that never had any costs no DELETE.
  */
 export async function upsertVisibilityRows(
   ctx: StoreContext,
@@ -74,10 +196,11 @@ export async function upsertVisibilityRows(
 ): Promise<void> {
   const newest = new Map<string, VisibilityRecord>();
   for (const r of records) {
-    const k = `${r.namespaceId}\u0000${r.runId}`;
+    const k = key(r.namespaceId, r.runId);
     const seen = newest.get(k);
     if (seen === undefined || seen.stateVersion <= r.stateVersion) newest.set(k, r);
   }
+  const winners = await recordsThatWin(db, [...newest.values()]);
   for (const batch of chunks([...newest.values()].map(toRow), 100)) {
     const insert = db.insertInto('visibility_records').values(batch);
     await ctx.dialect
@@ -89,42 +212,117 @@ export async function upsertVisibilityRows(
       })
       .execute();
   }
+  const stale = winners.filter((w) => w.hadAttributes);
+  for (const [namespaceId, group] of groupBy(stale, (w) => w.record.namespaceId)) {
+    for (const batch of chunks(group, 500)) {
+      await db
+        .deleteFrom('visibility_search_attributes')
+        .where('namespace_id', '=', namespaceId)
+        .where(
+          'run_id',
+          'in',
+          batch.map((w) => w.record.runId),
+        )
+        .execute();
+    }
+  }
+  const rows = winners.flatMap((w) => attributeRows(w.record));
+  for (const batch of chunks(rows))
+    await db.insertInto('visibility_search_attributes').values(batch).execute();
 }
 
+interface Winner {
+  record: VisibilityRecord;
+  hadAttributes: boolean;
+}
+
+/** The records the upsert will apply (no stored row, or a stored version not above theirs). */
+async function recordsThatWin(db: Executor, records: VisibilityRecord[]): Promise<Winner[]> {
+  const out: Winner[] = [];
+  for (const [namespaceId, group] of groupBy(records, (r) => r.namespaceId)) {
+    for (const batch of chunks(group, 500)) {
+      const stored = await db
+        .selectFrom('visibility_records')
+        .select([
+          'run_id',
+          'state_version',
+          sql<number>`CASE WHEN search_attributes IS NULL THEN 0 ELSE 1 END`.as('had'),
+        ])
+        .where('namespace_id', '=', namespaceId)
+        .where(
+          'run_id',
+          'in',
+          batch.map((r) => r.runId),
+        )
+        .execute();
+      const byRun = new Map(stored.map((s) => [s.run_id, s]));
+      for (const record of batch) {
+        const s = byRun.get(record.runId);
+        if (s === undefined) out.push({ record, hadAttributes: false });
+        else if (toNumber(s.state_version) <= record.stateVersion) {
+          out.push({ record, hadAttributes: toNumber(s.had) === 1 });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function groupBy<T>(items: readonly T[], by: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = by(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+/** The last row of a page: the list order's key (close_order, start_time, run_id, all descending). */
 interface ListToken {
-  t: number;
+  c: number;
+  s: number;
   r: string;
 }
 
 function isListToken(v: unknown): v is ListToken {
+  const t = v as ListToken;
   return (
     typeof v === 'object' &&
     v !== null &&
-    typeof (v as ListToken).t === 'number' &&
-    typeof (v as ListToken).r === 'string'
+    typeof t.c === 'number' &&
+    typeof t.s === 'number' &&
+    typeof t.r === 'string'
   );
 }
 
-type VisQuery<O> = SelectQueryBuilder<Tables, 'visibility_records', O>;
-
-function applyFilter<O>(q: VisQuery<O>, namespaceId: string, f: VisibilityFilter): VisQuery<O> {
-  let out = q.where('namespace_id', '=', namespaceId);
-  if (f.workflowId !== undefined) out = out.where('workflow_id', '=', f.workflowId);
-  if (f.workflowType !== undefined) out = out.where('workflow_type', '=', f.workflowType);
-  if (f.status !== undefined) out = out.where('status', '=', f.status);
-  if (f.startTimeFrom !== undefined) out = out.where('start_time', '>=', f.startTimeFrom);
-  if (f.startTimeTo !== undefined) out = out.where('start_time', '<=', f.startTimeTo);
-  if (f.closeTimeFrom !== undefined) out = out.where('close_time', '>=', f.closeTimeFrom);
-  if (f.closeTimeTo !== undefined) out = out.where('close_time', '<=', f.closeTimeTo);
-  return out;
-}
+type VisQuery<O> = SelectQueryBuilder<Tables & { v: VisibilityRecordsTable }, 'v', O>;
 
 export class SqlVisibilityStore implements VisibilityStore {
   constructor(private readonly ctx: StoreContext) {}
 
+  #select(): VisQuery<object> {
+    return this.ctx.db.selectFrom('visibility_records as v') as unknown as VisQuery<object>;
+  }
+
+  #filter<O>(q: VisQuery<O>, namespaceId: string, f: VisibilityFilter): VisQuery<O> {
+    let out = q.where('v.namespace_id', '=', namespaceId);
+    if (f.workflowId !== undefined) out = out.where('v.workflow_id', '=', f.workflowId);
+    if (f.workflowType !== undefined) out = out.where('v.workflow_type', '=', f.workflowType);
+    if (f.status !== undefined) out = out.where('v.status', '=', f.status);
+    if (f.startTimeFrom !== undefined) out = out.where('v.start_time', '>=', f.startTimeFrom);
+    if (f.startTimeTo !== undefined) out = out.where('v.start_time', '<=', f.startTimeTo);
+    if (f.closeTimeFrom !== undefined) out = out.where('v.close_time', '>=', f.closeTimeFrom);
+    if (f.closeTimeTo !== undefined) out = out.where('v.close_time', '<=', f.closeTimeTo);
+    if (f.condition !== undefined) out = out.where(conditionSql(f.condition, this.ctx.dialect));
+    return out;
+  }
+
   async upsertVisibility(records: VisibilityRecord[]): Promise<void> {
     for (const r of records) checkVisibility(this.ctx.limits, r);
-    if (records.length > 0) await upsertVisibilityRows(this.ctx, this.ctx.db, records);
+    if (records.length > 0)
+      await inTransaction(this.ctx, (trx) => upsertVisibilityRows(this.ctx, trx, records));
   }
 
   async listVisibility(
@@ -133,34 +331,65 @@ export class SqlVisibilityStore implements VisibilityStore {
     page: { pageSize: number; pageToken?: string },
   ): Promise<ReadPage<VisibilityRecord>> {
     const pageSize = Math.max(1, Math.floor(page.pageSize));
-    let q = applyFilter(this.ctx.db.selectFrom('visibility_records').selectAll(), namespaceId, filter);
+    let q = this.#filter(this.#select().selectAll('v'), namespaceId, filter);
     if (page.pageToken !== undefined) {
       const after = decodeToken(page.pageToken, isListToken);
-      q = q.where((eb: ExpressionBuilder<Tables, 'visibility_records'>) =>
+      q = q.where((eb: ExpressionBuilder<Tables & { v: VisibilityRecordsTable }, 'v'>) =>
         eb.or([
-          eb('start_time', '<', after.t),
-          eb.and([eb('start_time', '=', after.t), eb('run_id', '>', after.r)]),
+          eb('v.close_order', '<', after.c),
+          eb.and([eb('v.close_order', '=', after.c), eb('v.start_time', '<', after.s)]),
+          eb.and([
+            eb('v.close_order', '=', after.c),
+            eb('v.start_time', '=', after.s),
+            eb('v.run_id', '<', after.r),
+          ]),
         ]),
       );
     }
-    const rows = await q
-      .orderBy('start_time', 'desc')
-      .orderBy('run_id', 'asc')
+    const rows = (await q
+      .orderBy('v.close_order', 'desc')
+      .orderBy('v.start_time', 'desc')
+      .orderBy('v.run_id', 'desc')
       .limit(pageSize + 1)
-      .execute();
+      .execute()) as VisibilityRecordsTable[];
     const items = rows.slice(0, pageSize).map(fromRow);
     if (rows.length <= pageSize) return { items };
-    const last = items[items.length - 1]!;
-    return { items, nextPageToken: encodeToken({ t: last.startTime, r: last.runId }) };
+    const last = rows[pageSize - 1]!;
+    return {
+      items,
+      nextPageToken: encodeToken({
+        c: toNumber(last.close_order),
+        s: toNumber(last.start_time),
+        r: last.run_id,
+      }),
+    };
   }
 
   async countVisibility(namespaceId: string, filter: VisibilityFilter): Promise<number> {
-    const row = await applyFilter(
-      this.ctx.db.selectFrom('visibility_records').select((eb) => eb.fn.countAll().as('n')),
+    const row = await this.#filter(
+      this.#select().select((eb) => eb.fn.countAll().as('n')),
       namespaceId,
       filter,
     ).executeTakeFirst();
-    return toNumber(row?.n ?? 0);
+    return toNumber((row as { n?: unknown } | undefined)?.n ?? 0);
+  }
+
+  async countVisibilityByStatus(
+    namespaceId: string,
+    filter: VisibilityFilter,
+  ): Promise<{ status: number; count: number }[]> {
+    const rows = await this.#filter(
+      this.#select().select((eb) => ['v.status', eb.fn.countAll().as('n')]),
+      namespaceId,
+      filter,
+    )
+      .groupBy('v.status')
+      .orderBy('v.status')
+      .execute();
+    return (rows as { status: unknown; n: unknown }[]).map((r) => ({
+      status: toNumber(r.status),
+      count: toNumber(r.n),
+    }));
   }
 
   async getVisibility(namespaceId: string, runId: string): Promise<VisibilityRecord | null> {
@@ -174,10 +403,6 @@ export class SqlVisibilityStore implements VisibilityStore {
   }
 
   async deleteVisibility(namespaceId: string, runId: string): Promise<void> {
-    await this.ctx.db
-      .deleteFrom('visibility_records')
-      .where('namespace_id', '=', namespaceId)
-      .where('run_id', '=', runId)
-      .execute();
+    await inTransaction(this.ctx, (trx) => deleteVisibilityRows(trx, namespaceId, [runId]));
   }
 }

@@ -40,6 +40,7 @@ import { defineConcurrencyCases } from './concurrency.js';
 import { defineCrashCases } from './crash.js';
 import { defineMigrationCases } from './migrations.js';
 import { defineMultiShardCases } from './multi-shard.js';
+import { defineVisibilityQueryCases } from './visibility-queries.js';
 
 export interface SuiteContext {
   dialect: DialectName;
@@ -69,6 +70,7 @@ export function defineConformanceSuite(dialect: DialectName): void {
     });
 
     defineMigrationCases(ctx);
+    defineVisibilityQueryCases(ctx);
 
     describe('cluster metadata', () => {
       test('the shard count is stored on first start and a different one is refused later', async () => {
@@ -782,17 +784,24 @@ export function defineConformanceSuite(dialect: DialectName): void {
             status: WorkflowStatus.COMPLETED,
             closeTime: T0 + 5,
             memo: bytes('memo'),
-            searchAttributes: { CustomKeywordField: 'gold', n: 3 },
+            searchAttributes: {
+              CustomKeywordField: { type: 'Keyword', value: 'gold' },
+              n: { type: 'Int', value: 3 },
+            },
           }),
         ]);
         got = await ctx.store.visibility.getVisibility(NS, k.runId);
         assert.equal(got?.status, WorkflowStatus.COMPLETED);
         assert.equal(got?.closeTime, T0 + 5);
         assert.deepEqual(got?.memo, bytes('memo'));
-        assert.deepEqual(got?.searchAttributes, { CustomKeywordField: 'gold', n: 3 });
+        assert.deepEqual(got?.searchAttributes, {
+          CustomKeywordField: { type: 'Keyword', value: 'gold' },
+          n: { type: 'Int', value: 3 },
+        });
+        assert.equal(got?.executionDuration, 5);
       });
 
-      test('list pages newest first with a cursor, filters and counts', async () => {
+      test("list pages in Temporal's order (open runs first, then by close time) with a cursor, filters and counts", async () => {
         const ns = uniqueId('vis-ns');
         const records = Array.from({ length: 13 }, (_, i) => {
           const k = key(`wf-${i % 3}`, `run-${String(i).padStart(2, '0')}`, ns);
@@ -816,8 +825,11 @@ export function defineConformanceSuite(dialect: DialectName): void {
           seen.push(...page.items.map((r) => r.runId));
           token = page.nextPageToken;
         } while (token !== undefined);
+        const closeKey = (r: (typeof records)[number]) => r.closeTime ?? Number.MAX_SAFE_INTEGER;
         const expected = [...records]
-          .sort((a, b) => b.startTime - a.startTime || (a.runId < b.runId ? -1 : 1))
+          .sort(
+            (a, b) => closeKey(b) - closeKey(a) || b.startTime - a.startTime || (a.runId < b.runId ? 1 : -1),
+          )
           .map((r) => r.runId);
         assert.deepEqual(seen, expected);
         assert.equal(await ctx.store.visibility.countVisibility(ns, {}), 13);

@@ -1,5 +1,11 @@
 import { durationToMs, msToDuration, ServiceError } from '@odin/api';
-import { NamespaceAlreadyExistsError, type NamespaceRecord, type NamespaceStore } from '@odin/persistence';
+import {
+  DEV_SERVER_SEARCH_ATTRIBUTES,
+  NamespaceAlreadyExistsError,
+  type NamespaceRecord,
+  type NamespaceStore,
+  type SearchAttributeStore,
+} from '@odin/persistence';
 import type { FrontendDeps, HandlerMap, Req } from '../handler-types.js';
 import { NamespaceState } from '../namespaces.js';
 import * as v from '../validate.js';
@@ -55,6 +61,29 @@ function validateName(name: string | null | undefined): string {
  * Returns the stored record either way.
  */
 export async function ensureNamespace(
+  store: NamespaceStore,
+  input: {
+    id: string;
+    name: string;
+    retentionMs: number;
+    now: number;
+    description?: string;
+    /**
+     * When given, the namespace gets the custom search attributes Temporal's development server registers
+     * (CustomKeywordField, CustomIntField, …; names it has already are kept), as SDK samples and tests expect.
+     */
+    searchAttributes?: SearchAttributeStore;
+  },
+): Promise<NamespaceRecord> {
+  const record = await ensureNamespaceRecord(store, input);
+  if (input.searchAttributes) {
+    const defaults = Object.entries(DEV_SERVER_SEARCH_ATTRIBUTES).map(([name, type]) => ({ name, type }));
+    await input.searchAttributes.addSearchAttributes(record.id, defaults, input.now);
+  }
+  return record;
+}
+
+async function ensureNamespaceRecord(
   store: NamespaceStore,
   input: { id: string; name: string; retentionMs: number; now: number; description?: string },
 ): Promise<NamespaceRecord> {

@@ -1,6 +1,4 @@
-import type { FrontendDeps, HandlerMap, Req } from '../handler-types.js';
-import * as v from '../validate.js';
-import { SYSTEM_SEARCH_ATTRIBUTES } from './visibility.js';
+import type { FrontendDeps, HandlerMap } from '../handler-types.js';
 
 export const SERVER_VERSION = '0.1.0';
 export const CLUSTER_NAME = 'active';
@@ -20,7 +18,7 @@ export function serverCapabilities(recordsSdkMetadata: boolean, eagerWorkflowSta
     upsertMemo: true,
     eagerWorkflowStart,
     sdkMetadata: recordsSdkMetadata,
-    countGroupByExecutionStatus: false,
+    countGroupByExecutionStatus: true,
     nexus: false,
     serverScaledDeployments: false,
   };
@@ -48,16 +46,6 @@ export function systemHandlers(deps: FrontendDeps): HandlerMap {
         initialFailoverVersion: 1,
         failoverVersionIncrement: 10,
       };
-    },
-  };
-}
-
-/** The OperatorService calls clients make; the rest answer UNIMPLEMENTED. */
-export function operatorHandlers(deps: FrontendDeps): HandlerMap {
-  return {
-    async ListSearchAttributes(req: Req<'GetSearchAttributesRequest'> & { namespace?: string | null }) {
-      if (req.namespace) await deps.namespaces.resolve(v.requireNamespace(req.namespace));
-      return { systemAttributes: { ...SYSTEM_SEARCH_ATTRIBUTES }, customAttributes: {}, storageSchema: {} };
     },
   };
 }

@@ -1,5 +1,6 @@
 import { temporal } from '@odin/api';
 import type { FrontendDeps, HandlerMap, Req, RpcCall } from '../handler-types.js';
+import { checkStartSearchAttributes } from '../start-search-attributes.js';
 import * as v from '../validate.js';
 
 // Workflow lifecycle RPCs: validate, resolve the namespace, hand to history (which routes to the shard).
@@ -36,7 +37,9 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireNamespace(req.namespace);
       validateStartFields(req);
       if (!req.requestId) req.requestId = deps.ctx.random.uuid();
-      return history.startWorkflowExecution(await ns(req.namespace), req, call);
+      const namespace = await ns(req.namespace);
+      await checkStartSearchAttributes(deps.searchAttributes, namespace, req);
+      return history.startWorkflowExecution(namespace, req, call);
     },
 
     async SignalWithStartWorkflowExecution(
@@ -48,7 +51,9 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireSet(req.signalName, 'SignalName');
       v.maxLength(req.signalName, v.MAX_ID_LENGTH, 'SignalName');
       if (!req.requestId) req.requestId = deps.ctx.random.uuid();
-      return history.signalWithStartWorkflowExecution(await ns(req.namespace), req, call);
+      const namespace = await ns(req.namespace);
+      await checkStartSearchAttributes(deps.searchAttributes, namespace, req);
+      return history.signalWithStartWorkflowExecution(namespace, req, call);
     },
 
     async SignalWorkflowExecution(req: Req<'SignalWorkflowExecutionRequest'>, call: RpcCall) {

@@ -2,6 +2,7 @@ import type { temporal as T } from '@temporalio/proto';
 import { temporal } from '@odin/api';
 import type { Mutation } from '../state/history-builder.js';
 import type { Loose } from '../util/proto.js';
+import type { SearchAttributeCheck } from './search-attributes.js';
 
 export const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
 export type CauseValue = T.api.enums.v1.WorkflowTaskFailedCause;
@@ -20,6 +21,8 @@ export interface CommandContext {
    * run itself (`request_eager_execution`) instead of through matching.
    */
   readonly eagerActivities?: number[];
+  /** The search attributes of this completion's commands, checked against the namespace's registry beforehand. */
+  readonly searchAttributes: SearchAttributeCheck;
   /** The run's WorkflowExecutionStarted attributes, loaded when a command may start a retry run. */
   readonly started?: Loose<T.api.history.v1.IWorkflowExecutionStartedEventAttributes> | null;
   /**

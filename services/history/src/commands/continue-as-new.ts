@@ -6,6 +6,7 @@ import { EventType } from '../state/history-builder.js';
 import { buildNewRun, cronScheduleError } from '../state/new-run.js';
 import { decodeMemo, decodeSearchAttributes } from '../util/codec.js';
 import { Cause, CommandFailure } from './command-context.js';
+import { checkedSearchAttributes, presentSearchAttributes } from './search-attributes.js';
 import type { CommandContext } from './command-context.js';
 
 /**
@@ -29,7 +30,12 @@ export function continueAsNew(
   const runTimeoutMs = durationToMs(attrs.workflowRunTimeout) || ms.runTimeoutMs;
   const taskTimeoutMs = durationToMs(attrs.workflowTaskTimeout) || ms.workflowTaskTimeoutMs;
   const memo = attrs.memo ?? decodeMemo(ms.memo) ?? null;
-  const searchAttributes = attrs.searchAttributes ?? decodeSearchAttributes(ms.searchAttributes) ?? null;
+  // New attributes replace the run's (checked like a start's); without any, the next run keeps the run's.
+  const searchAttributes = attrs.searchAttributes
+    ? presentSearchAttributes(
+        checkedSearchAttributes(ctx.searchAttributes, attrs.searchAttributes.indexedFields),
+      )
+    : (decodeSearchAttributes(ms.searchAttributes) ?? null);
   closeRun(mut, WorkflowStatus.CONTINUED_AS_NEW, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, {
     workflowExecutionContinuedAsNewEventAttributes: {
       newExecutionRunId: newRunId,

@@ -2,6 +2,7 @@ import type { temporal as T } from '@temporalio/proto';
 import { EventType } from '../state/history-builder.js';
 import { decodeMemo, decodeSearchAttributes, encodeMemo, encodeSearchAttributes } from '../util/codec.js';
 import { Cause, CommandFailure } from './command-context.js';
+import { checkedSearchAttributes } from './search-attributes.js';
 import type { CommandContext } from './command-context.js';
 
 export function recordMarker(
@@ -37,11 +38,13 @@ export function upsertSearchAttributes(
       'UpsertWorkflowSearchAttributes needs at least one search attribute.',
     );
   }
+  const checked = checkedSearchAttributes(ctx.searchAttributes, fields);
   const { mut } = ctx;
   const merged = { ...(decodeSearchAttributes(mut.ms.searchAttributes)?.indexedFields ?? {}) };
-  for (const [name, payload] of Object.entries(fields)) {
-    if (!payload.data || payload.data.length === 0) delete merged[name];
-    else merged[name] = payload;
+  for (const [name, attribute] of checked) {
+    // A nil value (no data, null, an empty list) removes the attribute, as Temporal merges upserts.
+    if (attribute.value === null) delete merged[name];
+    else merged[name] = attribute.payload;
   }
   mut.ms.searchAttributes = encodeSearchAttributes({ indexedFields: merged });
   mut.visibilityChanged = true;

@@ -3,6 +3,7 @@ import type { temporal as T } from '@temporalio/proto';
 import { EventType } from '../state/history-builder.js';
 import { cronScheduleError } from '../state/new-run.js';
 import { Cause, CommandFailure } from './command-context.js';
+import { checkedSearchAttributes, presentSearchAttributes } from './search-attributes.js';
 import type { CommandContext } from './command-context.js';
 
 /**
@@ -23,6 +24,9 @@ export function startChild(
   }
   const cronError = cronScheduleError(attrs.cronSchedule);
   if (cronError) throw bad(cronError);
+  const searchAttributes = presentSearchAttributes(
+    checkedSearchAttributes(ctx.searchAttributes, attrs.searchAttributes?.indexedFields),
+  );
   const { mut } = ctx;
   const ms = mut.ms;
   const taskQueue = attrs.taskQueue?.name || ms.taskQueue;
@@ -47,7 +51,7 @@ export function startChild(
       cronSchedule: attrs.cronSchedule ?? '',
       header: attrs.header ?? null,
       memo: attrs.memo ?? null,
-      searchAttributes: attrs.searchAttributes ?? null,
+      searchAttributes,
       priority: attrs.priority ?? null,
     },
   });

@@ -5,7 +5,7 @@ import type { HistoryEngine } from '../engine.js';
 import { recordChildStarted } from '../state/children.js';
 import { EventType, readTaskData } from '../state/history-builder.js';
 import type { Mutation } from '../state/history-builder.js';
-import { isRunning } from '../state/mutable-state.js';
+import { isRunning, rootOf } from '../state/mutable-state.js';
 import type { ChildInfo, ParentInfo } from '../state/mutable-state.js';
 import { scheduleWorkflowTask } from '../state/workflow-task.js';
 import type { HistoryEvent } from '../util/codec.js';
@@ -26,6 +26,7 @@ export async function executeStartChild(peer: PeerTaskContext, task: OutboxTask)
   let pending: {
     child: ChildInfo;
     attrs: T.api.history.v1.IStartChildWorkflowExecutionInitiatedEventAttributes;
+    root: { workflowId: string; runId: string };
   };
   try {
     const found = await engine.read(task.namespaceId, task.workflowId, task.runId, async (run) => {
@@ -34,7 +35,11 @@ export async function executeStartChild(peer: PeerTaskContext, task: OutboxTask)
       const [event] = await engine.readEvents(run, initiatedEventId, initiatedEventId + 1);
       const attrs = event?.startChildWorkflowExecutionInitiatedEventAttributes;
       return attrs
-        ? { child, attrs: attrs as T.api.history.v1.IStartChildWorkflowExecutionInitiatedEventAttributes }
+        ? {
+            child,
+            attrs: attrs as T.api.history.v1.IStartChildWorkflowExecutionInitiatedEventAttributes,
+            root: rootOf(run.ms),
+          }
         : undefined;
     });
     if (!found) return;
@@ -43,7 +48,7 @@ export async function executeStartChild(peer: PeerTaskContext, task: OutboxTask)
     if (isCode(error, NOT_FOUND)) return;
     throw error;
   }
-  const { child, attrs } = pending;
+  const { child, attrs, root } = pending;
   const [childNs, parentNs] = await Promise.all([
     engine.names.ref(child.namespaceId),
     engine.names.ref(task.namespaceId),
@@ -59,6 +64,8 @@ export async function executeStartChild(peer: PeerTaskContext, task: OutboxTask)
           workflowId: task.workflowId,
           runId: task.runId,
           initiatedEventId,
+          rootWorkflowId: root.workflowId,
+          rootRunId: root.runId,
         },
         // Deterministic, so a re-run of this task finds the child it already created.
         requestId: `child:${task.runId}:${initiatedEventId}`,

@@ -88,6 +88,9 @@ export interface ParentInfo {
   workflowId: string;
   runId: string;
   initiatedEventId: number;
+  /** The top of the parent's own chain (absent or empty when the parent predates root tracking). */
+  rootWorkflowId?: string;
+  rootRunId?: string;
 }
 
 export interface TimerInfo {
@@ -176,6 +179,16 @@ export function mutableStateJson(bytes: Uint8Array): string {
 
 export function parseMutableState(json: string): MutableState {
   return JSON.parse(json) as MutableState;
+}
+
+/**
+ * The top of the run's parent chain (RootWorkflowId / RootRunId): its parent's root, or the parent itself when that
+ * predates root tracking; the run itself when it has no parent.
+ */
+export function rootOf(ms: MutableState): { workflowId: string; runId: string } {
+  const p = ms.parent;
+  if (!p) return { workflowId: ms.workflowId, runId: ms.runId };
+  return { workflowId: p.rootWorkflowId || p.workflowId, runId: p.rootRunId || p.runId };
 }
 
 export function isRunning(ms: MutableState): boolean {

@@ -3,7 +3,16 @@ import type { ServerTarget } from '../../connection-url.js';
 import { connectionFailureTest, errorCode } from '../driver-errors.js';
 import type { SqlDialect } from '../sql-dialect.js';
 import { createMysqlDatabase, createMysqlKysely, dropMysqlDatabase } from './connect.js';
-import { createTable, insertIfAbsent, updateFromRows, upsert, upsertIfNewer } from './statements.js';
+import { likePrefix } from '../standard-sql.js';
+import {
+  addColumn,
+  createIndex,
+  createTable,
+  insertIfAbsent,
+  updateFromRows,
+  upsert,
+  upsertIfNewer,
+} from './statements.js';
 
 const CONNECTION_CODES = new Set<string | number>([
   'PROTOCOL_CONNECTION_LOST',
@@ -30,8 +39,17 @@ export const mysql: SqlDialect<ServerTarget> = {
   createDatabase: createMysqlDatabase,
   dropDatabase: dropMysqlDatabase,
 
-  columnTypes: { bigint: 'BIGINT', int: 'INTEGER', blob: 'LONGBLOB', json: 'LONGTEXT', text: 'TEXT' },
+  columnTypes: {
+    bigint: 'BIGINT',
+    int: 'INTEGER',
+    blob: 'LONGBLOB',
+    json: 'LONGTEXT',
+    text: 'TEXT',
+    double: 'DOUBLE',
+  },
   createTable,
+  addColumn,
+  createIndex,
 
   lockForShare: sql`lock in share mode`,
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,
@@ -40,6 +58,9 @@ export const mysql: SqlDialect<ServerTarget> = {
   upsertIfNewer,
   insertIfAbsent: (insert, key) => insertIfAbsent(insert, key, isUniqueViolation),
   updateFromRows,
+
+  // utf8mb4_bin makes LIKE case-sensitive.
+  startsWith: likePrefix,
 
   isUniqueViolation,
   isRetryableAbort: (error) => {

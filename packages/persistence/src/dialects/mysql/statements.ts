@@ -12,6 +12,35 @@ export function createTable(name: string, body: string, indexes: readonly IndexD
   return [`CREATE TABLE IF NOT EXISTS ${name} (\n${body}${inline}\n)${TABLE_OPTIONS}`];
 }
 
+/**
+ * MySQL 8 has no ADD COLUMN IF NOT EXISTS (MariaDB has): the statement is built from information_schema and run
+ * as a prepared statement, so a migration interrupted half-way (MySQL commits each DDL statement) runs again.
+ * Kysely's Migrator runs a non-transactional migration on one connection, which keeps the session variable.
+ */
+function unlessExists(check: string, ddl: string): string[] {
+  if (ddl.includes("'")) throw new Error(`DDL with a quote cannot be guarded: ${ddl}`);
+  return [
+    `SET @odin_ddl = IF((${check}) = 0, '${ddl}', 'DO 0')`,
+    'PREPARE odin_ddl FROM @odin_ddl',
+    'EXECUTE odin_ddl',
+    'DEALLOCATE PREPARE odin_ddl',
+  ];
+}
+
+export function addColumn(table: string, column: string, definition: string): string[] {
+  return unlessExists(
+    `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '${table}' AND column_name = '${column}'`,
+    `ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`,
+  );
+}
+
+export function createIndex(table: string, index: IndexDef): string[] {
+  return unlessExists(
+    `SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = '${table}' AND index_name = '${index.name}'`,
+    `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${index.name} ON ${table} (${index.columns})`,
+  );
+}
+
 export function upsert<TB extends TableName>(insert: Insert<TB>, _key: unknown, set: unknown): Insert<TB> {
   return insert.onDuplicateKeyUpdate(set as never);
 }

@@ -3,7 +3,10 @@ import type { ServerTarget } from '../../connection-url.js';
 import { connectionFailureTest, errorCode } from '../driver-errors.js';
 import type { ParameterType, SqlDialect } from '../sql-dialect.js';
 import {
+  addColumnIfNotExists,
+  createIndexIfNotExists,
   createTableWithIndexes,
+  likePrefix,
   insertIfAbsentOnConflict,
   updateFromValues,
   upsertIfNewerOnConflict,
@@ -39,8 +42,17 @@ export const postgres: SqlDialect<ServerTarget> = {
   createDatabase: createPostgresDatabase,
   dropDatabase: dropPostgresDatabase,
 
-  columnTypes: { bigint: 'BIGINT', int: 'INTEGER', blob: 'BYTEA', json: 'JSONB', text: 'TEXT' },
+  columnTypes: {
+    bigint: 'BIGINT',
+    int: 'INTEGER',
+    blob: 'BYTEA',
+    json: 'JSONB',
+    text: 'TEXT',
+    double: 'DOUBLE PRECISION',
+  },
   createTable: createTableWithIndexes,
+  addColumn: addColumnIfNotExists,
+  createIndex: createIndexIfNotExists,
 
   lockForShare: sql`for share`,
   // One statement shape for any number of values, so it stays one prepared statement.
@@ -55,6 +67,8 @@ export const postgres: SqlDialect<ServerTarget> = {
       column: (name) => sql.raw(`v.${name}`),
       alias: (columns) => sql.raw(`v(${columns.join(', ')})`),
     }),
+
+  startsWith: likePrefix,
 
   isUniqueViolation: (error) => errorCode(error) === '23505',
   // deadlock_detected, serialization_failure

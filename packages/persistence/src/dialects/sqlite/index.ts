@@ -3,6 +3,7 @@ import type { SqliteTarget } from '../../connection-url.js';
 import { connectionFailureTest, errorCode } from '../driver-errors.js';
 import type { SqlDialect } from '../sql-dialect.js';
 import {
+  createIndexIfNotExists,
   createTableWithIndexes,
   insertIfAbsentOnConflict,
   updateFromValues,
@@ -25,8 +26,18 @@ export const sqlite: SqlDialect<SqliteTarget> = {
   createDatabase: async () => false,
   dropDatabase: deleteSqliteFile,
 
-  columnTypes: { bigint: 'INTEGER', int: 'INTEGER', blob: 'BLOB', json: 'TEXT', text: 'TEXT' },
+  columnTypes: {
+    bigint: 'INTEGER',
+    int: 'INTEGER',
+    blob: 'BLOB',
+    json: 'TEXT',
+    text: 'TEXT',
+    double: 'REAL',
+  },
   createTable: createTableWithIndexes,
+  // SQLite knows no ADD COLUMN IF NOT EXISTS, and needs none: its migrations run in one transaction.
+  addColumn: (table, column, definition) => [`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`],
+  createIndex: createIndexIfNotExists,
 
   // Every write transaction holds the database's write lock from BEGIN IMMEDIATE on: no row locks to take.
   lockForShare: sql``,
@@ -42,6 +53,11 @@ export const sqlite: SqlDialect<SqliteTarget> = {
       column: (_name, index) => sql.raw(`v.column${index + 1}`),
       alias: () => sql.raw('v'),
     }),
+
+  // LIKE ignores ASCII case in SQLite; GLOB does not, and uses an index the same way. The prefix's wildcards
+  // (*, ?, [) are made literal as one-character classes.
+  startsWith: (column, prefix) =>
+    sql<boolean>`${column} GLOB ${`${prefix.replace(/[*?[]/g, (c) => `[${c}]`)}*`}`,
 
   isUniqueViolation: (error) => {
     const code = errorCode(error);

@@ -9,6 +9,7 @@ import { status } from '@grpc/grpc-js';
 import { applyCommands, isTerminalCommand } from '../../commands/index.js';
 import { Cause, CommandFailure } from '../../commands/command-context.js';
 import type { CommandContext } from '../../commands/command-context.js';
+import { checkCommandSearchAttributes } from '../../commands/search-attributes.js';
 import type { HistoryEngine } from '../../engine.js';
 import { startActivityAttempt } from '../../state/activity-transitions.js';
 import { EventType } from '../../state/history-builder.js';
@@ -46,6 +47,11 @@ export async function respondWorkflowTaskCompleted(
 ): Promise<Res<'RespondWorkflowTaskCompletedResponse'>> {
   const token = workflowToken(ns, req.taskToken);
   const identity = req.identity ?? '';
+  const searchAttributes = await checkCommandSearchAttributes(
+    engine.searchAttributes,
+    ns.id,
+    req.commands ?? [],
+  );
   const outcome = await engine.update(ns.id, token.workflowId, token.runId, async (mut, run, discard) => {
     const wft = currentWorkflowTask(mut, token);
     engine.queries.answer(mut.ms, req.queryResults ?? {});
@@ -112,6 +118,7 @@ export async function respondWorkflowTaskCompleted(
       completedEventId: Number(completed.eventId),
       identity,
       needsWorkflowTask: false,
+      searchAttributes,
       started,
       ...(engine.options.eagerActivityExecution ? { eagerActivities: [] } : {}),
       protocolMessage: (messageId) => {

@@ -20,7 +20,7 @@ import {
 
 const EventType = temporal.api.enums.v1.EventType;
 
-compatSuite('scenario 21: workflow updates', (env) => {
+compatSuite('scenario 22: workflow updates', (env) => {
   test('executeUpdate returns the handler result; a validator rejection fails the call and writes nothing', async () => {
     const e = env();
     const taskQueue = e.taskQueue('update-basic');
