@@ -229,7 +229,7 @@ describe('HTTP API on a dev server', () => {
   test('a visibility query Odin does not support is INVALID_ARGUMENT (400) saying what is supported', async () => {
     const { status, json } = await call(
       'GET',
-      `/workflows?query=${encodeURIComponent("WorkflowId = 'a' OR WorkflowId = 'b'")}`,
+      `/workflows?query=${encodeURIComponent("WorkflowId = 'a' ORDER BY StartTime")}`,
     );
     assert.equal(status, 400);
     assert.equal(json.code, 3);

@@ -1,11 +1,9 @@
 import type { temporal as T } from '@temporalio/proto';
-import { temporal } from '@odin/api';
 import type { Mutation } from '../state/history-builder.js';
 import type { Loose } from '../util/proto.js';
 import type { SearchAttributeCheck } from './search-attributes.js';
 
-export const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
-export type CauseValue = T.api.enums.v1.WorkflowTaskFailedCause;
+export { Cause, type CauseValue, CommandFailure } from './command-failure.js';
 
 /** What a command handler sees: the transition and the WorkflowTaskCompleted event its events point back to. */
 export interface CommandContext {
@@ -30,15 +28,4 @@ export interface CommandContext {
    * Accepted or Completed event goes there); false when the completion carries no such message.
    */
   readonly protocolMessage?: (messageId: string) => boolean;
-}
-
-/** A command the server refuses: the whole completion is discarded and the workflow task fails with `cause`. */
-export class CommandFailure extends Error {
-  constructor(
-    readonly failedCause: CauseValue,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CommandFailure';
-  }
 }

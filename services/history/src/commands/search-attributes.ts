@@ -2,7 +2,7 @@ import { ok, type Result } from '@odin/hugo';
 import type { SearchAttributeRegistry, ValidatedSearchAttribute } from '@odin/persistence';
 import { temporal } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
-import { Cause, CommandFailure } from './command-context.js';
+import { Cause, CommandFailure } from './command-failure.js';
 
 type Payload = T.api.common.v1.IPayload;
 type Fields = { [name: string]: Payload } | null | undefined;
