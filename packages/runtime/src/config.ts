@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUTH_ENV_SUFFIX, authProblems, authShape } from './auth-config.js';
 
 /** Log levels pino understands, plus `silent` for tests. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -87,6 +88,11 @@ export const configSchema = z
       .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
       .default('true')
       .transform((v) => v === 'true' || v === '1'),
+    ...authShape,
+  })
+  .superRefine((c, ctx) => {
+    for (const problem of authProblems(c))
+      ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
   })
   .refine((c) => c.membershipTtlMs >= 2 * c.membershipHeartbeatIntervalMs, {
     // One late heartbeat must not take a host out of the ring.
@@ -117,7 +123,15 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   membershipTtlMs: `${ENV_PREFIX}MEMBERSHIP_TTL_MS`,
   eagerActivityExecution: `${ENV_PREFIX}EAGER_ACTIVITY_EXECUTION`,
   eagerWorkflowStart: `${ENV_PREFIX}EAGER_WORKFLOW_START`,
+  ...prefixed(AUTH_ENV_SUFFIX),
 };
+
+function prefixed<K extends string>(suffixes: Readonly<Record<K, string>>): Record<K, string> {
+  const out = {} as Record<K, string>;
+  for (const [field, suffix] of Object.entries(suffixes) as [K, string][])
+    out[field] = `${ENV_PREFIX}${suffix}`;
+  return out;
+}
 
 /** Configuration that cannot start a process; the message names every bad variable and what it must be. */
 export class ConfigError extends Error {
