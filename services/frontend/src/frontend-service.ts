@@ -10,6 +10,8 @@ import {
 import { type HistoryApi, type MatchingApi, ServiceError } from '@odin/api';
 import type { PersistenceStore } from '@odin/persistence';
 import { type Logger, type RuntimeContext, withLogContext } from '@odin/runtime';
+import { type CallerCredentials, credentialsFromMetadata } from './auth/credentials.js';
+import { RequestAuthorization } from './auth/request-authorization.js';
 import { toGrpcFailure, toServiceError } from './errors.js';
 import {
   grpcServiceDefinition,
@@ -37,6 +39,8 @@ export interface InvokeOptions {
   readonly signal?: AbortSignal;
   readonly correlationId?: string;
   readonly identity?: string;
+  /** The bearer token / client certificate the call came with; what authorization judges when it is on. */
+  readonly credentials?: CallerCredentials;
 }
 
 /** Client sends 'grpc-timeout'; a grpc-js server exposes it as a Date, or Infinity when there is none. */
@@ -60,6 +64,8 @@ export class FrontendService {
   readonly #log: Logger;
   readonly #handlers: ReadonlyMap<string, HandlerMap>;
   readonly #inflight = new Set<AbortController>();
+  /** Undefined while authorization is off (the default): calls then run as they always did. */
+  readonly #authorization: RequestAuthorization | undefined;
   #server: Server | undefined;
 
   readonly namespaces: NamespaceResolver;
@@ -68,6 +74,11 @@ export class FrontendService {
     this.#ctx = ctx;
     this.#log = withLogContext(ctx.logger, { component: 'frontend' });
     this.namespaces = new NamespaceResolver(ctx.store.namespaces, ctx.clock);
+    this.#authorization = RequestAuthorization.fromConfig(ctx.config, {
+      clock: ctx.clock,
+      logger: this.#log,
+      namespaces: this.namespaces,
+    });
     const shared: FrontendDeps = {
       ctx,
       history: deps.history,
@@ -130,9 +141,12 @@ export class FrontendService {
     const started = this.#ctx.clock.now();
     let code = 'OK';
     try {
+      // Authorization comes first: a caller without the right learns nothing, not even what is implemented.
+      const authorized = await this.#authorization?.authorize(service, method, request, options.credentials);
       const handler = this.#handlers.get(service)?.[method];
       if (!handler) throw ServiceError.unimplemented(method);
-      return await handler(request, call);
+      const response = await handler(authorized ? authorized.request : request, call);
+      return authorized ? authorized.respond(response) : response;
     } catch (thrown) {
       const error = toServiceError(thrown, correlationId);
       code = status[error.code] ?? String(error.code);
@@ -163,6 +177,7 @@ export class FrontendService {
         const correlationId = firstHeader(call.metadata, 'x-correlation-id');
         this.invoke(service, name, call.request, {
           signal: controller.signal,
+          credentials: credentialsFromMetadata(call.metadata),
           ...(deadline === undefined ? {} : { deadline }),
           ...(correlationId === undefined ? {} : { correlationId }),
         }).then(

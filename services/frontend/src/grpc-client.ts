@@ -1,4 +1,4 @@
-import { type Client, credentials, makeGenericClientConstructor, type Metadata } from '@grpc/grpc-js';
+import { type Client, credentials, Metadata, makeGenericClientConstructor } from '@grpc/grpc-js';
 import { grpcServiceDefinition, WORKFLOW_SERVICE } from './grpc-service.js';
 
 /** A failed call as grpc-js reports it: status code, message and trailers. */
@@ -10,6 +10,7 @@ export interface GrpcCallError extends Error {
 
 type Unary = (
   request: object,
+  metadata: Metadata,
   options: object,
   callback: (error: GrpcCallError | null, response?: Record<string, unknown>) => void,
 ) => void;
@@ -26,11 +27,19 @@ export class TemporalGrpcClient {
     this.#client = new Ctor(address, credentials.createInsecure());
   }
 
-  call(method: string, request: object, options: { deadline?: Date } = {}): Promise<Record<string, unknown>> {
+  /** `metadata` goes out as request headers, e.g. `{ authorization: 'Bearer …' }`. */
+  call(
+    method: string,
+    request: object,
+    options: { deadline?: Date; metadata?: Readonly<Record<string, string>> } = {},
+  ): Promise<Record<string, unknown>> {
     const fn = (this.#client as unknown as Record<string, Unary | undefined>)[method];
     if (!fn) return Promise.reject(new Error(`unknown method ${method}`));
+    const metadata = new Metadata();
+    for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
+    const callOptions = options.deadline === undefined ? {} : { deadline: options.deadline };
     return new Promise((resolve, reject) =>
-      fn.call(this.#client, request, options, (error, response) =>
+      fn.call(this.#client, request, metadata, callOptions, (error, response) =>
         error ? reject(error) : resolve(response ?? {}),
       ),
     );

@@ -96,7 +96,9 @@ export interface Fixture {
   visibility: MemoryVisibility;
 }
 
-export async function fixture(options: { realTime?: boolean } = {}): Promise<Fixture> {
+export async function fixture(
+  options: { realTime?: boolean; env?: Record<string, string | undefined> } = {},
+): Promise<Fixture> {
   const clock = new VirtualClock();
   const namespaces = new MemoryNamespaces();
   const visibility = new MemoryVisibility();
@@ -105,7 +107,7 @@ export async function fixture(options: { realTime?: boolean } = {}): Promise<Fix
     store,
     clock: options.realTime ? new SystemClock() : clock,
     random: new SeededRandom(1),
-    config: loadConfig({}),
+    config: loadConfig(options.env ?? {}),
     logger: silentLogger(),
     hostId: 'test-host',
   });
