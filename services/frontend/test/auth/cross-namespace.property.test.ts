@@ -111,7 +111,7 @@ describe('no cross-namespace success (property)', () => {
           commandType: 11,
           startChildWorkflowExecutionCommandAttributes: { namespace: 'ns-b', workflowId: 'c' },
         },
-        { commandType: 8, signalExternalWorkflowExecutionCommandAttributes: { namespace: 'ns-b' } },
+        { commandType: 12, signalExternalWorkflowExecutionCommandAttributes: { namespace: 'ns-b' } },
       ]),
       operations: fc.constant([
         { startWorkflow: { namespace: 'ns-b' } },
