@@ -7,6 +7,8 @@ export {
   credentialsFromMetadata,
   INTERNAL_CREDENTIALS,
   type TlsPeer,
+  tlsPeerOf,
+  type VerifiedPeer,
 } from './auth/credentials.js';
 export { JwtClaimMapper, TOKEN_ALGORITHMS } from './auth/jwt-claims.js';
 export { type AuthorizedCall, RequestAuthorization } from './auth/request-authorization.js';

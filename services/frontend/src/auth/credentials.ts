@@ -15,6 +15,28 @@ export interface CallerCredentials {
   readonly tlsPeer?: TlsPeer;
 }
 
+/** What the TLS layer reports of a verified client certificate (structurally, `PeerIdentity` of `@odin/api`). */
+export interface VerifiedPeer {
+  readonly subject: string;
+  readonly dnsNames?: readonly string[];
+  readonly uris?: readonly string[];
+  readonly ipAddresses?: readonly string[];
+  readonly emails?: readonly string[];
+}
+
+/** The claim mapper's view of a verified certificate: its subject and its SANs written `DNS:…`, `URI:…`, … */
+export function tlsPeerOf(peer: VerifiedPeer): TlsPeer {
+  return {
+    subject: peer.subject,
+    sans: [
+      ...(peer.dnsNames ?? []).map((name) => `DNS:${name}`),
+      ...(peer.uris ?? []).map((uri) => `URI:${uri}`),
+      ...(peer.ipAddresses ?? []).map((ip) => `IP Address:${ip}`),
+      ...(peer.emails ?? []).map((email) => `email:${email}`),
+    ],
+  };
+}
+
 /**
  * The credentials of the server's own in-process callers (system workers calling `FrontendService.invoke`): they
  * hold the temporal-system admin role. Recognised by identity, never by content, so nothing that arrives over the

@@ -5,6 +5,7 @@ import {
   bearerTokenOf,
   credentialsFromHttpHeaders,
   credentialsFromMetadata,
+  tlsPeerOf,
 } from '../../src/auth/credentials.js';
 import { commonNameOf, TlsClaimMapper } from '../../src/auth/tls-claims.js';
 import { Metadata } from '@grpc/grpc-js';
@@ -70,4 +71,32 @@ test('the bearer token comes from gRPC metadata and from the HTTP Authorization 
   // Another scheme is kept whole, so it fails verification instead of passing for "no credentials".
   assert.equal(bearerTokenOf('Basic dXNlcjpwYXNz'), 'Basic dXNlcjpwYXNz');
   assert.equal(bearerTokenOf('  '), undefined);
+});
+
+test('a verified peer from the TLS layer maps by its CN and its SANs', () => {
+  const peer = tlsPeerOf({
+    subject: 'CN=svc, O=Example',
+    dnsNames: ['reader.example'],
+    uris: ['spiffe://example/billing'],
+    ipAddresses: ['10.0.0.1'],
+    emails: ['ops@example'],
+  });
+  assert.deepEqual(peer.sans, [
+    'DNS:reader.example',
+    'URI:spiffe://example/billing',
+    'IP Address:10.0.0.1',
+    'email:ops@example',
+  ]);
+  assert.deepEqual(
+    new Map(mapper.claims(peer).namespaces),
+    new Map([
+      ['billing', RoleBit.writer],
+      ['ns-a', RoleBit.reader],
+      ['ns-b', RoleBit.reader],
+    ]),
+  );
+  assert.deepEqual(
+    [...mapper.claims(tlsPeerOf({ subject: 'O=Example, CN=worker-a' })).namespaces],
+    [['ns-a', RoleBit.worker]],
+  );
 });
