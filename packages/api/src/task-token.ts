@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ServiceError } from './service-error.js';
 
 /**
@@ -61,4 +62,63 @@ export function decodeTaskToken(bytes: Uint8Array | null | undefined): TaskToken
     return rest as unknown as TaskToken;
   }
   throw ServiceError.invalidArgument('Task token is malformed: unknown task kind.');
+}
+
+// Worker identity binding. When the frontend authorizes calls, every task token it hands out is wrapped in an
+// envelope naming the caller it was handed to and signed with the frontend's key (HMAC-SHA256), so a token that
+// leaks to another identity, or is edited, is refused instead of applied. History and matching never see the
+// envelope: the frontend unwraps it before routing the call.
+
+const BOUND_VERSION = 2;
+const MAC_CONTEXT = 'odin task token binding v2';
+
+/** A task token and the caller identity (the authenticated subject) it was handed to. */
+export interface BoundTaskToken {
+  readonly token: Uint8Array;
+  readonly subject: string;
+}
+
+function bindingMac(key: Uint8Array, subject: string, token: Uint8Array): Buffer {
+  const mac = createHmac('sha256', key);
+  mac.update(MAC_CONTEXT);
+  // Length-prefixed, so no subject/token split can produce another pair's input.
+  mac.update(`\u0000${Buffer.byteLength(subject)}\u0000${subject}\u0000`);
+  mac.update(token);
+  return mac.digest();
+}
+
+/** Wraps `token` for `subject`, signed with `key`. */
+export function bindTaskToken(token: Uint8Array, subject: string, key: Uint8Array): Uint8Array {
+  const envelope = {
+    v: BOUND_VERSION,
+    s: subject,
+    t: Buffer.from(token).toString('base64'),
+    m: bindingMac(key, subject, token).toString('base64'),
+  };
+  return Buffer.from(JSON.stringify(envelope), 'utf8');
+}
+
+/**
+ * Opens an envelope made by `bindTaskToken` with the same key. `unbound` for a plain token (one issued while
+ * authorization was off, or never wrapped); `forged` for an envelope whose signature does not verify.
+ */
+export function unbindTaskToken(
+  bytes: Uint8Array,
+  key: Uint8Array,
+): { kind: 'bound'; bound: BoundTaskToken } | { kind: 'unbound' } | { kind: 'forged' } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return { kind: 'unbound' };
+  }
+  const e = parsed as Partial<Record<string, unknown>> | null;
+  if (e === null || typeof e !== 'object' || e.v !== BOUND_VERSION) return { kind: 'unbound' };
+  if (typeof e.s !== 'string' || typeof e.t !== 'string' || typeof e.m !== 'string')
+    return { kind: 'forged' };
+  const token = Buffer.from(e.t, 'base64');
+  const given = Buffer.from(e.m, 'base64');
+  const expected = bindingMac(key, e.s, token);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { kind: 'forged' };
+  return { kind: 'bound', bound: { token: new Uint8Array(token), subject: e.s } };
 }

@@ -1,5 +1,6 @@
 import { parseDuration } from '@odin/hugo';
 import { z } from 'zod';
+import { AUTH_ENV_SUFFIX, authProblems, authShape } from './auth-config.js';
 
 /** Log levels pino understands, plus `silent` for tests. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -136,6 +137,11 @@ export const configSchema = z
     tlsRefreshIntervalMs: durationMsSchema
       .pipe(z.number().int('must be whole milliseconds').min(10, 'must be at least 10ms'))
       .default(30_000),
+    ...authShape,
+  })
+  .superRefine((c, ctx) => {
+    for (const problem of authProblems(c))
+      ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
   })
   .refine((c) => c.membershipTtlMs >= 2 * c.membershipHeartbeatIntervalMs, {
     // One late heartbeat must not take a host out of the ring.
@@ -205,7 +211,15 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   internalTlsCa: `${ENV_PREFIX}INTERNAL_TLS_CA`,
   internalTlsServerName: `${ENV_PREFIX}INTERNAL_TLS_SERVER_NAME`,
   tlsRefreshIntervalMs: `${ENV_PREFIX}TLS_REFRESH_INTERVAL`,
+  ...prefixed(AUTH_ENV_SUFFIX),
 };
+
+function prefixed<K extends string>(suffixes: Readonly<Record<K, string>>): Record<K, string> {
+  const out = {} as Record<K, string>;
+  for (const [field, suffix] of Object.entries(suffixes) as [K, string][])
+    out[field] = `${ENV_PREFIX}${suffix}`;
+  return out;
+}
 
 /** Configuration that cannot start a process; the message names every bad variable and what it must be. */
 export class ConfigError extends Error {

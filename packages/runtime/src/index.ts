@@ -1,3 +1,4 @@
+export * from './auth-config.js';
 export * from './config.js';
 export * from './context.js';
 export * from './logger.js';

@@ -17,6 +17,8 @@ import {
 } from '@odin/api';
 import { type PersistenceStore, SearchAttributeRegistry } from '@odin/persistence';
 import { type Logger, type RuntimeContext, type TlsMaterial, withLogContext } from '@odin/runtime';
+import { type CallerCredentials, credentialsFromMetadata, tlsPeerOf } from './auth/credentials.js';
+import { RequestAuthorization } from './auth/request-authorization.js';
 import { toGrpcFailure, toServiceError } from './errors.js';
 import {
   grpcServiceDefinition,
@@ -48,6 +50,8 @@ export interface InvokeOptions {
   readonly identity?: string;
   /** The client's verified TLS certificate, when the call came over mutual TLS. */
   readonly peer?: PeerIdentity;
+  /** The bearer token / client certificate the call came with; what authorization judges when it is on. */
+  readonly credentials?: CallerCredentials;
 }
 
 export interface ListenOptions {
@@ -79,6 +83,8 @@ export class FrontendService {
   readonly #log: Logger;
   readonly #handlers: ReadonlyMap<string, HandlerMap>;
   readonly #inflight = new Set<AbortController>();
+  /** Undefined while authorization is off (the default): calls then run as they always did. */
+  readonly #authorization: RequestAuthorization | undefined;
   #server: Server | undefined;
   /** Whether the port verifies client certificates (only then can a call carry a peer identity). */
   #verifiesClients = false;
@@ -89,6 +95,11 @@ export class FrontendService {
     this.#ctx = ctx;
     this.#log = withLogContext(ctx.logger, { component: 'frontend' });
     this.namespaces = new NamespaceResolver(ctx.store.namespaces, ctx.clock);
+    this.#authorization = RequestAuthorization.fromConfig(ctx.config, {
+      clock: ctx.clock,
+      logger: this.#log,
+      namespaces: this.namespaces,
+    });
     const shared: FrontendDeps = {
       ctx,
       history: deps.history,
@@ -154,9 +165,16 @@ export class FrontendService {
     const started = this.#ctx.clock.now();
     let code = 'OK';
     try {
+      // Authorization comes first: a caller without the right learns nothing, not even what is implemented.
+      // A verified client certificate is part of the caller's credentials (mTLS subject → claims).
+      const credentials = options.peer
+        ? { ...options.credentials, tlsPeer: tlsPeerOf(options.peer) }
+        : options.credentials;
+      const authorized = await this.#authorization?.authorize(service, method, request, credentials);
       const handler = this.#handlers.get(service)?.[method];
       if (!handler) throw ServiceError.unimplemented(method);
-      return await handler(request, call);
+      const response = await handler(authorized ? authorized.request : request, call);
+      return authorized ? authorized.respond(response) : response;
     } catch (thrown) {
       const error = toServiceError(thrown, correlationId);
       code = status[error.code] ?? String(error.code);
@@ -188,6 +206,7 @@ export class FrontendService {
         const peer = this.#verifiesClients ? peerIdentityOf(call.getAuthContext()) : undefined;
         this.invoke(service, name, call.request, {
           signal: controller.signal,
+          credentials: credentialsFromMetadata(call.metadata),
           ...(deadline === undefined ? {} : { deadline }),
           ...(correlationId === undefined ? {} : { correlationId }),
           ...(peer === undefined ? {} : { peer }),

@@ -4,7 +4,7 @@ import {
   type Client,
   credentials,
   makeGenericClientConstructor,
-  type Metadata,
+  Metadata,
 } from '@grpc/grpc-js';
 import { grpcServiceDefinition, WORKFLOW_SERVICE } from './grpc-service.js';
 
@@ -17,6 +17,7 @@ export interface GrpcCallError extends Error {
 
 type Unary = (
   request: object,
+  metadata: Metadata,
   options: object,
   callback: (error: GrpcCallError | null, response?: Record<string, unknown>) => void,
 ) => void;
@@ -41,11 +42,19 @@ export class TemporalGrpcClient {
     );
   }
 
-  call(method: string, request: object, options: { deadline?: Date } = {}): Promise<Record<string, unknown>> {
+  /** `metadata` goes out as request headers, e.g. `{ authorization: 'Bearer …' }`. */
+  call(
+    method: string,
+    request: object,
+    options: { deadline?: Date; metadata?: Readonly<Record<string, string>> } = {},
+  ): Promise<Record<string, unknown>> {
     const fn = (this.#client as unknown as Record<string, Unary | undefined>)[method];
     if (!fn) return Promise.reject(new Error(`unknown method ${method}`));
+    const metadata = new Metadata();
+    for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
+    const callOptions = options.deadline === undefined ? {} : { deadline: options.deadline };
     return new Promise((resolve, reject) =>
-      fn.call(this.#client, request, options, (error, response) =>
+      fn.call(this.#client, request, metadata, callOptions, (error, response) =>
         error ? reject(error) : resolve(response ?? {}),
       ),
     );

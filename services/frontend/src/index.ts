@@ -1,3 +1,27 @@
+export { type AuthorizeOptions, authorize, type Decision } from './auth/authorizer.js';
+export { type Claims, claimsFor, RoleBit } from './auth/claims.js';
+export {
+  bearerTokenOf,
+  type CallerCredentials,
+  credentialsFromHttpHeaders,
+  credentialsFromMetadata,
+  INTERNAL_CREDENTIALS,
+  type TlsPeer,
+  tlsPeerOf,
+  type VerifiedPeer,
+} from './auth/credentials.js';
+export { JwtClaimMapper, TOKEN_ALGORITHMS } from './auth/jwt-claims.js';
+export { type AuthorizedCall, RequestAuthorization } from './auth/request-authorization.js';
+export {
+  type Access,
+  ACCESS_CLASSES,
+  accessOf,
+  HEALTH_SERVICE_ACCESS,
+  OPERATOR_SERVICE_ACCESS,
+  RPC_ACCESS,
+  WORKFLOW_SERVICE_ACCESS,
+} from './auth/rpc-access.js';
+export { TlsClaimMapper } from './auth/tls-claims.js';
 export { toGrpcFailure, toServiceError } from './errors.js';
 export {
   FrontendService,

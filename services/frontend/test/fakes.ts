@@ -159,7 +159,9 @@ export interface Fixture {
   searchAttributes: MemorySearchAttributes;
 }
 
-export async function fixture(options: { realTime?: boolean } = {}): Promise<Fixture> {
+export async function fixture(
+  options: { realTime?: boolean; env?: Record<string, string | undefined> } = {},
+): Promise<Fixture> {
   const clock = new VirtualClock();
   const namespaces = new MemoryNamespaces();
   const visibility = new MemoryVisibility();
@@ -174,7 +176,7 @@ export async function fixture(options: { realTime?: boolean } = {}): Promise<Fix
     store,
     clock: options.realTime ? new SystemClock() : clock,
     random: new SeededRandom(1),
-    config: loadConfig({}),
+    config: loadConfig(options.env ?? {}),
     logger: silentLogger(),
     hostId: 'test-host',
   });

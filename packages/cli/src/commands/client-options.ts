@@ -14,6 +14,7 @@ export interface ClientFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsServerName?: string;
+  apiKey?: string;
   output?: string;
   timeout?: string;
 }
@@ -49,6 +50,12 @@ export function addClientOptions(command: Command): Command {
       new Option(
         '--tls-server-name <name>',
         'name checked against the server certificate [env HUGO_ORCHESTRATOR_TLS_SERVER_NAME]',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--api-key <token>',
+        'bearer token sent as "authorization: Bearer <token>" [env HUGO_ORCHESTRATOR_API_KEY, TEMPORAL_API_KEY]',
       ),
     )
     .addOption(

@@ -41,6 +41,9 @@ export function clientAction<O extends ClientFlags>(
       const opened = sdk.Connection.connect({
         address: settings.address,
         ...(settings.tls === undefined ? {} : { tls: settings.tls }),
+        ...(settings.apiKey === undefined
+          ? {}
+          : { metadata: { authorization: `Bearer ${settings.apiKey}` } }),
         callTimeoutMs: settings.callTimeoutMs,
         maxAttempts: CLI_CALL_ATTEMPTS,
       });

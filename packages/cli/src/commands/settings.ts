@@ -15,6 +15,8 @@ export interface ClientSettings {
   address: string;
   namespace: string;
   tls: ConnectionOptions['tls'];
+  /** The bearer token for a frontend that authorizes calls. */
+  apiKey?: string;
   output: OutputFormat;
   callTimeoutMs: number;
 }
@@ -81,8 +83,10 @@ export function resolveClientSettings(flags: ClientFlags, env: Env): ClientSetti
   if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(address)) {
     throw usageError(`address "${address}" is not host:port (e.g. 127.0.0.1:7233)`);
   }
+  const apiKey = flags.apiKey ?? nonEmpty(env.HUGO_ORCHESTRATOR_API_KEY) ?? nonEmpty(env.TEMPORAL_API_KEY);
   return {
     address,
+    ...(apiKey === undefined ? {} : { apiKey }),
     namespace:
       flags.namespace ??
       nonEmpty(env.HUGO_ORCHESTRATOR_NAMESPACE) ??

@@ -12,6 +12,7 @@ import type { Json, JsonObject } from './payload-shorthand.js';
 import { bindQueryParameters, FieldPathError, setFieldPath } from './request-fields.js';
 import { deriveHttpRoutes, type HttpRoute, matchRoute } from './routes.js';
 import { peerOfRequest } from '../http-tls.js';
+import { credentialsFromHttpHeaders } from '../auth/credentials.js';
 
 /** Temporal's HTTP API limit: gRPC's default 4 MiB receive limit (the server's MaxHTTPAPIRequestBytes). */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -152,6 +153,7 @@ export class HttpApi {
       ...(deadline === undefined ? {} : { deadline }),
       ...(correlationId === undefined ? {} : { correlationId }),
       ...(peer === undefined ? {} : { peer }),
+      credentials: credentialsFromHttpHeaders(req.headers),
     });
     let json = responseToJson(route.responseType, response, options);
     if (route.responseBody !== '' && json && typeof json === 'object' && !Array.isArray(json)) {
