@@ -1,11 +1,11 @@
 // Installs what the container's runtime stage holds into one folder: the CLI package (`hugo-orchestrator`, built to
-// dist/ beforehand) with its production dependencies only, workspace packages copied in (pnpm deploy), then the parts
-// that only building needs removed. The Dockerfile runs this in its build stage, and test/deploy runs it outside a
+// dist/ beforehand) with its production dependencies only, workspace packages copied in (pnpm deploy; @odin/api with
+// its internal .proto files, which it reads at run time), then the parts that only building needs removed. The Dockerfile runs this in its build stage, and test/deploy runs it outside a
 // container, so the image and CI install the same thing.
 //
 // Usage: node deploy/docker/deploy-runtime.mjs <empty or missing output folder>
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const PNPM_VERSION = '10.34.9';
@@ -61,12 +61,4 @@ for (const entry of readdirSync(virtualStore)) {
     removeAll(join(modules, 'better-sqlite3'), SQLITE_BUILD_JUNK);
   }
 }
-// @odin/api reads the internal services' .proto files (history, matching) at run time from the repository's protos/
-// folder, five levels above its dist/internal/grpc/ (packages/api/dist/internal/grpc -> the repository root). The
-// package does not carry them, so they go where that same relative path lands in the deployment:
-// node_modules/.pnpm/@odin+api…/node_modules/protos/.
-const apiEntry = readdirSync(virtualStore).find((entry) => entry.startsWith('@odin+api@'));
-if (!apiEntry) throw new Error('the deployment has no @odin/api');
-cpSync(join(root, 'protos'), join(virtualStore, apiEntry, 'node_modules/protos'), { recursive: true });
-
 console.log(`runtime deployment of hugo-orchestrator in ${out}`);
