@@ -95,16 +95,33 @@ function entryFiles(manifest) {
   return files.filter((file) => file !== './package.json');
 }
 
+/** An exports map without the `@odin/source` condition: what publishConfig.exports must say. */
+function withoutSourceCondition(exports) {
+  if (!exports || typeof exports !== 'object') return exports;
+  return Object.fromEntries(
+    Object.entries(exports)
+      .filter(([key]) => key !== '@odin/source')
+      .map(([key, value]) => [key, withoutSourceCondition(value)]),
+  );
+}
+
 /** Fails naming what is missing when a package is not ready to pack (unbuilt, or publishing fields absent). */
 function checkReady(pkg) {
   const problems = [];
   const { manifest } = pkg;
   if (manifest.private) problems.push('is private');
   if (!manifest.files) problems.push('has no `files` list');
-  if (!manifest.publishConfig?.exports)
+  if (!manifest.publishConfig?.exports) {
     problems.push('has no publishConfig.exports (exports without @odin/source)');
-  if (JSON.stringify(manifest.publishConfig?.exports ?? {}).includes('@odin/source')) {
-    problems.push('publishConfig.exports still has the @odin/source condition');
+  }
+  // Written out in each package.json (so `pnpm publish` from the workspace does the same), hence checked here: a
+  // subpath added to `exports` alone would be missing from the tarball.
+  const published = JSON.stringify(manifest.publishConfig?.exports);
+  if (
+    manifest.publishConfig?.exports &&
+    published !== JSON.stringify(withoutSourceCondition(manifest.exports))
+  ) {
+    problems.push(`publishConfig.exports is not its exports without @odin/source: ${published}`);
   }
   for (const file of ['LICENSE', 'README.md']) {
     if (!existsSync(join(pkg.dir, file))) problems.push(`has no ${file}`);
@@ -126,8 +143,9 @@ if (!flags.has('--no-build')) {
 const problems = packages.flatMap(checkReady);
 if (problems.length > 0) {
   console.error(`pack: not ready to pack:\n  ${problems.join('\n  ')}`);
-  if (flags.has('--no-build'))
+  if (flags.has('--no-build') && problems.some((problem) => problem.includes(' is not built: '))) {
     console.error('pack: build first (node scripts/setup.mjs), or drop --no-build');
+  }
   process.exit(1);
 }
 
