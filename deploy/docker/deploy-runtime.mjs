@@ -1,11 +1,12 @@
 // Installs what the container's runtime stage holds into one folder: the CLI package (`hugo-orchestrator`, built to
-// dist/ beforehand) with its production dependencies only, workspace packages copied in (pnpm deploy), then the parts
-// that only building needs removed. The Dockerfile runs this in its build stage, and test/deploy runs it outside a
+// dist/ beforehand) with its production dependencies only, workspace packages copied in (pnpm deploy: of each, the
+// files its package.json `files` list publishes, as in its npm tarball), then the parts of better-sqlite3 that only
+// building it needs removed. The Dockerfile runs this in its build stage, and test/deploy runs it outside a
 // container, so the image and CI install the same thing.
 //
 // Usage: node deploy/docker/deploy-runtime.mjs <empty or missing output folder>
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const PNPM_VERSION = '10.34.9';
@@ -29,22 +30,19 @@ if (!existsSync(join(root, 'packages/cli/dist/main.js'))) {
 }
 
 // --legacy: the workspace does not inject workspace packages, and pnpm 10 deploys such a workspace only this way
-// (it copies each workspace dependency's files, dist/ included, into the target's node_modules).
+// (it copies each workspace dependency's published files into the target's node_modules).
 const [bin, ...prefix] = pnpmCommand();
 execFileSync(bin, [...prefix, '--filter', 'hugo-orchestrator', 'deploy', '--prod', '--legacy', out], {
   cwd: root,
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 
-/** Sources, tests and build intermediates: nothing at run time reads them (packages resolve to dist/). */
-const WORKSPACE_PACKAGE_JUNK = ['src', 'test', 'tsconfig.json', 'tsconfig.tsbuildinfo'];
 const SQLITE_BUILD_JUNK = ['deps', 'src', 'build/Release/obj.target', 'build/Release/.deps', 'build/deps'];
 
 function removeAll(dir, names) {
   for (const name of names) rmSync(join(dir, name), { recursive: true, force: true });
 }
 
-removeAll(out, WORKSPACE_PACKAGE_JUNK);
 // pnpm deploy --prod installs no devDependencies but leaves them listed; the runtime manifest names only what it has.
 const manifestPath = join(out, 'package.json');
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
@@ -54,19 +52,6 @@ const virtualStore = join(out, 'node_modules/.pnpm');
 for (const entry of readdirSync(virtualStore)) {
   const modules = join(virtualStore, entry, 'node_modules');
   if (!existsSync(modules) || !statSync(modules).isDirectory()) continue;
-  if (entry.startsWith('@odin+')) {
-    for (const name of readdirSync(join(modules, '@odin')))
-      removeAll(join(modules, '@odin', name), WORKSPACE_PACKAGE_JUNK);
-  } else if (entry.startsWith('better-sqlite3@')) {
-    removeAll(join(modules, 'better-sqlite3'), SQLITE_BUILD_JUNK);
-  }
+  if (entry.startsWith('better-sqlite3@')) removeAll(join(modules, 'better-sqlite3'), SQLITE_BUILD_JUNK);
 }
-// @odin/api reads the internal services' .proto files (history, matching) at run time from the repository's protos/
-// folder, five levels above its dist/internal/grpc/ (packages/api/dist/internal/grpc -> the repository root). The
-// package does not carry them, so they go where that same relative path lands in the deployment:
-// node_modules/.pnpm/@odin+api…/node_modules/protos/.
-const apiEntry = readdirSync(virtualStore).find((entry) => entry.startsWith('@odin+api@'));
-if (!apiEntry) throw new Error('the deployment has no @odin/api');
-cpSync(join(root, 'protos'), join(virtualStore, apiEntry, 'node_modules/protos'), { recursive: true });
-
 console.log(`runtime deployment of hugo-orchestrator in ${out}`);

@@ -1,14 +1,18 @@
-// Odin's internal service definitions (protos/odin/**) import Temporal's API by path, but @temporalio/proto ships
-// only a compiled reflection root, not the .proto sources. So our files are parsed into that same root and the
-// `temporal.*` / `google.*` imports are skipped: those types are already there, from the pinned npm package. Sharing
-// the root also means decoded Temporal fields are the same message classes the frontend's gRPC layer produces.
+// Odin's internal service definitions (this package's protos/odin/**) import Temporal's API by path, but
+// @temporalio/proto ships only a compiled reflection root, not the .proto sources. So our files are parsed into that
+// same root and the `temporal.*` / `google.*` imports are skipped: those types are already there, from the pinned npm
+// package. Sharing the root also means decoded Temporal fields are the same message classes the frontend's gRPC
+// layer produces.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import protobuf, { type Method, type Namespace, type Type } from 'protobufjs';
 import { protoRoot } from '../../proto.js';
 
-/** The repository's protos/ folder: the same depth from packages/api/src/internal/grpc and .../dist/internal/grpc. */
-const PROTOS_DIR = new URL('../../../../../protos/', import.meta.url);
+/**
+ * The package's own protos/ folder, three levels above this module both as source (src/internal/grpc) and as build
+ * output (dist/internal/grpc). The package ships it (package.json `files`), so an installed copy finds it too.
+ */
+const PROTOS_DIR = new URL('../../../protos/', import.meta.url);
 
 /** The entry files; their `odin/...` imports are parsed too, each once. */
 const ENTRY_FILES = ['odin/history/v1/service.proto', 'odin/matching/v1/service.proto'];
