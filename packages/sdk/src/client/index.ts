@@ -5,3 +5,12 @@ export type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-typ
 export * from './workflow-client.js';
 export * from './namespace-client.js';
 export * from './interceptors.js';
+export {
+  type StartUpdateOptions,
+  type UpdateOptions,
+  type UpdateWithStartOptions,
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateHandle,
+  type WorkflowUpdateStage,
+} from './updates.js';

@@ -6,6 +6,7 @@ import type { temporal as proto } from '@temporalio/proto';
 import {
   type QueryDefinition,
   type SignalDefinition,
+  type UpdateDefinition,
   type Workflow,
   type WorkflowResultType,
   workflowTypeName,
@@ -44,6 +45,16 @@ import type {
   WorkflowStartInput,
 } from './interceptors.js';
 import { LONG_POLL_TIMEOUT_MS } from './connection.js';
+import {
+  type StartUpdateOptions,
+  startUpdate,
+  startUpdateWithStart,
+  type UpdateClientContext,
+  type UpdateOptions,
+  type UpdateWithStartOptions,
+  WorkflowUpdateHandle,
+  type WorkflowUpdateStage,
+} from './updates.js';
 import {
   NamespaceNotFoundError,
   QueryNotRegisteredError,
@@ -138,6 +149,7 @@ export class WorkflowClient {
   /** The WorkflowService calls, with the payload codecs applied. */
   readonly calls: CodecCalls;
   private readonly interceptors: readonly WorkflowClientInterceptor[];
+  private readonly updates: UpdateClientContext;
 
   constructor(options: WorkflowClientOptions) {
     this.connection = options.connection;
@@ -149,6 +161,17 @@ export class WorkflowClient {
       ...(options.payloadCodecs ? { payloadCodecs: options.payloadCodecs } : {}),
       ...(options.encodeFailureAttributes ? { encodeFailureAttributes: true } : {}),
     });
+    this.updates = {
+      calls: this.calls,
+      namespace: this.namespace,
+      identity: this.identity,
+      converter: this.converter,
+      interceptors: this.interceptors,
+      mapError: (error, workflowId, runId, workflowType) =>
+        this.mapError(error, workflowId, runId, workflowType),
+      startRequest: (workflowType, options, headers) => this.startRequest(workflowType, options, headers),
+      callOptions: (signal, timeoutMs) => this.callOptions(signal, timeoutMs),
+    };
   }
 
   private callOptions(signal?: AbortSignal, timeoutMs?: number) {
@@ -269,6 +292,72 @@ export class WorkflowClient {
     } catch (error) {
       throw this.mapError(error, input.options.workflowId, undefined, input.workflowType);
     }
+  }
+
+  /** Sends an update and waits until the workflow accepted it (or until it completed); the handle gives its result. */
+  startUpdate<Ret, Args extends unknown[]>(
+    workflowId: string,
+    runId: string | undefined,
+    update: UpdateDefinition<Ret, Args> | string,
+    options: StartUpdateOptions<Args>,
+    firstExecutionRunId?: string,
+  ): Promise<WorkflowUpdateHandle<Ret>> {
+    return startUpdate<Ret>(
+      this.updates,
+      workflowId,
+      runId,
+      firstExecutionRunId,
+      update as UpdateDefinition<Ret, unknown[]>,
+      options as StartUpdateOptions,
+    );
+  }
+
+  /** Sends an update and waits for its result (throws WorkflowUpdateFailedError when rejected or failed). */
+  async executeUpdate<Ret, Args extends unknown[]>(
+    workflowId: string,
+    runId: string | undefined,
+    update: UpdateDefinition<Ret, Args> | string,
+    options: UpdateOptions<Args> = {},
+    firstExecutionRunId?: string,
+  ): Promise<Ret> {
+    const handle = await this.startUpdate(
+      workflowId,
+      runId,
+      update,
+      { ...options, waitForStage: 'COMPLETED' },
+      firstExecutionRunId,
+    );
+    return handle.result(options.signal ? { signal: options.signal } : {});
+  }
+
+  /** A handle on an update sent earlier, by its id (on the given run, or the current one). */
+  getUpdateHandle<Ret = unknown>(workflowId: string, updateId: string, runId?: string): WorkflowUpdateHandle<Ret> {
+    return new WorkflowUpdateHandle<Ret>(this.updates, updateId, workflowId, runId);
+  }
+
+  /**
+   * Update-with-start: starts the workflow of `startWorkflowOperation` (or uses the running one, by its
+   * `workflowIdConflictPolicy`) and sends it the update, in one call; waits for `waitForStage`.
+   */
+  startUpdateWithStart<Ret, Args extends unknown[], W extends Workflow>(
+    update: UpdateDefinition<Ret, Args> | string,
+    options: UpdateWithStartOptions<Args, W> & { waitForStage: WorkflowUpdateStage },
+  ): Promise<WorkflowUpdateHandle<Ret>> {
+    return startUpdateWithStart<Ret>(
+      this.updates,
+      update as UpdateDefinition<Ret, unknown[]>,
+      options as UpdateWithStartOptions & { waitForStage: WorkflowUpdateStage },
+      (workflowId, runId) => new WorkflowHandle(this, workflowId, runId, runId),
+    );
+  }
+
+  /** Update-with-start, waiting for the update's result. */
+  async executeUpdateWithStart<Ret, Args extends unknown[], W extends Workflow>(
+    update: UpdateDefinition<Ret, Args> | string,
+    options: UpdateWithStartOptions<Args, W>,
+  ): Promise<Ret> {
+    const handle = await this.startUpdateWithStart(update, { ...options, waitForStage: 'COMPLETED' });
+    return handle.result(options.signal ? { signal: options.signal } : {});
   }
 
   /** A handle on an existing workflow; without runId it addresses the current run. */
@@ -676,6 +765,27 @@ export class WorkflowHandle<W extends Workflow = Workflow> {
 
   describe(): Promise<WorkflowExecutionDescription> {
     return this.client.describe(this.workflowId, this.runId);
+  }
+
+  /** Sends an update; resolves at `waitForStage` with a handle on it (`result()`). */
+  startUpdate<Ret, Args extends unknown[]>(
+    update: UpdateDefinition<Ret, Args> | string,
+    options: StartUpdateOptions<Args>,
+  ): Promise<WorkflowUpdateHandle<Ret>> {
+    return this.client.startUpdate(this.workflowId, this.runId, update, options, this.firstExecutionRunId);
+  }
+
+  /** Sends an update and waits for its result. */
+  executeUpdate<Ret, Args extends unknown[]>(
+    update: UpdateDefinition<Ret, Args> | string,
+    options: UpdateOptions<Args> = {},
+  ): Promise<Ret> {
+    return this.client.executeUpdate(this.workflowId, this.runId, update, options, this.firstExecutionRunId);
+  }
+
+  /** A handle on an update of this workflow sent earlier (by this or another client). */
+  getUpdateHandle<Ret = unknown>(updateId: string): WorkflowUpdateHandle<Ret> {
+    return this.client.getUpdateHandle<Ret>(this.workflowId, updateId, this.runId);
   }
 
   fetchHistory(): Promise<IHistoryEvent[]> {

@@ -1,0 +1,329 @@
+// Workflow updates from the client: UpdateWorkflowExecution with a wait stage, PollWorkflowExecutionUpdate for the
+// outcome, and update-with-start through ExecuteMultiOperation ([StartWorkflow, UpdateWorkflow]).
+import { randomUUID } from 'node:crypto';
+import { temporal } from '@odin/api/public';
+import type { temporal as proto } from '@temporalio/proto';
+import { type UpdateDefinition, type Workflow, workflowTypeName } from '../common/definitions.js';
+import { failureToError, type TemporalFailure } from '../common/failure.js';
+import { composeInterceptors, type Headers } from '../common/interceptors.js';
+import { firstValue, type PayloadConverter, toPayloads } from '../common/payload.js';
+import type { CodecCalls } from '../codec/codec-calls.js';
+import { LONG_POLL_TIMEOUT_MS } from './connection.js';
+import type {
+  WorkflowClientInterceptor,
+  WorkflowStartUpdateInput,
+  WorkflowStartUpdateOutput,
+} from './interceptors.js';
+import type { WorkflowStartOptions } from './start-options.js';
+import type { WorkflowHandle } from './workflow-client.js';
+
+const Stage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
+
+/** How long `startUpdate` waits: until the workflow accepted (or rejected) the update, or until it completed. */
+export type WorkflowUpdateStage = 'ACCEPTED' | 'COMPLETED';
+
+const stageValue: Record<WorkflowUpdateStage, number> = {
+  ACCEPTED: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED,
+  COMPLETED: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
+};
+
+/** The update failed: its validator rejected it, or its handler threw. `cause` is the failure. */
+export class WorkflowUpdateFailedError extends Error {
+  constructor(
+    message: string,
+    override readonly cause: TemporalFailure,
+  ) {
+    super(message, { cause });
+    this.name = 'WorkflowUpdateFailedError';
+  }
+}
+
+export interface UpdateOptions<Args extends unknown[] = unknown[]> {
+  args?: Args;
+  /** Identifies the update (a fresh UUID by default): sending it again with the same id reaches the same update. */
+  updateId?: string;
+  signal?: AbortSignal;
+}
+
+export interface StartUpdateOptions<Args extends unknown[] = unknown[]> extends UpdateOptions<Args> {
+  waitForStage: WorkflowUpdateStage;
+}
+
+type UpdateOutcome = proto.api.update.v1.IOutcome;
+
+/** What the update client needs from its WorkflowClient. */
+export interface UpdateClientContext {
+  readonly calls: CodecCalls;
+  readonly namespace: string;
+  readonly identity: string;
+  readonly converter: PayloadConverter;
+  readonly interceptors: readonly WorkflowClientInterceptor[];
+  mapError(error: unknown, workflowId: string, runId?: string, workflowType?: string): unknown;
+  startRequest(
+    workflowType: string,
+    options: WorkflowStartOptions,
+    headers: Headers,
+  ): proto.api.workflowservice.v1.IStartWorkflowExecutionRequest;
+  callOptions(signal?: AbortSignal, timeoutMs?: number): { namespace: string; signal?: AbortSignal };
+}
+
+/** One update of one workflow: its id, the run it reached, and its result. */
+export class WorkflowUpdateHandle<Ret = unknown> {
+  constructor(
+    private readonly context: UpdateClientContext,
+    readonly updateId: string,
+    readonly workflowId: string,
+    /** The run the update reached (undefined: the current run, for a handle made by `getUpdateHandle`). */
+    readonly workflowRunId: string | undefined,
+    private outcome?: UpdateOutcome,
+  ) {}
+
+  /** The update's result; throws WorkflowUpdateFailedError when it was rejected or its handler failed. */
+  async result(options: { signal?: AbortSignal } = {}): Promise<Ret> {
+    this.outcome ??= await pollOutcome(this.context, this.workflowId, this.workflowRunId, this.updateId, options);
+    return outcomeValue<Ret>(this.context.converter, this.outcome);
+  }
+}
+
+function outcomeValue<Ret>(converter: PayloadConverter, outcome: UpdateOutcome): Ret {
+  if (outcome.failure) {
+    throw new WorkflowUpdateFailedError('Workflow Update failed', failureToError(outcome.failure, converter));
+  }
+  return firstValue<Ret>(converter, outcome.success);
+}
+
+async function pollOutcome(
+  context: UpdateClientContext,
+  workflowId: string,
+  runId: string | undefined,
+  updateId: string,
+  options: { signal?: AbortSignal },
+): Promise<UpdateOutcome> {
+  for (;;) {
+    let response: proto.api.workflowservice.v1.PollWorkflowExecutionUpdateResponse;
+    try {
+      response = await context.calls.call(
+        'pollWorkflowExecutionUpdate',
+        {
+          namespace: context.namespace,
+          updateRef: { workflowExecution: { workflowId, runId: runId ?? '' }, updateId },
+          identity: context.identity,
+          waitPolicy: { lifecycleStage: stageValue.COMPLETED },
+        },
+        context.callOptions(options.signal, LONG_POLL_TIMEOUT_MS),
+      );
+    } catch (error) {
+      throw context.mapError(error, workflowId, runId);
+    }
+    // Before the outcome the server answers with the stage reached when its long poll ends: ask again.
+    if (response.outcome) return response.outcome;
+  }
+}
+
+function updateRequest(
+  context: UpdateClientContext,
+  input: WorkflowStartUpdateInput,
+): proto.api.workflowservice.v1.IUpdateWorkflowExecutionRequest {
+  return {
+    namespace: context.namespace,
+    workflowExecution: {
+      workflowId: input.workflowExecution.workflowId,
+      runId: input.workflowExecution.runId ?? '',
+    },
+    firstExecutionRunId: input.firstExecutionRunId ?? '',
+    waitPolicy: { lifecycleStage: stageValue[input.waitForStage] },
+    request: {
+      meta: { updateId: input.updateId, identity: context.identity },
+      input: {
+        header: { fields: input.headers },
+        name: input.updateName,
+        args: toPayloads(context.converter, input.args) ?? null,
+      },
+    },
+  };
+}
+
+type StartUpdateOutput = WorkflowStartUpdateOutput;
+
+/**
+ * Sends an update and waits for `waitForStage`. The server answers at the latest when its long poll ends, maybe
+ * at an earlier stage (admitted): the call is repeated with the same update id, which reaches the same update.
+ */
+async function sendUpdate(
+  context: UpdateClientContext,
+  input: WorkflowStartUpdateInput,
+  signal: AbortSignal | undefined,
+): Promise<StartUpdateOutput> {
+  const request = updateRequest(context, input);
+  for (;;) {
+    let response: proto.api.workflowservice.v1.UpdateWorkflowExecutionResponse;
+    try {
+      response = await context.calls.call(
+        'updateWorkflowExecution',
+        request,
+        context.callOptions(signal, LONG_POLL_TIMEOUT_MS),
+      );
+    } catch (error) {
+      throw context.mapError(error, input.workflowExecution.workflowId, input.workflowExecution.runId);
+    }
+    if (done(response, input.waitForStage)) return output(response);
+  }
+}
+
+function done(
+  response: proto.api.workflowservice.v1.IUpdateWorkflowExecutionResponse,
+  waitForStage: WorkflowUpdateStage,
+): boolean {
+  // A rejection comes back as an outcome at the ACCEPTED stage's place: the update is over either way.
+  return response.outcome != null || (response.stage ?? 0) >= stageValue[waitForStage];
+}
+
+function output(response: proto.api.workflowservice.v1.IUpdateWorkflowExecutionResponse): StartUpdateOutput {
+  const runId = response.updateRef?.workflowExecution?.runId ?? '';
+  return response.outcome ? { workflowRunId: runId, outcome: response.outcome } : { workflowRunId: runId };
+}
+
+/** Starts an update through the client's `startUpdate` interceptors. */
+export async function startUpdate<Ret>(
+  context: UpdateClientContext,
+  workflowId: string,
+  runId: string | undefined,
+  firstExecutionRunId: string | undefined,
+  update: UpdateDefinition<Ret, unknown[]> | string,
+  options: StartUpdateOptions,
+): Promise<WorkflowUpdateHandle<Ret>> {
+  const updateId = options.updateId ?? randomUUID();
+  const start = composeInterceptors(context.interceptors, 'startUpdate', (input) =>
+    sendUpdate(context, input, options.signal),
+  );
+  const result = await start({
+    namespace: context.namespace,
+    workflowExecution: { workflowId, runId },
+    firstExecutionRunId,
+    updateId,
+    updateName: typeof update === 'string' ? update : update.name,
+    args: options.args ?? [],
+    headers: {},
+    waitForStage: options.waitForStage,
+  });
+  return new WorkflowUpdateHandle<Ret>(context, updateId, workflowId, result.workflowRunId, result.outcome);
+}
+
+/**
+ * The start half of update-with-start: a workflow to start (or, by its `workflowIdConflictPolicy`, to use when it
+ * is already running). After the call, `workflowHandle()` gives the run the update reached.
+ */
+export class WithStartWorkflowOperation<W extends Workflow = Workflow> {
+  private settle!: { resolve(handle: WorkflowHandle<W>): void; reject(error: unknown): void };
+  private readonly handle: Promise<WorkflowHandle<W>>;
+  private makeHandle: ((runId: string) => WorkflowHandle<W>) | undefined;
+
+  private constructor(
+    readonly workflowType: string,
+    readonly options: WorkflowStartOptions<Parameters<W>>,
+  ) {
+    this.handle = new Promise<WorkflowHandle<W>>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // A caller that never asks for the handle must not see an unhandled rejection.
+    this.handle.catch(() => undefined);
+  }
+
+  /** `options.workflowIdConflictPolicy` is required: it says what happens when the workflow is already running. */
+  static create<W extends Workflow>(
+    workflow: W | string,
+    options: WorkflowStartOptions<Parameters<W>> & {
+      workflowIdConflictPolicy: NonNullable<WorkflowStartOptions['workflowIdConflictPolicy']>;
+    },
+  ): WithStartWorkflowOperation<W> {
+    return new WithStartWorkflowOperation<W>(workflowTypeName(workflow), options);
+  }
+
+  /** The workflow the update-with-start call reached (resolves once the call returned, rejects if it failed). */
+  workflowHandle(): Promise<WorkflowHandle<W>> {
+    return this.handle;
+  }
+
+  /** @internal Binds the operation to the call using it: one operation goes with one call. */
+  claim(makeHandle: (runId: string) => WorkflowHandle<W>): void {
+    if (this.makeHandle) throw new TypeError('This WithStartWorkflowOperation was already used in a call');
+    this.makeHandle = makeHandle;
+  }
+
+  /** @internal */
+  resolve(runId: string): void {
+    this.settle.resolve(this.makeHandle!(runId));
+  }
+
+  /** @internal */
+  reject(error: unknown): void {
+    this.settle.reject(error);
+  }
+}
+
+export interface UpdateWithStartOptions<Args extends unknown[] = unknown[], W extends Workflow = Workflow>
+  extends UpdateOptions<Args> {
+  // biome-ignore lint/suspicious/noExplicitAny: any workflow's operation goes with any update.
+  startWorkflowOperation: WithStartWorkflowOperation<W> | WithStartWorkflowOperation<any>;
+}
+
+/** Starts (or uses) the workflow and sends it the update in one ExecuteMultiOperation call. */
+export async function startUpdateWithStart<Ret>(
+  context: UpdateClientContext,
+  update: UpdateDefinition<Ret, unknown[]> | string,
+  options: UpdateWithStartOptions & { waitForStage: WorkflowUpdateStage },
+  makeHandle: (workflowId: string, runId: string) => WorkflowHandle,
+): Promise<WorkflowUpdateHandle<Ret>> {
+  const operation = options.startWorkflowOperation;
+  operation.claim((runId) => makeHandle(operation.options.workflowId, runId));
+  const workflowId = operation.options.workflowId;
+  const updateId = options.updateId ?? randomUUID();
+  const input: WorkflowStartUpdateInput = {
+    namespace: context.namespace,
+    workflowExecution: { workflowId },
+    firstExecutionRunId: undefined,
+    updateId,
+    updateName: typeof update === 'string' ? update : update.name,
+    args: options.args ?? [],
+    headers: {},
+    waitForStage: options.waitForStage,
+  };
+  let result: StartUpdateOutput;
+  try {
+    const response = await context.calls.call(
+      'executeMultiOperation',
+      {
+        namespace: context.namespace,
+        operations: [
+          {
+            startWorkflow: context.startRequest(
+              operation.workflowType,
+              operation.options as WorkflowStartOptions,
+              {},
+            ),
+          },
+          { updateWorkflow: updateRequest(context, input) },
+        ],
+      },
+      context.callOptions(options.signal, LONG_POLL_TIMEOUT_MS),
+    );
+    const started = response.responses?.[0]?.startWorkflow;
+    const updated = response.responses?.[1]?.updateWorkflow;
+    const runId = started?.runId || updated?.updateRef?.workflowExecution?.runId || '';
+    operation.resolve(runId);
+    result =
+      updated && done(updated, options.waitForStage)
+        ? output(updated)
+        : // The long poll ended before the stage: the workflow runs, the update is known; wait on the run.
+          await sendUpdate(
+            context,
+            { ...input, workflowExecution: { workflowId, runId } },
+            options.signal,
+          );
+  } catch (error) {
+    const mapped = context.mapError(error, workflowId, undefined, operation.workflowType);
+    operation.reject(mapped);
+    throw mapped;
+  }
+  return new WorkflowUpdateHandle<Ret>(context, updateId, workflowId, result.workflowRunId, result.outcome);
+}
