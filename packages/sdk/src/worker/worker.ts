@@ -530,6 +530,9 @@ export class Worker {
         identity: this.identity,
         commands: outcome.commands,
         messages: await packUpdateMessages(outcome.messages, this.identity, this.calls),
+        // A speculative task that only rejected updates may be discarded even though it showed this worker the
+        // previous task's command events: the run cache takes the reset (below).
+        capabilities: { discardSpeculativeWorkflowTaskWithEvents: true },
         queryResults,
         ...(keep
           ? {
@@ -547,11 +550,13 @@ export class Worker {
           : {}),
       });
       // The server discarded a speculative task that only rejected updates: history does not hold it, so the run
-      // continues from the task before it (whose commands it already matched), or is replayed when there is none.
-      if (keep && toNumber(answered.resetHistoryEventId) > 0) {
+      // continues from the task before it (whose command events it matched, and will match again; the task
+      // delivered nothing else), or is replayed when there is none.
+      const resetTo = toNumber(answered.resetHistoryEventId);
+      if (keep && resetTo > 0) {
         this.runCache.take(runId);
-        const resumed = cached?.activator === outcome.activator;
-        if (cached && resumed && toNumber(answered.resetHistoryEventId) === cached.live.startedEventId)
+        const resumed = cached !== undefined && cached.activator === outcome.activator;
+        if (resumed && resetTo === cached.live.startedEventId && outcome.live?.deliveredEvents === 0)
           this.runCache.put(runId, { activator: outcome.activator, live: cached.live });
       }
     } catch (error) {

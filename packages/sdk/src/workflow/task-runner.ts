@@ -135,6 +135,8 @@ export interface WorkflowTaskOutcome {
 export interface LiveActivation {
   readonly startedEventId: number;
   readonly produced: readonly PendingCommand[];
+  /** How many events the task delivered to the run (a discarded speculative task must have delivered none). */
+  readonly deliveredEvents: number;
 }
 
 /**
@@ -306,7 +308,11 @@ async function drive(
     if (!activation.recordedCommands) {
       outcome.commands = produced.map((p) => p.command);
       outcome.messages = messages;
-      outcome.live = { startedEventId: toNumber(activation.started.eventId), produced };
+      outcome.live = {
+        startedEventId: toNumber(activation.started.eventId),
+        produced,
+        deliveredEvents: activation.events.length,
+      };
       break;
     }
     outcome.replayed++;
