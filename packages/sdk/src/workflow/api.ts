@@ -197,7 +197,8 @@ export interface UpdateHandlerOptions<Args extends unknown[]> {
  */
 export function setHandler<Ret, Args extends unknown[]>(
   definition: UpdateDefinition<Ret, Args>,
-  handler: Handler<Args, Ret | Promise<Ret>> | undefined,
+  // The definition alone fixes the types: a handler that ignores its arguments still fits.
+  handler: Handler<NoInfer<Args>, NoInfer<Ret> | Promise<NoInfer<Ret>>> | undefined,
   options?: UpdateHandlerOptions<Args>,
 ): void;
 export function setHandler<Args extends unknown[]>(
