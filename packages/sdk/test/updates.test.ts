@@ -135,7 +135,7 @@ for (const taskQueue of ['updates-cached', 'updates-replaying']) {
 
     test('update-with-start starts the workflow with the update, then reaches the running one', async () => {
       const workflowId = id('cart-with-start');
-      const operation = WithStartWorkflowOperation.create(updates.cart, {
+      const operation = new WithStartWorkflowOperation(updates.cart, {
         workflowId,
         taskQueue,
         args: [['bread']],
@@ -147,7 +147,7 @@ for (const taskQueue of ['updates-cached', 'updates-replaying']) {
       );
       const started = await operation.workflowHandle();
       assert.ok(started.runId);
-      const again = WithStartWorkflowOperation.create(updates.cart, {
+      const again = new WithStartWorkflowOperation(updates.cart, {
         workflowId,
         taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',

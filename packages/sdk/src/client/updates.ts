@@ -218,25 +218,21 @@ export class WithStartWorkflowOperation<W extends Workflow = Workflow> {
   private readonly handle: Promise<WorkflowHandle<W>>;
   private makeHandle: ((runId: string) => WorkflowHandle<W>) | undefined;
 
-  private constructor(
-    readonly workflowType: string,
-    readonly options: WorkflowStartOptions<Parameters<W>>,
+  readonly workflowType: string;
+
+  /** `options.workflowIdConflictPolicy` is required: it says what happens when the workflow is already running. */
+  constructor(
+    workflow: W | string,
+    readonly options: WorkflowStartOptions<Parameters<W>> & {
+      workflowIdConflictPolicy: NonNullable<WorkflowStartOptions['workflowIdConflictPolicy']>;
+    },
   ) {
+    this.workflowType = workflowTypeName(workflow);
     this.handle = new Promise<WorkflowHandle<W>>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
     // A caller that never asks for the handle must not see an unhandled rejection.
     this.handle.catch(() => undefined);
-  }
-
-  /** `options.workflowIdConflictPolicy` is required: it says what happens when the workflow is already running. */
-  static create<W extends Workflow>(
-    workflow: W | string,
-    options: WorkflowStartOptions<Parameters<W>> & {
-      workflowIdConflictPolicy: NonNullable<WorkflowStartOptions['workflowIdConflictPolicy']>;
-    },
-  ): WithStartWorkflowOperation<W> {
-    return new WithStartWorkflowOperation<W>(workflowTypeName(workflow), options);
   }
 
   /** The workflow the update-with-start call reached (resolves once the call returned, rejects if it failed). */
