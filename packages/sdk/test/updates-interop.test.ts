@@ -10,7 +10,13 @@ import {
   WorkflowUpdateFailedError as OfficialWorkflowUpdateFailedError,
   WorkflowUpdateStage,
 } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker as OfficialWorker } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker as OfficialWorker,
+} from '@temporalio/worker';
 import { startDevServer } from '@odin/server';
 import { temporal } from '@odin/api/public';
 import {
@@ -71,13 +77,19 @@ function assertUpdatePayloadsEncrypted(history: Awaited<ReturnType<WorkflowClien
   ]);
   assert.ok(payloads.length > 0);
   for (const payload of payloads) {
-    assert.equal(new TextDecoder().decode(payload.metadata?.['encoding'] ?? new Uint8Array()), 'binary/encrypted');
+    assert.equal(
+      new TextDecoder().decode(payload.metadata?.['encoding'] ?? new Uint8Array()),
+      'binary/encrypted',
+    );
   }
 }
 
 describe('official client, our worker', () => {
   test('@temporalio/client executes, starts, polls and fails updates on a workflow our worker runs', async () => {
-    const handle = await official.workflow.start('cart', { taskQueue: 'ours-updates', workflowId: id('official-to-ours') });
+    const handle = await official.workflow.start('cart', {
+      taskQueue: 'ours-updates',
+      workflowId: id('official-to-ours'),
+    });
     assert.equal(await handle.executeUpdate<number, [string]>('addItem', { args: ['apple'] }), 1);
     await assert.rejects(handle.executeUpdate('addItem', { args: ['forbidden'] }), (error: unknown) => {
       assert.ok(error instanceof OfficialWorkflowUpdateFailedError, String(error));
@@ -89,7 +101,10 @@ describe('official client, our worker', () => {
       waitForStage: WorkflowUpdateStage.ACCEPTED,
       updateId: 'official-slow',
     });
-    assert.equal(await official.workflow.getHandle(handle.workflowId).getUpdateHandle<number>('official-slow').result(), 2);
+    assert.equal(
+      await official.workflow.getHandle(handle.workflowId).getUpdateHandle<number>('official-slow').result(),
+      2,
+    );
     assert.equal(await slow.result(), 2);
     await assert.rejects(handle.executeUpdate('checkout', { args: ['closed'] }), (error: unknown) => {
       assert.ok(error instanceof OfficialWorkflowUpdateFailedError, String(error));
@@ -139,34 +154,47 @@ describe('our client, official worker', () => {
         dataConverter: { payloadCodecs: [codec] },
       });
       await officialWorker.runUntil(async () => {
-        const handle = await client.start('officialCart', { workflowId: id('ours-to-official'), taskQueue: 'official-updates' });
+        const handle = await client.start('officialCart', {
+          workflowId: id('ours-to-official'),
+          taskQueue: 'official-updates',
+        });
         assert.equal(await handle.executeUpdate(updates.addItem, { args: ['apple'] }), 1);
         const before = (await handle.fetchHistory()).length;
-        await assert.rejects(handle.executeUpdate(updates.addItem, { args: ['forbidden'] }), (error: unknown) => {
-          assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
-          assert.match(String(error.cause.message), /not allowed/);
-          return true;
-        });
+        await assert.rejects(
+          handle.executeUpdate(updates.addItem, { args: ['forbidden'] }),
+          (error: unknown) => {
+            assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
+            assert.match(String(error.cause.message), /not allowed/);
+            return true;
+          },
+        );
         assert.equal((await handle.fetchHistory()).length, before, 'a rejection leaves no event');
         const slow = await handle.startUpdate(updates.slowAdd, {
           args: ['slow', 200],
           waitForStage: 'ACCEPTED',
           updateId: 'ours-slow',
         });
-        assert.equal(await client.getHandle(handle.workflowId).getUpdateHandle<number>('ours-slow').result(), 2);
+        assert.equal(
+          await client.getHandle(handle.workflowId).getUpdateHandle<number>('ours-slow').result(),
+          2,
+        );
         assert.equal(await slow.result(), 2);
-        await assert.rejects(handle.executeUpdate(updates.checkout, { args: ['closed'] }), (error: unknown) => {
-          assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
-          assert.ok(error.cause instanceof ApplicationFailure, String(error.cause));
-          assert.equal(error.cause.type, 'CheckoutRefused');
-          return true;
-        });
+        await assert.rejects(
+          handle.executeUpdate(updates.checkout, { args: ['closed'] }),
+          (error: unknown) => {
+            assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
+            assert.ok(error.cause instanceof ApplicationFailure, String(error.cause));
+            assert.equal(error.cause.type, 'CheckoutRefused');
+            return true;
+          },
+        );
         assert.deepEqual(await handle.executeUpdate(updates.finish), ['apple', 'slow']);
         assert.deepEqual(await handle.result(), ['apple', 'slow']);
         const history = await handle.fetchHistory();
         assertUpdatePayloadsEncrypted(history);
         assert.equal(
-          history.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED).length,
+          history.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)
+            .length,
           4,
         );
 
@@ -178,7 +206,10 @@ describe('our client, official worker', () => {
           workflowIdConflictPolicy: 'USE_EXISTING',
         });
         assert.equal(
-          await client.executeUpdateWithStart(updates.addItem, { args: ['milk'], startWorkflowOperation: operation }),
+          await client.executeUpdateWithStart(updates.addItem, {
+            args: ['milk'],
+            startWorkflowOperation: operation,
+          }),
           2,
         );
         const started = await operation.workflowHandle();

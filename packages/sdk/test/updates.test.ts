@@ -67,11 +67,14 @@ for (const taskQueue of ['updates-cached', 'updates-replaying']) {
       const handle = await client.start(updates.cart, { workflowId: id('cart'), taskQueue });
       assert.equal(await handle.executeUpdate(updates.addItem, { args: ['apple'] }), 1);
       const before = (await handle.fetchHistory()).length;
-      await assert.rejects(handle.executeUpdate(updates.addItem, { args: ['forbidden'] }), (error: unknown) => {
-        assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
-        assert.match(String(error.cause.message), /not allowed/);
-        return true;
-      });
+      await assert.rejects(
+        handle.executeUpdate(updates.addItem, { args: ['forbidden'] }),
+        (error: unknown) => {
+          assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
+          assert.match(String(error.cause.message), /not allowed/);
+          return true;
+        },
+      );
       const rejected = await asResult(handle.executeUpdate(updates.addItem, { args: [''] }));
       assert.equal(rejected.ok, false);
       if (!rejected.ok) assert.equal(rejected.error.code, ClientErrorCodes.updateFailed);
@@ -114,13 +117,16 @@ for (const taskQueue of ['updates-cached', 'updates-replaying']) {
 
     test('a handler that throws an ApplicationFailure fails the update (written to history), unlike a rejection', async () => {
       const handle = await client.start(updates.cart, { workflowId: id('cart-checkout'), taskQueue });
-      await assert.rejects(handle.executeUpdate(updates.checkout, { args: ['no stock'] }), (error: unknown) => {
-        assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
-        assert.ok(error.cause instanceof ApplicationFailure, String(error.cause));
-        assert.equal(error.cause.type, 'CheckoutRefused');
-        assert.equal(error.cause.message, 'Checkout refused: no stock');
-        return true;
-      });
+      await assert.rejects(
+        handle.executeUpdate(updates.checkout, { args: ['no stock'] }),
+        (error: unknown) => {
+          assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
+          assert.ok(error.cause instanceof ApplicationFailure, String(error.cause));
+          assert.equal(error.cause.type, 'CheckoutRefused');
+          assert.equal(error.cause.message, 'Checkout refused: no stock');
+          return true;
+        },
+      );
       assert.equal(await handle.executeUpdate(updates.greetItem, { args: ['Ada'] }), 'Hello, Ada!');
       await handle.executeUpdate(updates.finish);
       assert.deepEqual(await handle.result(), ['Ada']);
@@ -142,7 +148,10 @@ for (const taskQueue of ['updates-cached', 'updates-replaying']) {
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
       assert.equal(
-        await client.executeUpdateWithStart(updates.addItem, { args: ['milk'], startWorkflowOperation: operation }),
+        await client.executeUpdateWithStart(updates.addItem, {
+          args: ['milk'],
+          startWorkflowOperation: operation,
+        }),
         2,
       );
       const started = await operation.workflowHandle();
@@ -160,7 +169,10 @@ for (const taskQueue of ['updates-cached', 'updates-replaying']) {
       assert.equal((await again.workflowHandle()).runId, started.runId, 'the running workflow was used');
       assert.equal(await accepted.result(), 3);
       await assert.rejects(
-        client.startUpdateWithStart(updates.addItem, { startWorkflowOperation: again, waitForStage: 'ACCEPTED' }),
+        client.startUpdateWithStart(updates.addItem, {
+          startWorkflowOperation: again,
+          waitForStage: 'ACCEPTED',
+        }),
         /already used/,
       );
       await started.executeUpdate(updates.finish);
@@ -174,7 +186,10 @@ for (const taskQueue of ['updates-cached', 'updates-replaying']) {
 
 describe('replaying update histories', () => {
   test('a handler that issues other commands than history recorded is reported as a divergence', async () => {
-    const handle = await client.start(updates.cart, { workflowId: id('cart-diverge'), taskQueue: 'updates-cached' });
+    const handle = await client.start(updates.cart, {
+      workflowId: id('cart-diverge'),
+      taskQueue: 'updates-cached',
+    });
     await handle.executeUpdate(updates.slowAdd, { args: ['late', 10] });
     await handle.executeUpdate(updates.finish);
     await handle.result();

@@ -47,7 +47,10 @@ export async function asResult<T>(call: Promise<T> | (() => Promise<T>)): Promis
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = failureToHugoError(error.cause);
       return fail(
-        HugoError.from(error.message, ClientErrorCodes.updateFailed, error).withMetadata('cause', cause.toJSON()),
+        HugoError.from(error.message, ClientErrorCodes.updateFailed, error).withMetadata(
+          'cause',
+          cause.toJSON(),
+        ),
       );
     }
     if (error instanceof ServiceCallError) {

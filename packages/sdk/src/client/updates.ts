@@ -80,7 +80,13 @@ export class WorkflowUpdateHandle<Ret = unknown> {
 
   /** The update's result; throws WorkflowUpdateFailedError when it was rejected or its handler failed. */
   async result(options: { signal?: AbortSignal } = {}): Promise<Ret> {
-    this.outcome ??= await pollOutcome(this.context, this.workflowId, this.workflowRunId, this.updateId, options);
+    this.outcome ??= await pollOutcome(
+      this.context,
+      this.workflowId,
+      this.workflowRunId,
+      this.updateId,
+      options,
+    );
     return outcomeValue<Ret>(this.context.converter, this.outcome);
   }
 }
@@ -311,11 +317,7 @@ export async function startUpdateWithStart<Ret>(
       updated && done(updated, options.waitForStage)
         ? output(updated)
         : // The long poll ended before the stage: the workflow runs, the update is known; wait on the run.
-          await sendUpdate(
-            context,
-            { ...input, workflowExecution: { workflowId, runId } },
-            options.signal,
-          );
+          await sendUpdate(context, { ...input, workflowExecution: { workflowId, runId } }, options.signal);
   } catch (error) {
     const mapped = context.mapError(error, workflowId, undefined, operation.workflowType);
     operation.reject(mapped);

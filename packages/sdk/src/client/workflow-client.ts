@@ -331,7 +331,11 @@ export class WorkflowClient {
   }
 
   /** A handle on an update sent earlier, by its id (on the given run, or the current one). */
-  getUpdateHandle<Ret = unknown>(workflowId: string, updateId: string, runId?: string): WorkflowUpdateHandle<Ret> {
+  getUpdateHandle<Ret = unknown>(
+    workflowId: string,
+    updateId: string,
+    runId?: string,
+  ): WorkflowUpdateHandle<Ret> {
     return new WorkflowUpdateHandle<Ret>(this.updates, updateId, workflowId, runId);
   }
 

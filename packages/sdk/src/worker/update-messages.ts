@@ -4,11 +4,7 @@
 import { temporal, toNumber } from '@odin/api/public';
 import type { temporal as proto } from '@temporalio/proto';
 import type { CodecCalls } from '../codec/codec-calls.js';
-import {
-  type OutgoingUpdateMessage,
-  UPDATE_MESSAGE_TYPES,
-  type UpdateRequest,
-} from '../workflow/updates.js';
+import { type OutgoingUpdateMessage, UPDATE_MESSAGE_TYPES, type UpdateRequest } from '../workflow/updates.js';
 
 const TYPE_URL_PREFIX = 'type.googleapis.com/';
 const REQUEST_TYPE = 'temporal.api.update.v1.Request';
@@ -54,7 +50,10 @@ export async function packUpdateMessages(
   for (const message of outgoing) {
     const typeName = UPDATE_MESSAGE_TYPES[message.kind];
     const type = temporal.api.update.v1[typeName];
-    const body = type.fromObject(message.body as Record<string, unknown>) as unknown as Record<string, unknown>;
+    const body = type.fromObject(message.body as Record<string, unknown>) as unknown as Record<
+      string,
+      unknown
+    >;
     if (message.kind === 'response') {
       const response = body as proto.api.update.v1.IResponse;
       response.meta = { updateId: message.updateId, identity };

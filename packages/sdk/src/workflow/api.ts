@@ -7,12 +7,7 @@ import {
   type TimerHandle,
   VersionGate,
 } from '@odin/hugo';
-import type {
-  QueryDefinition,
-  SignalDefinition,
-  UpdateDefinition,
-  Workflow,
-} from '../common/definitions.js';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition, Workflow } from '../common/definitions.js';
 import { type Duration, durationMs } from '../common/duration.js';
 import { composeInterceptors } from '../common/interceptors.js';
 import { activatorStorage } from './activator.js';

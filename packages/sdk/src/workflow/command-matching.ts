@@ -48,7 +48,8 @@ function eventForProtocolMessage(command: ICommand): number | undefined {
 }
 
 function expectedEventType(command: ICommand): number | undefined {
-  if (command.commandType === CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE) return eventForProtocolMessage(command);
+  if (command.commandType === CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE)
+    return eventForProtocolMessage(command);
   return eventForCommand[command.commandType ?? 0];
 }
 

@@ -26,7 +26,11 @@ export interface UpdateRequest {
    * The protocol message that delivered it to the task being worked on: its validator runs and it is accepted or
    * rejected. Absent when history already accepted it (replay): no validator, the acceptance is only matched.
    */
-  readonly message?: { readonly id: string; readonly sequencingEventId: number; readonly request: IUpdateRequest };
+  readonly message?: {
+    readonly id: string;
+    readonly sequencingEventId: number;
+    readonly request: IUpdateRequest;
+  };
 }
 
 /** A protocol message the run sends back with its task's completion (payloads not yet codec-encoded). */
@@ -89,7 +93,11 @@ export class Updates {
     const message = request.message;
     if (message) {
       if (this.commands.completed) {
-        this.reject(request, message, new ApplicationFailure({ message: 'Workflow is closing: the update cannot run' }));
+        this.reject(
+          request,
+          message,
+          new ApplicationFailure({ message: 'Workflow is closing: the update cannot run' }),
+        );
         return;
       }
       if (!entry) {
