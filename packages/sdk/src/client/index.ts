@@ -8,8 +8,6 @@ export * from './interceptors.js';
 export {
   type StartUpdateOptions,
   type UpdateOptions,
-  type UpdateWithStartOptions,
-  WithStartWorkflowOperation,
   WorkflowUpdateFailedError,
   WorkflowUpdateHandle,
   type WorkflowUpdateStage,

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@odin/api/public';
 import type { temporal as proto } from '@temporalio/proto';
-import { type UpdateDefinition, type Workflow, workflowTypeName } from '../common/definitions.js';
+import type { UpdateDefinition } from '../common/definitions.js';
 import { failureToError, type TemporalFailure } from '../common/failure.js';
 import { composeInterceptors, type Headers } from '../common/interceptors.js';
 import { firstValue, type PayloadConverter, toPayloads } from '../common/payload.js';
@@ -15,7 +15,6 @@ import type {
   WorkflowStartUpdateOutput,
 } from './interceptors.js';
 import type { WorkflowStartOptions } from './start-options.js';
-import type { WorkflowHandle } from './workflow-client.js';
 
 const Stage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
 
@@ -215,66 +214,22 @@ export async function startUpdate<Ret>(
   return new WorkflowUpdateHandle<Ret>(context, updateId, workflowId, result.workflowRunId, result.outcome);
 }
 
-/**
- * The start half of update-with-start: a workflow to start (or, by its `workflowIdConflictPolicy`, to use when it
- * is already running). After the call, `workflowHandle()` gives the run the update reached.
- */
-export class WithStartWorkflowOperation<W extends Workflow = Workflow> {
-  private settle!: { resolve(handle: WorkflowHandle<W>): void; reject(error: unknown): void };
-  private readonly handle: Promise<WorkflowHandle<W>>;
-  private makeHandle: ((runId: string) => WorkflowHandle<W>) | undefined;
-
+/** The start half of update-with-start as this module uses it (`WithStartWorkflowOperation`, workflow-client.ts). */
+export interface WithStartOperation {
   readonly workflowType: string;
-
-  /** `options.workflowIdConflictPolicy` is required: it says what happens when the workflow is already running. */
-  constructor(
-    workflow: W | string,
-    readonly options: WorkflowStartOptions<Parameters<W>> & {
-      workflowIdConflictPolicy: NonNullable<WorkflowStartOptions['workflowIdConflictPolicy']>;
-    },
-  ) {
-    this.workflowType = workflowTypeName(workflow);
-    this.handle = new Promise<WorkflowHandle<W>>((resolve, reject) => {
-      this.settle = { resolve, reject };
-    });
-    // A caller that never asks for the handle must not see an unhandled rejection.
-    this.handle.catch(() => undefined);
-  }
-
-  /** The workflow the update-with-start call reached (resolves once the call returned, rejects if it failed). */
-  workflowHandle(): Promise<WorkflowHandle<W>> {
-    return this.handle;
-  }
-
-  /** @internal Binds the operation to the call using it: one operation goes with one call. */
-  claim(makeHandle: (runId: string) => WorkflowHandle<W>): void {
-    if (this.makeHandle) throw new TypeError('This WithStartWorkflowOperation was already used in a call');
-    this.makeHandle = makeHandle;
-  }
-
-  /** @internal */
-  resolve(runId: string): void {
-    this.settle.resolve(this.makeHandle!(runId));
-  }
-
-  /** @internal */
-  reject(error: unknown): void {
-    this.settle.reject(error);
-  }
-}
-
-export interface UpdateWithStartOptions<Args extends unknown[] = unknown[], W extends Workflow = Workflow>
-  extends UpdateOptions<Args> {
-  // biome-ignore lint/suspicious/noExplicitAny: any workflow's operation goes with any update.
-  startWorkflowOperation: WithStartWorkflowOperation<W> | WithStartWorkflowOperation<any>;
+  readonly options: WorkflowStartOptions;
+  /** Binds the operation to the call using it (throws when it was already used). */
+  claim(makeHandle: (runId: string) => unknown): void;
+  resolve(runId: string): void;
+  reject(error: unknown): void;
 }
 
 /** Starts (or uses) the workflow and sends it the update in one ExecuteMultiOperation call. */
 export async function startUpdateWithStart<Ret>(
   context: UpdateClientContext,
   update: UpdateDefinition<Ret, unknown[]> | string,
-  options: UpdateWithStartOptions & { waitForStage: WorkflowUpdateStage },
-  makeHandle: (workflowId: string, runId: string) => WorkflowHandle,
+  options: UpdateOptions & { startWorkflowOperation: WithStartOperation; waitForStage: WorkflowUpdateStage },
+  makeHandle: (workflowId: string, runId: string) => unknown,
 ): Promise<WorkflowUpdateHandle<Ret>> {
   const operation = options.startWorkflowOperation;
   operation.claim((runId) => makeHandle(operation.options.workflowId, runId));
@@ -298,11 +253,7 @@ export async function startUpdateWithStart<Ret>(
         namespace: context.namespace,
         operations: [
           {
-            startWorkflow: context.startRequest(
-              operation.workflowType,
-              operation.options as WorkflowStartOptions,
-              {},
-            ),
+            startWorkflow: context.startRequest(operation.workflowType, operation.options, {}),
           },
           { updateWorkflow: updateRequest(context, input) },
         ],

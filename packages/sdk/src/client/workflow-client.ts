@@ -51,10 +51,64 @@ import {
   startUpdateWithStart,
   type UpdateClientContext,
   type UpdateOptions,
-  type UpdateWithStartOptions,
   WorkflowUpdateHandle,
   type WorkflowUpdateStage,
 } from './updates.js';
+
+/**
+ * The start half of update-with-start: a workflow to start (or, by its `workflowIdConflictPolicy`, to use when it
+ * is already running). After the call, `workflowHandle()` gives the run the update reached.
+ */
+export class WithStartWorkflowOperation<W extends Workflow = Workflow> {
+  private settle!: { resolve(handle: WorkflowHandle<W>): void; reject(error: unknown): void };
+  private readonly handle: Promise<WorkflowHandle<W>>;
+  private makeHandle: ((runId: string) => WorkflowHandle<W>) | undefined;
+
+  readonly workflowType: string;
+
+  /** `options.workflowIdConflictPolicy` is required: it says what happens when the workflow is already running. */
+  constructor(
+    workflow: W | string,
+    readonly options: WorkflowStartOptions<Parameters<W>> & {
+      workflowIdConflictPolicy: NonNullable<WorkflowStartOptions['workflowIdConflictPolicy']>;
+    },
+  ) {
+    this.workflowType = workflowTypeName(workflow);
+    this.handle = new Promise<WorkflowHandle<W>>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // A caller that never asks for the handle must not see an unhandled rejection.
+    this.handle.catch(() => undefined);
+  }
+
+  /** The workflow the update-with-start call reached (resolves once the call returned, rejects if it failed). */
+  workflowHandle(): Promise<WorkflowHandle<W>> {
+    return this.handle;
+  }
+
+  /** @internal Binds the operation to the call using it: one operation goes with one call. */
+  claim(makeHandle: (runId: string) => unknown): void {
+    if (this.makeHandle) throw new TypeError('This WithStartWorkflowOperation was already used in a call');
+    this.makeHandle = makeHandle as (runId: string) => WorkflowHandle<W>;
+  }
+
+  /** @internal */
+  resolve(runId: string): void {
+    this.settle.resolve(this.makeHandle!(runId));
+  }
+
+  /** @internal */
+  reject(error: unknown): void {
+    this.settle.reject(error);
+  }
+}
+
+export interface UpdateWithStartOptions<Args extends unknown[] = unknown[], W extends Workflow = Workflow>
+  extends UpdateOptions<Args> {
+  // biome-ignore lint/suspicious/noExplicitAny: any workflow's operation goes with any update.
+  startWorkflowOperation: WithStartWorkflowOperation<W> | WithStartWorkflowOperation<any>;
+}
+
 import {
   NamespaceNotFoundError,
   QueryNotRegisteredError,
@@ -350,7 +404,10 @@ export class WorkflowClient {
     return startUpdateWithStart<Ret>(
       this.updates,
       update as UpdateDefinition<Ret, unknown[]>,
-      options as UpdateWithStartOptions & { waitForStage: WorkflowUpdateStage },
+      options as UpdateOptions & {
+        startWorkflowOperation: WithStartWorkflowOperation;
+        waitForStage: WorkflowUpdateStage;
+      },
       (workflowId, runId) => new WorkflowHandle(this, workflowId, runId, runId),
     );
   }
