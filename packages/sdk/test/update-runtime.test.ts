@@ -8,6 +8,9 @@ import { runWorkflowTask } from '../src/workflow/task-runner.js';
 import type { UpdateRequest } from '../src/workflow/updates.js';
 import type { WorkflowInterceptorsFactory } from '../src/workflow/interceptors.js';
 import { DeterminismViolationError } from '../src/workflow/errors.js';
+import { WorkflowSimulator } from '../src/testing/workflow-simulator.js';
+import { assertDeterministicReplay } from '../src/replay.js';
+import { ApplicationFailure } from '../src/common/failure.js';
 import { CommandType, EventType, HistoryBuilder } from './history-helpers.js';
 import * as workflows from './workflows/updates.js';
 
@@ -178,5 +181,44 @@ describe('updates in the workflow runtime', () => {
     replayed.workflowTask(true);
     await run(replayed, [], [factory]);
     assert.deepEqual(seen, ['handle addItem ']);
+  });
+});
+
+describe('updates in the WorkflowSimulator', () => {
+  test('updates are validated, accepted, run (timers and activities) and completed; rejections leave no trace', async () => {
+    const sim = new WorkflowSimulator(
+      { workflows, activities: { greet: async (name: string) => `Hello, ${name}!` } },
+      'cart',
+    );
+    await sim.run();
+    const apple = sim.update<number>('addItem', 'apple');
+    assert.equal(apple.state, 'requested');
+    await sim.run();
+    assert.equal(apple.state, 'completed');
+    assert.equal(apple.result(), 1);
+
+    const length = sim.history.length;
+    const forbidden = sim.update('addItem', 'forbidden');
+    await sim.run();
+    assert.equal(forbidden.state, 'rejected');
+    assert.throws(() => forbidden.result(), /not allowed/);
+    assert.equal(sim.history.length, length, 'a task that only rejected is dropped');
+
+    const slow = sim.update<number>('slowAdd', 'slow', 60_000);
+    const greeting = sim.update<string>('greetItem', 'Ada');
+    const refused = sim.update('checkout', 'closed');
+    await sim.run();
+    // The activity completes before the minute-long timer fires: Ada is added first.
+    assert.equal(slow.result(), 3);
+    assert.equal(greeting.result(), 'Hello, Ada!');
+    assert.throws(
+      () => refused.result(),
+      (error: unknown) => error instanceof ApplicationFailure && error.type === 'CheckoutRefused',
+    );
+    const finish = sim.update<string[]>('finish');
+    assert.equal(await sim.run(), 'completed');
+    assert.equal(finish.result().length, 3);
+    assert.deepEqual(sim.result(), finish.result());
+    await assertDeterministicReplay(sim.history, workflows);
   });
 });
