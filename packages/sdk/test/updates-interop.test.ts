@@ -69,6 +69,16 @@ after(async () => {
   await server.stop();
 });
 
+let bundle: Promise<{ code: string }> | undefined;
+
+function officialBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: new URL('./official-workflows/updates.ts', import.meta.url).pathname,
+    logger: new DefaultLogger('WARN'),
+  });
+  return bundle;
+}
+
 /** Every payload of the update events is encrypted (the codec ran on both the request and the outcome). */
 function assertUpdatePayloadsEncrypted(history: Awaited<ReturnType<WorkflowClient['fetchHistory']>>): void {
   const payloads = history.flatMap((event) => [
@@ -116,6 +126,16 @@ describe('official client, our worker', () => {
     const history = await client.fetchHistory(handle.workflowId);
     assertUpdatePayloadsEncrypted(history);
     await assertDeterministicReplay(history, updates, { payloadCodecs: [codec] });
+    // The official runtime replays the history our worker wrote, with the same cart.
+    await OfficialWorker.runReplayHistory(
+      {
+        workflowBundle: await officialBundle(),
+        dataConverter: { payloadCodecs: [codec] },
+        replayName: 'ours',
+      },
+      await handle.fetchHistory(),
+      handle.workflowId,
+    );
   });
 
   test('@temporalio/client update-with-start starts a workflow our worker runs', async () => {
@@ -141,10 +161,7 @@ describe('official client, our worker', () => {
 
 describe('our client, official worker', () => {
   test('our client executes, starts, polls, fails and update-with-starts updates on a workflow the official worker runs', async () => {
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: new URL('./official-workflows/updates.ts', import.meta.url).pathname,
-      logger: new DefaultLogger('WARN'),
-    });
+    const workflowBundle = await officialBundle();
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     try {
       const officialWorker = await OfficialWorker.create({
@@ -192,6 +209,8 @@ describe('our client, official worker', () => {
         assert.deepEqual(await handle.result(), ['apple', 'slow']);
         const history = await handle.fetchHistory();
         assertUpdatePayloadsEncrypted(history);
+        // Our runtime replays the history the official worker wrote, with our cart.
+        await assertDeterministicReplay(history, { officialCart: updates.cart }, { payloadCodecs: [codec] });
         assert.equal(
           history.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)
             .length,
