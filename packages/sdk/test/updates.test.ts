@@ -10,6 +10,8 @@ import {
   Connection,
   WithStartWorkflowOperation,
   WorkflowClient,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '../src/client/index.js';
 import { ApplicationFailure } from '../src/common/failure.js';
@@ -87,6 +89,10 @@ for (const taskQueue of ['updates-cached', 'updates-replaying']) {
       assert.equal(countEvents(history, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED), 3);
       assert.equal(countEvents(history, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED), 3);
       await assertDeterministicReplay(history, updates);
+      await assert.rejects(
+        client.getHandle(id('missing')).executeUpdate(updates.addItem, { args: ['x'] }),
+        WorkflowNotFoundError,
+      );
       if (taskQueue === 'updates-cached') {
         // The discarded speculative tasks (rejections) left the cached run where history is: no task fell back to
         // fetching the whole history.
@@ -175,6 +181,19 @@ for (const taskQueue of ['updates-cached', 'updates-replaying']) {
         }),
         /already used/,
       );
+      const conflicting = new WithStartWorkflowOperation(updates.cart, {
+        workflowId,
+        taskQueue,
+        workflowIdConflictPolicy: 'FAIL',
+      });
+      await assert.rejects(
+        client.executeUpdateWithStart(updates.addItem, {
+          args: ['tea'],
+          startWorkflowOperation: conflicting,
+        }),
+        WorkflowExecutionAlreadyStartedError,
+      );
+      await assert.rejects(conflicting.workflowHandle(), WorkflowExecutionAlreadyStartedError);
       await started.executeUpdate(updates.finish);
       assert.deepEqual(await started.result(), ['bread', 'milk', 'eggs']);
       const history = await started.fetchHistory();

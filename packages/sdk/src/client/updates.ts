@@ -1,6 +1,7 @@
 // Workflow updates from the client: UpdateWorkflowExecution with a wait stage, PollWorkflowExecutionUpdate for the
 // outcome, and update-with-start through ExecuteMultiOperation ([StartWorkflow, UpdateWorkflow]).
 import { randomUUID } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
 import { temporal } from '@odin/api/public';
 import type { temporal as proto } from '@temporalio/proto';
 import type { UpdateDefinition } from '../common/definitions.js';
@@ -9,6 +10,7 @@ import { composeInterceptors, type Headers } from '../common/interceptors.js';
 import { firstValue, type PayloadConverter, toPayloads } from '../common/payload.js';
 import type { CodecCalls } from '../codec/codec-calls.js';
 import { LONG_POLL_TIMEOUT_MS } from './connection.js';
+import { ServiceCallError, WorkflowExecutionAlreadyStartedError } from './errors.js';
 import type {
   WorkflowClientInterceptor,
   WorkflowStartUpdateInput,
@@ -270,7 +272,16 @@ export async function startUpdateWithStart<Ret>(
         : // The long poll ended before the stage: the workflow runs, the update is known; wait on the run.
           await sendUpdate(context, { ...input, workflowExecution: { workflowId, runId } }, options.signal);
   } catch (error) {
-    const mapped = context.mapError(error, workflowId, undefined, operation.workflowType);
+    // A multi-operation failure carries the failed operation's status: ALREADY_EXISTS is the start's conflict.
+    const mapped =
+      error instanceof ServiceCallError && error.code === status.ALREADY_EXISTS
+        ? new WorkflowExecutionAlreadyStartedError(
+            error.message,
+            error.method,
+            workflowId,
+            operation.workflowType,
+          )
+        : context.mapError(error, workflowId, undefined, operation.workflowType);
     operation.reject(mapped);
     throw mapped;
   }
