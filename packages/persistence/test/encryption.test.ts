@@ -12,11 +12,7 @@ import { openDatabase } from '../src/database.js';
 import { parseConnectionUrl } from '../src/connection-url.js';
 import { isSealed, open, seal, sealedKeyVersion } from '../src/encryption/envelope.js';
 import { EncryptionKeyUnavailableError, UndecryptableDataError } from '../src/encryption/errors.js';
-import {
-  LocalKeyProvider,
-  loadKeyProvider,
-  parseKeyEncryptionKeys,
-} from '../src/encryption/key-provider.js';
+import { LocalKeyProvider, loadKeyProvider, parseKeyEncryptionKeys } from '../src/encryption/key-provider.js';
 import { SEALED_BLOB_COLUMNS } from '../src/encryption/reencrypt.js';
 import { rotateNamespaceKey } from '../src/encryption/rotate-key.js';
 import { openStore } from '../src/open-store.js';
@@ -117,14 +113,12 @@ async function rawBlobs(url: string): Promise<{ table: string; blob: Uint8Array 
   const { db } = await openDatabase(parseConnectionUrl(url), { poolSize: 1 });
   try {
     const out: { table: string; blob: Uint8Array }[] = [];
-    for (const spec of [
-      ...SEALED_BLOB_COLUMNS,
-      { table: 'namespace_data_keys', column: 'wrapped_key' },
-    ]) {
+    for (const spec of [...SEALED_BLOB_COLUMNS, { table: 'namespace_data_keys', column: 'wrapped_key' }]) {
       const { rows } = await sql<{ sealed_blob: unknown }>`
         SELECT ${sql.ref(spec.column)} AS sealed_blob FROM ${sql.table(spec.table)}`.execute(db);
       for (const row of rows)
-        if (row.sealed_blob != null) out.push({ table: spec.table, blob: new Uint8Array(row.sealed_blob as Buffer) });
+        if (row.sealed_blob != null)
+          out.push({ table: spec.table, blob: new Uint8Array(row.sealed_blob as Buffer) });
     }
     return out;
   } finally {
@@ -135,7 +129,11 @@ async function rawBlobs(url: string): Promise<{ table: string; blob: Uint8Array 
 async function corruptOneEvent(url: string): Promise<Uint8Array> {
   const { db } = await openDatabase(parseConnectionUrl(url), { poolSize: 1 });
   try {
-    const row = await db.selectFrom('history_events').selectAll().where('event_id', '=', 1).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('history_events')
+      .selectAll()
+      .where('event_id', '=', 1)
+      .executeTakeFirstOrThrow();
     const bad = Buffer.from(row.data as Uint8Array);
     bad[bad.length - 1]! ^= 0xff;
     await db
@@ -185,7 +183,12 @@ for (const dialect of DIALECTS) {
           { eventId: 1, data: bytes(`event-1 ${MARKER}`) },
           { eventId: 2, data: bytes(`event-2 ${MARKER}`) },
         ],
-        tasks: [{ ...transferTask(k, fence.rangeId * 2 ** 20 + Math.floor(Math.random() * 1e5)), data: bytes(MARKER) }],
+        tasks: [
+          {
+            ...transferTask(k, fence.rangeId * 2 ** 20 + Math.floor(Math.random() * 1e5)),
+            data: bytes(MARKER),
+          },
+        ],
         visibility: visibility(k, { memo: bytes(`memo ${MARKER}`) }),
       });
       await store.executions.commitShardBatch(fence, [t]);
@@ -215,7 +218,10 @@ for (const dialect of DIALECTS) {
     test('sealed rows hold no plaintext and read back; rotation, re-encryption and wrong keys', async () => {
       // Rows written before encryption was configured stay readable and are sealed by re-encryption.
       const plainStore = await open(undefined);
-      const plainFence = { shardId: 1, rangeId: (await plainStore.shards.acquireShard(1, 'h', 60_000, T0)).rangeId };
+      const plainFence = {
+        shardId: 1,
+        rangeId: (await plainStore.shards.acquireShard(1, 'h', 60_000, T0)).rangeId,
+      };
       await plainStore.namespaces.createNamespace({
         id: 'ns-enc',
         name: 'enc',
@@ -258,15 +264,24 @@ for (const dialect of DIALECTS) {
       assert.equal(markerCount(afterWrites), 6, 'only the legacy run (6 blobs) is plaintext');
 
       // Rotation: version 2 for new rows, version 1 rows still readable; re-encryption rewrites every row.
-      const rotated = await rotateNamespaceKey({ url: db.url, encryption: { provider: provider(current) } }, 'enc');
+      const rotated = await rotateNamespaceKey(
+        { url: db.url, encryption: { provider: provider(current) } },
+        'enc',
+      );
       assert.equal(rotated.version, 2);
       assert.equal(rotated.reencrypted, undefined);
       const fresh = await open([current]); // a process that has not cached version 1 as current
       const fence2 = { shardId: 1, rangeId: (await fresh.shards.acquireShard(1, 'h', 60_000, T0)).rangeId };
       const newer = await writeRun(fresh, fence2, 'ns-enc');
-      assert.deepEqual(await readBack(fresh, k, queue), { ...expected, state: `{"v":2,"x":"${MARKER}"}`, events: [...expected.events, `event-3 ${MARKER}`] });
+      assert.deepEqual(await readBack(fresh, k, queue), {
+        ...expected,
+        state: `{"v":2,"x":"${MARKER}"}`,
+        events: [...expected.events, `event-3 ${MARKER}`],
+      });
       const mixed = await rawBlobs(db.url);
-      const versions = new Set(mixed.filter((b) => b.table !== 'namespace_data_keys').map((b) => sealedKeyVersion(b.blob)));
+      const versions = new Set(
+        mixed.filter((b) => b.table !== 'namespace_data_keys').map((b) => sealedKeyVersion(b.blob)),
+      );
       assert.deepEqual(versions, new Set([undefined, 1, 2]));
 
       const again = await rotateNamespaceKey(
@@ -289,18 +304,26 @@ for (const dialect of DIALECTS) {
 
       // No key, or only another key: FAILED_PRECONDITION; nothing is changed.
       const failedPrecondition = (pattern: RegExp) => (e: unknown) =>
-        e instanceof EncryptionKeyUnavailableError && e.code === FAILED_PRECONDITION && pattern.test(e.message);
+        e instanceof EncryptionKeyUnavailableError &&
+        e.code === FAILED_PRECONDITION &&
+        pattern.test(e.message);
       const off = await open(undefined);
       await assert.rejects(off.executions.getExecution(k), failedPrecondition(/no key-encryption key/));
       await off.close();
       const wrongKey = await open([kek()]);
-      await assert.rejects(wrongKey.history.readHistory(k, { pageSize: 10 }), failedPrecondition(/does not hold/));
+      await assert.rejects(
+        wrongKey.history.readHistory(k, { pageSize: 10 }),
+        failedPrecondition(/does not hold/),
+      );
       await wrongKey.close();
 
       // KEK rotation: the new key first, the old one after it; rotate-key re-wraps every data key, after which the
       // old key can go.
       const next = kek();
-      const rewrap = await rotateNamespaceKey({ url: db.url, encryption: { provider: provider(next, current) } }, 'enc');
+      const rewrap = await rotateNamespaceKey(
+        { url: db.url, encryption: { provider: provider(next, current) } },
+        'enc',
+      );
       assert.equal(rewrap.rewrappedKeys, 3);
       const onlyNext = await open([next]);
       assert.equal((await readBack(onlyNext, k, queue)).memo, `memo ${MARKER}`);

@@ -40,7 +40,8 @@ export function encryptionProblems(c: {
     return [
       {
         field: 'encryptionKeyFile',
-        message: 'set either HUGO_ORCHESTRATOR_ENCRYPTION_KEY_FILE or HUGO_ORCHESTRATOR_ENCRYPTION_KEY, not both',
+        message:
+          'set either HUGO_ORCHESTRATOR_ENCRYPTION_KEY_FILE or HUGO_ORCHESTRATOR_ENCRYPTION_KEY, not both',
       },
     ];
   }
