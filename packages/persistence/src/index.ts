@@ -37,3 +37,4 @@ export {
 export { SEALED_BLOB_COLUMNS, type ReencryptReport } from './encryption/reencrypt.js';
 export { type RotateKeyOptions, type RotateKeyReport, rotateNamespaceKey } from './encryption/rotate-key.js';
 export type { EncryptionConfig } from './open-store.js';
+export { openDatabase } from './database.js';
