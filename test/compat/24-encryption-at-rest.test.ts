@@ -203,7 +203,10 @@ for (const kind of databasesUnderTest()) {
 
     test('rotate-key: old rows stay readable; --reencrypt rewrites them under the newest version', async () => {
       const cliEnv = { HUGO_ORCHESTRATOR_DB_CONNECTION: dbUrl, ...keyEnv };
-      const rotated = await runCommand(['namespace', 'rotate-key', '--name', 'default', '-o', 'json'], cliEnv);
+      const rotated = await runCommand(
+        ['namespace', 'rotate-key', '--name', 'default', '-o', 'json'],
+        cliEnv,
+      );
       assert.equal(rotated.code, 0, rotated.stderr);
       assert.equal(JSON.parse(rotated.stdout).version, 2);
       // The server looks for a newer version every second and seals new rows with version 2 from then on (rows it

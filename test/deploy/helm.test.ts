@@ -251,7 +251,8 @@ describe('Helm chart helm/odin', () => {
       assert.equal(config.encryptionKeyRefreshIntervalMs, 60_000, role);
     }
     assert.throws(
-      () => render('minimal', '--set', 'encryption.existingSecret=k', '--set', 'encryption.refreshInterval=soon'),
+      () =>
+        render('minimal', '--set', 'encryption.existingSecret=k', '--set', 'encryption.refreshInterval=soon'),
       /refreshInterval|pattern/,
     );
   });

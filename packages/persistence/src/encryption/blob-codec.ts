@@ -13,6 +13,11 @@ const identity: Sealer = (blob) => blob;
 export class BlobCodec {
   constructor(readonly ring: DataKeyRing) {}
 
+  /** Whether new blobs are sealed (a key provider is configured). */
+  get enabled(): boolean {
+    return this.ring.enabled;
+  }
+
   /** The sealer of the namespace's current data key. */
   async sealerFor(namespaceId: string): Promise<Sealer> {
     if (!this.ring.enabled) return identity;

@@ -98,7 +98,8 @@ class EncryptedExecutionStore implements ExecutionStore {
     private readonly codec: BlobCodec,
   ) {}
 
-  async #seal(transitions: readonly Transition[]): Promise<Transition[]> {
+  async #seal(transitions: Transition[]): Promise<Transition[]> {
+    if (!this.codec.enabled) return transitions;
     const sealers = new Sealers(this.codec);
     await sealers.load(namespacesOf(transitions));
     return transitions.map((t) => sealTransition(t, sealers));
@@ -206,6 +207,7 @@ class EncryptedMatchingStore implements MatchingStore {
   }
 
   async createMatchingTasks(...[lease, tasks]: Parameters<MatchingStore['createMatchingTasks']>) {
+    if (!this.codec.enabled) return this.inner.createMatchingTasks(lease, tasks);
     const seal = await this.codec.sealerFor(lease.namespaceId);
     return this.inner.createMatchingTasks(
       lease,
@@ -250,6 +252,7 @@ class EncryptedVisibilityStore implements VisibilityStore {
   ) {}
 
   async upsertVisibility(records: VisibilityRecord[]): Promise<void> {
+    if (!this.codec.enabled) return this.inner.upsertVisibility(records);
     const sealers = new Sealers(this.codec);
     await sealers.load(records.map((r) => r.namespaceId));
     return this.inner.upsertVisibility(records.map((r) => sealers.visibility(r)!));
