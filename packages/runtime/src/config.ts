@@ -1,6 +1,7 @@
 import { parseDuration } from '@odin/hugo';
 import { z } from 'zod';
 import { AUTH_ENV_SUFFIX, authProblems, authShape } from './auth-config.js';
+import { ENCRYPTION_ENV_SUFFIX, encryptionProblems, encryptionShape } from './encryption-config.js';
 
 /** Log levels pino understands, plus `silent` for tests. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -138,9 +139,12 @@ export const configSchema = z
       .pipe(z.number().int('must be whole milliseconds').min(10, 'must be at least 10ms'))
       .default(30_000),
     ...authShape,
+    ...encryptionShape,
   })
   .superRefine((c, ctx) => {
     for (const problem of authProblems(c))
+      ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+    for (const problem of encryptionProblems(c))
       ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
   })
   .refine((c) => c.membershipTtlMs >= 2 * c.membershipHeartbeatIntervalMs, {
@@ -212,6 +216,7 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   internalTlsServerName: `${ENV_PREFIX}INTERNAL_TLS_SERVER_NAME`,
   tlsRefreshIntervalMs: `${ENV_PREFIX}TLS_REFRESH_INTERVAL`,
   ...prefixed(AUTH_ENV_SUFFIX),
+  ...prefixed(ENCRYPTION_ENV_SUFFIX),
 };
 
 function prefixed<K extends string>(suffixes: Readonly<Record<K, string>>): Record<K, string> {
@@ -250,7 +255,8 @@ export function loadConfig(
   const problems = parsed.error.issues.map((issue) => {
     const field = String(issue.path[0] ?? '');
     const variable = CONFIG_ENV[field as keyof OdinConfig] ?? field;
-    const given = raw[field];
+    // Key material is never echoed back (ENCRYPTION_KEY).
+    const given = field === 'encryptionKey' ? undefined : raw[field];
     return `${variable}${given === undefined ? '' : `=${JSON.stringify(given)}`}: ${issue.message}`;
   });
   throw new ConfigError(problems);

@@ -2,7 +2,7 @@ import { type InternalServer, type InternalServerOptions, startInternalServer } 
 import { HISTORY_ROLE, MATCHING_ROLE, type MemberRole, MembershipMonitor } from '@odin/cluster';
 import { CLUSTER_NAME, ensureNamespace, FrontendService, startHttpServers } from '@odin/frontend';
 import { type Clock, durationMs, SystemClock } from '@odin/hugo';
-import { openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
+import { loadKeyProvider, openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
 import { createRuntimeContext, loadServerTls, type OdinConfig, type RuntimeContext } from '@odin/runtime';
 import { uiAssetsDir } from '@odin/ui';
 import { CleanupWorker } from '@odin/worker-service';
@@ -78,11 +78,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const services: ReadonlySet<ServiceRole> =
     options.services === undefined || options.services === 'all' ? new Set(SERVICE_ROLES) : options.services;
   const clock = options.clock ?? new SystemClock();
+  const keyProvider = await loadKeyProvider({
+    keyFile: config.encryptionKeyFile,
+    keys: config.encryptionKey,
+  });
   const store = await openStore({
     url: options.dbUrl,
     migrate: options.migrate ?? false,
     clock,
     poolSize: config.dbPoolSize,
+    encryption: { provider: keyProvider, refreshIntervalMs: config.encryptionKeyRefreshIntervalMs },
   });
   const ctx = createRuntimeContext({ store, config, clock });
   const log = ctx.logger.child({ component: 'server', services: [...services].join(',') });
@@ -245,6 +250,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ui_port: uiPort,
         internal_tls: clustered ? (tls.internal ? 'mutual' : 'off') : undefined,
         database: redactConnectionUrl(options.dbUrl),
+        encryption_at_rest: keyProvider ? keyProvider.description : 'off',
       },
       'server started',
     );
