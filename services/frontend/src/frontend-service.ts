@@ -8,7 +8,6 @@ import {
   status,
 } from '@grpc/grpc-js';
 import {
-  addHealthService,
   checkHealth,
   contextFromCarrier,
   HealthStatuses,
@@ -75,6 +74,11 @@ export interface ListenOptions {
    * in the material, clients must present a certificate it signed. Default: plaintext.
    */
   readonly tls?: TlsMaterial;
+  /**
+   * Mark the health statuses SERVING once the port is bound (default true). A server assembly that has more to
+   * start afterwards passes false and marks them itself when the whole process is ready.
+   */
+  readonly markServing?: boolean;
 }
 
 /** Client sends 'grpc-timeout'; a grpc-js server exposes it as a Date, or Infinity when there is none. */
@@ -304,7 +308,7 @@ export class FrontendService {
       );
     });
     this.#server = server;
-    this.health.setAll(ServingStatus.SERVING);
+    if (options.markServing !== false) this.health.setAll(ServingStatus.SERVING);
     this.#log.info(
       {
         host,
