@@ -117,7 +117,8 @@ export function healthServiceDefinition(): ServiceDefinition {
 /** Check: the service's status, NOT_FOUND for a name this port does not serve. */
 export function checkHealth(statuses: HealthStatuses, service: string): { status: ServingStatus } {
   const current = statuses.check(service);
-  if (current === undefined) throw new ServiceError(status.NOT_FOUND, `unknown service ${JSON.stringify(service)}`);
+  if (current === undefined)
+    throw new ServiceError(status.NOT_FOUND, `unknown service ${JSON.stringify(service)}`);
   return { status: current };
 }
 
@@ -166,6 +167,10 @@ export function healthImplementation(
 }
 
 /** Registers the Health service over `statuses` on `server`. */
-export function addHealthService(server: Server, statuses: HealthStatuses, options?: HealthHandlerOptions): void {
+export function addHealthService(
+  server: Server,
+  statuses: HealthStatuses,
+  options?: HealthHandlerOptions,
+): void {
   server.addService(healthServiceDefinition(), healthImplementation(statuses, options));
 }

@@ -105,7 +105,10 @@ export interface ServerSpanOptions {
  * Runs `fn` in a SERVER span `<service>/<method>` (active while it runs, so the calls it makes carry it) that ends
  * when `fn` settles, with the gRPC status code and, for a server-side failure, status ERROR.
  */
-export async function inServerSpan<T>(options: ServerSpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
+export async function inServerSpan<T>(
+  options: ServerSpanOptions,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
   const span = odinTracer().startSpan(
     `${options.service}/${options.method}`,
     {

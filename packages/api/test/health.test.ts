@@ -20,6 +20,15 @@ import {
   startInternalServer,
 } from '../src/index.js';
 
+/** The generic client's methods, typed. */
+interface HealthMethods {
+  Check(
+    request: { service: string },
+    callback: (error: GrpcError | null, response?: { status: number }) => void,
+  ): void;
+  Watch(request: { service: string }): ClientReadableStream<{ status: number }>;
+}
+
 const LIMIT = { timeout: 15_000 };
 
 function healthClient(port: number): Client {
@@ -29,7 +38,7 @@ function healthClient(port: number): Client {
 
 function check(client: Client, service: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    (client as unknown as Record<string, Function>).Check(
+    (client as unknown as HealthMethods).Check(
       { service },
       (error: GrpcError | null, response?: { status: number }) =>
         error ? reject(error) : resolve(response?.status ?? -1),
@@ -41,9 +50,9 @@ function check(client: Client, service: string): Promise<number> {
 function watch(client: Client, service: string) {
   const seen: number[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
-  const stream = (client as unknown as Record<string, Function>).Watch({
+  const stream = (client as unknown as HealthMethods).Watch({
     service,
-  }) as ClientReadableStream<{ status: number }>;
+  });
   stream.on('data', (message: { status: number }) => {
     seen.push(message.status);
     for (const w of waiters.splice(0)) {
@@ -73,9 +82,13 @@ describe('HealthStatuses', () => {
     assert.equal(statuses.check('b'), undefined);
     const heard: number[] = [];
     let closed = false;
-    const stop = statuses.watch('a', (s) => heard.push(s), () => {
-      closed = true;
-    });
+    const stop = statuses.watch(
+      'a',
+      (s) => heard.push(s),
+      () => {
+        closed = true;
+      },
+    );
     statuses.set('a', ServingStatus.SERVING);
     statuses.set('a', ServingStatus.SERVING);
     statuses.setAll(ServingStatus.NOT_SERVING);
@@ -102,32 +115,50 @@ describe('grpc.health.v1 on an internal server', () => {
     await server.stop(1_000);
   });
 
-  test('Check: NOT_SERVING until marked ready, then SERVING; NOT_FOUND for a service the port does not serve', LIMIT, async () => {
-    assert.equal(await check(client, ''), ServingStatus.NOT_SERVING);
-    assert.equal(await check(client, HISTORY_SERVICE), ServingStatus.NOT_SERVING);
-    server.health.setAll(ServingStatus.SERVING);
-    assert.equal(await check(client, ''), ServingStatus.SERVING);
-    assert.equal(await check(client, HISTORY_SERVICE), ServingStatus.SERVING);
-    await assert.rejects(check(client, MATCHING_SERVICE), (error: GrpcError) => error.code === status.NOT_FOUND);
-    await assert.rejects(check(client, 'no.such.Service'), (error: GrpcError) => error.code === status.NOT_FOUND);
-  });
+  test(
+    'Check: NOT_SERVING until marked ready, then SERVING; NOT_FOUND for a service the port does not serve',
+    LIMIT,
+    async () => {
+      assert.equal(await check(client, ''), ServingStatus.NOT_SERVING);
+      assert.equal(await check(client, HISTORY_SERVICE), ServingStatus.NOT_SERVING);
+      server.health.setAll(ServingStatus.SERVING);
+      assert.equal(await check(client, ''), ServingStatus.SERVING);
+      assert.equal(await check(client, HISTORY_SERVICE), ServingStatus.SERVING);
+      await assert.rejects(
+        check(client, MATCHING_SERVICE),
+        (error: GrpcError) => error.code === status.NOT_FOUND,
+      );
+      await assert.rejects(
+        check(client, 'no.such.Service'),
+        (error: GrpcError) => error.code === status.NOT_FOUND,
+      );
+    },
+  );
 
-  test('Watch streams the current status, every change, and SERVICE_UNKNOWN for an unknown name', LIMIT, async () => {
-    server.health.setAll(ServingStatus.SERVING);
-    const history = watch(client, HISTORY_SERVICE);
-    await history.next(1);
-    server.health.set(HISTORY_SERVICE, ServingStatus.NOT_SERVING);
-    await history.next(2);
-    server.health.set(HISTORY_SERVICE, ServingStatus.SERVING);
-    await history.next(3);
-    assert.deepEqual(history.seen, [ServingStatus.SERVING, ServingStatus.NOT_SERVING, ServingStatus.SERVING]);
+  test(
+    'Watch streams the current status, every change, and SERVICE_UNKNOWN for an unknown name',
+    LIMIT,
+    async () => {
+      server.health.setAll(ServingStatus.SERVING);
+      const history = watch(client, HISTORY_SERVICE);
+      await history.next(1);
+      server.health.set(HISTORY_SERVICE, ServingStatus.NOT_SERVING);
+      await history.next(2);
+      server.health.set(HISTORY_SERVICE, ServingStatus.SERVING);
+      await history.next(3);
+      assert.deepEqual(history.seen, [
+        ServingStatus.SERVING,
+        ServingStatus.NOT_SERVING,
+        ServingStatus.SERVING,
+      ]);
 
-    const unknown = watch(client, 'no.such.Service');
-    await unknown.next(1);
-    assert.deepEqual(unknown.seen, [ServingStatus.SERVICE_UNKNOWN]);
-    unknown.stream.cancel();
-    history.stream.cancel();
-  });
+      const unknown = watch(client, 'no.such.Service');
+      await unknown.next(1);
+      assert.deepEqual(unknown.seen, [ServingStatus.SERVICE_UNKNOWN]);
+      unknown.stream.cancel();
+      history.stream.cancel();
+    },
+  );
 
   test('stopping the server turns a watched service NOT_SERVING and ends the stream', LIMIT, async () => {
     const own = await startInternalServer({ host: '127.0.0.1', port: 0, matching: {} as never });

@@ -43,14 +43,21 @@ export class Readiness {
   async #persistence(): Promise<ReadinessCheck> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer in ${PERSISTENCE_TIMEOUT_MS} ms`)), PERSISTENCE_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`no answer in ${PERSISTENCE_TIMEOUT_MS} ms`)),
+        PERSISTENCE_TIMEOUT_MS,
+      );
     });
     try {
       // The cheapest query every dialect answers from the database itself (the migration bookkeeping).
       await Promise.race([this.store.schemaVersion(), timeout]);
       return { name: 'persistence', ok: true };
     } catch (error) {
-      return { name: 'persistence', ok: false, detail: error instanceof Error ? error.message : String(error) };
+      return {
+        name: 'persistence',
+        ok: false,
+        detail: error instanceof Error ? error.message : String(error),
+      };
     } finally {
       clearTimeout(timer);
     }

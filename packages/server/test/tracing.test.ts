@@ -22,7 +22,8 @@ const LIMIT = { timeout: 240_000 };
 
 // The OTLP trace messages this test reads, field numbers as opentelemetry-proto defines them: decoding with our own
 // schema (not the exporter's serializer) checks what really went over the wire.
-const OTLP = protobuf.parse(`
+const OTLP = protobuf
+  .parse(`
 syntax = "proto3";
 package otlp;
 message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
@@ -37,7 +38,8 @@ message Span {
 message Link { bytes trace_id = 1; bytes span_id = 2; }
 message KeyValue { string key = 1; AnyValue value = 2; }
 message AnyValue { oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; } }
-`).root.lookupType('otlp.ExportTraceServiceRequest');
+`)
+  .root.lookupType('otlp.ExportTraceServiceRequest');
 
 interface ReceivedSpan {
   readonly service: string;
@@ -58,7 +60,8 @@ function attributesOf(list: KeyValue[] | undefined): Record<string, string | num
   for (const { key, value } of list ?? []) {
     // int64 arrives as a decimal string (toObject with longs: String); every id here fits a number.
     if (value?.intValue !== undefined) out[key] = Number(value.intValue);
-    else out[key] = (value?.stringValue ?? value?.boolValue ?? value?.doubleValue) as string | number | boolean;
+    else
+      out[key] = (value?.stringValue ?? value?.boolValue ?? value?.doubleValue) as string | number | boolean;
   }
   return out;
 }
@@ -78,7 +81,10 @@ async function startReceiver(): Promise<{ port: number; spans: ReceivedSpan[]; c
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       assert.equal(req.headers['content-type'], 'application/x-protobuf');
       const request = OTLP.toObject(OTLP.decode(body), { longs: String }) as {
-        resourceSpans?: { resource?: { attributes?: KeyValue[] }; scopeSpans?: { spans?: Record<string, never>[] }[] }[];
+        resourceSpans?: {
+          resource?: { attributes?: KeyValue[] };
+          scopeSpans?: { spans?: Record<string, never>[] }[];
+        }[];
       };
       for (const resourceSpans of request.resourceSpans ?? []) {
         const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name']);
@@ -131,6 +137,8 @@ function freePort(): Promise<number> {
 
 interface Member {
   readonly child: ChildProcess;
+  /** What the process printed once ready: its frontend address and how many OpenTelemetry SDK modules it loaded. */
+  readonly ready: { address?: string; otelSdkModules: number };
   output(): string;
   stop(): Promise<void>;
 }
@@ -143,8 +151,9 @@ function spawnMember(roles: string, env: Record<string, string>): Promise<Member
     { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  const member: Member = {
+  const member = {
     child,
+    ready: { otelSdkModules: -1 },
     output: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -160,11 +169,14 @@ function spawnMember(roles: string, env: Record<string, string>): Promise<Member
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (/^ready /m.test(output)) resolve(member);
+      const line = /^ready (.*)$/m.exec(output);
+      if (line) resolve({ ...member, ready: JSON.parse(line[1] ?? '{}') as Member['ready'] });
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${roles} exited (${code}) before it was ready:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${roles} exited (${code}) before it was ready:\n${output}`)),
+    );
   });
 }
 
@@ -174,7 +186,8 @@ async function eventually<T>(what: string, attempt: () => Promise<T>, timeoutMs 
     try {
       return await attempt();
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${what} did not succeed in ${timeoutMs} ms`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(`${what} did not succeed in ${timeoutMs} ms`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -297,34 +310,56 @@ describe('tracing across the split cluster', () => {
     assert.equal(matching.attributes['workflow.namespace'], 'default');
   });
 
-  test("a start carrying the SDK interceptor's _tracer-data header joins the client's trace", LIMIT, async () => {
-    const traceId = randomBytes(16).toString('hex');
-    const clientSpanId = randomBytes(8).toString('hex');
-    const workflowId = `traced-header-${randomUUID()}`;
-    const carrier = JSON.stringify({ traceparent: `00-${traceId}-${clientSpanId}-01` });
-    await eventually('StartWorkflowExecution', () =>
-      frontend.call('StartWorkflowExecution', {
-        namespace: 'default',
-        workflowId,
-        workflowType: { name: 'TracedWorkflow' },
-        taskQueue: { name: 'traced-header-queue' },
-        requestId: randomUUID(),
-        header: {
-          fields: {
-            '_tracer-data': {
-              metadata: { encoding: Buffer.from('json/plain') },
-              data: Buffer.from(carrier),
+  test('the OpenTelemetry SDK is loaded where an OTLP endpoint is set, and nowhere else', LIMIT, async () => {
+    for (const member of members) assert.ok(member.ready.otelSdkModules > 0, member.output());
+    const untraced = await spawnMember('frontend,history,matching,worker', {
+      HUGO_ORCHESTRATOR_DB_CONNECTION: `sqlite:${join(dir, 'untraced.db')}`,
+      HUGO_ORCHESTRATOR_SHARD_COUNT: '1',
+      HUGO_ORCHESTRATOR_FRONTEND_PORT: '0',
+      HUGO_ORCHESTRATOR_HISTORY_PORT: '0',
+      HUGO_ORCHESTRATOR_MATCHING_PORT: '0',
+      HUGO_ORCHESTRATOR_HTTP_PORT: '0',
+      HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
+    });
+    try {
+      assert.equal(untraced.ready.otelSdkModules, 0);
+    } finally {
+      await untraced.stop();
+    }
+  });
+
+  test(
+    "a start carrying the SDK interceptor's _tracer-data header joins the client's trace",
+    LIMIT,
+    async () => {
+      const traceId = randomBytes(16).toString('hex');
+      const clientSpanId = randomBytes(8).toString('hex');
+      const workflowId = `traced-header-${randomUUID()}`;
+      const carrier = JSON.stringify({ traceparent: `00-${traceId}-${clientSpanId}-01` });
+      await eventually('StartWorkflowExecution', () =>
+        frontend.call('StartWorkflowExecution', {
+          namespace: 'default',
+          workflowId,
+          workflowType: { name: 'TracedWorkflow' },
+          taskQueue: { name: 'traced-header-queue' },
+          requestId: randomUUID(),
+          header: {
+            fields: {
+              '_tracer-data': {
+                metadata: { encoding: Buffer.from('json/plain') },
+                data: Buffer.from(carrier),
+              },
             },
           },
-        },
-      }),
-    );
-    const front = await spanWhere(
-      'the frontend span',
-      (span) => span.traceId === traceId && span.name === FRONTEND_START,
-    );
-    assert.equal(front.parentSpanId, clientSpanId);
-    assert.equal(front.attributes['workflow.id'], workflowId);
-    await spanWhere('the history span', (span) => span.traceId === traceId && span.name === HISTORY_START);
-  });
+        }),
+      );
+      const front = await spanWhere(
+        'the frontend span',
+        (span) => span.traceId === traceId && span.name === FRONTEND_START,
+      );
+      assert.equal(front.parentSpanId, clientSpanId);
+      assert.equal(front.attributes['workflow.id'], workflowId);
+      await spanWhere('the history span', (span) => span.traceId === traceId && span.name === HISTORY_START);
+    },
+  );
 });

@@ -144,7 +144,12 @@ export class FrontendService {
         },
       ],
       [OPERATOR_SERVICE, operatorHandlers(shared)],
-      [HEALTH_SERVICE, { Check: async (request) => checkHealth(this.health, (request as { service?: string }).service ?? '') }],
+      [
+        HEALTH_SERVICE,
+        {
+          Check: async (request) => checkHealth(this.health, (request as { service?: string }).service ?? ''),
+        },
+      ],
     ]);
   }
 
@@ -241,7 +246,9 @@ export class FrontendService {
         const deadline = deadlineMs(call.getDeadline());
         const correlationId = firstHeader(call.metadata, 'x-correlation-id');
         const peer = this.#verifiesClients ? peerIdentityOf(call.getAuthContext()) : undefined;
-        const traceContext = rpcTracing.active ? contextFromCarrier(traceCarrierOf(call.metadata)) : undefined;
+        const traceContext = rpcTracing.active
+          ? contextFromCarrier(traceCarrierOf(call.metadata))
+          : undefined;
         this.invoke(service, name, call.request, {
           signal: controller.signal,
           credentials: credentialsFromMetadata(call.metadata),

@@ -6,8 +6,8 @@ import { contextFromCarrier, type TraceCarrier, type TraceContext } from '@odin/
 const TRACER_DATA_HEADER = '_tracer-data';
 
 function carrierOfHeader(request: object): TraceCarrier | undefined {
-  const fields = (request as { header?: { fields?: Record<string, { data?: Uint8Array | null }> } | null }).header
-    ?.fields;
+  const fields = (request as { header?: { fields?: Record<string, { data?: Uint8Array | null }> } | null })
+    .header?.fields;
   const data = fields?.[TRACER_DATA_HEADER]?.data;
   if (!data || data.length === 0) return undefined;
   try {

@@ -11,8 +11,22 @@ import {
 } from '@grpc/grpc-js';
 import { google, healthServiceDefinition, type MatchingApi, protoRoot } from '@odin/api';
 import { FrontendService } from '../src/frontend-service.js';
-import { grpcServiceDefinition, HEALTH_SERVICE, OPERATOR_SERVICE, WORKFLOW_SERVICE } from '../src/grpc-service.js';
+import {
+  grpcServiceDefinition,
+  HEALTH_SERVICE,
+  OPERATOR_SERVICE,
+  WORKFLOW_SERVICE,
+} from '../src/grpc-service.js';
 import { type Call, fakeHistory, fixture } from './fakes.js';
+
+/** The generic client's methods, typed. */
+interface HealthMethods {
+  Check(
+    request: { service: string },
+    callback: (error: GrpcError | null, response?: { status: number }) => void,
+  ): void;
+  Watch(request: { service: string }): ClientReadableStream<{ status: number }>;
+}
 
 type Unary = (
   request: object,
@@ -196,14 +210,17 @@ describe('frontend over gRPC', () => {
 
   test('Watch streams SERVING, then NOT_SERVING and its end when the frontend stops', async () => {
     const f = await fixture({ realTime: true });
-    const own = new FrontendService(f.ctx, { history: fakeHistory([], () => ({})), matching: {} as MatchingApi });
+    const own = new FrontendService(f.ctx, {
+      history: fakeHistory([], () => ({})),
+      matching: {} as MatchingApi,
+    });
     const port = await own.listen('127.0.0.1', 0);
     const Ctor = makeGenericClientConstructor(healthServiceDefinition(), 'Health');
     const watcher = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure());
     try {
-      const stream = (watcher as unknown as Record<string, Function>).Watch({
+      const stream = (watcher as unknown as HealthMethods).Watch({
         service: WORKFLOW_SERVICE,
-      }) as ClientReadableStream<{ status: number }>;
+      });
       const seen: number[] = [];
       const ended = new Promise<void>((resolve) => {
         stream.on('data', (message: { status: number }) => {

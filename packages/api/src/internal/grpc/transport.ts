@@ -14,7 +14,14 @@ import {
 } from '@grpc/grpc-js';
 import type { Type } from 'protobufjs';
 import { ServiceError } from '../../service-error.js';
-import { activeCarrier, contextFromCarrier, inServerSpan, requestAttributes, rpcTracing, TraceAttributes } from '../../tracing.js';
+import {
+  activeCarrier,
+  contextFromCarrier,
+  inServerSpan,
+  requestAttributes,
+  rpcTracing,
+  TraceAttributes,
+} from '../../tracing.js';
 import { type InternalTls, internalChannel } from '../../tls/credentials.js';
 import type { CallContext, NamespaceRef } from '../context.js';
 import { clientCallOptions, serverCallContext } from './call-context.js';
