@@ -1,7 +1,8 @@
 // Tracing on the split cluster: frontend, history and matching each in its own process with
 // HUGO_ORCHESTRATOR_OTLP_ENDPOINT pointing at an OTLP/HTTP receiver run by this test. One StartWorkflowExecution must
 // arrive as one trace: the client's span → the frontend's server span → history's server span (with its commit as a
-// child) → matching's AddWorkflowTask, each exported by its own process, with the workflow's attributes.
+// child) → matching's AddWorkflowTask (with its backlog write as a child), each exported by its own process, with
+// the workflow's attributes.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -308,6 +309,17 @@ describe('tracing across the split cluster', () => {
     assert.equal(matching.attributes['workflow.run_id'], runId);
     assert.equal(matching.attributes['workflow.task_queue'], taskQueue);
     assert.equal(matching.attributes['workflow.namespace'], 'default');
+
+    // No worker polls that queue: matching persists the task to its backlog, within the same trace.
+    const backlog = await spanWhere(
+      'the backlog write span',
+      (span) =>
+        span.name === 'persistence.matching.createTasks' &&
+        span.traceId === traceId &&
+        span.parentSpanId === matching.spanId,
+    );
+    assert.equal(backlog.service, 'odin-matching');
+    assert.equal(backlog.attributes['workflow.task_queue'], taskQueue);
   });
 
   test('the OpenTelemetry SDK is loaded where an OTLP endpoint is set, and nowhere else', LIMIT, async () => {
