@@ -182,3 +182,9 @@ export async function inBatchSpan<T>(
     span.end();
   }
 }
+
+/** The trace id of the span active on this async path, for logs to carry (undefined when nothing is traced). */
+export function activeTraceId(): string | undefined {
+  if (!rpcTracing.active) return undefined;
+  return trace.getActiveSpan()?.spanContext().traceId;
+}

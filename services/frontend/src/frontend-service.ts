@@ -8,6 +8,7 @@ import {
   status,
 } from '@grpc/grpc-js';
 import {
+  activeTraceId,
   checkHealth,
   contextFromCarrier,
   HealthStatuses,
@@ -189,8 +190,10 @@ export class FrontendService {
     this.#inflight.add(controller);
     const identity = options.identity ?? (request as { identity?: unknown }).identity;
     const namespace = (request as { namespace?: unknown }).namespace;
+    const traceId = activeTraceId();
     const logger = withLogContext(this.#log, {
       correlationId,
+      ...(traceId === undefined ? {} : { traceId }),
       ...(typeof namespace === 'string' ? { namespace } : {}),
       ...(typeof identity === 'string' ? { workerIdentity: identity } : {}),
     });
