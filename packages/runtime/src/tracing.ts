@@ -57,6 +57,19 @@ export async function startTraceExport(options: TraceExportOptions): Promise<Tra
         new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), scheduledDelayMillis: 1000 }),
       ],
     });
+    // The SDK reports export failures (collector unreachable, refused batches) through its diagnostic logger:
+    // warnings and errors go to the process log, so a trace pipeline that silently drops spans is visible.
+    const diagLog = options.logger;
+    api.diag.setLogger(
+      {
+        error: (message, ...args) => diagLog.warn({ otel: args }, `opentelemetry: ${message}`),
+        warn: (message, ...args) => diagLog.warn({ otel: args }, `opentelemetry: ${message}`),
+        info: () => {},
+        debug: () => {},
+        verbose: () => {},
+      },
+      { logLevel: api.DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
     const contextManager = new hooks.AsyncLocalStorageContextManager().enable();
     api.context.setGlobalContextManager(contextManager);
     api.propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
@@ -73,6 +86,7 @@ export async function startTraceExport(options: TraceExportOptions): Promise<Tra
         api.trace.disable();
         api.propagation.disable();
         api.context.disable();
+        api.diag.disable();
       },
     };
   }
