@@ -40,6 +40,8 @@ export class HealthStatuses {
   readonly #statuses = new Map<string, ServingStatus>();
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #closers = new Set<() => void>();
+  /** Set by closeWatches until the port serves again: a Watch arriving meanwhile is answered and ended at once. */
+  #closed = false;
 
   constructor(services: readonly string[]) {
     for (const service of ['', ...services]) this.#statuses.set(service, ServingStatus.NOT_SERVING);
@@ -63,14 +65,21 @@ export class HealthStatuses {
 
   /** Sets every service of the port, "" included. */
   setAll(next: ServingStatus): void {
+    if (next === ServingStatus.SERVING) this.#closed = false;
     for (const service of this.#statuses.keys()) this.set(service, next);
   }
 
   /**
    * Calls `listener` now with the current status (SERVICE_UNKNOWN for a name not served) and on every change, until
-   * the returned function is called. `onClose` runs when the statuses are closed (the port is stopping).
+   * the returned function is called. `onClose` runs when the statuses are closed (the port is stopping), at once for
+   * a Watch that arrives after that.
    */
   watch(service: string, listener: Listener, onClose: () => void): () => void {
+    if (this.#closed) {
+      listener(this.#statuses.get(service) ?? ServingStatus.SERVICE_UNKNOWN);
+      onClose();
+      return () => {};
+    }
     let listeners = this.#listeners.get(service);
     if (!listeners) {
       listeners = new Set();
@@ -87,6 +96,7 @@ export class HealthStatuses {
 
   /** Ends every Watch stream (a stopping server must not wait for streams that never end on their own). */
   closeWatches(): void {
+    this.#closed = true;
     for (const close of [...this.#closers]) close();
     this.#closers.clear();
     this.#listeners.clear();

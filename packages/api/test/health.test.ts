@@ -98,6 +98,17 @@ describe('HealthStatuses', () => {
     assert.equal(heard.length, 3, 'no longer heard after unsubscribing');
     statuses.closeWatches();
     assert.equal(closed, false, 'an unsubscribed watcher is not closed again');
+    let lateClosed = false;
+    const late: number[] = [];
+    statuses.watch(
+      'a',
+      (st) => late.push(st),
+      () => {
+        lateClosed = true;
+      },
+    );
+    assert.deepEqual(late, [ServingStatus.SERVING]);
+    assert.equal(lateClosed, true, 'a Watch after closeWatches is answered and ended at once');
   });
 });
 
