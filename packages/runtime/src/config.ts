@@ -56,8 +56,13 @@ export const configSchema = z
       .int('must be a whole number')
       .min(1, 'must be at least 1 day')
       .default(30),
-    /** OTLP_ENDPOINT: where traces go; unset = no exporter. */
-    otlpEndpoint: optionalUrl,
+    /** OTLP_ENDPOINT: the OTLP/HTTP collector traces go to; unset = no exporter (and no SDK loaded). */
+    otlpEndpoint: z
+      .url({
+        protocol: /^https?$/,
+        error: 'must be a URL such as http://localhost:4318 (OTLP over HTTP: http:// or https://)',
+      })
+      .optional(),
     /** ELASTICSEARCH_URL: advanced visibility; unset = SQL visibility. */
     elasticsearchUrl: optionalUrl,
     /** FRONTEND_PORT: the gRPC WorkflowService port (Temporal's 7233). 0 picks a free port. */
