@@ -171,6 +171,20 @@ export interface SearchAttributesTable {
   created_at: number;
 }
 
+/** Schedules (migration 0003): definition and runner state of each, and when the system worker looks next. */
+export interface SchedulesTable {
+  namespace_id: string;
+  schedule_id: string;
+  schedule: Uint8Array;
+  memo: Uint8Array | null;
+  search_attributes: Uint8Array | null;
+  state: Uint8Array;
+  next_wake_time: number | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Tables {
   schema_migrations: SchemaMigrationsTable;
   schema_version: SchemaVersionTable;
@@ -189,4 +203,5 @@ export interface Tables {
   visibility_records: VisibilityRecordsTable;
   visibility_search_attributes: VisibilitySearchAttributesTable;
   search_attributes: SearchAttributesTable;
+  schedules: SchedulesTable;
 }
