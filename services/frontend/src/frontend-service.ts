@@ -12,6 +12,7 @@ import {
   type MatchingApi,
   type PeerIdentity,
   peerIdentityOf,
+  type SchedulerApi,
   ServiceError,
   tlsServerCredentials,
 } from '@odin/api';
@@ -29,6 +30,7 @@ import {
 } from './grpc-service.js';
 import type { FrontendDeps, HandlerMap, RpcCall } from './handler-types.js';
 import { namespaceHandlers } from './handlers/namespace.js';
+import { scheduleHandlers } from './handlers/schedules.js';
 import { operatorHandlers } from './handlers/operator.js';
 import { systemHandlers } from './handlers/system.js';
 import { taskHandlers } from './handlers/tasks.js';
@@ -40,6 +42,8 @@ import { NamespaceResolver } from './namespaces.js';
 export interface FrontendServiceDeps {
   readonly history: HistoryApi;
   readonly matching: MatchingApi;
+  /** The schedule service (the system worker's); without it the schedule RPCs answer UNIMPLEMENTED. */
+  readonly schedules?: SchedulerApi;
 }
 
 export interface InvokeOptions {
@@ -117,6 +121,7 @@ export class FrontendService {
           ...updateHandlers(shared),
           ...taskHandlers(shared),
           ...visibilityHandlers(shared),
+          ...scheduleHandlers(shared, deps.schedules),
         },
       ],
       [OPERATOR_SERVICE, operatorHandlers(shared)],

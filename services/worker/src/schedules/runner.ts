@@ -1,6 +1,6 @@
 import { temporal } from '@odin/api';
 import type { Clock } from '@odin/hugo';
-import { type PersistenceStore, ScheduleVersionConflictError } from '@odin/persistence';
+import { type PersistenceStore, ScheduleNotFoundError, ScheduleVersionConflictError } from '@odin/persistence';
 import type { Logger } from '@odin/runtime';
 import { processSchedule, type ScheduleWorkflows } from './processor.js';
 import { compileSpec } from './spec.js';
@@ -119,6 +119,8 @@ export class ScheduleRunner {
         );
         return;
       } catch (error) {
+        // Deleted meanwhile: nothing left to do (its started workflows run on, as in Temporal).
+        if (error instanceof ScheduleNotFoundError) return;
         // Changed meanwhile (a patch, an update, another worker): run the pass again on what is there now.
         if (!(error instanceof ScheduleVersionConflictError)) throw error;
       }
