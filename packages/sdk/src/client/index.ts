@@ -5,3 +5,4 @@ export type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-typ
 export * from './workflow-client.js';
 export * from './namespace-client.js';
 export * from './interceptors.js';
+export * from './schedule-client.js';
