@@ -121,7 +121,7 @@ export class FrontendService {
           ...updateHandlers(shared),
           ...taskHandlers(shared),
           ...visibilityHandlers(shared),
-          ...scheduleHandlers(shared, deps.schedules),
+          ...(deps.schedules ? scheduleHandlers(shared, deps.schedules) : {}),
         },
       ],
       [OPERATOR_SERVICE, operatorHandlers(shared)],

@@ -1,4 +1,4 @@
-import { ServiceError, type SchedulerApi } from '@odin/api';
+import type { SchedulerApi } from '@odin/api';
 import type { FrontendDeps, HandlerMap, Req, RpcCall } from '../handler-types.js';
 import { checkStartSearchAttributes } from '../start-search-attributes.js';
 import * as v from '../validate.js';
@@ -18,17 +18,12 @@ async function checkScheduleSearchAttributes(
   if (start) await checkStartSearchAttributes(deps.searchAttributes, namespace, start);
 }
 
-export function scheduleHandlers(deps: FrontendDeps, schedules: SchedulerApi | undefined): HandlerMap {
+export function scheduleHandlers(deps: FrontendDeps, api: SchedulerApi): HandlerMap {
   const { namespaces } = deps;
   const ns = (name: string | null | undefined) => namespaces.resolve(v.requireNamespace(name));
-  const service = (method: string): SchedulerApi => {
-    if (!schedules) throw ServiceError.unimplemented(method);
-    return schedules;
-  };
 
   return {
     async CreateSchedule(req: Req<'CreateScheduleRequest'>, call: RpcCall) {
-      const api = service(call.method);
       v.optionalIdentity(req.identity);
       v.optionalRequestId(req.requestId);
       const namespace = await ns(req.namespace);
@@ -36,11 +31,9 @@ export function scheduleHandlers(deps: FrontendDeps, schedules: SchedulerApi | u
       return api.createSchedule(namespace, req, call);
     },
     async DescribeSchedule(req: Req<'DescribeScheduleRequest'>, call: RpcCall) {
-      const api = service(call.method);
       return api.describeSchedule(await ns(req.namespace), req, call);
     },
     async UpdateSchedule(req: Req<'UpdateScheduleRequest'>, call: RpcCall) {
-      const api = service(call.method);
       v.optionalIdentity(req.identity);
       v.optionalRequestId(req.requestId);
       const namespace = await ns(req.namespace);
@@ -48,27 +41,22 @@ export function scheduleHandlers(deps: FrontendDeps, schedules: SchedulerApi | u
       return api.updateSchedule(namespace, req, call);
     },
     async PatchSchedule(req: Req<'PatchScheduleRequest'>, call: RpcCall) {
-      const api = service(call.method);
       v.optionalIdentity(req.identity);
       v.optionalRequestId(req.requestId);
       return api.patchSchedule(await ns(req.namespace), req, call);
     },
     async ListScheduleMatchingTimes(req: Req<'ListScheduleMatchingTimesRequest'>, call: RpcCall) {
-      const api = service(call.method);
       return api.listScheduleMatchingTimes(await ns(req.namespace), req, call);
     },
     async DeleteSchedule(req: Req<'DeleteScheduleRequest'>, call: RpcCall) {
-      const api = service(call.method);
       v.optionalIdentity(req.identity);
       return api.deleteSchedule(await ns(req.namespace), req, call);
     },
     async ListSchedules(req: Req<'ListSchedulesRequest'>, call: RpcCall) {
-      const api = service(call.method);
       v.pageSize(req.maximumPageSize, 'MaximumPageSize');
       return api.listSchedules(await ns(req.namespace), req, call);
     },
     async CountSchedules(req: Req<'CountSchedulesRequest'>, call: RpcCall) {
-      const api = service(call.method);
       return api.countSchedules(await ns(req.namespace), req, call);
     },
   };
