@@ -18,7 +18,11 @@ import { type CompatEnv, compatSuite, databasesUnderTest, installRuntime } from 
 
 const MINUTE = 60_000;
 
-async function eventually<T>(label: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  label: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -55,7 +59,13 @@ compatSuite('scenario 27: schedules', (env) => {
         jitter: '10s',
         timezone: 'Europe/Paris',
       },
-      action: { type: 'workflow', workflowType: 'greeting', args: ['Ada'], taskQueue, workflowId: `wf-${scheduleId}` },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'greeting',
+        args: ['Ada'],
+        taskQueue,
+        workflowId: `wf-${scheduleId}`,
+      },
       policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '5m', pauseOnFailure: true },
       state: { paused: true, note: 'created paused', remainingActions: 3 },
       memo: { owner: 'ops' },
@@ -81,7 +91,10 @@ compatSuite('scenario 27: schedules', (env) => {
     assert.deepEqual(d.memo, { owner: 'ops' });
     assert.ok(d.info.nextActionTimes.length > 0 && d.info.nextActionTimes.length <= 3);
     const times = d.info.nextActionTimes.map((t) => t.getTime());
-    assert.deepEqual([...times].sort((a, b) => a - b), times);
+    assert.deepEqual(
+      [...times].sort((a, b) => a - b),
+      times,
+    );
     assert.equal(d.action.type, 'startWorkflow');
     assert.equal(d.action.workflowType, 'greeting');
 
@@ -90,20 +103,21 @@ compatSuite('scenario 27: schedules', (env) => {
     const entry = listed.find((s) => s.scheduleId === scheduleId);
     assert.ok(entry);
     assert.equal(entry.state.paused, true);
-    assert.equal(entry.action.workflowType, 'greeting');
+    assert.equal(entry.action?.workflowType, 'greeting');
 
     const start = Date.parse('2030-03-04T00:00:00Z');
-    const matching = await e.client.workflowService.listScheduleMatchingTimes({
+    const matching = (await e.client.workflowService.listScheduleMatchingTimes({
       namespace: 'default',
       scheduleId,
       startTime: { seconds: start / 1000 },
       endTime: { seconds: (start + 3 * 3_600_000) / 1000 },
-    });
+    } as never)) as { startTime?: { seconds?: unknown }[] };
     // 00:05, 01:05, 02:05 UTC from the interval and 02:30 Paris (01:30 UTC) from the cron string, jitter below 10 s.
     const got = (matching.startTime ?? []).map((t) => Number(t.seconds) * 1000 - start);
     assert.equal(got.length, 4, JSON.stringify(got));
     const expected = [5 * MINUTE, 65 * MINUTE, 90 * MINUTE, 125 * MINUTE];
-    got.forEach((offset, i) => assert.ok(offset >= expected[i]! && offset < expected[i]! + 10_000, `${offset}`));
+    for (const [i, offset] of got.entries())
+      assert.ok(offset >= expected[i]! && offset < expected[i]! + 10_000, `${offset}`);
     await handle.delete();
   });
 
@@ -115,14 +129,28 @@ compatSuite('scenario 27: schedules', (env) => {
       const handle = await e.client.schedule.create({
         scheduleId,
         spec: { intervals: [{ every: '1d' }] },
-        action: { type: 'workflow', workflowType: 'greeting', args: ['Bo'], taskQueue, workflowId: `wf-${scheduleId}` },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'greeting',
+          args: ['Bo'],
+          taskQueue,
+          workflowId: `wf-${scheduleId}`,
+        },
         state: { paused: true },
       });
       await handle.trigger();
-      const d = await describeUntil(e, scheduleId, 'the triggered action', (x) => x.info.recentActions.length > 0);
+      const d = await describeUntil(
+        e,
+        scheduleId,
+        'the triggered action',
+        (x) => x.info.recentActions.length > 0,
+      );
       const action = d.info.recentActions[0]!;
       assert.ok(action.action.workflow.workflowId.startsWith(`wf-${scheduleId}-`));
-      const run = e.client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId);
+      const run = e.client.workflow.getHandle(
+        action.action.workflow.workflowId,
+        action.action.workflow.firstExecutionRunId,
+      );
       assert.equal(await run.result(), 'Hello, Bo!');
       const described = await run.describe();
       assert.deepEqual(described.searchAttributes.TemporalScheduledById, [scheduleId]);
@@ -141,13 +169,24 @@ compatSuite('scenario 27: schedules', (env) => {
       const handle = await e.client.schedule.create({
         scheduleId,
         spec: { intervals: [{ every: '1m' }] },
-        action: { type: 'workflow', workflowType: 'greeting', args: ['Cy'], taskQueue, workflowId: base },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'greeting',
+          args: ['Cy'],
+          taskQueue,
+          workflowId: base,
+        },
         state: { paused: true },
       });
       const from = new Date('2024-05-01T10:00:00Z');
       const to = new Date('2024-05-01T10:02:00Z');
       await handle.backfill({ start: from, end: to, overlap: ScheduleOverlapPolicy.ALLOW_ALL });
-      const d = await describeUntil(e, scheduleId, 'three backfilled actions', (x) => x.info.numActionsTaken >= 3);
+      const d = await describeUntil(
+        e,
+        scheduleId,
+        'three backfilled actions',
+        (x) => x.info.numActionsTaken >= 3,
+      );
       assert.equal(d.info.numActionsTaken, 3);
       const ids = d.info.recentActions.map((a) => a.action.workflow.workflowId).sort();
       assert.deepEqual(ids, [
@@ -188,7 +227,7 @@ compatSuite('scenario 27: schedules', (env) => {
         scheduleId,
         spec: { intervals: [{ every: '1d' }] },
         action: {
-          type: 'workflow',
+          type: 'startWorkflow',
           workflowType: 'sleepThenEcho',
           args: ['long', 3_600_000],
           taskQueue,
@@ -198,7 +237,12 @@ compatSuite('scenario 27: schedules', (env) => {
         state: { paused: true },
       });
       await handle.trigger();
-      const first = await describeUntil(e, scheduleId, 'one running action', (x) => x.info.runningActions.length === 1);
+      const first = await describeUntil(
+        e,
+        scheduleId,
+        'one running action',
+        (x) => x.info.runningActions.length === 1,
+      );
       const running = first.info.runningActions[0]!.workflow;
       // SKIP drops the second start while the first runs (a trigger's own default is ALLOW_ALL).
       await handle.trigger(ScheduleOverlapPolicy.SKIP);
@@ -213,7 +257,9 @@ compatSuite('scenario 27: schedules', (env) => {
         (x) => x.info.numActionsTaken === 2 && x.info.runningActions.length === 1,
       );
       assert.notEqual(after.info.runningActions[0]!.workflow.workflowId, running.workflowId);
-      const old = await e.client.workflow.getHandle(running.workflowId, running.firstExecutionRunId).describe();
+      const old = await e.client.workflow
+        .getHandle(running.workflowId, running.firstExecutionRunId)
+        .describe();
       assert.equal(old.status.name, 'TERMINATED');
       for (const a of after.info.runningActions)
         await e.client.workflow.getHandle(a.workflow.workflowId).terminate('test done');
@@ -229,7 +275,13 @@ compatSuite('scenario 27: schedules', (env) => {
       const handle = await e.client.schedule.create({
         scheduleId,
         spec: { intervals: [{ every: '1s' }] },
-        action: { type: 'workflow', workflowType: 'greeting', args: ['Ed'], taskQueue, workflowId: `wf-${scheduleId}` },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'greeting',
+          args: ['Ed'],
+          taskQueue,
+          workflowId: `wf-${scheduleId}`,
+        },
         policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL },
       });
       const d = await describeUntil(e, scheduleId, 'two actions', (x) => x.info.numActionsTaken >= 2);
@@ -276,7 +328,7 @@ for (const db of databasesUnderTest()) {
         scheduleId,
         spec: { intervals: [{ every: '1d' }] },
         action: {
-          type: 'workflow',
+          type: 'startWorkflow',
           workflowType: 'greeting',
           args: ['Flo'],
           taskQueue: 'sched-restart-nobody',

@@ -97,7 +97,9 @@ describe('schedule commands', () => {
       d = await json<Described>(['schedule', 'describe', '-s', 'nightly']);
     }
     assert.equal(d.info.numActionsTaken, 4);
-    assert.ok(d.info.recentActions.some((a) => a.workflow.workflowId === 'nightly-order-2025-03-01T01:00:00Z'));
+    assert.ok(
+      d.info.recentActions.some((a) => a.workflow.workflowId === 'nightly-order-2025-03-01T01:00:00Z'),
+    );
     for (const a of d.info.recentActions)
       await cli(['workflow', 'terminate', '--id', a.workflow.workflowId, '--reason', 'test done']);
 
@@ -107,7 +109,18 @@ describe('schedule commands', () => {
   });
 
   test('a schedule without times or with a bad time is a usage error', async () => {
-    const base = ['schedule', 'create', '-s', 'bad', '--type', 'T', '--workflow-id', 'w', '--task-queue', 'q'];
+    const base = [
+      'schedule',
+      'create',
+      '-s',
+      'bad',
+      '--type',
+      'T',
+      '--workflow-id',
+      'w',
+      '--task-queue',
+      'q',
+    ];
     assert.equal((await cli(base)).code, ExitCode.usage);
     assert.equal(
       (await cli([...base, '--interval', '1h', '--start-time', 'yesterday'])).code,

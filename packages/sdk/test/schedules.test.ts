@@ -29,10 +29,7 @@ after(async () => {
   await server.stop();
 });
 
-async function until(
-  id: string,
-  done: (d: ScheduleDescription) => boolean,
-): Promise<ScheduleDescription> {
+async function until(id: string, done: (d: ScheduleDescription) => boolean): Promise<ScheduleDescription> {
   for (let i = 0; i < 300; i++) {
     const d = await schedules.getHandle(id).describe();
     if (done(d)) return d;
@@ -105,7 +102,9 @@ test('trigger and backfill start workflows; pause, unpause and update change the
   });
   const backfilled = await until('sdk-sched-b', (d) => d.info.numActionsTaken === 3);
   assert.ok(
-    backfilled.info.recentActions.some((a) => a.workflow.workflowId === 'sdk-sched-b-wf-2025-01-01T00:01:00Z'),
+    backfilled.info.recentActions.some(
+      (a) => a.workflow.workflowId === 'sdk-sched-b-wf-2025-01-01T00:01:00Z',
+    ),
   );
   await handle.unpause('on');
   await handle.pause('off');
@@ -120,6 +119,7 @@ test('trigger and backfill start workflows; pause, unpause and update change the
   assert.deepEqual(updated.action.args, ['y']);
   assert.equal(updated.spec.calendars[0]?.hour[0]?.start, 12);
   assert.equal(updated.state.note, 'updated');
-  for (const a of backfilled.info.runningActions) await workflows.terminate(a.workflow.workflowId, undefined, 'done');
+  for (const a of backfilled.info.runningActions)
+    await workflows.terminate(a.workflow.workflowId, undefined, 'done');
   await handle.delete();
 });

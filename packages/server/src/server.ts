@@ -220,7 +220,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clock,
         logger: ctx.logger.child({ component: 'schedule-worker' }),
         workflows: frontendScheduleWorkflows(frontend),
-        ...(options.scheduleScanIntervalMs === undefined ? {} : { scanIntervalMs: options.scheduleScanIntervalMs }),
+        ...(options.scheduleScanIntervalMs === undefined
+          ? {}
+          : { scanIntervalMs: options.scheduleScanIntervalMs }),
       });
       scheduleRunner = runner;
       cleanup.start(running.signal);

@@ -16,7 +16,10 @@ const ns: NamespaceRef = { id: 'ns-id', name: 'ns' };
 
 /** Workflows in memory: a start with a request id seen before returns the same run, as history does. */
 class FakeWorkflows implements ScheduleWorkflows {
-  readonly runs = new Map<string, { workflowId: string; status: number; requestId: string; startedAt: number }>();
+  readonly runs = new Map<
+    string,
+    { workflowId: string; status: number; requestId: string; startedAt: number }
+  >();
   readonly byRequest = new Map<string, string>();
   readonly cancelled: string[] = [];
   private seq = 0;
@@ -119,7 +122,9 @@ async function create(options: Options = {}): Promise<string> {
         },
         state: {
           paused: options.paused ?? false,
-          ...(options.limited === undefined ? {} : { limitedActions: true, remainingActions: options.limited }),
+          ...(options.limited === undefined
+            ? {}
+            : { limitedActions: true, remainingActions: options.limited }),
         },
       },
     } as never,
@@ -254,7 +259,11 @@ describe('schedule runner', () => {
   });
 
   test('a paused schedule takes no scheduled action but a trigger runs; unpause does not catch up', async () => {
-    const id = await create({ everyMs: MINUTE, paused: true, overlap: Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL });
+    const id = await create({
+      everyMs: MINUTE,
+      paused: true,
+      overlap: Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
+    });
     await step(3 * MINUTE);
     assert.equal(workflows.runs.size, 0);
     await trigger(id);
@@ -270,7 +279,11 @@ describe('schedule runner', () => {
   });
 
   test('limited actions: the schedule stops after its remaining actions; triggers do not count', async () => {
-    const id = await create({ everyMs: MINUTE, limited: 2, overlap: Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL });
+    const id = await create({
+      everyMs: MINUTE,
+      limited: 2,
+      overlap: Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
+    });
     await trigger(id);
     await runner.runDue();
     for (let i = 0; i < 4; i++) await step(MINUTE);
@@ -292,7 +305,10 @@ describe('schedule runner', () => {
     const d = await info(id);
     assert.equal(d.schedule.state.paused, true);
     await step(5 * MINUTE);
-    assert.deepEqual([...workflows.runs.values()].map((r) => r.workflowId), ['wf-2026-01-01T00:01:00Z']);
+    assert.deepEqual(
+      [...workflows.runs.values()].map((r) => r.workflowId),
+      ['wf-2026-01-01T00:01:00Z'],
+    );
   });
 
   test('backfill starts every time of the range, also while paused; a pass that runs again starts nothing twice', async () => {
@@ -319,7 +335,10 @@ describe('schedule runner', () => {
     await runner.runDue();
     assert.equal(workflows.runs.size, 3);
     // The same pass again from the row as it was (a lost write): deduplicated by request id.
-    await store.schedules.updateSchedule({ ...before!, updatedAt: clock.now() }, (await store.schedules.getSchedule(ns.id, id))!.version);
+    await store.schedules.updateSchedule(
+      { ...before!, updatedAt: clock.now() },
+      (await store.schedules.getSchedule(ns.id, id))!.version,
+    );
     await runner.runDue();
     assert.equal(workflows.runs.size, 3);
     assert.ok([...workflows.runs.values()].some((r) => r.workflowId === 'wf-2025-06-01T10:01:00Z'));
@@ -334,7 +353,9 @@ describe('schedule runner', () => {
           scheduleId: 'bad',
           schedule: {
             spec: { cronString: ['61 * * * *'] },
-            action: { startWorkflow: { workflowId: 'w', workflowType: { name: 'T' }, taskQueue: { name: 'q' } } },
+            action: {
+              startWorkflow: { workflowId: 'w', workflowType: { name: 'T' }, taskQueue: { name: 'q' } },
+            },
           },
         },
         ctx,
@@ -342,7 +363,24 @@ describe('schedule runner', () => {
       (e: { code?: number }) => e.code === 3,
     );
     const id = await create();
-    await assert.rejects(create().then(() => service.createSchedule(ns, { namespace: ns.name, scheduleId: id, schedule: { action: { startWorkflow: { workflowId: 'w', workflowType: { name: 'T' }, taskQueue: { name: 'q' } } } } }, ctx)), (e: { code?: number }) => e.code === 6);
+    await assert.rejects(
+      create().then(() =>
+        service.createSchedule(
+          ns,
+          {
+            namespace: ns.name,
+            scheduleId: id,
+            schedule: {
+              action: {
+                startWorkflow: { workflowId: 'w', workflowType: { name: 'T' }, taskQueue: { name: 'q' } },
+              },
+            },
+          },
+          ctx,
+        ),
+      ),
+      (e: { code?: number }) => e.code === 6,
+    );
     await assert.rejects(info('absent'), (e: { code?: number }) => e.code === 5);
   });
 });

@@ -11,44 +11,16 @@ type Req<K extends keyof WS> = WS[K] extends { create(p?: infer P): unknown } ? 
  * numbers). Failures are `ServiceError`s.
  */
 export interface SchedulerApi {
-  createSchedule(
-    ns: NamespaceRef,
-    req: Req<'CreateScheduleRequest'>,
-    ctx: CallContext,
-  ): Promise<object>;
-  describeSchedule(
-    ns: NamespaceRef,
-    req: Req<'DescribeScheduleRequest'>,
-    ctx: CallContext,
-  ): Promise<object>;
-  updateSchedule(
-    ns: NamespaceRef,
-    req: Req<'UpdateScheduleRequest'>,
-    ctx: CallContext,
-  ): Promise<object>;
-  patchSchedule(
-    ns: NamespaceRef,
-    req: Req<'PatchScheduleRequest'>,
-    ctx: CallContext,
-  ): Promise<object>;
+  createSchedule(ns: NamespaceRef, req: Req<'CreateScheduleRequest'>, ctx: CallContext): Promise<object>;
+  describeSchedule(ns: NamespaceRef, req: Req<'DescribeScheduleRequest'>, ctx: CallContext): Promise<object>;
+  updateSchedule(ns: NamespaceRef, req: Req<'UpdateScheduleRequest'>, ctx: CallContext): Promise<object>;
+  patchSchedule(ns: NamespaceRef, req: Req<'PatchScheduleRequest'>, ctx: CallContext): Promise<object>;
   listScheduleMatchingTimes(
     ns: NamespaceRef,
     req: Req<'ListScheduleMatchingTimesRequest'>,
     ctx: CallContext,
   ): Promise<object>;
-  deleteSchedule(
-    ns: NamespaceRef,
-    req: Req<'DeleteScheduleRequest'>,
-    ctx: CallContext,
-  ): Promise<object>;
-  listSchedules(
-    ns: NamespaceRef,
-    req: Req<'ListSchedulesRequest'>,
-    ctx: CallContext,
-  ): Promise<object>;
-  countSchedules(
-    ns: NamespaceRef,
-    req: Req<'CountSchedulesRequest'>,
-    ctx: CallContext,
-  ): Promise<object>;
+  deleteSchedule(ns: NamespaceRef, req: Req<'DeleteScheduleRequest'>, ctx: CallContext): Promise<object>;
+  listSchedules(ns: NamespaceRef, req: Req<'ListSchedulesRequest'>, ctx: CallContext): Promise<object>;
+  countSchedules(ns: NamespaceRef, req: Req<'CountSchedulesRequest'>, ctx: CallContext): Promise<object>;
 }

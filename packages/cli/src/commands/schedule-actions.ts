@@ -3,7 +3,14 @@ import type { CalendarSpec, IntervalSpec, ScheduleDescription, ScheduleOverlapPo
 import type { ClientFlags } from './client-options.js';
 import type { CommandContext } from './context.js';
 import { usageError } from './exit-codes.js';
-import { formatDurationMs, formatTime, printJson, printJsonList, renderFields, renderTable } from './format.js';
+import {
+  formatDurationMs,
+  formatTime,
+  printJson,
+  printJsonList,
+  renderFields,
+  renderTable,
+} from './format.js';
 import { optionalDuration, parseJsonArgs, parsePairs } from './parse.js';
 
 export interface ScheduleFlags extends ClientFlags {
@@ -33,7 +40,8 @@ export interface ScheduleFlags extends ClientFlags {
 function time(value: string | undefined, flag: string): Date | undefined {
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw usageError(`${flag} must be an RFC 3339 time, e.g. 2026-01-31T09:00:00Z; got "${value}"`);
+  if (Number.isNaN(ms))
+    throw usageError(`${flag} must be an RFC 3339 time, e.g. 2026-01-31T09:00:00Z; got "${value}"`);
   return new Date(ms);
 }
 
@@ -57,7 +65,10 @@ function fieldsOf(d: ScheduleDescription): [string, unknown][] {
       : [['Remaining actions', d.state.remainingActions] as [string, unknown]]),
     ['Overlap policy', d.policies.overlap],
     ['Catch-up window', formatDurationMs(d.policies.catchupWindow)],
-    ['Intervals', d.spec.intervals.map((i) => `${formatDurationMs(i.every)}/${formatDurationMs(i.offset) || '0s'}`)],
+    [
+      'Intervals',
+      d.spec.intervals.map((i) => `${formatDurationMs(i.every)}/${formatDurationMs(i.offset) || '0s'}`),
+    ],
     ['Calendars', d.spec.calendars.length],
     ['Time zone', d.spec.timezone ?? 'UTC'],
     ['Actions taken', d.info.numActionsTaken],
@@ -69,7 +80,10 @@ function fieldsOf(d: ScheduleDescription): [string, unknown][] {
   ];
 }
 
-export async function create({ io, schedules, settings }: CommandContext, opts: ScheduleFlags): Promise<void> {
+export async function create(
+  { io, schedules, settings }: CommandContext,
+  opts: ScheduleFlags,
+): Promise<void> {
   const calendars = parseJsonArgs(opts.calendar, '--calendar') as CalendarSpec[];
   const intervals = (opts.interval ?? []).map(interval);
   const cronExpressions = opts.cron ?? [];
@@ -118,7 +132,10 @@ export async function create({ io, schedules, settings }: CommandContext, opts: 
   else printJson(io, { scheduleId: opts.scheduleId, created: true }, settings.output);
 }
 
-export async function describe({ io, schedules, settings }: CommandContext, opts: ScheduleFlags): Promise<void> {
+export async function describe(
+  { io, schedules, settings }: CommandContext,
+  opts: ScheduleFlags,
+): Promise<void> {
   const d = await schedules.getHandle(opts.scheduleId).describe();
   if (settings.output === 'table') io.out(renderFields(fieldsOf(d)));
   else printJson(io, d, settings.output);

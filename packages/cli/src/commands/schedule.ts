@@ -29,15 +29,24 @@ export function registerScheduleCommands(group: Command, io: CliIo): void {
         .description('create a schedule that starts a workflow at the times of its spec')
         .addOption(new Option('--type <name>', 'workflow type').makeOptionMandatory())
         .addOption(
-          new Option('-w, --workflow-id <id>', 'workflow id (each run gets the scheduled time appended)').makeOptionMandatory(),
+          new Option(
+            '-w, --workflow-id <id>',
+            'workflow id (each run gets the scheduled time appended)',
+          ).makeOptionMandatory(),
         )
         .addOption(new Option('-t, --task-queue <name>', 'task queue the workers poll').makeOptionMandatory())
         .addOption(
-          new Option('-i, --input <json>', 'an argument as JSON (repeat for several arguments)').argParser(collect),
+          new Option('-i, --input <json>', 'an argument as JSON (repeat for several arguments)').argParser(
+            collect,
+          ),
         )
         .option('--interval <every[/offset]>', 'e.g. 5m or 1h/15m (repeatable)', collect)
         .option('--cron <expression>', 'cron expression, e.g. "0 12 * * MON-FRI" (repeatable)', collect)
-        .option('--calendar <json>', 'calendar as JSON, e.g. \'{"hour":9,"dayOfWeek":"MONDAY"}\' (repeatable)', collect)
+        .option(
+          '--calendar <json>',
+          'calendar as JSON, e.g. \'{"hour":9,"dayOfWeek":"MONDAY"}\' (repeatable)',
+          collect,
+        )
         .option('--start-time <rfc3339>', 'no action before this time')
         .option('--end-time <rfc3339>', 'no action after this time')
         .option('--jitter <duration>', 'each action runs up to this much later')
@@ -52,10 +61,14 @@ export function registerScheduleCommands(group: Command, io: CliIo): void {
     ),
     'what to do when an action is due while the last one still runs (default SKIP)',
   ).action(
-    clientAction<ScheduleFlags>(io, 'schedule create', async (ctx, opts) => (await actions()).create(ctx, opts)),
+    clientAction<ScheduleFlags>(io, 'schedule create', async (ctx, opts) =>
+      (await actions()).create(ctx, opts),
+    ),
   );
 
-  scheduleId(group.command('describe').description("show a schedule's spec, state and recent actions")).action(
+  scheduleId(
+    group.command('describe').description("show a schedule's spec, state and recent actions"),
+  ).action(
     clientAction<ScheduleFlags>(io, 'schedule describe', async (ctx, opts) =>
       (await actions()).describe(ctx, opts),
     ),
@@ -66,13 +79,21 @@ export function registerScheduleCommands(group: Command, io: CliIo): void {
   );
 
   scheduleId(
-    group.command('pause').description('stop taking scheduled actions').option('--reason <text>', 'notes', ''),
+    group
+      .command('pause')
+      .description('stop taking scheduled actions')
+      .option('--reason <text>', 'notes', ''),
   ).action(
-    clientAction<ScheduleFlags>(io, 'schedule pause', async (ctx, opts) => (await actions()).pause(ctx, opts)),
+    clientAction<ScheduleFlags>(io, 'schedule pause', async (ctx, opts) =>
+      (await actions()).pause(ctx, opts),
+    ),
   );
 
   scheduleId(
-    group.command('unpause').description('take scheduled actions again').option('--reason <text>', 'notes', ''),
+    group
+      .command('unpause')
+      .description('take scheduled actions again')
+      .option('--reason <text>', 'notes', ''),
   ).action(
     clientAction<ScheduleFlags>(io, 'schedule unpause', async (ctx, opts) =>
       (await actions()).unpause(ctx, opts),
@@ -104,6 +125,8 @@ export function registerScheduleCommands(group: Command, io: CliIo): void {
   );
 
   scheduleId(group.command('delete').description('delete a schedule (its started workflows run on)')).action(
-    clientAction<ScheduleFlags>(io, 'schedule delete', async (ctx, opts) => (await actions()).remove(ctx, opts)),
+    clientAction<ScheduleFlags>(io, 'schedule delete', async (ctx, opts) =>
+      (await actions()).remove(ctx, opts),
+    ),
   );
 }

@@ -203,7 +203,8 @@ export class CompiledScheduleSpec {
   jitterOf(nominal: number): number {
     if (this.rules.jitterMs <= 0) return 0;
     const following = this.nextNominal(nominal);
-    const bound = following === undefined ? this.rules.jitterMs : Math.min(this.rules.jitterMs, following - nominal);
+    const bound =
+      following === undefined ? this.rules.jitterMs : Math.min(this.rules.jitterMs, following - nominal);
     return Math.floor(unitHash(`${this.jitterSeed}:${nominal}`) * bound);
   }
 

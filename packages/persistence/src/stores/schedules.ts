@@ -1,4 +1,12 @@
-import { decodeToken, encodeToken, toBuffer, toBytes, toBytesOrNull, toNumber, toNumberOrNull } from '../codec.js';
+import {
+  decodeToken,
+  encodeToken,
+  toBuffer,
+  toBytes,
+  toBytesOrNull,
+  toNumber,
+  toNumberOrNull,
+} from '../codec.js';
 import {
   type ReadPage,
   ScheduleAlreadyExistsError,
@@ -115,7 +123,8 @@ export class SqlScheduleStore implements ScheduleStore {
   ): Promise<ReadPage<ScheduleRecord>> {
     const pageSize = Math.max(1, Math.floor(page.pageSize));
     let q = this.ctx.db.selectFrom('schedules').selectAll().where('namespace_id', '=', namespaceId);
-    if (page.pageToken !== undefined) q = q.where('schedule_id', '>', decodeToken(page.pageToken, isIdToken).s);
+    if (page.pageToken !== undefined)
+      q = q.where('schedule_id', '>', decodeToken(page.pageToken, isIdToken).s);
     const rows = await q
       .orderBy('schedule_id')
       .limit(pageSize + 1)
@@ -134,7 +143,10 @@ export class SqlScheduleStore implements ScheduleStore {
     return toNumber(row?.n ?? 0);
   }
 
-  async listDueSchedules(dueBy: number, limit: number): Promise<{ namespaceId: string; scheduleId: string }[]> {
+  async listDueSchedules(
+    dueBy: number,
+    limit: number,
+  ): Promise<{ namespaceId: string; scheduleId: string }[]> {
     const rows = await this.ctx.db
       .selectFrom('schedules')
       .select(['namespace_id', 'schedule_id'])

@@ -62,7 +62,15 @@ export const MONTHS = [
   'NOVEMBER',
   'DECEMBER',
 ] as const;
-export const DAYS_OF_WEEK = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] as const;
+export const DAYS_OF_WEEK = [
+  'SUNDAY',
+  'MONDAY',
+  'TUESDAY',
+  'WEDNESDAY',
+  'THURSDAY',
+  'FRIDAY',
+  'SATURDAY',
+] as const;
 export type Month = (typeof MONTHS)[number];
 export type DayOfWeek = (typeof DAYS_OF_WEEK)[number];
 
@@ -187,7 +195,10 @@ export interface ScheduleOptions {
   searchAttributes?: Record<string, unknown>;
 }
 
-export type ScheduleUpdateOptions = Omit<ScheduleOptions, 'scheduleId' | 'memo' | 'searchAttributes' | 'state'> & {
+export type ScheduleUpdateOptions = Omit<
+  ScheduleOptions,
+  'scheduleId' | 'memo' | 'searchAttributes' | 'state'
+> & {
   state?: { paused?: boolean; note?: string; remainingActions?: number };
 };
 
@@ -327,7 +338,9 @@ function calendarFromProto(calendar: proto.api.schedule.v1.IStructuredCalendarSp
 }
 
 const timestamp = (date: Date | undefined) =>
-  date === undefined ? null : ({ seconds: Math.floor(date.getTime() / 1000), nanos: (date.getTime() % 1000) * 1e6 } as never);
+  date === undefined
+    ? null
+    : ({ seconds: Math.floor(date.getTime() / 1000), nanos: (date.getTime() % 1000) * 1e6 } as never);
 const dateOf = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   t ? new Date(timestampToMs(t as never) ?? 0) : undefined;
 const msOf = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
@@ -455,7 +468,11 @@ export class ScheduleClient {
     do {
       const response = await this.calls.call(
         'listSchedules',
-        { namespace: this.namespace, maximumPageSize: options.pageSize ?? 100, nextPageToken: nextPageToken ?? null },
+        {
+          namespace: this.namespace,
+          maximumPageSize: options.pageSize ?? 100,
+          nextPageToken: nextPageToken ?? null,
+        },
         this.callOptions(options.signal),
       );
       for (const entry of response.schedules ?? []) yield this.summaryOf(entry);
@@ -478,7 +495,10 @@ export class ScheduleClient {
   specOf(spec: proto.api.schedule.v1.IScheduleSpec | null | undefined): ScheduleSpecDescription {
     return {
       calendars: (spec?.structuredCalendar ?? []).map(calendarFromProto),
-      intervals: (spec?.interval ?? []).map((i) => ({ every: msOf(i.interval) ?? 0, offset: msOf(i.phase) ?? 0 })),
+      intervals: (spec?.interval ?? []).map((i) => ({
+        every: msOf(i.interval) ?? 0,
+        offset: msOf(i.phase) ?? 0,
+      })),
       skip: (spec?.excludeStructuredCalendar ?? []).map(calendarFromProto),
       ...(spec?.startTime ? { startAt: dateOf(spec.startTime)! } : {}),
       ...(spec?.endTime ? { endAt: dateOf(spec.endTime)! } : {}),
@@ -503,14 +523,19 @@ export class ScheduleClient {
     return {
       scheduleId: entry.scheduleId ?? '',
       ...(info.spec ? { spec: this.specOf(info.spec) } : {}),
-      ...(info.workflowType?.name ? { action: { type: 'startWorkflow' as const, workflowType: info.workflowType.name } } : {}),
+      ...(info.workflowType?.name
+        ? { action: { type: 'startWorkflow' as const, workflowType: info.workflowType.name } }
+        : {}),
       state: { paused: info.paused === true, ...(info.notes ? { note: info.notes } : {}) },
       info: {
         recentActions: (info.recentActions ?? []).map((a) => this.actionResultOf(a)),
         nextActionTimes: (info.futureActionTimes ?? []).map((t) => dateOf(t)!),
       },
       memo: fromPayloadMap(this.converter, entry.memo?.fields) as Record<string, unknown>,
-      searchAttributes: fromPayloadMap(this.converter, entry.searchAttributes?.indexedFields) as Record<string, unknown>,
+      searchAttributes: fromPayloadMap(this.converter, entry.searchAttributes?.indexedFields) as Record<
+        string,
+        unknown
+      >,
     };
   }
 }
@@ -551,8 +576,13 @@ export class ScheduleHandle {
         taskQueue: start.taskQueue?.name ?? '',
         args: fromPayloads(converter, start.input),
         memo: fromPayloadMap(converter, start.memo?.fields) as Record<string, unknown>,
-        searchAttributes: fromPayloadMap(converter, start.searchAttributes?.indexedFields) as Record<string, unknown>,
-        ...(start.workflowExecutionTimeout ? { workflowExecutionTimeout: msOf(start.workflowExecutionTimeout)! } : {}),
+        searchAttributes: fromPayloadMap(converter, start.searchAttributes?.indexedFields) as Record<
+          string,
+          unknown
+        >,
+        ...(start.workflowExecutionTimeout
+          ? { workflowExecutionTimeout: msOf(start.workflowExecutionTimeout)! }
+          : {}),
         ...(start.workflowRunTimeout ? { workflowRunTimeout: msOf(start.workflowRunTimeout)! } : {}),
         ...(start.workflowTaskTimeout ? { workflowTaskTimeout: msOf(start.workflowTaskTimeout)! } : {}),
       },
@@ -579,7 +609,10 @@ export class ScheduleHandle {
         ...(info.updateTime ? { lastUpdatedAt: dateOf(info.updateTime)! } : {}),
       },
       memo: fromPayloadMap(converter, r.memo?.fields) as Record<string, unknown>,
-      searchAttributes: fromPayloadMap(converter, r.searchAttributes?.indexedFields) as Record<string, unknown>,
+      searchAttributes: fromPayloadMap(converter, r.searchAttributes?.indexedFields) as Record<
+        string,
+        unknown
+      >,
     };
   }
 

@@ -23,7 +23,12 @@ export interface ScheduleWorkflows {
   start(namespace: string, request: StartRequest, signal: AbortSignal): Promise<string>;
   /** The run's WorkflowExecutionStatus; undefined when it no longer exists. */
   status(namespace: string, execution: WorkflowRef, signal: AbortSignal): Promise<number | undefined>;
-  requestCancel(namespace: string, execution: WorkflowRef, reason: string, signal: AbortSignal): Promise<void>;
+  requestCancel(
+    namespace: string,
+    execution: WorkflowRef,
+    reason: string,
+    signal: AbortSignal,
+  ): Promise<void>;
   terminate(namespace: string, execution: WorkflowRef, reason: string, signal: AbortSignal): Promise<void>;
 }
 
@@ -101,7 +106,9 @@ function searchAttributePayload(type: string, value: unknown): T.api.common.v1.I
 export function startRequestOf(input: ProcessInput, start: BufferedStart): StartRequest {
   const action = input.schedule.action?.startWorkflow ?? {};
   const keepId = input.schedule.policies?.keepOriginalWorkflowId === true;
-  const workflowId = keepId ? (action.workflowId ?? '') : `${action.workflowId}-${workflowIdSuffix(start.nominal)}`;
+  const workflowId = keepId
+    ? (action.workflowId ?? '')
+    : `${action.workflowId}-${workflowIdSuffix(start.nominal)}`;
   return {
     namespace: input.namespace,
     workflowId,
@@ -114,7 +121,8 @@ export function startRequestOf(input: ProcessInput, start: BufferedStart): Start
     identity: SCHEDULER_IDENTITY,
     requestId: requestIdOf(input.namespace, input.scheduleId, start),
     workflowIdReusePolicy:
-      action.workflowIdReusePolicy || temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+      action.workflowIdReusePolicy ||
+      temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
     retryPolicy: action.retryPolicy ?? null,
     memo: action.memo ?? null,
     header: action.header ?? null,
@@ -185,7 +193,8 @@ async function refreshRunning(input: ProcessInput): Promise<void> {
     if (recent && status !== undefined) recent.status = status;
     state.cancelRequested = state.cancelRequested.filter((id) => id !== run.runId);
     const failed =
-      status === Status.WORKFLOW_EXECUTION_STATUS_FAILED || status === Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
+      status === Status.WORKFLOW_EXECUTION_STATUS_FAILED ||
+      status === Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
     if (failed && schedule.policies?.pauseOnFailure) {
       schedule.state = {
         ...schedule.state,
@@ -270,10 +279,14 @@ async function startOne(input: ProcessInput, start: BufferedStart): Promise<'sta
     runId,
     status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING,
   });
-  if (state.recent.length > RECENT_ACTIONS_KEPT) state.recent.splice(0, state.recent.length - RECENT_ACTIONS_KEPT);
+  if (state.recent.length > RECENT_ACTIONS_KEPT)
+    state.recent.splice(0, state.recent.length - RECENT_ACTIONS_KEPT);
   state.actionCount++;
   if (!start.manual && schedule.state?.limitedActions) {
-    schedule.state = { ...schedule.state, remainingActions: asLong(Math.max(0, Number(schedule.state.remainingActions ?? 0) - 1)) };
+    schedule.state = {
+      ...schedule.state,
+      remainingActions: asLong(Math.max(0, Number(schedule.state.remainingActions ?? 0) - 1)),
+    };
   }
   return 'started';
 }

@@ -1,6 +1,10 @@
 import { temporal } from '@odin/api';
 import type { Clock } from '@odin/hugo';
-import { type PersistenceStore, ScheduleNotFoundError, ScheduleVersionConflictError } from '@odin/persistence';
+import {
+  type PersistenceStore,
+  ScheduleNotFoundError,
+  ScheduleVersionConflictError,
+} from '@odin/persistence';
 import type { Logger } from '@odin/runtime';
 import { processSchedule, type ScheduleWorkflows } from './processor.js';
 import { compileSpec } from './spec.js';
@@ -74,7 +78,10 @@ export class ScheduleRunner {
         n++;
       } catch (error) {
         if (!signal.aborted)
-          this.options.logger.warn({ err: error, schedule_id: scheduleId }, 'schedule pass failed; retried at the next scan');
+          this.options.logger.warn(
+            { err: error, schedule_id: scheduleId },
+            'schedule pass failed; retried at the next scan',
+          );
       }
     }
     return n;

@@ -140,7 +140,10 @@ function applyPatch(
 export class ScheduleService implements SchedulerApi {
   constructor(private readonly options: ScheduleServiceOptions) {}
 
-  private nextWake(record: { schedule: ISchedule; state: ScheduleRunState; scheduleId: string }, due: boolean): number | null {
+  private nextWake(
+    record: { schedule: ISchedule; state: ScheduleRunState; scheduleId: string },
+    due: boolean,
+  ): number | null {
     const now = this.options.clock.now();
     if (due || record.state.buffer.length > 0 || record.state.running.length > 0) return now;
     const next = compileSpec(record.schedule.spec ?? {}, record.scheduleId).next(record.state.lastProcessed);
@@ -178,9 +181,7 @@ export class ScheduleService implements SchedulerApi {
     } catch (error) {
       if (!(error instanceof ScheduleAlreadyExistsError)) throw error;
       const existing = await this.options.store.schedules.getSchedule(ns.id, scheduleId);
-      const existingRequest = existing
-        ? decodeRunState(existing.state, now).createRequestId
-        : undefined;
+      const existingRequest = existing ? decodeRunState(existing.state, now).createRequestId : undefined;
       // A retried create (same request id) succeeds again, as Temporal's deduplicated start does.
       if (existing && requestId !== '' && existingRequest === requestId)
         return { conflictToken: conflictToken(existing.version) };
@@ -199,7 +200,11 @@ export class ScheduleService implements SchedulerApi {
     ns: NamespaceRef,
     scheduleId: string,
     expectedVersion: number | undefined,
-    change: (schedule: ISchedule, state: ScheduleRunState, record: ScheduleRecord) => {
+    change: (
+      schedule: ISchedule,
+      state: ScheduleRunState,
+      record: ScheduleRecord,
+    ) => {
       due: boolean;
       memo?: Uint8Array | null;
       searchAttributes?: Uint8Array | null;
@@ -221,7 +226,8 @@ export class ScheduleService implements SchedulerApi {
             scheduleId,
             schedule: v1.Schedule.encode(schedule).finish(),
             memo: changed.memo === undefined ? record.memo : changed.memo,
-            searchAttributes: changed.searchAttributes === undefined ? record.searchAttributes : changed.searchAttributes,
+            searchAttributes:
+              changed.searchAttributes === undefined ? record.searchAttributes : changed.searchAttributes,
             state: encodeRunState(state),
             nextWakeTime,
             updatedAt: now,
@@ -291,7 +297,9 @@ export class ScheduleService implements SchedulerApi {
         due: true,
         ...(req.memo ? { memo: temporal.api.common.v1.Memo.encode(req.memo).finish() } : {}),
         ...(req.searchAttributes
-          ? { searchAttributes: temporal.api.common.v1.SearchAttributes.encode(req.searchAttributes).finish() }
+          ? {
+              searchAttributes: temporal.api.common.v1.SearchAttributes.encode(req.searchAttributes).finish(),
+            }
           : {}),
       };
     });
@@ -332,7 +340,8 @@ export class ScheduleService implements SchedulerApi {
 
   async deleteSchedule(ns: NamespaceRef, req: Req<'DeleteScheduleRequest'>, _ctx: CallContext) {
     const scheduleId = requireScheduleId(req.scheduleId);
-    if (!(await this.options.store.schedules.deleteSchedule(ns.id, scheduleId))) throw scheduleNotFound(scheduleId);
+    if (!(await this.options.store.schedules.deleteSchedule(ns.id, scheduleId)))
+      throw scheduleNotFound(scheduleId);
     return {};
   }
 
@@ -340,7 +349,10 @@ export class ScheduleService implements SchedulerApi {
     if (req.query && req.query.trim() !== '')
       throw invalid('ListSchedules supports no query yet: list without one and filter the entries.');
     const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : DEFAULT_PAGE_SIZE;
-    const token = req.nextPageToken && req.nextPageToken.length > 0 ? new TextDecoder().decode(req.nextPageToken) : undefined;
+    const token =
+      req.nextPageToken && req.nextPageToken.length > 0
+        ? new TextDecoder().decode(req.nextPageToken)
+        : undefined;
     let page: Awaited<ReturnType<ScheduleServiceOptions['store']['schedules']['listSchedules']>>;
     try {
       page = await this.options.store.schedules.listSchedules(ns.id, {

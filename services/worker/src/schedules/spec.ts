@@ -99,7 +99,14 @@ export function parseCalendarField(text: string, field: Field): CalendarRange[] 
     const [from, to] = body.split('-');
     if (from === undefined || from === '') throw invalid(`invalid ${field} "${part}"`);
     const start = parseValue(from, field);
-    const end = to === undefined ? (stepText === undefined ? start : field === 'year' ? 9999 : max) : parseValue(to, field);
+    const end =
+      to === undefined
+        ? stepText === undefined
+          ? start
+          : field === 'year'
+            ? 9999
+            : max
+        : parseValue(to, field);
     if (end < start) throw invalid(`invalid range in ${field} "${part}"`);
     out.push({ start, end, step });
   }
@@ -152,7 +159,10 @@ export function parseCronString(input: string): ParsedCron {
     const everyMs = positiveDurationMs(intervalText, 'interval');
     const phaseMs = phaseText === undefined ? 0 : positiveDurationMs(phaseText, 'phase');
     return {
-      interval: { interval: msToDuration(everyMs), phase: msToDuration(phaseMs) } as unknown as T.api.schedule.v1.IIntervalSpec,
+      interval: {
+        interval: msToDuration(everyMs),
+        phase: msToDuration(phaseMs),
+      } as unknown as T.api.schedule.v1.IIntervalSpec,
       ...(timezone ? { timezone } : {}),
     };
   }
@@ -178,14 +188,19 @@ export function parseCronString(input: string): ParsedCron {
   return { calendar: structuredOf(fields, comment), ...(timezone ? { timezone } : {}) };
 }
 
-function rangesOf(ranges: ProtoRange[] | null | undefined, field: Field, whenEmpty: CalendarRange[]): CalendarRange[] {
+function rangesOf(
+  ranges: ProtoRange[] | null | undefined,
+  field: Field,
+  whenEmpty: CalendarRange[],
+): CalendarRange[] {
   if (!ranges || ranges.length === 0) return whenEmpty;
   const [min, max] = field === 'year' ? [0, 9999] : FIELD_BOUNDS[field];
   return ranges.map((r) => {
     const start = r.start ?? 0;
     const end = Math.max(start, r.end ?? 0);
     const step = (r.step ?? 0) > 0 ? r.step! : 1;
-    if (start < min || end > max) throw invalid(`${field} range ${start}-${end} is out of range ${min}-${max}`);
+    if (start < min || end > max)
+      throw invalid(`${field} range ${start}-${end} is out of range ${min}-${max}`);
     return { start, end, step };
   });
 }
