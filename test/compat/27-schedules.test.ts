@@ -14,6 +14,7 @@ import {
   ScheduleOverlapPolicy,
 } from '@temporalio/client';
 import { createDatabaseIfMissing, dropDatabase, startDevServer } from '@odin/server';
+import { type AuthServer, grpcCode, startAuthServer } from './auth-fixtures.js';
 import { type CompatEnv, compatSuite, databasesUnderTest, installRuntime } from './harness.js';
 
 const MINUTE = 60_000;
@@ -370,3 +371,56 @@ for (const db of databasesUnderTest()) {
     });
   });
 }
+
+// Authorization does not depend on the database: once, on in-memory SQLite.
+describe('scenario 27: schedules with authorization on', () => {
+  let server: AuthServer;
+  const closers: (() => unknown)[] = [];
+
+  after(async () => {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+    await server?.stop();
+  });
+
+  async function clientWith(token: string): Promise<Client> {
+    const connection = await Connection.connect({
+      address: server.address,
+      metadata: { authorization: `Bearer ${token}` },
+    });
+    closers.push(() => connection.close());
+    return new Client({ connection, namespace: 'ns-a' });
+  }
+
+  test('the schedule worker starts workflows as the system; a reader may describe but not create', async () => {
+    installRuntime();
+    server = await startAuthServer();
+    const writer = await clientWith(await server.token('app', ['ns-a:write']));
+    const reader = await clientWith(await server.token('viewer', ['ns-a:read']));
+    const options = {
+      scheduleId: 'sched-auth',
+      spec: { intervals: [{ every: '1d' }] },
+      action: {
+        type: 'startWorkflow' as const,
+        workflowType: 'greeting',
+        args: ['Gus'],
+        taskQueue: 'sched-auth-nobody',
+        workflowId: 'wf-sched-auth',
+      },
+      state: { paused: true },
+    };
+    await assert.rejects(reader.schedule.create({ ...options, scheduleId: 'sched-auth-2' }), (e: unknown) => {
+      assert.equal(grpcCode(e), 7 /* PERMISSION_DENIED */, String(e));
+      return true;
+    });
+    const handle = await writer.schedule.create(options);
+    await handle.trigger();
+    const d = await eventually('the triggered action', async () => {
+      const x = await reader.schedule.getHandle('sched-auth').describe();
+      return x.info.recentActions.length > 0 ? x : undefined;
+    });
+    const started = d.info.recentActions[0]!.action.workflow;
+    assert.equal((await writer.workflow.getHandle(started.workflowId).describe()).status.name, 'RUNNING');
+    await writer.workflow.getHandle(started.workflowId).terminate('test done');
+    await handle.delete();
+  });
+});
