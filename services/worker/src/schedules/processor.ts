@@ -37,8 +37,11 @@ export const DEFAULT_CATCHUP_WINDOW_MS = 365 * 24 * 60 * 60 * 1000;
 const MIN_CATCHUP_WINDOW_MS = 10_000;
 /** How often the runner looks at the workflows it started while a start waits for them to close. */
 export const BUFFERED_RECHECK_MS = 1_000;
-/** How often it looks at them otherwise (describe's running workflows and recent actions' statuses). */
-export const RUNNING_RECHECK_MS = 5_000;
+/**
+ * How often it looks at them otherwise (describe's running workflows and recent actions' statuses): soon after a
+ * start, then less often as the run gets older (a quarter of its age), never less often than this.
+ */
+export const RUNNING_RECHECK_MAX_MS = 30_000;
 /** Spec times handled per pass at most (a schedule paused for long on a fast spec). */
 const MAX_TIMES_PER_PASS = 10_000;
 /** Backfilled times taken per request at most. */
@@ -347,9 +350,17 @@ export async function processSchedule(input: ProcessInput): Promise<number | und
   const next = spec.next(state.lastProcessed);
   if (next !== undefined) wakes.push(next.actual);
   if (retry || state.buffer.length > 0) wakes.push(now + BUFFERED_RECHECK_MS);
-  else if (state.running.length > 0) wakes.push(now + RUNNING_RECHECK_MS);
+  else if (state.running.length > 0) wakes.push(now + runningRecheckMs(state, now));
   if (state.triggers.length > 0 || state.backfills.length > 0) wakes.push(now);
   return wakes.length === 0 ? undefined : Math.min(...wakes);
+}
+
+function runningRecheckMs(state: ScheduleRunState, now: number): number {
+  const started = state.running.map(
+    (run) => state.recent.find((r) => r.runId === run.runId)?.actualTime ?? 0,
+  );
+  const youngest = Math.max(...started);
+  return Math.min(RUNNING_RECHECK_MAX_MS, Math.max(BUFFERED_RECHECK_MS, Math.floor((now - youngest) / 4)));
 }
 
 /** Recent actions as Temporal's ScheduleActionResult. */

@@ -138,12 +138,15 @@ export class ScheduleRunner {
     const { clock, logger } = this.options;
     while (!signal.aborted) {
       this.wakeUp = new AbortController();
+      let passes = 0;
       try {
-        await this.runDue(signal);
+        passes = await this.runDue(signal);
       } catch (error) {
         if (!signal.aborted) logger.warn({ err: error }, 'schedule scan failed');
       }
       if (signal.aborted) return;
+      // A full batch: more may be due, scan again at once.
+      if (passes >= this.batchSize) continue;
       const sleep = AbortSignal.any([signal, this.wakeUp.signal]);
       try {
         await clock.sleep(this.scanIntervalMs, sleep);
