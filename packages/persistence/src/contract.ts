@@ -806,7 +806,7 @@ export interface ScheduleRecord {
   state: Uint8Array;
   /** When the system worker must process the schedule next; null when nothing is due ever again. */
   nextWakeTime: number | null;
-  /** Compare-and-set token, bumped by every write. */
+  /** Compare-and-set token, bumped by every write (not the conflict token clients see: that one is in `state`). */
   version: number;
   createdAt: number;
   updatedAt: number;

@@ -344,6 +344,37 @@ describe('schedule runner', () => {
     assert.ok([...workflows.runs.values()].some((r) => r.workflowId === 'wf-2025-06-01T10:01:00Z'));
   });
 
+  test('the conflict token changes with updates and patches, not with the runner’s passes', async () => {
+    const id = await create({ everyMs: MINUTE, overlap: Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL });
+    const token = async () =>
+      (
+        (await service.describeSchedule(ns, { namespace: ns.name, scheduleId: id }, ctx)) as {
+          conflictToken: Uint8Array;
+        }
+      ).conflictToken;
+    const first = await token();
+    await step(MINUTE);
+    await step(MINUTE);
+    assert.deepEqual(await token(), first);
+    const schedule = (await service.describeSchedule(ns, { namespace: ns.name, scheduleId: id }, ctx)) as {
+      schedule: object;
+    };
+    await service.updateSchedule(
+      ns,
+      { namespace: ns.name, scheduleId: id, schedule: schedule.schedule, conflictToken: first } as never,
+      ctx,
+    );
+    assert.notDeepEqual(await token(), first);
+    await assert.rejects(
+      service.updateSchedule(
+        ns,
+        { namespace: ns.name, scheduleId: id, schedule: schedule.schedule, conflictToken: first } as never,
+        ctx,
+      ),
+      (e: { code?: number }) => e.code === 9,
+    );
+  });
+
   test('a bad spec or a taken id is refused; an absent schedule is NOT_FOUND', async () => {
     await assert.rejects(
       service.createSchedule(

@@ -163,7 +163,7 @@ export class ScheduleService implements SchedulerApi {
     const requestId = req.requestId ?? '';
     const nextWakeTime = this.nextWake({ schedule, state, scheduleId }, due);
     try {
-      const created = await this.options.store.schedules.createSchedule({
+      await this.options.store.schedules.createSchedule({
         namespaceId: ns.id,
         scheduleId,
         schedule: v1.Schedule.encode(schedule).finish(),
@@ -177,14 +177,14 @@ export class ScheduleService implements SchedulerApi {
         updatedAt: now,
       });
       this.notify(nextWakeTime);
-      return { conflictToken: conflictToken(created.version) };
+      return { conflictToken: conflictToken(state.conflictToken) };
     } catch (error) {
       if (!(error instanceof ScheduleAlreadyExistsError)) throw error;
       const existing = await this.options.store.schedules.getSchedule(ns.id, scheduleId);
       const existingRequest = existing ? decodeRunState(existing.state, now).createRequestId : undefined;
       // A retried create (same request id) succeeds again, as Temporal's deduplicated start does.
       if (existing && requestId !== '' && existingRequest === requestId)
-        return { conflictToken: conflictToken(existing.version) };
+        return { conflictToken: conflictToken(decodeRunState(existing.state, now).conflictToken) };
       throw ServiceError.workflowAlreadyStarted('schedule with this ID is already registered', requestId, '');
     }
   }
@@ -195,11 +195,14 @@ export class ScheduleService implements SchedulerApi {
     return record;
   }
 
-  /** Read, change, compare-and-set; again on a conflict with the runner (never past the caller's token). */
+  /**
+   * Read, change, compare-and-set on the row's version; again on a conflict with the runner. The caller's conflict
+   * token, when given, must still be the schedule's.
+   */
   private async modify(
     ns: NamespaceRef,
     scheduleId: string,
-    expectedVersion: number | undefined,
+    expectedToken: number | undefined,
     change: (
       schedule: ISchedule,
       state: ScheduleRunState,
@@ -212,12 +215,13 @@ export class ScheduleService implements SchedulerApi {
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const record = await this.load(ns, scheduleId);
-      if (expectedVersion !== undefined && expectedVersion !== record.version)
-        throw ServiceError.failedPrecondition('mismatched conflict token');
       const now = this.options.clock.now();
       const schedule = decodeSchedule(record.schedule);
       const state = decodeRunState(record.state, now);
+      if (expectedToken !== undefined && expectedToken !== state.conflictToken)
+        throw ServiceError.failedPrecondition('mismatched conflict token');
       const changed = change(schedule, state, record);
+      state.conflictToken++;
       const nextWakeTime = this.nextWake({ schedule, state, scheduleId }, changed.due);
       try {
         await this.options.store.schedules.updateSchedule(
@@ -266,7 +270,7 @@ export class ScheduleService implements SchedulerApi {
       ...(record.searchAttributes
         ? { searchAttributes: temporal.api.common.v1.SearchAttributes.decode(record.searchAttributes) }
         : {}),
-      conflictToken: conflictToken(record.version),
+      conflictToken: conflictToken(state.conflictToken),
     };
   }
 

@@ -42,6 +42,11 @@ export interface ScheduleRunState {
   triggers: { at: number; overlap: number }[];
   /** Backfill requests not yet taken into the buffer. */
   backfills: { start: number; end: number; overlap: number }[];
+  /**
+   * Temporal's conflict token: changed by every update and patch, not by the runner's own writes (the row's
+   * `version` changes with those too), so a client's read-modify-write only fails when a person changed it.
+   */
+  conflictToken: number;
   /** The request id of the CreateSchedule that made it: a retried create succeeds again. */
   createRequestId?: string;
 }
@@ -61,6 +66,7 @@ export function initialRunState(now: number): ScheduleRunState {
     recent: [],
     triggers: [],
     backfills: [],
+    conflictToken: 1,
   };
 }
 
