@@ -102,19 +102,28 @@ compatSuite('scenario 27: schedules', (env) => {
     const listed = [];
     for await (const entry of e.client.schedule.list()) listed.push(entry);
     const entry = listed.find((s) => s.scheduleId === scheduleId);
+    const matching = async (query: string) => {
+      const ids: string[] = [];
+      for await (const s of e.client.schedule.list({ query })) ids.push(s.scheduleId);
+      return ids;
+    };
+    assert.deepEqual(await matching(`ScheduleId = '${scheduleId}' AND CustomKeywordField = 'sched'`), [
+      scheduleId,
+    ]);
+    assert.deepEqual(await matching(`ScheduleId = '${scheduleId}' AND TemporalSchedulePaused = false`), []);
     assert.ok(entry);
     assert.equal(entry.state.paused, true);
     assert.equal(entry.action?.workflowType, 'greeting');
 
     const start = Date.parse('2030-03-04T00:00:00Z');
-    const matching = (await e.client.workflowService.listScheduleMatchingTimes({
+    const matchingTimes = (await e.client.workflowService.listScheduleMatchingTimes({
       namespace: 'default',
       scheduleId,
       startTime: { seconds: start / 1000 },
       endTime: { seconds: (start + 3 * 3_600_000) / 1000 },
     } as never)) as { startTime?: { seconds?: unknown }[] };
     // 00:05, 01:05, 02:05 UTC from the interval and 02:30 Paris (01:30 UTC) from the cron string, jitter below 10 s.
-    const got = (matching.startTime ?? []).map((t) => Number(t.seconds) * 1000 - start);
+    const got = (matchingTimes.startTime ?? []).map((t) => Number(t.seconds) * 1000 - start);
     assert.equal(got.length, 4, JSON.stringify(got));
     const expected = [5 * MINUTE, 65 * MINUTE, 90 * MINUTE, 125 * MINUTE];
     for (const [i, offset] of got.entries())

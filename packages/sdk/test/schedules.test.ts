@@ -72,6 +72,12 @@ test('create, describe and list a schedule; the typed errors', async () => {
   const listed = [];
   for await (const s of schedules.list()) listed.push(s.scheduleId);
   assert.ok(listed.includes('sdk-sched-a'));
+  const paused = [];
+  for await (const s of schedules.list({
+    query: "TemporalSchedulePaused = true AND ScheduleId = 'sdk-sched-a'",
+  }))
+    paused.push(s.scheduleId);
+  assert.deepEqual(paused, ['sdk-sched-a']);
   await assert.rejects(
     schedules.create({
       scheduleId: 'sdk-sched-a',

@@ -462,8 +462,10 @@ export class ScheduleClient {
     return new ScheduleHandle(this, scheduleId);
   }
 
-  /** Every schedule of the namespace, a page at a time. */
-  async *list(options: { pageSize?: number; signal?: AbortSignal } = {}): AsyncIterable<ScheduleSummary> {
+  /** The schedules of the namespace (those a visibility-style `query` matches), a page at a time. */
+  async *list(
+    options: { pageSize?: number; query?: string; signal?: AbortSignal } = {},
+  ): AsyncIterable<ScheduleSummary> {
     let nextPageToken: Uint8Array | undefined;
     do {
       const response = await this.calls.call(

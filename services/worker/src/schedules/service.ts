@@ -351,7 +351,7 @@ export class ScheduleService implements SchedulerApi {
 
   async listSchedules(ns: NamespaceRef, req: Req<'ListSchedulesRequest'>, _ctx: CallContext) {
     if (req.query && req.query.trim() !== '')
-      throw invalid('ListSchedules supports no query yet: list without one and filter the entries.');
+      throw invalid('the schedule service lists without a query (the frontend filters)');
     const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : DEFAULT_PAGE_SIZE;
     const token =
       req.nextPageToken && req.nextPageToken.length > 0
@@ -393,7 +393,8 @@ export class ScheduleService implements SchedulerApi {
   }
 
   async countSchedules(ns: NamespaceRef, req: Req<'CountSchedulesRequest'>, _ctx: CallContext) {
-    if (req.query && req.query.trim() !== '') throw invalid('CountSchedules supports no query yet.');
+    if (req.query && req.query.trim() !== '')
+      throw invalid('the schedule service counts without a query (the frontend filters)');
     return { count: await this.options.store.schedules.countSchedules(ns.id) };
   }
 }
