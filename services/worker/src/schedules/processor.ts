@@ -328,8 +328,15 @@ async function endOthers(input: ProcessInput, decision: BufferDecision): Promise
  */
 export async function processSchedule(input: ProcessInput): Promise<number | undefined> {
   const { state, schedule, spec, now } = input;
-  if (state.running.length > 0) await refreshRunning(input);
+  // The open runs are looked at when their periodic check is due, and whenever a start waits whose overlap policy
+  // depends on them (ALLOW_ALL does not), so no decision is made on a stale list.
+  const checkDue = state.running.length > 0 && now >= state.nextRunningCheck;
+  if (checkDue) await refreshRunning(input);
   takeDueTimes(input);
+  const needsRunning = state.buffer.some(
+    (start) => effectiveOverlap(start.overlap, schedule) !== Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
+  );
+  if (!checkDue && needsRunning && state.running.length > 0) await refreshRunning(input);
   let retry = false;
   for (let round = 0; round < 2 && state.buffer.length > 0; round++) {
     const decision = decideBuffer(state.buffer, state.running.length > 0, schedule, state);
@@ -350,7 +357,12 @@ export async function processSchedule(input: ProcessInput): Promise<number | und
   const next = spec.next(state.lastProcessed);
   if (next !== undefined) wakes.push(next.actual);
   if (retry || state.buffer.length > 0) wakes.push(now + BUFFERED_RECHECK_MS);
-  else if (state.running.length > 0) wakes.push(now + runningRecheckMs(state, now));
+  else if (state.running.length > 0) {
+    const candidate = now + runningRecheckMs(state, now);
+    state.nextRunningCheck =
+      state.nextRunningCheck > now ? Math.min(state.nextRunningCheck, candidate) : candidate;
+    wakes.push(state.nextRunningCheck);
+  }
   if (state.triggers.length > 0 || state.backfills.length > 0) wakes.push(now);
   return wakes.length === 0 ? undefined : Math.min(...wakes);
 }

@@ -21,6 +21,8 @@ export interface ScheduleRunnerOptions {
   scanIntervalMs?: number;
   /** Due schedules taken per scan; default 100. */
   batchSize?: number;
+  /** Passes run at the same time; default 8. */
+  concurrency?: number;
 }
 
 /**
@@ -34,14 +36,18 @@ export interface ScheduleRunnerOptions {
 export class ScheduleRunner {
   private readonly scanIntervalMs: number;
   private readonly batchSize: number;
+  private readonly concurrency: number;
   private loop: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private wakeUp: AbortController = new AbortController();
   private passCount = 0;
+  /** The earliest next wake time the last scan's passes wrote (the loop sleeps no longer than until then). */
+  private earliestWake: number | undefined;
 
   constructor(private readonly options: ScheduleRunnerOptions) {
     this.scanIntervalMs = Math.max(1, options.scanIntervalMs ?? 1_000);
     this.batchSize = Math.max(1, options.batchSize ?? 100);
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
   }
 
   /** Schedule passes run since this runner was created. */
@@ -71,20 +77,31 @@ export class ScheduleRunner {
   async runDue(signal: AbortSignal = this.stopping.signal): Promise<number> {
     const due = await this.options.store.schedules.listDueSchedules(this.options.clock.now(), this.batchSize);
     let n = 0;
-    for (const { namespaceId, scheduleId } of due) {
-      if (signal.aborted) break;
-      try {
-        await this.runOne(namespaceId, scheduleId, signal);
-        n++;
-      } catch (error) {
-        if (!signal.aborted)
-          this.options.logger.warn(
-            { err: error, schedule_id: scheduleId },
-            'schedule pass failed; retried at the next scan',
-          );
+    let next = 0;
+    this.earliestWake = undefined;
+    // A few passes at a time: each waits mostly on the database and the frontend, not on this process.
+    const lane = async () => {
+      while (next < due.length && !signal.aborted) {
+        const { namespaceId, scheduleId } = due[next++]!;
+        try {
+          await this.runOne(namespaceId, scheduleId, signal);
+          n++;
+        } catch (error) {
+          if (!signal.aborted)
+            this.options.logger.warn(
+              { err: error, schedule_id: scheduleId },
+              'schedule pass failed; retried at the next scan',
+            );
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, lane));
     return n;
+  }
+
+  private noteWake(at: number | undefined): void {
+    if (at !== undefined && (this.earliestWake === undefined || at < this.earliestWake))
+      this.earliestWake = at;
   }
 
   private async runOne(namespaceId: string, scheduleId: string, signal: AbortSignal): Promise<void> {
@@ -124,6 +141,7 @@ export class ScheduleRunner {
           },
           record.version,
         );
+        this.noteWake(next);
         return;
       } catch (error) {
         // Deleted meanwhile: nothing left to do (its started workflows run on, as in Temporal).
@@ -148,8 +166,10 @@ export class ScheduleRunner {
       // A full batch: more may be due, scan again at once.
       if (passes >= this.batchSize) continue;
       const sleep = AbortSignal.any([signal, this.wakeUp.signal]);
+      const untilWake =
+        this.earliestWake === undefined ? this.scanIntervalMs : this.earliestWake - clock.now();
       try {
-        await clock.sleep(this.scanIntervalMs, sleep);
+        await clock.sleep(Math.max(0, Math.min(this.scanIntervalMs, untilWake)), sleep);
       } catch {
         // Woken (a change in this process) or stopping.
       }

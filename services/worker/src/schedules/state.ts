@@ -34,6 +34,8 @@ export interface ScheduleRunState {
   buffer: BufferedStart[];
   /** Started workflows not yet seen closed. */
   running: { workflowId: string; runId: string }[];
+  /** When the runner looks at the open runs again even if no start needs to know (epoch ms). */
+  nextRunningCheck: number;
   /** Cancellation already requested for these run ids (CANCEL_OTHER asks once). */
   cancelRequested: string[];
   /** The latest actions, oldest first. */
@@ -62,6 +64,7 @@ export function initialRunState(now: number): ScheduleRunState {
     bufferDropped: 0,
     buffer: [],
     running: [],
+    nextRunningCheck: 0,
     cancelRequested: [],
     recent: [],
     triggers: [],
