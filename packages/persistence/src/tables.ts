@@ -171,7 +171,17 @@ export interface SearchAttributesTable {
   created_at: number;
 }
 
-/** Schedules (migration 0003): definition and runner state of each, and when the system worker looks next. */
+/** One version of a namespace's data key, wrapped by a key-encryption key (since migration 0003). */
+export interface NamespaceDataKeysTable {
+  namespace_id: string;
+  version: number;
+  /** The key-encryption key that wrapped it (KeyProvider key id). */
+  kek_id: string;
+  wrapped_key: Uint8Array;
+  created_at: number;
+}
+
+/** Schedules (migration 0004): definition and runner state of each, and when the system worker looks next. */
 export interface SchedulesTable {
   namespace_id: string;
   schedule_id: string;
@@ -203,5 +213,6 @@ export interface Tables {
   visibility_records: VisibilityRecordsTable;
   visibility_search_attributes: VisibilitySearchAttributesTable;
   search_attributes: SearchAttributesTable;
+  namespace_data_keys: NamespaceDataKeysTable;
   schedules: SchedulesTable;
 }

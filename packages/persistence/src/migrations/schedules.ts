@@ -4,7 +4,7 @@ const ID = 'VARCHAR(128)';
 const NAME = 'VARCHAR(255)';
 
 /**
- * Version 3: schedules. One row per schedule: its definition (Temporal's Schedule message), memo and search
+ * Version 4: schedules. One row per schedule: its definition (Temporal's Schedule message), memo and search
  * attributes as protobuf bytes, the runner's state as JSON, and the time the system worker must look at it next
  * (indexed: the worker's scan reads only due rows). `version` is the compare-and-set token of every write (the
  * runner's passes included; Temporal's conflict token is kept in the state and changes only with updates and patches). Shipped: never edit it; a change is the next migration.

@@ -5,4 +5,11 @@ export type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-typ
 export * from './workflow-client.js';
 export * from './namespace-client.js';
 export * from './interceptors.js';
+export {
+  type StartUpdateOptions,
+  type UpdateOptions,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateHandle,
+  type WorkflowUpdateStage,
+} from './updates.js';
 export * from './schedule-client.js';
