@@ -86,6 +86,22 @@ test('create, describe and list a schedule; the typed errors', async () => {
     }),
     ScheduleAlreadyRunning,
   );
+  await assert.rejects(
+    schedules.create({
+      scheduleId: 'sdk-sched-bad',
+      spec: { intervals: [{ every: '1h' }] },
+      action: { workflowType: 'greeting', workflowId: 'w', taskQueue: '' },
+    }),
+    (e: { code?: number; message?: string }) => e.code === 3 && /TaskQueue/.test(e.message ?? ''),
+  );
+  await assert.rejects(
+    schedules.create({
+      scheduleId: 'sdk-sched-bad',
+      spec: { cronExpressions: ['0 25 * * *'] },
+      action: { workflowType: 'greeting', workflowId: 'w', taskQueue: 'q' },
+    }),
+    (e: { code?: number; message?: string }) => e.code === 3 && /hour/.test(e.message ?? ''),
+  );
   await handle.delete();
   await assert.rejects(handle.describe(), ScheduleNotFoundError);
 });
