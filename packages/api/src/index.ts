@@ -4,6 +4,7 @@ export * from './service-error.js';
 export * from './task-token.js';
 export type * from './internal/context.js';
 export type * from './internal/history-api.js';
+export type * from './internal/scheduler-api.js';
 export * from './internal/matching-api.js';
 export * from './shard-id.js';
 // gRPC health of every role's port.

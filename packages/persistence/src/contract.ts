@@ -381,6 +381,30 @@ export class NamespaceNotFoundError extends PersistenceError {
   }
 }
 
+export class ScheduleAlreadyExistsError extends PersistenceError {
+  readonly code = 'SCHEDULE_ALREADY_EXISTS';
+  constructor(readonly scheduleId: string) {
+    super(`schedule ${scheduleId} already exists`);
+  }
+}
+
+export class ScheduleNotFoundError extends PersistenceError {
+  readonly code = 'SCHEDULE_NOT_FOUND';
+  constructor(readonly scheduleId: string) {
+    super(`schedule ${scheduleId} not found`);
+  }
+}
+
+export class ScheduleVersionConflictError extends PersistenceError {
+  readonly code = 'SCHEDULE_VERSION_CONFLICT';
+  constructor(
+    readonly scheduleId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`schedule ${scheduleId} changed since version ${expectedVersion}`);
+  }
+}
+
 export class NamespaceVersionConflictError extends PersistenceError {
   readonly code = 'NAMESPACE_VERSION_CONFLICT';
   constructor(
@@ -768,6 +792,48 @@ export interface MembershipStore {
   pruneMembers(before: number): Promise<number>;
 }
 
+/** A schedule as stored: Temporal's messages as protobuf bytes, the runner's state as JSON bytes. */
+export interface ScheduleRecord {
+  namespaceId: string;
+  scheduleId: string;
+  /** temporal.api.schedule.v1.Schedule. */
+  schedule: Uint8Array;
+  /** temporal.api.common.v1.Memo. */
+  memo: Uint8Array | null;
+  /** temporal.api.common.v1.SearchAttributes. */
+  searchAttributes: Uint8Array | null;
+  /** The runner's state (JSON, owned by the scheduler). */
+  state: Uint8Array;
+  /** When the system worker must process the schedule next; null when nothing is due ever again. */
+  nextWakeTime: number | null;
+  /** Compare-and-set token, bumped by every write (not the conflict token clients see: that one is in `state`). */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ScheduleStore {
+  /** Inserts at version 1; ScheduleAlreadyExistsError when the id is taken in the namespace. */
+  createSchedule(record: Omit<ScheduleRecord, 'version'>): Promise<ScheduleRecord>;
+  /** Null when absent. */
+  getSchedule(namespaceId: string, scheduleId: string): Promise<ScheduleRecord | null>;
+  /** CAS on expectedVersion; bumps version. ScheduleNotFoundError / ScheduleVersionConflictError. */
+  updateSchedule(
+    record: Omit<ScheduleRecord, 'version' | 'createdAt'>,
+    expectedVersion: number,
+  ): Promise<ScheduleRecord>;
+  /** True when a row was deleted. */
+  deleteSchedule(namespaceId: string, scheduleId: string): Promise<boolean>;
+  /** A namespace's schedules ordered by id. */
+  listSchedules(
+    namespaceId: string,
+    page: { pageSize: number; pageToken?: string },
+  ): Promise<ReadPage<ScheduleRecord>>;
+  countSchedules(namespaceId: string): Promise<number>;
+  /** Schedules whose next wake time is at or before `dueBy`, earliest first. */
+  listDueSchedules(dueBy: number, limit: number): Promise<{ namespaceId: string; scheduleId: string }[]>;
+}
+
 /** One object per database, from `openStore(config)`. */
 export interface PersistenceStore {
   readonly dialect: DialectName;
@@ -780,6 +846,7 @@ export interface PersistenceStore {
   readonly matching: MatchingStore;
   readonly visibility: VisibilityStore;
   readonly searchAttributes: SearchAttributeStore;
+  readonly schedules: ScheduleStore;
   readonly retention: RetentionStore;
   readonly namespaces: NamespaceStore;
   readonly membership: MembershipStore;

@@ -29,6 +29,7 @@ import { SqlOutboxStore } from './stores/outbox.js';
 import { SqlRetentionStore } from './stores/retention.js';
 import { SqlDataKeyStore } from './stores/data-keys.js';
 import { SqlClusterStore, SqlShardStore } from './stores/shards.js';
+import { SqlScheduleStore } from './stores/schedules.js';
 import { SqlSearchAttributeStore } from './stores/search-attributes.js';
 import { SqlVisibilityStore } from './stores/visibility.js';
 import type { Tables } from './tables.js';
@@ -42,6 +43,7 @@ class SqlPersistenceStore implements PersistenceStore {
   readonly matching;
   readonly visibility;
   readonly searchAttributes;
+  readonly schedules;
   readonly retention;
   readonly namespaces;
   readonly membership;
@@ -56,6 +58,7 @@ class SqlPersistenceStore implements PersistenceStore {
     this.matching = new SqlMatchingStore(ctx);
     this.visibility = new SqlVisibilityStore(ctx);
     this.searchAttributes = new SqlSearchAttributeStore(ctx);
+    this.schedules = new SqlScheduleStore(ctx);
     this.retention = new SqlRetentionStore(ctx);
     this.namespaces = new SqlNamespaceStore(ctx);
     this.membership = new SqlMembershipStore(ctx);

@@ -181,6 +181,20 @@ export interface NamespaceDataKeysTable {
   created_at: number;
 }
 
+/** Schedules (migration 0004): definition and runner state of each, and when the system worker looks next. */
+export interface SchedulesTable {
+  namespace_id: string;
+  schedule_id: string;
+  schedule: Uint8Array;
+  memo: Uint8Array | null;
+  search_attributes: Uint8Array | null;
+  state: Uint8Array;
+  next_wake_time: number | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Tables {
   schema_migrations: SchemaMigrationsTable;
   schema_version: SchemaVersionTable;
@@ -200,4 +214,5 @@ export interface Tables {
   visibility_search_attributes: VisibilitySearchAttributesTable;
   search_attributes: SearchAttributesTable;
   namespace_data_keys: NamespaceDataKeysTable;
+  schedules: SchedulesTable;
 }

@@ -343,6 +343,46 @@ for (const dialect of DIALECTS) {
       await onlyNext.close();
     });
 
+    test('schedule definitions and memos are sealed; search attributes and the runner state are not', async () => {
+      const store = await open([current]);
+      try {
+        await store.namespaces.createNamespace({
+          id: 'ns-sched',
+          name: 'sched',
+          state: 1,
+          description: '',
+          ownerEmail: '',
+          retentionMs: 1,
+          createdAt: T0,
+          updatedAt: T0,
+        });
+        const record = {
+          namespaceId: 'ns-sched',
+          scheduleId: 's-1',
+          schedule: bytes(`definition ${MARKER}`),
+          memo: bytes(`memo ${MARKER}`),
+          searchAttributes: bytes('attributes'),
+          state: bytes('{"n":1}'),
+          nextWakeTime: T0,
+          createdAt: T0,
+          updatedAt: T0,
+        };
+        await store.schedules.createSchedule(record);
+        const sealed = (await rawBlobs(db.url)).filter((b) => b.table === 'schedules');
+        assert.equal(sealed.length, 2);
+        assert.equal(markerCount(sealed), 0);
+        const read = await store.schedules.getSchedule('ns-sched', 's-1');
+        assert.equal(text(read!.schedule), `definition ${MARKER}`);
+        assert.equal(text(read!.memo!), `memo ${MARKER}`);
+        assert.equal(text(read!.state), '{"n":1}');
+        const updated = await store.schedules.updateSchedule({ ...record, memo: null }, 1);
+        assert.equal(text(updated.schedule), `definition ${MARKER}`);
+        assert.equal((await store.schedules.listSchedules('ns-sched', { pageSize: 10 })).items.length, 1);
+      } finally {
+        await store.close();
+      }
+    });
+
     if (dialect === 'sqlite') {
       test('a new database file and its WAL and SHM files are created with mode 0600', async () => {
         const dir = mkdtempSync(join(tmpdir(), 'odin-mode-'));

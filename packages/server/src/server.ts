@@ -18,10 +18,11 @@ import {
   startTraceExport,
 } from '@odin/runtime';
 import { uiAssetsDir } from '@odin/ui';
-import { CleanupWorker } from '@odin/worker-service';
+import { CleanupWorker, ScheduleRunner, ScheduleService } from '@odin/worker-service';
 import { defaultHistoryService, type HistoryConstructor } from './history-role.js';
 import { serveMetrics } from './metrics-endpoint.js';
 import { Readiness } from './readiness.js';
+import { frontendScheduleWorkflows } from './schedule-workflows.js';
 import { SERVICE_ROLES, type ServiceRole } from './roles.js';
 import { type StopReport, StopSequence } from './stop-sequence.js';
 import { type HistorySettings, wireClusterMember, wireOneProcess } from './wiring.js';
@@ -49,6 +50,8 @@ export interface ServerOptions {
   readonly historyService?: HistoryConstructor;
   /** Retention sweep interval of the cleanup system worker; default one hour. */
   readonly retentionSweepIntervalMs?: number;
+  /** Longest time between two scans of due schedules by the schedule system worker; default one second. */
+  readonly scheduleScanIntervalMs?: number;
   /**
    * Serve Temporal's HTTP API on `config.httpPort` beside the gRPC frontend (a process that runs the frontend role;
    * ignored elsewhere). Off unless asked, so an embedded server never takes a fixed port it was not given.
@@ -248,7 +251,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     }
 
-    if (services.has('worker')) {
+    // Schedules: the rows are read and written by the schedule service wherever the frontend runs, and run by the
+    // system worker, which starts their workflows through a frontend in this process (the client-facing one, or
+    // one that only serves these in-process calls when this process runs no frontend role).
+    let scheduleRunner: ScheduleRunner | undefined;
+    const schedules = new ScheduleService({ store, clock, onDue: (at) => scheduleRunner?.wake(at) });
+    const frontend =
+      services.has('frontend') || services.has('worker')
+        ? new FrontendService(ctx, {
+            history: roles.historyClient,
+            matching: roles.matchingClient,
+            schedules,
+          })
+        : undefined;
+
+    if (services.has('worker') && frontend) {
       const cleanup = new CleanupWorker({
         store,
         clock,
@@ -258,18 +275,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           ? {}
           : { sweepIntervalMs: options.retentionSweepIntervalMs }),
       });
+      const runner = new ScheduleRunner({
+        store,
+        clock,
+        logger: ctx.logger.child({ component: 'schedule-worker' }),
+        workflows: frontendScheduleWorkflows(frontend),
+        ...(options.scheduleScanIntervalMs === undefined
+          ? {}
+          : { scanIntervalMs: options.scheduleScanIntervalMs }),
+      });
+      scheduleRunner = runner;
       cleanup.start(running.signal);
-      stops.add('worker', () => cleanup.stop());
+      runner.start(running.signal);
+      stops.add('worker', async () => {
+        await Promise.all([cleanup.stop(), runner.stop()]);
+      });
     }
 
     let frontendPort: number | undefined;
     let httpPort: number | undefined;
     let uiPort: number | undefined;
-    if (services.has('frontend')) {
-      const frontend = new FrontendService(ctx, {
-        history: roles.historyClient,
-        matching: roles.matchingClient,
-      });
+    if (services.has('frontend') && frontend) {
       stops.add('frontend', () => frontend.stop(RPC_STOP_GRACE_MS));
       healths.push(frontend.health);
       frontendPort = await frontend.listen(config.bindIp, config.frontendPort, {

@@ -20,6 +20,7 @@ import {
   type MatchingApi,
   type PeerIdentity,
   peerIdentityOf,
+  type SchedulerApi,
   type TraceContext,
   requestAttributes,
   rpcTracing,
@@ -41,6 +42,7 @@ import {
 } from './grpc-service.js';
 import type { FrontendDeps, HandlerMap, RpcCall } from './handler-types.js';
 import { namespaceHandlers } from './handlers/namespace.js';
+import { scheduleHandlers } from './handlers/schedules.js';
 import { operatorHandlers } from './handlers/operator.js';
 import { systemHandlers } from './handlers/system.js';
 import { taskHandlers } from './handlers/tasks.js';
@@ -53,6 +55,8 @@ import { headerTraceContext } from './trace-context.js';
 export interface FrontendServiceDeps {
   readonly history: HistoryApi;
   readonly matching: MatchingApi;
+  /** The schedule service (the system worker's); without it the schedule RPCs answer UNIMPLEMENTED. */
+  readonly schedules?: SchedulerApi;
 }
 
 export interface InvokeOptions {
@@ -142,6 +146,7 @@ export class FrontendService {
           ...updateHandlers(shared),
           ...taskHandlers(shared),
           ...visibilityHandlers(shared),
+          ...(deps.schedules ? scheduleHandlers(shared, deps.schedules) : {}),
         },
       ],
       [OPERATOR_SERVICE, operatorHandlers(shared)],

@@ -1,4 +1,4 @@
-import type { NamespaceClient, WorkflowClient } from '@odin/sdk';
+import type { NamespaceClient, ScheduleClient, WorkflowClient } from '@odin/sdk';
 import type { ClientFlags } from './client-options.js';
 import { CliError, ExitCode, formatError, isJsonOutput } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -10,6 +10,7 @@ export interface CommandContext {
   settings: ClientSettings;
   workflows: WorkflowClient;
   namespaces: NamespaceClient;
+  schedules: ScheduleClient;
 }
 
 /** Attempts of a call the server did not answer (UNAVAILABLE): short, so an absent server is reported fast. */
@@ -53,7 +54,12 @@ export function clientAction<O extends ClientFlags>(
         namespace: settings.namespace,
         identity: `hugo-orchestrator-cli/${process.pid}`,
       });
-      await body({ io, settings, workflows, namespaces: new sdk.NamespaceClient(opened) }, opts);
+      const schedules = new sdk.ScheduleClient({
+        connection: opened,
+        namespace: settings.namespace,
+        identity: `hugo-orchestrator-cli/${process.pid}`,
+      });
+      await body({ io, settings, workflows, namespaces: new sdk.NamespaceClient(opened), schedules }, opts);
       io.setExitCode(ExitCode.ok);
     } catch (error) {
       const failure =

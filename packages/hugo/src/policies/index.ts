@@ -8,4 +8,5 @@ export * from './policy.js';
 export * from './result-compensation.js';
 export * from './retry.js';
 export * from './saga.js';
+export * from './schedule-spec.js';
 export * from './when.js';

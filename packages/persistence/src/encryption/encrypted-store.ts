@@ -9,6 +9,9 @@ import type {
   OutboxStore,
   OutboxTask,
   PersistenceStore,
+  ReadPage,
+  ScheduleRecord,
+  ScheduleStore,
   ShardBatch,
   ShardFence,
   Transition,
@@ -19,7 +22,7 @@ import type { BlobCodec, Sealer } from './blob-codec.js';
 
 // Encryption at rest as a layer over the SQL store: the engine hands plaintext blobs to the contract and gets them
 // back, and every blob that may carry payloads (history events, mutable state, outbox and backlog task data,
-// visibility memos) is sealed in between, under its namespace's data key. Ids, names, times, statuses and search
+// visibility memos, schedule definitions and memos) is sealed in between, under its namespace's data key. Ids, names, times, statuses and search
 // attributes are not blobs and stay queryable in plaintext.
 
 function runName(key: ExecutionKey): string {
@@ -283,6 +286,72 @@ class EncryptedVisibilityStore implements VisibilityStore {
   }
 }
 
+/**
+ * Schedules: the definition (its action carries the workflow's input, memo and header) and the memo are sealed;
+ * the schedule's search attributes and the runner's state (ids, times, counters) stay plaintext.
+ */
+class EncryptedScheduleStore implements ScheduleStore {
+  constructor(
+    private readonly inner: ScheduleStore,
+    private readonly codec: BlobCodec,
+  ) {}
+
+  async #seal<R extends { namespaceId: string; schedule: Uint8Array; memo: Uint8Array | null }>(
+    record: R,
+  ): Promise<R> {
+    const seal = await this.codec.sealerFor(record.namespaceId);
+    return { ...record, schedule: seal(record.schedule), memo: record.memo ? seal(record.memo) : null };
+  }
+
+  async #open(record: ScheduleRecord): Promise<ScheduleRecord> {
+    const what = `schedule ${record.scheduleId}`;
+    return {
+      ...record,
+      schedule: await this.codec.open(record.namespaceId, record.schedule, what),
+      memo: record.memo ? await this.codec.open(record.namespaceId, record.memo, `memo of ${what}`) : null,
+    };
+  }
+
+  async createSchedule(record: Omit<ScheduleRecord, 'version'>): Promise<ScheduleRecord> {
+    const created = await this.inner.createSchedule(await this.#seal(record));
+    return { ...record, version: created.version };
+  }
+
+  async getSchedule(namespaceId: string, scheduleId: string): Promise<ScheduleRecord | null> {
+    const record = await this.inner.getSchedule(namespaceId, scheduleId);
+    return record ? this.#open(record) : null;
+  }
+
+  async updateSchedule(
+    record: Omit<ScheduleRecord, 'version' | 'createdAt'>,
+    expectedVersion: number,
+  ): Promise<ScheduleRecord> {
+    return this.#open(await this.inner.updateSchedule(await this.#seal(record), expectedVersion));
+  }
+
+  deleteSchedule(namespaceId: string, scheduleId: string) {
+    return this.inner.deleteSchedule(namespaceId, scheduleId);
+  }
+
+  async listSchedules(
+    namespaceId: string,
+    page: { pageSize: number; pageToken?: string },
+  ): Promise<ReadPage<ScheduleRecord>> {
+    const read = await this.inner.listSchedules(namespaceId, page);
+    const items: ScheduleRecord[] = [];
+    for (const record of read.items) items.push(await this.#open(record));
+    return { ...read, items };
+  }
+
+  countSchedules(namespaceId: string) {
+    return this.inner.countSchedules(namespaceId);
+  }
+
+  listDueSchedules(dueBy: number, limit: number) {
+    return this.inner.listDueSchedules(dueBy, limit);
+  }
+}
+
 /** The store with encryption at rest between the engine and `inner`; see the top of this file. */
 export class EncryptedStore implements PersistenceStore {
   readonly executions: ExecutionStore;
@@ -290,11 +359,13 @@ export class EncryptedStore implements PersistenceStore {
   readonly outbox: OutboxStore;
   readonly matching: MatchingStore;
   readonly visibility: VisibilityStore;
+  readonly schedules: ScheduleStore;
 
   constructor(
     private readonly inner: PersistenceStore,
     codec: BlobCodec,
   ) {
+    this.schedules = new EncryptedScheduleStore(inner.schedules, codec);
     this.executions = new EncryptedExecutionStore(inner.executions, codec);
     this.history = new EncryptedHistoryStore(inner.history, codec);
     this.outbox = new EncryptedOutboxStore(inner.outbox, codec);

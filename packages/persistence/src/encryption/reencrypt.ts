@@ -25,6 +25,8 @@ export const SEALED_BLOB_COLUMNS: readonly BlobColumn[] = [
     column: 'data',
     key: ['range_hash', 'task_queue_name', 'task_queue_type', 'task_id'],
   },
+  { table: 'schedules', column: 'schedule', key: ['schedule_id'] },
+  { table: 'schedules', column: 'memo', key: ['schedule_id'] },
 ];
 
 export interface ReencryptReport {
@@ -53,8 +55,8 @@ export async function reencryptNamespace(
   const tables: Record<string, { rewritten: number; skipped: number }> = {};
   let total = 0;
   for (const spec of SEALED_BLOB_COLUMNS) {
-    const counts = { rewritten: 0, skipped: 0 };
-    tables[spec.table] = counts;
+    tables[spec.table] ??= { rewritten: 0, skipped: 0 };
+    const counts = tables[spec.table]!;
     let after: unknown[] | undefined;
     for (;;) {
       options.signal?.throwIfAborted();

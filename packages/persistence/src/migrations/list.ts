@@ -1,6 +1,7 @@
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { initialSchema } from './initial-schema.js';
 import { namespaceDataKeysSchema } from './namespace-data-keys.js';
+import { schedulesSchema } from './schedules.js';
 import { searchAttributesSchema } from './search-attributes.js';
 
 export interface SchemaMigration {
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { version: 1, name: '0001_initial_schema', statements: initialSchema },
   { version: 2, name: '0002_search_attributes', statements: searchAttributesSchema },
   { version: 3, name: '0003_namespace_data_keys', statements: namespaceDataKeysSchema },
+  { version: 4, name: '0004_schedules', statements: schedulesSchema },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -40,6 +40,7 @@ import { defineConcurrencyCases } from './concurrency.js';
 import { defineCrashCases } from './crash.js';
 import { defineMigrationCases } from './migrations.js';
 import { defineMultiShardCases } from './multi-shard.js';
+import { defineScheduleCases } from './schedules.js';
 import { defineVisibilityQueryCases } from './visibility-queries.js';
 
 export interface SuiteContext {
@@ -71,6 +72,7 @@ export function defineConformanceSuite(dialect: DialectName): void {
 
     defineMigrationCases(ctx);
     defineVisibilityQueryCases(ctx);
+    defineScheduleCases(ctx);
 
     describe('cluster metadata', () => {
       test('the shard count is stored on first start and a different one is refused later', async () => {

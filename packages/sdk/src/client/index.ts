@@ -12,3 +12,4 @@ export {
   WorkflowUpdateHandle,
   type WorkflowUpdateStage,
 } from './updates.js';
+export * from './schedule-client.js';

@@ -1,0 +1,386 @@
+import { createHash } from 'node:crypto';
+import { durationToMs, msToTimestamp, ServiceError, temporal } from '@odin/api';
+import type { CompiledScheduleSpec } from '@odin/hugo';
+import type { Logger } from '@odin/runtime';
+import type { temporal as T } from '@temporalio/proto';
+import { type BufferedStart, RECENT_ACTIONS_KEPT, type ScheduleRunState } from './state.js';
+
+const Overlap = temporal.api.enums.v1.ScheduleOverlapPolicy;
+const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
+
+type StartRequest = T.api.workflowservice.v1.IStartWorkflowExecutionRequest;
+export type WorkflowRef = { workflowId: string; runId: string };
+/** protobufjs's int64 type as the generated typings name it; protobufjs encodes plain numbers for it. */
+export type Long = T.api.schedule.v1.IScheduleState['remainingActions'];
+export const asLong = (n: number): Long => n as unknown as Long;
+
+/**
+ * What the runner needs of the workflow service, in the schedule's namespace. The server wires it to the
+ * frontend in process, as the system's own caller, so starts get the frontend's validation and routing.
+ */
+export interface ScheduleWorkflows {
+  /** Starts a run; resolves with its run id. Throws the frontend's ServiceError. */
+  start(namespace: string, request: StartRequest, signal: AbortSignal): Promise<string>;
+  /** The run's WorkflowExecutionStatus; undefined when it no longer exists. */
+  status(namespace: string, execution: WorkflowRef, signal: AbortSignal): Promise<number | undefined>;
+  requestCancel(
+    namespace: string,
+    execution: WorkflowRef,
+    reason: string,
+    signal: AbortSignal,
+  ): Promise<void>;
+  terminate(namespace: string, execution: WorkflowRef, reason: string, signal: AbortSignal): Promise<void>;
+}
+
+/** Temporal's default catch-up window (one year) and its floor (ten seconds). */
+export const DEFAULT_CATCHUP_WINDOW_MS = 365 * 24 * 60 * 60 * 1000;
+const MIN_CATCHUP_WINDOW_MS = 10_000;
+/** How often the runner looks at the workflows it started while a start waits for them to close. */
+export const BUFFERED_RECHECK_MS = 1_000;
+/**
+ * How often it looks at them otherwise (describe's running workflows and recent actions' statuses): soon after a
+ * start, then less often as the run gets older (a quarter of its age), never less often than this.
+ */
+export const RUNNING_RECHECK_MAX_MS = 30_000;
+/** Spec times handled per pass at most (a schedule paused for long on a fast spec). */
+const MAX_TIMES_PER_PASS = 10_000;
+/** Backfilled times taken per request at most. */
+export const MAX_BACKFILL_TIMES = 1_000;
+const SCHEDULER_IDENTITY = 'temporal-scheduler';
+
+export interface ProcessInput {
+  readonly namespace: string;
+  readonly scheduleId: string;
+  /** The definition; `state` (paused, notes, remaining actions) is updated in place. */
+  readonly schedule: T.api.schedule.v1.ISchedule;
+  readonly state: ScheduleRunState;
+  readonly spec: CompiledScheduleSpec;
+  readonly now: number;
+  readonly workflows: ScheduleWorkflows;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+function isClosed(status: number | undefined): boolean {
+  return status === undefined || (status !== Status.WORKFLOW_EXECUTION_STATUS_RUNNING && status !== 0);
+}
+
+/** The overlap policy a start runs under: its own, else the schedule's, else SKIP (Temporal's default). */
+export function effectiveOverlap(start: number, schedule: T.api.schedule.v1.ISchedule): number {
+  if (start) return start;
+  return schedule.policies?.overlapPolicy || Overlap.SCHEDULE_OVERLAP_POLICY_SKIP;
+}
+
+function catchupWindowMs(schedule: T.api.schedule.v1.ISchedule): number {
+  const ms = durationToMs(schedule.policies?.catchupWindow);
+  return ms === undefined || ms <= 0 ? DEFAULT_CATCHUP_WINDOW_MS : Math.max(MIN_CATCHUP_WINDOW_MS, ms);
+}
+
+/** Scheduled (not manual) actions are taken while unpaused and, when actions are limited, while some remain. */
+function canTakeScheduled(schedule: T.api.schedule.v1.ISchedule): boolean {
+  const state = schedule.state ?? {};
+  if (state.paused) return false;
+  if (!state.limitedActions) return true;
+  return Number(state.remainingActions ?? 0) > 0;
+}
+
+/** Temporal's form of a nominal time in the workflow ids it starts: RFC 3339, whole seconds, UTC. */
+export function workflowIdSuffix(nominal: number): string {
+  return new Date(Math.floor(nominal / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function requestIdOf(namespace: string, scheduleId: string, start: BufferedStart): string {
+  const hex = createHash('sha256')
+    .update(`${namespace}\u0000${scheduleId}\u0000${start.nominal}\u0000${start.actual}\u0000${start.manual}`)
+    .digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+const encoder = new TextEncoder();
+
+function searchAttributePayload(type: string, value: unknown): T.api.common.v1.IPayload {
+  return {
+    metadata: { encoding: encoder.encode('json/plain'), type: encoder.encode(type) },
+    data: encoder.encode(JSON.stringify(value)),
+  };
+}
+
+/** The start request of one action: the schedule's workflow, its id suffixed by the nominal time. */
+export function startRequestOf(input: ProcessInput, start: BufferedStart): StartRequest {
+  const action = input.schedule.action?.startWorkflow ?? {};
+  const keepId = input.schedule.policies?.keepOriginalWorkflowId === true;
+  const workflowId = keepId
+    ? (action.workflowId ?? '')
+    : `${action.workflowId}-${workflowIdSuffix(start.nominal)}`;
+  return {
+    namespace: input.namespace,
+    workflowId,
+    workflowType: action.workflowType ?? null,
+    taskQueue: action.taskQueue ?? null,
+    input: action.input ?? null,
+    workflowExecutionTimeout: action.workflowExecutionTimeout ?? null,
+    workflowRunTimeout: action.workflowRunTimeout ?? null,
+    workflowTaskTimeout: action.workflowTaskTimeout ?? null,
+    identity: SCHEDULER_IDENTITY,
+    requestId: requestIdOf(input.namespace, input.scheduleId, start),
+    workflowIdReusePolicy:
+      action.workflowIdReusePolicy ||
+      temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+    retryPolicy: action.retryPolicy ?? null,
+    memo: action.memo ?? null,
+    header: action.header ?? null,
+    ...(action.userMetadata ? { userMetadata: action.userMetadata } : {}),
+    searchAttributes: {
+      indexedFields: {
+        ...(action.searchAttributes?.indexedFields ?? {}),
+        TemporalScheduledStartTime: searchAttributePayload('Datetime', new Date(start.nominal).toISOString()),
+        TemporalScheduledById: searchAttributePayload('Keyword', input.scheduleId),
+      },
+    },
+  };
+}
+
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof ServiceError)) return true;
+  // UNAVAILABLE 14, DEADLINE_EXCEEDED 4, INTERNAL 13, RESOURCE_EXHAUSTED 8, CANCELLED 1, ABORTED 10.
+  return [14, 4, 13, 8, 1, 10].includes(error.code);
+}
+
+/** Starts after a TriggerImmediately or backfill request, and the spec's times now due, into the buffer. */
+function takeDueTimes(input: ProcessInput): void {
+  const { state, schedule, spec, now } = input;
+  for (const trigger of state.triggers)
+    state.buffer.push({ nominal: trigger.at, actual: trigger.at, overlap: trigger.overlap, manual: true });
+  state.triggers = [];
+  for (const backfill of state.backfills) {
+    for (const nominal of spec.nominalTimesBetween(backfill.start, backfill.end, MAX_BACKFILL_TIMES))
+      state.buffer.push({ nominal, actual: nominal, overlap: backfill.overlap, manual: true });
+  }
+  state.backfills = [];
+  const window = catchupWindowMs(schedule);
+  let cursor = state.lastProcessed;
+  for (let n = 0; n < MAX_TIMES_PER_PASS; n++) {
+    const next = spec.next(cursor);
+    if (next === undefined || next.actual > now) break;
+    cursor = next.nominal;
+    if (!canTakeScheduled(schedule)) continue;
+    if (now - next.actual > window) {
+      state.missedCatchupWindow++;
+      continue;
+    }
+    state.buffer.push({ nominal: next.nominal, actual: next.actual, overlap: 0, manual: false });
+  }
+  state.lastProcessed = Math.max(cursor, state.lastProcessed);
+}
+
+/** Looks at the runs it started: closed ones leave `running`, their recent action gets the close status. */
+async function refreshRunning(input: ProcessInput): Promise<void> {
+  const { state, workflows, namespace, signal, schedule } = input;
+  const still: WorkflowRef[] = [];
+  for (const run of state.running) {
+    let status: number | undefined;
+    try {
+      status = await workflows.status(namespace, run, signal);
+    } catch (error) {
+      if (!isTransient(error)) status = undefined;
+      else {
+        still.push(run);
+        continue;
+      }
+    }
+    if (!isClosed(status)) {
+      still.push(run);
+      continue;
+    }
+    const recent = state.recent.find((r) => r.runId === run.runId);
+    if (recent && status !== undefined) recent.status = status;
+    state.cancelRequested = state.cancelRequested.filter((id) => id !== run.runId);
+    const failed =
+      status === Status.WORKFLOW_EXECUTION_STATUS_FAILED ||
+      status === Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
+    if (failed && schedule.policies?.pauseOnFailure) {
+      schedule.state = {
+        ...schedule.state,
+        paused: true,
+        notes: `paused after workflow ${run.workflowId} ${status === Status.WORKFLOW_EXECUTION_STATUS_FAILED ? 'failed' : 'timed out'}`,
+      };
+    }
+  }
+  state.running = still;
+}
+
+interface BufferDecision {
+  startNow: BufferedStart[];
+  keep: BufferedStart[];
+  cancel: boolean;
+  terminate: boolean;
+}
+
+/** Temporal's overlap policies over the buffer, given whether a started run is still open. */
+export function decideBuffer(
+  buffer: readonly BufferedStart[],
+  running: boolean,
+  schedule: T.api.schedule.v1.ISchedule,
+  counters: { overlapSkipped: number; bufferDropped: number },
+): BufferDecision {
+  const out: BufferDecision = { startNow: [], keep: [], cancel: false, terminate: false };
+  let isRunning = running;
+  for (const start of buffer) {
+    const policy = effectiveOverlap(start.overlap, schedule);
+    if (!isRunning) {
+      out.startNow.push(start);
+      isRunning = true;
+      continue;
+    }
+    switch (policy) {
+      case Overlap.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE:
+        if (out.keep.length > 0) counters.bufferDropped++;
+        else out.keep.push(start);
+        break;
+      case Overlap.SCHEDULE_OVERLAP_POLICY_BUFFER_ALL:
+        out.keep.push(start);
+        break;
+      case Overlap.SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER:
+      case Overlap.SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER:
+        // The newest start replaces any waiting one; it runs once the others are gone.
+        counters.bufferDropped += out.keep.length;
+        out.keep = [start];
+        if (policy === Overlap.SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER) out.cancel = true;
+        else out.terminate = true;
+        break;
+      case Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL:
+        out.startNow.push(start);
+        break;
+      default:
+        counters.overlapSkipped++;
+    }
+  }
+  return out;
+}
+
+async function startOne(input: ProcessInput, start: BufferedStart): Promise<'started' | 'retry' | 'dropped'> {
+  const { state, schedule, workflows, namespace, signal, logger, now } = input;
+  if (!start.manual && !canTakeScheduled(schedule)) return 'dropped';
+  const request = startRequestOf(input, start);
+  let runId: string;
+  try {
+    runId = await workflows.start(namespace, request, signal);
+  } catch (error) {
+    if (isTransient(error)) return 'retry';
+    logger.warn(
+      { err: error, schedule_id: input.scheduleId, workflow_id: request.workflowId },
+      'schedule could not start its workflow',
+    );
+    return 'dropped';
+  }
+  const workflowId = request.workflowId ?? '';
+  state.running.push({ workflowId, runId });
+  state.recent.push({
+    scheduleTime: start.nominal,
+    actualTime: now,
+    workflowId,
+    runId,
+    status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING,
+  });
+  if (state.recent.length > RECENT_ACTIONS_KEPT)
+    state.recent.splice(0, state.recent.length - RECENT_ACTIONS_KEPT);
+  state.actionCount++;
+  if (!start.manual && schedule.state?.limitedActions) {
+    schedule.state = {
+      ...schedule.state,
+      remainingActions: asLong(Math.max(0, Number(schedule.state.remainingActions ?? 0) - 1)),
+    };
+  }
+  return 'started';
+}
+
+/** Ends the open runs an overlap policy asks to end. */
+async function endOthers(input: ProcessInput, decision: BufferDecision): Promise<void> {
+  const { state, workflows, namespace, signal } = input;
+  const reason = 'overlap policy of the schedule';
+  if (decision.terminate) {
+    for (const run of state.running) {
+      try {
+        await workflows.terminate(namespace, run, reason, signal);
+      } catch (error) {
+        if (isTransient(error)) throw error;
+      }
+    }
+    await refreshRunning(input);
+  } else if (decision.cancel) {
+    for (const run of state.running) {
+      if (state.cancelRequested.includes(run.runId)) continue;
+      try {
+        await workflows.requestCancel(namespace, run, reason, signal);
+      } catch (error) {
+        if (isTransient(error)) throw error;
+      }
+      state.cancelRequested.push(run.runId);
+    }
+  }
+}
+
+/**
+ * One pass over a schedule: see which started runs closed, take due times into the buffer, apply the overlap
+ * policies, start what may start. Returns when the schedule must be looked at next (undefined: never, until
+ * someone changes it). Starts are idempotent (a request id derived from the schedule and the time), so a pass
+ * that runs twice (a lost write, two workers) starts nothing twice.
+ */
+export async function processSchedule(input: ProcessInput): Promise<number | undefined> {
+  const { state, schedule, spec, now } = input;
+  // The open runs are looked at when their periodic check is due, and whenever a start waits whose overlap policy
+  // depends on them (ALLOW_ALL does not), so no decision is made on a stale list.
+  const checkDue = state.running.length > 0 && now >= state.nextRunningCheck;
+  if (checkDue) await refreshRunning(input);
+  takeDueTimes(input);
+  const needsRunning = state.buffer.some(
+    (start) => effectiveOverlap(start.overlap, schedule) !== Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
+  );
+  if (!checkDue && needsRunning && state.running.length > 0) await refreshRunning(input);
+  let retry = false;
+  for (let round = 0; round < 2 && state.buffer.length > 0; round++) {
+    const decision = decideBuffer(state.buffer, state.running.length > 0, schedule, state);
+    const waiting = [...decision.keep];
+    for (const start of decision.startNow) {
+      const outcome = await startOne(input, start);
+      if (outcome === 'retry') {
+        retry = true;
+        waiting.unshift(start);
+      }
+    }
+    state.buffer = waiting;
+    if (!decision.cancel && !decision.terminate) break;
+    await endOthers(input, decision);
+    if (state.running.length > 0) break;
+  }
+  const wakes: number[] = [];
+  const next = spec.next(state.lastProcessed);
+  if (next !== undefined) wakes.push(next.actual);
+  if (retry || state.buffer.length > 0) wakes.push(now + BUFFERED_RECHECK_MS);
+  else if (state.running.length > 0) {
+    const candidate = now + runningRecheckMs(state, now);
+    state.nextRunningCheck =
+      state.nextRunningCheck > now ? Math.min(state.nextRunningCheck, candidate) : candidate;
+    wakes.push(state.nextRunningCheck);
+  }
+  if (state.triggers.length > 0 || state.backfills.length > 0) wakes.push(now);
+  return wakes.length === 0 ? undefined : Math.min(...wakes);
+}
+
+function runningRecheckMs(state: ScheduleRunState, now: number): number {
+  const started = state.running.map(
+    (run) => state.recent.find((r) => r.runId === run.runId)?.actualTime ?? 0,
+  );
+  const youngest = Math.max(...started);
+  return Math.min(RUNNING_RECHECK_MAX_MS, Math.max(BUFFERED_RECHECK_MS, Math.floor((now - youngest) / 4)));
+}
+
+/** Recent actions as Temporal's ScheduleActionResult. */
+export function actionResults(state: ScheduleRunState): object[] {
+  return state.recent.map((r) => ({
+    scheduleTime: msToTimestamp(r.scheduleTime),
+    actualTime: msToTimestamp(r.actualTime),
+    startWorkflowResult: { workflowId: r.workflowId, runId: r.runId },
+    startWorkflowStatus: r.status,
+  }));
+}
