@@ -10,6 +10,7 @@ import {
 import {
   type HistoryApi,
   type MatchingApi,
+  echo,
   type PeerIdentity,
   peerIdentityOf,
   ServiceError,
@@ -25,6 +26,7 @@ import {
   HEALTH_SERVICE,
   methodCodecs,
   OPERATOR_SERVICE,
+  UndecodableRequest,
   WORKFLOW_SERVICE,
 } from './grpc-service.js';
 import type { FrontendDeps, HandlerMap, RpcCall } from './handler-types.js';
@@ -149,8 +151,9 @@ export class FrontendService {
     const namespace = (request as { namespace?: unknown }).namespace;
     const logger = withLogContext(this.#log, {
       correlationId,
-      ...(typeof namespace === 'string' ? { namespace } : {}),
-      ...(typeof identity === 'string' ? { workerIdentity: identity } : {}),
+      // Bounded like error messages: a log line must not carry a 200k-character name the request made up.
+      ...(typeof namespace === 'string' ? { namespace: echo(namespace) } : {}),
+      ...(typeof identity === 'string' ? { workerIdentity: echo(identity) } : {}),
     });
     const call: RpcCall = {
       method,
@@ -165,6 +168,7 @@ export class FrontendService {
     const started = this.#ctx.clock.now();
     let code = 'OK';
     try {
+      if (request instanceof UndecodableRequest) throw request.error;
       // Authorization comes first: a caller without the right learns nothing, not even what is implemented.
       // A verified client certificate is part of the caller's credentials (mTLS subject → claims).
       const credentials = options.peer
