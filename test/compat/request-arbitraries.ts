@@ -152,6 +152,28 @@ export class RequestArbitraries {
     return arbitrary;
   }
 
+  /**
+   * `template` with one to three of its type's top-level fields replaced by adversarial values: a valid request
+   * gone wrong in one place gets past the checks a random one fails first.
+   */
+  mutated(type: ProtoType, template: Record<string, unknown>): fc.Arbitrary<Record<string, unknown>> {
+    const fields = type.fieldsArray
+      .map((field) => [field.name, this.#field(field, 1)] as const)
+      .filter((entry): entry is readonly [string, fc.Arbitrary<unknown>] => entry[1] !== undefined);
+    const change = fc.oneof(
+      ...fields.map(([name, value]) => value.map((v) => [name, v] as const)),
+      fc.constantFrom(...fields.map(([name]) => [name, undefined] as const)),
+    );
+    return fc.array(change, { minLength: 1, maxLength: 3 }).map((changes) => {
+      const out: Record<string, unknown> = { ...template };
+      for (const [name, value] of changes) {
+        if (value === undefined) delete out[name];
+        else out[name] = value;
+      }
+      return out;
+    });
+  }
+
   #field(field: ProtoField, depth: number): fc.Arbitrary<unknown> | undefined {
     field.resolve();
     const single = this.#value(field, depth);

@@ -66,7 +66,8 @@ export function decodeTaskToken(bytes: Uint8Array | null | undefined): TaskToken
   for (const [name, type] of Object.entries(fields)) {
     const value = t[name];
     const fits = type === 'string' ? typeof value === 'string' : Number.isSafeInteger(value);
-    if (!fits) throw ServiceError.invalidArgument('Task token is malformed: it was not issued by this server.');
+    if (!fits)
+      throw ServiceError.invalidArgument('Task token is malformed: it was not issued by this server.');
   }
   for (const name of ['startRequestId', 'taskQueue']) {
     if (t[name] !== undefined && typeof t[name] !== 'string') {
