@@ -11,12 +11,14 @@ import {
   type HistoryApi,
   type MatchingApi,
   echo,
+  findInvalidDuration,
   type PeerIdentity,
   peerIdentityOf,
   ServiceError,
   tlsServerCredentials,
 } from '@odin/api';
 import { type PersistenceStore, SearchAttributeRegistry } from '@odin/persistence';
+import type { Type } from 'protobufjs';
 import { type Logger, type RuntimeContext, type TlsMaterial, withLogContext } from '@odin/runtime';
 import { type CallerCredentials, credentialsFromMetadata, tlsPeerOf } from './auth/credentials.js';
 import { RequestAuthorization } from './auth/request-authorization.js';
@@ -64,6 +66,9 @@ export interface ListenOptions {
   readonly tls?: TlsMaterial;
 }
 
+const COMMANDS: ReadonlySet<string> = new Set(['commands']);
+const NONE: ReadonlySet<string> = new Set();
+
 /** Client sends 'grpc-timeout'; a grpc-js server exposes it as a Date, or Infinity when there is none. */
 function deadlineMs(deadline: Date | number): number | undefined {
   const ms = deadline instanceof Date ? deadline.getTime() : deadline;
@@ -85,6 +90,8 @@ export class FrontendService {
   readonly #log: Logger;
   readonly #handlers: ReadonlyMap<string, HandlerMap>;
   readonly #inflight = new Set<AbortController>();
+  /** Request message type by `service/method`. */
+  readonly #requestTypes = new Map<string, Type>();
   /** Undefined while authorization is off (the default): calls then run as they always did. */
   readonly #authorization: RequestAuthorization | undefined;
   #server: Server | undefined;
@@ -124,6 +131,10 @@ export class FrontendService {
       [OPERATOR_SERVICE, operatorHandlers(shared)],
       [HEALTH_SERVICE, { Check: async () => ({ status: 1 /* SERVING */ }) }],
     ]);
+    for (const service of [WORKFLOW_SERVICE, OPERATOR_SERVICE]) {
+      for (const codec of methodCodecs(service))
+        this.#requestTypes.set(`${service}/${codec.name}`, codec.requestType);
+    }
   }
 
   /** The method names this frontend implements (the rest answer UNIMPLEMENTED). */
@@ -177,6 +188,7 @@ export class FrontendService {
       const authorized = await this.#authorization?.authorize(service, method, request, credentials);
       const handler = this.#handlers.get(service)?.[method];
       if (!handler) throw ServiceError.unimplemented(method);
+      this.#checkDurations(service, method, request);
       const response = await handler(authorized ? authorized.request : request, call);
       return authorized ? authorized.respond(response) : response;
     } catch (thrown) {
@@ -197,6 +209,22 @@ export class FrontendService {
         (this.#ctx.clock.now() - started) / 1000,
       );
     }
+  }
+
+  /**
+   * Every google.protobuf.Duration of the request must be one (nanos below a second, seconds within range), as
+   * Temporal requires of each it reads. A completion's commands are left to history, which fails the workflow task
+   * with the command's own cause, as Temporal does.
+   */
+  #checkDurations(service: string, method: string, request: object): void {
+    const type = this.#requestTypes.get(`${service}/${method}`);
+    if (!type) return;
+    const problem = findInvalidDuration(
+      type,
+      request,
+      method === 'RespondWorkflowTaskCompleted' ? COMMANDS : NONE,
+    );
+    if (problem) throw ServiceError.invalidArgument(`${problem}.`);
   }
 
   #grpcImplementation(service: string): UntypedServiceImplementation {

@@ -1,4 +1,4 @@
-import { echo, type Int64Like, ServiceError, toNumber } from '@odin/api';
+import { durationProblem, echo, type Int64Like, ServiceError, toNumber } from '@odin/api';
 import { MAX_NAME_LENGTH, MAX_WORKFLOW_ID_LENGTH } from '@odin/persistence';
 
 // Request checks run before anything is read or written, so a bad request changes nothing (invariant 7).
@@ -72,29 +72,15 @@ export function optionalRequestId(requestId: string | null | undefined): void {
   maxLength(requestId, MAX_ID_LENGTH, 'RequestId');
 }
 
-/** google.protobuf.Duration's own range: ±10,000 years in seconds. */
-const MAX_DURATION_SECONDS = 315_576_000_000;
-const NANOS_PER_SECOND = 1_000_000_000;
-
 /**
  * A duration that is a valid google.protobuf.Duration (nanos an integer below one second, seconds within ±10,000
  * years) and not negative, as Temporal's frontend requires of every timeout, delay and interval.
  */
 export function nonNegativeDuration(duration: Duration, field: string): void {
   if (!duration) return;
-  const seconds = toNumber(duration.seconds);
-  const nanos = duration.nanos ?? 0;
-  if (!Number.isInteger(nanos) || Math.abs(nanos) >= NANOS_PER_SECOND) {
-    throw ServiceError.invalidArgument(
-      `${field} is not a valid duration: nanos must be between 0 and ${NANOS_PER_SECOND - 1}, got ${nanos}.`,
-    );
-  }
-  if (!Number.isFinite(seconds) || Math.abs(seconds) > MAX_DURATION_SECONDS) {
-    throw ServiceError.invalidArgument(
-      `${field} is not a valid duration: seconds must be at most ${MAX_DURATION_SECONDS}.`,
-    );
-  }
-  if (seconds < 0 || nanos < 0) {
+  const problem = durationProblem(duration);
+  if (problem) throw ServiceError.invalidArgument(`${field} is not a valid duration: ${problem}.`);
+  if (toNumber(duration.seconds) < 0 || (duration.nanos ?? 0) < 0) {
     throw ServiceError.invalidArgument(`${field} must not be negative.`);
   }
 }

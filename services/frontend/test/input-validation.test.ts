@@ -96,7 +96,7 @@ describe('Temporal-aligned request checks', () => {
     const { frontend, historyCalls } = await setup();
     await invalid(
       frontend.invoke(W, 'StartWorkflowExecution', start({ workflowRunTimeout: { seconds: 1, nanos: 1e9 } })),
-      /WorkflowRunTimeout is not a valid duration: nanos/,
+      /^WorkflowRunTimeout: nanos must be between 0 and 999999999, got 1000000000\.$/,
     );
     await invalid(
       frontend.invoke(W, 'StartWorkflowExecution', start({ workflowTaskTimeout: { seconds: 0, nanos: -5 } })),
@@ -116,7 +116,7 @@ describe('Temporal-aligned request checks', () => {
         'StartWorkflowExecution',
         start({ retryPolicy: { initialInterval: { nanos: 2e9 } } }),
       ),
-      /RetryPolicy.InitialInterval is not a valid duration/,
+      /^RetryPolicy\.InitialInterval: nanos/,
     );
     assert.equal(historyCalls.length, 0, 'nothing reached history');
     await frontend.invoke(
@@ -194,6 +194,28 @@ describe('undecodable requests over gRPC', () => {
         /not a valid temporal\.api\.workflowservice\.v1\.StartWorkflowExecutionRequest/,
       );
     }
+    assert.equal(historyCalls.length, 0);
+  });
+});
+
+describe('durations anywhere in a request', () => {
+  test('an invalid google.protobuf.Duration in any field is INVALID_ARGUMENT naming its path', async () => {
+    const { frontend, historyCalls } = await setup();
+    await invalid(
+      frontend.invoke(W, 'SignalWithStartWorkflowExecution', {
+        ...start({}),
+        signalName: 's',
+        retryPolicy: { maximumInterval: { seconds: 2, nanos: -3 } },
+      }),
+      /^RetryPolicy\.MaximumInterval: seconds and nanos must have one sign\.$/,
+    );
+    await invalid(
+      frontend.invoke(W, 'UpdateNamespace', {
+        namespace: 'default',
+        config: { workflowExecutionRetentionTtl: { seconds: 86_400, nanos: 1e9 } },
+      }),
+      /^Config\.WorkflowExecutionRetentionTtl: nanos must be between 0 and 999999999/,
+    );
     assert.equal(historyCalls.length, 0);
   });
 });
