@@ -137,7 +137,7 @@ export class HttpApi {
       throw new HttpFailure(
         405,
         GrpcStatus.UNIMPLEMENTED,
-        `${verb} is not allowed on ${url.pathname}; use ${match.allowed.join(' or ')}.`,
+        `${echo(verb)} is not allowed on ${echo(url.pathname)}; use ${match.allowed.join(' or ')}.`,
       );
     }
     const { route, params } = match;
