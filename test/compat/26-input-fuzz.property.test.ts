@@ -28,6 +28,14 @@ const UNIMPLEMENTED = 12;
 /** Far below the 16 KiB header list grpc-js clients accept: an answer must never echo a request whole. */
 const MAX_ANSWER_HEADER_BYTES = 8 * 1024;
 const CALL_TIMEOUT_MS = 1_000;
+/**
+ * Longer or other runs for a hunt: ODIN_INPUT_FUZZ_RUNS multiplies every property's run count, ODIN_INPUT_FUZZ_SEED
+ * replaces the fixed seeds (the default runs are fixed, so a failure reproduces).
+ */
+const RUNS = Number(process.env.ODIN_INPUT_FUZZ_RUNS ?? 1);
+const SEED =
+  process.env.ODIN_INPUT_FUZZ_SEED === undefined ? undefined : Number(process.env.ODIN_INPUT_FUZZ_SEED);
+const runs = (numRuns: number, seed: number) => ({ numRuns: Math.round(numRuns * RUNS), seed: SEED ?? seed });
 
 const { EventType, WorkflowExecutionStatus, CommandType } = temporal.api.enums.v1;
 
@@ -98,6 +106,33 @@ const TEMPLATES: Readonly<Record<string, Record<string, unknown>>> = {
     request: { meta: { updateId: 'u1' }, input: { name: 'Update' } },
   },
   ResetStickyTaskQueue: { namespace: 'fuzz', execution },
+  ExecuteMultiOperation: {
+    namespace: 'fuzz',
+    operations: [
+      {
+        startWorkflow: {
+          namespace: 'fuzz',
+          workflowId: 'fuzz-wf',
+          workflowType: { name: 'Fuzz' },
+          taskQueue,
+          searchAttributes: { indexedFields: { CustomKeywordField: payloads('k').payloads[0] } },
+        },
+      },
+      {
+        updateWorkflow: {
+          namespace: 'fuzz',
+          workflowExecution: execution,
+          request: { meta: { updateId: 'u2' }, input: { name: 'Update' } },
+        },
+      },
+    ],
+  },
+  RespondActivityTaskFailed: {
+    namespace: 'fuzz',
+    taskToken: Buffer.from('{"v":1,"kind":"activity","namespaceId":"x"}'),
+    failure: { message: 'f', applicationFailureInfo: { nextRetryDelay: { seconds: 1 } } },
+  },
+  RespondQueryTaskCompleted: { namespace: 'fuzz', taskToken: Buffer.from('{}'), completedType: 1 },
   RecordActivityTaskHeartbeatById: { namespace: 'fuzz', workflowId: 'fuzz-wf', activityId: 'a1' },
 };
 
@@ -214,7 +249,7 @@ describe('bad input gets a clear error and changes nothing (property, real serve
           if (body) await send(target, body, 'random');
         },
       ),
-      { numRuns: 600, seed: 26 },
+      runs(600, 26),
     );
     assert.ok((answers.get(3) ?? 0) > 50, 'many requests are refused as INVALID_ARGUMENT');
     t.diagnostic(`answers by grpc-status: ${JSON.stringify(Object.fromEntries(answers))}`);
@@ -237,7 +272,7 @@ describe('bad input gets a clear error and changes nothing (property, real serve
           if (body) await send(target, body, 'mutated');
         },
       ),
-      { numRuns: 600, seed: 2605 },
+      runs(600, 2605),
     );
   });
 
@@ -275,10 +310,10 @@ describe('bad input gets a clear error and changes nothing (property, real serve
             .catch(() => {});
         },
       ),
-      { numRuns: 150, seed: 2611 },
+      runs(150, 2611),
     );
     // Some random command lists are valid enough to be applied: the fuzz reaches history's command handling.
-    t.diagnostic(`completions accepted: ${accepted} of 150`);
+    t.diagnostic(`completions accepted: ${accepted} of ${n}`);
     assert.ok(accepted > 0);
   });
 
@@ -296,7 +331,7 @@ describe('bad input gets a clear error and changes nothing (property, real serve
           ),
         async ({ target, body }) => send(target, body, `bytes ${Buffer.from(body).toString('hex', 0, 40)}`),
       ),
-      { numRuns: 600, seed: 2613 },
+      runs(600, 2613),
     );
   });
 
@@ -356,7 +391,7 @@ describe('bad input gets a clear error and changes nothing (property, real serve
           assert.notEqual(answer.code, UNKNOWN, shown);
         },
       ),
-      { numRuns: 400, seed: 2626 },
+      runs(400, 2626),
     );
   });
 
