@@ -136,6 +136,19 @@ const TEMPLATES: Readonly<Record<string, Record<string, unknown>>> = {
   RecordActivityTaskHeartbeatById: { namespace: 'fuzz', workflowId: 'fuzz-wf', activityId: 'a1' },
 };
 
+/** A request object as HTTP API JSON: bytes (Buffer or Uint8Array) as base64, as ProtoJSON writes them. */
+function jsonText(value: unknown): string {
+  const convert = (v: unknown): unknown => {
+    if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+    if (Array.isArray(v)) return v.map(convert);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, convert(item)]));
+    }
+    return v;
+  };
+  return JSON.stringify(convert(value));
+}
+
 interface Target {
   readonly service: string;
   readonly method: string;
@@ -346,13 +359,13 @@ describe('bad input gets a clear error and changes nothing (property, real serve
       fc.string({ maxLength: 12 }).map(encodeURIComponent),
       fc.constantFrom('%', '%00', '..', 'n'.repeat(5000)),
     );
+    const template = (route: HttpRoute) => TEMPLATES[route.method];
     const json = (route: HttpRoute) =>
       fc.oneof(
-        arbitraries
-          .message(route.requestType)
-          .map((m) =>
-            JSON.stringify(m, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)),
-          ),
+        arbitraries.message(route.requestType).map(jsonText),
+        template(route) === undefined
+          ? arbitraries.message(route.requestType).map(jsonText)
+          : arbitraries.mutated(route.requestType, template(route)!).map(jsonText),
         fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
         fc.string({ maxLength: 40 }),
         fc.constantFrom(

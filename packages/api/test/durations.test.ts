@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { durationProblem, findInvalidDuration, protoRoot } from '../src/index.js';
+import { durationProblem, durationToMs, findInvalidDuration, msToDuration, protoRoot } from '../src/index.js';
 
 test('durationProblem follows google.protobuf.Duration: nanos under a second, one sign, ±10,000 years', () => {
   assert.equal(durationProblem(undefined), undefined);
@@ -35,4 +35,12 @@ test('findInvalidDuration finds one at any depth, names its path, and skips the 
   for (let i = 0; i < 2_000; i++) failure = { message: `level ${i}`, cause: failure };
   const problem = findInvalidDuration(failed, { failure });
   assert.match(problem!, /^Failure(\.Cause){2000}\.ApplicationFailureInfo\.NextRetryDelay: nanos/);
+});
+
+test('msToDuration gives a valid Duration for negative milliseconds too', () => {
+  assert.deepEqual(msToDuration(1_500), { seconds: 1, nanos: 500_000_000 });
+  const negative = msToDuration(-1_500);
+  assert.deepEqual({ ...negative, nanos: negative.nanos + 0 }, { seconds: -1, nanos: -500_000_000 });
+  assert.equal(durationProblem(negative), undefined);
+  assert.equal(durationToMs(negative), -1_500);
 });
