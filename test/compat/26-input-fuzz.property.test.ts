@@ -348,6 +348,29 @@ describe('bad input gets a clear error and changes nothing (property, real serve
     );
   });
 
+  test('a cron run terminated in its first wait (closed before its execution time) lists over the HTTP API', async () => {
+    // Found by the HTTP fuzz: its negative execution duration was encoded with mixed signs, which ProtoJSON refuses.
+    await client.call('StartWorkflowExecution', {
+      namespace: 'fuzz',
+      workflowId: 'cron-terminated',
+      workflowType: { name: 'Fuzz' },
+      taskQueue,
+      cronSchedule: '0 0 1 1 *',
+      requestId: 'cron-terminated',
+    });
+    await client.call('TerminateWorkflowExecution', {
+      namespace: 'fuzz',
+      workflowExecution: { workflowId: 'cron-terminated' },
+    });
+    const query = encodeURIComponent("WorkflowId = 'cron-terminated'");
+    const response = await fetch(
+      `http://127.0.0.1:${server.httpPort}/api/v1/namespaces/fuzz/workflows?query=${query}`,
+    );
+    const body = (await response.json()) as { executions?: { executionDuration?: string }[] };
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.match(body.executions?.[0]?.executionDuration ?? '', /^-\d+(\.\d+)?s$/);
+  });
+
   test('every HTTP API route: random bodies and path segments answer no 5xx and no INTERNAL', async () => {
     const routes = deriveHttpRoutes(HTTP_SERVICES).filter((r) =>
       implemented.some((t) => t.method === r.method),
