@@ -1,5 +1,6 @@
 export * from './proto.js';
 export * from './int64.js';
+export * from './durations.js';
 export * from './service-error.js';
 export * from './task-token.js';
 export type * from './internal/context.js';

@@ -17,9 +17,12 @@ export function durationToMs(
   return toNumber(d.seconds) * 1000 + Math.floor((d.nanos ?? 0) / 1_000_000);
 }
 
-/** milliseconds → google.protobuf.Duration. */
+/**
+ * milliseconds → google.protobuf.Duration. Seconds truncate toward zero so a negative duration keeps both parts
+ * negative, as Duration requires (-1.5 s is -1 s and -500,000,000 ns); a mixed sign fails ProtoJSON encoding.
+ */
 export function msToDuration(ms: number): { seconds: number; nanos: number } {
-  const seconds = Math.floor(ms / 1000);
+  const seconds = Math.trunc(ms / 1000);
   return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
 }
 

@@ -12,13 +12,41 @@ export interface ErrorDetail {
   readonly value: Record<string, unknown>;
 }
 
+/** Longest piece of a request a message repeats (`echo`). */
+export const MAX_ECHO_CHARS = 200;
+
+/**
+ * Longest message a ServiceError carries. The message travels in the `grpc-message` trailer and again inside
+ * `grpc-status-details-bin`; clients refuse header blocks over their limit (16 KiB in grpc-js), and a refused trailer
+ * costs the whole connection, not just the call.
+ */
+export const MAX_ERROR_MESSAGE_CHARS = 1_000;
+
+/**
+ * A piece of a request as an error message may repeat it: at most MAX_ECHO_CHARS characters, the rest replaced by
+ * an ellipsis and the full length, so a 200k-character name is reported, not sent back.
+ */
+export function echo(value: string, max: number = MAX_ECHO_CHARS): string {
+  if (value.length <= max) return value;
+  return `${value.slice(0, max)}… (${value.length} characters)`;
+}
+
+/** The message bounded to MAX_ERROR_MESSAGE_CHARS: its start and end kept, the middle elided. */
+function boundMessage(message: string): string {
+  if (message.length <= MAX_ERROR_MESSAGE_CHARS) return message;
+  const tail = 150;
+  const head = MAX_ERROR_MESSAGE_CHARS - tail - 40;
+  const elided = message.length - head - tail;
+  return `${message.slice(0, head)} …(${elided} characters elided)… ${message.slice(message.length - tail)}`;
+}
+
 export class ServiceError extends Error {
   constructor(
     readonly code: status,
     message: string,
     readonly detail?: ErrorDetail,
   ) {
-    super(message);
+    super(boundMessage(message));
     this.name = 'ServiceError';
   }
 
@@ -41,14 +69,14 @@ export class ServiceError extends Error {
   }
 
   static namespaceNotFound(namespace: string): ServiceError {
-    return new ServiceError(status.NOT_FOUND, `Namespace ${namespace} is not found.`, {
+    return new ServiceError(status.NOT_FOUND, `Namespace ${echo(namespace)} is not found.`, {
       typeName: 'temporal.api.errordetails.v1.NamespaceNotFoundFailure',
-      value: { namespace },
+      value: { namespace: echo(namespace) },
     });
   }
 
   static namespaceAlreadyExists(namespace: string): ServiceError {
-    return new ServiceError(status.ALREADY_EXISTS, `Namespace ${namespace} already exists.`, {
+    return new ServiceError(status.ALREADY_EXISTS, `Namespace ${echo(namespace)} already exists.`, {
       typeName: 'temporal.api.errordetails.v1.NamespaceAlreadyExistsFailure',
       value: {},
     });
@@ -80,7 +108,7 @@ export class ServiceError extends Error {
   }
 
   static unimplemented(method: string): ServiceError {
-    return new ServiceError(status.UNIMPLEMENTED, `${method} is not implemented by Odin yet.`);
+    return new ServiceError(status.UNIMPLEMENTED, `${echo(method)} is not implemented by Odin yet.`);
   }
 
   static deadlineExceeded(message: string): ServiceError {

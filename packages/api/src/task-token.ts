@@ -53,16 +53,49 @@ export function decodeTaskToken(bytes: Uint8Array | null | undefined): TaskToken
   } catch {
     throw ServiceError.invalidArgument('Task token is malformed: it was not issued by this server.');
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw ServiceError.invalidArgument('Task token is malformed: it was not issued by this server.');
+  }
   const t = parsed as Partial<Record<string, unknown>>;
   if (t.v !== VERSION || typeof t.namespaceId !== 'string') {
     throw ServiceError.invalidArgument('Task token is malformed: it was not issued by this server.');
   }
-  if (t.kind === 'workflow' || t.kind === 'activity' || t.kind === 'query') {
-    const { v: _v, ...rest } = t;
-    return rest as unknown as TaskToken;
+  const fields = TOKEN_FIELDS[t.kind as TaskToken['kind']];
+  if (fields === undefined) throw ServiceError.invalidArgument('Task token is malformed: unknown task kind.');
+  // Every field its kind needs, of its type: what uses a token reads them without checking again.
+  for (const [name, type] of Object.entries(fields)) {
+    const value = t[name];
+    const fits = type === 'string' ? typeof value === 'string' : Number.isSafeInteger(value);
+    if (!fits)
+      throw ServiceError.invalidArgument('Task token is malformed: it was not issued by this server.');
   }
-  throw ServiceError.invalidArgument('Task token is malformed: unknown task kind.');
+  for (const name of ['startRequestId', 'taskQueue']) {
+    if (t[name] !== undefined && typeof t[name] !== 'string') {
+      throw ServiceError.invalidArgument('Task token is malformed: it was not issued by this server.');
+    }
+  }
+  const { v: _v, ...rest } = t;
+  return rest as unknown as TaskToken;
 }
+
+/** The fields each kind of token must carry, and their types. */
+const TOKEN_FIELDS: Readonly<Record<TaskToken['kind'], Readonly<Record<string, 'string' | 'integer'>>>> = {
+  workflow: {
+    workflowId: 'string',
+    runId: 'string',
+    scheduledEventId: 'integer',
+    startedEventId: 'integer',
+    attempt: 'integer',
+  },
+  activity: {
+    workflowId: 'string',
+    runId: 'string',
+    scheduledEventId: 'integer',
+    activityId: 'string',
+    attempt: 'integer',
+  },
+  query: { queryId: 'string' },
+};
 
 // Worker identity binding. When the frontend authorizes calls, every task token it hands out is wrapped in an
 // envelope naming the caller it was handed to and signed with the frontend's key (HMAC-SHA256), so a token that

@@ -41,3 +41,23 @@ test('a plain token is unbound, and a bound one is not a plain token', () => {
   assert.equal(unbindTaskToken(Buffer.from('garbage'), key).kind, 'unbound');
   assert.throws(() => decodeTaskToken(bindTaskToken(token, 'jwt:alice', key)), /not issued by this server/);
 });
+
+test('bytes that are not a token this server issued are INVALID_ARGUMENT, whatever JSON they hold', () => {
+  for (const text of [
+    'null',
+    '[]',
+    '"token"',
+    '{"v":1,"namespaceId":"n","kind":"workflow"}',
+    '{"v":1,"namespaceId":"n","kind":"activity","workflowId":"w","runId":"r","scheduledEventId":"5","activityId":"a","attempt":1}',
+    '{"v":1,"namespaceId":"n","kind":"query","queryId":7}',
+    '{"v":1,"namespaceId":"n","kind":"query","queryId":"q","taskQueue":{}}',
+    '{"v":1,"namespaceId":"n","kind":"other"}',
+  ]) {
+    assert.throws(
+      () => decodeTaskToken(Buffer.from(text)),
+      (error: Error & { code?: number }) => error.code === 3 /* INVALID_ARGUMENT */,
+      text,
+    );
+  }
+  assert.equal(decodeTaskToken(token).kind, 'activity');
+});

@@ -10,3 +10,4 @@ export * from './channels/index.js';
 export * from './taskqueue/index.js';
 export * from './deterministic/index.js';
 export * from './diagnostics.js';
+export { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';

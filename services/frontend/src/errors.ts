@@ -2,6 +2,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { type ErrorDetail, google, protoRoot, ServiceError } from '@odin/api';
 import {
   DatabaseUnavailableError,
+  InvalidPageTokenError,
   LimitExceededError,
   NamespaceAlreadyExistsError,
   NamespaceNotFoundError,
@@ -31,6 +32,12 @@ export function toServiceError(error: unknown, correlationId: string): ServiceEr
     return ServiceError.unavailable(`${error.message}; retry the call.`);
   }
   if (error instanceof LimitExceededError) return ServiceError.invalidArgument(error.message);
+  // A token this server did not issue (forged, corrupted, from another call) will never work: retrying is useless.
+  if (error instanceof InvalidPageTokenError) {
+    return ServiceError.invalidArgument(
+      'NextPageToken is invalid: pass back the token a previous page returned.',
+    );
+  }
   if (error instanceof PersistenceError) {
     return ServiceError.unavailable(`persistence error ${error.code}: ${error.message}; retry the call.`);
   }

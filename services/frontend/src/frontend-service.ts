@@ -18,6 +18,8 @@ import {
   type HistoryApi,
   inServerSpan,
   type MatchingApi,
+  echo,
+  findInvalidDuration,
   type PeerIdentity,
   peerIdentityOf,
   type SchedulerApi,
@@ -29,6 +31,7 @@ import {
   tlsServerCredentials,
 } from '@odin/api';
 import { type PersistenceStore, SearchAttributeRegistry } from '@odin/persistence';
+import type { Type } from 'protobufjs';
 import { type Logger, type RuntimeContext, type TlsMaterial, withLogContext } from '@odin/runtime';
 import { type CallerCredentials, credentialsFromMetadata, tlsPeerOf } from './auth/credentials.js';
 import { RequestAuthorization } from './auth/request-authorization.js';
@@ -38,6 +41,7 @@ import {
   HEALTH_SERVICE,
   methodCodecs,
   OPERATOR_SERVICE,
+  UndecodableRequest,
   WORKFLOW_SERVICE,
 } from './grpc-service.js';
 import type { FrontendDeps, HandlerMap, RpcCall } from './handler-types.js';
@@ -86,6 +90,9 @@ export interface ListenOptions {
   readonly markServing?: boolean;
 }
 
+const COMMANDS: ReadonlySet<string> = new Set(['commands']);
+const NONE: ReadonlySet<string> = new Set();
+
 /** Client sends 'grpc-timeout'; a grpc-js server exposes it as a Date, or Infinity when there is none. */
 function deadlineMs(deadline: Date | number): number | undefined {
   const ms = deadline instanceof Date ? deadline.getTime() : deadline;
@@ -107,6 +114,8 @@ export class FrontendService {
   readonly #log: Logger;
   readonly #handlers: ReadonlyMap<string, HandlerMap>;
   readonly #inflight = new Set<AbortController>();
+  /** Request message type by `service/method`. */
+  readonly #requestTypes = new Map<string, Type>();
   /** Undefined while authorization is off (the default): calls then run as they always did. */
   readonly #authorization: RequestAuthorization | undefined;
   #server: Server | undefined;
@@ -157,6 +166,10 @@ export class FrontendService {
         },
       ],
     ]);
+    for (const service of [WORKFLOW_SERVICE, OPERATOR_SERVICE]) {
+      for (const codec of methodCodecs(service))
+        this.#requestTypes.set(`${service}/${codec.name}`, codec.requestType);
+    }
   }
 
   /** The method names this frontend implements (the rest answer UNIMPLEMENTED). */
@@ -199,8 +212,9 @@ export class FrontendService {
     const logger = withLogContext(this.#log, {
       correlationId,
       ...(traceId === undefined ? {} : { traceId }),
-      ...(typeof namespace === 'string' ? { namespace } : {}),
-      ...(typeof identity === 'string' ? { workerIdentity: identity } : {}),
+      // Bounded like error messages: a log line must not carry a 200k-character name the request made up.
+      ...(typeof namespace === 'string' ? { namespace: echo(namespace) } : {}),
+      ...(typeof identity === 'string' ? { workerIdentity: echo(identity) } : {}),
     });
     const call: RpcCall = {
       method,
@@ -215,6 +229,7 @@ export class FrontendService {
     const started = this.#ctx.clock.now();
     let code = 'OK';
     try {
+      if (request instanceof UndecodableRequest) throw request.error;
       // Authorization comes first: a caller without the right learns nothing, not even what is implemented.
       // A verified client certificate is part of the caller's credentials (mTLS subject → claims).
       const credentials = options.peer
@@ -223,6 +238,7 @@ export class FrontendService {
       const authorized = await this.#authorization?.authorize(service, method, request, credentials);
       const handler = this.#handlers.get(service)?.[method];
       if (!handler) throw ServiceError.unimplemented(method);
+      this.#checkDurations(service, method, request);
       const response = await handler(authorized ? authorized.request : request, call);
       return authorized ? authorized.respond(response) : response;
     } catch (thrown) {
@@ -243,6 +259,22 @@ export class FrontendService {
         (this.#ctx.clock.now() - started) / 1000,
       );
     }
+  }
+
+  /**
+   * Every google.protobuf.Duration of the request must be one (nanos below a second, seconds within range), as
+   * Temporal requires of each it reads. A completion's commands are left to history, which fails the workflow task
+   * with the command's own cause, as Temporal does.
+   */
+  #checkDurations(service: string, method: string, request: object): void {
+    const type = this.#requestTypes.get(`${service}/${method}`);
+    if (!type) return;
+    const problem = findInvalidDuration(
+      type,
+      request,
+      method === 'RespondWorkflowTaskCompleted' ? COMMANDS : NONE,
+    );
+    if (problem) throw ServiceError.invalidArgument(`${problem}.`);
   }
 
   #grpcImplementation(service: string): UntypedServiceImplementation {

@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { protoRoot } from '@odin/api';
+import { echo, protoRoot, ServiceError } from '@odin/api';
 import type { Method, Type } from 'protobufjs';
 
 /** The Temporal services the frontend serves, by fully-qualified proto name. */
@@ -36,6 +36,30 @@ export function encodeMessage(type: Type, value: unknown): Buffer {
 }
 
 /**
+ * What the server's deserializer hands on for bytes that are not a message of the request type. grpc-js answers a
+ * throwing deserializer with INTERNAL, which says "the server is broken"; the frontend answers this value with
+ * INVALID_ARGUMENT instead (the client sent something wrong), before any handler or authorization runs.
+ */
+export class UndecodableRequest {
+  readonly error: ServiceError;
+  constructor(typeName: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    this.error = ServiceError.invalidArgument(
+      `The request is not a valid ${typeName} message: ${echo(reason)}.`,
+    );
+  }
+}
+
+/** Decodes request bytes; an UndecodableRequest when they are not a message of the type. */
+export function decodeRequest(type: Type, bytes: Uint8Array): object {
+  try {
+    return type.decode(bytes);
+  } catch (error) {
+    return new UndecodableRequest(type.fullName.replace(/^\./, ''), error);
+  }
+}
+
+/**
  * A grpc-js service definition whose (de)serializers are the protobufjs types of the proto root, so handlers see
  * Temporal's message objects (int64 as Long, enums as numbers, bytes as Uint8Array) and may answer plain objects.
  */
@@ -47,7 +71,7 @@ export function grpcServiceDefinition(serviceName: string): ServiceDefinition {
       requestStream: false,
       responseStream: false,
       requestSerialize: (value: unknown) => encodeMessage(codec.requestType, value),
-      requestDeserialize: (bytes: Buffer) => codec.requestType.decode(bytes),
+      requestDeserialize: (bytes: Buffer) => decodeRequest(codec.requestType, bytes),
       responseSerialize: (value: unknown) => encodeMessage(codec.responseType, value),
       responseDeserialize: (bytes: Buffer) => codec.responseType.decode(bytes),
       originalName: codec.name,

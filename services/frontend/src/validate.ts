@@ -1,4 +1,4 @@
-import { type Int64Like, ServiceError, toNumber } from '@odin/api';
+import { durationProblem, echo, type Int64Like, ServiceError, toNumber } from '@odin/api';
 import { MAX_NAME_LENGTH, MAX_WORKFLOW_ID_LENGTH } from '@odin/persistence';
 
 // Request checks run before anything is read or written, so a bad request changes nothing (invariant 7).
@@ -36,7 +36,7 @@ export function requireWorkflowId(workflowId: string | null | undefined, field =
 
 export function optionalRunId(runId: string | null | undefined, field = 'RunId'): void {
   if (runId && !/^[0-9a-fA-F-]{1,64}$/.test(runId)) {
-    throw ServiceError.invalidArgument(`${field} "${runId}" is not a valid run id.`);
+    throw ServiceError.invalidArgument(`${field} "${echo(runId)}" is not a valid run id.`);
   }
 }
 
@@ -72,11 +72,15 @@ export function optionalRequestId(requestId: string | null | undefined): void {
   maxLength(requestId, MAX_ID_LENGTH, 'RequestId');
 }
 
+/**
+ * A duration that is a valid google.protobuf.Duration (nanos an integer below one second, seconds within ±10,000
+ * years) and not negative, as Temporal's frontend requires of every timeout, delay and interval.
+ */
 export function nonNegativeDuration(duration: Duration, field: string): void {
   if (!duration) return;
-  const seconds = toNumber(duration.seconds);
-  const nanos = duration.nanos ?? 0;
-  if (seconds < 0 || nanos < 0 || !Number.isFinite(seconds)) {
+  const problem = durationProblem(duration);
+  if (problem) throw ServiceError.invalidArgument(`${field} is not a valid duration: ${problem}.`);
+  if (toNumber(duration.seconds) < 0 || (duration.nanos ?? 0) < 0) {
     throw ServiceError.invalidArgument(`${field} must not be negative.`);
   }
 }

@@ -1,5 +1,5 @@
 import { parseDuration } from '@odin/hugo';
-import { ServiceError } from '@odin/api';
+import { echo, ServiceError } from '@odin/api';
 import {
   isSystemSearchAttribute,
   parseRfc3339Nanos,
@@ -135,7 +135,7 @@ function resolveColumn(col: RawColumn, typeOf: TypeOf): Resolved {
   }
   const type = typeOf(col.name) ?? PREDEFINED_SEARCH_ATTRIBUTES[col.name];
   if (type === undefined) {
-    throw invalidQuery(`${INVALID}: column name '${col.name}' is not a valid search attribute`);
+    throw invalidQuery(`${INVALID}: column name '${echo(col.name)}' is not a valid search attribute`);
   }
   return { attribute: { custom: col.name, type }, type, name: col.name };
 }
@@ -143,9 +143,9 @@ function resolveColumn(col: RawColumn, typeOf: TypeOf): Resolved {
 function describe(v: RawValue): string {
   switch (v.kind) {
     case 'string':
-      return `'${v.value}'`;
+      return `'${echo(v.value)}'`;
     case 'number':
-      return v.text;
+      return echo(v.text);
     case 'bool':
       return String(v.value);
     case 'null':
@@ -194,7 +194,7 @@ function valueFor(r: Resolved, v: RawValue): VisibilityValue {
       if (v.kind === 'number' && /^[+-]?\d+$/.test(v.text)) return BigInt(v.text); // nanoseconds, as Temporal
       if (v.kind !== 'string') throw wrongType();
       const nanos = parseRfc3339Nanos(v.value);
-      if (nanos === undefined) throw invalidQuery(`${INVALID}: unable to parse datetime '${v.value}'`);
+      if (nanos === undefined) throw invalidQuery(`${INVALID}: unable to parse datetime '${echo(v.value)}'`);
       return nanos;
     }
   }
@@ -293,7 +293,7 @@ class Resolver {
       case 'not':
         return { op: 'not', operand: this.node(n.item) };
       case 'unsupported':
-        throw invalidQuery(`${INVALID}: invalid operator '${n.op}' (at position ${n.col.at + 1})`);
+        throw invalidQuery(`${INVALID}: invalid operator '${echo(n.op)}' (at position ${n.col.at + 1})`);
       case 'is': {
         const r = resolveColumn(n.col, this.typeOf);
         return { op: n.negated ? 'is not null' : 'is null', attribute: r.attribute };

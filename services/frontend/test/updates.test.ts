@@ -192,6 +192,33 @@ describe('ExecuteMultiOperation', () => {
     assert.deepEqual(statusesOf(otherWorkflow), [status.ABORTED, status.INVALID_ARGUMENT]);
     assert.equal(historyCalls.length, 0);
   });
+
+  test('the start’s unregistered or system search attributes are refused as a plain start’s are', async () => {
+    const { frontend, historyCalls } = await setup();
+    const attribute = (name: string) => ({
+      searchAttributes: {
+        indexedFields: {
+          [name]: { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"x"') },
+        },
+      },
+    });
+    for (const [name, message] of [
+      ['NotRegistered', /search attribute NotRegistered is not defined/],
+      ['WorkflowId', /WorkflowId attribute can't be set in SearchAttributes/],
+    ] as const) {
+      const error = await refused(
+        frontend.invoke(W, 'ExecuteMultiOperation', {
+          namespace: 'default',
+          operations: [startOperation(attribute(name)), { updateWorkflow: updateRequest() }],
+        }),
+        status.INVALID_ARGUMENT,
+      );
+      assert.deepEqual(statusesOf(error), [status.INVALID_ARGUMENT, status.ABORTED]);
+      const detail = error.detail?.value as { statuses: { message: string }[] };
+      assert.match(detail.statuses[0]!.message, message);
+    }
+    assert.equal(historyCalls.length, 0);
+  });
 });
 
 describe('multi-operation failures on the wire', () => {

@@ -6,6 +6,7 @@ import {
   CurrentExecutionConflictError,
   ExecutionVersionConflictError,
   LimitExceededError,
+  InvalidPageTokenError,
   PersistenceError,
   ShardOwnershipLostError,
 } from '@odin/persistence';
@@ -418,6 +419,11 @@ export function translateError(error: unknown, shard: Shard, workflowId: string)
   }
   if (error instanceof LimitExceededError) {
     return ServiceError.invalidArgument(`The request would exceed a limit of the server: ${error.message}.`);
+  }
+  if (error instanceof InvalidPageTokenError) {
+    return ServiceError.invalidArgument(
+      'NextPageToken is invalid: pass back the token a previous page returned.',
+    );
   }
   if (error instanceof PersistenceError)
     return ServiceError.unavailable(`Persistence error: ${error.message}`);

@@ -33,6 +33,46 @@ const modifyMemo: T.api.command.v1.ICommand = {
   },
 };
 
+describe('a command with an invalid duration', () => {
+  let h: Harness;
+  before(async () => {
+    h = await setup();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('fails the workflow task with the command’s BAD_…_ATTRIBUTES cause naming the field', async () => {
+    const cases: [T.api.command.v1.ICommand, number, RegExp][] = [
+      [
+        {
+          commandType: CommandType.COMMAND_TYPE_START_TIMER,
+          startTimerCommandAttributes: {
+            timerId: 't',
+            startToFireTimeout: { seconds: 1, nanos: 1_000_000_000 },
+          },
+        } as unknown as T.api.command.v1.ICommand,
+        Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES,
+        /StartTimerCommandAttributes\.StartToFireTimeout: nanos must be between 0 and 999999999/,
+      ],
+      [
+        cmd.activity('a1', { retryPolicy: { initialInterval: { seconds: '315576000001' } } }),
+        Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+        /RetryPolicy\.InitialInterval: seconds must be at most/,
+      ],
+    ];
+    for (const [i, [command, cause, message]] of cases.entries()) {
+      const workflowId = `wf-bad-duration-${i}`;
+      await start(h, workflowId);
+      const wft = await pollWorkflowTask(h, workflowId);
+      await complete(h, wft.taskToken, [command]);
+      const failed = (await history(h, workflowId)).at(-1)?.workflowTaskFailedEventAttributes;
+      assert.equal(failed?.cause, cause, workflowId);
+      assert.match(failed?.failure?.message ?? '', message);
+    }
+  });
+});
+
 describe('a completion with a refused command', () => {
   let h: Harness;
   before(async () => {

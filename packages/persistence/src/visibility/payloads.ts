@@ -1,4 +1,4 @@
-import { fail, ok, type Result } from '@odin/hugo';
+import { fail, jsonNestsDeeperThan, MAX_JSON_DEPTH, ok, type Result } from '@odin/hugo';
 import type { SearchAttributeType, TypedSearchAttribute } from '../contract.js';
 import { parseRfc3339Nanos } from './datetime.js';
 import { isClientSettable, isSystemSearchAttribute } from './definitions.js';
@@ -76,6 +76,7 @@ export function decodeSearchAttributeValue(
     return fail(`encoding ${encoding} is not json/plain`);
   const data = text(payload.data);
   if (data === undefined) return fail('the value is not UTF-8');
+  if (jsonNestsDeeperThan(data)) return fail(`the value nests deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = JSON.parse(data);

@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { ServiceError, temporal } from '@odin/api';
 import type { FrontendDeps, HandlerMap, Req, RpcCall } from '../handler-types.js';
 import * as v from '../validate.js';
+import { checkStartSearchAttributes } from '../start-search-attributes.js';
 import { validateStartFields } from './workflow.js';
 
 // Workflow Update RPCs: validate as Temporal's frontend does, resolve the namespace, hand to history (routed to the
@@ -123,7 +124,15 @@ export function updateHandlers(deps: FrontendDeps): HandlerMap {
           updateError ?? 'aborted',
         ]);
       }
-      return history.executeMultiOperation(await namespaces.resolve(namespace), req, call);
+      const resolved = await namespaces.resolve(namespace);
+      // The start's search attributes meet the same registry as a plain start's (unregistered or system ones refused).
+      try {
+        await checkStartSearchAttributes(deps.searchAttributes, resolved, start);
+      } catch (error) {
+        if (!(error instanceof ServiceError)) throw error;
+        throw ServiceError.multiOperation(MULTI_OPERATION_FAILED, [error, 'aborted']);
+      }
+      return history.executeMultiOperation(resolved, req, call);
     },
   };
 }

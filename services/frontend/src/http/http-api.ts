@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { ServiceError } from '@odin/api';
+import { echo, ServiceError } from '@odin/api';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@odin/hugo';
 import type { Logger } from '@odin/runtime';
 import cors from 'cors';
 import type { FrontendService } from '../frontend-service.js';
@@ -125,14 +126,18 @@ export class HttpApi {
     }
     const match = matchRoute(this.routes, verb, rawPath);
     if (match.kind === 'not-found') {
-      throw new HttpFailure(404, GrpcStatus.NOT_FOUND, `No HTTP API route for ${verb} ${url.pathname}.`);
+      throw new HttpFailure(
+        404,
+        GrpcStatus.NOT_FOUND,
+        `No HTTP API route for ${echo(verb)} ${echo(url.pathname)}.`,
+      );
     }
     if (match.kind === 'method-not-allowed') {
       res.setHeader('allow', match.allowed.join(', '));
       throw new HttpFailure(
         405,
         GrpcStatus.UNIMPLEMENTED,
-        `${verb} is not allowed on ${url.pathname}; use ${match.allowed.join(' or ')}.`,
+        `${echo(verb)} is not allowed on ${echo(url.pathname)}; use ${match.allowed.join(' or ')}.`,
       );
     }
     const { route, params } = match;
@@ -241,13 +246,20 @@ export class HttpApi {
     });
     if (text === undefined) return tooLarge();
     if (text.trim() === '') return undefined;
+    if (jsonNestsDeeperThan(text)) {
+      throw new HttpFailure(
+        400,
+        GrpcStatus.INVALID_ARGUMENT,
+        `The request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels.`,
+      );
+    }
     try {
       return JSON.parse(text) as Json;
     } catch (error) {
       throw new HttpFailure(
         400,
         GrpcStatus.INVALID_ARGUMENT,
-        `The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+        `The request body is not valid JSON: ${echo(error instanceof Error ? error.message : String(error))}`,
       );
     }
   }

@@ -6,6 +6,7 @@
 // Hand-written: this is Temporal's own extension of proto3 JSON, which no protojson library knows. It works on
 // the JSON tree that protobufjs's protojson reads and writes, and walks only the fields whose type can hold a payload.
 import { protoRoot } from '@odin/api';
+import { jsonNestsDeeperThan } from '@odin/hugo';
 import { type Field, MapField, Type } from 'protobufjs';
 
 const PAYLOAD = '.temporal.api.common.v1.Payload';
@@ -104,6 +105,8 @@ function payloadShorthand(json: Json): { value: Json } | undefined {
   const keys = Object.keys(metadata);
   const encoding = fromBase64(encodingB64);
   const data = typeof json.data === 'string' ? fromBase64(json.data) : '';
+  // Data nested too deep to serialize again stays in the standard form (base64), which any depth survives.
+  if (jsonNestsDeeperThan(data)) return undefined;
   try {
     if (encoding === 'binary/null') return { value: null };
     if (encoding === 'json/plain' && keys.length === 1) return { value: JSON.parse(data) as Json };

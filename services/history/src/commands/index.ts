@@ -1,4 +1,4 @@
-import { temporal } from '@odin/api';
+import { findInvalidDuration, protoRoot, temporal } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import { cancelWorkflow, completeWorkflow, failWorkflow } from './close-workflow.js';
 import { requestCancelActivity } from './cancel-activity.js';
@@ -22,6 +22,29 @@ const TERMINAL = new Set<number>([
   CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
 ]);
 
+/**
+ * The cause a command with an invalid google.protobuf.Duration (nanos of a second or more, seconds out of range)
+ * fails the workflow task with: the command's own BAD_…_ATTRIBUTES, as Temporal's command validation answers.
+ */
+const BAD_DURATION_CAUSE: Readonly<Record<number, number>> = {
+  [CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK]:
+    Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+  [CommandType.COMMAND_TYPE_START_TIMER]: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES,
+  [CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION]:
+    Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES,
+  [CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION]:
+    Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
+};
+
+const COMMAND_MESSAGE = protoRoot.lookupType('temporal.api.command.v1.Command');
+
+function checkDurations(command: Command, type: number): void {
+  const cause = BAD_DURATION_CAUSE[type];
+  if (cause === undefined) return;
+  const problem = findInvalidDuration(COMMAND_MESSAGE, command);
+  if (problem) throw new CommandFailure(cause, `${problem}.`);
+}
+
 export function isTerminalCommand(command: Command): boolean {
   return TERMINAL.has(command.commandType ?? 0);
 }
@@ -36,6 +59,7 @@ export function applyCommands(ctx: CommandContext, commands: Command[]): void {
         'A workflow-closing command must be the last command of a workflow task completion.',
       );
     }
+    checkDurations(command, type);
     switch (type) {
       case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
         scheduleActivity(ctx, command.scheduleActivityTaskCommandAttributes);
