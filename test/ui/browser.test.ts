@@ -219,6 +219,55 @@ describe('web UI in Chromium', { skip }, () => {
     await shot('09-namespaces');
   });
 
+  test('schedules: create in the form, trigger, pause with a note, list, delete', async () => {
+    await page.goto(`${ui}/namespaces/default/schedules`);
+    await page.getByText('No schedules in this namespace.').waitFor();
+    await page.getByRole('button', { name: 'New schedule' }).click();
+    await page.getByLabel('Schedule id').fill('ui-hourly-packing');
+    await page.getByLabel('Workflow type').fill('uiPacking');
+    await page.getByLabel('Task queue').fill(taskQueue);
+    await page.getByLabel('Interval').fill('3600s');
+    await page.getByLabel('Schedule input').fill('"parcel"');
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    await page.waitForURL(/\/schedules\/ui-hourly-packing$/);
+    const summary = page.getByTestId('schedule-summary');
+    await summary.getByText('every 1h 0m').waitFor();
+    await summary.getByText('Active', { exact: true }).waitFor();
+    await page.getByTestId('future-actions').locator('li').first().waitFor();
+
+    await page.getByRole('button', { name: 'Trigger now' }).click();
+    await page.getByText('Triggered.').waitFor();
+    // The triggered run shows in the recent runs once the scheduler has started it.
+    const recent = page.getByTestId('recent-actions');
+    for (let i = 0; i < 100 && (await recent.count()) === 0; i++) {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(200);
+    }
+    const started = recent.getByRole('link', { name: /^ui-hourly-packing/ }).first();
+    await started.waitFor();
+    await shot('11-schedule-detail');
+
+    await page.getByLabel('Note').fill('paused from the browser');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByText('Paused.').waitFor();
+    await summary.getByText('Paused', { exact: true }).waitFor();
+    await summary.getByText('paused from the browser').waitFor();
+
+    await started.click();
+    await page.getByTestId('workflow-result').getByText(/packed parcel/).waitFor();
+
+    await page.goto(`${ui}/namespaces/default/schedules`);
+    const table = page.getByTestId('schedule-table');
+    await table.getByRole('link', { name: 'ui-hourly-packing' }).waitFor();
+    await table.getByText('Paused').waitFor();
+    await shot('12-schedule-list');
+
+    await table.getByRole('link', { name: 'ui-hourly-packing' }).click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL(/\/schedules$/);
+    await page.getByText('No schedules in this namespace.').waitFor();
+  });
+
   test(`the list pages through ${BULK.toLocaleString('en-US')} workflows one page at a time`, async () => {
     await page.goto(`${ui}/namespaces/bulk/workflows`);
     const range = page.getByTestId('page-range');

@@ -252,3 +252,118 @@ export const describeTaskQueue = (
   call<{ pollers?: Poller[] }>(`${ns(namespace)}/task-queues/${enc(taskQueue)}`, {
     query: { taskQueueType: `TASK_QUEUE_TYPE_${taskQueueType}` },
   });
+
+// --- schedules -------------------------------------------------------------------------------------------------
+
+export interface ScheduleSpec {
+  cronString?: string[];
+  interval?: { interval?: string; phase?: string }[];
+  structuredCalendar?: Record<string, unknown>[];
+  calendar?: Record<string, unknown>[];
+  timezoneName?: string;
+  startTime?: string;
+  endTime?: string;
+  jitter?: string;
+}
+
+export interface ScheduleActionResult {
+  scheduleTime?: string;
+  actualTime?: string;
+  startWorkflowResult?: Execution;
+  startWorkflowStatus?: string;
+}
+
+export interface ScheduleListEntry {
+  scheduleId: string;
+  info?: {
+    spec?: ScheduleSpec;
+    workflowType?: { name?: string };
+    notes?: string;
+    paused?: boolean;
+    recentActions?: ScheduleActionResult[];
+    futureActionTimes?: string[];
+  };
+}
+
+export interface DescribeScheduleResponse {
+  schedule?: {
+    spec?: ScheduleSpec;
+    action?: {
+      startWorkflow?: {
+        workflowId?: string;
+        workflowType?: { name?: string };
+        taskQueue?: { name?: string };
+        input?: unknown;
+      };
+    };
+    policies?: { overlapPolicy?: string; catchupWindow?: string; pauseOnFailure?: boolean };
+    state?: { notes?: string; paused?: boolean; limitedActions?: boolean; remainingActions?: string };
+  };
+  info?: {
+    actionCount?: string;
+    missedCatchupWindow?: string;
+    overlapSkipped?: string;
+    runningWorkflows?: Execution[];
+    recentActions?: ScheduleActionResult[];
+    futureActionTimes?: string[];
+    createTime?: string;
+    updateTime?: string;
+  };
+  memo?: { fields?: Record<string, unknown> };
+  searchAttributes?: { indexedFields?: Record<string, unknown> };
+}
+
+/** What the create form asks for: one workflow started on a cron string or an interval. */
+export interface NewSchedule {
+  scheduleId: string;
+  workflowType: string;
+  workflowId: string;
+  taskQueue: string;
+  cron: string;
+  interval: string;
+  input: unknown[];
+  paused: boolean;
+}
+
+const sc = (namespace: string, scheduleId: string) => `${ns(namespace)}/schedules/${enc(scheduleId)}`;
+
+export const listSchedules = (namespace: string, nextPageToken: string) =>
+  call<{ schedules?: ScheduleListEntry[]; nextPageToken?: string }>(`${ns(namespace)}/schedules`, {
+    query: { maximumPageSize: 100, nextPageToken },
+  });
+
+export const describeSchedule = (namespace: string, scheduleId: string) =>
+  call<DescribeScheduleResponse>(sc(namespace, scheduleId));
+
+export const createSchedule = (namespace: string, schedule: NewSchedule) =>
+  call<object>(sc(namespace, schedule.scheduleId), {
+    body: {
+      schedule: {
+        spec: {
+          ...(schedule.cron ? { cronString: [schedule.cron] } : {}),
+          ...(schedule.interval ? { interval: [{ interval: schedule.interval }] } : {}),
+        },
+        action: {
+          startWorkflow: {
+            workflowId: schedule.workflowId,
+            workflowType: { name: schedule.workflowType },
+            taskQueue: { name: schedule.taskQueue },
+            input: schedule.input,
+          },
+        },
+        state: { paused: schedule.paused },
+      },
+      identity: IDENTITY,
+      requestId: requestId(),
+    },
+  });
+
+type SchedulePatch = { pause: string } | { unpause: string } | { triggerImmediately: object };
+
+export const patchSchedule = (namespace: string, scheduleId: string, patch: SchedulePatch) =>
+  call<object>(`${sc(namespace, scheduleId)}/patch`, {
+    body: { patch, identity: IDENTITY, requestId: requestId() },
+  });
+
+export const deleteSchedule = (namespace: string, scheduleId: string) =>
+  call<object>(sc(namespace, scheduleId), { method: 'DELETE', query: { identity: IDENTITY } });

@@ -110,3 +110,31 @@ export function parseArgs(text: string): unknown[] {
   const value = JSON.parse(trimmed) as unknown;
   return Array.isArray(value) ? value : [value];
 }
+
+/** A schedule's spec in one line: its cron strings, intervals and calendars, as a user reads them. */
+export function specSummary(
+  spec:
+    | {
+        cronString?: string[];
+        interval?: { interval?: string; phase?: string }[];
+        structuredCalendar?: Record<string, unknown>[];
+        calendar?: Record<string, unknown>[];
+        timezoneName?: string;
+      }
+    | undefined,
+): string {
+  if (!spec) return '';
+  const parts = [
+    ...(spec.cronString ?? []).map((cron) => `cron ${cron}`),
+    ...(spec.interval ?? []).map((i) => {
+      const every = formatDuration(durationMs(i.interval) ?? Number.NaN) || i.interval;
+      const phase = durationMs(i.phase);
+      return phase ? `every ${every} (offset ${formatDuration(phase)})` : `every ${every}`;
+    }),
+    ...[...(spec.structuredCalendar ?? []), ...(spec.calendar ?? [])].map(
+      (calendar) => `calendar ${JSON.stringify(calendar)}`,
+    ),
+  ];
+  const summary = parts.join('; ');
+  return spec.timezoneName ? `${summary} (${spec.timezoneName})` : summary;
+}

@@ -4,6 +4,7 @@ import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { listNamespaces } from './api.js';
 import { useCall } from './components/common.js';
 import { NamespacesPage } from './pages/namespaces.js';
+import { ScheduleDetailPage, SchedulesPage } from './pages/schedules.js';
 import { TaskQueuePage, TaskQueuesPage } from './pages/task-queues.js';
 import { WorkflowDetailPage } from './pages/workflow-detail.js';
 import { WorkflowListPage } from './pages/workflow-list.js';
@@ -37,7 +38,13 @@ function NamespaceSelect() {
 function Layout() {
   const [location] = useLocation();
   const namespace = currentNamespace(location);
-  const section = location.includes('/task-queues') ? 'tq' : location === '/namespaces' ? 'ns' : 'wf';
+  const section = location.includes('/task-queues')
+    ? 'tq'
+    : location.includes('/schedules')
+      ? 'sc'
+      : location === '/namespaces'
+        ? 'ns'
+        : 'wf';
   return (
     <div className="app">
       <header className="topbar">
@@ -48,6 +55,9 @@ function Layout() {
         <nav className="nav">
           <Link href={`${nsPath(namespace)}/workflows`} className={section === 'wf' ? 'active' : ''}>
             Workflows
+          </Link>
+          <Link href={`${nsPath(namespace)}/schedules`} className={section === 'sc' ? 'active' : ''}>
+            Schedules
           </Link>
           <Link href={`${nsPath(namespace)}/task-queues`} className={section === 'tq' ? 'active' : ''}>
             Task queues
@@ -64,6 +74,8 @@ function Layout() {
           <Route path="/namespaces/:ns/workflows" component={WorkflowListPage} />
           <Route path="/namespaces/:ns/workflows/:wid/:rid" component={WorkflowDetailPage} />
           <Route path="/namespaces/:ns/workflows/:wid" component={WorkflowDetailPage} />
+          <Route path="/namespaces/:ns/schedules" component={SchedulesPage} />
+          <Route path="/namespaces/:ns/schedules/:sid" component={ScheduleDetailPage} />
           <Route path="/namespaces/:ns/task-queues" component={TaskQueuesPage} />
           <Route path="/namespaces/:ns/task-queues/:tq" component={TaskQueuePage} />
           <Route>

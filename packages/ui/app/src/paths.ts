@@ -30,3 +30,6 @@ export function currentNamespace(location: string): string {
   const match = /^\/namespaces\/([^/]+)/.exec(location);
   return match ? decode(pathSegments()[1]) || 'default' : 'default';
 }
+
+export const schedulePath = (namespace: string, scheduleId: string) =>
+  `${nsPath(namespace)}/schedules/${enc(scheduleId)}`;
