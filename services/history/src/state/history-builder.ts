@@ -77,6 +77,8 @@ export class Mutation {
   created = false;
   /** A run created in the same transaction (continue-as-new, the next run of a retry or cron chain). */
   newRun?: NewRun;
+  /** The events' protobuf encodings, when the history limits already measured them (the commit reuses them). */
+  encodedEvents?: Uint8Array[];
   /**
    * In-memory consequences of this transition (the update registry's state, its waiters): run by the engine once the
    * transition is committed, still under the workflow lock, and dropped with the working copy when it is discarded
