@@ -2,7 +2,14 @@ import { type InternalServer, type InternalServerOptions, startInternalServer } 
 import { HISTORY_ROLE, MATCHING_ROLE, type MemberRole, MembershipMonitor } from '@odin/cluster';
 import { CLUSTER_NAME, ensureNamespace, FrontendService, startHttpServers } from '@odin/frontend';
 import { type Clock, durationMs, SystemClock } from '@odin/hugo';
-import { openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
+import type { HistoryLimits } from '@odin/history';
+import {
+  DEFAULT_LIMITS,
+  openStore,
+  type PersistenceLimits,
+  type PersistenceStore,
+  redactConnectionUrl,
+} from '@odin/persistence';
 import { createRuntimeContext, loadServerTls, type OdinConfig, type RuntimeContext } from '@odin/runtime';
 import { uiAssetsDir } from '@odin/ui';
 import { CleanupWorker } from '@odin/worker-service';
@@ -11,6 +18,37 @@ import { serveMetrics } from './metrics-endpoint.js';
 import { SERVICE_ROLES, type ServiceRole } from './roles.js';
 import { type StopReport, StopSequence } from './stop-sequence.js';
 import { type HistorySettings, wireClusterMember, wireOneProcess } from './wiring.js';
+
+/** What an internal call adds around the client request it forwards (namespace, task token, poll fields). */
+const INTERNAL_ENVELOPE_BYTES = 64 * 1024;
+
+/** The history limits the configuration sets (docs/security.md, "Limits"). */
+export function historyLimits(config: OdinConfig): HistoryLimits {
+  return {
+    countSuggestContinueAsNew: config.historyCountSuggestContinueAsNew,
+    sizeSuggestContinueAsNew: config.historySizeSuggestContinueAsNew,
+    countWarn: config.historyCountLimitWarn,
+    sizeWarn: config.historySizeLimitWarn,
+    countError: config.historyCountLimitError,
+    sizeError: config.historySizeLimitError,
+    blobWarn: config.blobSizeLimitWarn,
+    blobError: config.blobSizeLimitError,
+  };
+}
+
+/**
+ * The store's own checks are a safety net behind history's limits, never the limit a workflow meets: history
+ * terminates a run before its history reaches HISTORY_COUNT_LIMIT_ERROR, and a transition that closes a run (always
+ * allowed) may add events past it, so the store takes twice as many; an event holds at most what one request
+ * brought, and a run's state may hold several payloads.
+ */
+export function storeLimits(config: OdinConfig): Partial<PersistenceLimits> {
+  return {
+    maxHistoryEvents: Math.max(DEFAULT_LIMITS.maxHistoryEvents, 2 * config.historyCountLimitError),
+    maxEventBytes: Math.max(DEFAULT_LIMITS.maxEventBytes, config.maxRequestBytes + INTERNAL_ENVELOPE_BYTES),
+    maxPayloadBytes: Math.max(DEFAULT_LIMITS.maxPayloadBytes, 8 * config.maxRequestBytes),
+  };
+}
 
 /** How long the frontend and the internal gRPC servers let calls in flight finish when they stop. */
 const RPC_STOP_GRACE_MS = 2_000;
@@ -83,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     migrate: options.migrate ?? false,
     clock,
     poolSize: config.dbPoolSize,
+    limits: storeLimits(config),
   });
   const ctx = createRuntimeContext({ store, config, clock });
   const log = ctx.logger.child({ component: 'server', services: [...services].join(',') });
@@ -122,6 +161,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       options: {
         eagerActivityExecution: config.eagerActivityExecution,
         eagerWorkflowStart: config.eagerWorkflowStart,
+        historyPageBytes: config.historyPageMaxBytes,
+        historyLimits: historyLimits(config),
       },
     };
     const monitor = clustered
@@ -157,6 +198,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }
         const server = await startInternalServer({
           ...options,
+          maxReceiveMessageBytes: config.maxRequestBytes + INTERNAL_ENVELOPE_BYTES,
           ...(tls.internal ? { tls: tls.internal } : {}),
         });
         servers.push(server);
@@ -213,6 +255,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       stops.add('frontend', () => frontend.stop(RPC_STOP_GRACE_MS));
       frontendPort = await frontend.listen(config.bindIp, config.frontendPort, {
         ...(tls.public ? { tls: tls.public } : {}),
+        maxRequestBytes: config.maxRequestBytes,
+        maxConnections: config.maxConnections,
+        connectionIdleTimeoutMs: config.connectionIdleTimeoutMs,
       });
       // The HTTP API and the UI are the frontend's other doors: they call this frontend in process, so they run
       // wherever it runs, in every topology, on the same TLS material as its gRPC port.
@@ -220,6 +265,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const http = await startHttpServers(frontend, {
           host: config.bindIp,
           corsOrigins: config.httpCorsOrigins,
+          maxBodyBytes: config.maxRequestBytes,
           logger: ctx.logger.child({ component: 'http' }),
           ...(tls.public ? { tls: tls.public } : {}),
           ...(options.httpApi ? { httpPort: config.httpPort } : {}),

@@ -7,6 +7,7 @@ import {
   type Metadata,
   status,
 } from '@grpc/grpc-js';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import {
   type HistoryApi,
   type MatchingApi,
@@ -60,7 +61,24 @@ export interface ListenOptions {
    * in the material, clients must present a certificate it signed. Default: plaintext.
    */
   readonly tls?: TlsMaterial;
+  /**
+   * Largest request message: grpc-js refuses a longer one (RESOURCE_EXHAUSTED) from its length prefix, before
+   * buffering it. Default DEFAULT_MAX_REQUEST_BYTES.
+   */
+  readonly maxRequestBytes?: number;
+  /** Open connections at most; more are closed as they arrive (0 = no limit). Default DEFAULT_MAX_CONNECTIONS. */
+  readonly maxConnections?: number;
+  /** A connection without a call for this long is closed with GOAWAY. Default DEFAULT_CONNECTION_IDLE_MS. */
+  readonly connectionIdleTimeoutMs?: number;
 }
+
+/** Temporal's frontend default for a request message (its gRPC receive limit). */
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** Temporal's frontend `keepAliveMaxConnectionIdle`. */
+export const DEFAULT_CONNECTION_IDLE_MS = 2 * 60_000;
+/** Responses (histories) may be larger than requests; clients page them below their own 4 MiB limit. */
+const MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
 
 /** Client sends 'grpc-timeout'; a grpc-js server exposes it as a Date, or Infinity when there is none. */
 function deadlineMs(deadline: Date | number): number | undefined {
@@ -86,6 +104,8 @@ export class FrontendService {
   /** Undefined while authorization is off (the default): calls then run as they always did. */
   readonly #authorization: RequestAuthorization | undefined;
   #server: Server | undefined;
+  /** The TCP listener of the gRPC port: it owns the connection cap, grpc-js gets each accepted socket. */
+  #listener: NetServer | undefined;
   /** Whether the port verifies client certificates (only then can a call carry a peer identity). */
   #verifiesClients = false;
 
@@ -232,8 +252,9 @@ export class FrontendService {
   async listen(host: string, port: number, options: ListenOptions = {}): Promise<number> {
     if (this.#server) throw new Error('frontend is already listening');
     const server = new Server({
-      'grpc.max_receive_message_length': 128 * 1024 * 1024,
-      'grpc.max_send_message_length': 128 * 1024 * 1024,
+      'grpc.max_receive_message_length': options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+      'grpc.max_send_message_length': MAX_RESPONSE_BYTES,
+      'grpc.max_connection_idle_ms': options.connectionIdleTimeoutMs ?? DEFAULT_CONNECTION_IDLE_MS,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5000,
       // Channelz stays on: grpc-js 1.14 tracks the sessions forceShutdown destroys only through it.
@@ -242,16 +263,28 @@ export class FrontendService {
       server.addService(grpcServiceDefinition(service), this.#grpcImplementation(service));
     }
     this.#verifiesClients = options.tls?.hasCa === true;
+    const credentials = options.tls
+      ? tlsServerCredentials(options.tls, options.tls.hasCa)
+      : ServerCredentials.createInsecure();
+    // grpc-js binds no connection cap of its own: the port is a node:net server (whose maxConnections closes
+    // sockets past the cap as they arrive) that hands each accepted socket to grpc-js.
+    const injector = server.createConnectionInjector(credentials);
+    const listener = createNetServer((socket) => injector.injectConnection(socket));
+    const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    if (maxConnections > 0) listener.maxConnections = maxConnections;
+    // Debug only: a flood of refused connections must not become a flood of log lines.
+    listener.on('drop', () =>
+      this.#log.debug({ max_connections: maxConnections }, 'connection refused: too many open connections'),
+    );
     const bound = await new Promise<number>((resolve, reject) => {
-      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-      const credentials = options.tls
-        ? tlsServerCredentials(options.tls, options.tls.hasCa)
-        : ServerCredentials.createInsecure();
-      server.bindAsync(address, credentials, (error, boundPort) =>
-        error ? reject(error) : resolve(boundPort),
-      );
+      listener.once('error', reject);
+      listener.listen(port, host, () => {
+        listener.off('error', reject);
+        resolve((listener.address() as AddressInfo).port);
+      });
     });
     this.#server = server;
+    this.#listener = listener;
     this.#log.info(
       {
         host,
@@ -270,6 +303,8 @@ export class FrontendService {
   async stop(graceMs = 2000): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
+    this.#listener?.close();
+    this.#listener = undefined;
     for (const controller of this.#inflight)
       controller.abort(ServiceError.unavailable('The server is shutting down.'));
     if (!server) return;
