@@ -21,6 +21,7 @@ import { type Logger, type RuntimeContext, type TlsMaterial, withLogContext } fr
 import { type CallerCredentials, credentialsFromMetadata, tlsPeerOf } from './auth/credentials.js';
 import { RequestAuthorization } from './auth/request-authorization.js';
 import { toGrpcFailure, toServiceError } from './errors.js';
+import { type Admission, RequestLimits } from './limits/request-limits.js';
 import {
   grpcServiceDefinition,
   HEALTH_SERVICE,
@@ -101,6 +102,7 @@ export class FrontendService {
   readonly #log: Logger;
   readonly #handlers: ReadonlyMap<string, HandlerMap>;
   readonly #inflight = new Set<AbortController>();
+  readonly #limits: RequestLimits;
   /** Undefined while authorization is off (the default): calls then run as they always did. */
   readonly #authorization: RequestAuthorization | undefined;
   #server: Server | undefined;
@@ -115,6 +117,12 @@ export class FrontendService {
     this.#ctx = ctx;
     this.#log = withLogContext(ctx.logger, { component: 'frontend' });
     this.namespaces = new NamespaceResolver(ctx.store.namespaces, ctx.clock);
+    this.#limits = new RequestLimits(ctx.clock, {
+      namespaceRps: ctx.config.namespaceRps,
+      ...(ctx.config.namespaceBurst === undefined ? {} : { namespaceBurst: ctx.config.namespaceBurst }),
+      maxLongPollsPerNamespace: ctx.config.maxLongPollsPerNamespace,
+      maxLongPolls: ctx.config.maxLongPolls,
+    });
     this.#authorization = RequestAuthorization.fromConfig(ctx.config, {
       clock: ctx.clock,
       logger: this.#log,
@@ -184,6 +192,7 @@ export class FrontendService {
     const serviceLabel = service.slice(service.lastIndexOf('.') + 1);
     const started = this.#ctx.clock.now();
     let code = 'OK';
+    let admission: Admission | undefined;
     try {
       // Authorization comes first: a caller without the right learns nothing, not even what is implemented.
       // A verified client certificate is part of the caller's credentials (mTLS subject → claims).
@@ -193,7 +202,10 @@ export class FrontendService {
       const authorized = await this.#authorization?.authorize(service, method, request, credentials);
       const handler = this.#handlers.get(service)?.[method];
       if (!handler) throw ServiceError.unimplemented(method);
+      // Then the rate and concurrency limits, before any work is done for the call.
+      admission = this.#limits.admit(method, request);
       const response = await handler(authorized ? authorized.request : request, call);
+      admission.respond(response);
       return authorized ? authorized.respond(response) : response;
     } catch (thrown) {
       const error = toServiceError(thrown, correlationId);
@@ -205,6 +217,7 @@ export class FrontendService {
       }
       throw error;
     } finally {
+      admission?.release();
       options.signal?.removeEventListener('abort', onAbort);
       this.#inflight.delete(controller);
       this.#ctx.metrics.rpcRequestsTotal.inc({ service: serviceLabel, method, code });
