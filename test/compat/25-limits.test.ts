@@ -86,7 +86,8 @@ for (const db of databasesUnderTest()) {
           workflowId: `blob-${taskQueue}`,
           args: ['x'.repeat(100_000)],
         });
-        const reason = 'BadScheduleActivityAttributes: ScheduleActivityTaskCommandAttributes.Input exceeds size limit.';
+        const reason =
+          'BadScheduleActivityAttributes: ScheduleActivityTaskCommandAttributes.Input exceeds size limit.';
         await assert.rejects(handle.result(), terminated(reason));
         const { events } = await handle.fetchHistory();
         const failed = events?.at(-2);
@@ -119,11 +120,14 @@ for (const db of databasesUnderTest()) {
       const connection = await Connection.connect({ address: e.server.address, interceptors: [] });
       try {
         const outcomes = await Promise.allSettled(
-          Array.from({ length: 6 }, () => connection.workflowService.describeNamespace({ namespace: 'default' })),
+          Array.from({ length: 6 }, () =>
+            connection.workflowService.describeNamespace({ namespace: 'default' }),
+          ),
         );
         const refused = outcomes.filter((o) => o.status === 'rejected');
         assert.ok(refused.length >= 1, 'some calls were refused');
-        for (const o of refused) assert.equal((o.reason as { code?: number }).code, 8 /* RESOURCE_EXHAUSTED */);
+        for (const o of refused)
+          assert.equal((o.reason as { code?: number }).code, 8 /* RESOURCE_EXHAUSTED */);
       } finally {
         await connection.close();
       }

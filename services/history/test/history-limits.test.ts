@@ -32,8 +32,15 @@ const LIMITS = {
 
 function startedEvent(task: { history?: { events?: { eventType?: unknown }[] | null } | null }) {
   const events = task.history?.events ?? [];
-  return events.filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED).at(-1) as
-    | { workflowTaskStartedEventAttributes?: { suggestContinueAsNew?: boolean; suggestContinueAsNewReasons?: number[] } }
+  return events
+    .filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
+    .at(-1) as
+    | {
+        workflowTaskStartedEventAttributes?: {
+          suggestContinueAsNew?: boolean;
+          suggestContinueAsNewReasons?: number[];
+        };
+      }
     | undefined;
 }
 
@@ -49,13 +56,18 @@ describe('history limits', () => {
   test('WorkflowTaskStarted suggests continue-as-new from the count threshold on', async () => {
     await start(h, 'suggest');
     const first = await pollWorkflowTask(h, 'suggest');
-    assert.equal(startedEvent(first)?.workflowTaskStartedEventAttributes?.suggestContinueAsNew ?? false, false);
+    assert.equal(
+      startedEvent(first)?.workflowTaskStartedEventAttributes?.suggestContinueAsNew ?? false,
+      false,
+    );
     await complete(h, first.taskToken, [cmd.timer('t', 600)]);
     await signal(h, 'suggest', 'wake');
     const second = await pollWorkflowTask(h, 'suggest');
     const attrs = startedEvent(second)?.workflowTaskStartedEventAttributes;
     assert.equal(attrs?.suggestContinueAsNew, true);
-    assert.deepEqual(attrs?.suggestContinueAsNewReasons, [Reason.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS]);
+    assert.deepEqual(attrs?.suggestContinueAsNewReasons, [
+      Reason.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS,
+    ]);
   });
 
   test('a running workflow is terminated instead of growing past the count limit; other workflows go on', async () => {
@@ -74,7 +86,10 @@ describe('history limits', () => {
     assert.ok(events.length <= LIMITS.countError + 2, `${events.length} events`);
     const last = events.at(-1)!;
     assert.equal(eventName(last.eventType), 'WORKFLOW_EXECUTION_TERMINATED');
-    assert.equal(last.workflowExecutionTerminatedEventAttributes?.reason, 'Workflow history count exceeds limit.');
+    assert.equal(
+      last.workflowExecutionTerminatedEventAttributes?.reason,
+      'Workflow history count exceeds limit.',
+    );
     assert.equal(last.workflowExecutionTerminatedEventAttributes?.identity, 'history-service');
     // Other workflows go on.
     await start(h, 'other');
@@ -86,7 +101,8 @@ describe('history limits', () => {
   test('a completion with a command payload over the blob limit fails the task and terminates the run', async () => {
     await start(h, 'oversized');
     const task = await pollWorkflowTask(h, 'oversized');
-    const reason = 'BadScheduleActivityAttributes: CompleteWorkflowExecutionCommandAttributes.Result exceeds size limit.';
+    const reason =
+      'BadScheduleActivityAttributes: CompleteWorkflowExecutionCommandAttributes.Result exceeds size limit.';
     await assert.rejects(complete(h, task.taskToken, [cmd.complete('x'.repeat(500))]), (error: unknown) => {
       assert.ok(error instanceof ServiceError);
       assert.equal(error.code, status.INVALID_ARGUMENT);
@@ -106,7 +122,9 @@ describe('history limits', () => {
   test('an activity input under the blob limit is accepted', async () => {
     await start(h, 'fits');
     const task = await pollWorkflowTask(h, 'fits');
-    await complete(h, task.taskToken, [cmd.activity('a', { input: { payloads: [{ data: Buffer.alloc(300) }] } })]);
+    await complete(h, task.taskToken, [
+      cmd.activity('a', { input: { payloads: [{ data: Buffer.alloc(300) }] } }),
+    ]);
     assert.equal(eventName((await history(h, 'fits')).at(-1)?.eventType), 'ACTIVITY_TASK_SCHEDULED');
   });
 
@@ -122,7 +140,11 @@ describe('history limits', () => {
     do {
       const page = await h.history.getWorkflowExecutionHistory(
         NS,
-        { namespace: NS.name, execution: { workflowId: 'bytes' }, ...(token ? { nextPageToken: token } : {}) },
+        {
+          namespace: NS.name,
+          execution: { workflowId: 'bytes' },
+          ...(token ? { nextPageToken: token } : {}),
+        },
         ctx(),
       );
       ids.push(...(page.history?.events ?? []).map((e) => Number(e.eventId)));
@@ -164,6 +186,9 @@ describe('runs already over a lowered limit', () => {
     });
     const polled = (await history(h, 'to-poll')).at(-1);
     assert.equal(eventName(polled?.eventType), 'WORKFLOW_EXECUTION_TERMINATED');
-    assert.equal(polled?.workflowExecutionTerminatedEventAttributes?.reason, 'Workflow history count exceeds limit.');
+    assert.equal(
+      polled?.workflowExecutionTerminatedEventAttributes?.reason,
+      'Workflow history count exceeds limit.',
+    );
   });
 });

@@ -62,11 +62,18 @@ export class RequestLimits {
     const namespace = typeof req.namespace === 'string' ? req.namespace : undefined;
     const longPoll =
       LONG_POLLS.has(method) || (method === 'GetWorkflowExecutionHistory' && req.waitNewEvent === true);
-    const queue = namespace !== undefined && TASK_POLLS.has(method) ? this.#queueBucket(method, namespace, req) : undefined;
+    const queue =
+      namespace !== undefined && TASK_POLLS.has(method)
+        ? this.#queueBucket(method, namespace, req)
+        : undefined;
     if (longPoll) this.#checkPolls(namespace);
     if (namespace !== undefined) this.#checkRate(namespace);
     if (queue && !queue.available())
-      throw ServiceError.resourceExhausted('task queue dispatch rate limit exceeded', CAUSE_RPS_LIMIT, SCOPE_NAMESPACE);
+      throw ServiceError.resourceExhausted(
+        'task queue dispatch rate limit exceeded',
+        CAUSE_RPS_LIMIT,
+        SCOPE_NAMESPACE,
+      );
     if (!longPoll) return { respond() {}, release() {} };
     this.#polls++;
     const key = namespace ?? '';
@@ -101,7 +108,10 @@ export class RequestLimits {
         CAUSE_CONCURRENT_LIMIT,
         SCOPE_SYSTEM,
       );
-    if (maxLongPollsPerNamespace > 0 && (this.#pollsByNamespace.get(namespace ?? '') ?? 0) >= maxLongPollsPerNamespace)
+    if (
+      maxLongPollsPerNamespace > 0 &&
+      (this.#pollsByNamespace.get(namespace ?? '') ?? 0) >= maxLongPollsPerNamespace
+    )
       throw ServiceError.resourceExhausted(
         'namespace concurrent poller limit exceeded',
         CAUSE_CONCURRENT_LIMIT,

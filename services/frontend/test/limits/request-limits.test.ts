@@ -19,15 +19,25 @@ describe('request limits', () => {
     const clock = new VirtualClock(0);
     const limits = new RequestLimits(clock, { ...OFF, namespaceRps: 2, namespaceBurst: 3 });
     for (let i = 0; i < 3; i++) limits.admit('DescribeNamespace', { namespace: 'a' }).release();
-    assert.throws(() => limits.admit('DescribeNamespace', { namespace: 'a' }), exhausted('namespace rate limit exceeded'));
+    assert.throws(
+      () => limits.admit('DescribeNamespace', { namespace: 'a' }),
+      exhausted('namespace rate limit exceeded'),
+    );
     limits.admit('DescribeNamespace', { namespace: 'b' }).release();
     await clock.advance(500);
     limits.admit('DescribeNamespace', { namespace: 'a' }).release();
-    assert.throws(() => limits.admit('DescribeNamespace', { namespace: 'a' }), exhausted('namespace rate limit exceeded'));
+    assert.throws(
+      () => limits.admit('DescribeNamespace', { namespace: 'a' }),
+      exhausted('namespace rate limit exceeded'),
+    );
   });
 
   test('concurrent long polls are capped per namespace and in total, and freed when they end', () => {
-    const limits = new RequestLimits(new VirtualClock(0), { ...OFF, maxLongPollsPerNamespace: 2, maxLongPolls: 3 });
+    const limits = new RequestLimits(new VirtualClock(0), {
+      ...OFF,
+      maxLongPollsPerNamespace: 2,
+      maxLongPolls: 3,
+    });
     const a1 = limits.admit('PollWorkflowTaskQueue', { namespace: 'a' });
     limits.admit('PollActivityTaskQueue', { namespace: 'a' });
     assert.throws(

@@ -20,7 +20,9 @@ const markerDetailsSize = (details: Record<string, T.api.common.v1.IPayloads> | 
  * it), the cause its workflow task fails with and the message, as Temporal names them (the complete command's cause
  * is Temporal's own choice).
  */
-const MEASURED: Partial<Record<number, { size: (c: Command) => number; cause: CauseValue; message: string }>> = {
+const MEASURED: Partial<
+  Record<number, { size: (c: Command) => number; cause: CauseValue; message: string }>
+> = {
   [CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK]: {
     size: (c) => payloadsSize(c.scheduleActivityTaskCommandAttributes?.input),
     cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,

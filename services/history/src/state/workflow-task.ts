@@ -113,7 +113,10 @@ export function continueAsNewSuggestion(
   ms: MutableState,
   startedEventId: number,
   thresholds: ContinueAsNewThresholds | undefined,
-): { suggestContinueAsNew?: boolean; suggestContinueAsNewReasons?: T.api.enums.v1.SuggestContinueAsNewReason[] } {
+): {
+  suggestContinueAsNew?: boolean;
+  suggestContinueAsNewReasons?: T.api.enums.v1.SuggestContinueAsNewReason[];
+} {
   if (!thresholds) return {};
   const reasons: T.api.enums.v1.SuggestContinueAsNewReason[] = [];
   if (ms.historySizeBytes >= thresholds.sizeSuggestContinueAsNew)

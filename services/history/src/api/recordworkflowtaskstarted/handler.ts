@@ -42,12 +42,8 @@ export async function recordWorkflowTaskStarted(
     }
     // A worker of the normal queue took the run: any previous worker's cache is out of date from now on.
     if (!stickyPoll) clearStickiness(mut);
-    if (wft.startedEventId === 0) startWorkflowTask(
-        mut,
-        req.requestId,
-        req.pollRequest.identity ?? '',
-        engine.options.historyLimits,
-      );
+    if (wft.startedEventId === 0)
+      startWorkflowTask(mut, req.requestId, req.pollRequest.identity ?? '', engine.options.historyLimits);
     const queries = engine.queries.attachToWorkflowTask(ms);
     const messages = engine.updates.deliver(mut, ms.workflowTask!.startedEventId);
     return { run, ms, wft: { ...ms.workflowTask! }, queries, messages, stickyPoll };
