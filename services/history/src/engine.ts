@@ -277,14 +277,15 @@ export class HistoryEngine {
    * A transition that would leave a running run's history above an error limit is dropped, and the run is
    * terminated instead (Temporal's reasons, identity `history-service`): a run never grows past what the store
    * takes, so no poll, completion, Terminate or Cancel of it ever fails on its size, and its task queue keeps
-   * serving the other runs. Transitions that close the run are kept (Terminate always works). True when a run was
+   * serving the other runs. Transitions that close the run are kept (Terminate always works), and so are cancel
+   * requests (Cancel always works; the run's next transition over the limit ends it). True when a run was
    * terminated this way.
    */
   #enforceHistoryLimits(tx: Transaction): boolean {
     const limits = this.options.historyLimits;
     let terminated = false;
     for (const [run, mut] of tx.copies()) {
-      if (!mut.changed || !isRunning(mut.ms)) continue;
+      if (!mut.changed || !isRunning(mut.ms) || mut.historyLimitExempt) continue;
       const growth = historyGrowth(mut, limits);
       const ms = mut.ms;
       const fields = {

@@ -157,10 +157,10 @@ describe('history limits', () => {
 });
 
 describe('runs already over a lowered limit', () => {
-  test('Terminate closes them, and a poll terminates them instead of failing', async () => {
+  test('Terminate closes them, Cancel is accepted, and a poll terminates them instead of failing', async () => {
     const h = await setup('sqlite::memory:');
     after(() => h.close());
-    for (const id of ['to-terminate', 'to-poll']) {
+    for (const id of ['to-terminate', 'to-cancel', 'to-poll']) {
       await start(h, id);
       const task = await pollWorkflowTask(h, id);
       await complete(h, task.taskToken, [cmd.timer('t', 600)]);
@@ -179,6 +179,17 @@ describe('runs already over a lowered limit', () => {
     );
     const terminated = (await history(h, 'to-terminate')).at(-1);
     assert.equal(terminated?.workflowExecutionTerminatedEventAttributes?.reason, 'operator');
+
+    await h.history.requestCancelWorkflowExecution(
+      NS,
+      { namespace: NS.name, workflowExecution: { workflowId: 'to-cancel' }, identity: 'operator' },
+      ctx(),
+    );
+    // Its next transition over the limit (the worker's poll) ends it.
+    await assert.rejects(pollWorkflowTask(h, 'to-cancel'));
+    const cancelled = (await history(h, 'to-cancel')).map((e) => eventName(e.eventType));
+    assert.ok(cancelled.includes('WORKFLOW_EXECUTION_CANCEL_REQUESTED'));
+    assert.equal(cancelled.at(-1), 'WORKFLOW_EXECUTION_TERMINATED');
 
     await assert.rejects(pollWorkflowTask(h, 'to-poll'), (error: unknown) => {
       assert.ok(error instanceof ServiceError && error.code === status.NOT_FOUND, String(error));
