@@ -266,6 +266,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           host: config.bindIp,
           corsOrigins: config.httpCorsOrigins,
           maxBodyBytes: config.maxRequestBytes,
+          maxConnections: config.maxConnections,
           logger: ctx.logger.child({ component: 'http' }),
           ...(tls.public ? { tls: tls.public } : {}),
           ...(options.httpApi ? { httpPort: config.httpPort } : {}),
