@@ -80,11 +80,26 @@ for (const db of databasesUnderTest()) {
     test('a completion with a payload over the blob limit terminates its workflow, as Temporal does', async () => {
       const taskQueue = e.taskQueue('blob');
       await e.withWorker(taskQueue, async () => {
-        // The input (under the request limit) becomes the activity's input: over the 64 KiB blob limit.
-        const handle = await e.client.workflow.start('echoWorkflow', {
+        // A start whose own input is over the blob limit is refused and starts nothing.
+        await assert.rejects(
+          e.client.workflow.start('echoWorkflow', {
+            taskQueue,
+            workflowId: `blob-start-${taskQueue}`,
+            args: ['x'.repeat(100_000)],
+          }),
+          (error: unknown) => {
+            // The client's ServiceError wraps the gRPC status.
+            const grpc = (error as { cause?: { code?: number; details?: string } }).cause;
+            assert.equal(grpc?.code, 3 /* INVALID_ARGUMENT */, String(error));
+            assert.equal(grpc?.details, 'Blob data size exceeds limit.');
+            return true;
+          },
+        );
+        // The workflow's input is small; the activity input it builds is over the 64 KiB blob limit.
+        const handle = await e.client.workflow.start('echoRepeated', {
           taskQueue,
           workflowId: `blob-${taskQueue}`,
-          args: ['x'.repeat(100_000)],
+          args: ['x'.repeat(1_000), 100],
         });
         const reason =
           'BadScheduleActivityAttributes: ScheduleActivityTaskCommandAttributes.Input exceeds size limit.';

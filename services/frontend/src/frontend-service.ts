@@ -22,6 +22,7 @@ import { type CallerCredentials, credentialsFromMetadata, tlsPeerOf } from './au
 import { RequestAuthorization } from './auth/request-authorization.js';
 import { toGrpcFailure, toServiceError } from './errors.js';
 import { type Admission, RequestLimits } from './limits/request-limits.js';
+import { withinBlobLimit } from './limits/request-payloads.js';
 import {
   grpcServiceDefinition,
   HEALTH_SERVICE,
@@ -200,11 +201,19 @@ export class FrontendService {
         ? { ...options.credentials, tlsPeer: tlsPeerOf(options.peer) }
         : options.credentials;
       const authorized = await this.#authorization?.authorize(service, method, request, credentials);
-      const handler = this.#handlers.get(service)?.[method];
-      if (!handler) throw ServiceError.unimplemented(method);
-      // Then the rate and concurrency limits, before any work is done for the call.
+      if (!this.#handlers.get(service)?.[method]) throw ServiceError.unimplemented(method);
+      // Then the rate and concurrency limits, before any work is done for the call, and the payload sizes.
       admission = this.#limits.admit(method, request);
-      const response = await handler(authorized ? authorized.request : request, call);
+      const checked = withinBlobLimit(
+        method,
+        authorized ? authorized.request : request,
+        this.#ctx.config.blobSizeLimitError,
+      );
+      const handler = this.#handlers.get(service)![checked.method]!;
+      const response = await handler(
+        checked.request,
+        checked.method === method ? call : { ...call, method: checked.method },
+      );
       admission.respond(response);
       return authorized ? authorized.respond(response) : response;
     } catch (thrown) {
