@@ -12,17 +12,17 @@ const payloadsSize = (p: Payloads): number =>
   p ? temporal.api.common.v1.Payloads.encode(p).finish().length : 0;
 
 /** Where each method carries client payloads that become history. */
-const REFUSED: Readonly<Record<string, (req: Record<string, unknown>) => Payloads[]>> = {
-  StartWorkflowExecution: (req) => [req.input as Payloads],
-  SignalWorkflowExecution: (req) => [req.input as Payloads],
-  SignalWithStartWorkflowExecution: (req) => [req.input as Payloads, req.signalInput as Payloads],
-};
+const REFUSED = new Map<string, (req: Record<string, unknown>) => Payloads[]>([
+  ['StartWorkflowExecution', (req) => [req.input as Payloads]],
+  ['SignalWorkflowExecution', (req) => [req.input as Payloads]],
+  ['SignalWithStartWorkflowExecution', (req) => [req.input as Payloads, req.signalInput as Payloads]],
+]);
 
 /** An activity completion turns into its failure, as Temporal's frontend does, so the workflow learns of it. */
-const COMPLETIONS: Readonly<Record<string, string>> = {
-  RespondActivityTaskCompleted: 'RespondActivityTaskFailed',
-  RespondActivityTaskCompletedById: 'RespondActivityTaskFailedById',
-};
+const COMPLETIONS = new Map<string, string>([
+  ['RespondActivityTaskCompleted', 'RespondActivityTaskFailed'],
+  ['RespondActivityTaskCompletedById', 'RespondActivityTaskFailedById'],
+]);
 
 /**
  * Checks the payloads a request brings against the blob size limit (the protobuf size of each Payloads, as Temporal
@@ -35,10 +35,10 @@ export function withinBlobLimit(
   blobLimit: number,
 ): { method: string; request: object } {
   const req = request as Record<string, unknown>;
-  const refused = REFUSED[method];
+  const refused = REFUSED.get(method);
   if (refused?.(req).some((p) => payloadsSize(p) > blobLimit))
     throw ServiceError.invalidArgument(BLOB_SIZE_EXCEEDS_LIMIT);
-  const failed = COMPLETIONS[method];
+  const failed = COMPLETIONS.get(method);
   if (failed && payloadsSize(req.result as Payloads) > blobLimit) {
     const { result: _result, ...rest } = req;
     return {
