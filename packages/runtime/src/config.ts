@@ -169,7 +169,7 @@ export const configSchema = z
     namespaceRps: wholeAtLeast(0).default(10_000),
     /** NAMESPACE_BURST: requests above the rate a namespace may make at once; default NAMESPACE_RPS. */
     namespaceBurst: wholeAtLeast(1).optional(),
-    /** MAX_LONG_POLLS_PER_NAMESPACE: concurrent long polls of a namespace on one frontend (0 = no limit). */
+    /** MAX_LONG_POLLS_PER_NAMESPACE: concurrent task-queue polls of a namespace on one frontend (0 = no limit). */
     maxLongPollsPerNamespace: wholeAtLeast(0).default(1_200),
     /** MAX_LONG_POLLS: concurrent long polls on one frontend (0 = no limit). */
     maxLongPolls: wholeAtLeast(0).default(10_000),

@@ -56,17 +56,19 @@ export class RequestLimits {
     private readonly settings: RequestLimitSettings,
   ) {}
 
-  /** Admits the request or throws RESOURCE_EXHAUSTED; nothing is counted for a refused one. */
+  /**
+   * Admits the request or throws RESOURCE_EXHAUSTED; nothing is counted for a refused one. Every long poll counts
+   * against the process's cap; task-queue polls (a namespace's pollers, as Temporal counts them) against the
+   * namespace's too, so clients waiting on many results never starve its workers of polls, nor the other way round.
+   */
   admit(method: string, request: object): Admission {
     const req = request as PollRequest;
     const namespace = typeof req.namespace === 'string' ? req.namespace : undefined;
+    const taskPoll = TASK_POLLS.has(method);
     const longPoll =
       LONG_POLLS.has(method) || (method === 'GetWorkflowExecutionHistory' && req.waitNewEvent === true);
-    const queue =
-      namespace !== undefined && TASK_POLLS.has(method)
-        ? this.#queueBucket(method, namespace, req)
-        : undefined;
-    if (longPoll) this.#checkPolls(namespace);
+    const queue = namespace !== undefined && taskPoll ? this.#queueBucket(method, namespace, req) : undefined;
+    if (longPoll) this.#checkPolls(taskPoll ? namespace : undefined);
     if (namespace !== undefined) this.#checkRate(namespace);
     if (queue && !queue.available())
       throw ServiceError.resourceExhausted(
@@ -76,8 +78,9 @@ export class RequestLimits {
       );
     if (!longPoll) return { respond() {}, release() {} };
     this.#polls++;
-    const key = namespace ?? '';
-    this.#pollsByNamespace.set(key, (this.#pollsByNamespace.get(key) ?? 0) + 1);
+    const pollerKey = taskPoll ? (namespace ?? '') : undefined;
+    if (pollerKey !== undefined)
+      this.#pollsByNamespace.set(pollerKey, (this.#pollsByNamespace.get(pollerKey) ?? 0) + 1);
     let released = false;
     return {
       respond: (response) => {
@@ -88,9 +91,10 @@ export class RequestLimits {
         if (released) return;
         released = true;
         this.#polls--;
-        const left = (this.#pollsByNamespace.get(key) ?? 1) - 1;
-        if (left > 0) this.#pollsByNamespace.set(key, left);
-        else this.#pollsByNamespace.delete(key);
+        if (pollerKey === undefined) return;
+        const left = (this.#pollsByNamespace.get(pollerKey) ?? 1) - 1;
+        if (left > 0) this.#pollsByNamespace.set(pollerKey, left);
+        else this.#pollsByNamespace.delete(pollerKey);
       },
     };
   }
@@ -100,7 +104,8 @@ export class RequestLimits {
     return this.#polls;
   }
 
-  #checkPolls(namespace: string | undefined): void {
+  /** `pollerNamespace`: the namespace whose pollers this is; undefined for other long polls. */
+  #checkPolls(pollerNamespace: string | undefined): void {
     const { maxLongPolls, maxLongPollsPerNamespace } = this.settings;
     if (maxLongPolls > 0 && this.#polls >= maxLongPolls)
       throw ServiceError.resourceExhausted(
@@ -109,8 +114,9 @@ export class RequestLimits {
         SCOPE_SYSTEM,
       );
     if (
+      pollerNamespace !== undefined &&
       maxLongPollsPerNamespace > 0 &&
-      (this.#pollsByNamespace.get(namespace ?? '') ?? 0) >= maxLongPollsPerNamespace
+      (this.#pollsByNamespace.get(pollerNamespace) ?? 0) >= maxLongPollsPerNamespace
     )
       throw ServiceError.resourceExhausted(
         'namespace concurrent poller limit exceeded',

@@ -32,18 +32,20 @@ describe('request limits', () => {
     );
   });
 
-  test('concurrent long polls are capped per namespace and in total, and freed when they end', () => {
+  test('task-queue polls are capped per namespace, every long poll in total, and freed when they end', () => {
     const limits = new RequestLimits(new VirtualClock(0), {
       ...OFF,
       maxLongPollsPerNamespace: 2,
-      maxLongPolls: 3,
+      maxLongPolls: 4,
     });
     const a1 = limits.admit('PollWorkflowTaskQueue', { namespace: 'a' });
     limits.admit('PollActivityTaskQueue', { namespace: 'a' });
     assert.throws(
-      () => limits.admit('GetWorkflowExecutionHistory', { namespace: 'a', waitNewEvent: true }),
+      () => limits.admit('PollWorkflowTaskQueue', { namespace: 'a' }),
       exhausted('namespace concurrent poller limit exceeded'),
     );
+    // A client waiting for a result is a long poll, but not one of the namespace's pollers.
+    limits.admit('GetWorkflowExecutionHistory', { namespace: 'a', waitNewEvent: true });
     // Not a long poll: never counted.
     limits.admit('GetWorkflowExecutionHistory', { namespace: 'a' }).release();
     limits.admit('PollWorkflowTaskQueue', { namespace: 'b' });
@@ -53,7 +55,7 @@ describe('request limits', () => {
     );
     a1.release();
     a1.release();
-    assert.equal(limits.longPolls, 2);
+    assert.equal(limits.longPolls, 3);
     limits.admit('PollWorkflowTaskQueue', { namespace: 'a' });
   });
 
