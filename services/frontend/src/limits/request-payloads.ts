@@ -3,8 +3,9 @@ import { ServiceError, temporal } from '@odin/api';
 
 /** Temporal's answer to a request payload over the blob size limit. */
 export const BLOB_SIZE_EXCEEDS_LIMIT = 'Blob data size exceeds limit.';
-/** Temporal's failure for an activity whose result is over the blob size limit. */
+/** Temporal's failures for an activity whose result, or heartbeat details, are over the blob size limit. */
 export const COMPLETE_RESULT_EXCEEDS_LIMIT = 'Complete result exceeds size limit.';
+export const HEARTBEAT_EXCEEDS_LIMIT = 'Heartbeat details exceed size limit.';
 
 type Payloads = T.api.common.v1.IPayloads | null | undefined;
 
@@ -18,16 +19,33 @@ const REFUSED = new Map<string, (req: Record<string, unknown>) => Payloads[]>([
   ['SignalWithStartWorkflowExecution', (req) => [req.input as Payloads, req.signalInput as Payloads]],
 ]);
 
-/** An activity completion turns into its failure, as Temporal's frontend does, so the workflow learns of it. */
-const COMPLETIONS = new Map<string, string>([
-  ['RespondActivityTaskCompleted', 'RespondActivityTaskFailed'],
-  ['RespondActivityTaskCompletedById', 'RespondActivityTaskFailedById'],
+/**
+ * An activity completion or heartbeat with too large a payload turns into the activity's failure, as Temporal's
+ * frontend does, so the workflow learns of it.
+ */
+const ACTIVITY_FAILURES = new Map<string, { failed: string; field: string; message: string }>([
+  [
+    'RespondActivityTaskCompleted',
+    { failed: 'RespondActivityTaskFailed', field: 'result', message: COMPLETE_RESULT_EXCEEDS_LIMIT },
+  ],
+  [
+    'RespondActivityTaskCompletedById',
+    { failed: 'RespondActivityTaskFailedById', field: 'result', message: COMPLETE_RESULT_EXCEEDS_LIMIT },
+  ],
+  [
+    'RecordActivityTaskHeartbeat',
+    { failed: 'RespondActivityTaskFailed', field: 'details', message: HEARTBEAT_EXCEEDS_LIMIT },
+  ],
+  [
+    'RecordActivityTaskHeartbeatById',
+    { failed: 'RespondActivityTaskFailedById', field: 'details', message: HEARTBEAT_EXCEEDS_LIMIT },
+  ],
 ]);
 
 /**
  * Checks the payloads a request brings against the blob size limit (the protobuf size of each Payloads, as Temporal
- * measures it): a start or signal over it is INVALID_ARGUMENT and changes nothing; an activity result over it fails
- * the activity (non-retryable) instead. Returns the method and request to run.
+ * measures it): a start or signal over it is INVALID_ARGUMENT and changes nothing; an activity result or heartbeat
+ * over it fails the activity (non-retryable) instead. Returns the method and request to run.
  */
 export function withinBlobLimit(
   method: string,
@@ -38,18 +56,14 @@ export function withinBlobLimit(
   const refused = REFUSED.get(method);
   if (refused?.(req).some((p) => payloadsSize(p) > blobLimit))
     throw ServiceError.invalidArgument(BLOB_SIZE_EXCEEDS_LIMIT);
-  const failed = COMPLETIONS.get(method);
-  if (failed && payloadsSize(req.result as Payloads) > blobLimit) {
-    const { result: _result, ...rest } = req;
+  const failure = ACTIVITY_FAILURES.get(method);
+  if (failure && payloadsSize(req[failure.field] as Payloads) > blobLimit) {
+    const { [failure.field]: _dropped, ...rest } = req;
     return {
-      method: failed,
+      method: failure.failed,
       request: {
         ...rest,
-        failure: {
-          message: COMPLETE_RESULT_EXCEEDS_LIMIT,
-          source: 'Odin',
-          serverFailureInfo: { nonRetryable: true },
-        },
+        failure: { message: failure.message, source: 'Odin', serverFailureInfo: { nonRetryable: true } },
       },
     };
   }

@@ -59,7 +59,7 @@ describe('request payloads and the blob size limit', () => {
     assert.equal(calls.length, 1);
   });
 
-  test('an activity result over the limit fails the activity instead, not retryable', async () => {
+  test('an activity result or heartbeat over the limit fails the activity instead, not retryable', async () => {
     const { frontend, calls } = await setup();
     const taskToken = encodeTaskToken({
       kind: 'activity',
@@ -82,5 +82,22 @@ describe('request payloads and the blob size limit', () => {
     };
     assert.equal(failed.failure?.message, 'Complete result exceeds size limit.');
     assert.equal(failed.failure?.serverFailureInfo?.nonRetryable, true);
+    assert.equal((failed as { result?: unknown }).result, undefined);
+
+    await frontend.invoke(W, 'RecordActivityTaskHeartbeat', {
+      namespace: 'default',
+      taskToken,
+      details: payloads(LIMIT + 1),
+    });
+    assert.equal(calls[1]?.method, 'respondActivityTaskFailed');
+    const beat = calls[1]?.req as { failure?: { message?: string } };
+    assert.equal(beat.failure?.message, 'Heartbeat details exceed size limit.');
+    // Under the limit, both go through as they are.
+    await frontend.invoke(W, 'RecordActivityTaskHeartbeat', {
+      namespace: 'default',
+      taskToken,
+      details: payloads(10),
+    });
+    assert.equal(calls[2]?.method, 'recordActivityTaskHeartbeat');
   });
 });
