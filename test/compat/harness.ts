@@ -116,7 +116,7 @@ let envCounter = 0;
 /** A dev server on a fresh database of the given kind, a client and a native connection to it. */
 export async function startEnv(
   db: Topology,
-  serverOptions: { shardCount?: number } = {},
+  serverOptions: { shardCount?: number; env?: Record<string, string> } = {},
 ): Promise<CompatEnv> {
   installRuntime();
   const dir = mkdtempSync(join(tmpdir(), 'odin-compat-'));
@@ -128,7 +128,13 @@ export async function startEnv(
   const server: ServerUnderTest =
     db === 'cluster'
       ? await startCluster(dbUrl)
-      : await startDevServer({ port: 0, dbUrl, logLevel, shardCount: serverOptions.shardCount ?? 8 });
+      : await startDevServer({
+          port: 0,
+          dbUrl,
+          logLevel,
+          shardCount: serverOptions.shardCount ?? 8,
+          ...(serverOptions.env ? { env: { ...process.env, ...serverOptions.env } } : {}),
+        });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
   const nativeConnection = await NativeConnection.connect({ address: server.address });

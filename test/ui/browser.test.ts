@@ -254,7 +254,10 @@ describe('web UI in Chromium', { skip }, () => {
     await summary.getByText('paused from the browser').waitFor();
 
     await started.click();
-    await page.getByTestId('workflow-result').getByText(/packed parcel/).waitFor();
+    await page
+      .getByTestId('workflow-result')
+      .getByText(/packed parcel/)
+      .waitFor();
 
     await page.goto(`${ui}/namespaces/default/schedules`);
     const table = page.getByTestId('schedule-table');

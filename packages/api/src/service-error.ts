@@ -96,10 +96,12 @@ export class ServiceError extends Error {
   static resourceExhausted(
     message: string,
     cause = 1 /* RESOURCE_EXHAUSTED_CAUSE_RPS_LIMIT */,
+    /** RESOURCE_EXHAUSTED_SCOPE_NAMESPACE = 1, _SYSTEM = 2; unset = unspecified. */
+    scope?: number,
   ): ServiceError {
     return new ServiceError(status.RESOURCE_EXHAUSTED, message, {
       typeName: 'temporal.api.errordetails.v1.ResourceExhaustedFailure',
-      value: { cause },
+      value: scope === undefined ? { cause } : { cause, scope },
     });
   }
 

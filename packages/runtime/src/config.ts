@@ -19,6 +19,10 @@ const optionalUrl = z.url('must be a URL such as http://localhost:4317').optiona
 
 const optionalPath = z.string().min(1, 'must not be empty').optional();
 
+/** A count or a size in bytes: a whole number, at least `min`. */
+const wholeAtLeast = (min: number) =>
+  z.coerce.number().int('must be a whole number').min(min, `must be at least ${min}`);
+
 /** A duration in the project's grammar ("30s", "1m", "1h30m"; a bare number is milliseconds), as milliseconds. */
 const durationMsSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
   if (typeof value === 'number') return value;
@@ -143,6 +147,44 @@ export const configSchema = z
     tlsRefreshIntervalMs: durationMsSchema
       .pipe(z.number().int('must be whole milliseconds').min(10, 'must be at least 10ms'))
       .default(30_000),
+    // Limits (docs/security.md, "Limits"); Temporal's defaults where Temporal has the limit.
+    /** HISTORY_COUNT_SUGGEST_CONTINUE_AS_NEW: from this many events WorkflowTaskStarted suggests continue-as-new. */
+    historyCountSuggestContinueAsNew: wholeAtLeast(1).default(4_096),
+    /** HISTORY_SIZE_SUGGEST_CONTINUE_AS_NEW: from this many bytes of history, likewise. */
+    historySizeSuggestContinueAsNew: wholeAtLeast(1).default(4 * 1024 * 1024),
+    /** HISTORY_COUNT_LIMIT_WARN: past this many events a warning is logged. */
+    historyCountLimitWarn: wholeAtLeast(1).default(10_240),
+    /** HISTORY_SIZE_LIMIT_WARN: past this many bytes of history a warning is logged. */
+    historySizeLimitWarn: wholeAtLeast(1).default(10 * 1024 * 1024),
+    /** HISTORY_COUNT_LIMIT_ERROR: a running workflow whose history would pass this many events is terminated. */
+    historyCountLimitError: wholeAtLeast(10).default(51_200),
+    /** HISTORY_SIZE_LIMIT_ERROR: likewise for bytes of history. */
+    historySizeLimitError: wholeAtLeast(1024).default(50 * 1024 * 1024),
+    /** BLOB_SIZE_LIMIT_WARN: a command payload past this many bytes is logged. */
+    blobSizeLimitWarn: wholeAtLeast(1).default(512 * 1024),
+    /** BLOB_SIZE_LIMIT_ERROR: a workflow task completion with a command payload past this terminates the workflow. */
+    blobSizeLimitError: wholeAtLeast(1).default(2 * 1024 * 1024),
+    /** MAX_REQUEST_BYTES: largest request message (gRPC receive limit of every port, HTTP API body limit). */
+    maxRequestBytes: wholeAtLeast(1024).default(4 * 1024 * 1024),
+    /** HISTORY_PAGE_MAX_BYTES: encoded events per history page / poll response at most (one event always goes). */
+    historyPageMaxBytes: wholeAtLeast(1024).default(2 * 1024 * 1024),
+    /**
+     * NAMESPACE_RPS: requests per second a namespace may make of one frontend (0 = no limit). Above Temporal's 2,400:
+     * a workflow costs about eight calls, and one frontend is meant to carry 700 workflows a second.
+     */
+    namespaceRps: wholeAtLeast(0).default(10_000),
+    /** NAMESPACE_BURST: requests above the rate a namespace may make at once; default NAMESPACE_RPS. */
+    namespaceBurst: wholeAtLeast(1).optional(),
+    /** MAX_LONG_POLLS_PER_NAMESPACE: concurrent task-queue polls of a namespace on one frontend (0 = no limit). */
+    maxLongPollsPerNamespace: wholeAtLeast(0).default(1_200),
+    /** MAX_LONG_POLLS: concurrent long polls on one frontend (0 = no limit). */
+    maxLongPolls: wholeAtLeast(0).default(10_000),
+    /** MAX_CONNECTIONS: open connections of the gRPC frontend port; more are closed at once (0 = no limit). */
+    maxConnections: wholeAtLeast(0).default(10_000),
+    /** CONNECTION_IDLE_TIMEOUT: a gRPC connection without a call for this long is closed (GOAWAY). */
+    connectionIdleTimeoutMs: durationMsSchema
+      .pipe(z.number().int('must be whole milliseconds').min(100, 'must be at least 100ms'))
+      .default(120_000),
     ...authShape,
     ...encryptionShape,
   })
@@ -151,6 +193,23 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
     for (const problem of encryptionProblems(c))
       ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+  })
+  .superRefine((c, ctx) => {
+    const atMost = (small: keyof typeof c, large: keyof typeof c) => {
+      if ((c[small] as number) > (c[large] as number))
+        ctx.addIssue({
+          code: 'custom',
+          path: [small],
+          message: `must not be larger than ${CONFIG_ENV[large]} (${c[large]})`,
+        });
+    };
+    atMost('historyCountSuggestContinueAsNew', 'historyCountLimitError');
+    atMost('historySizeSuggestContinueAsNew', 'historySizeLimitError');
+    atMost('historyCountLimitWarn', 'historyCountLimitError');
+    atMost('historySizeLimitWarn', 'historySizeLimitError');
+    atMost('blobSizeLimitWarn', 'blobSizeLimitError');
+    // A payload the blob limit lets through must fit in a request.
+    atMost('blobSizeLimitError', 'maxRequestBytes');
   })
   .refine((c) => c.membershipTtlMs >= 2 * c.membershipHeartbeatIntervalMs, {
     // One late heartbeat must not take a host out of the ring.
@@ -220,6 +279,22 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   internalTlsCa: `${ENV_PREFIX}INTERNAL_TLS_CA`,
   internalTlsServerName: `${ENV_PREFIX}INTERNAL_TLS_SERVER_NAME`,
   tlsRefreshIntervalMs: `${ENV_PREFIX}TLS_REFRESH_INTERVAL`,
+  historyCountSuggestContinueAsNew: `${ENV_PREFIX}HISTORY_COUNT_SUGGEST_CONTINUE_AS_NEW`,
+  historySizeSuggestContinueAsNew: `${ENV_PREFIX}HISTORY_SIZE_SUGGEST_CONTINUE_AS_NEW`,
+  historyCountLimitWarn: `${ENV_PREFIX}HISTORY_COUNT_LIMIT_WARN`,
+  historySizeLimitWarn: `${ENV_PREFIX}HISTORY_SIZE_LIMIT_WARN`,
+  historyCountLimitError: `${ENV_PREFIX}HISTORY_COUNT_LIMIT_ERROR`,
+  historySizeLimitError: `${ENV_PREFIX}HISTORY_SIZE_LIMIT_ERROR`,
+  blobSizeLimitWarn: `${ENV_PREFIX}BLOB_SIZE_LIMIT_WARN`,
+  blobSizeLimitError: `${ENV_PREFIX}BLOB_SIZE_LIMIT_ERROR`,
+  maxRequestBytes: `${ENV_PREFIX}MAX_REQUEST_BYTES`,
+  historyPageMaxBytes: `${ENV_PREFIX}HISTORY_PAGE_MAX_BYTES`,
+  namespaceRps: `${ENV_PREFIX}NAMESPACE_RPS`,
+  namespaceBurst: `${ENV_PREFIX}NAMESPACE_BURST`,
+  maxLongPollsPerNamespace: `${ENV_PREFIX}MAX_LONG_POLLS_PER_NAMESPACE`,
+  maxLongPolls: `${ENV_PREFIX}MAX_LONG_POLLS`,
+  maxConnections: `${ENV_PREFIX}MAX_CONNECTIONS`,
+  connectionIdleTimeoutMs: `${ENV_PREFIX}CONNECTION_IDLE_TIMEOUT`,
   ...prefixed(AUTH_ENV_SUFFIX),
   ...prefixed(ENCRYPTION_ENV_SUFFIX),
 };

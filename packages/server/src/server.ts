@@ -9,7 +9,15 @@ import {
 import { HISTORY_ROLE, MATCHING_ROLE, type MemberRole, MembershipMonitor } from '@odin/cluster';
 import { CLUSTER_NAME, ensureNamespace, FrontendService, startHttpServers } from '@odin/frontend';
 import { type Clock, durationMs, SystemClock } from '@odin/hugo';
-import { loadKeyProvider, openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
+import type { HistoryLimits } from '@odin/history';
+import {
+  DEFAULT_LIMITS,
+  loadKeyProvider,
+  openStore,
+  type PersistenceLimits,
+  type PersistenceStore,
+  redactConnectionUrl,
+} from '@odin/persistence';
 import {
   createRuntimeContext,
   loadServerTls,
@@ -26,6 +34,37 @@ import { frontendScheduleWorkflows } from './schedule-workflows.js';
 import { SERVICE_ROLES, type ServiceRole } from './roles.js';
 import { type StopReport, StopSequence } from './stop-sequence.js';
 import { type HistorySettings, wireClusterMember, wireOneProcess } from './wiring.js';
+
+/** What an internal call adds around the client request it forwards (namespace, task token, poll fields). */
+const INTERNAL_ENVELOPE_BYTES = 64 * 1024;
+
+/** The history limits the configuration sets (docs/security.md, "Limits"). */
+export function historyLimits(config: OdinConfig): HistoryLimits {
+  return {
+    countSuggestContinueAsNew: config.historyCountSuggestContinueAsNew,
+    sizeSuggestContinueAsNew: config.historySizeSuggestContinueAsNew,
+    countWarn: config.historyCountLimitWarn,
+    sizeWarn: config.historySizeLimitWarn,
+    countError: config.historyCountLimitError,
+    sizeError: config.historySizeLimitError,
+    blobWarn: config.blobSizeLimitWarn,
+    blobError: config.blobSizeLimitError,
+  };
+}
+
+/**
+ * The store's own checks are a safety net behind history's limits, never the limit a workflow meets: history
+ * terminates a run before its history reaches HISTORY_COUNT_LIMIT_ERROR, and a transition that closes a run (always
+ * allowed) may add events past it, so the store takes twice as many; an event holds at most what one request
+ * brought, and a run's state may hold several payloads.
+ */
+export function storeLimits(config: OdinConfig): Partial<PersistenceLimits> {
+  return {
+    maxHistoryEvents: Math.max(DEFAULT_LIMITS.maxHistoryEvents, 2 * config.historyCountLimitError),
+    maxEventBytes: Math.max(DEFAULT_LIMITS.maxEventBytes, config.maxRequestBytes + INTERNAL_ENVELOPE_BYTES),
+    maxPayloadBytes: Math.max(DEFAULT_LIMITS.maxPayloadBytes, 8 * config.maxRequestBytes),
+  };
+}
 
 /** How long the frontend and the internal gRPC servers let calls in flight finish when they stop. */
 const RPC_STOP_GRACE_MS = 2_000;
@@ -106,6 +145,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     migrate: options.migrate ?? false,
     clock,
     poolSize: config.dbPoolSize,
+    limits: storeLimits(config),
     encryption: { provider: keyProvider, refreshIntervalMs: config.encryptionKeyRefreshIntervalMs },
   });
   const ctx = createRuntimeContext({ store, config, clock });
@@ -170,6 +210,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       options: {
         eagerActivityExecution: config.eagerActivityExecution,
         eagerWorkflowStart: config.eagerWorkflowStart,
+        historyPageBytes: config.historyPageMaxBytes,
+        historyLimits: historyLimits(config),
       },
     };
     const monitor = clustered
@@ -205,6 +247,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }
         const server = await startInternalServer({
           ...options,
+          maxReceiveMessageBytes: config.maxRequestBytes + INTERNAL_ENVELOPE_BYTES,
           ...(tls.internal ? { tls: tls.internal } : {}),
         });
         servers.push(server);
@@ -301,6 +344,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       frontendPort = await frontend.listen(config.bindIp, config.frontendPort, {
         markServing: false,
         ...(tls.public ? { tls: tls.public } : {}),
+        maxRequestBytes: config.maxRequestBytes,
+        maxConnections: config.maxConnections,
+        connectionIdleTimeoutMs: config.connectionIdleTimeoutMs,
       });
       // The HTTP API and the UI are the frontend's other doors: they call this frontend in process, so they run
       // wherever it runs, in every topology, on the same TLS material as its gRPC port.
@@ -308,6 +354,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const http = await startHttpServers(frontend, {
           host: config.bindIp,
           corsOrigins: config.httpCorsOrigins,
+          maxBodyBytes: config.maxRequestBytes,
+          maxConnections: config.maxConnections,
           logger: ctx.logger.child({ component: 'http' }),
           ...(tls.public ? { tls: tls.public } : {}),
           ...(options.httpApi ? { httpPort: config.httpPort } : {}),

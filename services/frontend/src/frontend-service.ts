@@ -7,6 +7,7 @@ import {
   type Metadata,
   status,
 } from '@grpc/grpc-js';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import {
   activeTraceId,
   checkHealth,
@@ -36,6 +37,8 @@ import { type Logger, type RuntimeContext, type TlsMaterial, withLogContext } fr
 import { type CallerCredentials, credentialsFromMetadata, tlsPeerOf } from './auth/credentials.js';
 import { RequestAuthorization } from './auth/request-authorization.js';
 import { toGrpcFailure, toServiceError } from './errors.js';
+import { type Admission, RequestLimits } from './limits/request-limits.js';
+import { withinBlobLimit } from './limits/request-payloads.js';
 import {
   grpcServiceDefinition,
   HEALTH_SERVICE,
@@ -84,6 +87,15 @@ export interface ListenOptions {
    */
   readonly tls?: TlsMaterial;
   /**
+   * Largest request message: grpc-js refuses a longer one (RESOURCE_EXHAUSTED) from its length prefix, before
+   * buffering it. Default DEFAULT_MAX_REQUEST_BYTES.
+   */
+  readonly maxRequestBytes?: number;
+  /** Open connections at most; more are closed as they arrive (0 = no limit). Default DEFAULT_MAX_CONNECTIONS. */
+  readonly maxConnections?: number;
+  /** A connection without a call for this long is closed with GOAWAY. Default DEFAULT_CONNECTION_IDLE_MS. */
+  readonly connectionIdleTimeoutMs?: number;
+  /**
    * Mark the health statuses SERVING once the port is bound (default true). A server assembly that has more to
    * start afterwards passes false and marks them itself when the whole process is ready.
    */
@@ -92,6 +104,14 @@ export interface ListenOptions {
 
 const COMMANDS: ReadonlySet<string> = new Set(['commands']);
 const NONE: ReadonlySet<string> = new Set();
+
+/** Temporal's frontend default for a request message (its gRPC receive limit). */
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** Temporal's frontend `keepAliveMaxConnectionIdle`. */
+export const DEFAULT_CONNECTION_IDLE_MS = 2 * 60_000;
+/** Responses (histories) may be larger than requests; clients page them below their own 4 MiB limit. */
+const MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
 
 /** Client sends 'grpc-timeout'; a grpc-js server exposes it as a Date, or Infinity when there is none. */
 function deadlineMs(deadline: Date | number): number | undefined {
@@ -116,9 +136,12 @@ export class FrontendService {
   readonly #inflight = new Set<AbortController>();
   /** Request message type by `service/method`. */
   readonly #requestTypes = new Map<string, Type>();
+  readonly #limits: RequestLimits;
   /** Undefined while authorization is off (the default): calls then run as they always did. */
   readonly #authorization: RequestAuthorization | undefined;
   #server: Server | undefined;
+  /** The TCP listener of the gRPC port: it owns the connection cap, grpc-js gets each accepted socket. */
+  #listener: NetServer | undefined;
   /** Whether the port verifies client certificates (only then can a call carry a peer identity). */
   #verifiesClients = false;
 
@@ -133,6 +156,12 @@ export class FrontendService {
     this.#ctx = ctx;
     this.#log = withLogContext(ctx.logger, { component: 'frontend' });
     this.namespaces = new NamespaceResolver(ctx.store.namespaces, ctx.clock);
+    this.#limits = new RequestLimits(ctx.clock, {
+      namespaceRps: ctx.config.namespaceRps,
+      ...(ctx.config.namespaceBurst === undefined ? {} : { namespaceBurst: ctx.config.namespaceBurst }),
+      maxLongPollsPerNamespace: ctx.config.maxLongPollsPerNamespace,
+      maxLongPolls: ctx.config.maxLongPolls,
+    });
     this.#authorization = RequestAuthorization.fromConfig(ctx.config, {
       clock: ctx.clock,
       logger: this.#log,
@@ -228,6 +257,7 @@ export class FrontendService {
     const serviceLabel = service.slice(service.lastIndexOf('.') + 1);
     const started = this.#ctx.clock.now();
     let code = 'OK';
+    let admission: Admission | undefined;
     try {
       if (request instanceof UndecodableRequest) throw request.error;
       // Authorization comes first: a caller without the right learns nothing, not even what is implemented.
@@ -236,10 +266,23 @@ export class FrontendService {
         ? { ...options.credentials, tlsPeer: tlsPeerOf(options.peer) }
         : options.credentials;
       const authorized = await this.#authorization?.authorize(service, method, request, credentials);
-      const handler = this.#handlers.get(service)?.[method];
-      if (!handler) throw ServiceError.unimplemented(method);
+      const handlers = this.#handlers.get(service);
+      if (!handlers?.[method]) throw ServiceError.unimplemented(method);
+      // Then the rate and concurrency limits, before any work is done for the call, then the request's own checks
+      // (durations, payload sizes).
+      admission = this.#limits.admit(method, request);
       this.#checkDurations(service, method, request);
-      const response = await handler(authorized ? authorized.request : request, call);
+      const checked = withinBlobLimit(
+        method,
+        authorized ? authorized.request : request,
+        this.#ctx.config.blobSizeLimitError,
+      );
+      const handler = handlers[checked.method]!;
+      const response = await handler(
+        checked.request,
+        checked.method === method ? call : { ...call, method: checked.method },
+      );
+      admission.respond(response);
       return authorized ? authorized.respond(response) : response;
     } catch (thrown) {
       const error = toServiceError(thrown, correlationId);
@@ -251,6 +294,7 @@ export class FrontendService {
       }
       throw error;
     } finally {
+      admission?.release();
       options.signal?.removeEventListener('abort', onAbort);
       this.#inflight.delete(controller);
       this.#ctx.metrics.rpcRequestsTotal.inc({ service: serviceLabel, method, code });
@@ -318,8 +362,9 @@ export class FrontendService {
   async listen(host: string, port: number, options: ListenOptions = {}): Promise<number> {
     if (this.#server) throw new Error('frontend is already listening');
     const server = new Server({
-      'grpc.max_receive_message_length': 128 * 1024 * 1024,
-      'grpc.max_send_message_length': 128 * 1024 * 1024,
+      'grpc.max_receive_message_length': options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+      'grpc.max_send_message_length': MAX_RESPONSE_BYTES,
+      'grpc.max_connection_idle_ms': options.connectionIdleTimeoutMs ?? DEFAULT_CONNECTION_IDLE_MS,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5000,
       // Channelz stays on: grpc-js 1.14 tracks the sessions forceShutdown destroys only through it.
@@ -345,16 +390,28 @@ export class FrontendService {
       }).Watch,
     } as UntypedServiceImplementation);
     this.#verifiesClients = options.tls?.hasCa === true;
+    const credentials = options.tls
+      ? tlsServerCredentials(options.tls, options.tls.hasCa)
+      : ServerCredentials.createInsecure();
+    // grpc-js binds no connection cap of its own: the port is a node:net server (whose maxConnections closes
+    // sockets past the cap as they arrive) that hands each accepted socket to grpc-js.
+    const injector = server.createConnectionInjector(credentials);
+    const listener = createNetServer((socket) => injector.injectConnection(socket));
+    const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    if (maxConnections > 0) listener.maxConnections = maxConnections;
+    // Debug only: a flood of refused connections must not become a flood of log lines.
+    listener.on('drop', () =>
+      this.#log.debug({ max_connections: maxConnections }, 'connection refused: too many open connections'),
+    );
     const bound = await new Promise<number>((resolve, reject) => {
-      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-      const credentials = options.tls
-        ? tlsServerCredentials(options.tls, options.tls.hasCa)
-        : ServerCredentials.createInsecure();
-      server.bindAsync(address, credentials, (error, boundPort) =>
-        error ? reject(error) : resolve(boundPort),
-      );
+      listener.once('error', reject);
+      listener.listen(port, host, () => {
+        listener.off('error', reject);
+        resolve((listener.address() as AddressInfo).port);
+      });
     });
     this.#server = server;
+    this.#listener = listener;
     if (options.markServing !== false) this.health.setAll(ServingStatus.SERVING);
     this.#log.info(
       {
@@ -374,6 +431,8 @@ export class FrontendService {
   async stop(graceMs = 2000): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
+    this.#listener?.close();
+    this.#listener = undefined;
     this.health.setAll(ServingStatus.NOT_SERVING);
     this.health.closeWatches();
     for (const controller of this.#inflight)

@@ -37,7 +37,7 @@ export function storeTransitions(
   for (const { run, mut } of pending.updates) {
     const ms = mut.ms;
     if (mut.closed) addCloseTasks(mut);
-    const events = eventRows(ms, mut.events);
+    const events = eventRows(ms, mut.events, mut.encodedEvents);
     ms.stateVersion++;
     const json = JSON.stringify(ms);
     jsons.push(json);
@@ -59,7 +59,7 @@ export function storeTransitions(
   }
   for (const create of pending.creates) {
     const ms = create.mut.ms;
-    const events = eventRows(ms, create.mut.events);
+    const events = eventRows(ms, create.mut.events, create.mut.encodedEvents);
     ms.stateVersion++;
     const json = JSON.stringify(ms);
     jsons.push(json);
@@ -87,9 +87,11 @@ export function storeTransitions(
   return { transitions, jsons };
 }
 
-function eventRows(ms: MutableState, events: HistoryEvent[]): HistoryEventRow[] {
-  return events.map((event) => {
-    const data = encodeEvent(event);
+function eventRows(ms: MutableState, events: HistoryEvent[], encoded?: Uint8Array[]): HistoryEventRow[] {
+  // Encodings made before the events could change no more (the history limits' measure) are reused.
+  const reuse = encoded?.length === events.length ? encoded : undefined;
+  return events.map((event, i) => {
+    const data = reuse?.[i] ?? encodeEvent(event);
     ms.historySizeBytes += data.length;
     return { eventId: toNumber(event.eventId as number), data };
   });

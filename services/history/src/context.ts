@@ -75,6 +75,11 @@ export interface HistoryOptions {
   /** Events per page of a poll response / history page when the caller does not say. */
   historyPageSize: number;
   /**
+   * Encoded event bytes per page of a poll response / history page at most (one event always goes): the official
+   * clients refuse gRPC messages over 4 MiB.
+   */
+  historyPageBytes: number;
+  /**
    * Outbox rows of finished tasks are deleted in batches collected over this long (0 = at once). Deletes are never
    * urgent (a row outliving its task only means a stale re-run after a restart), and each one is a write.
    */
@@ -100,7 +105,41 @@ export interface HistoryOptions {
    * (as Temporal's `history.maxTotalUpdates`). 0 = no limit.
    */
   maxTotalUpdates: number;
+  /**
+   * A run's history limits (Temporal's `limit.historyCount.*` and `limit.historySize.*`): from the suggest thresholds
+   * on, each WorkflowTaskStarted event carries `suggest_continue_as_new`; past the warn thresholds a warning is
+   * logged; a transition that would leave a running run above an error threshold is replaced by its termination.
+   */
+  historyLimits: HistoryLimits;
 }
+
+/** See HistoryOptions.historyLimits; counts are events, sizes bytes of the encoded events. */
+export interface HistoryLimits {
+  countSuggestContinueAsNew: number;
+  sizeSuggestContinueAsNew: number;
+  countWarn: number;
+  sizeWarn: number;
+  countError: number;
+  sizeError: number;
+  /**
+   * A payload a workflow-task completion's command carries (activity input, result, failure, ...): over `blobError`
+   * the run is terminated, as Temporal's `limit.blobSize.error` does; over `blobWarn` a warning is logged.
+   */
+  blobWarn: number;
+  blobError: number;
+}
+
+/** Temporal's defaults. */
+export const DEFAULT_HISTORY_LIMITS: HistoryLimits = {
+  countSuggestContinueAsNew: 4_096,
+  sizeSuggestContinueAsNew: 4 * 1024 * 1024,
+  countWarn: 10_240,
+  sizeWarn: 10 * 1024 * 1024,
+  countError: 51_200,
+  sizeError: 50 * 1024 * 1024,
+  blobWarn: 512 * 1024,
+  blobError: 2 * 1024 * 1024,
+};
 
 export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
   shardLeaseMs: 120_000,
@@ -111,11 +150,13 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
   cacheSizePerHost: 20_000,
   cacheBytesPerHost: 512 * 1024 * 1024,
   historyPageSize: 1_000,
+  historyPageBytes: 2 * 1024 * 1024,
   outboxDeleteDelayMs: 500,
   eagerActivityExecution: true,
   eagerWorkflowStart: true,
   maxInFlightUpdates: 10,
   maxTotalUpdates: 2000,
+  historyLimits: DEFAULT_HISTORY_LIMITS,
 };
 
 export const silentLogger: HistoryLogger = {
@@ -124,3 +165,16 @@ export const silentLogger: HistoryLogger = {
   warn() {},
   error() {},
 };
+
+/** How poll responses page history, from the options. */
+export function historyPaging(options: HistoryOptions): {
+  pageSize: number;
+  pageBytes: number;
+  continueAsNew: HistoryLimits;
+} {
+  return {
+    pageSize: options.historyPageSize,
+    pageBytes: options.historyPageBytes,
+    continueAsNew: options.historyLimits,
+  };
+}

@@ -25,7 +25,9 @@ import { shardIdFor } from './shard/shard-id.js';
 import type { OwnedShards, Shard } from './shard/owned-shards.js';
 import { Mutation } from './state/history-builder.js';
 import type { CreateScope, Creation, NewRun } from './state/history-builder.js';
+import { HISTORY_SERVICE_IDENTITY, historyGrowth } from './state/history-limits.js';
 import { isRunning, mutableStateJson, parseMutableState } from './state/mutable-state.js';
+import { terminateRun } from './state/terminate.js';
 import { decodeEvent } from './util/codec.js';
 import type { HistoryEvent } from './util/codec.js';
 import { KeyedLock, workflowKey } from './workflow-lock.js';
@@ -210,12 +212,16 @@ export class HistoryEngine {
         shard.ctx.assertOwned();
         const tx = new Transaction(this.clock.now(), this.uuid);
         const result = await body(tx, shard);
+        const terminated = this.#enforceHistoryLimits(tx);
         const pending = tx.pending();
         if (pending.updates.length > 0 || pending.creates.length > 0) {
           await this.#commit(shard, pending);
           after = () => this.#afterCommit(shard, pending);
         }
         this.#applyEffects(tx);
+        // The request's own transition was dropped for the run's termination: it is answered as the closed run
+        // answers it, by running it again (once: a closed run is never terminated again).
+        if (terminated) continue;
         return result;
       } catch (error) {
         if (error instanceof ExecutionVersionConflictError && attempt < MAX_CONFLICT_RETRIES) {
@@ -268,6 +274,37 @@ export class HistoryEngine {
         lock.release();
       }
     }
+  }
+
+  /**
+   * A transition that would leave a running run's history above an error limit is dropped, and the run is
+   * terminated instead (Temporal's reasons, identity `history-service`): a run never grows past what the store
+   * takes, so no poll, completion, Terminate or Cancel of it ever fails on its size, and its task queue keeps
+   * serving the other runs. Transitions that close the run are kept (Terminate always works), and so are cancel
+   * requests (Cancel always works; the run's next transition over the limit ends it). True when a run was
+   * terminated this way.
+   */
+  #enforceHistoryLimits(tx: Transaction): boolean {
+    const limits = this.options.historyLimits;
+    let terminated = false;
+    for (const [run, mut] of tx.copies()) {
+      if (!mut.changed || !isRunning(mut.ms) || mut.historyLimitExempt) continue;
+      const growth = historyGrowth(mut, limits);
+      const ms = mut.ms;
+      const fields = {
+        namespaceId: ms.namespaceId,
+        workflowId: ms.workflowId,
+        runId: ms.runId,
+        historyCount: growth.count,
+        historySizeBytes: growth.bytes,
+      };
+      if (growth.warn) this.logger.warn(fields, `history ${growth.warn} exceeds warn limit`);
+      if (!growth.exceeded) continue;
+      this.logger.warn(fields, `history exceeds error limit: terminating (${growth.exceeded})`);
+      terminateRun(tx.open(run), growth.exceeded, HISTORY_SERVICE_IDENTITY, null);
+      terminated = true;
+    }
+    return terminated;
   }
 
   /** Commits the transaction's runs in one store transaction; the cache then holds them as committed. */
@@ -372,6 +409,11 @@ class Transaction {
     readonly now: number,
     private readonly uuid: () => string,
   ) {}
+
+  /** Every run this transaction opened, with its working copy. */
+  copies(): [CachedRun, Mutation][] {
+    return [...this.#copies];
+  }
 
   open(run: CachedRun): Mutation {
     const mut = new Mutation(parseMutableState(run.json), this.now, this.uuid);

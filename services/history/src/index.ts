@@ -1,7 +1,8 @@
 export { HistoryService } from './history-service.js';
-export { DEFAULT_HISTORY_OPTIONS } from './context.js';
+export { DEFAULT_HISTORY_LIMITS, DEFAULT_HISTORY_OPTIONS } from './context.js';
 export type {
   HistoryDeps,
+  HistoryLimits,
   HistoryLogger,
   HistoryOptions,
   HistoryRuntime,

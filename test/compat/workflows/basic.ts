@@ -16,3 +16,8 @@ export async function sleepThenEcho(input: string, sleepMs: number): Promise<str
   await sleep(sleepMs);
   return await echoSuffix(input);
 }
+
+/** Limits scenario: the echo activity's input is `times` copies of `input` (larger than the workflow's own input). */
+export async function echoRepeated(input: string, times: number): Promise<string> {
+  return await echoSuffix(input.repeat(times));
+}

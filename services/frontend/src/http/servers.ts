@@ -16,6 +16,8 @@ export interface HttpServersOptions extends HttpApiOptions {
   readonly uiAssetsDir?: string;
   /** HTTPS on both ports with the gRPC port's material (same files, same rotation); plain HTTP without. */
   readonly tls?: TlsMaterial;
+  /** Open connections per port at most; more are closed as they arrive (0 or unset = no limit). */
+  readonly maxConnections?: number;
 }
 
 export interface RunningHttpServers {
@@ -29,10 +31,17 @@ export interface RunningHttpServers {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-function listen(handler: Handler, host: string, port: number, tls?: TlsMaterial): Promise<Server> {
+function listen(
+  handler: Handler,
+  host: string,
+  port: number,
+  tls?: TlsMaterial,
+  maxConnections = 0,
+): Promise<Server> {
   const server = createClientFacingServer(handler, tls);
-  // A browser keeps idle keep-alive connections; they must not hold a stop up.
+  // A browser keeps idle keep-alive connections; they must not hold a stop up (nor pile up: the idle timeout).
   server.keepAliveTimeout = 5000;
+  if (maxConnections > 0) server.maxConnections = maxConnections;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -79,7 +88,13 @@ export async function startHttpServers(
     let httpPort: number | undefined;
     let uiPort: number | undefined;
     if (options.httpPort !== undefined) {
-      const server = await listen(apiHandler, options.host, options.httpPort, options.tls);
+      const server = await listen(
+        apiHandler,
+        options.host,
+        options.httpPort,
+        options.tls,
+        options.maxConnections,
+      );
       servers.push(server);
       httpPort = boundPort(server);
       log?.info({ host: options.host, port: httpPort }, 'HTTP API listening');
@@ -91,6 +106,7 @@ export async function startHttpServers(
         options.host,
         options.uiPort,
         options.tls,
+        options.maxConnections,
       );
       servers.push(server);
       uiPort = boundPort(server);

@@ -78,6 +78,13 @@ export class Mutation {
   /** A run created in the same transaction (continue-as-new, the next run of a retry or cron chain). */
   newRun?: NewRun;
   /**
+   * Set by a request the history limits must never refuse although the run stays open (a cancel request: the
+   * run's next transition that stays over a limit terminates it). Transitions that close the run need no flag.
+   */
+  historyLimitExempt = false;
+  /** The events' protobuf encodings, when the history limits already measured them (the commit reuses them). */
+  encodedEvents?: Uint8Array[];
+  /**
    * In-memory consequences of this transition (the update registry's state, its waiters): run by the engine once the
    * transition is committed, still under the workflow lock, and dropped with the working copy when it is discarded
    * or its commit fails.

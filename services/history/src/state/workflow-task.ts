@@ -97,8 +97,42 @@ export function scheduleWorkflowTask(
   }
 }
 
+/** The history sizes from which a workflow task tells its workflow to continue as new. */
+export interface ContinueAsNewThresholds {
+  readonly countSuggestContinueAsNew: number;
+  readonly sizeSuggestContinueAsNew: number;
+}
+
+const SuggestReason = temporal.api.enums.v1.SuggestContinueAsNewReason;
+
+/**
+ * The WorkflowTaskStarted fields that suggest continue-as-new (Temporal's `suggest_continue_as_new` and its
+ * reasons): the run's history, counting the started event itself, reached a threshold.
+ */
+export function continueAsNewSuggestion(
+  ms: MutableState,
+  startedEventId: number,
+  thresholds: ContinueAsNewThresholds | undefined,
+): {
+  suggestContinueAsNew?: boolean;
+  suggestContinueAsNewReasons?: T.api.enums.v1.SuggestContinueAsNewReason[];
+} {
+  if (!thresholds) return {};
+  const reasons: T.api.enums.v1.SuggestContinueAsNewReason[] = [];
+  if (ms.historySizeBytes >= thresholds.sizeSuggestContinueAsNew)
+    reasons.push(SuggestReason.SUGGEST_CONTINUE_AS_NEW_REASON_HISTORY_SIZE_TOO_LARGE);
+  if (startedEventId >= thresholds.countSuggestContinueAsNew)
+    reasons.push(SuggestReason.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS);
+  return reasons.length > 0 ? { suggestContinueAsNew: true, suggestContinueAsNewReasons: reasons } : {};
+}
+
 /** Marks the scheduled workflow task started (RecordWorkflowTaskStarted) and arms its start-to-close timeout. */
-export function startWorkflowTask(mut: Mutation, requestId: string, identity: string): WorkflowTaskInfo {
+export function startWorkflowTask(
+  mut: Mutation,
+  requestId: string,
+  identity: string,
+  thresholds?: ContinueAsNewThresholds,
+): WorkflowTaskInfo {
   const ms = mut.ms;
   const wft = ms.workflowTask!;
   wft.startedTime = mut.now;
@@ -113,6 +147,7 @@ export function startWorkflowTask(mut: Mutation, requestId: string, identity: st
         identity,
         requestId,
         historySizeBytes: ms.historySizeBytes,
+        ...continueAsNewSuggestion(ms, ms.nextEventId, thresholds),
       },
     });
     wft.startedEventId = Number(ev.eventId);
@@ -128,7 +163,7 @@ export function startWorkflowTask(mut: Mutation, requestId: string, identity: st
 }
 
 /** The Scheduled + Started events of a transient task, as the poll response appends them. */
-export function transientEvents(ms: MutableState): HistoryEvent[] {
+export function transientEvents(ms: MutableState, thresholds?: ContinueAsNewThresholds): HistoryEvent[] {
   const wft = ms.workflowTask;
   if (!wft?.transient) return [];
   const events: HistoryEvent[] = [
@@ -156,6 +191,7 @@ export function transientEvents(ms: MutableState): HistoryEvent[] {
         identity: wft.identity,
         requestId: wft.requestId,
         historySizeBytes: ms.historySizeBytes,
+        ...continueAsNewSuggestion(ms, wft.startedEventId, thresholds),
       },
     });
   }

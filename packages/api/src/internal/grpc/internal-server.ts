@@ -20,6 +20,11 @@ export interface InternalServerOptions {
    * valid for `serverName`. Default: plaintext.
    */
   readonly tls?: InternalTls;
+  /**
+   * Largest message a peer may send (checked on the frame header, before the message is buffered); default
+   * MAX_MESSAGE_BYTES. Requests on the internal ports are client requests the frontend forwards.
+   */
+  readonly maxReceiveMessageBytes?: number;
 }
 
 export interface InternalServer {
@@ -43,6 +48,9 @@ function hostPort(host: string, port: number): string {
 export async function startInternalServer(options: InternalServerOptions): Promise<InternalServer> {
   const server = new Server({
     ...CHANNEL_OPTIONS,
+    ...(options.maxReceiveMessageBytes === undefined
+      ? {}
+      : { 'grpc.max_receive_message_length': options.maxReceiveMessageBytes }),
     ...(options.tls ? { interceptors: [peerNameInterceptor(options.tls.serverName)] } : {}),
   });
   if (options.history) addHistoryService(server, options.history);

@@ -8,6 +8,7 @@ import type {
 import { runKey } from '../../cache.js';
 import type { HistoryEngine } from '../../engine.js';
 import { isRunning } from '../../state/mutable-state.js';
+import { eventsWithinBytes } from '../../state/poll-responses.js';
 import { transientEvents } from '../../state/workflow-task.js';
 import type { HistoryEvent } from '../../util/codec.js';
 import { protoEvents } from '../../util/proto.js';
@@ -54,7 +55,17 @@ export async function getWorkflowExecutionHistory(
       }
       const end = token && !req.waitNewEvent ? pinned.end : ms.nextEventId;
       const upTo = Math.min(end, pinned.next + pageSize);
-      const events: HistoryEvent[] = await engine.readEvents(run, pinned.next, upTo);
+      const read: HistoryEvent[] = await engine.readEvents(run, pinned.next, upTo);
+      // A page also stops at the byte budget, so a few huge events never make a message clients refuse.
+      const kept = eventsWithinBytes(read, engine.options.historyPageBytes);
+      if (kept < read.length) {
+        return {
+          kind: 'page',
+          events: read.slice(0, kept),
+          next: encodePageToken({ ...pinned, runId: ms.runId, next: pinned.next + kept, end }),
+        } as const;
+      }
+      const events = read;
       if (upTo < end) {
         return {
           kind: 'page',
@@ -72,7 +83,7 @@ export async function getWorkflowExecutionHistory(
         wft.scheduledEventId === pinned.transient.scheduledEventId &&
         wft.attempt === pinned.transient.attempt
       ) {
-        events.push(...transientEvents(ms));
+        events.push(...transientEvents(ms, engine.options.historyLimits));
       }
       return { kind: 'page', events, next: undefined } as const;
     });

@@ -8,6 +8,7 @@ import type {
 import type { HistoryEngine } from '../../engine.js';
 import { isRunning } from '../../state/mutable-state.js';
 import { workflowTaskResponse } from '../../state/poll-responses.js';
+import { historyPaging } from '../../context.js';
 import { clearStickiness, startWorkflowTask } from '../../state/workflow-task.js';
 
 const STICKY_KIND = temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
@@ -41,7 +42,8 @@ export async function recordWorkflowTaskStarted(
     }
     // A worker of the normal queue took the run: any previous worker's cache is out of date from now on.
     if (!stickyPoll) clearStickiness(mut);
-    if (wft.startedEventId === 0) startWorkflowTask(mut, req.requestId, req.pollRequest.identity ?? '');
+    if (wft.startedEventId === 0)
+      startWorkflowTask(mut, req.requestId, req.pollRequest.identity ?? '', engine.options.historyLimits);
     const queries = engine.queries.attachToWorkflowTask(ms);
     const messages = engine.updates.deliver(mut, ms.workflowTask!.startedEventId);
     return { run, ms, wft: { ...ms.workflowTask! }, queries, messages, stickyPoll };
@@ -51,7 +53,7 @@ export async function recordWorkflowTaskStarted(
   if (firstEventId === 1) engine.metrics.replayed(ns.id, snap.ms.workflowType);
   return workflowTaskResponse(
     (from, to) => engine.readEvents(snap.run, from, to),
-    engine.options.historyPageSize,
+    historyPaging(engine.options),
     snap.ms,
     snap.wft,
     snap.queries,

@@ -25,6 +25,8 @@ export async function requestCancelWorkflowExecution(
       throw ServiceError.notFound('Workflow execution not found for the given first execution run id.');
     }
     requestCancelRun(mut, { cause: req.reason ?? '', identity: req.identity ?? '' });
+    // A cancel request is always accepted, also on a run already over a history limit (docs/security.md, "Limits").
+    mut.historyLimitExempt = true;
   });
   return {};
 }

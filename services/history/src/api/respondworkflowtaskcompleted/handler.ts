@@ -9,6 +9,7 @@ import { status } from '@grpc/grpc-js';
 import { applyCommands, isTerminalCommand } from '../../commands/index.js';
 import { Cause, CommandFailure } from '../../commands/command-context.js';
 import type { CommandContext } from '../../commands/command-context.js';
+import { oversizedCommand } from '../../commands/payload-limits.js';
 import { checkCommandSearchAttributes } from '../../commands/search-attributes.js';
 import type { HistoryEngine } from '../../engine.js';
 import { startActivityAttempt } from '../../state/activity-transitions.js';
@@ -17,6 +18,7 @@ import type { Mutation } from '../../state/history-builder.js';
 import type { ActivityInfo, MutableState, WorkflowTaskInfo } from '../../state/mutable-state.js';
 import { activityTaskResponse } from '../../state/poll-responses.js';
 import { currentWorkflowTask, workflowToken } from '../../state/task-tokens.js';
+import { terminateForFailedWorkflowTask } from '../../state/terminate.js';
 import { onlyRejections } from '../../state/updates.js';
 import type { ProtocolMessage } from '../../state/updates.js';
 import {
@@ -52,8 +54,25 @@ export async function respondWorkflowTaskCompleted(
     ns.id,
     req.commands ?? [],
   );
+  const oversized = oversizedCommand(req.commands ?? [], engine.options.historyLimits, (commandType, size) =>
+    engine.logger.warn(
+      { namespace: ns.name, workflowId: token.workflowId, runId: token.runId, commandType, size },
+      'command payload exceeds the blob size warn limit',
+    ),
+  );
   const outcome = await engine.update(ns.id, token.workflowId, token.runId, async (mut, run, discard) => {
     const wft = currentWorkflowTask(mut, token);
+    if (oversized) {
+      // Nothing of the completion is kept; the run ends rather than retrying a completion that can never fit.
+      terminateForFailedWorkflowTask(
+        discard(),
+        oversized.cause,
+        oversized.reason,
+        identity,
+        req.binaryChecksum ?? '',
+      );
+      return { unhandled: false, oversized: oversized.reason };
+    }
     engine.queries.answer(mut.ms, req.queryResults ?? {});
     const commands = req.commands ?? [];
     const messages = req.messages ?? [];
@@ -152,6 +171,7 @@ export async function respondWorkflowTaskCompleted(
     };
   });
   if (outcome.unhandled) throw new ServiceError(status.INVALID_ARGUMENT, 'UnhandledCommand');
+  if (outcome.oversized !== undefined) throw ServiceError.invalidArgument(outcome.oversized);
   // The speculative task was dropped: the worker rolls its copy of the history back to this event.
   if (outcome.resetHistoryEventId !== undefined) {
     return asProto<Res<'RespondWorkflowTaskCompletedResponse'>>({

@@ -7,6 +7,7 @@ import type {
 import type { HistoryEngine } from '../../engine.js';
 import { clientStartParams, validateStart } from '../../state/new-run.js';
 import { workflowTaskResponse } from '../../state/poll-responses.js';
+import { historyPaging } from '../../context.js';
 import { decideStart } from '../../state/start.js';
 
 export async function startWorkflowExecution(
@@ -29,7 +30,7 @@ export async function startWorkflowExecution(
   engine.metrics.replayed(ns.id, params.workflowType);
   const eagerWorkflowTask = await workflowTaskResponse(
     async (from, to) => events.slice(from - 1, to - 1),
-    engine.options.historyPageSize,
+    historyPaging(engine.options),
     ms,
     wft,
     {},
