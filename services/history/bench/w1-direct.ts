@@ -30,6 +30,7 @@ const matching: MatchingApi = {
   pollActivityTaskQueue: () => Promise.reject(new Error('unused')),
   dispatchQuery: () => Promise.reject(new Error('unused')),
   respondQueryTaskCompleted: async () => ({}),
+  shutdownWorker: async () => ({}),
 };
 
 async function runWorkflowTask(ns: NamespaceRef, req: AddTaskRequest) {

@@ -13,6 +13,7 @@ import {
 import { recordActivityTaskStarted } from './api/recordactivitytaskstarted/handler.js';
 import { recordChildExecutionCompleted } from './api/recordchildexecutioncompleted/handler.js';
 import { recordWorkflowTaskStarted } from './api/recordworkflowtaskstarted/handler.js';
+import { resetStickyTaskQueue } from './api/resetstickytaskqueue/handler.js';
 import { requestCancelWorkflowExecution } from './api/requestcancelworkflow/handler.js';
 import {
   respondActivityTaskCanceled,
@@ -75,6 +76,7 @@ export const HANDLERS: { readonly [M in keyof HistoryEndpoint]: Handler<M> } = {
   respondActivityTaskFailedById,
   respondActivityTaskCanceled,
   respondActivityTaskCanceledById,
+  resetStickyTaskQueue,
   startChildExecution,
   recordChildExecutionCompleted,
   applyParentClosePolicy,

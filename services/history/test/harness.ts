@@ -74,6 +74,10 @@ export class FakeMatching implements MatchingApi {
   async respondQueryTaskCompleted(): Promise<WorkflowServiceResponse<'RespondQueryTaskCompletedResponse'>> {
     return {};
   }
+
+  async shutdownWorker(): Promise<WorkflowServiceResponse<'ShutdownWorkerResponse'>> {
+    return {};
+  }
 }
 
 export interface Harness {

@@ -79,6 +79,8 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
   readonly #partitions = new Map<string, Partition>();
   readonly #queries: QueryWaiters;
   readonly #stickyPollers = new StickyPollers();
+  /** The waiting polls of each worker that named itself (`worker_instance_key`), by namespace id and key. */
+  readonly #workerPolls = new Map<string, Set<AbortController>>();
   readonly #longPollMaxMs: number;
   readonly #syncMatchWaitMs: number;
   readonly #stopping = new AbortController();
@@ -277,9 +279,35 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
     ctx: CallContext,
     start: (task: PendingTask) => Promise<R>,
   ): Promise<R> {
+    const workerKey = req.workerInstanceKey ? `${ns.id}\u0000${req.workerInstanceKey}` : undefined;
+    if (workerKey === undefined) return this.#pollQueue(ns, type, req, ctx, start, ctx.signal);
+    // ShutdownWorker answers the worker's waiting polls: this poll listens for it.
+    const shutdown = new AbortController();
+    let polls = this.#workerPolls.get(workerKey);
+    if (!polls) {
+      polls = new Set();
+      this.#workerPolls.set(workerKey, polls);
+    }
+    polls.add(shutdown);
+    try {
+      return await this.#pollQueue(ns, type, req, ctx, start, AbortSignal.any([ctx.signal, shutdown.signal]));
+    } finally {
+      polls.delete(shutdown);
+      if (polls.size === 0 && this.#workerPolls.get(workerKey) === polls) this.#workerPolls.delete(workerKey);
+    }
+  }
+
+  async #pollQueue<R extends object>(
+    ns: NamespaceRef,
+    type: number,
+    req: PollWorkflowRequest | PollActivityRequest,
+    ctx: CallContext,
+    start: (task: PendingTask) => Promise<R>,
+    callSignal: AbortSignal,
+  ): Promise<R> {
     const clock = this.#ctx.clock;
     const until = longPollEnd(clock.now(), ctx.deadline, this.#longPollMaxMs);
-    const signal = AbortSignal.any([ctx.signal, this.#stopping.signal]);
+    const signal = AbortSignal.any([callSignal, this.#stopping.signal]);
     const name = req.taskQueue?.name ?? '';
 
     // A sticky queue belongs to one worker; while it polls, history may send it the runs it has cached.
@@ -412,6 +440,40 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
   #returnBacklogTask(lease: BacklogLease, error: unknown): void {
     const reason = HugoError.fromException(error);
     lease.fail(reason, true).catch(() => {});
+  }
+
+  // ------------------------------------------------------------------------------------------- worker shutdown
+
+  async shutdownWorker(
+    ns: NamespaceRef,
+    req: WorkflowServiceRequest<'ShutdownWorkerRequest'>,
+    _ctx: CallContext,
+  ): Promise<WorkflowServiceResponse<'ShutdownWorkerResponse'>> {
+    if (req.stickyTaskQueue) {
+      // Like unloading the sticky queue: it is dead at once (the next sticky add is refused, so history uses the
+      // normal queue) and any poll still waiting on it answers empty. Sticky tasks are never persisted here.
+      const key = this.#key(ns, req.stickyTaskQueue, TaskQueueType.Workflow);
+      this.#stickyPollers.forget(key);
+      const partition = this.#partitions.get(key);
+      if (partition) {
+        this.#partitions.delete(key);
+        partition.release();
+      }
+    }
+    if (req.workerInstanceKey) {
+      // A poll between its match and its start in history is not cut short: it returns its task (nothing is lost).
+      for (const poll of this.#workerPolls.get(`${ns.id}\u0000${req.workerInstanceKey}`) ?? []) poll.abort();
+    }
+    this.#log.debug(
+      {
+        namespace: ns.name,
+        sticky_task_queue: req.stickyTaskQueue ?? '',
+        worker_instance_key: req.workerInstanceKey ?? '',
+        identity: req.identity ?? '',
+      },
+      'worker shut down',
+    );
+    return {};
   }
 
   // ---------------------------------------------------------------------------------------------------- queries

@@ -149,3 +149,62 @@ describe('sticky queues', () => {
     );
   });
 });
+
+describe('ShutdownWorker', () => {
+  test('drops the sticky queue at once: its waiting poll answers empty and the next sticky add is refused', async () => {
+    const { clock, store, started, matching } = setup(200);
+    const poll = matching.pollWorkflowTaskQueue(
+      NS,
+      { taskQueue: stickyQueue },
+      { signal: never, deadline: clock.now() + 70_000 },
+    );
+    await flushMicrotasks();
+    await matching.shutdownWorker(NS, { namespace: NS.name, stickyTaskQueue: STICKY }, { signal: never });
+    assert.deepEqual(await poll, {});
+    // No waiting for the poller-unavailable window: the worker said it left.
+    await assert.rejects(
+      matching.addWorkflowTask(NS, stickyTask('wf-1'), { signal: never }),
+      isStickyUnavailable,
+    );
+    assert.equal(store.rows(STICKY, TaskQueueType.Workflow).length, 0);
+    assert.equal(started.length, 0);
+  });
+
+  test("answers the worker instance's waiting polls empty and leaves other workers' polls waiting", async () => {
+    const { clock, started, matching } = setup();
+    const leaving = matching.pollWorkflowTaskQueue(
+      NS,
+      { taskQueue: { name: 'q' }, workerInstanceKey: 'w-1' },
+      { signal: never, deadline: clock.now() + 70_000 },
+    );
+    const leavingActivities = matching.pollActivityTaskQueue(
+      NS,
+      { taskQueue: { name: 'q' }, workerInstanceKey: 'w-1' },
+      { signal: never, deadline: clock.now() + 70_000 },
+    );
+    await flushMicrotasks();
+    await matching.shutdownWorker(
+      NS,
+      { namespace: NS.name, workerInstanceKey: 'w-1', taskQueue: 'q' },
+      { signal: never },
+    );
+    assert.deepEqual(await leaving, {});
+    assert.deepEqual(await leavingActivities, {});
+    const staying = matching.pollWorkflowTaskQueue(
+      NS,
+      { taskQueue: { name: 'q' }, workerInstanceKey: 'w-2' },
+      { signal: never, deadline: clock.now() + 70_000 },
+    );
+    await flushMicrotasks();
+    await matching.addWorkflowTask(
+      NS,
+      { taskQueue: 'q', workflowId: 'wf-n', runId: 'run', scheduledEventId: 6 },
+      { signal: never },
+    );
+    assert.equal(tokenOf(await staying), 'wf-n:6');
+    assert.deepEqual(
+      started.map((s) => s.workflowId),
+      ['wf-n'],
+    );
+  });
+});

@@ -160,6 +160,15 @@ export interface HistoryApi {
     req: Req<'RespondActivityTaskCanceledByIdRequest'>,
     ctx: CallContext,
   ): Promise<Res<'RespondActivityTaskCanceledByIdResponse'>>;
+  /**
+   * Forgets the worker that holds the run in its cache: the next workflow task goes to the normal queue with the
+   * full history. NOT_FOUND when the run is closed.
+   */
+  resetStickyTaskQueue(
+    ns: NamespaceRef,
+    req: Req<'ResetStickyTaskQueueRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'ResetStickyTaskQueueResponse'>>;
 }
 
 export type { Req as WorkflowServiceRequest, Res as WorkflowServiceResponse };

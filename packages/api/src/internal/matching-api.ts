@@ -65,4 +65,15 @@ export interface MatchingApi {
     req: Msg<'RespondQueryTaskCompletedRequest'>,
     ctx: CallContext,
   ): Promise<Msg<'RespondQueryTaskCompletedResponse'>>;
+  /**
+   * A worker is leaving. Its sticky queue (`sticky_task_queue`) is forgotten at once, so the next sticky add is
+   * refused and history sends the task to the normal queue; its waiting polls (those that carried its
+   * `worker_instance_key`) answer empty now instead of at their deadline, so no task is handed to a worker that is
+   * no longer listening. Idempotent.
+   */
+  shutdownWorker(
+    ns: NamespaceRef,
+    req: Msg<'ShutdownWorkerRequest'>,
+    ctx: CallContext,
+  ): Promise<Msg<'ShutdownWorkerResponse'>>;
 }

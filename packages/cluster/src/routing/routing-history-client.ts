@@ -62,6 +62,7 @@ const WORKFLOW_OF: { [M in Method]: (req: Args<M>) => string } = {
   respondActivityTaskFailedById: (r) => r.workflowId ?? '',
   respondActivityTaskCanceled: (r) => tokenWorkflowId(r.taskToken),
   respondActivityTaskCanceledById: (r) => r.workflowId ?? '',
+  resetStickyTaskQueue: (r) => r.execution?.workflowId ?? '',
   startChildExecution: (r) => r.attributes.workflowId ?? '',
   recordChildExecutionCompleted: (r) => r.parentWorkflowId,
   applyParentClosePolicy: (r) => r.workflowId,
@@ -183,6 +184,8 @@ export class RoutingHistoryClient<L extends HistoryEndpoint = HistoryEndpoint> i
     this.#call('respondActivityTaskCanceled', ns, req, ctx);
   respondActivityTaskCanceledById: HistoryEndpoint['respondActivityTaskCanceledById'] = (ns, req, ctx) =>
     this.#call('respondActivityTaskCanceledById', ns, req, ctx);
+  resetStickyTaskQueue: HistoryEndpoint['resetStickyTaskQueue'] = (ns, req, ctx) =>
+    this.#call('resetStickyTaskQueue', ns, req, ctx);
   startChildExecution: HistoryEndpoint['startChildExecution'] = (ns, req, ctx) =>
     this.#call('startChildExecution', ns, req, ctx);
   recordChildExecutionCompleted: HistoryEndpoint['recordChildExecutionCompleted'] = (ns, req, ctx) =>

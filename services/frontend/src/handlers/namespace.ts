@@ -15,8 +15,10 @@ const CLUSTER_NAME = 'active';
 const NAMESPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
- * Temporal's namespace description for a stored namespace. Of the namespace capabilities only the update ones are on
- * (UpdateWorkflowExecution waiting for COMPLETED, and for ACCEPTED); the others stay off (ref §3.2), so sdk-core
+ * Temporal's namespace description for a stored namespace. Of the namespace capabilities only what works is on:
+ * the update ones (UpdateWorkflowExecution waiting for COMPLETED, and for ACCEPTED) and
+ * `workerPollCompleteOnShutdown` (ShutdownWorker answers the worker's waiting polls, so sdk-core lets them finish
+ * instead of cutting them and losing a task matched at that moment). The others stay off (ref §3.2), so sdk-core
  * skips worker heartbeats and the worker-commands poller.
  */
 export function describeNamespace(record: NamespaceRecord) {
@@ -28,7 +30,7 @@ export function describeNamespace(record: NamespaceRecord) {
       description: record.description,
       ownerEmail: record.ownerEmail,
       data: {},
-      capabilities: { syncUpdate: true, asyncUpdate: true },
+      capabilities: { syncUpdate: true, asyncUpdate: true, workerPollCompleteOnShutdown: true },
     },
     config: {
       workflowExecutionRetentionTtl: msToDuration(record.retentionMs),

@@ -1,4 +1,5 @@
 import { decodeTaskToken, type NamespaceRef, ServiceError } from '@odin/api';
+import { MAX_NAME_LENGTH } from '@odin/persistence';
 import type { FrontendDeps, HandlerMap, Req, RpcCall } from '../handler-types.js';
 import * as v from '../validate.js';
 
@@ -146,16 +147,23 @@ export function taskHandlers(deps: FrontendDeps): HandlerMap {
       return history.respondActivityTaskCanceledById(await ns(req.namespace), req, call);
     },
 
-    /** Stickiness is not used (every task goes to the normal queue), so there is nothing to reset. */
-    async ResetStickyTaskQueue(req: Req<'ResetStickyTaskQueueRequest'>) {
-      await ns(req.namespace);
-      return {};
+    /** The run forgets its worker's cache: the next workflow task goes to the normal queue with full history. */
+    async ResetStickyTaskQueue(req: Req<'ResetStickyTaskQueueRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.execution, 'Execution');
+      return history.resetStickyTaskQueue(await ns(req.namespace), req, call);
     },
 
-    /** Sticky polls are parked until their deadline; nothing is held for a worker that leaves. */
-    async ShutdownWorker(req: Req<'ShutdownWorkerRequest'>) {
-      await ns(req.namespace);
-      return {};
+    /**
+     * The worker is leaving: matching forgets its sticky queue (the runs it cached go to the normal queue on their
+     * next task) and answers its waiting polls empty, which is what the namespace capability
+     * `worker_poll_complete_on_shutdown` promises the SDK.
+     */
+    async ShutdownWorker(req: Req<'ShutdownWorkerRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.optionalIdentity(req.identity);
+      v.maxLength(req.stickyTaskQueue, MAX_NAME_LENGTH, 'StickyTaskQueue');
+      return matching.shutdownWorker(await ns(req.namespace), req, call);
     },
   };
 }

@@ -44,6 +44,7 @@ const historyBindings: Record<HistoryMethod, MethodBinding<never>> = {
   respondActivityTaskFailedById: temporalRequest(),
   respondActivityTaskCanceled: temporalRequest(),
   respondActivityTaskCanceledById: temporalRequest(),
+  resetStickyTaskQueue: temporalRequest(),
   startChildExecution: startChildExecutionBinding as MethodBinding<never>,
   recordChildExecutionCompleted: recordChildExecutionCompletedBinding as MethodBinding<never>,
   applyParentClosePolicy: applyParentClosePolicyBinding as MethodBinding<never>,

@@ -13,6 +13,7 @@ const matchingBindings: Record<keyof MatchingApi, MethodBinding<never>> = {
   pollActivityTaskQueue: temporalRequest(),
   dispatchQuery: dispatchQueryBinding as MethodBinding<never>,
   respondQueryTaskCompleted: temporalRequest(),
+  shutdownWorker: temporalRequest(),
 };
 
 /** Serves `impl` as odin.matching.v1.MatchingService on `server`. */

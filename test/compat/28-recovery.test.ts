@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@odin/api';
+import { type CompatEnv, compatSuite } from './harness.js';
+import { signalCollector } from './workflows/signals.js';
+
+const EventType = temporal.api.enums.v1.EventType;
+const TaskQueueKind = temporal.api.enums.v1.TaskQueueKind;
+const NAMESPACE = 'default';
+
+type RawPoll = Awaited<ReturnType<CompatEnv['client']['workflowService']['pollWorkflowTaskQueue']>>;
+
+/** A raw workflow-task poll, as a worker sends it. */
+function pollWorkflowTask(
+  e: CompatEnv,
+  queue: { name: string; sticky?: boolean; normalName?: string },
+  workerInstanceKey?: string,
+): Promise<RawPoll> {
+  return e.client.workflowService.pollWorkflowTaskQueue({
+    namespace: NAMESPACE,
+    taskQueue: {
+      name: queue.name,
+      kind: queue.sticky ? TaskQueueKind.TASK_QUEUE_KIND_STICKY : TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+      ...(queue.normalName ? { normalName: queue.normalName } : {}),
+    },
+    identity: 'compat-raw-worker',
+    ...(workerInstanceKey ? { workerInstanceKey } : {}),
+  });
+}
+
+/** Completes a workflow task with no commands; with `stickyQueue`, the worker asks to keep the run cached. */
+async function completeTask(e: CompatEnv, poll: RawPoll, stickyQueue?: string): Promise<void> {
+  assert.ok(poll.taskToken?.length, 'the poll got a task');
+  await e.client.workflowService.respondWorkflowTaskCompleted({
+    namespace: NAMESPACE,
+    taskToken: poll.taskToken,
+    identity: 'compat-raw-worker',
+    commands: [],
+    ...(stickyQueue
+      ? {
+          stickyAttributes: {
+            workerTaskQueue: { name: stickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY },
+          },
+        }
+      : {}),
+  });
+}
+
+async function signal(e: CompatEnv, workflowId: string, value: string): Promise<void> {
+  await e.client.workflowService.signalWorkflowExecution({
+    namespace: NAMESPACE,
+    workflowExecution: { workflowId },
+    signalName: 'add',
+    input: { payloads: [defaultPayloadConverter.toPayload(value)] },
+    identity: 'compat-test',
+  });
+}
+
+/** Starts a workflow on `taskQueue`, where only the test polls. */
+async function startRaw(e: CompatEnv, workflowId: string, taskQueue: string): Promise<void> {
+  await e.client.workflow.start(signalCollector, { taskQueue, workflowId, args: [100] });
+}
+
+async function events(e: CompatEnv, workflowId: string) {
+  return (await e.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+}
+
+/** The task queue each WorkflowTaskScheduled event was put on, in order. */
+async function scheduledQueues(e: CompatEnv, workflowId: string) {
+  return (await events(e, workflowId))
+    .filter((ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
+    .map((ev) => ev.workflowTaskScheduledEventAttributes?.taskQueue);
+}
+
+function assertStatus(code: number) {
+  return (err: unknown) => {
+    assert.equal((err as { code?: number }).code, code, String(err));
+    return true;
+  };
+}
+
+compatSuite('scenario 28: recovery and operations RPCs', (env) => {
+  test('ResetStickyTaskQueue sends the next workflow task to the normal queue with the full history', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('reset-sticky');
+    const sticky = `${taskQueue}-sticky`;
+    const workflowId = `reset-sticky-${taskQueue}`;
+    await startRaw(e, workflowId, taskQueue);
+    const first = await pollWorkflowTask(e, { name: taskQueue });
+    assert.ok(first.taskToken?.length);
+    await completeTask(e, first, sticky);
+
+    // Control: while the run is sticky, a signal's task is scheduled on the worker's sticky queue.
+    const stickyPoll = pollWorkflowTask(e, { name: sticky, sticky: true, normalName: taskQueue });
+    await signal(e, workflowId, 'one');
+    const second = await stickyPoll;
+    assert.ok(second.taskToken?.length, 'the sticky poller gets the task');
+    assert.ok(Number(second.history?.events?.[0]?.eventId) > 1, 'a sticky task carries only the new events');
+    await completeTask(e, second, sticky);
+
+    await e.client.workflowService.resetStickyTaskQueue({ namespace: NAMESPACE, execution: { workflowId } });
+    await signal(e, workflowId, 'two');
+    const third = await pollWorkflowTask(e, { name: taskQueue });
+    assert.ok(third.taskToken?.length, 'the normal queue gets the task after the reset');
+    assert.equal(Number(third.history?.events?.[0]?.eventId), 1, 'with the full history');
+    const queues = await scheduledQueues(e, workflowId);
+    assert.deepEqual(
+      queues.map((q) => q?.kind),
+      [
+        TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+        TaskQueueKind.TASK_QUEUE_KIND_STICKY,
+        TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+      ],
+    );
+    assert.equal(queues[2]?.name, taskQueue);
+    await e.client.workflow.getHandle(workflowId).terminate('done');
+
+    await assert.rejects(
+      e.client.workflowService.resetStickyTaskQueue({ namespace: NAMESPACE, execution: { workflowId } }),
+      assertStatus(5 /* NOT_FOUND: the run is closed */),
+    );
+    await assert.rejects(
+      e.client.workflowService.resetStickyTaskQueue({ namespace: NAMESPACE, execution: {} }),
+      assertStatus(3 /* INVALID_ARGUMENT */),
+    );
+  });
+
+  test('ShutdownWorker drops the sticky queue: its poll answers empty and the next task goes to the normal queue', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('shutdown-sticky');
+    const sticky = `${taskQueue}-sticky`;
+    const workflowId = `shutdown-sticky-${taskQueue}`;
+    await startRaw(e, workflowId, taskQueue);
+    const first = await pollWorkflowTask(e, { name: taskQueue });
+    await completeTask(e, first, sticky);
+
+    // The worker's sticky poll is waiting when it says it is shutting down.
+    const stickyPoll = pollWorkflowTask(e, { name: sticky, sticky: true, normalName: taskQueue });
+    await e.client.workflowService.shutdownWorker({
+      namespace: NAMESPACE,
+      stickyTaskQueue: sticky,
+      identity: 'compat-raw-worker',
+      reason: 'graceful shutdown',
+    });
+    // Were the sticky queue still served, its waiting poll would get this signal's task.
+    await signal(e, workflowId, 'after-shutdown');
+    const answered = await stickyPoll;
+    assert.equal(answered.taskToken?.length ?? 0, 0, 'the sticky poll answers empty');
+    const next = await pollWorkflowTask(e, { name: taskQueue });
+    assert.ok(next.taskToken?.length, 'a poller of the normal queue gets the task');
+    assert.equal(Number(next.history?.events?.[0]?.eventId), 1, 'with the full history');
+    const types = (await events(e, workflowId)).map((ev) => ev.eventType);
+    assert.ok(
+      !types.includes(EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT),
+      'no task waited for a dead worker',
+    );
+    await e.client.workflow.getHandle(workflowId).terminate('done');
+  });
+
+  test('ShutdownWorker answers the waiting polls of that worker instance empty', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('shutdown-polls');
+    const workflowId = `shutdown-polls-${taskQueue}`;
+    const key = `instance-${taskQueue}`;
+    const leaving = pollWorkflowTask(e, { name: taskQueue }, key);
+    // Give the poll time to reach the server before the worker says it leaves.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await e.client.workflowService.shutdownWorker({
+      namespace: NAMESPACE,
+      workerInstanceKey: key,
+      taskQueue,
+      identity: 'compat-raw-worker',
+    });
+    // A task added now must not reach the poll of the worker that left.
+    await startRaw(e, workflowId, taskQueue);
+    assert.equal((await leaving).taskToken?.length ?? 0, 0, 'the leaving worker got no task');
+    const other = await pollWorkflowTask(e, { name: taskQueue }, `other-${taskQueue}`);
+    assert.ok(other.taskToken?.length, 'another worker gets it');
+    await e.client.workflow.getHandle(workflowId).terminate('done');
+  });
+
+  test('an SDK worker shut down while workflows run loses no workflow task (workerPollCompleteOnShutdown)', async () => {
+    const e = env();
+    const described = await e.client.workflowService.describeNamespace({ namespace: NAMESPACE });
+    assert.equal(described.namespaceInfo?.capabilities?.workerPollCompleteOnShutdown, true);
+    const taskQueue = e.taskQueue('sdk-shutdown');
+    const worker = await e.startWorker(taskQueue, { shutdownGraceTime: '10s' });
+    const handles: WorkflowHandle<typeof signalCollector>[] = [];
+    for (let i = 0; i < 3; i++) {
+      const handle = await e.client.workflow.start(signalCollector, {
+        taskQueue,
+        workflowId: `sdk-shutdown-${i}-${taskQueue}`,
+        args: [2],
+      });
+      await handle.signal('add', 'a');
+      handles.push(handle);
+    }
+    // Every run has had a workflow task completed by this worker (so it is sticky to it).
+    for (const handle of handles) {
+      for (;;) {
+        const types = (await handle.fetchHistory()).events?.map((ev) => ev.eventType) ?? [];
+        if (types.filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length >= 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    await worker.stop();
+    // The runs go on with a new worker: their next task is not stuck on the old worker's sticky queue.
+    const items = await e.withWorker(taskQueue, async () => {
+      for (const handle of handles) await handle.signal('add', 'b');
+      return Promise.all(handles.map((handle) => handle.result()));
+    });
+    for (const result of items) assert.deepEqual(result, ['a', 'b']);
+    for (const handle of handles) {
+      const types = (await handle.fetchHistory()).events?.map((ev) => ev.eventType) ?? [];
+      assert.ok(!types.includes(EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT), 'no workflow task timed out');
+      assert.ok(!types.includes(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED), 'no workflow task failed');
+    }
+  });
+});
