@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { WorkflowHandle } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@odin/api';
 import { type CompatEnv, compatSuite } from './harness.js';
+import { parentOfWaitingChild } from './workflows/recovery.js';
 import { signalCollector } from './workflows/signals.js';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -197,11 +199,15 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
       await handle.signal('add', 'a');
       handles.push(handle);
     }
-    // Every run has had a workflow task completed by this worker (so it is sticky to it).
+    // Every run has handled its signal in a workflow task this worker completed (so it is sticky to it), and waits
+    // for the next signal: the worker's polls are all that is in flight when it shuts down.
     for (const handle of handles) {
       for (;;) {
         const types = (await handle.fetchHistory()).events?.map((ev) => ev.eventType) ?? [];
-        if (types.filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length >= 1) break;
+        const signaled = types.indexOf(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+        if (signaled >= 0 && types.at(-1) === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
+          if (types.lastIndexOf(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) > signaled) break;
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
@@ -217,5 +223,133 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
       assert.ok(!types.includes(EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT), 'no workflow task timed out');
       assert.ok(!types.includes(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED), 'no workflow task failed');
     }
+  });
+
+  test('UpdateNamespace merges data; DeprecateNamespace refuses new starts only; DeleteNamespace frees the name', async () => {
+    const e = env();
+    const service = e.client.workflowService;
+    const namespace = `ns-ops-${e.taskQueue('ns')}`;
+    await service.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+      data: { team: 'payments', tier: 'gold' },
+    });
+    await service.updateNamespace({ namespace, updateInfo: { data: { tier: 'platinum', region: 'eu' } } });
+    const described = await service.describeNamespace({ namespace });
+    assert.deepEqual(
+      { ...described.namespaceInfo?.data },
+      { team: 'payments', tier: 'platinum', region: 'eu' },
+      'keys the update does not name are kept',
+    );
+
+    const client = new Client({ connection: e.client.connection, namespace });
+    const workflowId = `ns-ops-wf-${namespace}`;
+    const running = await client.workflow.start(signalCollector, {
+      taskQueue: namespace,
+      workflowId,
+      args: [1],
+    });
+    await service.deprecateNamespace({ namespace });
+    assert.equal(
+      (await service.describeNamespace({ namespace })).namespaceInfo?.state,
+      temporal.api.enums.v1.NamespaceState.NAMESPACE_STATE_DEPRECATED,
+    );
+    await assert.rejects(
+      client.workflow.start(signalCollector, {
+        taskQueue: namespace,
+        workflowId: `${workflowId}-2`,
+        args: [1],
+      }),
+      (err: unknown) => {
+        const cause = (err as { cause?: { code?: number; details?: string } }).cause;
+        assert.equal(cause?.code, 9 /* FAILED_PRECONDITION */);
+        assert.match(cause?.details ?? '', /invalid state: Deprecated/);
+        return true;
+      },
+    );
+    // Everything else still works on a deprecated namespace.
+    await running.signal('add', 'still-served');
+    await running.terminate('done');
+
+    const deleted = await e.client.connection.operatorService.deleteNamespace({ namespace });
+    assert.match(deleted.deletedNamespace ?? '', new RegExp(`^${namespace}-deleted-`));
+    await assert.rejects(service.describeNamespace({ namespace }), assertStatus(5 /* NOT_FOUND */));
+    // The name is free again.
+    await service.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    assert.deepEqual({ ...(await service.describeNamespace({ namespace })).namespaceInfo?.data }, {});
+    await assert.rejects(
+      e.client.connection.operatorService.deleteNamespace({ namespace: 'no-such-namespace' }),
+      assertStatus(5 /* NOT_FOUND */),
+    );
+  });
+
+  test('DescribeWorkflowExecution shows pending children and the parent; reverse history pages from the end', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('describe-children');
+    const parentId = `parent-${taskQueue}`;
+    const childId = `${parentId}-child`;
+    await e.withWorker(taskQueue, async () => {
+      const parent = await e.client.workflow.start(parentOfWaitingChild, { taskQueue, workflowId: parentId });
+      const child = e.client.workflow.getHandle(childId);
+      let childRunId = '';
+      for (;;) {
+        const pending = (
+          await e.client.workflowService.describeWorkflowExecution({
+            namespace: NAMESPACE,
+            execution: { workflowId: parentId },
+          })
+        ).pendingChildren;
+        if (pending?.[0]?.runId) {
+          assert.equal(pending.length, 1);
+          assert.equal(pending[0].workflowId, childId);
+          assert.equal(pending[0].workflowTypeName, 'modelChild');
+          assert.equal(
+            pending[0].parentClosePolicy,
+            temporal.api.enums.v1.ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE,
+          );
+          assert.ok(Number(pending[0].initiatedId) > 0);
+          childRunId = pending[0].runId;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const childInfo = (
+        await e.client.workflowService.describeWorkflowExecution({
+          namespace: NAMESPACE,
+          execution: { workflowId: childId },
+        })
+      ).workflowExecutionInfo;
+      assert.equal(childInfo?.execution?.runId, childRunId);
+      assert.equal(childInfo?.parentExecution?.workflowId, parentId);
+      assert.equal(childInfo?.parentExecution?.runId, parent.firstExecutionRunId);
+      assert.ok(childInfo?.parentNamespaceId, 'the parent namespace id is set');
+      assert.equal(childInfo?.rootExecution?.workflowId, parentId);
+      await child.signal('release');
+      assert.equal(await parent.result(), 'child says hello to r');
+      const after = await e.client.workflowService.describeWorkflowExecution({
+        namespace: NAMESPACE,
+        execution: { workflowId: parentId },
+      });
+      assert.deepEqual(after.pendingChildren, [], 'a closed child is no longer pending');
+      assert.equal(after.workflowExecutionInfo?.parentExecution, null, 'a run without parent has none');
+    });
+
+    const forward = (await e.client.workflow.getHandle(parentId).fetchHistory()).events ?? [];
+    const reversed: number[] = [];
+    let nextPageToken: Uint8Array | undefined;
+    let pages = 0;
+    do {
+      const page = await e.client.workflowService.getWorkflowExecutionHistoryReverse({
+        namespace: NAMESPACE,
+        execution: { workflowId: parentId },
+        maximumPageSize: 3,
+        ...(nextPageToken ? { nextPageToken } : {}),
+      });
+      reversed.push(...(page.history?.events ?? []).map((ev) => Number(ev.eventId)));
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+      pages++;
+    } while (nextPageToken);
+    assert.deepEqual(reversed, forward.map((ev) => Number(ev.eventId)).reverse());
+    assert.equal(pages, Math.ceil(forward.length / 3));
   });
 });

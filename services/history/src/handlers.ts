@@ -3,6 +3,7 @@ import { applyParentClosePolicy } from './api/applyparentclosepolicy/handler.js'
 import { deliverExternal } from './api/deliverexternal/handler.js';
 import { describeWorkflowExecution } from './api/describeworkflow/handler.js';
 import { getWorkflowExecutionHistory } from './api/getworkflowexecutionhistory/handler.js';
+import { getWorkflowExecutionHistoryReverse } from './api/getworkflowexecutionhistoryreverse/handler.js';
 import { executeMultiOperation } from './api/multioperation/handler.js';
 import { pollWorkflowExecutionUpdate } from './api/pollupdate/handler.js';
 import { queryWorkflow } from './api/queryworkflow/handler.js';
@@ -77,6 +78,7 @@ export const HANDLERS: { readonly [M in keyof HistoryEndpoint]: Handler<M> } = {
   respondActivityTaskCanceled,
   respondActivityTaskCanceledById,
   resetStickyTaskQueue,
+  getWorkflowExecutionHistoryReverse,
   startChildExecution,
   recordChildExecutionCompleted,
   applyParentClosePolicy,

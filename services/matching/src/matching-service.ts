@@ -369,6 +369,12 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
         .finally(() => gauge.dec({ task_type: label }));
       if (!offer) break;
       if (offer.kind === 'wake') continue;
+      if (offer.kind === 'task' && signal.aborted) {
+        // The poll ended (its worker is leaving, or its caller gone) as the task reached it: the adder offers the
+        // task to another poll, or holds it, rather than start it for a worker that will not run it.
+        offer.settle('failed');
+        break;
+      }
       if (offer.kind === 'query') return offer.query.response as R;
       const response = await this.#dispatch(
         partition,

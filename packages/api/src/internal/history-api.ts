@@ -160,6 +160,12 @@ export interface HistoryApi {
     req: Req<'RespondActivityTaskCanceledByIdRequest'>,
     ctx: CallContext,
   ): Promise<Res<'RespondActivityTaskCanceledByIdResponse'>>;
+  /** The run's events from the last to the first, paged; the first call pins the last event. */
+  getWorkflowExecutionHistoryReverse(
+    ns: NamespaceRef,
+    req: Req<'GetWorkflowExecutionHistoryReverseRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'GetWorkflowExecutionHistoryReverseResponse'>>;
   /**
    * Forgets the worker that holds the run in its cache: the next workflow task goes to the normal queue with the
    * full history. NOT_FOUND when the run is closed.

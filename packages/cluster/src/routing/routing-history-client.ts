@@ -63,6 +63,7 @@ const WORKFLOW_OF: { [M in Method]: (req: Args<M>) => string } = {
   respondActivityTaskCanceled: (r) => tokenWorkflowId(r.taskToken),
   respondActivityTaskCanceledById: (r) => r.workflowId ?? '',
   resetStickyTaskQueue: (r) => r.execution?.workflowId ?? '',
+  getWorkflowExecutionHistoryReverse: (r) => r.execution?.workflowId ?? '',
   startChildExecution: (r) => r.attributes.workflowId ?? '',
   recordChildExecutionCompleted: (r) => r.parentWorkflowId,
   applyParentClosePolicy: (r) => r.workflowId,
@@ -186,6 +187,11 @@ export class RoutingHistoryClient<L extends HistoryEndpoint = HistoryEndpoint> i
     this.#call('respondActivityTaskCanceledById', ns, req, ctx);
   resetStickyTaskQueue: HistoryEndpoint['resetStickyTaskQueue'] = (ns, req, ctx) =>
     this.#call('resetStickyTaskQueue', ns, req, ctx);
+  getWorkflowExecutionHistoryReverse: HistoryEndpoint['getWorkflowExecutionHistoryReverse'] = (
+    ns,
+    req,
+    ctx,
+  ) => this.#call('getWorkflowExecutionHistoryReverse', ns, req, ctx);
   startChildExecution: HistoryEndpoint['startChildExecution'] = (ns, req, ctx) =>
     this.#call('startChildExecution', ns, req, ctx);
   recordChildExecutionCompleted: HistoryEndpoint['recordChildExecutionCompleted'] = (ns, req, ctx) =>

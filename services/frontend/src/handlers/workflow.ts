@@ -37,7 +37,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireNamespace(req.namespace);
       validateStartFields(req);
       if (!req.requestId) req.requestId = deps.ctx.random.uuid();
-      const namespace = await ns(req.namespace);
+      const namespace = await namespaces.resolveForStart(v.requireNamespace(req.namespace));
       await checkStartSearchAttributes(deps.searchAttributes, namespace, req);
       return history.startWorkflowExecution(namespace, req, call);
     },
@@ -51,7 +51,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireSet(req.signalName, 'SignalName');
       v.maxLength(req.signalName, v.MAX_ID_LENGTH, 'SignalName');
       if (!req.requestId) req.requestId = deps.ctx.random.uuid();
-      const namespace = await ns(req.namespace);
+      const namespace = await namespaces.resolveForStart(v.requireNamespace(req.namespace));
       await checkStartSearchAttributes(deps.searchAttributes, namespace, req);
       return history.signalWithStartWorkflowExecution(namespace, req, call);
     },
@@ -96,6 +96,16 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.pageSize(req.maximumPageSize, 'MaximumPageSize');
       v.enumValue(req.historyEventFilterType, enums.HistoryEventFilterType, 'HistoryEventFilterType');
       return history.getWorkflowExecutionHistory(await ns(req.namespace), req, call);
+    },
+
+    async GetWorkflowExecutionHistoryReverse(
+      req: Req<'GetWorkflowExecutionHistoryReverseRequest'>,
+      call: RpcCall,
+    ) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.execution, 'Execution');
+      v.pageSize(req.maximumPageSize, 'MaximumPageSize');
+      return history.getWorkflowExecutionHistoryReverse(await ns(req.namespace), req, call);
     },
 
     async QueryWorkflow(req: Req<'QueryWorkflowRequest'>, call: RpcCall) {

@@ -45,6 +45,7 @@ const historyBindings: Record<HistoryMethod, MethodBinding<never>> = {
   respondActivityTaskCanceled: temporalRequest(),
   respondActivityTaskCanceledById: temporalRequest(),
   resetStickyTaskQueue: temporalRequest(),
+  getWorkflowExecutionHistoryReverse: temporalRequest(),
   startChildExecution: startChildExecutionBinding as MethodBinding<never>,
   recordChildExecutionCompleted: recordChildExecutionCompletedBinding as MethodBinding<never>,
   applyParentClosePolicy: applyParentClosePolicyBinding as MethodBinding<never>,
