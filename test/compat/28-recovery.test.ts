@@ -352,4 +352,74 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
     assert.deepEqual(reversed, forward.map((ev) => Number(ev.eventId)).reverse());
     assert.equal(pages, Math.ceil(forward.length / 3));
   });
+
+  test('DeleteWorkflowExecution deletes a closed run at once and terminates a running one before deleting it', async () => {
+    const e = env();
+    const service = e.client.workflowService;
+    const taskQueue = e.taskQueue('delete');
+    const describe = (workflowId: string) =>
+      service.describeWorkflowExecution({ namespace: NAMESPACE, execution: { workflowId } });
+    const listed = async (workflowId: string) =>
+      (await service.listWorkflowExecutions({ namespace: NAMESPACE, query: `WorkflowId = '${workflowId}'` }))
+        .executions ?? [];
+
+    const closedId = `delete-closed-${taskQueue}`;
+    const closed = await e.client.workflow.start(signalCollector, {
+      taskQueue,
+      workflowId: closedId,
+      args: [1],
+    });
+    await closed.terminate('finished');
+    assert.equal((await listed(closedId)).length, 1);
+    await service.deleteWorkflowExecution({
+      namespace: NAMESPACE,
+      workflowExecution: { workflowId: closedId },
+    });
+    await assert.rejects(describe(closedId), assertStatus(5 /* NOT_FOUND */));
+    await assert.rejects(closed.fetchHistory(), /not found/i);
+    assert.equal((await listed(closedId)).length, 0, 'its visibility record is gone');
+
+    const runningId = `delete-running-${taskQueue}`;
+    const running = await e.client.workflow.start(signalCollector, {
+      taskQueue,
+      workflowId: runningId,
+      args: [1],
+    });
+    await service.deleteWorkflowExecution({
+      namespace: NAMESPACE,
+      workflowExecution: { workflowId: runningId, runId: running.firstExecutionRunId },
+    });
+    // Terminated at once; deleted shortly after.
+    let terminated = false;
+    for (;;) {
+      try {
+        const info = (await describe(runningId)).workflowExecutionInfo;
+        assert.equal(
+          info?.status,
+          temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED,
+        );
+        const last = (await running.fetchHistory()).events?.at(-1);
+        assert.equal(last?.eventType, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED);
+        terminated = true;
+      } catch (err) {
+        if ((err as { code?: number }).code === 5 || /not found/i.test(String(err))) break;
+        throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.ok(terminated || (await listed(runningId)).length === 0);
+    assert.equal((await listed(runningId)).length, 0);
+
+    await assert.rejects(
+      service.deleteWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId: 'no-such-workflow' },
+      }),
+      assertStatus(5 /* NOT_FOUND */),
+    );
+    await assert.rejects(
+      service.deleteWorkflowExecution({ namespace: NAMESPACE, workflowExecution: {} }),
+      assertStatus(3 /* INVALID_ARGUMENT */),
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import type { CallContext, HistoryApi, HistoryPeerApi, NamespaceRef } from '@odin/api';
 import { applyParentClosePolicy } from './api/applyparentclosepolicy/handler.js';
+import { deleteWorkflowExecution } from './api/deleteworkflowexecution/handler.js';
 import { deliverExternal } from './api/deliverexternal/handler.js';
 import { describeWorkflowExecution } from './api/describeworkflow/handler.js';
 import { getWorkflowExecutionHistory } from './api/getworkflowexecutionhistory/handler.js';
@@ -79,6 +80,7 @@ export const HANDLERS: { readonly [M in keyof HistoryEndpoint]: Handler<M> } = {
   respondActivityTaskCanceledById,
   resetStickyTaskQueue,
   getWorkflowExecutionHistoryReverse,
+  deleteWorkflowExecution,
   startChildExecution,
   recordChildExecutionCompleted,
   applyParentClosePolicy,

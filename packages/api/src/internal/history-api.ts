@@ -160,6 +160,15 @@ export interface HistoryApi {
     req: Req<'RespondActivityTaskCanceledByIdRequest'>,
     ctx: CallContext,
   ): Promise<Res<'RespondActivityTaskCanceledByIdResponse'>>;
+  /**
+   * Deletes a run (history, state, visibility); a running one is terminated first and deleted shortly after.
+   * NOT_FOUND when there is no such run.
+   */
+  deleteWorkflowExecution(
+    ns: NamespaceRef,
+    req: Req<'DeleteWorkflowExecutionRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'DeleteWorkflowExecutionResponse'>>;
   /** The run's events from the last to the first, paged; the first call pins the last event. */
   getWorkflowExecutionHistoryReverse(
     ns: NamespaceRef,

@@ -64,6 +64,7 @@ const WORKFLOW_OF: { [M in Method]: (req: Args<M>) => string } = {
   respondActivityTaskCanceledById: (r) => r.workflowId ?? '',
   resetStickyTaskQueue: (r) => r.execution?.workflowId ?? '',
   getWorkflowExecutionHistoryReverse: (r) => r.execution?.workflowId ?? '',
+  deleteWorkflowExecution: (r) => r.workflowExecution?.workflowId ?? '',
   startChildExecution: (r) => r.attributes.workflowId ?? '',
   recordChildExecutionCompleted: (r) => r.parentWorkflowId,
   applyParentClosePolicy: (r) => r.workflowId,
@@ -187,6 +188,8 @@ export class RoutingHistoryClient<L extends HistoryEndpoint = HistoryEndpoint> i
     this.#call('respondActivityTaskCanceledById', ns, req, ctx);
   resetStickyTaskQueue: HistoryEndpoint['resetStickyTaskQueue'] = (ns, req, ctx) =>
     this.#call('resetStickyTaskQueue', ns, req, ctx);
+  deleteWorkflowExecution: HistoryEndpoint['deleteWorkflowExecution'] = (ns, req, ctx) =>
+    this.#call('deleteWorkflowExecution', ns, req, ctx);
   getWorkflowExecutionHistoryReverse: HistoryEndpoint['getWorkflowExecutionHistoryReverse'] = (
     ns,
     req,

@@ -98,6 +98,12 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       return history.getWorkflowExecutionHistory(await ns(req.namespace), req, call);
     },
 
+    async DeleteWorkflowExecution(req: Req<'DeleteWorkflowExecutionRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.workflowExecution);
+      return history.deleteWorkflowExecution(await ns(req.namespace), req, call);
+    },
+
     async GetWorkflowExecutionHistoryReverse(
       req: Req<'GetWorkflowExecutionHistoryReverseRequest'>,
       call: RpcCall,

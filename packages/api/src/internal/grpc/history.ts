@@ -46,6 +46,7 @@ const historyBindings: Record<HistoryMethod, MethodBinding<never>> = {
   respondActivityTaskCanceledById: temporalRequest(),
   resetStickyTaskQueue: temporalRequest(),
   getWorkflowExecutionHistoryReverse: temporalRequest(),
+  deleteWorkflowExecution: temporalRequest(),
   startChildExecution: startChildExecutionBinding as MethodBinding<never>,
   recordChildExecutionCompleted: recordChildExecutionCompletedBinding as MethodBinding<never>,
   applyParentClosePolicy: applyParentClosePolicyBinding as MethodBinding<never>,
