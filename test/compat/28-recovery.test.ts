@@ -422,4 +422,62 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
       assertStatus(3 /* INVALID_ARGUMENT */),
     );
   });
+
+  test('DescribeTaskQueue lists the pollers with identity and last access time, and the backlog', async () => {
+    const e = env();
+    const service = e.client.workflowService;
+    const TaskQueueType = temporal.api.enums.v1.TaskQueueType;
+    const taskQueue = e.taskQueue('describe-queue');
+    const identity = `describe-worker-${taskQueue}`;
+    await e.withWorker(
+      taskQueue,
+      async () => {
+        for (const taskQueueType of [
+          TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+          TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+        ]) {
+          for (;;) {
+            const described = await service.describeTaskQueue({
+              namespace: NAMESPACE,
+              taskQueue: { name: taskQueue },
+              taskQueueType,
+            });
+            const poller = described.pollers?.find((p) => p.identity === identity);
+            if (poller) {
+              assert.ok(Number(poller.lastAccessTime?.seconds) > 0, 'the last access time is set');
+              assert.ok((poller.ratePerSecond ?? 0) > 0);
+              break;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+      },
+      { identity },
+    );
+
+    // Nobody polls this queue: its tasks wait in the backlog.
+    const idle = e.taskQueue('describe-backlog');
+    for (let i = 0; i < 2; i++) {
+      await e.client.workflow.start(signalCollector, {
+        taskQueue: idle,
+        workflowId: `backlog-${i}-${idle}`,
+        args: [1],
+      });
+    }
+    const described = await service.describeTaskQueue({
+      namespace: NAMESPACE,
+      taskQueue: { name: idle },
+      taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      reportStats: true,
+      includeTaskQueueStatus: true,
+    });
+    assert.deepEqual(described.pollers, []);
+    assert.equal(Number(described.stats?.approximateBacklogCount), 2);
+    assert.equal(Number(described.taskQueueStatus?.backlogCountHint), 2);
+    await assert.rejects(
+      service.describeTaskQueue({ namespace: NAMESPACE, taskQueue: { name: '' } }),
+      assertStatus(3 /* INVALID_ARGUMENT */),
+    );
+    for (let i = 0; i < 2; i++) await e.client.workflow.getHandle(`backlog-${i}-${idle}`).terminate('done');
+  });
 });

@@ -31,6 +31,7 @@ const matching: MatchingApi = {
   dispatchQuery: () => Promise.reject(new Error('unused')),
   respondQueryTaskCompleted: async () => ({}),
   shutdownWorker: async () => ({}),
+  describeTaskQueue: async () => ({}),
 };
 
 async function runWorkflowTask(ns: NamespaceRef, req: AddTaskRequest) {

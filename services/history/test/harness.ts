@@ -78,6 +78,10 @@ export class FakeMatching implements MatchingApi {
   async shutdownWorker(): Promise<WorkflowServiceResponse<'ShutdownWorkerResponse'>> {
     return {};
   }
+
+  async describeTaskQueue(): Promise<WorkflowServiceResponse<'DescribeTaskQueueResponse'>> {
+    return {};
+  }
 }
 
 export interface Harness {

@@ -2,6 +2,8 @@ import {
   type AddTaskRequest,
   type CallContext,
   decodeTaskToken,
+  msToDuration,
+  msToTimestamp,
   type HistoryApi,
   type MatchingApi,
   type NamespaceRef,
@@ -20,6 +22,7 @@ import { PersistedBacklog } from './backlog.js';
 import { longPollEnd, MAX_LONG_POLL_MS } from './long-poll.js';
 import { type BacklogLease, type DispatchOutcome, Partition } from './partition.js';
 import { QueryWaiters } from './query-waiters.js';
+import { RecentPollers } from './recent-pollers.js';
 import { StickyPollers } from './sticky-pollers.js';
 import { isExpired, type PendingTask, pendingTask } from './task.js';
 
@@ -79,6 +82,8 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
   readonly #partitions = new Map<string, Partition>();
   readonly #queries: QueryWaiters;
   readonly #stickyPollers = new StickyPollers();
+  /** Who polled each task queue lately (DescribeTaskQueue), by the queue's key. */
+  readonly #pollers = new Map<string, RecentPollers>();
   /** The waiting polls of each worker that named itself (`worker_instance_key`), by namespace id and key. */
   readonly #workerPolls = new Map<string, Set<AbortController>>();
   readonly #longPollMaxMs: number;
@@ -309,6 +314,42 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
     const until = longPollEnd(clock.now(), ctx.deadline, this.#longPollMaxMs);
     const signal = AbortSignal.any([callSignal, this.#stopping.signal]);
     const name = req.taskQueue?.name ?? '';
+    const pollers = this.#recentPollers(this.#key(ns, name, type));
+    const identity = req.identity ?? '';
+    // Only activity pollers say how many tasks a second they take.
+    const rate = 'taskQueueMetadata' in req ? req.taskQueueMetadata?.maxTasksPerSecond?.value : undefined;
+    pollers.record(identity, clock.now(), rate);
+    try {
+      return await this.#pollKind(ns, type, req, start, until, signal, name);
+    } finally {
+      pollers.record(identity, clock.now(), rate);
+    }
+  }
+
+  #recentPollers(key: string): RecentPollers {
+    let pollers = this.#pollers.get(key);
+    if (!pollers) {
+      // Sticky queues come and go with workers: forget the queues nobody polled lately before adding one more.
+      if (this.#pollers.size >= 10_000) {
+        const now = this.#ctx.clock.now();
+        for (const [k, p] of this.#pollers) if (p.list(now).length === 0) this.#pollers.delete(k);
+      }
+      pollers = new RecentPollers();
+      this.#pollers.set(key, pollers);
+    }
+    return pollers;
+  }
+
+  async #pollKind<R extends object>(
+    ns: NamespaceRef,
+    type: number,
+    req: PollWorkflowRequest | PollActivityRequest,
+    start: (task: PendingTask) => Promise<R>,
+    until: number,
+    signal: AbortSignal,
+    name: string,
+  ): Promise<R> {
+    const clock = this.#ctx.clock;
 
     // A sticky queue belongs to one worker; while it polls, history may send it the runs it has cached.
     if (req.taskQueue?.kind === STICKY_KIND && type === TaskQueueType.Workflow) {
@@ -448,6 +489,47 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
     lease.fail(reason, true).catch(() => {});
   }
 
+  // ------------------------------------------------------------------------------------------ describe queue
+
+  /**
+   * The pollers seen on the queue in the last five minutes (identity, last access, rate) and, when asked, its backlog:
+   * the tasks persisted or held here for a poller.
+   */
+  async describeTaskQueue(
+    ns: NamespaceRef,
+    req: WorkflowServiceRequest<'DescribeTaskQueueRequest'>,
+    _ctx: CallContext,
+  ): Promise<WorkflowServiceResponse<'DescribeTaskQueueResponse'>> {
+    const name = req.taskQueue?.name ?? '';
+    const type = req.taskQueueType || TaskQueueType.Workflow;
+    const now = this.#ctx.clock.now();
+    const pollers = (this.#pollers.get(this.#key(ns, name, type))?.list(now) ?? []).map((p) => ({
+      identity: p.identity,
+      lastAccessTime: msToTimestamp(p.lastAccessTime),
+      ratePerSecond: p.ratePerSecond,
+    }));
+    type Response = WorkflowServiceResponse<'DescribeTaskQueueResponse'>;
+    // Timestamps and durations as plain numbers: the codec turns them into the message's int64 fields.
+    if (!req.reportStats && !req.includeTaskQueueStatus) return { pollers } as unknown as Response;
+    const partition = await this.#partition(ns, name, type);
+    const backlog = partition.backlogSize + partition.heldAdds;
+    const oldest = partition.oldestTaskCreatedAt();
+    return {
+      pollers,
+      ...(req.reportStats
+        ? {
+            stats: {
+              approximateBacklogCount: backlog,
+              approximateBacklogAge: msToDuration(oldest === undefined ? 0 : Math.max(0, now - oldest)),
+              tasksAddRate: 0,
+              tasksDispatchRate: 0,
+            },
+          }
+        : {}),
+      ...(req.includeTaskQueueStatus ? { taskQueueStatus: { backlogCountHint: backlog } } : {}),
+    } as unknown as Response;
+  }
+
   // ------------------------------------------------------------------------------------------- worker shutdown
 
   async shutdownWorker(
@@ -460,6 +542,7 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
       // normal queue) and any poll still waiting on it answers empty. Sticky tasks are never persisted here.
       const key = this.#key(ns, req.stickyTaskQueue, TaskQueueType.Workflow);
       this.#stickyPollers.forget(key);
+      this.#pollers.delete(key);
       const partition = this.#partitions.get(key);
       if (partition) {
         this.#partitions.delete(key);

@@ -141,6 +141,15 @@ export class RoutingMatchingClient<L extends MatchingApi = MatchingApi> implemen
     );
   };
 
+  describeTaskQueue: MatchingApi['describeTaskQueue'] = (ns, req, ctx) =>
+    this.#call(
+      'describeTaskQueue',
+      ns,
+      { name: req.taskQueue?.name ?? '', type: req.taskQueueType || TaskQueueType.Workflow, longPoll: false },
+      ctx,
+      (api, c) => api.describeTaskQueue(ns, req, c),
+    );
+
   /**
    * Goes to every member that may hold something of the worker: the owner of its sticky queue and the owners of its
    * normal queue's workflow and activity partitions (where its polls wait). Each forgets or answers what it holds.

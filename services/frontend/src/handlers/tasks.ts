@@ -1,7 +1,10 @@
-import { decodeTaskToken, type NamespaceRef, ServiceError } from '@odin/api';
+import { decodeTaskToken, type NamespaceRef, ServiceError, temporal } from '@odin/api';
 import { MAX_NAME_LENGTH } from '@odin/persistence';
 import type { FrontendDeps, HandlerMap, Req, RpcCall } from '../handler-types.js';
 import * as v from '../validate.js';
+
+const TASK_QUEUE_TYPES = temporal.api.enums.v1.TaskQueueType;
+const API_MODE_ENHANCED = temporal.api.enums.v1.DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED;
 
 // Worker-facing RPCs: long polls go to matching, task completions to history (queries back to matching).
 
@@ -152,6 +155,18 @@ export function taskHandlers(deps: FrontendDeps): HandlerMap {
       v.requireNamespace(req.namespace);
       v.requireExecution(req.execution, 'Execution');
       return history.resetStickyTaskQueue(await ns(req.namespace), req, call);
+    },
+
+    async DescribeTaskQueue(req: Req<'DescribeTaskQueueRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireTaskQueue(req.taskQueue);
+      v.enumValue(req.taskQueueType, TASK_QUEUE_TYPES, 'TaskQueueType');
+      if (req.apiMode === API_MODE_ENHANCED) {
+        throw ServiceError.invalidArgument(
+          'DescribeTaskQueue in ENHANCED mode (per build id) needs worker versioning, which Odin does not run.',
+        );
+      }
+      return matching.describeTaskQueue(await ns(req.namespace), req, call);
     },
 
     /**

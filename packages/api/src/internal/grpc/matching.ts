@@ -14,6 +14,7 @@ const matchingBindings: Record<keyof MatchingApi, MethodBinding<never>> = {
   dispatchQuery: dispatchQueryBinding as MethodBinding<never>,
   respondQueryTaskCompleted: temporalRequest(),
   shutdownWorker: temporalRequest(),
+  describeTaskQueue: temporalRequest(),
 };
 
 /** Serves `impl` as odin.matching.v1.MatchingService on `server`. */
