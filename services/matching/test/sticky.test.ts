@@ -208,3 +208,62 @@ describe('ShutdownWorker', () => {
     );
   });
 });
+
+describe('DescribeTaskQueue', () => {
+  test('lists the pollers of the queue and type with identity and last access time, most recent first', async () => {
+    const { clock, matching } = setup();
+    const poll = (identity: string, type: 'workflow' | 'activity') => {
+      const request = { taskQueue: { name: 'q' }, identity };
+      const ctx = { signal: never, deadline: clock.now() + 5_000 };
+      return type === 'workflow'
+        ? matching.pollWorkflowTaskQueue(NS, request, ctx)
+        : matching.pollActivityTaskQueue(NS, request, ctx);
+    };
+    const first = poll('worker-a', 'workflow');
+    await clock.advance(1_000);
+    const second = poll('worker-b', 'workflow');
+    const activity = poll('worker-c', 'activity');
+    await flushMicrotasks();
+    const described = await matching.describeTaskQueue(
+      NS,
+      { namespace: NS.name, taskQueue: { name: 'q' }, taskQueueType: TaskQueueType.Workflow },
+      { signal: never },
+    );
+    assert.deepEqual(
+      described.pollers?.map((p) => p.identity),
+      ['worker-b', 'worker-a'],
+    );
+    assert.equal(
+      Number((described.pollers?.[0]?.lastAccessTime as { seconds: number } | undefined)?.seconds),
+      Math.floor(clock.now() / 1000),
+    );
+    await clock.advance(5_000);
+    await Promise.all([first, second, activity]);
+    // Five minutes after their last poll, pollers are no longer listed.
+    await clock.advance(5 * 60 * 1000 + 1);
+    const later = await matching.describeTaskQueue(
+      NS,
+      { namespace: NS.name, taskQueue: { name: 'q' }, taskQueueType: TaskQueueType.Activity },
+      { signal: never },
+    );
+    assert.deepEqual(later.pollers, []);
+  });
+
+  test('reports the backlog when asked', async () => {
+    const { clock, matching } = setup();
+    await matching.addWorkflowTask(
+      NS,
+      { taskQueue: 'q', workflowId: 'wf-1', runId: 'run', scheduledEventId: 2 },
+      { signal: never },
+    );
+    await clock.advance(3_000);
+    const described = await matching.describeTaskQueue(
+      NS,
+      { namespace: NS.name, taskQueue: { name: 'q' }, reportStats: true, includeTaskQueueStatus: true },
+      { signal: never },
+    );
+    assert.equal(Number(described.stats?.approximateBacklogCount), 1);
+    assert.equal(Number(described.taskQueueStatus?.backlogCountHint), 1);
+    assert.equal(Number(described.stats?.approximateBacklogAge?.seconds), 3);
+  });
+});
