@@ -480,4 +480,134 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
     );
     for (let i = 0; i < 2; i++) await e.client.workflow.getHandle(`backlog-${i}-${idle}`).terminate('done');
   });
+
+  test('ResetWorkflowExecution: a new run from the first workflow task, signals reapplied, the old run terminated', async () => {
+    const e = env();
+    const service = e.client.workflowService;
+    const taskQueue = e.taskQueue('reset');
+    const workflowId = `reset-${taskQueue}`;
+    const ReapplyType = temporal.api.enums.v1.ResetReapplyType;
+    const firstTaskCompleted = async (runId: string) => {
+      const history = await e.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      const event = history.events?.find(
+        (ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+      );
+      assert.ok(event, 'the run has a completed workflow task');
+      return event.eventId;
+    };
+    /** The run's first event of a type (a reset may name a WorkflowTaskStarted event too). */
+    const firstEvent = async (runId: string, type: number) => {
+      const history = await e.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      const event = history.events?.find((ev) => ev.eventType === type);
+      assert.ok(event, `the run has an event of type ${type}`);
+      return event.eventId;
+    };
+    let startedEventId: Awaited<ReturnType<typeof firstEvent>> | undefined;
+    await e.withWorker(taskQueue, async () => {
+      const handle = await e.client.workflow.start(signalCollector, { taskQueue, workflowId, args: [3] });
+      // The signals come after the first workflow task, so resetting to it reapplies them all.
+      for (;;) {
+        const types = (await handle.fetchHistory()).events?.map((ev) => ev.eventType) ?? [];
+        if (types.includes(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await handle.signal('add', 'a');
+      await handle.signal('add', 'b');
+      // Both signals handled: the last event is a completed workflow task after them.
+      for (;;) {
+        const types = (await handle.fetchHistory()).events?.map((ev) => ev.eventType) ?? [];
+        if (
+          types.filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED).length === 2 &&
+          types.at(-1) === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED &&
+          types.lastIndexOf(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) >
+            types.lastIndexOf(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
+        )
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const baseRunId = handle.firstExecutionRunId;
+      const point = await firstTaskCompleted(baseRunId);
+      const reset = await service.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId, runId: baseRunId },
+        reason: 'bad deploy',
+        workflowTaskFinishEventId: point,
+        requestId: `reset-1-${taskQueue}`,
+      });
+      assert.ok(reset.runId && reset.runId !== baseRunId);
+      // A retried request answers the same run.
+      const retried = await service.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId, runId: baseRunId },
+        reason: 'bad deploy',
+        workflowTaskFinishEventId: point,
+        requestId: `reset-1-${taskQueue}`,
+      });
+      assert.equal(retried.runId, reset.runId);
+
+      const baseEvents =
+        (await e.client.workflow.getHandle(workflowId, baseRunId).fetchHistory()).events ?? [];
+      const terminated = baseEvents.at(-1);
+      assert.equal(terminated?.eventType, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED);
+      assert.equal(terminated?.workflowExecutionTerminatedEventAttributes?.reason, 'bad deploy');
+
+      const newRun = e.client.workflow.getHandle(workflowId, reset.runId);
+      const newEvents = (await newRun.fetchHistory()).events ?? [];
+      const failed = newEvents[Number(point) - 1];
+      assert.equal(failed?.eventType, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+      assert.equal(
+        failed?.workflowTaskFailedEventAttributes?.cause,
+        temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW,
+      );
+      assert.equal(failed?.workflowTaskFailedEventAttributes?.baseRunId, baseRunId);
+      assert.equal(failed?.workflowTaskFailedEventAttributes?.newRunId, reset.runId);
+      assert.deepEqual(
+        newEvents.slice(0, Number(point) - 1).map((ev) => ev.eventType),
+        baseEvents.slice(0, Number(point) - 1).map((ev) => ev.eventType),
+        'the history up to the reset point is copied',
+      );
+      // The signals after the point are reapplied: one more completes the collection.
+      await e.client.workflow.getHandle(workflowId).signal('add', 'c');
+      assert.deepEqual(await newRun.result(), ['a', 'b', 'c']);
+
+      // A closed run can be reset too, here to its first WorkflowTaskStarted (before the reapplied signals): without
+      // reapplying, the new run waits for three new signals.
+      startedEventId = await firstEvent(reset.runId, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+      const second = await service.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId, runId: reset.runId },
+        reason: 'again',
+        workflowTaskFinishEventId: await firstEvent(reset.runId, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED),
+        resetReapplyType: ReapplyType.RESET_REAPPLY_TYPE_NONE,
+      });
+      const again = e.client.workflow.getHandle(workflowId, second.runId);
+      for (const item of ['x', 'y', 'z']) await again.signal('add', item);
+      assert.deepEqual(await again.result(), ['x', 'y', 'z']);
+
+      // The exclude list works like NONE for signals.
+      const third = await service.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId, runId: second.runId },
+        reason: 'exclude',
+        workflowTaskFinishEventId: await firstTaskCompleted(second.runId),
+        resetReapplyExcludeTypes: [
+          temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL,
+        ],
+      });
+      const thirdEvents =
+        (await e.client.workflow.getHandle(workflowId, third.runId).fetchHistory()).events ?? [];
+      assert.ok(!thirdEvents.some((ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED));
+      await e.client.workflow.getHandle(workflowId).terminate('done');
+    });
+
+    await assert.rejects(
+      service.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId },
+        reason: 'bad point',
+        workflowTaskFinishEventId: startedEventId,
+      }),
+      assertStatus(3 /* INVALID_ARGUMENT: not a workflow task event */),
+    );
+  });
 });

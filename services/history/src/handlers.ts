@@ -15,6 +15,7 @@ import {
 import { recordActivityTaskStarted } from './api/recordactivitytaskstarted/handler.js';
 import { recordChildExecutionCompleted } from './api/recordchildexecutioncompleted/handler.js';
 import { recordWorkflowTaskStarted } from './api/recordworkflowtaskstarted/handler.js';
+import { resetWorkflowExecution } from './api/resetworkflowexecution/handler.js';
 import { resetStickyTaskQueue } from './api/resetstickytaskqueue/handler.js';
 import { requestCancelWorkflowExecution } from './api/requestcancelworkflow/handler.js';
 import {
@@ -81,6 +82,7 @@ export const HANDLERS: { readonly [M in keyof HistoryEndpoint]: Handler<M> } = {
   resetStickyTaskQueue,
   getWorkflowExecutionHistoryReverse,
   deleteWorkflowExecution,
+  resetWorkflowExecution,
   startChildExecution,
   recordChildExecutionCompleted,
   applyParentClosePolicy,

@@ -161,6 +161,15 @@ export interface HistoryApi {
     ctx: CallContext,
   ): Promise<Res<'RespondActivityTaskCanceledByIdResponse'>>;
   /**
+   * A new run from the base run's history up to a workflow task, the signals after it reapplied; the current run,
+   * if running, is terminated. Answers the new run's id.
+   */
+  resetWorkflowExecution(
+    ns: NamespaceRef,
+    req: Req<'ResetWorkflowExecutionRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'ResetWorkflowExecutionResponse'>>;
+  /**
    * Deletes a run (history, state, visibility); a running one is terminated first and deleted shortly after.
    * NOT_FOUND when there is no such run.
    */

@@ -65,6 +65,7 @@ const WORKFLOW_OF: { [M in Method]: (req: Args<M>) => string } = {
   resetStickyTaskQueue: (r) => r.execution?.workflowId ?? '',
   getWorkflowExecutionHistoryReverse: (r) => r.execution?.workflowId ?? '',
   deleteWorkflowExecution: (r) => r.workflowExecution?.workflowId ?? '',
+  resetWorkflowExecution: (r) => r.workflowExecution?.workflowId ?? '',
   startChildExecution: (r) => r.attributes.workflowId ?? '',
   recordChildExecutionCompleted: (r) => r.parentWorkflowId,
   applyParentClosePolicy: (r) => r.workflowId,
@@ -190,6 +191,8 @@ export class RoutingHistoryClient<L extends HistoryEndpoint = HistoryEndpoint> i
     this.#call('resetStickyTaskQueue', ns, req, ctx);
   deleteWorkflowExecution: HistoryEndpoint['deleteWorkflowExecution'] = (ns, req, ctx) =>
     this.#call('deleteWorkflowExecution', ns, req, ctx);
+  resetWorkflowExecution: HistoryEndpoint['resetWorkflowExecution'] = (ns, req, ctx) =>
+    this.#call('resetWorkflowExecution', ns, req, ctx);
   getWorkflowExecutionHistoryReverse: HistoryEndpoint['getWorkflowExecutionHistoryReverse'] = (
     ns,
     req,

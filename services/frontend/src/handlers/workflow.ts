@@ -98,6 +98,19 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       return history.getWorkflowExecutionHistory(await ns(req.namespace), req, call);
     },
 
+    async ResetWorkflowExecution(req: Req<'ResetWorkflowExecutionRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.workflowExecution);
+      v.optionalRequestId(req.requestId);
+      v.maxLength(req.reason, v.MAX_ID_LENGTH, 'Reason');
+      v.enumValue(req.resetReapplyType, enums.ResetReapplyType, 'ResetReapplyType');
+      for (const type of req.resetReapplyExcludeTypes ?? []) {
+        v.enumValue(type, enums.ResetReapplyExcludeType, 'ResetReapplyExcludeTypes');
+      }
+      if (!req.requestId) req.requestId = deps.ctx.random.uuid();
+      return history.resetWorkflowExecution(await ns(req.namespace), req, call);
+    },
+
     async DeleteWorkflowExecution(req: Req<'DeleteWorkflowExecutionRequest'>, call: RpcCall) {
       v.requireNamespace(req.namespace);
       v.requireExecution(req.workflowExecution);

@@ -47,6 +47,7 @@ const historyBindings: Record<HistoryMethod, MethodBinding<never>> = {
   resetStickyTaskQueue: temporalRequest(),
   getWorkflowExecutionHistoryReverse: temporalRequest(),
   deleteWorkflowExecution: temporalRequest(),
+  resetWorkflowExecution: temporalRequest(),
   startChildExecution: startChildExecutionBinding as MethodBinding<never>,
   recordChildExecutionCompleted: recordChildExecutionCompletedBinding as MethodBinding<never>,
   applyParentClosePolicy: applyParentClosePolicyBinding as MethodBinding<never>,
