@@ -589,7 +589,8 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
         namespace: NAMESPACE,
         workflowExecution: { workflowId, runId: second.runId },
         reason: 'exclude',
-        workflowTaskFinishEventId: await firstTaskCompleted(second.runId),
+        // Its first task's Started event: the signals x, y, z all came after it (reapplied but for the exclusion).
+        workflowTaskFinishEventId: await firstEvent(second.runId, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED),
         resetReapplyExcludeTypes: [
           temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL,
         ],
