@@ -7,6 +7,7 @@ import { temporal } from '@odin/api';
 import { type CompatEnv, compatSuite } from './harness.js';
 import { parentOfWaitingChild } from './workflows/recovery.js';
 import { signalCollector } from './workflows/signals.js';
+import { sleeper } from './workflows/timers.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 const TaskQueueKind = temporal.api.enums.v1.TaskQueueKind;
@@ -610,5 +611,50 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
       }),
       assertStatus(3 /* INVALID_ARGUMENT: not a workflow task event */),
     );
+
+    // A point where a timer is still open is refused (not supported yet), and nothing changes.
+    const timerQueue = e.taskQueue('reset-open');
+    const sleeping = `reset-open-${timerQueue}`;
+    await e.withWorker(timerQueue, async () => {
+      const handle = await e.client.workflow.start(sleeper, {
+        taskQueue: timerQueue,
+        workflowId: sleeping,
+        args: [600_000],
+      });
+      // A signal nobody handles still makes a second workflow task, while the timer is open.
+      for (;;) {
+        const types = (await handle.fetchHistory()).events?.map((ev) => ev.eventType) ?? [];
+        if (types.includes(EventType.EVENT_TYPE_TIMER_STARTED)) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await handle.signal('poke');
+      let point: Awaited<ReturnType<typeof firstEvent>> | undefined;
+      for (;;) {
+        const completed = (await handle.fetchHistory()).events?.filter(
+          (ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+        );
+        if (completed && completed.length >= 2) {
+          point = completed[1]?.eventId;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await assert.rejects(
+        service.resetWorkflowExecution({
+          namespace: NAMESPACE,
+          workflowExecution: { workflowId: sleeping },
+          reason: 'open timer',
+          workflowTaskFinishEventId: point,
+        }),
+        (err: unknown) => {
+          assert.equal((err as { code?: number }).code, 9 /* FAILED_PRECONDITION */);
+          assert.match(String(err), /timer/);
+          return true;
+        },
+      );
+      const info = (await handle.describe()).status.name;
+      assert.equal(info, 'RUNNING', 'the refused reset changed nothing');
+      await handle.terminate('done');
+    });
   });
 });
