@@ -28,6 +28,20 @@ export class NamespaceResolver {
     return { id: record.id, name: record.name };
   }
 
+  /**
+   * A namespace that may start new workflows: a deprecated one still serves everything else (signals, polls, reads),
+   * as Temporal's, but refuses starts with FAILED_PRECONDITION.
+   */
+  async resolveForStart(name: string): Promise<NamespaceRef> {
+    const record = await this.record(name);
+    if (record.state !== NamespaceState.REGISTERED) {
+      throw ServiceError.failedPrecondition(
+        `Namespace ${record.name} has invalid state: Deprecated. Must be Registered.`,
+      );
+    }
+    return { id: record.id, name: record.name };
+  }
+
   async record(name: string): Promise<NamespaceRecord> {
     if (!name) throw ServiceError.invalidArgument('Namespace is not set on the request.');
     const record = await this.cache.getByName(name);

@@ -289,10 +289,25 @@ describe('worker calls', () => {
     );
   });
 
-  test('ShutdownWorker and ResetStickyTaskQueue answer empty', async () => {
-    const { frontend } = await setup();
-    assert.deepEqual(await frontend.invoke(W, 'ShutdownWorker', { namespace: 'default' }), {});
-    assert.deepEqual(await frontend.invoke(W, 'ResetStickyTaskQueue', { namespace: 'default' }), {});
+  test('ShutdownWorker goes to matching, ResetStickyTaskQueue to history, each with the resolved namespace', async () => {
+    const { frontend, historyCalls, matchingCalls } = await setup();
+    const shutdown = { namespace: 'default', stickyTaskQueue: 'w1-sticky', workerInstanceKey: 'k1' };
+    assert.deepEqual(await frontend.invoke(W, 'ShutdownWorker', shutdown), {});
+    assert.deepEqual(
+      matchingCalls.map((c) => [c.method, c.ns.id, (c.req as { stickyTaskQueue?: string }).stickyTaskQueue]),
+      [['shutdownWorker', 'ns-default-id', 'w1-sticky']],
+    );
+    const reset = { namespace: 'default', execution: { workflowId: 'wf', runId: 'aa-bb' } };
+    await frontend.invoke(W, 'ResetStickyTaskQueue', reset);
+    assert.deepEqual(
+      historyCalls.map((c) => [c.method, c.ns.id]),
+      [['resetStickyTaskQueue', 'ns-default-id']],
+    );
+    await rejects(
+      frontend.invoke(W, 'ResetStickyTaskQueue', { namespace: 'default' }),
+      status.INVALID_ARGUMENT,
+      /Execution is not set/,
+    );
   });
 });
 

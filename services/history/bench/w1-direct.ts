@@ -30,6 +30,8 @@ const matching: MatchingApi = {
   pollActivityTaskQueue: () => Promise.reject(new Error('unused')),
   dispatchQuery: () => Promise.reject(new Error('unused')),
   respondQueryTaskCompleted: async () => ({}),
+  shutdownWorker: async () => ({}),
+  describeTaskQueue: async () => ({}),
 };
 
 async function runWorkflowTask(ns: NamespaceRef, req: AddTaskRequest) {

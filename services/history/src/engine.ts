@@ -251,6 +251,28 @@ export class HistoryEngine {
     shard.cache.forgetCurrent(namespaceId, workflowId);
   }
 
+  /**
+   * Deletes a closed run (execution row, history, visibility record; the current-run row when it names the run) under
+   * the workflow lock and the shard's fence, and forgets it in the cache. A running run is refused: it must close
+   * first, so its close work (parent notification, parent-close policy) reads what it needs. NOT_FOUND when absent.
+   */
+  async deleteRun(namespaceId: string, workflowId: string, runId: string): Promise<void> {
+    const shard = this.shardFor(namespaceId, workflowId);
+    const lock = await this.#lock.acquire(workflowKey(namespaceId, workflowId));
+    try {
+      shard.ctx.assertOwned();
+      const run = await this.loadRun(shard, namespaceId, workflowId, runId);
+      if (isRunning(run.ms)) throw ServiceError.failedPrecondition('A running workflow is not deleted.');
+      const fence = await shard.ctx.prepare([]);
+      await this.store.executions.deleteWorkflowExecution(fence, { namespaceId, workflowId, runId });
+      this.#forget(shard, namespaceId, workflowId, runId);
+    } catch (error) {
+      throw translateError(error, shard, workflowId);
+    } finally {
+      lock.release();
+    }
+  }
+
   /** Runs `fn` on the committed state of a run under the workflow lock (no write). */
   async read<R>(
     namespaceId: string,

@@ -1,8 +1,10 @@
 import type { CallContext, HistoryApi, HistoryPeerApi, NamespaceRef } from '@odin/api';
 import { applyParentClosePolicy } from './api/applyparentclosepolicy/handler.js';
+import { deleteWorkflowExecution } from './api/deleteworkflowexecution/handler.js';
 import { deliverExternal } from './api/deliverexternal/handler.js';
 import { describeWorkflowExecution } from './api/describeworkflow/handler.js';
 import { getWorkflowExecutionHistory } from './api/getworkflowexecutionhistory/handler.js';
+import { getWorkflowExecutionHistoryReverse } from './api/getworkflowexecutionhistoryreverse/handler.js';
 import { executeMultiOperation } from './api/multioperation/handler.js';
 import { pollWorkflowExecutionUpdate } from './api/pollupdate/handler.js';
 import { queryWorkflow } from './api/queryworkflow/handler.js';
@@ -13,6 +15,8 @@ import {
 import { recordActivityTaskStarted } from './api/recordactivitytaskstarted/handler.js';
 import { recordChildExecutionCompleted } from './api/recordchildexecutioncompleted/handler.js';
 import { recordWorkflowTaskStarted } from './api/recordworkflowtaskstarted/handler.js';
+import { resetWorkflowExecution } from './api/resetworkflowexecution/handler.js';
+import { resetStickyTaskQueue } from './api/resetstickytaskqueue/handler.js';
 import { requestCancelWorkflowExecution } from './api/requestcancelworkflow/handler.js';
 import {
   respondActivityTaskCanceled,
@@ -75,6 +79,10 @@ export const HANDLERS: { readonly [M in keyof HistoryEndpoint]: Handler<M> } = {
   respondActivityTaskFailedById,
   respondActivityTaskCanceled,
   respondActivityTaskCanceledById,
+  resetStickyTaskQueue,
+  getWorkflowExecutionHistoryReverse,
+  deleteWorkflowExecution,
+  resetWorkflowExecution,
   startChildExecution,
   recordChildExecutionCompleted,
   applyParentClosePolicy,

@@ -74,6 +74,14 @@ export class FakeMatching implements MatchingApi {
   async respondQueryTaskCompleted(): Promise<WorkflowServiceResponse<'RespondQueryTaskCompletedResponse'>> {
     return {};
   }
+
+  async shutdownWorker(): Promise<WorkflowServiceResponse<'ShutdownWorkerResponse'>> {
+    return {};
+  }
+
+  async describeTaskQueue(): Promise<WorkflowServiceResponse<'DescribeTaskQueueResponse'>> {
+    return {};
+  }
 }
 
 export interface Harness {

@@ -243,3 +243,53 @@ describe('sticky queue without a worker', () => {
     assert.equal(polled.attempt, 1);
   });
 });
+
+describe('ResetStickyTaskQueue', () => {
+  let h: Harness;
+  before(async () => {
+    h = await setup();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('clears the stickiness: the next workflow task goes to the normal queue with the full history', async () => {
+    const runId = await start(h, 'rs-run');
+    const first = await pollWorkflowTask(h, 'rs-run');
+    await complete(h, first.taskToken, [], { stickyAttributes });
+    assert.equal(await stickyQueueOf(h, 'rs-run', runId), STICKY);
+    await h.history.resetStickyTaskQueue(
+      NS,
+      { namespace: NS.name, execution: { workflowId: 'rs-run', runId } },
+      ctx(),
+    );
+    assert.equal(await stickyQueueOf(h, 'rs-run', runId), undefined);
+    await h.history.signalWorkflowExecution(
+      NS,
+      { namespace: NS.name, workflowExecution: { workflowId: 'rs-run' }, signalName: 's', identity: 'test' },
+      ctx(),
+    );
+    await settle();
+    const task = lastWorkflowTask(h, 'rs-run');
+    assert.equal(task.taskQueue, TASK_QUEUE);
+    assert.equal(task.sticky, undefined);
+  });
+
+  test('a closed run is NOT_FOUND, a missing workflow id INVALID_ARGUMENT', async () => {
+    const runId = await start(h, 'rs-closed');
+    const first = await pollWorkflowTask(h, 'rs-closed');
+    await complete(h, first.taskToken, [cmd.complete('done')], { stickyAttributes });
+    await assert.rejects(
+      h.history.resetStickyTaskQueue(
+        NS,
+        { namespace: NS.name, execution: { workflowId: 'rs-closed', runId } },
+        ctx(),
+      ),
+      (e: ServiceError) => e.code === 5,
+    );
+    await assert.rejects(
+      h.history.resetStickyTaskQueue(NS, { namespace: NS.name, execution: {} }, ctx()),
+      (e: ServiceError) => e.code === 3,
+    );
+  });
+});

@@ -2,6 +2,8 @@ import {
   type AddTaskRequest,
   type CallContext,
   decodeTaskToken,
+  msToDuration,
+  msToTimestamp,
   type HistoryApi,
   type MatchingApi,
   type NamespaceRef,
@@ -20,6 +22,7 @@ import { PersistedBacklog } from './backlog.js';
 import { longPollEnd, MAX_LONG_POLL_MS } from './long-poll.js';
 import { type BacklogLease, type DispatchOutcome, Partition } from './partition.js';
 import { QueryWaiters } from './query-waiters.js';
+import { RecentPollers } from './recent-pollers.js';
 import { StickyPollers } from './sticky-pollers.js';
 import { isExpired, type PendingTask, pendingTask } from './task.js';
 
@@ -79,6 +82,10 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
   readonly #partitions = new Map<string, Partition>();
   readonly #queries: QueryWaiters;
   readonly #stickyPollers = new StickyPollers();
+  /** Who polled each task queue lately (DescribeTaskQueue), by the queue's key. */
+  readonly #pollers = new Map<string, RecentPollers>();
+  /** The waiting polls of each worker that named itself (`worker_instance_key`), by namespace id and key. */
+  readonly #workerPolls = new Map<string, Set<AbortController>>();
   readonly #longPollMaxMs: number;
   readonly #syncMatchWaitMs: number;
   readonly #stopping = new AbortController();
@@ -277,10 +284,72 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
     ctx: CallContext,
     start: (task: PendingTask) => Promise<R>,
   ): Promise<R> {
+    const workerKey = req.workerInstanceKey ? `${ns.id}\u0000${req.workerInstanceKey}` : undefined;
+    if (workerKey === undefined) return this.#pollQueue(ns, type, req, ctx, start, ctx.signal);
+    // ShutdownWorker answers the worker's waiting polls: this poll listens for it.
+    const shutdown = new AbortController();
+    let polls = this.#workerPolls.get(workerKey);
+    if (!polls) {
+      polls = new Set();
+      this.#workerPolls.set(workerKey, polls);
+    }
+    polls.add(shutdown);
+    try {
+      return await this.#pollQueue(ns, type, req, ctx, start, AbortSignal.any([ctx.signal, shutdown.signal]));
+    } finally {
+      polls.delete(shutdown);
+      if (polls.size === 0 && this.#workerPolls.get(workerKey) === polls) this.#workerPolls.delete(workerKey);
+    }
+  }
+
+  async #pollQueue<R extends object>(
+    ns: NamespaceRef,
+    type: number,
+    req: PollWorkflowRequest | PollActivityRequest,
+    ctx: CallContext,
+    start: (task: PendingTask) => Promise<R>,
+    callSignal: AbortSignal,
+  ): Promise<R> {
     const clock = this.#ctx.clock;
     const until = longPollEnd(clock.now(), ctx.deadline, this.#longPollMaxMs);
-    const signal = AbortSignal.any([ctx.signal, this.#stopping.signal]);
+    const signal = AbortSignal.any([callSignal, this.#stopping.signal]);
     const name = req.taskQueue?.name ?? '';
+    const pollers = this.#recentPollers(this.#key(ns, name, type));
+    const identity = req.identity ?? '';
+    // Only activity pollers say how many tasks a second they take.
+    const rate = 'taskQueueMetadata' in req ? req.taskQueueMetadata?.maxTasksPerSecond?.value : undefined;
+    pollers.record(identity, clock.now(), rate);
+    try {
+      return await this.#pollKind(ns, type, req, start, until, signal, name);
+    } finally {
+      pollers.record(identity, clock.now(), rate);
+    }
+  }
+
+  #recentPollers(key: string): RecentPollers {
+    let pollers = this.#pollers.get(key);
+    if (!pollers) {
+      // Sticky queues come and go with workers: forget the queues nobody polled lately before adding one more.
+      if (this.#pollers.size >= 10_000) {
+        const now = this.#ctx.clock.now();
+        for (const [k, p] of this.#pollers) if (p.list(now).length === 0) this.#pollers.delete(k);
+      }
+      pollers = new RecentPollers();
+      this.#pollers.set(key, pollers);
+    }
+    return pollers;
+  }
+
+  async #pollKind<R extends object>(
+    ns: NamespaceRef,
+    type: number,
+    req: PollWorkflowRequest | PollActivityRequest,
+    start: (task: PendingTask) => Promise<R>,
+    until: number,
+    signal: AbortSignal,
+    name: string,
+  ): Promise<R> {
+    const clock = this.#ctx.clock;
 
     // A sticky queue belongs to one worker; while it polls, history may send it the runs it has cached.
     if (req.taskQueue?.kind === STICKY_KIND && type === TaskQueueType.Workflow) {
@@ -341,6 +410,12 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
         .finally(() => gauge.dec({ task_type: label }));
       if (!offer) break;
       if (offer.kind === 'wake') continue;
+      if (offer.kind === 'task' && signal.aborted) {
+        // The poll ended (its worker is leaving, or its caller gone) as the task reached it: the adder offers the
+        // task to another poll, or holds it, rather than start it for a worker that will not run it.
+        offer.settle('failed');
+        break;
+      }
       if (offer.kind === 'query') return offer.query.response as R;
       const response = await this.#dispatch(
         partition,
@@ -412,6 +487,82 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
   #returnBacklogTask(lease: BacklogLease, error: unknown): void {
     const reason = HugoError.fromException(error);
     lease.fail(reason, true).catch(() => {});
+  }
+
+  // ------------------------------------------------------------------------------------------ describe queue
+
+  /**
+   * The pollers seen on the queue in the last five minutes (identity, last access, rate) and, when asked, its backlog:
+   * the tasks persisted or held here for a poller.
+   */
+  async describeTaskQueue(
+    ns: NamespaceRef,
+    req: WorkflowServiceRequest<'DescribeTaskQueueRequest'>,
+    _ctx: CallContext,
+  ): Promise<WorkflowServiceResponse<'DescribeTaskQueueResponse'>> {
+    const name = req.taskQueue?.name ?? '';
+    const type = req.taskQueueType || TaskQueueType.Workflow;
+    const now = this.#ctx.clock.now();
+    const pollers = (this.#pollers.get(this.#key(ns, name, type))?.list(now) ?? []).map((p) => ({
+      identity: p.identity,
+      lastAccessTime: msToTimestamp(p.lastAccessTime),
+      ratePerSecond: p.ratePerSecond,
+    }));
+    type Response = WorkflowServiceResponse<'DescribeTaskQueueResponse'>;
+    // Timestamps and durations as plain numbers: the codec turns them into the message's int64 fields.
+    if (!req.reportStats && !req.includeTaskQueueStatus) return { pollers } as unknown as Response;
+    const partition = await this.#partition(ns, name, type);
+    const backlog = partition.backlogSize + partition.heldAdds;
+    const oldest = partition.oldestTaskCreatedAt();
+    return {
+      pollers,
+      ...(req.reportStats
+        ? {
+            stats: {
+              approximateBacklogCount: backlog,
+              approximateBacklogAge: msToDuration(oldest === undefined ? 0 : Math.max(0, now - oldest)),
+              tasksAddRate: 0,
+              tasksDispatchRate: 0,
+            },
+          }
+        : {}),
+      ...(req.includeTaskQueueStatus ? { taskQueueStatus: { backlogCountHint: backlog } } : {}),
+    } as unknown as Response;
+  }
+
+  // ------------------------------------------------------------------------------------------- worker shutdown
+
+  async shutdownWorker(
+    ns: NamespaceRef,
+    req: WorkflowServiceRequest<'ShutdownWorkerRequest'>,
+    _ctx: CallContext,
+  ): Promise<WorkflowServiceResponse<'ShutdownWorkerResponse'>> {
+    if (req.stickyTaskQueue) {
+      // Like unloading the sticky queue: it is dead at once (the next sticky add is refused, so history uses the
+      // normal queue) and any poll still waiting on it answers empty. Sticky tasks are never persisted here.
+      const key = this.#key(ns, req.stickyTaskQueue, TaskQueueType.Workflow);
+      this.#stickyPollers.forget(key);
+      this.#pollers.delete(key);
+      const partition = this.#partitions.get(key);
+      if (partition) {
+        this.#partitions.delete(key);
+        partition.release();
+      }
+    }
+    if (req.workerInstanceKey) {
+      // A poll between its match and its start in history is not cut short: it returns its task (nothing is lost).
+      for (const poll of this.#workerPolls.get(`${ns.id}\u0000${req.workerInstanceKey}`) ?? []) poll.abort();
+    }
+    this.#log.debug(
+      {
+        namespace: ns.name,
+        sticky_task_queue: req.stickyTaskQueue ?? '',
+        worker_instance_key: req.workerInstanceKey ?? '',
+        identity: req.identity ?? '',
+      },
+      'worker shut down',
+    );
+    return {};
   }
 
   // ---------------------------------------------------------------------------------------------------- queries

@@ -69,6 +69,11 @@ class OldestFirstStore extends InMemoryTaskQueueStore<PendingTask> {
     return this.#pending.length;
   }
 
+  /** The task at the head of the line (the oldest), if any. */
+  get oldest(): PendingTask | undefined {
+    return this.#pending[0]?.value;
+  }
+
   override appendPending(item: TaskQueueItem<PendingTask>): void {
     const line = this.#pending;
     let low = line.length;
@@ -105,6 +110,7 @@ class OldestFirstStore extends InMemoryTaskQueueStore<PendingTask> {
 export class Partition {
   readonly #waiters: Waiter[] = [];
   #backlog: TaskQueue<PendingTask> | undefined;
+  #backlogStore: OldestFirstStore | undefined;
   #closed = false;
   readonly #queries: QueryOffer[] = [];
   readonly #held: HeldAdd[] = [];
@@ -124,6 +130,18 @@ export class Partition {
 
   get waitingPolls(): number {
     return this.#waiters.length;
+  }
+
+  /** Adds held here for a poll (not persisted yet). */
+  get heldAdds(): number {
+    return this.#held.length;
+  }
+
+  /** When the oldest task waiting here (in the backlog or held) was created; undefined when none waits. */
+  oldestTaskCreatedAt(): number | undefined {
+    const times = [this.#backlogStore?.oldest?.createdAt, ...this.#held.map((h) => h.task.createdAt)];
+    const known = times.filter((t): t is number => t !== undefined);
+    return known.length === 0 ? undefined : Math.min(...known);
   }
 
   /** Backlog tasks waiting for a poll (leased ones not counted). */
@@ -157,6 +175,8 @@ export class Partition {
 
   #openBacklog(): TaskQueue<PendingTask> {
     if (this.#backlog) return this.#backlog;
+    const store = new OldestFirstStore();
+    this.#backlogStore = store;
     const backlog = new TaskQueue<PendingTask>(
       {
         name: `matching:${this.name}`,
@@ -169,7 +189,7 @@ export class Partition {
       },
       {
         clock: this.clock,
-        store: new OldestFirstStore(),
+        store,
         newLeaseId: () => this.hooks.newLeaseId(),
         deadLetter: ({ value, error }) => this.hooks.deadLettered(value, error),
       },

@@ -30,6 +30,11 @@ export class StickyPollers {
     queue.lastSeen = now;
   }
 
+  /** The worker said it is leaving: its queue is dead now, whatever its polls still do. */
+  forget(key: string): void {
+    this.#queues.delete(key);
+  }
+
   isKnown(key: string): boolean {
     return this.#queues.has(key);
   }

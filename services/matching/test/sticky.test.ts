@@ -149,3 +149,121 @@ describe('sticky queues', () => {
     );
   });
 });
+
+describe('ShutdownWorker', () => {
+  test('drops the sticky queue at once: its waiting poll answers empty and the next sticky add is refused', async () => {
+    const { clock, store, started, matching } = setup(200);
+    const poll = matching.pollWorkflowTaskQueue(
+      NS,
+      { taskQueue: stickyQueue },
+      { signal: never, deadline: clock.now() + 70_000 },
+    );
+    await flushMicrotasks();
+    await matching.shutdownWorker(NS, { namespace: NS.name, stickyTaskQueue: STICKY }, { signal: never });
+    assert.deepEqual(await poll, {});
+    // No waiting for the poller-unavailable window: the worker said it left.
+    await assert.rejects(
+      matching.addWorkflowTask(NS, stickyTask('wf-1'), { signal: never }),
+      isStickyUnavailable,
+    );
+    assert.equal(store.rows(STICKY, TaskQueueType.Workflow).length, 0);
+    assert.equal(started.length, 0);
+  });
+
+  test("answers the worker instance's waiting polls empty and leaves other workers' polls waiting", async () => {
+    const { clock, started, matching } = setup();
+    const leaving = matching.pollWorkflowTaskQueue(
+      NS,
+      { taskQueue: { name: 'q' }, workerInstanceKey: 'w-1' },
+      { signal: never, deadline: clock.now() + 70_000 },
+    );
+    const leavingActivities = matching.pollActivityTaskQueue(
+      NS,
+      { taskQueue: { name: 'q' }, workerInstanceKey: 'w-1' },
+      { signal: never, deadline: clock.now() + 70_000 },
+    );
+    await flushMicrotasks();
+    await matching.shutdownWorker(
+      NS,
+      { namespace: NS.name, workerInstanceKey: 'w-1', taskQueue: 'q' },
+      { signal: never },
+    );
+    assert.deepEqual(await leaving, {});
+    assert.deepEqual(await leavingActivities, {});
+    const staying = matching.pollWorkflowTaskQueue(
+      NS,
+      { taskQueue: { name: 'q' }, workerInstanceKey: 'w-2' },
+      { signal: never, deadline: clock.now() + 70_000 },
+    );
+    await flushMicrotasks();
+    await matching.addWorkflowTask(
+      NS,
+      { taskQueue: 'q', workflowId: 'wf-n', runId: 'run', scheduledEventId: 6 },
+      { signal: never },
+    );
+    assert.equal(tokenOf(await staying), 'wf-n:6');
+    assert.deepEqual(
+      started.map((s) => s.workflowId),
+      ['wf-n'],
+    );
+  });
+});
+
+describe('DescribeTaskQueue', () => {
+  test('lists the pollers of the queue and type with identity and last access time, most recent first', async () => {
+    const { clock, matching } = setup();
+    const poll = (identity: string, type: 'workflow' | 'activity') => {
+      const request = { taskQueue: { name: 'q' }, identity };
+      const ctx = { signal: never, deadline: clock.now() + 5_000 };
+      return type === 'workflow'
+        ? matching.pollWorkflowTaskQueue(NS, request, ctx)
+        : matching.pollActivityTaskQueue(NS, request, ctx);
+    };
+    const first = poll('worker-a', 'workflow');
+    await clock.advance(1_000);
+    const second = poll('worker-b', 'workflow');
+    const activity = poll('worker-c', 'activity');
+    await flushMicrotasks();
+    const described = await matching.describeTaskQueue(
+      NS,
+      { namespace: NS.name, taskQueue: { name: 'q' }, taskQueueType: TaskQueueType.Workflow },
+      { signal: never },
+    );
+    assert.deepEqual(
+      described.pollers?.map((p) => p.identity),
+      ['worker-b', 'worker-a'],
+    );
+    assert.equal(
+      Number((described.pollers?.[0]?.lastAccessTime as { seconds: number } | undefined)?.seconds),
+      Math.floor(clock.now() / 1000),
+    );
+    await clock.advance(5_000);
+    await Promise.all([first, second, activity]);
+    // Five minutes after their last poll, pollers are no longer listed.
+    await clock.advance(5 * 60 * 1000 + 1);
+    const later = await matching.describeTaskQueue(
+      NS,
+      { namespace: NS.name, taskQueue: { name: 'q' }, taskQueueType: TaskQueueType.Activity },
+      { signal: never },
+    );
+    assert.deepEqual(later.pollers, []);
+  });
+
+  test('reports the backlog when asked', async () => {
+    const { clock, matching } = setup();
+    await matching.addWorkflowTask(
+      NS,
+      { taskQueue: 'q', workflowId: 'wf-1', runId: 'run', scheduledEventId: 2 },
+      { signal: never },
+    );
+    await clock.advance(3_000);
+    const described = await matching.describeTaskQueue(
+      NS,
+      { namespace: NS.name, taskQueue: { name: 'q' }, reportStats: true, includeTaskQueueStatus: true },
+      { signal: never },
+    );
+    assert.equal(Number(described.stats?.approximateBacklogCount), 1);
+    assert.equal(Number(described.taskQueueStatus?.backlogCountHint), 1);
+    assert.equal(Number(described.stats?.approximateBacklogAge?.seconds), 3);
+  });
+});

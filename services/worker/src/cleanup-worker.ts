@@ -3,6 +3,8 @@ import type { NamespaceRecord, PersistenceStore } from '@odin/persistence';
 import type { Logger } from '@odin/runtime';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Temporal's NamespaceState DELETED. */
+const DELETED_NAMESPACE_STATE = 3;
 
 export interface CleanupWorkerOptions {
   store: Pick<PersistenceStore, 'namespaces' | 'retention'>;
@@ -102,6 +104,8 @@ export class CleanupWorker {
   }
 
   private retentionMs(namespace: NamespaceRecord): number {
+    // A deleted namespace (OperatorService DeleteNamespace) keeps none of its closed runs.
+    if (namespace.state === DELETED_NAMESPACE_STATE) return -1;
     return namespace.retentionMs > 0 ? namespace.retentionMs : this.options.defaultRetentionDays * DAY_MS;
   }
 

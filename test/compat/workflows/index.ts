@@ -10,3 +10,4 @@ export * from './timers.js';
 export * from './model.js';
 export * from './updates.js';
 export * from './search.js';
+export * from './recovery.js';

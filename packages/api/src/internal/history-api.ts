@@ -160,6 +160,39 @@ export interface HistoryApi {
     req: Req<'RespondActivityTaskCanceledByIdRequest'>,
     ctx: CallContext,
   ): Promise<Res<'RespondActivityTaskCanceledByIdResponse'>>;
+  /**
+   * A new run from the base run's history up to a workflow task, the signals after it reapplied; the current run,
+   * if running, is terminated. Answers the new run's id.
+   */
+  resetWorkflowExecution(
+    ns: NamespaceRef,
+    req: Req<'ResetWorkflowExecutionRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'ResetWorkflowExecutionResponse'>>;
+  /**
+   * Deletes a run (history, state, visibility); a running one is terminated first and deleted shortly after.
+   * NOT_FOUND when there is no such run.
+   */
+  deleteWorkflowExecution(
+    ns: NamespaceRef,
+    req: Req<'DeleteWorkflowExecutionRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'DeleteWorkflowExecutionResponse'>>;
+  /** The run's events from the last to the first, paged; the first call pins the last event. */
+  getWorkflowExecutionHistoryReverse(
+    ns: NamespaceRef,
+    req: Req<'GetWorkflowExecutionHistoryReverseRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'GetWorkflowExecutionHistoryReverseResponse'>>;
+  /**
+   * Forgets the worker that holds the run in its cache: the next workflow task goes to the normal queue with the
+   * full history. NOT_FOUND when the run is closed.
+   */
+  resetStickyTaskQueue(
+    ns: NamespaceRef,
+    req: Req<'ResetStickyTaskQueueRequest'>,
+    ctx: CallContext,
+  ): Promise<Res<'ResetStickyTaskQueueResponse'>>;
 }
 
 export type { Req as WorkflowServiceRequest, Res as WorkflowServiceResponse };

@@ -65,4 +65,24 @@ export interface MatchingApi {
     req: Msg<'RespondQueryTaskCompletedRequest'>,
     ctx: CallContext,
   ): Promise<Msg<'RespondQueryTaskCompletedResponse'>>;
+  /**
+   * The queue's pollers seen in the last five minutes (identity, last access time, rate per second) and, when the
+   * request asks (`report_stats`, `include_task_queue_status`), its backlog count and age.
+   */
+  describeTaskQueue(
+    ns: NamespaceRef,
+    req: Msg<'DescribeTaskQueueRequest'>,
+    ctx: CallContext,
+  ): Promise<Msg<'DescribeTaskQueueResponse'>>;
+  /**
+   * A worker is leaving. Its sticky queue (`sticky_task_queue`) is forgotten at once, so the next sticky add is
+   * refused and history sends the task to the normal queue; its waiting polls (those that carried its
+   * `worker_instance_key`) answer empty now instead of at their deadline, so no task is handed to a worker that is
+   * no longer listening. Idempotent.
+   */
+  shutdownWorker(
+    ns: NamespaceRef,
+    req: Msg<'ShutdownWorkerRequest'>,
+    ctx: CallContext,
+  ): Promise<Msg<'ShutdownWorkerResponse'>>;
 }

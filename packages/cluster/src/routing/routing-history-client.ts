@@ -62,6 +62,10 @@ const WORKFLOW_OF: { [M in Method]: (req: Args<M>) => string } = {
   respondActivityTaskFailedById: (r) => r.workflowId ?? '',
   respondActivityTaskCanceled: (r) => tokenWorkflowId(r.taskToken),
   respondActivityTaskCanceledById: (r) => r.workflowId ?? '',
+  resetStickyTaskQueue: (r) => r.execution?.workflowId ?? '',
+  getWorkflowExecutionHistoryReverse: (r) => r.execution?.workflowId ?? '',
+  deleteWorkflowExecution: (r) => r.workflowExecution?.workflowId ?? '',
+  resetWorkflowExecution: (r) => r.workflowExecution?.workflowId ?? '',
   startChildExecution: (r) => r.attributes.workflowId ?? '',
   recordChildExecutionCompleted: (r) => r.parentWorkflowId,
   applyParentClosePolicy: (r) => r.workflowId,
@@ -183,6 +187,17 @@ export class RoutingHistoryClient<L extends HistoryEndpoint = HistoryEndpoint> i
     this.#call('respondActivityTaskCanceled', ns, req, ctx);
   respondActivityTaskCanceledById: HistoryEndpoint['respondActivityTaskCanceledById'] = (ns, req, ctx) =>
     this.#call('respondActivityTaskCanceledById', ns, req, ctx);
+  resetStickyTaskQueue: HistoryEndpoint['resetStickyTaskQueue'] = (ns, req, ctx) =>
+    this.#call('resetStickyTaskQueue', ns, req, ctx);
+  deleteWorkflowExecution: HistoryEndpoint['deleteWorkflowExecution'] = (ns, req, ctx) =>
+    this.#call('deleteWorkflowExecution', ns, req, ctx);
+  resetWorkflowExecution: HistoryEndpoint['resetWorkflowExecution'] = (ns, req, ctx) =>
+    this.#call('resetWorkflowExecution', ns, req, ctx);
+  getWorkflowExecutionHistoryReverse: HistoryEndpoint['getWorkflowExecutionHistoryReverse'] = (
+    ns,
+    req,
+    ctx,
+  ) => this.#call('getWorkflowExecutionHistoryReverse', ns, req, ctx);
   startChildExecution: HistoryEndpoint['startChildExecution'] = (ns, req, ctx) =>
     this.#call('startChildExecution', ns, req, ctx);
   recordChildExecutionCompleted: HistoryEndpoint['recordChildExecutionCompleted'] = (ns, req, ctx) =>

@@ -140,4 +140,34 @@ export class RoutingMatchingClient<L extends MatchingApi = MatchingApi> implemen
       (api, c) => api.respondQueryTaskCompleted(ns, req, c),
     );
   };
+
+  describeTaskQueue: MatchingApi['describeTaskQueue'] = (ns, req, ctx) =>
+    this.#call(
+      'describeTaskQueue',
+      ns,
+      { name: req.taskQueue?.name ?? '', type: req.taskQueueType || TaskQueueType.Workflow, longPoll: false },
+      ctx,
+      (api, c) => api.describeTaskQueue(ns, req, c),
+    );
+
+  /**
+   * Goes to every member that may hold something of the worker: the owner of its sticky queue and the owners of its
+   * normal queue's workflow and activity partitions (where its polls wait). Each forgets or answers what it holds.
+   */
+  shutdownWorker: MatchingApi['shutdownWorker'] = async (ns, req, ctx) => {
+    const queues: { name: string; type: number }[] = [];
+    if (req.stickyTaskQueue) queues.push({ name: req.stickyTaskQueue, type: TaskQueueType.Workflow });
+    if (req.taskQueue) {
+      queues.push({ name: req.taskQueue, type: TaskQueueType.Workflow });
+      queues.push({ name: req.taskQueue, type: TaskQueueType.Activity });
+    }
+    await Promise.all(
+      queues.map((queue) =>
+        this.#call('shutdownWorker', ns, { ...queue, longPoll: false }, ctx, (api, c) =>
+          api.shutdownWorker(ns, req, c),
+        ),
+      ),
+    );
+    return {};
+  };
 }

@@ -7,16 +7,21 @@ import {
   type SearchAttributeStore,
 } from '@odin/persistence';
 import type { FrontendDeps, HandlerMap, Req } from '../handler-types.js';
+import { decodeNamespaceData, encodeNamespaceData, mergeNamespaceData } from '../namespace-data.js';
 import { NamespaceState } from '../namespaces.js';
 import * as v from '../validate.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const CLUSTER_NAME = 'active';
+/** Temporal's own namespace, which no call may delete. */
+const SYSTEM_NAMESPACE = 'temporal-system';
 const NAMESPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
- * Temporal's namespace description for a stored namespace. Of the namespace capabilities only the update ones are on
- * (UpdateWorkflowExecution waiting for COMPLETED, and for ACCEPTED); the others stay off (ref §3.2), so sdk-core
+ * Temporal's namespace description for a stored namespace. Of the namespace capabilities only what works is on:
+ * the update ones (UpdateWorkflowExecution waiting for COMPLETED, and for ACCEPTED) and
+ * `workerPollCompleteOnShutdown` (ShutdownWorker answers the worker's waiting polls, so sdk-core lets them finish
+ * instead of cutting them and losing a task matched at that moment). The others stay off (ref §3.2), so sdk-core
  * skips worker heartbeats and the worker-commands poller.
  */
 export function describeNamespace(record: NamespaceRecord) {
@@ -27,8 +32,8 @@ export function describeNamespace(record: NamespaceRecord) {
       state: record.state,
       description: record.description,
       ownerEmail: record.ownerEmail,
-      data: {},
-      capabilities: { syncUpdate: true, asyncUpdate: true },
+      data: decodeNamespaceData(record.data),
+      capabilities: { syncUpdate: true, asyncUpdate: true, workerPollCompleteOnShutdown: true },
     },
     config: {
       workflowExecutionRetentionTtl: msToDuration(record.retentionMs),
@@ -136,7 +141,7 @@ export function namespaceHandlers(deps: FrontendDeps): HandlerMap {
         description: req.description ?? '',
         ownerEmail: req.ownerEmail ?? '',
         retentionMs,
-        data: null,
+        data: encodeNamespaceData(req.data ?? {}),
         createdAt: now,
         updatedAt: now,
       });
@@ -189,7 +194,9 @@ export function namespaceHandlers(deps: FrontendDeps): HandlerMap {
           description: req.updateInfo?.description || current.description,
           ownerEmail: req.updateInfo?.ownerEmail || current.ownerEmail,
           retentionMs: retentionMs && retentionMs > 0 ? retentionMs : current.retentionMs,
-          data: current.data ?? null,
+          data: encodeNamespaceData(
+            mergeNamespaceData(decodeNamespaceData(current.data), req.updateInfo?.data),
+          ),
           updatedAt: ctx.clock.now(),
         },
         current.version,
@@ -204,5 +211,51 @@ export function namespaceHandlers(deps: FrontendDeps): HandlerMap {
         isGlobalNamespace: false,
       };
     },
+
+    /** The namespace keeps serving its runs, but refuses new starts (Temporal's DEPRECATED state). */
+    async DeprecateNamespace(req: Req<'DeprecateNamespaceRequest'>) {
+      const name = v.requireNamespace(req.namespace);
+      const current = await store.getNamespaceByName(name);
+      if (!current || current.state === NamespaceState.DELETED) throw ServiceError.namespaceNotFound(name);
+      if (current.state !== NamespaceState.DEPRECATED) {
+        const updated = await store.updateNamespace(
+          { ...current, state: NamespaceState.DEPRECATED, updatedAt: ctx.clock.now() },
+          current.version,
+        );
+        namespaces.invalidate(updated);
+      }
+      return {};
+    },
   };
+}
+
+/**
+ * OperatorService DeleteNamespace, as Temporal does it: the namespace is marked DELETED and renamed
+ * `<name>-deleted-<first 5 characters of its id>`, so the name is free for a new namespace at once, and every call
+ * naming it answers NOT_FOUND. The retention worker then deletes all of its closed runs at its next sweep.
+ */
+export async function deleteNamespace(
+  deps: FrontendDeps,
+  req: { namespace?: string | null; namespaceId?: string | null },
+): Promise<{ deletedNamespace: string }> {
+  const { ctx, namespaces } = deps;
+  const store = ctx.store.namespaces;
+  if (req.namespace && req.namespaceId) {
+    throw ServiceError.invalidArgument('Only one of namespace name or id should be set on request.');
+  }
+  const current = req.namespaceId
+    ? await store.getNamespaceById(req.namespaceId)
+    : await store.getNamespaceByName(v.requireNamespace(req.namespace));
+  const label = req.namespaceId || req.namespace || '';
+  if (!current || current.state === NamespaceState.DELETED) throw ServiceError.namespaceNotFound(label);
+  if (current.name === SYSTEM_NAMESPACE)
+    throw ServiceError.invalidArgument('Unable to delete system namespace.');
+  const deletedName = `${current.name}-deleted-${current.id.slice(0, 5)}`;
+  const updated = await store.updateNamespace(
+    { ...current, name: deletedName, state: NamespaceState.DELETED, updatedAt: ctx.clock.now() },
+    current.version,
+  );
+  namespaces.invalidate({ id: current.id, name: current.name });
+  namespaces.invalidate(updated);
+  return { deletedNamespace: deletedName };
 }

@@ -10,6 +10,7 @@ import {
 } from '@odin/persistence';
 import type { FrontendDeps, HandlerMap } from '../handler-types.js';
 import * as v from '../validate.js';
+import { deleteNamespace } from './namespace.js';
 import { BUILT_IN_SEARCH_ATTRIBUTES } from './visibility.js';
 
 // OperatorService's search-attribute calls, as Temporal answers them on SQL visibility: attributes are registered
@@ -37,6 +38,10 @@ export function operatorHandlers(deps: FrontendDeps): HandlerMap {
   const store = ctx.store.searchAttributes;
 
   return {
+    async DeleteNamespace(req: { namespace?: string | null; namespaceId?: string | null }) {
+      return deleteNamespace(deps, req);
+    },
+
     async AddSearchAttributes(req: AddSearchAttributesRequest) {
       const requested = Object.entries(req.searchAttributes ?? {});
       if (requested.length === 0) throw ServiceError.invalidArgument(NOT_SET);

@@ -1,6 +1,10 @@
-import { decodeTaskToken, type NamespaceRef, ServiceError } from '@odin/api';
+import { decodeTaskToken, type NamespaceRef, ServiceError, temporal } from '@odin/api';
+import { MAX_NAME_LENGTH } from '@odin/persistence';
 import type { FrontendDeps, HandlerMap, Req, RpcCall } from '../handler-types.js';
 import * as v from '../validate.js';
+
+const TASK_QUEUE_TYPES = temporal.api.enums.v1.TaskQueueType;
+const API_MODE_ENHANCED = temporal.api.enums.v1.DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED;
 
 // Worker-facing RPCs: long polls go to matching, task completions to history (queries back to matching).
 
@@ -146,16 +150,35 @@ export function taskHandlers(deps: FrontendDeps): HandlerMap {
       return history.respondActivityTaskCanceledById(await ns(req.namespace), req, call);
     },
 
-    /** Stickiness is not used (every task goes to the normal queue), so there is nothing to reset. */
-    async ResetStickyTaskQueue(req: Req<'ResetStickyTaskQueueRequest'>) {
-      await ns(req.namespace);
-      return {};
+    /** The run forgets its worker's cache: the next workflow task goes to the normal queue with full history. */
+    async ResetStickyTaskQueue(req: Req<'ResetStickyTaskQueueRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.execution, 'Execution');
+      return history.resetStickyTaskQueue(await ns(req.namespace), req, call);
     },
 
-    /** Sticky polls are parked until their deadline; nothing is held for a worker that leaves. */
-    async ShutdownWorker(req: Req<'ShutdownWorkerRequest'>) {
-      await ns(req.namespace);
-      return {};
+    async DescribeTaskQueue(req: Req<'DescribeTaskQueueRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireTaskQueue(req.taskQueue);
+      v.enumValue(req.taskQueueType, TASK_QUEUE_TYPES, 'TaskQueueType');
+      if (req.apiMode === API_MODE_ENHANCED) {
+        throw ServiceError.invalidArgument(
+          'DescribeTaskQueue in ENHANCED mode (per build id) needs worker versioning, which Odin does not run.',
+        );
+      }
+      return matching.describeTaskQueue(await ns(req.namespace), req, call);
+    },
+
+    /**
+     * The worker is leaving: matching forgets its sticky queue (the runs it cached go to the normal queue on their
+     * next task) and answers its waiting polls empty, which is what the namespace capability
+     * `worker_poll_complete_on_shutdown` promises the SDK.
+     */
+    async ShutdownWorker(req: Req<'ShutdownWorkerRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.optionalIdentity(req.identity);
+      v.maxLength(req.stickyTaskQueue, MAX_NAME_LENGTH, 'StickyTaskQueue');
+      return matching.shutdownWorker(await ns(req.namespace), req, call);
     },
   };
 }

@@ -37,7 +37,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireNamespace(req.namespace);
       validateStartFields(req);
       if (!req.requestId) req.requestId = deps.ctx.random.uuid();
-      const namespace = await ns(req.namespace);
+      const namespace = await namespaces.resolveForStart(v.requireNamespace(req.namespace));
       await checkStartSearchAttributes(deps.searchAttributes, namespace, req);
       return history.startWorkflowExecution(namespace, req, call);
     },
@@ -51,7 +51,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireSet(req.signalName, 'SignalName');
       v.maxLength(req.signalName, v.MAX_ID_LENGTH, 'SignalName');
       if (!req.requestId) req.requestId = deps.ctx.random.uuid();
-      const namespace = await ns(req.namespace);
+      const namespace = await namespaces.resolveForStart(v.requireNamespace(req.namespace));
       await checkStartSearchAttributes(deps.searchAttributes, namespace, req);
       return history.signalWithStartWorkflowExecution(namespace, req, call);
     },
@@ -96,6 +96,35 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.pageSize(req.maximumPageSize, 'MaximumPageSize');
       v.enumValue(req.historyEventFilterType, enums.HistoryEventFilterType, 'HistoryEventFilterType');
       return history.getWorkflowExecutionHistory(await ns(req.namespace), req, call);
+    },
+
+    async ResetWorkflowExecution(req: Req<'ResetWorkflowExecutionRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.workflowExecution);
+      v.optionalRequestId(req.requestId);
+      v.maxLength(req.reason, v.MAX_ID_LENGTH, 'Reason');
+      v.enumValue(req.resetReapplyType, enums.ResetReapplyType, 'ResetReapplyType');
+      for (const type of req.resetReapplyExcludeTypes ?? []) {
+        v.enumValue(type, enums.ResetReapplyExcludeType, 'ResetReapplyExcludeTypes');
+      }
+      if (!req.requestId) req.requestId = deps.ctx.random.uuid();
+      return history.resetWorkflowExecution(await ns(req.namespace), req, call);
+    },
+
+    async DeleteWorkflowExecution(req: Req<'DeleteWorkflowExecutionRequest'>, call: RpcCall) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.workflowExecution);
+      return history.deleteWorkflowExecution(await ns(req.namespace), req, call);
+    },
+
+    async GetWorkflowExecutionHistoryReverse(
+      req: Req<'GetWorkflowExecutionHistoryReverseRequest'>,
+      call: RpcCall,
+    ) {
+      v.requireNamespace(req.namespace);
+      v.requireExecution(req.execution, 'Execution');
+      v.pageSize(req.maximumPageSize, 'MaximumPageSize');
+      return history.getWorkflowExecutionHistoryReverse(await ns(req.namespace), req, call);
     },
 
     async QueryWorkflow(req: Req<'QueryWorkflowRequest'>, call: RpcCall) {

@@ -37,6 +37,11 @@ export class TimerTaskExecutor implements TaskExecutor {
 
 async function executeTimerTask(engine: HistoryEngine, task: OutboxTask): Promise<void> {
   try {
+    // DeleteWorkflowExecution of a running run: it was terminated when the task was written; now it goes.
+    if (task.taskType === 'delete-execution') {
+      await engine.deleteRun(task.namespaceId, task.workflowId, task.runId);
+      return;
+    }
     // Most timeout tasks are stale by the time they fire (the task or attempt completed long ago): find that out on
     // the committed state, without building a transition.
     const live = await engine.read(task.namespaceId, task.workflowId, task.runId, (run) =>

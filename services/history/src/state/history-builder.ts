@@ -28,7 +28,8 @@ export type TimerTaskType =
   | 'workflow-task-schedule-to-start'
   | 'workflow-run-timeout'
   | 'workflow-execution-timeout'
-  | 'workflow-backoff';
+  | 'workflow-backoff'
+  | 'delete-execution';
 
 /** A run created in the same transaction as the transition that decided it (a start, continue-as-new, retry, cron). */
 export interface NewRun {

@@ -14,6 +14,8 @@ export interface HistoryPageToken {
   transient?: { scheduledEventId: number; attempt: number };
   /** A CLOSE_EVENT long poll that has not seen the close yet. */
   waitClose?: boolean;
+  /** A GetWorkflowExecutionHistoryReverse page: `next` is the exclusive upper bound of the next (earlier) page. */
+  reverse?: boolean;
 }
 
 export function encodePageToken(token: HistoryPageToken): Uint8Array {

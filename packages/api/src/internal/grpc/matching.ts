@@ -13,6 +13,8 @@ const matchingBindings: Record<keyof MatchingApi, MethodBinding<never>> = {
   pollActivityTaskQueue: temporalRequest(),
   dispatchQuery: dispatchQueryBinding as MethodBinding<never>,
   respondQueryTaskCompleted: temporalRequest(),
+  shutdownWorker: temporalRequest(),
+  describeTaskQueue: temporalRequest(),
 };
 
 /** Serves `impl` as odin.matching.v1.MatchingService on `server`. */

@@ -7,6 +7,7 @@ import type {
 } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import type { HistoryEngine } from '../../engine.js';
+import { rootOf } from '../../state/mutable-state.js';
 import { decodeFailure, decodeMemo, decodePayloads, decodeSearchAttributes } from '../../util/codec.js';
 import { asProto } from '../../util/proto.js';
 import type { Loose } from '../../util/proto.js';
@@ -71,9 +72,23 @@ export async function describeWorkflowExecution(
         historySizeBytes: ms.historySizeBytes,
         executionDuration: ms.closeTime ? msToDuration(ms.closeTime - ms.startTime) : null,
         firstRunId: ms.firstExecutionRunId,
+        ...(ms.parent
+          ? {
+              parentNamespaceId: ms.parent.namespaceId,
+              parentExecution: { workflowId: ms.parent.workflowId, runId: ms.parent.runId },
+            }
+          : {}),
+        rootExecution: rootOf(ms),
       },
       pendingActivities,
-      pendingChildren: [],
+      // Children still open: a child that closed left the map when its completion was recorded.
+      pendingChildren: Object.values(ms.children ?? {}).map((child) => ({
+        workflowId: child.workflowId,
+        runId: child.runId,
+        workflowTypeName: child.workflowType,
+        initiatedId: child.initiatedEventId,
+        parentClosePolicy: child.parentClosePolicy,
+      })),
       pendingWorkflowTask: wft
         ? {
             state: wft.startedEventId > 0 ? 2 : 1,

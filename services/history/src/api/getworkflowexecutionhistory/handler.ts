@@ -32,6 +32,9 @@ export async function getWorkflowExecutionHistory(
   const workflowId = req.execution?.workflowId ?? '';
   if (!workflowId) throw ServiceError.invalidArgument('Execution.WorkflowId is not set on the request.');
   const token = decodePageToken(req.nextPageToken);
+  if (token?.reverse) {
+    throw ServiceError.invalidArgument('NextPageToken is a token of GetWorkflowExecutionHistoryReverse.');
+  }
   const runId = token?.runId || req.execution?.runId || '';
   const pageSize =
     req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : engine.options.historyPageSize;
