@@ -178,7 +178,7 @@ export class FrontendService {
       [
         WORKFLOW_SERVICE,
         {
-          ...systemHandlers(shared),
+          ...systemHandlers(shared, deps.schedules !== undefined),
           ...namespaceHandlers(shared),
           ...workflowHandlers(shared),
           ...updateHandlers(shared),

@@ -3,6 +3,7 @@
 // `supports_schedules` is, …). Each flag is tied here to the handlers that make it true.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { SchedulerApi } from '@odin/api';
 import { FrontendService } from '../src/frontend-service.js';
 import { WORKFLOW_SERVICE } from '../src/grpc-service.js';
 import { fakeHistory, fakeMatching, fixture } from './fakes.js';
@@ -28,7 +29,12 @@ const NAMESPACE_CAPABILITY_RPCS: Record<string, string[]> = {
 
 async function setup() {
   const f = await fixture();
-  return new FrontendService(f.ctx, { history: fakeHistory([]), matching: fakeMatching([]) });
+  return new FrontendService(f.ctx, {
+    history: fakeHistory([]),
+    matching: fakeMatching([]),
+    // Every server assembly gives the frontend the schedule service; its calls are not made here.
+    schedules: {} as SchedulerApi,
+  });
 }
 
 describe('advertised capabilities', () => {
@@ -59,4 +65,12 @@ describe('advertised capabilities', () => {
     }
     assert.equal(capabilities.workerPollCompleteOnShutdown, true);
   });
+});
+
+test('a frontend built without the schedule service does not advertise schedules', async () => {
+  const f = await fixture();
+  const frontend = new FrontendService(f.ctx, { history: fakeHistory([]), matching: fakeMatching([]) });
+  assert.equal(frontend.implemented(W).includes('CreateSchedule'), false);
+  const info = (await frontend.invoke(W, 'GetSystemInfo', {})) as { capabilities: Record<string, boolean> };
+  assert.equal(info.capabilities.supportsSchedules, false);
 });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import type { SchedulerApi } from '@odin/api';
 import { FrontendService } from '../src/frontend-service.js';
 import { methodCodecs, OPERATOR_SERVICE, WORKFLOW_SERVICE } from '../src/grpc-service.js';
 import { fakeHistory, fakeMatching, fixture } from './fakes.js';
@@ -31,7 +32,12 @@ function documentedRows(markdown: string, service: string): Map<string, string> 
 
 describe('docs/compatibility.md', async () => {
   const f = await fixture();
-  const frontend = new FrontendService(f.ctx, { history: fakeHistory([]), matching: fakeMatching([]) });
+  const frontend = new FrontendService(f.ctx, {
+    history: fakeHistory([]),
+    matching: fakeMatching([]),
+    // Every server assembly gives the frontend the schedule service; its calls are not made here.
+    schedules: {} as SchedulerApi,
+  });
   const markdown = readFileSync(DOC, 'utf8');
 
   for (const service of [WORKFLOW_SERVICE, OPERATOR_SERVICE]) {

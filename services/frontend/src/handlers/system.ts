@@ -7,12 +7,16 @@ export const CLUSTER_NAME = 'active';
  * What Odin advertises to SDKs. Only what works is true, since an SDK acts on every flag it sees: sdk_metadata
  * follows history's own flag, because advertising it without recording it breaks replay.
  */
-export function serverCapabilities(recordsSdkMetadata: boolean, eagerWorkflowStart: boolean) {
+export function serverCapabilities(
+  recordsSdkMetadata: boolean,
+  eagerWorkflowStart: boolean,
+  servesSchedules: boolean,
+) {
   return {
     signalAndQueryHeader: true,
     internalErrorDifferentiation: false,
     activityFailureIncludeHeartbeat: true,
-    supportsSchedules: false,
+    supportsSchedules: servesSchedules,
     encodedFailureAttributes: true,
     buildIdBasedVersioning: false,
     upsertMemo: true,
@@ -24,13 +28,18 @@ export function serverCapabilities(recordsSdkMetadata: boolean, eagerWorkflowSta
   };
 }
 
-export function systemHandlers(deps: FrontendDeps): HandlerMap {
+/** `servesSchedules`: this frontend has the schedule service (a frontend built without one answers UNIMPLEMENTED). */
+export function systemHandlers(deps: FrontendDeps, servesSchedules: boolean): HandlerMap {
   const { ctx, history } = deps;
   return {
     async GetSystemInfo() {
       return {
         serverVersion: SERVER_VERSION,
-        capabilities: serverCapabilities(history.recordsSdkMetadata === true, ctx.config.eagerWorkflowStart),
+        capabilities: serverCapabilities(
+          history.recordsSdkMetadata === true,
+          ctx.config.eagerWorkflowStart,
+          servesSchedules,
+        ),
       };
     },
 
