@@ -250,7 +250,7 @@ export class ScheduleHandle {
     const state = schedule.state ?? {};
     const converter = this.client.converter;
     const memo = memoFromProto(converter, raw.memo?.fields);
-    return {
+    const description: Omit<ScheduleDescription, 'raw'> = {
       scheduleId: this.scheduleId,
       spec: specFromProto(schedule.spec),
       action: actionFromProto(converter, schedule.action),
@@ -277,8 +277,9 @@ export class ScheduleHandle {
       },
       ...(memo ? { memo } : {}),
       searchAttributes: fromPayloadMap(converter, raw.searchAttributes?.indexedFields),
-      raw,
     };
+    // Not enumerable: a description printed as JSON or spread into an update stays the readable shape.
+    return Object.defineProperty(description, 'raw', { value: raw, enumerable: false }) as ScheduleDescription;
   }
 
   /**
