@@ -279,7 +279,10 @@ export class ScheduleHandle {
       searchAttributes: fromPayloadMap(converter, raw.searchAttributes?.indexedFields),
     };
     // Not enumerable: a description printed as JSON or spread into an update stays the readable shape.
-    return Object.defineProperty(description, 'raw', { value: raw, enumerable: false }) as ScheduleDescription;
+    return Object.defineProperty(description, 'raw', {
+      value: raw,
+      enumerable: false,
+    }) as ScheduleDescription;
   }
 
   /**

@@ -137,7 +137,8 @@ function calendarFromProto(calendar: proto.api.schedule.v1.IStructuredCalendarSp
     month: rangesFromProto(calendar.month, nameOf(MONTHS, 1)),
     year: rangesFromProto(calendar.year, same),
     dayOfWeek: rangesFromProto(calendar.dayOfWeek, nameOf(DAYS_OF_WEEK, 0)),
-    ...(calendar.comment ? { comment: calendar.comment } : {}),
+    // Always there ('' for none), as the official client describes it.
+    comment: calendar.comment ?? '',
   };
 }
 
