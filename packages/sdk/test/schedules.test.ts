@@ -202,6 +202,13 @@ test('every kind of spec, policies and state are described back; list pages and 
     'sdk-sched-spec',
     'sdk-sched-spec-2',
   ]);
+  const typed = {
+    scheduleId: 'never-created',
+    spec: {},
+    // @ts-expect-error: the workflow function types the arguments (a number is missing)
+    action: { workflowType: scheduledReport, taskQueue: 'nobody', args: ['x'] },
+  } satisfies Parameters<typeof schedules.create<typeof scheduledReport>>[0];
+  assert.ok(typed);
   const matched = [];
   for await (const s of schedules.list({ query: 'TemporalSchedulePaused = true' })) matched.push(s);
   assert.deepEqual(
