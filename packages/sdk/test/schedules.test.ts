@@ -14,6 +14,7 @@ import {
   type ScheduleClient,
   type ScheduleDescription,
   ScheduleNotFoundError,
+  ServiceCallError,
   WorkflowClient,
 } from '../src/client/index.js';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../src/codec/aes-gcm-codec.js';
@@ -297,8 +298,23 @@ test('typed errors: ScheduleAlreadyRunning and ScheduleNotFoundError, thrown or 
   await assert.rejects(handle.delete(), ScheduleNotFoundError);
   const missing = await asResult(handle.describe());
   assert.equal(missing.ok ? undefined : missing.error.code, ClientErrorCodes.scheduleNotFound);
+  // Refused before any call, as the official client does.
   await assert.rejects(
     schedules.create({ ...options, scheduleId: 'sdk-sched-bad', state: { remainingActions: -1 } }),
     TypeError,
   );
+  await assert.rejects(
+    schedules.create({
+      ...options,
+      scheduleId: 'sdk-sched-bad',
+      action: { ...options.action, taskQueue: '' },
+    }),
+    TypeError,
+  );
+  // Refused by the server: INVALID_ARGUMENT, nothing created.
+  await assert.rejects(
+    schedules.create({ ...options, scheduleId: 'sdk-sched-bad', spec: { cronExpressions: ['0 25 * * *'] } }),
+    (e: unknown) => e instanceof ServiceCallError && e.code === 3 && /hour/.test(e.message),
+  );
+  await assert.rejects(schedules.getHandle('sdk-sched-bad').describe(), ScheduleNotFoundError);
 });

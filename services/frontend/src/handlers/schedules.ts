@@ -32,6 +32,19 @@ function queryEntry(entry: ListedSchedule): ScheduleQueryEntry {
 
 type WithScheduleAttributes = Req<'CreateScheduleRequest'> | Req<'UpdateScheduleRequest'>;
 
+/** The action's workflow gets the checks a start gets, when the schedule is written rather than at each action. */
+function checkAction(req: WithScheduleAttributes): void {
+  const start = req.schedule?.action?.startWorkflow;
+  if (!start) throw v.invalid('Schedule action is not set: a schedule needs a start_workflow action.');
+  v.requireWorkflowId(start.workflowId);
+  v.requireTypeName(start.workflowType, 'WorkflowType');
+  v.requireTaskQueue(start.taskQueue);
+  v.nonNegativeDuration(start.workflowExecutionTimeout, 'WorkflowExecutionTimeout');
+  v.nonNegativeDuration(start.workflowRunTimeout, 'WorkflowRunTimeout');
+  v.nonNegativeDuration(start.workflowTaskTimeout, 'WorkflowTaskTimeout');
+  v.retryPolicy(start.retryPolicy);
+}
+
 async function checkScheduleSearchAttributes(
   deps: FrontendDeps,
   namespace: { id: string; name: string },
@@ -73,6 +86,7 @@ export function scheduleHandlers(deps: FrontendDeps, api: SchedulerApi): Handler
     async CreateSchedule(req: Req<'CreateScheduleRequest'>, call: RpcCall) {
       v.optionalIdentity(req.identity);
       v.optionalRequestId(req.requestId);
+      checkAction(req);
       const namespace = await ns(req.namespace);
       await checkScheduleSearchAttributes(deps, namespace, req);
       return api.createSchedule(namespace, req, call);
@@ -83,6 +97,7 @@ export function scheduleHandlers(deps: FrontendDeps, api: SchedulerApi): Handler
     async UpdateSchedule(req: Req<'UpdateScheduleRequest'>, call: RpcCall) {
       v.optionalIdentity(req.identity);
       v.optionalRequestId(req.requestId);
+      checkAction(req);
       const namespace = await ns(req.namespace);
       await checkScheduleSearchAttributes(deps, namespace, req);
       return api.updateSchedule(namespace, req, call);
