@@ -258,6 +258,7 @@ test('trigger and backfill start workflows; pause, unpause and update change the
     action: { ...previous.action, workflowType: scheduledReport, args: ['u', 2] },
     policies: { overlap: 'SKIP' },
     state: { paused: true, note: 'updated' },
+    searchAttributes: { CustomKeywordField: 'after-update' },
   }));
   const updated = await handle.describe();
   assert.deepEqual(updated.action.args, ['u', 2]);
@@ -265,6 +266,7 @@ test('trigger and backfill start workflows; pause, unpause and update change the
   assert.equal(updated.spec.intervals.length, 0);
   assert.equal(updated.spec.calendars[0]?.hour[0]?.start, 12);
   assert.equal(updated.state.note, 'updated');
+  assert.deepEqual(updated.searchAttributes, { CustomKeywordField: 'after-update' });
   assert.ok(updated.info.lastUpdatedAt instanceof Date);
   assert.equal(
     defaultPayloadConverter.fromPayload(updated.raw.schedule!.action!.startWorkflow!.header!.fields!.origin!),

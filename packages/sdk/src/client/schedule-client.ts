@@ -303,6 +303,10 @@ export class ScheduleHandle {
         ...this.request(),
         schedule: this.client.scheduleToProto(this.scheduleId, next, headers),
         conflictToken: current.raw.conflictToken?.length ? current.raw.conflictToken : null,
+        // Given: they replace the schedule's (a spread description passes the current ones on); absent: kept.
+        searchAttributes: next.searchAttributes
+          ? { indexedFields: toPayloadMap(this.client.converter, next.searchAttributes) }
+          : null,
         identity: this.client.identity,
         requestId: randomUUID(),
       },
