@@ -197,6 +197,9 @@ test('every kind of spec, policies and state are described back; list pages and 
     spec: { intervals: [{ every: '1d' }] },
     action: { workflowType: 'scheduledReport', taskQueue: 'nobody' },
   });
+  const firstPage = await connection.call('listSchedules', { namespace: 'default', maximumPageSize: 1 });
+  assert.equal(firstPage.schedules.length, 1, 'pages of one, so list() has to follow the page tokens');
+  assert.ok(firstPage.nextPageToken.length > 0);
   const paged: string[] = [];
   for await (const s of schedules.list({ pageSize: 1 })) paged.push(s.scheduleId);
   assert.deepEqual(paged.filter((id) => id.startsWith('sdk-sched-spec')).sort(), [
