@@ -29,7 +29,7 @@ async function json<T>(args: string[]): Promise<T> {
 interface Described {
   state: { paused: boolean; note?: string };
   spec: { intervals: { every: number; offset: number }[]; calendars: unknown[]; timezone?: string };
-  info: { numActionsTaken: number; recentActions: { workflow: { workflowId: string } }[] };
+  info: { numActionsTaken: number; recentActions: { action: { workflow: { workflowId: string } } }[] };
 }
 
 describe('schedule commands', () => {
@@ -98,10 +98,10 @@ describe('schedule commands', () => {
     }
     assert.equal(d.info.numActionsTaken, 4);
     assert.ok(
-      d.info.recentActions.some((a) => a.workflow.workflowId === 'nightly-order-2025-03-01T01:00:00Z'),
+      d.info.recentActions.some((a) => a.action.workflow.workflowId === 'nightly-order-2025-03-01T01:00:00Z'),
     );
     for (const a of d.info.recentActions)
-      await cli(['workflow', 'terminate', '--id', a.workflow.workflowId, '--reason', 'test done']);
+      await cli(['workflow', 'terminate', '--id', a.action.workflow.workflowId, '--reason', 'test done']);
 
     assert.equal((await cli(['schedule', 'delete', '-s', 'nightly'])).code, ExitCode.ok);
     const gone = await cli(['schedule', 'describe', '-s', 'nightly']);

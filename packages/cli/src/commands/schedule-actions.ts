@@ -75,7 +75,7 @@ function fieldsOf(d: ScheduleDescription): [string, unknown][] {
     ['Skipped (overlap)', d.info.numActionsSkippedOverlap],
     ['Missed (catch-up)', d.info.numActionsMissedCatchupWindow],
     ['Running', d.info.runningActions.map((a) => a.workflow.workflowId)],
-    ['Recent', d.info.recentActions.map((a) => a.workflow.workflowId)],
+    ['Recent', d.info.recentActions.map((a) => a.action.workflow.workflowId)],
     ['Next times', d.info.nextActionTimes.map((t) => formatTime(t.getTime()))],
   ];
 }

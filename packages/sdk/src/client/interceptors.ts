@@ -94,3 +94,22 @@ export interface WorkflowClientInterceptor {
     next: (input: WorkflowDescribeInput) => Promise<unknown>,
   ): Promise<unknown>;
 }
+
+export interface CreateScheduleInput {
+  readonly namespace: string;
+  /** Sent as the header of every workflow the schedule starts. */
+  readonly headers: Headers;
+  readonly options: import('./schedule-types.js').ScheduleOptions;
+}
+
+export interface CreateScheduleOutput {
+  readonly conflictToken: Uint8Array | undefined;
+}
+
+/** Intercepts what a ScheduleClient sends, like the official ScheduleClientInterceptor. */
+export interface ScheduleClientInterceptor {
+  create?(
+    input: CreateScheduleInput,
+    next: (input: CreateScheduleInput) => Promise<CreateScheduleOutput>,
+  ): Promise<CreateScheduleOutput>;
+}

@@ -10,6 +10,8 @@ export const ClientErrorCodes = {
   queryNotRegistered: 'odin.query.not_registered',
   workflowFailed: 'odin.workflow.failed',
   updateFailed: 'odin.update.failed',
+  scheduleNotFound: 'odin.schedule.not_found',
+  scheduleAlreadyRunning: 'odin.schedule.already_running',
   service: 'odin.service',
 } as const;
 
@@ -20,6 +22,10 @@ function codeOf(error: Error): string {
       return ClientErrorCodes.notFound;
     case 'WorkflowExecutionAlreadyStartedError':
       return ClientErrorCodes.alreadyStarted;
+    case 'ScheduleNotFoundError':
+      return ClientErrorCodes.scheduleNotFound;
+    case 'ScheduleAlreadyRunning':
+      return ClientErrorCodes.scheduleAlreadyRunning;
     case 'QueryNotRegisteredError':
       return ClientErrorCodes.queryNotRegistered;
     default:

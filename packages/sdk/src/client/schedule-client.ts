@@ -1,248 +1,55 @@
+// Schedules, typed like the official client's `client.schedule`: create, getHandle, list; a handle describes,
+// updates, pauses, unpauses, triggers, backfills and deletes. Payloads (action arguments, memos) go through the
+// client's payload converter and codecs; search attributes and headers are never codec-encoded.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { status } from '@grpc/grpc-js';
-import { durationToMs, temporal, timestampToMs, toNumber } from '@odin/api/public';
 import type { temporal as proto } from '@temporalio/proto';
 import { type DataCodecOptions, CodecCalls } from '../codec/codec-calls.js';
-import { type Duration, toProtoDuration } from '../common/duration.js';
-import { type Workflow, workflowTypeName } from '../common/definitions.js';
+import type { Workflow } from '../common/definitions.js';
+import { composeInterceptors, type Headers } from '../common/interceptors.js';
 import {
   defaultPayloadConverter,
   fromPayloadMap,
-  fromPayloads,
   type PayloadConverter,
   toPayloadMap,
-  toPayloads,
 } from '../common/payload.js';
-import { toProtoRetryPolicy } from '../common/retry.js';
-import type { RetryPolicy } from '../common/definitions.js';
+import { toNumber } from '@odin/api/public';
 import type { Connection } from './connection.js';
 import { ServiceCallError } from './errors.js';
-
-// Schedules, typed like the official client's `client.schedule`: create, getHandle, list; a handle describes,
-// updates, pauses, unpauses, triggers, backfills and deletes.
-
-const enums = temporal.api.enums.v1;
-
-export const ScheduleOverlapPolicy = {
-  SKIP: 'SKIP',
-  BUFFER_ONE: 'BUFFER_ONE',
-  BUFFER_ALL: 'BUFFER_ALL',
-  CANCEL_OTHER: 'CANCEL_OTHER',
-  TERMINATE_OTHER: 'TERMINATE_OTHER',
-  ALLOW_ALL: 'ALLOW_ALL',
-} as const;
-export type ScheduleOverlapPolicy = (typeof ScheduleOverlapPolicy)[keyof typeof ScheduleOverlapPolicy];
-
-const OVERLAP_NUMBERS: Record<ScheduleOverlapPolicy, number> = {
-  SKIP: enums.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP,
-  BUFFER_ONE: enums.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE,
-  BUFFER_ALL: enums.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_BUFFER_ALL,
-  CANCEL_OTHER: enums.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER,
-  TERMINATE_OTHER: enums.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER,
-  ALLOW_ALL: enums.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
-};
-
-function overlapName(value: number | null | undefined): ScheduleOverlapPolicy {
-  const found = Object.entries(OVERLAP_NUMBERS).find(([, n]) => n === value);
-  return (found?.[0] as ScheduleOverlapPolicy | undefined) ?? 'SKIP';
-}
-
-export const MONTHS = [
-  'JANUARY',
-  'FEBRUARY',
-  'MARCH',
-  'APRIL',
-  'MAY',
-  'JUNE',
-  'JULY',
-  'AUGUST',
-  'SEPTEMBER',
-  'OCTOBER',
-  'NOVEMBER',
-  'DECEMBER',
-] as const;
-export const DAYS_OF_WEEK = [
-  'SUNDAY',
-  'MONDAY',
-  'TUESDAY',
-  'WEDNESDAY',
-  'THURSDAY',
-  'FRIDAY',
-  'SATURDAY',
-] as const;
-export type Month = (typeof MONTHS)[number];
-export type DayOfWeek = (typeof DAYS_OF_WEEK)[number];
-
-/** `start` to `end` (default: start) every `step` (default 1). */
-export interface Range<Unit> {
-  start: Unit;
-  end?: Unit;
-  step?: number;
-}
-export type LooseRange<Unit> = Unit | Range<Unit>;
-export type LooseRanges<Unit> = LooseRange<Unit> | LooseRange<Unit>[] | '*';
-
-/** A calendar: every field that is set must match. Unset second, minute, hour are 0; other fields match all. */
-export interface CalendarSpec {
-  second?: LooseRanges<number>;
-  minute?: LooseRanges<number>;
-  hour?: LooseRanges<number>;
-  dayOfMonth?: LooseRanges<number>;
-  month?: LooseRanges<Month>;
-  year?: LooseRanges<number>;
-  dayOfWeek?: LooseRanges<DayOfWeek>;
-  comment?: string;
-}
-
-/** A described calendar: every field as ranges of numbers (months 1–12, days of week 0 = Sunday). */
-export interface CalendarSpecDescription {
-  second: Range<number>[];
-  minute: Range<number>[];
-  hour: Range<number>[];
-  dayOfMonth: Range<number>[];
-  month: Range<number>[];
-  year: Range<number>[];
-  dayOfWeek: Range<number>[];
-  comment?: string;
-}
-
-/** Times `offset + k × every` from the Unix epoch. */
-export interface IntervalSpec {
-  every: Duration;
-  offset?: Duration;
-}
-
-export interface ScheduleSpec {
-  calendars?: CalendarSpec[];
-  intervals?: IntervalSpec[];
-  /** Cron strings (5, 6 or 7 fields, `@daily`, `@every 5m`…); the server turns them into calendars. */
-  cronExpressions?: string[];
-  /** Times matching any of these are skipped. */
-  skip?: CalendarSpec[];
-  startAt?: Date;
-  endAt?: Date;
-  jitter?: Duration;
-  /** IANA time zone of the calendars; UTC by default. */
-  timezone?: string;
-}
-
-export interface ScheduleSpecDescription {
-  calendars: CalendarSpecDescription[];
-  intervals: { every: number; offset: number }[];
-  skip: CalendarSpecDescription[];
-  startAt?: Date;
-  endAt?: Date;
-  /** Milliseconds. */
-  jitter?: number;
-  timezone?: string;
-}
-
-export interface ScheduleWorkflowAction<Args extends unknown[] = unknown[]> {
-  type?: 'startWorkflow';
-  workflowType: string | Workflow;
-  /** The id of each started workflow is this, then `-` and the scheduled time (RFC 3339). */
-  workflowId: string;
-  taskQueue: string;
-  args?: Args;
-  memo?: Record<string, unknown>;
-  searchAttributes?: Record<string, unknown>;
-  retry?: RetryPolicy;
-  workflowExecutionTimeout?: Duration;
-  workflowRunTimeout?: Duration;
-  workflowTaskTimeout?: Duration;
-}
-
-export interface ScheduleWorkflowActionDescription {
-  type: 'startWorkflow';
-  workflowType: string;
-  workflowId: string;
-  taskQueue: string;
-  args: unknown[];
-  memo: Record<string, unknown>;
-  searchAttributes: Record<string, unknown>;
-  workflowExecutionTimeout?: number;
-  workflowRunTimeout?: number;
-  workflowTaskTimeout?: number;
-}
-
-export interface SchedulePolicies {
-  overlap?: ScheduleOverlapPolicy;
-  catchupWindow?: Duration;
-  pauseOnFailure?: boolean;
-}
-
-export interface Backfill {
-  start: Date;
-  end: Date;
-  overlap?: ScheduleOverlapPolicy;
-}
-
-export interface ScheduleOptions {
-  scheduleId: string;
-  spec: ScheduleSpec;
-  action: ScheduleWorkflowAction;
-  policies?: SchedulePolicies;
-  state?: {
-    paused?: boolean;
-    note?: string;
-    /** Limits the scheduled actions to this many (triggers and backfills do not count). */
-    remainingActions?: number;
-    triggerImmediately?: boolean;
-    backfill?: Backfill[];
-  };
-  memo?: Record<string, unknown>;
-  searchAttributes?: Record<string, unknown>;
-}
-
-export type ScheduleUpdateOptions = Omit<
+import type { CreateScheduleInput, CreateScheduleOutput, ScheduleClientInterceptor } from './interceptors.js';
+import {
+  actionFromProto,
+  actionResultFromProto,
+  actionToProto,
+  backfillToProto,
+  dateOf,
+  memoFromProto,
+  msOf,
+  overlapFromProto,
+  overlapToProto,
+  policiesToProto,
+  runningActionFromProto,
+  specFromProto,
+  specToProto,
+  stateToProto,
+  timestampOf,
+} from './schedule-encoding.js';
+import type {
+  Backfill,
+  ListScheduleOptions,
+  ScheduleDescription,
   ScheduleOptions,
-  'scheduleId' | 'memo' | 'searchAttributes' | 'state'
-> & {
-  state?: { paused?: boolean; note?: string; remainingActions?: number };
-};
+  ScheduleOptionsAction,
+  ScheduleOptionsStartWorkflowAction,
+  ScheduleOverlapPolicy,
+  ScheduleSummary,
+  ScheduleUpdateOptions,
+} from './schedule-types.js';
 
-export interface ScheduleExecution {
-  workflowId: string;
-  firstExecutionRunId: string;
-}
+export * from './schedule-types.js';
 
-export interface ScheduleActionResult {
-  scheduledAt: Date;
-  takenAt: Date;
-  workflow: ScheduleExecution;
-}
-
-export interface ScheduleDescription {
-  scheduleId: string;
-  spec: ScheduleSpecDescription;
-  action: ScheduleWorkflowActionDescription;
-  policies: { overlap: ScheduleOverlapPolicy; catchupWindow: number; pauseOnFailure: boolean };
-  state: { paused: boolean; note?: string; remainingActions?: number };
-  info: {
-    numActionsTaken: number;
-    numActionsMissedCatchupWindow: number;
-    numActionsSkippedOverlap: number;
-    runningActions: { workflow: ScheduleExecution }[];
-    recentActions: ScheduleActionResult[];
-    nextActionTimes: Date[];
-    createdAt: Date;
-    lastUpdatedAt?: Date;
-  };
-  memo: Record<string, unknown>;
-  searchAttributes: Record<string, unknown>;
-}
-
-export interface ScheduleSummary {
-  scheduleId: string;
-  spec?: ScheduleSpecDescription;
-  action?: { type: 'startWorkflow'; workflowType: string };
-  state: { paused: boolean; note?: string };
-  info: { recentActions: ScheduleActionResult[]; nextActionTimes: Date[] };
-  memo: Record<string, unknown>;
-  searchAttributes: Record<string, unknown>;
-}
-
+/** No schedule has this id (or it was deleted). */
 export class ScheduleNotFoundError extends ServiceCallError {
   constructor(
     message: string,
@@ -254,6 +61,7 @@ export class ScheduleNotFoundError extends ServiceCallError {
   }
 }
 
+/** `create` found a schedule with this id (the official client's name for the case). */
 export class ScheduleAlreadyRunning extends ServiceCallError {
   constructor(
     message: string,
@@ -270,105 +78,33 @@ export interface ScheduleClientOptions extends DataCodecOptions {
   namespace?: string;
   identity?: string;
   payloadConverter?: PayloadConverter;
+  interceptors?: readonly ScheduleClientInterceptor[];
 }
 
-type ProtoRange = proto.api.schedule.v1.IRange;
-type ProtoSchedule = proto.api.schedule.v1.ISchedule;
-
-function nameIndex(value: string | number, names: readonly string[], offset: number, field: string): number {
-  if (typeof value === 'number') return value;
-  const index = names.indexOf(value.toUpperCase());
-  if (index < 0) throw new TypeError(`${field}: unknown name ${JSON.stringify(value)}`);
-  return index + offset;
-}
-
-function rangesOf<U extends string | number>(
-  value: LooseRanges<U> | undefined,
-  toNumber: (u: U) => number,
-): ProtoRange[] {
-  if (value === undefined) return [];
-  // No range is every value for the fields that default to all (day of month, month, year, day of week).
-  if (value === '*') return [];
-  const list = Array.isArray(value) ? value : [value];
-  return list.map((item) => {
-    if (typeof item === 'object') {
-      const start = toNumber(item.start);
-      return { start, end: item.end === undefined ? start : toNumber(item.end), step: item.step ?? 1 };
-    }
-    const n = toNumber(item);
-    return { start: n, end: n, step: 1 };
-  });
-}
-
-/** `'*'` in a field the server defaults to 0 (second, minute, hour) means every value. */
-function allOr(value: LooseRanges<number> | undefined, max: number): ProtoRange[] {
-  return value === '*' ? [{ start: 0, end: max, step: 1 }] : rangesOf(value, (n) => n);
-}
-
-function calendarToProto(calendar: CalendarSpec): proto.api.schedule.v1.IStructuredCalendarSpec {
-  return {
-    second: allOr(calendar.second, 59),
-    minute: allOr(calendar.minute, 59),
-    hour: allOr(calendar.hour, 23),
-    dayOfMonth: rangesOf(calendar.dayOfMonth, (n) => n),
-    month: rangesOf(calendar.month, (m) => nameIndex(m, MONTHS, 1, 'month')),
-    year: rangesOf(calendar.year, (n) => n),
-    dayOfWeek: rangesOf(calendar.dayOfWeek, (d) => nameIndex(d, DAYS_OF_WEEK, 0, 'dayOfWeek')),
-    comment: calendar.comment ?? '',
-  };
-}
-
-function calendarFromProto(calendar: proto.api.schedule.v1.IStructuredCalendarSpec): CalendarSpecDescription {
-  const ranges = (list: ProtoRange[] | null | undefined): Range<number>[] =>
-    (list ?? []).map((r) => ({
-      start: r.start ?? 0,
-      end: Math.max(r.start ?? 0, r.end ?? 0),
-      step: r.step || 1,
-    }));
-  return {
-    second: ranges(calendar.second),
-    minute: ranges(calendar.minute),
-    hour: ranges(calendar.hour),
-    dayOfMonth: ranges(calendar.dayOfMonth),
-    month: ranges(calendar.month),
-    year: ranges(calendar.year),
-    dayOfWeek: ranges(calendar.dayOfWeek),
-    ...(calendar.comment ? { comment: calendar.comment } : {}),
-  };
-}
-
-const timestamp = (date: Date | undefined) =>
-  date === undefined
-    ? null
-    : ({ seconds: Math.floor(date.getTime() / 1000), nanos: (date.getTime() % 1000) * 1e6 } as never);
-const dateOf = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
-  t ? new Date(timestampToMs(t as never) ?? 0) : undefined;
-const msOf = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
-  d ? durationToMs(d as never) : undefined;
-
-/** Creates schedules and hands out handles to them. */
+/** Creates schedules, lists them and hands out handles to them. */
 export class ScheduleClient {
+  readonly connection: Connection;
   readonly namespace: string;
   readonly identity: string;
   readonly converter: PayloadConverter;
-  private readonly calls: CodecCalls;
+  /** The WorkflowService calls, with the payload codecs applied. */
+  readonly calls: CodecCalls;
+  private readonly interceptors: readonly ScheduleClientInterceptor[];
 
   constructor(options: ScheduleClientOptions) {
+    this.connection = options.connection;
     this.namespace = options.namespace ?? 'default';
     this.identity = options.identity ?? `${process.pid}@${hostname()}`;
     this.converter = options.payloadConverter ?? defaultPayloadConverter;
+    this.interceptors = options.interceptors ?? [];
     this.calls = new CodecCalls(options.connection, {
       ...(options.payloadCodecs ? { payloadCodecs: options.payloadCodecs } : {}),
       ...(options.encodeFailureAttributes ? { encodeFailureAttributes: true } : {}),
     });
   }
 
-  private callOptions(signal?: AbortSignal) {
-    return { namespace: this.namespace, ...(signal ? { signal } : {}) };
-  }
-
-  /** Maps NOT_FOUND and ALREADY_EXISTS to the typed errors callers handle. */
-  mapError(error: unknown, scheduleId: string): unknown {
+  /** Maps NOT_FOUND and ALREADY_EXISTS to the typed errors callers handle (a missing namespace stays as it is). */
+  private mapError(error: unknown, scheduleId: string): unknown {
     if (!(error instanceof ServiceCallError)) return error;
     if (error.code === status.NOT_FOUND && error.details !== 'NamespaceNotFoundFailure')
       return new ScheduleNotFoundError(error.message, error.method, scheduleId);
@@ -377,112 +113,7 @@ export class ScheduleClient {
     return error;
   }
 
-  /** The Schedule message of options. */
-  scheduleToProto(options: ScheduleUpdateOptions): ProtoSchedule {
-    const { spec, action, policies, state } = options;
-    return {
-      spec: {
-        structuredCalendar: (spec.calendars ?? []).map(calendarToProto),
-        cronString: spec.cronExpressions ?? [],
-        interval: (spec.intervals ?? []).map((i) => ({
-          interval: toProtoDuration(i.every) ?? null,
-          phase: toProtoDuration(i.offset) ?? null,
-        })),
-        excludeStructuredCalendar: (spec.skip ?? []).map(calendarToProto),
-        startTime: timestamp(spec.startAt),
-        endTime: timestamp(spec.endAt),
-        jitter: toProtoDuration(spec.jitter) ?? null,
-        timezoneName: spec.timezone ?? '',
-      },
-      action: {
-        startWorkflow: {
-          workflowId: action.workflowId,
-          workflowType: { name: workflowTypeName(action.workflowType) },
-          taskQueue: { name: action.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-          input: toPayloads(this.converter, action.args ?? []) ?? null,
-          memo: action.memo ? { fields: toPayloadMap(this.converter, action.memo) } : null,
-          searchAttributes: action.searchAttributes
-            ? { indexedFields: toPayloadMap(this.converter, action.searchAttributes) }
-            : null,
-          retryPolicy: toProtoRetryPolicy(action.retry) ?? null,
-          workflowExecutionTimeout: toProtoDuration(action.workflowExecutionTimeout) ?? null,
-          workflowRunTimeout: toProtoDuration(action.workflowRunTimeout) ?? null,
-          workflowTaskTimeout: toProtoDuration(action.workflowTaskTimeout) ?? null,
-        },
-      },
-      policies: {
-        overlapPolicy: policies?.overlap ? OVERLAP_NUMBERS[policies.overlap] : 0,
-        catchupWindow: toProtoDuration(policies?.catchupWindow) ?? null,
-        pauseOnFailure: policies?.pauseOnFailure ?? false,
-      },
-      state: {
-        paused: state?.paused ?? false,
-        notes: state?.note ?? '',
-        limitedActions: state?.remainingActions !== undefined,
-        remainingActions: (state?.remainingActions ?? 0) as never,
-      },
-    };
-  }
-
-  async create(options: ScheduleOptions, signal?: AbortSignal): Promise<ScheduleHandle> {
-    const { state } = options;
-    const backfill = state?.backfill ?? [];
-    try {
-      await this.calls.call(
-        'createSchedule',
-        {
-          namespace: this.namespace,
-          scheduleId: options.scheduleId,
-          schedule: this.scheduleToProto(options),
-          initialPatch:
-            state?.triggerImmediately || backfill.length > 0
-              ? {
-                  ...(state?.triggerImmediately
-                    ? { triggerImmediately: { overlapPolicy: OVERLAP_NUMBERS.ALLOW_ALL } }
-                    : {}),
-                  backfillRequest: backfill.map((b) => backfillToProto(b)),
-                }
-              : null,
-          identity: this.identity,
-          requestId: randomUUID(),
-          memo: options.memo ? { fields: toPayloadMap(this.converter, options.memo) } : null,
-          searchAttributes: options.searchAttributes
-            ? { indexedFields: toPayloadMap(this.converter, options.searchAttributes) }
-            : null,
-        },
-        this.callOptions(signal),
-      );
-    } catch (error) {
-      throw this.mapError(error, options.scheduleId);
-    }
-    return this.getHandle(options.scheduleId);
-  }
-
-  getHandle(scheduleId: string): ScheduleHandle {
-    return new ScheduleHandle(this, scheduleId);
-  }
-
-  /** The schedules of the namespace (those a visibility-style `query` matches), a page at a time. */
-  async *list(
-    options: { pageSize?: number; query?: string; signal?: AbortSignal } = {},
-  ): AsyncIterable<ScheduleSummary> {
-    let nextPageToken: Uint8Array | undefined;
-    do {
-      const response = await this.calls.call(
-        'listSchedules',
-        {
-          namespace: this.namespace,
-          maximumPageSize: options.pageSize ?? 100,
-          nextPageToken: nextPageToken ?? null,
-        },
-        this.callOptions(options.signal),
-      );
-      for (const entry of response.schedules ?? []) yield this.summaryOf(entry);
-      nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
-    } while (nextPageToken);
-  }
-
-  /** @internal */
+  /** @internal A WorkflowService call about one schedule, its errors mapped. */
   call<M extends Parameters<CodecCalls['call']>[0]>(
     method: M,
     request: Parameters<CodecCalls['call']>[1] & object,
@@ -490,70 +121,121 @@ export class ScheduleClient {
     signal?: AbortSignal,
   ) {
     return this.calls
-      .call(method, request as never, this.callOptions(signal))
+      .call(method, request as never, { namespace: this.namespace, ...(signal ? { signal } : {}) })
       .catch((error: unknown) => Promise.reject(this.mapError(error, scheduleId)));
   }
 
-  specOf(spec: proto.api.schedule.v1.IScheduleSpec | null | undefined): ScheduleSpecDescription {
+  /** @internal The Schedule message of a definition. */
+  scheduleToProto(
+    scheduleId: string,
+    options: ScheduleUpdateOptions,
+    headers: Headers,
+  ): proto.api.schedule.v1.ISchedule {
     return {
-      calendars: (spec?.structuredCalendar ?? []).map(calendarFromProto),
-      intervals: (spec?.interval ?? []).map((i) => ({
-        every: msOf(i.interval) ?? 0,
-        offset: msOf(i.phase) ?? 0,
-      })),
-      skip: (spec?.excludeStructuredCalendar ?? []).map(calendarFromProto),
-      ...(spec?.startTime ? { startAt: dateOf(spec.startTime)! } : {}),
-      ...(spec?.endTime ? { endAt: dateOf(spec.endTime)! } : {}),
-      ...(spec?.jitter ? { jitter: msOf(spec.jitter)! } : {}),
-      ...(spec?.timezoneName ? { timezone: spec.timezoneName } : {}),
+      spec: specToProto(options.spec),
+      action: actionToProto(this.converter, scheduleId, options.action, headers),
+      policies: policiesToProto(options.policies),
+      state: stateToProto(options.state),
     };
   }
 
-  actionResultOf(a: proto.api.schedule.v1.IScheduleActionResult): ScheduleActionResult {
-    return {
-      scheduledAt: dateOf(a.scheduleTime) ?? new Date(0),
-      takenAt: dateOf(a.actualTime) ?? new Date(0),
-      workflow: {
-        workflowId: a.startWorkflowResult?.workflowId ?? '',
-        firstExecutionRunId: a.startWorkflowResult?.runId ?? '',
+  /** Creates the schedule; `ScheduleAlreadyRunning` when one with this id exists. */
+  async create<W extends Workflow = Workflow>(
+    options: ScheduleOptions<ScheduleOptionsStartWorkflowAction<W>>,
+    signal?: AbortSignal,
+  ): Promise<ScheduleHandle> {
+    if (!options.scheduleId) throw new TypeError('A schedule needs a scheduleId');
+    const create = composeInterceptors(this.interceptors, 'create', (input) =>
+      this.createOnServer(input, signal),
+    );
+    await create({ namespace: this.namespace, headers: {}, options: options as ScheduleOptions });
+    return this.getHandle(options.scheduleId);
+  }
+
+  private async createOnServer(
+    input: CreateScheduleInput,
+    signal?: AbortSignal,
+  ): Promise<CreateScheduleOutput> {
+    const { options } = input;
+    const state = options.state;
+    const backfill = state?.backfill ?? [];
+    const response = await this.call(
+      'createSchedule',
+      {
+        namespace: this.namespace,
+        scheduleId: options.scheduleId,
+        schedule: this.scheduleToProto(options.scheduleId, options, input.headers),
+        initialPatch:
+          state?.triggerImmediately || backfill.length > 0
+            ? {
+                ...(state?.triggerImmediately
+                  ? { triggerImmediately: { overlapPolicy: overlapToProto('ALLOW_ALL') } }
+                  : {}),
+                backfillRequest: backfill.map(backfillToProto),
+              }
+            : null,
+        identity: this.identity,
+        requestId: randomUUID(),
+        memo: options.memo ? { fields: toPayloadMap(this.converter, options.memo) } : null,
+        searchAttributes: options.searchAttributes
+          ? { indexedFields: toPayloadMap(this.converter, options.searchAttributes) }
+          : null,
       },
-    };
+      options.scheduleId,
+      signal,
+    );
+    return { conflictToken: response.conflictToken?.length ? response.conflictToken : undefined };
+  }
+
+  /** A handle to the schedule with this id; nothing is asked of the server until it is used. */
+  getHandle(scheduleId: string): ScheduleHandle {
+    return new ScheduleHandle(this, scheduleId);
+  }
+
+  /** The schedules of the namespace (those `query` matches), fetched a page at a time as the caller iterates. */
+  async *list(options: ListScheduleOptions = {}): AsyncIterable<ScheduleSummary> {
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const response = await this.call(
+        'listSchedules',
+        {
+          namespace: this.namespace,
+          maximumPageSize: options.pageSize ?? 1000,
+          nextPageToken: nextPageToken ?? null,
+          query: options.query ?? '',
+        },
+        '',
+        options.signal,
+      );
+      for (const entry of response.schedules ?? []) yield this.summaryOf(entry);
+      nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
+    } while (nextPageToken);
   }
 
   private summaryOf(entry: proto.api.schedule.v1.IScheduleListEntry): ScheduleSummary {
     const info = entry.info ?? {};
+    const memo = memoFromProto(this.converter, entry.memo?.fields);
     return {
       scheduleId: entry.scheduleId ?? '',
-      ...(info.spec ? { spec: this.specOf(info.spec) } : {}),
+      ...(info.spec ? { spec: specFromProto(info.spec) } : {}),
       ...(info.workflowType?.name
         ? { action: { type: 'startWorkflow' as const, workflowType: info.workflowType.name } }
         : {}),
       state: { paused: info.paused === true, ...(info.notes ? { note: info.notes } : {}) },
       info: {
-        recentActions: (info.recentActions ?? []).map((a) => this.actionResultOf(a)),
-        nextActionTimes: (info.futureActionTimes ?? []).map((t) => dateOf(t)!),
+        recentActions: (info.recentActions ?? []).map(actionResultFromProto),
+        nextActionTimes: (info.futureActionTimes ?? []).map((t) => dateOf(t) as Date),
       },
-      memo: fromPayloadMap(this.converter, entry.memo?.fields) as Record<string, unknown>,
-      searchAttributes: fromPayloadMap(this.converter, entry.searchAttributes?.indexedFields) as Record<
-        string,
-        unknown
-      >,
+      ...(memo ? { memo } : {}),
+      searchAttributes: fromPayloadMap(this.converter, entry.searchAttributes?.indexedFields),
     };
   }
-}
-
-function backfillToProto(b: Backfill): proto.api.schedule.v1.IBackfillRequest {
-  return {
-    startTime: timestamp(b.start),
-    endTime: timestamp(b.end),
-    overlapPolicy: b.overlap ? OVERLAP_NUMBERS[b.overlap] : 0,
-  };
 }
 
 /** One schedule. */
 export class ScheduleHandle {
   constructor(
-    private readonly client: ScheduleClient,
+    readonly client: ScheduleClient,
     readonly scheduleId: string,
   ) {}
 
@@ -562,35 +244,20 @@ export class ScheduleHandle {
   }
 
   async describe(signal?: AbortSignal): Promise<ScheduleDescription> {
-    const r = await this.client.call('describeSchedule', this.request(), this.scheduleId, signal);
-    const schedule = r.schedule ?? {};
-    const start = schedule.action?.startWorkflow ?? {};
-    const info = r.info ?? {};
+    const raw = await this.client.call('describeSchedule', this.request(), this.scheduleId, signal);
+    const schedule = raw.schedule ?? {};
+    const info = raw.info ?? {};
     const state = schedule.state ?? {};
     const converter = this.client.converter;
-    return {
+    const memo = memoFromProto(converter, raw.memo?.fields);
+    const description: Omit<ScheduleDescription, 'raw'> = {
       scheduleId: this.scheduleId,
-      spec: this.client.specOf(schedule.spec),
-      action: {
-        type: 'startWorkflow',
-        workflowType: start.workflowType?.name ?? '',
-        workflowId: start.workflowId ?? '',
-        taskQueue: start.taskQueue?.name ?? '',
-        args: fromPayloads(converter, start.input),
-        memo: fromPayloadMap(converter, start.memo?.fields) as Record<string, unknown>,
-        searchAttributes: fromPayloadMap(converter, start.searchAttributes?.indexedFields) as Record<
-          string,
-          unknown
-        >,
-        ...(start.workflowExecutionTimeout
-          ? { workflowExecutionTimeout: msOf(start.workflowExecutionTimeout)! }
-          : {}),
-        ...(start.workflowRunTimeout ? { workflowRunTimeout: msOf(start.workflowRunTimeout)! } : {}),
-        ...(start.workflowTaskTimeout ? { workflowTaskTimeout: msOf(start.workflowTaskTimeout)! } : {}),
-      },
+      spec: specFromProto(schedule.spec),
+      action: actionFromProto(converter, schedule.action),
       policies: {
-        overlap: overlapName(schedule.policies?.overlapPolicy),
-        catchupWindow: msOf(schedule.policies?.catchupWindow) ?? 365 * 24 * 3_600_000,
+        overlap: overlapFromProto(schedule.policies?.overlapPolicy),
+        // The server fills in its default (one year); 60 s is what the official client assumes without one.
+        catchupWindow: msOf(schedule.policies?.catchupWindow) ?? 60_000,
         pauseOnFailure: schedule.policies?.pauseOnFailure === true,
       },
       state: {
@@ -602,35 +269,44 @@ export class ScheduleHandle {
         numActionsTaken: toNumber(info.actionCount),
         numActionsMissedCatchupWindow: toNumber(info.missedCatchupWindow),
         numActionsSkippedOverlap: toNumber(info.overlapSkipped),
-        runningActions: (info.runningWorkflows ?? []).map((w) => ({
-          workflow: { workflowId: w.workflowId ?? '', firstExecutionRunId: w.runId ?? '' },
-        })),
-        recentActions: (info.recentActions ?? []).map((a) => this.client.actionResultOf(a)),
-        nextActionTimes: (info.futureActionTimes ?? []).map((t) => dateOf(t)!),
+        runningActions: (info.runningWorkflows ?? []).map(runningActionFromProto),
+        recentActions: (info.recentActions ?? []).map(actionResultFromProto),
+        nextActionTimes: (info.futureActionTimes ?? []).map((t) => dateOf(t) as Date),
         createdAt: dateOf(info.createTime) ?? new Date(0),
-        ...(info.updateTime ? { lastUpdatedAt: dateOf(info.updateTime)! } : {}),
+        lastUpdatedAt: dateOf(info.updateTime),
       },
-      memo: fromPayloadMap(converter, r.memo?.fields) as Record<string, unknown>,
-      searchAttributes: fromPayloadMap(converter, r.searchAttributes?.indexedFields) as Record<
-        string,
-        unknown
-      >,
+      ...(memo ? { memo } : {}),
+      searchAttributes: fromPayloadMap(converter, raw.searchAttributes?.indexedFields),
     };
+    // Not enumerable: a description printed as JSON or spread into an update stays the readable shape.
+    return Object.defineProperty(description, 'raw', {
+      value: raw,
+      enumerable: false,
+    }) as ScheduleDescription;
   }
 
-  /** Replaces the definition with what `update` makes of the current one (the schedule's conflict token guards it). */
-  async update(
-    update: (previous: ScheduleDescription) => ScheduleUpdateOptions,
+  /**
+   * Replaces the definition with what `updateFn` makes of the current one. The update carries the conflict token
+   * of the description `updateFn` saw, so a change made by someone else in between fails the call instead of
+   * being overwritten. The workflows' headers are kept.
+   */
+  async update<W extends Workflow = Workflow>(
+    updateFn: (previous: ScheduleDescription) => ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<W>>,
     signal?: AbortSignal,
   ): Promise<void> {
-    const current = await this.client.call('describeSchedule', this.request(), this.scheduleId, signal);
-    const next = update(await this.describe(signal));
+    const current = await this.describe(signal);
+    const next = updateFn(current) as ScheduleUpdateOptions<ScheduleOptionsAction>;
+    const headers = (current.raw.schedule?.action?.startWorkflow?.header?.fields ?? {}) as Headers;
     await this.client.call(
       'updateSchedule',
       {
         ...this.request(),
-        schedule: this.client.scheduleToProto(next),
-        conflictToken: current.conflictToken ?? null,
+        schedule: this.client.scheduleToProto(this.scheduleId, next, headers),
+        conflictToken: current.raw.conflictToken?.length ? current.raw.conflictToken : null,
+        // Given: they replace the schedule's (a spread description passes the current ones on); absent: kept.
+        searchAttributes: next.searchAttributes
+          ? { indexedFields: toPayloadMap(this.client.converter, next.searchAttributes) }
+          : null,
         identity: this.client.identity,
         requestId: randomUUID(),
       },
@@ -639,8 +315,8 @@ export class ScheduleHandle {
     );
   }
 
-  private patch(patch: proto.api.schedule.v1.ISchedulePatch, signal?: AbortSignal): Promise<unknown> {
-    return this.client.call(
+  private async patch(patch: proto.api.schedule.v1.ISchedulePatch, signal?: AbortSignal): Promise<void> {
+    await this.client.call(
       'patchSchedule',
       { ...this.request(), patch, identity: this.client.identity, requestId: randomUUID() },
       this.scheduleId,
@@ -656,17 +332,29 @@ export class ScheduleHandle {
     await this.patch({ unpause: note }, signal);
   }
 
-  /** Runs the action now; ALLOW_ALL unless another overlap policy is given (as the official client does). */
+  /** Takes the action now; overlap ALLOW_ALL unless another policy is given (as the official client does). */
   async trigger(overlap: ScheduleOverlapPolicy = 'ALLOW_ALL', signal?: AbortSignal): Promise<void> {
-    await this.patch({ triggerImmediately: { overlapPolicy: OVERLAP_NUMBERS[overlap] } }, signal);
+    await this.patch({ triggerImmediately: { overlapPolicy: overlapToProto(overlap) } }, signal);
   }
 
-  /** Runs the action for every time of the spec in each range. */
+  /** Takes the action for every time of the spec in each range, as if the schedule had run then. */
   async backfill(backfills: Backfill | Backfill[], signal?: AbortSignal): Promise<void> {
     const list = Array.isArray(backfills) ? backfills : [backfills];
     await this.patch({ backfillRequest: list.map(backfillToProto) }, signal);
   }
 
+  /** The times the spec matches from `start` to `end` (ListScheduleMatchingTimes; not in the official client). */
+  async matchingTimes(start: Date, end: Date, signal?: AbortSignal): Promise<Date[]> {
+    const response = await this.client.call(
+      'listScheduleMatchingTimes',
+      { ...this.request(), startTime: timestampOf(start), endTime: timestampOf(end) },
+      this.scheduleId,
+      signal,
+    );
+    return (response.startTime ?? []).map((t) => dateOf(t) as Date);
+  }
+
+  /** Deletes the schedule; the workflows it started go on. */
   async delete(signal?: AbortSignal): Promise<void> {
     await this.client.call(
       'deleteSchedule',

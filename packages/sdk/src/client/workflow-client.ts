@@ -45,6 +45,8 @@ import type {
   WorkflowStartInput,
 } from './interceptors.js';
 import { LONG_POLL_TIMEOUT_MS } from './connection.js';
+import type { ScheduleClientInterceptor } from './interceptors.js';
+import { ScheduleClient } from './schedule-client.js';
 import {
   type StartUpdateOptions,
   startUpdate,
@@ -163,6 +165,8 @@ export interface WorkflowClientOptions {
   encodeFailureAttributes?: boolean;
   /** Wrap what the client sends (first = outermost); e.g. the OpenTelemetry interceptor. */
   interceptors?: readonly WorkflowClientInterceptor[];
+  /** Wrap what `client.schedule` sends. */
+  scheduleInterceptors?: readonly ScheduleClientInterceptor[];
 }
 
 export interface ResultOptions {
@@ -204,8 +208,11 @@ export class WorkflowClient {
   readonly calls: CodecCalls;
   private readonly interceptors: readonly WorkflowClientInterceptor[];
   private readonly updates: UpdateClientContext;
+  private readonly options: WorkflowClientOptions;
+  private scheduleClient: ScheduleClient | undefined;
 
   constructor(options: WorkflowClientOptions) {
+    this.options = options;
     this.connection = options.connection;
     this.namespace = options.namespace ?? 'default';
     this.identity = options.identity ?? `${process.pid}@${hostname()}`;
@@ -226,6 +233,22 @@ export class WorkflowClient {
       startRequest: (workflowType, options, headers) => this.startRequest(workflowType, options, headers),
       callOptions: (signal, timeoutMs) => this.callOptions(signal, timeoutMs),
     };
+  }
+
+  /** The schedules of this client's namespace, with its connection, converter and codecs (the official `client.schedule`). */
+  get schedule(): ScheduleClient {
+    const { connection, namespace, identity, payloadConverter, payloadCodecs, encodeFailureAttributes } =
+      this.options;
+    this.scheduleClient ??= new ScheduleClient({
+      connection,
+      ...(namespace ? { namespace } : {}),
+      ...(identity ? { identity } : {}),
+      ...(payloadConverter ? { payloadConverter } : {}),
+      ...(payloadCodecs ? { payloadCodecs } : {}),
+      ...(encodeFailureAttributes ? { encodeFailureAttributes } : {}),
+      ...(this.options.scheduleInterceptors ? { interceptors: this.options.scheduleInterceptors } : {}),
+    });
+    return this.scheduleClient;
   }
 
   private callOptions(signal?: AbortSignal, timeoutMs?: number) {
