@@ -1,6 +1,5 @@
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import { createQueryId } from 'kysely';
-import type { Executor } from './context.js';
 
 /**
  * Why this exists: Kysely builds an operation tree and compiles it to SQL on every call, which cost about a tenth of
@@ -9,6 +8,11 @@ import type { Executor } from './context.js';
  * checking that Kysely's parameters for it are exactly the ones the caller lists, in the same order, so a statement
  * whose parameters Kysely would rewrite, reorder or inline keeps being built per call.
  */
+
+/** What runs a statement: the store's Kysely handle or a transaction of it. */
+export interface QueryRunner {
+  executeQuery<R>(query: CompiledQuery<R> | Compilable<R>): Promise<QueryResult<R>>;
+}
 
 interface Shape {
   sql: string;
@@ -27,7 +31,7 @@ const shapesByOwner = new WeakMap<object, Map<string, Shape | null>>();
  */
 export function executePrecompiled<R>(
   owner: object,
-  trx: Executor,
+  trx: QueryRunner,
   key: string,
   parameters: readonly unknown[],
   compile: () => CompiledQuery<R>,
@@ -77,7 +81,7 @@ export interface InsertVariant {
  */
 export async function insertRows<T extends object>(
   owner: object,
-  trx: Executor,
+  trx: QueryRunner,
   table: string,
   rows: readonly T[],
   variant?: InsertVariant,
