@@ -326,7 +326,12 @@ export class FrontendService {
     for (const { name } of methodCodecs(service)) {
       implementation[name] = (call: ServerUnaryCall<object, object>, callback: sendUnaryData<object>) => {
         const controller = new AbortController();
-        call.on('cancelled', () => controller.abort(ServiceError.canceled('The client cancelled the call.')));
+        // grpc-js reports every closed stream as cancelled, answered calls too: only a call still running is
+        // cancelled (an error built per answered call cost measurable CPU).
+        let answered = false;
+        call.on('cancelled', () => {
+          if (!answered) controller.abort(ServiceError.canceled('The client cancelled the call.'));
+        });
         const deadline = deadlineMs(call.getDeadline());
         const correlationId = firstHeader(call.metadata, 'x-correlation-id');
         const peer = this.#verifiesClients ? peerIdentityOf(call.getAuthContext()) : undefined;
@@ -341,8 +346,12 @@ export class FrontendService {
           ...(peer === undefined ? {} : { peer }),
           ...(traceContext === undefined ? {} : { traceContext }),
         }).then(
-          (response) => callback(null, response),
+          (response) => {
+            answered = true;
+            callback(null, response);
+          },
           (error: ServiceError) => {
+            answered = true;
             try {
               const failure = toGrpcFailure(error);
               callback({ code: failure.code, details: failure.details, metadata: failure.metadata }, null);

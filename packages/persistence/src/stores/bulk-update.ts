@@ -3,6 +3,7 @@ import type { UpdateTransition } from '../contract.js';
 import { toBuffer } from '../codec.js';
 import type { RowsUpdate } from '../dialects/sql-dialect.js';
 import { chunks, type StoreContext } from './context.js';
+import { executePrecompiled } from './precompiled.js';
 import type { Tables } from '../tables.js';
 
 /** One update of a group commit, with what validation derived from it. */
@@ -30,8 +31,18 @@ export async function bulkUpdateExecutions(
   rows: readonly BulkUpdateRow[],
 ): Promise<number> {
   let matched = 0;
+  const max = ctx.limits.maxHistoryBytes;
   for (const chunk of chunks(rows, BULK_CHUNK_ROWS)) {
-    const r = await ctx.dialect.updateFromRows(statement(ctx, chunk)).execute(trx);
+    const update = statement(ctx, chunk);
+    const parameters = update.rows.flat();
+    if (max !== undefined) parameters.push(max);
+    const r = await executePrecompiled(
+      ctx,
+      trx,
+      `bulkUpdate\u0000${chunk.length}\u0000${max ?? ''}`,
+      parameters,
+      () => ctx.dialect.updateFromRows(update).compile(trx),
+    );
     matched += Number(r.numAffectedRows ?? 0n);
   }
   return matched;

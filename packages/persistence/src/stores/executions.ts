@@ -36,6 +36,7 @@ import type { HistoryEventsTable, ImmediateTasksTable, Tables } from '../tables.
 import { type BulkUpdateRow, bulkUpdateExecutions } from './bulk-update.js';
 import { checkShardFence, checkShardFences } from './fence.js';
 import { deleteRunDependents } from './run-rows.js';
+import { executePrecompiled, insertRows } from './precompiled.js';
 import { upsertVisibilityRows } from './visibility.js';
 
 const TASK_TABLES = {
@@ -182,7 +183,7 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   getCurrentExecution(namespaceId: string, workflowId: string): Promise<CurrentExecution | null> {
-    return readCurrent(this.ctx.db, namespaceId, workflowId);
+    return readCurrent(this.ctx.db, namespaceId, workflowId, undefined, this.ctx);
   }
 
   /** Everything checkable without the database, so a bad transition fails before a transaction opens. */
@@ -248,9 +249,8 @@ export class SqlExecutionStore implements ExecutionStore {
       if (Number(r.numUpdatedRows) !== 1) throw await conflict(this.ctx, trx, key);
     }
     try {
-      await trx
-        .insertInto('workflow_executions')
-        .values({
+      await insertRows(this.ctx, trx, 'workflow_executions', [
+        {
           namespace_id: key.namespaceId,
           workflow_id: key.workflowId,
           run_id: key.runId,
@@ -263,8 +263,8 @@ export class SqlExecutionStore implements ExecutionStore {
           start_time: e.startTime,
           close_time: e.closeTime ?? null,
           updated_at: e.updatedAt,
-        })
-        .execute();
+        } satisfies Tables['workflow_executions'],
+      ]);
     } catch (error) {
       if (this.ctx.dialect.isUniqueViolation(error)) throw new ExecutionAlreadyExistsError(key);
       throw error;
@@ -319,14 +319,24 @@ export class SqlExecutionStore implements ExecutionStore {
 
   /** Mirrors a close into current_executions, only while it still points at this run. */
   async #updateCurrent(trx: Transaction<Tables>, t: UpdateTransition): Promise<void> {
-    if (t.updateCurrent === undefined) return;
-    await trx
-      .updateTable('current_executions')
-      .set({ status: t.updateCurrent.status, close_time: t.updateCurrent.closeTime ?? null })
-      .where('namespace_id', '=', t.key.namespaceId)
-      .where('workflow_id', '=', t.key.workflowId)
-      .where('run_id', '=', t.key.runId)
-      .execute();
+    const update = t.updateCurrent;
+    if (update === undefined) return;
+    const closeTime = update.closeTime ?? null;
+    const { namespaceId, workflowId, runId } = t.key;
+    await executePrecompiled(
+      this.ctx,
+      trx,
+      'updateCurrent',
+      [update.status, closeTime, namespaceId, workflowId, runId],
+      () =>
+        trx
+          .updateTable('current_executions')
+          .set({ status: update.status, close_time: closeTime })
+          .where('namespace_id', '=', namespaceId)
+          .where('workflow_id', '=', workflowId)
+          .where('run_id', '=', runId)
+          .compile(),
+    );
   }
 
   /** The CAS matched no row: say precisely why, so the engine knows whether to reload, drop or refuse. */
@@ -356,10 +366,10 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   async #flush(trx: Transaction<Tables>, pending: PendingWrites): Promise<void> {
-    for (const rows of chunks(pending.events)) await trx.insertInto('history_events').values(rows).execute();
+    for (const rows of chunks(pending.events)) await insertRows(this.ctx, trx, 'history_events', rows);
     for (const category of ['transfer', 'timer', 'visibility'] as const) {
       for (const rows of chunks(pending.tasks[category])) {
-        await trx.insertInto(TASK_TABLES[category]).values(rows).execute();
+        await insertRows(this.ctx, trx, TASK_TABLES[category], rows);
       }
     }
     if (pending.visibility.length > 0) await upsertVisibilityRows(this.ctx, trx, pending.visibility);
@@ -445,14 +455,25 @@ export async function readCurrent(
   namespaceId: string,
   workflowId: string,
   lock?: RawBuilder<unknown>,
+  /** Given when the statement may come from the precompiled shapes of this store (no lock). */
+  precompiledFor?: StoreContext,
 ): Promise<CurrentExecution | null> {
-  let q = db
-    .selectFrom('current_executions')
-    .selectAll()
-    .where('namespace_id', '=', namespaceId)
-    .where('workflow_id', '=', workflowId);
-  if (lock !== undefined) q = q.modifyEnd(lock);
-  const row = await q.executeTakeFirst();
+  const build = () => {
+    const q = db
+      .selectFrom('current_executions')
+      .selectAll()
+      .where('namespace_id', '=', namespaceId)
+      .where('workflow_id', '=', workflowId);
+    return lock === undefined ? q : q.modifyEnd(lock);
+  };
+  const row =
+    lock === undefined && precompiledFor !== undefined
+      ? (
+          await executePrecompiled(precompiledFor, db, 'readCurrent', [namespaceId, workflowId], () =>
+            build().compile(),
+          )
+        ).rows[0]
+      : await build().executeTakeFirst();
   if (row === undefined) return null;
   return {
     namespaceId: row.namespace_id,

@@ -91,11 +91,20 @@ export class SqlOutboxStore implements OutboxStore {
   async deleteTimerTasks(shardId: number, keys: TimerTaskKey[]): Promise<number> {
     let deleted = 0;
     for (const batch of chunks(keys, 200)) {
+      // The shard id inside every OR term: each term is then a full primary-key lookup, where `shard_id = ? AND
+      // (… OR …)` makes SQLite scan every timer of the shard (its OR optimisation needs each term indexable alone).
       const r = await this.ctx.db
         .deleteFrom('timer_tasks')
-        .where('shard_id', '=', shardId)
         .where((eb) =>
-          eb.or(batch.map((k) => eb.and([eb('fire_time', '=', k.fireTime), eb('task_id', '=', k.taskId)]))),
+          eb.or(
+            batch.map((k) =>
+              eb.and([
+                eb('shard_id', '=', shardId),
+                eb('fire_time', '=', k.fireTime),
+                eb('task_id', '=', k.taskId),
+              ]),
+            ),
+          ),
         )
         .executeTakeFirst();
       deleted += Number(r.numDeletedRows);

@@ -14,6 +14,7 @@ import { nanosToMicros, parseRfc3339Nanos } from '../visibility/datetime.js';
 import { isSearchAttributeType } from '../visibility/definitions.js';
 import { textTokens } from '../visibility/text-tokens.js';
 import { chunks, type Executor, inTransaction, type StoreContext } from './context.js';
+import { executePrecompiled, insertRows } from './precompiled.js';
 import { conditionSql } from './visibility-conditions.js';
 
 const UPDATABLE = [
@@ -200,17 +201,18 @@ export async function upsertVisibilityRows(
     const seen = newest.get(k);
     if (seen === undefined || seen.stateVersion <= r.stateVersion) newest.set(k, r);
   }
-  const winners = await recordsThatWin(db, [...newest.values()]);
+  const winners = await recordsThatWin(ctx, db, [...newest.values()]);
   for (const batch of chunks([...newest.values()].map(toRow), 100)) {
-    const insert = db.insertInto('visibility_records').values(batch);
-    await ctx.dialect
-      .upsertIfNewer(insert, {
-        table: 'visibility_records',
-        key: ['namespace_id', 'run_id'],
-        columns: UPDATABLE,
-        version: 'state_version',
-      })
-      .execute();
+    await insertRows(ctx, db, 'visibility_records', batch, {
+      name: 'upsertIfNewer',
+      finish: (insert) =>
+        ctx.dialect.upsertIfNewer(insert, {
+          table: 'visibility_records',
+          key: ['namespace_id', 'run_id'],
+          columns: UPDATABLE,
+          version: 'state_version',
+        }),
+    });
   }
   const stale = winners.filter((w) => w.hadAttributes);
   for (const [namespaceId, group] of groupBy(stale, (w) => w.record.namespaceId)) {
@@ -237,24 +239,32 @@ interface Winner {
 }
 
 /** The records the upsert will apply (no stored row, or a stored version not above theirs). */
-async function recordsThatWin(db: Executor, records: VisibilityRecord[]): Promise<Winner[]> {
+async function recordsThatWin(
+  ctx: StoreContext,
+  db: Executor,
+  records: VisibilityRecord[],
+): Promise<Winner[]> {
   const out: Winner[] = [];
   for (const [namespaceId, group] of groupBy(records, (r) => r.namespaceId)) {
     for (const batch of chunks(group, 500)) {
-      const stored = await db
-        .selectFrom('visibility_records')
-        .select([
-          'run_id',
-          'state_version',
-          sql<number>`CASE WHEN search_attributes IS NULL THEN 0 ELSE 1 END`.as('had'),
-        ])
-        .where('namespace_id', '=', namespaceId)
-        .where(
-          'run_id',
-          'in',
-          batch.map((r) => r.runId),
-        )
-        .execute();
+      const runIds = batch.map((r) => r.runId);
+      const { rows: stored } = await executePrecompiled(
+        ctx,
+        db,
+        `visibilityVersions\u0000${runIds.length}`,
+        [namespaceId, ...runIds],
+        () =>
+          db
+            .selectFrom('visibility_records')
+            .select([
+              'run_id',
+              'state_version',
+              sql<number>`CASE WHEN search_attributes IS NULL THEN 0 ELSE 1 END`.as('had'),
+            ])
+            .where('namespace_id', '=', namespaceId)
+            .where('run_id', 'in', runIds)
+            .compile(),
+      );
       const byRun = new Map(stored.map((s) => [s.run_id, s]));
       for (const record of batch) {
         const s = byRun.get(record.runId);
