@@ -1,0 +1,92 @@
+import { DatabaseUnavailableError, type PersistenceStore } from '@odin/persistence';
+import type { SeededRandom } from '@odin/runtime';
+import type { NodeClock } from './node-clock.js';
+import type { Trace } from './trace.js';
+
+/** How the database misbehaves for commits while faults are on; rates are per commit. */
+export interface StoreFaults {
+  /** The commit fails and writes nothing. */
+  readonly commitFailRate: number;
+  /** The commit is written, then the caller sees an error (the acknowledgement was lost). */
+  readonly lostAckRate: number;
+  /** The commit waits 1..slowMaxMs virtual milliseconds first. */
+  readonly slowRate: number;
+  readonly slowMaxMs: number;
+}
+
+export const HEALTHY_STORE: StoreFaults = { commitFailRate: 0, lostAckRate: 0, slowRate: 0, slowMaxMs: 0 };
+
+/** The writes whose outcome the engine must survive not knowing: every commit of workflow state and task rows. */
+const FAULTY_WRITES: ReadonlySet<string> = new Set([
+  'executions.commitShardBatch',
+  'executions.commitShardBatches',
+  'executions.createWorkflowExecution',
+  'executions.updateWorkflowExecution',
+  'matching.createMatchingTasks',
+  'matching.completeMatchingTasks',
+]);
+
+export interface StoreFaultControl {
+  faults: StoreFaults;
+}
+
+const URL = 'sqlite::memory:';
+
+/**
+ * One simulated process's connection to the shared database: every call waits while the process is paused and fails
+ * once it is dead (a killed process writes nothing more), and the commits in FAULTY_WRITES fail, slow down or lose
+ * their acknowledgement as the seeded random source decides. The database itself is shared and survives crashes.
+ */
+export function faultyStore(
+  store: PersistenceStore,
+  node: { readonly name: string; readonly clock: NodeClock },
+  control: StoreFaultControl,
+  random: SeededRandom,
+  trace: Trace,
+): PersistenceStore {
+  const wrapPart = (partName: string, part: object): object =>
+    new Proxy(part, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || typeof property !== 'string') return value;
+        const name = `${partName}.${property}`;
+        return async (...args: unknown[]) => {
+          await node.clock.running();
+          if (node.clock.dead) throw new DatabaseUnavailableError(URL, 'process is dead');
+          const faults = control.faults;
+          if (FAULTY_WRITES.has(name)) {
+            if (faults.slowRate > 0 && random.next() < faults.slowRate) {
+              const ms = 1 + random.int(Math.max(1, faults.slowMaxMs));
+              trace.add(node.clock.now(), `${node.name} db ${name} slow ${ms}`);
+              await node.clock.sleep(ms);
+              await node.clock.running();
+              if (node.clock.dead) throw new DatabaseUnavailableError(URL, 'process is dead');
+            }
+            if (faults.commitFailRate > 0 && random.next() < faults.commitFailRate) {
+              trace.add(node.clock.now(), `${node.name} db ${name} fail`);
+              throw new DatabaseUnavailableError(URL, 'simulated commit failure');
+            }
+          }
+          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (node.clock.dead) throw new DatabaseUnavailableError(URL, 'process died during the call');
+          if (FAULTY_WRITES.has(name) && faults.lostAckRate > 0 && random.next() < faults.lostAckRate) {
+            trace.add(node.clock.now(), `${node.name} db ${name} lost-ack`);
+            throw new DatabaseUnavailableError(
+              URL,
+              'simulated lost acknowledgement (the commit was written)',
+            );
+          }
+          return result;
+        };
+      },
+    });
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property === 'close') return async () => undefined;
+      if (typeof property === 'string' && value && typeof value === 'object')
+        return wrapPart(property, value);
+      return value;
+    },
+  });
+}
