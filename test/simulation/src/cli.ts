@@ -1,12 +1,13 @@
 // The simulator's command line:
 //   --seed N            run one seed (the replay command a failure prints)
 //   --scenario FILE     run a scenario file (a shrunk failure)
-//   --soak COUNT        run COUNT seeds from --from (default: a random start), stop at the first failure
+//   --soak COUNT        run COUNT seeds from --from (default: a random start); the first failure is kept in
+//                       regressions/ and ends the soak
 //   --shrink            with --seed or --scenario: reduce a failing scenario and write it to a file
 //   --verbose           print the tail of the trace of a failing run
 //   --trace LINES       print the last LINES lines of the run's trace
 import { randomInt } from 'node:crypto';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { replayCommand, scenarioForSeed } from './scenario.js';
 import { shrink } from './shrink.js';
@@ -25,7 +26,8 @@ const { values } = parseArgs({
   },
 });
 
-const regressionFile = new URL('../regression-seeds.json', import.meta.url).pathname;
+/** Every scenario that ever failed is kept here (whole, since the generator may change) and replayed in CI. */
+const regressionDir = new URL('../regressions/', import.meta.url).pathname;
 
 function summary(report: RunReport, ms: number): string {
   return (
@@ -41,12 +43,10 @@ function printFailure(report: RunReport, scenarioFile?: string): void {
   console.log(`  replay: ${replayCommand(report.seed, scenarioFile)}`);
 }
 
-function remember(seed: number): void {
-  const seeds: number[] = JSON.parse(readFileSync(regressionFile, 'utf8')).seeds;
-  if (seeds.includes(seed)) return;
-  seeds.push(seed);
-  writeFileSync(regressionFile, `${JSON.stringify({ seeds }, null, 2)}\n`);
-  console.log(`  kept as a regression seed in ${regressionFile}`);
+function remember(scenario: Scenario): void {
+  const file = `${regressionDir}seed-${scenario.seed}.json`;
+  writeFileSync(file, `${JSON.stringify(scenario, null, 2)}\n`);
+  console.log(`  kept as a regression scenario: ${file}`);
 }
 
 async function runOne(scenario: Scenario, scenarioFile?: string): Promise<RunReport> {
@@ -63,10 +63,10 @@ async function main(): Promise<number> {
     const count = Number(values.soak);
     const from = values.from ? Number(values.from) : randomInt(2 ** 31);
     for (let seed = from; seed < from + count; seed++) {
-      const report = await runOne(scenarioForSeed(seed));
+      const scenario = scenarioForSeed(seed);
+      const report = await runOne(scenario);
       if (report.failures.length > 0) {
-        remember(seed);
-        appendFileSync(regressionFile.replace(/\.json$/, '.log'), `${new Date().toISOString()} ${seed}\n`);
+        remember(scenario);
         return 1;
       }
     }

@@ -26,6 +26,26 @@ const FAULTY_WRITES: ReadonlySet<string> = new Set([
   'matching.completeMatchingTasks',
 ]);
 
+/** Which runs a commit touches, for the trace: `create:<workflow id>` / `update:<workflow id>:<status>`. */
+function describeCommit(args: unknown[]): string {
+  type T = {
+    kind: string;
+    execution?: { workflowId: string };
+    key?: { workflowId: string };
+    status?: number;
+  };
+  const batches = (Array.isArray(args[0]) ? args[0] : [{ transitions: args[1] }]) as { transitions?: T[] }[];
+  const parts: string[] = [];
+  for (const batch of batches) {
+    for (const t of batch.transitions ?? []) {
+      parts.push(
+        t.kind === 'create' ? `create:${t.execution?.workflowId}` : `update:${t.key?.workflowId}:${t.status}`,
+      );
+    }
+  }
+  return parts.join(',');
+}
+
 export interface StoreFaultControl {
   faults: StoreFaults;
 }
@@ -63,14 +83,14 @@ export function faultyStore(
               if (node.clock.dead) throw new DatabaseUnavailableError(URL, 'process is dead');
             }
             if (faults.commitFailRate > 0 && random.next() < faults.commitFailRate) {
-              trace.add(node.clock.now(), `${node.name} db ${name} fail`);
+              trace.add(node.clock.now(), `${node.name} db ${name} fail ${describeCommit(args)}`);
               throw new DatabaseUnavailableError(URL, 'simulated commit failure');
             }
           }
           const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
           if (node.clock.dead) throw new DatabaseUnavailableError(URL, 'process died during the call');
           if (FAULTY_WRITES.has(name) && faults.lostAckRate > 0 && random.next() < faults.lostAckRate) {
-            trace.add(node.clock.now(), `${node.name} db ${name} lost-ack`);
+            trace.add(node.clock.now(), `${node.name} db ${name} lost-ack ${describeCommit(args)}`);
             throw new DatabaseUnavailableError(
               URL,
               'simulated lost acknowledgement (the commit was written)',

@@ -223,7 +223,7 @@ async function checkRuns(
   workflowId: string,
   runs: IHistoryEvent[][],
   registry: Readonly<Record<string, unknown>>,
-  expected: { runs: number; result: number },
+  expected: { runs: number; result: number; closedBy?: number },
   out: WorkflowCheck,
 ): Promise<void> {
   if (runs.length !== expected.runs) out.failures.push(`${runs.length} runs, expected ${expected.runs}`);
@@ -237,7 +237,12 @@ async function checkRuns(
       out.failures.push(
         `run ${index + 1} closed with ${typeName(last?.eventType)}, expected CONTINUED_AS_NEW`,
       );
-    if (final) {
+    if (final && expected.closedBy !== undefined) {
+      if (last?.eventType !== expected.closedBy)
+        out.failures.push(
+          `closed with ${typeName(last?.eventType)}, expected ${typeName(expected.closedBy)}`,
+        );
+    } else if (final) {
       if (last?.eventType !== T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) {
         const failure = last?.workflowExecutionFailedEventAttributes?.failure?.message;
         out.failures.push(
@@ -269,16 +274,33 @@ export async function checkWorkflow(
   spec: WorkflowSpec,
   fetch: Fetch,
   registry: Readonly<Record<string, unknown>>,
+  query: (workflowId: string) => Promise<string>,
 ): Promise<WorkflowCheck> {
   const out: WorkflowCheck = { failures: [], events: 0, digests: [] };
   const runs = await runsOf(fetch, spec.workflowId);
+  const terminated = spec.terminateAtMs !== undefined;
   await checkRuns(
     spec.workflowId,
     runs,
     registry,
-    { runs: expectedRuns(spec), result: expectedResult(spec) },
+    {
+      runs: expectedRuns(spec),
+      result: expectedResult(spec),
+      ...(terminated ? { closedBy: T.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED } : {}),
+    },
     out,
   );
+  if (terminated) {
+    // A closed run is queried through a worker, unless it closed before any workflow task completed.
+    const ran = runs.at(-1)?.some((e) => e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) ?? false;
+    const outcome = await query(spec.workflowId).then(
+      (answer) => `answer ${answer}`,
+      (error: Error & { code?: number }) => `error ${error.code}: ${error.message}`,
+    );
+    const expected = ran ? 'answer waiting' : 'error 9: Workflow closed before task started.';
+    if (outcome !== expected) out.failures.push(`query after terminate: ${outcome}, expected ${expected}`);
+    out.digests.push(outcome);
+  }
   const child = spec.plan?.child;
   if (child) {
     for (let run = 0; run < expectedRuns(spec); run++) {

@@ -198,6 +198,18 @@ export async function runScenario(
         ),
       );
     });
+    if (spec.terminateAtMs !== undefined) {
+      at(spec.terminateAtMs, () =>
+        persist(`terminate ${spec.workflowId}`, () =>
+          clientConnection.call('terminateWorkflowExecution', {
+            namespace: NAMESPACE,
+            workflowExecution: { workflowId: spec.workflowId, runId: '' },
+            identity: CLIENT_NODE,
+            reason: 'simulation',
+          }),
+        ),
+      );
+    }
     if (spec.cancelAtMs !== undefined) {
       at(spec.cancelAtMs, () =>
         persist(`cancel ${spec.workflowId}`, () =>
@@ -258,13 +270,13 @@ export async function runScenario(
         break;
       }
       case 'db-errors':
-        storeFaults.faults = { commitFailRate: 0.05, lostAckRate: 0.05, slowRate: 0.1, slowMaxMs: 3_000 };
+        storeFaults.faults = { commitFailRate: 0.1, lostAckRate: 0.1, slowRate: 0.1, slowMaxMs: 3_000 };
         later(() => {
           storeFaults.faults = HEALTHY_STORE;
         });
         break;
       case 'network-chaos':
-        network.faults = { dropRate: 0.05, duplicateRate: 0.05, lostReplyRate: 0.05, maxDelayMs: 300 };
+        network.faults = { dropRate: 0.1, duplicateRate: 0.1, lostReplyRate: 0.1, maxDelayMs: 300 };
         later(() => {
           network.faults = CALM_NETWORK;
         });
@@ -338,7 +350,9 @@ export async function runScenario(
     drive(base, checker.fetchHistory(workflowId, runId));
   if (failures.length === 0) {
     for (const spec of scenario.workflows) {
-      const check = await checkWorkflow(spec, fetchHistory, workflows);
+      const query = (workflowId: string) =>
+        drive(base, checker.query<string, []>(workflowId, undefined, 'state', []));
+      const check = await checkWorkflow(spec, fetchHistory, workflows, query);
       checks.push(check);
       events += check.events;
       for (const failure of check.failures) failures.push(`${spec.workflowId}: ${failure}`);

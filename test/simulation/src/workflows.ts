@@ -5,6 +5,7 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  defineQuery,
   defineSignal,
   executeChild,
   isCancellation,
@@ -65,8 +66,14 @@ export async function planned(plan: Plan, carried = 0, run = 0): Promise<number>
   return total;
 }
 
-/** Waits for a cancellation, then cleans up with an activity in a scope the cancellation does not reach. */
+export const state = defineQuery<string>('state');
+
+/**
+ * Waits for a cancellation, then cleans up with an activity in a scope the cancellation does not reach. Also the
+ * workflow the client terminates (it never finishes the day's sleep) and queries afterwards.
+ */
 export async function cancellable(base: number): Promise<number> {
+  setHandler(state, () => 'waiting');
   try {
     await sleep('1 day');
     return -1;

@@ -13,6 +13,8 @@ export interface WorkflowSpec {
   readonly signals: readonly { readonly value: number; readonly atMs: number }[];
   /** When the client asks to cancel (cancellable only). */
   readonly cancelAtMs?: number;
+  /** When the client terminates it (cancellable only; it is then queried once every fault is over). */
+  readonly terminateAtMs?: number;
 }
 
 export type FaultKind =
@@ -69,6 +71,18 @@ export function generateScenario(seed: number, random: SeededRandom): Scenario {
   const count = 4 + random.int(5);
   for (let i = 0; i < count; i++) {
     const startAtMs = random.int(60_000);
+    if (random.next() < 0.1) {
+      // Often terminated before its first workflow task completed.
+      workflows.push({
+        workflowId: `wf-${seed}-${i}`,
+        type: 'cancellable',
+        base: 0,
+        startAtMs,
+        signals: [],
+        terminateAtMs: startAtMs + (random.next() < 0.5 ? random.int(20) : random.int(60_000)),
+      });
+      continue;
+    }
     if (random.next() < 0.15) {
       workflows.push({
         workflowId: `wf-${seed}-${i}`,
@@ -94,7 +108,7 @@ export function generateScenario(seed: number, random: SeededRandom): Scenario {
   }
   const faults: Fault[] = [];
   const servers = [...HISTORY_NODES, ...MATCHING_NODES, FRONTEND_NODE];
-  const faultCount = random.int(6);
+  const faultCount = 2 + random.int(8);
   for (let i = 0; i < faultCount; i++) {
     const atMs = 1_000 + random.int(200_000);
     const kind = pick<FaultKind>(random, [
