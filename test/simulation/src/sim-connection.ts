@@ -101,6 +101,8 @@ export class SimConnection {
           if (!frontend) throw new ServiceError(status.UNAVAILABLE, 'frontend is not running');
           const response = await frontend.service.invoke(SERVICE, codec.name, codec.request.decode(bytes), {
             deadline: frontend.clock.now() + timeoutMs,
+            // gRPC carries a caller's cancellation to the server; a lost reply or a duplicate it does not.
+            ...(options.signal ? { signal: options.signal } : {}),
           });
           return codec.response.encode(codec.response.fromObject(response)).finish();
         },

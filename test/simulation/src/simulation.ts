@@ -298,13 +298,17 @@ export async function runScenario(
       Math.max(w.startAtMs, ...w.signals.map((s) => s.atMs), w.cancelAtMs ?? 0),
     ),
   );
-  const checkDone = async () => {
-    if (base.now() - EPOCH <= lastEventAt || faultsActive > 0) return false;
+  const openWorkflows = async (): Promise<string[]> => {
+    const open: string[] = [];
     for (const spec of scenario.workflows) {
       const current = await store.executions.getCurrentExecution(namespaceId, spec.workflowId);
-      if (!current || current.status === RUNNING) return false;
+      if (!current || current.status === RUNNING) open.push(spec.workflowId);
     }
-    return true;
+    return open;
+  };
+  const checkDone = async () => {
+    if (base.now() - EPOCH <= lastEventAt || faultsActive > 0) return false;
+    return (await openWorkflows()).length === 0;
   };
   const poll = () =>
     at(5_000, () => {
@@ -321,7 +325,9 @@ export async function runScenario(
     if (done) break;
     const next = base.nextDueAt();
     if (next === undefined) {
-      failures.push('nothing left to run but workflows are still open (a lost task or a lost wake-up)');
+      failures.push(
+        `nothing left to run but ${(await openWorkflows()).join(', ')} still open (a lost task?)`,
+      );
       break;
     }
     if (next > deadline) {
@@ -350,8 +356,19 @@ export async function runScenario(
     drive(base, checker.fetchHistory(workflowId, runId));
   if (failures.length === 0) {
     for (const spec of scenario.workflows) {
-      const query = (workflowId: string) =>
-        drive(base, checker.query<string, []>(workflowId, undefined, 'state', []));
+      // A query is handed to one waiting poll; when that poll's caller is gone (its reply was lost, or it was a
+      // duplicate) the query waits for its deadline, as in Temporal, and the caller asks again.
+      const query = async (workflowId: string): Promise<string> => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await drive(base, checker.query<string, []>(workflowId, undefined, 'state', []));
+          } catch (error) {
+            const code = (error as { code?: number }).code;
+            if (attempt >= 4 || code !== 4) throw error;
+            trace.add(base.now(), `checker query ${workflowId} attempt ${attempt} timed out`);
+          }
+        }
+      };
       const check = await checkWorkflow(spec, fetchHistory, workflows, query);
       checks.push(check);
       events += check.events;
