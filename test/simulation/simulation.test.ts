@@ -6,7 +6,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { temporal } from '@odin/api/public';
 import type { IHistoryEvent } from '@odin/sdk';
+import { VirtualClock } from '@odin/hugo';
+import type { PersistenceStore } from '@odin/persistence';
+import { SeededRandom } from '@odin/runtime';
+import { faultyStore, HEALTHY_STORE, type StoreFaultControl } from './src/faulty-store.js';
 import { checkHistory } from './src/invariants.js';
+import { NodeClock } from './src/node-clock.js';
+import { Trace } from './src/trace.js';
 import { replayCommand, scenarioForSeed } from './src/scenario.js';
 import { shrink } from './src/shrink.js';
 import { type RunReport, runScenario } from './src/simulation.js';
@@ -130,6 +136,26 @@ describe('history checker', () => {
       event(9, T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED),
     ];
     assert.match(checkHistory(events).join('\n'), /closes 5, already closed by #7/);
+  });
+});
+
+describe('fence check', () => {
+  test('a commit the database accepts with a fence older than an acquired range is reported', async () => {
+    const base = new VirtualClock(0);
+    const clock = new NodeClock(base);
+    // A database that ignores fences, as a broken store would.
+    const careless = {
+      shards: { acquireShard: async (shardId: number) => ({ shardId, rangeId: 2, ownerHostId: 'b' }) },
+      executions: { commitShardBatch: async () => ({ dbVersions: [1] }) },
+    } as unknown as PersistenceStore;
+    const control: StoreFaultControl = { faults: HEALTHY_STORE, acquired: new Map(), staleWrites: [] };
+    const store = faultyStore(careless, { name: 'a', clock }, control, new SeededRandom(1), new Trace());
+    await store.executions.commitShardBatch({ shardId: 3, rangeId: 1 }, []);
+    assert.deepEqual(control.staleWrites, [], 'range 1 is current until someone acquires range 2');
+    await store.shards.acquireShard(3, 'b', 1000, 0);
+    await store.executions.commitShardBatch({ shardId: 3, rangeId: 1 }, []);
+    assert.equal(control.staleWrites.length, 1);
+    assert.match(control.staleWrites[0] ?? '', /shard 3 with range 1/);
   });
 });
 

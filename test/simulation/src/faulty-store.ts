@@ -48,6 +48,22 @@ function describeCommit(args: unknown[]): string {
 
 export interface StoreFaultControl {
   faults: StoreFaults;
+  /** The highest range each shard was acquired at, as far as any acquirer has been told. */
+  readonly acquired: Map<number, number>;
+  /** Commits the database accepted although their fence was already stale when they were sent. */
+  readonly staleWrites: string[];
+}
+
+/** The fences of a commit call: commitShardBatch(fence, …) or commitShardBatches([{fence, …}]). */
+function fencesOf(name: string, args: unknown[]): { shardId: number; rangeId: number }[] {
+  if (name === 'executions.commitShardBatches')
+    return (args[0] as { fence: { shardId: number; rangeId: number } }[]).map((b) => b.fence);
+  if (name.startsWith('executions.') && name !== 'executions.getExecution') {
+    const fence = args[0] as { shardId?: number; rangeId?: number } | undefined;
+    if (typeof fence?.shardId === 'number' && typeof fence.rangeId === 'number')
+      return [{ shardId: fence.shardId, rangeId: fence.rangeId }];
+  }
+  return [];
 }
 
 const URL = 'sqlite::memory:';
@@ -87,7 +103,23 @@ export function faultyStore(
               throw new DatabaseUnavailableError(URL, 'simulated commit failure');
             }
           }
+          // A fence older than a range some acquirer was already told about cannot be current in the database:
+          // the store must refuse the commit (checked below).
+          const stale = fencesOf(name, args).filter(
+            (f) => (control.acquired.get(f.shardId) ?? 0) > f.rangeId,
+          );
           const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (name === 'shards.acquireShard') {
+            const lease = result as { shardId: number; rangeId: number };
+            control.acquired.set(
+              lease.shardId,
+              Math.max(control.acquired.get(lease.shardId) ?? 0, lease.rangeId),
+            );
+          }
+          for (const f of stale)
+            control.staleWrites.push(
+              `${node.name} ${name} on shard ${f.shardId} with range ${f.rangeId} was applied`,
+            );
           if (node.clock.dead) throw new DatabaseUnavailableError(URL, 'process died during the call');
           if (FAULTY_WRITES.has(name) && faults.lostAckRate > 0 && random.next() < faults.lostAckRate) {
             trace.add(node.clock.now(), `${node.name} db ${name} lost-ack ${describeCommit(args)}`);

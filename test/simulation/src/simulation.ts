@@ -75,7 +75,7 @@ export async function runScenario(
   const random = new SeededRandom((scenario.seed ^ 0x5eed5eed) >>> 0);
   const trace = new Trace(options.traceLines ?? 200);
   const network = new Network(base, new SeededRandom(random.int(2 ** 32)), trace);
-  const storeFaults: StoreFaultControl = { faults: HEALTHY_STORE };
+  const storeFaults: StoreFaultControl = { faults: HEALTHY_STORE, acquired: new Map(), staleWrites: [] };
   const store: PersistenceStore = await openStore({ url: 'sqlite::memory:', migrate: true, clock: base });
   const shardCount = 8;
   await store.cluster.initOrVerifyClusterMetadata({ clusterName: 'active', shardCount, now: base.now() });
@@ -338,6 +338,8 @@ export async function runScenario(
     }
     await base.advanceTo(next);
   }
+
+  for (const write of storeFaults.staleWrites) failures.push(`write with a stale fence: ${write}`);
 
   // Checks, through the frontend on a calm network (every fault is over).
   let events = 0;
