@@ -231,6 +231,13 @@ async function checkRuns(
     out.events += events.length;
     out.digests.push(digest(events));
     for (const problem of checkHistory(events)) out.failures.push(`run ${index + 1}: ${problem}`);
+    // No worker of the simulation accepts updates: a rejected update leaves no event.
+    const updateEvents = events.filter(
+      (e) =>
+        e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED ||
+        e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+    );
+    if (updateEvents.length > 0) out.failures.push(`run ${index + 1}: ${updateEvents.length} update events`);
     const last = events[events.length - 1];
     const final = index === runs.length - 1;
     if (!final && last?.eventType !== T.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW)

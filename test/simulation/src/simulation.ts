@@ -26,6 +26,7 @@ const NAMESPACE = 'default';
 const TASK_QUEUE = 'sim';
 const EPOCH = Date.UTC(2026, 0, 1);
 const RUNNING = 1;
+const UPDATE_COMPLETED = 3;
 /** Virtual time a run may take before unfinished workflows count as lost. */
 const VIRTUAL_BUDGET_MS = 3 * 60 * 60 * 1000;
 
@@ -173,7 +174,52 @@ export async function runScenario(
   };
   const at = (ms: number, fn: () => void) => base.setTimer(ms, fn);
 
+  /** Every update's final answer, by update id; undefined while the client is still asking. */
+  const updateOutcomes = new Map<string, string | undefined>();
+  const sendUpdate = (workflowId: string, updateId: string) => {
+    updateOutcomes.set(updateId, undefined);
+    const ask = async (attempt: number): Promise<void> => {
+      try {
+        const response = await clientConnection.call(
+          'updateWorkflowExecution',
+          {
+            namespace: NAMESPACE,
+            workflowExecution: { workflowId, runId: '' },
+            waitPolicy: { lifecycleStage: UPDATE_COMPLETED },
+            request: {
+              meta: { updateId, identity: CLIENT_NODE },
+              input: { name: 'bump', args: toPayloads(defaultPayloadConverter, [1]) ?? null },
+            },
+          },
+          { timeoutMs: 30_000 },
+        );
+        const outcome = (response as { outcome?: { success?: unknown; failure?: { message?: string } } })
+          .outcome;
+        if (outcome?.failure) updateOutcomes.set(updateId, `rejected: ${outcome.failure.message}`);
+        else if (outcome?.success) updateOutcomes.set(updateId, 'accepted and completed');
+        else throw Object.assign(new Error('no outcome yet'), { code: 4 });
+      } catch (error) {
+        const code = (error as { code?: number }).code;
+        if (code === 5) {
+          updateOutcomes.set(updateId, 'not found');
+          return;
+        }
+        if (code !== 14 && code !== 4 && code !== 8 && code !== 9 && code !== 1) {
+          updateOutcomes.set(updateId, `error ${code}: ${(error as Error).message}`);
+          return;
+        }
+        trace.add(base.now(), `client update ${updateId} attempt ${attempt}: ${code}`);
+        await clientClock.sleep(1_000);
+        await ask(attempt + 1);
+      }
+    };
+    void ask(1);
+  };
+
   for (const spec of scenario.workflows) {
+    (spec.updates ?? []).forEach((update, i) => {
+      at(update.atMs, () => sendUpdate(spec.workflowId, `${spec.workflowId}-update-${i}`));
+    });
     at(spec.startAtMs, () =>
       persist(`start ${spec.workflowId}`, () =>
         client.start(spec.type, {
@@ -295,7 +341,13 @@ export async function runScenario(
     0,
     ...scenario.faults.map((f) => f.atMs + f.forMs),
     ...scenario.workflows.map((w) =>
-      Math.max(w.startAtMs, ...w.signals.map((s) => s.atMs), w.cancelAtMs ?? 0),
+      Math.max(
+        w.startAtMs,
+        ...w.signals.map((s) => s.atMs),
+        ...(w.updates ?? []).map((u) => u.atMs),
+        w.cancelAtMs ?? 0,
+        w.terminateAtMs ?? 0,
+      ),
     ),
   );
   const openWorkflows = async (): Promise<string[]> => {
@@ -308,6 +360,7 @@ export async function runScenario(
   };
   const checkDone = async () => {
     if (base.now() - EPOCH <= lastEventAt || faultsActive > 0) return false;
+    if ([...updateOutcomes.values()].some((o) => o === undefined)) return false;
     return (await openWorkflows()).length === 0;
   };
   const poll = () =>
@@ -339,6 +392,13 @@ export async function runScenario(
     await base.advanceTo(next);
   }
 
+  for (const [updateId, outcome] of updateOutcomes) {
+    trace.add(0, `update ${updateId} ${outcome}`);
+    if (outcome === 'not found' || outcome?.startsWith('rejected: ')) continue;
+    failures.push(
+      `update ${updateId}: ${outcome ?? 'never answered'} (expected a rejection: no worker accepts it)`,
+    );
+  }
   for (const write of storeFaults.staleWrites) failures.push(`write with a stale fence: ${write}`);
 
   // Checks, through the frontend on a calm network (every fault is over).

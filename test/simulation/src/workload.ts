@@ -11,6 +11,12 @@ export interface WorkflowSpec {
   readonly startAtMs: number;
   /** Signals `add` (value, when) sent by the client after the start. */
   readonly signals: readonly { readonly value: number; readonly atMs: number }[];
+  /**
+   * Updates the client sends (planned only). Odin's SDK does not handle updates yet, so its workers pass them over
+   * and the server rejects each one; what is checked is that every update gets that answer (or NOT_FOUND once the run
+   * closed) and that none disturbs the workflow or its history.
+   */
+  readonly updates?: readonly { readonly atMs: number }[];
   /** When the client asks to cancel (cancellable only). */
   readonly cancelAtMs?: number;
   /** When the client terminates it (cancellable only; it is then queried once every fault is over). */
@@ -95,10 +101,14 @@ export function generateScenario(seed: number, random: SeededRandom): Scenario {
       continue;
     }
     const p = plan(random, 0);
+    const updates = random.next() < 0.3 ? 1 + random.int(3) : 0;
     workflows.push({
       workflowId: `wf-${seed}-${i}`,
       type: 'planned',
       plan: p,
+      ...(updates > 0
+        ? { updates: Array.from({ length: updates }, () => ({ atMs: startAtMs + random.int(120_000) })) }
+        : {}),
       startAtMs,
       signals: Array.from({ length: p.signals }, () => ({
         value: 1 + random.int(1000),
