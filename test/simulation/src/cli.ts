@@ -4,6 +4,7 @@
 //   --soak COUNT        run COUNT seeds from --from (default: a random start); the first failure is kept in
 //                       regressions/ and ends the soak
 //   --shrink            with --seed or --scenario: reduce a failing scenario and write it to a file
+//   --heavy             bigger scenarios: 12-24 workflows, 10-24 faults (with --seed or --soak)
 //   --verbose           print the tail of the trace of a failing run
 //   --trace LINES       print the last LINES lines of the run's trace
 import { randomInt } from 'node:crypto';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     from: { type: 'string' },
     shrink: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    heavy: { type: 'boolean', default: false },
     trace: { type: 'string' },
   },
 });
@@ -40,7 +42,7 @@ function summary(report: RunReport, ms: number): string {
 function printFailure(report: RunReport, scenarioFile?: string): void {
   for (const failure of report.failures) console.log(`  - ${failure}`);
   if (values.verbose) for (const line of report.traceTail) console.log(`    ${line}`);
-  console.log(`  replay: ${replayCommand(report.seed, scenarioFile)}`);
+  console.log(`  replay: ${replayCommand(report.seed, scenarioFile, values.heavy)}`);
 }
 
 function remember(scenario: Scenario): void {
@@ -63,7 +65,7 @@ async function main(): Promise<number> {
     const count = Number(values.soak);
     const from = values.from ? Number(values.from) : randomInt(2 ** 31);
     for (let seed = from; seed < from + count; seed++) {
-      const scenario = scenarioForSeed(seed);
+      const scenario = scenarioForSeed(seed, values.heavy);
       const report = await runOne(scenario);
       if (report.failures.length > 0) {
         remember(scenario);
@@ -74,7 +76,7 @@ async function main(): Promise<number> {
   }
   const scenario: Scenario = values.scenario
     ? JSON.parse(readFileSync(values.scenario, 'utf8'))
-    : scenarioForSeed(Number(values.seed ?? '1'));
+    : scenarioForSeed(Number(values.seed ?? '1'), values.heavy);
   if (!values.shrink) {
     const report = await runOne(scenario, values.scenario);
     return report.failures.length === 0 ? 0 : 1;

@@ -71,10 +71,29 @@ function plan(random: SeededRandom, depth: number): Plan {
   return { failFirst, hangFirst, timersMs, signals, continues, ...(child ? { child } : {}) };
 }
 
+/** How big a scenario is: workflows and faults, each a range (inclusive). */
+export interface Intensity {
+  readonly workflows: readonly [number, number];
+  readonly faults: readonly [number, number];
+}
+
+/** What CI and the default soak run. */
+export const NORMAL: Intensity = { workflows: [4, 8], faults: [2, 9] };
+/** Many workflows and faults at once (`--heavy`): slower, more overlap between faults. */
+export const HEAVY: Intensity = { workflows: [12, 24], faults: [10, 24] };
+
+function between(random: SeededRandom, [min, max]: readonly [number, number]): number {
+  return min + random.int(max - min + 1);
+}
+
 /** The workload and the faults of one seed; the same seed always gives the same scenario. */
-export function generateScenario(seed: number, random: SeededRandom): Scenario {
+export function generateScenario(
+  seed: number,
+  random: SeededRandom,
+  intensity: Intensity = NORMAL,
+): Scenario {
   const workflows: WorkflowSpec[] = [];
-  const count = 4 + random.int(5);
+  const count = between(random, intensity.workflows);
   for (let i = 0; i < count; i++) {
     const startAtMs = random.int(60_000);
     if (random.next() < 0.1) {
@@ -118,7 +137,7 @@ export function generateScenario(seed: number, random: SeededRandom): Scenario {
   }
   const faults: Fault[] = [];
   const servers = [...HISTORY_NODES, ...MATCHING_NODES, FRONTEND_NODE];
-  const faultCount = 2 + random.int(8);
+  const faultCount = between(random, intensity.faults);
   for (let i = 0; i < faultCount; i++) {
     const atMs = 1_000 + random.int(200_000);
     const kind = pick<FaultKind>(random, [
