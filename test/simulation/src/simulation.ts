@@ -289,13 +289,13 @@ export async function runScenario(
         later(() => cluster.restart(fault.target));
         break;
       case 'pause': {
-        const clock = cluster.nodes.get(fault.target)?.clock;
+        const clock = clockOf(fault.target);
         clock?.pause();
         later(() => clock?.resume());
         break;
       }
       case 'clock-jump':
-        cluster.nodes.get(fault.target)?.clock.jump(fault.jumpMs ?? 0);
+        clockOf(fault.target)?.jump(fault.jumpMs ?? 0);
         later(() => undefined);
         break;
       case 'partition':

@@ -10,6 +10,7 @@ import {
   executeChild,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   workflowInfo,
@@ -27,6 +28,8 @@ export interface Plan {
   readonly child?: Plan;
   /** Runs to go through continue-as-new after this one, each doing the plan again. */
   readonly continues: number;
+  /** A local activity (recorded as a marker) failing its first attempts this many times, adding 100. */
+  readonly localFailFirst?: number;
 }
 
 export interface SimActivities {
@@ -34,6 +37,11 @@ export interface SimActivities {
 }
 
 const acts = proxyActivities<SimActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds' },
+});
+
+const local = proxyLocalActivities<SimActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds' },
 });
@@ -51,6 +59,7 @@ export async function planned(plan: Plan, carried = 0, run = 0): Promise<number>
   for (let i = 0; i < plan.failFirst.length; i++) {
     total += await acts.step(i, plan.failFirst[i] ?? 0, plan.hangFirst[i] ?? false);
   }
+  if (plan.localFailFirst !== undefined) total += await local.step(99, plan.localFailFirst, false);
   for (const ms of plan.timersMs) await sleep(ms);
   if (plan.child) {
     total += await executeChild(planned, {

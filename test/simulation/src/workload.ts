@@ -68,7 +68,16 @@ function plan(random: SeededRandom, depth: number): Plan {
   const child = depth === 0 && random.next() < 0.25 ? plan(random, 1) : undefined;
   const continues = depth === 0 && random.next() < 0.25 ? 1 + random.int(2) : 0;
   const signals = depth === 0 && continues === 0 && random.next() < 0.4 ? 1 + random.int(3) : 0;
-  return { failFirst, hangFirst, timersMs, signals, continues, ...(child ? { child } : {}) };
+  const localFailFirst = random.next() < 0.2 ? random.int(3) : undefined;
+  return {
+    failFirst,
+    hangFirst,
+    timersMs,
+    signals,
+    continues,
+    ...(child ? { child } : {}),
+    ...(localFailFirst === undefined ? {} : { localFailFirst }),
+  };
 }
 
 /** How big a scenario is: workflows and faults, each a range (inclusive). */
@@ -155,15 +164,20 @@ export function generateScenario(
         faults.push({ kind, atMs, forMs: 1_000 + random.int(60_000), target: pick(random, servers) });
         break;
       case 'pause':
-        // Long enough, often, to outlive the membership TTL and the shard lease.
-        faults.push({ kind, atMs, forMs: 5_000 + random.int(150_000), target: pick(random, servers) });
+        // Long enough, often, to outlive the membership TTL and the shard lease (or an activity's timeout).
+        faults.push({
+          kind,
+          atMs,
+          forMs: 5_000 + random.int(150_000),
+          target: pick<string>(random, [...servers, ...WORKER_NODES]),
+        });
         break;
       case 'clock-jump':
         faults.push({
           kind,
           atMs,
           forMs: 0,
-          target: pick(random, servers),
+          target: pick<string>(random, [...servers, ...WORKER_NODES]),
           jumpMs: 1 + random.int(5_000),
         });
         break;
@@ -196,6 +210,7 @@ export function generateScenario(
 function planResult(p: Plan, carried: number, signalSum: number): number {
   let total = carried;
   for (let i = 0; i < p.failFirst.length; i++) total += i + 1;
+  if (p.localFailFirst !== undefined) total += 100;
   if (p.child) total += planResult(p.child, 0, 0);
   if (p.signals > 0) total += signalSum;
   if (p.continues > 0) return planResult({ ...p, continues: p.continues - 1 }, total, signalSum);
