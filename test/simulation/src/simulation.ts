@@ -271,6 +271,14 @@ export async function runScenario(
     }
   }
 
+  /** A history host's graceful exit: it releases its shards, leaves the ring, and stops. */
+  const leave = async (name: string) => {
+    const node = cluster.nodes.get(name);
+    if (!node || node.clock.dead || node.clock.paused) return;
+    await node.history?.stop();
+    await node.monitor.stop();
+    cluster.crash(name);
+  };
   let faultsActive = 0;
   const applyFault = (fault: Fault) => {
     trace.add(
@@ -302,17 +310,20 @@ export async function runScenario(
         network.partition(fault.target, fault.peer ?? '');
         later(() => network.heal(fault.target, fault.peer ?? ''));
         break;
-      case 'shard-move': {
-        const node = cluster.nodes.get(fault.target);
-        if (node && !node.clock.dead && !node.clock.paused) {
-          // A graceful leave: the host releases its shards and leaves the ring; the others take them over.
-          void (async () => {
-            await node.history?.stop();
-            await node.monitor.stop();
-            cluster.crash(fault.target);
-          })();
-        }
+      case 'shard-move':
+        // A graceful leave: the host releases its shards and leaves the ring; the others take them over.
+        void leave(fault.target);
         later(() => cluster.restart(fault.target));
+        break;
+      case 'join': {
+        // Membership churn: a fourth history host joins, takes its share of the shards, and leaves again.
+        const node = cluster.nodes.get(fault.target);
+        if (node && !node.clock.dead) {
+          later(() => undefined);
+          break;
+        }
+        void cluster.start(fault.target, 'history');
+        later(() => leave(fault.target));
         break;
       }
       case 'db-errors':

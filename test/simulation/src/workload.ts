@@ -29,6 +29,7 @@ export type FaultKind =
   | 'clock-jump'
   | 'partition'
   | 'shard-move'
+  | 'join'
   | 'db-errors'
   | 'network-chaos'
   | 'worker-crash';
@@ -51,6 +52,8 @@ export interface Scenario {
 }
 
 export const HISTORY_NODES = ['history-1', 'history-2', 'history-3'] as const;
+/** The history host that joins the cluster for a while (membership churn). */
+export const SPARE_HISTORY_NODE = 'history-4';
 export const MATCHING_NODES = ['matching-1'] as const;
 export const FRONTEND_NODE = 'frontend-1';
 export const WORKER_NODES = ['worker-1', 'worker-2'] as const;
@@ -155,6 +158,7 @@ export function generateScenario(
       'clock-jump',
       'partition',
       'shard-move',
+      'join',
       'db-errors',
       'network-chaos',
       'worker-crash',
@@ -193,6 +197,9 @@ export function generateScenario(
       case 'shard-move':
         // A history host leaves the ring (stops) and comes back: its shards move away and back.
         faults.push({ kind, atMs, forMs: 5_000 + random.int(60_000), target: pick(random, HISTORY_NODES) });
+        break;
+      case 'join':
+        faults.push({ kind, atMs, forMs: 5_000 + random.int(90_000), target: SPARE_HISTORY_NODE });
         break;
       case 'db-errors':
       case 'network-chaos':
