@@ -17,6 +17,12 @@ interface CallOptionsLike {
 
 type Type = ReturnType<typeof protoRoot.lookupType>;
 
+/** The frontend process a connection reaches: its service and its clock (for the server-side deadline). */
+export interface FrontendTarget {
+  readonly service: FrontendService;
+  readonly clock: NodeClock;
+}
+
 function pascal(method: string): string {
   return method.charAt(0).toUpperCase() + method.slice(1);
 }
@@ -39,7 +45,7 @@ export class SimConnection {
     private readonly node: { readonly name: string; readonly clock: NodeClock },
     private readonly network: Network,
     private readonly frontendNode: string,
-    private readonly frontend: () => { service: FrontendService; clock: NodeClock } | undefined,
+    private readonly frontend: () => FrontendTarget | undefined,
     private readonly maxAttempts = 8,
   ) {
     this.address = `sim:${frontendNode}`;
