@@ -2,8 +2,10 @@
 // determinism, and the checker and shrinker on cases whose answer is known. `node test/simulation/src/cli.ts --soak N`
 // runs many more seeds (docs/simulation.md).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { temporal } from '@odin/api/public';
 import type { IHistoryEvent } from '@odin/sdk';
 import { VirtualClock } from '@odin/hugo';
@@ -46,13 +48,24 @@ describe('simulation', () => {
     }
   });
 
-  test('the same seed gives the same trace hash; another seed another one', async () => {
+  test('the same seed gives the same trace hash, in this process and in another; another seed another one', async () => {
     const first = await runScenario(scenarioForSeed(5));
     const again = await runScenario(scenarioForSeed(5));
     const other = await runScenario(scenarioForSeed(6));
     assert.equal(again.traceHash, first.traceHash);
     assert.equal(again.traceLines, first.traceLines);
     assert.notEqual(other.traceHash, first.traceHash);
+    // The replay command a failure prints, run as printed (in a fresh process), gives the same run.
+    const cli = fileURLToPath(new URL('./src/cli.ts', import.meta.url));
+    const replay = spawnSync(
+      process.execPath,
+      ['--conditions=@odin/source', '--import', 'tsx', cli, '--seed', '5'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(replay.status, 0, replay.stderr);
+    assert.match(replay.stdout, new RegExp(`trace ${first.traceHash.slice(0, 16)}`));
   });
 
   test('a workflow whose result differs from what its code determines fails, naming it and the replay command', async () => {
