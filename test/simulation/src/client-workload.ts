@@ -95,7 +95,7 @@ export function scheduleClientWorkload(
         client.start(spec.type, {
           workflowId: spec.workflowId,
           taskQueue: TASK_QUEUE,
-          args: spec.type === 'planned' ? [spec.plan] : [spec.base],
+          args: spec.type === 'planned' ? [spec.plan] : [spec.base, spec.inActivity ?? false],
           requestId: `${spec.workflowId}-start`,
         }),
       ),

@@ -1,6 +1,6 @@
 import type { VirtualClock } from '@odin/hugo';
 import type { SeededRandom } from '@odin/runtime';
-import { ApplicationFailure, activityInfo, Worker } from '@odin/sdk';
+import { ApplicationFailure, activityInfo, cancellationSignal, heartbeat, Worker } from '@odin/sdk';
 import type { Network } from './network.js';
 import { NodeClock } from './node-clock.js';
 import { type FrontendTarget, SimConnection } from './sim-connection.js';
@@ -20,6 +20,14 @@ function activitiesFor(clock: NodeClock) {
       if (hangFirst && attempt === 1) await clock.sleep(60_000);
       if (attempt <= failFirst) throw ApplicationFailure.retryable(`step ${index} fails attempt ${attempt}`);
       return index + 1;
+    },
+    async waitForCancel(): Promise<number> {
+      const cancelled = cancellationSignal();
+      while (!cancelled.aborted) {
+        heartbeat();
+        await clock.sleep(1_000).catch(() => undefined);
+      }
+      throw cancelled.reason ?? new Error('cancelled');
     },
   };
 }

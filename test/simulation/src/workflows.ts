@@ -34,10 +34,18 @@ export interface Plan {
 
 export interface SimActivities {
   step(index: number, failFirst: number, hangFirst: boolean): Promise<number>;
+  /** Heartbeats until it is cancelled (its cancellation reaches it through the heartbeat response). */
+  waitForCancel(): Promise<number>;
 }
 
 const acts = proxyActivities<SimActivities>({
   startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds' },
+});
+
+const waiting = proxyActivities<SimActivities>({
+  startToCloseTimeout: '1 day',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds' },
 });
 
@@ -81,10 +89,11 @@ export const state = defineQuery<string>('state');
  * Waits for a cancellation, then cleans up with an activity in a scope the cancellation does not reach. Also the
  * workflow the client terminates (it never finishes the day's sleep) and queries afterwards.
  */
-export async function cancellable(base: number): Promise<number> {
+export async function cancellable(base: number, inActivity = false): Promise<number> {
   setHandler(state, () => 'waiting');
   try {
-    await sleep('1 day');
+    if (inActivity) await waiting.waitForCancel();
+    else await sleep('1 day');
     return -1;
   } catch (error) {
     if (!isCancellation(error)) throw error;

@@ -6,8 +6,9 @@ export interface WorkflowSpec {
   readonly workflowId: string;
   readonly type: 'planned' | 'cancellable';
   readonly plan?: Plan;
-  /** `cancellable`'s argument. */
+  /** `cancellable`'s arguments: the base of its result, and whether it waits in an activity or on a timer. */
   readonly base?: number;
+  readonly inActivity?: boolean;
   readonly startAtMs: number;
   /** Signals `add` (value, when) sent by the client after the start. */
   readonly signals: readonly { readonly value: number; readonly atMs: number }[];
@@ -125,6 +126,7 @@ export function generateScenario(
         workflowId: `wf-${seed}-${i}`,
         type: 'cancellable',
         base: 100 + random.int(100),
+        ...(random.next() < 0.5 ? { inActivity: true } : {}),
         startAtMs,
         signals: [],
         cancelAtMs: startAtMs + 1 + random.int(120_000),
