@@ -209,6 +209,9 @@ export async function runScenario(
       for (const failure of check.failures) failures.push(`${spec.workflowId}: ${failure}`);
       for (const digest of check.digests) trace.add(0, `history ${spec.workflowId} ${digest}`);
     }
+    // Visibility is written in the transition's transaction: every run closed, so none is listed as running.
+    const running = await drive(base, checker.count("ExecutionStatus = 'Running'"));
+    if (running !== 0) failures.push(`visibility lists ${running} runs as running, all are closed`);
   }
 
   for (const node of cluster.nodes.values()) node.clock.kill();
