@@ -69,6 +69,10 @@ locals {
         }
       }
     }
+    encryption = {
+      existingSecret = var.encryption_key_secret == null ? "" : var.encryption_key_secret
+      secretKey      = var.encryption_key_secret_key
+    }
     metrics = {
       serviceMonitor = { enabled = var.service_monitor }
       prometheusRule = { enabled = var.service_monitor, runbookBaseUrl = var.runbook_base_url }

@@ -154,6 +154,18 @@ variable "tls_private_keys" {
   sensitive = true
 }
 
+variable "encryption_key_secret" {
+  description = "Encryption at rest (docs/security.md): name of an existing Secret holding the key-encryption key file (base64 keys of 32 bytes, one per line, the current one first) under encryption_key_secret_key. Null = off."
+  type        = string
+  default     = null
+}
+
+variable "encryption_key_secret_key" {
+  description = "Key of the key-encryption key file inside encryption_key_secret."
+  type        = string
+  default     = "kek"
+}
+
 variable "service_monitor" {
   description = "Create the Prometheus Operator's ServiceMonitor and PrometheusRule."
   type        = bool

@@ -87,9 +87,11 @@ describe('Helm chart helm/odin', () => {
         assert.deepEqual(main.livenessProbe.httpGet, { path: '/healthz', port: 'metrics' });
         assert.deepEqual(main.readinessProbe.httpGet, { path: '/readyz', port: 'metrics' });
       } else {
-        for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+        for (const probe of ['startupProbe', 'readinessProbe']) {
           assert.deepEqual(main[probe].grpc, { port: grpcPort[role] }, `${role} ${probe}`);
         }
+        // Not gRPC health: it turns NOT_SERVING while the pod drains, and a draining pod is alive.
+        assert.deepEqual(main.livenessProbe.httpGet, { path: '/healthz', port: 'metrics' });
       }
     }
   });
@@ -228,6 +230,33 @@ describe('Helm chart helm/odin', () => {
       assert.equal(config.tlsClientCa, '/etc/odin/tls/frontend/ca.crt', role);
       assert.equal(config.internalTlsServerName, 'odin-internal', role);
     }
+  });
+
+  test('encryption at rest: the key-encryption key Secret is mounted read-only and named by the server', () => {
+    for (const deployment of (rendered.get('minimal') ?? []).filter((o) => o.kind === 'Deployment')) {
+      assert.equal(env(deployment).get('HUGO_ORCHESTRATOR_ENCRYPTION_KEY_FILE'), undefined, 'off by default');
+    }
+    const objects = render('minimal', '--set', 'encryption.existingSecret=odin-kek');
+    for (const role of ROLES) {
+      const deployment = find(objects, 'Deployment', `odin-${role}`);
+      const vars = env(deployment);
+      assert.equal(vars.get('HUGO_ORCHESTRATOR_ENCRYPTION_KEY_FILE'), '/etc/odin/encryption/kek');
+      const volume = deployment.spec.template.spec.volumes.find((v: Json) => v.name === 'encryption-key');
+      assert.equal(volume.secret.secretName, 'odin-kek');
+      assert.equal(volume.secret.defaultMode, 0o400);
+      const mount = container(deployment).volumeMounts.find((m: Json) => m.name === 'encryption-key');
+      assert.deepEqual([mount.mountPath, mount.readOnly], ['/etc/odin/encryption', true]);
+      const literal: Record<string, string> = {};
+      for (const [name, value] of vars) if (typeof value === 'string') literal[name] = value;
+      const config = loadConfig(literal);
+      assert.equal(config.encryptionKeyFile, '/etc/odin/encryption/kek', role);
+      assert.equal(config.encryptionKeyRefreshIntervalMs, 60_000, role);
+    }
+    assert.throws(
+      () =>
+        render('minimal', '--set', 'encryption.existingSecret=k', '--set', 'encryption.refreshInterval=soon'),
+      /refreshInterval|pattern/,
+    );
   });
 
   test('the PrometheusRule carries deploy/prometheus/odin-alerts.yaml with runbook links rebased', () => {

@@ -155,6 +155,12 @@ app.kubernetes.io/component: {{ .role }}
 - name: HUGO_ORCHESTRATOR_INTERNAL_TLS_SERVER_NAME
   value: {{ include "odin.internalTlsServerName" . | quote }}
 {{- end }}
+{{- if .Values.encryption.existingSecret }}
+- name: HUGO_ORCHESTRATOR_ENCRYPTION_KEY_FILE
+  value: {{ printf "/etc/odin/encryption/%s" .Values.encryption.secretKey | quote }}
+- name: HUGO_ORCHESTRATOR_ENCRYPTION_KEY_REFRESH_INTERVAL
+  value: {{ .Values.encryption.refreshInterval | quote }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
@@ -173,6 +179,11 @@ app.kubernetes.io/component: {{ .role }}
   mountPath: /etc/odin/tls/internal
   readOnly: true
 {{- end }}
+{{- if .Values.encryption.existingSecret }}
+- name: encryption-key
+  mountPath: /etc/odin/encryption
+  readOnly: true
+{{- end }}
 {{- end -}}
 
 {{- define "odin.volumes" -}}
@@ -187,5 +198,15 @@ app.kubernetes.io/component: {{ .role }}
 - name: internal-tls
   secret:
     secretName: {{ include "odin.internalTlsSecretName" . }}
+{{- end }}
+{{- if .Values.encryption.existingSecret }}
+- name: encryption-key
+  secret:
+    secretName: {{ .Values.encryption.existingSecret }}
+    # 0400 (owner read), written in decimal so that every YAML reader agrees.
+    defaultMode: 256
+    items:
+      - key: {{ .Values.encryption.secretKey }}
+        path: {{ .Values.encryption.secretKey }}
 {{- end }}
 {{- end -}}

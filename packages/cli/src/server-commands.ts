@@ -112,18 +112,21 @@ function stopOnSignals(server: { stop(): Promise<unknown> }, io: CliIo): void {
 
 /**
  * Reports why a server command failed and ends the process: bad configuration (a variable or flag value, a missing
- * or malformed database URL, TLS files that cannot be used) is a usage error (exit 2); anything else (database unreachable, schema too old, port
+ * or malformed database URL, TLS files or encryption keys that cannot be used) is a usage error (exit 2); anything else (database unreachable, schema too old, port
  * taken) exits 1.
  */
 async function fail(io: CliIo, error: unknown): Promise<never> {
-  const [{ ConfigError, TlsMaterialError }, { InvalidConnectionUrlError, PersistenceError }] =
-    await Promise.all([import('@odin/runtime'), import('@odin/persistence')]);
+  const [
+    { ConfigError, TlsMaterialError },
+    { InvalidConnectionUrlError, KeyProviderConfigError, PersistenceError },
+  ] = await Promise.all([import('@odin/runtime'), import('@odin/persistence')]);
   const failure =
     error instanceof CliError
       ? error
       : error instanceof ConfigError ||
           error instanceof InvalidConnectionUrlError ||
-          error instanceof TlsMaterialError
+          error instanceof TlsMaterialError ||
+          error instanceof KeyProviderConfigError
         ? new CliError(error.message, ExitCode.usage)
         : error instanceof PersistenceError
           ? new CliError(error.message, ExitCode.failed)

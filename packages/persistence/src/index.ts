@@ -20,3 +20,21 @@ export {
   type SearchAttributeTypes,
 } from './visibility/registry.js';
 export { textTokens } from './visibility/text-tokens.js';
+export { DATA_KEY_REFRESH_INTERVAL_MS } from './encryption/data-key-ring.js';
+export { isSealed, SEALED_OVERHEAD_BYTES, sealedKeyVersion } from './encryption/envelope.js';
+export {
+  EncryptionKeyUnavailableError,
+  KeyProviderConfigError,
+  UndecryptableDataError,
+} from './encryption/errors.js';
+export {
+  type KeyProvider,
+  type KeySource,
+  LocalKeyProvider,
+  loadKeyProvider,
+  parseKeyEncryptionKeys,
+} from './encryption/key-provider.js';
+export { SEALED_BLOB_COLUMNS, type ReencryptReport } from './encryption/reencrypt.js';
+export { type RotateKeyOptions, type RotateKeyReport, rotateNamespaceKey } from './encryption/rotate-key.js';
+export type { EncryptionConfig } from './open-store.js';
+export { openDatabase } from './database.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '@odin/hugo';
+import { type Clock, SystemClock } from '@odin/hugo';
 import type { Kysely } from 'kysely';
 import { DB_CONNECTION_ENV, parseConnectionUrl } from './connection-url.js';
 import {
@@ -11,6 +11,10 @@ import {
   type StoreConfig,
 } from './contract.js';
 import { DEFAULT_POOL_SIZE, openDatabase } from './database.js';
+import { BlobCodec } from './encryption/blob-codec.js';
+import { DataKeyRing } from './encryption/data-key-ring.js';
+import { EncryptedStore } from './encryption/encrypted-store.js';
+import type { KeyProvider } from './encryption/key-provider.js';
 import { resolveLimits } from './limits.js';
 import { LATEST_SCHEMA_VERSION } from './migrations/list.js';
 import { type MigrationOutcome, migrate, readSchemaVersion } from './migrations/migrate.js';
@@ -23,6 +27,7 @@ import { SqlMembershipStore } from './stores/membership.js';
 import { SqlNamespaceStore } from './stores/namespaces.js';
 import { SqlOutboxStore } from './stores/outbox.js';
 import { SqlRetentionStore } from './stores/retention.js';
+import { SqlDataKeyStore } from './stores/data-keys.js';
 import { SqlClusterStore, SqlShardStore } from './stores/shards.js';
 import { SqlSearchAttributeStore } from './stores/search-attributes.js';
 import { SqlVisibilityStore } from './stores/visibility.js';
@@ -75,12 +80,18 @@ class SqlPersistenceStore implements PersistenceStore {
   }
 }
 
+export interface EncryptionConfig {
+  /** Where the key-encryption keys come from; undefined = encryption off (sealed rows then fail to read). */
+  readonly provider: KeyProvider | undefined;
+  /** How often a newer data-key version of a namespace is looked for (DATA_KEY_REFRESH_INTERVAL_MS). */
+  readonly refreshIntervalMs?: number;
+}
+
 export interface OpenStoreConfig extends StoreConfig {
-  /**
-   * @deprecated Unused: migrations run on Kysely's Migrator, which stamps each applied migration with the wall
-   * clock itself. Still accepted so that callers passing their clock keep compiling.
-   */
+  /** Times data keys are created at and refreshed by; default the system clock. */
   clock?: Clock;
+  /** Encryption at rest (docs/security.md); off when absent. */
+  encryption?: EncryptionConfig;
 }
 
 function poolSizeOf(config: StoreConfig): number {
@@ -96,6 +107,27 @@ function poolSizeOf(config: StoreConfig): number {
  * build; SchemaTooOldError when older and `migrate` is off, else migrates) and returns the store.
  */
 export async function openStore(config: OpenStoreConfig): Promise<PersistenceStore> {
+  const ctx = await openStoreContext(config);
+  const store = new SqlPersistenceStore(ctx);
+  // Always in place, also with encryption off: a sealed row must then fail clearly, never reach the engine.
+  return new EncryptedStore(store, codecFor(ctx, config));
+}
+
+/** The codec of a store's blobs: the data keys in its database, unwrapped by the configured provider. */
+export function codecFor(ctx: StoreContext, config: OpenStoreConfig): BlobCodec {
+  return new BlobCodec(
+    new DataKeyRing(new SqlDataKeyStore(ctx), {
+      provider: config.encryption?.provider,
+      clock: config.clock ?? new SystemClock(),
+      ...(config.encryption?.refreshIntervalMs === undefined
+        ? {}
+        : { refreshIntervalMs: config.encryption.refreshIntervalMs }),
+    }),
+  );
+}
+
+/** Opens the database and checks (or migrates) its schema: what every sub-store is built on. */
+export async function openStoreContext(config: OpenStoreConfig): Promise<StoreContext> {
   const target = parseConnectionUrl(config.url);
   const limits = resolveLimits(config.limits);
   const { db, dialect } = await openDatabase(target, {
@@ -108,7 +140,7 @@ export async function openStore(config: OpenStoreConfig): Promise<PersistenceSto
     await db.destroy().catch(() => undefined);
     throw error;
   }
-  return new SqlPersistenceStore({ db, dialect, limits });
+  return { db, dialect, limits };
 }
 
 async function ensureSchema(db: Kysely<Tables>, dialect: SqlDialect, apply: boolean): Promise<void> {

@@ -171,6 +171,16 @@ export interface SearchAttributesTable {
   created_at: number;
 }
 
+/** One version of a namespace's data key, wrapped by a key-encryption key (since migration 0003). */
+export interface NamespaceDataKeysTable {
+  namespace_id: string;
+  version: number;
+  /** The key-encryption key that wrapped it (KeyProvider key id). */
+  kek_id: string;
+  wrapped_key: Uint8Array;
+  created_at: number;
+}
+
 export interface Tables {
   schema_migrations: SchemaMigrationsTable;
   schema_version: SchemaVersionTable;
@@ -189,4 +199,5 @@ export interface Tables {
   visibility_records: VisibilityRecordsTable;
   visibility_search_attributes: VisibilitySearchAttributesTable;
   search_attributes: SearchAttributesTable;
+  namespace_data_keys: NamespaceDataKeysTable;
 }

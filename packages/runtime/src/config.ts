@@ -1,6 +1,7 @@
 import { parseDuration } from '@odin/hugo';
 import { z } from 'zod';
 import { AUTH_ENV_SUFFIX, authProblems, authShape } from './auth-config.js';
+import { ENCRYPTION_ENV_SUFFIX, encryptionProblems, encryptionShape } from './encryption-config.js';
 
 /** Log levels pino understands, plus `silent` for tests. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -55,8 +56,13 @@ export const configSchema = z
       .int('must be a whole number')
       .min(1, 'must be at least 1 day')
       .default(30),
-    /** OTLP_ENDPOINT: where traces go; unset = no exporter. */
-    otlpEndpoint: optionalUrl,
+    /** OTLP_ENDPOINT: the OTLP/HTTP collector traces go to; unset = no exporter (and no SDK loaded). */
+    otlpEndpoint: z
+      .url({
+        protocol: /^https?$/,
+        error: 'must be a URL such as http://localhost:4318 (OTLP over HTTP: http:// or https://)',
+      })
+      .optional(),
     /** ELASTICSEARCH_URL: advanced visibility; unset = SQL visibility. */
     elasticsearchUrl: optionalUrl,
     /** FRONTEND_PORT: the gRPC WorkflowService port (Temporal's 7233). 0 picks a free port. */
@@ -138,9 +144,12 @@ export const configSchema = z
       .pipe(z.number().int('must be whole milliseconds').min(10, 'must be at least 10ms'))
       .default(30_000),
     ...authShape,
+    ...encryptionShape,
   })
   .superRefine((c, ctx) => {
     for (const problem of authProblems(c))
+      ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+    for (const problem of encryptionProblems(c))
       ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
   })
   .refine((c) => c.membershipTtlMs >= 2 * c.membershipHeartbeatIntervalMs, {
@@ -212,6 +221,7 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   internalTlsServerName: `${ENV_PREFIX}INTERNAL_TLS_SERVER_NAME`,
   tlsRefreshIntervalMs: `${ENV_PREFIX}TLS_REFRESH_INTERVAL`,
   ...prefixed(AUTH_ENV_SUFFIX),
+  ...prefixed(ENCRYPTION_ENV_SUFFIX),
 };
 
 function prefixed<K extends string>(suffixes: Readonly<Record<K, string>>): Record<K, string> {
@@ -250,7 +260,8 @@ export function loadConfig(
   const problems = parsed.error.issues.map((issue) => {
     const field = String(issue.path[0] ?? '');
     const variable = CONFIG_ENV[field as keyof OdinConfig] ?? field;
-    const given = raw[field];
+    // Key material is never echoed back (ENCRYPTION_KEY).
+    const given = field === 'encryptionKey' ? undefined : raw[field];
     return `${variable}${given === undefined ? '' : `=${JSON.stringify(given)}`}: ${issue.message}`;
   });
   throw new ConfigError(problems);

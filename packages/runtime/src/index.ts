@@ -1,5 +1,6 @@
 export * from './auth-config.js';
 export * from './config.js';
+export * from './encryption-config.js';
 export * from './context.js';
 export * from './logger.js';
 export * from './metrics.js';

@@ -13,6 +13,8 @@ export interface LogContext {
   activityId?: string;
   workerIdentity?: string;
   correlationId?: string;
+  /** The OpenTelemetry trace the line belongs to (while traces are exported), to find its spans. */
+  traceId?: string;
   /** Which part of the server wrote the line (frontend, history, matching, …). */
   component?: string;
 }
@@ -24,6 +26,7 @@ const FIELD_NAMES: Readonly<Record<keyof LogContext, string>> = {
   activityId: 'activity_id',
   workerIdentity: 'worker_identity',
   correlationId: 'correlation_id',
+  traceId: 'trace_id',
   component: 'component',
 };
 

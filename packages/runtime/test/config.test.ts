@@ -54,6 +54,10 @@ describe('loadConfig', () => {
         return true;
       },
     );
+    assert.throws(
+      () => loadConfig({ HUGO_ORCHESTRATOR_OTLP_ENDPOINT: 'grpc://collector:4317' }),
+      /HUGO_ORCHESTRATOR_OTLP_ENDPOINT="grpc:\/\/collector:4317": must be a URL such as http:\/\/localhost:4318/,
+    );
   });
 
   test('cluster settings: ports, broadcast address and a membership TTL of at least two heartbeats', () => {

@@ -55,24 +55,21 @@ describe('the event table', () => {
     assert.equal(Object.hasOwn(incomplete, 'timerFiredEventAttributes'), false);
   });
 
-  test('an event of a feature the SDK lacks (an update) fails the workflow task, naming the event type', async () => {
+  test('an event of a feature the SDK lacks (Nexus) fails the workflow task, naming the event type', async () => {
     const h = new HistoryBuilder().started('approval').workflowTask();
     h.timerStarted('1', 86_400_000);
-    h.add(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED, {
-      workflowExecutionUpdateAdmittedEventAttributes: { request: { meta: { updateId: 'u1' } } },
+    h.add(EventType.EVENT_TYPE_NEXUS_OPERATION_STARTED, {
+      nexusOperationStartedEventAttributes: { scheduledEventId: 5, operationId: 'op' },
     });
     h.workflowTask(true);
     const outcome = await run(h);
     assert.ok(outcome.taskFailure instanceof UnhandledEventError, String(outcome.taskFailure));
-    assert.match(outcome.taskFailure.message, /#6 WORKFLOW_EXECUTION_UPDATE_ADMITTED/);
+    assert.match(outcome.taskFailure.message, /#6 NEXUS_OPERATION_STARTED/);
     assert.match(
       outcome.taskFailure.message,
-      /: no handler in this SDK \(workflow updates are not supported\)$/,
+      /: no handler in this SDK \(Nexus operations are not supported\)$/,
     );
-    assert.equal(
-      outcome.taskFailure.event.eventType,
-      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED,
-    );
+    assert.equal(outcome.taskFailure.event.eventType, EventType.EVENT_TYPE_NEXUS_OPERATION_STARTED);
     assert.deepEqual(outcome.commands, []);
   });
 

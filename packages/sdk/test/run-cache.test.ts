@@ -83,7 +83,10 @@ describe('run cache', () => {
     const outcome = await full(
       new WorkflowSimulator({ workflows, activities }, 'greeting', ['a']).history.concat(),
     );
-    const run = { activator: outcome.activator, live: { startedEventId: 3, produced: [] } };
+    const run = {
+      activator: outcome.activator,
+      live: { startedEventId: 3, produced: [], deliveredEvents: 0 },
+    };
     cache.put('a', run);
     cache.put('b', run);
     cache.put('a', run);

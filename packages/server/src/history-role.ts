@@ -7,6 +7,8 @@ import type { RuntimeContext } from '@odin/runtime';
 export interface HistoryRole extends HistoryApi, HistoryPeerApi {
   start(signal: AbortSignal): Promise<void> | void;
   stop(): Promise<void> | void;
+  /** The shards this host holds now (readiness); a role without it is not checked for shards. */
+  readonly shards?: { ownedShardIds(): number[] };
 }
 
 export type HistoryConstructor = new (

@@ -1,15 +1,54 @@
 import { createServer, type Server } from 'node:http';
 import type { OdinMetrics } from '@odin/runtime';
 
-/** Serves the Prometheus exposition of `metrics` on GET /metrics; resolves with the bound port. */
+/** One readiness check: its name and whether it passed, with a reason when it did not. */
+export interface ReadinessCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+export interface HealthEndpoints {
+  /** Readiness (GET /readyz): 200 when every check passes, 503 otherwise; both with the checks as JSON. */
+  readiness(): Promise<readonly ReadinessCheck[]>;
+}
+
+/**
+ * The metrics port: GET /metrics (Prometheus exposition), GET /healthz (liveness: the process answers, 200 from
+ * the moment the port is bound until it closes, draining included, so a slow stop is never mistaken for a hang),
+ * GET /readyz (readiness, see HealthEndpoints). Resolves with the bound port.
+ */
 export async function serveMetrics(
   metrics: OdinMetrics,
   host: string,
   port: number,
+  health?: HealthEndpoints,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: metrics are at GET /metrics\n');
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (req.method === 'GET' && path === '/readyz' && health) {
+      health.readiness().then(
+        (checks) => {
+          const ready = checks.every((check) => check.ok);
+          res
+            .writeHead(ready ? 200 : 503, { 'content-type': 'application/json' })
+            .end(`${JSON.stringify({ ready, checks })}\n`);
+        },
+        (error: unknown) =>
+          res
+            .writeHead(503, { 'content-type': 'application/json' })
+            .end(`${JSON.stringify({ ready: false, error: String(error) })}\n`),
+      );
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end('not found: GET /metrics, /healthz (liveness), /readyz (readiness)\n');
       return;
     }
     metrics.expose().then(
@@ -24,6 +63,11 @@ export async function serveMetrics(
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Probes and scrapes hold keep-alive connections; a stopping process does not wait for them to go idle.
+        server.closeIdleConnections();
+      }),
   };
 }

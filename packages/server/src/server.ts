@@ -1,13 +1,27 @@
-import { type InternalServer, type InternalServerOptions, startInternalServer } from '@odin/api';
+import {
+  type HealthStatuses,
+  type InternalServer,
+  type InternalServerOptions,
+  rpcTracing,
+  ServingStatus,
+  startInternalServer,
+} from '@odin/api';
 import { HISTORY_ROLE, MATCHING_ROLE, type MemberRole, MembershipMonitor } from '@odin/cluster';
 import { CLUSTER_NAME, ensureNamespace, FrontendService, startHttpServers } from '@odin/frontend';
 import { type Clock, durationMs, SystemClock } from '@odin/hugo';
-import { openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
-import { createRuntimeContext, loadServerTls, type OdinConfig, type RuntimeContext } from '@odin/runtime';
+import { loadKeyProvider, openStore, type PersistenceStore, redactConnectionUrl } from '@odin/persistence';
+import {
+  createRuntimeContext,
+  loadServerTls,
+  type OdinConfig,
+  type RuntimeContext,
+  startTraceExport,
+} from '@odin/runtime';
 import { uiAssetsDir } from '@odin/ui';
 import { CleanupWorker } from '@odin/worker-service';
 import { defaultHistoryService, type HistoryConstructor } from './history-role.js';
 import { serveMetrics } from './metrics-endpoint.js';
+import { Readiness } from './readiness.js';
 import { SERVICE_ROLES, type ServiceRole } from './roles.js';
 import { type StopReport, StopSequence } from './stop-sequence.js';
 import { type HistorySettings, wireClusterMember, wireOneProcess } from './wiring.js';
@@ -68,9 +82,11 @@ export interface RunningServer {
 /**
  * The one assembly of a server process, for every topology (see ServerOptions.services): opens the store,
  * verifies the cluster's shard count, builds the roles this process runs (wiring.ts), starts them, then takes
- * client calls. Start order: matching, the internal gRPC servers with the finished roles, the membership
- * registration (so the ring history reconciles against holds this host), history, the system worker, the frontend
- * with its HTTP API and web UI (when asked), the metrics endpoint. Stop order: STOP_ORDER.
+ * client calls. Start order: trace export (when HUGO_ORCHESTRATOR_OTLP_ENDPOINT is set), the metrics port (with
+ * /healthz and /readyz), matching, the internal gRPC servers with the finished roles, the membership registration
+ * (so the ring history reconciles against holds this host), history, the system worker, the frontend with its HTTP
+ * API and web UI (when asked); then every gRPC health status turns SERVING and /readyz ready. Stop order:
+ * STOP_ORDER, after health and readiness turned NOT_SERVING.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config } = options;
@@ -78,11 +94,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const services: ReadonlySet<ServiceRole> =
     options.services === undefined || options.services === 'all' ? new Set(SERVICE_ROLES) : options.services;
   const clock = options.clock ?? new SystemClock();
+  const keyProvider = await loadKeyProvider({
+    keyFile: config.encryptionKeyFile,
+    keys: config.encryptionKey,
+  });
   const store = await openStore({
     url: options.dbUrl,
     migrate: options.migrate ?? false,
     clock,
     poolSize: config.dbPoolSize,
+    encryption: { provider: keyProvider, refreshIntervalMs: config.encryptionKeyRefreshIntervalMs },
   });
   const ctx = createRuntimeContext({ store, config, clock });
   const log = ctx.logger.child({ component: 'server', services: [...services].join(',') });
@@ -90,7 +111,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stops = new StopSequence();
   stops.add('store', () => store.close());
   stops.add('signal', () => running.abort());
+  const readiness = new Readiness(store);
+  /** The gRPC health of every port of this process: NOT_SERVING until it is ready, and again once it drains. */
+  const healths: HealthStatuses[] = [];
   try {
+    if (config.otlpEndpoint !== undefined) {
+      const traces = await startTraceExport({
+        endpoint: config.otlpEndpoint,
+        serviceName: services.size === 1 ? `odin-${[...services][0]}` : 'odin',
+        instanceId: ctx.hostId,
+        logger: ctx.logger.child({ component: 'tracing' }),
+        onActive: (active) => {
+          rpcTracing.active = active;
+        },
+      });
+      stops.add('tracing', () => traces.shutdown());
+    }
+    // The metrics port comes first, so /healthz answers and /readyz says "starting" while the roles start.
+    const metrics =
+      config.metricsPort > 0
+        ? await serveMetrics(ctx.metrics, config.bindIp, config.metricsPort, {
+            readiness: () => readiness.checks(),
+          })
+        : undefined;
+    if (metrics) stops.add('metrics', () => metrics.close());
+
     // One TlsMaterial per kind of port, watched for rotation until the process stops: every client-facing listener
     // gets `tls.public`, every internal server and client `tls.internal`.
     const tls = await loadServerTls(
@@ -160,6 +205,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           ...(tls.internal ? { tls: tls.internal } : {}),
         });
         servers.push(server);
+        healths.push(server.health);
         return server;
       };
       const members: MemberRole[] = [];
@@ -186,6 +232,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (historyRole) {
       await historyRole.start(running.signal);
       stops.add('history', () => historyRole.stop());
+      const shards = historyRole.shards;
+      if (shards) {
+        // Alone on its database the host must hold every shard; a cluster member holds what the ring gives it
+        // (possibly none, with more hosts than shards), so there only the count is reported.
+        readiness.addCheck(() => {
+          const owned = shards.ownedShardIds().length;
+          const ok = clustered || owned === config.shardCount;
+          return {
+            name: 'history-shards',
+            ok,
+            detail: clustered ? `${owned} owned` : `${owned} of ${config.shardCount} owned`,
+          };
+        });
+      }
     }
 
     if (services.has('worker')) {
@@ -211,7 +271,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         matching: roles.matchingClient,
       });
       stops.add('frontend', () => frontend.stop(RPC_STOP_GRACE_MS));
+      healths.push(frontend.health);
       frontendPort = await frontend.listen(config.bindIp, config.frontendPort, {
+        markServing: false,
         ...(tls.public ? { tls: tls.public } : {}),
       });
       // The HTTP API and the UI are the frontend's other doors: they call this frontend in process, so they run
@@ -231,9 +293,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const address = frontendPort === undefined ? undefined : `${config.bindIp}:${frontendPort}`;
 
-    const metrics =
-      config.metricsPort > 0 ? await serveMetrics(ctx.metrics, config.bindIp, config.metricsPort) : undefined;
-    if (metrics) stops.add('metrics', () => metrics.close());
+    for (const health of healths) health.setAll(ServingStatus.SERVING);
+    readiness.markReady();
 
     log.info(
       {
@@ -245,6 +306,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ui_port: uiPort,
         internal_tls: clustered ? (tls.internal ? 'mutual' : 'off') : undefined,
         database: redactConnectionUrl(options.dbUrl),
+        encryption_at_rest: keyProvider ? keyProvider.description : 'off',
       },
       'server started',
     );
@@ -252,6 +314,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const stopWithReport = () => {
       stopping ??= (async () => {
         log.info('server stopping');
+        // Not ready from the first moment: load balancers and kubelet stop sending work while the parts drain.
+        readiness.markDraining();
+        for (const health of healths) health.setAll(ServingStatus.NOT_SERVING);
         const report = await stops.run(log);
         log.info({ ms: report.ms, parts: report.parts }, 'server stopped');
         return report;

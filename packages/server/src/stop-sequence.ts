@@ -12,7 +12,8 @@ import type { Logger } from '@odin/runtime';
  * - `signal` aborts what the roles started with it, then `matching` answers its polls empty and persists held
  *   tasks, and `history` stops its processors and gives up its shards;
  * - `routers` and `internal-rpc` after the roles: calls still in flight between hosts can finish;
- * - `store` last: nothing acknowledged is lost, every accepted write was committed before it closes.
+ * - `store`: nothing acknowledged is lost, every accepted write was committed before it closes;
+ * - `tracing` last: the spans of everything above (the last commits included) are exported before the exit.
  */
 export const STOP_ORDER = [
   'metrics',
@@ -26,6 +27,7 @@ export const STOP_ORDER = [
   'routers',
   'internal-rpc',
   'store',
+  'tracing',
 ] as const;
 
 export type ServerPart = (typeof STOP_ORDER)[number];

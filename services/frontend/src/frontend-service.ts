@@ -8,11 +8,23 @@ import {
   status,
 } from '@grpc/grpc-js';
 import {
+  activeTraceId,
+  checkHealth,
+  contextFromCarrier,
+  HealthStatuses,
+  healthImplementation,
+  healthServiceDefinition,
+  ServingStatus,
   type HistoryApi,
+  inServerSpan,
   type MatchingApi,
   type PeerIdentity,
   peerIdentityOf,
+  type TraceContext,
+  requestAttributes,
+  rpcTracing,
   ServiceError,
+  traceCarrierOf,
   tlsServerCredentials,
 } from '@odin/api';
 import { type PersistenceStore, SearchAttributeRegistry } from '@odin/persistence';
@@ -36,6 +48,7 @@ import { updateHandlers } from './handlers/updates.js';
 import { visibilityHandlers } from './handlers/visibility.js';
 import { workflowHandlers } from './handlers/workflow.js';
 import { NamespaceResolver } from './namespaces.js';
+import { headerTraceContext } from './trace-context.js';
 
 export interface FrontendServiceDeps {
   readonly history: HistoryApi;
@@ -52,6 +65,8 @@ export interface InvokeOptions {
   readonly peer?: PeerIdentity;
   /** The bearer token / client certificate the call came with; what authorization judges when it is on. */
   readonly credentials?: CallerCredentials;
+  /** The trace context the call came with (W3C `traceparent` metadata); the request's `_tracer-data` header otherwise. */
+  readonly traceContext?: TraceContext;
 }
 
 export interface ListenOptions {
@@ -60,6 +75,11 @@ export interface ListenOptions {
    * in the material, clients must present a certificate it signed. Default: plaintext.
    */
   readonly tls?: TlsMaterial;
+  /**
+   * Mark the health statuses SERVING once the port is bound (default true). A server assembly that has more to
+   * start afterwards passes false and marks them itself when the whole process is ready.
+   */
+  readonly markServing?: boolean;
 }
 
 /** Client sends 'grpc-timeout'; a grpc-js server exposes it as a Date, or Infinity when there is none. */
@@ -90,6 +110,11 @@ export class FrontendService {
   #verifiesClients = false;
 
   readonly namespaces: NamespaceResolver;
+  /**
+   * gRPC health of the frontend port: "" and the WorkflowService / OperatorService, NOT_SERVING until `listen` bound
+   * the port and again from the moment `stop` begins.
+   */
+  readonly health = new HealthStatuses([WORKFLOW_SERVICE, OPERATOR_SERVICE]);
 
   constructor(ctx: RuntimeContext<PersistenceStore>, deps: FrontendServiceDeps) {
     this.#ctx = ctx;
@@ -120,7 +145,12 @@ export class FrontendService {
         },
       ],
       [OPERATOR_SERVICE, operatorHandlers(shared)],
-      [HEALTH_SERVICE, { Check: async () => ({ status: 1 /* SERVING */ }) }],
+      [
+        HEALTH_SERVICE,
+        {
+          Check: async (request) => checkHealth(this.health, (request as { service?: string }).service ?? ''),
+        },
+      ],
     ]);
   }
 
@@ -139,6 +169,19 @@ export class FrontendService {
     request: object,
     options: InvokeOptions = {},
   ): Promise<object> {
+    if (!rpcTracing.active) return this.#invoke(service, method, request, options);
+    return inServerSpan(
+      {
+        service,
+        method,
+        parent: options.traceContext ?? headerTraceContext(request),
+        attributes: requestAttributes(request),
+      },
+      () => this.#invoke(service, method, request, options),
+    );
+  }
+
+  async #invoke(service: string, method: string, request: object, options: InvokeOptions): Promise<object> {
     const correlationId = options.correlationId ?? this.#ctx.random.uuid();
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
@@ -147,8 +190,10 @@ export class FrontendService {
     this.#inflight.add(controller);
     const identity = options.identity ?? (request as { identity?: unknown }).identity;
     const namespace = (request as { namespace?: unknown }).namespace;
+    const traceId = activeTraceId();
     const logger = withLogContext(this.#log, {
       correlationId,
+      ...(traceId === undefined ? {} : { traceId }),
       ...(typeof namespace === 'string' ? { namespace } : {}),
       ...(typeof identity === 'string' ? { workerIdentity: identity } : {}),
     });
@@ -204,12 +249,16 @@ export class FrontendService {
         const deadline = deadlineMs(call.getDeadline());
         const correlationId = firstHeader(call.metadata, 'x-correlation-id');
         const peer = this.#verifiesClients ? peerIdentityOf(call.getAuthContext()) : undefined;
+        const traceContext = rpcTracing.active
+          ? contextFromCarrier(traceCarrierOf(call.metadata))
+          : undefined;
         this.invoke(service, name, call.request, {
           signal: controller.signal,
           credentials: credentialsFromMetadata(call.metadata),
           ...(deadline === undefined ? {} : { deadline }),
           ...(correlationId === undefined ? {} : { correlationId }),
           ...(peer === undefined ? {} : { peer }),
+          ...(traceContext === undefined ? {} : { traceContext }),
         }).then(
           (response) => callback(null, response),
           (error: ServiceError) => {
@@ -238,9 +287,26 @@ export class FrontendService {
       'grpc.http2.min_ping_interval_without_data_ms': 5000,
       // Channelz stays on: grpc-js 1.14 tracks the sessions forceShutdown destroys only through it.
     });
-    for (const service of [WORKFLOW_SERVICE, OPERATOR_SERVICE, HEALTH_SERVICE]) {
+    for (const service of [WORKFLOW_SERVICE, OPERATOR_SERVICE]) {
       server.addService(grpcServiceDefinition(service), this.#grpcImplementation(service));
     }
+    // Check goes through invoke like every unary call (authorization, metrics); Watch streams, so it is admitted
+    // by the same authorization and then served by the health statuses directly.
+    server.addService(healthServiceDefinition(), {
+      Check: this.#grpcImplementation(HEALTH_SERVICE).Check,
+      Watch: healthImplementation(this.health, {
+        admit: async (method, request, call) => {
+          const peer = this.#verifiesClients ? peerIdentityOf(call.getAuthContext()) : undefined;
+          const credentials = credentialsFromMetadata(call.metadata);
+          await this.#authorization?.authorize(
+            HEALTH_SERVICE,
+            method,
+            request,
+            peer ? { ...credentials, tlsPeer: tlsPeerOf(peer) } : credentials,
+          );
+        },
+      }).Watch,
+    } as UntypedServiceImplementation);
     this.#verifiesClients = options.tls?.hasCa === true;
     const bound = await new Promise<number>((resolve, reject) => {
       const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -252,6 +318,7 @@ export class FrontendService {
       );
     });
     this.#server = server;
+    if (options.markServing !== false) this.health.setAll(ServingStatus.SERVING);
     this.#log.info(
       {
         host,
@@ -270,6 +337,8 @@ export class FrontendService {
   async stop(graceMs = 2000): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
+    this.health.setAll(ServingStatus.NOT_SERVING);
+    this.health.closeWatches();
     for (const controller of this.#inflight)
       controller.abort(ServiceError.unavailable('The server is shutting down.'));
     if (!server) return;

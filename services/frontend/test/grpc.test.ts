@@ -4,14 +4,29 @@ import { after, before, describe, test } from 'node:test';
 import {
   credentials,
   type Client,
+  type ClientReadableStream,
   makeGenericClientConstructor,
   type ServiceError as GrpcError,
   status,
 } from '@grpc/grpc-js';
-import { google, type MatchingApi, protoRoot } from '@odin/api';
+import { google, healthServiceDefinition, type MatchingApi, protoRoot } from '@odin/api';
 import { FrontendService } from '../src/frontend-service.js';
-import { grpcServiceDefinition, HEALTH_SERVICE, WORKFLOW_SERVICE } from '../src/grpc-service.js';
+import {
+  grpcServiceDefinition,
+  HEALTH_SERVICE,
+  OPERATOR_SERVICE,
+  WORKFLOW_SERVICE,
+} from '../src/grpc-service.js';
 import { type Call, fakeHistory, fixture } from './fakes.js';
+
+/** The generic client's methods, typed. */
+interface HealthMethods {
+  Check(
+    request: { service: string },
+    callback: (error: GrpcError | null, response?: { status: number }) => void,
+  ): void;
+  Watch(request: { service: string }): ClientReadableStream<{ status: number }>;
+}
 
 type Unary = (
   request: object,
@@ -183,8 +198,43 @@ describe('frontend over gRPC', () => {
     assert.equal(poll.signal.aborted, true);
   });
 
-  test('serves gRPC health checks', async () => {
-    const answer = await call(health, 'Check', { service: '' });
-    assert.equal(answer.status, 1);
+  test('serves gRPC health checks: SERVING per served service, NOT_FOUND for any other name', async () => {
+    assert.equal((await call(health, 'Check', { service: '' })).status, 1);
+    assert.equal((await call(health, 'Check', { service: WORKFLOW_SERVICE })).status, 1);
+    assert.equal((await call(health, 'Check', { service: OPERATOR_SERVICE })).status, 1);
+    await assert.rejects(
+      call(health, 'Check', { service: 'odin.history.v1.HistoryService' }),
+      (error: GrpcError) => error.code === status.NOT_FOUND,
+    );
+  });
+
+  test('Watch streams SERVING, then NOT_SERVING and its end when the frontend stops', async () => {
+    const f = await fixture({ realTime: true });
+    const own = new FrontendService(f.ctx, {
+      history: fakeHistory([], () => ({})),
+      matching: {} as MatchingApi,
+    });
+    const port = await own.listen('127.0.0.1', 0);
+    const Ctor = makeGenericClientConstructor(healthServiceDefinition(), 'Health');
+    const watcher = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure());
+    try {
+      const stream = (watcher as unknown as HealthMethods).Watch({
+        service: WORKFLOW_SERVICE,
+      });
+      const seen: number[] = [];
+      const ended = new Promise<void>((resolve) => {
+        stream.on('data', (message: { status: number }) => {
+          seen.push(message.status);
+          if (seen.length === 1) void own.stop(2_000);
+        });
+        stream.on('end', () => resolve());
+        stream.on('error', () => resolve());
+      });
+      await ended;
+      assert.deepEqual(seen, [1, 2], 'SERVING, then NOT_SERVING as the stop begins');
+    } finally {
+      watcher.close();
+      await own.stop(100);
+    }
   });
 });

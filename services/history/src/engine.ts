@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { ServiceError } from '@odin/api';
+import { annotateActiveSpan, ServiceError, TraceAttributes } from '@odin/api';
 import type { MatchingApi } from '@odin/api';
 import type { Clock } from '@odin/hugo';
 import {
@@ -107,7 +107,9 @@ export class HistoryEngine {
   }
 
   shardFor(namespaceId: string, workflowId: string): Shard {
-    return this.#shards.get(shardIdFor(namespaceId, workflowId, this.#shards.shardCount));
+    const shardId = shardIdFor(namespaceId, workflowId, this.#shards.shardCount);
+    annotateActiveSpan({ [TraceAttributes.shardId]: shardId });
+    return this.#shards.get(shardId);
   }
 
   /** Resolves the run (current run when runId is empty) from cache or store; NOT_FOUND when there is none. */

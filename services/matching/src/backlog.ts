@@ -4,6 +4,7 @@ import {
   TaskQueueLeaseLostError,
   type TaskQueueLease,
 } from '@odin/persistence';
+import { TraceAttributes } from '@odin/api';
 import type { Logger } from '@odin/runtime';
 import { WriteBatcher } from './batcher.js';
 import { decodeTask, encodeTask, type PendingTask } from './task.js';
@@ -32,8 +33,17 @@ export class PersistedBacklog {
     private readonly key: QueueKey,
     private readonly logger: Logger,
   ) {
-    this.#appends = new WriteBatcher((tasks) => this.#writeTasks(tasks));
-    this.#completions = new WriteBatcher((ids) => this.#deleteTasks(ids));
+    const attributes = { [TraceAttributes.taskQueue]: key.name };
+    this.#appends = new WriteBatcher(
+      (tasks) => this.#writeTasks(tasks),
+      'persistence.matching.createTasks',
+      attributes,
+    );
+    this.#completions = new WriteBatcher(
+      (ids) => this.#deleteTasks(ids),
+      'persistence.matching.completeTasks',
+      attributes,
+    );
   }
 
   /** Takes the queue's lease and reads its backlog in task-id order (expired tasks skipped). */

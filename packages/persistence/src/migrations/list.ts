@@ -1,5 +1,6 @@
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { initialSchema } from './initial-schema.js';
+import { namespaceDataKeysSchema } from './namespace-data-keys.js';
 import { searchAttributesSchema } from './search-attributes.js';
 
 export interface SchemaMigration {
@@ -16,6 +17,7 @@ export interface SchemaMigration {
 export const MIGRATIONS: readonly SchemaMigration[] = [
   { version: 1, name: '0001_initial_schema', statements: initialSchema },
   { version: 2, name: '0002_search_attributes', statements: searchAttributesSchema },
+  { version: 3, name: '0003_namespace_data_keys', statements: namespaceDataKeysSchema },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -5,3 +5,10 @@ export type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-typ
 export * from './workflow-client.js';
 export * from './namespace-client.js';
 export * from './interceptors.js';
+export {
+  type StartUpdateOptions,
+  type UpdateOptions,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateHandle,
+  type WorkflowUpdateStage,
+} from './updates.js';

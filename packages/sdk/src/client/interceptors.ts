@@ -52,6 +52,24 @@ export interface WorkflowDescribeInput {
   readonly workflowExecution: WorkflowExecutionRef;
 }
 
+export interface WorkflowStartUpdateInput {
+  readonly namespace: string;
+  readonly workflowExecution: WorkflowExecutionRef;
+  readonly firstExecutionRunId: string | undefined;
+  readonly updateId: string;
+  readonly updateName: string;
+  readonly args: unknown[];
+  /** Sent in the update's input header; the workflow's update interceptors read them. */
+  readonly headers: Headers;
+  readonly waitForStage: 'ACCEPTED' | 'COMPLETED';
+}
+
+export interface WorkflowStartUpdateOutput {
+  readonly workflowRunId: string;
+  /** Set when the update is over (completed, failed or rejected). */
+  readonly outcome?: import('@temporalio/proto').temporal.api.update.v1.IOutcome;
+}
+
 /** Intercepts what a WorkflowClient sends; every method is optional. `start` resolves to the new run id. */
 export interface WorkflowClientInterceptor {
   start?(input: WorkflowStartInput, next: (input: WorkflowStartInput) => Promise<string>): Promise<string>;
@@ -66,6 +84,11 @@ export interface WorkflowClientInterceptor {
     next: (input: WorkflowTerminateInput) => Promise<void>,
   ): Promise<void>;
   cancel?(input: WorkflowCancelInput, next: (input: WorkflowCancelInput) => Promise<void>): Promise<void>;
+  /** An update sent to a running workflow (`startUpdate`, `executeUpdate`). */
+  startUpdate?(
+    input: WorkflowStartUpdateInput,
+    next: (input: WorkflowStartUpdateInput) => Promise<WorkflowStartUpdateOutput>,
+  ): Promise<WorkflowStartUpdateOutput>;
   describe?(
     input: WorkflowDescribeInput,
     next: (input: WorkflowDescribeInput) => Promise<unknown>,

@@ -1,6 +1,7 @@
 import { fail, HugoError, ok, type Result } from '@odin/hugo';
 import { TemporalFailure, failureToHugoError } from '../common/failure.js';
 import { ServiceCallError, WorkflowFailedError } from './errors.js';
+import { WorkflowUpdateFailedError } from './updates.js';
 
 /** Stable error codes of client failures seen as Results. */
 export const ClientErrorCodes = {
@@ -8,6 +9,7 @@ export const ClientErrorCodes = {
   alreadyStarted: 'odin.workflow.already_started',
   queryNotRegistered: 'odin.query.not_registered',
   workflowFailed: 'odin.workflow.failed',
+  updateFailed: 'odin.update.failed',
   service: 'odin.service',
 } as const;
 
@@ -37,6 +39,15 @@ export async function asResult<T>(call: Promise<T> | (() => Promise<T>)): Promis
       const cause = failureToHugoError(error.cause);
       return fail(
         HugoError.from(error.message, ClientErrorCodes.workflowFailed, error).withMetadata(
+          'cause',
+          cause.toJSON(),
+        ),
+      );
+    }
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = failureToHugoError(error.cause);
+      return fail(
+        HugoError.from(error.message, ClientErrorCodes.updateFailed, error).withMetadata(
           'cause',
           cause.toJSON(),
         ),

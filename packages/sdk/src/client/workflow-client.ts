@@ -6,6 +6,7 @@ import type { temporal as proto } from '@temporalio/proto';
 import {
   type QueryDefinition,
   type SignalDefinition,
+  type UpdateDefinition,
   type Workflow,
   type WorkflowResultType,
   workflowTypeName,
@@ -44,6 +45,70 @@ import type {
   WorkflowStartInput,
 } from './interceptors.js';
 import { LONG_POLL_TIMEOUT_MS } from './connection.js';
+import {
+  type StartUpdateOptions,
+  startUpdate,
+  startUpdateWithStart,
+  type UpdateClientContext,
+  type UpdateOptions,
+  WorkflowUpdateHandle,
+  type WorkflowUpdateStage,
+} from './updates.js';
+
+/**
+ * The start half of update-with-start: a workflow to start (or, by its `workflowIdConflictPolicy`, to use when it
+ * is already running). After the call, `workflowHandle()` gives the run the update reached.
+ */
+export class WithStartWorkflowOperation<W extends Workflow = Workflow> {
+  private settle!: { resolve(handle: WorkflowHandle<W>): void; reject(error: unknown): void };
+  private readonly handle: Promise<WorkflowHandle<W>>;
+  private makeHandle: ((runId: string) => WorkflowHandle<W>) | undefined;
+
+  readonly workflowType: string;
+
+  /** `options.workflowIdConflictPolicy` is required: it says what happens when the workflow is already running. */
+  constructor(
+    workflow: W | string,
+    readonly options: WorkflowStartOptions<Parameters<W>> & {
+      workflowIdConflictPolicy: NonNullable<WorkflowStartOptions['workflowIdConflictPolicy']>;
+    },
+  ) {
+    this.workflowType = workflowTypeName(workflow);
+    this.handle = new Promise<WorkflowHandle<W>>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // A caller that never asks for the handle must not see an unhandled rejection.
+    this.handle.catch(() => undefined);
+  }
+
+  /** The workflow the update-with-start call reached (resolves once the call returned, rejects if it failed). */
+  workflowHandle(): Promise<WorkflowHandle<W>> {
+    return this.handle;
+  }
+
+  /** @internal Binds the operation to the call using it: one operation goes with one call. */
+  claim(makeHandle: (runId: string) => unknown): void {
+    if (this.makeHandle) throw new TypeError('This WithStartWorkflowOperation was already used in a call');
+    this.makeHandle = makeHandle as (runId: string) => WorkflowHandle<W>;
+  }
+
+  /** @internal */
+  resolve(runId: string): void {
+    this.settle.resolve(this.makeHandle!(runId));
+  }
+
+  /** @internal */
+  reject(error: unknown): void {
+    this.settle.reject(error);
+  }
+}
+
+export interface UpdateWithStartOptions<Args extends unknown[] = unknown[], W extends Workflow = Workflow>
+  extends UpdateOptions<Args> {
+  // biome-ignore lint/suspicious/noExplicitAny: any workflow's operation goes with any update.
+  startWorkflowOperation: WithStartWorkflowOperation<W> | WithStartWorkflowOperation<any>;
+}
+
 import {
   NamespaceNotFoundError,
   QueryNotRegisteredError,
@@ -138,6 +203,7 @@ export class WorkflowClient {
   /** The WorkflowService calls, with the payload codecs applied. */
   readonly calls: CodecCalls;
   private readonly interceptors: readonly WorkflowClientInterceptor[];
+  private readonly updates: UpdateClientContext;
 
   constructor(options: WorkflowClientOptions) {
     this.connection = options.connection;
@@ -149,6 +215,17 @@ export class WorkflowClient {
       ...(options.payloadCodecs ? { payloadCodecs: options.payloadCodecs } : {}),
       ...(options.encodeFailureAttributes ? { encodeFailureAttributes: true } : {}),
     });
+    this.updates = {
+      calls: this.calls,
+      namespace: this.namespace,
+      identity: this.identity,
+      converter: this.converter,
+      interceptors: this.interceptors,
+      mapError: (error, workflowId, runId, workflowType) =>
+        this.mapError(error, workflowId, runId, workflowType),
+      startRequest: (workflowType, options, headers) => this.startRequest(workflowType, options, headers),
+      callOptions: (signal, timeoutMs) => this.callOptions(signal, timeoutMs),
+    };
   }
 
   private callOptions(signal?: AbortSignal, timeoutMs?: number) {
@@ -269,6 +346,79 @@ export class WorkflowClient {
     } catch (error) {
       throw this.mapError(error, input.options.workflowId, undefined, input.workflowType);
     }
+  }
+
+  /** Sends an update and waits until the workflow accepted it (or until it completed); the handle gives its result. */
+  startUpdate<Ret, Args extends unknown[]>(
+    workflowId: string,
+    runId: string | undefined,
+    update: UpdateDefinition<Ret, Args> | string,
+    options: StartUpdateOptions<Args>,
+    firstExecutionRunId?: string,
+  ): Promise<WorkflowUpdateHandle<Ret>> {
+    return startUpdate<Ret>(
+      this.updates,
+      workflowId,
+      runId,
+      firstExecutionRunId,
+      update as UpdateDefinition<Ret, unknown[]>,
+      options as StartUpdateOptions,
+    );
+  }
+
+  /** Sends an update and waits for its result (throws WorkflowUpdateFailedError when rejected or failed). */
+  async executeUpdate<Ret, Args extends unknown[]>(
+    workflowId: string,
+    runId: string | undefined,
+    update: UpdateDefinition<Ret, Args> | string,
+    options: UpdateOptions<Args> = {},
+    firstExecutionRunId?: string,
+  ): Promise<Ret> {
+    const handle = await this.startUpdate(
+      workflowId,
+      runId,
+      update,
+      { ...options, waitForStage: 'COMPLETED' },
+      firstExecutionRunId,
+    );
+    return handle.result(options.signal ? { signal: options.signal } : {});
+  }
+
+  /** A handle on an update sent earlier, by its id (on the given run, or the current one). */
+  getUpdateHandle<Ret = unknown>(
+    workflowId: string,
+    updateId: string,
+    runId?: string,
+  ): WorkflowUpdateHandle<Ret> {
+    return new WorkflowUpdateHandle<Ret>(this.updates, updateId, workflowId, runId);
+  }
+
+  /**
+   * Update-with-start: starts the workflow of `startWorkflowOperation` (or uses the running one, by its
+   * `workflowIdConflictPolicy`) and sends it the update, in one call; waits for `waitForStage`.
+   */
+  startUpdateWithStart<Ret, Args extends unknown[], W extends Workflow>(
+    update: UpdateDefinition<Ret, Args> | string,
+    options: UpdateWithStartOptions<Args, W> & { waitForStage: WorkflowUpdateStage },
+  ): Promise<WorkflowUpdateHandle<Ret>> {
+    return startUpdateWithStart<Ret>(
+      this.updates,
+      update as UpdateDefinition<Ret, unknown[]>,
+      options as UpdateOptions & {
+        startWorkflowOperation: WithStartWorkflowOperation;
+        waitForStage: WorkflowUpdateStage;
+      },
+      (workflowId, runId) => new WorkflowHandle(this, workflowId, runId, runId),
+    );
+  }
+
+  /** Update-with-start, waiting for the update's result. */
+  async executeUpdateWithStart<Ret, Args extends unknown[], W extends Workflow>(
+    update: UpdateDefinition<Ret, Args> | string,
+    options: UpdateWithStartOptions<Args, W>,
+  ): Promise<Ret> {
+    const handle = await this.startUpdateWithStart(update, { ...options, waitForStage: 'COMPLETED' });
+    return handle.result(options.signal ? { signal: options.signal } : {});
   }
 
   /** A handle on an existing workflow; without runId it addresses the current run. */
@@ -676,6 +826,27 @@ export class WorkflowHandle<W extends Workflow = Workflow> {
 
   describe(): Promise<WorkflowExecutionDescription> {
     return this.client.describe(this.workflowId, this.runId);
+  }
+
+  /** Sends an update; resolves at `waitForStage` with a handle on it (`result()`). */
+  startUpdate<Ret, Args extends unknown[]>(
+    update: UpdateDefinition<Ret, Args> | string,
+    options: StartUpdateOptions<Args>,
+  ): Promise<WorkflowUpdateHandle<Ret>> {
+    return this.client.startUpdate(this.workflowId, this.runId, update, options, this.firstExecutionRunId);
+  }
+
+  /** Sends an update and waits for its result. */
+  executeUpdate<Ret, Args extends unknown[]>(
+    update: UpdateDefinition<Ret, Args> | string,
+    options: UpdateOptions<Args> = {},
+  ): Promise<Ret> {
+    return this.client.executeUpdate(this.workflowId, this.runId, update, options, this.firstExecutionRunId);
+  }
+
+  /** A handle on an update of this workflow sent earlier (by this or another client). */
+  getUpdateHandle<Ret = unknown>(updateId: string): WorkflowUpdateHandle<Ret> {
+    return this.client.getUpdateHandle<Ret>(this.workflowId, updateId, this.runId);
   }
 
   fetchHistory(): Promise<IHistoryEvent[]> {

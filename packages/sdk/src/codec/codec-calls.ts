@@ -54,6 +54,11 @@ export class CodecCalls {
     return response;
   }
 
+  /** Encodes (in place) a message of the named type, e.g. a protocol message body before it is packed. */
+  encode<T extends object>(typeName: string, message: T): Promise<T> {
+    return this.active ? encodeMessage(typeName, message, this.options) : Promise.resolve(message);
+  }
+
   /** Decodes (in place) a message of the named type, e.g. a history event read without decoding. */
   decode<T extends object>(typeName: string, message: T): Promise<T> {
     return this.active ? decodeMessage(typeName, message, this.options) : Promise.resolve(message);

@@ -14,6 +14,20 @@ export interface QueryDefinition<Ret = unknown, Args extends unknown[] = []> {
   readonly __args?: Args;
 }
 
+/** An update: a name plus, for type checking only, its result and argument types. */
+export interface UpdateDefinition<Ret = unknown, Args extends unknown[] = []> {
+  readonly type: 'update';
+  readonly name: string;
+  readonly __ret?: Ret;
+  readonly __args?: Args;
+}
+
+export function defineUpdate<Ret = unknown, Args extends unknown[] = []>(
+  name: string,
+): UpdateDefinition<Ret, Args> {
+  return { type: 'update', name };
+}
+
 export function defineSignal<Args extends unknown[] = []>(name: string): SignalDefinition<Args> {
   return { type: 'signal', name };
 }

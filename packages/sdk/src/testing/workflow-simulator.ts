@@ -13,6 +13,7 @@ import { activatorStorage } from '../workflow/activator.js';
 import { runWorkflowTask, type WorkflowTaskOutcome } from '../workflow/task-runner.js';
 import { systemClock } from '@odin/hugo';
 import { localActivityExecutor } from '../worker/local-activity-executor.js';
+import { type SimulatedUpdate, SimulatedUpdates } from './simulated-updates.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 const CommandType = temporal.api.enums.v1.CommandType;
@@ -56,6 +57,9 @@ export class WorkflowSimulator {
   private readonly namespace: string;
   private workflowTaskNeeded = false;
   private closeEvent: IHistoryEvent | undefined;
+  private readonly updates: SimulatedUpdates;
+  /** The history's length when the last task's commands were written: nothing new arrived while it still is. */
+  private lengthAfterTask = -1;
   readonly workflowId: string;
   readonly runId: string;
   private readonly workflowType: string;
@@ -68,6 +72,7 @@ export class WorkflowSimulator {
   ) {
     this.now = options.startTime ?? Date.UTC(2026, 0, 1);
     this.converter = options.converter ?? defaultPayloadConverter;
+    this.updates = new SimulatedUpdates(this.converter);
     this.taskQueue = options.taskQueue ?? 'simulated';
     this.namespace = options.namespace ?? 'default';
     this.workflowId = ids.workflowId ?? 'simulated-workflow';
@@ -106,6 +111,12 @@ export class WorkflowSimulator {
       },
     });
     this.workflowTaskNeeded = true;
+  }
+
+  /** Sends an update; the next workflow task validates and runs it (`run()`), then its state and result show. */
+  update<T = unknown>(name: string, ...args: unknown[]): SimulatedUpdate<T> {
+    this.workflowTaskNeeded = true;
+    return this.updates.request<T>(name, args);
   }
 
   requestCancel(): void {
@@ -178,6 +189,7 @@ export class WorkflowSimulator {
 
   private async workflowTask(): Promise<void> {
     this.workflowTaskNeeded = false;
+    const quiet = this.history.length === this.lengthAfterTask;
     const scheduled = this.append(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, {
       workflowTaskScheduledEventAttributes: { taskQueue: { name: this.taskQueue }, attempt: 1 },
     });
@@ -192,6 +204,7 @@ export class WorkflowSimulator {
       history: this.history,
       workflows: this.options.workflows,
       converter: this.converter,
+      updates: this.updates.takeRequests(started),
       // Local activities run in process, like ordinary ones here, on real time.
       localActivities: localActivityExecutor({
         activities: this.options.activities ?? {},
@@ -202,10 +215,23 @@ export class WorkflowSimulator {
     this.lastOutcome = outcome;
     if (outcome.nondeterminism) throw outcome.nondeterminism;
     if (outcome.taskFailure !== undefined) throw outcome.taskFailure;
+    this.updates.applyRejections(outcome.messages);
+    if (quiet && this.updates.onlyRejected(outcome)) {
+      // A task that only rejected updates leaves no trace (the server discards it).
+      this.history.length = scheduled - 1;
+      return;
+    }
     this.append(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, {
       workflowTaskCompletedEventAttributes: { scheduledEventId: scheduled, startedEventId: started },
     });
-    for (const command of outcome.commands) this.applyCommand(command);
+    for (const command of outcome.commands) {
+      if (command.commandType === CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE) {
+        this.updates.applyCommand(command, outcome.messages, (type, attributes) =>
+          this.append(type, attributes),
+        );
+      } else this.applyCommand(command);
+    }
+    this.lengthAfterTask = this.history.length;
   }
 
   private applyCommand(command: ICommand): void {

@@ -28,6 +28,7 @@ import {
   type WorkflowTaskOutcome,
 } from '../workflow/task-runner.js';
 import type { LocalActivityRunner } from '../workflow/local-activity-driver.js';
+import { packUpdateMessages, updateRequestsOf } from './update-messages.js';
 import { CodecCalls } from '../codec/codec-calls.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { defaultWorkerIdentity } from './identity.js';
@@ -449,6 +450,7 @@ export class Worker {
           headers: q.header?.fields ?? {},
         }));
     const runId = response.workflowExecution?.runId ?? '';
+    const updates = await updateRequestsOf(response.messages ?? [], this.calls);
     const input = {
       namespace: this.namespace,
       workflowId: response.workflowExecution?.workflowId ?? '',
@@ -460,6 +462,7 @@ export class Worker {
       queries,
       ...(legacyQuery ? {} : { localActivities: this.localActivities }),
       interceptors: this.options.interceptors?.workflow ?? [],
+      updates,
     };
     // A query-only task must not move a cached run forward: it replays on its own.
     const cached = legacyQuery ? undefined : this.runCache.take(runId);
@@ -521,11 +524,15 @@ export class Worker {
     const keep = outcome.live !== undefined && !outcome.activator.isCompleted && this.runCache.enabled;
     if (keep && outcome.live) this.runCache.put(runId, { activator: outcome.activator, live: outcome.live });
     try {
-      await this.call('respondWorkflowTaskCompleted', {
+      const answered = await this.call('respondWorkflowTaskCompleted', {
         taskToken,
         namespace: this.namespace,
         identity: this.identity,
         commands: outcome.commands,
+        messages: await packUpdateMessages(outcome.messages, this.identity, this.calls),
+        // A speculative task that only rejected updates may be discarded even though it showed this worker the
+        // previous task's command events: the run cache takes the reset (below).
+        capabilities: { discardSpeculativeWorkflowTaskWithEvents: true },
         queryResults,
         ...(keep
           ? {
@@ -542,6 +549,16 @@ export class Worker {
             }
           : {}),
       });
+      // The server discarded a speculative task that only rejected updates: history does not hold it, so the run
+      // continues from the task before it (whose command events it matched, and will match again; the task
+      // delivered nothing else), or is replayed when there is none.
+      const resetTo = toNumber(answered.resetHistoryEventId);
+      if (keep && resetTo > 0) {
+        this.runCache.take(runId);
+        const resumed = cached !== undefined && cached.activator === outcome.activator;
+        if (resumed && resetTo === cached.live.startedEventId && outcome.live?.deliveredEvents === 0)
+          this.runCache.put(runId, { activator: outcome.activator, live: cached.live });
+      }
     } catch (error) {
       // The answer did not land: whatever the server does next, this run's kept state is not its state.
       if (keep) this.runCache.take(runId);

@@ -23,6 +23,7 @@ import { seededRandom, uuid4From } from './random.js';
 import { sharedStorage } from './shared-storage.js';
 import { SignalsAndQueries } from './signals-and-queries.js';
 import { Timers } from './timers.js';
+import { Updates } from './updates.js';
 import { type RunIdentity, type WorkflowInfo, workflowInfoOf } from './workflow-info.js';
 
 /** The run whose workflow code is executing; carried through its promise continuations. */
@@ -46,6 +47,7 @@ export class WorkflowActivator implements RunFamilies {
   readonly rootScope = new CancellationScope({ cancellable: true, timers: this.timers });
   readonly execution: Execution;
   readonly signals: SignalsAndQueries;
+  readonly updates: Updates;
   readonly conditions: Conditions;
   readonly activities: Activities;
   readonly localActivities: LocalActivities;
@@ -79,6 +81,12 @@ export class WorkflowActivator implements RunFamilies {
     });
     const fail = (error: unknown) => this.execution.failWith(error);
     this.signals = new SignalsAndQueries(converter, fail, () => this.inbound);
+    this.updates = new Updates(
+      this.commands,
+      converter,
+      (error) => this.execution.failTask(error),
+      () => this.inbound,
+    );
     this.conditions = new Conditions(this.timers, fail);
     const activitySequence = new ActivitySequence();
     this.activities = new Activities(this.commands, converter, this.info.taskQueue, activitySequence);
@@ -106,6 +114,11 @@ export class WorkflowActivator implements RunFamilies {
   /** A bug in the workflow code (or an event this SDK cannot handle): the task fails instead of the workflow. */
   get taskFailure(): unknown {
     return this.execution.taskFailure;
+  }
+
+  /** True when no signal or update handler is still running (`allHandlersFinished`). */
+  get allHandlersFinished(): boolean {
+    return this.updates.inFlight === 0 && this.signals.inFlight === 0;
   }
 
   /** Signals another workflow through the run's outbound `signalWorkflow` interceptors. */

@@ -7,7 +7,7 @@ import {
   type TimerHandle,
   VersionGate,
 } from '@odin/hugo';
-import type { QueryDefinition, SignalDefinition, Workflow } from '../common/definitions.js';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition, Workflow } from '../common/definitions.js';
 import { type Duration, durationMs } from '../common/duration.js';
 import { composeInterceptors } from '../common/interceptors.js';
 import { activatorStorage } from './activator.js';
@@ -69,6 +69,14 @@ export function sleep(duration: Duration): Promise<void> {
  */
 export function condition(fn: () => boolean, timeout?: Duration): Promise<boolean> {
   return requireActivator('condition').conditions.wait(fn, timeout);
+}
+
+/**
+ * True when no update handler and no async signal handler is still running: `await condition(allHandlersFinished)`
+ * before returning, so no accepted update is left without its result.
+ */
+export function allHandlersFinished(): boolean {
+  return requireActivator('allHandlersFinished').allHandlersFinished;
 }
 
 /** Schedules one activity and waits for its result. */
@@ -168,7 +176,26 @@ export function proxyLocalActivities<T = Record<string, ActivityFunction>>(
 
 type Handler<Args extends unknown[], R> = (...args: Args) => R;
 
-/** Registers (or with undefined removes) the handler of a signal or a query. Signals sent earlier are delivered now. */
+/** Options of an update handler. */
+export interface UpdateHandlerOptions<Args extends unknown[]> {
+  /**
+   * Runs before the update is accepted, synchronously, with the update's arguments; throwing rejects the update
+   * (nothing is written to history). It must not change workflow state or issue commands: replay does not run it.
+   */
+  validator?: (...args: Args) => void;
+}
+
+/**
+ * Registers (or with undefined removes) the handler of a signal, a query or an update. Signals sent earlier are
+ * delivered now. An update's handler may be async; its return value (or the failure it throws) is the update's
+ * result.
+ */
+export function setHandler<Ret, Args extends unknown[]>(
+  definition: UpdateDefinition<Ret, Args>,
+  // The definition alone fixes the types: a handler that ignores its arguments still fits.
+  handler: Handler<NoInfer<Args>, NoInfer<Ret> | Promise<NoInfer<Ret>>> | undefined,
+  options?: UpdateHandlerOptions<Args>,
+): void;
 export function setHandler<Args extends unknown[]>(
   definition: SignalDefinition<Args> | string,
   handler: Handler<Args, void | Promise<void>> | undefined,
@@ -178,11 +205,18 @@ export function setHandler<Ret, Args extends unknown[]>(
   handler: Handler<Args, Ret> | undefined,
 ): void;
 export function setHandler(
-  definition: SignalDefinition<unknown[]> | QueryDefinition<unknown, unknown[]> | string,
+  definition:
+    | SignalDefinition<unknown[]>
+    | QueryDefinition<unknown, unknown[]>
+    | UpdateDefinition<unknown, unknown[]>
+    | string,
   handler: ((...args: unknown[]) => unknown) | undefined,
+  options?: UpdateHandlerOptions<unknown[]>,
 ): void {
   const activator = requireActivator('setHandler');
-  if (typeof definition === 'string' || definition.type === 'signal') {
+  if (typeof definition !== 'string' && definition.type === 'update') {
+    activator.updates.setHandler(definition.name, handler, options?.validator);
+  } else if (typeof definition === 'string' || definition.type === 'signal') {
     activator.signals.setSignalHandler(
       typeof definition === 'string' ? definition : definition.name,
       handler,
@@ -429,8 +463,8 @@ export function versionGate(): VersionGate {
 }
 
 export { DefaultVersion, durationMs };
-export { defineQuery, defineSignal } from '../common/definitions.js';
-export type { QueryDefinition, SignalDefinition } from '../common/definitions.js';
+export { defineQuery, defineSignal, defineUpdate } from '../common/definitions.js';
+export type { QueryDefinition, SignalDefinition, UpdateDefinition } from '../common/definitions.js';
 export {
   ActivityFailure,
   ApplicationFailure,

@@ -251,3 +251,29 @@ function payloadMap(converter: PayloadConverter, values: Record<string, unknown>
   for (const [key, value] of Object.entries(values)) out[key] = converter.toPayload(value);
   return out;
 }
+
+/** The two protocol messages of an accepted update that write history events, each placed by a command. */
+export type UpdateMessageKind = 'accept' | 'complete';
+
+/** The id of an update's outgoing protocol message; replay reads the update id and the kind back from it. */
+export function updateMessageId(updateId: string, kind: UpdateMessageKind | 'reject'): string {
+  return `${updateId}/${kind}`;
+}
+
+/** The update id and kind an outgoing message id names; undefined for an id this SDK did not make. */
+export function parseUpdateMessageId(
+  messageId: string,
+): { updateId: string; kind: UpdateMessageKind } | undefined {
+  const slash = messageId.lastIndexOf('/');
+  const kind = messageId.slice(slash + 1);
+  if (slash < 0 || (kind !== 'accept' && kind !== 'complete')) return undefined;
+  return { updateId: messageId.slice(0, slash), kind };
+}
+
+/** Places a protocol message (an update's acceptance or completion) among the task's commands. */
+export function protocolMessageCommand(messageId: string): ICommand {
+  return {
+    commandType: CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE,
+    protocolMessageCommandAttributes: { messageId },
+  };
+}

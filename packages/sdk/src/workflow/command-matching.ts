@@ -1,6 +1,7 @@
 import { temporal, toNumber } from '@odin/api/public';
 import { LOCAL_ACTIVITY_MARKER, readLocalActivityMarkerData } from '../common/local-activity-marker.js';
 import type { ICommand, IHistoryEvent } from '../common/proto-types.js';
+import { parseUpdateMessageId } from './command-builders.js';
 
 const CommandType = temporal.api.enums.v1.CommandType;
 const EventType = temporal.api.enums.v1.EventType;
@@ -37,7 +38,26 @@ const eventForCommand: Record<number, number> = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
 };
 
-const commandEventTypes = new Set<number>(Object.values(eventForCommand));
+/** The event a PROTOCOL_MESSAGE command writes depends on its message: an update's acceptance or completion. */
+function eventForProtocolMessage(command: ICommand): number | undefined {
+  const parsed = parseUpdateMessageId(command.protocolMessageCommandAttributes?.messageId ?? '');
+  if (!parsed) return undefined;
+  return parsed.kind === 'accept'
+    ? EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    : EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED;
+}
+
+function expectedEventType(command: ICommand): number | undefined {
+  if (command.commandType === CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE)
+    return eventForProtocolMessage(command);
+  return eventForCommand[command.commandType ?? 0];
+}
+
+const commandEventTypes = new Set<number>([
+  ...Object.values(eventForCommand),
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+]);
 
 /** True for the events a command writes (they follow WorkflowTaskCompleted, in command order). */
 export function isCommandEvent(event: IHistoryEvent): boolean {
@@ -111,6 +131,10 @@ function commandIdentity(command: ICommand): string {
     }
     case CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
       return `workflowId=${command.requestCancelExternalWorkflowExecutionCommandAttributes?.workflowId}`;
+    case CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE: {
+      const parsed = parseUpdateMessageId(command.protocolMessageCommandAttributes?.messageId ?? '');
+      return `updateId=${parsed?.updateId}`;
+    }
     default:
       return '';
   }
@@ -143,6 +167,10 @@ function eventIdentity(event: IHistoryEvent): string {
     }
     case EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
       return `workflowId=${event.requestCancelExternalWorkflowExecutionInitiatedEventAttributes?.workflowExecution?.workflowId}`;
+    case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+      return `updateId=${event.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId}`;
+    case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+      return `updateId=${event.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId}`;
     default:
       return '';
   }
@@ -160,7 +188,7 @@ export function describeEvent(event: IHistoryEvent): string {
 
 /** Undefined when `event` is what `command` writes; otherwise why not. */
 export function commandMismatch(command: ICommand, event: IHistoryEvent): string | undefined {
-  const expected = eventForCommand[command.commandType ?? 0];
+  const expected = expectedEventType(command);
   if (expected !== event.eventType) return 'the command does not produce this event type';
   if (commandIdentity(command) !== eventIdentity(event))
     return 'the command and the event name different ids';

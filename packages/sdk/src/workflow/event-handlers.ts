@@ -33,14 +33,24 @@ const workflowTaskEvents: EventEntries<
   workflowTaskFailedEventAttributes: noAction('workflow task events split the history into activations'),
 };
 
-const updates = unsupported('workflow updates');
-const nexus = unsupported('Nexus operations');
-
-const unsupportedEvents: EventEntries<
+const updateEvents: EventEntries<
   | 'workflowExecutionUpdateAdmittedEventAttributes'
   | 'workflowExecutionUpdateAcceptedEventAttributes'
   | 'workflowExecutionUpdateRejectedEventAttributes'
   | 'workflowExecutionUpdateCompletedEventAttributes'
+> = {
+  workflowExecutionUpdateAdmittedEventAttributes: noAction(
+    'an admitted update reaches the run as a protocol message with a workflow task',
+  ),
+  workflowExecutionUpdateAcceptedEventAttributes: noAction(
+    'a command event: replay delivers the update from it in the task that accepted it',
+  ),
+  workflowExecutionUpdateRejectedEventAttributes: noAction('rejections write no event'),
+  workflowExecutionUpdateCompletedEventAttributes: noAction('a command event (the completion message)'),
+};
+const nexus = unsupported('Nexus operations');
+
+const unsupportedEvents: EventEntries<
   | 'nexusOperationScheduledEventAttributes'
   | 'nexusOperationStartedEventAttributes'
   | 'nexusOperationCompletedEventAttributes'
@@ -51,10 +61,6 @@ const unsupportedEvents: EventEntries<
   | 'nexusOperationCancelRequestCompletedEventAttributes'
   | 'nexusOperationCancelRequestFailedEventAttributes'
 > = {
-  workflowExecutionUpdateAdmittedEventAttributes: updates,
-  workflowExecutionUpdateAcceptedEventAttributes: updates,
-  workflowExecutionUpdateRejectedEventAttributes: updates,
-  workflowExecutionUpdateCompletedEventAttributes: updates,
   nexusOperationScheduledEventAttributes: nexus,
   nexusOperationStartedEventAttributes: nexus,
   nexusOperationCompletedEventAttributes: nexus,
@@ -77,6 +83,7 @@ export function eventTableOf(run: RunFamilies): EventTable {
     ...run.externals.eventEntries(),
     ...run.markers.eventEntries(),
     ...workflowTaskEvents,
+    ...updateEvents,
     ...unsupportedEvents,
   };
 }

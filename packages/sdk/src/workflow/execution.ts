@@ -178,7 +178,7 @@ const FAILURE_NAMES = new Set([
 ]);
 
 /** Failures that fail the workflow; by class, or by name when workflow code loaded another copy of the SDK. */
-function isWorkflowFailure(error: unknown): boolean {
+export function isWorkflowFailure(error: unknown): boolean {
   if (error instanceof TemporalFailure || error instanceof HugoError) return true;
   return error instanceof Error && (FAILURE_NAMES.has(error.name) || error.constructor?.name === 'HugoError');
 }

@@ -29,12 +29,23 @@ export interface QueryInput {
   readonly headers: Headers;
 }
 
+export interface UpdateInput {
+  readonly updateId: string;
+  readonly name: string;
+  readonly args: unknown[];
+  readonly headers: Headers;
+}
+
 export interface WorkflowInboundCallsInterceptor {
   execute?(
     input: WorkflowExecuteInput,
     next: (input: WorkflowExecuteInput) => Promise<unknown>,
   ): Promise<unknown>;
   handleSignal?(input: SignalInput, next: (input: SignalInput) => Promise<void>): Promise<void>;
+  /** Runs an accepted update's handler; what it returns (or throws) is the update's outcome. */
+  handleUpdate?(input: UpdateInput, next: (input: UpdateInput) => Promise<unknown>): Promise<unknown>;
+  /** Runs an update's validator (synchronous; throwing rejects the update). Not called on replay. */
+  validateUpdate?(input: UpdateInput, next: (input: UpdateInput) => void): void;
   /** Queries run against a settled run and must not issue commands; an interceptor may still be async. */
   handleQuery?(input: QueryInput, next: (input: QueryInput) => Promise<unknown>): Promise<unknown>;
 }

@@ -14,12 +14,18 @@ export class SignalsAndQueries {
   private readonly signalHandlers = new Map<string, Handler>();
   private readonly buffered: { name: string; args: unknown[]; headers: Headers }[] = [];
   private readonly queryHandlers = new Map<string, Handler>();
+  private running = 0;
 
   constructor(
     private readonly converter: PayloadConverter,
     private readonly fail: (error: unknown) => void,
     private readonly inbound: () => readonly WorkflowInboundCallsInterceptor[],
   ) {}
+
+  /** Async signal handlers that have not finished yet. */
+  get inFlight(): number {
+    return this.running;
+  }
 
   setSignalHandler(name: string, handler: Handler | undefined): void {
     if (!handler) {
@@ -65,15 +71,24 @@ export class SignalsAndQueries {
       const handle = composeInterceptors(inbound, 'handleSignal', async (input) => {
         await handler(...input.args);
       });
-      handle({ signalName, args, headers }).catch((error: unknown) => this.fail(error));
+      this.track(handle({ signalName, args, headers }));
       return;
     }
     try {
       const outcome = handler(...args);
-      if (outcome instanceof Promise) outcome.catch((error: unknown) => this.fail(error));
+      if (outcome instanceof Promise) this.track(outcome);
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  private track(outcome: Promise<unknown>): void {
+    this.running++;
+    outcome
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.running--;
+      });
   }
 
   eventEntries(): EventEntries<'workflowExecutionSignaledEventAttributes'> {

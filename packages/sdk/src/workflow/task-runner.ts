@@ -1,7 +1,7 @@
 import { temporal, timestampToMs, toNumber } from '@odin/api/public';
 import { defaultPayloadConverter, fromPayloads, type PayloadConverter } from '../common/payload.js';
 import type { ICommand, IHistoryEvent, IPayloads } from '../common/proto-types.js';
-import { activate, answerQuery } from './activation.js';
+import { activate, answerQuery, deliver } from './activation.js';
 import { WorkflowActivator } from './activator.js';
 import type { PendingCommand } from './command-buffer.js';
 import { commandMismatch, describeCommand, isCommandEvent, localActivitySeqOf } from './command-matching.js';
@@ -11,6 +11,7 @@ import { type LocalActivityRunner, resolveLocalActivities } from './local-activi
 import type { WorkflowInterceptorsFactory } from './interceptors.js';
 import type { WorkflowRegistry } from './options.js';
 import type { Headers } from '../common/interceptors.js';
+import type { OutgoingUpdateMessage, UpdateRequest } from './updates.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -21,13 +22,29 @@ export interface Activation {
   readonly events: readonly IHistoryEvent[];
   /** The command events recorded after its WorkflowTaskCompleted; undefined for the task being worked on. */
   readonly recordedCommands: readonly IHistoryEvent[] | undefined;
+  /** The updates the task accepted (from its UpdateAccepted events), delivered again after its events. */
+  readonly updates: readonly UpdateRequest[];
+}
+
+/** The update an UpdateAccepted event recorded, as replay delivers it (its validator is not run again). */
+function acceptedUpdate(event: IHistoryEvent): UpdateRequest {
+  const attributes = event.workflowExecutionUpdateAcceptedEventAttributes;
+  const request = attributes?.acceptedRequest;
+  return {
+    updateId: attributes?.protocolInstanceId || request?.meta?.updateId || '',
+    name: request?.input?.name ?? '',
+    args: request?.input?.args,
+    headers: request?.input?.header?.fields ?? {},
+  };
 }
 
 /** Splits a history into workflow tasks. Failed and timed-out task attempts deliver nothing (their events wait). */
 export function splitActivations(history: readonly IHistoryEvent[]): Activation[] {
   const activations: Activation[] = [];
   let pending: IHistoryEvent[] = [];
-  let current: { started: IHistoryEvent; events: IHistoryEvent[]; recorded: IHistoryEvent[] } | undefined;
+  let current:
+    | { started: IHistoryEvent; events: IHistoryEvent[]; recorded: IHistoryEvent[]; updates: UpdateRequest[] }
+    | undefined;
   for (let i = 0; i < history.length; i++) {
     const event = history[i]!;
     switch (event.eventType) {
@@ -36,11 +53,16 @@ export function splitActivations(history: readonly IHistoryEvent[]): Activation[
       case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED: {
         const next = history[i + 1];
         if (!next) {
-          activations.push({ started: event, events: pending, recordedCommands: undefined });
+          activations.push({ started: event, events: pending, recordedCommands: undefined, updates: [] });
           pending = [];
         } else if (next.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
-          current = { started: event, events: pending, recorded: [] };
-          activations.push({ started: event, events: pending, recordedCommands: current.recorded });
+          current = { started: event, events: pending, recorded: [], updates: [] };
+          activations.push({
+            started: event,
+            events: pending,
+            recordedCommands: current.recorded,
+            updates: current.updates,
+          });
           pending = [];
         }
         break;
@@ -50,8 +72,11 @@ export function splitActivations(history: readonly IHistoryEvent[]): Activation[
       case EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
         break;
       default:
-        if (isCommandEvent(event)) current?.recorded.push(event);
-        else pending.push(event);
+        if (isCommandEvent(event)) {
+          current?.recorded.push(event);
+          if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+            current?.updates.push(acceptedUpdate(event));
+        } else pending.push(event);
     }
   }
   return activations;
@@ -81,6 +106,8 @@ export interface WorkflowTaskInput {
   localActivities?: LocalActivityRunner;
   /** Makes each run's workflow interceptors. */
   interceptors?: readonly WorkflowInterceptorsFactory[];
+  /** Updates the open task's protocol messages deliver (validated, then accepted or rejected). */
+  updates?: readonly UpdateRequest[];
 }
 
 export interface WorkflowTaskOutcome {
@@ -91,6 +118,8 @@ export interface WorkflowTaskOutcome {
   /** Set when workflow code threw something that fails the task rather than the workflow. */
   taskFailure?: unknown;
   queryResults: Map<string, QueryOutcome>;
+  /** The open task's protocol messages (update acceptances, rejections, completions), in the order issued. */
+  messages: OutgoingUpdateMessage[];
   /** Activations that re-executed completed tasks. */
   replayed: number;
   /** The commands every activation produced, in order (the determinism check compares two of these). */
@@ -106,6 +135,8 @@ export interface WorkflowTaskOutcome {
 export interface LiveActivation {
   readonly startedEventId: number;
   readonly produced: readonly PendingCommand[];
+  /** How many events the task delivered to the run (a discarded speculative task must have delivered none). */
+  readonly deliveredEvents: number;
 }
 
 /**
@@ -138,7 +169,7 @@ export async function runWorkflowTask(input: WorkflowTaskInput): Promise<Workflo
 export async function resumeWorkflowTask(
   activator: WorkflowActivator,
   previous: LiveActivation,
-  input: Pick<WorkflowTaskInput, 'history' | 'queries' | 'converter' | 'localActivities'>,
+  input: Pick<WorkflowTaskInput, 'history' | 'queries' | 'converter' | 'localActivities' | 'updates'>,
 ): Promise<WorkflowTaskOutcome | undefined> {
   const history = input.history;
   // The history may be whole or only what followed the previous task (a sticky task's partial history).
@@ -235,12 +266,13 @@ async function drive(
   activator: WorkflowActivator,
   activations: readonly Activation[],
   converter: PayloadConverter,
-  input: Pick<WorkflowTaskInput, 'queries' | 'localActivities'>,
+  input: Pick<WorkflowTaskInput, 'queries' | 'localActivities' | 'updates'>,
 ): Promise<WorkflowTaskOutcome> {
   const queries = input.queries ?? [];
   const outcome: WorkflowTaskOutcome = {
     commands: [],
     queryResults: new Map(),
+    messages: [],
     replayed: 0,
     trace: [],
     activator,
@@ -255,8 +287,17 @@ async function drive(
       timestampToMs(activation.started.eventTime) ?? 0,
       toNumber(activation.started.eventId),
     );
+    // Updates come after the task's events (their sequencing event is the last one before the task started), once
+    // the workflow blocked: live from the task's messages, on replay from the task's UpdateAccepted events.
+    const updates = activation.recordedCommands ? activation.updates : (input.updates ?? []);
+    if (updates.length > 0 && activator.taskFailure === undefined) {
+      await deliver(activator, () => {
+        for (const update of updates) activator.updates.deliver(update);
+      });
+    }
     await resolveLocalActivities(activator, activation.recordedCommands, input.localActivities);
     const produced = activator.commands.take();
+    const messages = activator.updates.takeMessages();
     outcome.trace.push(produced.map((p) => p.command));
     if (activator.taskFailure !== undefined) {
       if (activator.taskFailure instanceof DeterminismViolationError)
@@ -266,7 +307,12 @@ async function drive(
     }
     if (!activation.recordedCommands) {
       outcome.commands = produced.map((p) => p.command);
-      outcome.live = { startedEventId: toNumber(activation.started.eventId), produced };
+      outcome.messages = messages;
+      outcome.live = {
+        startedEventId: toNumber(activation.started.eventId),
+        produced,
+        deliveredEvents: activation.events.length,
+      };
       break;
     }
     outcome.replayed++;

@@ -1,3 +1,4 @@
+import { activeTraceContext, inBatchSpan, rpcTracing, type TraceContext } from '@odin/api';
 import type { Transition } from '@odin/persistence';
 
 /** One caller's transitions waiting for a group commit; they commit all-or-nothing. */
@@ -5,6 +6,8 @@ export interface QueuedSubmission {
   readonly transitions: Transition[];
   resolve(dbVersions: number[]): void;
   reject(error: unknown): void;
+  /** The submitter's trace context (only while spans are recorded): the commit's span is its child. */
+  trace?: TraceContext | undefined;
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -22,11 +25,15 @@ export abstract class GroupCommitQueue<S extends QueuedSubmission> {
   constructor(private readonly maxTransitionsPerBatch: number) {}
 
   protected enqueue(submission: S): void {
+    if (rpcTracing.active) submission.trace = activeTraceContext();
     this.queue.push(submission);
     if (!this.#running) void this.#drain();
   }
 
   protected abstract commitBatch(batch: S[]): Promise<void>;
+
+  /** Attributes of a batch's commit span (its shard, say). */
+  protected abstract spanAttributes(batch: readonly S[]): Record<string, string | number>;
 
   async #drain(): Promise<void> {
     this.#running = true;
@@ -44,7 +51,18 @@ export abstract class GroupCommitQueue<S extends QueuedSubmission> {
           batch.push(next);
           size += next.transitions.length;
         }
-        await this.commitBatch(batch);
+        if (rpcTracing.active) {
+          // A child span of every submitter's RPC span (parent of the first, linked by the rest), not of whichever
+          // call happened to start this drain loop.
+          await inBatchSpan(
+            'persistence.commitShardBatch',
+            batch.map((s) => s.trace),
+            { transitions: size, submissions: batch.length, ...this.spanAttributes(batch) },
+            () => this.commitBatch(batch),
+          );
+        } else {
+          await this.commitBatch(batch);
+        }
       }
     } finally {
       this.#running = false;

@@ -1,3 +1,4 @@
+import { TraceAttributes } from '@odin/api';
 import { PersistenceError, ShardOwnershipLostError } from '@odin/persistence';
 import type { CommitResult, ShardFence, Transition } from '@odin/persistence';
 import { GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js';
@@ -43,6 +44,12 @@ export class HostWriteBatcher extends GroupCommitQueue<Submission> {
     maxTransitionsPerBatch = 256,
   ) {
     super(maxTransitionsPerBatch);
+  }
+
+  /** One shard: its id; several: the shard of the first submission, and how many shards the transaction spans. */
+  protected spanAttributes(batch: readonly Submission[]): Record<string, number> {
+    const shards = new Set(batch.map((s) => s.shard.shardId));
+    return { [TraceAttributes.shardId]: batch[0]?.shard.shardId ?? 0, shards: shards.size };
   }
 
   submit(shard: BatchedShard, transitions: Transition[]): Promise<number[]> {

@@ -28,7 +28,7 @@ export class ShardContext implements BatchedShard {
     private readonly onCommit: (durationMs: number, errorCode?: string) => void = () => {},
   ) {
     this.#lease = lease;
-    this.batcher = new WriteBatcher((transitions) => this.#commit(transitions));
+    this.batcher = new WriteBatcher((transitions) => this.#commit(transitions), lease.shardId);
   }
 
   get shardId(): number {

@@ -1,3 +1,4 @@
+import { TraceAttributes } from '@odin/api';
 import { PersistenceError, ShardOwnershipLostError } from '@odin/persistence';
 import type { Transition } from '@odin/persistence';
 import { GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js';
@@ -11,6 +12,7 @@ import { GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js
 export class WriteBatcher extends GroupCommitQueue<QueuedSubmission> {
   constructor(
     private readonly commit: (transitions: Transition[]) => Promise<number[]>,
+    private readonly shardId?: number,
     maxTransitionsPerBatch = 128,
   ) {
     super(maxTransitionsPerBatch);
@@ -18,6 +20,10 @@ export class WriteBatcher extends GroupCommitQueue<QueuedSubmission> {
 
   submit(transitions: Transition[]): Promise<number[]> {
     return new Promise<number[]>((resolve, reject) => this.enqueue({ transitions, resolve, reject }));
+  }
+
+  protected spanAttributes(): Record<string, number> {
+    return this.shardId === undefined ? {} : { [TraceAttributes.shardId]: this.shardId };
   }
 
   /** Rejects everything queued (the shard is gone). */

@@ -3,6 +3,7 @@
 import {
   Client,
   type ChannelCredentials,
+  type Metadata,
   type ChannelOptions,
   type ServiceError as GrpcError,
   type Server,
@@ -13,6 +14,14 @@ import {
 } from '@grpc/grpc-js';
 import type { Type } from 'protobufjs';
 import { ServiceError } from '../../service-error.js';
+import {
+  activeCarrier,
+  contextFromCarrier,
+  inServerSpan,
+  requestAttributes,
+  rpcTracing,
+  TraceAttributes,
+} from '../../tracing.js';
 import { type InternalTls, internalChannel } from '../../tls/credentials.js';
 import type { CallContext, NamespaceRef } from '../context.js';
 import { clientCallOptions, serverCallContext } from './call-context.js';
@@ -86,7 +95,19 @@ export function addInternalService(
         const wire = call.request;
         const fn = target[method];
         if (typeof fn !== 'function') throw ServiceError.unimplemented(`${serviceName}.${rpcName(method)}`);
-        result = fn.call(target, namespaceFromWire(wire), binding.request.fromWire(wire), ctx);
+        const ns = namespaceFromWire(wire);
+        const request = binding.request.fromWire(wire);
+        result = rpcTracing.active
+          ? inServerSpan(
+              {
+                service: serviceName,
+                method: rpcName(method),
+                parent: contextFromCarrier(traceCarrierOf(call.metadata)),
+                attributes: { ...requestAttributes(request), [TraceAttributes.namespace]: ns.name },
+              },
+              () => fn.call(target, ns, request, ctx),
+            )
+          : fn.call(target, ns, request, ctx);
       } catch (error) {
         result = Promise.reject(error);
       }
@@ -103,6 +124,18 @@ export function addInternalService(
     };
   }
   server.addService(definition as ServiceDefinition, handlers as never);
+}
+
+const TRACE_KEYS = ['traceparent', 'tracestate'] as const;
+
+/** The W3C trace context entries of a call's metadata. */
+export function traceCarrierOf(metadata: Metadata): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  for (const key of TRACE_KEYS) {
+    const [value] = metadata.get(key);
+    if (typeof value === 'string') carrier[key] = value;
+  }
+  return carrier;
 }
 
 /** An object with one method per binding that calls `serviceName` at `address`, plus close(). */
@@ -131,6 +164,8 @@ export function createInternalClient(
         }
         const wire = { namespace: namespaceToWire(ns), ...binding.request.toWire(req as never) };
         const { metadata, options: callOptions } = clientCallOptions(ctx);
+        // The caller's span becomes the parent of the callee's server span (W3C trace context in metadata).
+        for (const [key, value] of Object.entries(activeCarrier())) metadata.set(key, value);
         const onAbort = (): void => call.cancel();
         const call = client.makeUnaryRequest(
           def.path,

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import type { SqliteTarget } from '../../connection-url.js';
@@ -8,10 +8,27 @@ import { OdinSqliteDialect } from './driver.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
 
+/** Owner read and write only: the database holds every workflow's data (docs/security.md). */
+export const SQLITE_FILE_MODE = 0o600;
+
+/**
+ * Creates the database file with mode 0600 when it does not exist yet (SQLite would create it 0644, less the umask).
+ * SQLite gives its -wal and -shm files the mode of the database file, so they are private too. An existing file
+ * keeps its mode: an operator may have widened it on purpose.
+ */
+function createPrivately(filename: string): void {
+  try {
+    closeSync(openSync(filename, 'wx', SQLITE_FILE_MODE));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 export function createSqliteKysely(
   target: SqliteTarget,
   isConnectionFailure: (error: unknown) => boolean,
 ): Kysely<Tables> {
+  if (target.filename !== ':memory:') createPrivately(target.filename);
   const file = new Database(target.filename, { timeout: BUSY_TIMEOUT_MS });
   if (target.filename !== ':memory:') {
     file.pragma('journal_mode = WAL');
