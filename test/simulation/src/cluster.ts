@@ -230,8 +230,4 @@ export class SimCluster {
     if (!node.clock.dead) this.crash(name);
     await this.start(name, node.kind);
   }
-
-  isDown(name: string): boolean {
-    return this.nodes.get(name)?.clock.dead ?? true;
-  }
 }

@@ -20,7 +20,6 @@ import {
   MATCHING_NODES,
   type Scenario,
   WORKER_NODES,
-  type WorkflowSpec,
 } from './workload.js';
 import * as workflows from './workflows.js';
 
@@ -247,5 +246,3 @@ async function drive<T>(base: VirtualClock, work: Promise<T>): Promise<T> {
   }
   return watched;
 }
-
-export type { WorkflowSpec };
