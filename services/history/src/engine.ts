@@ -332,7 +332,13 @@ export class HistoryEngine {
   /** Commits the transaction's runs in one store transaction; the cache then holds them as committed. */
   async #commit(shard: Shard, pending: PendingCommit): Promise<void> {
     const { transitions, jsons } = storeTransitions(pending, shard.ctx.shardId, this.clock.now());
-    const versions = await shard.ctx.commit(transitions);
+    let versions: number[];
+    try {
+      versions = await shard.ctx.commit(transitions);
+    } catch (error) {
+      this.#forgetUncertain(shard, pending);
+      throw error;
+    }
     pending.updates.forEach(({ run, mut }, i) => {
       run.ms = mut.ms;
       run.json = jsons[i]!;
@@ -351,6 +357,20 @@ export class HistoryEngine {
       });
       shard.cache.setCurrentRunId(ms.namespaceId, ms.workflowId, ms.runId);
     });
+  }
+
+  /**
+   * After a failed commit the cache may no longer match the store: a lost acknowledgement (the database wrote the
+   * transaction, the caller saw an error) leaves a closed run cached as running and the workflow's current run cached
+   * as the one a continue-as-new, retry or cron just replaced. Every run of the transaction and the workflow's
+   * current run are read from the store again next time.
+   */
+  #forgetUncertain(shard: Shard, pending: PendingCommit): void {
+    for (const { mut } of [...pending.updates, ...pending.creates]) {
+      const ms = mut.ms;
+      shard.cache.evict(runKey(ms.namespaceId, ms.workflowId, ms.runId));
+      shard.cache.forgetCurrent(ms.namespaceId, ms.workflowId);
+    }
   }
 
   /**

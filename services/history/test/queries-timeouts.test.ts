@@ -117,6 +117,31 @@ describe('queries', () => {
     assert.equal(payloadText((await answer).queryResult), 'after-first');
   });
 
+  test('a query on a run that closed before completing a workflow task fails at once with WorkflowNotReady', async () => {
+    await start(h, 'q-closed-early');
+    // The first workflow task starts but never completes: the run is terminated while it runs.
+    await pollWorkflowTask(h, 'q-closed-early');
+    await h.history.terminateWorkflowExecution(
+      NS,
+      { namespace: NS.name, workflowExecution: { workflowId: 'q-closed-early' }, reason: 'stop' },
+      ctx(),
+    );
+    const dispatched = h.matching.queries.length;
+    h.matching.queryHandler = async () => ({
+      completedType: ResultType.QUERY_RESULT_TYPE_ANSWERED,
+      queryResult: payloads('from a workflow that never ran a task'),
+    });
+    await assert.rejects(
+      query(h, 'q-closed-early'),
+      (e: Error & { code?: number; detail?: { typeName: string } }) => {
+        assert.equal(e.code, 9, e.message);
+        assert.equal(e.detail?.typeName, 'temporal.api.errordetails.v1.WorkflowNotReadyFailure');
+        return true;
+      },
+    );
+    assert.equal(h.matching.queries.length, dispatched, 'no query task reaches a worker');
+  });
+
   test('with no worker the query fails with DEADLINE_EXCEEDED at the deadline', async () => {
     await start(h, 'q-noworker');
     const wft = await pollWorkflowTask(h, 'q-noworker');

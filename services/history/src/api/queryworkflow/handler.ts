@@ -10,6 +10,7 @@ import type { temporal as T } from '@temporalio/proto';
 import { runKey } from '../../cache.js';
 import type { HistoryEngine } from '../../engine.js';
 import { isRunning } from '../../state/mutable-state.js';
+import { workflowNotReady } from '../../state/updates.js';
 import { asProto } from '../../util/proto.js';
 
 const RejectCondition = temporal.api.enums.v1.QueryRejectCondition;
@@ -19,7 +20,9 @@ const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
 /**
  * Queries a run: on a closed run or one with no workflow task pending, the query goes straight to a worker through
  * matching; otherwise it rides on the next workflow task. A query before the first workflow task completed waits
- * for it. Without a worker the call blocks until the caller's deadline (DEADLINE_EXCEEDED).
+ * for it; on a run that closed before any workflow task completed it fails with FAILED_PRECONDITION
+ * (WorkflowNotReadyFailure), as Temporal answers. Without a worker the call blocks until the caller's deadline
+ * (DEADLINE_EXCEEDED).
  */
 export async function queryWorkflow(
   engine: HistoryEngine,
@@ -43,6 +46,11 @@ export async function queryWorkflow(
           (condition === RejectCondition.QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY && ms.status !== 2)
         ) {
           return { kind: 'rejected', status: ms.status } as const;
+        }
+        // No workflow task ever completed: no worker can rebuild a state to query (its history holds no
+        // completed task to replay up to), so the query fails at once instead of reaching a worker.
+        if (ms.lastCompletedStartedEventId === 0) {
+          throw workflowNotReady('Workflow closed before task started.');
         }
       } else if (ms.lastCompletedStartedEventId === 0) {
         return { kind: 'wait-first', key: runKey(ms.namespaceId, ms.workflowId, ms.runId) } as const;

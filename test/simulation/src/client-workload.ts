@@ -1,0 +1,160 @@
+import type { VirtualClock } from '@odin/hugo';
+import { defaultPayloadConverter, toPayloads, type WorkflowClient } from '@odin/sdk';
+import type { NodeClock } from './node-clock.js';
+import type { SimConnection } from './sim-connection.js';
+import type { Trace } from './trace.js';
+import { NAMESPACE, TASK_QUEUE } from './workers.js';
+import { CLIENT_NODE, type Scenario } from './workload.js';
+
+const UPDATE_STAGE_COMPLETED = 3;
+/** gRPC codes an update call is asked again after: CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, UNAVAILABLE. */
+const UPDATE_RETRIED: ReadonlySet<number> = new Set([1, 4, 8, 9, 14]);
+const NOT_FOUND = 5;
+
+export interface ClientDeps {
+  readonly base: VirtualClock;
+  readonly clock: NodeClock;
+  readonly connection: SimConnection;
+  readonly client: WorkflowClient;
+  readonly trace: Trace;
+}
+
+/**
+ * Schedules what the client does to each workflow at its time: start, signals, updates, cancel, terminate. Every
+ * call is asked again until it succeeds, with fixed request ids (deduplicated by the server), so the workload happens
+ * whatever the faults. Returns every update's final answer by update id (undefined while still asking).
+ */
+export function scheduleClientWorkload(
+  deps: ClientDeps,
+  scenario: Scenario,
+): Map<string, string | undefined> {
+  const { base, clock, connection, client, trace } = deps;
+  const at = (ms: number, fn: () => void) => base.setTimer(ms, fn);
+  const persist = (what: string, call: () => Promise<unknown>) => {
+    const attempt = async (n: number): Promise<void> => {
+      try {
+        await call();
+        trace.add(base.now(), `client ${what} ok`);
+      } catch (error) {
+        trace.add(base.now(), `client ${what} attempt ${n} failed: ${(error as Error).message}`);
+        await clock.sleep(2_000);
+        await attempt(n + 1);
+      }
+    };
+    void attempt(1);
+  };
+
+  const updateOutcomes = new Map<string, string | undefined>();
+  const sendUpdate = (workflowId: string, updateId: string) => {
+    updateOutcomes.set(updateId, undefined);
+    const ask = async (attempt: number): Promise<void> => {
+      try {
+        const response = await connection.call(
+          'updateWorkflowExecution',
+          {
+            namespace: NAMESPACE,
+            workflowExecution: { workflowId, runId: '' },
+            waitPolicy: { lifecycleStage: UPDATE_STAGE_COMPLETED },
+            request: {
+              meta: { updateId, identity: CLIENT_NODE },
+              input: { name: 'bump', args: toPayloads(defaultPayloadConverter, [1]) ?? null },
+            },
+          },
+          { timeoutMs: 30_000 },
+        );
+        const outcome = (response as { outcome?: { success?: unknown; failure?: { message?: string } } })
+          .outcome;
+        if (outcome?.failure) updateOutcomes.set(updateId, `rejected: ${outcome.failure.message}`);
+        else if (outcome?.success) updateOutcomes.set(updateId, 'accepted and completed');
+        else throw Object.assign(new Error('no outcome yet'), { code: 4 });
+      } catch (error) {
+        const code = (error as { code?: number }).code ?? 0;
+        if (code === NOT_FOUND) {
+          updateOutcomes.set(updateId, 'not found');
+          return;
+        }
+        if (!UPDATE_RETRIED.has(code)) {
+          updateOutcomes.set(updateId, `error ${code}: ${(error as Error).message}`);
+          return;
+        }
+        trace.add(base.now(), `client update ${updateId} attempt ${attempt}: ${code}`);
+        await clock.sleep(1_000);
+        await ask(attempt + 1);
+      }
+    };
+    void ask(1);
+  };
+
+  const execution = (workflowId: string) => ({ workflowId, runId: '' });
+  for (const spec of scenario.workflows) {
+    (spec.updates ?? []).forEach((update, i) => {
+      at(update.atMs, () => sendUpdate(spec.workflowId, `${spec.workflowId}-update-${i}`));
+    });
+    at(spec.startAtMs, () =>
+      persist(`start ${spec.workflowId}`, () =>
+        client.start(spec.type, {
+          workflowId: spec.workflowId,
+          taskQueue: TASK_QUEUE,
+          args: spec.type === 'planned' ? [spec.plan] : [spec.base, spec.inActivity ?? false],
+          requestId: `${spec.workflowId}-start`,
+        }),
+      ),
+    );
+    spec.signals.forEach((signal, i) => {
+      at(signal.atMs, () =>
+        persist(`signal ${spec.workflowId} #${i}`, () =>
+          connection.call('signalWorkflowExecution', {
+            namespace: NAMESPACE,
+            workflowExecution: execution(spec.workflowId),
+            signalName: 'add',
+            input: toPayloads(defaultPayloadConverter, [signal.value]) ?? null,
+            identity: CLIENT_NODE,
+            requestId: `${spec.workflowId}-signal-${i}`,
+          }),
+        ),
+      );
+    });
+    if (spec.terminateAtMs !== undefined) {
+      at(spec.terminateAtMs, () =>
+        persist(`terminate ${spec.workflowId}`, () =>
+          connection.call('terminateWorkflowExecution', {
+            namespace: NAMESPACE,
+            workflowExecution: execution(spec.workflowId),
+            identity: CLIENT_NODE,
+            reason: 'simulation',
+          }),
+        ),
+      );
+    }
+    if (spec.cancelAtMs !== undefined) {
+      at(spec.cancelAtMs, () =>
+        persist(`cancel ${spec.workflowId}`, () =>
+          connection.call('requestCancelWorkflowExecution', {
+            namespace: NAMESPACE,
+            workflowExecution: execution(spec.workflowId),
+            identity: CLIENT_NODE,
+            requestId: `${spec.workflowId}-cancel`,
+            reason: 'simulation',
+          }),
+        ),
+      );
+    }
+  }
+  return updateOutcomes;
+}
+
+/** When the scenario's last scheduled client step happens (virtual ms from the start). */
+export function lastClientStepAt(scenario: Scenario): number {
+  return Math.max(
+    0,
+    ...scenario.workflows.map((w) =>
+      Math.max(
+        w.startAtMs,
+        ...w.signals.map((s) => s.atMs),
+        ...(w.updates ?? []).map((u) => u.atMs),
+        w.cancelAtMs ?? 0,
+        w.terminateAtMs ?? 0,
+      ),
+    ),
+  );
+}
