@@ -51,6 +51,11 @@ const FUZZ_NAMES = [
   'WorkflowId',
 ];
 const KEPT_NAMESPACE = 'kept-state';
+/**
+ * Where the tests that need a working namespace start their workflows: one the fuzz never names, since a fuzzed
+ * DeprecateNamespace or DeleteNamespace may take `fuzz` or `default` away, as it should.
+ */
+const WORK_NAMESPACE = 'fuzz-work';
 
 const payloads = (value: unknown) => ({
   payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(value)) }],
@@ -196,7 +201,11 @@ describe('bad input gets a clear error and changes nothing (property, real serve
   }
 
   before(async () => {
-    server = await startDevServer({ port: 0, httpPort: 0, namespaces: ['fuzz', KEPT_NAMESPACE] });
+    server = await startDevServer({
+      port: 0,
+      httpPort: 0,
+      namespaces: ['fuzz', KEPT_NAMESPACE, WORK_NAMESPACE],
+    });
     client = new TemporalGrpcClient(server.address);
     raw = new RawGrpcClient(server.address);
     // Acknowledged before the fuzz: two started workflows, one signalled.
@@ -301,22 +310,25 @@ describe('bad input gets a clear error and changes nothing (property, real serve
         async (commands) => {
           const workflowId = `fuzz-commands-${n++}`;
           await client.call('StartWorkflowExecution', {
-            namespace: 'fuzz',
+            namespace: WORK_NAMESPACE,
             workflowId,
             workflowType: { name: 'Fuzz' },
             taskQueue: queue,
             requestId: workflowId,
           });
-          const task = await client.call('PollWorkflowTaskQueue', { namespace: 'fuzz', taskQueue: queue });
+          const task = await client.call('PollWorkflowTaskQueue', {
+            namespace: WORK_NAMESPACE,
+            taskQueue: queue,
+          });
           assert.ok((task.taskToken as Uint8Array).length > 0, 'the poll got the new workflow task');
-          const body = encode(complete, { namespace: 'fuzz', taskToken: task.taskToken, commands });
+          const body = encode(complete, { namespace: WORK_NAMESPACE, taskToken: task.taskToken, commands });
           if (!body) return;
           const before = answers.get(0) ?? 0;
           await send(complete, body, `commands ${JSON.stringify(commands).slice(0, 300)}`);
           if ((answers.get(0) ?? 0) > before) accepted++;
           await client
             .call('TerminateWorkflowExecution', {
-              namespace: 'fuzz',
+              namespace: WORK_NAMESPACE,
               workflowExecution: { workflowId },
               reason: 'next',
             })
@@ -351,7 +363,7 @@ describe('bad input gets a clear error and changes nothing (property, real serve
   test('a cron run terminated in its first wait (closed before its execution time) lists over the HTTP API', async () => {
     // Found by the HTTP fuzz: its negative execution duration was encoded with mixed signs, which ProtoJSON refuses.
     await client.call('StartWorkflowExecution', {
-      namespace: 'fuzz',
+      namespace: WORK_NAMESPACE,
       workflowId: 'cron-terminated',
       workflowType: { name: 'Fuzz' },
       taskQueue,
@@ -359,12 +371,12 @@ describe('bad input gets a clear error and changes nothing (property, real serve
       requestId: 'cron-terminated',
     });
     await client.call('TerminateWorkflowExecution', {
-      namespace: 'fuzz',
+      namespace: WORK_NAMESPACE,
       workflowExecution: { workflowId: 'cron-terminated' },
     });
     const query = encodeURIComponent("WorkflowId = 'cron-terminated'");
     const response = await fetch(
-      `http://127.0.0.1:${server.httpPort}/api/v1/namespaces/fuzz/workflows?query=${query}`,
+      `http://127.0.0.1:${server.httpPort}/api/v1/namespaces/${WORK_NAMESPACE}/workflows?query=${query}`,
     );
     const body = (await response.json()) as { executions?: { executionDuration?: string }[] };
     assert.equal(response.status, 200, JSON.stringify(body));

@@ -232,14 +232,14 @@ describe('errors', () => {
   });
 
   test('a method Odin does not implement yet is 501 UNIMPLEMENTED, as over gRPC', async () => {
-    const response = await fetch(`${base}/api/v1/namespaces/default/workflows/wf-1/reset`, {
+    const response = await fetch(`${base}/api/v1/namespaces/default/batch-operations/job-1`, {
       method: 'POST',
       body: '{}',
     });
     assert.equal(response.status, 501);
     assert.deepEqual(await json(response), {
       code: 12,
-      message: 'ResetWorkflowExecution is not implemented by Odin yet.',
+      message: 'StartBatchOperation is not implemented by Odin yet.',
       details: [],
     });
   });
