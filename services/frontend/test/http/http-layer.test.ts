@@ -332,7 +332,7 @@ describe('OpenAPI', () => {
     }
     assert.equal(listed.size, implemented.length, 'the document lists only implemented routes');
     assert.ok(document.components.schemas.StartWorkflowExecutionRequest);
-    assert.equal(document.components.schemas.ResetWorkflowExecutionRequest, undefined);
+    assert.equal(document.components.schemas.StartBatchOperationRequest, undefined);
   });
 
   test('a document that was not built is an error saying how to build it', async () => {
