@@ -17,3 +17,31 @@ export function cronNext(expression: string, from: number | Date, timezone = 'UT
     job.stop();
   }
 }
+
+/** Month names of cron's month field, January first (month 1). */
+export const CRON_MONTHS: readonly string[] = [
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'may',
+  'jun',
+  'jul',
+  'aug',
+  'sep',
+  'oct',
+  'nov',
+  'dec',
+];
+/** Day names of cron's day-of-week field, Sunday first (day 0). */
+export const CRON_DAYS: readonly string[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+/** The cron macros Temporal accepts, as the five-field expression each stands for. */
+export const CRON_MACROS: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};

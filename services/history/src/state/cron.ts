@@ -1,4 +1,4 @@
-import { parseDuration } from '@odin/hugo';
+import { CRON_DAYS, CRON_MACROS, CRON_MONTHS, parseDuration } from '@odin/hugo';
 import { Cron } from 'croner';
 
 /**
@@ -19,32 +19,19 @@ export interface CronSchedule {
   next(afterMs: number): number | undefined;
 }
 
-const MACROS: Record<string, string> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
-
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
 interface Field {
   name: string;
   min: number;
   max: number;
-  names?: string[];
+  names?: readonly string[];
 }
 
 const FIELDS: Field[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day-of-month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: MONTHS },
-  { name: 'day-of-week', min: 0, max: 7, names: DAYS },
+  { name: 'month', min: 1, max: 12, names: CRON_MONTHS },
+  { name: 'day-of-week', min: 0, max: 7, names: CRON_DAYS },
 ];
 
 /** One element of a field's list: `*` or `?`, or a value or range of values; then an optional step. */
@@ -74,10 +61,10 @@ export function parseCron(spec: string): CronSchedule {
     if (!text) throw new Error(`cron schedule "${spec}" has a time zone but no schedule`);
   }
   if (text.startsWith('@every')) return everySchedule(spec, text.slice('@every'.length).trim());
-  const pattern = text.startsWith('@') ? MACROS[text] : text;
+  const pattern = text.startsWith('@') ? CRON_MACROS[text] : text;
   if (pattern === undefined) {
     throw new Error(
-      `cron schedule "${spec}": unknown macro; use one of ${Object.keys(MACROS).join(', ')} or @every`,
+      `cron schedule "${spec}": unknown macro; use one of ${Object.keys(CRON_MACROS).join(', ')} or @every`,
     );
   }
   const fields = pattern.split(/\s+/);
@@ -136,7 +123,7 @@ function value(text: string, f: Field): number | undefined {
     return n >= f.min && n <= f.max ? n : undefined;
   }
   const index = f.names?.indexOf(text.toLowerCase()) ?? -1;
-  return index < 0 ? undefined : index + (f.names === MONTHS ? 1 : 0);
+  return index < 0 ? undefined : index + (f.names === CRON_MONTHS ? 1 : 0);
 }
 
 function isTimeZone(zone: string): boolean {

@@ -5,12 +5,26 @@ import type { Loose } from '../util/proto.js';
 import { decideRetryWith } from './activity.js';
 import { parseCron } from './cron.js';
 import type { Mutation } from './history-builder.js';
-import { buildNewRun } from './new-run.js';
+import { buildNewRun, type StartParams } from './new-run.js';
 
 const Initiator = temporal.api.enums.v1.ContinueAsNewInitiator;
 const RetryState = temporal.api.enums.v1.RetryState;
 
 export type StartedAttributes = Loose<T.api.history.v1.IWorkflowExecutionStartedEventAttributes>;
+
+/** What a later run of the chain (continue-as-new, retry, cron, reset) takes over from a run's started event. */
+export function paramsFromStarted(
+  started: StartedAttributes,
+): Pick<StartParams, 'input' | 'header' | 'memo' | 'searchAttributes' | 'runTimeout' | 'taskTimeout'> {
+  return {
+    input: started.input as T.api.common.v1.IPayloads | null | undefined,
+    header: started.header as T.api.common.v1.IHeader | null | undefined,
+    memo: started.memo as T.api.common.v1.IMemo | null | undefined,
+    searchAttributes: started.searchAttributes as T.api.common.v1.ISearchAttributes | null | undefined,
+    runTimeout: started.workflowRunTimeout ?? null,
+    taskTimeout: started.workflowTaskTimeout ?? null,
+  };
+}
 
 /** What follows a closing run: nothing, a retry (failure / run timeout) or the next cron run. */
 export interface NextRun {
@@ -97,12 +111,7 @@ export function startChainedRun(
       workflowId: ms.workflowId,
       workflowType: ms.workflowType,
       taskQueue: ms.taskQueue,
-      input: started.input as T.api.common.v1.IPayloads | null | undefined,
-      header: started.header as T.api.common.v1.IHeader | null | undefined,
-      memo: started.memo as T.api.common.v1.IMemo | null | undefined,
-      searchAttributes: started.searchAttributes as T.api.common.v1.ISearchAttributes | null | undefined,
-      runTimeout: started.workflowRunTimeout ?? null,
-      taskTimeout: started.workflowTaskTimeout ?? null,
+      ...paramsFromStarted(started),
       identity: started.identity ?? '',
       requestId: mut.uuid(),
       reusePolicy: 0,

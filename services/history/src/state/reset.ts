@@ -6,7 +6,7 @@ import type { Loose } from '../util/proto.js';
 import { EventType, type Mutation } from './history-builder.js';
 import type { MutableState } from './mutable-state.js';
 import { buildNewRun } from './new-run.js';
-import type { StartedAttributes } from './next-run.js';
+import { paramsFromStarted, type StartedAttributes } from './next-run.js';
 import { scheduleWorkflowTask } from './workflow-task.js';
 
 const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
@@ -220,12 +220,7 @@ export function buildResetRun(
       workflowId: base.workflowId,
       workflowType: base.workflowType,
       taskQueue: base.taskQueue,
-      input: started.input as T.api.common.v1.IPayloads | null | undefined,
-      header: started.header as T.api.common.v1.IHeader | null | undefined,
-      memo: started.memo as T.api.common.v1.IMemo | null | undefined,
-      searchAttributes: started.searchAttributes as T.api.common.v1.ISearchAttributes | null | undefined,
-      runTimeout: started.workflowRunTimeout ?? null,
-      taskTimeout: started.workflowTaskTimeout ?? null,
+      ...paramsFromStarted(started),
       identity: input.identity,
       requestId: input.requestId,
       reusePolicy: 0,

@@ -3,6 +3,9 @@ import {
   type CalendarRange,
   type CalendarRule,
   CompiledScheduleSpec,
+  CRON_DAYS,
+  CRON_MACROS,
+  CRON_MONTHS,
   FIELD_BOUNDS,
   type IntervalRule,
   parseDuration,
@@ -25,17 +28,6 @@ type Field = keyof CalendarRule;
  */
 
 const FIELDS: readonly Field[] = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'year', 'dayOfWeek'];
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const MACROS: Readonly<Record<string, string>> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
 /** Defaults of a string calendar's fields (and of a cron string's missing second and year). */
 const CALENDAR_DEFAULTS: Readonly<Record<Field, string>> = {
   second: '0',
@@ -58,7 +50,7 @@ function bounds(field: Field): readonly [number, number] {
 
 function parseValue(text: string, field: Field): number {
   const lower = text.toLowerCase();
-  const names = field === 'month' ? MONTHS : field === 'dayOfWeek' ? DAYS : undefined;
+  const names = field === 'month' ? CRON_MONTHS : field === 'dayOfWeek' ? CRON_DAYS : undefined;
   if (names) {
     const index = names.findIndex((n) => lower.startsWith(n) && (lower === n || lower.length > 3));
     if (index >= 0) return field === 'month' ? index + 1 : index;
@@ -166,7 +158,7 @@ export function parseCronString(input: string): ParsedCron {
       ...(timezone ? { timezone } : {}),
     };
   }
-  const macro = MACROS[text.toLowerCase()];
+  const macro = CRON_MACROS[text.toLowerCase()];
   if (macro) text = macro;
   else if (text.startsWith('@')) throw invalid(`invalid cron string "${input}"`);
   const parts = text.split(/\s+/);
