@@ -405,7 +405,22 @@ export class FrontendService {
     // grpc-js binds no connection cap of its own: the port is a node:net server (whose maxConnections closes
     // sockets past the cap as they arrive) that hands each accepted socket to grpc-js.
     const injector = server.createConnectionInjector(credentials);
-    const listener = createNetServer((socket) => injector.injectConnection(socket));
+    const idleMs = options.connectionIdleTimeoutMs ?? DEFAULT_CONNECTION_IDLE_MS;
+    const listener = createNetServer((socket) => {
+      // grpc-js's idle timer (GOAWAY) starts with an HTTP/2 session, which a peer that never sends its preface never
+      // opens: such a connection would hold a slot of the cap until the peer goes. One timer per accepted socket
+      // resets it when nothing at all has arrived by the idle timeout (a real-time timer, as grpc-js's own: it
+      // measures a real socket).
+      if (idleMs > 0) {
+        const silent = setTimeout(() => {
+          // destroy() leaves the handle to the HTTP/2 session, which waits for the peer; a reset closes it.
+          if (socket.bytesRead === 0) socket.resetAndDestroy();
+        }, idleMs);
+        silent.unref();
+        socket.once('close', () => clearTimeout(silent));
+      }
+      injector.injectConnection(socket);
+    });
     const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     if (maxConnections > 0) listener.maxConnections = maxConnections;
     // Debug only: a flood of refused connections must not become a flood of log lines.

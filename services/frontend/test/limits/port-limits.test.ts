@@ -95,4 +95,25 @@ describe('limits of the gRPC frontend port', () => {
       session.destroy();
     }
   });
+
+  test('a connection that never sends a byte is closed at the idle timeout; one that spoke is left to GOAWAY', {
+    timeout: 20_000,
+  }, async (t) => {
+    const port = await listening(t, { connectionIdleTimeoutMs: 200 });
+    const closed = (socket: Socket) =>
+      new Promise<void>((resolve) => {
+        socket.on('error', () => undefined);
+        socket.once('close', () => resolve());
+      });
+    const silent = netConnect(port, '127.0.0.1');
+    await closed(silent);
+    // An HTTP/2 client that sent its preface is not reset: it gets grpc-js's GOAWAY instead.
+    const session = http2Connect(`http://127.0.0.1:${port}`);
+    session.on('error', () => undefined);
+    try {
+      await new Promise<void>((resolve) => session.once('goaway', () => resolve()));
+    } finally {
+      session.destroy();
+    }
+  });
 });
