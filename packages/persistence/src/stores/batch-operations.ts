@@ -1,4 +1,12 @@
-import { decodeToken, encodeToken, toBuffer, toBytes, toBytesOrNull, toNumber, toNumberOrNull } from '../codec.js';
+import {
+  decodeToken,
+  encodeToken,
+  toBuffer,
+  toBytes,
+  toBytesOrNull,
+  toNumber,
+  toNumberOrNull,
+} from '../codec.js';
 import {
   BatchOperationAlreadyExistsError,
   type BatchOperationRecord,

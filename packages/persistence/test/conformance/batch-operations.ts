@@ -36,7 +36,10 @@ export function defineBatchOperationCases(ctx: SuiteContext): void {
     test('a job is created at version 1 once; its id is taken afterwards', async () => {
       const store = ctx.store.batchOperations;
       assert.equal((await store.createBatchOperation(record('b-a', 1_000))).version, 1);
-      await assert.rejects(store.createBatchOperation(record('b-a', 2_000)), BatchOperationAlreadyExistsError);
+      await assert.rejects(
+        store.createBatchOperation(record('b-a', 2_000)),
+        BatchOperationAlreadyExistsError,
+      );
       const read = await store.getBatchOperation(NS_ID, 'b-a');
       assert.equal(read && new TextDecoder().decode(read.request), 'req-b-a');
       assert.equal(read?.reason, 'why ✓');
