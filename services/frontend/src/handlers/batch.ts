@@ -120,9 +120,12 @@ export function batchHandlers(deps: FrontendDeps): HandlerMap {
     async ListBatchOperations(req: Req<'ListBatchOperationsRequest'>) {
       v.pageSize(req.pageSize);
       const namespace = await ns(req.namespace);
-      const pageToken = req.nextPageToken?.length ? Buffer.from(req.nextPageToken).toString('utf8') : undefined;
+      const pageToken = req.nextPageToken?.length
+        ? Buffer.from(req.nextPageToken).toString('utf8')
+        : undefined;
       const page = await store.listBatchOperations(namespace.id, {
-        pageSize: req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE,
+        pageSize:
+          req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE,
         ...(pageToken === undefined ? {} : { pageToken }),
       });
       return {
