@@ -187,6 +187,58 @@ compatSuite('scenario 31: batch operations', (env) => {
     }
   });
 
+  test('reset to the first workflow task: a new run with the signals reapplied, the old one terminated', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('batch-reset');
+    const workflowId = `${taskQueue}-wf`;
+    await e.withWorker(taskQueue, async () => {
+      const handle = await e.client.workflow.start(signalCollector, { taskQueue, workflowId, args: [2] });
+      await handle.signal('add', 'a');
+      await eventually(
+        async () => (await handle.fetchHistory()).events ?? [],
+        (events) =>
+          events.filter((ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length >= 2,
+      );
+      const jobId = `reset-${taskQueue}`;
+      await e.client.workflowService.startBatchOperation({
+        namespace: NAMESPACE,
+        jobId,
+        reason: 'redo',
+        executions: [{ workflowId }],
+        resetOperation: { options: { firstWorkflowTask: {} }, identity: 'batch-tester' },
+      });
+      const done = await waitClosed(e, jobId);
+      assert.equal(done.state, State.BATCH_OPERATION_STATE_COMPLETED);
+      assert.equal(done.operationType, Type.BATCH_OPERATION_TYPE_RESET);
+      assert.deepEqual([Number(done.completeOperationCount), Number(done.failureOperationCount)], [1, 0]);
+
+      const old = await e.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).describe();
+      assert.equal(old.raw.workflowExecutionInfo?.status, Status.WORKFLOW_EXECUTION_STATUS_TERMINATED);
+      const current = e.client.workflow.getHandle(workflowId);
+      const now = await current.describe();
+      assert.notEqual(now.runId, handle.firstExecutionRunId);
+      const { events } = await current.fetchHistory();
+      const failed = events?.find((ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+      assert.equal(
+        failed?.workflowTaskFailedEventAttributes?.cause,
+        temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW,
+      );
+      await current.signal('add', 'b');
+      assert.deepEqual(await current.result(), ['a', 'b']);
+    });
+
+    const refused = { namespace: NAMESPACE, reason: 'r', executions: [{ workflowId }] };
+    for (const resetOperation of [{ options: { buildId: 'b1' } }, {}, { options: {} }])
+      await assert.rejects(
+        e.client.workflowService.startBatchOperation({
+          ...refused,
+          jobId: `bad-reset-${taskQueue}`,
+          resetOperation,
+        }),
+        assertCode(INVALID_ARGUMENT),
+      );
+  });
+
   test('stop ends a running job FAILED; bad requests are refused with nothing written', async () => {
     const e = env();
     const { taskQueue } = await startIdle(e, 'batch-stop', 1);

@@ -17,7 +17,7 @@ export function batchOperationsSchema(dialect: SqlDialect): string[] {
     ...dialect.createTable(
       'batch_operations',
       `namespace_id ${ID} NOT NULL, job_id ${NAME} NOT NULL, operation_type ${B} NOT NULL, request ${t.blob} NOT NULL,
-       state ${B} NOT NULL, identity ${NAME} NOT NULL, reason ${t.text} NOT NULL, start_time ${B} NOT NULL,
+       state ${B} NOT NULL, identity ${t.text} NOT NULL, reason ${t.text} NOT NULL, start_time ${B} NOT NULL,
        close_time ${B} NULL, total_count ${B} NOT NULL, complete_count ${B} NOT NULL, failure_count ${B} NOT NULL,
        progress ${t.blob} NULL, version ${B} NOT NULL,
        PRIMARY KEY (namespace_id, job_id)`,

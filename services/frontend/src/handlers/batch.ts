@@ -16,21 +16,46 @@ const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 /** Explicit executions one job takes at most (a query-selected job is capped by the runner). */
 const MAX_EXECUTIONS = 10_000;
+/** Characters of a reason kept in the row (a TEXT column on MySQL holds 64 KiB). */
+const MAX_REASON_LENGTH = 10_000;
 
-/** The job's operation and its identity; reset is refused for now (its options need a history read per run). */
+/** A reset's target: the first or last workflow task, or an event id; a build id is refused (no worker versioning). */
+function checkReset(op: NonNullable<Req<'StartBatchOperationRequest'>['resetOperation']>): void {
+  const o = op.options;
+  if (o) {
+    if (o.buildId) throw v.invalid('Batch reset by build id is not supported by this server.');
+    // Unset scalars decode as 0: an event id of 0 is no event id.
+    const taskId = Number(o.workflowTaskId ?? 0);
+    if (taskId < 0) throw v.invalid('Batch reset workflow_task_id must be positive.');
+    if (o.firstWorkflowTask == null && o.lastWorkflowTask == null && taskId === 0)
+      throw v.invalid(
+        'Batch reset options must set first_workflow_task, last_workflow_task or workflow_task_id.',
+      );
+    return;
+  }
+  const ResetType = temporal.api.enums.v1.ResetType;
+  if (
+    op.resetType !== ResetType.RESET_TYPE_FIRST_WORKFLOW_TASK &&
+    op.resetType !== ResetType.RESET_TYPE_LAST_WORKFLOW_TASK
+  )
+    throw v.invalid('Batch reset needs options, or reset_type FIRST_WORKFLOW_TASK or LAST_WORKFLOW_TASK.');
+}
+
+/** The job's operation and its identity. */
 function operationOf(req: Req<'StartBatchOperationRequest'>): { type: number; identity: string } {
   const chosen = [
     req.terminationOperation && { type: Type.BATCH_OPERATION_TYPE_TERMINATE, op: req.terminationOperation },
     req.cancellationOperation && { type: Type.BATCH_OPERATION_TYPE_CANCEL, op: req.cancellationOperation },
     req.signalOperation && { type: Type.BATCH_OPERATION_TYPE_SIGNAL, op: req.signalOperation },
     req.deletionOperation && { type: Type.BATCH_OPERATION_TYPE_DELETE, op: req.deletionOperation },
+    req.resetOperation && { type: Type.BATCH_OPERATION_TYPE_RESET, op: req.resetOperation },
   ].filter((c) => !!c);
-  if (req.resetOperation) throw v.invalid('Batch reset operations are not supported by this server.');
   if (chosen.length === 0) throw v.invalid('Batch operation type is not set.');
   if (chosen.length > 1) throw v.invalid('Only one batch operation can be set.');
   const { type, op } = chosen[0]!;
   if (type === Type.BATCH_OPERATION_TYPE_SIGNAL && !req.signalOperation?.signal)
     throw v.invalid('SignalName is not set on the signal operation.');
+  if (req.resetOperation) checkReset(req.resetOperation);
   v.optionalIdentity(op.identity);
   return { type, identity: op.identity ?? '' };
 }
@@ -65,6 +90,7 @@ export function batchHandlers(deps: FrontendDeps): HandlerMap {
       const jobId = v.requireSet(req.jobId, 'JobId');
       v.maxLength(jobId, 255, 'JobId');
       const reason = v.requireSet(req.reason, 'Reason');
+      v.maxLength(reason, MAX_REASON_LENGTH, 'Reason');
       const { type, identity } = operationOf(req);
       const hasQuery = !!req.visibilityQuery?.trim();
       const executions = req.executions ?? [];
