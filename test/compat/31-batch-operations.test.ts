@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { temporal } from '@odin/api';
+import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { startDevServer } from '@odin/server';
 import { type CompatEnv, compatSuite } from './harness.js';
 import { signalCollector } from './workflows/signals.js';
 
@@ -291,5 +293,47 @@ compatSuite('scenario 31: batch operations', (env) => {
       );
     for (const jobId of ['bad-1', 'bad-2', 'bad-3', 'bad-4'])
       await assert.rejects(describeJob(e, jobId), assertCode(NOT_FOUND));
+  });
+
+  // Last in the suite: it replaces the environment's server with a new one on the same database.
+  test('a job acknowledged before a restart is run to the end by the restarted server', async (t) => {
+    const e = env();
+    if (e.db === 'cluster') {
+      t.skip('the cluster topology is restarted in scenario 20');
+      return;
+    }
+    const jobId = `restart-${e.taskQueue('batch-restart')}`;
+    // Runs that do not exist: each terminate is quick and counts as done, so the job spans the restart only by
+    // luck of timing; what is checked is that nothing acknowledged is lost and the counts come out whole.
+    const executions = Array.from({ length: 300 }, (_, i) => ({ workflowId: `${jobId}-missing-${i}` }));
+    await e.client.workflowService.startBatchOperation({
+      namespace: NAMESPACE,
+      jobId,
+      reason: 'across a restart',
+      executions,
+      terminationOperation: {},
+    });
+    await e.server.stop();
+    const again = await startDevServer({ port: 0, dbUrl: e.dbUrl, logLevel: 'warn', shardCount: 8 });
+    const connection = await Connection.connect({ address: again.address });
+    try {
+      const client = new Client({ connection, namespace: NAMESPACE });
+      const done = await eventually(
+        () => client.workflowService.describeBatchOperation({ namespace: NAMESPACE, jobId }),
+        (d) => d.state !== State.BATCH_OPERATION_STATE_RUNNING,
+      );
+      assert.equal(done.state, State.BATCH_OPERATION_STATE_COMPLETED);
+      assert.deepEqual(
+        [
+          Number(done.totalOperationCount),
+          Number(done.completeOperationCount),
+          Number(done.failureOperationCount),
+        ],
+        [300, 300, 0],
+      );
+    } finally {
+      await connection.close();
+      await again.stop();
+    }
   });
 });
