@@ -395,6 +395,24 @@ export class ScheduleNotFoundError extends PersistenceError {
   }
 }
 
+export class BatchOperationAlreadyExistsError extends PersistenceError {
+  readonly code = 'BATCH_OPERATION_ALREADY_EXISTS';
+  constructor(readonly jobId: string) {
+    super(`batch operation ${jobId} already exists`);
+  }
+}
+
+/** The job changed (or went) since the version the writer read. */
+export class BatchOperationVersionConflictError extends PersistenceError {
+  readonly code = 'BATCH_OPERATION_VERSION_CONFLICT';
+  constructor(
+    readonly jobId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`batch operation ${jobId} changed since version ${expectedVersion}`);
+  }
+}
+
 export class ScheduleVersionConflictError extends PersistenceError {
   readonly code = 'SCHEDULE_VERSION_CONFLICT';
   constructor(
@@ -834,6 +852,51 @@ export interface ScheduleStore {
   listDueSchedules(dueBy: number, limit: number): Promise<{ namespaceId: string; scheduleId: string }[]>;
 }
 
+/** A batch operation job as stored. */
+export interface BatchOperationRecord {
+  namespaceId: string;
+  jobId: string;
+  /** temporal.api.enums.v1.BatchOperationType. */
+  operationType: number;
+  /** temporal.api.workflowservice.v1.StartBatchOperationRequest (a signal's input is in it). */
+  request: Uint8Array;
+  /** temporal.api.enums.v1.BatchOperationState. */
+  state: number;
+  identity: string;
+  reason: string;
+  startTime: number;
+  closeTime: number | null;
+  totalCount: number;
+  completeCount: number;
+  failureCount: number;
+  /** The system worker's progress (JSON, owned by the batch runner); null before it resolved the executions. */
+  progress: Uint8Array | null;
+  /** Compare-and-set token, bumped by every write. */
+  version: number;
+}
+
+export interface BatchOperationStore {
+  /** Inserts at version 1; BatchOperationAlreadyExistsError when the job id is taken in the namespace. */
+  createBatchOperation(record: Omit<BatchOperationRecord, 'version'>): Promise<BatchOperationRecord>;
+  /** Null when absent. */
+  getBatchOperation(namespaceId: string, jobId: string): Promise<BatchOperationRecord | null>;
+  /**
+   * CAS on expectedVersion over everything but the request; returns the record at its new version.
+   * BatchOperationVersionConflictError when it changed or went.
+   */
+  updateBatchOperation(
+    record: Omit<BatchOperationRecord, 'version' | 'request'>,
+    expectedVersion: number,
+  ): Promise<BatchOperationRecord>;
+  /** A namespace's jobs ordered by job id. */
+  listBatchOperations(
+    namespaceId: string,
+    page: { pageSize: number; pageToken?: string },
+  ): Promise<ReadPage<BatchOperationRecord>>;
+  /** Jobs in the given state across namespaces (the worker's scan), at most `limit`. */
+  listBatchOperationsInState(state: number, limit: number): Promise<{ namespaceId: string; jobId: string }[]>;
+}
+
 /** One object per database, from `openStore(config)`. */
 export interface PersistenceStore {
   readonly dialect: DialectName;
@@ -847,6 +910,7 @@ export interface PersistenceStore {
   readonly visibility: VisibilityStore;
   readonly searchAttributes: SearchAttributeStore;
   readonly schedules: ScheduleStore;
+  readonly batchOperations: BatchOperationStore;
   readonly retention: RetentionStore;
   readonly namespaces: NamespaceStore;
   readonly membership: MembershipStore;

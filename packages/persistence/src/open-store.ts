@@ -29,6 +29,7 @@ import { SqlOutboxStore } from './stores/outbox.js';
 import { SqlRetentionStore } from './stores/retention.js';
 import { SqlDataKeyStore } from './stores/data-keys.js';
 import { SqlClusterStore, SqlShardStore } from './stores/shards.js';
+import { SqlBatchOperationStore } from './stores/batch-operations.js';
 import { SqlScheduleStore } from './stores/schedules.js';
 import { SqlSearchAttributeStore } from './stores/search-attributes.js';
 import { SqlVisibilityStore } from './stores/visibility.js';
@@ -44,6 +45,7 @@ class SqlPersistenceStore implements PersistenceStore {
   readonly visibility;
   readonly searchAttributes;
   readonly schedules;
+  readonly batchOperations;
   readonly retention;
   readonly namespaces;
   readonly membership;
@@ -59,6 +61,7 @@ class SqlPersistenceStore implements PersistenceStore {
     this.visibility = new SqlVisibilityStore(ctx);
     this.searchAttributes = new SqlSearchAttributeStore(ctx);
     this.schedules = new SqlScheduleStore(ctx);
+    this.batchOperations = new SqlBatchOperationStore(ctx);
     this.retention = new SqlRetentionStore(ctx);
     this.namespaces = new SqlNamespaceStore(ctx);
     this.membership = new SqlMembershipStore(ctx);

@@ -195,6 +195,24 @@ export interface SchedulesTable {
   updated_at: number;
 }
 
+/** Batch operations (migration 0005): each job's request, state, counters and the system worker's progress. */
+export interface BatchOperationsTable {
+  namespace_id: string;
+  job_id: string;
+  operation_type: number;
+  request: Uint8Array;
+  state: number;
+  identity: string;
+  reason: string;
+  start_time: number;
+  close_time: number | null;
+  total_count: number;
+  complete_count: number;
+  failure_count: number;
+  progress: Uint8Array | null;
+  version: number;
+}
+
 export interface Tables {
   schema_migrations: SchemaMigrationsTable;
   schema_version: SchemaVersionTable;
@@ -215,4 +233,5 @@ export interface Tables {
   search_attributes: SearchAttributesTable;
   namespace_data_keys: NamespaceDataKeysTable;
   schedules: SchedulesTable;
+  batch_operations: BatchOperationsTable;
 }

@@ -383,6 +383,51 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    test('a batch operation request is sealed (a signal carries its input); state and counters are not', async () => {
+      const store = await open([current]);
+      try {
+        await store.namespaces.createNamespace({
+          id: 'ns-batch',
+          name: 'batch',
+          state: 1,
+          description: '',
+          ownerEmail: '',
+          retentionMs: 1,
+          createdAt: T0,
+          updatedAt: T0,
+        });
+        const record = {
+          namespaceId: 'ns-batch',
+          jobId: 'job-1',
+          operationType: 3,
+          request: bytes(`signal input ${MARKER}`),
+          state: 1,
+          identity: 'me',
+          reason: 'r',
+          startTime: T0,
+          closeTime: null,
+          totalCount: 0,
+          completeCount: 0,
+          failureCount: 0,
+          progress: null,
+        };
+        await store.batchOperations.createBatchOperation(record);
+        const sealed = (await rawBlobs(db.url)).filter((b) => b.table === 'batch_operations');
+        assert.equal(sealed.length, 1);
+        assert.equal(markerCount(sealed), 0);
+        const read = await store.batchOperations.getBatchOperation('ns-batch', 'job-1');
+        assert.equal(text(read!.request), `signal input ${MARKER}`);
+        const { request: _request, version: _version, ...rest } = read!;
+        const updated = await store.batchOperations.updateBatchOperation({ ...rest, totalCount: 2 }, 1);
+        assert.equal(text(updated.request), `signal input ${MARKER}`);
+        assert.equal(updated.totalCount, 2);
+        const listed = await store.batchOperations.listBatchOperations('ns-batch', { pageSize: 10 });
+        assert.equal(text(listed.items[0]!.request), `signal input ${MARKER}`);
+      } finally {
+        await store.close();
+      }
+    });
+
     if (dialect === 'sqlite') {
       test('a new database file and its WAL and SHM files are created with mode 0600', async () => {
         const dir = mkdtempSync(join(tmpdir(), 'odin-mode-'));

@@ -26,10 +26,11 @@ import {
   startTraceExport,
 } from '@odin/runtime';
 import { uiAssetsDir } from '@odin/ui';
-import { CleanupWorker, ScheduleRunner, ScheduleService } from '@odin/worker-service';
+import { BatchRunner, CleanupWorker, ScheduleRunner, ScheduleService } from '@odin/worker-service';
 import { defaultHistoryService, type HistoryConstructor } from './history-role.js';
 import { serveMetrics } from './metrics-endpoint.js';
 import { Readiness } from './readiness.js';
+import { frontendBatchCalls } from './batch-calls.js';
 import { frontendScheduleWorkflows } from './schedule-workflows.js';
 import { SERVICE_ROLES, type ServiceRole } from './roles.js';
 import { type StopReport, StopSequence } from './stop-sequence.js';
@@ -89,7 +90,7 @@ export interface ServerOptions {
   readonly historyService?: HistoryConstructor;
   /** Retention sweep interval of the cleanup system worker; default one hour. */
   readonly retentionSweepIntervalMs?: number;
-  /** Longest time between two scans of due schedules by the schedule system worker; default one second. */
+  /** Longest time between two scans of due schedules (and of running batch operations) by the system worker; default one second. */
   readonly scheduleScanIntervalMs?: number;
   /**
    * Serve Temporal's HTTP API on `config.httpPort` beside the gRPC frontend (a process that runs the frontend role;
@@ -328,10 +329,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           : { scanIntervalMs: options.scheduleScanIntervalMs }),
       });
       scheduleRunner = runner;
+      // Batch operations: the frontend writes each job's row; this runner does the work through the frontend.
+      const batches = new BatchRunner({
+        store,
+        clock,
+        logger: ctx.logger.child({ component: 'batch-worker' }),
+        calls: frontendBatchCalls(frontend),
+        ...(options.scheduleScanIntervalMs === undefined
+          ? {}
+          : { scanIntervalMs: options.scheduleScanIntervalMs }),
+      });
       cleanup.start(running.signal);
       runner.start(running.signal);
+      batches.start(running.signal);
       stops.add('worker', async () => {
-        await Promise.all([cleanup.stop(), runner.stop()]);
+        await Promise.all([cleanup.stop(), runner.stop(), batches.stop()]);
       });
     }
 

@@ -50,6 +50,7 @@ import {
 import type { FrontendDeps, HandlerMap, RpcCall } from './handler-types.js';
 import { namespaceHandlers } from './handlers/namespace.js';
 import { scheduleHandlers } from './handlers/schedules.js';
+import { batchHandlers } from './handlers/batch.js';
 import { operatorHandlers } from './handlers/operator.js';
 import { systemHandlers } from './handlers/system.js';
 import { taskHandlers } from './handlers/tasks.js';
@@ -184,6 +185,7 @@ export class FrontendService {
           ...updateHandlers(shared),
           ...taskHandlers(shared),
           ...visibilityHandlers(shared),
+          ...batchHandlers(shared),
           ...(deps.schedules ? scheduleHandlers(shared, deps.schedules) : {}),
         },
       ],

@@ -10,6 +10,8 @@ import type {
   OutboxTask,
   PersistenceStore,
   ReadPage,
+  BatchOperationRecord,
+  BatchOperationStore,
   ScheduleRecord,
   ScheduleStore,
   ShardBatch,
@@ -287,6 +289,52 @@ class EncryptedVisibilityStore implements VisibilityStore {
 }
 
 /**
+ * Batch operations: the start request is sealed (a signal operation carries the signal's input); the state,
+ * counters, identity, reason and the runner's progress (ids and an index) stay plaintext.
+ */
+class EncryptedBatchOperationStore implements BatchOperationStore {
+  constructor(
+    private readonly inner: BatchOperationStore,
+    private readonly codec: BlobCodec,
+  ) {}
+
+  async #open(record: BatchOperationRecord): Promise<BatchOperationRecord> {
+    const what = `batch operation ${record.jobId}`;
+    return { ...record, request: await this.codec.open(record.namespaceId, record.request, what) };
+  }
+
+  async createBatchOperation(record: Omit<BatchOperationRecord, 'version'>): Promise<BatchOperationRecord> {
+    const seal = await this.codec.sealerFor(record.namespaceId);
+    const created = await this.inner.createBatchOperation({ ...record, request: seal(record.request) });
+    return { ...record, version: created.version };
+  }
+
+  async getBatchOperation(namespaceId: string, jobId: string): Promise<BatchOperationRecord | null> {
+    const record = await this.inner.getBatchOperation(namespaceId, jobId);
+    return record ? this.#open(record) : null;
+  }
+
+  async updateBatchOperation(
+    record: Omit<BatchOperationRecord, 'version' | 'request'>,
+    expectedVersion: number,
+  ): Promise<BatchOperationRecord> {
+    return this.#open(await this.inner.updateBatchOperation(record, expectedVersion));
+  }
+
+  async listBatchOperations(
+    namespaceId: string,
+    page: { pageSize: number; pageToken?: string },
+  ): Promise<ReadPage<BatchOperationRecord>> {
+    const read = await this.inner.listBatchOperations(namespaceId, page);
+    return { ...read, items: await Promise.all(read.items.map((record) => this.#open(record))) };
+  }
+
+  listBatchOperationsInState(state: number, limit: number) {
+    return this.inner.listBatchOperationsInState(state, limit);
+  }
+}
+
+/**
  * Schedules: the definition (its action carries the workflow's input, memo and header) and the memo are sealed;
  * the schedule's search attributes and the runner's state (ids, times, counters) stay plaintext.
  */
@@ -360,12 +408,14 @@ export class EncryptedStore implements PersistenceStore {
   readonly matching: MatchingStore;
   readonly visibility: VisibilityStore;
   readonly schedules: ScheduleStore;
+  readonly batchOperations: BatchOperationStore;
 
   constructor(
     private readonly inner: PersistenceStore,
     codec: BlobCodec,
   ) {
     this.schedules = new EncryptedScheduleStore(inner.schedules, codec);
+    this.batchOperations = new EncryptedBatchOperationStore(inner.batchOperations, codec);
     this.executions = new EncryptedExecutionStore(inner.executions, codec);
     this.history = new EncryptedHistoryStore(inner.history, codec);
     this.outbox = new EncryptedOutboxStore(inner.outbox, codec);

@@ -27,6 +27,7 @@ export const SEALED_BLOB_COLUMNS: readonly BlobColumn[] = [
   },
   { table: 'schedules', column: 'schedule', key: ['schedule_id'] },
   { table: 'schedules', column: 'memo', key: ['schedule_id'] },
+  { table: 'batch_operations', column: 'request', key: ['job_id'] },
 ];
 
 export interface ReencryptReport {

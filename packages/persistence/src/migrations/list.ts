@@ -1,4 +1,5 @@
 import type { SqlDialect } from '../dialects/sql-dialect.js';
+import { batchOperationsSchema } from './batch-operations.js';
 import { initialSchema } from './initial-schema.js';
 import { namespaceDataKeysSchema } from './namespace-data-keys.js';
 import { schedulesSchema } from './schedules.js';
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { version: 2, name: '0002_search_attributes', statements: searchAttributesSchema },
   { version: 3, name: '0003_namespace_data_keys', statements: namespaceDataKeysSchema },
   { version: 4, name: '0004_schedules', statements: schedulesSchema },
+  { version: 5, name: '0005_batch_operations', statements: batchOperationsSchema },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

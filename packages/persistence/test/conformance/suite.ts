@@ -40,6 +40,7 @@ import { defineConcurrencyCases } from './concurrency.js';
 import { defineCrashCases } from './crash.js';
 import { defineMigrationCases } from './migrations.js';
 import { defineMultiShardCases } from './multi-shard.js';
+import { defineBatchOperationCases } from './batch-operations.js';
 import { defineScheduleCases } from './schedules.js';
 import { defineVisibilityQueryCases } from './visibility-queries.js';
 
@@ -73,6 +74,7 @@ export function defineConformanceSuite(dialect: DialectName): void {
     defineMigrationCases(ctx);
     defineVisibilityQueryCases(ctx);
     defineScheduleCases(ctx);
+    defineBatchOperationCases(ctx);
 
     describe('cluster metadata', () => {
       test('the shard count is stored on first start and a different one is refused later', async () => {

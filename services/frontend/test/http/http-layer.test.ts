@@ -232,14 +232,11 @@ describe('errors', () => {
   });
 
   test('a method Odin does not implement yet is 501 UNIMPLEMENTED, as over gRPC', async () => {
-    const response = await fetch(`${base}/api/v1/namespaces/default/batch-operations/job-1`, {
-      method: 'POST',
-      body: '{}',
-    });
+    const response = await fetch(`${base}/api/v1/namespaces/default/archived-workflows`);
     assert.equal(response.status, 501);
     assert.deepEqual(await json(response), {
       code: 12,
-      message: 'StartBatchOperation is not implemented by Odin yet.',
+      message: 'ListArchivedWorkflowExecutions is not implemented by Odin yet.',
       details: [],
     });
   });
@@ -332,7 +329,7 @@ describe('OpenAPI', () => {
     }
     assert.equal(listed.size, implemented.length, 'the document lists only implemented routes');
     assert.ok(document.components.schemas.StartWorkflowExecutionRequest);
-    assert.equal(document.components.schemas.StartBatchOperationRequest, undefined);
+    assert.equal(document.components.schemas.ListArchivedWorkflowExecutionsRequest, undefined);
   });
 
   test('a document that was not built is an error saying how to build it', async () => {

@@ -1,0 +1,188 @@
+import { status } from '@grpc/grpc-js';
+import { msToTimestamp, ServiceError, temporal } from '@odin/api';
+import {
+  BatchOperationAlreadyExistsError,
+  type BatchOperationRecord,
+  BatchOperationVersionConflictError,
+} from '@odin/persistence';
+import type { FrontendDeps, HandlerMap, Req } from '../handler-types.js';
+import * as v from '../validate.js';
+import { visibilityHandlers } from './visibility.js';
+
+const State = temporal.api.enums.v1.BatchOperationState;
+const Type = temporal.api.enums.v1.BatchOperationType;
+const StartRequest = temporal.api.workflowservice.v1.StartBatchOperationRequest;
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+/** Explicit executions one job takes at most (a query-selected job is capped by the runner). */
+const MAX_EXECUTIONS = 10_000;
+/** Characters of a reason kept in the row (a TEXT column on MySQL holds 64 KiB). */
+const MAX_REASON_LENGTH = 10_000;
+
+/** A reset's target: the first or last workflow task, or an event id; a build id is refused (no worker versioning). */
+function checkReset(op: NonNullable<Req<'StartBatchOperationRequest'>['resetOperation']>): void {
+  const o = op.options;
+  if (o) {
+    if (o.buildId) throw v.invalid('Batch reset by build id is not supported by this server.');
+    // Unset scalars decode as 0: an event id of 0 is no event id.
+    const taskId = Number(o.workflowTaskId ?? 0);
+    if (taskId < 0) throw v.invalid('Batch reset workflow_task_id must be positive.');
+    if (o.firstWorkflowTask == null && o.lastWorkflowTask == null && taskId === 0)
+      throw v.invalid(
+        'Batch reset options must set first_workflow_task, last_workflow_task or workflow_task_id.',
+      );
+    return;
+  }
+  const ResetType = temporal.api.enums.v1.ResetType;
+  if (
+    op.resetType !== ResetType.RESET_TYPE_FIRST_WORKFLOW_TASK &&
+    op.resetType !== ResetType.RESET_TYPE_LAST_WORKFLOW_TASK
+  )
+    throw v.invalid('Batch reset needs options, or reset_type FIRST_WORKFLOW_TASK or LAST_WORKFLOW_TASK.');
+}
+
+/** The job's operation and its identity. */
+function operationOf(req: Req<'StartBatchOperationRequest'>): { type: number; identity: string } {
+  const chosen = [
+    req.terminationOperation && { type: Type.BATCH_OPERATION_TYPE_TERMINATE, op: req.terminationOperation },
+    req.cancellationOperation && { type: Type.BATCH_OPERATION_TYPE_CANCEL, op: req.cancellationOperation },
+    req.signalOperation && { type: Type.BATCH_OPERATION_TYPE_SIGNAL, op: req.signalOperation },
+    req.deletionOperation && { type: Type.BATCH_OPERATION_TYPE_DELETE, op: req.deletionOperation },
+    req.resetOperation && { type: Type.BATCH_OPERATION_TYPE_RESET, op: req.resetOperation },
+  ].filter((c) => !!c);
+  if (chosen.length === 0) throw v.invalid('Batch operation type is not set.');
+  if (chosen.length > 1) throw v.invalid('Only one batch operation can be set.');
+  const { type, op } = chosen[0]!;
+  if (type === Type.BATCH_OPERATION_TYPE_SIGNAL && !req.signalOperation?.signal)
+    throw v.invalid('SignalName is not set on the signal operation.');
+  if (req.resetOperation) checkReset(req.resetOperation);
+  v.optionalIdentity(op.identity);
+  return { type, identity: op.identity ?? '' };
+}
+
+function info(record: BatchOperationRecord) {
+  return {
+    jobId: record.jobId,
+    state: record.state,
+    startTime: msToTimestamp(record.startTime),
+    closeTime: record.closeTime === null ? null : msToTimestamp(record.closeTime),
+    operationType: record.operationType,
+  };
+}
+
+// Batch operations: the frontend validates and writes the job's row; the batch runner of the system worker
+// (services/worker/src/batch) does the work and keeps the row's state and counters.
+export function batchHandlers(deps: FrontendDeps): HandlerMap {
+  const { namespaces, ctx } = deps;
+  const store = ctx.store.batchOperations;
+  const list = visibilityHandlers(deps).ListWorkflowExecutions!;
+  const ns = (name: string | null | undefined) => namespaces.resolve(v.requireNamespace(name));
+
+  const get = async (namespace: { id: string }, jobId: string | null | undefined) => {
+    const id = v.requireSet(jobId, 'JobId');
+    const record = await store.getBatchOperation(namespace.id, id);
+    if (!record) throw ServiceError.notFound(`batch operation ${id} not found`);
+    return record;
+  };
+
+  return {
+    async StartBatchOperation(req: Req<'StartBatchOperationRequest'>, call) {
+      const jobId = v.requireSet(req.jobId, 'JobId');
+      v.maxLength(jobId, 255, 'JobId');
+      const reason = v.requireSet(req.reason, 'Reason');
+      v.maxLength(reason, MAX_REASON_LENGTH, 'Reason');
+      const { type, identity } = operationOf(req);
+      const hasQuery = !!req.visibilityQuery?.trim();
+      const executions = req.executions ?? [];
+      if (hasQuery === executions.length > 0)
+        throw v.invalid('Exactly one of VisibilityQuery and Executions must be set.');
+      if (executions.length > MAX_EXECUTIONS)
+        throw v.invalid(`Executions has ${executions.length} entries, more than ${MAX_EXECUTIONS}.`);
+      for (const e of executions) {
+        v.requireWorkflowId(e.workflowId);
+        v.optionalRunId(e.runId);
+      }
+      const namespace = await ns(req.namespace);
+      // A query that is not valid is refused now, not when the worker gets to it.
+      if (hasQuery) await list({ namespace: namespace.name, query: req.visibilityQuery, pageSize: 1 }, call);
+      try {
+        await store.createBatchOperation({
+          namespaceId: namespace.id,
+          jobId,
+          operationType: type,
+          request: StartRequest.encode(req).finish(),
+          state: State.BATCH_OPERATION_STATE_RUNNING,
+          identity,
+          reason,
+          startTime: ctx.clock.now(),
+          closeTime: null,
+          totalCount: 0,
+          completeCount: 0,
+          failureCount: 0,
+          progress: null,
+        });
+      } catch (error) {
+        if (error instanceof BatchOperationAlreadyExistsError)
+          throw new ServiceError(status.ALREADY_EXISTS, `batch operation ${jobId} already exists`);
+        throw error;
+      }
+      return {};
+    },
+
+    async DescribeBatchOperation(req: Req<'DescribeBatchOperationRequest'>) {
+      const record = await get(await ns(req.namespace), req.jobId);
+      const request = StartRequest.decode(record.request);
+      return {
+        ...info(record),
+        totalOperationCount: record.totalCount,
+        completeOperationCount: record.completeCount,
+        failureOperationCount: record.failureCount,
+        identity: record.identity,
+        reason: record.reason,
+        query: request.visibilityQuery ?? '',
+      };
+    },
+
+    async ListBatchOperations(req: Req<'ListBatchOperationsRequest'>) {
+      v.pageSize(req.pageSize);
+      const namespace = await ns(req.namespace);
+      const pageToken = req.nextPageToken?.length
+        ? Buffer.from(req.nextPageToken).toString('utf8')
+        : undefined;
+      const page = await store.listBatchOperations(namespace.id, {
+        pageSize:
+          req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE,
+        ...(pageToken === undefined ? {} : { pageToken }),
+      });
+      return {
+        operationInfo: page.items.map(info),
+        nextPageToken: page.nextPageToken ? Buffer.from(page.nextPageToken, 'utf8') : Buffer.alloc(0),
+      };
+    },
+
+    // A stopped job ends FAILED, as Temporal reports a batch job it terminated; the runner's next write loses its
+    // compare-and-set and leaves the job alone.
+    async StopBatchOperation(req: Req<'StopBatchOperationRequest'>) {
+      v.requireSet(req.reason, 'Reason');
+      v.optionalIdentity(req.identity);
+      const namespace = await ns(req.namespace);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const record = await get(namespace, req.jobId);
+        if (record.state !== State.BATCH_OPERATION_STATE_RUNNING)
+          throw ServiceError.notFound(`batch operation ${record.jobId} is not running`);
+        const { request: _request, version, ...rest } = record;
+        try {
+          await store.updateBatchOperation(
+            { ...rest, state: State.BATCH_OPERATION_STATE_FAILED, closeTime: ctx.clock.now() },
+            version,
+          );
+          return {};
+        } catch (error) {
+          // The runner wrote meanwhile: read again.
+          if (!(error instanceof BatchOperationVersionConflictError)) throw error;
+        }
+      }
+      throw ServiceError.unavailable('batch operation kept changing; retry the call.');
+    },
+  };
+}
