@@ -44,6 +44,21 @@ function nestedTypes(type: Type): Type[] {
  * types can be recursive, so a plain recursion would not end).
  */
 function mayHoldDuration(type: Type): boolean {
+  // protobufjs computes `fullName` from the parent chain on every read (an array and a join): the answer is kept per
+  // Type object too, so a request's walk reads no names (this check runs on every request).
+  const cached = holdsByType.get(type);
+  if (cached !== undefined) return cached;
+  const answer = settleHoldsDuration(type);
+  holdsByType.set(type, answer);
+  return answer;
+}
+
+const holdsByType = new WeakMap<Type, boolean>();
+
+/** A Duration field's type: `name` first, a plain property, so other types never compute their full name. */
+const isDurationType = (type: Type): boolean => type.name === 'Duration' && type.fullName === DURATION_TYPE;
+
+function settleHoldsDuration(type: Type): boolean {
   const known = holdsDuration.get(type.fullName);
   if (known !== undefined) return known;
   const reachable = new Map<string, Type>([[type.fullName, type]]);
@@ -103,7 +118,7 @@ export function findInvalidDuration(
           : [v];
       const at = path === '' ? fieldLabel(field.name) : `${path}.${fieldLabel(field.name)}`;
       for (const item of items) {
-        if ((nested as Type).fullName === DURATION_TYPE) {
+        if (isDurationType(nested as Type)) {
           const problem = durationProblem(item as DurationLike);
           if (problem) return `${at}: ${problem}`;
         } else {
