@@ -1,4 +1,4 @@
-import type { Type } from 'protobufjs';
+import type { Field, Type } from 'protobufjs';
 import { type Int64Like, toNumber } from './int64.js';
 
 // google.protobuf.Duration's own rules (duration.proto): seconds within ±10,000 years, nanos below one second and of
@@ -88,6 +88,22 @@ function settleHoldsDuration(type: Type): boolean {
   return holds.get(type.fullName)!;
 }
 
+const durationFieldsByType = new WeakMap<Type, Field[]>();
+
+/** The fields of `type` whose message type is or holds a Duration, kept per type: the walk looks at no other. */
+function durationFields(type: Type): Field[] {
+  let fields = durationFieldsByType.get(type);
+  if (!fields) {
+    fields = type.fieldsArray.filter((field) => {
+      field.resolve();
+      const nested = field.resolvedType;
+      return nested !== null && 'fieldsArray' in nested && mayHoldDuration(nested as Type);
+    });
+    durationFieldsByType.set(type, fields);
+  }
+  return fields;
+}
+
 const fieldLabel = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /**
@@ -105,10 +121,9 @@ export function findInvalidDuration(
   while (stack.length > 0) {
     const [t, value, path] = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
-    for (const field of t.fieldsArray) {
+    for (const field of durationFields(t)) {
       if (path === '' && skip.has(field.name)) continue;
-      const nested = field.resolvedType;
-      if (!nested || !('fieldsArray' in nested) || !mayHoldDuration(nested as Type)) continue;
+      const nested = field.resolvedType as Type;
       const v = (value as Record<string, unknown>)[field.name];
       if (v === null || v === undefined) continue;
       const items: unknown[] = field.map
