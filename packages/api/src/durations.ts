@@ -1,4 +1,4 @@
-import type { Type } from 'protobufjs';
+import type { Field, Type } from 'protobufjs';
 import { type Int64Like, toNumber } from './int64.js';
 
 // google.protobuf.Duration's own rules (duration.proto): seconds within ±10,000 years, nanos below one second and of
@@ -44,6 +44,21 @@ function nestedTypes(type: Type): Type[] {
  * types can be recursive, so a plain recursion would not end).
  */
 function mayHoldDuration(type: Type): boolean {
+  // protobufjs computes `fullName` from the parent chain on every read (an array and a join): the answer is kept per
+  // Type object too, so a request's walk reads no names (this check runs on every request).
+  const cached = holdsByType.get(type);
+  if (cached !== undefined) return cached;
+  const answer = settleHoldsDuration(type);
+  holdsByType.set(type, answer);
+  return answer;
+}
+
+const holdsByType = new WeakMap<Type, boolean>();
+
+/** A Duration field's type: `name` first, a plain property, so other types never compute their full name. */
+const isDurationType = (type: Type): boolean => type.name === 'Duration' && type.fullName === DURATION_TYPE;
+
+function settleHoldsDuration(type: Type): boolean {
   const known = holdsDuration.get(type.fullName);
   if (known !== undefined) return known;
   const reachable = new Map<string, Type>([[type.fullName, type]]);
@@ -73,6 +88,22 @@ function mayHoldDuration(type: Type): boolean {
   return holds.get(type.fullName)!;
 }
 
+const durationFieldsByType = new WeakMap<Type, Field[]>();
+
+/** The fields of `type` whose message type is or holds a Duration, kept per type: the walk looks at no other. */
+function durationFields(type: Type): Field[] {
+  let fields = durationFieldsByType.get(type);
+  if (!fields) {
+    fields = type.fieldsArray.filter((field) => {
+      field.resolve();
+      const nested = field.resolvedType;
+      return nested !== null && 'fieldsArray' in nested && mayHoldDuration(nested as Type);
+    });
+    durationFieldsByType.set(type, fields);
+  }
+  return fields;
+}
+
 const fieldLabel = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /**
@@ -90,10 +121,9 @@ export function findInvalidDuration(
   while (stack.length > 0) {
     const [t, value, path] = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
-    for (const field of t.fieldsArray) {
+    for (const field of durationFields(t)) {
       if (path === '' && skip.has(field.name)) continue;
-      const nested = field.resolvedType;
-      if (!nested || !('fieldsArray' in nested) || !mayHoldDuration(nested as Type)) continue;
+      const nested = field.resolvedType as Type;
       const v = (value as Record<string, unknown>)[field.name];
       if (v === null || v === undefined) continue;
       const items: unknown[] = field.map
@@ -103,7 +133,7 @@ export function findInvalidDuration(
           : [v];
       const at = path === '' ? fieldLabel(field.name) : `${path}.${fieldLabel(field.name)}`;
       for (const item of items) {
-        if ((nested as Type).fullName === DURATION_TYPE) {
+        if (isDurationType(nested as Type)) {
           const problem = durationProblem(item as DurationLike);
           if (problem) return `${at}: ${problem}`;
         } else {

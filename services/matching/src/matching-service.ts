@@ -89,6 +89,8 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
   readonly #longPollMaxMs: number;
   readonly #syncMatchWaitMs: number;
   readonly #stopping = new AbortController();
+  /** Every poll still waiting or starting its task: stop() aborts them. */
+  readonly #activePolls = new Set<AbortController>();
   /** History as this service calls it: as given, or as built from this service at construction. */
   readonly history: H;
 
@@ -116,6 +118,7 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
   async stop(): Promise<void> {
     if (this.#stopping.signal.aborted) return;
     this.#stopping.abort();
+    for (const poll of this.#activePolls) poll.abort(this.#stopping.signal.reason);
     this.#queries.rejectAll(ServiceError.unavailable('The server is shutting down.'));
     for (const partition of this.#partitions.values()) partition.releaseWaiters();
     await Promise.all([...this.#partitions.values()].map((p) => p.persisted.idle()));
@@ -285,20 +288,35 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
     start: (task: PendingTask) => Promise<R>,
   ): Promise<R> {
     const workerKey = req.workerInstanceKey ? `${ns.id}\u0000${req.workerInstanceKey}` : undefined;
-    if (workerKey === undefined) return this.#pollQueue(ns, type, req, ctx, start, ctx.signal);
-    // ShutdownWorker answers the worker's waiting polls: this poll listens for it.
-    const shutdown = new AbortController();
-    let polls = this.#workerPolls.get(workerKey);
-    if (!polls) {
-      polls = new Set();
-      this.#workerPolls.set(workerKey, polls);
+    // One controller per poll, aborted by its caller's signal, by stop() and by ShutdownWorker (the worker's polls
+    // listen for it). It replaces an AbortSignal.any over those sources: building composite signals, which every
+    // source tracks until they are collected, cost measurable CPU per poll.
+    const poll = new AbortController();
+    const callSignal = ctx.signal;
+    const onCallAbort = (): void => poll.abort(callSignal.reason);
+    if (callSignal.aborted) poll.abort(callSignal.reason);
+    else callSignal.addEventListener('abort', onCallAbort, { once: true });
+    if (this.#stopping.signal.aborted) poll.abort(this.#stopping.signal.reason);
+    this.#activePolls.add(poll);
+    let polls: Set<AbortController> | undefined;
+    if (workerKey !== undefined) {
+      polls = this.#workerPolls.get(workerKey);
+      if (!polls) {
+        polls = new Set();
+        this.#workerPolls.set(workerKey, polls);
+      }
+      polls.add(poll);
     }
-    polls.add(shutdown);
     try {
-      return await this.#pollQueue(ns, type, req, ctx, start, AbortSignal.any([ctx.signal, shutdown.signal]));
+      return await this.#pollQueue(ns, type, req, ctx, start, poll.signal);
     } finally {
-      polls.delete(shutdown);
-      if (polls.size === 0 && this.#workerPolls.get(workerKey) === polls) this.#workerPolls.delete(workerKey);
+      callSignal.removeEventListener('abort', onCallAbort);
+      this.#activePolls.delete(poll);
+      if (polls && workerKey !== undefined) {
+        polls.delete(poll);
+        if (polls.size === 0 && this.#workerPolls.get(workerKey) === polls)
+          this.#workerPolls.delete(workerKey);
+      }
     }
   }
 
@@ -308,11 +326,10 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
     req: PollWorkflowRequest | PollActivityRequest,
     ctx: CallContext,
     start: (task: PendingTask) => Promise<R>,
-    callSignal: AbortSignal,
+    signal: AbortSignal,
   ): Promise<R> {
     const clock = this.#ctx.clock;
     const until = longPollEnd(clock.now(), ctx.deadline, this.#longPollMaxMs);
-    const signal = AbortSignal.any([callSignal, this.#stopping.signal]);
     const name = req.taskQueue?.name ?? '';
     const pollers = this.#recentPollers(this.#key(ns, name, type));
     const identity = req.identity ?? '';
