@@ -199,7 +199,8 @@ export async function startEnv(
  * Declares `body`'s tests once per topology under test, each group with its own server(s) on a fresh database.
  * `body` gets a getter because the environment exists only once `before` ran.
  */
-export function compatSuite(title: string, body: (env: () => CompatEnv) => void): void {
+/** `body` registers the suite's tests once per topology; it gets the topology to leave out what does not apply. */
+export function compatSuite(title: string, body: (env: () => CompatEnv, topology: Topology) => void): void {
   for (const db of topologiesUnderTest()) {
     describe(`${title} [${db}]`, () => {
       let env: CompatEnv | undefined;
@@ -212,7 +213,7 @@ export function compatSuite(title: string, body: (env: () => CompatEnv) => void)
       body(() => {
         if (!env) throw new Error('compat environment not started');
         return env;
-      });
+      }, db);
     });
   }
 }
