@@ -1,6 +1,7 @@
 import type { Clock } from '@odin/hugo';
 import type { NamespaceRecord, PersistenceStore } from '@odin/persistence';
 import type { Logger } from '@odin/runtime';
+import { BackgroundLoop } from './background-loop.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Temporal's NamespaceState DELETED. */
@@ -34,8 +35,7 @@ export class CleanupWorker {
   private readonly batchSize: number;
   private deletedCount = 0;
   private sweepCount = 0;
-  private loop: Promise<void> | undefined;
-  private readonly stopping = new AbortController();
+  private readonly background = new BackgroundLoop((signal) => this.run(signal));
 
   constructor(private readonly options: CleanupWorkerOptions) {
     this.sweepIntervalMs = Math.max(1, options.sweepIntervalMs ?? 60 * 60 * 1000);
@@ -54,16 +54,12 @@ export class CleanupWorker {
 
   /** Starts the periodic sweeps (the first one at once); stops when `signal` aborts or `stop()` is called. */
   start(signal?: AbortSignal): void {
-    if (this.loop) return;
-    signal?.addEventListener('abort', () => this.stopping.abort(signal.reason), { once: true });
-    if (signal?.aborted) this.stopping.abort(signal.reason);
-    this.loop = this.run(this.stopping.signal);
+    this.background.start(signal);
   }
 
   /** Stops sweeping and waits for the sweep in progress to end (it ends after its current batch). */
   async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.loop;
+    await this.background.stop();
   }
 
   /** One pass over every namespace. */

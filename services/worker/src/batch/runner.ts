@@ -7,6 +7,7 @@ import {
 } from '@odin/persistence';
 import type { Logger } from '@odin/runtime';
 import type { temporal as T } from '@temporalio/proto';
+import { BackgroundLoop } from '../background-loop.js';
 
 const State = temporal.api.enums.v1.BatchOperationState;
 const StartRequest = temporal.api.workflowservice.v1.StartBatchOperationRequest;
@@ -71,8 +72,7 @@ export class BatchRunner {
   private readonly scanIntervalMs: number;
   private readonly chunkSize: number;
   private readonly maxTargets: number;
-  private loop: Promise<void> | undefined;
-  private readonly stopping = new AbortController();
+  private readonly background = new BackgroundLoop((signal) => this.run(signal));
 
   constructor(private readonly options: BatchRunnerOptions) {
     this.scanIntervalMs = Math.max(1, options.scanIntervalMs ?? 1_000);
@@ -81,19 +81,15 @@ export class BatchRunner {
   }
 
   start(signal?: AbortSignal): void {
-    if (this.loop) return;
-    signal?.addEventListener('abort', () => this.stopping.abort(signal.reason), { once: true });
-    if (signal?.aborted) this.stopping.abort(signal.reason);
-    this.loop = this.run(this.stopping.signal);
+    this.background.start(signal);
   }
 
   async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.loop;
+    await this.background.stop();
   }
 
   /** One scan: every running job is taken as far as it goes. Returns the number of jobs looked at. */
-  async runDue(signal: AbortSignal = this.stopping.signal): Promise<number> {
+  async runDue(signal: AbortSignal = this.background.signal): Promise<number> {
     const jobs = await this.options.store.batchOperations.listBatchOperationsInState(
       State.BATCH_OPERATION_STATE_RUNNING,
       100,

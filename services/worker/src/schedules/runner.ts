@@ -9,6 +9,7 @@ import type { Logger } from '@odin/runtime';
 import { processSchedule, type ScheduleWorkflows } from './processor.js';
 import { compileSpec } from './spec.js';
 import { decodeRunState, encodeRunState } from './state.js';
+import { BackgroundLoop } from '../background-loop.js';
 
 const v1 = temporal.api.schedule.v1;
 
@@ -37,8 +38,7 @@ export class ScheduleRunner {
   private readonly scanIntervalMs: number;
   private readonly batchSize: number;
   private readonly concurrency: number;
-  private loop: Promise<void> | undefined;
-  private readonly stopping = new AbortController();
+  private readonly background = new BackgroundLoop((signal) => this.run(signal));
   private wakeUp: AbortController = new AbortController();
   private passCount = 0;
   /** The earliest next wake time the last scan's passes wrote (the loop sleeps no longer than until then). */
@@ -56,16 +56,13 @@ export class ScheduleRunner {
   }
 
   start(signal?: AbortSignal): void {
-    if (this.loop) return;
-    signal?.addEventListener('abort', () => this.stopping.abort(signal.reason), { once: true });
-    if (signal?.aborted) this.stopping.abort(signal.reason);
-    this.loop = this.run(this.stopping.signal);
+    this.background.start(signal);
   }
 
   async stop(): Promise<void> {
-    this.stopping.abort();
+    const stopped = this.background.stop();
     this.wakeUp.abort();
-    await this.loop;
+    await stopped;
   }
 
   /** A schedule became due at `at` (or earlier): scan at once when that is now. */
@@ -74,7 +71,7 @@ export class ScheduleRunner {
   }
 
   /** One scan: every due schedule gets a pass. Returns the number of passes. */
-  async runDue(signal: AbortSignal = this.stopping.signal): Promise<number> {
+  async runDue(signal: AbortSignal = this.background.signal): Promise<number> {
     const due = await this.options.store.schedules.listDueSchedules(this.options.clock.now(), this.batchSize);
     let n = 0;
     let next = 0;
