@@ -4,8 +4,11 @@
 // `@odin/sdk` (client and worker in this process, like the DBOS row's app process), checking every result. Prints one
 // `RESULT` line per database and workload in the peer script's format, with the Odin server's CPU seconds.
 //
-// Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL runs only when set), ODIN_PEERS_DBS (sqlite,postgres),
-// ODIN_PEERS_WORKLOADS (W1,W2). Not part of the tests.
+// Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL and the cluster run only when set), ODIN_PEERS_DBS
+// (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
+// over all of them), ODIN_PEERS_WORKLOADS (W1,W2). Besides the RESULT lines it prints the servers' resident memory after
+// warm-up and at the end (scale runs: N=20000 CONCURRENCY=512 shows whether it grows) and an `INFO startup` line for
+// start-dev: time from spawn to ready and idle RSS. Not part of the tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Connection, Worker, WorkflowClient } from '@odin/sdk';
+import { startCluster, stopCluster } from '../cluster.js';
 import * as activities from '../workloads/activities.js';
 import * as workflows from '../sdk/workflows.js';
 
@@ -32,6 +36,14 @@ function processCpuSeconds(pid: number): number {
   const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** Resident set size of one process in MiB (VmRSS), and its peak so far (VmHWM). */
+function residentMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
 }
 
 /** Busy seconds of the whole machine (everything but idle and iowait). */
@@ -144,7 +156,21 @@ async function closedLoop(
   return { wallS: (performance.now() - t0) / 1000, latencies: latencies.sort((a, b) => a - b), errors };
 }
 
-async function measure(system: string, server: ChildProcess, address: string, databaseBytes: () => number) {
+async function measure(
+  system: string,
+  servers: ChildProcess[],
+  address: string,
+  databaseBytes: () => number,
+) {
+  const serverCpuSeconds = () => servers.reduce((sum, server) => sum + processCpuSeconds(server.pid!), 0);
+  const serverMiB = () =>
+    servers.reduce(
+      (sum, server) => {
+        const { rss, peak } = residentMiB(server.pid!);
+        return { rss: sum.rss + rss, peak: sum.peak + peak };
+      },
+      { rss: 0, peak: 0 },
+    );
   const connection = Connection.connect({ address });
   const client = new WorkflowClient({ connection });
   const worker = await Worker.create({
@@ -165,11 +191,13 @@ async function measure(system: string, server: ChildProcess, address: string, da
       await closedLoop(Math.min(200, Math.ceil(N / 10)), start(warmTag), warmTag);
       const tag = `${RUN_TAG}-${system}-${workload}`;
       const bytesBefore = databaseBytes();
-      const serverBefore = processCpuSeconds(server.pid!);
+      const serverBefore = serverCpuSeconds();
+      const rssAfterWarmUp = serverMiB().rss;
       const appBefore = selfCpuSeconds();
       const machineBefore = machineBusySeconds();
       const phase = await closedLoop(N, start(tag), tag);
-      const serverCpu = processCpuSeconds(server.pid!) - serverBefore;
+      const serverCpu = serverCpuSeconds() - serverBefore;
+      const memory = serverMiB();
       const bytesAfter = databaseBytes();
       console.log(
         resultLine({
@@ -188,6 +216,9 @@ async function measure(system: string, server: ChildProcess, address: string, da
           app_cpu_s: selfCpuSeconds() - appBefore,
           machine_cpu_s: machineBusySeconds() - machineBefore,
           ...(bytesAfter > 0 ? { db_bytes_per_wf: Math.round((bytesAfter - bytesBefore) / N) } : {}),
+          rss_mb_warm: Math.round(rssAfterWarmUp),
+          rss_mb_end: Math.round(memory.rss),
+          rss_mb_peak: Math.round(memory.peak),
         }),
       );
       if (phase.errors > 0) process.exitCode = 1;
@@ -228,9 +259,15 @@ for (const db of DBS) {
       '--http-port',
       '0',
     ];
+    const spawnedAt = performance.now();
     const server = await startServer(args, baseEnv);
+    const readyMs = performance.now() - spawnedAt;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    console.log(
+      `INFO startup system=odin-sdk-sqlite ready_ms=${Math.round(readyMs)} idle_rss_mb=${Math.round(residentMiB(server.pid!).rss)}`,
+    );
     try {
-      await measure('odin-sdk-sqlite', server, `127.0.0.1:${port}`, () => fileBytes(file, `${file}-wal`));
+      await measure('odin-sdk-sqlite', [server], `127.0.0.1:${port}`, () => fileBytes(file, `${file}-wal`));
     } finally {
       await stopServer(server);
       rmSync(dir, { recursive: true, force: true });
@@ -246,11 +283,24 @@ for (const db of DBS) {
     const port = await freePort();
     const server = await startServer(['server', 'start', '--port', String(port), '--http-port', '0'], env);
     try {
-      await measure('odin-sdk-pg', server, `127.0.0.1:${port}`, () => 0);
+      await measure('odin-sdk-pg', [server], `127.0.0.1:${port}`, () => 0);
     } finally {
       await stopServer(server);
     }
+  } else if (/^cluster-\d+$/.test(db)) {
+    const url = process.env.PG_URL;
+    if (!url) {
+      console.error(`PG_URL is not set: skipping ${db}`);
+      continue;
+    }
+    const port = await freePort();
+    const hosts = await startCluster({ dbUrl: url, frontendPort: port, historyHosts: Number(db.slice(8)) });
+    try {
+      await measure(`odin-sdk-${db}`, hosts, `127.0.0.1:${port}`, () => 0);
+    } finally {
+      await stopCluster(hosts);
+    }
   } else {
-    throw new Error(`unknown database "${db}" in ODIN_PEERS_DBS (sqlite, postgres)`);
+    throw new Error(`unknown database "${db}" in ODIN_PEERS_DBS (sqlite, postgres, cluster-<n>)`);
   }
 }

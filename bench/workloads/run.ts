@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createDatabaseIfMissing, dropDatabase } from '@odin/server';
+import { startCluster } from '../cluster.js';
 import * as activities from './activities.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -114,60 +115,6 @@ async function startServer(dbUrl: string, port: number, metricsPort: number) {
   return child;
 }
 
-/** One process of a split cluster (`server start --service <role>`), resolved once it prints its banner. */
-function startClusterHost(dbUrl: string, role: string, hostId: string, frontendPort: number) {
-  const child = spawn(
-    process.execPath,
-    [
-      ...serverNodeArgs,
-      join(repo, 'packages', 'cli', 'dist', 'main.js'),
-      'server',
-      'start',
-      '--service',
-      role,
-    ],
-    {
-      cwd: repo,
-      env: {
-        ...process.env,
-        HUGO_ORCHESTRATOR_DB_CONNECTION: dbUrl,
-        HUGO_ORCHESTRATOR_LOG_LEVEL: 'error',
-        HUGO_ORCHESTRATOR_HOST_ID: hostId,
-        HUGO_ORCHESTRATOR_FRONTEND_PORT: String(frontendPort),
-        HUGO_ORCHESTRATOR_HISTORY_PORT: '0',
-        HUGO_ORCHESTRATOR_MATCHING_PORT: '0',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise<typeof child>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (/serving/.test(out)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`${hostId} exited ${code}: ${out}`)));
-  });
-}
-
-/** A split cluster on PostgreSQL: the history hosts first (each takes its share of the shards), then the rest. */
-async function startCluster(dbUrl: string, port: number, historyHosts: number) {
-  await new Promise<void>((resolve, reject) =>
-    spawn(process.execPath, [join(repo, 'packages', 'cli', 'dist', 'main.js'), 'db', 'migrate'], {
-      cwd: repo,
-      env: { ...process.env, HUGO_ORCHESTRATOR_DB_CONNECTION: dbUrl },
-      stdio: 'ignore',
-    }).once('exit', (code) => (code === 0 ? resolve() : reject(new Error('migrate failed')))),
-  );
-  const hosts = [];
-  for (let i = 1; i <= historyHosts; i++)
-    hosts.push(await startClusterHost(dbUrl, 'history', `history-${i}`, port));
-  hosts.push(await startClusterHost(dbUrl, 'matching', 'matching-1', port));
-  hosts.push(await startClusterHost(dbUrl, 'worker', 'worker-1', port));
-  hosts.push(await startClusterHost(dbUrl, 'frontend', 'frontend-1', port));
-  return hosts;
-}
-
 /** Frontend RPCs served so far, by method, from the server's Prometheus endpoint. */
 async function rpcCounts(metricsPort: number): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
@@ -253,7 +200,12 @@ for (const db of values.db.split(',')) {
   const metricsPort = await freePort();
   const clusterHosts = /^cluster-(\d+)$/.exec(db);
   const servers = clusterHosts
-    ? await startCluster(dbUrl, port, Number(clusterHosts[1]))
+    ? await startCluster({
+        dbUrl,
+        frontendPort: port,
+        historyHosts: Number(clusterHosts[1]),
+        nodeArgs: serverNodeArgs,
+      })
     : [await startServer(dbUrl, port, metricsPort)];
   const serverCpu = () => servers.reduce((sum, s) => sum + cpuSeconds(s.pid!), 0);
   const address = `127.0.0.1:${port}`;

@@ -1,0 +1,86 @@
+// The split cluster for benchmarks: every role its own `server start --service <role>` process of the built CLI
+// (packages/cli/dist, so run `npx tsc -b` first) on one PostgreSQL database. Shared by bench/workloads (official SDK)
+// and bench/peers (`@odin/sdk`), so both measure the same topology.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const cli = join(repo, 'packages', 'cli', 'dist', 'main.js');
+
+export interface ClusterOptions {
+  /** Database URL every role connects to (migrated here first). */
+  dbUrl: string;
+  /** The frontend's gRPC port. */
+  frontendPort: number;
+  /** How many history hosts share the shards. */
+  historyHosts: number;
+  /** Extra node flags for each role's process (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
+}
+
+function migrate(dbUrl: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    spawn(process.execPath, [cli, 'db', 'migrate'], {
+      cwd: repo,
+      env: { ...process.env, HUGO_ORCHESTRATOR_DB_CONNECTION: dbUrl },
+      stdio: 'ignore',
+    }).once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`db migrate exited ${code}`)))),
+  );
+}
+
+/** One role's process, resolved once it prints its banner. */
+function startHost(options: ClusterOptions, role: string, hostId: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), cli, 'server', 'start', '--service', role],
+    {
+      cwd: repo,
+      env: {
+        ...process.env,
+        HUGO_ORCHESTRATOR_DB_CONNECTION: options.dbUrl,
+        HUGO_ORCHESTRATOR_LOG_LEVEL: 'error',
+        HUGO_ORCHESTRATOR_HOST_ID: hostId,
+        HUGO_ORCHESTRATOR_FRONTEND_PORT: String(options.frontendPort),
+        HUGO_ORCHESTRATOR_HISTORY_PORT: '0',
+        HUGO_ORCHESTRATOR_MATCHING_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (/serving/.test(out)) {
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve(child);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${hostId} exited ${code}: ${out}`)));
+  });
+}
+
+/** Starts the history hosts first (each takes its share of the shards), then matching, the worker and the frontend. */
+export async function startCluster(options: ClusterOptions): Promise<ChildProcess[]> {
+  await migrate(options.dbUrl);
+  const hosts: ChildProcess[] = [];
+  for (let i = 1; i <= options.historyHosts; i++)
+    hosts.push(await startHost(options, 'history', `history-${i}`));
+  hosts.push(await startHost(options, 'matching', 'matching-1'));
+  hosts.push(await startHost(options, 'worker', 'worker-1'));
+  hosts.push(await startHost(options, 'frontend', 'frontend-1'));
+  return hosts;
+}
+
+/** SIGTERM to every process, frontend first (the reverse of start order), and waits for each to exit. */
+export async function stopCluster(hosts: ChildProcess[]): Promise<void> {
+  for (const host of [...hosts].reverse()) {
+    if (host.exitCode !== null) continue;
+    const exited = new Promise((resolve) => host.once('exit', resolve));
+    host.kill('SIGTERM');
+    await exited;
+  }
+}
