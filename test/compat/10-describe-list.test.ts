@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { compatSuite } from './harness.js';
 
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 15_000): Promise<T> {
@@ -105,6 +106,83 @@ compatSuite('scenario 10: describe, history pages and lists', (env) => {
       );
       return true;
     });
+    await e.client.workflow.getHandle(runningId).terminate('test over');
+  });
+
+  test('the legacy open/closed lists filter by time window, id, type and status', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('legacy');
+    const service = e.client.workflowService;
+    const before = Date.now();
+    const doneId = `legacy-done-${taskQueue}`;
+    await e.withWorker(taskQueue, () =>
+      e.client.workflow.execute('greeting', { taskQueue, workflowId: doneId, args: ['l'] }),
+    );
+    const runningId = `legacy-running-${taskQueue}`;
+    await e.client.workflow.start('sleeper', { taskQueue, workflowId: runningId, args: [60_000] });
+    const ts = (ms: number) => msToTs(ms);
+    type Page = { executions?: { execution?: { workflowId?: string | null } | null }[] | null };
+    const ids = (page: Page) => (page.executions ?? []).map((x) => x.execution?.workflowId ?? '');
+
+    const open = await eventually(
+      async (): Promise<Page> =>
+        service.listOpenWorkflowExecutions({ namespace: 'default', typeFilter: { name: 'sleeper' } }),
+      (page) => ids(page).includes(runningId),
+    );
+    assert.ok(ids(open).includes(runningId));
+    assert.ok(!ids(open).includes(doneId), 'a closed run is not open');
+    const openById = await service.listOpenWorkflowExecutions({
+      namespace: 'default',
+      executionFilter: { workflowId: runningId },
+    });
+    assert.deepEqual(ids(openById), [runningId]);
+    const openLater = await service.listOpenWorkflowExecutions({
+      namespace: 'default',
+      executionFilter: { workflowId: runningId },
+      startTimeFilter: { earliestTime: ts(Date.now() + 3_600_000) },
+    });
+    assert.deepEqual(ids(openLater), [], 'a window after the start excludes the run');
+
+    const closed = await eventually(
+      () =>
+        service.listClosedWorkflowExecutions({
+          namespace: 'default',
+          executionFilter: { workflowId: doneId },
+          startTimeFilter: { earliestTime: ts(before - 1000), latestTime: ts(Date.now() + 60_000) },
+        }),
+      (page) => ids(page).length === 1,
+    );
+    assert.deepEqual(ids(closed), [doneId]);
+    assert.equal(closed.executions?.[0]?.status, 2, 'COMPLETED');
+    const byStatus = await service.listClosedWorkflowExecutions({
+      namespace: 'default',
+      statusFilter: { status: 2 },
+      maximumPageSize: 1000,
+    });
+    assert.ok(ids(byStatus).includes(doneId));
+    assert.ok(!ids(byStatus).includes(runningId));
+    const failedOnly = await service.listClosedWorkflowExecutions({
+      namespace: 'default',
+      statusFilter: { status: 3 },
+    });
+    assert.ok(!ids(failedOnly).includes(doneId), 'a completed run is not in the failed list');
+
+    const invalid = (error: unknown) => (error as { code?: number }).code === 3;
+    await assert.rejects(
+      service.listClosedWorkflowExecutions({ namespace: 'default', statusFilter: { status: 1 } }),
+      invalid,
+    );
+    await assert.rejects(
+      service.listOpenWorkflowExecutions({
+        namespace: 'default',
+        startTimeFilter: { earliestTime: ts(Date.now()), latestTime: ts(Date.now() - 60_000) },
+      }),
+      invalid,
+    );
+    await assert.rejects(
+      service.listArchivedWorkflowExecutions({ namespace: 'default', query: '' }),
+      (error: unknown) => (error as { code?: number }).code === 9,
+    );
     await e.client.workflow.getHandle(runningId).terminate('test over');
   });
 });

@@ -1,4 +1,11 @@
-import { msToDuration, msToTimestamp, type NamespaceRef, temporal } from '@odin/api';
+import {
+  msToDuration,
+  msToTimestamp,
+  type NamespaceRef,
+  ServiceError,
+  temporal,
+  timestampToMs,
+} from '@odin/api';
 import {
   encodeSearchAttributePayload,
   INDEXED_VALUE_TYPES,
@@ -21,6 +28,35 @@ import {
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
+const RUNNING = temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+
+/** The request fields ListOpen/ListClosedWorkflowExecutions share (the filters before the query language). */
+interface LegacyListRequest {
+  namespace?: string | null;
+  maximumPageSize?: number | null;
+  nextPageToken?: Uint8Array | null;
+  startTimeFilter?: {
+    earliestTime?: Parameters<typeof timestampToMs>[0];
+    latestTime?: Parameters<typeof timestampToMs>[0];
+  } | null;
+  executionFilter?: { workflowId?: string | null } | null;
+  typeFilter?: { name?: string | null } | null;
+}
+
+/**
+ * The time window of a legacy list: unset or zero bounds are open, as Temporal takes them; a window that ends before
+ * it starts is refused.
+ */
+function legacyWindow(req: LegacyListRequest): { from?: number; to?: number } {
+  const from = timestampToMs(req.startTimeFilter?.earliestTime) || undefined;
+  const to = timestampToMs(req.startTimeFilter?.latestTime) || undefined;
+  if (from !== undefined && to !== undefined && from > to) {
+    throw ServiceError.invalidArgument(
+      'EarliestTime in StartTimeFilter should not be larger than LatestTime.',
+    );
+  }
+  return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+}
 
 /** Name → IndexedValueType number, as Temporal's APIs answer attribute types. */
 function indexedTypes(types: Readonly<Record<string, SearchAttributeType>>): Record<string, number> {
@@ -115,8 +151,87 @@ export function visibilityHandlers(deps: FrontendDeps): HandlerMap {
     };
   }
 
+  /** One page of the filter, with the page size rule of the legacy lists: unset, zero or too large means the most. */
+  async function page(namespaceId: string, filter: VisibilityFilter, req: LegacyListRequest) {
+    v.pageSize(req.maximumPageSize, 'MaximumPageSize');
+    const size = req.maximumPageSize ?? 0;
+    const pageToken = req.nextPageToken?.length ? Buffer.from(req.nextPageToken).toString('utf8') : undefined;
+    const result = await store.listVisibility(namespaceId, filter, {
+      pageSize: size > 0 && size <= MAX_PAGE_SIZE ? size : MAX_PAGE_SIZE,
+      ...(pageToken === undefined ? {} : { pageToken }),
+    });
+    return {
+      executions: result.items.map(executionInfo),
+      nextPageToken: result.nextPageToken ? Buffer.from(result.nextPageToken, 'utf8') : Buffer.alloc(0),
+    };
+  }
+
+  /** The workflow id or type filter of a legacy list (Temporal takes one of them, the id first). */
+  function legacyFilter(req: LegacyListRequest): VisibilityFilter {
+    if (req.executionFilter) return { workflowId: v.requireWorkflowId(req.executionFilter.workflowId) };
+    if (req.typeFilter) return { workflowType: v.requireTypeName(req.typeFilter, 'TypeFilter.Name') };
+    return {};
+  }
+
   return {
     ListWorkflowExecutions: list,
+
+    /** Running workflows started within the window, newest first (the list before the query language). */
+    async ListOpenWorkflowExecutions(req: Req<'ListOpenWorkflowExecutionsRequest'>) {
+      const namespace = await namespaces.resolve(v.requireNamespace(req.namespace));
+      const { from, to } = legacyWindow(req);
+      return page(
+        namespace.id,
+        {
+          ...legacyFilter(req),
+          status: RUNNING,
+          ...(from === undefined ? {} : { startTimeFrom: from }),
+          ...(to === undefined ? {} : { startTimeTo: to }),
+        },
+        req,
+      );
+    },
+
+    /**
+     * Closed workflows whose close time is within the window (the window is named a start-time filter in the API,
+     * but for closed runs Temporal's SQL visibility applies it to the close time), newest close first; optionally of
+     * one closing status.
+     */
+    async ListClosedWorkflowExecutions(req: Req<'ListClosedWorkflowExecutionsRequest'>) {
+      const namespace = await namespaces.resolve(v.requireNamespace(req.namespace));
+      const { from, to } = legacyWindow(req);
+      const status = req.executionFilter || req.typeFilter ? undefined : req.statusFilter?.status;
+      if (req.statusFilter && status !== undefined) {
+        v.enumValue(status, temporal.api.enums.v1.WorkflowExecutionStatus, 'StatusFilter.Status');
+        if (!status || status === RUNNING) {
+          throw ServiceError.invalidArgument(
+            'StatusFilter must name a closed status, not Running or Unspecified.',
+          );
+        }
+      }
+      return page(
+        namespace.id,
+        {
+          ...legacyFilter(req),
+          ...(status ? { status } : {}),
+          condition: {
+            op: '!=',
+            attribute: { system: 'ExecutionStatus' },
+            value: RUNNING,
+          },
+          ...(from === undefined ? {} : { closeTimeFrom: from }),
+          ...(to === undefined ? {} : { closeTimeTo: to }),
+        },
+        req,
+      );
+    },
+
+    /** Odin keeps no archive (closed runs are deleted after retention), so like Temporal without archival configured. */
+    async ListArchivedWorkflowExecutions(req: Req<'ListArchivedWorkflowExecutionsRequest'>) {
+      v.requireNamespace(req.namespace);
+      v.pageSize(req.pageSize);
+      throw ServiceError.failedPrecondition('Cluster is not configured for visibility archival.');
+    },
 
     async ScanWorkflowExecutions(req: Req<'ScanWorkflowExecutionsRequest'>) {
       return list(req);
