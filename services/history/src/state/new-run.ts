@@ -1,7 +1,7 @@
 import { durationToMs, msToDuration, msToTimestamp, ServiceError, temporal } from '@odin/api';
 import type { WorkflowServiceRequest as Req } from '@odin/api';
 import type { google, temporal as T } from '@temporalio/proto';
-import { WorkflowStatus } from '@odin/persistence';
+import { MAX_ID_BYTES, utf8ByteLength, WorkflowStatus } from '@odin/persistence';
 import { encodeMemo, encodeSearchAttributes } from '../util/codec.js';
 import type { Loose } from '../util/proto.js';
 import { retrySettings } from './activity.js';
@@ -99,11 +99,22 @@ export function cronScheduleError(cronSchedule: string | null | undefined): stri
   }
 }
 
+/**
+ * Why a workflow id is too long for Temporal's id limit (MAX_ID_BYTES bytes of UTF-8, as Temporal counts); undefined
+ * when it fits. `field` names it in the message.
+ */
+export function workflowIdLengthError(workflowId: string, field = 'WorkflowId'): string | undefined {
+  const bytes = utf8ByteLength(workflowId);
+  return bytes > MAX_ID_BYTES
+    ? `${field} length exceeds limit: ${bytes} bytes of UTF-8; the limit is ${MAX_ID_BYTES}.`
+    : undefined;
+}
+
 /** Refuses a start whose parameters can never make a run (INVALID_ARGUMENT). */
 export function validateStart(p: StartParams): void {
   if (!p.workflowId) throw ServiceError.invalidArgument('WorkflowId is not set on the request.');
-  if (p.workflowId.length > 255)
-    throw ServiceError.invalidArgument('WorkflowId is longer than 255 characters.');
+  const idProblem = workflowIdLengthError(p.workflowId);
+  if (idProblem) throw ServiceError.invalidArgument(idProblem);
   if (!p.workflowType) throw ServiceError.invalidArgument('WorkflowType is not set on the request.');
   if (!p.taskQueue) throw ServiceError.invalidArgument('TaskQueue is not set on the request.');
   const cronError = cronScheduleError(p.cronSchedule);

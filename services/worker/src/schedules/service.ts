@@ -10,10 +10,12 @@ import {
 } from '@odin/api';
 import type { Clock } from '@odin/hugo';
 import {
+  MAX_ID_BYTES,
   type PersistenceStore,
   ScheduleAlreadyExistsError,
   type ScheduleRecord,
   ScheduleVersionConflictError,
+  utf8ByteLength,
 } from '@odin/persistence';
 import type { temporal as T } from '@temporalio/proto';
 import { actionResults, asLong } from './processor.js';
@@ -25,7 +27,6 @@ type Req<K extends keyof WS> = WS[K] extends { create(p?: infer P): unknown } ? 
 type ISchedule = T.api.schedule.v1.ISchedule;
 
 const v1 = temporal.api.schedule.v1;
-const MAX_ID_LENGTH = 1000;
 const FUTURE_ACTIONS_DESCRIBED = 10;
 const FUTURE_ACTIONS_LISTED = 5;
 const MAX_MATCHING_TIMES = 1000;
@@ -50,7 +51,10 @@ function scheduleNotFound(scheduleId: string): ServiceError {
 
 function requireScheduleId(id: string | null | undefined): string {
   if (!id) throw invalid('ScheduleId is not set on request.');
-  if (id.length > MAX_ID_LENGTH) throw invalid(`ScheduleId length exceeds limit ${MAX_ID_LENGTH}.`);
+  const bytes = utf8ByteLength(id);
+  if (bytes > MAX_ID_BYTES) {
+    throw invalid(`ScheduleId length exceeds limit: ${bytes} bytes of UTF-8; the limit is ${MAX_ID_BYTES}.`);
+  }
   return id;
 }
 
