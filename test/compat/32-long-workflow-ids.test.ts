@@ -112,12 +112,13 @@ compatSuite('scenario 32: workflow ids of 1,000 bytes', (env) => {
       await assert.rejects(e.client.workflow.getHandle(workflowId).signal('add', 'item'), (error) =>
         idTooLong(error),
       );
-      await assert.rejects(e.client.workflow.getHandle(workflowId).describe(), (error) =>
-        idTooLong(error),
-      );
+      await assert.rejects(e.client.workflow.getHandle(workflowId).describe(), (error) => idTooLong(error));
     }
     // The ids one byte shorter name no workflow: the refused requests left nothing behind under any prefix.
-    await assert.rejects(e.client.workflow.getHandle(EMOJI_ID.slice(0, -2)).describe(), WorkflowNotFoundError);
+    await assert.rejects(
+      e.client.workflow.getHandle(EMOJI_ID.slice(0, -2)).describe(),
+      WorkflowNotFoundError,
+    );
     const written = await e.client.workflow.count(`TaskQueue = '${taskQueue}'`);
     assert.equal(written.count, 0);
   });

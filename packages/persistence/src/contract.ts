@@ -23,6 +23,18 @@ export const MAX_NAME_LENGTH = 255;
 export function utf8ByteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
+
+/**
+ * Why an id or name is too long for Temporal's id limit (MAX_ID_BYTES bytes of UTF-8); undefined when it fits.
+ * `field` names it in the message, which echoes no part of the value.
+ */
+export function idLengthError(value: string, field: string): string | undefined {
+  if (value.length * 3 <= MAX_ID_BYTES) return undefined; // a UTF-16 unit is at most 3 bytes of UTF-8
+  const bytes = utf8ByteLength(value);
+  return bytes > MAX_ID_BYTES
+    ? `${field} length exceeds limit: ${bytes} bytes of UTF-8; the limit is ${MAX_ID_BYTES}.`
+    : undefined;
+}
 /** Shard task ids are `rangeId * 2^TASK_ID_RANGE_BITS + seq`; a lease owns the ids of its range (Temporal's scheme). */
 export const TASK_ID_RANGE_BITS = 20;
 /** A task-queue lease r owns matching task ids [(r-1)*size+1, r*size]. */

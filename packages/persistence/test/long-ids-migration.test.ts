@@ -153,7 +153,10 @@ for (const dialect of ['sqlite', 'postgres', 'mysql'] as DialectName[]) {
         await store.executions.createWorkflowExecution(
           lease,
           create(k, SHARD, {
-            tasks: [transferTask(k, taskId(lease.rangeId, 10 + n)), timerTask(k, taskId(lease.rangeId, 20 + n))],
+            tasks: [
+              transferTask(k, taskId(lease.rangeId, 10 + n)),
+              timerTask(k, taskId(lease.rangeId, 20 + n)),
+            ],
             visibility: visibility(k, { parentWorkflowId: id, rootWorkflowId: id }),
           }),
         );

@@ -1,9 +1,8 @@
 import { durationProblem, echo, type Int64Like, ServiceError, toNumber } from '@odin/api';
-import { MAX_ID_BYTES, MAX_NAME_LENGTH, utf8ByteLength } from '@odin/persistence';
+import { idLengthError, MAX_NAME_LENGTH } from '@odin/persistence';
 
 // Request checks run before anything is read or written, so a bad request changes nothing (invariant 7).
 // Messages name the field and say what it must be.
-
 
 type Duration = { seconds?: Int64Like; nanos?: number | null } | null | undefined;
 
@@ -26,13 +25,8 @@ export function maxLength(value: string | null | undefined, max: number, field: 
  * pass and 1,001 ASCII characters do not.
  */
 export function maxIdBytes(value: string | null | undefined, field: string): void {
-  if (!value || value.length * 3 <= MAX_ID_BYTES) return; // a UTF-16 unit is at most 3 bytes of UTF-8
-  const bytes = utf8ByteLength(value);
-  if (bytes > MAX_ID_BYTES) {
-    throw ServiceError.invalidArgument(
-      `${field} length exceeds limit: ${bytes} bytes of UTF-8; the limit is ${MAX_ID_BYTES}.`,
-    );
-  }
+  const problem = value ? idLengthError(value, field) : undefined;
+  if (problem) throw ServiceError.invalidArgument(problem);
 }
 
 export function requireNamespace(namespace: string | null | undefined): string {

@@ -1,8 +1,9 @@
 import { durationToMs, msToDuration, msToTimestamp, ServiceError, temporal } from '@odin/api';
 import type { WorkflowServiceRequest as Req } from '@odin/api';
 import type { google, temporal as T } from '@temporalio/proto';
-import { MAX_ID_BYTES, utf8ByteLength, WorkflowStatus } from '@odin/persistence';
+import { WorkflowStatus } from '@odin/persistence';
 import { encodeMemo, encodeSearchAttributes } from '../util/codec.js';
+import { idLengthError } from '@odin/persistence';
 import type { Loose } from '../util/proto.js';
 import { retrySettings } from './activity.js';
 import { parseCron } from './cron.js';
@@ -99,21 +100,10 @@ export function cronScheduleError(cronSchedule: string | null | undefined): stri
   }
 }
 
-/**
- * Why a workflow id is too long for Temporal's id limit (MAX_ID_BYTES bytes of UTF-8, as Temporal counts); undefined
- * when it fits. `field` names it in the message.
- */
-export function workflowIdLengthError(workflowId: string, field = 'WorkflowId'): string | undefined {
-  const bytes = utf8ByteLength(workflowId);
-  return bytes > MAX_ID_BYTES
-    ? `${field} length exceeds limit: ${bytes} bytes of UTF-8; the limit is ${MAX_ID_BYTES}.`
-    : undefined;
-}
-
 /** Refuses a start whose parameters can never make a run (INVALID_ARGUMENT). */
 export function validateStart(p: StartParams): void {
   if (!p.workflowId) throw ServiceError.invalidArgument('WorkflowId is not set on the request.');
-  const idProblem = workflowIdLengthError(p.workflowId);
+  const idProblem = idLengthError(p.workflowId, 'WorkflowId');
   if (idProblem) throw ServiceError.invalidArgument(idProblem);
   if (!p.workflowType) throw ServiceError.invalidArgument('WorkflowType is not set on the request.');
   if (!p.taskQueue) throw ServiceError.invalidArgument('TaskQueue is not set on the request.');

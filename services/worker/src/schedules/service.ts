@@ -10,12 +10,11 @@ import {
 } from '@odin/api';
 import type { Clock } from '@odin/hugo';
 import {
-  MAX_ID_BYTES,
+  idLengthError,
   type PersistenceStore,
   ScheduleAlreadyExistsError,
   type ScheduleRecord,
   ScheduleVersionConflictError,
-  utf8ByteLength,
 } from '@odin/persistence';
 import type { temporal as T } from '@temporalio/proto';
 import { actionResults, asLong } from './processor.js';
@@ -51,10 +50,8 @@ function scheduleNotFound(scheduleId: string): ServiceError {
 
 function requireScheduleId(id: string | null | undefined): string {
   if (!id) throw invalid('ScheduleId is not set on request.');
-  const bytes = utf8ByteLength(id);
-  if (bytes > MAX_ID_BYTES) {
-    throw invalid(`ScheduleId length exceeds limit: ${bytes} bytes of UTF-8; the limit is ${MAX_ID_BYTES}.`);
-  }
+  const problem = idLengthError(id, 'ScheduleId');
+  if (problem) throw invalid(problem);
   return id;
 }
 

@@ -54,7 +54,9 @@ export function createIndex(table: string, index: IndexDef): string[] {
  * definition (nullability included) and re-running it is harmless, so an interrupted migration can run it again.
  */
 export function alterColumnTypes(table: string, changes: readonly ColumnTypeChange[]): string[] {
-  const modify = changes.map((c) => `MODIFY COLUMN ${c.column} ${c.type} ${c.nullable ? 'NULL' : 'NOT NULL'}`);
+  const modify = changes.map(
+    (c) => `MODIFY COLUMN ${c.column} ${c.type} ${c.nullable ? 'NULL' : 'NOT NULL'}`,
+  );
   return [`ALTER TABLE ${table} ${modify.join(', ')}`];
 }
 
