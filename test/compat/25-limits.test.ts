@@ -119,6 +119,25 @@ for (const db of databasesUnderTest()) {
         );
       });
     });
+
+    test('a query answer over the blob limit fails the query with Temporal’s message; the worker goes on', async () => {
+      const taskQueue = e.taskQueue('query-blob');
+      await e.withWorker(taskQueue, async () => {
+        const handle = await e.client.workflow.start('queryable', {
+          taskQueue,
+          workflowId: `query-blob-${taskQueue}`,
+        });
+        assert.equal(await handle.query('sized', 1_000), 'x'.repeat(1_000));
+        await assert.rejects(handle.query('sized', 100_000), (error: unknown) => {
+          const text = `${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? '')}`;
+          assert.match(text, /Blob data size exceeds limit\./, String(error));
+          return true;
+        });
+        assert.equal(await handle.query('state'), 'waiting');
+        await handle.signal('finish');
+        assert.equal(await handle.result(), 'done');
+      });
+    });
   });
 
   describe(`scenario 25: namespace rate limit [${db}]`, () => {

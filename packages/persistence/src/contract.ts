@@ -10,10 +10,31 @@
 // ---------------------------------------------------------------------------------------------------------------
 // Constants
 
-/** workflow_id columns are VARCHAR(255) so MySQL can index them (utf8mb4, 3072-byte key limit with the rest). */
-export const MAX_WORKFLOW_ID_LENGTH = 255;
-/** Namespace names, task-queue names and workflow type names share this bound. */
+/**
+ * Temporal's id length limit (its `limit.maxIDLength`, 1,000 by default), in bytes of UTF-8 as Temporal measures
+ * it (Go's `len` of the string): a workflow id of 250 four-byte emoji is at the limit. The workflow id columns hold
+ * that many bytes on every dialect (migration 0006, docs/persistence.md).
+ */
+export const MAX_ID_BYTES = 1000;
+/** Namespace names, task-queue names and workflow type names share this bound, in characters (VARCHAR(255)). */
 export const MAX_NAME_LENGTH = 255;
+
+/** The length of `text` in bytes of UTF-8: what Temporal's id limits count. */
+export function utf8ByteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * Why an id or name is too long for Temporal's id limit (MAX_ID_BYTES bytes of UTF-8); undefined when it fits.
+ * `field` names it in the message, which echoes no part of the value.
+ */
+export function idLengthError(value: string, field: string): string | undefined {
+  if (value.length * 3 <= MAX_ID_BYTES) return undefined; // a UTF-16 unit is at most 3 bytes of UTF-8
+  const bytes = utf8ByteLength(value);
+  return bytes > MAX_ID_BYTES
+    ? `${field} length exceeds limit: ${bytes} bytes of UTF-8; the limit is ${MAX_ID_BYTES}.`
+    : undefined;
+}
 /** Shard task ids are `rangeId * 2^TASK_ID_RANGE_BITS + seq`; a lease owns the ids of its range (Temporal's scheme). */
 export const TASK_ID_RANGE_BITS = 20;
 /** A task-queue lease r owns matching task ids [(r-1)*size+1, r*size]. */
@@ -467,7 +488,7 @@ export class ClusterMetadataMismatchError extends PersistenceError {
 export class LimitExceededError extends PersistenceError {
   readonly code = 'LIMIT_EXCEEDED';
   constructor(
-    /** A PersistenceLimits field, or 'workflowIdLength' (MAX_WORKFLOW_ID_LENGTH). */
+    /** A PersistenceLimits field, or 'workflowIdLength' (MAX_ID_BYTES, in bytes of UTF-8). */
     readonly limit: keyof PersistenceLimits | 'workflowIdLength',
     readonly actual: number,
     readonly max: number,

@@ -2,10 +2,11 @@ import {
   DEFAULT_LIMITS,
   type HistoryEventRow,
   LimitExceededError,
-  MAX_WORKFLOW_ID_LENGTH,
+  MAX_ID_BYTES,
   type OutboxTask,
   type PersistenceLimits,
   type VisibilityRecord,
+  utf8ByteLength,
 } from './contract.js';
 
 export function resolveLimits(partial?: Partial<PersistenceLimits>): PersistenceLimits {
@@ -18,10 +19,10 @@ export function resolveLimits(partial?: Partial<PersistenceLimits>): Persistence
   return limits;
 }
 
+/** A workflow id of at most MAX_ID_BYTES bytes of UTF-8: what the workflow_id columns hold. */
 export function checkWorkflowId(workflowId: string): void {
-  if (workflowId.length > MAX_WORKFLOW_ID_LENGTH) {
-    throw new LimitExceededError('workflowIdLength', workflowId.length, MAX_WORKFLOW_ID_LENGTH);
-  }
+  const bytes = utf8ByteLength(workflowId);
+  if (bytes > MAX_ID_BYTES) throw new LimitExceededError('workflowIdLength', bytes, MAX_ID_BYTES);
 }
 
 export function checkPayload(limits: PersistenceLimits, bytes: Uint8Array | null | undefined): void {

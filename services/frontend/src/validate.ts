@@ -1,11 +1,8 @@
 import { durationProblem, echo, type Int64Like, ServiceError, toNumber } from '@odin/api';
-import { MAX_NAME_LENGTH, MAX_WORKFLOW_ID_LENGTH } from '@odin/persistence';
+import { idLengthError, MAX_NAME_LENGTH } from '@odin/persistence';
 
 // Request checks run before anything is read or written, so a bad request changes nothing (invariant 7).
 // Messages name the field and say what it must be.
-
-/** Longest request id, identity or signal/query name accepted (Temporal's id length limit). */
-export const MAX_ID_LENGTH = 1000;
 
 type Duration = { seconds?: Int64Like; nanos?: number | null } | null | undefined;
 
@@ -22,6 +19,16 @@ export function maxLength(value: string | null | undefined, max: number, field: 
   }
 }
 
+/**
+ * Temporal's id length limit: workflow, activity, request, update and batch job ids, identities, signal, query and
+ * update names, reasons. Counted in bytes of UTF-8 as Temporal counts it (Go's `len`), so 250 four-byte emoji
+ * pass and 1,001 ASCII characters do not.
+ */
+export function maxIdBytes(value: string | null | undefined, field: string): void {
+  const problem = value ? idLengthError(value, field) : undefined;
+  if (problem) throw ServiceError.invalidArgument(problem);
+}
+
 export function requireNamespace(namespace: string | null | undefined): string {
   const name = requireSet(namespace, 'Namespace');
   maxLength(name, MAX_NAME_LENGTH, 'Namespace');
@@ -30,7 +37,7 @@ export function requireNamespace(namespace: string | null | undefined): string {
 
 export function requireWorkflowId(workflowId: string | null | undefined, field = 'WorkflowId'): string {
   const id = requireSet(workflowId, field);
-  maxLength(id, MAX_WORKFLOW_ID_LENGTH, field);
+  maxIdBytes(id, field);
   return id;
 }
 
@@ -65,11 +72,11 @@ export function requireTypeName(type: { name?: string | null } | null | undefine
 }
 
 export function optionalIdentity(identity: string | null | undefined): void {
-  maxLength(identity, MAX_ID_LENGTH, 'Identity');
+  maxIdBytes(identity, 'Identity');
 }
 
 export function optionalRequestId(requestId: string | null | undefined): void {
-  maxLength(requestId, MAX_ID_LENGTH, 'RequestId');
+  maxIdBytes(requestId, 'RequestId');
 }
 
 /**

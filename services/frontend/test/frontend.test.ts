@@ -61,9 +61,9 @@ describe('StartWorkflowExecution', () => {
   const invalid: [string, Record<string, unknown>, RegExp][] = [
     ['no workflow id', { workflowId: '' }, /WorkflowId is not set/],
     [
-      'a workflow id over 255 characters',
-      { workflowId: 'x'.repeat(256) },
-      /WorkflowId is 256 characters long; the limit is 255/,
+      'a workflow id over 1,000 bytes of UTF-8',
+      { workflowId: 'x'.repeat(1001) },
+      /WorkflowId length exceeds limit: 1001 bytes of UTF-8; the limit is 1000/,
     ],
     ['no workflow type', { workflowType: {} }, /WorkflowType is not set/],
     ['no task queue', { taskQueue: undefined }, /TaskQueue is not set/],

@@ -127,12 +127,20 @@ describe('Temporal-aligned request checks', () => {
     assert.equal(historyCalls.length, 1);
   });
 
-  test('a workflow id over the stored column width is INVALID_ARGUMENT naming the limit', async () => {
-    const { frontend } = await setup();
+  test('ids are limited to 1,000 bytes of UTF-8 as Temporal counts them, not characters', async () => {
+    const { frontend, historyCalls } = await setup();
     await invalid(
-      frontend.invoke(W, 'StartWorkflowExecution', start({ workflowId: 'w'.repeat(256) })),
-      /WorkflowId is 256 characters long; the limit is 255/,
+      frontend.invoke(W, 'StartWorkflowExecution', start({ workflowId: `${'\u{1F680}'.repeat(250)}x` })),
+      /WorkflowId length exceeds limit: 1001 bytes of UTF-8; the limit is 1000/,
     );
+    await invalid(
+      frontend.invoke(W, 'StartWorkflowExecution', start({ requestId: '\u00E9'.repeat(501) })),
+      /RequestId length exceeds limit: 1002 bytes/,
+    );
+    assert.equal(historyCalls.length, 0, 'nothing reached history');
+    await frontend.invoke(W, 'StartWorkflowExecution', start({ workflowId: '\u{1F680}'.repeat(250) }));
+    await frontend.invoke(W, 'StartWorkflowExecution', start({ workflowId: 'w'.repeat(1000) }));
+    assert.equal(historyCalls.length, 2);
   });
 
   test('a page token this server did not issue is INVALID_ARGUMENT, never retryable UNAVAILABLE', () => {

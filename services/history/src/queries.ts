@@ -1,9 +1,13 @@
+import { temporal } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import { runKey } from './cache.js';
+import { payloadsSize } from './commands/payload-limits.js';
 import type { MutableState } from './state/mutable-state.js';
 
 export type QueryOutcome =
   | { kind: 'answered'; result: T.api.query.v1.IWorkflowQueryResult }
+  /** The worker's answer was over the blob size limit: the query fails (Temporal's "Blob data size exceeds limit."). */
+  | { kind: 'too-large' }
   /** No workflow task will carry the query: dispatch it to a worker directly. */
   | { kind: 'direct' };
 
@@ -67,10 +71,20 @@ export class QueryRegistry {
     return out;
   }
 
-  answer(ms: MutableState, results: Record<string, T.api.query.v1.IWorkflowQueryResult>): void {
+  /** Settles the queries a workflow task completion answered; an answer over `blobLimit` bytes fails its query. */
+  answer(
+    ms: MutableState,
+    results: Record<string, T.api.query.v1.IWorkflowQueryResult>,
+    blobLimit: number,
+  ): void {
     const queries = this.#byRun.get(runKey(ms.namespaceId, ms.workflowId, ms.runId));
     if (!queries) return;
-    for (const [id, result] of Object.entries(results)) queries.get(id)?.settle({ kind: 'answered', result });
+    for (const [id, result] of Object.entries(results)) {
+      const tooLarge =
+        result.resultType === temporal.api.enums.v1.QueryResultType.QUERY_RESULT_TYPE_ANSWERED &&
+        payloadsSize(result.answer) > blobLimit;
+      queries.get(id)?.settle(tooLarge ? { kind: 'too-large' } : { kind: 'answered', result });
+    }
   }
 
   /** After a commit: queries whose task ended unanswered wait for the next one, or go direct if there is none. */

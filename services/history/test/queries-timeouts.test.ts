@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { temporal } from '@odin/api';
+import { DEFAULT_HISTORY_LIMITS } from '../src/index.js';
 import {
   advance,
   cmd,
@@ -27,6 +28,46 @@ function query(h: Harness, workflowId: string, deadlineIn = 30_000) {
     ctx(h.clock.now() + deadlineIn),
   );
 }
+
+describe('a query answer over the blob size limit', () => {
+  let h: Harness;
+  before(async () => {
+    h = await setup('sqlite::memory:', {
+      historyLimits: { ...DEFAULT_HISTORY_LIMITS, blobWarn: 512, blobError: 1024 },
+    });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('answered on a workflow task, it fails the query with INVALID_ARGUMENT as Temporal does', async () => {
+    await start(h, 'q-big');
+    const wft = await pollWorkflowTask(h, 'q-big');
+    await complete(h, wft.taskToken, [cmd.timer('t', 600)]);
+    await h.history.signalWorkflowExecution(
+      NS,
+      { namespace: NS.name, workflowExecution: { workflowId: 'q-big' }, signalName: 'go' },
+      ctx(),
+    );
+    const refused = assert.rejects(query(h, 'q-big'), (e: Error & { code?: number }) => {
+      assert.equal(e.code, 3, e.message);
+      assert.equal(e.message, 'Blob data size exceeds limit.');
+      return true;
+    });
+    await settle();
+    const wft2 = await pollWorkflowTask(h, 'q-big');
+    const ids = Object.keys(wft2.queries ?? {});
+    assert.equal(ids.length, 1);
+    await complete(h, wft2.taskToken, [], {
+      queryResults: {
+        [ids[0]!]: { resultType: ResultType.QUERY_RESULT_TYPE_ANSWERED, answer: payloads('x'.repeat(2000)) },
+      },
+    });
+    await refused;
+    // The completion itself went through: the workflow task completed and the run goes on.
+    assert.equal((await eventNames(h, 'q-big')).at(-1), 'WORKFLOW_TASK_COMPLETED');
+  });
+});
 
 describe('queries', () => {
   let h: Harness;

@@ -73,6 +73,75 @@ describe('a command with an invalid duration', () => {
   });
 });
 
+describe('a command naming an id over 1,000 bytes of UTF-8', () => {
+  let h: Harness;
+  before(async () => {
+    h = await setup();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('fails the workflow task with the command’s cause, counting bytes as Temporal does', async () => {
+    const over = `${'\u{1F680}'.repeat(250)}x`; // 251 characters, 1,001 bytes
+    const cases: [T.api.command.v1.ICommand, number, RegExp][] = [
+      [
+        cmd.startChild(over),
+        Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
+        /WorkflowId of the child workflow length exceeds limit: 1001 bytes of UTF-8; the limit is 1000/,
+      ],
+      [
+        {
+          commandType: CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION,
+          signalExternalWorkflowExecutionCommandAttributes: {
+            execution: { workflowId: over },
+            signalName: 'go',
+          },
+        },
+        Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+        /WorkflowId length exceeds limit: 1001 bytes/,
+      ],
+      [
+        {
+          commandType: CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
+          requestCancelExternalWorkflowExecutionCommandAttributes: { workflowId: over },
+        },
+        Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+        /WorkflowId length exceeds limit: 1001 bytes/,
+      ],
+      [
+        cmd.activity(over),
+        Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+        /ActivityId length exceeds limit: 1001 bytes/,
+      ],
+      [
+        cmd.timer('a'.repeat(1001), 5),
+        Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES,
+        /TimerId length exceeds limit: 1001 bytes/,
+      ],
+    ];
+    for (const [i, [command, cause, message]] of cases.entries()) {
+      const workflowId = `wf-long-id-${i}`;
+      await start(h, workflowId);
+      const wft = await pollWorkflowTask(h, workflowId);
+      await complete(h, wft.taskToken, [command]);
+      const failed = (await history(h, workflowId)).at(-1)?.workflowTaskFailedEventAttributes;
+      assert.equal(failed?.cause, cause, workflowId);
+      assert.match(failed?.failure?.message ?? '', message);
+    }
+    // At the limit the same commands are accepted.
+    await start(h, 'wf-long-id-fits');
+    const wft = await pollWorkflowTask(h, 'wf-long-id-fits');
+    await complete(h, wft.taskToken, [
+      cmd.startChild('\u{1F680}'.repeat(250)),
+      cmd.activity('b'.repeat(1000)),
+    ]);
+    const names = await eventNames(h, 'wf-long-id-fits');
+    assert.ok(names.includes('START_CHILD_WORKFLOW_EXECUTION_INITIATED'), names.join(', '));
+    assert.ok(names.includes('ACTIVITY_TASK_SCHEDULED'), names.join(', '));
+  });
+});
+
 describe('a completion with a refused command', () => {
   let h: Harness;
   before(async () => {

@@ -16,6 +16,18 @@ export interface ColumnTypes {
   text: string;
   /** 8-byte IEEE floating point. */
   double: string;
+  /**
+   * A Temporal id of up to MAX_ID_BYTES bytes of UTF-8 (workflow ids), indexable inside composite keys and compared
+   * exactly: case-sensitive, trailing spaces significant.
+   */
+  id1000: string;
+}
+
+/** A column whose type `alterColumnTypes` changes, with its nullability (MySQL restates it). */
+export interface ColumnTypeChange {
+  column: string;
+  type: string;
+  nullable: boolean;
 }
 
 export interface IndexDef {
@@ -92,6 +104,11 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
   addColumn(table: string, column: string, definition: string): string[];
   /** Statements that add an index to an existing table, idempotent as `addColumn`. */
   createIndex(table: string, index: IndexDef): string[];
+  /**
+   * Statements that give existing columns of a table a new type, keeping their rows and the indexes over them;
+   * idempotent. None where the database does not enforce the declared type (SQLite).
+   */
+  alterColumnTypes(table: string, changes: readonly ColumnTypeChange[]): string[];
 
   // --- statements ----------------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { batchOperationsSchema } from './batch-operations.js';
 import { initialSchema } from './initial-schema.js';
+import { longIdsSchema } from './long-ids.js';
 import { namespaceDataKeysSchema } from './namespace-data-keys.js';
 import { schedulesSchema } from './schedules.js';
 import { searchAttributesSchema } from './search-attributes.js';
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { version: 3, name: '0003_namespace_data_keys', statements: namespaceDataKeysSchema },
   { version: 4, name: '0004_schedules', statements: schedulesSchema },
   { version: 5, name: '0005_batch_operations', statements: batchOperationsSchema },
+  { version: 6, name: '0006_long_ids', statements: longIdsSchema },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -28,14 +28,20 @@ export async function readSchemaVersion(db: Kysely<Tables>): Promise<number> {
  * On top of Migrator, because it cannot do these: a database newer than this build is refused with
  * SchemaTooNewError (Migrator's own refusal, of applied migrations it does not know, is an untyped error), before
  * it runs and again if a newer build migrated in between; and the bookkeeping of databases migrated before
- * Migrator is adopted first (legacy.ts).
+ * Migrator is adopted first (legacy.ts). `upTo` stops at an older version (tests of a migration over existing rows).
  */
-export async function migrate(db: Kysely<Tables>, dialect: SqlDialect): Promise<MigrationOutcome> {
+export async function migrate(
+  db: Kysely<Tables>,
+  dialect: SqlDialect,
+  upTo: number = LATEST_SCHEMA_VERSION,
+): Promise<MigrationOutcome> {
   const book = await readBookkeeping(db);
   const from = versionOf(book);
   if (from > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(from, LATEST_SCHEMA_VERSION);
   await adoptLegacyBookkeeping(db, dialect, book);
-  const { error, results = [] } = await migrator(db, dialect).migrateToLatest();
+  const target = MIGRATIONS.find((m) => m.version === upTo);
+  if (target === undefined) throw new RangeError(`no migration has version ${upTo}`);
+  const { error, results = [] } = await migrator(db, dialect).migrateTo(target.name);
   if (error !== undefined) {
     const now = await readSchemaVersion(db).catch(() => 0);
     if (now > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(now, LATEST_SCHEMA_VERSION);
@@ -44,7 +50,7 @@ export async function migrate(db: Kysely<Tables>, dialect: SqlDialect): Promise<
   const applied = results
     .filter((r) => r.status === 'Success')
     .map((r) => versionOfMigration(r.migrationName));
-  return { from, to: Math.max(from, LATEST_SCHEMA_VERSION), applied };
+  return { from, to: Math.max(from, upTo), applied };
 }
 
 function migrator(db: Kysely<Tables>, dialect: SqlDialect): Migrator {

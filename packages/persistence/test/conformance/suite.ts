@@ -1036,10 +1036,12 @@ export function defineConformanceSuite(dialect: DialectName): void {
             limited.executions.createWorkflowExecution(lease, fatState),
             (e: unknown) => e instanceof LimitExceededError && e.limit === 'maxPayloadBytes',
           );
-          const longId = key('w'.repeat(256));
+          // 1,001 bytes of UTF-8 in 251 characters: the limit counts bytes, as Temporal's does.
+          const longId = key(`${'\u{1F680}'.repeat(250)}x`);
           await assert.rejects(
             limited.executions.createWorkflowExecution(lease, create(longId, lease.shardId)),
-            (e: unknown) => e instanceof LimitExceededError && e.limit === 'workflowIdLength',
+            (e: unknown) =>
+              e instanceof LimitExceededError && e.limit === 'workflowIdLength' && e.actual === 1001,
           );
           assert.equal(await limited.executions.getCurrentExecution(NS, k.workflowId), null);
           await limited.executions.createWorkflowExecution(

@@ -88,7 +88,7 @@ export function batchHandlers(deps: FrontendDeps): HandlerMap {
   return {
     async StartBatchOperation(req: Req<'StartBatchOperationRequest'>, call) {
       const jobId = v.requireSet(req.jobId, 'JobId');
-      v.maxLength(jobId, 255, 'JobId');
+      v.maxIdBytes(jobId, 'JobId');
       const reason = v.requireSet(req.reason, 'Reason');
       v.maxLength(reason, MAX_REASON_LENGTH, 'Reason');
       const { type, identity } = operationOf(req);

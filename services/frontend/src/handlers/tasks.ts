@@ -53,7 +53,7 @@ function validateById(req: {
   v.requireWorkflowId(req.workflowId);
   v.optionalRunId(req.runId);
   v.requireSet(req.activityId, 'ActivityId');
-  v.maxLength(req.activityId, v.MAX_ID_LENGTH, 'ActivityId');
+  v.maxIdBytes(req.activityId, 'ActivityId');
   v.optionalIdentity(req.identity);
 }
 

@@ -25,14 +25,14 @@ function prepareUpdate(req: UpdateRequest, newId: () => string): void {
   v.optionalRunId(req.firstExecutionRunId, 'FirstExecutionRunId');
   const meta = req.request?.meta;
   if (!meta) throw v.invalid('Request.Meta is not set on the request: an update needs its meta (update id).');
-  v.maxLength(meta.updateId, v.MAX_ID_LENGTH, 'Request.Meta.UpdateId');
+  v.maxIdBytes(meta.updateId, 'Request.Meta.UpdateId');
   v.optionalIdentity(meta.identity);
   if (!meta.updateId) meta.updateId = newId();
   const input = req.request?.input;
   if (!input)
     throw v.invalid('Request.Input is not set on the request: an update needs its input (name, args).');
   v.requireSet(input.name, 'Request.Input.Name');
-  v.maxLength(input.name, v.MAX_ID_LENGTH, 'Request.Input.Name');
+  v.maxIdBytes(input.name, 'Request.Input.Name');
   req.waitPolicy ??= {};
   v.enumValue(req.waitPolicy.lifecycleStage, Stage, 'WaitPolicy.LifecycleStage');
   if (!req.waitPolicy.lifecycleStage) {

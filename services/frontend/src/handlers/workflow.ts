@@ -49,7 +49,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireNamespace(req.namespace);
       validateStartFields(req);
       v.requireSet(req.signalName, 'SignalName');
-      v.maxLength(req.signalName, v.MAX_ID_LENGTH, 'SignalName');
+      v.maxIdBytes(req.signalName, 'SignalName');
       if (!req.requestId) req.requestId = deps.ctx.random.uuid();
       const namespace = await namespaces.resolveForStart(v.requireNamespace(req.namespace));
       await checkStartSearchAttributes(deps.searchAttributes, namespace, req);
@@ -60,7 +60,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireNamespace(req.namespace);
       v.requireExecution(req.workflowExecution);
       v.requireSet(req.signalName, 'SignalName');
-      v.maxLength(req.signalName, v.MAX_ID_LENGTH, 'SignalName');
+      v.maxIdBytes(req.signalName, 'SignalName');
       v.optionalIdentity(req.identity);
       v.optionalRequestId(req.requestId);
       if (!req.requestId) req.requestId = deps.ctx.random.uuid();
@@ -102,7 +102,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireNamespace(req.namespace);
       v.requireExecution(req.workflowExecution);
       v.optionalRequestId(req.requestId);
-      v.maxLength(req.reason, v.MAX_ID_LENGTH, 'Reason');
+      v.maxIdBytes(req.reason, 'Reason');
       v.enumValue(req.resetReapplyType, enums.ResetReapplyType, 'ResetReapplyType');
       for (const type of req.resetReapplyExcludeTypes ?? []) {
         v.enumValue(type, enums.ResetReapplyExcludeType, 'ResetReapplyExcludeTypes');
@@ -131,7 +131,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireNamespace(req.namespace);
       v.requireExecution(req.execution, 'Execution');
       v.requireSet(req.query?.queryType, 'Query.QueryType');
-      v.maxLength(req.query?.queryType, v.MAX_ID_LENGTH, 'Query.QueryType');
+      v.maxIdBytes(req.query?.queryType, 'Query.QueryType');
       v.enumValue(req.queryRejectCondition, enums.QueryRejectCondition, 'QueryRejectCondition');
       return history.queryWorkflow(await ns(req.namespace), req, call);
     },

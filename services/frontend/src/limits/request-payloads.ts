@@ -45,7 +45,8 @@ const ACTIVITY_FAILURES = new Map<string, { failed: string; field: string; messa
 /**
  * Checks the payloads a request brings against the blob size limit (the protobuf size of each Payloads, as Temporal
  * measures it): a start or signal over it is INVALID_ARGUMENT and changes nothing; an activity result or heartbeat
- * over it fails the activity (non-retryable) instead. Returns the method and request to run.
+ * over it fails the activity (non-retryable) instead; a query answer over it fails the query with "Blob data size
+ * exceeds limit.". Returns the method and request to run.
  */
 export function withinBlobLimit(
   method: string,
@@ -56,6 +57,18 @@ export function withinBlobLimit(
   const refused = REFUSED.get(method);
   if (refused?.(req).some((p) => payloadsSize(p) > blobLimit))
     throw ServiceError.invalidArgument(BLOB_SIZE_EXCEEDS_LIMIT);
+  if (method === 'RespondQueryTaskCompleted' && payloadsSize(req.queryResult as Payloads) > blobLimit) {
+    // As Temporal's frontend: the worker's call succeeds, and the query's caller gets a failed query instead.
+    const { queryResult: _dropped, failure: _failure, ...rest } = req;
+    return {
+      method,
+      request: {
+        ...rest,
+        completedType: temporal.api.enums.v1.QueryResultType.QUERY_RESULT_TYPE_FAILED,
+        errorMessage: BLOB_SIZE_EXCEEDS_LIMIT,
+      },
+    };
+  }
   const failure = ACTIVITY_FAILURES.get(method);
   if (failure && payloadsSize(req[failure.field] as Payloads) > blobLimit) {
     const { [failure.field]: _dropped, ...rest } = req;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { encodeTaskToken, ServiceError } from '@odin/api';
+import { encodeTaskToken, ServiceError, temporal } from '@odin/api';
 import { FrontendService } from '../../src/frontend-service.js';
 import { WORKFLOW_SERVICE as W } from '../../src/grpc-service.js';
 import { type Call, fakeHistory, fakeMatching, fixture } from '../fakes.js';
@@ -99,5 +99,45 @@ describe('request payloads and the blob size limit', () => {
       details: payloads(10),
     });
     assert.equal(calls[2]?.method, 'recordActivityTaskHeartbeat');
+  });
+
+  test('a query answer over the limit fails the query with Temporal’s message; the worker’s call succeeds', async () => {
+    const calls: Call[] = [];
+    const f = await fixture({
+      env: {
+        HUGO_ORCHESTRATOR_BLOB_SIZE_LIMIT_ERROR: String(LIMIT),
+        HUGO_ORCHESTRATOR_BLOB_SIZE_LIMIT_WARN: String(LIMIT / 2),
+      },
+    });
+    const frontend = new FrontendService(f.ctx, {
+      history: fakeHistory([], () => ({})),
+      matching: fakeMatching(calls, () => ({})),
+    });
+    const taskToken = encodeTaskToken({
+      kind: 'query',
+      namespaceId: 'ns-default-id',
+      queryId: 'q-1',
+      taskQueue: 'q',
+    });
+    const answered = temporal.api.enums.v1.QueryResultType.QUERY_RESULT_TYPE_ANSWERED;
+    await frontend.invoke(W, 'RespondQueryTaskCompleted', {
+      namespace: 'default',
+      taskToken,
+      completedType: answered,
+      queryResult: payloads(LIMIT + 1),
+    });
+    const refused = calls[0]?.req as { completedType?: number; errorMessage?: string; queryResult?: unknown };
+    assert.equal(calls[0]?.method, 'respondQueryTaskCompleted');
+    assert.equal(refused.completedType, temporal.api.enums.v1.QueryResultType.QUERY_RESULT_TYPE_FAILED);
+    assert.equal(refused.errorMessage, 'Blob data size exceeds limit.');
+    assert.equal(refused.queryResult, undefined);
+    // At the limit the answer goes through as it is.
+    await frontend.invoke(W, 'RespondQueryTaskCompleted', {
+      namespace: 'default',
+      taskToken,
+      completedType: answered,
+      queryResult: payloads(LIMIT - 16),
+    });
+    assert.equal((calls[1]?.req as { completedType?: number } | undefined)?.completedType, answered);
   });
 });

@@ -1,5 +1,6 @@
 import type { temporal as T } from '@temporalio/proto';
 import { EventType } from '../state/history-builder.js';
+import { idLengthError } from '@odin/persistence';
 import { Cause, CommandFailure } from './command-context.js';
 import type { CommandContext } from './command-context.js';
 
@@ -12,7 +13,11 @@ export function signalExternal(
   const bad = (message: string) =>
     new CommandFailure(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, message);
   if (!attrs?.execution?.workflowId) throw bad('The workflow id of the workflow to signal is not set.');
+  const idProblem = idLengthError(attrs.execution.workflowId, 'WorkflowId');
+  if (idProblem) throw bad(idProblem);
   if (!attrs.signalName) throw bad('SignalName is not set.');
+  const nameProblem = idLengthError(attrs.signalName, 'SignalName');
+  if (nameProblem) throw bad(nameProblem);
   if (attrs.namespace && attrs.namespace !== namespace) {
     throw bad('Signalling a workflow in another namespace is not supported by Odin yet.');
   }
@@ -48,6 +53,8 @@ export function requestCancelExternal(
       message,
     );
   if (!attrs?.workflowId) throw bad('The workflow id of the workflow to cancel is not set.');
+  const idProblem = idLengthError(attrs.workflowId, 'WorkflowId');
+  if (idProblem) throw bad(idProblem);
   if (attrs.namespace && attrs.namespace !== namespace) {
     throw bad('Cancelling a workflow in another namespace is not supported by Odin yet.');
   }

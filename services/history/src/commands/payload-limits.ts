@@ -5,7 +5,11 @@ import { Cause, type CauseValue } from './command-failure.js';
 const CommandType = temporal.api.enums.v1.CommandType;
 type Command = T.api.command.v1.ICommand;
 
-const payloadsSize = (p: T.api.common.v1.IPayloads | null | undefined): number =>
+/** Temporal's error for a payload over the blob size limit where it refuses rather than fails a workflow task. */
+export const BLOB_SIZE_EXCEEDS_LIMIT = 'Blob data size exceeds limit.';
+
+/** The protobuf size of a Payloads, as Temporal measures a blob. */
+export const payloadsSize = (p: T.api.common.v1.IPayloads | null | undefined): number =>
   p ? temporal.api.common.v1.Payloads.encode(p).finish().length : 0;
 const failureSize = (f: T.api.failure.v1.IFailure | null | undefined): number =>
   f ? temporal.api.failure.v1.Failure.encode(f).finish().length : 0;

@@ -5,6 +5,7 @@ import { normalizeActivityTimeouts, retryPolicyProto, retrySettings } from '../s
 import { dispatchActivityAttempt } from '../state/activity-transitions.js';
 import type { ActivityInfo } from '../state/mutable-state.js';
 import { toBase64 } from '../util/codec.js';
+import { idLengthError } from '@odin/persistence';
 import { asProto } from '../util/proto.js';
 import type { Loose } from '../util/proto.js';
 import { Cause, CommandFailure } from './command-context.js';
@@ -22,6 +23,8 @@ export function scheduleActivity(
     new CommandFailure(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, message);
   if (!attrs) throw bad('ScheduleActivityTaskCommandAttributes is not set.');
   if (!attrs.activityId) throw bad('ActivityId is not set.');
+  const idProblem = idLengthError(attrs.activityId, 'ActivityId');
+  if (idProblem) throw bad(idProblem);
   if (!attrs.activityType?.name) throw bad('ActivityType is not set.');
   for (const ai of Object.values(ms.activities)) {
     if (ai.activityId === attrs.activityId) {

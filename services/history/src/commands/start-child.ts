@@ -2,6 +2,7 @@ import { temporal } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import { EventType } from '../state/history-builder.js';
 import { cronScheduleError } from '../state/new-run.js';
+import { idLengthError } from '@odin/persistence';
 import { Cause, CommandFailure } from './command-context.js';
 import { checkedSearchAttributes, presentSearchAttributes } from './search-attributes.js';
 import type { CommandContext } from './command-context.js';
@@ -18,6 +19,8 @@ export function startChild(
   const bad = (message: string) =>
     new CommandFailure(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, message);
   if (!attrs?.workflowId) throw bad('WorkflowId of the child workflow is not set.');
+  const idProblem = idLengthError(attrs.workflowId, 'WorkflowId of the child workflow');
+  if (idProblem) throw bad(idProblem);
   if (!attrs.workflowType?.name) throw bad('WorkflowType of the child workflow is not set.');
   if (attrs.namespace && attrs.namespace !== namespace) {
     throw bad('Child workflows in another namespace are not supported by Odin yet.');

@@ -2,6 +2,7 @@ import { durationToMs, toNumber } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import { EventType } from '../state/history-builder.js';
 import { decodeEvent, fromBase64 } from '../util/codec.js';
+import { idLengthError } from '@odin/persistence';
 import { Cause, CommandFailure } from './command-context.js';
 import type { CommandContext } from './command-context.js';
 
@@ -17,6 +18,9 @@ export function startTimer(
       'TimerId is not set.',
     );
   }
+  const idProblem = idLengthError(attrs.timerId, 'TimerId');
+  if (idProblem)
+    throw new CommandFailure(Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, idProblem);
   const durationMs = durationToMs(attrs.startToFireTimeout) ?? 0;
   if (durationMs <= 0) {
     throw new CommandFailure(

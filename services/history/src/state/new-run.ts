@@ -3,6 +3,7 @@ import type { WorkflowServiceRequest as Req } from '@odin/api';
 import type { google, temporal as T } from '@temporalio/proto';
 import { WorkflowStatus } from '@odin/persistence';
 import { encodeMemo, encodeSearchAttributes } from '../util/codec.js';
+import { idLengthError } from '@odin/persistence';
 import type { Loose } from '../util/proto.js';
 import { retrySettings } from './activity.js';
 import { parseCron } from './cron.js';
@@ -102,8 +103,8 @@ export function cronScheduleError(cronSchedule: string | null | undefined): stri
 /** Refuses a start whose parameters can never make a run (INVALID_ARGUMENT). */
 export function validateStart(p: StartParams): void {
   if (!p.workflowId) throw ServiceError.invalidArgument('WorkflowId is not set on the request.');
-  if (p.workflowId.length > 255)
-    throw ServiceError.invalidArgument('WorkflowId is longer than 255 characters.');
+  const idProblem = idLengthError(p.workflowId, 'WorkflowId');
+  if (idProblem) throw ServiceError.invalidArgument(idProblem);
   if (!p.workflowType) throw ServiceError.invalidArgument('WorkflowType is not set on the request.');
   if (!p.taskQueue) throw ServiceError.invalidArgument('TaskQueue is not set on the request.');
   const cronError = cronScheduleError(p.cronSchedule);

@@ -10,6 +10,7 @@ import {
 } from '@odin/api';
 import type { Clock } from '@odin/hugo';
 import {
+  idLengthError,
   type PersistenceStore,
   ScheduleAlreadyExistsError,
   type ScheduleRecord,
@@ -25,7 +26,6 @@ type Req<K extends keyof WS> = WS[K] extends { create(p?: infer P): unknown } ? 
 type ISchedule = T.api.schedule.v1.ISchedule;
 
 const v1 = temporal.api.schedule.v1;
-const MAX_ID_LENGTH = 1000;
 const FUTURE_ACTIONS_DESCRIBED = 10;
 const FUTURE_ACTIONS_LISTED = 5;
 const MAX_MATCHING_TIMES = 1000;
@@ -50,7 +50,8 @@ function scheduleNotFound(scheduleId: string): ServiceError {
 
 function requireScheduleId(id: string | null | undefined): string {
   if (!id) throw invalid('ScheduleId is not set on request.');
-  if (id.length > MAX_ID_LENGTH) throw invalid(`ScheduleId length exceeds limit ${MAX_ID_LENGTH}.`);
+  const problem = idLengthError(id, 'ScheduleId');
+  if (problem) throw invalid(problem);
   return id;
 }
 

@@ -1,5 +1,5 @@
 import { CompiledQuery, Kysely, MysqlDialect } from 'kysely';
-import { createPool } from 'mysql2';
+import { createPool, type TypeCast } from 'mysql2';
 import mysql from 'mysql2/promise';
 import type { ServerTarget } from '../../connection-url.js';
 import type { Tables } from '../../tables.js';
@@ -8,6 +8,15 @@ import { checkedDatabaseName, withDatabase } from '../server-database.js';
 import type { ConnectOptions } from '../sql-dialect.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Every VARCHAR and VARBINARY value is read as a UTF-8 string. The workflow, schedule and batch-job id columns are
+ * VARBINARY (columnTypes.id1000 in index.ts), which mysql2 would return as Buffers; the schema has no other
+ * VARBINARY or BINARY column, and utf8mb4 VARCHARs decode as UTF-8 anyway, so this changes nothing else. Blobs
+ * (the BLOB types) and every other type take mysql2's own conversion.
+ */
+const idsAsText: TypeCast = (field, next) =>
+  field.type === 'VAR_STRING' || field.type === 'STRING' ? field.string('utf8') : next();
 
 export function createMysqlKysely(
   target: ServerTarget,
@@ -21,6 +30,7 @@ export function createMysqlKysely(
     supportBigNumbers: true,
     bigNumberStrings: false,
     charset: 'utf8mb4_bin',
+    typeCast: idsAsText,
   });
   const dialect = new MysqlDialect({
     pool,

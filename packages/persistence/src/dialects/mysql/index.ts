@@ -6,6 +6,7 @@ import { createMysqlDatabase, createMysqlKysely, dropMysqlDatabase } from './con
 import { likePrefix } from '../standard-sql.js';
 import {
   addColumn,
+  alterColumnTypes,
   createIndex,
   createTable,
   insertIfAbsent,
@@ -46,10 +47,16 @@ export const mysql: SqlDialect<ServerTarget> = {
     json: 'LONGTEXT',
     text: 'TEXT',
     double: 'DOUBLE',
+    // Bytes, not utf8mb4 characters: VARCHAR(1000) utf8mb4 may take 4,000 bytes, over InnoDB's 3,072-byte index
+    // key limit, and these columns lead composite primary keys. 1,000 bytes of UTF-8 is exactly Temporal's limit;
+    // binary comparison is exact (utf8mb4_bin pads trailing spaces, so 'a' and 'a ' were one id). mysql2 would
+    // return the values as Buffers: connect.ts decodes every VARCHAR/VARBINARY value as UTF-8 in one typeCast.
+    id1000: 'VARBINARY(1000)',
   },
   createTable,
   addColumn,
   createIndex,
+  alterColumnTypes,
 
   lockForShare: sql`lock in share mode`,
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,

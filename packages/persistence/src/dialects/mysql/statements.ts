@@ -1,5 +1,13 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { ColumnOf, IndexDef, Insert, NewerRowSpec, RowsUpdate, TableName } from '../sql-dialect.js';
+import type {
+  ColumnOf,
+  ColumnTypeChange,
+  IndexDef,
+  Insert,
+  NewerRowSpec,
+  RowsUpdate,
+  TableName,
+} from '../sql-dialect.js';
 
 const TABLE_OPTIONS = ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 
@@ -39,6 +47,17 @@ export function createIndex(table: string, index: IndexDef): string[] {
     `SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = '${table}' AND index_name = '${index.name}'`,
     `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${index.name} ON ${table} (${index.columns})`,
   );
+}
+
+/**
+ * One ALTER TABLE … MODIFY for all the table's columns, so InnoDB copies the table once. MODIFY restates the whole
+ * definition (nullability included) and re-running it is harmless, so an interrupted migration can run it again.
+ */
+export function alterColumnTypes(table: string, changes: readonly ColumnTypeChange[]): string[] {
+  const modify = changes.map(
+    (c) => `MODIFY COLUMN ${c.column} ${c.type} ${c.nullable ? 'NULL' : 'NOT NULL'}`,
+  );
+  return [`ALTER TABLE ${table} ${modify.join(', ')}`];
 }
 
 export function upsert<TB extends TableName>(insert: Insert<TB>, _key: unknown, set: unknown): Insert<TB> {

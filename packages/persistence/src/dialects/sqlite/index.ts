@@ -33,11 +33,15 @@ export const sqlite: SqlDialect<SqliteTarget> = {
     json: 'TEXT',
     text: 'TEXT',
     double: 'REAL',
+    id1000: 'TEXT',
   },
   createTable: createTableWithIndexes,
   // SQLite knows no ADD COLUMN IF NOT EXISTS, and needs none: its migrations run in one transaction.
   addColumn: (table, column, definition) => [`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`],
   createIndex: createIndexIfNotExists,
+  // SQLite keeps a declared VARCHAR(n) as TEXT affinity and never enforces n: the columns already hold any length
+  // (and it cannot change a column's type in place anyway). Its TEXT comparison is byte-exact (BINARY collation).
+  alterColumnTypes: () => [],
 
   // Every write transaction holds the database's write lock from BEGIN IMMEDIATE on: no row locks to take.
   lockForShare: sql``,

@@ -8,6 +8,7 @@ import type {
 import { status } from '@grpc/grpc-js';
 import type { temporal as T } from '@temporalio/proto';
 import { runKey } from '../../cache.js';
+import { BLOB_SIZE_EXCEEDS_LIMIT } from '../../commands/payload-limits.js';
 import type { HistoryEngine } from '../../engine.js';
 import { isRunning } from '../../state/mutable-state.js';
 import { workflowNotReady } from '../../state/updates.js';
@@ -90,6 +91,8 @@ export async function queryWorkflow(
         throw timedOut(ctx);
       }
       if (outcome.kind === 'answered') return fromResult(outcome.result);
+      // As Temporal's history service answers a consistent query whose result is over the blob size limit.
+      if (outcome.kind === 'too-large') throw ServiceError.invalidArgument(BLOB_SIZE_EXCEEDS_LIMIT);
       continue;
     }
     const answer = await engine.matching.dispatchQuery(

@@ -73,7 +73,7 @@ export async function respondWorkflowTaskCompleted(
       );
       return { unhandled: false, oversized: oversized.reason };
     }
-    engine.queries.answer(mut.ms, req.queryResults ?? {});
+    engine.queries.answer(mut.ms, req.queryResults ?? {}, engine.options.historyLimits.blobError);
     const commands = req.commands ?? [];
     const messages = req.messages ?? [];
     if (mut.ms.bufferedEvents.length > 0 && commands.some(isTerminalCommand)) {
