@@ -1,11 +1,22 @@
-import { ServiceError } from '@odin/api';
+import { ServiceError, temporal } from '@odin/api';
 import { type FrontendService, INTERNAL_CREDENTIALS, WORKFLOW_SERVICE } from '@odin/frontend';
-import type { ScheduleWorkflows } from '@odin/worker-service';
+import type { RunStatus, ScheduleWorkflows } from '@odin/worker-service';
+
+/** The part of a close event the runner keeps. */
+interface CloseEvent {
+  workflowExecutionCompletedEventAttributes?: { result?: RunStatus['result'] } | null;
+  workflowExecutionFailedEventAttributes?: { failure?: RunStatus['failure'] } | null;
+}
 
 const IDENTITY = 'temporal-scheduler';
 /** gRPC status codes (grpc-js is not a runtime dependency of this package). */
 const NOT_FOUND = 5;
 const FAILED_PRECONDITION = 9;
+const CLOSE_EVENT = temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+const Status = {
+  COMPLETED: temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED,
+  FAILED: temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED,
+};
 
 /**
  * The schedule runner's workflow calls, made through the frontend in process as the system's own caller
@@ -26,16 +37,34 @@ export function frontendScheduleWorkflows(frontend: FrontendService): ScheduleWo
       const response = (await call('StartWorkflowExecution', request, signal)) as { runId?: string };
       return response.runId ?? '';
     },
-    async status(namespace, execution, signal) {
+    async status(namespace, execution, signal, withOutcome) {
+      let status: number | undefined;
       try {
         const response = (await call('DescribeWorkflowExecution', { namespace, execution }, signal)) as {
           workflowExecutionInfo?: { status?: number };
         };
-        return response.workflowExecutionInfo?.status ?? undefined;
+        status = response.workflowExecutionInfo?.status ?? undefined;
       } catch (error) {
         if (error instanceof ServiceError && error.code === NOT_FOUND) return undefined;
         throw error;
       }
+      if (status === undefined) return undefined;
+      if (!withOutcome || (status !== Status.COMPLETED && status !== Status.FAILED)) return { status };
+      // The close event holds what the run ended with (the result of a completion, the failure of a failure).
+      const history = (await call(
+        'GetWorkflowExecutionHistory',
+        { namespace, execution, historyEventFilterType: CLOSE_EVENT },
+        signal,
+      ).catch((error) => {
+        if (error instanceof ServiceError && error.code === NOT_FOUND) return {};
+        throw error;
+      })) as { history?: { events?: CloseEvent[] } };
+      const close = history.history?.events?.at(-1);
+      return {
+        status,
+        result: close?.workflowExecutionCompletedEventAttributes?.result ?? null,
+        failure: close?.workflowExecutionFailedEventAttributes?.failure ?? null,
+      };
     },
     async requestCancel(namespace, execution, reason, signal) {
       await call(
