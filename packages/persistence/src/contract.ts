@@ -893,6 +893,8 @@ export interface BatchOperationStore {
     namespaceId: string,
     page: { pageSize: number; pageToken?: string },
   ): Promise<ReadPage<BatchOperationRecord>>;
+  /** How many of a namespace's jobs are in the given state (the frontend's limit on running jobs). */
+  countBatchOperationsInState(namespaceId: string, state: number): Promise<number>;
   /** Jobs in the given state across namespaces (the worker's scan), at most `limit`. */
   listBatchOperationsInState(state: number, limit: number): Promise<{ namespaceId: string; jobId: string }[]>;
 }

@@ -335,6 +335,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clock,
         logger: ctx.logger.child({ component: 'batch-worker' }),
         calls: frontendBatchCalls(frontend),
+        maxOperationsPerSecond: config.batchOperationsPerSecond,
         ...(options.scheduleScanIntervalMs === undefined
           ? {}
           : { scanIntervalMs: options.scheduleScanIntervalMs }),

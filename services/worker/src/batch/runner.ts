@@ -8,6 +8,7 @@ import {
 import type { Logger } from '@odin/runtime';
 import type { temporal as T } from '@temporalio/proto';
 import { BackgroundLoop } from '../background-loop.js';
+import { jobRate, OperationPace } from './pace.js';
 
 const State = temporal.api.enums.v1.BatchOperationState;
 const StartRequest = temporal.api.workflowservice.v1.StartBatchOperationRequest;
@@ -45,6 +46,11 @@ export interface BatchRunnerOptions {
   chunkSize?: number;
   /** Most executions one query-selected job resolves; default 10,000. */
   maxTargets?: number;
+  /**
+   * Operations one job makes a second at most (BATCH_OPERATIONS_PER_SECOND); a job's max_operations_per_second
+   * applies when lower. Default 50, Temporal's.
+   */
+  maxOperationsPerSecond?: number;
 }
 
 /** The worker's progress in a job's row: the executions resolved at its start and how many it went through. */
@@ -72,12 +78,14 @@ export class BatchRunner {
   private readonly scanIntervalMs: number;
   private readonly chunkSize: number;
   private readonly maxTargets: number;
+  private readonly maxOperationsPerSecond: number;
   private readonly background = new BackgroundLoop((signal) => this.run(signal));
 
   constructor(private readonly options: BatchRunnerOptions) {
     this.scanIntervalMs = Math.max(1, options.scanIntervalMs ?? 1_000);
     this.chunkSize = Math.max(1, options.chunkSize ?? 50);
     this.maxTargets = Math.max(1, options.maxTargets ?? 10_000);
+    this.maxOperationsPerSecond = Math.max(1, options.maxOperationsPerSecond ?? 50);
   }
 
   start(signal?: AbortSignal): void {
@@ -138,11 +146,16 @@ export class BatchRunner {
       if (!next) return;
       record = next;
     }
+    const pace = new OperationPace(
+      clock,
+      jobRate(request.maxOperationsPerSecond, this.maxOperationsPerSecond),
+    );
     while (progress.next < progress.targets.length) {
       const chunk = progress.targets.slice(progress.next, progress.next + this.chunkSize);
       let complete = 0;
       let failure = 0;
       for (const [workflowId, runId] of chunk) {
+        await pace.take(signal);
         try {
           await calls.apply(namespace.name, request, { workflowId, runId }, signal);
           complete++;
