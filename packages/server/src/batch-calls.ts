@@ -15,7 +15,19 @@ interface HistoryEvent {
   eventId?: unknown;
   eventType?: number;
   workflowExecutionStartedEventAttributes?: { continuedExecutionRunId?: string | null } | null;
-  workflowTaskCompletedEventAttributes?: { workerVersion?: { buildId?: string | null } | null } | null;
+  workflowTaskCompletedEventAttributes?: {
+    binaryChecksum?: string | null;
+    workerVersion?: { buildId?: string | null } | null;
+  } | null;
+}
+
+/**
+ * The build id that completed a workflow task: its worker version stamp's, else its binary checksum (what the SDKs
+ * send as the build id of a worker that does not use worker versioning; the TypeScript SDK 1.24 sends only that).
+ */
+function completedBy(event: HistoryEvent): string | undefined {
+  const attrs = event.workflowTaskCompletedEventAttributes;
+  return attrs?.workerVersion?.buildId || attrs?.binaryChecksum || undefined;
 }
 
 /** Every event of one run, page by page. */
@@ -41,8 +53,8 @@ async function* eventsOf(
 const MAX_RUNS_LOOKED_AT = 20;
 
 /**
- * A reset by build id goes back to the first WorkflowTaskCompleted that build id recorded (its worker version
- * stamp) in the workflow's chain of runs: Temporal's reset point for the build id. With `current_run_only`, a point
+ * A reset by build id goes back to the first WorkflowTaskCompleted that build id recorded in the workflow's chain of
+ * runs: Temporal's reset point for the build id. With `current_run_only`, a point
  * in an earlier run is refused. FAILED_PRECONDITION when there is none (a failure of that execution).
  */
 async function buildIdResetPoint(
@@ -66,10 +78,7 @@ async function buildIdResetPoint(
     )) {
       const started = event.workflowExecutionStartedEventAttributes;
       if (started) previous = started.continuedExecutionRunId || undefined;
-      if (
-        event.eventType === WORKFLOW_TASK_COMPLETED &&
-        event.workflowTaskCompletedEventAttributes?.workerVersion?.buildId === buildId
-      ) {
+      if (event.eventType === WORKFLOW_TASK_COMPLETED && completedBy(event) === buildId) {
         found = Number(event.eventId);
         break;
       }
