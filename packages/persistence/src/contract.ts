@@ -783,6 +783,13 @@ export interface RetentionStore {
     batchSize: number;
     signal?: AbortSignal;
   }): Promise<number>;
+  /** Runs of the namespace not closed yet (the deleted-namespace worker terminates them), at most `limit`. */
+  listOpenExecutions(input: {
+    namespaceId: string;
+    limit: number;
+  }): Promise<{ workflowId: string; runId: string }[]>;
+  /** Runs plus visibility records the namespace still has (the deleted-namespace worker waits for none). */
+  countNamespaceExecutions(namespaceId: string): Promise<number>;
 }
 
 export interface NamespaceStore {
@@ -799,6 +806,12 @@ export interface NamespaceStore {
   getNamespaceById(id: string): Promise<NamespaceRecord | null>;
   /** Ordered by name. */
   listNamespaces(page: { pageSize: number; pageToken?: string }): Promise<ReadPage<NamespaceRecord>>;
+  /**
+   * Removes a namespace for good, with what is kept per namespace besides its runs: registered search attributes,
+   * schedules, batch jobs, task queues and their tasks, data keys. One transaction. The caller deletes the runs
+   * first (the deleted-namespace worker). False when it was not there.
+   */
+  deleteNamespace(id: string): Promise<boolean>;
 }
 
 export interface MembershipStore {
