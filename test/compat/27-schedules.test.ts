@@ -373,6 +373,51 @@ compatSuite('scenario 27: schedules', (env) => {
       await handle.delete();
     });
   });
+
+  test('a run that continues as new hands on the result its chain ends with', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('sched-chain');
+    const scheduleId = `sched-chain-${taskQueue}`;
+    await e.withWorker(taskQueue, async () => {
+      const handle = await e.client.schedule.create({
+        scheduleId,
+        spec: { intervals: [{ every: '1d' }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'scheduledChainCounter',
+          args: [],
+          taskQueue,
+          workflowId: `wf-${scheduleId}`,
+        },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        state: { paused: true },
+      });
+      for (const expected of [1, 2]) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        await handle.trigger(ScheduleOverlapPolicy.SKIP);
+        const d = await describeUntil(
+          e,
+          scheduleId,
+          `action ${expected}`,
+          (x) => x.info.numActionsTaken === expected,
+        );
+        const action = d.info.recentActions.at(-1)!.action.workflow;
+        // The chain's last run (the workflow's current run) completes with the count.
+        assert.deepEqual(await e.client.workflow.getHandle(action.workflowId).result(), {
+          count: expected,
+          lastFailure: null,
+        });
+        // The schedule sees the chain close (it waits for it: SKIP would drop a start while it runs).
+        await describeUntil(
+          e,
+          scheduleId,
+          `chain ${expected} closed`,
+          (x) => x.info.runningActions.length === 0,
+        );
+      }
+      await handle.delete();
+    });
+  });
 });
 
 for (const db of databasesUnderTest()) {

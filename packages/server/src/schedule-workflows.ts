@@ -16,6 +16,7 @@ const CLOSE_EVENT = temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_F
 const Status = {
   COMPLETED: temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED,
   FAILED: temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED,
+  CONTINUED_AS_NEW: temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW,
 };
 
 /**
@@ -38,22 +39,43 @@ export function frontendScheduleWorkflows(frontend: FrontendService): ScheduleWo
       return response.runId ?? '';
     },
     async status(namespace, execution, signal, withOutcome) {
-      let status: number | undefined;
-      try {
-        const response = (await call('DescribeWorkflowExecution', { namespace, execution }, signal)) as {
-          workflowExecutionInfo?: { status?: number };
-        };
-        status = response.workflowExecutionInfo?.status ?? undefined;
-      } catch (error) {
-        if (error instanceof ServiceError && error.code === NOT_FOUND) return undefined;
-        throw error;
+      const describe = async (ref: { workflowId: string; runId?: string }) => {
+        try {
+          const response = (await call(
+            'DescribeWorkflowExecution',
+            { namespace, execution: ref },
+            signal,
+          )) as {
+            workflowExecutionInfo?: { status?: number; firstRunId?: string; execution?: { runId?: string } };
+          };
+          return response.workflowExecutionInfo;
+        } catch (error) {
+          if (error instanceof ServiceError && error.code === NOT_FOUND) return undefined;
+          throw error;
+        }
+      };
+      let info = await describe(execution);
+      let runId = execution.runId;
+      // A run that continued as new goes on in the chain's latest run (Temporal's watcher follows the chain too):
+      // the workflow's current run, when its chain started with the run the schedule started.
+      if (info?.status === Status.CONTINUED_AS_NEW) {
+        const current = await describe({ workflowId: execution.workflowId });
+        if (current?.firstRunId === execution.runId && current.execution?.runId) {
+          info = current;
+          runId = current.execution.runId;
+        }
       }
+      const status = info?.status ?? undefined;
       if (status === undefined) return undefined;
       if (!withOutcome || (status !== Status.COMPLETED && status !== Status.FAILED)) return { status };
       // The close event holds what the run ended with (the result of a completion, the failure of a failure).
       const history = (await call(
         'GetWorkflowExecutionHistory',
-        { namespace, execution, historyEventFilterType: CLOSE_EVENT },
+        {
+          namespace,
+          execution: { workflowId: execution.workflowId, runId },
+          historyEventFilterType: CLOSE_EVENT,
+        },
         signal,
       ).catch((error) => {
         if (error instanceof ServiceError && error.code === NOT_FOUND) return {};

@@ -1,4 +1,4 @@
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, workflowInfo } from '@temporalio/workflow';
 
 export interface ScheduledCount {
   count: number;
@@ -17,4 +17,17 @@ export async function scheduledCounter(failAt: number): Promise<ScheduledCount> 
   const lastFailure = info.lastFailure?.message ?? null;
   if (count === failAt && lastFailure === null) throw ApplicationFailure.nonRetryable(`failed at ${count}`);
   return { count, lastFailure };
+}
+
+/**
+ * Like scheduledCounter, but its first run continues as new once (carrying the count it started from): the
+ * schedule's last result is the one the chain ends with.
+ */
+export async function scheduledChainCounter(from?: number): Promise<ScheduledCount> {
+  const info = workflowInfo();
+  if (from === undefined) {
+    const last = info.lastResult as ScheduledCount | undefined;
+    return continueAsNew<typeof scheduledChainCounter>(last?.count ?? 0);
+  }
+  return { count: from + 1, lastFailure: null };
 }
