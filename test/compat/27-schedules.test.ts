@@ -303,6 +303,121 @@ compatSuite('scenario 27: schedules', (env) => {
       await handle.delete();
     });
   });
+
+  test('each run gets the last completion result and the last failure; pause on failure; ALLOW_ALL takes no part', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('sched-last-result');
+    const scheduleId = `sched-last-result-${taskQueue}`;
+    await e.withWorker(taskQueue, async () => {
+      const handle = await e.client.schedule.create({
+        scheduleId,
+        // Unpaused (a pause on failure pauses only a running schedule), with no scheduled time this century.
+        spec: { intervals: [{ every: '1d' }], startAt: new Date('2099-01-01T00:00:00Z') },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'scheduledCounter',
+          args: [3],
+          taskQueue,
+          workflowId: `wf-${scheduleId}`,
+        },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, pauseOnFailure: true },
+      });
+      // Triggers one action under `overlap` and waits for its run to close; returns the run's handle.
+      let taken = 0;
+      const runOnce = async (overlap: ScheduleOverlapPolicy) => {
+        // A new second: the workflow id names the action's time.
+        await new Promise((r) => setTimeout(r, 1_000));
+        await handle.trigger(overlap);
+        taken++;
+        const d = await describeUntil(
+          e,
+          scheduleId,
+          `action ${taken}`,
+          (x) => x.info.numActionsTaken === taken,
+        );
+        const action = d.info.recentActions.at(-1)!.action.workflow;
+        return e.client.workflow.getHandle(action.workflowId, action.firstExecutionRunId);
+      };
+      assert.deepEqual(await (await runOnce(ScheduleOverlapPolicy.SKIP)).result(), {
+        count: 1,
+        lastFailure: null,
+      });
+      assert.deepEqual(await (await runOnce(ScheduleOverlapPolicy.BUFFER_ONE)).result(), {
+        count: 2,
+        lastFailure: null,
+      });
+      // The third fails: the schedule pauses (Temporal's note) and hands the failure on, with the last result.
+      const third = await runOnce(ScheduleOverlapPolicy.SKIP);
+      await assert.rejects(third.result());
+      const paused = await describeUntil(
+        e,
+        scheduleId,
+        'the pause on failure',
+        (x) => x.state.paused === true && !!x.state.note,
+      );
+      assert.match(paused.state.note ?? '', /^paused due to workflow failure: .*: failed at 3$/);
+      // A paused schedule still takes triggers.
+      assert.deepEqual(await (await runOnce(ScheduleOverlapPolicy.SKIP)).result(), {
+        count: 3,
+        lastFailure: 'failed at 3',
+      });
+      // An ALLOW_ALL run gets nothing, and its result is not handed on.
+      assert.deepEqual(await (await runOnce(ScheduleOverlapPolicy.ALLOW_ALL)).result(), {
+        count: 1,
+        lastFailure: null,
+      });
+      assert.deepEqual(await (await runOnce(ScheduleOverlapPolicy.SKIP)).result(), {
+        count: 4,
+        lastFailure: null,
+      });
+      await handle.delete();
+    });
+  });
+
+  test('a run that continues as new hands on the result its chain ends with', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('sched-chain');
+    const scheduleId = `sched-chain-${taskQueue}`;
+    await e.withWorker(taskQueue, async () => {
+      const handle = await e.client.schedule.create({
+        scheduleId,
+        spec: { intervals: [{ every: '1d' }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'scheduledChainCounter',
+          args: [],
+          taskQueue,
+          workflowId: `wf-${scheduleId}`,
+        },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        state: { paused: true },
+      });
+      for (const expected of [1, 2]) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        await handle.trigger(ScheduleOverlapPolicy.SKIP);
+        const d = await describeUntil(
+          e,
+          scheduleId,
+          `action ${expected}`,
+          (x) => x.info.numActionsTaken === expected,
+        );
+        const action = d.info.recentActions.at(-1)!.action.workflow;
+        // The chain's last run (the workflow's current run) completes with the count.
+        assert.deepEqual(await e.client.workflow.getHandle(action.workflowId).result(), {
+          count: expected,
+          lastFailure: null,
+        });
+        // The schedule sees the chain close (it waits for it: SKIP would drop a start while it runs).
+        await describeUntil(
+          e,
+          scheduleId,
+          `chain ${expected} closed`,
+          (x) => x.info.runningActions.length === 0,
+        );
+      }
+      await handle.delete();
+    });
+  });
 });
 
 for (const db of databasesUnderTest()) {

@@ -15,6 +15,8 @@ const NAMESPACE = 'default';
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
 const INVALID_ARGUMENT = 3;
+const RESOURCE_EXHAUSTED = 8;
+const UNIMPLEMENTED = 12;
 
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -230,7 +232,7 @@ compatSuite('scenario 31: batch operations', (env, topology) => {
     });
 
     const refused = { namespace: NAMESPACE, reason: 'r', executions: [{ workflowId }] };
-    for (const resetOperation of [{ options: { buildId: 'b1' } }, {}, { options: {} }])
+    for (const resetOperation of [{}, { options: {} }])
       await assert.rejects(
         e.client.workflowService.startBatchOperation({
           ...refused,
@@ -239,6 +241,134 @@ compatSuite('scenario 31: batch operations', (env, topology) => {
         }),
         assertCode(INVALID_ARGUMENT),
       );
+    // Post-reset operations are not applied by this server's reset: refused, not skipped.
+    await assert.rejects(
+      e.client.workflowService.startBatchOperation({
+        ...refused,
+        jobId: `bad-reset-${taskQueue}`,
+        resetOperation: {
+          options: { firstWorkflowTask: {} },
+          postResetOperations: [{ signalWorkflow: { signalName: 'add' } }],
+        },
+      }),
+      assertCode(UNIMPLEMENTED),
+    );
+    await assert.rejects(describeJob(e, `bad-reset-${taskQueue}`), assertCode(NOT_FOUND));
+  });
+
+  test('reset by build id goes back to the first workflow task that build completed; an unknown build id fails', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('batch-reset-build');
+    const workflowId = `${taskQueue}-wf`;
+    const handle = await e.withWorker(
+      taskQueue,
+      async () => {
+        const h = await e.client.workflow.start(signalCollector, { taskQueue, workflowId, args: [3] });
+        await h.signal('add', 'a');
+        await eventually(
+          async () => (await h.fetchHistory()).events ?? [],
+          (events) =>
+            events.filter((ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length >= 2,
+        );
+        return h;
+      },
+      { buildId: 'build-a' },
+    );
+    await e.withWorker(
+      taskQueue,
+      async () => {
+        await handle.signal('add', 'b');
+        await eventually(
+          async () => (await handle.fetchHistory()).events ?? [],
+          (events) =>
+            events.filter((ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length >= 3,
+        );
+        const before = (await handle.fetchHistory()).events ?? [];
+        const byB = before.find(
+          (ev) =>
+            ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED &&
+            ev.workflowTaskCompletedEventAttributes?.binaryChecksum === 'build-b',
+        );
+        assert.ok(byB, 'the second worker sends its build id');
+
+        const jobId = `reset-build-${taskQueue}`;
+        await e.client.workflowService.startBatchOperation({
+          namespace: NAMESPACE,
+          jobId,
+          reason: 'bad deploy',
+          executions: [{ workflowId }, { workflowId: `${taskQueue}-missing` }],
+          resetOperation: { options: { buildId: 'build-b', currentRunOnly: true } },
+        });
+        const done = await waitClosed(e, jobId);
+        assert.equal(done.state, State.BATCH_OPERATION_STATE_COMPLETED);
+        assert.deepEqual([Number(done.completeOperationCount), Number(done.failureOperationCount)], [1, 1]);
+        const current = e.client.workflow.getHandle(workflowId);
+        assert.notEqual((await current.describe()).runId, handle.firstExecutionRunId);
+        const { events } = await current.fetchHistory();
+        const failed = events?.find((ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+        assert.equal(
+          failed?.workflowTaskFailedEventAttributes?.cause,
+          temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW,
+        );
+        // The new run kept history up to the task build-b completed first, and that task is redone.
+        assert.equal(Number(failed?.eventId), Number(byB.eventId));
+        await current.signal('add', 'c');
+        assert.deepEqual(await current.result(), ['a', 'b', 'c']);
+
+        const unknown = `reset-unknown-build-${taskQueue}`;
+        await e.client.workflowService.startBatchOperation({
+          namespace: NAMESPACE,
+          jobId: unknown,
+          reason: 'r',
+          executions: [{ workflowId }],
+          resetOperation: { options: { buildId: 'build-z' } },
+        });
+        const none = await waitClosed(e, unknown);
+        assert.deepEqual([Number(none.completeOperationCount), Number(none.failureOperationCount)], [0, 1]);
+      },
+      { buildId: 'build-b' },
+    );
+  });
+
+  test('a namespace runs one job at a time (RESOURCE_EXHAUSTED); max_operations_per_second paces a job', async () => {
+    const e = env();
+    const { taskQueue, ids } = await startIdle(e, 'batch-limit', 5);
+    const jobId = `slow-${taskQueue}`;
+    // One operation a second: the job runs for four seconds at least.
+    await e.client.workflowService.startBatchOperation({
+      namespace: NAMESPACE,
+      jobId,
+      reason: 'slowly',
+      executions: ids.map((workflowId) => ({ workflowId })),
+      terminationOperation: {},
+      maxOperationsPerSecond: 1,
+    });
+    const second = {
+      namespace: NAMESPACE,
+      jobId: `second-${taskQueue}`,
+      reason: 'r',
+      visibilityQuery: `TaskQueue = '${taskQueue}'`,
+      terminationOperation: {},
+    };
+    // No retry interceptor: the SDK's default one retries RESOURCE_EXHAUSTED until the first job is done.
+    const connection = await Connection.connect({ address: e.server.address, interceptors: [] });
+    const once = connection.workflowService;
+    await assert.rejects(once.startBatchOperation(second), (err: unknown) => {
+      assert.equal((err as { code?: number }).code, RESOURCE_EXHAUSTED, String(err));
+      assert.match(String((err as Error).message), /Max concurrent batch operations is reached/);
+      return true;
+    });
+    await connection.close();
+    await assert.rejects(describeJob(e, second.jobId), assertCode(NOT_FOUND));
+    const running = await describeJob(e, jobId);
+    assert.equal(running.state, State.BATCH_OPERATION_STATE_RUNNING);
+    assert.ok(Number(running.completeOperationCount) < 5);
+    // Once it closed, the next one is taken.
+    const done = await waitClosed(e, jobId);
+    assert.equal(done.state, State.BATCH_OPERATION_STATE_COMPLETED);
+    assert.equal(Number(done.completeOperationCount), 5);
+    await e.client.workflowService.startBatchOperation(second);
+    assert.equal((await waitClosed(e, second.jobId)).state, State.BATCH_OPERATION_STATE_COMPLETED);
   });
 
   test('stop ends a running job FAILED; bad requests are refused with nothing written', async () => {

@@ -804,6 +804,13 @@ export interface RetentionStore {
     batchSize: number;
     signal?: AbortSignal;
   }): Promise<number>;
+  /** Runs of the namespace not closed yet (the deleted-namespace worker terminates them), at most `limit`. */
+  listOpenExecutions(input: {
+    namespaceId: string;
+    limit: number;
+  }): Promise<{ workflowId: string; runId: string }[]>;
+  /** Runs plus visibility records the namespace still has (the deleted-namespace worker waits for none). */
+  countNamespaceExecutions(namespaceId: string): Promise<number>;
 }
 
 export interface NamespaceStore {
@@ -820,6 +827,12 @@ export interface NamespaceStore {
   getNamespaceById(id: string): Promise<NamespaceRecord | null>;
   /** Ordered by name. */
   listNamespaces(page: { pageSize: number; pageToken?: string }): Promise<ReadPage<NamespaceRecord>>;
+  /**
+   * Removes a namespace for good, with what is kept per namespace besides its runs: registered search attributes,
+   * schedules, batch jobs, task queues and their tasks, data keys. One transaction. The caller deletes the runs
+   * first (the deleted-namespace worker). False when it was not there.
+   */
+  deleteNamespace(id: string): Promise<boolean>;
 }
 
 export interface MembershipStore {
@@ -914,6 +927,8 @@ export interface BatchOperationStore {
     namespaceId: string,
     page: { pageSize: number; pageToken?: string },
   ): Promise<ReadPage<BatchOperationRecord>>;
+  /** How many of a namespace's jobs are in the given state (the frontend's limit on running jobs). */
+  countBatchOperationsInState(namespaceId: string, state: number): Promise<number>;
   /** Jobs in the given state across namespaces (the worker's scan), at most `limit`. */
   listBatchOperationsInState(state: number, limit: number): Promise<{ namespaceId: string; jobId: string }[]>;
 }

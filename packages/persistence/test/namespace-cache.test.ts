@@ -18,6 +18,7 @@ function fakeStore(records: NamespaceRecord[]): NamespaceStore & { reads: number
     createNamespace: () => Promise.reject(new Error('unused')),
     updateNamespace: () => Promise.reject(new Error('unused')),
     listNamespaces: () => Promise.reject(new Error('unused')),
+    deleteNamespace: () => Promise.reject(new Error('unused')),
   };
   return store;
 }

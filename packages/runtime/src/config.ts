@@ -177,6 +177,16 @@ export const configSchema = z
     namespaceBurst: wholeAtLeast(1).optional(),
     /** MAX_LONG_POLLS_PER_NAMESPACE: concurrent task-queue polls of a namespace on one frontend (0 = no limit). */
     maxLongPollsPerNamespace: wholeAtLeast(0).default(1_200),
+    /**
+     * MAX_CONCURRENT_BATCH_OPERATIONS: batch jobs a namespace may have running at once (0 = no limit); Temporal's
+     * frontend.MaxConcurrentBatchOperationPerNamespace, default 1.
+     */
+    maxConcurrentBatchOperations: wholeAtLeast(0).default(1),
+    /**
+     * BATCH_OPERATIONS_PER_SECOND: operations one batch job makes a second at most; a job's own
+     * max_operations_per_second applies when it is lower. Temporal's worker.batcherRPS, default 50.
+     */
+    batchOperationsPerSecond: wholeAtLeast(1).default(50),
     /** MAX_LONG_POLLS: concurrent long polls on one frontend (0 = no limit). */
     maxLongPolls: wholeAtLeast(0).default(10_000),
     /** MAX_CONNECTIONS: open connections of the gRPC frontend port; more are closed at once (0 = no limit). */
@@ -292,6 +302,8 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   namespaceRps: `${ENV_PREFIX}NAMESPACE_RPS`,
   namespaceBurst: `${ENV_PREFIX}NAMESPACE_BURST`,
   maxLongPollsPerNamespace: `${ENV_PREFIX}MAX_LONG_POLLS_PER_NAMESPACE`,
+  maxConcurrentBatchOperations: `${ENV_PREFIX}MAX_CONCURRENT_BATCH_OPERATIONS`,
+  batchOperationsPerSecond: `${ENV_PREFIX}BATCH_OPERATIONS_PER_SECOND`,
   maxLongPolls: `${ENV_PREFIX}MAX_LONG_POLLS`,
   maxConnections: `${ENV_PREFIX}MAX_CONNECTIONS`,
   connectionIdleTimeoutMs: `${ENV_PREFIX}CONNECTION_IDLE_TIMEOUT`,

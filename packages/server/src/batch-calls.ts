@@ -11,9 +11,93 @@ const ResetType = temporal.api.enums.v1.ResetType;
 type Invoke = (method: string, request: object, signal: AbortSignal) => Promise<object>;
 type ResetOperation = NonNullable<Parameters<BatchCalls['apply']>[1]['resetOperation']>;
 
+interface HistoryEvent {
+  eventId?: unknown;
+  eventType?: number;
+  workflowExecutionStartedEventAttributes?: { continuedExecutionRunId?: string | null } | null;
+  workflowTaskCompletedEventAttributes?: {
+    binaryChecksum?: string | null;
+    workerVersion?: { buildId?: string | null } | null;
+  } | null;
+}
+
 /**
- * The WorkflowTaskCompleted event a batch reset goes back to: the first or last one of the run's history, or the
- * event id given. FAILED_PRECONDITION when the run has none (it counts as a failure of that execution).
+ * The build id that completed a workflow task: its worker version stamp's, else its binary checksum (what the SDKs
+ * send as the build id of a worker that does not use worker versioning; the TypeScript SDK 1.24 sends only that).
+ */
+function completedBy(event: HistoryEvent): string | undefined {
+  const attrs = event.workflowTaskCompletedEventAttributes;
+  return attrs?.workerVersion?.buildId || attrs?.binaryChecksum || undefined;
+}
+
+/** Every event of one run, page by page. */
+async function* eventsOf(
+  call: Invoke,
+  namespace: string,
+  execution: { workflowId: string; runId: string },
+  signal: AbortSignal,
+): AsyncGenerator<HistoryEvent> {
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = (await call(
+      'GetWorkflowExecutionHistory',
+      { namespace, execution, maximumPageSize: 1000, nextPageToken: nextPageToken ?? null },
+      signal,
+    )) as { history?: { events?: HistoryEvent[] }; nextPageToken?: Uint8Array };
+    yield* page.history?.events ?? [];
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+}
+
+/** Runs of a chain (continue-as-new, retries, cron) a reset by build id looks back through, as Temporal keeps 20 reset points. */
+const MAX_RUNS_LOOKED_AT = 20;
+
+/**
+ * A reset by build id goes back to the first WorkflowTaskCompleted that build id recorded in the workflow's chain of
+ * runs: Temporal's reset point for the build id. With `current_run_only`, a point
+ * in an earlier run is refused. FAILED_PRECONDITION when there is none (a failure of that execution).
+ */
+async function buildIdResetPoint(
+  call: Invoke,
+  namespace: string,
+  execution: { workflowId: string; runId: string },
+  buildId: string,
+  currentRunOnly: boolean,
+  signal: AbortSignal,
+): Promise<{ runId: string; eventId: number }> {
+  let oldest: { runId: string; eventId: number } | undefined;
+  let runId: string | undefined = execution.runId;
+  for (let n = 0; runId && n < MAX_RUNS_LOOKED_AT; n++) {
+    let previous: string | undefined;
+    let found: number | undefined;
+    for await (const event of eventsOf(
+      call,
+      namespace,
+      { workflowId: execution.workflowId, runId },
+      signal,
+    )) {
+      const started = event.workflowExecutionStartedEventAttributes;
+      if (started) previous = started.continuedExecutionRunId || undefined;
+      if (event.eventType === WORKFLOW_TASK_COMPLETED && completedBy(event) === buildId) {
+        found = Number(event.eventId);
+        break;
+      }
+    }
+    if (found !== undefined) oldest = { runId, eventId: found };
+    runId = previous;
+  }
+  if (!oldest) throw ServiceError.failedPrecondition(`Can't find reset point for ${buildId}`);
+  if (currentRunOnly && oldest.runId !== execution.runId)
+    throw ServiceError.failedPrecondition(
+      `Reset point for ${buildId} points to previous run and CurrentRunOnly is set`,
+    );
+  return oldest;
+}
+
+/**
+ * The run and WorkflowTaskCompleted event a batch reset goes back to: the first or last one of the run's history,
+ * the event id given, or a build id's reset point. FAILED_PRECONDITION when there is none (it counts as a failure
+ * of that execution).
  */
 async function resetPoint(
   call: Invoke,
@@ -21,30 +105,31 @@ async function resetPoint(
   execution: { workflowId: string; runId: string },
   op: ResetOperation,
   signal: AbortSignal,
-): Promise<number> {
+): Promise<{ runId: string; eventId: number }> {
+  const buildId = op.options?.buildId;
+  if (buildId)
+    return buildIdResetPoint(
+      call,
+      namespace,
+      execution,
+      buildId,
+      op.options?.currentRunOnly === true,
+      signal,
+    );
   // Unset scalars decode as 0: an event id of 0 is no event id.
   const given = Number(op.options?.workflowTaskId ?? 0);
-  if (given > 0) return given;
+  if (given > 0) return { runId: execution.runId, eventId: given };
   const last =
     op.options?.lastWorkflowTask != null || op.resetType === ResetType.RESET_TYPE_LAST_WORKFLOW_TASK;
   let found: number | undefined;
-  let nextPageToken: Uint8Array | undefined;
-  do {
-    const page = (await call(
-      'GetWorkflowExecutionHistory',
-      { namespace, execution, maximumPageSize: 1000, nextPageToken: nextPageToken ?? null },
-      signal,
-    )) as { history?: { events?: { eventId?: unknown; eventType?: number }[] }; nextPageToken?: Uint8Array };
-    for (const event of page.history?.events ?? []) {
-      if (event.eventType !== WORKFLOW_TASK_COMPLETED) continue;
-      found = Number(event.eventId);
-      if (!last) return found;
-    }
-    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-  } while (nextPageToken);
+  for await (const event of eventsOf(call, namespace, execution, signal)) {
+    if (event.eventType !== WORKFLOW_TASK_COMPLETED) continue;
+    found = Number(event.eventId);
+    if (!last) break;
+  }
   if (found === undefined)
     throw ServiceError.failedPrecondition('the run has no completed workflow task to reset to');
-  return found;
+  return { runId: execution.runId, eventId: found };
 }
 
 /**
@@ -126,8 +211,7 @@ export function frontendBatchCalls(frontend: FrontendService): BatchCalls {
           )) as { workflowExecutionInfo?: { execution?: { runId?: string } } };
           runId = described.workflowExecutionInfo?.execution?.runId ?? '';
         }
-        const execution = { workflowId: target.workflowId, runId };
-        const eventId = await resetPoint(call, namespace, execution, op, signal);
+        const point = await resetPoint(call, namespace, { workflowId: target.workflowId, runId }, op, signal);
         // A request id derived from the job and the run: a chunk done again resets nothing twice.
         const requestId = createHash('sha256')
           .update(`${request.jobId ?? ''}\n${target.workflowId}\n${runId}`)
@@ -136,9 +220,9 @@ export function frontendBatchCalls(frontend: FrontendService): BatchCalls {
           'ResetWorkflowExecution',
           {
             namespace,
-            workflowExecution: execution,
+            workflowExecution: { workflowId: target.workflowId, runId: point.runId },
             reason,
-            workflowTaskFinishEventId: eventId,
+            workflowTaskFinishEventId: point.eventId,
             requestId,
             resetReapplyType: op.options?.resetReapplyType ?? op.resetReapplyType ?? 0,
             resetReapplyExcludeTypes: op.options?.resetReapplyExcludeTypes ?? [],

@@ -26,7 +26,13 @@ import {
   startTraceExport,
 } from '@odin/runtime';
 import { uiAssetsDir } from '@odin/ui';
-import { BatchRunner, CleanupWorker, ScheduleRunner, ScheduleService } from '@odin/worker-service';
+import {
+  BatchRunner,
+  CleanupWorker,
+  NamespaceReclaimer,
+  ScheduleRunner,
+  ScheduleService,
+} from '@odin/worker-service';
 import { defaultHistoryService, type HistoryConstructor } from './history-role.js';
 import { serveMetrics } from './metrics-endpoint.js';
 import { Readiness } from './readiness.js';
@@ -335,6 +341,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clock,
         logger: ctx.logger.child({ component: 'batch-worker' }),
         calls: frontendBatchCalls(frontend),
+        maxOperationsPerSecond: config.batchOperationsPerSecond,
+        ...(options.scheduleScanIntervalMs === undefined
+          ? {}
+          : { scanIntervalMs: options.scheduleScanIntervalMs }),
+      });
+      // Deleted namespaces: their runs are deleted through history (running ones terminated first), then the row.
+      const history = roles.historyClient;
+      const reclaimer = new NamespaceReclaimer({
+        store,
+        clock,
+        logger: ctx.logger.child({ component: 'namespace-reclaimer' }),
+        deleteExecution: async (namespace, workflowExecution, signal) => {
+          await history.deleteWorkflowExecution(
+            namespace,
+            { namespace: namespace.name, workflowExecution },
+            { signal },
+          );
+        },
         ...(options.scheduleScanIntervalMs === undefined
           ? {}
           : { scanIntervalMs: options.scheduleScanIntervalMs }),
@@ -342,8 +366,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       cleanup.start(running.signal);
       runner.start(running.signal);
       batches.start(running.signal);
+      reclaimer.start(running.signal);
       stops.add('worker', async () => {
-        await Promise.all([cleanup.stop(), runner.stop(), batches.stop()]);
+        await Promise.all([cleanup.stop(), runner.stop(), batches.stop(), reclaimer.stop()]);
       });
     }
 

@@ -60,6 +60,10 @@ export class MemoryNamespaces implements NamespaceStore {
     return this.rows.get(id) ?? null;
   }
 
+  async deleteNamespace(id: string): Promise<boolean> {
+    return this.rows.delete(id);
+  }
+
   async listNamespaces(page: { pageSize: number; pageToken?: string }) {
     const all = [...this.rows.values()].sort((a, b) => a.name.localeCompare(b.name));
     const start = page.pageToken ? Number(page.pageToken) : 0;

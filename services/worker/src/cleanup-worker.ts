@@ -1,5 +1,5 @@
 import type { Clock } from '@odin/hugo';
-import type { NamespaceRecord, PersistenceStore } from '@odin/persistence';
+import type { NamespaceRecord, PersistenceStore, RetentionStore } from '@odin/persistence';
 import type { Logger } from '@odin/runtime';
 import { BackgroundLoop } from './background-loop.js';
 
@@ -8,7 +8,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const DELETED_NAMESPACE_STATE = 3;
 
 export interface CleanupWorkerOptions {
-  store: Pick<PersistenceStore, 'namespaces' | 'retention'>;
+  store: Pick<PersistenceStore, 'namespaces'> & { retention: Pick<RetentionStore, 'deleteClosedExecutions'> };
   clock: Clock;
   logger: Logger;
   /** Retention of namespaces that set none (HUGO_ORCHESTRATOR_HISTORY_RETENTION_DAYS). */

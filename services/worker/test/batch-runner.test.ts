@@ -5,6 +5,7 @@ import { VirtualClock } from '@odin/hugo';
 import { openStore, type PersistenceStore } from '@odin/persistence';
 import { silentLogger } from '@odin/runtime';
 import type { temporal as T } from '@temporalio/proto';
+import { jobRate } from '../src/batch/pace.js';
 import { type BatchCalls, BatchRunner, type BatchTarget } from '../src/batch/runner.js';
 
 const State = temporal.api.enums.v1.BatchOperationState;
@@ -151,5 +152,47 @@ describe('batch runner', () => {
     await runner(calls).runDue();
     assert.equal((await job(jobId)).state, State.BATCH_OPERATION_STATE_FAILED);
     assert.deepEqual(calls.applied, []);
+  });
+
+  test('a job runs at its max_operations_per_second: a burst of that many, then one each 1/rate', async () => {
+    const calls = new FakeCalls([]);
+    const jobId = await createJob({
+      executions: targets(6),
+      maxOperationsPerSecond: 2,
+      terminationOperation: {},
+    });
+    const paced = new BatchRunner({
+      store,
+      clock,
+      logger: silentLogger(),
+      calls,
+      chunkSize: 10,
+      maxOperationsPerSecond: 50,
+    });
+    let finished = false;
+    const done = paced.runDue().then(() => {
+      finished = true;
+    });
+    // Until the runner sleeps for its next operation (or ends).
+    const settled = async () => {
+      while (!finished && clock.pendingTimers === 0) await new Promise((r) => setImmediate(r));
+    };
+    await settled();
+    const seen = [calls.applied.length];
+    for (let i = 0; i < 4; i++) {
+      await clock.advance(500);
+      await settled();
+      seen.push(calls.applied.length);
+    }
+    await done;
+    assert.deepEqual(seen, [2, 3, 4, 5, 6]);
+    assert.equal((await job(jobId)).state, State.BATCH_OPERATION_STATE_COMPLETED);
+  });
+
+  test('a job’s rate is its own when set and not above the server’s, else the server’s', () => {
+    assert.equal(jobRate(2, 50), 2);
+    assert.equal(jobRate(0, 50), 50);
+    assert.equal(jobRate(undefined, 50), 50);
+    assert.equal(jobRate(100, 50), 50);
   });
 });

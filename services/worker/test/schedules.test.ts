@@ -4,6 +4,7 @@ import { type NamespaceRef, temporal } from '@odin/api';
 import { VirtualClock } from '@odin/hugo';
 import { openStore, type PersistenceStore } from '@odin/persistence';
 import { silentLogger } from '@odin/runtime';
+import type { temporal as T } from '@temporalio/proto';
 import type { ScheduleWorkflows, WorkflowRef } from '../src/schedules/processor.js';
 import { ScheduleRunner } from '../src/schedules/runner.js';
 import { ScheduleService } from '../src/schedules/service.js';
@@ -11,6 +12,7 @@ import { ScheduleService } from '../src/schedules/service.js';
 const Overlap = temporal.api.enums.v1.ScheduleOverlapPolicy;
 const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
 const MINUTE = 60_000;
+type StartRequest = T.api.workflowservice.v1.IStartWorkflowExecutionRequest;
 const ctx = { signal: new AbortController().signal };
 const ns: NamespaceRef = { id: 'ns-id', name: 'ns' };
 
@@ -18,14 +20,22 @@ const ns: NamespaceRef = { id: 'ns-id', name: 'ns' };
 class FakeWorkflows implements ScheduleWorkflows {
   readonly runs = new Map<
     string,
-    { workflowId: string; status: number; requestId: string; startedAt: number }
+    {
+      workflowId: string;
+      status: number;
+      requestId: string;
+      startedAt: number;
+      request: StartRequest;
+      result?: T.api.common.v1.IPayloads;
+      failure?: T.api.failure.v1.IFailure;
+    }
   >();
   readonly byRequest = new Map<string, string>();
   readonly cancelled: string[] = [];
   private seq = 0;
   constructor(private readonly clock: VirtualClock) {}
 
-  async start(_namespace: string, request: { workflowId?: string | null; requestId?: string | null }) {
+  async start(_namespace: string, request: StartRequest) {
     const known = this.byRequest.get(request.requestId ?? '');
     if (known) return known;
     const runId = `run-${++this.seq}`;
@@ -34,12 +44,17 @@ class FakeWorkflows implements ScheduleWorkflows {
       status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING,
       requestId: request.requestId ?? '',
       startedAt: this.clock.now(),
+      request,
     });
     this.byRequest.set(request.requestId ?? '', runId);
     return runId;
   }
-  async status(_namespace: string, execution: WorkflowRef) {
-    return this.runs.get(execution.runId)?.status;
+  async status(_namespace: string, execution: WorkflowRef, _signal: AbortSignal, withOutcome?: boolean) {
+    const run = this.runs.get(execution.runId);
+    if (!run) return undefined;
+    return withOutcome
+      ? { status: run.status, result: run.result, failure: run.failure }
+      : { status: run.status };
   }
   async requestCancel(_namespace: string, execution: WorkflowRef) {
     this.cancelled.push(execution.runId);
@@ -48,9 +63,16 @@ class FakeWorkflows implements ScheduleWorkflows {
     const run = this.runs.get(execution.runId);
     if (run) run.status = Status.WORKFLOW_EXECUTION_STATUS_TERMINATED;
   }
-  close(runId: string, status: number = Status.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+  close(
+    runId: string,
+    status: number = Status.WORKFLOW_EXECUTION_STATUS_COMPLETED,
+    outcome: { result?: string; failure?: string } = {},
+  ) {
     const run = this.runs.get(runId);
-    if (run) run.status = status;
+    if (!run) return;
+    run.status = status;
+    if (outcome.result !== undefined) run.result = { payloads: [{ data: Buffer.from(outcome.result) }] };
+    if (outcome.failure !== undefined) run.failure = { message: outcome.failure };
   }
   get running(): string[] {
     return [...this.runs.entries()]
@@ -304,11 +326,50 @@ describe('schedule runner', () => {
     await step(5_000);
     const d = await info(id);
     assert.equal(d.schedule.state.paused, true);
+    assert.match(d.schedule.state.notes, /^paused due to workflow failure: wf-2026-01-01T00:01:00Z: /);
     await step(5 * MINUTE);
     assert.deepEqual(
       [...workflows.runs.values()].map((r) => r.workflowId),
       ['wf-2026-01-01T00:01:00Z'],
     );
+  });
+
+  test('each start gets the last completion result and failure; ALLOW_ALL runs take no part', async () => {
+    const id = await create({ everyMs: MINUTE, overlap: Overlap.SCHEDULE_OVERLAP_POLICY_SKIP, paused: true });
+    const carried = (runId: string) => {
+      const request = workflows.runs.get(runId)!.request;
+      const result = request.lastCompletionResult?.payloads?.[0]?.data;
+      return {
+        result: result ? Buffer.from(result).toString() : undefined,
+        failure: request.continuedFailure?.message ?? undefined,
+      };
+    };
+    const runOnce = async (overlap = 0) => {
+      await trigger(id, overlap);
+      await step(1_000);
+      const runId = workflows.running.at(-1)!;
+      return runId;
+    };
+    const first = await runOnce(Overlap.SCHEDULE_OVERLAP_POLICY_SKIP);
+    assert.deepEqual(carried(first), { result: undefined, failure: undefined });
+    workflows.close(first, Status.WORKFLOW_EXECUTION_STATUS_COMPLETED, { result: '1' });
+    const second = await runOnce(Overlap.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE);
+    assert.deepEqual(carried(second), { result: '1', failure: undefined });
+    workflows.close(second, Status.WORKFLOW_EXECUTION_STATUS_FAILED, { failure: 'boom' });
+    // A failure keeps the last result; a run that was terminated changes nothing.
+    const third = await runOnce(Overlap.SCHEDULE_OVERLAP_POLICY_SKIP);
+    assert.deepEqual(carried(third), { result: '1', failure: 'boom' });
+    workflows.close(third, Status.WORKFLOW_EXECUTION_STATUS_TERMINATED);
+    const fourth = await runOnce(Overlap.SCHEDULE_OVERLAP_POLICY_SKIP);
+    assert.deepEqual(carried(fourth), { result: '1', failure: 'boom' });
+    workflows.close(fourth, Status.WORKFLOW_EXECUTION_STATUS_COMPLETED, { result: '2' });
+    // ALLOW_ALL: the run gets nothing and its own result is not handed on.
+    const beside = await runOnce(Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL);
+    assert.deepEqual(carried(beside), { result: undefined, failure: undefined });
+    workflows.close(beside, Status.WORKFLOW_EXECUTION_STATUS_COMPLETED, { result: '99' });
+    await step(MINUTE);
+    const sixth = await runOnce(Overlap.SCHEDULE_OVERLAP_POLICY_SKIP);
+    assert.deepEqual(carried(sixth), { result: '2', failure: undefined });
   });
 
   test('backfill starts every time of the range, also while paused; a pass that runs again starts nothing twice', async () => {

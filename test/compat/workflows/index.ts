@@ -11,3 +11,4 @@ export * from './model.js';
 export * from './updates.js';
 export * from './search.js';
 export * from './recovery.js';
+export * from './schedules.js';

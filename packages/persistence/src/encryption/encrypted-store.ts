@@ -329,6 +329,10 @@ class EncryptedBatchOperationStore implements BatchOperationStore {
     return { ...read, items: await Promise.all(read.items.map((record) => this.#open(record))) };
   }
 
+  countBatchOperationsInState(namespaceId: string, state: number) {
+    return this.inner.countBatchOperationsInState(namespaceId, state);
+  }
+
   listBatchOperationsInState(state: number, limit: number) {
     return this.inner.listBatchOperationsInState(state, limit);
   }

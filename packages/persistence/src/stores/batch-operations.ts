@@ -128,6 +128,16 @@ export class SqlBatchOperationStore implements BatchOperationStore {
     return { items, nextPageToken: encodeToken({ s: items[items.length - 1]!.jobId }) };
   }
 
+  async countBatchOperationsInState(namespaceId: string, state: number): Promise<number> {
+    const row = await this.ctx.db
+      .selectFrom('batch_operations')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('namespace_id', '=', namespaceId)
+      .where('state', '=', state)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async listBatchOperationsInState(
     state: number,
     limit: number,

@@ -6,7 +6,7 @@ import {
 } from '../contract.js';
 import { decodeToken, encodeToken, toBuffer, toBytesOrNull, toNumber } from '../codec.js';
 import { checkPayload } from '../limits.js';
-import type { StoreContext } from './context.js';
+import { inTransaction, type StoreContext } from './context.js';
 import type { NamespacesTable } from '../tables.js';
 
 function fromRow(row: NamespacesTable): NamespaceRecord {
@@ -92,6 +92,22 @@ export class SqlNamespaceStore implements NamespaceStore {
     const after = await this.getNamespaceById(record.id);
     if (after === null) throw new NamespaceNotFoundError(record.id);
     return after;
+  }
+
+  async deleteNamespace(id: string): Promise<boolean> {
+    return inTransaction(this.ctx, async (trx) => {
+      // Task queues and their tasks are left: a matching partition of the namespace may still hold its lease row,
+      // and they name nothing once the runs are gone.
+      for (const table of [
+        'search_attributes',
+        'schedules',
+        'batch_operations',
+        'namespace_data_keys',
+      ] as const)
+        await trx.deleteFrom(table).where('namespace_id', '=', id).execute();
+      const r = await trx.deleteFrom('namespaces').where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) === 1;
+    });
   }
 
   async getNamespaceByName(name: string): Promise<NamespaceRecord | null> {

@@ -90,4 +90,32 @@ export class SqlRetentionStore implements RetentionStore {
     }
     return deleted;
   }
+
+  async listOpenExecutions(input: {
+    namespaceId: string;
+    limit: number;
+  }): Promise<{ workflowId: string; runId: string }[]> {
+    const rows = await this.ctx.db
+      .selectFrom('workflow_executions')
+      .select(['workflow_id', 'run_id'])
+      .where('namespace_id', '=', input.namespaceId)
+      .where('close_time', 'is', null)
+      .limit(Math.max(1, Math.floor(input.limit)))
+      .execute();
+    return rows.map((r) => ({ workflowId: r.workflow_id, runId: r.run_id }));
+  }
+
+  async countNamespaceExecutions(namespaceId: string): Promise<number> {
+    const runs = await this.ctx.db
+      .selectFrom('workflow_executions')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('namespace_id', '=', namespaceId)
+      .executeTakeFirst();
+    const records = await this.ctx.db
+      .selectFrom('visibility_records')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('namespace_id', '=', namespaceId)
+      .executeTakeFirst();
+    return Number(runs?.n ?? 0) + Number(records?.n ?? 0);
+  }
 }

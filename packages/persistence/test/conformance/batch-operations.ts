@@ -89,6 +89,8 @@ export function defineBatchOperationCases(ctx: SuiteContext): void {
         .filter((r) => r.namespaceId === NS_ID)
         .map((r) => r.jobId);
       assert.deepEqual(running, ['b-c', 'b-a']);
+      assert.equal(await store.countBatchOperationsInState(NS_ID, RUNNING), 2);
+      assert.equal(await store.countBatchOperationsInState('no-such-namespace', RUNNING), 0);
     });
   });
 }

@@ -909,6 +909,12 @@ export function defineConformanceSuite(dialect: DialectName): void {
         for (const k of [recent, running, otherNs]) assert.ok(await ctx.store.executions.getExecution(k));
         assert.equal((await ctx.store.history.readHistory(recent, { pageSize: 10 })).events.length, 3);
         assert.equal(await ctx.store.visibility.countVisibility(ns, {}), 2);
+        // What the deleted-namespace worker reads: the open runs, and runs plus visibility records left.
+        assert.deepEqual(await ctx.store.retention.listOpenExecutions({ namespaceId: ns, limit: 10 }), [
+          { workflowId: running.workflowId, runId: running.runId },
+        ]);
+        assert.equal(await ctx.store.retention.countNamespaceExecutions(ns), 4);
+        assert.equal(await ctx.store.retention.countNamespaceExecutions(uniqueId('no-ns')), 0);
       });
 
       test('a fenced delete removes one run', async () => {
@@ -984,6 +990,23 @@ export function defineConformanceSuite(dialect: DialectName): void {
         const mine = names.filter((n) => n.startsWith(prefix));
         assert.deepEqual(mine, [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
         assert.deepEqual([...names].sort(), names);
+
+        // Deleting one takes its registered search attributes along and leaves the others.
+        await ctx.store.searchAttributes.addSearchAttributes(
+          `${prefix}-id-a`,
+          [{ name: 'Owner', type: 'Keyword' }],
+          T0,
+        );
+        await ctx.store.searchAttributes.addSearchAttributes(
+          `${prefix}-id-c`,
+          [{ name: 'Owner', type: 'Keyword' }],
+          T0,
+        );
+        assert.equal(await ctx.store.namespaces.deleteNamespace(`${prefix}-id-a`), true);
+        assert.equal(await ctx.store.namespaces.deleteNamespace(`${prefix}-id-a`), false);
+        assert.equal(await ctx.store.namespaces.getNamespaceById(`${prefix}-id-a`), null);
+        assert.deepEqual(await ctx.store.searchAttributes.listSearchAttributes(`${prefix}-id-a`), []);
+        assert.equal((await ctx.store.searchAttributes.listSearchAttributes(`${prefix}-id-c`)).length, 1);
       });
     });
 

@@ -12,6 +12,9 @@ import { visibilityHandlers } from './visibility.js';
 const State = temporal.api.enums.v1.BatchOperationState;
 const Type = temporal.api.enums.v1.BatchOperationType;
 const StartRequest = temporal.api.workflowservice.v1.StartBatchOperationRequest;
+const CAUSE_CONCURRENT_LIMIT =
+  temporal.api.enums.v1.ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT;
+const SCOPE_NAMESPACE = temporal.api.enums.v1.ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_NAMESPACE;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 /** Explicit executions one job takes at most (a query-selected job is capped by the runner). */
@@ -19,18 +22,25 @@ const MAX_EXECUTIONS = 10_000;
 /** Characters of a reason kept in the row (a TEXT column on MySQL holds 64 KiB). */
 const MAX_REASON_LENGTH = 10_000;
 
-/** A reset's target: the first or last workflow task, or an event id; a build id is refused (no worker versioning). */
+/**
+ * A reset's target: the first or last workflow task, an event id, or the first workflow task a build id completed.
+ * Post-reset operations are refused: ResetWorkflowExecution does not apply them on this server, and a job that
+ * silently skipped them would not do what was asked.
+ */
 function checkReset(op: NonNullable<Req<'StartBatchOperationRequest'>['resetOperation']>): void {
+  if (op.postResetOperations?.length)
+    throw new ServiceError(
+      status.UNIMPLEMENTED,
+      'Batch reset post_reset_operations are not supported by this server.',
+    );
   const o = op.options;
   if (o) {
-    if (o.buildId) throw v.invalid('Batch reset by build id is not supported by this server.');
     // Unset scalars decode as 0: an event id of 0 is no event id.
     const taskId = Number(o.workflowTaskId ?? 0);
     if (taskId < 0) throw v.invalid('Batch reset workflow_task_id must be positive.');
-    if (o.firstWorkflowTask == null && o.lastWorkflowTask == null && taskId === 0)
-      throw v.invalid(
-        'Batch reset options must set first_workflow_task, last_workflow_task or workflow_task_id.',
-      );
+    if (o.buildId != null) v.maxLength(o.buildId, v.MAX_ID_LENGTH, 'BuildId');
+    if (o.firstWorkflowTask == null && o.lastWorkflowTask == null && taskId === 0 && !o.buildId)
+      throw v.invalid('batch reset missing target');
     return;
   }
   const ResetType = temporal.api.enums.v1.ResetType;
@@ -38,7 +48,7 @@ function checkReset(op: NonNullable<Req<'StartBatchOperationRequest'>['resetOper
     op.resetType !== ResetType.RESET_TYPE_FIRST_WORKFLOW_TASK &&
     op.resetType !== ResetType.RESET_TYPE_LAST_WORKFLOW_TASK
   )
-    throw v.invalid('Batch reset needs options, or reset_type FIRST_WORKFLOW_TASK or LAST_WORKFLOW_TASK.');
+    throw v.invalid(`unknown batch reset type ${op.resetType ?? 0}`);
 }
 
 /** The job's operation and its identity. */
@@ -105,6 +115,19 @@ export function batchHandlers(deps: FrontendDeps): HandlerMap {
       const namespace = await ns(req.namespace);
       // A query that is not valid is refused now, not when the worker gets to it.
       if (hasQuery) await list({ namespace: namespace.name, query: req.visibilityQuery, pageSize: 1 }, call);
+      // Temporal's limit on a namespace's running jobs. Counted, not reserved: two starts at the same moment may
+      // both pass, as with Temporal's count through visibility.
+      const maxRunning = ctx.config.maxConcurrentBatchOperations;
+      if (
+        maxRunning > 0 &&
+        (await store.countBatchOperationsInState(namespace.id, State.BATCH_OPERATION_STATE_RUNNING)) >=
+          maxRunning
+      )
+        throw ServiceError.resourceExhausted(
+          'Max concurrent batch operations is reached',
+          CAUSE_CONCURRENT_LIMIT,
+          SCOPE_NAMESPACE,
+        );
       try {
         await store.createBatchOperation({
           namespaceId: namespace.id,

@@ -39,6 +39,12 @@ export interface StartParams {
   /** Set when a parent workflow starts this run as its child. */
   parent?: ParentInfo;
   /**
+   * A client's `last_completion_result` / `continued_failure` (what a schedule hands its next run, as Temporal's
+   * scheduler does); a continuation's own take precedence.
+   */
+  lastCompletionResult?: T.api.common.v1.IPayloads | null;
+  continuedFailure?: T.api.failure.v1.IFailure | null;
+  /**
    * Start the first workflow task in the creating transition, for the client's co-located worker
    * (`request_eager_execution`, when the server allows it); honoured when the task can run at once (no start delay,
    * cron wait or signal).
@@ -86,6 +92,8 @@ export function clientStartParams(
     cronSchedule: req.cronSchedule,
     userMetadata: req.userMetadata,
     startDelay: 'workflowStartDelay' in req ? req.workflowStartDelay : null,
+    lastCompletionResult: 'lastCompletionResult' in req ? req.lastCompletionResult : null,
+    continuedFailure: 'continuedFailure' in req ? req.continuedFailure : null,
   };
 }
 
@@ -209,8 +217,8 @@ export function buildNewRun(
       firstExecutionRunId: continuation?.firstExecutionRunId ?? runId,
       continuedExecutionRunId: continuation?.continuedExecutionRunId ?? '',
       initiator: continuation?.initiator ?? 0,
-      lastCompletionResult: continuation?.lastCompletionResult ?? null,
-      continuedFailure: continuation?.continuedFailure ?? null,
+      lastCompletionResult: continuation?.lastCompletionResult ?? p.lastCompletionResult ?? null,
+      continuedFailure: continuation?.continuedFailure ?? p.continuedFailure ?? null,
       identity: p.identity,
       attempt,
       retryPolicy: p.retryPolicy ?? null,

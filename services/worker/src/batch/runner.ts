@@ -8,6 +8,7 @@ import {
 import type { Logger } from '@odin/runtime';
 import type { temporal as T } from '@temporalio/proto';
 import { BackgroundLoop } from '../background-loop.js';
+import { jobRate, OperationPace } from './pace.js';
 
 const State = temporal.api.enums.v1.BatchOperationState;
 const StartRequest = temporal.api.workflowservice.v1.StartBatchOperationRequest;
@@ -45,6 +46,11 @@ export interface BatchRunnerOptions {
   chunkSize?: number;
   /** Most executions one query-selected job resolves; default 10,000. */
   maxTargets?: number;
+  /**
+   * Operations one job makes a second at most (BATCH_OPERATIONS_PER_SECOND); a job's max_operations_per_second
+   * applies when lower. Default 50, Temporal's.
+   */
+  maxOperationsPerSecond?: number;
 }
 
 /** The worker's progress in a job's row: the executions resolved at its start and how many it went through. */
@@ -72,12 +78,16 @@ export class BatchRunner {
   private readonly scanIntervalMs: number;
   private readonly chunkSize: number;
   private readonly maxTargets: number;
+  private readonly maxOperationsPerSecond: number;
   private readonly background = new BackgroundLoop((signal) => this.run(signal));
+  /** Passes running in this process, by namespace id and job id. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(private readonly options: BatchRunnerOptions) {
     this.scanIntervalMs = Math.max(1, options.scanIntervalMs ?? 1_000);
     this.chunkSize = Math.max(1, options.chunkSize ?? 50);
     this.maxTargets = Math.max(1, options.maxTargets ?? 10_000);
+    this.maxOperationsPerSecond = Math.max(1, options.maxOperationsPerSecond ?? 50);
   }
 
   start(signal?: AbortSignal): void {
@@ -90,23 +100,38 @@ export class BatchRunner {
 
   /** One scan: every running job is taken as far as it goes. Returns the number of jobs looked at. */
   async runDue(signal: AbortSignal = this.background.signal): Promise<number> {
+    const { count, started } = await this.scan(signal);
+    await Promise.all(started);
+    return count;
+  }
+
+  /**
+   * Starts a pass of every running job that has none in flight in this process, without waiting for them: a job
+   * paced to a low rate takes long, and must not hold up the jobs of other namespaces.
+   */
+  private async scan(signal: AbortSignal): Promise<{ count: number; started: Promise<void>[] }> {
     const jobs = await this.options.store.batchOperations.listBatchOperationsInState(
       State.BATCH_OPERATION_STATE_RUNNING,
       100,
     );
+    const started: Promise<void>[] = [];
     for (const { namespaceId, jobId } of jobs) {
       if (signal.aborted) break;
-      try {
-        await this.runOne(namespaceId, jobId, signal);
-      } catch (error) {
-        if (!signal.aborted)
-          this.options.logger.warn(
-            { err: error, job_id: jobId },
-            'batch operation pass failed; retried at the next scan',
-          );
-      }
+      const key = `${namespaceId}\u0000${jobId}`;
+      if (this.inFlight.has(key)) continue;
+      const pass = this.runOne(namespaceId, jobId, signal)
+        .catch((error: unknown) => {
+          if (!signal.aborted)
+            this.options.logger.warn(
+              { err: error, job_id: jobId },
+              'batch operation pass failed; retried at the next scan',
+            );
+        })
+        .finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pass);
+      started.push(pass);
     }
-    return jobs.length;
+    return { count: jobs.length, started };
   }
 
   private async runOne(namespaceId: string, jobId: string, signal: AbortSignal): Promise<void> {
@@ -138,11 +163,16 @@ export class BatchRunner {
       if (!next) return;
       record = next;
     }
+    const pace = new OperationPace(
+      clock,
+      jobRate(request.maxOperationsPerSecond, this.maxOperationsPerSecond),
+    );
     while (progress.next < progress.targets.length) {
       const chunk = progress.targets.slice(progress.next, progress.next + this.chunkSize);
       let complete = 0;
       let failure = 0;
       for (const [workflowId, runId] of chunk) {
+        await pace.take(signal);
         try {
           await calls.apply(namespace.name, request, { workflowId, runId }, signal);
           complete++;
@@ -197,16 +227,18 @@ export class BatchRunner {
     const { clock, logger } = this.options;
     while (!signal.aborted) {
       try {
-        await this.runDue(signal);
+        await this.scan(signal);
       } catch (error) {
         if (!signal.aborted) logger.warn({ err: error }, 'batch operation scan failed');
       }
-      if (signal.aborted) return;
+      if (signal.aborted) break;
       try {
         await clock.sleep(this.scanIntervalMs, signal);
       } catch {
         // Stopping.
       }
     }
+    // Stopped: the passes in flight end at their next operation (the signal aborts their pacing and calls).
+    await Promise.all(this.inFlight.values());
   }
 }

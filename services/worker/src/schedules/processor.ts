@@ -3,13 +3,24 @@ import { durationToMs, msToTimestamp, ServiceError, temporal } from '@odin/api';
 import type { CompiledScheduleSpec } from '@odin/hugo';
 import type { Logger } from '@odin/runtime';
 import type { temporal as T } from '@temporalio/proto';
-import { type BufferedStart, RECENT_ACTIONS_KEPT, type ScheduleRunState } from './state.js';
+import {
+  type BufferedStart,
+  RECENT_ACTIONS_KEPT,
+  type RunningAction,
+  type ScheduleRunState,
+} from './state.js';
 
 const Overlap = temporal.api.enums.v1.ScheduleOverlapPolicy;
 const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
 
 type StartRequest = T.api.workflowservice.v1.IStartWorkflowExecutionRequest;
 export type WorkflowRef = { workflowId: string; runId: string };
+/** A started run as the runner sees it: its status and, once it closed, what it ended with. */
+export interface RunStatus {
+  status: number;
+  result?: T.api.common.v1.IPayloads | null;
+  failure?: T.api.failure.v1.IFailure | null;
+}
 /** protobufjs's int64 type as the generated typings name it; protobufjs encodes plain numbers for it. */
 export type Long = T.api.schedule.v1.IScheduleState['remainingActions'];
 export const asLong = (n: number): Long => n as unknown as Long;
@@ -21,8 +32,16 @@ export const asLong = (n: number): Long => n as unknown as Long;
 export interface ScheduleWorkflows {
   /** Starts a run; resolves with its run id. Throws the frontend's ServiceError. */
   start(namespace: string, request: StartRequest, signal: AbortSignal): Promise<string>;
-  /** The run's WorkflowExecutionStatus; undefined when it no longer exists. */
-  status(namespace: string, execution: WorkflowRef, signal: AbortSignal): Promise<number | undefined>;
+  /**
+   * The run's WorkflowExecutionStatus and, when `withOutcome` and it closed COMPLETED or FAILED, its result or
+   * failure; undefined when it no longer exists.
+   */
+  status(
+    namespace: string,
+    execution: WorkflowRef,
+    signal: AbortSignal,
+    withOutcome?: boolean,
+  ): Promise<RunStatus | undefined>;
   requestCancel(
     namespace: string,
     execution: WorkflowRef,
@@ -47,6 +66,13 @@ const MAX_TIMES_PER_PASS = 10_000;
 /** Backfilled times taken per request at most. */
 export const MAX_BACKFILL_TIMES = 1_000;
 const SCHEDULER_IDENTITY = 'temporal-scheduler';
+/**
+ * A result or failure larger than this is not kept for the next run (Temporal drops one above its blob size
+ * limit, 2 MiB by default, and logs it).
+ */
+export const MAX_CARRIED_BYTES = 2 * 1024 * 1024;
+const Payloads = temporal.api.common.v1.Payloads;
+const Failure = temporal.api.failure.v1.Failure;
 
 export interface ProcessInput {
   readonly namespace: string;
@@ -130,6 +156,7 @@ export function startRequestOf(input: ProcessInput, start: BufferedStart): Start
     memo: action.memo ?? null,
     header: action.header ?? null,
     ...(action.userMetadata ? { userMetadata: action.userMetadata } : {}),
+    ...carriedOver(input.state, effectiveOverlap(start.overlap, input.schedule)),
     searchAttributes: {
       indexedFields: {
         ...(action.searchAttributes?.indexedFields ?? {}),
@@ -138,6 +165,50 @@ export function startRequestOf(input: ProcessInput, start: BufferedStart): Start
       },
     },
   };
+}
+
+/**
+ * The last completion result and failure a start passes on, as Temporal's scheduler does: every start but one
+ * under ALLOW_ALL gets them (those runs take no part in the chain).
+ */
+function carriedOver(state: ScheduleRunState, overlap: number): Partial<StartRequest> {
+  if (overlap === Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL) return {};
+  return {
+    ...(state.lastCompletionResult
+      ? { lastCompletionResult: Payloads.decode(Buffer.from(state.lastCompletionResult, 'base64')) }
+      : {}),
+    ...(state.continuedFailure
+      ? { continuedFailure: Failure.decode(Buffer.from(state.continuedFailure, 'base64')) }
+      : {}),
+  };
+}
+
+/**
+ * What a closed run hands on: a completion replaces the result and clears the failure; a failure replaces the
+ * failure and keeps the result; a run that was cancelled, terminated or timed out changes neither.
+ */
+function recordOutcome(
+  state: ScheduleRunState,
+  run: RunningAction,
+  outcome: RunStatus,
+  logger: Logger,
+): void {
+  if (run.allowAll) return;
+  const tooBig = (bytes: Uint8Array, what: string) => {
+    if (bytes.length <= MAX_CARRIED_BYTES) return false;
+    logger.warn({ workflow_id: run.workflowId, size: bytes.length }, `${what} dropped due to its size`);
+    return true;
+  };
+  if (outcome.status === Status.WORKFLOW_EXECUTION_STATUS_COMPLETED && outcome.result) {
+    const bytes = Payloads.encode(outcome.result).finish();
+    if (tooBig(bytes, 'result')) return;
+    state.lastCompletionResult = Buffer.from(bytes).toString('base64');
+    delete state.continuedFailure;
+  } else if (outcome.status === Status.WORKFLOW_EXECUTION_STATUS_FAILED && outcome.failure) {
+    const bytes = Failure.encode(outcome.failure).finish();
+    if (tooBig(bytes, 'failure')) return;
+    state.continuedFailure = Buffer.from(bytes).toString('base64');
+  }
 }
 
 function isTransient(error: unknown): boolean {
@@ -175,35 +246,43 @@ function takeDueTimes(input: ProcessInput): void {
 
 /** Looks at the runs it started: closed ones leave `running`, their recent action gets the close status. */
 async function refreshRunning(input: ProcessInput): Promise<void> {
-  const { state, workflows, namespace, signal, schedule } = input;
-  const still: WorkflowRef[] = [];
+  const { state, workflows, namespace, signal, schedule, logger } = input;
+  const still: RunningAction[] = [];
   for (const run of state.running) {
-    let status: number | undefined;
+    let outcome: RunStatus | undefined;
     try {
-      status = await workflows.status(namespace, run, signal);
+      outcome = await workflows.status(
+        namespace,
+        { workflowId: run.workflowId, runId: run.runId },
+        signal,
+        !run.allowAll,
+      );
     } catch (error) {
-      if (!isTransient(error)) status = undefined;
+      if (!isTransient(error)) outcome = undefined;
       else {
         still.push(run);
         continue;
       }
     }
+    const status = outcome?.status;
     if (!isClosed(status)) {
       still.push(run);
       continue;
     }
+    if (outcome) recordOutcome(state, run, outcome, logger);
     const recent = state.recent.find((r) => r.runId === run.runId);
     if (recent && status !== undefined) recent.status = status;
     state.cancelRequested = state.cancelRequested.filter((id) => id !== run.runId);
     const failed =
       status === Status.WORKFLOW_EXECUTION_STATUS_FAILED ||
       status === Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
-    if (failed && schedule.policies?.pauseOnFailure) {
-      schedule.state = {
-        ...schedule.state,
-        paused: true,
-        notes: `paused after workflow ${run.workflowId} ${status === Status.WORKFLOW_EXECUTION_STATUS_FAILED ? 'failed' : 'timed out'}`,
-      };
+    if (failed && schedule.policies?.pauseOnFailure && !schedule.state?.paused) {
+      // Temporal's notes for a pause on failure.
+      const notes =
+        status === Status.WORKFLOW_EXECUTION_STATUS_FAILED
+          ? `paused due to workflow failure: ${run.workflowId}: ${outcome?.failure?.message ?? ''}`
+          : `paused due to workflow timeout: ${run.workflowId}`;
+      schedule.state = { ...schedule.state, paused: true, notes };
     }
   }
   state.running = still;
@@ -274,7 +353,8 @@ async function startOne(input: ProcessInput, start: BufferedStart): Promise<'sta
     return 'dropped';
   }
   const workflowId = request.workflowId ?? '';
-  state.running.push({ workflowId, runId });
+  const allowAll = effectiveOverlap(start.overlap, schedule) === Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL;
+  state.running.push({ workflowId, runId, ...(allowAll ? { allowAll } : {}) });
   state.recent.push({
     scheduleTime: start.nominal,
     actualTime: now,

@@ -24,6 +24,16 @@ export interface StartedAction {
   status: number;
 }
 
+export interface RunningAction {
+  readonly workflowId: string;
+  readonly runId: string;
+  /**
+   * Started under ALLOW_ALL: as in Temporal, such a run neither receives the last completion result and failure
+   * nor hands its own on.
+   */
+  readonly allowAll?: boolean;
+}
+
 export interface ScheduleRunState {
   /** Spec times up to here are handled (started, buffered, skipped or missed). */
   lastProcessed: number;
@@ -33,7 +43,7 @@ export interface ScheduleRunState {
   bufferDropped: number;
   buffer: BufferedStart[];
   /** Started workflows not yet seen closed. */
-  running: { workflowId: string; runId: string }[];
+  running: RunningAction[];
   /** When the runner looks at the open runs again even if no start needs to know (epoch ms). */
   nextRunningCheck: number;
   /** Cancellation already requested for these run ids (CANCEL_OTHER asks once). */
@@ -49,6 +59,16 @@ export interface ScheduleRunState {
    * `version` changes with those too), so a client's read-modify-write only fails when a person changed it.
    */
   conflictToken: number;
+  /**
+   * The result of the last started run that completed (protobuf Payloads, base64), passed to the next start as
+   * `last_completion_result`; kept across failures, as in Temporal.
+   */
+  lastCompletionResult?: string;
+  /**
+   * The failure of the last started run that failed since the last completion (protobuf Failure, base64), passed
+   * to the next start as `continued_failure`; cleared by a completion.
+   */
+  continuedFailure?: string;
   /** The request id of the CreateSchedule that made it: a retried create succeeds again. */
   createRequestId?: string;
 }
