@@ -69,7 +69,7 @@ async function assertReclaimed(store: PersistenceStore, id: string): Promise<voi
   assert.equal(await store.schedules.getSchedule(id, 'sched'), null);
 }
 
-compatSuite('scenario 32: namespace deletion', (env) => {
+compatSuite('scenario 33: namespace deletion', (env) => {
   test('the name is free at once; the namespace’s runs are terminated and deleted, then the namespace', async () => {
     const e = env();
     const namespace = `del-${e.taskQueue('ns').replace(/[^A-Za-z0-9._-]/g, '-')}`;
@@ -95,7 +95,7 @@ compatSuite('scenario 32: namespace deletion', (env) => {
 });
 
 for (const db of databasesUnderTest()) {
-  describe(`scenario 32: a namespace deletion survives a server restart [${db}]`, () => {
+  describe(`scenario 33: a namespace deletion survives a server restart [${db}]`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'odin-nsdel-'));
     const name = `odin_nsdel_${process.pid}_${Date.now().toString(36)}`;
     const dbUrl =
