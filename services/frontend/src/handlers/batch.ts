@@ -38,7 +38,7 @@ function checkReset(op: NonNullable<Req<'StartBatchOperationRequest'>['resetOper
     // Unset scalars decode as 0: an event id of 0 is no event id.
     const taskId = Number(o.workflowTaskId ?? 0);
     if (taskId < 0) throw v.invalid('Batch reset workflow_task_id must be positive.');
-    if (o.buildId != null) v.maxLength(o.buildId, v.MAX_ID_LENGTH, 'BuildId');
+    if (o.buildId != null) v.maxIdBytes(o.buildId, 'BuildId');
     if (o.firstWorkflowTask == null && o.lastWorkflowTask == null && taskId === 0 && !o.buildId)
       throw v.invalid('batch reset missing target');
     return;
