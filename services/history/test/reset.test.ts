@@ -1,8 +1,32 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { type ServiceError, temporal } from '@odin/api';
-import { openWorkAt, reappliedEvents, resetPointOf } from '../src/state/reset.js';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { type ServiceError, temporal, type WorkflowServiceRequest } from '@odin/api';
+import { openChildrenAt, resetPointOf } from '../src/state/reset.js';
+import { pendingWorkAt } from '../src/state/reset-pending.js';
+import { reappliedEvents, reapplyExclusions } from '../src/state/reset-reapply.js';
 import type { HistoryEvent } from '../src/util/codec.js';
+import {
+  advance,
+  cmd,
+  complete,
+  ctx,
+  eventName,
+  eventNames,
+  history,
+  NS,
+  payloadText,
+  payloads,
+  pollActivityTask,
+  pollWorkflowTask,
+  settle,
+  setup,
+  signal,
+  start,
+} from './harness.js';
+import type { Harness } from './harness.js';
+
+type Req = WorkflowServiceRequest<'ResetWorkflowExecutionRequest'>;
 
 const E = temporal.api.enums.v1.EventType;
 
@@ -42,27 +66,212 @@ describe('reset point', () => {
     }
   });
 
-  test('work still open at the point is named; closed work is not', () => {
-    assert.deepEqual(openWorkAt(events.slice(0, 3)), []);
-    assert.deepEqual(openWorkAt(events.slice(0, 8)), ['activity a1']);
-    const completed = [
+  test('the work open at the point is what the kept history leaves open', () => {
+    const work = pendingWorkAt(events.slice(0, 8));
+    assert.deepEqual([...work.activities.keys()], [5]);
+    assert.equal(work.activities.get(5)?.started, undefined);
+    const closed = pendingWorkAt([
       ...events.slice(0, 8),
-      ev(10, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, {
+      ev(10, E.EVENT_TYPE_ACTIVITY_TASK_STARTED, {
+        activityTaskStartedEventAttributes: { scheduledEventId: 5 },
+      }),
+      ev(11, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, {
         activityTaskCompletedEventAttributes: { scheduledEventId: 5 },
       }),
-    ];
-    assert.deepEqual(openWorkAt(completed), []);
+      ev(12, E.EVENT_TYPE_TIMER_STARTED, { timerStartedEventAttributes: { timerId: 't1' } }),
+      ev(13, E.EVENT_TYPE_TIMER_STARTED, { timerStartedEventAttributes: { timerId: 't2' } }),
+      ev(14, E.EVENT_TYPE_TIMER_FIRED, { timerFiredEventAttributes: { timerId: 't1' } }),
+      ev(15, E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED),
+      ev(16, E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED),
+      ev(17, E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED, {
+        externalWorkflowExecutionSignaledEventAttributes: { initiatedEventId: 15 },
+      }),
+      ev(18, E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, {
+        startChildWorkflowExecutionInitiatedEventAttributes: { workflowId: 'kid' },
+      }),
+      ev(19, E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, {
+        workflowExecutionUpdateAcceptedEventAttributes: { protocolInstanceId: 'u1' },
+      }),
+    ]);
+    assert.deepEqual([...closed.activities.keys()], []);
+    assert.deepEqual([...closed.timers.keys()], ['t2']);
+    assert.deepEqual(
+      [...closed.external.entries()].map(([id, x]) => [id, x.kind]),
+      [[16, 'cancel']],
+    );
+    assert.deepEqual(openChildrenAt(closed), ['child workflow kid']);
+    assert.deepEqual([...closed.updates.entries()], [['u1', { acceptedEventId: 19, completedEventId: 0 }]]);
   });
 
-  test('signals after the point are reapplied unless the reapply type or the exclude list says otherwise', () => {
-    const after = events.slice(3);
-    assert.deepEqual(
-      reappliedEvents(after, undefined, []).map((e) => e.eventId),
-      [6],
-    );
+  test('the reapply type and exclude list choose what comes back, as Temporal reads them', () => {
     const Reapply = temporal.api.enums.v1.ResetReapplyType;
     const Exclude = temporal.api.enums.v1.ResetReapplyExcludeType;
-    assert.deepEqual(reappliedEvents(after, Reapply.RESET_REAPPLY_TYPE_NONE, []), []);
-    assert.deepEqual(reappliedEvents(after, undefined, [Exclude.RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL]), []);
+    const request = (updateId: string) => ({ meta: { updateId }, input: { name: 'u' } });
+    const kept = [
+      ...events.slice(0, 3),
+      ev(4, E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED, {
+        workflowExecutionUpdateAdmittedEventAttributes: { request: request('old') },
+      }),
+    ];
+    const after = [
+      ev(5, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
+      ev(6, E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, {
+        workflowExecutionUpdateAcceptedEventAttributes: {
+          protocolInstanceId: 'u1',
+          acceptedRequest: request('u1'),
+        },
+      }),
+      ev(7, E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED),
+      // Admitted in the kept history: the worker gets it from there, its acceptance is not repeated.
+      ev(8, E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, {
+        workflowExecutionUpdateAcceptedEventAttributes: {
+          protocolInstanceId: 'old',
+          acceptedRequest: request('old'),
+        },
+      }),
+      ev(9, E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED, {
+        workflowExecutionUpdateAdmittedEventAttributes: { request: request('u2') },
+      }),
+      ev(10, E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED),
+    ];
+    const ids = (type: number | undefined, exclude: number[] = []) =>
+      reappliedEvents(kept, after, reapplyExclusions(type, exclude)).map((e) => e.eventId);
+    assert.deepEqual(ids(undefined), [5, 6, 9]);
+    assert.deepEqual(ids(Reapply.RESET_REAPPLY_TYPE_ALL_ELIGIBLE), [5, 6, 9]);
+    assert.deepEqual(ids(Reapply.RESET_REAPPLY_TYPE_SIGNAL), [5]);
+    assert.deepEqual(ids(Reapply.RESET_REAPPLY_TYPE_NONE), []);
+    assert.deepEqual(ids(undefined, [Exclude.RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL]), [6, 9]);
+    assert.deepEqual(ids(undefined, [Exclude.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE]), [5]);
+  });
+});
+
+const Code = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, FAILED_PRECONDITION: 9 };
+
+async function reset(h: Harness, workflowId: string, point: number, extra: Record<string, unknown> = {}) {
+  const res = await h.history.resetWorkflowExecution(
+    NS,
+    {
+      namespace: NS.name,
+      workflowExecution: { workflowId },
+      reason: 'bad deploy',
+      // A plain number, as the decoded request may carry it.
+      workflowTaskFinishEventId: point as unknown as Req['workflowTaskFinishEventId'],
+      requestId: randomUUID(),
+      identity: 'operator',
+      ...extra,
+    },
+    ctx(),
+  );
+  await settle();
+  return res.runId!;
+}
+
+function idOf(events: Awaited<ReturnType<typeof history>>, name: string, nth = 0): number {
+  const found = events.filter((e) => eventName(e.eventType) === name)[nth];
+  assert.ok(found, `no ${name} #${nth}`);
+  return Number(found.eventId);
+}
+
+describe('reset over open work', () => {
+  let h: Harness;
+  before(async () => {
+    h = await setup();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('open activities are scheduled again, an open timer keeps its expiry, later signals come back', async () => {
+    const baseRunId = await start(h, 'wf-open');
+    const first = await pollWorkflowTask(h, 'wf-open');
+    await complete(h, first.taskToken, [
+      cmd.activity('waiting'),
+      cmd.activity('running'),
+      cmd.timer('t1', 60),
+    ]);
+    const running = await pollActivityTask(h, 'wf-open');
+    assert.equal(running.activityId, 'running');
+    h.matching.activityTasks.length = 0;
+    await signal(h, 'wf-open', 'before', 'sig-before');
+    await complete(h, (await pollWorkflowTask(h, 'wf-open')).taskToken, []);
+    await signal(h, 'wf-open', 'after', 'sig-after');
+    await complete(h, (await pollWorkflowTask(h, 'wf-open')).taskToken, []);
+    await advance(h, 10_000);
+    const base = await history(h, 'wf-open', baseRunId);
+    const point = idOf(base, 'WORKFLOW_TASK_COMPLETED', 1);
+
+    const runId = await reset(h, 'wf-open', point);
+    const names = (await eventNames(h, 'wf-open', runId)).slice(point - 1);
+    assert.deepEqual(names, [
+      'WORKFLOW_TASK_FAILED',
+      'WORKFLOW_EXECUTION_SIGNALED',
+      'WORKFLOW_TASK_SCHEDULED',
+    ]);
+    // Both activities go to matching again for the new run, the one a worker was running too.
+    assert.deepEqual(
+      h.matching.activityTasks.filter((t) => t.runId === runId).map((t) => t.scheduledEventId),
+      [idOf(base, 'ACTIVITY_TASK_SCHEDULED', 0), idOf(base, 'ACTIVITY_TASK_SCHEDULED', 1)],
+    );
+    // The base run's attempt can no longer complete: its run is closed.
+    await assert.rejects(
+      h.history.respondActivityTaskCompleted(
+        NS,
+        { namespace: NS.name, taskToken: running.taskToken, result: payloads('late'), identity: 'worker' },
+        ctx(),
+      ),
+      (e: ServiceError) => e.code === Code.NOT_FOUND,
+    );
+    // A retry of a signal the new run got again is recognised.
+    await signal(h, 'wf-open', 'after', 'sig-after');
+    assert.equal(
+      (await eventNames(h, 'wf-open', runId)).filter((n) => n === 'WORKFLOW_EXECUTION_SIGNALED').length,
+      2,
+    );
+    const wft = await pollWorkflowTask(h, 'wf-open');
+    await complete(h, wft.taskToken, []);
+    // The timer fires when its original minute is up (50 s after the reset), not a minute after the reset.
+    await advance(h, 49_000);
+    assert.ok(!(await eventNames(h, 'wf-open', runId)).includes('TIMER_FIRED'));
+    await advance(h, 1_000);
+    assert.ok((await eventNames(h, 'wf-open', runId)).includes('TIMER_FIRED'));
+    const again = await pollActivityTask(h, 'wf-open');
+    await h.history.respondActivityTaskCompleted(
+      NS,
+      { namespace: NS.name, taskToken: again.taskToken, result: payloads('done'), identity: 'worker' },
+      ctx(),
+    );
+    await settle();
+    const events = await history(h, 'wf-open', runId);
+    const completed = events.find((e) => eventName(e.eventType) === 'ACTIVITY_TASK_COMPLETED');
+    assert.equal(payloadText(completed?.activityTaskCompletedEventAttributes?.result), 'done');
+  });
+
+  test('a signal the base run still buffered (a workflow task in flight) is reapplied', async () => {
+    await start(h, 'wf-buffered');
+    const task = await pollWorkflowTask(h, 'wf-buffered');
+    assert.ok(task.taskToken);
+    await signal(h, 'wf-buffered', 'late');
+    const runId = await reset(h, 'wf-buffered', 3);
+    const events = await history(h, 'wf-buffered', runId);
+    assert.deepEqual(
+      events.slice(3).map((e) => eventName(e.eventType)),
+      ['WORKFLOW_TASK_FAILED', 'WORKFLOW_EXECUTION_SIGNALED', 'WORKFLOW_TASK_SCHEDULED'],
+    );
+    assert.equal(events[4]?.workflowExecutionSignaledEventAttributes?.signalName, 'late');
+  });
+
+  test('a point where a child workflow is open is refused, naming it, and nothing changes', async () => {
+    const runId = await start(h, 'wf-parent');
+    await complete(h, (await pollWorkflowTask(h, 'wf-parent')).taskToken, [cmd.startChild('wf-kid')]);
+    await signal(h, 'wf-parent', 'poke');
+    await complete(h, (await pollWorkflowTask(h, 'wf-parent')).taskToken, []);
+    const point = idOf(await history(h, 'wf-parent', runId), 'WORKFLOW_TASK_COMPLETED', 1);
+    const before = await eventNames(h, 'wf-parent', runId);
+    await assert.rejects(reset(h, 'wf-parent', point), (e: ServiceError) => {
+      assert.equal(e.code, Code.FAILED_PRECONDITION);
+      assert.match(e.message, /child workflow wf-kid/);
+      return true;
+    });
+    assert.deepEqual(await eventNames(h, 'wf-parent', runId), before);
   });
 });

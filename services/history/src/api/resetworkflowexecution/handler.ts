@@ -7,15 +7,22 @@ import type {
 } from '@odin/api';
 import { WorkflowStatus } from '@odin/persistence';
 import type { HistoryEngine } from '../../engine.js';
-import { buildResetRun, openWorkAt, reappliedEvents, resetPointOf } from '../../state/reset.js';
+import { buildResetRun, openChildrenAt, resetPointOf } from '../../state/reset.js';
+import { pendingWorkAt } from '../../state/reset-pending.js';
+import { reappliedEvents, reapplyExclusions } from '../../state/reset-reapply.js';
 import { terminateRun } from '../../state/terminate.js';
+
+/** How often a reset is built again when the base run moved on between reading its history and locking it. */
+const MAX_ATTEMPTS = 3;
 
 /**
  * ResetWorkflowExecution: a new run of the workflow with the base run's history up to the named workflow task, that
- * task failed (RESET_WORKFLOW), the signals received after it reapplied (per the reapply type), and a new workflow
- * task; the workflow's current run, if it is still running, is terminated with the reset's reason in the same
- * transaction. The base run may be closed. A retried request (same request id) answers the run it created.
- * Not yet: a point where activities, timers, children, external requests or updates are open (FAILED_PRECONDITION).
+ * task failed (RESET_WORKFLOW), the work open at that point resumed (activities scheduled again, timers re-armed,
+ * external signals and cancel requests sent again, accepted updates kept), the signals and updates received after
+ * it reapplied (per the reapply type and exclusions), and a new workflow task; the workflow's current run, if it is
+ * still running, is terminated with the reset's reason in the same transaction. The base run may be closed. A
+ * retried request (same request id) answers the run it created. A point where a child workflow is open is refused
+ * (FAILED_PRECONDITION).
  */
 export async function resetWorkflowExecution(
   engine: HistoryEngine,
@@ -32,7 +39,27 @@ export async function resetWorkflowExecution(
       'WorkflowTaskFinishEventId must name a workflow task event of the run.',
     );
   }
-  // The base run's events never change once written: read them before taking the workflow's lock for the reset.
+  const requestId = req.requestId || engine.uuid();
+  for (let attempt = 1; ; attempt++) {
+    const result = await tryReset(engine, ns, req, workflowId, finishEventId, requestId);
+    if (result) return result;
+    if (attempt >= MAX_ATTEMPTS) {
+      throw ServiceError.unavailable('The workflow kept changing while it was being reset; try again.');
+    }
+  }
+}
+
+/** One attempt; undefined when the base run wrote events after its history was read (the caller reads again). */
+async function tryReset(
+  engine: HistoryEngine,
+  ns: NamespaceRef,
+  req: Req<'ResetWorkflowExecutionRequest'>,
+  workflowId: string,
+  finishEventId: number,
+  requestId: string,
+): Promise<Res<'ResetWorkflowExecutionResponse'> | undefined> {
+  // The base run's history is read before taking the workflow's lock for the reset; the reset checks under the lock
+  // that the run wrote nothing since.
   const base = await engine.read(
     ns.id,
     workflowId,
@@ -49,33 +76,37 @@ export async function resetWorkflowExecution(
   );
   const point = resetPointOf(base.events.slice(0, finishEventId), finishEventId);
   const kept = base.events.slice(0, point.startedEventId);
-  const open = openWorkAt(kept);
-  if (open.length > 0) {
+  const work = pendingWorkAt(kept);
+  const children = openChildrenAt(work);
+  if (children.length > 0) {
     throw ServiceError.failedPrecondition(
-      `Resetting to event ${finishEventId} would leave work open (${open.slice(0, 5).join(', ')}); Odin resets only ` +
-        'to a workflow task where no activity, timer, child workflow, external request or update is open yet.',
+      `Resetting to event ${finishEventId} would leave ${children.slice(0, 5).join(', ')} open; Odin does not ` +
+        'reset to a point where a child workflow is still running.',
     );
   }
-  const reapply = reappliedEvents(
-    base.events.slice(point.startedEventId),
-    req.resetReapplyType,
-    req.resetReapplyExcludeTypes,
-  );
-  const requestId = req.requestId || engine.uuid();
+  const excluded = reapplyExclusions(req.resetReapplyType, req.resetReapplyExcludeTypes);
   const reason = req.reason ?? '';
   return engine.create(ns.id, workflowId, async (scope) => {
     const current = scope.current;
     if (!current) throw ServiceError.notFound(`Workflow execution not found. WorkflowId: ${workflowId}.`);
     if (current.createRequestId === requestId) return { result: { runId: current.runId } };
+    let after = base.events.slice(point.startedEventId);
     if (current.status === WorkflowStatus.RUNNING) {
-      terminateRun(await scope.open(current.runId), reason, req.identity ?? '', null);
+      const running = await scope.open(current.runId);
+      const isBase = current.runId === base.ms.runId;
+      if (isBase && running.ms.nextEventId !== base.ms.nextEventId) return { result: undefined };
+      terminateRun(running, reason, req.identity ?? '', null);
+      // The termination writes what the base run still buffered (signals received while a workflow task ran)
+      // before its Terminated event: those are after the point too.
+      if (isBase) after = [...after, ...running.events];
     }
     const runId = scope.uuid();
     const mut = buildResetRun(scope, {
       base: base.ms,
       kept,
       point,
-      reapply,
+      work,
+      reapply: reappliedEvents(kept, after, excluded),
       newRunId: runId,
       reason,
       identity: req.identity ?? '',
