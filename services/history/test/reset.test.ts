@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { type ServiceError, temporal, type WorkflowServiceRequest } from '@odin/api';
+import { Mutation } from '../src/state/history-builder.js';
+import type { MutableState } from '../src/state/mutable-state.js';
 import { openChildrenAt, resetPointOf } from '../src/state/reset.js';
+import { resumePendingWork } from '../src/state/reset-resume.js';
 import { pendingWorkAt } from '../src/state/reset-pending.js';
 import { reappliedEvents, reapplyExclusions } from '../src/state/reset-reapply.js';
 import type { HistoryEvent } from '../src/util/codec.js';
@@ -142,6 +145,89 @@ describe('reset point', () => {
     assert.deepEqual(ids(Reapply.RESET_REAPPLY_TYPE_NONE), []);
     assert.deepEqual(ids(undefined, [Exclude.RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL]), [6, 9]);
     assert.deepEqual(ids(undefined, [Exclude.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE]), [5]);
+  });
+});
+
+describe('resuming the work open at a reset point', () => {
+  const now = Date.UTC(2026, 0, 1, 0, 10);
+  const at = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
+  const kept = [
+    ev(5, E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, {
+      activityTaskScheduledEventAttributes: {
+        activityId: 'a1',
+        activityType: { name: 'act' },
+        taskQueue: { name: 'tq' },
+        scheduleToCloseTimeout: { seconds: 600 },
+        startToCloseTimeout: { seconds: 10 },
+      },
+    }),
+    ev(6, E.EVENT_TYPE_ACTIVITY_TASK_STARTED, {
+      activityTaskStartedEventAttributes: { scheduledEventId: 5, identity: 'w1' },
+    }),
+    ev(7, E.EVENT_TYPE_TIMER_STARTED, {
+      eventTime: at(now - 30_000),
+      timerStartedEventAttributes: { timerId: 't1', startToFireTimeout: { seconds: 60 } },
+    }),
+    ev(8, E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED),
+    ev(9, E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED),
+  ] as HistoryEvent[];
+
+  test('a started activity fails (reset, no retry); timers keep their expiry; external requests are sent again', () => {
+    const ms = {
+      namespaceId: 'ns',
+      workflowId: 'wf',
+      runId: 'new',
+      nextEventId: 20,
+      activities: {},
+      timers: {},
+    };
+    const mut = new Mutation(ms as unknown as MutableState, now, randomUUID);
+    resumePendingWork(mut, pendingWorkAt(kept), kept, 'bad deploy');
+    const failed = mut.events[0]?.activityTaskFailedEventAttributes;
+    assert.equal(eventName(mut.events[0]?.eventType), 'ACTIVITY_TASK_FAILED');
+    assert.equal(failed?.scheduledEventId, 5);
+    assert.equal(failed?.startedEventId, 6);
+    assert.equal(failed?.identity, 'w1');
+    assert.equal(failed?.retryState, temporal.api.enums.v1.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE);
+    assert.equal(failed?.failure?.message, 'bad deploy');
+    assert.ok(failed?.failure?.resetWorkflowFailureInfo);
+    assert.deepEqual(mut.ms.activities, {}, 'the failed activity is closed');
+    assert.deepEqual(mut.ms.timers, { t1: { timerId: 't1', startedEventId: 7, expiryTime: now + 30_000 } });
+    assert.deepEqual(mut.ms.pendingExternal, { 8: 'signal', 9: 'cancel' });
+    assert.deepEqual(
+      mut.tasks.map((t) => [t.taskType, t.fireTime]),
+      [
+        ['user-timer', now + 30_000],
+        ['signal-external', now],
+        ['cancel-external', now],
+      ],
+    );
+  });
+
+  test('an activity without its Started event is scheduled again, its schedule-to-close counted from now', () => {
+    const ms = {
+      namespaceId: 'ns',
+      workflowId: 'wf',
+      runId: 'new',
+      nextEventId: 20,
+      activities: {},
+      timers: {},
+    };
+    const mut = new Mutation(ms as unknown as MutableState, now, randomUUID);
+    const scheduledOnly = kept.slice(0, 1);
+    resumePendingWork(mut, pendingWorkAt(scheduledOnly), scheduledOnly, 'bad deploy');
+    assert.deepEqual(mut.events, []);
+    const ai = mut.ms.activities['5'];
+    assert.equal(ai?.phase, 'scheduled');
+    assert.equal(ai?.attempt, 1);
+    assert.equal(ai?.scheduledTime, now);
+    assert.deepEqual(
+      mut.tasks.map((t) => [t.taskType, t.fireTime]),
+      [
+        ['activity-task', now],
+        ['activity-timeout', now + 600_000],
+      ],
+    );
   });
 });
 
