@@ -647,23 +647,31 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
         workflowId,
         args: [key, otherQueue],
       });
-      // One activity runs in a worker (held), the other waits: nobody polls its queue yet.
-      await waitUntil(async () => calls[key] === 1);
-      await handle.signal(collectSignal);
-      const point = await completedTask(handle, 2);
-      const reset = await e.client.workflowService.resetWorkflowExecution({
-        namespace: NAMESPACE,
-        workflowExecution: { workflowId, runId: handle.firstExecutionRunId },
-        reason: 'activities open',
-        workflowTaskFinishEventId: point,
-        requestId: `reset-activities-${taskQueue}`,
-      });
-      const newRun = e.client.workflow.getHandle(workflowId, reset.runId);
-      await e.withWorker(otherQueue, async () => {
-        // The running attempt belonged to the base run: the new run's own attempt is the second call.
-        assert.deepEqual(await newRun.result(), ['call 2', 'Hello, elsewhere!']);
-      });
-      await releaseHeld(key);
+      let newRun: WorkflowHandle | undefined;
+      let point: Awaited<ReturnType<typeof completedTask>> | undefined;
+      // The held call is let go whatever happens, or the worker could not stop.
+      try {
+        // One activity runs in a worker (held), the other waits: nobody polls its queue yet.
+        await waitUntil(async () => calls[key] === 1);
+        await handle.signal(collectSignal);
+        point = await completedTask(handle, 2);
+        const reset = await e.client.workflowService.resetWorkflowExecution({
+          namespace: NAMESPACE,
+          workflowExecution: { workflowId, runId: handle.firstExecutionRunId },
+          reason: 'activities open',
+          workflowTaskFinishEventId: point,
+          requestId: `reset-activities-${taskQueue}`,
+        });
+        const run = e.client.workflow.getHandle(workflowId, reset.runId);
+        newRun = run;
+        await e.withWorker(otherQueue, async () => {
+          // The running attempt belonged to the base run: the new run's own attempt is the second call.
+          assert.deepEqual(await run.result(), ['call 2', 'Hello, elsewhere!']);
+        });
+      } finally {
+        await releaseHeld(key);
+      }
+      assert.ok(newRun);
       const events = (await newRun.fetchHistory()).events ?? [];
       const scheduled = events
         .filter((ev) => ev.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
