@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time.js';
@@ -640,7 +641,8 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
     const taskQueue = e.taskQueue('reset-activities');
     const otherQueue = `${taskQueue}-other`;
     const workflowId = `reset-activities-${taskQueue}`;
-    const key = `reset-held-${taskQueue}`;
+    // Unique per run of the suite: task queue names repeat from one topology to the next in the same process.
+    const key = `reset-held-${randomUUID()}`;
     await e.withWorker(taskQueue, async () => {
       const handle = await e.client.workflow.start(twoActivitiesThenCollect, {
         taskQueue,
