@@ -787,7 +787,7 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
     });
   });
 
-  test('ResetWorkflowExecution refuses a point where a child workflow is still open, and changes nothing', async () => {
+  test('ResetWorkflowExecution over an open child: the new run takes it over and gets its result', async () => {
     const e = env();
     const taskQueue = e.taskQueue('reset-child');
     const parentId = `reset-child-${taskQueue}`;
@@ -795,22 +795,24 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
       const parent = await e.client.workflow.start(parentOfWaitingChild, { taskQueue, workflowId: parentId });
       // The child's Started event makes the parent's second workflow task.
       const point = await completedTask(parent, 2);
-      await assert.rejects(
-        e.client.workflowService.resetWorkflowExecution({
-          namespace: NAMESPACE,
-          workflowExecution: { workflowId: parentId },
-          reason: 'child open',
-          workflowTaskFinishEventId: point,
-        }),
-        (err: unknown) => {
-          assert.equal((err as { code?: number }).code, 9 /* FAILED_PRECONDITION */);
-          assert.match(String(err), /child workflow/);
-          return true;
-        },
+      const reset = await e.client.workflowService.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId: parentId },
+        reason: 'child open',
+        workflowTaskFinishEventId: point,
+      });
+      const child = e.client.workflow.getHandle(`${parentId}-child`);
+      // The base run was terminated by the reset: no parent-close policy ended the child.
+      assert.equal((await child.describe()).status.name, 'RUNNING');
+      await child.signal('release');
+      // The child reports to the run it was started from, which passes it on to the new run.
+      const newRun = e.client.workflow.getHandle(parentId, reset.runId);
+      assert.equal(await newRun.result(), 'child says hello to r');
+      const events = (await newRun.fetchHistory()).events ?? [];
+      const completed = events.find(
+        (ev) => ev.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED,
       );
-      assert.equal((await parent.describe()).status.name, 'RUNNING', 'the refused reset changed nothing');
-      await e.client.workflow.getHandle(`${parentId}-child`).signal('release');
-      assert.equal(await parent.result(), 'child says hello to r');
+      assert.ok(Number(completed?.eventId) > Number(point), 'recorded in the new run');
     });
   });
 });

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { type ServiceError, temporal, type WorkflowServiceRequest } from '@odin/api';
 import { Mutation } from '../src/state/history-builder.js';
 import type { MutableState } from '../src/state/mutable-state.js';
-import { openChildrenAt, resetPointOf } from '../src/state/reset.js';
+import { resetPointOf } from '../src/state/reset.js';
 import { resumePendingWork } from '../src/state/reset-resume.js';
 import { pendingWorkAt } from '../src/state/reset-pending.js';
 import { reappliedEvents, reapplyExclusions } from '../src/state/reset-reapply.js';
@@ -102,7 +102,7 @@ describe('reset point', () => {
       [...closed.external.entries()].map(([id, x]) => [id, x.kind]),
       [[16, 'cancel']],
     );
-    assert.deepEqual(openChildrenAt(closed), ['child workflow kid']);
+    assert.deepEqual([...closed.children.keys()], [18]);
     assert.deepEqual([...closed.updates.entries()], [['u1', { acceptedEventId: 19, completedEventId: 0 }]]);
   });
 
@@ -346,18 +346,55 @@ describe('reset over open work', () => {
     assert.equal(events[4]?.workflowExecutionSignaledEventAttributes?.signalName, 'late');
   });
 
-  test('a point where a child workflow is open is refused, naming it, and nothing changes', async () => {
-    const runId = await start(h, 'wf-parent');
+  test('a child open at the point is taken over by the new run: its close, sent to the base run, reaches it', async () => {
+    const baseRunId = await start(h, 'wf-parent');
     await complete(h, (await pollWorkflowTask(h, 'wf-parent')).taskToken, [cmd.startChild('wf-kid')]);
-    await signal(h, 'wf-parent', 'poke');
+    const childTask = await pollWorkflowTask(h, 'wf-kid');
     await complete(h, (await pollWorkflowTask(h, 'wf-parent')).taskToken, []);
-    const point = idOf(await history(h, 'wf-parent', runId), 'WORKFLOW_TASK_COMPLETED', 1);
-    const before = await eventNames(h, 'wf-parent', runId);
-    await assert.rejects(reset(h, 'wf-parent', point), (e: ServiceError) => {
-      assert.equal(e.code, Code.FAILED_PRECONDITION);
-      assert.match(e.message, /child workflow wf-kid/);
-      return true;
-    });
-    assert.deepEqual(await eventNames(h, 'wf-parent', runId), before);
+    const point = idOf(await history(h, 'wf-parent', baseRunId), 'WORKFLOW_TASK_COMPLETED', 1);
+    const runId = await reset(h, 'wf-parent', point);
+    // The base run, terminated by the reset, applied no parent-close policy: the child still runs.
+    const child = await h.history.describeWorkflowExecution(
+      NS,
+      { namespace: NS.name, execution: { workflowId: 'wf-kid' } },
+      ctx(),
+    );
+    assert.equal(
+      child.workflowExecutionInfo?.status,
+      temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+    );
+    await complete(h, childTask.taskToken, [cmd.complete('kid-out')]);
+    await settle();
+    const events = await history(h, 'wf-parent', runId);
+    const done = events.find((e) => e.childWorkflowExecutionCompletedEventAttributes);
+    assert.equal(payloadText(done?.childWorkflowExecutionCompletedEventAttributes?.result), 'kid-out');
+    assert.equal(Number(done?.childWorkflowExecutionCompletedEventAttributes?.startedEventId), 6);
+    assert.ok(Number(done?.eventId) > point, 'recorded in the new run');
+    const baseEvents = await eventNames(h, 'wf-parent', baseRunId);
+    assert.equal(baseEvents.at(-1), 'WORKFLOW_EXECUTION_TERMINATED');
+  });
+
+  test('what the base run recorded after the point about a child it hands over is recorded again', async () => {
+    const baseRunId = await start(h, 'wf-parent2');
+    await complete(h, (await pollWorkflowTask(h, 'wf-parent2')).taskToken, [cmd.startChild('wf-kid2')]);
+    const childTask = await pollWorkflowTask(h, 'wf-kid2');
+    const point = 4; // the first task's Completed event: the child is initiated after it, not kept
+    const second = await pollWorkflowTask(h, 'wf-parent2');
+    await complete(h, second.taskToken, []);
+    await complete(h, childTask.taskToken, [cmd.complete('kid2-out')]);
+    await settle();
+    // Reset to the second task: the child's initiation and start are kept, its completion came after the point.
+    const secondPoint = idOf(await history(h, 'wf-parent2', baseRunId), 'WORKFLOW_TASK_COMPLETED', 1);
+    assert.ok(secondPoint > point);
+    const runId = await reset(h, 'wf-parent2', secondPoint);
+    const names = (await eventNames(h, 'wf-parent2', runId)).slice(secondPoint - 1);
+    assert.deepEqual(names, [
+      'WORKFLOW_TASK_FAILED',
+      'CHILD_WORKFLOW_EXECUTION_COMPLETED',
+      'WORKFLOW_TASK_SCHEDULED',
+    ]);
+    const events = await history(h, 'wf-parent2', runId);
+    const done = events.find((e) => e.childWorkflowExecutionCompletedEventAttributes);
+    assert.equal(payloadText(done?.childWorkflowExecutionCompletedEventAttributes?.result), 'kid2-out');
   });
 });

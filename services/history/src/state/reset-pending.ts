@@ -8,6 +8,12 @@ export interface PendingActivity {
   started?: HistoryEvent;
 }
 
+/** A child workflow initiated before a reset point and not closed by it; `started` once its run exists. */
+export interface PendingChild {
+  readonly initiated: HistoryEvent;
+  started?: HistoryEvent;
+}
+
 /** An update accepted before a reset point; `completedEventId` 0 while it was still running there. */
 export interface KeptUpdate {
   readonly acceptedEventId: number;
@@ -21,7 +27,7 @@ export interface KeptUpdate {
 export interface PendingWork {
   readonly activities: Map<number, PendingActivity>;
   readonly timers: Map<string, HistoryEvent>;
-  readonly children: Map<number, HistoryEvent>;
+  readonly children: Map<number, PendingChild>;
   readonly external: Map<number, { kind: 'signal' | 'cancel'; initiated: HistoryEvent }>;
   readonly updates: Map<string, KeptUpdate>;
 }
@@ -70,8 +76,13 @@ export function pendingWorkAt(kept: readonly HistoryEvent[]): PendingWork {
         work.timers.delete(e.timerCanceledEventAttributes?.timerId ?? '');
         break;
       case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
-        work.children.set(eventId, e);
+        work.children.set(eventId, { initiated: e });
         break;
+      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED: {
+        const child = work.children.get(id(e.childWorkflowExecutionStartedEventAttributes?.initiatedEventId));
+        if (child) child.started = e;
+        break;
+      }
       case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED:
         work.children.delete(id(e.startChildWorkflowExecutionFailedEventAttributes?.initiatedEventId));
         break;

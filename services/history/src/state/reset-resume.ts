@@ -106,7 +106,7 @@ function carryCancelRequests(mut: Mutation, kept: readonly HistoryEvent[]): void
 
 /**
  * Resumes in the new run (its kept events and WorkflowTaskFailed already written) the work open at the reset point.
- * Child workflows are not handled here: the caller refuses a point where one is open.
+ * Child workflows are taken over in reset-children.ts.
  */
 export function resumePendingWork(
   mut: Mutation,

@@ -7,6 +7,7 @@ import { EventType, type Mutation } from './history-builder.js';
 import type { MutableState } from './mutable-state.js';
 import { buildNewRun } from './new-run.js';
 import { paramsFromStarted, type StartedAttributes } from './next-run.js';
+import { adoptChildren, reconnectChildren } from './reset-children.js';
 import type { PendingWork } from './reset-pending.js';
 import { writeReapplied } from './reset-reapply.js';
 import { resumePendingWork } from './reset-resume.js';
@@ -70,23 +71,15 @@ export function resetPointOf(events: readonly HistoryEvent[], eventId: number): 
   };
 }
 
-/**
- * The children still open at the reset point, named for the refusal: Odin does not reset over a running child yet
- * (Temporal keeps such a child linked to the new run; Odin would deliver its completion to the closed base run).
- */
-export function openChildrenAt(work: PendingWork): string[] {
-  return [...work.children.values()].map(
-    (e) => `child workflow ${e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? ''}`,
-  );
-}
-
 export interface ResetRunInput {
   readonly base: MutableState;
   /** The base run's events 1 .. point.startedEventId, copied into the new run as they are. */
   readonly kept: readonly HistoryEvent[];
   readonly point: ResetPoint;
-  /** What the kept history leaves open (no child workflows: the caller refused those). */
+  /** What the kept history leaves open. */
   readonly work: PendingWork;
+  /** All the base run's events after the point (what it recorded about the children the new run takes over). */
+  readonly after: readonly HistoryEvent[];
   /** The base run's events after the point that the new run gets again (see reset-reapply.ts). */
   readonly reapply: readonly HistoryEvent[];
   readonly newRunId: string;
@@ -219,6 +212,8 @@ export function buildResetRun(
     },
   });
   resumePendingWork(mut, input.work, kept, input.reason);
+  adoptChildren(mut, input.work);
+  reconnectChildren(mut, input.after);
   writeReapplied(mut, input.reapply);
   scheduleWorkflowTask(mut);
   return mut;

@@ -7,7 +7,8 @@ import type {
 } from '@odin/api';
 import { WorkflowStatus } from '@odin/persistence';
 import type { HistoryEngine } from '../../engine.js';
-import { buildResetRun, openChildrenAt, resetPointOf } from '../../state/reset.js';
+import type { Mutation } from '../../state/history-builder.js';
+import { buildResetRun, resetPointOf } from '../../state/reset.js';
 import { pendingWorkAt } from '../../state/reset-pending.js';
 import { reappliedEvents, reapplyExclusions } from '../../state/reset-reapply.js';
 import { terminateRun } from '../../state/terminate.js';
@@ -18,11 +19,11 @@ const MAX_ATTEMPTS = 3;
 /**
  * ResetWorkflowExecution: a new run of the workflow with the base run's history up to the named workflow task, that
  * task failed (RESET_WORKFLOW), the work open at that point resumed (activities scheduled again, timers re-armed,
- * external signals and cancel requests sent again, accepted updates kept), the signals and updates received after
+ * children taken over, external signals and cancel requests sent again, accepted updates kept), the signals and updates received after
  * it reapplied (per the reapply type and exclusions), and a new workflow task; the workflow's current run, if it is
  * still running, is terminated with the reset's reason in the same transaction. The base run may be closed. A
- * retried request (same request id) answers the run it created. A point where a child workflow is open is refused
- * (FAILED_PRECONDITION).
+ * retried request (same request id) answers the run it created. Children open at the point are taken over by the
+ * new run.
  */
 export async function resetWorkflowExecution(
   engine: HistoryEngine,
@@ -77,13 +78,6 @@ async function tryReset(
   const point = resetPointOf(base.events.slice(0, finishEventId), finishEventId);
   const kept = base.events.slice(0, point.startedEventId);
   const work = pendingWorkAt(kept);
-  const children = openChildrenAt(work);
-  if (children.length > 0) {
-    throw ServiceError.failedPrecondition(
-      `Resetting to event ${finishEventId} would leave ${children.slice(0, 5).join(', ')} open; Odin does not ` +
-        'reset to a point where a child workflow is still running.',
-    );
-  }
   const excluded = reapplyExclusions(req.resetReapplyType, req.resetReapplyExcludeTypes);
   const reason = req.reason ?? '';
   return engine.create(ns.id, workflowId, async (scope) => {
@@ -91,21 +85,31 @@ async function tryReset(
     if (!current) throw ServiceError.notFound(`Workflow execution not found. WorkflowId: ${workflowId}.`);
     if (current.createRequestId === requestId) return { result: { runId: current.runId } };
     let after = base.events.slice(point.startedEventId);
+    let baseRun: Mutation | undefined;
     if (current.status === WorkflowStatus.RUNNING) {
       const running = await scope.open(current.runId);
-      const isBase = current.runId === base.ms.runId;
-      if (isBase && running.ms.nextEventId !== base.ms.nextEventId) return { result: undefined };
+      if (current.runId === base.ms.runId) {
+        if (running.ms.nextEventId !== base.ms.nextEventId) return { result: undefined };
+        baseRun = running;
+      }
       terminateRun(running, reason, req.identity ?? '', null);
       // The termination writes what the base run still buffered (signals received while a workflow task ran)
       // before its Terminated event: those are after the point too.
-      if (isBase) after = [...after, ...running.events];
+      if (baseRun) after = [...after, ...running.events];
     }
     const runId = scope.uuid();
+    // The base run hands its children over: it applies no parent-close policy to them (as Temporal skips it for a
+    // run the resetter terminated), and forwards the close of each to the new run.
+    baseRun ??= await scope.open(base.ms.runId);
+    baseRun.ms.resetRunId = runId;
+    if (baseRun.closed) baseRun.ms.children = {};
+    baseRun.dirty = true;
     const mut = buildResetRun(scope, {
       base: base.ms,
       kept,
       point,
       work,
+      after,
       reapply: reappliedEvents(kept, after, excluded),
       newRunId: runId,
       reason,
