@@ -19,11 +19,11 @@ const MAX_ATTEMPTS = 3;
 /**
  * ResetWorkflowExecution: a new run of the workflow with the base run's history up to the named workflow task, that
  * task failed (RESET_WORKFLOW), the work open at that point resumed (activities scheduled again, timers re-armed,
- * children taken over, external signals and cancel requests sent again, accepted updates kept), the signals and updates received after
- * it reapplied (per the reapply type and exclusions), and a new workflow task; the workflow's current run, if it is
- * still running, is terminated with the reset's reason in the same transaction. The base run may be closed. A
- * retried request (same request id) answers the run it created. Children open at the point are taken over by the
- * new run.
+ * children taken over, external signals and cancel requests sent again, accepted updates kept), the signals and
+ * updates the base run received after it reapplied (per the reapply type and exclusions), and a new workflow task;
+ * the workflow's current run, if it is still running, is terminated with the reset's reason in the same transaction.
+ * The base run may be closed. A retried request (same request id) answers the run it created. Not yet: events of the
+ * later runs of a continue-as-new chain are not reapplied.
  */
 export async function resetWorkflowExecution(
   engine: HistoryEngine,
