@@ -346,6 +346,30 @@ describe('reset over open work', () => {
     assert.equal(events[4]?.workflowExecutionSignaledEventAttributes?.signalName, 'late');
   });
 
+  test('signals of the runs the base run continued as are reapplied too', async () => {
+    const baseRunId = await start(h, 'wf-chain');
+    await complete(h, (await pollWorkflowTask(h, 'wf-chain')).taskToken, []);
+    await signal(h, 'wf-chain', 'in-base');
+    await complete(h, (await pollWorkflowTask(h, 'wf-chain')).taskToken, [
+      {
+        commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+        continueAsNewWorkflowExecutionCommandAttributes: {
+          workflowType: { name: 'wf' },
+          taskQueue: { name: 'tq' },
+          input: payloads('next'),
+        },
+      },
+    ]);
+    await signal(h, 'wf-chain', 'in-next');
+    const runId = await reset(h, 'wf-chain', 4, {
+      workflowExecution: { workflowId: 'wf-chain', runId: baseRunId },
+    });
+    const signals = (await history(h, 'wf-chain', runId))
+      .filter((e) => e.workflowExecutionSignaledEventAttributes)
+      .map((e) => e.workflowExecutionSignaledEventAttributes?.signalName);
+    assert.deepEqual(signals, ['in-base', 'in-next']);
+  });
+
   test('a child open at the point is taken over by the new run: its close, sent to the base run, reaches it', async () => {
     const baseRunId = await start(h, 'wf-parent');
     await complete(h, (await pollWorkflowTask(h, 'wf-parent')).taskToken, [cmd.startChild('wf-kid')]);

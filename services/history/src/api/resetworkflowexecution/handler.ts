@@ -8,10 +8,12 @@ import type {
 import { WorkflowStatus } from '@odin/persistence';
 import type { HistoryEngine } from '../../engine.js';
 import type { Mutation } from '../../state/history-builder.js';
+import type { MutableState } from '../../state/mutable-state.js';
 import { buildResetRun, resetPointOf } from '../../state/reset.js';
 import { pendingWorkAt } from '../../state/reset-pending.js';
 import { reappliedEvents, reapplyExclusions } from '../../state/reset-reapply.js';
 import { terminateRun } from '../../state/terminate.js';
+import type { HistoryEvent } from '../../util/codec.js';
 
 /** How often a reset is built again when the base run moved on between reading its history and locking it. */
 const MAX_ATTEMPTS = 3;
@@ -20,10 +22,10 @@ const MAX_ATTEMPTS = 3;
  * ResetWorkflowExecution: a new run of the workflow with the base run's history up to the named workflow task, that
  * task failed (RESET_WORKFLOW), the work open at that point resumed (activities scheduled again, timers re-armed,
  * children taken over, external signals and cancel requests sent again, accepted updates kept), the signals and
- * updates the base run received after it reapplied (per the reapply type and exclusions), and a new workflow task;
+ * updates received after it reapplied (per the reapply type and exclusions), and a new workflow task;
  * the workflow's current run, if it is still running, is terminated with the reset's reason in the same transaction.
- * The base run may be closed. A retried request (same request id) answers the run it created. Not yet: events of the
- * later runs of a continue-as-new chain are not reapplied.
+ * The base run may be closed; the signals and updates of the runs it continued as are reapplied too. A retried
+ * request (same request id) answers the run it created.
  */
 export async function resetWorkflowExecution(
   engine: HistoryEngine,
@@ -75,6 +77,8 @@ async function tryReset(
       return { ms: structuredClone(run.ms), events };
     },
   );
+  const later = await continuedRuns(engine, ns.id, workflowId, base.events);
+  const last = later.at(-1) ?? base;
   const point = resetPointOf(base.events.slice(0, finishEventId), finishEventId);
   const kept = base.events.slice(0, point.startedEventId);
   const work = pendingWorkAt(kept);
@@ -84,18 +88,23 @@ async function tryReset(
     const current = scope.current;
     if (!current) throw ServiceError.notFound(`Workflow execution not found. WorkflowId: ${workflowId}.`);
     if (current.createRequestId === requestId) return { result: { runId: current.runId } };
+    // The base run's events after the point; then, for reapplying only, those of the runs it continued as.
     let after = base.events.slice(point.startedEventId);
+    let continued = later.flatMap((run) => run.events);
     let baseRun: Mutation | undefined;
     if (current.status === WorkflowStatus.RUNNING) {
       const running = await scope.open(current.runId);
-      if (current.runId === base.ms.runId) {
-        if (running.ms.nextEventId !== base.ms.nextEventId) return { result: undefined };
-        baseRun = running;
-      }
+      const isLast = current.runId === last.ms.runId;
+      if (isLast && running.ms.nextEventId !== last.ms.nextEventId) return { result: undefined };
       terminateRun(running, reason, req.identity ?? '', null);
-      // The termination writes what the base run still buffered (signals received while a workflow task ran)
-      // before its Terminated event: those are after the point too.
-      if (baseRun) after = [...after, ...running.events];
+      // The termination writes what the run still buffered (signals received while a workflow task ran) before its
+      // Terminated event: those came after the point too.
+      if (current.runId === base.ms.runId) {
+        baseRun = running;
+        after = [...after, ...running.events];
+      } else if (isLast) {
+        continued = [...continued, ...running.events];
+      }
     }
     const runId = scope.uuid();
     // The base run hands its children over: it applies no parent-close policy to them (as Temporal skips it for a
@@ -110,7 +119,7 @@ async function tryReset(
       point,
       work,
       after,
-      reapply: reappliedEvents(kept, after, excluded),
+      reapply: reappliedEvents(kept, [...after, ...continued], excluded),
       newRunId: runId,
       reason,
       identity: req.identity ?? '',
@@ -121,4 +130,32 @@ async function tryReset(
       create: { mut, current: { mode: 'replace', expectedCurrentRunId: current.runId }, requestId },
     };
   });
+}
+
+/** How many continue-as-new runs after the base run a reset reads for events to reapply (Temporal follows the chain). */
+const MAX_CONTINUED_RUNS = 100;
+
+/**
+ * The runs the base run continued as (each ended with WorkflowExecutionContinuedAsNew naming the next), in order,
+ * with their events: their signals and updates are reapplied too.
+ */
+async function continuedRuns(
+  engine: HistoryEngine,
+  namespaceId: string,
+  workflowId: string,
+  baseEvents: readonly HistoryEvent[],
+): Promise<{ ms: MutableState; events: HistoryEvent[] }[]> {
+  const runs: { ms: MutableState; events: HistoryEvent[] }[] = [];
+  let events = baseEvents;
+  while (runs.length < MAX_CONTINUED_RUNS) {
+    const next = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    if (!next) break;
+    const run = await engine.read(namespaceId, workflowId, next, async (r) => ({
+      ms: structuredClone(r.ms),
+      events: await engine.readEvents(r, 1, r.ms.nextEventId),
+    }));
+    runs.push(run);
+    events = run.events;
+  }
+  return runs;
 }
