@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@odin/api';
 import { type CompatEnv, compatSuite } from './harness.js';
-import { parentOfWaitingChild } from './workflows/recovery.js';
+import { calls, releaseHeld } from './activities.js';
+import { parentOfWaitingChild, collectSignal, twoActivitiesThenCollect } from './workflows/recovery.js';
 import { signalCollector } from './workflows/signals.js';
 import { sleeper } from './workflows/timers.js';
+import { addItemUpdate, cart, finishUpdate } from './workflows/updates.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 const TaskQueueKind = temporal.api.enums.v1.TaskQueueKind;
@@ -75,6 +78,26 @@ async function scheduledQueues(e: CompatEnv, workflowId: string) {
   return (await events(e, workflowId))
     .filter((ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
     .map((ev) => ev.workflowTaskScheduledEventAttributes?.taskQueue);
+}
+
+async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+async function types(handle: WorkflowHandle): Promise<number[]> {
+  return ((await handle.fetchHistory()).events ?? []).map((ev) => Number(ev.eventType));
+}
+
+/** The id of the run's `nth` (from 1) WorkflowTaskCompleted event, once it is written. */
+async function completedTask(handle: WorkflowHandle, nth: number) {
+  for (;;) {
+    const completed = ((await handle.fetchHistory()).events ?? []).filter(
+      (ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    );
+    const event = completed[nth - 1];
+    if (event) return event.eventId;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function assertStatus(code: number) {
@@ -611,50 +634,185 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
       }),
       assertStatus(3 /* INVALID_ARGUMENT: not a workflow task event */),
     );
+  });
 
-    // A point where a timer is still open is refused (not supported yet), and nothing changes.
-    const timerQueue = e.taskQueue('reset-open');
-    const sleeping = `reset-open-${timerQueue}`;
-    await e.withWorker(timerQueue, async () => {
-      const handle = await e.client.workflow.start(sleeper, {
-        taskQueue: timerQueue,
-        workflowId: sleeping,
-        args: [600_000],
+  test('ResetWorkflowExecution over open activities: both are scheduled again and the workflow completes', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('reset-activities');
+    const otherQueue = `${taskQueue}-other`;
+    const workflowId = `reset-activities-${taskQueue}`;
+    // Unique per run of the suite: task queue names repeat from one topology to the next in the same process.
+    const key = `reset-held-${randomUUID()}`;
+    await e.withWorker(taskQueue, async () => {
+      const handle = await e.client.workflow.start(twoActivitiesThenCollect, {
+        taskQueue,
+        workflowId,
+        args: [key, otherQueue],
       });
-      // A signal nobody handles still makes a second workflow task, while the timer is open.
-      for (;;) {
-        const types = (await handle.fetchHistory()).events?.map((ev) => ev.eventType) ?? [];
-        if (types.includes(EventType.EVENT_TYPE_TIMER_STARTED)) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      await handle.signal('poke');
-      let point: Awaited<ReturnType<typeof firstEvent>> | undefined;
-      for (;;) {
-        const completed = (await handle.fetchHistory()).events?.filter(
-          (ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-        );
-        if (completed && completed.length >= 2) {
-          point = completed[1]?.eventId;
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      await assert.rejects(
-        service.resetWorkflowExecution({
+      let newRun: WorkflowHandle | undefined;
+      let point: Awaited<ReturnType<typeof completedTask>> | undefined;
+      // The held call is let go whatever happens, or the worker could not stop.
+      try {
+        // One activity runs in a worker (held), the other waits: nobody polls its queue yet.
+        await waitUntil(async () => calls[key] === 1);
+        await handle.signal(collectSignal);
+        point = await completedTask(handle, 2);
+        const reset = await e.client.workflowService.resetWorkflowExecution({
           namespace: NAMESPACE,
-          workflowExecution: { workflowId: sleeping },
-          reason: 'open timer',
+          workflowExecution: { workflowId, runId: handle.firstExecutionRunId },
+          reason: 'activities open',
           workflowTaskFinishEventId: point,
-        }),
-        (err: unknown) => {
-          assert.equal((err as { code?: number }).code, 9 /* FAILED_PRECONDITION */);
-          assert.match(String(err), /timer/);
-          return true;
-        },
+          requestId: `reset-activities-${taskQueue}`,
+        });
+        const run = e.client.workflow.getHandle(workflowId, reset.runId);
+        newRun = run;
+        await e.withWorker(otherQueue, async () => {
+          // The running attempt belonged to the base run: the new run's own attempt is the second call.
+          assert.deepEqual(await run.result(), ['call 2', 'Hello, elsewhere!']);
+        });
+      } finally {
+        await releaseHeld(key);
+      }
+      assert.ok(newRun);
+      const events = (await newRun.fetchHistory()).events ?? [];
+      const scheduled = events
+        .filter((ev) => ev.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .map((ev) => Number(ev.eventId));
+      assert.equal(scheduled.length, 2, 'the activities are not scheduled twice in history');
+      assert.ok(
+        scheduled.every((id) => id < Number(point)),
+        'they are the kept events',
       );
-      const info = (await handle.describe()).status.name;
-      assert.equal(info, 'RUNNING', 'the refused reset changed nothing');
-      await handle.terminate('done');
+      const completed = events
+        .filter((ev) => ev.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
+        .map((ev) => Number(ev.activityTaskCompletedEventAttributes?.scheduledEventId))
+        .sort((a, b) => a - b);
+      assert.deepEqual(completed, scheduled);
+    });
+  });
+
+  test('ResetWorkflowExecution over an open timer: the new run re-arms it and it fires', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('reset-timer');
+    const workflowId = `reset-timer-${taskQueue}`;
+    await e.withWorker(taskQueue, async () => {
+      const handle = await e.client.workflow.start(sleeper, { taskQueue, workflowId, args: [3_000] });
+      await waitUntil(async () => (await types(handle)).includes(EventType.EVENT_TYPE_TIMER_STARTED));
+      // A signal nobody handles still makes a second workflow task, while the timer is open.
+      await handle.signal('poke');
+      const point = await completedTask(handle, 2);
+      const reset = await e.client.workflowService.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId },
+        reason: 'timer open',
+        workflowTaskFinishEventId: point,
+      });
+      const newRun = e.client.workflow.getHandle(workflowId, reset.runId);
+      assert.equal(await newRun.result(), 'awake');
+      const events = (await newRun.fetchHistory()).events ?? [];
+      const started = events.filter((ev) => ev.eventType === EventType.EVENT_TYPE_TIMER_STARTED);
+      const fired = events.filter((ev) => ev.eventType === EventType.EVENT_TYPE_TIMER_FIRED);
+      assert.equal(started.length, 1);
+      assert.equal(fired.length, 1);
+      assert.equal(Number(fired[0]?.timerFiredEventAttributes?.startedEventId), Number(started[0]?.eventId));
+      assert.ok(Number(fired[0]?.eventId) > Number(point), 'it fired in the new run');
+    });
+  });
+
+  test('ResetWorkflowExecution reapplies the updates after the point, unless excluded', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('reset-updates');
+    const workflowId = `reset-updates-${taskQueue}`;
+    await e.withWorker(taskQueue, async () => {
+      const handle = await e.client.workflow.start(cart, { taskQueue, workflowId, args: [[]] });
+      assert.equal(await handle.executeUpdate(addItemUpdate, { args: ['a'], updateId: 'add-a' }), 1);
+      assert.equal(await handle.executeUpdate(addItemUpdate, { args: ['b'], updateId: 'add-b' }), 2);
+      const baseRunId = handle.firstExecutionRunId;
+      const point = await completedTask(handle, 1);
+      const resetTo = async (extra: object) =>
+        (
+          await e.client.workflowService.resetWorkflowExecution({
+            namespace: NAMESPACE,
+            workflowExecution: { workflowId, runId: baseRunId },
+            reason: 'updates',
+            workflowTaskFinishEventId: point,
+            ...extra,
+          })
+        ).runId;
+
+      // Unset reapply type (all eligible): both updates come back as admitted, the workflow runs them again.
+      const withUpdates = e.client.workflow.getHandle(workflowId, await resetTo({}));
+      const admitted = async (runHandle: WorkflowHandle) =>
+        ((await runHandle.fetchHistory()).events ?? []).filter(
+          (ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED,
+        );
+      const reapplied = await admitted(withUpdates);
+      assert.deepEqual(
+        reapplied.map((ev) => ev.workflowExecutionUpdateAdmittedEventAttributes?.request?.meta?.updateId),
+        ['add-a', 'add-b'],
+      );
+      assert.equal(
+        reapplied[0]?.workflowExecutionUpdateAdmittedEventAttributes?.origin,
+        temporal.api.enums.v1.UpdateAdmittedEventOrigin.UPDATE_ADMITTED_EVENT_ORIGIN_REAPPLY,
+      );
+      await waitUntil(
+        async () =>
+          (await types(withUpdates)).filter(
+            (t) => t === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+          ).length === 2,
+      );
+      assert.deepEqual(await withUpdates.executeUpdate(finishUpdate), ['a', 'b']);
+      assert.deepEqual(await withUpdates.result(), ['a', 'b']);
+
+      // Updates excluded (here by the deprecated reapply type SIGNAL, which means signals only): none come back.
+      const withoutUpdates = e.client.workflow.getHandle(
+        workflowId,
+        await resetTo({ resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL }),
+      );
+      assert.deepEqual(await admitted(withoutUpdates), []);
+      assert.deepEqual(await withoutUpdates.executeUpdate(finishUpdate), []);
+      assert.deepEqual(await withoutUpdates.result(), []);
+
+      // The exclude list does the same.
+      const excluded = e.client.workflow.getHandle(
+        workflowId,
+        await resetTo({
+          resetReapplyExcludeTypes: [
+            temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE,
+          ],
+        }),
+      );
+      assert.deepEqual(await admitted(excluded), []);
+      await excluded.terminate('done');
+    });
+  });
+
+  test('ResetWorkflowExecution over an open child: the new run takes it over and gets its result', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('reset-child');
+    const parentId = `reset-child-${taskQueue}`;
+    await e.withWorker(taskQueue, async () => {
+      const parent = await e.client.workflow.start(parentOfWaitingChild, { taskQueue, workflowId: parentId });
+      // The child's Started event makes the parent's second workflow task.
+      const point = await completedTask(parent, 2);
+      const reset = await e.client.workflowService.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId: parentId },
+        reason: 'child open',
+        workflowTaskFinishEventId: point,
+      });
+      const child = e.client.workflow.getHandle(`${parentId}-child`);
+      // The base run was terminated by the reset: no parent-close policy ended the child.
+      assert.equal((await child.describe()).status.name, 'RUNNING');
+      await child.signal('release');
+      // The child reports to the run it was started from, which passes it on to the new run.
+      const newRun = e.client.workflow.getHandle(parentId, reset.runId);
+      assert.equal(await newRun.result(), 'child says hello to r');
+      const events = (await newRun.fetchHistory()).events ?? [];
+      const completed = events.find(
+        (ev) => ev.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED,
+      );
+      assert.ok(Number(completed?.eventId) > Number(point), 'recorded in the new run');
     });
   });
 });

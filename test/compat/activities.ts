@@ -72,3 +72,17 @@ export async function sleepFor(ms: number): Promise<string> {
   await sleep(ms);
   return `slept ${ms}`;
 }
+
+const held: Record<string, () => void> = {};
+
+/** The first call per key waits until `releaseHeld(key)`; later calls answer at once. Answers which call it was. */
+export async function holdFirstCall(key: string): Promise<string> {
+  const n = count(key);
+  if (n === 1) await new Promise<void>((resolve) => (held[key] = resolve));
+  return `call ${n}`;
+}
+
+/** Lets the held first call of `holdFirstCall(key)` return. */
+export async function releaseHeld(key: string): Promise<void> {
+  held[key]?.();
+}

@@ -79,6 +79,11 @@ export interface ChildInfo {
   /** Id of ChildWorkflowExecutionStarted once written (0 before, or while it is buffered). */
   startedEventId: number;
   parentClosePolicy: number;
+  /**
+   * Taken over from the run a reset started from: the child still names that run as its parent, so its close arrives
+   * forwarded along `resetRunId` (only such a child accepts a forwarded close).
+   */
+  adoptedByReset?: boolean;
 }
 
 /** The parent of a child run (carried along its continue-as-new and retry chain). */
@@ -168,6 +173,11 @@ export interface MutableState {
   backoffUntil?: number;
   /** Cron schedule of the chain, when started with one. */
   cronSchedule?: string;
+  /**
+   * The run a reset started from this one (Temporal's ResetRunId): a child of this run that closes afterwards reports
+   * to that run, which took the child over.
+   */
+  resetRunId?: string;
   /** Accepted and completed updates by update id (deduplication, outcomes after a restart or after the close). */
   updates?: Record<string, UpdateInfo>;
 }

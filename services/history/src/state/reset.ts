@@ -7,11 +7,14 @@ import { EventType, type Mutation } from './history-builder.js';
 import type { MutableState } from './mutable-state.js';
 import { buildNewRun } from './new-run.js';
 import { paramsFromStarted, type StartedAttributes } from './next-run.js';
+import { adoptChildren, reconnectChildren } from './reset-children.js';
+import type { PendingWork } from './reset-pending.js';
+import { writeReapplied } from './reset-reapply.js';
+import { resumePendingWork } from './reset-resume.js';
+import { rememberSignalRequest } from './signal.js';
 import { scheduleWorkflowTask } from './workflow-task.js';
 
 const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
-const ReapplyType = temporal.api.enums.v1.ResetReapplyType;
-const ExcludeType = temporal.api.enums.v1.ResetReapplyExcludeType;
 
 /** Where a reset cuts a run: the events before `finishEventId` are kept, the workflow task they end with fails. */
 export interface ResetPoint {
@@ -68,114 +71,16 @@ export function resetPointOf(events: readonly HistoryEvent[], eventId: number): 
   };
 }
 
-/**
- * What is still open after `kept` (activities, timers, children, external signals and cancels, updates): a reset to
- * such a point would have to resume them, which Odin does not do yet. Empty when nothing is open.
- */
-export function openWorkAt(kept: readonly HistoryEvent[]): string[] {
-  const open = new Map<string, string>();
-  for (const e of kept) {
-    const id = String(e.eventId);
-    switch (e.eventType) {
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-        open.set(`a${id}`, `activity ${e.activityTaskScheduledEventAttributes?.activityId ?? ''}`);
-        break;
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-        open.delete(`a${e.activityTaskCompletedEventAttributes?.scheduledEventId}`);
-        break;
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
-        open.delete(`a${e.activityTaskFailedEventAttributes?.scheduledEventId}`);
-        break;
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
-        open.delete(`a${e.activityTaskTimedOutEventAttributes?.scheduledEventId}`);
-        break;
-      case EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
-        open.delete(`a${e.activityTaskCanceledEventAttributes?.scheduledEventId}`);
-        break;
-      case EventType.EVENT_TYPE_TIMER_STARTED:
-        open.set(
-          `t${e.timerStartedEventAttributes?.timerId}`,
-          `timer ${e.timerStartedEventAttributes?.timerId}`,
-        );
-        break;
-      case EventType.EVENT_TYPE_TIMER_FIRED:
-        open.delete(`t${e.timerFiredEventAttributes?.timerId}`);
-        break;
-      case EventType.EVENT_TYPE_TIMER_CANCELED:
-        open.delete(`t${e.timerCanceledEventAttributes?.timerId}`);
-        break;
-      case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
-        open.set(
-          `c${id}`,
-          `child ${e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? ''}`,
-        );
-        break;
-      case EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED:
-        open.delete(`c${e.startChildWorkflowExecutionFailedEventAttributes?.initiatedEventId}`);
-        break;
-      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
-        open.delete(`c${e.childWorkflowExecutionCompletedEventAttributes?.initiatedEventId}`);
-        break;
-      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED:
-        open.delete(`c${e.childWorkflowExecutionFailedEventAttributes?.initiatedEventId}`);
-        break;
-      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED:
-        open.delete(`c${e.childWorkflowExecutionCanceledEventAttributes?.initiatedEventId}`);
-        break;
-      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT:
-        open.delete(`c${e.childWorkflowExecutionTimedOutEventAttributes?.initiatedEventId}`);
-        break;
-      case EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED:
-        open.delete(`c${e.childWorkflowExecutionTerminatedEventAttributes?.initiatedEventId}`);
-        break;
-      case EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
-      case EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
-        open.set(`x${id}`, 'external signal or cancel request');
-        break;
-      case EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED:
-        open.delete(`x${e.signalExternalWorkflowExecutionFailedEventAttributes?.initiatedEventId}`);
-        break;
-      case EventType.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED:
-        open.delete(`x${e.externalWorkflowExecutionSignaledEventAttributes?.initiatedEventId}`);
-        break;
-      case EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED:
-        open.delete(`x${e.requestCancelExternalWorkflowExecutionFailedEventAttributes?.initiatedEventId}`);
-        break;
-      case EventType.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
-        open.delete(`x${e.externalWorkflowExecutionCancelRequestedEventAttributes?.initiatedEventId}`);
-        break;
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-        open.set(
-          `u${e.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId}`,
-          `update ${e.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId ?? ''}`,
-        );
-        break;
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
-        open.delete(`u${e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId}`);
-        break;
-      default:
-        break;
-    }
-  }
-  return [...open.values()];
-}
-
-/** Which events after the reset point are applied again to the new run (Temporal: signals, unless excluded). */
-export function reappliedEvents(
-  after: readonly HistoryEvent[],
-  reapplyType: number | null | undefined,
-  excludeTypes: readonly number[] | null | undefined,
-): HistoryEvent[] {
-  if (reapplyType === ReapplyType.RESET_REAPPLY_TYPE_NONE) return [];
-  if (excludeTypes?.includes(ExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL)) return [];
-  return after.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
-}
-
 export interface ResetRunInput {
   readonly base: MutableState;
   /** The base run's events 1 .. point.startedEventId, copied into the new run as they are. */
   readonly kept: readonly HistoryEvent[];
   readonly point: ResetPoint;
+  /** What the kept history leaves open. */
+  readonly work: PendingWork;
+  /** All the base run's events after the point (what it recorded about the children the new run takes over). */
+  readonly after: readonly HistoryEvent[];
+  /** The base run's events after the point that the new run gets again (see reset-reapply.ts). */
   readonly reapply: readonly HistoryEvent[];
   readonly newRunId: string;
   readonly reason: string;
@@ -201,9 +106,9 @@ function timeOf(event: HistoryEvent, fallback: number): number {
 
 /**
  * The new run of a reset: the base run's events up to the reset point's WorkflowTaskStarted, copied as they are, then
- * WorkflowTaskFailed (cause RESET_WORKFLOW, naming both runs), the reapplied signals and a new workflow task. Its
- * start settings, memo and search attributes are those of the base run at the point; nothing is open there (the
- * caller checked `openWorkAt`).
+ * WorkflowTaskFailed (cause RESET_WORKFLOW, naming both runs), the work open at the point resumed (reset-resume.ts),
+ * the reapplied signals and updates, and a new workflow task. Its start settings, memo and search attributes are
+ * those of the base run at the point.
  */
 export function buildResetRun(
   origin: { readonly now: number; readonly uuid: () => string },
@@ -285,6 +190,9 @@ export function buildResetRun(
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
         ms.cancelRequested = true;
         break;
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+        rememberSignalRequest(mut, event.workflowExecutionSignaledEventAttributes?.requestId ?? '');
+        break;
       default:
         break;
     }
@@ -303,9 +211,10 @@ export function buildResetRun(
       newRunId: input.newRunId,
     },
   });
-  for (const signal of input.reapply) {
-    mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, fieldsOf(signal));
-  }
+  resumePendingWork(mut, input.work, kept, input.reason);
+  adoptChildren(mut, input.work);
+  reconnectChildren(mut, input.after);
+  writeReapplied(mut, input.reapply);
   scheduleWorkflowTask(mut);
   return mut;
 }
