@@ -1,5 +1,5 @@
 import type { VirtualClock } from '@odin/hugo';
-import { defaultPayloadConverter, toPayloads, type WorkflowClient } from '@odin/sdk';
+import { defaultPayloadConverter, fromPayloads, toPayloads, type WorkflowClient } from '@odin/sdk';
 import type { NodeClock } from './node-clock.js';
 import type { SimConnection } from './sim-connection.js';
 import type { Trace } from './trace.js';
@@ -45,8 +45,13 @@ export function scheduleClientWorkload(
   };
 
   const updateOutcomes = new Map<string, string | undefined>();
-  const sendUpdate = (workflowId: string, updateId: string) => {
-    updateOutcomes.set(updateId, undefined);
+  /** `key` names this sending (the update id, with " again" for the second sending of the same id). */
+  const sendUpdate = (workflowId: string, updateId: string, key: string, value: number | undefined) => {
+    updateOutcomes.set(key, undefined);
+    const input =
+      value === undefined
+        ? { name: 'unknown', args: null }
+        : { name: 'bump', args: toPayloads(defaultPayloadConverter, [value]) ?? null };
     const ask = async (attempt: number): Promise<void> => {
       try {
         const response = await connection.call(
@@ -57,27 +62,34 @@ export function scheduleClientWorkload(
             waitPolicy: { lifecycleStage: UPDATE_STAGE_COMPLETED },
             request: {
               meta: { updateId, identity: CLIENT_NODE },
-              input: { name: 'bump', args: toPayloads(defaultPayloadConverter, [1]) ?? null },
+              input,
             },
           },
           { timeoutMs: 30_000 },
         );
-        const outcome = (response as { outcome?: { success?: unknown; failure?: { message?: string } } })
-          .outcome;
-        if (outcome?.failure) updateOutcomes.set(updateId, `rejected: ${outcome.failure.message}`);
-        else if (outcome?.success) updateOutcomes.set(updateId, 'accepted and completed');
+        const outcome = (
+          response as {
+            outcome?: { success?: Parameters<typeof fromPayloads>[1]; failure?: { message?: string } };
+          }
+        ).outcome;
+        if (outcome?.failure) updateOutcomes.set(key, `rejected: ${outcome.failure.message}`);
+        else if (outcome?.success)
+          updateOutcomes.set(
+            key,
+            `completed ${JSON.stringify(fromPayloads(defaultPayloadConverter, outcome.success)[0])}`,
+          );
         else throw Object.assign(new Error('no outcome yet'), { code: 4 });
       } catch (error) {
         const code = (error as { code?: number }).code ?? 0;
         if (code === NOT_FOUND) {
-          updateOutcomes.set(updateId, 'not found');
+          updateOutcomes.set(key, 'not found');
           return;
         }
         if (!UPDATE_RETRIED.has(code)) {
-          updateOutcomes.set(updateId, `error ${code}: ${(error as Error).message}`);
+          updateOutcomes.set(key, `error ${code}: ${(error as Error).message}`);
           return;
         }
-        trace.add(base.now(), `client update ${updateId} attempt ${attempt}: ${code}`);
+        trace.add(base.now(), `client update ${key} attempt ${attempt}: ${code}`);
         await clock.sleep(1_000);
         await ask(attempt + 1);
       }
@@ -88,7 +100,12 @@ export function scheduleClientWorkload(
   const execution = (workflowId: string) => ({ workflowId, runId: '' });
   for (const spec of scenario.workflows) {
     (spec.updates ?? []).forEach((update, i) => {
-      at(update.atMs, () => sendUpdate(spec.workflowId, `${spec.workflowId}-update-${i}`));
+      const updateId = updateIdOf(spec.workflowId, i);
+      at(update.atMs, () => sendUpdate(spec.workflowId, updateId, updateId, update.value));
+      if (update.againAtMs !== undefined) {
+        const again = update.againAtMs;
+        at(again, () => sendUpdate(spec.workflowId, updateId, `${updateId} again`, update.value));
+      }
     });
     at(spec.startAtMs, () =>
       persist(`start ${spec.workflowId}`, () =>
@@ -143,6 +160,11 @@ export function scheduleClientWorkload(
   return updateOutcomes;
 }
 
+/** The update id of a workflow's `index`th update. */
+export function updateIdOf(workflowId: string, index: number): string {
+  return `${workflowId}-update-${index}`;
+}
+
 /** When the scenario's last scheduled client step happens (virtual ms from the start). */
 export function lastClientStepAt(scenario: Scenario): number {
   return Math.max(
@@ -151,7 +173,7 @@ export function lastClientStepAt(scenario: Scenario): number {
       Math.max(
         w.startAtMs,
         ...w.signals.map((s) => s.atMs),
-        ...(w.updates ?? []).map((u) => u.atMs),
+        ...(w.updates ?? []).map((u) => Math.max(u.atMs, u.againAtMs ?? 0)),
         w.cancelAtMs ?? 0,
         w.terminateAtMs ?? 0,
       ),

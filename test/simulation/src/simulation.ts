@@ -7,7 +7,7 @@ import { lastClientStepAt, scheduleClientWorkload } from './client-workload.js';
 import { SimCluster } from './cluster.js';
 import { scheduleFaults } from './faults.js';
 import { HEALTHY_STORE, type StoreFaultControl } from './faulty-store.js';
-import { checkWorkflow } from './invariants.js';
+import { checkUpdateOutcomes, checkWorkflow } from './invariants.js';
 import { Network } from './network.js';
 import { NodeClock } from './node-clock.js';
 import { SimConnection } from './sim-connection.js';
@@ -165,13 +165,10 @@ export async function runScenario(
     await base.advanceTo(next);
   }
 
-  for (const [updateId, outcome] of updateOutcomes) {
-    trace.add(0, `update ${updateId} ${outcome}`);
-    if (outcome === 'not found' || outcome?.startsWith('rejected: ')) continue;
-    failures.push(
-      `update ${updateId}: ${outcome ?? 'never answered'} (expected a rejection: no worker accepts it)`,
-    );
-  }
+  for (const [key, outcome] of updateOutcomes) trace.add(0, `update ${key} ${outcome}`);
+  for (const spec of scenario.workflows)
+    for (const problem of checkUpdateOutcomes(spec, updateOutcomes))
+      failures.push(`${spec.workflowId}: ${problem}`);
   for (const write of storeFaults.staleWrites) failures.push(`write with a stale fence: ${write}`);
 
   // Checks, through the frontend on a calm network (every fault is over).
