@@ -1,10 +1,21 @@
+import { temporal } from '@odin/api/public';
 import type { VirtualClock } from '@odin/hugo';
 import { defaultPayloadConverter, fromPayloads, toPayloads, type WorkflowClient } from '@odin/sdk';
 import type { NodeClock } from './node-clock.js';
 import type { SimConnection } from './sim-connection.js';
 import type { Trace } from './trace.js';
 import { NAMESPACE, TASK_QUEUE } from './workers.js';
-import { CLIENT_NODE, type Scenario } from './workload.js';
+import { CLIENT_NODE, type Scenario, type ScheduleSpec } from './workload.js';
+
+const ALLOW_ALL = temporal.api.enums.v1.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL;
+
+/** When the client first sent a schedule call and when one of its attempts succeeded (virtual clock, ms). */
+export interface ScheduleCallTimes {
+  createSentAt?: number;
+  createdAt?: number;
+  pauseSentAt?: number;
+  pausedAt?: number;
+}
 
 const UPDATE_STAGE_COMPLETED = 3;
 /** gRPC codes an update call is asked again after: CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, UNAVAILABLE. */
@@ -27,13 +38,14 @@ export interface ClientDeps {
 export function scheduleClientWorkload(
   deps: ClientDeps,
   scenario: Scenario,
-): Map<string, string | undefined> {
+): { updateOutcomes: Map<string, string | undefined>; scheduleTimes: Map<string, ScheduleCallTimes> } {
   const { base, clock, connection, client, trace } = deps;
   const at = (ms: number, fn: () => void) => base.setTimer(ms, fn);
-  const persist = (what: string, call: () => Promise<unknown>) => {
+  const persist = (what: string, call: () => Promise<unknown>, ok?: () => void) => {
     const attempt = async (n: number): Promise<void> => {
       try {
         await call();
+        ok?.();
         trace.add(base.now(), `client ${what} ok`);
       } catch (error) {
         trace.add(base.now(), `client ${what} attempt ${n} failed: ${(error as Error).message}`);
@@ -157,7 +169,62 @@ export function scheduleClientWorkload(
       );
     }
   }
-  return updateOutcomes;
+  const scheduleTimes = new Map<string, ScheduleCallTimes>();
+  for (const schedule of scenario.schedules ?? []) {
+    const times: ScheduleCallTimes = {};
+    scheduleTimes.set(schedule.scheduleId, times);
+    at(schedule.createAtMs, () => {
+      times.createSentAt = base.now();
+      persist(
+        `create schedule ${schedule.scheduleId}`,
+        () => connection.call('createSchedule', createScheduleRequest(schedule)),
+        () => {
+          times.createdAt = base.now();
+        },
+      );
+    });
+    if (schedule.pauseAtMs !== undefined) {
+      at(schedule.pauseAtMs, () => {
+        times.pauseSentAt = base.now();
+        persist(
+          `pause schedule ${schedule.scheduleId}`,
+          () =>
+            connection.call('patchSchedule', {
+              namespace: NAMESPACE,
+              scheduleId: schedule.scheduleId,
+              patch: { pause: 'simulation' },
+              identity: CLIENT_NODE,
+              requestId: `${schedule.scheduleId}-pause`,
+            }),
+          () => {
+            times.pausedAt = base.now();
+          },
+        );
+      });
+    }
+  }
+  return { updateOutcomes, scheduleTimes };
+}
+
+function createScheduleRequest(schedule: ScheduleSpec): object {
+  return {
+    namespace: NAMESPACE,
+    scheduleId: schedule.scheduleId,
+    schedule: {
+      spec: { interval: [{ interval: { seconds: schedule.everyMs / 1000 } }] },
+      action: {
+        startWorkflow: {
+          workflowId: schedule.workflowIdPrefix,
+          workflowType: { name: 'tick' },
+          taskQueue: { name: TASK_QUEUE },
+        },
+      },
+      policies: { overlapPolicy: ALLOW_ALL },
+      state: schedule.createPaused ? { paused: true, notes: 'created paused' } : {},
+    },
+    identity: CLIENT_NODE,
+    requestId: `${schedule.scheduleId}-create`,
+  };
 }
 
 /** The update id of a workflow's `index`th update. */
@@ -178,5 +245,6 @@ export function lastClientStepAt(scenario: Scenario): number {
         w.terminateAtMs ?? 0,
       ),
     ),
+    ...(scenario.schedules ?? []).map((s) => Math.max(s.createAtMs, s.pauseAtMs ?? 0)),
   );
 }

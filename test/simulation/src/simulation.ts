@@ -12,6 +12,7 @@ import { Network } from './network.js';
 import { NodeClock } from './node-clock.js';
 import { SimConnection } from './sim-connection.js';
 import { Trace } from './trace.js';
+import { frontendSkewMargin, scheduleWindows, tickWorkflowId } from './schedule-check.js';
 import { NAMESPACE, SimWorkers } from './workers.js';
 import {
   CLIENT_NODE,
@@ -25,6 +26,7 @@ import * as workflows from './workflows.js';
 
 const EPOCH = Date.UTC(2026, 0, 1);
 const RUNNING = 1;
+const COMPLETED = 2;
 /** Virtual time a run may take before unfinished workflows count as lost. */
 const VIRTUAL_BUDGET_MS = 3 * 60 * 60 * 1000;
 
@@ -110,7 +112,7 @@ export async function runScenario(
     namespace: NAMESPACE,
     identity: CLIENT_NODE,
   });
-  const updateOutcomes = scheduleClientWorkload(
+  const { updateOutcomes, scheduleTimes } = scheduleClientWorkload(
     { base, clock: clientClock, connection: clientConnection, client, trace },
     scenario,
   );
@@ -129,9 +131,27 @@ export async function runScenario(
     }
     return open;
   };
+  const statusOf = async (workflowId: string) =>
+    (await store.executions.getCurrentExecution(namespaceId, workflowId))?.status;
+  // Every schedule's required actions started and closed, and whatever else it started closed too.
+  const skewMargin = frontendSkewMargin(scenario.faults, FRONTEND_NODE);
+  const schedulesSettled = async (): Promise<boolean> => {
+    for (const schedule of scenario.schedules ?? []) {
+      const windows = scheduleWindows(schedule, scheduleTimes.get(schedule.scheduleId) ?? {}, skewMargin);
+      if (!windows) return false;
+      for (const at of windows.required) {
+        const status = await statusOf(tickWorkflowId(schedule, at));
+        if (status === undefined || status === RUNNING) return false;
+      }
+      for (const at of windows.allowed)
+        if ((await statusOf(tickWorkflowId(schedule, at))) === RUNNING) return false;
+    }
+    return true;
+  };
   const checkDone = async () => {
     if (base.now() - EPOCH <= lastEventAt || faults.active() > 0) return false;
     if ([...updateOutcomes.values()].some((o) => o === undefined)) return false;
+    if (!(await schedulesSettled())) return false;
     return (await openWorkflows()).length === 0;
   };
   let done = false;
@@ -204,6 +224,34 @@ export async function runScenario(
       events += check.events;
       for (const failure of check.failures) failures.push(`${spec.workflowId}: ${failure}`);
       for (const digest of check.digests) trace.add(0, `history ${spec.workflowId} ${digest}`);
+    }
+    // Schedules: each required time's action started and completed; visibility counts every `tick` run there is,
+    // so a second run of one time, or a run of a time outside its schedule's window (a paused schedule), shows.
+    let started = 0;
+    for (const schedule of scenario.schedules ?? []) {
+      const windows = scheduleWindows(schedule, scheduleTimes.get(schedule.scheduleId) ?? {}, skewMargin);
+      if (!windows) {
+        failures.push(`schedule ${schedule.scheduleId}: the client's calls were never answered`);
+        continue;
+      }
+      for (const at of windows.allowed) {
+        const workflowId = tickWorkflowId(schedule, at);
+        const status = await statusOf(workflowId);
+        trace.add(0, `schedule action ${workflowId} ${status ?? 'not started'}`);
+        if (status !== undefined) started++;
+        if (status === undefined && windows.required.includes(at))
+          failures.push(`schedule ${schedule.scheduleId}: the action of ${workflowId} never started`);
+        else if (status !== undefined && status !== COMPLETED)
+          failures.push(`schedule ${schedule.scheduleId}: ${workflowId} closed with status ${status}`);
+      }
+    }
+    if (scenario.schedules?.length) {
+      const ticks = await drive(base, checker.count("WorkflowType = 'tick'"));
+      if (ticks !== started)
+        failures.push(
+          `schedules: ${ticks} tick runs, but ${started} scheduled times within the schedules' windows started ` +
+            '(an action started twice, or while its schedule was paused)',
+        );
     }
     // Visibility is written in the transition's transaction: every run closed, so none is listed as running.
     const running = await drive(base, checker.count("ExecutionStatus = 'Running'"));

@@ -133,3 +133,8 @@ export async function cancellable(base: number, inActivity = false): Promise<num
     return await CancellationScope.nonCancellable(async () => base + (await acts.step(0, 0, false)));
   }
 }
+
+/** What a schedule starts: one activity, whose result it returns. */
+export async function tick(): Promise<number> {
+  return await acts.step(0, 0, false);
+}

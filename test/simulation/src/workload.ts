@@ -58,10 +58,26 @@ export interface Fault {
   readonly jumpMs?: number;
 }
 
+/**
+ * A schedule the client creates at `createAtMs`: every `everyMs` (whole seconds, from the Unix epoch) it starts
+ * `tick` with id `<workflowIdPrefix>-<time>`, overlapping runs allowed, default catch-up window (a year: nothing
+ * may be missed). Created paused, or paused at `pauseAtMs`, so it starts nothing more once the run winds down.
+ */
+export interface ScheduleSpec {
+  readonly scheduleId: string;
+  readonly workflowIdPrefix: string;
+  readonly everyMs: number;
+  readonly createAtMs: number;
+  readonly createPaused?: boolean;
+  readonly pauseAtMs?: number;
+}
+
 export interface Scenario {
   readonly seed: number;
   readonly workflows: readonly WorkflowSpec[];
   readonly faults: readonly Fault[];
+  /** Absent in scenario files written before schedules were simulated. */
+  readonly schedules?: readonly ScheduleSpec[];
 }
 
 export const HISTORY_NODES = ['history-1', 'history-2', 'history-3'] as const;
@@ -116,12 +132,13 @@ function updateSpecs(random: SeededRandom, startAtMs: number, mayAccept: boolean
 export interface Intensity {
   readonly workflows: readonly [number, number];
   readonly faults: readonly [number, number];
+  readonly schedules: readonly [number, number];
 }
 
 /** What CI and the default soak run. */
-export const NORMAL: Intensity = { workflows: [4, 8], faults: [2, 9] };
+export const NORMAL: Intensity = { workflows: [4, 8], faults: [2, 9], schedules: [0, 1] };
 /** Many workflows and faults at once (`--heavy`): slower, more overlap between faults. */
-export const HEAVY: Intensity = { workflows: [12, 24], faults: [10, 24] };
+export const HEAVY: Intensity = { workflows: [12, 24], faults: [10, 24], schedules: [1, 3] };
 
 function between(random: SeededRandom, [min, max]: readonly [number, number]): number {
   return min + random.int(max - min + 1);
@@ -246,7 +263,24 @@ export function generateScenario(
     }
   }
   faults.sort((x, y) => x.atMs - y.atMs);
-  return { seed, workflows, faults };
+  const schedules: ScheduleSpec[] = [];
+  const scheduleCount = between(random, intensity.schedules);
+  for (let i = 0; i < scheduleCount; i++) {
+    const createAtMs = random.int(60_000);
+    const everyMs = pick(random, [20_000, 30_000, 45_000, 60_000]);
+    const common = {
+      scheduleId: `sched-${seed}-${i}`,
+      workflowIdPrefix: `tick-${seed}-${i}`,
+      everyMs,
+      createAtMs,
+    };
+    schedules.push(
+      random.next() < 0.2
+        ? { ...common, createPaused: true }
+        : { ...common, pauseAtMs: createAtMs + 30_000 + random.int(150_000) },
+    );
+  }
+  return { seed, workflows, faults, ...(schedules.length > 0 ? { schedules } : {}) };
 }
 
 function planResult(p: Plan, carried: number, signalSum: number, updateSum: number): number {
