@@ -170,6 +170,7 @@ export function scheduleClientWorkload(
     }
   }
   const scheduleTimes = new Map<string, ScheduleCallTimes>();
+  const origin = base.now();
   for (const schedule of scenario.schedules ?? []) {
     const times: ScheduleCallTimes = {};
     scheduleTimes.set(schedule.scheduleId, times);
@@ -177,7 +178,7 @@ export function scheduleClientWorkload(
       times.createSentAt = base.now();
       persist(
         `create schedule ${schedule.scheduleId}`,
-        () => connection.call('createSchedule', createScheduleRequest(schedule)),
+        () => connection.call('createSchedule', createScheduleRequest(schedule, origin)),
         () => {
           times.createdAt = base.now();
         },
@@ -206,12 +207,21 @@ export function scheduleClientWorkload(
   return { updateOutcomes, scheduleTimes };
 }
 
-function createScheduleRequest(schedule: ScheduleSpec): object {
+/** The schedule's end time on the virtual clock: `origin` is when the scenario began. */
+export function scheduleEndTime(schedule: ScheduleSpec, origin: number): number | undefined {
+  return schedule.endAtMs === undefined ? undefined : origin + schedule.endAtMs;
+}
+
+function createScheduleRequest(schedule: ScheduleSpec, origin: number): object {
+  const endTime = scheduleEndTime(schedule, origin);
   return {
     namespace: NAMESPACE,
     scheduleId: schedule.scheduleId,
     schedule: {
-      spec: { interval: [{ interval: { seconds: schedule.everyMs / 1000 } }] },
+      spec: {
+        interval: [{ interval: { seconds: schedule.everyMs / 1000 } }],
+        ...(endTime === undefined ? {} : { endTime: { seconds: Math.floor(endTime / 1000) } }),
+      },
       action: {
         startWorkflow: {
           workflowId: schedule.workflowIdPrefix,
@@ -245,6 +255,6 @@ export function lastClientStepAt(scenario: Scenario): number {
         w.terminateAtMs ?? 0,
       ),
     ),
-    ...(scenario.schedules ?? []).map((s) => Math.max(s.createAtMs, s.pauseAtMs ?? 0)),
+    ...(scenario.schedules ?? []).map((s) => Math.max(s.createAtMs, s.pauseAtMs ?? 0, s.endAtMs ?? 0)),
   );
 }

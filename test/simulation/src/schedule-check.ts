@@ -21,22 +21,30 @@ function timesIn(everyMs: number, after: number, upTo: number): number[] {
 
 /**
  * Which scheduled times a schedule must and may have acted on, from when the client's calls were made and
- * answered. The schedule exists from some instant between the first create attempt and its answer, and stops once
- * the pause lands, between the first pause attempt and its answer; every time strictly inside is required (the
- * catch-up window is a year, so a crash or pause of the runner only delays them), the times at the edges are
- * allowed. The frontend process's clock may run ahead of the simulation's by its clock jumps (`marginMs`).
- * Undefined while the client's calls are still unanswered.
+ * answered. The schedule exists from some instant between the first create attempt and its answer (the times at
+ * that edge are allowed, not required). One with an end time must act on every time after that up to the end: the
+ * catch-up window is a year, so a crash or pause of the runner only delays them. One paused later may act on the
+ * times up to the pause's answer, none after, and none of them is required: as in Temporal, a start still being
+ * retried when the pause lands is dropped. A schedule created paused acts on nothing. The frontend process's clock
+ * may run ahead of the simulation's by its clock jumps (`marginMs`). Undefined while the client's calls are still
+ * unanswered.
  */
 export function scheduleWindows(
   schedule: ScheduleSpec,
   times: ScheduleCallTimes,
   marginMs: number,
+  endTime: number | undefined,
 ): ScheduleWindows | undefined {
   if (times.createSentAt === undefined || times.createdAt === undefined) return undefined;
   if (schedule.createPaused) return { required: [], allowed: [] };
+  if (endTime !== undefined)
+    return {
+      required: timesIn(schedule.everyMs, times.createdAt + marginMs, endTime),
+      allowed: timesIn(schedule.everyMs, times.createSentAt - marginMs, endTime),
+    };
   if (times.pauseSentAt === undefined || times.pausedAt === undefined) return undefined;
   return {
-    required: timesIn(schedule.everyMs, times.createdAt + marginMs, times.pauseSentAt - marginMs),
+    required: [],
     allowed: timesIn(schedule.everyMs, times.createSentAt - marginMs, times.pausedAt + marginMs),
   };
 }

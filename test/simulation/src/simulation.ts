@@ -3,7 +3,7 @@ import { VirtualClock } from '@odin/hugo';
 import { openStore, type PersistenceStore } from '@odin/persistence';
 import { SeededRandom } from '@odin/runtime';
 import { type IHistoryEvent, WorkflowClient } from '@odin/sdk';
-import { lastClientStepAt, scheduleClientWorkload } from './client-workload.js';
+import { lastClientStepAt, scheduleClientWorkload, scheduleEndTime } from './client-workload.js';
 import { SimCluster } from './cluster.js';
 import { scheduleFaults } from './faults.js';
 import { HEALTHY_STORE, type StoreFaultControl } from './faulty-store.js';
@@ -112,6 +112,7 @@ export async function runScenario(
     namespace: NAMESPACE,
     identity: CLIENT_NODE,
   });
+  const origin = base.now();
   const { updateOutcomes, scheduleTimes } = scheduleClientWorkload(
     { base, clock: clientClock, connection: clientConnection, client, trace },
     scenario,
@@ -135,23 +136,32 @@ export async function runScenario(
     (await store.executions.getCurrentExecution(namespaceId, workflowId))?.status;
   // Every schedule's required actions started and closed, and whatever else it started closed too.
   const skewMargin = frontendSkewMargin(scenario.faults, FRONTEND_NODE);
-  const schedulesSettled = async (): Promise<boolean> => {
+  const unsettledSchedules = async (): Promise<string[]> => {
+    const unsettled: string[] = [];
     for (const schedule of scenario.schedules ?? []) {
-      const windows = scheduleWindows(schedule, scheduleTimes.get(schedule.scheduleId) ?? {}, skewMargin);
-      if (!windows) return false;
-      for (const at of windows.required) {
-        const status = await statusOf(tickWorkflowId(schedule, at));
-        if (status === undefined || status === RUNNING) return false;
+      const windows = scheduleWindows(
+        schedule,
+        scheduleTimes.get(schedule.scheduleId) ?? {},
+        skewMargin,
+        scheduleEndTime(schedule, origin),
+      );
+      if (!windows) {
+        unsettled.push(`${schedule.scheduleId} (calls unanswered)`);
+        continue;
       }
-      for (const at of windows.allowed)
-        if ((await statusOf(tickWorkflowId(schedule, at))) === RUNNING) return false;
+      for (const at of windows.allowed) {
+        const workflowId = tickWorkflowId(schedule, at);
+        const status = await statusOf(workflowId);
+        if (status === RUNNING || (status === undefined && windows.required.includes(at)))
+          unsettled.push(`${workflowId} (${status === RUNNING ? 'running' : 'not started'})`);
+      }
     }
-    return true;
+    return unsettled;
   };
   const checkDone = async () => {
     if (base.now() - EPOCH <= lastEventAt || faults.active() > 0) return false;
     if ([...updateOutcomes.values()].some((o) => o === undefined)) return false;
-    if (!(await schedulesSettled())) return false;
+    if ((await unsettledSchedules()).length > 0) return false;
     return (await openWorkflows()).length === 0;
   };
   let done = false;
@@ -170,16 +180,13 @@ export async function runScenario(
     if (done) break;
     const next = base.nextDueAt();
     if (next === undefined) {
-      failures.push(
-        `nothing left to run but ${(await openWorkflows()).join(', ')} still open (a lost task?)`,
-      );
+      const open = [...(await openWorkflows()), ...(await unsettledSchedules())].join(', ');
+      failures.push(`nothing left to run but ${open} still open (a lost task?)`);
       break;
     }
     if (next > deadline) {
-      const open = (await openWorkflows()).join(', ');
-      failures.push(
-        `${open || 'no workflow'} still open after ${VIRTUAL_BUDGET_MS / 60_000} virtual minutes`,
-      );
+      const open = [...(await openWorkflows()), ...(await unsettledSchedules())].join(', ');
+      failures.push(`${open || 'nothing'} still open after ${VIRTUAL_BUDGET_MS / 60_000} virtual minutes`);
       break;
     }
     await base.advanceTo(next);
@@ -229,7 +236,12 @@ export async function runScenario(
     // so a second run of one time, or a run of a time outside its schedule's window (a paused schedule), shows.
     let started = 0;
     for (const schedule of scenario.schedules ?? []) {
-      const windows = scheduleWindows(schedule, scheduleTimes.get(schedule.scheduleId) ?? {}, skewMargin);
+      const windows = scheduleWindows(
+        schedule,
+        scheduleTimes.get(schedule.scheduleId) ?? {},
+        skewMargin,
+        scheduleEndTime(schedule, origin),
+      );
       if (!windows) {
         failures.push(`schedule ${schedule.scheduleId}: the client's calls were never answered`);
         continue;

@@ -61,13 +61,15 @@ export interface Fault {
 /**
  * A schedule the client creates at `createAtMs`: every `everyMs` (whole seconds, from the Unix epoch) it starts
  * `tick` with id `<workflowIdPrefix>-<time>`, overlapping runs allowed, default catch-up window (a year: nothing
- * may be missed). Created paused, or paused at `pauseAtMs`, so it starts nothing more once the run winds down.
+ * may be missed). It ends at `endAtMs` (the spec's end time), is created paused, or is paused at `pauseAtMs`, so
+ * that it starts nothing more once the run winds down.
  */
 export interface ScheduleSpec {
   readonly scheduleId: string;
   readonly workflowIdPrefix: string;
   readonly everyMs: number;
   readonly createAtMs: number;
+  readonly endAtMs?: number;
   readonly createPaused?: boolean;
   readonly pauseAtMs?: number;
 }
@@ -274,10 +276,14 @@ export function generateScenario(
       everyMs,
       createAtMs,
     };
+    const roll = random.next();
+    const until = createAtMs + 30_000 + random.int(150_000);
     schedules.push(
-      random.next() < 0.2
+      roll < 0.2
         ? { ...common, createPaused: true }
-        : { ...common, pauseAtMs: createAtMs + 30_000 + random.int(150_000) },
+        : roll < 0.5
+          ? { ...common, pauseAtMs: until }
+          : { ...common, endAtMs: until },
     );
   }
   return { seed, workflows, faults, ...(schedules.length > 0 ? { schedules } : {}) };
