@@ -11,7 +11,7 @@ import { randomInt } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { replayCommand, scenarioForSeed } from './scenario.js';
-import { shrink } from './shrink.js';
+import { describe, shrink } from './shrink.js';
 import { type RunReport, runScenario } from './simulation.js';
 import type { Scenario } from './workload.js';
 
@@ -92,10 +92,7 @@ async function main(): Promise<number> {
   }
   const file = `sim-shrunk-${scenario.seed}.json`;
   writeFileSync(file, `${JSON.stringify(result.scenario, null, 2)}\n`);
-  console.log(
-    `shrunk in ${result.runs} runs to ${result.scenario.workflows.length} workflows and ` +
-      `${result.scenario.faults.length} faults: ${file}`,
-  );
+  console.log(`shrunk in ${result.runs} runs to ${describe(result.scenario)}: ${file}`);
   printFailure(result.report, file);
   return 1;
 }

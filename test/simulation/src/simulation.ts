@@ -52,10 +52,16 @@ async function settle(turns = 8): Promise<void> {
  * The cluster, the workers and the client are set up, the client's steps and the faults scheduled on the virtual
  * clock, and the clock is moved from timer to timer until every workflow closed and every fault is over.
  */
-export async function runScenario(
-  scenario: Scenario,
-  options: { traceLines?: number } = {},
-): Promise<RunReport> {
+export interface RunOptions {
+  readonly traceLines?: number;
+  /**
+   * An invariant of the caller's, checked on every history the checker reads besides the simulation's own: tests
+   * use it to inject a failure whose minimal scenario is known (the shrinker's test).
+   */
+  readonly extraHistoryCheck?: (workflowId: string, events: readonly IHistoryEvent[]) => string[];
+}
+
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunReport> {
   const failures: string[] = [];
   const base = new VirtualClock(EPOCH);
   const random = new SeededRandom((scenario.seed ^ 0x5eed5eed) >>> 0);
@@ -210,8 +216,12 @@ export async function runScenario(
     ).asConnection(),
     namespace: NAMESPACE,
   });
-  const fetchHistory = (workflowId: string, runId?: string): Promise<IHistoryEvent[]> =>
-    drive(base, checker.fetchHistory(workflowId, runId));
+  const fetchHistory = async (workflowId: string, runId?: string): Promise<IHistoryEvent[]> => {
+    const events = await drive(base, checker.fetchHistory(workflowId, runId));
+    for (const problem of options.extraHistoryCheck?.(workflowId, events) ?? [])
+      failures.push(`${workflowId}: ${problem}`);
+    return events;
+  };
   // A query is handed to one waiting poll; when that poll's caller is gone (its reply was lost, or it was a
   // duplicate) the query waits for its deadline, as in Temporal, and the caller asks again.
   const query = async (workflowId: string): Promise<string> => {
