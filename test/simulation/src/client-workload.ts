@@ -93,11 +93,13 @@ export function scheduleClientWorkload(
         else throw Object.assign(new Error('no outcome yet'), { code: 4 });
       } catch (error) {
         const code = (error as { code?: number }).code ?? 0;
-        if (code === NOT_FOUND) {
+        // An update the workflow accepts cannot find it closed (it waits for the update), only not started yet:
+        // the start may still be being retried.
+        if (code === NOT_FOUND && !(value !== undefined && value >= 1)) {
           updateOutcomes.set(key, 'not found');
           return;
         }
-        if (!UPDATE_RETRIED.has(code)) {
+        if (!UPDATE_RETRIED.has(code) && code !== NOT_FOUND) {
           updateOutcomes.set(key, `error ${code}: ${(error as Error).message}`);
           return;
         }
