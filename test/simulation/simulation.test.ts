@@ -7,12 +7,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { temporal } from '@odin/api/public';
-import type { IHistoryEvent } from '@odin/sdk';
+import { defaultPayloadConverter, type IHistoryEvent, toPayloads } from '@odin/sdk';
 import { VirtualClock } from '@odin/hugo';
 import type { PersistenceStore } from '@odin/persistence';
 import { SeededRandom } from '@odin/runtime';
 import { faultyStore, HEALTHY_STORE, type StoreFaultControl } from './src/faulty-store.js';
-import { checkHistory } from './src/invariants.js';
+import { checkHistory, checkUpdateEvents } from './src/invariants.js';
 import { NodeClock } from './src/node-clock.js';
 import { Trace } from './src/trace.js';
 import { replayCommand, scenarioForSeed } from './src/scenario.js';
@@ -150,6 +150,39 @@ describe('history checker', () => {
       event(9, T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED),
     ];
     assert.match(checkHistory(events).join('\n'), /closes 5, already closed by #7/);
+  });
+});
+
+describe('update checker', () => {
+  const accepted = (eventId: number, updateId: string) =>
+    event(eventId, T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, {
+      workflowExecutionUpdateAcceptedEventAttributes: { acceptedRequest: { meta: { updateId } } },
+    });
+  const completed = (eventId: number, updateId: string, acceptedEventId: number, value: number) =>
+    event(eventId, T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED, {
+      workflowExecutionUpdateCompletedEventAttributes: {
+        meta: { updateId },
+        acceptedEventId,
+        outcome: { success: { payloads: toPayloads(defaultPayloadConverter, [value])?.payloads } },
+      },
+    });
+
+  test('an accepted update completed once with its result passes; twice, with another result, or not at all fails', () => {
+    const expected = new Map([['u-0', 70]]);
+    assert.deepEqual(checkUpdateEvents([accepted(5, 'u-0'), completed(8, 'u-0', 5, 70)], expected), []);
+    assert.match(
+      checkUpdateEvents(
+        [accepted(5, 'u-0'), completed(8, 'u-0', 5, 70), completed(9, 'u-0', 5, 70)],
+        expected,
+      ).join(),
+      /completed twice/,
+    );
+    assert.match(
+      checkUpdateEvents([accepted(5, 'u-0'), completed(8, 'u-0', 5, 60)], expected).join(),
+      /completed with 60, expected 70/,
+    );
+    assert.match(checkUpdateEvents([accepted(5, 'u-0')], expected).join(), /never completed/);
+    assert.match(checkUpdateEvents([accepted(5, 'u-1')], new Map()).join(), /its code rejects it/);
   });
 });
 
