@@ -7,18 +7,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { temporal } from '@odin/api/public';
-import type { IHistoryEvent } from '@odin/sdk';
+import { defaultPayloadConverter, type IHistoryEvent, toPayloads } from '@odin/sdk';
 import { VirtualClock } from '@odin/hugo';
 import type { PersistenceStore } from '@odin/persistence';
 import { SeededRandom } from '@odin/runtime';
 import { faultyStore, HEALTHY_STORE, type StoreFaultControl } from './src/faulty-store.js';
-import { checkHistory } from './src/invariants.js';
+import { checkHistory, checkUpdateEvents } from './src/invariants.js';
 import { NodeClock } from './src/node-clock.js';
 import { Trace } from './src/trace.js';
 import { replayCommand, scenarioForSeed } from './src/scenario.js';
-import { shrink } from './src/shrink.js';
+import { describe as describeScenario, shrink } from './src/shrink.js';
 import { type RunReport, runScenario } from './src/simulation.js';
-import type { Scenario } from './src/workload.js';
+import type { Fault, Scenario } from './src/workload.js';
+import type { Plan } from './src/workflows.js';
 
 const T = temporal.api.enums.v1.EventType;
 /** Seeds every CI run goes through (about a second each on a quiet machine). */
@@ -152,6 +153,39 @@ describe('history checker', () => {
   });
 });
 
+describe('update checker', () => {
+  const accepted = (eventId: number, updateId: string) =>
+    event(eventId, T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, {
+      workflowExecutionUpdateAcceptedEventAttributes: { acceptedRequest: { meta: { updateId } } },
+    });
+  const completed = (eventId: number, updateId: string, acceptedEventId: number, value: number) =>
+    event(eventId, T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED, {
+      workflowExecutionUpdateCompletedEventAttributes: {
+        meta: { updateId },
+        acceptedEventId,
+        outcome: { success: { payloads: toPayloads(defaultPayloadConverter, [value])?.payloads } },
+      },
+    });
+
+  test('an accepted update completed once with its result passes; twice, with another result, or not at all fails', () => {
+    const expected = new Map([['u-0', 70]]);
+    assert.deepEqual(checkUpdateEvents([accepted(5, 'u-0'), completed(8, 'u-0', 5, 70)], expected), []);
+    assert.match(
+      checkUpdateEvents(
+        [accepted(5, 'u-0'), completed(8, 'u-0', 5, 70), completed(9, 'u-0', 5, 70)],
+        expected,
+      ).join(),
+      /completed twice/,
+    );
+    assert.match(
+      checkUpdateEvents([accepted(5, 'u-0'), completed(8, 'u-0', 5, 60)], expected).join(),
+      /completed with 60, expected 70/,
+    );
+    assert.match(checkUpdateEvents([accepted(5, 'u-0')], expected).join(), /never completed/);
+    assert.match(checkUpdateEvents([accepted(5, 'u-1')], new Map()).join(), /its code rejects it/);
+  });
+});
+
 describe('fence check', () => {
   test('a commit the database accepts with a fence older than an acquired range is reported', async () => {
     const base = new VirtualClock(0);
@@ -191,5 +225,63 @@ describe('shrinker', () => {
     const result = await shrink(scenario, fake);
     assert.deepEqual(result.scenario.faults, [culpritFault]);
     assert.deepEqual(result.scenario.workflows, [culpritWorkflow]);
+  });
+
+  const fakeRun =
+    (fails: (s: Scenario) => boolean) =>
+    async (s: Scenario): Promise<RunReport> => ({
+      seed: s.seed,
+      traceHash: '',
+      failures: fails(s) ? ['fails'] : [],
+      workflows: s.workflows.length,
+      events: 0,
+      traceLines: 0,
+      virtualMs: 0,
+      traceTail: [],
+    });
+
+  test('shortens a fault window as far as the failure allows', async () => {
+    const pause: Fault = { kind: 'pause', atMs: 10_000, forMs: 150_000, target: 'history-1' };
+    const scenario: Scenario = { ...scenarioForSeed(11), faults: [pause] };
+    const result = await shrink(
+      scenario,
+      fakeRun((s) => s.faults.some((f) => f.kind === 'pause' && f.forMs >= 10_000)),
+    );
+    assert.equal(result.scenario.faults.length, 1);
+    const forMs = result.scenario.faults[0]?.forMs ?? 0;
+    assert.ok(forMs >= 10_000 && forMs < 20_000, `pause of ${forMs} ms`);
+  });
+
+  test('an injected bug (a test-only invariant failing on any local activity) shrinks to one workflow with one local activity and no retry', async () => {
+    // Seed 10: 6 workflows, 8 faults, a schedule; two workflows run a local activity (one retried twice).
+    const scenario = scenarioForSeed(10);
+    const hasLocal = (plan?: Plan): boolean =>
+      plan !== undefined && (plan.localFailFirst !== undefined || hasLocal(plan.child));
+    const culprits = scenario.workflows.filter((w) => hasLocal(w.plan)).map((w) => w.workflowId);
+    assert.ok(culprits.length > 0 && scenario.faults.length > 2 && scenario.workflows.length > 2);
+    const localActivityRan = (_workflowId: string, events: readonly IHistoryEvent[]) =>
+      events.some((e) => e.eventType === T.EVENT_TYPE_MARKER_RECORDED) ? ['a local activity ran'] : [];
+    const run = (s: Scenario) => runScenario(s, { extraHistoryCheck: localActivityRan });
+    const result = await shrink(scenario, run);
+    const [only] = result.scenario.workflows;
+    assert.equal(result.scenario.workflows.length, 1, describeScenario(result.scenario));
+    assert.ok(only && culprits.includes(only.workflowId));
+    assert.deepEqual(result.scenario.faults, []);
+    assert.equal(result.scenario.schedules, undefined);
+    assert.deepEqual(only.signals, []);
+    assert.equal(only.updates, undefined);
+    assert.deepEqual(only.plan, {
+      failFirst: [],
+      hangFirst: [],
+      timersMs: [],
+      signals: 0,
+      continues: 0,
+      localFailFirst: 0,
+    });
+    assert.deepEqual(result.report.failures, [`${only.workflowId}: a local activity ran`]);
+    // The reduced scenario is one exact run: run again, it fails the same way with the same trace.
+    const again = await run(result.scenario);
+    assert.equal(again.traceHash, result.report.traceHash);
+    assert.match(replayCommand(10, 'sim-shrunk-10.json'), /cli\.ts --scenario sim-shrunk-10\.json$/);
   });
 });

@@ -203,6 +203,33 @@ for (const taskQueue of ['updates-cached', 'updates-replaying']) {
   });
 }
 
+describe('updates to a run the worker evicted', () => {
+  test('an update on an evicted idle run comes on the sticky queue with a speculative task only the poll carries, and is accepted', async () => {
+    // One cached run at most: starting the second cart evicts the first, whose next task (the update's speculative
+    // one, on the sticky queue) holds a partial history; the worker replays from the fetched full history, which
+    // lacks the speculative task's events, so it must keep the delivered ones.
+    const taskQueue = 'updates-evicting';
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflows: updates,
+      activities,
+      maxCachedWorkflows: 1,
+      shutdownGraceMs: 2000,
+    });
+    await worker.runUntil(async () => {
+      const first = await client.start(updates.cart, { workflowId: id('cart-evicted'), taskQueue });
+      assert.equal(await first.executeUpdate(updates.addItem, { args: ['apple'] }), 1);
+      const second = await client.start(updates.cart, { workflowId: id('cart-evicting'), taskQueue });
+      assert.equal(await second.executeUpdate(updates.addItem, { args: ['pear'] }), 1);
+      assert.equal(await first.executeUpdate(updates.addItem, { args: ['plum'] }), 2);
+      assert.ok(worker.stats.fullHistoryFetches > 0, 'the evicted run was replayed from a fetched history');
+      for (const handle of [first, second]) await handle.executeUpdate(updates.finish);
+      assert.deepEqual(await first.result(), ['apple', 'plum']);
+    });
+  });
+});
+
 describe('replaying update histories', () => {
   test('a handler that issues other commands than history recorded is reported as a divergence', async () => {
     const handle = await client.start(updates.cart, {

@@ -7,11 +7,12 @@
 //   --heavy             bigger scenarios: 12-24 workflows, 10-24 faults (with --seed or --soak)
 //   --verbose           print the tail of the trace of a failing run
 //   --trace LINES       print the last LINES lines of the run's trace
+//   --help              print these options
 import { randomInt } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { replayCommand, scenarioForSeed } from './scenario.js';
-import { shrink } from './shrink.js';
+import { describe, shrink } from './shrink.js';
 import { type RunReport, runScenario } from './simulation.js';
 import type { Scenario } from './workload.js';
 
@@ -25,8 +26,20 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     heavy: { type: 'boolean', default: false },
     trace: { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 });
+
+const USAGE = `node --conditions=@odin/source --import tsx test/simulation/src/cli.ts [options]
+  --seed N            run one seed (the replay command a failure prints)
+  --scenario FILE     run a scenario file (a shrunk failure, a regression scenario)
+  --soak COUNT        run COUNT seeds from --from (default: a random start); the first failure is kept in
+                      test/simulation/regressions/ and ends the soak
+  --from N            the soak's first seed
+  --shrink            with --seed or --scenario: reduce a failing scenario, write it to a file, print its replay
+  --heavy             bigger scenarios: 12-24 workflows, 10-24 faults, 1-3 schedules (with --seed or --soak)
+  --verbose           print the tail of the trace of a failing run
+  --trace LINES       print the last LINES lines of the run's trace`;
 
 /** Every scenario that ever failed is kept here (whole, since the generator may change) and replayed in CI. */
 const regressionDir = new URL('../regressions/', import.meta.url).pathname;
@@ -61,6 +74,10 @@ async function runOne(scenario: Scenario, scenarioFile?: string): Promise<RunRep
 }
 
 async function main(): Promise<number> {
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   if (values.soak) {
     const count = Number(values.soak);
     const from = values.from ? Number(values.from) : randomInt(2 ** 31);
@@ -92,10 +109,7 @@ async function main(): Promise<number> {
   }
   const file = `sim-shrunk-${scenario.seed}.json`;
   writeFileSync(file, `${JSON.stringify(result.scenario, null, 2)}\n`);
-  console.log(
-    `shrunk in ${result.runs} runs to ${result.scenario.workflows.length} workflows and ` +
-      `${result.scenario.faults.length} faults: ${file}`,
-  );
+  console.log(`shrunk in ${result.runs} runs to ${describe(result.scenario)}: ${file}`);
   printFailure(result.report, file);
   return 1;
 }

@@ -15,9 +15,10 @@ import type { VirtualClock } from '@odin/hugo';
 import { MatchingService } from '@odin/matching';
 import type { PersistenceStore } from '@odin/persistence';
 import { createLogger, createRuntimeContext, loadConfig, SeededRandom } from '@odin/runtime';
-import { CleanupWorker } from '@odin/worker-service';
+import { CleanupWorker, ScheduleRunner, ScheduleService } from '@odin/worker-service';
 import { faultyStore, type StoreFaultControl } from './faulty-store.js';
 import type { Network } from './network.js';
+import { simScheduleWorkflows } from './schedule-calls.js';
 import { NodeClock } from './node-clock.js';
 import type { Trace } from './trace.js';
 
@@ -182,10 +183,23 @@ export class SimCluster {
         );
       });
     }
+    // Schedules: the frontend's schedule service writes the rows, the worker role's runner beside it runs them.
+    let scheduleRunner: ScheduleRunner | undefined;
     const frontend =
       kind === 'frontend'
-        ? new FrontendService(ctx, { history: historyRouter, matching: matchingRouter })
+        ? new FrontendService(ctx, {
+            history: historyRouter,
+            matching: matchingRouter,
+            schedules: new ScheduleService({ store, clock, onDue: (at) => scheduleRunner?.wake(at) }),
+          })
         : undefined;
+    if (frontend)
+      scheduleRunner = new ScheduleRunner({
+        store,
+        clock,
+        logger: ctx.logger,
+        workflows: simScheduleWorkflows(frontend),
+      });
     const node: ServerNode = {
       name,
       kind,
@@ -207,10 +221,11 @@ export class SimCluster {
     await monitor.start(members, node.abort.signal);
     if (node.history) await node.history.start(node.abort.signal);
     if (frontend) {
-      // The worker role (system workflows: retention) runs beside the frontend.
+      // The worker role (retention, schedules) runs beside the frontend.
       new CleanupWorker({ store, clock, logger: ctx.logger, defaultRetentionDays: 30 }).start(
         node.abort.signal,
       );
+      scheduleRunner?.start(node.abort.signal);
     }
     return node;
   }

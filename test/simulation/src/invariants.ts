@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { temporal, toNumber } from '@odin/api/public';
 import { defaultPayloadConverter, fromPayloads, type IHistoryEvent, replayHistory } from '@odin/sdk';
-import { expectedResult, expectedRuns, type WorkflowSpec } from './workload.js';
-import type { Plan } from './workflows.js';
+import { updateIdOf } from './client-workload.js';
+import { expectedResult, expectedRuns, isAccepted, type WorkflowSpec } from './workload.js';
+import { bumpResult, type Plan } from './workflows.js';
 
 const T = temporal.api.enums.v1.EventType;
 const HistoryEvent = temporal.api.history.v1.HistoryEvent;
@@ -223,23 +224,24 @@ async function checkRuns(
   workflowId: string,
   runs: IHistoryEvent[][],
   registry: Readonly<Record<string, unknown>>,
-  expected: { runs: number; result: number; closedBy?: number },
+  expected: {
+    runs: number;
+    result: number;
+    closedBy?: number;
+    /** The updates the last run must have accepted and completed, by update id, with their results. */
+    acceptedUpdates: ReadonlyMap<string, number>;
+  },
   out: WorkflowCheck,
 ): Promise<void> {
   if (runs.length !== expected.runs) out.failures.push(`${runs.length} runs, expected ${expected.runs}`);
   for (const [index, events] of runs.entries()) {
+    const final = index === runs.length - 1;
     out.events += events.length;
     out.digests.push(digest(events));
     for (const problem of checkHistory(events)) out.failures.push(`run ${index + 1}: ${problem}`);
-    // No worker of the simulation accepts updates: a rejected update leaves no event.
-    const updateEvents = events.filter(
-      (e) =>
-        e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED ||
-        e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
-    );
-    if (updateEvents.length > 0) out.failures.push(`run ${index + 1}: ${updateEvents.length} update events`);
+    for (const problem of checkUpdateEvents(events, final ? expected.acceptedUpdates : new Map()))
+      out.failures.push(`run ${index + 1}: ${problem}`);
     const last = events[events.length - 1];
-    const final = index === runs.length - 1;
     if (!final && last?.eventType !== T.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW)
       out.failures.push(
         `run ${index + 1} closed with ${typeName(last?.eventType)}, expected CONTINUED_AS_NEW`,
@@ -272,6 +274,86 @@ async function checkRuns(
   }
 }
 
+/** The updates of a workflow its code accepts: update id → the result it completes with. */
+function acceptedUpdatesOf(spec: WorkflowSpec): Map<string, number> {
+  const accepted = new Map<string, number>();
+  (spec.updates ?? []).forEach((update, i) => {
+    if (isAccepted(update)) accepted.set(updateIdOf(spec.workflowId, i), bumpResult(update.value ?? 0));
+  });
+  return accepted;
+}
+
+/**
+ * Every accepted update has exactly one UpdateAccepted event and, after it, exactly one UpdateCompleted naming it,
+ * with the result the code determines; no other update (rejected, unknown) left an event.
+ */
+export function checkUpdateEvents(
+  events: readonly IHistoryEvent[],
+  accepted: ReadonlyMap<string, number>,
+): string[] {
+  const problems: string[] = [];
+  const acceptedAt = new Map<string, number>();
+  const completed = new Map<string, unknown>();
+  for (const event of events) {
+    const id = toNumber(event.eventId) ?? 0;
+    if (event.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED) {
+      const updateId =
+        event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId ?? '';
+      if (acceptedAt.has(updateId))
+        problems.push(`update ${updateId} accepted twice (#${acceptedAt.get(updateId)}, #${id})`);
+      else if (!accepted.has(updateId))
+        problems.push(`update ${updateId} accepted (#${id}), its code rejects it`);
+      acceptedAt.set(updateId, id);
+    } else if (event.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED) {
+      const attributes = event.workflowExecutionUpdateCompletedEventAttributes;
+      const updateId = attributes?.meta?.updateId ?? '';
+      const acceptedEventId = toNumber(attributes?.acceptedEventId ?? 0) ?? 0;
+      if (acceptedAt.get(updateId) !== acceptedEventId)
+        problems.push(`update ${updateId} completed (#${id}) naming #${acceptedEventId}, not its acceptance`);
+      if (completed.has(updateId)) problems.push(`update ${updateId} completed twice`);
+      const [result] = attributes?.outcome?.success
+        ? fromPayloads(defaultPayloadConverter, attributes.outcome.success)
+        : [`failure ${attributes?.outcome?.failure?.message}`];
+      completed.set(updateId, result);
+    }
+  }
+  for (const [updateId, result] of accepted) {
+    if (!acceptedAt.has(updateId)) problems.push(`update ${updateId} never accepted`);
+    else if (!completed.has(updateId)) problems.push(`update ${updateId} accepted, never completed`);
+    else if (completed.get(updateId) !== result)
+      problems.push(
+        `update ${updateId} completed with ${String(completed.get(updateId))}, expected ${result}`,
+      );
+  }
+  return problems;
+}
+
+/**
+ * What the client must have been answered for every update it sent: an accepted one its result, its second sending
+ * the same; a refused or unknown one a rejection, or NOT_FOUND when it came after the run closed.
+ */
+export function checkUpdateOutcomes(
+  spec: WorkflowSpec,
+  outcomes: ReadonlyMap<string, string | undefined>,
+): string[] {
+  const problems: string[] = [];
+  (spec.updates ?? []).forEach((update, i) => {
+    const updateId = updateIdOf(spec.workflowId, i);
+    const keys = update.againAtMs === undefined ? [updateId] : [updateId, `${updateId} again`];
+    for (const key of keys) {
+      const outcome = outcomes.get(key);
+      if (isAccepted(update)) {
+        const expected = `completed ${bumpResult(update.value ?? 0)}`;
+        if (outcome !== expected)
+          problems.push(`update ${key}: ${outcome ?? 'never answered'}, expected ${expected}`);
+      } else if (outcome !== 'not found' && !outcome?.startsWith('rejected: ')) {
+        problems.push(`update ${key}: ${outcome ?? 'never answered'}, expected a rejection`);
+      }
+    }
+  });
+  return problems;
+}
+
 function childResult(plan: Plan): number {
   return expectedResult({ workflowId: '', type: 'planned', plan, startAtMs: 0, signals: [] });
 }
@@ -294,6 +376,7 @@ export async function checkWorkflow(
       runs: expectedRuns(spec),
       result: expectedResult(spec),
       ...(terminated ? { closedBy: T.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED } : {}),
+      acceptedUpdates: acceptedUpdatesOf(spec),
     },
     out,
   );
@@ -314,7 +397,13 @@ export async function checkWorkflow(
       const childId = `${spec.workflowId}-child-${run}`;
       const childRuns = await runsOf(fetch, childId);
       const childOut: WorkflowCheck = { failures: [], events: 0, digests: [] };
-      await checkRuns(childId, childRuns, registry, { runs: 1, result: childResult(child) }, childOut);
+      await checkRuns(
+        childId,
+        childRuns,
+        registry,
+        { runs: 1, result: childResult(child), acceptedUpdates: new Map() },
+        childOut,
+      );
       out.failures.push(...childOut.failures.map((f) => `child ${childId}: ${f}`));
       out.events += childOut.events;
       out.digests.push(...childOut.digests);

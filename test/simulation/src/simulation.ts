@@ -3,15 +3,16 @@ import { VirtualClock } from '@odin/hugo';
 import { openStore, type PersistenceStore } from '@odin/persistence';
 import { SeededRandom } from '@odin/runtime';
 import { type IHistoryEvent, WorkflowClient } from '@odin/sdk';
-import { lastClientStepAt, scheduleClientWorkload } from './client-workload.js';
+import { lastClientStepAt, scheduleClientWorkload, scheduleEndTime } from './client-workload.js';
 import { SimCluster } from './cluster.js';
 import { scheduleFaults } from './faults.js';
 import { HEALTHY_STORE, type StoreFaultControl } from './faulty-store.js';
-import { checkWorkflow } from './invariants.js';
+import { checkUpdateOutcomes, checkWorkflow } from './invariants.js';
 import { Network } from './network.js';
 import { NodeClock } from './node-clock.js';
 import { SimConnection } from './sim-connection.js';
 import { Trace } from './trace.js';
+import { frontendSkewMargin, scheduleWindows, tickWorkflowId } from './schedule-check.js';
 import { NAMESPACE, SimWorkers } from './workers.js';
 import {
   CLIENT_NODE,
@@ -25,6 +26,7 @@ import * as workflows from './workflows.js';
 
 const EPOCH = Date.UTC(2026, 0, 1);
 const RUNNING = 1;
+const COMPLETED = 2;
 /** Virtual time a run may take before unfinished workflows count as lost. */
 const VIRTUAL_BUDGET_MS = 3 * 60 * 60 * 1000;
 
@@ -50,10 +52,16 @@ async function settle(turns = 8): Promise<void> {
  * The cluster, the workers and the client are set up, the client's steps and the faults scheduled on the virtual
  * clock, and the clock is moved from timer to timer until every workflow closed and every fault is over.
  */
-export async function runScenario(
-  scenario: Scenario,
-  options: { traceLines?: number } = {},
-): Promise<RunReport> {
+export interface RunOptions {
+  readonly traceLines?: number;
+  /**
+   * An invariant of the caller's, checked on every history the checker reads besides the simulation's own: tests
+   * use it to inject a failure whose minimal scenario is known (the shrinker's test).
+   */
+  readonly extraHistoryCheck?: (workflowId: string, events: readonly IHistoryEvent[]) => string[];
+}
+
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunReport> {
   const failures: string[] = [];
   const base = new VirtualClock(EPOCH);
   const random = new SeededRandom((scenario.seed ^ 0x5eed5eed) >>> 0);
@@ -110,7 +118,8 @@ export async function runScenario(
     namespace: NAMESPACE,
     identity: CLIENT_NODE,
   });
-  const updateOutcomes = scheduleClientWorkload(
+  const origin = base.now();
+  const { updateOutcomes, scheduleTimes } = scheduleClientWorkload(
     { base, clock: clientClock, connection: clientConnection, client, trace },
     scenario,
   );
@@ -129,9 +138,36 @@ export async function runScenario(
     }
     return open;
   };
+  const statusOf = async (workflowId: string) =>
+    (await store.executions.getCurrentExecution(namespaceId, workflowId))?.status;
+  // Every schedule's required actions started and closed, and whatever else it started closed too.
+  const skewMargin = frontendSkewMargin(scenario.faults, FRONTEND_NODE);
+  const unsettledSchedules = async (): Promise<string[]> => {
+    const unsettled: string[] = [];
+    for (const schedule of scenario.schedules ?? []) {
+      const windows = scheduleWindows(
+        schedule,
+        scheduleTimes.get(schedule.scheduleId) ?? {},
+        skewMargin,
+        scheduleEndTime(schedule, origin),
+      );
+      if (!windows) {
+        unsettled.push(`${schedule.scheduleId} (calls unanswered)`);
+        continue;
+      }
+      for (const at of windows.allowed) {
+        const workflowId = tickWorkflowId(schedule, at);
+        const status = await statusOf(workflowId);
+        if (status === RUNNING || (status === undefined && windows.required.includes(at)))
+          unsettled.push(`${workflowId} (${status === RUNNING ? 'running' : 'not started'})`);
+      }
+    }
+    return unsettled;
+  };
   const checkDone = async () => {
     if (base.now() - EPOCH <= lastEventAt || faults.active() > 0) return false;
     if ([...updateOutcomes.values()].some((o) => o === undefined)) return false;
+    if ((await unsettledSchedules()).length > 0) return false;
     return (await openWorkflows()).length === 0;
   };
   let done = false;
@@ -150,28 +186,22 @@ export async function runScenario(
     if (done) break;
     const next = base.nextDueAt();
     if (next === undefined) {
-      failures.push(
-        `nothing left to run but ${(await openWorkflows()).join(', ')} still open (a lost task?)`,
-      );
+      const open = [...(await openWorkflows()), ...(await unsettledSchedules())].join(', ');
+      failures.push(`nothing left to run but ${open} still open (a lost task?)`);
       break;
     }
     if (next > deadline) {
-      const open = (await openWorkflows()).join(', ');
-      failures.push(
-        `${open || 'no workflow'} still open after ${VIRTUAL_BUDGET_MS / 60_000} virtual minutes`,
-      );
+      const open = [...(await openWorkflows()), ...(await unsettledSchedules())].join(', ');
+      failures.push(`${open || 'nothing'} still open after ${VIRTUAL_BUDGET_MS / 60_000} virtual minutes`);
       break;
     }
     await base.advanceTo(next);
   }
 
-  for (const [updateId, outcome] of updateOutcomes) {
-    trace.add(0, `update ${updateId} ${outcome}`);
-    if (outcome === 'not found' || outcome?.startsWith('rejected: ')) continue;
-    failures.push(
-      `update ${updateId}: ${outcome ?? 'never answered'} (expected a rejection: no worker accepts it)`,
-    );
-  }
+  for (const [key, outcome] of updateOutcomes) trace.add(0, `update ${key} ${outcome}`);
+  for (const spec of scenario.workflows)
+    for (const problem of checkUpdateOutcomes(spec, updateOutcomes))
+      failures.push(`${spec.workflowId}: ${problem}`);
   for (const write of storeFaults.staleWrites) failures.push(`write with a stale fence: ${write}`);
 
   // Checks, through the frontend on a calm network (every fault is over).
@@ -186,8 +216,12 @@ export async function runScenario(
     ).asConnection(),
     namespace: NAMESPACE,
   });
-  const fetchHistory = (workflowId: string, runId?: string): Promise<IHistoryEvent[]> =>
-    drive(base, checker.fetchHistory(workflowId, runId));
+  const fetchHistory = async (workflowId: string, runId?: string): Promise<IHistoryEvent[]> => {
+    const events = await drive(base, checker.fetchHistory(workflowId, runId));
+    for (const problem of options.extraHistoryCheck?.(workflowId, events) ?? [])
+      failures.push(`${workflowId}: ${problem}`);
+    return events;
+  };
   // A query is handed to one waiting poll; when that poll's caller is gone (its reply was lost, or it was a
   // duplicate) the query waits for its deadline, as in Temporal, and the caller asks again.
   const query = async (workflowId: string): Promise<string> => {
@@ -207,6 +241,39 @@ export async function runScenario(
       events += check.events;
       for (const failure of check.failures) failures.push(`${spec.workflowId}: ${failure}`);
       for (const digest of check.digests) trace.add(0, `history ${spec.workflowId} ${digest}`);
+    }
+    // Schedules: each required time's action started and completed; visibility counts every `tick` run there is,
+    // so a second run of one time, or a run of a time outside its schedule's window (a paused schedule), shows.
+    let started = 0;
+    for (const schedule of scenario.schedules ?? []) {
+      const windows = scheduleWindows(
+        schedule,
+        scheduleTimes.get(schedule.scheduleId) ?? {},
+        skewMargin,
+        scheduleEndTime(schedule, origin),
+      );
+      if (!windows) {
+        failures.push(`schedule ${schedule.scheduleId}: the client's calls were never answered`);
+        continue;
+      }
+      for (const at of windows.allowed) {
+        const workflowId = tickWorkflowId(schedule, at);
+        const status = await statusOf(workflowId);
+        trace.add(0, `schedule action ${workflowId} ${status ?? 'not started'}`);
+        if (status !== undefined) started++;
+        if (status === undefined && windows.required.includes(at))
+          failures.push(`schedule ${schedule.scheduleId}: the action of ${workflowId} never started`);
+        else if (status !== undefined && status !== COMPLETED)
+          failures.push(`schedule ${schedule.scheduleId}: ${workflowId} closed with status ${status}`);
+      }
+    }
+    if (scenario.schedules?.length) {
+      const ticks = await drive(base, checker.count("WorkflowType = 'tick'"));
+      if (ticks !== started)
+        failures.push(
+          `schedules: ${ticks} tick runs, but ${started} scheduled times within the schedules' windows started ` +
+            '(an action started twice, or while its schedule was paused)',
+        );
     }
     // Visibility is written in the transition's transaction: every run closed, so none is listed as running.
     const running = await drive(base, checker.count("ExecutionStatus = 'Running'"));

@@ -2,11 +2,13 @@
 // of the signals the client sends, which the scenario fixes), so the checker knows what each workflow must return
 // whatever faults its run went through: `expectedResult` in workload.ts mirrors this code.
 import {
+  allHandlersFinished,
   CancellationScope,
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   executeChild,
   isCancellation,
   proxyActivities,
@@ -30,6 +32,10 @@ export interface Plan {
   readonly continues: number;
   /** A local activity (recorded as a marker) failing its first attempts this many times, adding 100. */
   readonly localFailFirst?: number;
+  /** Updates `bump` to accept before returning (their values are summed into the result). */
+  readonly updates?: number;
+  /** How long each accepted `bump` sleeps before it completes (accepted in one task, completed in a later one). */
+  readonly updateSleepMs?: number;
 }
 
 export interface SimActivities {
@@ -55,6 +61,13 @@ const local = proxyLocalActivities<SimActivities>({
 });
 
 export const add = defineSignal<[number]>('add');
+/** Adds its value to the result and returns ten times it; a value below 1 is rejected by its validator. */
+export const bump = defineUpdate<number, [number]>('bump');
+
+/** What an accepted `bump` returns: the checker expects exactly this. */
+export function bumpResult(value: number): number {
+  return value * 10;
+}
 
 export async function planned(plan: Plan, carried = 0, run = 0): Promise<number> {
   let received = 0;
@@ -63,6 +76,22 @@ export async function planned(plan: Plan, carried = 0, run = 0): Promise<number>
     received++;
     signalSum += value;
   });
+  let bumped = 0;
+  let bumpSum = 0;
+  setHandler(
+    bump,
+    async (value: number) => {
+      if (plan.updateSleepMs) await sleep(plan.updateSleepMs);
+      bumped++;
+      bumpSum += value;
+      return bumpResult(value);
+    },
+    {
+      validator: (value: number) => {
+        if (value < 1) throw new Error(`bump ${value} refused`);
+      },
+    },
+  );
   let total = carried;
   for (let i = 0; i < plan.failFirst.length; i++) {
     total += await acts.step(i, plan.failFirst[i] ?? 0, plan.hangFirst[i] ?? false);
@@ -77,6 +106,10 @@ export async function planned(plan: Plan, carried = 0, run = 0): Promise<number>
   }
   if (plan.signals > 0) await condition(() => received >= plan.signals);
   total += signalSum;
+  if (plan.updates) {
+    await condition(() => bumped >= (plan.updates ?? 0) && allHandlersFinished());
+    total += bumpSum;
+  }
   if (plan.continues > 0) {
     return continueAsNew([{ ...plan, continues: plan.continues - 1 }, total, run + 1]);
   }
@@ -99,4 +132,9 @@ export async function cancellable(base: number, inActivity = false): Promise<num
     if (!isCancellation(error)) throw error;
     return await CancellationScope.nonCancellable(async () => base + (await acts.step(0, 0, false)));
   }
+}
+
+/** What a schedule starts: one activity, whose result it returns. */
+export async function tick(): Promise<number> {
+  return await acts.step(0, 0, false);
 }

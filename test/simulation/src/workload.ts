@@ -12,16 +12,28 @@ export interface WorkflowSpec {
   readonly startAtMs: number;
   /** Signals `add` (value, when) sent by the client after the start. */
   readonly signals: readonly { readonly value: number; readonly atMs: number }[];
-  /**
-   * Updates the client sends (planned only). Odin's SDK does not handle updates yet, so its workers pass them over
-   * and the server rejects each one; what is checked is that every update gets that answer (or NOT_FOUND once the run
-   * closed) and that none disturbs the workflow or its history.
-   */
-  readonly updates?: readonly { readonly atMs: number }[];
+  /** Updates the client sends (planned only), each with its own update id. */
+  readonly updates?: readonly UpdateSpec[];
   /** When the client asks to cancel (cancellable only). */
   readonly cancelAtMs?: number;
   /** When the client terminates it (cancellable only; it is then queried once every fault is over). */
   readonly terminateAtMs?: number;
+}
+
+/**
+ * One update: `bump` with `value` (accepted when 1 or more, then counted by the workflow and added to its result;
+ * refused by the validator otherwise), or, without a value, an update no handler knows (rejected by the worker).
+ * `againAtMs`: the client sends the same update id once more then, and must get the first outcome back.
+ */
+export interface UpdateSpec {
+  readonly atMs: number;
+  readonly value?: number;
+  readonly againAtMs?: number;
+}
+
+/** Whether the workflow's code accepts the update (a `bump` its validator lets through). */
+export function isAccepted(update: UpdateSpec): boolean {
+  return update.value !== undefined && update.value >= 1;
 }
 
 export type FaultKind =
@@ -46,10 +58,28 @@ export interface Fault {
   readonly jumpMs?: number;
 }
 
+/**
+ * A schedule the client creates at `createAtMs`: every `everyMs` (whole seconds, from the Unix epoch) it starts
+ * `tick` with id `<workflowIdPrefix>-<time>`, overlapping runs allowed, default catch-up window (a year: nothing
+ * may be missed). It ends at `endAtMs` (the spec's end time), is created paused, or is paused at `pauseAtMs`, so
+ * that it starts nothing more once the run winds down.
+ */
+export interface ScheduleSpec {
+  readonly scheduleId: string;
+  readonly workflowIdPrefix: string;
+  readonly everyMs: number;
+  readonly createAtMs: number;
+  readonly endAtMs?: number;
+  readonly createPaused?: boolean;
+  readonly pauseAtMs?: number;
+}
+
 export interface Scenario {
   readonly seed: number;
   readonly workflows: readonly WorkflowSpec[];
   readonly faults: readonly Fault[];
+  /** Absent in scenario files written before schedules were simulated. */
+  readonly schedules?: readonly ScheduleSpec[];
 }
 
 export const HISTORY_NODES = ['history-1', 'history-2', 'history-3'] as const;
@@ -84,16 +114,33 @@ function plan(random: SeededRandom, depth: number): Plan {
   };
 }
 
+/**
+ * 1–3 updates at random times: accepted (only where the workflow does not continue as new, so that they all reach
+ * the one run that waits for them), refused by the validator, or unknown; an accepted one is often sent twice.
+ */
+function updateSpecs(random: SeededRandom, startAtMs: number, mayAccept: boolean): UpdateSpec[] {
+  return Array.from({ length: 1 + random.int(3) }, () => {
+    const atMs = startAtMs + random.int(120_000);
+    const roll = random.next();
+    if (mayAccept && roll < 0.6) {
+      const again = random.next() < 0.4 ? { againAtMs: atMs + 1 + random.int(150_000) } : {};
+      return { atMs, value: 1 + random.int(100), ...again };
+    }
+    return roll < 0.85 ? { atMs, value: -random.int(5) } : { atMs };
+  });
+}
+
 /** How big a scenario is: workflows and faults, each a range (inclusive). */
 export interface Intensity {
   readonly workflows: readonly [number, number];
   readonly faults: readonly [number, number];
+  readonly schedules: readonly [number, number];
 }
 
 /** What CI and the default soak run. */
-export const NORMAL: Intensity = { workflows: [4, 8], faults: [2, 9] };
+export const NORMAL: Intensity = { workflows: [4, 8], faults: [2, 9], schedules: [0, 1] };
 /** Many workflows and faults at once (`--heavy`): slower, more overlap between faults. */
-export const HEAVY: Intensity = { workflows: [12, 24], faults: [10, 24] };
+export const HEAVY: Intensity = { workflows: [12, 24], faults: [10, 24], schedules: [1, 3] };
 
 function between(random: SeededRandom, [min, max]: readonly [number, number]): number {
   return min + random.int(max - min + 1);
@@ -133,15 +180,20 @@ export function generateScenario(
       });
       continue;
     }
-    const p = plan(random, 0);
-    const updates = random.next() < 0.3 ? 1 + random.int(3) : 0;
+    let p = plan(random, 0);
+    const updates = random.next() < 0.4 ? updateSpecs(random, startAtMs, p.continues === 0) : [];
+    const accepted = updates.filter(isAccepted).length;
+    if (accepted > 0)
+      p = {
+        ...p,
+        updates: accepted,
+        ...(random.next() < 0.5 ? { updateSleepMs: 1 + random.int(30_000) } : {}),
+      };
     workflows.push({
       workflowId: `wf-${seed}-${i}`,
       type: 'planned',
       plan: p,
-      ...(updates > 0
-        ? { updates: Array.from({ length: updates }, () => ({ atMs: startAtMs + random.int(120_000) })) }
-        : {}),
+      ...(updates.length > 0 ? { updates } : {}),
       startAtMs,
       signals: Array.from({ length: p.signals }, () => ({
         value: 1 + random.int(1000),
@@ -213,16 +265,38 @@ export function generateScenario(
     }
   }
   faults.sort((x, y) => x.atMs - y.atMs);
-  return { seed, workflows, faults };
+  const schedules: ScheduleSpec[] = [];
+  const scheduleCount = between(random, intensity.schedules);
+  for (let i = 0; i < scheduleCount; i++) {
+    const createAtMs = random.int(60_000);
+    const everyMs = pick(random, [20_000, 30_000, 45_000, 60_000]);
+    const common = {
+      scheduleId: `sched-${seed}-${i}`,
+      workflowIdPrefix: `tick-${seed}-${i}`,
+      everyMs,
+      createAtMs,
+    };
+    const roll = random.next();
+    const until = createAtMs + 30_000 + random.int(150_000);
+    schedules.push(
+      roll < 0.2
+        ? { ...common, createPaused: true }
+        : roll < 0.5
+          ? { ...common, pauseAtMs: until }
+          : { ...common, endAtMs: until },
+    );
+  }
+  return { seed, workflows, faults, ...(schedules.length > 0 ? { schedules } : {}) };
 }
 
-function planResult(p: Plan, carried: number, signalSum: number): number {
+function planResult(p: Plan, carried: number, signalSum: number, updateSum: number): number {
   let total = carried;
   for (let i = 0; i < p.failFirst.length; i++) total += i + 1;
   if (p.localFailFirst !== undefined) total += 100;
-  if (p.child) total += planResult(p.child, 0, 0);
+  if (p.child) total += planResult(p.child, 0, 0, 0);
   if (p.signals > 0) total += signalSum;
-  if (p.continues > 0) return planResult({ ...p, continues: p.continues - 1 }, total, signalSum);
+  if (p.updates) total += updateSum;
+  if (p.continues > 0) return planResult({ ...p, continues: p.continues - 1 }, total, signalSum, updateSum);
   return total;
 }
 
@@ -230,7 +304,8 @@ function planResult(p: Plan, carried: number, signalSum: number): number {
 export function expectedResult(spec: WorkflowSpec): number {
   if (spec.type === 'cancellable') return (spec.base ?? 0) + 1;
   const signalSum = spec.signals.reduce((sum, s) => sum + s.value, 0);
-  return planResult(spec.plan as Plan, 0, signalSum);
+  const updateSum = (spec.updates ?? []).filter(isAccepted).reduce((sum, u) => sum + (u.value ?? 0), 0);
+  return planResult(spec.plan as Plan, 0, signalSum, updateSum);
 }
 
 /** How many runs the workflow goes through (continue-as-new). */

@@ -407,9 +407,14 @@ export class Worker {
     return events;
   }
 
-  /** The run's history from its first event (for a partial history whose run is not cached). */
+  /**
+   * The run's history from its first event (for a partial history whose run is not cached), followed by the
+   * delivered events it lacks: a transient or speculative task's Scheduled/Started events are not stored, so only
+   * the poll response carries them, and without them the open task (and the updates it delivers) would be missed.
+   */
   private async historyFromStart(
     execution: proto.api.common.v1.IWorkflowExecution | null | undefined,
+    delivered: readonly IHistoryEvent[],
   ): Promise<IHistoryEvent[]> {
     this.counters.fullHistoryFetches++;
     const events: IHistoryEvent[] = [];
@@ -423,6 +428,8 @@ export class Worker {
       events.push(...(page.history?.events ?? []));
       token = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (token);
+    const last = toNumber(events.at(-1)?.eventId);
+    events.push(...delivered.filter((event) => toNumber(event.eventId) > last));
     return events;
   }
 
@@ -473,7 +480,9 @@ export class Worker {
     if (outcome) this.counters.resumedWorkflowTasks++;
     else {
       // Not cached (evicted, failed, or another worker's run): replay it all, fetching what a partial history lacks.
-      const history = partial ? await this.historyFromStart(response.workflowExecution) : delivered;
+      const history = partial
+        ? await this.historyFromStart(response.workflowExecution, delivered)
+        : delivered;
       outcome = await runWorkflowTask({ ...input, history });
     }
     this.counters.workflowTaskRunMs += performance.now() - began;
