@@ -15,10 +15,10 @@ import type { VirtualClock } from '@odin/hugo';
 import { MatchingService } from '@odin/matching';
 import type { PersistenceStore } from '@odin/persistence';
 import { createLogger, createRuntimeContext, loadConfig, SeededRandom } from '@odin/runtime';
+import { frontendScheduleWorkflows } from '@odin/server';
 import { CleanupWorker, ScheduleRunner, ScheduleService } from '@odin/worker-service';
 import { faultyStore, type StoreFaultControl } from './faulty-store.js';
 import type { Network } from './network.js';
-import { simScheduleWorkflows } from './schedule-calls.js';
 import { NodeClock } from './node-clock.js';
 import type { Trace } from './trace.js';
 
@@ -198,7 +198,7 @@ export class SimCluster {
         store,
         clock,
         logger: ctx.logger,
-        workflows: simScheduleWorkflows(frontend),
+        workflows: frontendScheduleWorkflows(frontend),
       });
     const node: ServerNode = {
       name,
