@@ -152,4 +152,16 @@ describe('worker identity and concurrency', () => {
     await assert.rejects(cancelled);
     assert.equal(slots.available, 0);
   });
+
+  test('tryAcquire (eager activities) takes a free slot at once, and none while slots are out or waited for', async () => {
+    const slots = new Semaphore(1);
+    assert.equal(slots.tryAcquire(), true);
+    assert.equal(slots.tryAcquire(), false);
+    const waiting = slots.acquire();
+    slots.release();
+    await waiting;
+    assert.equal(slots.tryAcquire(), false, 'the released slot went to the waiter');
+    slots.release();
+    assert.equal(slots.tryAcquire(), true);
+  });
 });

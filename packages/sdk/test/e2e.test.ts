@@ -1,6 +1,7 @@
 // End-to-end on the dev server (@odin/server's startDevServer): our client, our worker, real gRPC.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { temporal } from '@odin/api/public';
 import { startDevServer } from '@odin/server';
 import { heartbeat } from '../src/activity/index.js';
 import {
@@ -98,6 +99,25 @@ describe('client and worker on the dev server', () => {
     const replay = await replayWorkflowFromServer(client, handle.workflowId, handle.runId, workflows);
     assert.equal(replay.divergence, undefined);
     assert.ok(worker.stats.resumedWorkflowTasks > 0, 'the second task continued the run kept in memory');
+  });
+
+  test("an activity on the worker's own queue starts with the workflow task that schedules it (eager dispatch)", async () => {
+    const before = worker.stats;
+    const handle = await client.start(basic.greeting, {
+      workflowId: id('eager-activity'),
+      taskQueue,
+      args: ['Grace'],
+    });
+    assert.equal(await handle.result(), 'Hello, Grace!');
+    const after = worker.stats;
+    assert.equal(after.eagerActivityTasks - before.eagerActivityTasks, 1, 'handed back with the completion');
+    assert.equal(after.activityTasks - before.activityTasks, 1, 'and run once');
+    const EventType = temporal.api.enums.v1.EventType;
+    const types = (await handle.fetchHistory()).map((e) => e.eventType);
+    assert.ok(types.includes(EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED), String(types));
+    assert.ok(types.includes(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED), String(types));
+    const replay = await replayWorkflowFromServer(client, handle.workflowId, handle.runId, workflows);
+    assert.equal(replay.divergence, undefined);
   });
 
   test('a signal completes a waiting workflow and a query reads its state', async () => {

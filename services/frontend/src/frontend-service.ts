@@ -263,17 +263,23 @@ export class FrontendService {
     const identity = options.identity ?? (request as { identity?: unknown }).identity;
     const namespace = (request as { namespace?: unknown }).namespace;
     const traceId = activeTraceId();
-    const logger = withLogContext(this.#log, {
-      correlationId,
-      ...(traceId === undefined ? {} : { traceId }),
-      // Bounded like error messages: a log line must not carry a 200k-character name the request made up.
-      ...(typeof namespace === 'string' ? { namespace: echo(namespace) } : {}),
-      ...(typeof identity === 'string' ? { workerIdentity: echo(identity) } : {}),
-    });
+    // The call's child logger is made when something logs: most calls never do, and a pino child per call is
+    // measurable CPU on the hot path.
+    let callLogger: Logger | undefined;
+    const log = (): Logger =>
+      (callLogger ??= withLogContext(this.#log, {
+        correlationId,
+        ...(traceId === undefined ? {} : { traceId }),
+        // Bounded like error messages: a log line must not carry a 200k-character name the request made up.
+        ...(typeof namespace === 'string' ? { namespace: echo(namespace) } : {}),
+        ...(typeof identity === 'string' ? { workerIdentity: echo(identity) } : {}),
+      }));
     const call: RpcCall = {
       method,
       correlationId,
-      logger,
+      get logger() {
+        return log();
+      },
       signal: controller.signal,
       ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
       ...(typeof identity === 'string' ? { identity } : {}),
@@ -313,9 +319,9 @@ export class FrontendService {
       const error = toServiceError(thrown, correlationId);
       code = status[error.code] ?? String(error.code);
       if (error.code === status.INTERNAL && !(thrown instanceof ServiceError)) {
-        logger.error({ err: thrown, method }, 'request failed with an unexpected error');
-      } else if (error.code !== status.CANCELLED) {
-        logger.debug({ method, code, reason: error.message }, 'request refused');
+        log().error({ err: thrown, method }, 'request failed with an unexpected error');
+      } else if (error.code !== status.CANCELLED && this.#log.isLevelEnabled('debug')) {
+        log().debug({ method, code, reason: error.message }, 'request refused');
       }
       throw error;
     } finally {

@@ -32,7 +32,9 @@ export function methodCodecs(serviceName: string): MethodCodec[] {
 /** Encodes a message object (a decoded message or its plain-object form) as protobuf bytes. */
 export function encodeMessage(type: Type, value: unknown): Buffer {
   const message = type.fromObject((value ?? {}) as Record<string, unknown>);
-  return Buffer.from(type.encode(message).finish());
+  const bytes = type.encode(message).finish();
+  // protobufjs's writer gives a Buffer on Node already: no copy of every response.
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**

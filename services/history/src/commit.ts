@@ -14,7 +14,7 @@ import type { CachedRun } from './cache.js';
 import { addCloseTasks } from './state/close.js';
 import type { Mutation, NewRun } from './state/history-builder.js';
 import { type MutableState, rootOf } from './state/mutable-state.js';
-import { decodeSearchAttributes, encodeEvent, fromBase64 } from './util/codec.js';
+import { decodeSearchAttributes, encodeEvent, fromBase64, rememberEncoding } from './util/codec.js';
 import type { HistoryEvent } from './util/codec.js';
 
 /** One transaction's changes: working copies of existing runs, and the runs it creates. */
@@ -93,6 +93,7 @@ function eventRows(ms: MutableState, events: HistoryEvent[], encoded?: Uint8Arra
   return events.map((event, i) => {
     const data = reuse?.[i] ?? encodeEvent(event);
     ms.historySizeBytes += data.length;
+    rememberEncoding(event, data);
     return { eventId: toNumber(event.eventId as number), data };
   });
 }

@@ -28,7 +28,7 @@ import type { CreateScope, Creation, NewRun } from './state/history-builder.js';
 import { HISTORY_SERVICE_IDENTITY, historyGrowth } from './state/history-limits.js';
 import { isRunning, mutableStateJson, parseMutableState } from './state/mutable-state.js';
 import { terminateRun } from './state/terminate.js';
-import { decodeEvent } from './util/codec.js';
+import { decodeEvent, rememberEncoding } from './util/codec.js';
 import type { HistoryEvent } from './util/codec.js';
 import { KeyedLock, workflowKey } from './workflow-lock.js';
 
@@ -426,7 +426,11 @@ export class HistoryEngine {
         pageSize: 1000,
       });
       if (page.events.length === 0) break;
-      for (const row of page.events) out.push(decodeEvent(row.data));
+      for (const row of page.events) {
+        const event = decodeEvent(row.data);
+        rememberEncoding(event, row.data);
+        out.push(event);
+      }
       min = page.events[page.events.length - 1]!.eventId + 1;
     }
     if (from === 1 && toExclusive === ms.nextEventId && out.length === ms.nextEventId - 1) {

@@ -18,7 +18,7 @@ import {
   type PayloadConverter,
   toPayloads,
 } from '../common/payload.js';
-import type { IHistoryEvent } from '../common/proto-types.js';
+import type { ICommand, IHistoryEvent } from '../common/proto-types.js';
 import type { WorkflowRegistry } from '../workflow/options.js';
 import { installDeterministicGlobals } from '../workflow/globals.js';
 import {
@@ -36,6 +36,9 @@ import { localActivityExecutor } from './local-activity-executor.js';
 import { WorkflowRunCache } from './run-cache.js';
 
 const enums = temporal.api.enums.v1;
+
+/** Activities one workflow task may ask to run eagerly (as the official SDK core). */
+export const MAX_EAGER_ACTIVITIES_PER_TASK = 3;
 
 // biome-ignore lint/suspicious/noExplicitAny: activity signatures are the author's.
 export type ActivityFunction = (...args: any[]) => unknown;
@@ -73,6 +76,13 @@ export interface WorkerOptions {
   stickyQueueScheduleToStartTimeoutMs?: number;
   /** Pollers of this worker's sticky queue (as many as `workflowPollers` by default). */
   stickyPollers?: number;
+  /**
+   * Asks the server to start this worker's own activities with the workflow task that schedules them and hand them
+   * back in its answer (`request_eager_execution`), instead of through a poll: default true. Only activities on this
+   * worker's task queue that it registers, while it has a free activity slot, at most
+   * MAX_EAGER_ACTIVITIES_PER_TASK per workflow task.
+   */
+  eagerActivityDispatch?: boolean;
   /** Heartbeat throttle when the activity has no heartbeat timeout. */
   defaultHeartbeatThrottleMs?: number;
   payloadConverter?: PayloadConverter;
@@ -115,6 +125,8 @@ export interface WorkerStats {
   cacheEvictions: number;
   workflowTaskFailures: number;
   activityTasks: number;
+  /** Activity tasks the server handed back with a workflow task's answer (eager dispatch). */
+  eagerActivityTasks: number;
 }
 
 const consoleLogger: WorkerLogger = {
@@ -158,6 +170,7 @@ export class Worker {
     cacheEvictions: 0,
     workflowTaskFailures: 0,
     activityTasks: 0,
+    eagerActivityTasks: 0,
   };
   private stopRequested: (() => void) | undefined;
   private readonly stopped: Promise<void>;
@@ -532,12 +545,14 @@ export class Worker {
     // Cached before answering: the next task can reach the sticky queue before the answer's reply reaches us.
     const keep = outcome.live !== undefined && !outcome.activator.isCompleted && this.runCache.enabled;
     if (keep && outcome.live) this.runCache.put(runId, { activator: outcome.activator, live: outcome.live });
+    const { commands, reserved } = this.requestEagerActivities(outcome.commands);
+    let unusedSlots = reserved;
     try {
       const answered = await this.call('respondWorkflowTaskCompleted', {
         taskToken,
         namespace: this.namespace,
         identity: this.identity,
-        commands: outcome.commands,
+        commands,
         messages: await packUpdateMessages(outcome.messages, this.identity, this.calls),
         // A speculative task that only rejected updates may be discarded even though it showed this worker the
         // previous task's command events: the run cache takes the reset (below).
@@ -558,6 +573,13 @@ export class Worker {
             }
           : {}),
       });
+      for (const task of answered.activityTasks ?? []) {
+        if (unusedSlots === 0 || !task.taskToken?.length) break;
+        unusedSlots--;
+        this.counters.eagerActivityTasks++;
+        // Decoded from the answer like a poll's response (the same message type).
+        this.startActivityTask(task as proto.api.workflowservice.v1.PollActivityTaskQueueResponse);
+      }
       // The server discarded a speculative task that only rejected updates: history does not hold it, so the run
       // continues from the task before it (whose command events it matched, and will match again; the task
       // delivered nothing else), or is replayed when there is none.
@@ -579,7 +601,37 @@ export class Worker {
         return;
       }
       throw error;
+    } finally {
+      for (; unusedSlots > 0; unusedSlots--) this.activitySlots.release();
     }
+  }
+
+  /**
+   * The completion's commands, with `request_eager_execution` on the activities this worker can run at once, each
+   * holding an activity slot taken here (`reserved` of them): the server starts them in the same transition and
+   * returns them in its answer, which saves a poll, a hand-off through matching and a transition per activity.
+   */
+  private requestEagerActivities(commands: ICommand[]): { commands: ICommand[]; reserved: number } {
+    if (this.options.eagerActivityDispatch === false || this.stateValue !== 'running')
+      return { commands, reserved: 0 };
+    let reserved = 0;
+    let out: ICommand[] | undefined;
+    for (let i = 0; i < commands.length && reserved < MAX_EAGER_ACTIVITIES_PER_TASK; i++) {
+      const command = commands[i]!;
+      const attrs = command.scheduleActivityTaskCommandAttributes;
+      if (command.commandType !== enums.CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK || !attrs) continue;
+      const queue = attrs.taskQueue?.name;
+      if ((queue && queue !== this.taskQueue) || !this.activities[attrs.activityType?.name ?? '']) continue;
+      if (!this.activitySlots.tryAcquire()) break;
+      reserved++;
+      // A copy: the run's own command objects are what replay compares with history.
+      out ??= [...commands];
+      out[i] = {
+        ...command,
+        scheduleActivityTaskCommandAttributes: { ...attrs, requestEagerExecution: true },
+      };
+    }
+    return { commands: out ?? commands, reserved };
   }
 
   // ---- activity tasks -------------------------------------------------------------------------------------
@@ -612,18 +664,21 @@ export class Worker {
         this.activitySlots.release();
         continue;
       }
-      const controller = new AbortController();
-      const work = this.handleActivityTask(response, controller)
-        .catch((error: unknown) =>
-          this.logger.error('activity task handling failed', { error: String(error) }),
-        )
-        .finally(() => {
-          this.activitySlots.release();
-          this.runningActivities.delete(work);
-        });
-      this.runningActivities.set(work, controller);
-      this.track(work);
+      this.startActivityTask(response);
     }
+  }
+
+  /** Runs an activity task in the activity slot its caller took; the slot is released when it is done. */
+  private startActivityTask(task: proto.api.workflowservice.v1.PollActivityTaskQueueResponse): void {
+    const controller = new AbortController();
+    const work = this.handleActivityTask(task, controller)
+      .catch((error: unknown) => this.logger.error('activity task handling failed', { error: String(error) }))
+      .finally(() => {
+        this.activitySlots.release();
+        this.runningActivities.delete(work);
+      });
+    this.runningActivities.set(work, controller);
+    this.track(work);
   }
 
   private async handleActivityTask(

@@ -1,7 +1,7 @@
 import { encodeTaskToken, msToDuration, msToTimestamp, temporal } from '@odin/api';
 import type { NamespaceRef, WorkflowServiceResponse as Res } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
-import { decodePayloads, encodeEvent, fromBase64 } from '../util/codec.js';
+import { decodePayloads, encodedEventSize, fromBase64 } from '../util/codec.js';
 import type { HistoryEvent } from '../util/codec.js';
 import { asProto } from '../util/proto.js';
 import type { ActivityInfo, MutableState, WorkflowTaskInfo } from './mutable-state.js';
@@ -30,7 +30,7 @@ export interface ResponsePaging {
 export function eventsWithinBytes(events: readonly HistoryEvent[], maxBytes: number): number {
   let total = 0;
   for (let i = 0; i < events.length; i++) {
-    total += encodeEvent(events[i]!).length;
+    total += encodedEventSize(events[i]!);
     if (total > maxBytes) return Math.max(1, i);
   }
   return events.length;

@@ -23,6 +23,58 @@ export function decodeEvent(bytes: Uint8Array): HistoryEvent {
   return temporal.api.history.v1.HistoryEvent.decode(bytes);
 }
 
+/**
+ * The encoding of each committed event (as written, or as read from the store), which never changes: paging a
+ * response by bytes and encoding the response itself then reuse it instead of encoding the event again. Held as long
+ * as the event object is (the run cache's history), and no longer.
+ */
+const encodedEvents = new WeakMap<HistoryEvent, Uint8Array>();
+
+/** Records the encoding of a committed event. */
+export function rememberEncoding(event: HistoryEvent, bytes: Uint8Array): void {
+  encodedEvents.set(event, bytes);
+}
+
+/** The event's encoded size: known for committed events, computed for others (transient ones). */
+export function encodedEventSize(event: HistoryEvent): number {
+  return (encodedEvents.get(event) ?? encodeEvent(event)).length;
+}
+
+/** What of protobufjs's writer and reflected type the reuse below touches (protobufjs 8's growable buffer). */
+interface EventWriter {
+  buf: Uint8Array;
+  pos: number;
+  _reserve(bytes: number): void;
+}
+interface ReflectedType {
+  setup(): void;
+  encode(message: object, writer?: EventWriter, depth?: number): EventWriter;
+  fromObject(object: object): object;
+}
+
+/**
+ * Makes protobufjs write a committed event's remembered bytes wherever a message holding it is encoded (poll and
+ * history responses), instead of converting (`fromObject`) and encoding the event again. Only events recorded by
+ * `rememberEncoding` are affected; any other event, and an event encoded on its own, take protobufjs's own path.
+ */
+function reuseEventEncodings(): void {
+  // The proto package is a reflection root: the message "class" is protobufjs's Type itself.
+  const type = temporal.api.history.v1.HistoryEvent as unknown as ReflectedType;
+  type.setup();
+  const encode = type.encode.bind(type);
+  const fromObject = type.fromObject.bind(type);
+  type.encode = (message, writer, depth) => {
+    const bytes = writer && encodedEvents.get(message as HistoryEvent);
+    if (!writer || bytes === undefined) return encode(message, writer, depth);
+    writer._reserve(bytes.length);
+    writer.buf.set(bytes, writer.pos);
+    writer.pos += bytes.length;
+    return writer;
+  };
+  type.fromObject = (object) => (encodedEvents.has(object as HistoryEvent) ? object : fromObject(object));
+}
+reuseEventEncodings();
+
 export function encodePayloads(p: Payloads | null | undefined): string | undefined {
   if (!p) return undefined;
   return toBase64(temporal.api.common.v1.Payloads.encode(p).finish());

@@ -25,6 +25,13 @@ export class Semaphore {
     return this.waiters.wait(signal);
   }
 
+  /** Takes a permit only if one is free right now (no waiting, no queue jumping); true when taken. */
+  tryAcquire(): boolean {
+    if (this.permits === 0 || this.waiters.length > 0) return false;
+    this.permits -= 1;
+    return true;
+  }
+
   release(): void {
     if (!this.waiters.grantNext(undefined)) this.permits += 1;
   }
