@@ -13,6 +13,7 @@ import { writePostResetSignals } from './reset-post-operations.js';
 import { writeReapplied } from './reset-reapply.js';
 import { resumePendingWork } from './reset-resume.js';
 import { rememberSignalRequest, type WorkflowSignal } from './signal.js';
+import { forgetAdmittedUpdate, recordAdmittedUpdate } from './updates.js';
 import { scheduleWorkflowTask } from './workflow-task.js';
 
 const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
@@ -195,6 +196,20 @@ export function buildResetRun(
         break;
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
         rememberSignalRequest(mut, event.workflowExecutionSignaledEventAttributes?.requestId ?? '');
+        break;
+      // An update admitted by an event and not accepted in the kept history is admitted in the new run too.
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED:
+        recordAdmittedUpdate(
+          ms,
+          event.workflowExecutionUpdateAdmittedEventAttributes?.request?.meta?.updateId ?? '',
+          toNumber(event.eventId as number),
+        );
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+        forgetAdmittedUpdate(
+          ms,
+          event.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId ?? '',
+        );
         break;
       default:
         break;
