@@ -246,7 +246,8 @@ compatSuite('scenario 27: schedules', (env) => {
         policies: { overlap: ScheduleOverlapPolicy.SKIP },
         state: { paused: true },
       });
-      await handle.trigger();
+      // SKIP (not the trigger's own default, ALLOW_ALL, whose runs the schedule does not track).
+      await handle.trigger(ScheduleOverlapPolicy.SKIP);
       const first = await describeUntil(
         e,
         scheduleId,
@@ -254,7 +255,8 @@ compatSuite('scenario 27: schedules', (env) => {
         (x) => x.info.runningActions.length === 1,
       );
       const running = first.info.runningActions[0]!.workflow;
-      // SKIP drops the second start while the first runs (a trigger's own default is ALLOW_ALL).
+      // SKIP drops the second start while the first runs (a new second: a different workflow id).
+      await new Promise((r) => setTimeout(r, 1_000));
       await handle.trigger(ScheduleOverlapPolicy.SKIP);
       await describeUntil(e, scheduleId, 'an overlap skipped', (x) => x.info.numActionsSkippedOverlap === 1);
       // TERMINATE_OTHER ends the running one and starts anew (its id has the next second in it).
@@ -273,6 +275,55 @@ compatSuite('scenario 27: schedules', (env) => {
       assert.equal(old.status.name, 'TERMINATED');
       for (const a of after.info.runningActions)
         await e.client.workflow.getHandle(a.workflow.workflowId).terminate('test done');
+      await handle.delete();
+    });
+  });
+
+  test('a run started under ALLOW_ALL is not tracked: it blocks no SKIP start and is not a running action', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('sched-allow-all');
+    const scheduleId = `sched-allow-all-${taskQueue}`;
+    await e.withWorker(taskQueue, async () => {
+      const handle = await e.client.schedule.create({
+        scheduleId,
+        spec: { intervals: [{ every: '1d' }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'sleepThenEcho',
+          args: ['long', 3_600_000],
+          taskQueue,
+          workflowId: `wf-${scheduleId}`,
+        },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        state: { paused: true },
+      });
+      // The SDK's trigger defaults to ALLOW_ALL.
+      await handle.trigger();
+      const first = await describeUntil(
+        e,
+        scheduleId,
+        'the first action',
+        (x) => x.info.numActionsTaken === 1,
+      );
+      assert.deepEqual(first.info.runningActions, []);
+      const beside = first.info.recentActions[0]!.action.workflow;
+      assert.equal((await e.client.workflow.getHandle(beside.workflowId).describe()).status.name, 'RUNNING');
+      // A SKIP start is not skipped for it.
+      await new Promise((r) => setTimeout(r, 1_000));
+      await handle.trigger(ScheduleOverlapPolicy.SKIP);
+      const second = await describeUntil(
+        e,
+        scheduleId,
+        'the second action',
+        (x) => x.info.numActionsTaken === 2,
+      );
+      assert.equal(second.info.numActionsSkippedOverlap, 0);
+      assert.equal(second.info.runningActions.length, 1);
+      assert.notEqual(second.info.runningActions[0]!.workflow.workflowId, beside.workflowId);
+      await e.client.workflow.getHandle(beside.workflowId).terminate('test done');
+      await e.client.workflow
+        .getHandle(second.info.runningActions[0]!.workflow.workflowId)
+        .terminate('test done');
       await handle.delete();
     });
   });
@@ -462,7 +513,8 @@ for (const db of databasesUnderTest()) {
         policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL },
         state: { paused: true, note: 'before restart' },
       });
-      await handle.trigger();
+      // Under SKIP: the schedule tracks the run (one under ALLOW_ALL, the trigger's default, it would not).
+      await handle.trigger(ScheduleOverlapPolicy.SKIP);
       await eventually('the first action', async () =>
         (await handle.describe()).info.numActionsTaken === 1 ? true : undefined,
       );
@@ -484,9 +536,10 @@ for (const db of databasesUnderTest()) {
           const x = await again.describe();
           return x.info.numActionsTaken === 2 ? x : undefined;
         });
-        assert.equal(later.info.runningActions.length, 2);
-        for (const a of later.info.runningActions)
-          await client.workflow.getHandle(a.workflow.workflowId).terminate('test done');
+        // The trigger's ALLOW_ALL run is beside the tracked one, not among the running actions.
+        assert.equal(later.info.runningActions.length, 1);
+        for (const a of later.info.recentActions)
+          await client.workflow.getHandle(a.action.workflow.workflowId).terminate('test done');
         await again.delete();
         await connection.close();
       } finally {

@@ -636,6 +636,58 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
     );
   });
 
+  test('ResetWorkflowExecution with a post-reset signal: the new run gets it after the reapplied ones', async () => {
+    const e = env();
+    const taskQueue = e.taskQueue('reset-post-signal');
+    const workflowId = `reset-post-signal-${taskQueue}`;
+    await e.withWorker(taskQueue, async () => {
+      const handle = await e.client.workflow.start(signalCollector, { taskQueue, workflowId, args: [3] });
+      const point = await completedTask(handle, 1);
+      await handle.signal('add', 'a');
+      await handle.signal('add', 'b');
+      const reset = await e.client.workflowService.resetWorkflowExecution({
+        namespace: NAMESPACE,
+        workflowExecution: { workflowId, runId: handle.firstExecutionRunId },
+        reason: 'post-reset signal',
+        workflowTaskFinishEventId: point,
+        identity: 'compat-operator',
+        postResetOperations: [
+          {
+            signalWorkflow: {
+              signalName: 'add',
+              input: { payloads: [defaultPayloadConverter.toPayload('posted')] },
+            },
+          },
+        ],
+      });
+      const newRun = e.client.workflow.getHandle(workflowId, reset.runId);
+      assert.deepEqual(await newRun.result(), ['a', 'b', 'posted']);
+      const signaled = ((await newRun.fetchHistory()).events ?? []).filter(
+        (ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+      );
+      assert.equal(signaled.at(-1)?.workflowExecutionSignaledEventAttributes?.identity, 'compat-operator');
+
+      // A versioning override after the reset is refused: this server has no worker versioning.
+      await assert.rejects(
+        e.client.workflowService.resetWorkflowExecution({
+          namespace: NAMESPACE,
+          workflowExecution: { workflowId, runId: reset.runId },
+          reason: 'versioning',
+          workflowTaskFinishEventId: point,
+          postResetOperations: [
+            {
+              updateWorkflowOptions: {
+                workflowExecutionOptions: { versioningOverride: { autoUpgrade: true } },
+                updateMask: { paths: ['versioning_override'] },
+              },
+            },
+          ],
+        }),
+        assertStatus(12 /* UNIMPLEMENTED */),
+      );
+    });
+  });
+
   test('ResetWorkflowExecution over open activities: both are scheduled again and the workflow completes', async () => {
     const e = env();
     const taskQueue = e.taskQueue('reset-activities');

@@ -226,6 +226,7 @@ export function frontendBatchCalls(frontend: FrontendService): BatchCalls {
             requestId,
             resetReapplyType: op.options?.resetReapplyType ?? op.resetReapplyType ?? 0,
             resetReapplyExcludeTypes: op.options?.resetReapplyExcludeTypes ?? [],
+            postResetOperations: op.postResetOperations ?? [],
             identity: op.identity ?? '',
           },
           signal,

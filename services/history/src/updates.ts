@@ -9,8 +9,10 @@ import type { MutableState } from './state/mutable-state.js';
 import {
   acceptedUpdateCompletedWorkflowFailure,
   acceptedUpdateIds,
+  admittedEventId,
   decodeUpdateMessage,
   FAILING_TASK_ATTEMPT,
+  forgetAdmittedUpdate,
   requestMessage,
   UpdateStage,
   unprocessedUpdateFailure,
@@ -40,6 +42,11 @@ export class LiveUpdate {
   error: ServiceError | undefined;
   /** The error only means "ask again": the update was dropped from memory, or its run went on in a new run. */
   retry = false;
+  /**
+   * Admitted by a WorkflowExecutionUpdateAdmitted event (a reset's): the worker reads the request from that event,
+   * so no request message carries it, and the registry takes it back from mutable state when it lost it.
+   */
+  inHistory = false;
 
   constructor(
     readonly id: string,
@@ -90,7 +97,8 @@ interface RunUpdates {
 /**
  * The updates in flight on the runs of this host, in memory (as in Temporal, where the registry lives in the
  * workflow's cached context). Admitted updates exist only here: no event is written before a worker accepts one, so
- * a rejected update leaves no trace. What a worker accepted is in history and mutable state (`ms.updates`), so it
+ * a rejected update leaves no trace; the exception is one a reset reapplied, whose WorkflowExecutionUpdateAdmitted
+ * event mutable state remembers (`admittedUpdates`), taken in by `lookup` like an accepted one. What a worker accepted is in history and mutable state (`ms.updates`), so it
  * survives a restart or a shard move; an admitted update does not, and its caller (whose call failed with the host)
  * asks again: the SDKs retry UpdateWorkflowExecution with the same update id until the update is accepted.
  *
@@ -124,7 +132,7 @@ export class UpdateRegistry {
 
   /** True when an admitted update waits for a workflow task to carry it to a worker. */
   hasUndelivered(ms: MutableState): boolean {
-    return this.live(ms).some((u) => u.state === 'admitted');
+    return this.live(ms).some((u) => u.state === 'admitted' && !u.inHistory);
   }
 
   /**
@@ -159,15 +167,23 @@ export class UpdateRegistry {
 
   /**
    * What the run knows of an update (PollWorkflowExecutionUpdate, deduplication): its durable outcome, or its live
-   * state. An accepted update the registry does not hold (the host restarted since) is taken back in from mutable
-   * state. Undefined: never seen, or rejected (rejections are kept nowhere, as in Temporal).
+   * state. An update the registry does not hold but mutable state does is taken back in from there: an accepted
+   * one (the host restarted since), or one a WorkflowExecutionUpdateAdmitted event admitted (a reset reapplied it;
+   * the registry never held it, or lost it). Undefined: never seen, or rejected (rejections are kept nowhere, as in
+   * Temporal).
    */
   lookup(ms: MutableState, updateId: string): Admission | undefined {
     const info = updateInfo(ms, updateId);
     if (info?.completedEventId) return { kind: 'completed', completedEventId: info.completedEventId };
     const live = this.find(ms, updateId);
     if (live) return { kind: 'live', update: live };
-    if (!info) return undefined;
+    if (!info) {
+      if (admittedEventId(ms, updateId) === undefined || !isRunning(ms)) return undefined;
+      const update = new LiveUpdate(updateId, keyOf(ms), ++this.#seq, 'admitted', undefined);
+      update.inHistory = true;
+      this.#add(ms, update);
+      return { kind: 'live', update };
+    }
     if (!isRunning(ms)) return closedAccepted();
     const update = new LiveUpdate(updateId, keyOf(ms), ++this.#seq, 'accepted', undefined);
     this.#add(ms, update);
@@ -177,9 +193,12 @@ export class UpdateRegistry {
   /**
    * The request messages a starting workflow task carries: every update admitted, and every update sent with an
    * earlier attempt of the task and not answered (the worker replays from the start and must see them again).
+   * Not those admitted by an event: the worker finds them in history.
    */
   deliver(mut: Mutation, startedEventId: number): ProtocolMessage[] {
-    const updates = this.live(mut.ms).filter((u) => u.state === 'admitted' || u.state === 'sent');
+    const updates = this.live(mut.ms).filter(
+      (u) => (u.state === 'admitted' || u.state === 'sent') && !u.inHistory,
+    );
     mut.afterCommit(() => {
       for (const u of updates) if (u.state === 'admitted') u.state = 'sent';
     });
@@ -290,7 +309,9 @@ export class UpdateRegistry {
   }
 
   #checkLimits(ms: MutableState): void {
-    const pending = this.live(ms).filter((u) => u.state === 'admitted' || u.state === 'sent').length;
+    const pendingIds = new Set(Object.keys(ms.admittedUpdates ?? {}));
+    for (const u of this.live(ms)) if (u.state === 'admitted' || u.state === 'sent') pendingIds.add(u.id);
+    const pending = pendingIds.size;
     const accepted = acceptedUpdateIds(ms).length;
     const { maxInFlightUpdates, maxTotalUpdates } = this.limits;
     if (maxInFlightUpdates > 0 && pending + accepted >= maxInFlightUpdates) {
@@ -417,8 +438,10 @@ export class UpdateCompletion {
         }
         if (!body.acceptedRequestMessageId)
           throw invalidMessage('Acceptance', 'accepted_request_message_id is not set');
-        const request = update.request ?? body.acceptedRequest;
-        if (!request) throw new Error(`update ${updateId} is accepted without its request`);
+        // One admitted by an event has its request there (Temporal does not repeat it in the Accepted event).
+        const request = update.request ?? body.acceptedRequest ?? null;
+        if (!request && admittedEventId(ms, updateId) === undefined)
+          throw new Error(`update ${updateId} is accepted without its request`);
         writeUpdateAccepted(mut, updateId, request, Number(body.acceptedRequestSequencingEventId));
         mut.afterCommit(() => this.registry.accepted(ms, update));
         return;
@@ -426,6 +449,11 @@ export class UpdateCompletion {
       case 'rejection': {
         const update = this.#pending(updateId, state, decoded.body.rejectedRequest, 'Rejection');
         this.#rejected.add(updateId);
+        // An update admitted by an event is forgotten like any rejected one: its id may be used again.
+        if (admittedEventId(ms, updateId) !== undefined) {
+          forgetAdmittedUpdate(ms, updateId);
+          mut.dirty = true;
+        }
         const failure = decoded.body.failure ?? null;
         mut.afterCommit(() => this.registry.rejected(update, failure));
         return;
@@ -467,8 +495,9 @@ export class UpdateCompletion {
 
   /**
    * The admitted or sent update an acceptance or rejection answers. One the registry does not hold (lost with a
-   * restart) is taken back from the request the worker echoes; without it the task fails, and the worker's retry
-   * finds the update again once its caller re-sent it.
+   * restart, or admitted by an event no caller waits on) is taken back from the request the worker echoes or from
+   * mutable state; without either the task fails, and the worker's retry finds the update again once its caller
+   * re-sent it.
    */
   #pending(
     updateId: string,
@@ -478,13 +507,16 @@ export class UpdateCompletion {
   ): LiveUpdate {
     if (state === 'admitted' || state === 'sent') return this.#live(updateId)!;
     if (state !== undefined) throw invalidTransition(updateId, what, state);
-    if (!echoed) {
+    // One admitted by an event is known from mutable state, its request from that event.
+    const inHistory = admittedEventId(this.mut.ms, updateId) !== undefined;
+    if (echoed) validateUpdateRequest(updateId, echoed);
+    else if (!inHistory) {
       throw ServiceError.notFound(
         `Update ${updateId} is not known to the server any more (its request was not echoed back); its caller's retry delivers it again.`,
       );
     }
-    validateUpdateRequest(updateId, echoed);
-    const update = new LiveUpdate(updateId, keyOf(this.mut.ms), 0, 'admitted', echoed);
+    const update = new LiveUpdate(updateId, keyOf(this.mut.ms), 0, 'admitted', echoed ?? undefined);
+    update.inHistory = inHistory;
     this.#resurrected.set(updateId, update);
     return update;
   }

@@ -422,3 +422,87 @@ describe('reset over open work', () => {
     assert.equal(payloadText(done?.childWorkflowExecutionCompletedEventAttributes?.result), 'kid2-out');
   });
 });
+
+describe('post-reset operations', () => {
+  let h: Harness;
+  before(async () => {
+    h = await setup();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('a signal_workflow operation is written into the new run after the reapplied signals', async () => {
+    await start(h, 'wf-post');
+    await complete(h, (await pollWorkflowTask(h, 'wf-post')).taskToken, []);
+    await signal(h, 'wf-post', 'later');
+    const runId = await reset(h, 'wf-post', 4, {
+      postResetOperations: [
+        {
+          signalWorkflow: {
+            signalName: 'after-reset',
+            input: payloads('fixed'),
+            header: { fields: { trace: payloads('t1').payloads?.[0] } },
+          },
+        },
+        { signalWorkflow: { signalName: 'second' } },
+      ],
+    });
+    const events = await history(h, 'wf-post', runId);
+    assert.deepEqual(
+      events.slice(3).map((e) => eventName(e.eventType)),
+      [
+        'WORKFLOW_TASK_FAILED',
+        'WORKFLOW_EXECUTION_SIGNALED',
+        'WORKFLOW_EXECUTION_SIGNALED',
+        'WORKFLOW_EXECUTION_SIGNALED',
+        'WORKFLOW_TASK_SCHEDULED',
+      ],
+    );
+    const signals = events.map((e) => e.workflowExecutionSignaledEventAttributes).filter((a) => !!a);
+    assert.deepEqual(
+      signals.map((a) => a.signalName),
+      ['later', 'after-reset', 'second'],
+    );
+    assert.equal(payloadText(signals[1]?.input), 'fixed');
+    assert.ok(signals[1]?.header?.fields?.trace, 'the header is kept');
+    assert.equal(signals[1]?.identity, 'operator', "the reset's identity");
+  });
+
+  test('an update_workflow_options operation (versioning) is refused, UNIMPLEMENTED, and nothing changes', async () => {
+    const baseRunId = await start(h, 'wf-post-options');
+    await complete(h, (await pollWorkflowTask(h, 'wf-post-options')).taskToken, []);
+    await assert.rejects(
+      reset(h, 'wf-post-options', 4, {
+        postResetOperations: [
+          { signalWorkflow: { signalName: 'fine' } },
+          {
+            updateWorkflowOptions: {
+              workflowExecutionOptions: { versioningOverride: { autoUpgrade: true } },
+              updateMask: { paths: ['versioning_override'] },
+            },
+          },
+        ],
+      }),
+      (e: ServiceError) => e.code === 12 && /update_workflow_options/.test(e.message),
+    );
+    await assert.rejects(
+      reset(h, 'wf-post-options', 4, { postResetOperations: [{}] }),
+      (e: ServiceError) => e.code === Code.INVALID_ARGUMENT,
+    );
+    await assert.rejects(
+      reset(h, 'wf-post-options', 4, { postResetOperations: [{ signalWorkflow: { signalName: '' } }] }),
+      (e: ServiceError) => e.code === Code.INVALID_ARGUMENT,
+    );
+    const described = await h.history.describeWorkflowExecution(
+      NS,
+      { namespace: NS.name, execution: { workflowId: 'wf-post-options' } },
+      ctx(),
+    );
+    assert.equal(described.workflowExecutionInfo?.execution?.runId, baseRunId);
+    assert.equal(
+      described.workflowExecutionInfo?.status,
+      temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+    );
+  });
+});

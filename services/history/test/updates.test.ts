@@ -638,6 +638,96 @@ describe('workflow update across a restart', () => {
   });
 });
 
+describe('an update a reset reapplied as admitted', () => {
+  let h: Harness;
+  before(async () => {
+    h = await setup();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  /** A run that completed update `updateId` after its first task, reset to that task: the update comes back admitted. */
+  async function resetOverUpdate(workflowId: string, updateId: string): Promise<string> {
+    const baseRunId = await idleWorkflow(h, workflowId);
+    const first = sendUpdate(h, workflowId, updateId);
+    const task = await pollWorkflowTask(h, workflowId);
+    await answer(h, task.taskToken, [worker.accept(task.messages![0]!), worker.respond(updateId, 'first')]);
+    assert.equal(payloadText((await first).outcome?.success), 'first');
+    const reset = await h.history.resetWorkflowExecution(
+      NS,
+      {
+        namespace: NS.name,
+        workflowExecution: { workflowId, runId: baseRunId },
+        reason: 'redo',
+        workflowTaskFinishEventId:
+          4 as unknown as WorkflowServiceRequest<'ResetWorkflowExecutionRequest'>['workflowTaskFinishEventId'],
+        requestId: randomUUID(),
+      },
+      ctx(),
+    );
+    await settle();
+    return reset.runId!;
+  }
+
+  /** The request message a worker reads from the run's WorkflowExecutionUpdateAdmitted event. */
+  function fromAdmittedEvent(task: WorkflowServiceResponse<'PollWorkflowTaskQueueResponse'>): Message {
+    const event = task.history?.events?.find(
+      (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED,
+    );
+    const request = event?.workflowExecutionUpdateAdmittedEventAttributes?.request;
+    assert.ok(request, 'the task carries the Admitted event');
+    const updateId = request.meta?.updateId ?? '';
+    return {
+      id: `${updateId}/request`,
+      protocolInstanceId: updateId,
+      eventId: event?.eventId ?? null,
+      body: any('temporal.api.update.v1.Request', update.Request.encode(request).finish()),
+    };
+  }
+
+  test('the same update id sent to the new run joins the reapplied update and gets its outcome', async () => {
+    const workflowId = 'upd-reset-join';
+    const runId = await resetOverUpdate(workflowId, 'u1');
+    // Known before any worker accepted it: polled at ADMITTED, and joined (not admitted a second time).
+    const polled = await pollUpdate(
+      h,
+      workflowId,
+      'u1',
+      Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED,
+    );
+    assert.equal(polled.stage, Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
+    const joined = sendUpdate(h, workflowId, 'u1');
+    await settle();
+    const task = await pollWorkflowTask(h, workflowId);
+    assert.deepEqual(task.messages ?? [], [], 'its request is in history, no message repeats it');
+    await answer(h, task.taskToken, [worker.accept(fromAdmittedEvent(task)), worker.respond('u1', 'second')]);
+    const outcome = await joined;
+    assert.equal(outcome.updateRef?.workflowExecution?.runId, runId);
+    assert.equal(payloadText(outcome.outcome?.success), 'second');
+    const names = await eventNames(h, workflowId, runId);
+    assert.equal(names.filter((n) => n === 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED').length, 1);
+    // Answered from history from now on.
+    assert.equal(payloadText((await sendUpdate(h, workflowId, 'u1')).outcome?.success), 'second');
+  });
+
+  test('rejected by the workflow, its caller gets the rejection and the id may be used again', async () => {
+    const workflowId = 'upd-reset-reject';
+    await resetOverUpdate(workflowId, 'u2');
+    const joined = sendUpdate(h, workflowId, 'u2');
+    await settle();
+    const task = await pollWorkflowTask(h, workflowId);
+    await answer(h, task.taskToken, [worker.reject(fromAdmittedEvent(task), 'not any more')]);
+    assert.equal((await joined).outcome?.failure?.message, 'not any more');
+    const fresh = sendUpdate(h, workflowId, 'u2');
+    await settle();
+    const next = await pollWorkflowTask(h, workflowId);
+    assert.equal(next.messages?.length, 1, 'admitted anew, carried by a message');
+    await answer(h, next.taskToken, [worker.accept(next.messages![0]!), worker.respond('u2', 'third')]);
+    assert.equal(payloadText((await fresh).outcome?.success), 'third');
+  });
+});
+
 describe('update-with-start', () => {
   let h: Harness;
   before(async () => {

@@ -198,8 +198,43 @@ describe('schedule runner', () => {
     await step(2 * MINUTE);
     const d = await info(id);
     assert.equal(d.info.actionCount, 3);
-    assert.equal(d.info.runningWorkflows.length, 3);
+    // Runs started under ALLOW_ALL are not tracked, as in Temporal's scheduler.
+    assert.equal(d.info.runningWorkflows.length, 0);
     assert.equal(d.info.futureActionTimes.length, 10);
+  });
+
+  test('a run started under ALLOW_ALL does not block a SKIP start, nor is it ended by TERMINATE_OTHER', async () => {
+    const id = await create({ everyMs: MINUTE, overlap: Overlap.SCHEDULE_OVERLAP_POLICY_SKIP, paused: true });
+    await trigger(id, Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL);
+    await step(1_000);
+    const beside = workflows.running[0]!;
+    await trigger(id, Overlap.SCHEDULE_OVERLAP_POLICY_SKIP);
+    await step(1_000);
+    let d = await info(id);
+    assert.equal(d.info.actionCount, 2);
+    assert.equal(d.info.overlapSkipped, 0);
+    assert.deepEqual(
+      d.info.runningWorkflows.map((r) => r.runId),
+      workflows.running.filter((r) => r !== beside),
+    );
+    await trigger(id, Overlap.SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER);
+    await step(1_000);
+    d = await info(id);
+    assert.equal(d.info.actionCount, 3);
+    assert.equal(workflows.runs.get(beside)?.status, Status.WORKFLOW_EXECUTION_STATUS_RUNNING);
+    assert.equal(workflows.running.length, 2);
+  });
+
+  test('ALLOW_ALL starts of a pass that ends the open runs are dropped, as Temporal drops them', async () => {
+    const id = await create({ everyMs: MINUTE, overlap: Overlap.SCHEDULE_OVERLAP_POLICY_SKIP, paused: true });
+    await trigger(id, Overlap.SCHEDULE_OVERLAP_POLICY_SKIP);
+    await step(1_000);
+    await trigger(id, Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL);
+    await trigger(id, Overlap.SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER);
+    await step(1_000);
+    const d = await info(id);
+    assert.equal(d.info.actionCount, 2, 'the first run and the replacing one');
+    assert.equal(workflows.running.length, 1);
   });
 
   test('SKIP drops a start while a run is open', async () => {
@@ -316,9 +351,10 @@ describe('schedule runner', () => {
   });
 
   test('pause on failure pauses the schedule when a started run fails', async () => {
+    // Not under ALLOW_ALL: such runs are not followed, so their failure pauses nothing (as in Temporal).
     const id = await create({
       everyMs: MINUTE,
-      overlap: Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
+      overlap: Overlap.SCHEDULE_OVERLAP_POLICY_BUFFER_ALL,
       pauseOnFailure: true,
     });
     await step(MINUTE);

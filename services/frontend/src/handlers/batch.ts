@@ -6,6 +6,7 @@ import {
   BatchOperationVersionConflictError,
 } from '@odin/persistence';
 import type { FrontendDeps, HandlerMap, Req } from '../handler-types.js';
+import { checkPostResetOperations } from '../post-reset-operations.js';
 import * as v from '../validate.js';
 import { visibilityHandlers } from './visibility.js';
 
@@ -23,16 +24,12 @@ const MAX_EXECUTIONS = 10_000;
 const MAX_REASON_LENGTH = 10_000;
 
 /**
- * A reset's target: the first or last workflow task, an event id, or the first workflow task a build id completed.
- * Post-reset operations are refused: ResetWorkflowExecution does not apply them on this server, and a job that
- * silently skipped them would not do what was asked.
+ * A reset's target: the first or last workflow task, an event id, or the first workflow task a build id completed;
+ * its post-reset operations are checked as ResetWorkflowExecution checks them, so a job that cannot apply them is
+ * refused at once rather than failing on every execution.
  */
 function checkReset(op: NonNullable<Req<'StartBatchOperationRequest'>['resetOperation']>): void {
-  if (op.postResetOperations?.length)
-    throw new ServiceError(
-      status.UNIMPLEMENTED,
-      'Batch reset post_reset_operations are not supported by this server.',
-    );
+  checkPostResetOperations(op.postResetOperations);
   const o = op.options;
   if (o) {
     // Unset scalars decode as 0: an event id of 0 is no event id.

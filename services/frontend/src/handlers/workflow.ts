@@ -1,5 +1,6 @@
 import { temporal } from '@odin/api';
 import type { FrontendDeps, HandlerMap, Req, RpcCall } from '../handler-types.js';
+import { checkPostResetOperations } from '../post-reset-operations.js';
 import { checkStartSearchAttributes } from '../start-search-attributes.js';
 import * as v from '../validate.js';
 
@@ -107,6 +108,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       for (const type of req.resetReapplyExcludeTypes ?? []) {
         v.enumValue(type, enums.ResetReapplyExcludeType, 'ResetReapplyExcludeTypes');
       }
+      checkPostResetOperations(req.postResetOperations);
       if (!req.requestId) req.requestId = deps.ctx.random.uuid();
       return history.resetWorkflowExecution(await ns(req.namespace), req, call);
     },

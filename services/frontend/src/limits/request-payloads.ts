@@ -17,6 +17,13 @@ const REFUSED = new Map<string, (req: Record<string, unknown>) => Payloads[]>([
   ['StartWorkflowExecution', (req) => [req.input as Payloads]],
   ['SignalWorkflowExecution', (req) => [req.input as Payloads]],
   ['SignalWithStartWorkflowExecution', (req) => [req.input as Payloads, req.signalInput as Payloads]],
+  [
+    'ResetWorkflowExecution',
+    (req) =>
+      ((req.postResetOperations ?? []) as { signalWorkflow?: { input?: Payloads } | null }[]).map(
+        (op) => op.signalWorkflow?.input,
+      ),
+  ],
 ]);
 
 /**

@@ -46,6 +46,18 @@ describe('request payloads and the blob size limit', () => {
         },
       ],
       ['SignalWithStartWorkflowExecution', { ...start, signalName: 's', signalInput: payloads(LIMIT + 1) }],
+      [
+        'ResetWorkflowExecution',
+        {
+          namespace: 'default',
+          workflowExecution: { workflowId: 'wf' },
+          workflowTaskFinishEventId: 4,
+          postResetOperations: [
+            { signalWorkflow: { signalName: 'small', input: payloads(1) } },
+            { signalWorkflow: { signalName: 's', input: payloads(LIMIT + 1) } },
+          ],
+        },
+      ],
     ] as const) {
       await assert.rejects(frontend.invoke(W, method, request), (error: unknown) => {
         assert.ok(error instanceof ServiceError);

@@ -107,7 +107,8 @@ export interface TimerInfo {
 /**
  * An update this run accepted: the WorkflowExecutionUpdateAccepted event (which holds the request) and, once the
  * workflow answered, the WorkflowExecutionUpdateCompleted event (which holds the outcome). Updates that were only
- * admitted are not here: they live in the host's memory until a worker accepts them (see src/updates.ts).
+ * admitted are not here: they live in the host's memory until a worker accepts them (see src/updates.ts), except
+ * those admitted by an event (`admittedUpdates`).
  */
 export interface UpdateInfo {
   acceptedEventId: number;
@@ -180,6 +181,12 @@ export interface MutableState {
   resetRunId?: string;
   /** Accepted and completed updates by update id (deduplication, outcomes after a restart or after the close). */
   updates?: Record<string, UpdateInfo>;
+  /**
+   * Updates admitted by a WorkflowExecutionUpdateAdmitted event (a reset reapplies them so) and not accepted or
+   * rejected yet, by update id: the event id. The update registry knows them from here (deduplication), as
+   * Temporal's knows them from its mutable state's update infos.
+   */
+  admittedUpdates?: Record<string, number>;
 }
 
 /** The stored form is UTF-8 JSON; the cache keeps the JSON text so a working copy is one JSON.parse. */

@@ -3,6 +3,7 @@ import type { HistoryEvent } from '../util/codec.js';
 import { EventType } from './history-builder.js';
 import type { Mutation } from './history-builder.js';
 import { rememberSignalRequest } from './signal.js';
+import { recordAdmittedUpdate } from './updates.js';
 
 const ReapplyType = temporal.api.enums.v1.ResetReapplyType;
 const ExcludeType = temporal.api.enums.v1.ResetReapplyExcludeType;
@@ -81,7 +82,8 @@ export function reappliedEvents(
 /**
  * Writes the chosen events into the new run: a signal as it was (its request id remembered, so a retry of the
  * original request is still recognised); an update as WorkflowExecutionUpdateAdmitted with its request, origin
- * REAPPLY when it was accepted in the base run, for the worker to validate and run again.
+ * REAPPLY when it was accepted in the base run, for the worker to validate and run again (remembered in mutable
+ * state, so the update registry knows it before a worker accepts it).
  */
 export function writeReapplied(mut: Mutation, events: readonly HistoryEvent[]): void {
   for (const e of events) {
@@ -94,20 +96,25 @@ export function writeReapplied(mut: Mutation, events: readonly HistoryEvent[]): 
         rememberSignalRequest(mut, attrs?.requestId ?? '');
         break;
       }
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED:
-        mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED, {
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED: {
+        const admitted = mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED, {
           workflowExecutionUpdateAdmittedEventAttributes:
             e.workflowExecutionUpdateAdmittedEventAttributes ?? null,
         });
+        recordAdmittedUpdate(mut.ms, admittedUpdateId(e), Number(admitted.eventId));
         break;
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-        mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED, {
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: {
+        const request = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest ?? null;
+        const admitted = mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED, {
           workflowExecutionUpdateAdmittedEventAttributes: {
-            request: e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest ?? null,
+            request,
             origin: AdmittedOrigin.UPDATE_ADMITTED_EVENT_ORIGIN_REAPPLY,
           },
         });
+        recordAdmittedUpdate(mut.ms, request?.meta?.updateId ?? '', Number(admitted.eventId));
         break;
+      }
       default:
         throw new Error(`event type ${e.eventType} is not reapplied by a reset`);
     }

@@ -9,9 +9,11 @@ import { buildNewRun } from './new-run.js';
 import { paramsFromStarted, type StartedAttributes } from './next-run.js';
 import { adoptChildren, reconnectChildren } from './reset-children.js';
 import type { PendingWork } from './reset-pending.js';
+import { writePostResetSignals } from './reset-post-operations.js';
 import { writeReapplied } from './reset-reapply.js';
 import { resumePendingWork } from './reset-resume.js';
-import { rememberSignalRequest } from './signal.js';
+import { rememberSignalRequest, type WorkflowSignal } from './signal.js';
+import { forgetAdmittedUpdate, recordAdmittedUpdate } from './updates.js';
 import { scheduleWorkflowTask } from './workflow-task.js';
 
 const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
@@ -82,6 +84,8 @@ export interface ResetRunInput {
   readonly after: readonly HistoryEvent[];
   /** The base run's events after the point that the new run gets again (see reset-reapply.ts). */
   readonly reapply: readonly HistoryEvent[];
+  /** The signals of the request's post-reset operations, written after the reapplied events. */
+  readonly postResetSignals?: readonly WorkflowSignal[];
   readonly newRunId: string;
   readonly reason: string;
   readonly identity: string;
@@ -107,7 +111,7 @@ function timeOf(event: HistoryEvent, fallback: number): number {
 /**
  * The new run of a reset: the base run's events up to the reset point's WorkflowTaskStarted, copied as they are, then
  * WorkflowTaskFailed (cause RESET_WORKFLOW, naming both runs), the work open at the point resumed (reset-resume.ts),
- * the reapplied signals and updates, and a new workflow task. Its start settings, memo and search attributes are
+ * the reapplied signals and updates, the post-reset signals, and a new workflow task. Its start settings, memo and search attributes are
  * those of the base run at the point.
  */
 export function buildResetRun(
@@ -193,6 +197,20 @@ export function buildResetRun(
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
         rememberSignalRequest(mut, event.workflowExecutionSignaledEventAttributes?.requestId ?? '');
         break;
+      // An update admitted by an event and not accepted in the kept history is admitted in the new run too.
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED:
+        recordAdmittedUpdate(
+          ms,
+          event.workflowExecutionUpdateAdmittedEventAttributes?.request?.meta?.updateId ?? '',
+          toNumber(event.eventId as number),
+        );
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+        forgetAdmittedUpdate(
+          ms,
+          event.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId ?? '',
+        );
+        break;
       default:
         break;
     }
@@ -215,6 +233,7 @@ export function buildResetRun(
   adoptChildren(mut, input.work);
   reconnectChildren(mut, input.after);
   writeReapplied(mut, input.reapply);
+  writePostResetSignals(mut, input.postResetSignals ?? []);
   scheduleWorkflowTask(mut);
   return mut;
 }

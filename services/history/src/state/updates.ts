@@ -10,7 +10,9 @@ import type { MutableState, UpdateInfo } from './mutable-state.js';
 // Workflow Update as it touches a run's durable state: the protocol messages that carry an update to a worker and
 // back, the two events an update writes (Accepted, with the request; Completed, with the outcome), and the
 // accepted/completed index in mutable state. An update that is only admitted writes nothing: it lives in the host's
-// memory (src/updates.ts) until a worker accepts it, and a rejection leaves no event at all.
+// memory (src/updates.ts) until a worker accepts it, and a rejection leaves no event at all. The exception is an
+// update a reset reapplies: its WorkflowExecutionUpdateAdmitted event holds the request, and mutable state
+// remembers it (`admittedUpdates`) until a worker accepts or rejects it.
 
 export type UpdateRequest = T.api.update.v1.IRequest;
 export type UpdateOutcome = T.api.update.v1.IOutcome;
@@ -139,6 +141,25 @@ export function updateInfo(ms: MutableState, updateId: string): UpdateInfo | und
   return ms.updates?.[updateId];
 }
 
+/** The WorkflowExecutionUpdateAdmitted event of an update admitted by one and not accepted or rejected yet. */
+export function admittedEventId(ms: MutableState, updateId: string): number | undefined {
+  return ms.admittedUpdates?.[updateId];
+}
+
+/** Remembers an update a WorkflowExecutionUpdateAdmitted event admitted (the event carries its request). */
+export function recordAdmittedUpdate(ms: MutableState, updateId: string, eventId: number): void {
+  if (!updateId) return;
+  ms.admittedUpdates ??= {};
+  ms.admittedUpdates[updateId] = eventId;
+}
+
+/** The update left the admitted stage (accepted, or rejected by the workflow). */
+export function forgetAdmittedUpdate(ms: MutableState, updateId: string): void {
+  if (ms.admittedUpdates?.[updateId] === undefined) return;
+  delete ms.admittedUpdates[updateId];
+  if (Object.keys(ms.admittedUpdates).length === 0) delete ms.admittedUpdates;
+}
+
 /** Accepted updates that have not completed yet (they are in history and survive a restart). */
 export function acceptedUpdateIds(ms: MutableState): string[] {
   return Object.entries(ms.updates ?? {})
@@ -146,11 +167,14 @@ export function acceptedUpdateIds(ms: MutableState): string[] {
     .map(([id]) => id);
 }
 
-/** WorkflowExecutionUpdateAccepted, with the request (the first place an update's request is written). */
+/**
+ * WorkflowExecutionUpdateAccepted, with the request (the first place an update's request is written; null for one
+ * a WorkflowExecutionUpdateAdmitted event holds, when the worker did not echo it).
+ */
 export function writeUpdateAccepted(
   mut: Mutation,
   updateId: string,
-  request: UpdateRequest,
+  request: UpdateRequest | null,
   sequencingEventId: number,
 ): number {
   const event = mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, {
@@ -164,6 +188,7 @@ export function writeUpdateAccepted(
   const acceptedEventId = Number(event.eventId);
   mut.ms.updates ??= {};
   mut.ms.updates[updateId] = { acceptedEventId, completedEventId: 0 };
+  forgetAdmittedUpdate(mut.ms, updateId);
   return acceptedEventId;
 }
 

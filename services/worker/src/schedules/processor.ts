@@ -185,7 +185,8 @@ function carriedOver(state: ScheduleRunState, overlap: number): Partial<StartReq
 
 /**
  * What a closed run hands on: a completion replaces the result and clears the failure; a failure replaces the
- * failure and keeps the result; a run that was cancelled, terminated or timed out changes neither.
+ * failure and keeps the result; a run that was cancelled, terminated or timed out changes neither. (Only tracked
+ * runs close here: one started under ALLOW_ALL is not followed, so its outcome is never handed on.)
  */
 function recordOutcome(
   state: ScheduleRunState,
@@ -193,7 +194,6 @@ function recordOutcome(
   outcome: RunStatus,
   logger: Logger,
 ): void {
-  if (run.allowAll) return;
   const tooBig = (bytes: Uint8Array, what: string) => {
     if (bytes.length <= MAX_CARRIED_BYTES) return false;
     logger.warn({ workflow_id: run.workflowId, size: bytes.length }, `${what} dropped due to its size`);
@@ -255,7 +255,7 @@ async function refreshRunning(input: ProcessInput): Promise<void> {
         namespace,
         { workflowId: run.workflowId, runId: run.runId },
         signal,
-        !run.allowAll,
+        true,
       );
     } catch (error) {
       if (!isTransient(error)) outcome = undefined;
@@ -295,7 +295,11 @@ interface BufferDecision {
   terminate: boolean;
 }
 
-/** Temporal's overlap policies over the buffer, given whether a started run is still open. */
+/**
+ * Temporal's overlap policies over the buffer, given whether a tracked run is still open. A start under ALLOW_ALL
+ * always starts and makes nothing open (its run is not tracked); when another start ends the open runs, the
+ * ALLOW_ALL starts of the same pass are dropped, as Temporal's scheduler drops them (they would be ended too).
+ */
 export function decideBuffer(
   buffer: readonly BufferedStart[],
   running: boolean,
@@ -304,8 +308,13 @@ export function decideBuffer(
 ): BufferDecision {
   const out: BufferDecision = { startNow: [], keep: [], cancel: false, terminate: false };
   let isRunning = running;
+  const allowAll: BufferedStart[] = [];
   for (const start of buffer) {
     const policy = effectiveOverlap(start.overlap, schedule);
+    if (policy === Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL) {
+      allowAll.push(start);
+      continue;
+    }
     if (!isRunning) {
       out.startNow.push(start);
       isRunning = true;
@@ -327,13 +336,11 @@ export function decideBuffer(
         if (policy === Overlap.SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER) out.cancel = true;
         else out.terminate = true;
         break;
-      case Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL:
-        out.startNow.push(start);
-        break;
       default:
         counters.overlapSkipped++;
     }
   }
+  if (!out.cancel && !out.terminate) out.startNow.push(...allowAll);
   return out;
 }
 
@@ -353,8 +360,10 @@ async function startOne(input: ProcessInput, start: BufferedStart): Promise<'sta
     return 'dropped';
   }
   const workflowId = request.workflowId ?? '';
-  const allowAll = effectiveOverlap(start.overlap, schedule) === Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL;
-  state.running.push({ workflowId, runId, ...(allowAll ? { allowAll } : {}) });
+  // As Temporal's scheduler: a run started under ALLOW_ALL is not tracked (it blocks no later start, is not among
+  // describe's running workflows, is not ended by CANCEL_OTHER / TERMINATE_OTHER, and its close is not watched).
+  if (effectiveOverlap(start.overlap, schedule) !== Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL)
+    state.running.push({ workflowId, runId });
   state.recent.push({
     scheduleTime: start.nominal,
     actualTime: now,
@@ -408,6 +417,8 @@ async function endOthers(input: ProcessInput, decision: BufferDecision): Promise
  */
 export async function processSchedule(input: ProcessInput): Promise<number | undefined> {
   const { state, schedule, spec, now } = input;
+  // Runs an earlier version tracked though they were started under ALLOW_ALL are let go.
+  if (state.running.some((run) => run.allowAll)) state.running = state.running.filter((run) => !run.allowAll);
   // The open runs are looked at when their periodic check is due, and whenever a start waits whose overlap policy
   // depends on them (ALLOW_ALL does not), so no decision is made on a stale list.
   const checkDue = state.running.length > 0 && now >= state.nextRunningCheck;

@@ -28,8 +28,8 @@ export interface RunningAction {
   readonly workflowId: string;
   readonly runId: string;
   /**
-   * Started under ALLOW_ALL: as in Temporal, such a run neither receives the last completion result and failure
-   * nor hands its own on.
+   * Started under ALLOW_ALL, in state an earlier version wrote: such runs are no longer tracked (as in Temporal's
+   * scheduler), and a pass drops them.
    */
   readonly allowAll?: boolean;
 }
@@ -42,7 +42,7 @@ export interface ScheduleRunState {
   overlapSkipped: number;
   bufferDropped: number;
   buffer: BufferedStart[];
-  /** Started workflows not yet seen closed. */
+  /** Started workflows not yet seen closed; not those started under ALLOW_ALL, which are not tracked. */
   running: RunningAction[];
   /** When the runner looks at the open runs again even if no start needs to know (epoch ms). */
   nextRunningCheck: number;

@@ -11,7 +11,9 @@ import type { Mutation } from '../../state/history-builder.js';
 import type { MutableState } from '../../state/mutable-state.js';
 import { buildResetRun, resetPointOf } from '../../state/reset.js';
 import { pendingWorkAt } from '../../state/reset-pending.js';
+import { postResetSignals } from '../../state/reset-post-operations.js';
 import { reappliedEvents, reapplyExclusions } from '../../state/reset-reapply.js';
+import type { WorkflowSignal } from '../../state/signal.js';
 import { terminateRun } from '../../state/terminate.js';
 import type { HistoryEvent } from '../../util/codec.js';
 
@@ -22,7 +24,8 @@ const MAX_ATTEMPTS = 3;
  * ResetWorkflowExecution: a new run of the workflow with the base run's history up to the named workflow task, that
  * task failed (RESET_WORKFLOW), the work open at that point resumed (activities scheduled again, timers re-armed,
  * children taken over, external signals and cancel requests sent again, accepted updates kept), the signals and
- * updates received after it reapplied (per the reapply type and exclusions), and a new workflow task;
+ * updates received after it reapplied (per the reapply type and exclusions), the signals of the post-reset
+ * operations (a versioning one is refused), and a new workflow task;
  * the workflow's current run, if it is still running, is terminated with the reset's reason in the same transaction.
  * The base run may be closed; the signals and updates of the runs it continued as are reapplied too. A retried
  * request (same request id) answers the run it created.
@@ -42,9 +45,11 @@ export async function resetWorkflowExecution(
       'WorkflowTaskFinishEventId must name a workflow task event of the run.',
     );
   }
+  // Checked first: a reset that cannot do all it is asked changes nothing.
+  const signals = postResetSignals(req.postResetOperations, req.identity ?? '');
   const requestId = req.requestId || engine.uuid();
   for (let attempt = 1; ; attempt++) {
-    const result = await tryReset(engine, ns, req, workflowId, finishEventId, requestId);
+    const result = await tryReset(engine, ns, req, workflowId, finishEventId, requestId, signals);
     if (result) return result;
     if (attempt >= MAX_ATTEMPTS) {
       throw ServiceError.unavailable('The workflow kept changing while it was being reset; try again.');
@@ -60,6 +65,7 @@ async function tryReset(
   workflowId: string,
   finishEventId: number,
   requestId: string,
+  signals: readonly WorkflowSignal[],
 ): Promise<Res<'ResetWorkflowExecutionResponse'> | undefined> {
   // The base run's history is read before taking the workflow's lock for the reset; the reset checks under the lock
   // that the run wrote nothing since.
@@ -120,6 +126,7 @@ async function tryReset(
       work,
       after,
       reapply: reappliedEvents(kept, [...after, ...continued], excluded),
+      postResetSignals: signals,
       newRunId: runId,
       reason,
       identity: req.identity ?? '',
