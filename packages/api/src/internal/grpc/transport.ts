@@ -55,7 +55,25 @@ export function rpcName(method: string): string {
   return method.charAt(0).toUpperCase() + method.slice(1);
 }
 
+/** The bytes an answer of a `passOn` binding was decoded from, and their message type. */
+const ENCODED = Symbol('odin.internal.encoded');
+
+interface Encoded {
+  readonly type: Type;
+  readonly bytes: Buffer;
+}
+
+/** Decodes `bytes` as `type` and keeps them with the message, so encoding it again as `type` is free. */
+function decodeKeepingBytes(type: Type, bytes: Buffer): unknown {
+  const message = type.decode(bytes);
+  const encoded: Encoded = { type, bytes };
+  Object.defineProperty(message, ENCODED, { value: encoded, enumerable: false });
+  return message;
+}
+
 function encode(type: Type, value: unknown): Buffer {
+  const encoded = (value as { [ENCODED]?: Encoded } | undefined)?.[ENCODED];
+  if (encoded !== undefined && encoded.type === type) return encoded.bytes;
   return Buffer.from(type.encode(type.fromObject((value ?? {}) as Record<string, unknown>)).finish());
 }
 
@@ -183,7 +201,12 @@ export function createInternalClient(
   const methods: Record<string, (ns: NamespaceRef, req: unknown, ctx: CallContext) => Promise<unknown>> = {};
   for (const [method, binding] of Object.entries(bindings)) {
     const def = methodDefinition(serviceName, method);
-    const decode = binding.empty ? () => undefined : def.responseDeserialize;
+    const { responseType } = rpcTypes(serviceName, rpcName(method));
+    const decode = binding.empty
+      ? () => undefined
+      : binding.passOn
+        ? (bytes: Buffer) => decodeKeepingBytes(responseType, bytes)
+        : def.responseDeserialize;
     methods[method] = (ns, req, ctx) => {
       if (ctx.signal.aborted) {
         return Promise.reject(ServiceError.canceled(`${rpcName(method)} was cancelled before it was sent`));
