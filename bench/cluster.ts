@@ -15,7 +15,7 @@ export interface ClusterOptions {
   frontendPort: number;
   /** How many history hosts share the shards. */
   historyHosts: number;
-  /** Extra node flags for each role's process (e.g. `--cpu-prof`). */
+  /** Extra node flags for each role's process (e.g. `--cpu-prof`); `{host}` in a flag becomes the host id. */
   nodeArgs?: string[];
 }
 
@@ -33,7 +33,14 @@ function migrate(dbUrl: string): Promise<void> {
 function startHost(options: ClusterOptions, role: string, hostId: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), cli, 'server', 'start', '--service', role],
+    [
+      ...(options.nodeArgs ?? []).map((arg) => arg.replaceAll('{host}', hostId)),
+      cli,
+      'server',
+      'start',
+      '--service',
+      role,
+    ],
     {
       cwd: repo,
       env: {

@@ -8,7 +8,9 @@
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
 // over all of them), ODIN_PEERS_WORKLOADS (W1,W2). Besides the RESULT lines it prints the servers' resident memory after
 // warm-up and at the end (scale runs: N=20000 CONCURRENCY=512 shows whether it grows) and an `INFO startup` line for
-// start-dev: time from spawn to ready and idle RSS. Not part of the tests.
+// start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an `INFO cluster_cpu` line (CPU ms
+// per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes one `<host id>.cpuprofile` per
+// role there. Not part of the tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -161,6 +163,7 @@ async function measure(
   servers: ChildProcess[],
   address: string,
   databaseBytes: () => number,
+  serverNames?: string[],
 ) {
   const serverCpuSeconds = () => servers.reduce((sum, server) => sum + processCpuSeconds(server.pid!), 0);
   const serverMiB = () =>
@@ -192,6 +195,7 @@ async function measure(
       const tag = `${RUN_TAG}-${system}-${workload}`;
       const bytesBefore = databaseBytes();
       const serverBefore = serverCpuSeconds();
+      const perServerBefore = servers.map((server) => processCpuSeconds(server.pid!));
       const rssAfterWarmUp = serverMiB().rss;
       const appBefore = selfCpuSeconds();
       const machineBefore = machineBusySeconds();
@@ -221,6 +225,15 @@ async function measure(
           rss_mb_peak: Math.round(memory.peak),
         }),
       );
+      if (serverNames)
+        console.log(
+          `INFO cluster_cpu system=${system} workload=${workload} ${servers
+            .map(
+              (server, i) =>
+                `${serverNames[i]}_ms_per_wf=${format(((processCpuSeconds(server.pid!) - perServerBefore[i]!) * 1000) / N)}`,
+            )
+            .join(' ')}`,
+        );
       if (phase.errors > 0) process.exitCode = 1;
     }
   } finally {
@@ -294,9 +307,24 @@ for (const db of DBS) {
       continue;
     }
     const port = await freePort();
-    const hosts = await startCluster({ dbUrl: url, frontendPort: port, historyHosts: Number(db.slice(8)) });
+    const historyHosts = Number(db.slice(8));
+    const profileDir = process.env.ODIN_PEERS_CLUSTER_PROF_DIR;
+    const hosts = await startCluster({
+      dbUrl: url,
+      frontendPort: port,
+      historyHosts,
+      ...(profileDir
+        ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name={host}.cpuprofile'] }
+        : {}),
+    });
+    const names = [
+      ...Array.from({ length: historyHosts }, (_, i) => `history-${i + 1}`),
+      'matching',
+      'worker',
+      'frontend',
+    ];
     try {
-      await measure(`odin-sdk-${db}`, hosts, `127.0.0.1:${port}`, () => 0);
+      await measure(`odin-sdk-${db}`, hosts, `127.0.0.1:${port}`, () => 0, names);
     } finally {
       await stopCluster(hosts);
     }

@@ -784,6 +784,63 @@ describe('internal gRPC transport failures', () => {
     }
   });
 
+  test(
+    "matching hands history's record…Started answer on over a second hop intact (its bytes are reused)",
+    LIMIT,
+    async () => {
+      const answer = {
+        taskToken: bytes(1, 2, 3),
+        workflowExecution: { workflowId: 'wf-hop', runId: 'run-hop' },
+        history: {
+          events: [
+            {
+              eventId: BIG,
+              eventType: 1,
+              workflowExecutionStartedEventAttributes: { input: { payloads: [payload([7, 0, 255])] } },
+            },
+            { eventId: 2, eventType: 5 },
+          ],
+        },
+        nextEventId: 3,
+      };
+      const historyServer = await startInternalServer({
+        host: '127.0.0.1',
+        port: 0,
+        history: { recordWorkflowTaskStarted: async () => answer } as unknown as HistoryApi,
+      });
+      const historyClient = createHistoryClient(`127.0.0.1:${historyServer.port}`);
+      const matchingServer = await startInternalServer({
+        host: '127.0.0.1',
+        port: 0,
+        matching: {
+          pollWorkflowTaskQueue: (ns: NamespaceRef, req: never, ctx: CallContext) =>
+            historyClient.recordWorkflowTaskStarted(
+              ns,
+              {
+                workflowId: 'wf-hop',
+                runId: 'run-hop',
+                scheduledEventId: 2,
+                requestId: 'r',
+                pollRequest: req,
+              },
+              ctx,
+            ),
+        } as unknown as MatchingApi,
+      });
+      const matchingClient = createMatchingClient(`127.0.0.1:${matchingServer.port}`);
+      try {
+        const got = await matchingClient.pollWorkflowTaskQueue(NS, { taskQueue: { name: 'q' } }, ctxWith());
+        const type = wsType('PollWorkflowTaskQueueResponse');
+        assert.deepEqual(plain(type, got), plain(type, answer));
+      } finally {
+        matchingClient.close();
+        historyClient.close();
+        await matchingServer.stop(1000);
+        await historyServer.stop(1000);
+      }
+    },
+  );
+
   test('an RPC the implementation lacks answers UNIMPLEMENTED', LIMIT, async () => {
     const server = await startInternalServer({ host: '127.0.0.1', port: 0, matching: {} as MatchingApi });
     const client = createMatchingClient(`127.0.0.1:${server.port}`);

@@ -21,6 +21,11 @@ function shutdownController(server: Server): AbortController {
   return controller;
 }
 
+/** Aborted when `server` shuts down (abortServerCalls). */
+export function serverShutdownSignal(server: Server): AbortSignal {
+  return shutdownController(server).signal;
+}
+
 /**
  * Aborts the CallContext signal of every in-flight and future internal call on `server`. Call it when shutting the
  * server down (startInternalServer's stop() does), before tryShutdown/forceShutdown.

@@ -27,6 +27,13 @@ export interface MethodBinding<Req = unknown> {
   readonly request: RequestCodec<Req>;
   /** The RPC answers an empty message and the interface method resolves to undefined. */
   readonly empty?: boolean;
+  /**
+   * The caller hands the answer on unchanged as the answer of its own RPC of the same message type (matching answers
+   * a poll with history's record…Started answer, history events included): the client keeps the bytes with the
+   * decoded message and the caller's server sends them again instead of encoding the message anew. The caller
+   * must not modify such an answer.
+   */
+  readonly passOn?: boolean;
 }
 
 export function namespaceToWire(ns: NamespaceRef): { id: string; name: string } {
@@ -75,10 +82,12 @@ function taskStartedCodec<
 
 export const recordWorkflowTaskStartedBinding: MethodBinding<RecordWorkflowTaskStartedRequest> = {
   request: taskStartedCodec<RecordWorkflowTaskStartedRequest>(),
+  passOn: true,
 };
 
 export const recordActivityTaskStartedBinding: MethodBinding<RecordActivityTaskStartedRequest> = {
   request: taskStartedCodec<RecordActivityTaskStartedRequest>(),
+  passOn: true,
 };
 
 export const addTaskBinding: MethodBinding<AddTaskRequest> = {

@@ -5,8 +5,8 @@ import {
   type ChannelCredentials,
   type Metadata,
   type ChannelOptions,
-  type ServiceError as GrpcError,
   type Server,
+  type ServerDuplexStream,
   type ServerUnaryCall,
   type ServiceDefinition,
   type sendUnaryData,
@@ -15,7 +15,6 @@ import {
 import type { Type } from 'protobufjs';
 import { ServiceError } from '../../service-error.js';
 import {
-  activeCarrier,
   contextFromCarrier,
   inServerSpan,
   requestAttributes,
@@ -24,9 +23,10 @@ import {
 } from '../../tracing.js';
 import { type InternalTls, internalChannel } from '../../tls/credentials.js';
 import type { CallContext, NamespaceRef } from '../context.js';
-import { clientCallOptions, serverCallContext } from './call-context.js';
+import { serverCallContext, serverShutdownSignal } from './call-context.js';
 import { type MethodBinding, namespaceFromWire, namespaceToWire, type WireMessage } from './codecs.js';
-import { errorToStatus, grpcErrorToServiceError } from './errors.js';
+import { errorToStatus } from './errors.js';
+import { MuxClient, muxMethodDefinition, serveMuxStream } from './mux.js';
 import { rpcTypes } from './protos.js';
 
 /** Histories can be large; both directions accept messages up to this size. */
@@ -55,7 +55,25 @@ export function rpcName(method: string): string {
   return method.charAt(0).toUpperCase() + method.slice(1);
 }
 
+/** The bytes an answer of a `passOn` binding was decoded from, and their message type. */
+const ENCODED = Symbol('odin.internal.encoded');
+
+interface Encoded {
+  readonly type: Type;
+  readonly bytes: Buffer;
+}
+
+/** Decodes `bytes` as `type` and keeps them with the message, so encoding it again as `type` is free. */
+function decodeKeepingBytes(type: Type, bytes: Buffer): unknown {
+  const message = type.decode(bytes);
+  const encoded: Encoded = { type, bytes };
+  Object.defineProperty(message, ENCODED, { value: encoded, enumerable: false });
+  return message;
+}
+
 function encode(type: Type, value: unknown): Buffer {
+  const encoded = (value as { [ENCODED]?: Encoded } | undefined)?.[ENCODED];
+  if (encoded !== undefined && encoded.type === type) return encoded.bytes;
   return Buffer.from(type.encode(type.fromObject((value ?? {}) as Record<string, unknown>)).finish());
 }
 
@@ -82,39 +100,49 @@ export function addInternalService(
 ): void {
   const target = impl as AnyImpl;
   const definition: Record<string, ServiceDefinition[string]> = {};
-  const handlers: Record<
-    string,
-    (call: ServerUnaryCall<WireMessage, unknown>, cb: sendUnaryData<unknown>) => void
-  > = {};
+  const handlers: Record<string, unknown> = {};
+  const defs = new Map<string, { def: ServiceDefinition[string]; binding: MethodBinding<never> }>();
+  /** Runs one call of `method` on `impl`; resolves with the (plain or protobuf) response message. */
+  const invoke = (
+    method: string,
+    binding: MethodBinding<never>,
+    wire: WireMessage,
+    ctx: CallContext,
+    carrier: () => Record<string, string>,
+  ): Promise<unknown> => {
+    const fn = target[method];
+    if (typeof fn !== 'function') throw ServiceError.unimplemented(`${serviceName}.${rpcName(method)}`);
+    const ns = namespaceFromWire(wire);
+    const request = binding.request.fromWire(wire);
+    const result = rpcTracing.active
+      ? inServerSpan(
+          {
+            service: serviceName,
+            method: rpcName(method),
+            parent: contextFromCarrier(carrier()),
+            attributes: { ...requestAttributes(request), [TraceAttributes.namespace]: ns.name },
+          },
+          () => fn.call(target, ns, request, ctx),
+        )
+      : fn.call(target, ns, request, ctx);
+    return binding.empty ? result.then(() => ({})) : result;
+  };
   for (const [method, binding] of Object.entries(bindings)) {
-    definition[method] = methodDefinition(serviceName, method);
-    handlers[method] = (call, callback) => {
+    const def = methodDefinition(serviceName, method);
+    definition[method] = def;
+    defs.set(method, { def, binding });
+    handlers[method] = (call: ServerUnaryCall<WireMessage, unknown>, callback: sendUnaryData<unknown>) => {
       const { ctx, dispose } = serverCallContext(server, call as ServerUnaryCall<unknown, unknown>);
       let result: Promise<unknown>;
       try {
-        const wire = call.request;
-        const fn = target[method];
-        if (typeof fn !== 'function') throw ServiceError.unimplemented(`${serviceName}.${rpcName(method)}`);
-        const ns = namespaceFromWire(wire);
-        const request = binding.request.fromWire(wire);
-        result = rpcTracing.active
-          ? inServerSpan(
-              {
-                service: serviceName,
-                method: rpcName(method),
-                parent: contextFromCarrier(traceCarrierOf(call.metadata)),
-                attributes: { ...requestAttributes(request), [TraceAttributes.namespace]: ns.name },
-              },
-              () => fn.call(target, ns, request, ctx),
-            )
-          : fn.call(target, ns, request, ctx);
+        result = invoke(method, binding, call.request, ctx, () => traceCarrierOf(call.metadata));
       } catch (error) {
         result = Promise.reject(error);
       }
       result.then(
         (response) => {
           dispose();
-          callback(null, binding.empty ? {} : response);
+          callback(null, response);
         },
         (error: unknown) => {
           dispose();
@@ -123,6 +151,22 @@ export function addInternalService(
       );
     };
   }
+  // Every call of createInternalClient travels on this one (see mux.ts); the unary handlers above stay for other
+  // callers (e.g. a peer of an older version during a rolling upgrade).
+  definition.odinMux = muxMethodDefinition(serviceName);
+  const shutdown = serverShutdownSignal(server);
+  handlers.odinMux = (stream: ServerDuplexStream<Buffer, Buffer>) =>
+    serveMuxStream(
+      stream,
+      async (method, bytes, ctx, carrier) => {
+        const entry = defs.get(method);
+        if (!entry) throw ServiceError.unimplemented(`${serviceName}.${rpcName(method)}`);
+        const wire = entry.def.requestDeserialize(bytes) as WireMessage;
+        const response = await invoke(method, entry.binding, wire, ctx, () => carrier);
+        return entry.def.responseSerialize(response);
+      },
+      shutdown,
+    );
   server.addService(definition as ServiceDefinition, handlers as never);
 }
 
@@ -153,35 +197,28 @@ export function createInternalClient(
     options.credentials ?? secure?.credentials ?? grpcCredentials.createInsecure(),
     { ...CHANNEL_OPTIONS, ...secure?.options },
   );
+  const mux = new MuxClient(client, serviceName);
   const methods: Record<string, (ns: NamespaceRef, req: unknown, ctx: CallContext) => Promise<unknown>> = {};
   for (const [method, binding] of Object.entries(bindings)) {
     const def = methodDefinition(serviceName, method);
-    methods[method] = (ns, req, ctx) =>
-      new Promise((resolve, reject) => {
-        if (ctx.signal.aborted) {
-          reject(ServiceError.canceled(`${rpcName(method)} was cancelled before it was sent`));
-          return;
-        }
-        const wire = { namespace: namespaceToWire(ns), ...binding.request.toWire(req as never) };
-        const { metadata, options: callOptions } = clientCallOptions(ctx);
-        // The caller's span becomes the parent of the callee's server span (W3C trace context in metadata).
-        for (const [key, value] of Object.entries(activeCarrier())) metadata.set(key, value);
-        const onAbort = (): void => call.cancel();
-        const call = client.makeUnaryRequest(
-          def.path,
-          def.requestSerialize,
-          def.responseDeserialize,
-          wire,
-          metadata,
-          callOptions,
-          (error: GrpcError | null, response?: unknown) => {
-            ctx.signal.removeEventListener('abort', onAbort);
-            if (error) reject(grpcErrorToServiceError(error));
-            else resolve(binding.empty ? undefined : response);
-          },
-        );
-        ctx.signal.addEventListener('abort', onAbort, { once: true });
-      });
+    const { responseType } = rpcTypes(serviceName, rpcName(method));
+    const decode = binding.empty
+      ? () => undefined
+      : binding.passOn
+        ? (bytes: Buffer) => decodeKeepingBytes(responseType, bytes)
+        : def.responseDeserialize;
+    methods[method] = (ns, req, ctx) => {
+      if (ctx.signal.aborted) {
+        return Promise.reject(ServiceError.canceled(`${rpcName(method)} was cancelled before it was sent`));
+      }
+      const wire = { namespace: namespaceToWire(ns), ...binding.request.toWire(req as never) };
+      return mux.call(method, def.requestSerialize(wire), decode, ctx);
+    };
   }
-  return Object.assign(methods, { close: () => client.close() });
+  return Object.assign(methods, {
+    close: () => {
+      mux.close();
+      client.close();
+    },
+  });
 }

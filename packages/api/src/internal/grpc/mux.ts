@@ -1,0 +1,352 @@
+// Internal calls multiplexed over one long-lived bidirectional gRPC stream per client and service, instead of one
+// HTTP/2 stream per call. A unary call costs a stream of its own: request headers (path, deadline, content type,
+// metadata) built, HPACK-encoded and parsed, trailers, and grpc-js's per-call objects on both sides, which profiles
+// of the split cluster showed as the largest part of each role's CPU. On one stream a call is one message, and calls
+// issued together leave in the same socket write.
+//
+// Each message is a frame: kind (u8), call id (u32), header length (u32), header (UTF-8 JSON), body.
+//   CALL    client → server  header { m: method, d?: ms left, c?: correlation id, u?: identity, t?: trace carrier },
+//                            body = the RPC's request message (its protobuf encoding, as the unary RPC sends it)
+//   CANCEL  client → server  the caller cancelled or its deadline passed: the server aborts the call's signal
+//   OK      server → client  body = the RPC's response message
+//   ERROR   server → client  header { s: status code, e: message, k?: detail metadata key }, body = detail bytes
+// Deadlines are enforced by the client (it fails the call with DEADLINE_EXCEEDED and sends CANCEL), cancellation is
+// CANCEL, a stream that breaks fails its pending calls with UNAVAILABLE (callers retry on the owner: see
+// packages/cluster/src/routing/owner-call.ts) and aborts the server side of its calls. A stopping server answers its
+// in-flight calls, then ends each stream, so the client opens a new one (to the new owner) for the next call.
+import {
+  type Client,
+  type ClientDuplexStream,
+  Metadata,
+  type ServerDuplexStream,
+  type ServiceDefinition,
+  type ServiceError as GrpcError,
+  status,
+} from '@grpc/grpc-js';
+import { ServiceError } from '../../service-error.js';
+import { activeCarrier } from '../../tracing.js';
+import type { CallContext } from '../context.js';
+import { ERROR_DETAIL_JSON_KEY, ERROR_DETAIL_KEY, errorToStatus, grpcErrorToServiceError } from './errors.js';
+
+/** The multiplexing RPC's name inside each internal service (not in the .proto: its messages are raw frames). */
+export const MUX_RPC = 'OdinMux';
+
+const CALL = 1;
+const CANCEL = 2;
+const OK = 3;
+const ERROR = 4;
+const PREFIX = 9;
+const EMPTY = Buffer.alloc(0);
+
+const identity = (bytes: Buffer): Buffer => bytes;
+
+function frame(kind: number, id: number, header: Buffer, body: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(PREFIX + header.length + body.length);
+  out[0] = kind;
+  out.writeUInt32BE(id, 1);
+  out.writeUInt32BE(header.length, 5);
+  header.copy(out, PREFIX);
+  out.set(body, PREFIX + header.length);
+  return out;
+}
+
+interface Frame {
+  kind: number;
+  id: number;
+  header: Buffer;
+  body: Buffer;
+}
+
+function parse(bytes: Buffer): Frame {
+  const headerLength = bytes.readUInt32BE(5);
+  return {
+    kind: bytes[0] ?? 0,
+    id: bytes.readUInt32BE(1),
+    header: bytes.subarray(PREFIX, PREFIX + headerLength),
+    body: bytes.subarray(PREFIX + headerLength),
+  };
+}
+
+function json(header: Buffer): Record<string, unknown> {
+  return header.length === 0 ? {} : (JSON.parse(header.toString('utf8')) as Record<string, unknown>);
+}
+
+/** The service-definition entry of the multiplexing RPC of `serviceName`. */
+export function muxMethodDefinition(serviceName: string): ServiceDefinition[string] {
+  return {
+    path: `/${serviceName}/${MUX_RPC}`,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+    originalName: 'odinMux',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Client side
+
+interface Pending {
+  readonly decode: (bytes: Buffer) => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal;
+  readonly onAbort: () => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+type Stream = ClientDuplexStream<Buffer, Buffer>;
+
+/** One client's multiplexed stream to one internal service; opened on the first call and again after it ends. */
+export class MuxClient {
+  readonly #client: Client;
+  readonly #path: string;
+  readonly #pending = new Map<number, Pending>();
+  #stream: Stream | undefined;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(client: Client, serviceName: string) {
+    this.#client = client;
+    this.#path = `/${serviceName}/${MUX_RPC}`;
+  }
+
+  /** Sends `request` (already encoded) as `method` and resolves with `decode` of the answer. */
+  call(
+    method: string,
+    request: Uint8Array,
+    decode: (bytes: Buffer) => unknown,
+    ctx: CallContext,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) {
+        reject(ServiceError.unavailable('the internal client is closed'));
+        return;
+      }
+      const header: Record<string, unknown> = { m: method };
+      if (ctx.deadline !== undefined) {
+        const left = ctx.deadline - Date.now();
+        if (left <= 0) {
+          reject(ServiceError.deadlineExceeded(`${method}: the deadline passed before the call was sent`));
+          return;
+        }
+        header.d = left;
+      }
+      if (ctx.correlationId !== undefined) header.c = ctx.correlationId;
+      if (ctx.identity !== undefined) header.u = ctx.identity;
+      const carrier = activeCarrier();
+      if (carrier.traceparent !== undefined) header.t = carrier;
+      const id = this.#nextId;
+      this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
+      const pending: Pending = {
+        decode,
+        resolve,
+        reject,
+        signal: ctx.signal,
+        onAbort: () => this.#cancel(id, ServiceError.canceled(`${method} was cancelled`)),
+        timer: undefined,
+      };
+      this.#pending.set(id, pending);
+      if (typeof header.d === 'number') {
+        pending.timer = setTimeout(
+          () => this.#cancel(id, ServiceError.deadlineExceeded(`${method}: deadline exceeded`)),
+          header.d,
+        );
+      }
+      ctx.signal.addEventListener('abort', pending.onAbort, { once: true });
+      this.#open().write(frame(CALL, id, Buffer.from(JSON.stringify(header), 'utf8'), request));
+    });
+  }
+
+  /** Fails every pending call with UNAVAILABLE and closes the stream; later calls fail at once. */
+  close(): void {
+    this.#closed = true;
+    const stream = this.#stream;
+    this.#stream = undefined;
+    this.#failAll(ServiceError.unavailable('the internal client is closed'));
+    stream?.cancel();
+  }
+
+  #open(): Stream {
+    if (this.#stream) return this.#stream;
+    const stream = this.#client.makeBidiStreamRequest(this.#path, identity, identity, new Metadata(), {});
+    this.#stream = stream;
+    stream.on('data', (bytes: Buffer) => this.#answer(parse(bytes)));
+    const ended = (error: ServiceError): void => {
+      if (this.#stream !== stream) return;
+      this.#stream = undefined;
+      this.#failAll(error);
+    };
+    stream.on('error', (error: GrpcError) => {
+      const converted = grpcErrorToServiceError(error);
+      // A stream the server cancelled (its forced shutdown) is the transport's failure, not the call's: UNAVAILABLE
+      // lets callers retry elsewhere. Other statuses (UNAVAILABLE, UNAUTHENTICATED from the peer check) stay.
+      ended(
+        converted.code === status.CANCELLED || converted.code === status.OK
+          ? ServiceError.unavailable(`the internal stream failed: ${converted.message}`)
+          : converted,
+      );
+    });
+    stream.on('end', () => ended(ServiceError.unavailable('the internal stream was closed by the server')));
+    return stream;
+  }
+
+  #answer(message: Frame): void {
+    const pending = this.#take(message.id);
+    if (!pending) return;
+    if (message.kind === OK) {
+      try {
+        pending.resolve(pending.decode(message.body));
+      } catch (error) {
+        pending.reject(error);
+      }
+      return;
+    }
+    const head = json(message.header);
+    const metadata = new Metadata();
+    if (head.k === ERROR_DETAIL_KEY || head.k === ERROR_DETAIL_JSON_KEY)
+      metadata.set(head.k, Buffer.from(message.body));
+    pending.reject(
+      grpcErrorToServiceError({
+        code: head.s as number,
+        details: String(head.e ?? ''),
+        metadata,
+      } as GrpcError),
+    );
+  }
+
+  #take(id: number): Pending | undefined {
+    const pending = this.#pending.get(id);
+    if (!pending) return undefined;
+    this.#pending.delete(id);
+    if (pending.timer) clearTimeout(pending.timer);
+    pending.signal.removeEventListener('abort', pending.onAbort);
+    return pending;
+  }
+
+  #cancel(id: number, error: ServiceError): void {
+    const pending = this.#take(id);
+    if (!pending) return;
+    pending.reject(error);
+    this.#stream?.write(frame(CANCEL, id, EMPTY, EMPTY));
+  }
+
+  #failAll(error: ServiceError): void {
+    for (const id of [...this.#pending.keys()]) this.#take(id)?.reject(error);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Server side
+
+/** What the server does with one call: its method, encoded request and context; resolves with the encoded answer. */
+export type MuxInvoke = (
+  method: string,
+  request: Buffer,
+  ctx: CallContext,
+  carrier: Record<string, string>,
+) => Promise<Uint8Array>;
+
+/**
+ * Serves one multiplexed stream: every CALL runs `invoke` concurrently and is answered in the order calls finish.
+ * `shutdown` aborts every call's signal; the stream then ends once its last call answered.
+ */
+export function serveMuxStream(
+  stream: ServerDuplexStream<Buffer, Buffer>,
+  invoke: MuxInvoke,
+  shutdown: AbortSignal,
+): void {
+  const calls = new Map<number, AbortController>();
+  let closed = false;
+  let draining = false;
+  const finishIfDrained = (): void => {
+    if (draining && !closed && calls.size === 0) {
+      closed = true;
+      stream.end();
+    }
+  };
+  const abortAll = (reason: Error): void => {
+    for (const controller of calls.values()) controller.abort(reason);
+  };
+  const onShutdown = (): void => {
+    draining = true;
+    abortAll(shutdown.reason instanceof Error ? shutdown.reason : new Error('server is shutting down'));
+    finishIfDrained();
+  };
+  const gone = (): void => {
+    if (closed) return;
+    closed = true;
+    shutdown.removeEventListener('abort', onShutdown);
+    abortAll(new Error('the caller closed the stream'));
+  };
+  stream.on('cancelled', gone);
+  stream.on('error', gone);
+  stream.on('close', gone);
+  // The client half-closed: answer what is in flight, then end.
+  stream.on('end', () => {
+    draining = true;
+    finishIfDrained();
+  });
+  if (shutdown.aborted) onShutdown();
+  else shutdown.addEventListener('abort', onShutdown, { once: true });
+
+  const send = (bytes: Buffer): void => {
+    if (!closed) stream.write(bytes);
+  };
+  stream.on('data', (bytes: Buffer) => {
+    const message = parse(bytes);
+    if (message.kind === CANCEL) {
+      calls.get(message.id)?.abort(new Error('the caller cancelled the call'));
+      return;
+    }
+    if (message.kind !== CALL) return;
+    const { id } = message;
+    if (draining) {
+      send(errorFrame(id, ServiceError.unavailable('the server is shutting down')));
+      return;
+    }
+    const head = json(message.header);
+    const controller = new AbortController();
+    calls.set(id, controller);
+    const ctx: CallContext = {
+      signal: controller.signal,
+      ...(typeof head.d === 'number' ? { deadline: Date.now() + head.d } : {}),
+      ...(typeof head.c === 'string' ? { correlationId: head.c } : {}),
+      ...(typeof head.u === 'string' ? { identity: head.u } : {}),
+    };
+    let result: Promise<Uint8Array>;
+    try {
+      result = invoke(String(head.m ?? ''), message.body, ctx, (head.t ?? {}) as Record<string, string>);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    result.then(
+      (body) => {
+        if (calls.delete(id)) send(frame(OK, id, EMPTY, body));
+        finishIfDrained();
+      },
+      (error: unknown) => {
+        if (calls.delete(id)) send(errorFrame(id, error));
+        finishIfDrained();
+      },
+    );
+  });
+}
+
+function errorFrame(id: number, error: unknown): Buffer {
+  const { code, details, metadata } = errorToStatus(error);
+  let key: string | undefined;
+  let body: Buffer = EMPTY;
+  for (const candidate of [ERROR_DETAIL_KEY, ERROR_DETAIL_JSON_KEY]) {
+    const [value] = metadata?.get(candidate) ?? [];
+    if (value instanceof Buffer) {
+      key = candidate;
+      body = value;
+      break;
+    }
+  }
+  const header = { s: code ?? status.UNKNOWN, e: details ?? '', ...(key ? { k: key } : {}) };
+  return frame(ERROR, id, Buffer.from(JSON.stringify(header), 'utf8'), body);
+}
