@@ -853,3 +853,45 @@ describe('internal gRPC transport failures', () => {
     }
   });
 });
+
+describe('internal gRPC transport across versions', () => {
+  test(
+    'a peer without the multiplexing RPC (an older version) is called with unary calls',
+    LIMIT,
+    async () => {
+      const { Server, ServerCredentials } = await import('@grpc/grpc-js');
+      const { addMatchingService, MATCHING_SERVICE } = await import('../src/internal/grpc/matching.js');
+      const { muxMethodDefinition } = await import('../src/internal/grpc/mux.js');
+      const seen: string[] = [];
+      const server = new Server();
+      addMatchingService(server, {
+        describeTaskQueue: async (_ns: NamespaceRef, req: { taskQueue?: { name?: string } }) => {
+          seen.push(req.taskQueue?.name ?? '');
+          return { pollers: [{ identity: `poller-of-${req.taskQueue?.name}` }] };
+        },
+      } as unknown as MatchingApi);
+      // What a server of the version before the multiplexed stream serves: the unary methods only.
+      server.removeService({ odinMux: muxMethodDefinition(MATCHING_SERVICE) });
+      const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+          error ? reject(error) : resolve(bound),
+        ),
+      );
+      const client = createMatchingClient(`127.0.0.1:${port}`);
+      try {
+        for (const name of ['first', 'second']) {
+          const answer = (await client.describeTaskQueue(
+            NS,
+            { namespace: NS.name, taskQueue: { name } },
+            ctxWith(),
+          )) as { pollers?: { identity?: string }[] };
+          assert.equal(answer.pollers?.[0]?.identity, `poller-of-${name}`);
+        }
+        assert.deepEqual(seen, ['first', 'second']);
+      } finally {
+        client.close();
+        server.forceShutdown();
+      }
+    },
+  );
+});

@@ -99,6 +99,12 @@ interface Pending {
 
 type Stream = ClientDuplexStream<Buffer, Buffer>;
 
+/**
+ * Why a call did not go out on the stream: the peer serves no multiplexing RPC (a peer of an older version during a
+ * rolling upgrade). The call never reached a handler, so the caller may send it again as a unary call.
+ */
+export class MuxUnsupportedError extends Error {}
+
 /** One client's multiplexed stream to one internal service; opened on the first call and again after it ends. */
 export class MuxClient {
   readonly #client: Client;
@@ -107,13 +113,22 @@ export class MuxClient {
   #stream: Stream | undefined;
   #nextId = 1;
   #closed = false;
+  #unsupported = false;
 
   constructor(client: Client, serviceName: string) {
     this.#client = client;
     this.#path = `/${serviceName}/${MUX_RPC}`;
   }
 
-  /** Sends `request` (already encoded) as `method` and resolves with `decode` of the answer. */
+  /** True once the peer answered the stream with UNIMPLEMENTED: calls go unary from then on. */
+  get unsupported(): boolean {
+    return this.#unsupported;
+  }
+
+  /**
+   * Sends `request` (already encoded) as `method` and resolves with `decode` of the answer. Rejects with
+   * MuxUnsupportedError when the peer has no multiplexing RPC.
+   */
   call(
     method: string,
     request: Uint8Array,
@@ -123,6 +138,10 @@ export class MuxClient {
     return new Promise((resolve, reject) => {
       if (this.#closed) {
         reject(ServiceError.unavailable('the internal client is closed'));
+        return;
+      }
+      if (this.#unsupported) {
+        reject(new MuxUnsupportedError(MUX_RPC));
         return;
       }
       const header: Record<string, unknown> = { m: method };
@@ -174,12 +193,18 @@ export class MuxClient {
     const stream = this.#client.makeBidiStreamRequest(this.#path, identity, identity, new Metadata(), {});
     this.#stream = stream;
     stream.on('data', (bytes: Buffer) => this.#answer(parse(bytes)));
-    const ended = (error: ServiceError): void => {
+    const ended = (error: ServiceError | MuxUnsupportedError): void => {
       if (this.#stream !== stream) return;
       this.#stream = undefined;
       this.#failAll(error);
     };
     stream.on('error', (error: GrpcError) => {
+      if (error.code === status.UNIMPLEMENTED) {
+        // Its calls were never read by a handler: the peer does not know the RPC at all.
+        this.#unsupported = true;
+        ended(new MuxUnsupportedError(MUX_RPC));
+        return;
+      }
       const converted = grpcErrorToServiceError(error);
       // A stream the server cancelled (its forced shutdown) is the transport's failure, not the call's: UNAVAILABLE
       // lets callers retry elsewhere. Other statuses (UNAVAILABLE, UNAUTHENTICATED from the peer check) stay.
@@ -233,7 +258,7 @@ export class MuxClient {
     this.#stream?.write(frame(CANCEL, id, EMPTY, EMPTY));
   }
 
-  #failAll(error: ServiceError): void {
+  #failAll(error: ServiceError | MuxUnsupportedError): void {
     for (const id of [...this.#pending.keys()]) this.#take(id)?.reject(error);
   }
 }

@@ -5,6 +5,7 @@ import {
   type ChannelCredentials,
   type Metadata,
   type ChannelOptions,
+  type ServiceError as GrpcError,
   type Server,
   type ServerDuplexStream,
   type ServerUnaryCall,
@@ -15,6 +16,7 @@ import {
 import type { Type } from 'protobufjs';
 import { ServiceError } from '../../service-error.js';
 import {
+  activeCarrier,
   contextFromCarrier,
   inServerSpan,
   requestAttributes,
@@ -23,10 +25,10 @@ import {
 } from '../../tracing.js';
 import { type InternalTls, internalChannel } from '../../tls/credentials.js';
 import type { CallContext, NamespaceRef } from '../context.js';
-import { serverCallContext, serverShutdownSignal } from './call-context.js';
+import { clientCallOptions, serverCallContext, serverShutdownSignal } from './call-context.js';
 import { type MethodBinding, namespaceFromWire, namespaceToWire, type WireMessage } from './codecs.js';
-import { errorToStatus } from './errors.js';
-import { MuxClient, muxMethodDefinition, serveMuxStream } from './mux.js';
+import { errorToStatus, grpcErrorToServiceError } from './errors.js';
+import { MuxClient, MuxUnsupportedError, muxMethodDefinition, serveMuxStream } from './mux.js';
 import { rpcTypes } from './protos.js';
 
 /** Histories can be large; both directions accept messages up to this size. */
@@ -198,6 +200,36 @@ export function createInternalClient(
     { ...CHANNEL_OPTIONS, ...secure?.options },
   );
   const mux = new MuxClient(client, serviceName);
+  /**
+   * One call on a stream of its own: for a peer of an older version (no multiplexing RPC) during a rolling upgrade,
+   * so a mixed cluster keeps serving until every process runs the new version.
+   */
+  const unary = (path: string, request: Buffer, decode: (bytes: Buffer) => unknown, ctx: CallContext) =>
+    new Promise<unknown>((resolve, reject) => {
+      const { metadata, options: callOptions } = clientCallOptions(ctx);
+      for (const [key, value] of Object.entries(activeCarrier())) metadata.set(key, value);
+      const onAbort = (): void => call.cancel();
+      const call = client.makeUnaryRequest(
+        path,
+        (bytes: Buffer) => bytes,
+        (bytes: Buffer) => bytes,
+        request,
+        metadata,
+        callOptions,
+        (error: GrpcError | null, response?: Buffer) => {
+          ctx.signal.removeEventListener('abort', onAbort);
+          if (error) reject(grpcErrorToServiceError(error));
+          else {
+            try {
+              resolve(decode(response ?? Buffer.alloc(0)));
+            } catch (decodeError) {
+              reject(decodeError);
+            }
+          }
+        },
+      );
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+    });
   const methods: Record<string, (ns: NamespaceRef, req: unknown, ctx: CallContext) => Promise<unknown>> = {};
   for (const [method, binding] of Object.entries(bindings)) {
     const def = methodDefinition(serviceName, method);
@@ -212,7 +244,12 @@ export function createInternalClient(
         return Promise.reject(ServiceError.canceled(`${rpcName(method)} was cancelled before it was sent`));
       }
       const wire = { namespace: namespaceToWire(ns), ...binding.request.toWire(req as never) };
-      return mux.call(method, def.requestSerialize(wire), decode, ctx);
+      const request = def.requestSerialize(wire);
+      if (mux.unsupported) return unary(def.path, request, decode, ctx);
+      return mux.call(method, request, decode, ctx).catch((error: unknown) => {
+        if (error instanceof MuxUnsupportedError) return unary(def.path, request, decode, ctx);
+        throw error;
+      });
     };
   }
   return Object.assign(methods, {
