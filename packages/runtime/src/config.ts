@@ -160,6 +160,8 @@ export const configSchema = z
     historyCountLimitError: wholeAtLeast(10).default(51_200),
     /** HISTORY_SIZE_LIMIT_ERROR: likewise for bytes of history. */
     historySizeLimitError: wholeAtLeast(1024).default(50 * 1024 * 1024),
+    /** MUTABLE_STATE_SIZE_LIMIT_ERROR: a running workflow whose stored state is over this many bytes is terminated. */
+    mutableStateSizeLimitError: wholeAtLeast(1024).default(8 * 1024 * 1024),
     /** BLOB_SIZE_LIMIT_WARN: a command payload past this many bytes is logged. */
     blobSizeLimitWarn: wholeAtLeast(1).default(512 * 1024),
     /** BLOB_SIZE_LIMIT_ERROR: a workflow task completion with a command payload past this terminates the workflow. */
@@ -295,6 +297,7 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   historySizeLimitWarn: `${ENV_PREFIX}HISTORY_SIZE_LIMIT_WARN`,
   historyCountLimitError: `${ENV_PREFIX}HISTORY_COUNT_LIMIT_ERROR`,
   historySizeLimitError: `${ENV_PREFIX}HISTORY_SIZE_LIMIT_ERROR`,
+  mutableStateSizeLimitError: `${ENV_PREFIX}MUTABLE_STATE_SIZE_LIMIT_ERROR`,
   blobSizeLimitWarn: `${ENV_PREFIX}BLOB_SIZE_LIMIT_WARN`,
   blobSizeLimitError: `${ENV_PREFIX}BLOB_SIZE_LIMIT_ERROR`,
   maxRequestBytes: `${ENV_PREFIX}MAX_REQUEST_BYTES`,

@@ -56,6 +56,7 @@ export function historyLimits(config: OdinConfig): HistoryLimits {
     sizeError: config.historySizeLimitError,
     blobWarn: config.blobSizeLimitWarn,
     blobError: config.blobSizeLimitError,
+    stateError: config.mutableStateSizeLimitError,
   };
 }
 

@@ -127,6 +127,12 @@ export interface HistoryLimits {
    */
   blobWarn: number;
   blobError: number;
+  /**
+   * A running run whose committed state (its mutable state as stored) is over `stateError` bytes is terminated at its
+   * next transition, as Temporal's `limit.mutableStateSize.error` does: pending activities, timers, children and
+   * buffered signals all live there, so it can outgrow what one row should hold while its history is still small.
+   */
+  stateError: number;
 }
 
 /** Temporal's defaults. */
@@ -139,6 +145,7 @@ export const DEFAULT_HISTORY_LIMITS: HistoryLimits = {
   sizeError: 50 * 1024 * 1024,
   blobWarn: 512 * 1024,
   blobError: 2 * 1024 * 1024,
+  stateError: 8 * 1024 * 1024,
 };
 
 export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {

@@ -25,7 +25,11 @@ import { shardIdFor } from './shard/shard-id.js';
 import type { OwnedShards, Shard } from './shard/owned-shards.js';
 import { Mutation } from './state/history-builder.js';
 import type { CreateScope, Creation, NewRun } from './state/history-builder.js';
-import { HISTORY_SERVICE_IDENTITY, historyGrowth } from './state/history-limits.js';
+import {
+  HISTORY_SERVICE_IDENTITY,
+  historyGrowth,
+  MUTABLE_STATE_SIZE_EXCEEDS_LIMIT,
+} from './state/history-limits.js';
 import { isRunning, mutableStateJson, parseMutableState } from './state/mutable-state.js';
 import { terminateRun } from './state/terminate.js';
 import { decodeEvent, rememberEncoding } from './util/codec.js';
@@ -321,9 +325,15 @@ export class HistoryEngine {
         historySizeBytes: growth.bytes,
       };
       if (growth.warn) this.logger.warn(fields, `history ${growth.warn} exceeds warn limit`);
-      if (!growth.exceeded) continue;
-      this.logger.warn(fields, `history exceeds error limit: terminating (${growth.exceeded})`);
-      terminateRun(tx.open(run), growth.exceeded, HISTORY_SERVICE_IDENTITY, null);
+      // The state as last committed (its stored JSON; Temporal too checks the size of the last persist).
+      const exceeded =
+        growth.exceeded ?? (run.json.length > limits.stateError ? MUTABLE_STATE_SIZE_EXCEEDS_LIMIT : undefined);
+      if (!exceeded) continue;
+      this.logger.warn(
+        { ...fields, stateBytes: run.json.length },
+        `workflow exceeds an error limit: terminating (${exceeded})`,
+      );
+      terminateRun(tx.open(run), exceeded, HISTORY_SERVICE_IDENTITY, null);
       terminated = true;
     }
     return terminated;

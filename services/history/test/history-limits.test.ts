@@ -156,6 +156,47 @@ describe('history limits', () => {
   });
 });
 
+describe('mutable state size limit', () => {
+  test('a running workflow whose stored state is over the limit is terminated at its next transition', async () => {
+    const h = await setup('sqlite::memory:', {
+      historyLimits: { ...DEFAULT_HISTORY_LIMITS, stateError: 8 * 1024 },
+    });
+    after(() => h.close());
+    for (const [workflowId, activities] of [
+      ['state-big', 60],
+      ['state-small', 2],
+    ] as const) {
+      await start(h, workflowId);
+      const task = await pollWorkflowTask(h, workflowId);
+      await complete(
+        h,
+        task.taskToken,
+        Array.from({ length: activities }, (_, i) => cmd.activity(`a-${i}`)),
+      );
+      // Scheduling is within the limit as far as the last committed state knows: the run goes on.
+      assert.equal(eventName((await history(h, workflowId)).at(-1)?.eventType), 'ACTIVITY_TASK_SCHEDULED');
+      if (workflowId === 'state-small') await signal(h, workflowId, 'poke');
+      else {
+        // The signal's transition is replaced by the termination: the caller learns the run is closed.
+        await assert.rejects(signal(h, workflowId, 'poke'), /Workflow execution already completed/);
+      }
+    }
+    const big = (await history(h, 'state-big')).at(-1);
+    assert.equal(eventName(big?.eventType), 'WORKFLOW_EXECUTION_TERMINATED');
+    assert.equal(
+      big?.workflowExecutionTerminatedEventAttributes?.reason,
+      'Workflow mutable state size exceeds limit.',
+    );
+    assert.equal(big?.workflowExecutionTerminatedEventAttributes?.identity, 'history-service');
+    const small = await history(h, 'state-small');
+    assert.ok(
+      !small.some((e) => eventName(e.eventType) === 'WORKFLOW_EXECUTION_TERMINATED'),
+      'a run under the limit is not terminated',
+    );
+    assert.equal(eventName(small.at(-1)?.eventType), 'WORKFLOW_TASK_SCHEDULED');
+  });
+});
+
 describe('runs already over a lowered limit', () => {
   test('Terminate closes them, Cancel is accepted, and a poll terminates them instead of failing', async () => {
     const h = await setup('sqlite::memory:');

@@ -6,6 +6,7 @@ export const HISTORY_SERVICE_IDENTITY = 'history-service';
 /** Temporal's termination reasons for a run whose history outgrew the limits. */
 export const HISTORY_SIZE_EXCEEDS_LIMIT = 'Workflow history size exceeds limit.';
 export const HISTORY_COUNT_EXCEEDS_LIMIT = 'Workflow history count exceeds limit.';
+export const MUTABLE_STATE_SIZE_EXCEEDS_LIMIT = 'Workflow mutable state size exceeds limit.';
 
 export interface HistoryGrowthLimits {
   readonly countWarn: number;
