@@ -259,7 +259,20 @@ compatSuite('scenario 27: schedules', (env) => {
       await new Promise((r) => setTimeout(r, 1_000));
       await handle.trigger(ScheduleOverlapPolicy.SKIP);
       await describeUntil(e, scheduleId, 'an overlap skipped', (x) => x.info.numActionsSkippedOverlap === 1);
-      // TERMINATE_OTHER ends the running one and starts anew (its id has the next second in it).
+      // BUFFER_ONE keeps one start and drops the next, counted as skipped for overlap (as Temporal counts it),
+      // not as dropped from the buffer.
+      await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+      await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+      const buffered = await describeUntil(
+        e,
+        scheduleId,
+        'a BUFFER_ONE start skipped',
+        (x) => x.info.numActionsSkippedOverlap === 2,
+      );
+      assert.equal(Number(buffered.raw.info?.bufferSize ?? 0), 1);
+      assert.equal(Number(buffered.raw.info?.bufferDropped ?? 0), 0);
+      // TERMINATE_OTHER ends the running one and starts anew (its id has the next second in it); with nothing
+      // open, it takes the place of the BUFFER_ONE start waiting before it, as in Temporal's scheduler.
       await new Promise((r) => setTimeout(r, 1_000));
       await handle.trigger(ScheduleOverlapPolicy.TERMINATE_OTHER);
       const after = await describeUntil(
@@ -269,6 +282,7 @@ compatSuite('scenario 27: schedules', (env) => {
         (x) => x.info.numActionsTaken === 2 && x.info.runningActions.length === 1,
       );
       assert.notEqual(after.info.runningActions[0]!.workflow.workflowId, running.workflowId);
+      assert.equal(Number(after.raw.info?.bufferSize ?? 0), 0);
       const old = await e.client.workflow
         .getHandle(running.workflowId, running.firstExecutionRunId)
         .describe();

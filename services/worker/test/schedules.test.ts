@@ -253,7 +253,9 @@ describe('schedule runner', () => {
     await step(MINUTE);
     let d = await info(id);
     assert.equal(d.info.bufferSize, 1);
-    assert.equal(d.info.bufferDropped, 1);
+    // Temporal counts the dropped one as skipped for overlap, not as a buffer overrun.
+    assert.equal(d.info.overlapSkipped, 1);
+    assert.equal(d.info.bufferDropped, 0);
     workflows.close(workflows.running[0]!);
     await step(1_000);
     d = await info(id);
@@ -300,6 +302,89 @@ describe('schedule runner', () => {
     await trigger(id, Overlap.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL);
     await step(1_000);
     assert.equal(workflows.running.length, 2);
+  });
+
+  for (const [name, overlap] of [
+    ['CANCEL_OTHER', Overlap.SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER],
+    ['TERMINATE_OTHER', Overlap.SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER],
+  ] as const) {
+    test(`${name} with nothing open: the last start of a pass replaces the one it would start`, async () => {
+      const id = await create({ everyMs: MINUTE, overlap });
+      await step(3 * MINUTE);
+      const d = await info(id);
+      assert.equal(d.info.actionCount, 1);
+      assert.deepEqual(
+        [...workflows.runs.values()].map((r) => r.workflowId),
+        ['wf-2026-01-01T00:03:00Z'],
+      );
+      assert.deepEqual(workflows.cancelled, []);
+      assert.equal(workflows.running.length, 1);
+      assert.equal(d.info.bufferSize, 0);
+      assert.equal(d.info.overlapSkipped, 0);
+      assert.equal(d.info.bufferDropped, 0);
+    });
+  }
+
+  test('CANCEL_OTHER keeps every start in the buffer while the run is open; the last one runs after', async () => {
+    const id = await create({ everyMs: MINUTE, overlap: Overlap.SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER });
+    await step(MINUTE);
+    const first = workflows.running[0]!;
+    await step(2 * MINUTE);
+    let d = await info(id);
+    assert.deepEqual(workflows.cancelled, [first]);
+    assert.equal(d.info.bufferSize, 2);
+    assert.equal(d.info.bufferDropped, 0);
+    assert.equal(d.info.overlapSkipped, 0);
+    workflows.close(first, Status.WORKFLOW_EXECUTION_STATUS_CANCELED);
+    await step(1_000);
+    d = await info(id);
+    assert.equal(d.info.actionCount, 2);
+    assert.equal(d.info.bufferSize, 0);
+    assert.deepEqual(
+      [...workflows.runs.values()].map((r) => r.workflowId),
+      ['wf-2026-01-01T00:01:00Z', 'wf-2026-01-01T00:03:00Z'],
+    );
+    assert.equal(d.info.bufferDropped, 0);
+  });
+
+  test('TERMINATE_OTHER keeps every start of the pass, ends the open run and starts the last one', async () => {
+    const id = await create({ everyMs: MINUTE, overlap: Overlap.SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER });
+    await step(MINUTE);
+    const first = workflows.running[0]!;
+    await step(2 * MINUTE);
+    const d = await info(id);
+    assert.equal(workflows.runs.get(first)?.status, Status.WORKFLOW_EXECUTION_STATUS_TERMINATED);
+    assert.deepEqual(
+      workflows.running.map((r) => workflows.runs.get(r)?.workflowId),
+      ['wf-2026-01-01T00:03:00Z'],
+    );
+    assert.equal(d.info.actionCount, 2);
+    assert.equal(d.info.bufferSize, 0);
+    assert.equal(d.info.bufferDropped, 0);
+    assert.equal(d.info.overlapSkipped, 0);
+  });
+
+  test('a BUFFER_ALL start kept before a CANCEL_OTHER one stays in the buffer; then the later one replaces it', async () => {
+    const id = await create({ everyMs: MINUTE, overlap: Overlap.SCHEDULE_OVERLAP_POLICY_SKIP, paused: true });
+    await trigger(id, Overlap.SCHEDULE_OVERLAP_POLICY_SKIP);
+    await step(1_000);
+    const first = workflows.running[0]!;
+    await trigger(id, Overlap.SCHEDULE_OVERLAP_POLICY_BUFFER_ALL);
+    await clock.advance(1_000);
+    await trigger(id, Overlap.SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER);
+    await step(1_000);
+    let d = await info(id);
+    assert.deepEqual(workflows.cancelled, [first]);
+    assert.equal(d.info.bufferSize, 2);
+    assert.equal(d.info.bufferDropped, 0);
+    workflows.close(first, Status.WORKFLOW_EXECUTION_STATUS_CANCELED);
+    await step(1_000);
+    d = await info(id);
+    // As Temporal's ProcessBuffer: with nothing open the BUFFER_ALL start is the one to run, and the
+    // CANCEL_OTHER start after it takes its place.
+    assert.equal(d.info.actionCount, 2);
+    assert.equal(d.info.bufferSize, 0);
+    assert.equal(workflows.runs.size, 2);
   });
 
   test('times older than the catch-up window are missed, the recent one runs', async () => {

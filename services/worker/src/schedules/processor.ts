@@ -296,18 +296,23 @@ interface BufferDecision {
 }
 
 /**
- * Temporal's overlap policies over the buffer, given whether a tracked run is still open. A start under ALLOW_ALL
- * always starts and makes nothing open (its run is not tracked); when another start ends the open runs, the
- * ALLOW_ALL starts of the same pass are dropped, as Temporal's scheduler drops them (they would be ended too).
+ * Temporal's overlap policies over the buffer, given whether a tracked run is still open. At most one start that
+ * is not ALLOW_ALL starts, and only when no tracked run is open; a later CANCEL_OTHER or TERMINATE_OTHER start of
+ * the same pass takes its place (it would end it at once otherwise), the replaced one counted nowhere. While a run
+ * is open every CANCEL_OTHER / TERMINATE_OTHER start waits in the buffer and the open runs are ended; once they
+ * closed, the next pass starts the last of them the same way. A start BUFFER_ONE cannot keep (one already waits)
+ * is counted as skipped for overlap, as SKIP is. A start under ALLOW_ALL always starts and makes nothing open (its
+ * run is not tracked); when another start ends the open runs, the ALLOW_ALL starts of the same pass are dropped,
+ * as Temporal's scheduler drops them (they would be ended too).
  */
 export function decideBuffer(
   buffer: readonly BufferedStart[],
   running: boolean,
   schedule: T.api.schedule.v1.ISchedule,
-  counters: { overlapSkipped: number; bufferDropped: number },
+  counters: { overlapSkipped: number },
 ): BufferDecision {
   const out: BufferDecision = { startNow: [], keep: [], cancel: false, terminate: false };
-  let isRunning = running;
+  let next: BufferedStart | undefined;
   const allowAll: BufferedStart[] = [];
   for (const start of buffer) {
     const policy = effectiveOverlap(start.overlap, schedule);
@@ -315,14 +320,13 @@ export function decideBuffer(
       allowAll.push(start);
       continue;
     }
-    if (!isRunning) {
-      out.startNow.push(start);
-      isRunning = true;
+    if (!running && next === undefined) {
+      next = start;
       continue;
     }
     switch (policy) {
       case Overlap.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE:
-        if (out.keep.length > 0) counters.bufferDropped++;
+        if (out.keep.length > 0) counters.overlapSkipped++;
         else out.keep.push(start);
         break;
       case Overlap.SCHEDULE_OVERLAP_POLICY_BUFFER_ALL:
@@ -330,9 +334,11 @@ export function decideBuffer(
         break;
       case Overlap.SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER:
       case Overlap.SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER:
-        // The newest start replaces any waiting one; it runs once the others are gone.
-        counters.bufferDropped += out.keep.length;
-        out.keep = [start];
+        if (!running) {
+          next = start;
+          break;
+        }
+        out.keep.push(start);
         if (policy === Overlap.SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER) out.cancel = true;
         else out.terminate = true;
         break;
@@ -340,6 +346,7 @@ export function decideBuffer(
         counters.overlapSkipped++;
     }
   }
+  if (next) out.startNow.push(next);
   if (!out.cancel && !out.terminate) out.startNow.push(...allowAll);
   return out;
 }

@@ -39,7 +39,12 @@ export interface ScheduleRunState {
   lastProcessed: number;
   actionCount: number;
   missedCatchupWindow: number;
+  /** Starts dropped by SKIP, and by BUFFER_ONE when one already waits (Temporal counts both here). */
   overlapSkipped: number;
+  /**
+   * Temporal counts here the starts it refuses because its buffer is full; Odin's buffer has no such limit, so
+   * nothing adds to it (kept for describe and for state an earlier version wrote).
+   */
   bufferDropped: number;
   buffer: BufferedStart[];
   /** Started workflows not yet seen closed; not those started under ALLOW_ALL, which are not tracked. */
