@@ -327,7 +327,8 @@ export class HistoryEngine {
       if (growth.warn) this.logger.warn(fields, `history ${growth.warn} exceeds warn limit`);
       // The state as last committed (its stored JSON; Temporal too checks the size of the last persist).
       const exceeded =
-        growth.exceeded ?? (run.json.length > limits.stateError ? MUTABLE_STATE_SIZE_EXCEEDS_LIMIT : undefined);
+        growth.exceeded ??
+        (run.json.length > limits.stateError ? MUTABLE_STATE_SIZE_EXCEEDS_LIMIT : undefined);
       if (!exceeded) continue;
       this.logger.warn(
         { ...fields, stateBytes: run.json.length },
