@@ -2,16 +2,11 @@ import { msToDuration, temporal } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import { EventType } from '../state/history-builder.js';
 import { normalizeActivityTimeouts, retryPolicyProto, retrySettings } from '../state/activity.js';
-import { dispatchActivityAttempt } from '../state/activity-transitions.js';
-import type { ActivityInfo } from '../state/mutable-state.js';
-import { toBase64 } from '../util/codec.js';
+import { addScheduledActivity, dispatchActivityAttempt } from '../state/activity-transitions.js';
 import { idLengthError } from '@odin/persistence';
-import { asProto } from '../util/proto.js';
 import type { Loose } from '../util/proto.js';
 import { Cause, CommandFailure } from './command-context.js';
 import type { CommandContext } from './command-context.js';
-
-const TimeoutType = temporal.api.enums.v1.TimeoutType;
 
 export function scheduleActivity(
   ctx: CommandContext,
@@ -57,44 +52,15 @@ export function scheduleActivity(
     activityTaskScheduledEventAttributes: scheduledAttributes,
   });
   const scheduledEventId = Number(event.eventId);
-  const ai: ActivityInfo = {
-    scheduledEventId,
-    activityId: attrs.activityId,
-    activityType: attrs.activityType.name,
-    taskQueue,
-    scheduledAttributes: toBase64(
-      temporal.api.history.v1.ActivityTaskScheduledEventAttributes.encode(
-        asProto<T.api.history.v1.IActivityTaskScheduledEventAttributes>(scheduledAttributes),
-      ).finish(),
-    ),
-    scheduledTime: mut.now,
-    attempt: 1,
-    currentAttemptScheduledTime: mut.now,
-    phase: 'scheduled',
-    startedTime: 0,
-    startedRequestId: '',
-    startedIdentity: '',
-    scheduleToStartMs: timeouts.scheduleToStartMs,
-    scheduleToCloseMs: timeouts.scheduleToCloseMs,
-    startToCloseMs: timeouts.startToCloseMs,
-    heartbeatMs: timeouts.heartbeatMs,
-    retry,
-    lastHeartbeatTime: 0,
-    lastWorkerIdentity: '',
-    cancelRequested: false,
-    cancelRequestedEventId: 0,
-  };
-  ms.activities[String(scheduledEventId)] = ai;
-  // The completing worker polls the workflow's own task queue, so only an activity bound for that queue can be
-  // handed back to it; the completion handler starts it once every command is applied.
-  if (ctx.eagerActivities && attrs.requestEagerExecution && taskQueue === ms.taskQueue)
-    ctx.eagerActivities.push(scheduledEventId);
-  else dispatchActivityAttempt(mut, ai);
-  if (ai.scheduleToCloseMs > 0) {
-    mut.addTimerTask('activity-timeout', ai.scheduledTime + ai.scheduleToCloseMs, {
-      scheduledEventId,
-      timeoutType: TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE,
-      attempt: 0,
-    });
-  }
+  addScheduledActivity(
+    mut,
+    { scheduledEventId, attributes: scheduledAttributes, taskQueue, timeouts, retry },
+    (ai) => {
+      // The completing worker polls the workflow's own task queue, so only an activity bound for that queue can be
+      // handed back to it; the completion handler starts it once every command is applied.
+      if (ctx.eagerActivities && attrs.requestEagerExecution && taskQueue === ms.taskQueue)
+        ctx.eagerActivities.push(scheduledEventId);
+      else dispatchActivityAttempt(mut, ai);
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import { temporal } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
-import { decodeFailure, encodeFailure, decodePayloads } from '../util/codec.js';
+import { decodeFailure, encodeFailure, decodePayloads, toBase64 } from '../util/codec.js';
+import { asProto } from '../util/proto.js';
 import type { Failure } from '../util/codec.js';
 import type { Loose } from '../util/proto.js';
 import { decideRetry, RetryState } from './activity.js';
@@ -175,6 +176,63 @@ export function retryActivity(
 }
 
 /** Hands the current attempt to matching and arms its schedule-to-start timeout. */
+/** What a newly scheduled activity's first attempt is made of. */
+export interface ActivitySchedule {
+  scheduledEventId: number;
+  /** Its ActivityTaskScheduled attributes, kept (encoded) for the attempts' task. */
+  attributes: Loose<T.api.history.v1.IActivityTaskScheduledEventAttributes>;
+  taskQueue: string;
+  timeouts: Pick<ActivityInfo, 'scheduleToStartMs' | 'scheduleToCloseMs' | 'startToCloseMs' | 'heartbeatMs'>;
+  retry: ActivityInfo['retry'];
+}
+
+/**
+ * Records an activity's first attempt, scheduled now, in the run's pending activities, hands it to `dispatch` (a
+ * completion may start it eagerly instead of sending it to matching), then arms its schedule-to-close timeout, which
+ * covers every attempt.
+ */
+export function addScheduledActivity(
+  mut: Mutation,
+  schedule: ActivitySchedule,
+  dispatch: (ai: ActivityInfo) => void = (ai) => dispatchActivityAttempt(mut, ai),
+): ActivityInfo {
+  const { scheduledEventId, attributes } = schedule;
+  const ai: ActivityInfo = {
+    scheduledEventId,
+    activityId: attributes.activityId ?? '',
+    activityType: attributes.activityType?.name ?? '',
+    taskQueue: schedule.taskQueue,
+    scheduledAttributes: toBase64(
+      temporal.api.history.v1.ActivityTaskScheduledEventAttributes.encode(
+        asProto<T.api.history.v1.IActivityTaskScheduledEventAttributes>(attributes),
+      ).finish(),
+    ),
+    scheduledTime: mut.now,
+    attempt: 1,
+    currentAttemptScheduledTime: mut.now,
+    phase: 'scheduled',
+    startedTime: 0,
+    startedRequestId: '',
+    startedIdentity: '',
+    ...schedule.timeouts,
+    retry: schedule.retry,
+    lastHeartbeatTime: 0,
+    lastWorkerIdentity: '',
+    cancelRequested: false,
+    cancelRequestedEventId: 0,
+  };
+  mut.ms.activities[String(scheduledEventId)] = ai;
+  dispatch(ai);
+  if (ai.scheduleToCloseMs > 0) {
+    mut.addTimerTask('activity-timeout', ai.scheduledTime + ai.scheduleToCloseMs, {
+      scheduledEventId,
+      timeoutType: temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE,
+      attempt: 0,
+    });
+  }
+  return ai;
+}
+
 export function dispatchActivityAttempt(mut: Mutation, ai: ActivityInfo): void {
   mut.addTransferTask('activity-task', { taskQueue: ai.taskQueue, scheduledEventId: ai.scheduledEventId });
   if (

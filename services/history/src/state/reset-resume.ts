@@ -1,21 +1,17 @@
 import { durationToMs, temporal, toNumber } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import type { HistoryEvent } from '../util/codec.js';
-import { toBase64 } from '../util/codec.js';
-import { asProto, type Loose } from '../util/proto.js';
+import type { Loose } from '../util/proto.js';
 import { RetryState, retrySettings } from './activity.js';
-import { dispatchActivityAttempt } from './activity-transitions.js';
+import { addScheduledActivity } from './activity-transitions.js';
 import { EventType } from './history-builder.js';
 import type { Mutation } from './history-builder.js';
-import type { ActivityInfo } from './mutable-state.js';
 import type { PendingActivity, PendingWork } from './reset-pending.js';
 
 // The new run of a reset picks up the work its kept history left open, the way Temporal's resetter does after it
 // rebuilt the run from those events: activities are scheduled again (or failed, when their Started event is in the
 // kept history), timers are armed at the expiry their TimerStarted event gave them, external signals and cancel
 // requests are sent again, accepted updates stay open for the worker to finish.
-
-const TimeoutType = temporal.api.enums.v1.TimeoutType;
 
 function timeOf(event: HistoryEvent): number {
   const t = event.eventTime as { seconds?: unknown; nanos?: number } | null | undefined;
@@ -53,43 +49,18 @@ function rescheduleActivity(mut: Mutation, activity: PendingActivity): void {
     | null
     | undefined;
   if (!attrs) throw new Error(`event ${activity.scheduled.eventId} has no ActivityTaskScheduled attributes`);
-  const scheduledEventId = toNumber(activity.scheduled.eventId as number);
-  const ai: ActivityInfo = {
-    scheduledEventId,
-    activityId: attrs.activityId ?? '',
-    activityType: attrs.activityType?.name ?? '',
+  addScheduledActivity(mut, {
+    scheduledEventId: toNumber(activity.scheduled.eventId as number),
+    attributes: attrs,
     taskQueue: attrs.taskQueue?.name || mut.ms.taskQueue,
-    scheduledAttributes: toBase64(
-      temporal.api.history.v1.ActivityTaskScheduledEventAttributes.encode(
-        asProto<T.api.history.v1.IActivityTaskScheduledEventAttributes>(attrs),
-      ).finish(),
-    ),
-    scheduledTime: mut.now,
-    attempt: 1,
-    currentAttemptScheduledTime: mut.now,
-    phase: 'scheduled',
-    startedTime: 0,
-    startedRequestId: '',
-    startedIdentity: '',
-    scheduleToStartMs: durationToMs(attrs.scheduleToStartTimeout) ?? 0,
-    scheduleToCloseMs: durationToMs(attrs.scheduleToCloseTimeout) ?? 0,
-    startToCloseMs: durationToMs(attrs.startToCloseTimeout) ?? 0,
-    heartbeatMs: durationToMs(attrs.heartbeatTimeout) ?? 0,
+    timeouts: {
+      scheduleToStartMs: durationToMs(attrs.scheduleToStartTimeout) ?? 0,
+      scheduleToCloseMs: durationToMs(attrs.scheduleToCloseTimeout) ?? 0,
+      startToCloseMs: durationToMs(attrs.startToCloseTimeout) ?? 0,
+      heartbeatMs: durationToMs(attrs.heartbeatTimeout) ?? 0,
+    },
     retry: retrySettings(attrs.retryPolicy as T.api.common.v1.IRetryPolicy | null | undefined),
-    lastHeartbeatTime: 0,
-    lastWorkerIdentity: '',
-    cancelRequested: false,
-    cancelRequestedEventId: 0,
-  };
-  mut.ms.activities[String(scheduledEventId)] = ai;
-  dispatchActivityAttempt(mut, ai);
-  if (ai.scheduleToCloseMs > 0) {
-    mut.addTimerTask('activity-timeout', ai.scheduledTime + ai.scheduleToCloseMs, {
-      scheduledEventId,
-      timeoutType: TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE,
-      attempt: 0,
-    });
-  }
+  });
 }
 
 /** A cancel the workflow asked for before the point stays asked for: the reset run's activity carries it. */
