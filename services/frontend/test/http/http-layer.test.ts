@@ -232,11 +232,21 @@ describe('errors', () => {
   });
 
   test('a method Odin does not implement yet is 501 UNIMPLEMENTED, as over gRPC', async () => {
-    const response = await fetch(`${base}/api/v1/namespaces/default/archived-workflows`);
+    const response = await fetch(`${base}/api/v1/namespaces/default/worker-deployments`);
     assert.equal(response.status, 501);
     assert.deepEqual(await json(response), {
       code: 12,
-      message: 'ListArchivedWorkflowExecutions is not implemented by Odin yet.',
+      message: 'ListWorkerDeployments is not implemented by Odin yet.',
+      details: [],
+    });
+  });
+
+  test('the archive list is 400 FAILED_PRECONDITION: Odin has no archival, as Temporal without it', async () => {
+    const response = await fetch(`${base}/api/v1/namespaces/default/archived-workflows`);
+    assert.equal(response.status, 400);
+    assert.deepEqual(await json(response), {
+      code: 9,
+      message: 'Cluster is not configured for visibility archival.',
       details: [],
     });
   });
