@@ -70,7 +70,7 @@ export async function startCluster(
     if (migrate.process.exitCode !== null) resolve();
     else migrate.process.once('exit', () => resolve());
   });
-  const frontendPort = await freePort();
+  let frontendPort = 0;
   const hosts = new Map<string, Child>();
   const roleOf = (name: string) => name.replace(/-\d+$/, '');
   const spawnHost = async (name: string): Promise<Child> => {
@@ -98,7 +98,24 @@ export async function startCluster(
   try {
     // One at a time: a history host that starts alone takes every shard, and each that follows takes its share,
     // so starting them together would only make them contend for the same leases.
-    for (const name of names) await spawnHost(name);
+    for (const name of names) {
+      if (name !== 'frontend') {
+        await spawnHost(name);
+        continue;
+      }
+      // The frontend's port is picked last, just before it binds: the other hosts bind ports the kernel hands out
+      // from the same range, and one of them may take a port found free earlier. A port taken in between is tried
+      // again with another.
+      for (let attempt = 1; ; attempt++) {
+        frontendPort = await freePort();
+        try {
+          await spawnHost(name);
+          break;
+        } catch (error) {
+          if (attempt >= 3 || !/EADDRINUSE/.test(String(error))) throw error;
+        }
+      }
+    }
   } catch (error) {
     await stop();
     throw error;
