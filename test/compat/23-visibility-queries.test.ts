@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@odin/api';
 import { compatSuite } from './harness.js';
+import { eventually, grpcError } from './polling.js';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
@@ -13,27 +14,6 @@ const URGENT = defineSearchAttributeKey('Urgent', SearchAttributeType.BOOL);
 const DUE_AT = defineSearchAttributeKey('DueAt', SearchAttributeType.DATETIME);
 const LABELS = defineSearchAttributeKey('Labels', SearchAttributeType.KEYWORD_LIST);
 const SUMMARY = defineSearchAttributeKey('Summary', SearchAttributeType.TEXT);
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** The gRPC code and message of an SDK error (the client wraps the service's error in `cause`). */
-function grpcError(error: unknown): { code?: number; text: string } {
-  type Link = { code?: number; details?: string; message?: string; cause?: unknown };
-  const chain: Link[] = [];
-  for (let e = error as Link | undefined; e && chain.length < 5; e = e.cause as Link | undefined)
-    chain.push(e);
-  return {
-    code: chain.find((e) => typeof e.code === 'number')?.code,
-    text: chain.map((e) => `${e.message ?? ''} ${e.details ?? ''}`).join(' | '),
-  };
-}
 
 const refusedWith = (message: RegExp) => (error: unknown) => {
   const { code, text } = grpcError(error);

@@ -16,22 +16,11 @@ import {
 import { createDatabaseIfMissing, dropDatabase, startDevServer } from '@odin/server';
 import { type AuthServer, grpcCode, startAuthServer } from './auth-fixtures.js';
 import { type CompatEnv, compatSuite, databasesUnderTest, installRuntime } from './harness.js';
+import { waitFor } from './polling.js';
+
+const eventually = <T>(label: string, probe: () => Promise<T | undefined>) => waitFor(label, probe, 30_000);
 
 const MINUTE = 60_000;
-
-async function eventually<T>(
-  label: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function describeUntil(
   e: CompatEnv,

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { temporal } from '@odin/api';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { compatSuite } from './harness.js';
+import { eventually, grpcError } from './polling.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -15,27 +16,6 @@ const ASCII_ID = `ascii-${'a'.repeat(994)}`;
 /** 1,001 bytes of UTF-8 in 251 characters: over Temporal's limit though far under 1,000 characters. */
 const EMOJI_OVER = `${EMOJI_ID}x`;
 const ASCII_OVER = `${ASCII_ID}a`;
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** The gRPC code and message of an SDK error (the client wraps the service's error in `cause`). */
-function grpcError(error: unknown): { code?: number; text: string } {
-  type Link = { code?: number; details?: string; message?: string; cause?: unknown };
-  const chain: Link[] = [];
-  for (let e = error as Link | undefined; e && chain.length < 5; e = e.cause as Link | undefined)
-    chain.push(e);
-  return {
-    code: chain.find((e) => typeof e.code === 'number')?.code,
-    text: chain.map((e) => `${e.message ?? ''} ${e.details ?? ''}`).join(' | '),
-  };
-}
 
 const idTooLong = (error: unknown) => {
   const { code, text } = grpcError(error);

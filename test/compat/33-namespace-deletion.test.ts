@@ -11,20 +11,13 @@ import { createDatabaseIfMissing, dropDatabase, startDevServer } from '@odin/ser
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { compatSuite, databasesUnderTest, installRuntime } from './harness.js';
+import { waitFor } from './polling.js';
 import { signalCollector } from './workflows/signals.js';
+
+const eventually = <T>(label: string, probe: () => Promise<T | undefined>) => waitFor(label, probe, 60_000);
 
 const NOT_FOUND = 5;
 const DAY = msToTs('1 day');
-
-async function eventually<T>(label: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const isNotFound = (err: unknown) => (err as { code?: number }).code === NOT_FOUND;
 

@@ -1,4 +1,4 @@
-import { durationToMs, temporal, toNumber } from '@odin/api';
+import { durationToMs, toNumber } from '@odin/api';
 import type { temporal as T } from '@temporalio/proto';
 import type { HistoryEvent } from '../util/codec.js';
 import type { Loose } from '../util/proto.js';
