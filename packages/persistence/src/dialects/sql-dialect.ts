@@ -121,6 +121,11 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
    * a statement costs no round trip and there is one writer anyway (SQLite).
    */
   readonly readsFencesOneByOne: boolean;
+  /**
+   * Whether a commit's appends to several tables go as one statement (data-modifying common table expressions):
+   * worth it where each statement is a round trip, and only where the database supports INSERT in a WITH (PostgreSQL).
+   */
+  readonly insertsInOneStatement: boolean;
   /** The insert, turned into an upsert: a row whose `key` exists gets `set` instead. */
   upsert<TB extends TableName>(
     insert: Insert<TB>,

@@ -110,3 +110,46 @@ function statement(ctx: StoreContext, rows: readonly BulkUpdateRow[]): RowsUpdat
         ${max === undefined ? sql`` : sql`AND w.history_bytes + ${v('bytes')} <= ${max}`}`,
   };
 }
+
+const CURRENT_COLUMNS: RowsUpdate['columns'] = [
+  { name: 'namespace_id', type: 'varchar' },
+  { name: 'workflow_id', type: 'varchar' },
+  { name: 'run_id', type: 'varchar' },
+  { name: 'status', type: 'integer' },
+  { name: 'close_time', type: 'bigint' },
+];
+
+/**
+ * Mirrors the closes of many runs into current_executions in one statement (each row only while it still points at
+ * its run), instead of one UPDATE per closed run. Transitions without `updateCurrent` are skipped.
+ */
+export async function bulkUpdateCurrent(
+  ctx: StoreContext,
+  trx: Transaction<Tables>,
+  transitions: readonly UpdateTransition[],
+): Promise<void> {
+  const closes = transitions.filter((t) => t.updateCurrent !== undefined);
+  for (const chunk of chunks(closes, BULK_CHUNK_ROWS)) {
+    const rows = chunk.map((t) => [
+      t.key.namespaceId,
+      t.key.workflowId,
+      t.key.runId,
+      t.updateCurrent!.status,
+      t.updateCurrent!.closeTime ?? null,
+    ]);
+    const update: RowsUpdate = {
+      table: 'current_executions',
+      columns: CURRENT_COLUMNS,
+      rows,
+      key: ['namespace_id', 'workflow_id', 'run_id'],
+      set: (v) => [
+        ['status', v('status')],
+        ['close_time', v('close_time')],
+      ],
+      where: () => sql`1 = 1`,
+    };
+    await executePrecompiled(ctx, trx, `bulkUpdateCurrent\u0000${chunk.length}`, rows.flat(), () =>
+      ctx.dialect.updateFromRows(update).compile(trx),
+    );
+  }
+}

@@ -31,22 +31,26 @@ import {
   checkVisibility,
   checkWorkflowId,
 } from '../limits.js';
-import { chunks, type Executor, inTransaction, type StoreContext } from './context.js';
+import { chunks, type Executor, INSERT_CHUNK_ROWS, inTransaction, type StoreContext } from './context.js';
 import type { HistoryEventsTable, ImmediateTasksTable, Tables } from '../tables.js';
-import { type BulkUpdateRow, bulkUpdateExecutions } from './bulk-update.js';
+import { type BulkUpdateRow, bulkUpdateCurrent, bulkUpdateExecutions } from './bulk-update.js';
 import { checkShardFence, checkShardFences } from './fence.js';
 import { deleteRunDependents } from './run-rows.js';
-import { executePrecompiled, insertRows } from './precompiled.js';
+import { executePrecompiled, insertRows, insertRowsTogether } from './precompiled.js';
 import { upsertVisibilityRows } from './visibility.js';
+import type { Insert } from '../dialects/sql-dialect.js';
 
 const TASK_TABLES = {
   transfer: 'transfer_tasks',
   timer: 'timer_tasks',
   visibility: 'visibility_tasks',
 } as const;
+const TASK_CATEGORIES = ['transfer', 'timer', 'visibility'] as const;
 
 /** Rows a batch appends after all its CAS checks passed: one multi-row INSERT per table instead of one per run. */
 interface PendingWrites {
+  /** New runs' rows, when the group writes them with its appends (see #commit). */
+  executions: Tables['workflow_executions'][];
   events: HistoryEventsTable[];
   tasks: { transfer: ImmediateTasksTable[]; timer: ImmediateTasksTable[]; visibility: ImmediateTasksTable[] };
   visibility: VisibilityRecord[];
@@ -92,15 +96,24 @@ export class SqlExecutionStore implements ExecutionStore {
       const fences = batches.map((b) => b.fence);
       await checkShardFences(this.ctx, trx, fences);
       const pending: PendingWrites = {
+        executions: [],
         events: [],
         tasks: { transfer: [], timer: [], visibility: [] },
         visibility: [],
       };
       const dbVersions: number[] = [];
       const bulkRows: BulkUpdateRow[] = [];
+      // Where a statement is a round trip, a group's brand-new runs are written together: their current rows in
+      // one insert, their run rows with the appends. A conflict in either re-runs the group one by one.
+      const deferCreates = bulk && this.ctx.dialect.insertsInOneStatement;
+      const newCurrentRows: Tables['current_executions'][] = [];
       for (let i = 0; i < plan.length; i++) {
         const { fence, t, bytes } = plan[i]!;
-        if (t.kind === 'create') {
+        if (t.kind === 'create' && deferCreates && t.current.mode === 'brand-new') {
+          newCurrentRows.push(currentRow(fence, t));
+          pending.executions.push(executionRow(fence, t, bytes));
+          dbVersions.push(1);
+        } else if (t.kind === 'create') {
           try {
             dbVersions.push(await withIndexAsync(i, () => this.#applyCreate(trx, fence, t, bytes)));
           } catch (error) {
@@ -122,10 +135,15 @@ export class SqlExecutionStore implements ExecutionStore {
         const key = t.kind === 'create' ? t.execution.key : t.key;
         collect(pending, fence.shardId, key, t.events, t.tasks, t.visibility);
       }
+      await this.#insertCurrentRowsIfAbsent(trx, newCurrentRows);
       if (bulkRows.length > 0) {
         const matched = await bulkUpdateExecutions(this.ctx, trx, bulkRows);
         if (matched !== bulkRows.length) throw new BulkCasMismatch();
-        for (const row of bulkRows) await this.#updateCurrent(trx, row.t);
+        await bulkUpdateCurrent(
+          this.ctx,
+          trx,
+          bulkRows.map((row) => row.t),
+        );
       }
       await this.#flush(trx, pending);
       const results: CommitResult[] = [];
@@ -219,18 +237,9 @@ export class SqlExecutionStore implements ExecutionStore {
   ): Promise<number> {
     const e = t.execution;
     const key = e.key;
-    const currentRow = {
-      namespace_id: key.namespaceId,
-      workflow_id: key.workflowId,
-      run_id: key.runId,
-      shard_id: fence.shardId,
-      create_request_id: t.createRequestId,
-      status: e.status,
-      start_time: e.startTime,
-      close_time: e.closeTime ?? null,
-    };
     if (t.current.mode === 'brand-new') {
-      if (!(await this.#insertCurrentIfAbsent(trx, currentRow))) throw await conflict(this.ctx, trx, key);
+      if (!(await this.#insertCurrentIfAbsent(trx, currentRow(fence, t))))
+        throw await conflict(this.ctx, trx, key);
     } else {
       const r = await trx
         .updateTable('current_executions')
@@ -249,27 +258,27 @@ export class SqlExecutionStore implements ExecutionStore {
       if (Number(r.numUpdatedRows) !== 1) throw await conflict(this.ctx, trx, key);
     }
     try {
-      await insertRows(this.ctx, trx, 'workflow_executions', [
-        {
-          namespace_id: key.namespaceId,
-          workflow_id: key.workflowId,
-          run_id: key.runId,
-          shard_id: fence.shardId,
-          status: e.status,
-          next_event_id: e.nextEventId,
-          db_version: 1,
-          history_bytes: bytes,
-          state: toBuffer(e.state),
-          start_time: e.startTime,
-          close_time: e.closeTime ?? null,
-          updated_at: e.updatedAt,
-        } satisfies Tables['workflow_executions'],
-      ]);
+      await insertRows(this.ctx, trx, 'workflow_executions', [executionRow(fence, t, bytes)]);
     } catch (error) {
       if (this.ctx.dialect.isUniqueViolation(error)) throw new ExecutionAlreadyExistsError(key);
       throw error;
     }
     return 1;
+  }
+
+  /**
+   * The current rows of a group's brand-new runs in one INSERT that skips existing rows; any row skipped means a
+   * conflict, and the group is re-run one statement per transition, which reports it for its transition.
+   */
+  async #insertCurrentRowsIfAbsent(trx: Transaction<Tables>, rows: readonly Tables['current_executions'][]) {
+    for (const chunk of chunks(rows)) {
+      const inserted = await insertRows(this.ctx, trx, 'current_executions', chunk, {
+        name: 'insertIfAbsent',
+        finish: (insert: Insert<'current_executions'>) =>
+          insert.onConflict((oc) => oc.columns(['namespace_id', 'workflow_id']).doNothing()),
+      });
+      if (inserted !== chunk.length) throw new BulkCasMismatch();
+    }
   }
 
   /** Inserts the current row unless one exists; false when it existed (the caller reports the conflict). */
@@ -366,14 +375,72 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   async #flush(trx: Transaction<Tables>, pending: PendingWrites): Promise<void> {
+    const fitOneStatement =
+      pending.executions.length <= INSERT_CHUNK_ROWS &&
+      pending.events.length <= INSERT_CHUNK_ROWS &&
+      TASK_CATEGORIES.every((c) => pending.tasks[c].length <= INSERT_CHUNK_ROWS);
+    try {
+      if (this.ctx.dialect.insertsInOneStatement && fitOneStatement) {
+        await insertRowsTogether(this.ctx, trx, [
+          { table: 'workflow_executions', rows: pending.executions },
+          { table: 'history_events', rows: pending.events },
+          ...TASK_CATEGORIES.map((c) => ({ table: TASK_TABLES[c], rows: pending.tasks[c] })),
+        ]);
+      } else {
+        await this.#insertEach(trx, pending);
+      }
+    } catch (error) {
+      // A new run's row already there: the one-by-one re-run names the transition.
+      if (pending.executions.length > 0 && this.ctx.dialect.isUniqueViolation(error))
+        throw new BulkCasMismatch();
+      throw error;
+    }
+    if (pending.visibility.length > 0) await upsertVisibilityRows(this.ctx, trx, pending.visibility);
+  }
+
+  /** The appends one multi-row INSERT per table (and per chunk of rows). */
+  async #insertEach(trx: Transaction<Tables>, pending: PendingWrites): Promise<void> {
+    for (const rows of chunks(pending.executions))
+      await insertRows(this.ctx, trx, 'workflow_executions', rows);
     for (const rows of chunks(pending.events)) await insertRows(this.ctx, trx, 'history_events', rows);
-    for (const category of ['transfer', 'timer', 'visibility'] as const) {
+    for (const category of TASK_CATEGORIES) {
       for (const rows of chunks(pending.tasks[category])) {
         await insertRows(this.ctx, trx, TASK_TABLES[category], rows);
       }
     }
-    if (pending.visibility.length > 0) await upsertVisibilityRows(this.ctx, trx, pending.visibility);
   }
+}
+
+function currentRow(fence: ShardFence, t: CreateTransition): Tables['current_executions'] {
+  const e = t.execution;
+  return {
+    namespace_id: e.key.namespaceId,
+    workflow_id: e.key.workflowId,
+    run_id: e.key.runId,
+    shard_id: fence.shardId,
+    create_request_id: t.createRequestId,
+    status: e.status,
+    start_time: e.startTime,
+    close_time: e.closeTime ?? null,
+  };
+}
+
+function executionRow(fence: ShardFence, t: CreateTransition, bytes: number): Tables['workflow_executions'] {
+  const e = t.execution;
+  return {
+    namespace_id: e.key.namespaceId,
+    workflow_id: e.key.workflowId,
+    run_id: e.key.runId,
+    shard_id: fence.shardId,
+    status: e.status,
+    next_event_id: e.nextEventId,
+    db_version: 1,
+    history_bytes: bytes,
+    state: toBuffer(e.state),
+    start_time: e.startTime,
+    close_time: e.closeTime ?? null,
+    updated_at: e.updatedAt,
+  };
 }
 
 /** One transition of the concatenated batches, with the fence it is written under and the event bytes it appends. */

@@ -517,6 +517,45 @@ export function defineConformanceSuite(dialect: DialectName): void {
         assert.equal((await ctx.store.executions.getExecution(b))?.dbVersion, 1);
       });
 
+      test('a group whose new run takes a used workflow id names that run, and nothing of the group lands', async () => {
+        const lease = await freshShard();
+        const [a, b, taken] = [key(), key(), key()];
+        await ctx.store.executions.commitShardBatch(lease, [
+          create(a, lease.shardId),
+          create(b, lease.shardId),
+          create(taken, lease.shardId),
+        ]);
+        const fresh = key();
+        await assert.rejects(
+          ctx.store.executions.commitShardBatch(lease, [
+            update(a, 1, 3, 1),
+            create(fresh, lease.shardId),
+            update(b, 1, 3, 1),
+            create(key(taken.workflowId), lease.shardId),
+          ]),
+          (e: unknown) =>
+            e instanceof CurrentExecutionConflictError &&
+            e.transitionIndex === 3 &&
+            e.currentRunId === taken.runId,
+        );
+        assert.equal((await ctx.store.executions.getExecution(a))?.dbVersion, 1);
+        assert.equal((await ctx.store.executions.getExecution(b))?.dbVersion, 1);
+        assert.equal(await ctx.store.executions.getExecution(fresh), null);
+        assert.equal(await ctx.store.executions.getCurrentExecution(NS, fresh.workflowId), null);
+        // The same group without the conflicting start lands whole, new run included.
+        const r = await ctx.store.executions.commitShardBatch(lease, [
+          update(a, 1, 3, 1),
+          create(fresh, lease.shardId),
+          update(b, 1, 3, 1),
+        ]);
+        assert.deepEqual(r.dbVersions, [2, 1, 2]);
+        assert.equal(
+          (await ctx.store.executions.getCurrentExecution(NS, fresh.workflowId))?.runId,
+          fresh.runId,
+        );
+        assert.equal((await ctx.store.executions.getExecution(fresh))?.nextEventId, 3);
+      });
+
       test('a batch appending hundreds of events per run is stored whole', async () => {
         const lease = await freshShard();
         const k = key();

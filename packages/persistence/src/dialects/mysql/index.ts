@@ -61,6 +61,7 @@ export const mysql: SqlDialect<ServerTarget> = {
   lockForShare: sql`lock in share mode`,
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,
   readsFencesOneByOne: false,
+  insertsInOneStatement: false,
   upsert,
   upsertIfNewer,
   insertIfAbsent: (insert, key) => insertIfAbsent(insert, key, isUniqueViolation),

@@ -66,6 +66,7 @@ export const postgres: SqlDialect<ServerTarget> = {
   // One statement shape for any number of values, so it stays one prepared statement.
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} = any(${values}::integer[])`,
   readsFencesOneByOne: false,
+  insertsInOneStatement: true,
   upsert: upsertOnConflict,
   upsertIfNewer: upsertIfNewerOnConflict,
   insertIfAbsent: insertIfAbsentOnConflict,

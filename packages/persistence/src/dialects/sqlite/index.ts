@@ -47,6 +47,7 @@ export const sqlite: SqlDialect<SqliteTarget> = {
   lockForShare: sql``,
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,
   readsFencesOneByOne: true,
+  insertsInOneStatement: false,
   upsert: upsertOnConflict,
   upsertIfNewer: upsertIfNewerOnConflict,
   insertIfAbsent: insertIfAbsentOnConflict,
