@@ -158,7 +158,7 @@ export class HistoryEngine {
     runId: string | null | undefined,
     fn: (mut: Mutation, run: CachedRun, discard: DiscardWorkingCopy) => R | Promise<R>,
   ): Promise<R> {
-    return this.#transaction(namespaceId, workflowId, runId, async (tx, shard) => {
+    return this.#transaction(namespaceId, workflowId, runId, undefined, async (tx, shard) => {
       const run = await this.loadRun(shard, namespaceId, workflowId, runId);
       return fn(tx.open(run), run, () => tx.open(run));
     });
@@ -175,10 +175,24 @@ export class HistoryEngine {
     workflowId: string,
     decide: (scope: CreateScope) => Creation<R> | Promise<Creation<R>>,
   ): Promise<R> {
+    // A workflow id this host knows no run of is most often new: the start is tried as brand-new without reading the
+    // current row first (a statement, and on a server database a round trip, per start). If a row exists after all,
+    // the insert of the current row conflicts, nothing is written, and the start is decided again on the row read.
+    let assumeNew =
+      this.#shards
+        .held(shardIdFor(namespaceId, workflowId, this.#shards.shardCount))
+        ?.cache.currentRunId(namespaceId, workflowId) === undefined;
+    const retryRead = (error: unknown) => {
+      if (!assumeNew || !(error instanceof CurrentExecutionConflictError)) return false;
+      assumeNew = false;
+      return true;
+    };
     try {
-      return await this.#transaction(namespaceId, workflowId, undefined, async (tx, shard) => {
+      return await this.#transaction(namespaceId, workflowId, undefined, retryRead, async (tx, shard) => {
         const scope: CreateScope = {
-          current: await this.store.executions.getCurrentExecution(namespaceId, workflowId),
+          current: assumeNew
+            ? null
+            : await this.store.executions.getCurrentExecution(namespaceId, workflowId),
           now: tx.now,
           uuid: this.uuid,
           open: async (runId) => tx.open(await this.loadRun(shard, namespaceId, workflowId, runId)),
@@ -206,6 +220,8 @@ export class HistoryEngine {
     namespaceId: string,
     workflowId: string,
     runId: string | null | undefined,
+    /** Whether a failed attempt is tried again (its own bookkeeping done), before the usual retries. */
+    retry: ((error: unknown) => boolean) | undefined,
     body: (tx: Transaction, shard: Shard) => Promise<R>,
   ): Promise<R> {
     const shard = this.shardFor(namespaceId, workflowId);
@@ -228,6 +244,7 @@ export class HistoryEngine {
         if (terminated) continue;
         return result;
       } catch (error) {
+        if (retry?.(error)) continue;
         if (error instanceof ExecutionVersionConflictError && attempt < MAX_CONFLICT_RETRIES) {
           shard.cache.evict(runKey(namespaceId, workflowId, error.key.runId));
           continue;
