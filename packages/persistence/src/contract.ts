@@ -208,6 +208,15 @@ export interface ShardBatch {
   transitions: Transition[];
 }
 
+/**
+ * Outbox rows of finished tasks, of any shards, to delete. A delete needs no fence: a finished task's row is dead
+ * wherever the shard lives now (at worst a row outlives its task and re-runs stale after a restart).
+ */
+export interface OutboxAcks {
+  transfer: { shardId: number; taskId: number }[];
+  timer: { shardId: number; fireTime: number; taskId: number }[];
+}
+
 export interface TaskQueueLease {
   namespaceId: string;
   name: string;
@@ -602,9 +611,10 @@ export interface ExecutionStore {
    * each other's fences); then all transitions are applied in order. Any failure rolls back every shard and throws
    * the typed error: a lost fence is ShardOwnershipLostError naming its `shardId` (no `transitionIndex`), any other
    * failure carries `transitionIndex` = index into the concatenation of all batches' transitions. Returns one
-   * CommitResult per batch, in input order. commitShardBatch is the one-batch case of this.
+   * CommitResult per batch, in input order. commitShardBatch is the one-batch case of this. `acks` are deleted in
+   * the same transaction (rolled back with it), so finished tasks cost no transaction of their own.
    */
-  commitShardBatches(batches: ShardBatch[]): Promise<CommitResult[]>;
+  commitShardBatches(batches: ShardBatch[], acks?: OutboxAcks): Promise<CommitResult[]>;
   /** One-transition convenience over commitShardBatch. */
   createWorkflowExecution(fence: ShardFence, t: CreateTransition): Promise<CommitResult>;
   /** One-transition convenience over commitShardBatch. */
@@ -657,6 +667,8 @@ export interface OutboxStore {
   ): Promise<OutboxTask[]>;
   /** Deletes fired timers by key; returns how many existed. */
   deleteTimerTasks(shardId: number, keys: TimerTaskKey[]): Promise<number>;
+  /** Deletes finished tasks of any shards in one transaction. */
+  deleteAcked(acks: OutboxAcks): Promise<void>;
 }
 
 export interface MatchingStore {

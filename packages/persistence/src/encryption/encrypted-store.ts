@@ -6,6 +6,7 @@ import type {
   HistoryStore,
   MatchingStore,
   MatchingTask,
+  OutboxAcks,
   OutboxStore,
   OutboxTask,
   PersistenceStore,
@@ -114,10 +115,10 @@ class EncryptedExecutionStore implements ExecutionStore {
     return this.inner.commitShardBatch(fence, await this.#seal(transitions));
   }
 
-  async commitShardBatches(batches: ShardBatch[]) {
+  async commitShardBatches(batches: ShardBatch[], acks?: OutboxAcks) {
     const sealed: ShardBatch[] = [];
     for (const batch of batches) sealed.push({ ...batch, transitions: await this.#seal(batch.transitions) });
-    return this.inner.commitShardBatches(sealed);
+    return this.inner.commitShardBatches(sealed, acks);
   }
 
   async createWorkflowExecution(fence: ShardFence, t: Transition & { kind: 'create' }) {
@@ -198,6 +199,10 @@ class EncryptedOutboxStore implements OutboxStore {
 
   deleteTimerTasks(...args: Parameters<OutboxStore['deleteTimerTasks']>) {
     return this.inner.deleteTimerTasks(...args);
+  }
+
+  deleteAcked(acks: OutboxAcks) {
+    return this.inner.deleteAcked(acks);
   }
 }
 

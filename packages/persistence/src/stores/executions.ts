@@ -16,6 +16,7 @@ import {
   LimitExceededError,
   type OutboxTask,
   PersistenceError,
+  type OutboxAcks,
   type ShardBatch,
   type ShardFence,
   type Transition,
@@ -38,6 +39,7 @@ import { checkShardFence, checkShardFences } from './fence.js';
 import { deleteRunDependents } from './run-rows.js';
 import { executePrecompiled, insertRows, insertRowsTogether } from './precompiled.js';
 import { upsertVisibilityRows } from './visibility.js';
+import { deleteAckedRows } from './outbox.js';
 import type { Insert } from '../dialects/sql-dialect.js';
 
 const TASK_TABLES = {
@@ -64,12 +66,12 @@ export class SqlExecutionStore implements ExecutionStore {
     return result!;
   }
 
-  commitShardBatches(batches: ShardBatch[]): Promise<CommitResult[]> {
-    return this.#commitBatches(batches);
+  commitShardBatches(batches: ShardBatch[], acks?: OutboxAcks): Promise<CommitResult[]> {
+    return this.#commitBatches(batches, acks);
   }
 
   /** The one code path of both commits: a single shard is the one-batch case. */
-  async #commitBatches(batches: readonly ShardBatch[]): Promise<CommitResult[]> {
+  async #commitBatches(batches: readonly ShardBatch[], acks?: OutboxAcks): Promise<CommitResult[]> {
     if (batches.length === 0) return [];
     // The concatenation of all batches' transitions, validated before a transaction opens; its indexes are the
     // transitionIndex of any error.
@@ -81,17 +83,22 @@ export class SqlExecutionStore implements ExecutionStore {
     }
     if (canBulkUpdate(plan)) {
       try {
-        return await this.#commit(batches, plan, true);
+        return await this.#commit(batches, plan, true, acks);
       } catch (error) {
         // Some CAS in the one-statement update failed: the transaction rolled back, so re-run it one statement per
         // transition, which names the failing transition precisely (or succeeds if the conflict has cleared).
         if (!(error instanceof BulkCasMismatch)) throw error;
       }
     }
-    return this.#commit(batches, plan, false);
+    return this.#commit(batches, plan, false, acks);
   }
 
-  #commit(batches: readonly ShardBatch[], plan: readonly Planned[], bulk: boolean): Promise<CommitResult[]> {
+  #commit(
+    batches: readonly ShardBatch[],
+    plan: readonly Planned[],
+    bulk: boolean,
+    acks: OutboxAcks | undefined,
+  ): Promise<CommitResult[]> {
     return inTransaction(this.ctx, async (trx) => {
       const fences = batches.map((b) => b.fence);
       await checkShardFences(this.ctx, trx, fences);
@@ -146,6 +153,7 @@ export class SqlExecutionStore implements ExecutionStore {
         );
       }
       await this.#flush(trx, pending);
+      if (acks) await deleteAckedRows(this.ctx, trx, acks);
       const results: CommitResult[] = [];
       let offset = 0;
       for (const b of batches) {

@@ -1,6 +1,7 @@
-import type { ImmediateCategory, OutboxStore, OutboxTask, TimerTaskKey } from '../contract.js';
+import type { ImmediateCategory, OutboxAcks, OutboxStore, OutboxTask, TimerTaskKey } from '../contract.js';
 import { toBytes, toNumber } from '../codec.js';
-import { chunks, type StoreContext } from './context.js';
+import { chunks, type Executor, inTransaction, type StoreContext } from './context.js';
+import { executePrecompiled } from './precompiled.js';
 import type { ImmediateTasksTable } from '../tables.js';
 
 const IMMEDIATE_TABLES = { transfer: 'transfer_tasks', visibility: 'visibility_tasks' } as const;
@@ -110,5 +111,58 @@ export class SqlOutboxStore implements OutboxStore {
       deleted += Number(r.numDeletedRows);
     }
     return deleted;
+  }
+
+  async deleteAcked(acks: OutboxAcks): Promise<void> {
+    if (acks.transfer.length === 0 && acks.timer.length === 0) return;
+    await inTransaction(this.ctx, (trx) => deleteAckedRows(this.ctx, trx, acks));
+  }
+}
+
+/** Rows per DELETE of acked tasks: one OR term (a primary-key lookup) per row. */
+const ACK_CHUNK_ROWS = 100;
+
+/**
+ * Deletes acked outbox rows of any shards with `db` (a transaction: a group commit's or their own). Each OR term
+ * names a whole primary key, so each is one index lookup (SQLite's OR optimisation needs every term indexable).
+ */
+export async function deleteAckedRows(ctx: StoreContext, db: Executor, acks: OutboxAcks): Promise<void> {
+  for (const chunk of chunks(acks.transfer, ACK_CHUNK_ROWS)) {
+    await executePrecompiled(
+      ctx,
+      db,
+      `ackTransfer\u0000${chunk.length}`,
+      chunk.flatMap((a) => [a.shardId, a.taskId]),
+      () =>
+        db
+          .deleteFrom('transfer_tasks')
+          .where((eb) =>
+            eb.or(chunk.map((a) => eb.and([eb('shard_id', '=', a.shardId), eb('task_id', '=', a.taskId)]))),
+          )
+          .compile(),
+    );
+  }
+  for (const chunk of chunks(acks.timer, ACK_CHUNK_ROWS)) {
+    await executePrecompiled(
+      ctx,
+      db,
+      `ackTimer\u0000${chunk.length}`,
+      chunk.flatMap((a) => [a.shardId, a.fireTime, a.taskId]),
+      () =>
+        db
+          .deleteFrom('timer_tasks')
+          .where((eb) =>
+            eb.or(
+              chunk.map((a) =>
+                eb.and([
+                  eb('shard_id', '=', a.shardId),
+                  eb('fire_time', '=', a.fireTime),
+                  eb('task_id', '=', a.taskId),
+                ]),
+              ),
+            ),
+          )
+          .compile(),
+    );
   }
 }

@@ -741,6 +741,70 @@ export function defineConformanceSuite(dialect: DialectName): void {
           [3, 4, 5],
         );
       });
+
+      test('acked tasks of any shards are deleted inside a group commit, or not at all when it fails', async () => {
+        const [a, b] = [await freshShard(), await freshShard()];
+        const [ka, kb] = [key(), key()];
+        const timer = (k: typeof ka, rangeId: number, n: number) => ({
+          ...transferTask(k, taskId(rangeId, n), 'UserTimer'),
+          category: 'timer' as const,
+          fireTime: T0 + n,
+        });
+        await ctx.store.executions.commitShardBatches([
+          {
+            fence: a,
+            transitions: [
+              create(ka, a.shardId, {
+                tasks: [
+                  transferTask(ka, taskId(a.rangeId, 1)),
+                  timer(ka, a.rangeId, 2),
+                  timer(ka, a.rangeId, 3),
+                ],
+              }),
+            ],
+          },
+          {
+            fence: b,
+            transitions: [create(kb, b.shardId, { tasks: [transferTask(kb, taskId(b.rangeId, 1))] })],
+          },
+        ]);
+        const acks = {
+          transfer: [
+            { shardId: a.shardId, taskId: taskId(a.rangeId, 1) },
+            { shardId: b.shardId, taskId: taskId(b.rangeId, 1) },
+          ],
+          timer: [{ shardId: a.shardId, fireTime: T0 + 2, taskId: taskId(a.rangeId, 2) }],
+        };
+        const transfers = async (lease: typeof a) =>
+          (
+            await ctx.store.outbox.readImmediateTasks(lease.shardId, 'transfer', {
+              afterTaskId: 0,
+              limit: 10,
+            })
+          ).length;
+        const timers = async () =>
+          (await ctx.store.outbox.readTimerTasks(a.shardId, { maxFireTime: T0 + 10, limit: 10 })).map(
+            (t) => t.fireTime - T0,
+          );
+        // A failing commit (a stale version) rolls its acks back with it.
+        await assert.rejects(
+          ctx.store.executions.commitShardBatches([{ fence: a, transitions: [update(ka, 7, 3, 1)] }], acks),
+          (e: unknown) => e instanceof ExecutionVersionConflictError,
+        );
+        assert.deepEqual([await transfers(a), await transfers(b), await timers()], [1, 1, [2, 3]]);
+        // A commit of shard b alone deletes the acked rows of both shards.
+        await ctx.store.executions.commitShardBatches(
+          [{ fence: b, transitions: [update(kb, 1, 3, 1)] }],
+          acks,
+        );
+        assert.deepEqual([await transfers(a), await transfers(b), await timers()], [0, 0, [3]]);
+        // Without a commit to ride on, acks go in a transaction of their own.
+        await ctx.store.outbox.deleteAcked({
+          transfer: [],
+          timer: [{ shardId: a.shardId, fireTime: T0 + 3, taskId: taskId(a.rangeId, 3) }],
+        });
+        assert.deepEqual(await timers(), []);
+      });
     });
 
     describe('matching backlog', () => {

@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '@odin/hugo';
 import type { OutboxTask, PersistenceStore, TimerTaskKey } from '@odin/persistence';
 import type { HistoryLogger } from '../context.js';
 import { BatchDeleter } from './batch-deleter.js';
+import type { HostOutboxAcks, OutboxDeleter } from './host-outbox-acks.js';
 
 const RETRY_DELAY_MS = 1_000;
 
@@ -19,7 +20,7 @@ export class TimerProcessor {
   #gateAt = Number.POSITIVE_INFINITY;
   #scanTimer: TimerHandle | undefined;
   #stopped = false;
-  readonly #deleter: BatchDeleter<TimerTaskKey>;
+  readonly #deleter: OutboxDeleter<TimerTaskKey>;
 
   constructor(
     private readonly shardId: number,
@@ -29,15 +30,19 @@ export class TimerProcessor {
     private readonly logger: HistoryLogger,
     private readonly scanIntervalMs: number,
     deleteDelayMs = 0,
+    /** The host's acks, deleted with its group commits; without them, this shard deletes its own in batches. */
+    hostAcks?: HostOutboxAcks,
   ) {
-    this.#deleter = new BatchDeleter<TimerTaskKey>(
-      (keys) => this.store.outbox.deleteTimerTasks(this.shardId, keys),
-      (error) => this.logger.warn({ err: error, shardId: this.shardId }, 'timer task delete failed'),
-      (keys) => {
-        for (const k of keys) this.#known.delete(k.taskId);
-      },
-      { clock, delayMs: deleteDelayMs },
-    );
+    this.#deleter =
+      hostAcks?.timerDeleter(shardId, (key) => this.#known.delete(key.taskId)) ??
+      new BatchDeleter<TimerTaskKey>(
+        (keys) => this.store.outbox.deleteTimerTasks(this.shardId, keys),
+        (error) => this.logger.warn({ err: error, shardId: this.shardId }, 'timer task delete failed'),
+        (keys) => {
+          for (const k of keys) this.#known.delete(k.taskId);
+        },
+        { clock, delayMs: deleteDelayMs },
+      );
   }
 
   start(): void {

@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '@odin/hugo';
 import type { OutboxTask, PersistenceStore } from '@odin/persistence';
 import type { HistoryLogger } from '../context.js';
 import { BatchDeleter } from './batch-deleter.js';
+import type { HostOutboxAcks, OutboxDeleter } from './host-outbox-acks.js';
 
 /**
  * The transfer outbox of one shard. After a commit its tasks are handed to matching in memory at once; the outbox
@@ -10,7 +11,7 @@ import { BatchDeleter } from './batch-deleter.js';
  */
 export class TransferProcessor {
   readonly #inflight = new Set<number>();
-  readonly #deleter: BatchDeleter<number>;
+  readonly #deleter: OutboxDeleter<number>;
   #scanTimer: TimerHandle | undefined;
   #stopped = false;
   /** A hand-off failed since the last scan: the next tick rescans. */
@@ -25,16 +26,20 @@ export class TransferProcessor {
     private readonly logger: HistoryLogger,
     private readonly scanIntervalMs: number,
     deleteDelayMs = 0,
+    /** The host's acks, deleted with its group commits; without them, this shard deletes its own in batches. */
+    hostAcks?: HostOutboxAcks,
   ) {
-    this.#deleter = new BatchDeleter<number>(
-      (ids) => this.store.outbox.deleteImmediateTasks(this.shardId, 'transfer', ids),
-      (error) => this.logger.warn({ err: error, shardId: this.shardId }, 'transfer task delete failed'),
-      // A task stays "in flight" until its row is gone, so a scan never hands it to matching twice.
-      (ids) => {
-        for (const id of ids) this.#inflight.delete(id);
-      },
-      { clock, delayMs: deleteDelayMs },
-    );
+    // A task stays "in flight" until its row is gone, so a scan never hands it to matching twice.
+    this.#deleter =
+      hostAcks?.transferDeleter(shardId, (id) => this.#inflight.delete(id)) ??
+      new BatchDeleter<number>(
+        (ids) => this.store.outbox.deleteImmediateTasks(this.shardId, 'transfer', ids),
+        (error) => this.logger.warn({ err: error, shardId: this.shardId }, 'transfer task delete failed'),
+        (ids) => {
+          for (const id of ids) this.#inflight.delete(id);
+        },
+        { clock, delayMs: deleteDelayMs },
+      );
   }
 
   start(): void {

@@ -1,6 +1,7 @@
 import { TraceAttributes } from '@odin/api';
 import { PersistenceError, ShardOwnershipLostError } from '@odin/persistence';
-import type { CommitResult, ShardFence, Transition } from '@odin/persistence';
+import type { CommitResult, OutboxAcks, ShardFence, Transition } from '@odin/persistence';
+import type { HostOutboxAcks } from '../queues/host-outbox-acks.js';
 import { GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js';
 
 /**
@@ -11,7 +12,10 @@ import { GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js
  * one host-wide group commit is what lets it keep up with hundreds of workflows per second across 512 shards.
  */
 export interface MultiShardCommit {
-  commitShardBatches(batches: { fence: ShardFence; transitions: Transition[] }[]): Promise<CommitResult[]>;
+  commitShardBatches(
+    batches: { fence: ShardFence; transitions: Transition[] }[],
+    acks?: OutboxAcks,
+  ): Promise<CommitResult[]>;
 }
 
 export function supportsMultiShardCommit(executions: object): executions is MultiShardCommit {
@@ -41,6 +45,8 @@ export class HostWriteBatcher extends GroupCommitQueue<Submission> {
     private readonly store: MultiShardCommit,
     private readonly now: () => number,
     private readonly onCommit: (durationMs: number, errorCode?: string) => void,
+    /** Finished outbox tasks of the host's shards, deleted inside the commits. */
+    private readonly acks?: HostOutboxAcks,
     maxTransitionsPerBatch = 256,
   ) {
     super(maxTransitionsPerBatch);
@@ -87,10 +93,13 @@ export class HostWriteBatcher extends GroupCommitQueue<Submission> {
           batches.push({ fence: await shard.prepare(transitions), transitions });
         }
         const started = this.now();
-        const results = await this.store.commitShardBatches(batches).catch((error: unknown) => {
+        const taken = this.acks?.take();
+        const results = await this.store.commitShardBatches(batches, taken?.acks).catch((error: unknown) => {
+          taken?.settle(false);
           this.onCommit(this.now() - started, (error as { code?: string }).code ?? 'UNKNOWN');
           throw error;
         });
+        taken?.settle(true);
         this.onCommit(this.now() - started);
         for (const s of pending) {
           const at = placement.get(s)!;

@@ -6,6 +6,7 @@ import type { HistoryMetricsRecorder } from '../metrics.js';
 import { TimerProcessor } from '../queues/timer-processor.js';
 import { TransferProcessor } from '../queues/transfer-processor.js';
 import { HostWriteBatcher, supportsMultiShardCommit } from './host-write-batcher.js';
+import { HostOutboxAcks } from '../queues/host-outbox-acks.js';
 import type { OwnedShards, Shard } from './owned-shards.js';
 import { ShardContext } from './shard-context.js';
 
@@ -64,6 +65,8 @@ export class ShardController {
   #retryTimer: TimerHandle | undefined;
   #stopped = false;
   readonly #hostBatcher: HostWriteBatcher | undefined;
+  /** Finished outbox tasks of all shards, deleted with the host-wide group commits (when there are any). */
+  readonly #hostAcks: HostOutboxAcks | undefined;
   #unsubscribe: (() => void) | undefined;
   /** The reconcile loop in flight, if any; a change seen meanwhile sets #reconcileAgain instead of starting another. */
   #reconciling: Promise<void> | undefined;
@@ -74,9 +77,15 @@ export class ShardController {
     this.#shards = deps.shards;
     const executions = deps.store.executions;
     const onCommit = (ms: number, code?: string) => deps.metrics.commit(ms, code);
-    this.#hostBatcher = supportsMultiShardCommit(executions)
-      ? new HostWriteBatcher(executions, () => deps.clock.now(), onCommit)
-      : undefined;
+    if (supportsMultiShardCommit(executions)) {
+      this.#hostAcks = new HostOutboxAcks(
+        deps.store.outbox,
+        deps.clock,
+        deps.options.outboxDeleteDelayMs,
+        (error) => deps.logger.warn({ err: error }, 'outbox task delete failed'),
+      );
+      this.#hostBatcher = new HostWriteBatcher(executions, () => deps.clock.now(), onCommit, this.#hostAcks);
+    }
   }
 
   get shardCount(): number {
@@ -215,6 +224,7 @@ export class ShardController {
         logger,
         options.transferScanIntervalMs,
         options.outboxDeleteDelayMs,
+        this.#hostAcks,
       ),
       timers: new TimerProcessor(
         shardId,
@@ -224,6 +234,7 @@ export class ShardController {
         logger,
         options.timerScanIntervalMs,
         options.outboxDeleteDelayMs,
+        this.#hostAcks,
       ),
     };
     this.#shards.add(shard);
@@ -295,6 +306,7 @@ export class ShardController {
       shard.timers.stop();
     }
     await Promise.all(this.all().flatMap((s) => [s.transfer.flush(), s.timers.flush()]));
+    this.#hostAcks?.stop();
   }
 }
 
