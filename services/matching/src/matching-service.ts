@@ -263,6 +263,7 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
     let answer!: (response: PollWorkflowResponse | undefined) => void;
     taken.deliver({ kind: 'handoff', answer: new Promise((resolve) => (answer = resolve)) });
     const { poller } = taken;
+    const queueLabel = sticky ? STICKY_QUEUE_LABEL : taskQueue;
     let open = true;
     const metrics = this.#ctx.metrics;
     return {
@@ -276,6 +277,8 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
         }
         answer(response);
         metrics.matchingTasksAddedTotal.inc({ task_type: 'workflow', delivery: 'handoff' });
+        // The task waited for no poll here.
+        metrics.taskQueueLatencySeconds.observe({ queue_name: queueLabel, task_type: 'workflow' }, 0);
         return true;
       },
       release() {

@@ -81,6 +81,13 @@ describe('hand-off of a workflow task to a waiting poll', () => {
       added.values.filter((v) => v.labels.delivery === 'handoff').map((v) => [v.labels.task_type, v.value]),
       [['workflow', 1]],
     );
+    const latency = await ctx.metrics.taskQueueLatencySeconds.get();
+    assert.deepEqual(
+      latency.values
+        .filter((v) => v.metricName === 'task_queue_latency_seconds_count')
+        .map((v) => [v.labels.queue_name, v.value]),
+      [['q', 1]],
+    );
     // The poll counts as a poller of the queue.
     const described = await matching.describeTaskQueue(NS, { taskQueue: { name: 'q' } }, { signal: never });
     assert.deepEqual(
