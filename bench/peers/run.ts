@@ -6,11 +6,12 @@
 //
 // Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL and the cluster run only when set), ODIN_PEERS_DBS
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
-// over all of them), ODIN_PEERS_WORKLOADS (W1,W2). Besides the RESULT lines it prints the servers' resident memory after
-// warm-up and at the end (scale runs: N=20000 CONCURRENCY=512 shows whether it grows) and an `INFO startup` line for
-// start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an `INFO cluster_cpu` line (CPU ms
-// per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes one `<host id>.cpuprofile` per
-// role there. Not part of the tests.
+// over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_BENCH_WORKFLOW_POLLERS (the worker's workflow-task polls per
+// queue, normal and sticky each; the worker's default when unset). Besides the RESULT lines it prints the servers'
+// resident memory after warm-up and at the end (scale runs: N=20000 CONCURRENCY=512 shows whether it grows) and an
+// `INFO startup` line for start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an
+// `INFO cluster_cpu` line (CPU ms per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes
+// one `<host id>.cpuprofile` per role there. Not part of the tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -183,6 +184,10 @@ async function measure(
     activities,
     maxConcurrentWorkflowTasks: 100,
     maxConcurrentActivities: 100,
+    // Workflow-task polls per queue (normal and sticky each); the worker's default when unset.
+    ...(process.env.ODIN_BENCH_WORKFLOW_POLLERS
+      ? { workflowPollers: Number(process.env.ODIN_BENCH_WORKFLOW_POLLERS) }
+      : {}),
   });
   const running = worker.run();
   try {

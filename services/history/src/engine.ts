@@ -35,6 +35,8 @@ import { terminateRun } from './state/terminate.js';
 import { decodeEvent, rememberEncoding } from './util/codec.js';
 import type { HistoryEvent } from './util/codec.js';
 import { KeyedLock, workflowKey } from './workflow-lock.js';
+import { deliverHandOff, handOffWorkflowTask } from './workflow-task-handoff.js';
+import type { HandOff } from './workflow-task-handoff.js';
 
 function isNotFound(error: unknown): boolean {
   return error instanceof ServiceError && error.code === status.NOT_FOUND;
@@ -228,6 +230,8 @@ export class HistoryEngine {
     for (let attempt = 0; ; attempt++) {
       const lock = await this.#lock.acquire(workflowKey(namespaceId, workflowId));
       let after: (() => void) | undefined;
+      // Polls taken for this transition's workflow tasks: released unless it commits.
+      let handOffs: HandOff[] = [];
       try {
         shard.ctx.assertOwned();
         const tx = new Transaction(this.clock.now(), this.uuid);
@@ -235,8 +239,15 @@ export class HistoryEngine {
         const terminated = this.#enforceHistoryLimits(tx);
         const pending = tx.pending();
         if (pending.updates.length > 0 || pending.creates.length > 0) {
-          await this.#commit(shard, pending);
-          after = () => this.#afterCommit(shard, pending);
+          // A transition dropped for its run's termination is built again: nothing of it starts a task.
+          if (!terminated && !shard.ctx.lost) handOffs = this.#handOffWorkflowTasks(pending);
+          const created = await this.#commit(shard, pending);
+          const delivering = handOffs;
+          handOffs = [];
+          after = () => {
+            this.#afterCommit(shard, pending);
+            this.#deliverHandOffs(delivering, pending, created);
+          };
         }
         this.#applyEffects(tx);
         // The request's own transition was dropped for the run's termination: it is answered as the closed run
@@ -255,9 +266,30 @@ export class HistoryEngine {
         }
         throw translateError(error, shard, workflowId);
       } finally {
+        for (const handOff of handOffs) handOff.reservation.release();
         lock.release();
         after?.();
       }
+    }
+  }
+
+  /** Starts this transition's newly scheduled workflow tasks for polls waiting in matching (workflow-task-handoff.ts). */
+  #handOffWorkflowTasks(pending: PendingCommit): HandOff[] {
+    const handOffs: HandOff[] = [];
+    for (const { mut } of [...pending.updates, ...pending.creates]) {
+      const handOff = handOffWorkflowTask(this, mut);
+      if (handOff) handOffs.push(handOff);
+    }
+    return handOffs;
+  }
+
+  /** After the commit (and the lock): each handed-off task's poll gets its response, read from the committed run. */
+  #deliverHandOffs(handOffs: HandOff[], pending: PendingCommit, created: CachedRun[]): void {
+    for (const handOff of handOffs) {
+      const update = pending.updates.find((u) => u.mut === handOff.mut);
+      const run = update?.run ?? created[pending.creates.findIndex((c) => c.mut === handOff.mut)];
+      if (run) void deliverHandOff(this, handOff, run);
+      else handOff.reservation.release();
     }
   }
 
@@ -357,8 +389,11 @@ export class HistoryEngine {
     return terminated;
   }
 
-  /** Commits the transaction's runs in one store transaction; the cache then holds them as committed. */
-  async #commit(shard: Shard, pending: PendingCommit): Promise<void> {
+  /**
+   * Commits the transaction's runs in one store transaction; the cache then holds them as committed. Returns the
+   * cache entries of the created runs (in `pending.creates` order).
+   */
+  async #commit(shard: Shard, pending: PendingCommit): Promise<CachedRun[]> {
     const { transitions, jsons } = storeTransitions(pending, shard.ctx.shardId, this.clock.now());
     let versions: number[];
     try {
@@ -374,16 +409,13 @@ export class HistoryEngine {
       if (run.events) run.events.push(...mut.events);
       shard.cache.put(runKey(mut.ms.namespaceId, mut.ms.workflowId, mut.ms.runId), run);
     });
-    pending.creates.forEach(({ mut }, i) => {
+    return pending.creates.map(({ mut }, i) => {
       const ms = mut.ms;
       const at = pending.updates.length + i;
-      shard.cache.put(runKey(ms.namespaceId, ms.workflowId, ms.runId), {
-        ms,
-        json: jsons[at]!,
-        dbVersion: versions[at]!,
-        events: [...mut.events],
-      });
+      const run: CachedRun = { ms, json: jsons[at]!, dbVersion: versions[at]!, events: [...mut.events] };
+      shard.cache.put(runKey(ms.namespaceId, ms.workflowId, ms.runId), run);
       shard.cache.setCurrentRunId(ms.namespaceId, ms.workflowId, ms.runId);
+      return run;
     });
   }
 

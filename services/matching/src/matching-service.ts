@@ -11,6 +11,7 @@ import {
   ServiceError,
   TaskQueueType,
   type WorkflowServiceRequest,
+  type WorkflowPollReservation,
   type WorkflowServiceResponse,
 } from '@odin/api';
 import { HugoError } from '@odin/hugo';
@@ -20,7 +21,7 @@ import { setMaxListeners } from 'node:events';
 import { status } from '@grpc/grpc-js';
 import { PersistedBacklog } from './backlog.js';
 import { longPollEnd, MAX_LONG_POLL_MS } from './long-poll.js';
-import { type BacklogLease, type DispatchOutcome, Partition } from './partition.js';
+import { type BacklogLease, type DispatchOutcome, Partition, type Poller } from './partition.js';
 import { QueryWaiters } from './query-waiters.js';
 import { RecentPollers } from './recent-pollers.js';
 import { StickyPollers } from './sticky-pollers.js';
@@ -238,6 +239,56 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
     partition.pushBacklog(task);
   }
 
+  // ------------------------------------------------------------------------------------------------- hand-offs
+
+  /**
+   * Takes the longest-waiting workflow-task poll of the queue for history, which starts a task for it in the
+   * transition that schedules the task (see MatchingApi.reserveWorkflowPoll). Only a poll of the asked kind is taken,
+   * so a sticky task goes only to its worker's sticky poll, as an add would; a queue this host does not serve (not
+   * loaded, released, shutting down) has none. The poll stays in its loop, counted as polling (recent pollers,
+   * sticky-poller liveness) until it answers, and waits for nothing else in between.
+   */
+  reserveWorkflowPoll(
+    ns: NamespaceRef,
+    taskQueue: string,
+    sticky: boolean,
+  ): WorkflowPollReservation | undefined {
+    if (this.#stopping.signal.aborted) return undefined;
+    const partition = this.#partitions.get(this.#key(ns, taskQueue, TaskQueueType.Workflow));
+    if (!partition || partition.released || partition.waitingPolls === 0) return undefined;
+    const taken = partition.takeWaiter(
+      (poller) => ((poller.request as PollWorkflowRequest).taskQueue?.kind === STICKY_KIND) === sticky,
+    );
+    if (!taken) return undefined;
+    let answer!: (response: PollWorkflowResponse | undefined) => void;
+    taken.deliver({ kind: 'handoff', answer: new Promise((resolve) => (answer = resolve)) });
+    const { poller } = taken;
+    const queueLabel = sticky ? STICKY_QUEUE_LABEL : taskQueue;
+    let open = true;
+    const metrics = this.#ctx.metrics;
+    return {
+      pollRequest: poller.request as PollWorkflowRequest,
+      deliver(response) {
+        if (!open) return false;
+        open = false;
+        if (poller.callSignal.aborted) {
+          answer(undefined);
+          return false;
+        }
+        answer(response);
+        metrics.matchingTasksAddedTotal.inc({ task_type: 'workflow', delivery: 'handoff' });
+        // The task waited for no poll here.
+        metrics.taskQueueLatencySeconds.observe({ queue_name: queueLabel, task_type: 'workflow' }, 0);
+        return true;
+      },
+      release() {
+        if (!open) return;
+        open = false;
+        answer(undefined);
+      },
+    };
+  }
+
   // ------------------------------------------------------------------------------------------------------ polls
 
   async pollWorkflowTaskQueue(
@@ -336,8 +387,9 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
     // Only activity pollers say how many tasks a second they take.
     const rate = 'taskQueueMetadata' in req ? req.taskQueueMetadata?.maxTasksPerSecond?.value : undefined;
     pollers.record(identity, clock.now(), rate);
+    const poller: Poller = { request: req, callSignal: ctx.signal };
     try {
-      return await this.#pollKind(ns, type, req, start, until, signal, name);
+      return await this.#pollKind(ns, type, req, start, until, signal, name, poller);
     } finally {
       pollers.record(identity, clock.now(), rate);
     }
@@ -365,6 +417,7 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
     until: number,
     signal: AbortSignal,
     name: string,
+    poller: Poller,
   ): Promise<R> {
     const clock = this.#ctx.clock;
 
@@ -373,12 +426,12 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
       const key = this.#key(ns, name, type);
       this.#stickyPollers.pollStarted(key, clock.now());
       try {
-        return await this.#pollPartition(ns, type, name, until, signal, start, STICKY_QUEUE_LABEL);
+        return await this.#pollPartition(ns, type, name, until, signal, start, STICKY_QUEUE_LABEL, poller);
       } finally {
         this.#stickyPollers.pollEnded(key, clock.now());
       }
     }
-    return this.#pollPartition(ns, type, name, until, signal, start, name);
+    return this.#pollPartition(ns, type, name, until, signal, start, name, poller);
   }
 
   /** `queueLabel` is the queue's name in metric labels: its own, or one shared by every sticky queue. */
@@ -390,6 +443,7 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
     signal: AbortSignal,
     start: (task: PendingTask) => Promise<R>,
     queueLabel: string,
+    poller: Poller,
   ): Promise<R> {
     const clock = this.#ctx.clock;
     const label = TYPE_LABEL[type] ?? String(type);
@@ -423,7 +477,7 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
       }
       gauge.inc({ task_type: label });
       const offer = await partition
-        .waitForOffer(until, signal)
+        .waitForOffer(until, signal, poller)
         .finally(() => gauge.dec({ task_type: label }));
       if (!offer) break;
       if (offer.kind === 'wake') continue;
@@ -434,6 +488,13 @@ export class MatchingService<H extends HistoryApi = HistoryApi> implements Match
         break;
       }
       if (offer.kind === 'query') return offer.query.response as R;
+      if (offer.kind === 'handoff') {
+        // History took this poll for a task it starts in its own transition: the answer comes once that committed,
+        // or nothing (the transition failed) and the poll waits again while it has time.
+        const answer = await offer.answer;
+        if (answer) return answer as R;
+        continue;
+      }
       const response = await this.#dispatch(
         partition,
         offer.task,

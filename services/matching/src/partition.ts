@@ -41,13 +41,25 @@ export interface QueryOffer {
   claim(): boolean;
 }
 
-/** What a waiting poll can be handed. `wake` means: look at the backlog again. */
+/**
+ * What a waiting poll can be handed. `wake` means: look at the backlog again. `handoff`: history took the poll to
+ * start a task in its own transition; `answer` resolves with the poll's response once that committed, or with
+ * undefined when the poll goes back to waiting.
+ */
 export type Offer =
   | { readonly kind: 'task'; readonly task: PendingTask; settle(outcome: DispatchOutcome): void }
   | { readonly kind: 'query'; readonly query: QueryOffer }
+  | { readonly kind: 'handoff'; readonly answer: Promise<object | undefined> }
   | { readonly kind: 'wake' };
 
+/** Who waits: the poll's request, and the signal of its caller's call (aborted when nobody can be answered). */
+export interface Poller {
+  readonly request: object;
+  readonly callSignal: AbortSignal;
+}
+
 interface Waiter {
+  readonly poller: Poller | undefined;
   deliver(offer: Offer): void;
 }
 
@@ -283,8 +295,22 @@ export class Partition {
     return new Promise<DispatchOutcome>((settle) => waiter.deliver({ kind: 'task', task, settle }));
   }
 
+  /**
+   * Takes the longest-waiting poll when `accept` takes its poller, for a hand-off (the caller delivers the offer);
+   * undefined when no poll waits or the first one is not accepted (the caller then goes the usual way).
+   */
+  takeWaiter(
+    accept: (poller: Poller) => boolean,
+  ): { readonly poller: Poller; deliver(offer: Offer): void } | undefined {
+    const waiter = this.#waiters[0];
+    const poller = waiter?.poller;
+    if (!waiter || !poller || !accept(poller)) return undefined;
+    this.#waiters.shift();
+    return { poller, deliver: waiter.deliver };
+  }
+
   /** Waits for an offer until `until` (epoch ms on the clock) or the signal; undefined when nothing came. */
-  waitForOffer(until: number, signal: AbortSignal): Promise<Offer | undefined> {
+  waitForOffer(until: number, signal: AbortSignal, poller?: Poller): Promise<Offer | undefined> {
     if (signal.aborted) return Promise.resolve(undefined);
     return new Promise<Offer | undefined>((resolve) => {
       const finish = (offer: Offer | undefined) => {
@@ -292,7 +318,7 @@ export class Partition {
         signal.removeEventListener('abort', onAbort);
         resolve(offer);
       };
-      const waiter: Waiter = { deliver: finish };
+      const waiter: Waiter = { poller, deliver: finish };
       const leave = () => {
         const index = this.#waiters.indexOf(waiter);
         if (index >= 0) this.#waiters.splice(index, 1);

@@ -30,6 +30,23 @@ export interface QueryTaskRequest {
 }
 
 /**
+ * A workflow-task poll that was waiting in matching, taken by history to start the task a transition is scheduling
+ * in that same transition (see `MatchingApi.reserveWorkflowPoll`). Until one of its methods is called the poll waits
+ * for nothing else: it takes no other task and does not time out into an empty answer.
+ */
+export interface WorkflowPollReservation {
+  /** The poll's request: its identity and task queue kind decide how the task starts, as for record…Started. */
+  readonly pollRequest: Msg<'PollWorkflowTaskQueueRequest'>;
+  /**
+   * Answers the poll with its task, once the transition that started it is committed. False when nobody can receive
+   * it any more (the poll's call was cancelled meanwhile): the task was started for no one.
+   */
+  deliver(response: Msg<'PollWorkflowTaskQueueResponse'>): boolean;
+  /** The transition did not commit (or does not use the poll): the poll goes back to waiting, or answers empty. */
+  release(): void;
+}
+
+/**
  * The matching role: task queues, long polls, sync match, the persisted backlog, query dispatch.
  * `addWorkflowTask` / `addActivityTask` resolve once the task is durable in matching (sync-matched to a poll
  * that recorded it as started, or persisted to the backlog): only then may history delete its transfer task.
@@ -85,4 +102,16 @@ export interface MatchingApi {
     req: Msg<'ShutdownWorkerRequest'>,
     ctx: CallContext,
   ): Promise<Msg<'ShutdownWorkerResponse'>>;
+  /**
+   * Takes the longest-waiting workflow-task poll of a queue of this process (`sticky`: the queue is a worker's sticky
+   * queue and the poll must be of kind sticky; else of kind normal), synchronously, or undefined when none waits.
+   * Only the matching role in history's own process offers it (a router to other hosts does not): history then
+   * starts a workflow task in the transition that schedules it, with no outbox task, add or record…Started call.
+   * The caller must end every reservation with `deliver` (after its commit) or `release`.
+   */
+  reserveWorkflowPoll?(
+    ns: NamespaceRef,
+    taskQueue: string,
+    sticky: boolean,
+  ): WorkflowPollReservation | undefined;
 }

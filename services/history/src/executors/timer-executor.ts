@@ -17,6 +17,7 @@ import {
   failInFlightWorkflowTaskForClose,
   failWorkflowTask,
   scheduleWorkflowTask,
+  timeOutWorkflowTask,
 } from '../state/workflow-task.js';
 
 const TimeoutType = temporal.api.enums.v1.TimeoutType;
@@ -58,7 +59,7 @@ async function executeTimerTask(engine: HistoryEngine, task: OutboxTask): Promis
         case 'activity-retry':
           return activityRetry(mut, readTaskData(task));
         case 'workflow-task-timeout':
-          return workflowTaskTimeout(mut, readTaskData(task));
+          return timeOutWorkflowTask(mut, readTaskData(task));
         case 'workflow-task-schedule-to-start':
           return stickyScheduleToStartTimeout(mut, readTaskData(task));
         case 'workflow-run-timeout':
@@ -174,25 +175,6 @@ function activityRetry(mut: Mutation, data: { scheduledEventId: number; attempt:
   ai.phase = 'scheduled';
   mut.dirty = true;
   dispatchActivityAttempt(mut, ai);
-}
-
-function workflowTaskTimeout(
-  mut: Mutation,
-  data: { scheduledEventId: number; startedEventId: number; attempt: number; startedTime?: number },
-): void {
-  const wft = mut.ms.workflowTask;
-  if (
-    !wft ||
-    wft.scheduledEventId !== data.scheduledEventId ||
-    wft.startedEventId !== data.startedEventId ||
-    wft.attempt !== data.attempt ||
-    wft.startedEventId === 0 ||
-    // A speculative task's timer: a later task with the same ids (the first one was dropped) is not its task.
-    (data.startedTime !== undefined && data.startedTime !== wft.startedTime)
-  ) {
-    return;
-  }
-  failWorkflowTask(mut, { kind: 'timed-out', timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE });
 }
 
 /**

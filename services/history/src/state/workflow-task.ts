@@ -113,25 +113,31 @@ export function continueAsNewSuggestion(
   ms: MutableState,
   startedEventId: number,
   thresholds: ContinueAsNewThresholds | undefined,
+  historySizeBytes = ms.historySizeBytes,
 ): {
   suggestContinueAsNew?: boolean;
   suggestContinueAsNewReasons?: T.api.enums.v1.SuggestContinueAsNewReason[];
 } {
   if (!thresholds) return {};
   const reasons: T.api.enums.v1.SuggestContinueAsNewReason[] = [];
-  if (ms.historySizeBytes >= thresholds.sizeSuggestContinueAsNew)
+  if (historySizeBytes >= thresholds.sizeSuggestContinueAsNew)
     reasons.push(SuggestReason.SUGGEST_CONTINUE_AS_NEW_REASON_HISTORY_SIZE_TOO_LARGE);
   if (startedEventId >= thresholds.countSuggestContinueAsNew)
     reasons.push(SuggestReason.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS);
   return reasons.length > 0 ? { suggestContinueAsNew: true, suggestContinueAsNewReasons: reasons } : {};
 }
 
-/** Marks the scheduled workflow task started (RecordWorkflowTaskStarted) and arms its start-to-close timeout. */
+/**
+ * Marks the scheduled workflow task started (RecordWorkflowTaskStarted) and arms its start-to-close timeout.
+ * `uncommittedBytes`: the encoded size of this transition's earlier events, which the run's history size counts only
+ * once committed; a task started in the transition that scheduled it reports the same size as one started later.
+ */
 export function startWorkflowTask(
   mut: Mutation,
   requestId: string,
   identity: string,
   thresholds?: ContinueAsNewThresholds,
+  uncommittedBytes = 0,
 ): WorkflowTaskInfo {
   const ms = mut.ms;
   const wft = ms.workflowTask!;
@@ -141,13 +147,14 @@ export function startWorkflowTask(
   if (wft.transient) {
     wft.startedEventId = wft.scheduledEventId + 1;
   } else {
+    const historySizeBytes = ms.historySizeBytes + uncommittedBytes;
     const ev = mut.addEvent(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, {
       workflowTaskStartedEventAttributes: {
         scheduledEventId: wft.scheduledEventId,
         identity,
         requestId,
-        historySizeBytes: ms.historySizeBytes,
-        ...continueAsNewSuggestion(ms, ms.nextEventId, thresholds),
+        historySizeBytes,
+        ...continueAsNewSuggestion(ms, ms.nextEventId, thresholds, historySizeBytes),
       },
     });
     wft.startedEventId = Number(ev.eventId);
@@ -160,6 +167,29 @@ export function startWorkflowTask(
     ...(wft.speculative ? { startedTime: wft.startedTime } : {}),
   });
   return wft;
+}
+
+/**
+ * The started workflow task named by a start-to-close timeout times out (WorkflowTaskTimedOut, the next attempt
+ * scheduled); nothing happens when the run's task is another one by now (the timer is stale).
+ */
+export function timeOutWorkflowTask(
+  mut: Mutation,
+  data: { scheduledEventId: number; startedEventId: number; attempt: number; startedTime?: number },
+): void {
+  const wft = mut.ms.workflowTask;
+  if (
+    !wft ||
+    wft.scheduledEventId !== data.scheduledEventId ||
+    wft.startedEventId !== data.startedEventId ||
+    wft.attempt !== data.attempt ||
+    wft.startedEventId === 0 ||
+    // A speculative task's timer: a later task with the same ids (the first one was dropped) is not its task.
+    (data.startedTime !== undefined && data.startedTime !== wft.startedTime)
+  ) {
+    return;
+  }
+  failWorkflowTask(mut, { kind: 'timed-out', timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE });
 }
 
 /** The Scheduled + Started events of a transient task, as the poll response appends them. */

@@ -6,7 +6,10 @@ import { addInternalService, createInternalClient, type InternalClientOptions } 
 
 export const MATCHING_SERVICE = 'odin.matching.v1.MatchingService';
 
-const matchingBindings: Record<keyof MatchingApi, MethodBinding<never>> = {
+/** A reservation of a waiting poll is an in-process object: no remote method carries it. */
+type RemoteMatchingMethod = Exclude<keyof MatchingApi, 'reserveWorkflowPoll'>;
+
+const matchingBindings: Record<RemoteMatchingMethod, MethodBinding<never>> = {
   addWorkflowTask: addTaskBinding as MethodBinding<never>,
   addActivityTask: addTaskBinding as MethodBinding<never>,
   pollWorkflowTaskQueue: temporalRequest(),
