@@ -170,6 +170,10 @@ export const configSchema = z
     maxRequestBytes: wholeAtLeast(1024).default(4 * 1024 * 1024),
     /** HISTORY_PAGE_MAX_BYTES: encoded events per history page / poll response at most (one event always goes). */
     historyPageMaxBytes: wholeAtLeast(1024).default(2 * 1024 * 1024),
+    /** HISTORY_CACHE_MAX_RUNS: runs history keeps in memory per process (its run cache), split over its shards. */
+    historyCacheMaxRuns: wholeAtLeast(1).default(4096),
+    /** HISTORY_CACHE_MAX_BYTES: estimated bytes of those runs (state and history) per process at most. */
+    historyCacheMaxBytes: wholeAtLeast(1024 * 1024).default(64 * 1024 * 1024),
     /**
      * NAMESPACE_RPS: requests per second a namespace may make of one frontend (0 = no limit). Above Temporal's 2,400:
      * a workflow costs about eight calls, and one frontend is meant to carry 700 workflows a second.
@@ -302,6 +306,8 @@ export const CONFIG_ENV: Readonly<Record<keyof OdinConfig, string>> = {
   blobSizeLimitError: `${ENV_PREFIX}BLOB_SIZE_LIMIT_ERROR`,
   maxRequestBytes: `${ENV_PREFIX}MAX_REQUEST_BYTES`,
   historyPageMaxBytes: `${ENV_PREFIX}HISTORY_PAGE_MAX_BYTES`,
+  historyCacheMaxRuns: `${ENV_PREFIX}HISTORY_CACHE_MAX_RUNS`,
+  historyCacheMaxBytes: `${ENV_PREFIX}HISTORY_CACHE_MAX_BYTES`,
   namespaceRps: `${ENV_PREFIX}NAMESPACE_RPS`,
   namespaceBurst: `${ENV_PREFIX}NAMESPACE_BURST`,
   maxLongPollsPerNamespace: `${ENV_PREFIX}MAX_LONG_POLLS_PER_NAMESPACE`,

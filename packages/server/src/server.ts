@@ -219,6 +219,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         eagerActivityExecution: config.eagerActivityExecution,
         eagerWorkflowStart: config.eagerWorkflowStart,
         historyPageBytes: config.historyPageMaxBytes,
+        cacheSizePerHost: config.historyCacheMaxRuns,
+        cacheBytesPerHost: config.historyCacheMaxBytes,
         historyLimits: historyLimits(config),
       },
     };

@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { echo, protoRoot, ServiceError } from '@odin/api';
+import { echo, ownedBuffer, protoRoot, ServiceError } from '@odin/api';
 import type { Method, Type } from 'protobufjs';
 
 /** The Temporal services the frontend serves, by fully-qualified proto name. */
@@ -52,10 +52,15 @@ export class UndecodableRequest {
   }
 }
 
-/** Decodes request bytes; an UndecodableRequest when they are not a message of the type. */
+/**
+ * Decodes request bytes; an UndecodableRequest when they are not a message of the type. The message's `bytes` fields
+ * (payloads) are views into what it was decoded from, and history keeps some of them for as long as it caches the
+ * run: they are decoded from a copy of the request of their own, not from grpc's buffer, which may be a slice of a
+ * shared pool slab or of a larger read (see ownedBuffer).
+ */
 export function decodeRequest(type: Type, bytes: Uint8Array): object {
   try {
-    return type.decode(bytes);
+    return type.decode(ownedBuffer(bytes));
   } catch (error) {
     return new UndecodableRequest(type.fullName.replace(/^\./, ''), error);
   }

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { MutableState } from './state/mutable-state.js';
-import type { HistoryEvent } from './util/codec.js';
+import type { CachedHistory } from './cached-history.js';
+import { isRunning, type MutableState } from './state/mutable-state.js';
 
 /** A run as last committed: mutable state, its CAS version and, when known, its whole history. */
 export interface CachedRun {
@@ -9,33 +9,50 @@ export interface CachedRun {
   json: string;
   dbVersion: number;
   /** Committed events 1..nextEventId-1 in order, once read or written by this host. */
-  events?: HistoryEvent[];
+  history?: CachedHistory;
 }
 
 export function runKey(namespaceId: string, workflowId: string, runId: string): string {
   return `${namespaceId}\u0000${workflowId}\u0000${runId}`;
 }
 
-/** How much one shard's cache holds: at most `entries` runs, of at most `bytes` together. */
+/** How much one shard's cache holds: at most `entries` runs, of at most `bytes` together (as `runSize` counts). */
 export interface RunCacheLimits {
   entries: number;
   bytes: number;
 }
 
 /**
- * A cached run's size: its committed JSON (mostly ASCII, so its length is about its bytes) and, when its history is
- * held too, that history's encoded size. Decoded events take more memory than their bytes; the bound is an estimate
- * that grows with what is really held.
+ * Memory per byte of what is measured, from a heap measurement of cached W1 runs (services/history/README.md, "Run
+ * cache"): the committed JSON string plus the mutable state parsed from it take about twice the JSON's length; a
+ * history held decoded about 16 times its encoded size (protobufjs message objects, Longs, Buffer views); a history
+ * held as encodings its bytes plus a Buffer view (~100 bytes) per event.
  */
-function runSize(run: CachedRun): number {
-  return Math.max(1, run.json.length + (run.events ? run.ms.historySizeBytes : 0));
+const STATE_BYTES_PER_JSON_BYTE = 2;
+const DECODED_HISTORY_BYTES_PER_BYTE = 16;
+const ENCODED_EVENT_OVERHEAD_BYTES = 128;
+
+/** A cached run's estimated memory: its state, and its history as held (decoded or encoded). */
+export function runSize(run: CachedRun): number {
+  const state = run.json.length * STATE_BYTES_PER_JSON_BYTE;
+  const history = run.history;
+  if (!history) return Math.max(1, state);
+  const bytes = run.ms.historySizeBytes;
+  return Math.max(
+    1,
+    state +
+      (history.isCompact
+        ? bytes + history.length * ENCODED_EVENT_OVERHEAD_BYTES
+        : bytes * DECODED_HISTORY_BYTES_PER_BYTE),
+  );
 }
 
 /**
  * The mutable-state cache of one shard (lru-cache): the least recently used runs leave first once it holds its
- * limit of runs or of bytes. Entries are only read and replaced under the workflow lock; a failed commit evicts the
- * entry so the next transition reloads from the store. A run's current-run id is cached beside it (four times as
- * many: they are small).
+ * limit of runs or of (estimated) bytes. Entries are only read and replaced under the workflow lock; a failed commit
+ * evicts the entry so the next transition reloads from the store. A closed run's history is held compact (its
+ * encodings only, see CachedHistory). A run's current-run id is cached beside it (four times as many: they are
+ * small).
  */
 export class RunCache {
   readonly #runs: LRUCache<string, CachedRun>;
@@ -55,11 +72,13 @@ export class RunCache {
   }
 
   /**
-   * Caches a run as committed, or counts again the size of one that grew. A run too large for the cache with its
-   * history is kept without the history; one too large even so is not cached at all.
+   * Caches a run as committed, or counts again the size of one that grew. A closed run's history is made compact
+   * first. A run too large for the cache with its history is kept without the history; one too large even so is not
+   * cached at all.
    */
   put(key: string, run: CachedRun): void {
-    if (run.events && runSize(run) > this.#runs.maxEntrySize) run.events = undefined;
+    if (run.history && !isRunning(run.ms)) run.history.compact();
+    if (run.history && runSize(run) > this.#runs.maxEntrySize) run.history = undefined;
     this.#runs.set(key, run);
   }
 
@@ -70,6 +89,16 @@ export class RunCache {
 
   evict(key: string): void {
     this.#runs.delete(key);
+  }
+
+  /** The cached runs, most recently used first. */
+  runs(): IterableIterator<CachedRun> {
+    return this.#runs.values();
+  }
+
+  /** Runs held and their estimated bytes (runSize). */
+  get usage(): { runs: number; bytes: number } {
+    return { runs: this.#runs.size, bytes: this.#runs.calculatedSize };
   }
 
   currentRunId(namespaceId: string, workflowId: string): string | undefined {

@@ -1,4 +1,4 @@
-import { toNumber } from '@odin/api';
+import { ownedBuffers, toNumber } from '@odin/api';
 import {
   type CreateTransition,
   decodeSearchAttributeValue,
@@ -90,8 +90,10 @@ export function storeTransitions(
 function eventRows(ms: MutableState, events: HistoryEvent[], encoded?: Uint8Array[]): HistoryEventRow[] {
   // Encodings made before the events could change no more (the history limits' measure) are reused.
   const reuse = encoded?.length === events.length ? encoded : undefined;
+  // The encodings stay with the cached history: copied together out of the encoder's pooled buffers (ownedBuffers).
+  const encodings = ownedBuffers(events.map((event, i) => reuse?.[i] ?? encodeEvent(event)));
   return events.map((event, i) => {
-    const data = reuse?.[i] ?? encodeEvent(event);
+    const data = encodings[i]!;
     ms.historySizeBytes += data.length;
     rememberEncoding(event, data);
     return { eventId: toNumber(event.eventId as number), data };

@@ -65,11 +65,14 @@ export interface HistoryOptions {
   timerScanIntervalMs: number;
   /** Empty long-poll answer for GetWorkflowExecutionHistory(wait_new_event) after this long. */
   historyLongPollMs: number;
-  /** Max runs kept in the mutable-state caches of the host (split evenly over its shards, at least 16 each). */
+  /**
+   * Max runs kept in the mutable-state caches of the host (split evenly over its shards, at least 8 each). Enough for
+   * every running run that is busy at once; closed runs are kept a short while (a result fetch reads them at once).
+   */
   cacheSizePerHost: number;
   /**
-   * Max bytes of mutable state (and of the histories held with it) in the caches of the host, split evenly over its
-   * shards (at least 1 MiB each).
+   * Max estimated bytes of mutable state (and of the histories held with it) in the caches of the host, split evenly
+   * over its shards (at least 256 KiB each); the estimate is calibrated against the heap (cache.ts, runSize).
    */
   cacheBytesPerHost: number;
   /** Events per page of a poll response / history page when the caller does not say. */
@@ -154,8 +157,8 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
   transferScanIntervalMs: 5_000,
   timerScanIntervalMs: 30_000,
   historyLongPollMs: 20_000,
-  cacheSizePerHost: 20_000,
-  cacheBytesPerHost: 512 * 1024 * 1024,
+  cacheSizePerHost: 4_096,
+  cacheBytesPerHost: 64 * 1024 * 1024,
   historyPageSize: 1_000,
   historyPageBytes: 2 * 1024 * 1024,
   outboxDeleteDelayMs: 500,

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { annotateActiveSpan, ServiceError, TraceAttributes } from '@odin/api';
+import { annotateActiveSpan, ownedBuffers, ServiceError, TraceAttributes } from '@odin/api';
 import type { MatchingApi } from '@odin/api';
 import type { Clock } from '@odin/hugo';
 import {
@@ -12,6 +12,7 @@ import {
 } from '@odin/persistence';
 import { type PersistenceStore, SearchAttributeRegistry } from '@odin/persistence';
 import { runKey } from './cache.js';
+import { CachedHistory } from './cached-history.js';
 import type { CachedRun } from './cache.js';
 import { storeTransitions } from './commit.js';
 import type { PendingCommit } from './commit.js';
@@ -406,13 +407,18 @@ export class HistoryEngine {
       run.ms = mut.ms;
       run.json = jsons[i]!;
       run.dbVersion = versions[i]!;
-      if (run.events) run.events.push(...mut.events);
+      run.history?.append(mut.events);
       shard.cache.put(runKey(mut.ms.namespaceId, mut.ms.workflowId, mut.ms.runId), run);
     });
     return pending.creates.map(({ mut }, i) => {
       const ms = mut.ms;
       const at = pending.updates.length + i;
-      const run: CachedRun = { ms, json: jsons[at]!, dbVersion: versions[at]!, events: [...mut.events] };
+      const run: CachedRun = {
+        ms,
+        json: jsons[at]!,
+        dbVersion: versions[at]!,
+        history: new CachedHistory(mut.events),
+      };
       shard.cache.put(runKey(ms.namespaceId, ms.workflowId, ms.runId), run);
       shard.cache.setCurrentRunId(ms.namespaceId, ms.workflowId, ms.runId);
       return run;
@@ -472,8 +478,8 @@ export class HistoryEngine {
   /** Committed events [from, toExclusive) of a run, from the cache when it holds the whole history. */
   async readEvents(run: CachedRun, from: number, toExclusive: number): Promise<HistoryEvent[]> {
     if (toExclusive <= from) return [];
-    if (run.events && run.events.length === run.ms.nextEventId - 1) {
-      return run.events.slice(from - 1, toExclusive - 1);
+    if (run.history && run.history.length === run.ms.nextEventId - 1) {
+      return run.history.slice(from - 1, toExclusive - 1);
     }
     const ms = run.ms;
     const key = { namespaceId: ms.namespaceId, workflowId: ms.workflowId, runId: ms.runId };
@@ -486,15 +492,18 @@ export class HistoryEngine {
         pageSize: 1000,
       });
       if (page.events.length === 0) break;
-      for (const row of page.events) {
-        const event = decodeEvent(row.data);
-        rememberEncoding(event, row.data);
+      // The events (and their payloads, views into their encodings) may stay in the run cache: decoded from one copy
+      // of the page of their own, not from the driver's buffers, which may be slices of pooled or larger ones.
+      const encodings = ownedBuffers(page.events.map((row) => row.data));
+      for (const data of encodings) {
+        const event = decodeEvent(data);
+        rememberEncoding(event, data);
         out.push(event);
       }
       min = page.events[page.events.length - 1]!.eventId + 1;
     }
     if (from === 1 && toExclusive === ms.nextEventId && out.length === ms.nextEventId - 1) {
-      run.events = [...out];
+      run.history = new CachedHistory(out);
       // The cache bounds its bytes: the run it holds just grew by its history.
       const shard = this.#shards.held(shardIdFor(ms.namespaceId, ms.workflowId, this.#shards.shardCount));
       shard?.cache.resize(runKey(ms.namespaceId, ms.workflowId, ms.runId), run);

@@ -2,6 +2,7 @@
 // int64 as strings, enums by name, Timestamp/Duration/Any in their proto3 JSON forms) plus Temporal's payload
 // shorthand on top.
 import { createRequire } from 'node:module';
+import { ownedBuffer } from '@odin/api';
 import type { Message, Type } from 'protobufjs';
 import type * as ProtoJson from 'protobufjs/ext/protojson.js';
 import { encodeMessage } from '../grpc-service.js';
@@ -24,7 +25,8 @@ export interface JsonOptions {
 export function requestFromJson(type: Type, json: Json, options: JsonOptions): Message {
   const standard = options.payloadShorthand ? payloadsFromShorthand(type, json) : json;
   const message = protojson.fromJson(type, standard);
-  return type.decode(type.encode(message).finish());
+  // Decoded from bytes of its own, as the gRPC path does (decodeRequest): its payloads may be kept long.
+  return type.decode(ownedBuffer(type.encode(message).finish()));
 }
 
 /** A handler's answer (a message or the plain object gRPC would encode) as Temporal's HTTP JSON. */

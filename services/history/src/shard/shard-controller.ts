@@ -313,10 +313,14 @@ export class ShardController {
 /** Each shard's share of the host's mutable-state cache, by entries and by bytes. */
 function runCacheLimits(options: HistoryOptions, shardCount: number): { entries: number; bytes: number } {
   return {
-    entries: Math.max(16, Math.ceil(options.cacheSizePerHost / shardCount)),
+    entries: Math.max(MIN_CACHE_RUNS_PER_SHARD, Math.ceil(options.cacheSizePerHost / shardCount)),
     bytes: Math.max(MIN_CACHE_BYTES_PER_SHARD, Math.ceil(options.cacheBytesPerHost / shardCount)),
   };
 }
 
-/** A shard's cache holds at least this much, however many shards share the host's budget. */
-const MIN_CACHE_BYTES_PER_SHARD = 1 << 20;
+/**
+ * A shard's cache holds at least this much, however many shards share the host's budget (512 shards: 4,096 runs and
+ * 128 MiB at least).
+ */
+const MIN_CACHE_RUNS_PER_SHARD = 8;
+const MIN_CACHE_BYTES_PER_SHARD = 256 * 1024;

@@ -1,5 +1,5 @@
 import type { temporal as T } from '@temporalio/proto';
-import { msToTimestamp, temporal, toNumber } from '@odin/api';
+import { msToTimestamp, ownedUtf8, temporal, toNumber } from '@odin/api';
 import type { CurrentExecution, CurrentExecutionMode, OutboxTask } from '@odin/persistence';
 import { decodeEvent, encodeEvent, fromBase64, toBase64 } from '../util/codec.js';
 import type { HistoryEvent } from '../util/codec.js';
@@ -232,7 +232,9 @@ export class Mutation {
       workflowId: this.ms.workflowId,
       runId: this.ms.runId,
       taskType,
-      data: Buffer.from(JSON.stringify(data), 'utf8'),
+      // Its own memory: an armed timer task stays queued until it fires (an activity's timeout), long after the run
+      // closed, and a pooled Buffer would keep a whole pool slab with it (see ownedUtf8).
+      data: ownedUtf8(JSON.stringify(data)),
     };
     this.tasks.push(task);
     return task;

@@ -35,9 +35,14 @@ export function rememberEncoding(event: HistoryEvent, bytes: Uint8Array): void {
   encodedEvents.set(event, bytes);
 }
 
+/** The event's encoding: remembered for committed events, made for others (transient ones). */
+export function encodingOf(event: HistoryEvent): Uint8Array {
+  return encodedEvents.get(event) ?? encodeEvent(event);
+}
+
 /** The event's encoded size: known for committed events, computed for others (transient ones). */
 export function encodedEventSize(event: HistoryEvent): number {
-  return (encodedEvents.get(event) ?? encodeEvent(event)).length;
+  return encodingOf(event).length;
 }
 
 /** What of protobufjs's writer and reflected type the reuse below touches (protobufjs 8's growable buffer). */

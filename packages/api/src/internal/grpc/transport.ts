@@ -14,6 +14,7 @@ import {
   credentials as grpcCredentials,
 } from '@grpc/grpc-js';
 import type { Type } from 'protobufjs';
+import { ownedBuffer } from '../../owned-bytes.js';
 import { ServiceError } from '../../service-error.js';
 import {
   activeCarrier,
@@ -86,7 +87,9 @@ function methodDefinition(serviceName: string, method: string): ServiceDefinitio
     requestStream: false,
     responseStream: false,
     requestSerialize: (value: unknown) => encode(requestType, value),
-    requestDeserialize: (bytes: Buffer) => requestType.decode(bytes),
+    // A request's payloads may be kept long by the role that serves it (history's run cache): decoded from a copy
+    // of their own, not from a view into the stream's buffers (see ownedBuffer).
+    requestDeserialize: (bytes: Buffer) => requestType.decode(ownedBuffer(bytes)),
     responseSerialize: (value: unknown) => encode(responseType, value),
     responseDeserialize: (bytes: Buffer) => responseType.decode(bytes),
     originalName: method,
