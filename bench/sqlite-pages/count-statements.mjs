@@ -1,5 +1,6 @@
 // Loaded into the Odin server process with `--import` by bench/sqlite-pages/run.ts (never by the server itself):
-// counts the SQLite statements the server executes, by verb and table, and writes the counts as JSON to
+// counts the SQLite statements the server executes, by verb and table (and the rows each kind of write changed,
+// under `<kind> rows`), and writes the counts as JSON to
 // ODIN_STATEMENT_COUNTS_FILE whenever the process receives SIGUSR2 (the driver reads them before and after its
 // measured phase). Wraps better-sqlite3's Statement methods and Database#exec; nothing else changes.
 import { writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ function kindOf(sql) {
 function count(sql) {
   const kind = kindOf(sql);
   counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return kind;
 }
 
 const prepare = Database.prototype.prepare;
@@ -39,8 +41,10 @@ Database.prototype.prepare = function (...args) {
     for (const method of ['run', 'get', 'all', 'iterate']) {
       const original = proto[method];
       proto[method] = function (...params) {
-        count(this.source);
-        return original.apply(this, params);
+        const kind = count(this.source);
+        const result = original.apply(this, params);
+        if (method === 'run') counts.set(`${kind} rows`, (counts.get(`${kind} rows`) ?? 0) + result.changes);
+        return result;
       };
     }
   }

@@ -193,14 +193,18 @@ try {
   console.log(`INFO workload=${WORKLOAD} n=${N} conc=${CONCURRENCY} errors=${errors} page_size=${pageSize}`);
   const statements = Object.entries(after)
     .map(([kind, n]) => [kind, n - (before[kind] ?? 0)] as const)
-    .filter(([, n]) => n > 0)
+    .filter(([kind, n]) => n > 0 && !kind.endsWith(' rows'))
     .sort((a, b) => b[1] - a[1]);
+  const rowsChanged = (kind: string) => (after[`${kind} rows`] ?? 0) - (before[`${kind} rows`] ?? 0);
   const totalStatements = statements.reduce((sum, [, n]) => sum + n, 0);
   console.log(
     `RESULT statements_per_wf=${perWf(totalStatements)} wal_frames_per_wf=${perWf(pages.length)} commits_per_wf=${perWf(commits)} distinct_pages=${new Set(pages).size} db_file_bytes_growth_per_wf=${Math.round((statSync(file).size - dbBefore) / N)}`,
   );
-  console.log('\nstatements per workflow (verb and table):');
-  for (const [kind, n] of statements) console.log(`  ${perWf(n).padStart(7)}  ${kind}`);
+  console.log('\nstatements per workflow (verb and table; for writes, rows changed per workflow):');
+  for (const [kind, n] of statements) {
+    const rows = /^(insert|update|delete|replace)/.test(kind) ? `  (${perWf(rowsChanged(kind))} rows)` : '';
+    console.log(`  ${perWf(n).padStart(7)}  ${kind}${rows}`);
+  }
   const byOwner = new Map<string, number>();
   for (const page of pages) {
     const name =
