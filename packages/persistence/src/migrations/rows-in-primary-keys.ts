@@ -16,7 +16,7 @@ const IMMEDIATE_TASK_COLUMNS = [
 ];
 
 /**
- * The tables every workflow writes whose rows are small and whose primary key is composite, with the indexes each
+ * The tables a workflow writes whose rows are small and whose primary key is composite, with the indexes each
  * keeps. history_events loses `history_events_shard_workflow`: no statement reads history by shard (the run's
  * history is read and deleted by its primary key), and it was the B-tree written most per workflow (docs/performance.md,
  * "Pages per workflow on SQLite"). timer_tasks stays a rowid table: its rows arrive in task order but sort by fire
