@@ -90,7 +90,10 @@ for (const dialect of ['sqlite', 'postgres', 'mysql'] as DialectName[]) {
         await opened.db.destroy();
       }
       const outcome = await migrateDatabase(db.url);
-      assert.deepEqual(outcome.applied, [6]);
+      assert.deepEqual(
+        outcome.applied,
+        Array.from({ length: LATEST_SCHEMA_VERSION - 5 }, (_, i) => 6 + i),
+      );
       assert.equal(outcome.to, LATEST_SCHEMA_VERSION);
       store = await openStore({ url: db.url, poolSize: 4 });
     });

@@ -23,6 +23,15 @@ export interface ColumnTypes {
   id1000: string;
 }
 
+/** A table `keyRowsByPrimaryKey` rebuilds: its columns (each `name TYPE …`, in order) and primary key columns. */
+export interface KeyedTable {
+  name: string;
+  columns: readonly string[];
+  primaryKey: string;
+  /** The secondary indexes the rebuilt table has (any other index of the old table is gone with it). */
+  indexes: readonly IndexDef[];
+}
+
 /** A column whose type `alterColumnTypes` changes, with its nullability (MySQL restates it). */
 export interface ColumnTypeChange {
   column: string;
@@ -109,6 +118,21 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
    * idempotent. None where the database does not enforce the declared type (SQLite).
    */
   alterColumnTypes(table: string, changes: readonly ColumnTypeChange[]): string[];
+  /**
+   * Statements that make an existing table keep its rows in its primary key's B-tree, where the database otherwise
+   * keeps two (SQLite's rowid tables: the rows by rowid, and the key in an index beside them, both written by every
+   * insert), keeping every row. None where rows already live in the primary key (MySQL's InnoDB) or cannot
+   * (PostgreSQL's heap tables): the table stays as it is there, indexes included.
+   */
+  keyRowsByPrimaryKey(table: KeyedTable): string[];
+  /**
+   * Statements that drop an index where the pages each commit writes bound the throughput: SQLite, whose one
+   * connection writes every index of a changed row inside each commit, on the thread that serves every request.
+   * Callers drop only an index no statement needs there, or one whose queries another index with the same leading
+   * equality columns also serves. None on PostgreSQL and MySQL (the index stays): their sessions write in parallel,
+   * and their planners choose such an index by statistics for a selective range.
+   */
+  dropIndexOnSingleWriter(index: string): string[];
 
   // --- statements ----------------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ import { batchOperationsSchema } from './batch-operations.js';
 import { initialSchema } from './initial-schema.js';
 import { longIdsSchema } from './long-ids.js';
 import { namespaceDataKeysSchema } from './namespace-data-keys.js';
+import { rowsInPrimaryKeysSchema } from './rows-in-primary-keys.js';
 import { schedulesSchema } from './schedules.js';
 import { searchAttributesSchema } from './search-attributes.js';
 
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { version: 4, name: '0004_schedules', statements: schedulesSchema },
   { version: 5, name: '0005_batch_operations', statements: batchOperationsSchema },
   { version: 6, name: '0006_long_ids', statements: longIdsSchema },
+  { version: 7, name: '0007_rows_in_primary_keys', statements: rowsInPrimaryKeysSchema },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -57,6 +57,9 @@ export const mysql: SqlDialect<ServerTarget> = {
   addColumn,
   createIndex,
   alterColumnTypes,
+  // InnoDB already keeps every table's rows in its primary key.
+  keyRowsByPrimaryKey: () => [],
+  dropIndexOnSingleWriter: () => [],
 
   lockForShare: sql`lock in share mode`,
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,

@@ -61,6 +61,9 @@ export const postgres: SqlDialect<ServerTarget> = {
   alterColumnTypes: (table, changes) => [
     `ALTER TABLE ${table} ${changes.map((c) => `ALTER COLUMN ${c.column} TYPE ${c.type}`).join(', ')}`,
   ],
+  // Heap tables: rows cannot live in an index (CLUSTER orders them once and is not kept up).
+  keyRowsByPrimaryKey: () => [],
+  dropIndexOnSingleWriter: () => [],
 
   lockForShare: sql`for share`,
   // One statement shape for any number of values, so it stays one prepared statement.

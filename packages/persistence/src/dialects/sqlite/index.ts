@@ -11,6 +11,7 @@ import {
   upsertOnConflict,
 } from '../standard-sql.js';
 import { createSqliteKysely, deleteSqliteFile } from './connect.js';
+import { rebuildWithoutRowid } from './rebuild.js';
 
 const isConnectionFailure = connectionFailureTest(
   new Set(['SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL']),
@@ -42,6 +43,8 @@ export const sqlite: SqlDialect<SqliteTarget> = {
   // SQLite keeps a declared VARCHAR(n) as TEXT affinity and never enforces n: the columns already hold any length
   // (and it cannot change a column's type in place anyway). Its TEXT comparison is byte-exact (BINARY collation).
   alterColumnTypes: () => [],
+  keyRowsByPrimaryKey: rebuildWithoutRowid,
+  dropIndexOnSingleWriter: (index) => [`DROP INDEX IF EXISTS ${index}`],
 
   // Every write transaction holds the database's write lock from BEGIN IMMEDIATE on: no row locks to take.
   lockForShare: sql``,
