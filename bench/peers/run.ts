@@ -14,7 +14,6 @@
 // one `<host id>.cpuprofile` per role there. Not part of the tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +21,7 @@ import { Connection, Worker, WorkflowClient } from '@odin/sdk';
 import { startCluster, stopCluster } from '../cluster.js';
 import * as activities from '../workloads/activities.js';
 import * as workflows from '../sdk/workflows.js';
+import { freePort } from '../free-port.js';
 
 const N = Number(process.env.N ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
@@ -76,18 +76,6 @@ function resultLine(fields: Record<string, number | string>): string {
   return `RESULT ${Object.entries(fields)
     .map(([k, v]) => `${k}=${format(v)}`)
     .join(' ')}`;
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 async function run(command: string[], env: NodeJS.ProcessEnv): Promise<void> {

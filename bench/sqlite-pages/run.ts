@@ -19,13 +19,13 @@ import {
   statSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, Worker, WorkflowClient } from '@odin/sdk';
 import * as activities from '../workloads/activities.js';
 import * as workflows from '../sdk/workflows.js';
+import { freePort } from '../free-port.js';
 
 const N = Number(process.env.N ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
@@ -38,18 +38,6 @@ const Database = createRequire(join(root, 'packages/persistence/package.json'))(
 const TASK_QUEUE = 'bench-sqlite-pages';
 const WAL_HEADER = 32;
 const FRAME_HEADER = 24;
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -9,7 +9,6 @@
 // by thread, and (one-process server) the frontend RPCs per workflow read from its /metrics.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +19,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { createDatabaseIfMissing, dropDatabase } from '@odin/server';
 import { startCluster } from '../cluster.js';
 import * as activities from './activities.js';
+import { freePort } from '../free-port.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '..', '..');
@@ -43,17 +43,6 @@ const CONCURRENCY = Number(values.concurrency);
 const WARMUP = Number(values.warmup);
 
 Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** utime + stime of a process in seconds (Linux /proc). */
 function cpuSeconds(pid: number, statPath = `/proc/${pid}/stat`): number {

@@ -343,3 +343,15 @@ export async function signal(
   );
   await settle();
 }
+
+/** A StartWorkflowExecution request for `workflowId` with a fresh request id, and whatever `extra` sets. */
+export function startRequest(workflowId: string, extra: Record<string, unknown> = {}) {
+  return {
+    namespace: NS.name,
+    workflowId,
+    workflowType: { name: 'wf' },
+    taskQueue: { name: TASK_QUEUE },
+    requestId: randomUUID(),
+    ...extra,
+  };
+}

@@ -15,6 +15,7 @@ import {
   setup,
   signal,
   start,
+  startRequest,
   TASK_QUEUE,
 } from './harness.js';
 import type { Harness } from './harness.js';
@@ -181,14 +182,7 @@ describe('start policies', () => {
     await h.close();
   });
 
-  const startReq = (workflowId: string, extra: Record<string, unknown> = {}) => ({
-    namespace: NS.name,
-    workflowId,
-    workflowType: { name: 'wf' },
-    taskQueue: { name: TASK_QUEUE },
-    requestId: randomUUID(),
-    ...extra,
-  });
+  const startReq = startRequest;
 
   test('a retried start with the same request id returns the same run', async () => {
     const req = startReq('p-dedupe');

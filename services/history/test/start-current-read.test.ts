@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { temporal } from '@odin/api';
-import { cmd, complete, ctx, NS, pollWorkflowTask, setup, startHistory, TASK_QUEUE } from './harness.js';
+import { cmd, complete, ctx, NS, pollWorkflowTask, setup, startHistory, startRequest } from './harness.js';
 
 const Reuse = temporal.api.enums.v1.WorkflowIdReusePolicy;
 
-const startReq = (workflowId: string, extra: Record<string, unknown> = {}) => ({
-  namespace: NS.name,
-  workflowId,
-  workflowType: { name: 'wf' },
-  taskQueue: { name: TASK_QUEUE },
-  requestId: randomUUID(),
-  ...extra,
-});
+const startReq = startRequest;
 
 test('a new workflow id starts without reading its current row; a host that knows nothing of an existing id still applies its policies', async () => {
   const h = await setup();
