@@ -1,15 +1,29 @@
 import { ServiceError } from '@odin/api';
-import type { WorkflowPollReservation } from '@odin/api';
+import type { MatchingApi, WorkflowPollReservation } from '@odin/api';
 import { status } from '@grpc/grpc-js';
 import type { CachedRun } from './cache.js';
-import type { HistoryEngine } from './engine.js';
+import type { HistoryLogger } from './context.js';
+import type { NamespaceNames } from './namespaces.js';
 import { readTaskData } from './state/history-builder.js';
 import type { Mutation } from './state/history-builder.js';
 import { isRunning } from './state/mutable-state.js';
 import { timeOutWorkflowTask } from './state/workflow-task.js';
 import { encodeEvent } from './util/codec.js';
 import { startedWorkflowTaskResponse, startWorkflowTaskForPoll } from './workflow-task-start.js';
-import type { StartedForPoll } from './workflow-task-start.js';
+import type { StartedForPoll, WorkflowTaskStartHost } from './workflow-task-start.js';
+
+/** What the hand-off needs of the history engine (declared here so this module does not import it). */
+export interface HandOffHost extends WorkflowTaskStartHost {
+  readonly matching: MatchingApi;
+  readonly names: NamespaceNames;
+  readonly logger: HistoryLogger;
+  update<R>(
+    namespaceId: string,
+    workflowId: string,
+    runId: string | null | undefined,
+    fn: (mut: Mutation, run: CachedRun) => R | Promise<R>,
+  ): Promise<R>;
+}
 
 /** A workflow task started in the transition that scheduled it, for a poll that was waiting in matching. */
 export interface HandOff {
@@ -34,7 +48,7 @@ export interface HandOff {
  * - a matching role in another process (a cluster's router has no `reserveWorkflowPoll`), or no poll waiting.
  * The engine leaves out transitions on a shard being lost and those replaced by a run's termination.
  */
-export function handOffWorkflowTask(engine: HistoryEngine, mut: Mutation): HandOff | undefined {
+export function handOffWorkflowTask(engine: HandOffHost, mut: Mutation): HandOff | undefined {
   const matching = engine.matching;
   if (!matching.reserveWorkflowPoll) return undefined;
   const ms = mut.ms;
@@ -83,7 +97,7 @@ export function handOffWorkflowTask(engine: HistoryEngine, mut: Mutation): HandO
  * A task that reached nobody (the poll's call was cancelled meanwhile, or the response could not be built) is timed
  * out at once through the start-to-close path, so its next attempt is scheduled now instead of after the timeout.
  */
-export async function deliverHandOff(engine: HistoryEngine, handOff: HandOff, run: CachedRun): Promise<void> {
+export async function deliverHandOff(engine: HandOffHost, handOff: HandOff, run: CachedRun): Promise<void> {
   try {
     const response = await startedWorkflowTaskResponse(engine, run, handOff.started);
     if (handOff.reservation.deliver(response)) return;
@@ -97,7 +111,7 @@ export async function deliverHandOff(engine: HistoryEngine, handOff: HandOff, ru
   await timeOutUndelivered(engine, handOff.started);
 }
 
-async function timeOutUndelivered(engine: HistoryEngine, started: StartedForPoll): Promise<void> {
+async function timeOutUndelivered(engine: HandOffHost, started: StartedForPoll): Promise<void> {
   const { ms, wft } = started;
   const ids = {
     scheduledEventId: wft.scheduledEventId,

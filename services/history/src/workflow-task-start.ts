@@ -3,13 +3,26 @@ import type { WorkflowServiceRequest, WorkflowServiceResponse as Res } from '@od
 import type { temporal as T } from '@temporalio/proto';
 import type { CachedRun } from './cache.js';
 import { historyPaging } from './context.js';
-import type { HistoryEngine } from './engine.js';
+import type { HistoryOptions } from './context.js';
+import type { HistoryMetricsRecorder } from './metrics.js';
+import type { QueryRegistry } from './queries.js';
+import type { UpdateRegistry } from './updates.js';
+import type { HistoryEvent } from './util/codec.js';
 import type { Mutation } from './state/history-builder.js';
 import type { MutableState, WorkflowTaskInfo } from './state/mutable-state.js';
 import { workflowTaskResponse } from './state/poll-responses.js';
 import { clearStickiness, startWorkflowTask } from './state/workflow-task.js';
 
 const STICKY_KIND = temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
+
+/** What starting a workflow task for a poll needs of the history engine (declared here so this module does not import it). */
+export interface WorkflowTaskStartHost {
+  readonly options: HistoryOptions;
+  readonly queries: QueryRegistry;
+  readonly updates: UpdateRegistry;
+  readonly metrics: HistoryMetricsRecorder;
+  readEvents(run: CachedRun, from: number, toExclusive: number): Promise<HistoryEvent[]>;
+}
 
 /** What the start of a workflow task for a poll leaves for the poll's response, built once it is committed. */
 export interface StartedForPoll {
@@ -29,7 +42,7 @@ export interface StartedForPoll {
  * task. `uncommittedBytes`: see startWorkflowTask.
  */
 export function startWorkflowTaskForPoll(
-  engine: Pick<HistoryEngine, 'options' | 'queries' | 'updates'>,
+  engine: Pick<WorkflowTaskStartHost, 'options' | 'queries' | 'updates'>,
   mut: Mutation,
   requestId: string,
   pollRequest: WorkflowServiceRequest<'PollWorkflowTaskQueueRequest'>,
@@ -59,7 +72,7 @@ export function startWorkflowTaskForPoll(
  * poller has the run cached up to the previous started event and gets only what came after.
  */
 export function startedWorkflowTaskResponse(
-  engine: Pick<HistoryEngine, 'options' | 'metrics' | 'readEvents'>,
+  engine: Pick<WorkflowTaskStartHost, 'options' | 'metrics' | 'readEvents'>,
   run: CachedRun,
   started: StartedForPoll,
 ): Promise<Res<'PollWorkflowTaskQueueResponse'>> {
