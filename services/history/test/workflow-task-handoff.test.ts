@@ -27,6 +27,7 @@ import {
   signal,
   start,
   startHistory,
+  startWith,
   TASK_QUEUE,
 } from './harness.js';
 import type { Harness } from './harness.js';
@@ -180,7 +181,9 @@ describe('a workflow task handed to a waiting poll in the transition that schedu
 
   test('start: no transfer task, the poll gets a task ending with WorkflowTaskStarted, and completes it', async () => {
     const poll = h.matching.poll(TASK_QUEUE);
-    await start(h, 'h-start');
+    const started = await startWith(h, 'h-start');
+    // The task is the poll's: the start's answer carries no (eager) copy of it.
+    assert.equal(started.eagerWorkflowTask ?? undefined, undefined);
     const task = delivered(poll);
     assert.deepEqual(names(task), [
       'WORKFLOW_EXECUTION_STARTED',

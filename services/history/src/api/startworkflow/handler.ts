@@ -25,7 +25,9 @@ export async function startWorkflowExecution(
   if (outcome.kind === 'existing') return { runId: outcome.runId, started: !outcome.running };
   const { ms, events } = outcome.first;
   const wft = ms.workflowTask;
-  if (!wft || wft.startedEventId === 0) return { runId: outcome.runId, started: true };
+  // Only an eager start answers with the first workflow task; one handed to a waiting poll in the creating
+  // transition (workflow-task-handoff.ts) is that poll's.
+  if (!params.eager || !wft || wft.startedEventId === 0) return { runId: outcome.runId, started: true };
   // The first workflow task started with the run: the new run's whole history is the creating transition's events.
   engine.metrics.replayed(ns.id, params.workflowType);
   const eagerWorkflowTask = await workflowTaskResponse(
