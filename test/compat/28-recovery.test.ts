@@ -6,6 +6,7 @@ import { msToTs } from '@temporalio/common/lib/time.js';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@odin/api';
 import { type CompatEnv, compatSuite } from './harness.js';
+import { eventually } from './polling.js';
 import { calls, releaseHeld } from './activities.js';
 import { parentOfWaitingChild, collectSignal, twoActivitiesThenCollect } from './workflows/recovery.js';
 import { signalCollector } from './workflows/signals.js';
@@ -488,13 +489,19 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
         args: [1],
       });
     }
-    const described = await service.describeTaskQueue({
-      namespace: NAMESPACE,
-      taskQueue: { name: idle },
-      taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-      reportStats: true,
-      includeTaskQueueStatus: true,
-    });
+    // A start's task reaches matching after the start's commit (on the split cluster, over the internal stream), so
+    // the backlog is read until both have arrived.
+    const described = await eventually(
+      () =>
+        service.describeTaskQueue({
+          namespace: NAMESPACE,
+          taskQueue: { name: idle },
+          taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+          reportStats: true,
+          includeTaskQueueStatus: true,
+        }),
+      (d) => Number(d.stats?.approximateBacklogCount) === 2,
+    );
     assert.deepEqual(described.pollers, []);
     assert.equal(Number(described.stats?.approximateBacklogCount), 2);
     assert.equal(Number(described.taskQueueStatus?.backlogCountHint), 2);
