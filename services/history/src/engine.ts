@@ -33,6 +33,7 @@ import {
 } from './state/history-limits.js';
 import { isRunning, mutableStateJson, parseMutableState } from './state/mutable-state.js';
 import { terminateRun } from './state/terminate.js';
+import { timerTaskApplies } from './state/timer-task-applies.js';
 import { decodeEvent, rememberEncoding } from './util/codec.js';
 import type { HistoryEvent } from './util/codec.js';
 import { KeyedLock, workflowKey } from './workflow-lock.js';
@@ -472,6 +473,9 @@ export class HistoryEngine {
         if (task.category === 'timer') shard.timers.schedule(task);
         else if (task.category === 'transfer') shard.transfer.dispatch(task);
       }
+      // After this transition's own timers are queued: one its own close made stale (a timer started by the
+      // completion that closed the run) goes too.
+      shard.timers.dropStale(ms.runId, ms, timerTaskApplies);
     }
   }
 

@@ -9,7 +9,7 @@ import { closeRun } from '../state/close.js';
 import { EventType, readTaskData } from '../state/history-builder.js';
 import type { Mutation } from '../state/history-builder.js';
 import { isRunning } from '../state/mutable-state.js';
-import type { MutableState } from '../state/mutable-state.js';
+import { timerTaskApplies } from '../state/timer-task-applies.js';
 import { decideNextRun, startChainedRun } from '../state/next-run.js';
 import type { StartedAttributes } from '../state/next-run.js';
 import type { Failure } from '../util/codec.js';
@@ -46,7 +46,7 @@ async function executeTimerTask(engine: HistoryEngine, task: OutboxTask): Promis
     // Most timeout tasks are stale by the time they fire (the task or attempt completed long ago): find that out on
     // the committed state, without building a transition.
     const live = await engine.read(task.namespaceId, task.workflowId, task.runId, (run) =>
-      mayApply(run.ms, task),
+      timerTaskApplies(run.ms, task),
     );
     if (!live) return;
     await engine.update(task.namespaceId, task.workflowId, task.runId, async (mut, run) => {
@@ -81,45 +81,6 @@ async function executeTimerTask(engine: HistoryEngine, task: OutboxTask): Promis
     // The run is gone (deleted by retention): nothing left to time out.
     if (error instanceof ServiceError && error.code === 5) return;
     throw error;
-  }
-}
-
-/** False when the task certainly no longer applies to the committed state (a cheap pre-check). */
-function mayApply(ms: MutableState, task: OutboxTask): boolean {
-  if (!isRunning(ms)) return false;
-  switch (task.taskType) {
-    case 'workflow-task-timeout': {
-      const data = readTaskData<{ scheduledEventId: number; attempt: number; startedTime?: number }>(task);
-      const wft = ms.workflowTask;
-      return (
-        wft !== undefined &&
-        wft.scheduledEventId === data.scheduledEventId &&
-        wft.attempt === data.attempt &&
-        (data.startedTime === undefined || data.startedTime === wft.startedTime)
-      );
-    }
-    case 'workflow-task-schedule-to-start': {
-      const data = readTaskData<{ scheduledEventId: number; attempt: number; scheduledTime?: number }>(task);
-      const wft = ms.workflowTask;
-      return (
-        wft?.sticky === true &&
-        wft.startedEventId === 0 &&
-        wft.scheduledEventId === data.scheduledEventId &&
-        wft.attempt === data.attempt &&
-        (data.scheduledTime === undefined || data.scheduledTime === wft.scheduledTime)
-      );
-    }
-    case 'user-timer': {
-      const data = readTaskData<{ timerId: string; startedEventId: number }>(task);
-      return ms.timers[data.timerId]?.startedEventId === data.startedEventId;
-    }
-    case 'activity-timeout':
-    case 'activity-retry': {
-      const data = readTaskData<{ scheduledEventId: number }>(task);
-      return ms.activities[String(data.scheduledEventId)] !== undefined;
-    }
-    default:
-      return true;
   }
 }
 

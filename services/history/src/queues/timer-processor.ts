@@ -16,6 +16,8 @@ export class TimerProcessor {
   /** Tasks known to this processor (queued or running), until their row is deleted. */
   readonly #known = new Set<number>();
   #queue: OutboxTask[] = [];
+  /** The queued tasks of each run (by run id), so that a run's close can take its dead timeouts out of the queue. */
+  readonly #queuedByRun = new Map<string, Set<OutboxTask>>();
   #gate: TimerHandle | undefined;
   #gateAt = Number.POSITIVE_INFINITY;
   #scanTimer: TimerHandle | undefined;
@@ -54,6 +56,7 @@ export class TimerProcessor {
     this.#gate?.cancel();
     this.#scanTimer?.cancel();
     this.#queue = [];
+    this.#queuedByRun.clear();
   }
 
   get pending(): number {
@@ -67,7 +70,38 @@ export class TimerProcessor {
     this.#arm();
   }
 
+  /**
+   * A commit of the run made some of its queued tasks stale (`applies` is false for them: their workflow task,
+   * activity or timer is gone, or the run closed): they leave the queue now and their rows are deleted with the next
+   * commit, instead of each waking the shard up when due (up to an activity's timeout later) to read the run and find
+   * that out, and staying in memory until then.
+   */
+  dropStale<S>(runId: string, state: S, applies: (state: S, task: OutboxTask) => boolean): void {
+    const queued = this.#queuedByRun.get(runId);
+    if (queued === undefined) return;
+    for (const task of queued) {
+      if (applies(state, task)) continue;
+      const at = this.#indexOf(task);
+      if (at < 0) continue;
+      this.#queue.splice(at, 1);
+      queued.delete(task);
+      this.#deleter.add({ fireTime: task.fireTime, taskId: task.taskId });
+    }
+    if (queued.size === 0) this.#queuedByRun.delete(runId);
+  }
+
   #insert(task: OutboxTask): void {
+    this.#queue.splice(this.#position(task), 0, task);
+    let queued = this.#queuedByRun.get(task.runId);
+    if (queued === undefined) {
+      queued = new Set();
+      this.#queuedByRun.set(task.runId, queued);
+    }
+    queued.add(task);
+  }
+
+  /** Where a task with the task's fire time and id sits, or would go, in the queue (sorted by both). */
+  #position(task: OutboxTask): number {
     const q = this.#queue;
     let lo = 0;
     let hi = q.length;
@@ -78,7 +112,19 @@ export class TimerProcessor {
         lo = mid + 1;
       else hi = mid;
     }
-    q.splice(lo, 0, task);
+    return lo;
+  }
+
+  #indexOf(task: OutboxTask): number {
+    const at = this.#position(task);
+    return this.#queue[at] === task ? at : -1;
+  }
+
+  #unindex(task: OutboxTask): void {
+    const queued = this.#queuedByRun.get(task.runId);
+    if (queued === undefined) return;
+    queued.delete(task);
+    if (queued.size === 0) this.#queuedByRun.delete(task.runId);
   }
 
   #arm(): void {
@@ -97,7 +143,10 @@ export class TimerProcessor {
     let due = 0;
     while (due < this.#queue.length && this.#queue[due]!.fireTime <= now) due++;
     const tasks = this.#queue.splice(0, due);
-    for (const task of tasks) void this.#run(task);
+    for (const task of tasks) {
+      this.#unindex(task);
+      void this.#run(task);
+    }
     this.#arm();
   }
 
