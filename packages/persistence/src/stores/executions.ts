@@ -37,7 +37,7 @@ import type { HistoryEventsTable, ImmediateTasksTable, Tables } from '../tables.
 import { type BulkUpdateRow, bulkUpdateCurrent, bulkUpdateExecutions } from './bulk-update.js';
 import { checkShardFence, checkShardFences } from './fence.js';
 import { deleteRunDependents } from './run-rows.js';
-import { executePrecompiled, insertRows, insertRowsTogether } from './precompiled.js';
+import { affectedRows, executePrecompiled, insertRows, insertRowsTogether } from './precompiled.js';
 import { upsertVisibilityRows } from './visibility.js';
 import { deleteAckedRows } from './outbox.js';
 import type { Insert } from '../dialects/sql-dialect.js';
@@ -309,27 +309,45 @@ export class SqlExecutionStore implements ExecutionStore {
     const key = t.key;
     const expectedNext = t.events[0]?.eventId ?? t.nextEventId;
     const maxBytes = this.ctx.limits.maxHistoryBytes;
-    let q = trx
-      .updateTable('workflow_executions')
-      .set({
-        status: t.status,
-        next_event_id: t.nextEventId,
-        db_version: t.expectedDbVersion + 1,
-        state: toBuffer(t.state),
-        history_bytes: sql<number>`history_bytes + ${bytes}`,
-        ...(t.closeTime !== undefined ? { close_time: t.closeTime } : {}),
-        ...(t.updatedAt !== undefined ? { updated_at: t.updatedAt } : {}),
-      })
-      .where('namespace_id', '=', key.namespaceId)
-      .where('workflow_id', '=', key.workflowId)
-      .where('run_id', '=', key.runId)
-      .where('shard_id', '=', fence.shardId)
-      .where('db_version', '=', t.expectedDbVersion)
-      .where('next_event_id', '=', expectedNext);
-    if (maxBytes !== undefined && bytes > 0)
-      q = q.where(sql<number>`history_bytes + ${bytes}`, '<=', maxBytes);
-    const r = await q.executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw await this.#diagnoseUpdate(trx, fence, t, expectedNext, bytes);
+    const limited = maxBytes !== undefined && bytes > 0;
+    const state = toBuffer(t.state);
+    // The statement's shape depends only on which optional columns and conditions it has; its parameters are listed
+    // in the order Kysely binds them (SET, then WHERE), which executePrecompiled checks before caching the shape.
+    const parameters: unknown[] = [t.status, t.nextEventId, t.expectedDbVersion + 1, state, bytes];
+    if (t.closeTime !== undefined) parameters.push(t.closeTime);
+    if (t.updatedAt !== undefined) parameters.push(t.updatedAt);
+    parameters.push(
+      key.namespaceId,
+      key.workflowId,
+      key.runId,
+      fence.shardId,
+      t.expectedDbVersion,
+      expectedNext,
+    );
+    if (limited) parameters.push(bytes, maxBytes);
+    const shape = `applyUpdate:${t.closeTime !== undefined ? 'c' : ''}${t.updatedAt !== undefined ? 'u' : ''}${limited ? 'l' : ''}`;
+    const r = await executePrecompiled(this.ctx, trx, shape, parameters, () => {
+      let q = trx
+        .updateTable('workflow_executions')
+        .set({
+          status: t.status,
+          next_event_id: t.nextEventId,
+          db_version: t.expectedDbVersion + 1,
+          state,
+          history_bytes: sql<number>`history_bytes + ${bytes}`,
+          ...(t.closeTime !== undefined ? { close_time: t.closeTime } : {}),
+          ...(t.updatedAt !== undefined ? { updated_at: t.updatedAt } : {}),
+        })
+        .where('namespace_id', '=', key.namespaceId)
+        .where('workflow_id', '=', key.workflowId)
+        .where('run_id', '=', key.runId)
+        .where('shard_id', '=', fence.shardId)
+        .where('db_version', '=', t.expectedDbVersion)
+        .where('next_event_id', '=', expectedNext);
+      if (limited) q = q.where(sql<number>`history_bytes + ${bytes}`, '<=', maxBytes);
+      return q.compile();
+    });
+    if (affectedRows(r) !== 1) throw await this.#diagnoseUpdate(trx, fence, t, expectedNext, bytes);
     await this.#updateCurrent(trx, t);
     return t.expectedDbVersion + 1;
   }

@@ -61,6 +61,11 @@ export function executePrecompiled<R>(
   return trx.executeQuery(compiled);
 }
 
+/** The shapes cached for `owner` with their SQL (not those found to need building per call), for tests. */
+export function precompiledShapes(owner: object): string[] {
+  return [...(shapesByOwner.get(owner) ?? [])].filter(([, shape]) => shape !== null).map(([key]) => key);
+}
+
 function sameParameters(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -106,8 +111,8 @@ export async function insertRows<T extends object>(
   return affectedRows(result);
 }
 
-/** Rows an INSERT wrote (an upsert's skipped rows not counted where the driver says so). */
-function affectedRows(result: QueryResult<unknown>): number {
+/** Rows a statement wrote (an upsert's skipped rows not counted where the driver says so). */
+export function affectedRows(result: QueryResult<unknown>): number {
   return Number(result.numAffectedRows ?? 0n);
 }
 

@@ -20,7 +20,9 @@ import {
   TaskQueueType,
   WorkflowStatus,
 } from '../../src/contract.js';
-import { openStore } from '../../src/open-store.js';
+import { openStore, openStoreContext } from '../../src/open-store.js';
+import { SqlExecutionStore } from '../../src/stores/executions.js';
+import { precompiledShapes } from '../../src/stores/precompiled.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import {
   bytes,
@@ -286,6 +288,44 @@ export function defineConformanceSuite(dialect: DialectName): void {
           h.events.map((e) => e.eventId),
           [1, 2, 3, 4, 5],
         );
+      });
+
+      test('a single update runs its compiled statement again with each call’s own values', async () => {
+        // A store of its own on the same database, so that its statement cache (keyed by its context) can be read.
+        const storeCtx = await openStoreContext({ url: ctx.db.url, poolSize: 2 });
+        try {
+          const executions = new SqlExecutionStore(storeCtx);
+          const lease = await freshShard();
+          const [a, b] = [key(), key()];
+          for (const k of [a, b]) await executions.createWorkflowExecution(lease, create(k, lease.shardId));
+          await executions.updateWorkflowExecution(lease, update(a, 1, 3, 2, { updatedAt: T0 + 1 }));
+          await executions.updateWorkflowExecution(lease, update(b, 1, 3, 3, { updatedAt: T0 + 2 }));
+          await executions.updateWorkflowExecution(
+            lease,
+            update(b, 2, 6, 1, { status: WorkflowStatus.COMPLETED, closeTime: T0 + 5, updatedAt: T0 + 5 }),
+          );
+          const [rowA, rowB] = [await executions.getExecution(a), await executions.getExecution(b)];
+          assert.deepEqual(
+            [rowA?.dbVersion, rowA?.nextEventId, rowA?.updatedAt, text(rowA!.state), rowA?.status],
+            [2, 5, T0 + 1, 'state:2', WorkflowStatus.RUNNING],
+          );
+          assert.deepEqual(
+            [
+              rowB?.dbVersion,
+              rowB?.nextEventId,
+              rowB?.updatedAt,
+              text(rowB!.state),
+              rowB?.status,
+              rowB?.closeTime,
+            ],
+            [3, 7, T0 + 5, 'state:3', WorkflowStatus.COMPLETED, T0 + 5],
+          );
+          // Both shapes were compiled once and kept (their parameters line up with Kysely's), not built per call.
+          const shapes = precompiledShapes(storeCtx).filter((shape) => shape.startsWith('applyUpdate:'));
+          assert.deepEqual(shapes.sort(), ['applyUpdate:cu', 'applyUpdate:u']);
+        } finally {
+          await storeCtx.db.destroy();
+        }
       });
 
       test('a stale version is a version conflict and writes nothing', async () => {
