@@ -8,7 +8,8 @@
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
 // over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_BENCH_WORKFLOW_POLLERS (the worker's workflow-task polls per
 // queue, normal and sticky each; the worker's default when unset). Besides the RESULT lines it prints the servers'
-// resident memory after warm-up and at the end (scale runs: N=20000 CONCURRENCY=512 shows whether it grows) and an
+// resident memory after warm-up and at the end, and after each tenth of the workflows (`INFO rss_timeline`; scale
+// runs: N=20000 CONCURRENCY=512 show whether it levels off once the caches are full), and an
 // `INFO startup` line for start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an
 // `INFO cluster_cpu` line (CPU ms per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes
 // one `<host id>.cpuprofile` per role there. Not part of the tests.
@@ -122,8 +123,10 @@ async function closedLoop(
   count: number,
   runOne: (i: number) => Promise<unknown>,
   tag: string,
+  onTenth?: () => void,
 ): Promise<Phase> {
   const latencies: number[] = [];
+  const tenth = Math.max(1, Math.floor(count / 10));
   let next = 0;
   let errors = 0;
   const t0 = performance.now();
@@ -141,6 +144,7 @@ async function closedLoop(
           if (errors === 1) console.error(`workflow ${i} failed:`, error);
         }
         latencies.push(performance.now() - started);
+        if (latencies.length % tenth === 0) onTenth?.();
       }
     }),
   );
@@ -192,7 +196,9 @@ async function measure(
       const rssAfterWarmUp = serverMiB().rss;
       const appBefore = selfCpuSeconds();
       const machineBefore = machineBusySeconds();
-      const phase = await closedLoop(N, start(tag), tag);
+      // Resident memory after each tenth of the workflows: whether it levels off once the caches are full.
+      const rssTimeline: number[] = [];
+      const phase = await closedLoop(N, start(tag), tag, () => rssTimeline.push(Math.round(serverMiB().rss)));
       const serverCpu = serverCpuSeconds() - serverBefore;
       const memory = serverMiB();
       const bytesAfter = databaseBytes();
@@ -218,6 +224,7 @@ async function measure(
           rss_mb_peak: Math.round(memory.peak),
         }),
       );
+      console.log(`INFO rss_timeline system=${system} workload=${workload} mb=${rssTimeline.join(',')}`);
       if (serverNames)
         console.log(
           `INFO cluster_cpu system=${system} workload=${workload} ${servers
