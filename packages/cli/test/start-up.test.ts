@@ -1,7 +1,8 @@
 // What `server start-dev` loads before it is ready, and that it serves at once: start-up time is module loading
 // (docs/performance.md, "Start-up"), so the modules it does not need until later (another database's driver, JWT
 // verification, the List query grammar, undici behind an ESM import of node:http) must stay out of its way, and
-// the first calls after the ready line, the List query that loads the grammar among them, must still be served.
+// the first calls after the ready line (a start, its history, the List query that loads the grammar) must still be
+// served.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -83,6 +84,19 @@ test('start-dev on a new SQLite file loads no driver, JWT or grammar module befo
         namespaceInfo: { name: string };
       };
       assert.equal(described.namespaceInfo.name, 'default');
+      // The first start and history read set up the history event codec (on first use, not at start-up).
+      await client.call('StartWorkflowExecution', {
+        namespace: 'default',
+        workflowId: 'first-after-ready',
+        workflowType: { name: 'w' },
+        taskQueue: { name: 'q' },
+        requestId: 'r1',
+      });
+      const history = (await client.call('GetWorkflowExecutionHistory', {
+        namespace: 'default',
+        execution: { workflowId: 'first-after-ready' },
+      })) as { history: { events: { eventType: unknown }[] } };
+      assert.equal(history.history.events.length, 2);
       // The first List query loads the grammar (peggy) then.
       const listed = (await client.call('ListWorkflowExecutions', {
         namespace: 'default',
