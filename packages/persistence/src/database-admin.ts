@@ -19,10 +19,10 @@ async function administer<T>(url: string, step: (target: ConnectionTarget) => Pr
  * creates its file on open, so nothing to do there. Returns whether a database was created.
  */
 export function createDatabaseIfMissing(url: string): Promise<boolean> {
-  return administer(url, (target) => dialectFor(target).createDatabase(target));
+  return administer(url, async (target) => (await dialectFor(target)).createDatabase(target));
 }
 
 /** Drops the database (or deletes the SQLite file and its WAL). For tests, benches and teardown tooling. */
 export function dropDatabase(url: string): Promise<void> {
-  return administer(url, (target) => dialectFor(target).dropDatabase(target));
+  return administer(url, async (target) => (await dialectFor(target)).dropDatabase(target));
 }

@@ -26,7 +26,7 @@ export async function openDatabase(
   target: ConnectionTarget,
   options: DatabaseOptions = {},
 ): Promise<OpenDatabase> {
-  const dialect = dialectFor(target);
+  const dialect = await dialectFor(target);
   let db: Kysely<Tables>;
   try {
     db = dialect.createKysely(target, {

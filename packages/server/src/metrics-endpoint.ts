@@ -1,5 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { OdinMetrics } from '@odin/runtime';
+
+/**
+ * node:http taken as the built-in's own exports, not imported: an ESM import of node:http reads every export to
+ * build its namespace, and Node 24's lazy WebSocket/MessageEvent exports then load undici (~60 ms at start-up).
+ */
+const { createServer } = process.getBuiltinModule('node:http');
 
 /** One readiness check: its name and whether it passed, with a reason when it did not. */
 export interface ReadinessCheck {

@@ -1,15 +1,16 @@
 // TLS for the frontend's HTTP listeners (Temporal's HTTP API, the web UI): the same TlsMaterial as the gRPC port,
 // so one set of files and one rotation serve every client-facing port, and the same PeerIdentity for the calls.
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { TLSSocket } from 'node:tls';
 import { type PeerIdentity, peerIdentityOf } from '@odin/api';
 import { followTlsMaterial, type TlsMaterial, tlsServerOptions } from '@odin/runtime';
+
+/**
+ * node:http taken as the built-in's own exports, not imported: an ESM import of node:http reads every export to
+ * build its namespace, and Node 24's lazy WebSocket/MessageEvent exports then load undici (~60 ms at start-up).
+ */
+const { createServer: createHttpServer } = process.getBuiltinModule('node:http');
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

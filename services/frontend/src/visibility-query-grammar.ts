@@ -1,4 +1,5 @@
-import peggy from 'peggy';
+import { createRequire } from 'node:module';
+import type peggy from 'peggy';
 
 // The List/Count filter language as a PEG grammar, compiled by peggy (once, on first use, ~30 ms). A grammar is
 // used rather than a hand-written parser because it states the language in one place, in the form a reader checks
@@ -183,11 +184,20 @@ export interface QuerySyntaxError {
 
 let parser: peggy.Parser | undefined;
 
+/**
+ * peggy is required (it is CommonJS) with the first query, not imported with the module: the frontend is loaded
+ * by every server start, and peggy's ~30 modules were start-up time for servers that may never get a List call.
+ */
+function generateParser(): peggy.Parser {
+  const { generate } = createRequire(import.meta.url)('peggy') as typeof peggy;
+  return generate(GRAMMAR);
+}
+
 /** Parses the query text into a RawQuery, or reports the first syntax error. */
 export function parseQueryText(
   text: string,
 ): { ok: true; query: RawQuery } | { ok: false; error: QuerySyntaxError } {
-  parser ??= peggy.generate(GRAMMAR);
+  parser ??= generateParser();
   try {
     return { ok: true, query: parser.parse(text) as RawQuery };
   } catch (error) {

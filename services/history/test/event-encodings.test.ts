@@ -35,6 +35,19 @@ function responseBytes(history: HistoryEvent[]): Uint8Array {
   return Response.encode(Response.fromObject(value)).finish();
 }
 
+// First in this file, so that HistoryEvent is still untouched: the reuse must hold when a response, not an event on
+// its own, is what sets up HistoryEvent's codec (set up on first use, not at import, for start-up time).
+test('HistoryEvent is set up on first use, and a response that does it writes the remembered bytes', () => {
+  const type = temporal.api.history.v1.HistoryEvent;
+  assert.equal(Object.hasOwn(type, 'encode'), false, 'HistoryEvent was set up when its module was imported');
+  const [event] = events();
+  const marker = new Uint8Array([0x08, 41]); // eventId = 41, written by hand: nothing encodes an event before
+  rememberEncoding(event!, marker);
+  const decoded = Response.decode(responseBytes([event!]));
+  assert.equal(Number(decoded.history?.events?.[0]?.eventId), 41);
+  assert.equal(Object.hasOwn(type, 'encode'), true);
+});
+
 test('a response holding remembered events encodes to the same bytes as one encoding them afresh', () => {
   const fresh = responseBytes(events());
   const remembered = events();

@@ -2,17 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { ServiceError } from '@odin/api';
 import { type Permission, parsePermission } from '@odin/runtime';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  type JSONWebKeySet,
-  type JWK,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  jwtVerify,
-  type KeyObject,
-} from 'jose';
+import type { JSONWebKeySet, JWK, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
 import { type Claims, claimsFor } from './claims.js';
 
 /**
@@ -53,8 +43,21 @@ function unauthenticated(reason: string): ServiceError {
   return new ServiceError(status.UNAUTHENTICATED, `Request unauthenticated: ${reason}.`);
 }
 
+/**
+ * `jose`, imported on the first token to verify: a server without JWT auth (start-dev, most tests) never loads it,
+ * and one with it checks its key text at start-up without it (below), so a bad key still stops the start.
+ */
+let joseModule: Promise<typeof import('jose')> | undefined;
+const loadJose = () => (joseModule ??= import('jose'));
+
+/** Where a mapper's keys come from; turned into jose's key (or key getter) on the first token. */
+export type KeySource =
+  | { kind: 'key'; key: KeyObject }
+  | { kind: 'jwks'; jwks: JSONWebKeySet }
+  | { kind: 'url'; url: URL };
+
 /** A key source from AUTH_KEY_FILE's text. Throws (at start-up) for anything that is not a public key. */
-export function keyFromText(text: string): KeyObject | JWTVerifyGetKey {
+export function keyFromText(text: string): KeySource {
   const trimmed = text.trim();
   if (trimmed.startsWith('-----BEGIN')) {
     if (/PRIVATE KEY-----/.test(trimmed)) {
@@ -63,7 +66,7 @@ export function keyFromText(text: string): KeyObject | JWTVerifyGetKey {
       );
     }
     // node reads SPKI and PKCS#1 public keys and X.509 certificates alike.
-    return createPublicKey(trimmed) as unknown as KeyObject;
+    return { kind: 'key', key: createPublicKey(trimmed) as unknown as KeyObject };
   }
   let parsed: unknown;
   try {
@@ -84,7 +87,7 @@ export function keyFromText(text: string): KeyObject | JWTVerifyGetKey {
       throw new Error('the key file holds a symmetric key; Odin verifies asymmetric tokens only');
     if ('d' in key) throw new Error('the key file holds a private JWK: give the server the public key only');
   }
-  return createLocalJWKSet({ keys });
+  return { kind: 'jwks', jwks: { keys } };
 }
 
 /**
@@ -93,24 +96,34 @@ export function keyFromText(text: string): KeyObject | JWTVerifyGetKey {
  * wrong with a token is UNAUTHENTICATED with a reason that says what, never whose.
  */
 export class JwtClaimMapper {
-  readonly #key: KeyObject | JWTVerifyGetKey;
+  readonly #source: KeySource;
   readonly #settings: JwtSettings;
+  #key: Promise<KeyObject | JWTVerifyGetKey> | undefined;
 
   constructor(settings: JwtSettings) {
     this.#settings = settings;
     if (settings.jwksUrl !== undefined) {
-      this.#key = createRemoteJWKSet(new URL(settings.jwksUrl), {
-        cacheMaxAge: settings.jwksCacheMaxAgeMs ?? 600_000,
-        // An unknown key id refetches at most this often: a rotated key is picked up without a restart, and a
-        // flood of made-up key ids cannot make the server hammer the issuer.
-        cooldownDuration: settings.jwksCooldownMs ?? 30_000,
-        timeoutDuration: 5_000,
-      });
+      this.#source = { kind: 'url', url: new URL(settings.jwksUrl) };
     } else if (settings.keyText !== undefined) {
-      this.#key = keyFromText(settings.keyText);
+      this.#source = keyFromText(settings.keyText);
     } else {
       throw new Error('a JWT claim mapper needs a JWKS URL or a key');
     }
+  }
+
+  /** jose's key or key getter, made once on the first token (a remote set fetches its keys on first use anyway). */
+  async #keyOf(): Promise<KeyObject | JWTVerifyGetKey> {
+    const source = this.#source;
+    if (source.kind === 'key') return source.key;
+    const jose = await loadJose();
+    if (source.kind === 'jwks') return jose.createLocalJWKSet(source.jwks);
+    return jose.createRemoteJWKSet(source.url, {
+      cacheMaxAge: this.#settings.jwksCacheMaxAgeMs ?? 600_000,
+      // An unknown key id refetches at most this often: a rotated key is picked up without a restart, and a
+      // flood of made-up key ids cannot make the server hammer the issuer.
+      cooldownDuration: this.#settings.jwksCooldownMs ?? 30_000,
+      timeoutDuration: 5_000,
+    });
   }
 
   async claims(token: string): Promise<Claims> {
@@ -123,6 +136,7 @@ export class JwtClaimMapper {
 
   async #verify(token: string): Promise<JWTPayload> {
     const { issuer, audience, now } = this.#settings;
+    const jose = await loadJose();
     try {
       const options = {
         algorithms: [...TOKEN_ALGORITHMS],
@@ -130,14 +144,15 @@ export class JwtClaimMapper {
         ...(issuer === undefined ? {} : { issuer }),
         ...(audience === undefined || audience.length === 0 ? {} : { audience: [...audience] }),
       };
-      const key = this.#key;
+      this.#key ??= this.#keyOf();
+      const key = await this.#key;
       const result =
         typeof key === 'function'
-          ? await jwtVerify(token, key, options)
-          : await jwtVerify(token, key, options);
+          ? await jose.jwtVerify(token, key, options)
+          : await jose.jwtVerify(token, key, options);
       return result.payload;
     } catch (error) {
-      throw tokenError(error);
+      throw tokenError(error, jose.errors);
     }
   }
 }
@@ -153,7 +168,7 @@ function permissionsOf(value: unknown): Permission[] {
   return out;
 }
 
-function tokenError(error: unknown): ServiceError {
+function tokenError(error: unknown, errors: typeof import('jose').errors): ServiceError {
   if (error instanceof errors.JWTExpired) return unauthenticated('the bearer token has expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
     return unauthenticated(`the bearer token's "${error.claim}" claim is not accepted (${error.reason})`);
@@ -164,7 +179,11 @@ function tokenError(error: unknown): ServiceError {
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
     return unauthenticated('the bearer token is signed with an algorithm the server does not accept');
   }
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || isFetchFailure(error)) {
+  if (
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    isFetchFailure(error, errors)
+  ) {
     // The caller did nothing wrong: the server could not reach its issuer's keys.
     return ServiceError.unavailable(
       'The keys that verify bearer tokens could not be fetched; retry the call.',
@@ -173,7 +192,7 @@ function tokenError(error: unknown): ServiceError {
   return unauthenticated('the bearer token is malformed');
 }
 
-function isFetchFailure(error: unknown): boolean {
+function isFetchFailure(error: unknown, errors: typeof import('jose').errors): boolean {
   return (
     error instanceof TypeError || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')
   );

@@ -52,7 +52,7 @@ interface EventWriter {
   _reserve(bytes: number): void;
 }
 interface ReflectedType {
-  setup(): void;
+  setup(): ReflectedType;
   encode(message: object, writer?: EventWriter, depth?: number): EventWriter;
   fromObject(object: object): object;
 }
@@ -61,22 +61,31 @@ interface ReflectedType {
  * Makes protobufjs write a committed event's remembered bytes wherever a message holding it is encoded (poll and
  * history responses), instead of converting (`fromObject`) and encoding the event again. Only events recorded by
  * `rememberEncoding` are affected; any other event, and an event encoded on its own, take protobufjs's own path.
+ *
+ * Installed when protobufjs sets the type up (its first encode, decode or conversion), not at import: generating
+ * HistoryEvent's codec takes 50–100 ms, which was start-up time before the server was ready; the first call that
+ * needs it pays it then, as it does for every other message type. Should the type be set up again, the fresh
+ * functions it generates are wrapped again.
  */
 function reuseEventEncodings(): void {
   // The proto package is a reflection root: the message "class" is protobufjs's Type itself.
   const type = temporal.api.history.v1.HistoryEvent as unknown as ReflectedType;
-  type.setup();
-  const encode = type.encode.bind(type);
-  const fromObject = type.fromObject.bind(type);
-  type.encode = (message, writer, depth) => {
-    const bytes = writer && encodedEvents.get(message as HistoryEvent);
-    if (!writer || bytes === undefined) return encode(message, writer, depth);
-    writer._reserve(bytes.length);
-    writer.buf.set(bytes, writer.pos);
-    writer.pos += bytes.length;
-    return writer;
+  const setup = type.setup.bind(type);
+  type.setup = () => {
+    setup();
+    const encode = type.encode.bind(type);
+    const fromObject = type.fromObject.bind(type);
+    type.encode = (message, writer, depth) => {
+      const bytes = writer && encodedEvents.get(message as HistoryEvent);
+      if (!writer || bytes === undefined) return encode(message, writer, depth);
+      writer._reserve(bytes.length);
+      writer.buf.set(bytes, writer.pos);
+      writer.pos += bytes.length;
+      return writer;
+    };
+    type.fromObject = (object) => (encodedEvents.has(object as HistoryEvent) ? object : fromObject(object));
+    return type;
   };
-  type.fromObject = (object) => (encodedEvents.has(object as HistoryEvent) ? object : fromObject(object));
 }
 reuseEventEncodings();
 
