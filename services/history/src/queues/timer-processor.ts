@@ -18,6 +18,8 @@ export class TimerProcessor {
   #queue: OutboxTask[] = [];
   /** The queued tasks of each run (by run id), so that a run's close can take its dead timeouts out of the queue. */
   readonly #queuedByRun = new Map<string, Set<OutboxTask>>();
+  /** The row's own fire time (part of its key) of a task queued again later after its executor failed. */
+  readonly #rowFireTimes = new WeakMap<OutboxTask, number>();
   #gate: TimerHandle | undefined;
   #gateAt = Number.POSITIVE_INFINITY;
   #scanTimer: TimerHandle | undefined;
@@ -85,7 +87,7 @@ export class TimerProcessor {
       if (at < 0) continue;
       this.#queue.splice(at, 1);
       queued.delete(task);
-      this.#deleter.add({ fireTime: task.fireTime, taskId: task.taskId });
+      this.#deleter.add(this.#rowKey(task));
     }
     if (queued.size === 0) this.#queuedByRun.delete(runId);
   }
@@ -113,6 +115,11 @@ export class TimerProcessor {
       else hi = mid;
     }
     return lo;
+  }
+
+  /** The key of the task's row: its fire time as written, not the later one of a retry. */
+  #rowKey(task: OutboxTask): TimerTaskKey {
+    return { fireTime: this.#rowFireTimes.get(task) ?? task.fireTime, taskId: task.taskId };
   }
 
   #indexOf(task: OutboxTask): number {
@@ -153,14 +160,16 @@ export class TimerProcessor {
   async #run(task: OutboxTask): Promise<void> {
     try {
       await this.execute(task);
-      this.#deleter.add({ fireTime: task.fireTime, taskId: task.taskId });
+      this.#deleter.add(this.#rowKey(task));
     } catch (error) {
       if (this.#stopped) return;
       this.logger.warn(
         { err: error, shardId: this.shardId, taskId: task.taskId, taskType: task.taskType },
         'timer task failed; retrying',
       );
-      this.#insert({ ...task, fireTime: this.clock.now() + RETRY_DELAY_MS });
+      const retry = { ...task, fireTime: this.clock.now() + RETRY_DELAY_MS };
+      this.#rowFireTimes.set(retry, this.#rowKey(task).fireTime);
+      this.#insert(retry);
       this.#arm();
     }
   }
