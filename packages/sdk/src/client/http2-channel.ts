@@ -129,7 +129,9 @@ export class Http2Channel {
           { endStream: false },
         );
       } catch (error) {
-        // request() throws synchronously on a session that is closing or destroyed.
+        // request() throws synchronously on a session that is closing or destroyed, or whose stream ids ran out;
+        // the next call opens a new one.
+        this.session?.close();
         this.session = undefined;
         resolve({
           kind: 'status',
