@@ -1,7 +1,10 @@
-import * as grpc from '@grpc/grpc-js';
-import { google, protoRoot } from '@odin/api/public';
+import type * as grpc from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { protoRoot } from '@odin/api/public';
 import { type Clock, systemClock } from '@odin/hugo';
 import { ServiceCallError } from './errors.js';
+import { errorDetailType } from './grpc-wire.js';
+import { type ChannelTls, Http2Channel } from './http2-channel.js';
 import type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-types.js';
 
 const SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
@@ -28,7 +31,10 @@ export interface ConnectionOptions {
   metadata?: Record<string, string>;
   /** Default deadline of a non-long-poll call. */
   callTimeoutMs?: number;
-  /** Extra grpc-js channel options. */
+  /**
+   * grpc-js channel options: only 'grpc.ssl_target_name_override' still applies (as `tls.serverName`); the SDK
+   * speaks gRPC over node:http2 itself since issue 14, so the others are ignored.
+   */
   channelOptions?: grpc.ChannelOptions;
   /** Source of time for deadlines and retry backoff; the system clock by default. */
   clock?: Clock;
@@ -45,24 +51,28 @@ export interface CallOptions {
   metadata?: Record<string, string>;
 }
 
-function toBuffer(value: Buffer | string | undefined): Buffer | null {
-  if (value === undefined) return null;
+function toBuffer(value: Buffer | string | undefined): Buffer | undefined {
+  if (value === undefined) return undefined;
   return typeof value === 'string' ? Buffer.from(value) : value;
 }
 
-function credentialsFor(tls: ConnectionOptions['tls']): {
-  credentials: grpc.ChannelCredentials;
-  options: grpc.ChannelOptions;
-} {
-  if (!tls) return { credentials: grpc.credentials.createInsecure(), options: {} };
+/** The TLS options of the HTTP/2 session: system roots with `tls: true`, the server name override if any. */
+function channelTls(
+  tls: ConnectionOptions['tls'],
+  channelOptions: grpc.ChannelOptions | undefined,
+): ChannelTls | undefined {
+  if (!tls) return undefined;
   const material: TlsOptions = tls === true ? {} : tls;
+  const override = channelOptions?.['grpc.ssl_target_name_override'];
+  const servername = material.serverName ?? (typeof override === 'string' ? override : undefined);
+  const ca = toBuffer(material.ca);
+  const cert = toBuffer(material.cert);
+  const key = toBuffer(material.key);
   return {
-    credentials: grpc.credentials.createSsl(
-      toBuffer(material.ca),
-      toBuffer(material.key),
-      toBuffer(material.cert),
-    ),
-    options: material.serverName ? { 'grpc.ssl_target_name_override': material.serverName } : {},
+    ...(ca ? { ca } : {}),
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+    ...(servername ? { servername } : {}),
   };
 }
 
@@ -78,28 +88,13 @@ interface MethodCodec {
   responseType: Type;
 }
 
-const statusType = google.rpc.Status;
-
-/** The `temporal.api.errordetails.v1` type carried in grpc-status-details-bin, if any. */
-function errorDetailType(metadata: grpc.Metadata | undefined): string | undefined {
-  const raw = metadata?.get('grpc-status-details-bin')[0];
-  if (!raw || typeof raw === 'string') return undefined;
-  try {
-    const decoded = statusType.decode(raw);
-    const typeUrl = decoded.details?.[0]?.type_url ?? undefined;
-    return typeUrl?.slice(typeUrl.lastIndexOf('/') + 1);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * A gRPC connection to a WorkflowService (Temporal's public API), built from the reflection root in @odin/api/public.
  * `call` is typed per RPC: requests are property objects, responses decoded messages (int64 fields as Long).
  */
 export class Connection {
   readonly address: string;
-  private readonly client: grpc.Client;
+  private readonly channel: Http2Channel;
   private readonly metadata: Record<string, string>;
   private readonly callTimeoutMs: number;
   private readonly clock: Clock;
@@ -108,25 +103,20 @@ export class Connection {
 
   private constructor(options: ConnectionOptions) {
     this.address = options.address ?? '127.0.0.1:7233';
-    const { credentials, options: tlsChannelOptions } = credentialsFor(options.tls);
-    this.client = new grpc.Client(this.address, credentials, {
-      'grpc.max_receive_message_length': 128 * 1024 * 1024,
-      ...tlsChannelOptions,
-      ...options.channelOptions,
-    });
+    this.channel = new Http2Channel(this.address, channelTls(options.tls, options.channelOptions));
     this.metadata = { 'client-name': 'odin-typescript', 'client-version': '0.1.0', ...options.metadata };
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.clock = options.clock ?? systemClock;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   }
 
-  /** Opens a lazy connection (grpc connects on the first call). */
+  /** Opens a lazy connection (the HTTP/2 session connects on the first call). */
   static connect(options: ConnectionOptions = {}): Connection {
     return new Connection(options);
   }
 
   close(): void {
-    this.client.close();
+    this.channel.close();
   }
 
   private codec(method: string): MethodCodec {
@@ -163,57 +153,63 @@ export class Connection {
       } catch (error) {
         const transient =
           error instanceof ServiceCallError &&
-          (error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.RESOURCE_EXHAUSTED);
+          (error.code === status.UNAVAILABLE || error.code === status.RESOURCE_EXHAUSTED);
         if (!transient || attempt >= this.maxAttempts || options.signal?.aborted) throw error;
         await this.clock.sleep(Math.min(100 * 2 ** (attempt - 1), 2000), options.signal);
       }
     }
   }
 
-  private callOnce<M extends WorkflowServiceMethod>(
+  private async callOnce<M extends WorkflowServiceMethod>(
     method: M,
     request: RequestOf<M>,
     options: CallOptions,
   ): Promise<ResponseOf<M>> {
     const codec = this.codec(method);
-    const metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries({ ...this.metadata, ...options.metadata }))
-      metadata.set(key, value);
-    if (options.namespace) metadata.set('temporal-namespace', options.namespace);
-    const deadline = new Date(this.clock.now() + (options.timeoutMs ?? this.callTimeoutMs));
     const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<ResponseOf<M>>((resolve, reject) => {
-      const onAbort = () => call.cancel();
-      const call = this.client.makeUnaryRequest(
-        codec.path,
-        (value: RequestOf<M>) =>
-          Buffer.from(codec.requestType.encode(codec.requestType.fromObject(value as object)).finish()),
-        (bytes: Buffer) => codec.responseType.decode(bytes) as unknown as ResponseOf<M>,
-        request,
-        metadata,
-        { deadline },
-        (error, response) => {
-          signal?.removeEventListener('abort', onAbort);
-          if (error) {
-            if (signal?.aborted) {
-              reject(signal.reason);
-              return;
-            }
-            reject(
-              new ServiceCallError(
-                error.details || error.message,
-                error.code,
-                pascal(method),
-                errorDetailType(error.metadata),
-              ),
-            );
-            return;
-          }
-          resolve(response as ResponseOf<M>);
-        },
+    if (signal?.aborted) throw signal.reason;
+    const metadata: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.metadata)) metadata[key.toLowerCase()] = value;
+    if (options.metadata)
+      for (const [key, value] of Object.entries(options.metadata)) metadata[key.toLowerCase()] = value;
+    if (options.namespace) metadata['temporal-namespace'] = options.namespace;
+    const deadline = this.clock.now() + (options.timeoutMs ?? this.callTimeoutMs);
+    let message: Uint8Array;
+    try {
+      message = codec.requestType.encode(codec.requestType.fromObject(request as object)).finish();
+    } catch (error) {
+      // grpc-js reported a serialization failure as INTERNAL; kept so callers see the same error type.
+      throw new ServiceCallError(
+        `Request message serialization failure: ${String(error)}`,
+        status.INTERNAL,
+        pascal(method),
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
+    }
+    const outcome = await this.channel.unary({
+      path: codec.path,
+      metadata,
+      message,
+      timeoutMs: deadline - this.clock.now(),
+      ...(signal ? { signal } : {}),
     });
+    if (outcome.kind === 'ok') {
+      try {
+        return codec.responseType.decode(outcome.message) as unknown as ResponseOf<M>;
+      } catch (error) {
+        throw new ServiceCallError(
+          `Response message parsing error: ${String(error)}`,
+          status.INTERNAL,
+          pascal(method),
+        );
+      }
+    }
+    if (outcome.kind === 'aborted') throw outcome.reason;
+    const { status: failure } = outcome;
+    throw new ServiceCallError(
+      failure.message || `${failure.code} ${status[failure.code]}`,
+      failure.code,
+      pascal(method),
+      errorDetailType(failure.details),
+    );
   }
 }
