@@ -14,10 +14,11 @@
 // `INFO cluster_cpu` line (CPU ms per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes
 // one `<host id>.cpuprofile` per role there. Not part of the tests.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
 import { Connection, Worker, WorkflowClient } from '@odin/sdk';
 import { startCluster, stopCluster } from '../cluster.js';
 import * as activities from '../workloads/activities.js';
@@ -243,16 +244,20 @@ async function measure(
   }
 }
 
-function fileBytes(...paths: string[]): number {
-  let total = 0;
-  for (const path of paths) {
-    try {
-      total += statSync(path).size;
-    } catch {
-      // The WAL may not exist at this moment.
-    }
+/**
+ * The database's logical size (pages × page size) as a reader sees it, committed frames still in the WAL included:
+ * the files' sizes would count the WAL, whose file keeps the size of its largest cycle (up to the auto-checkpoint
+ * threshold), and leave out pages not yet copied back into the database file.
+ */
+function databaseBytes(file: string): number {
+  const reader = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const pages = reader.pragma('page_count', { simple: true }) as number;
+    const pageSize = reader.pragma('page_size', { simple: true }) as number;
+    return pages * pageSize;
+  } finally {
+    reader.close();
   }
-  return total;
 }
 
 const baseEnv = { ...process.env, HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn' };
@@ -280,7 +285,7 @@ for (const db of DBS) {
       `INFO startup system=odin-sdk-sqlite ready_ms=${Math.round(readyMs)} idle_rss_mb=${Math.round(residentMiB(server.pid!).rss)}`,
     );
     try {
-      await measure('odin-sdk-sqlite', [server], `127.0.0.1:${port}`, () => fileBytes(file, `${file}-wal`));
+      await measure('odin-sdk-sqlite', [server], `127.0.0.1:${port}`, () => databaseBytes(file));
     } finally {
       await stopServer(server);
       rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { guardedDialect } from '../src/dialects/driver-errors.js';
 import { sqlite } from '../src/dialects/sqlite/index.js';
 import { parseConnectionUrl } from '../src/connection-url.js';
 import { openDatabase } from '../src/database.js';
+import { WAL_AUTOCHECKPOINT_PAGES } from '../src/dialects/sqlite/connect.js';
 import { OdinSqliteDialect } from '../src/dialects/sqlite/driver.js';
 import { WalFileSync } from '../src/dialects/sqlite/wal-sync.js';
 
@@ -276,7 +277,7 @@ test('in-memory databases never sync', async () => {
   await db.destroy();
 });
 
-test('real sync: a file database runs WAL with synchronous NORMAL and its rows survive reopening', async () => {
+test('real sync: a file database runs WAL with synchronous NORMAL and its auto-checkpoint threshold, and its rows survive reopening', async () => {
   const file = join(dir, 'real.sqlite');
   const target = parseConnectionUrl(`sqlite:${file}`);
   const { db: opened } = await openDatabase(target);
@@ -285,6 +286,11 @@ test('real sync: a file database runs WAL with synchronous NORMAL and its rows s
   assert.equal(
     (await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(db)).rows[0]?.journal_mode,
     'wal',
+  );
+  assert.equal(
+    (await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(db)).rows[0]
+      ?.wal_autocheckpoint,
+    WAL_AUTOCHECKPOINT_PAGES,
   );
   await sql`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`.execute(db);
   await Promise.all([
