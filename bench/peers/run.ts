@@ -24,6 +24,7 @@ import { startCluster, stopCluster } from '../cluster.js';
 import * as activities from '../workloads/activities.js';
 import * as workflows from '../sdk/workflows.js';
 import { freePort } from '../free-port.js';
+import { startDevArgs } from '../start-dev-args.js';
 
 const N = Number(process.env.N ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
@@ -266,17 +267,7 @@ for (const db of DBS) {
     const dir = mkdtempSync(join(tmpdir(), 'odin-bench-peers-'));
     const file = join(dir, 'odin.db');
     const port = await freePort();
-    const args = [
-      'server',
-      'start-dev',
-      '--port',
-      String(port),
-      '--db-filename',
-      file,
-      '--headless',
-      '--http-port',
-      '0',
-    ];
+    const args = startDevArgs(port, file);
     const spawnedAt = performance.now();
     const server = await startServer(args, baseEnv);
     const readyMs = performance.now() - spawnedAt;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { startDevArgs } from '../start-dev-args.js';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '11' }, vs: { type: 'string' } },
@@ -21,17 +22,7 @@ if (values.vs) builds.push(values.vs);
 
 /** Milliseconds from spawn to the ready line; the server is stopped (SIGTERM) before this resolves. */
 function timeToReady(cli: string, file: string): Promise<number> {
-  const args = [
-    'server',
-    'start-dev',
-    '--port',
-    '0',
-    '--db-filename',
-    file,
-    '--headless',
-    '--http-port',
-    '0',
-  ];
+  const args = startDevArgs(0, file);
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [cli, ...args], {
     env: { ...process.env, HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn' },
