@@ -16,7 +16,7 @@ export class TimerProcessor {
   /** Tasks known to this processor (queued or running), until their row is deleted. */
   readonly #known = new Set<number>();
   #queue: OutboxTask[] = [];
-  /** The queued tasks of each run (by run id), so that a run's close can take its dead timeouts out of the queue. */
+  /** The queued tasks of each run (by run id), so that a commit can take those it made stale out of the queue. */
   readonly #queuedByRun = new Map<string, Set<OutboxTask>>();
   /** The row's own fire time (part of its key) of a task queued again later after its executor failed. */
   readonly #rowFireTimes = new WeakMap<OutboxTask, number>();
