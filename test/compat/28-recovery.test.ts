@@ -119,8 +119,18 @@ compatSuite('scenario 28: recovery and operations RPCs', (env) => {
     assert.ok(first.taskToken?.length);
     await completeTask(e, first, sticky);
 
-    // Control: while the run is sticky, a signal's task is scheduled on the worker's sticky queue.
+    // Control: while the run is sticky, a signal's task is scheduled on the worker's sticky queue. Matching takes a
+    // sticky task only from a queue with a poller lately (otherwise it goes to the normal queue), so the signal waits
+    // until the poll reached matching: on the split cluster it arrives over one more hop than the signal's task.
     const stickyPoll = pollWorkflowTask(e, { name: sticky, sticky: true, normalName: taskQueue });
+    await waitUntil(async () => {
+      const described = await e.client.workflowService.describeTaskQueue({
+        namespace: NAMESPACE,
+        taskQueue: { name: sticky, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: taskQueue },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      return (described.pollers ?? []).some((p) => p.identity === 'compat-raw-worker');
+    });
     await signal(e, workflowId, 'one');
     const second = await stickyPoll;
     assert.ok(second.taskToken?.length, 'the sticky poller gets the task');

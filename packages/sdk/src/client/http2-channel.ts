@@ -47,7 +47,11 @@ export type UnaryOutcome =
   | { kind: 'aborted'; reason: unknown };
 
 /** The status of a stream that ended without a gRPC status, from its RST_STREAM code (as grpc-js maps them). */
-function statusFromReset(rstCode: number, sessionLost: boolean): WireStatus {
+function statusFromReset(rstCode: number, sessionLost: boolean, sessionError?: Error): WireStatus {
+  // The session's own error says why better than the stream's code: a refused connection, a TLS alert such as
+  // "certificate required" when the server wants a client certificate, a failed certificate check.
+  if (sessionError)
+    return { code: status.UNAVAILABLE, message: `Connection failed: ${sessionError.message}` };
   if (sessionLost || rstCode === NGHTTP2_REFUSED_STREAM || rstCode === NGHTTP2_NO_ERROR)
     return { code: status.UNAVAILABLE, message: `Connection lost (stream closed with code ${rstCode})` };
   if (rstCode === NGHTTP2_ENHANCE_YOUR_CALM)
@@ -56,6 +60,9 @@ function statusFromReset(rstCode: number, sessionLost: boolean): WireStatus {
     return { code: status.PERMISSION_DENIED, message: 'Protocol not secure enough' };
   return { code: status.INTERNAL, message: `Received RST_STREAM with code ${rstCode}` };
 }
+
+/** The error a session failed with, for the streams it took down. */
+const sessionErrors = new WeakMap<http2.ClientHttp2Session, Error>();
 
 export class Http2Channel {
   private session: http2.ClientHttp2Session | undefined;
@@ -84,7 +91,10 @@ export class Http2Channel {
     };
     // A lost or refused connection surfaces on its streams as UNAVAILABLE; the session's error needs a listener
     // only so that it is not thrown.
-    session.on('error', forget);
+    session.on('error', (error: Error) => {
+      sessionErrors.set(session, error);
+      forget();
+    });
     session.on('close', forget);
     session.on('goaway', () => {
       forget();
@@ -184,7 +194,11 @@ export class Http2Channel {
         if (refused) finish({ kind: 'status', status: refused }, true);
       });
       // 'error' precedes 'close' on a reset or a lost connection; 'close' decides the outcome.
-      stream.on('error', () => {});
+      // …and its error, unless it only restates the reset code, says why: a TLS alert arrives here, not on the session.
+      let streamError: (Error & { code?: string }) | undefined;
+      stream.on('error', (error: Error & { code?: string }) => {
+        if (error.code !== 'ERR_HTTP2_STREAM_ERROR') streamError = error;
+      });
       stream.on('close', () => {
         if (settled) return;
         if (result === undefined) {
@@ -193,7 +207,17 @@ export class Http2Channel {
             return;
           }
           const sessionLost = session.destroyed || session.closed || this.session !== session;
-          finish({ kind: 'status', status: statusFromReset(stream.rstCode ?? 0, sessionLost) }, false);
+          finish(
+            {
+              kind: 'status',
+              status: statusFromReset(
+                stream.rstCode ?? 0,
+                sessionLost,
+                sessionErrors.get(session) ?? streamError,
+              ),
+            },
+            false,
+          );
           return;
         }
         if (result !== null) {
