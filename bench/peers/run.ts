@@ -24,15 +24,13 @@ import { startCluster, stopCluster } from '../cluster.js';
 import * as activities from '../workloads/activities.js';
 import * as workflows from '../sdk/workflows.js';
 import { freePort } from '../free-port.js';
-import { startDevArgs } from '../start-dev-args.js';
+import { cliPath, startDevArgs, startServer, stopServer } from '../server-process.js';
 
 const N = Number(process.env.N ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
 const RUN_TAG = process.env.RUN_TAG ?? `run${Date.now()}`;
 const DBS = (process.env.ODIN_PEERS_DBS ?? 'sqlite,postgres').split(',');
 const WORKLOADS = (process.env.ODIN_PEERS_WORKLOADS ?? 'W1,W2').split(',');
-const root = new URL('../..', import.meta.url).pathname;
-const cli = join(root, 'packages/cli/dist/main.js');
 const TASK_QUEUE = 'bench-peers-odin';
 const SUFFIX = '-done';
 const CLK_TCK = 100;
@@ -82,37 +80,12 @@ function resultLine(fields: Record<string, number | string>): string {
 }
 
 async function run(command: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const child = spawn(process.execPath, [cli, ...command], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [cliPath, ...command], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`hugo-orchestrator ${command.join(' ')} exited ${code}`);
-}
-
-/** Starts the server process and resolves once it prints its ready line. */
-async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/listening on/i.test(output)) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
-  });
-  child.stdout?.removeAllListeners('data');
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return child;
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 interface Phase {

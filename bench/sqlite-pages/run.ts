@@ -7,7 +7,7 @@
 // from the -wal file itself: a read transaction held open from the start of the phase stops SQLite from restarting
 // the WAL (and a checkpoint from copying past it), so every frame the phase commits is appended to the file; the
 // frames' page numbers are then mapped to tables and indexes with the dbstat virtual table. Not part of the tests.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -26,37 +26,18 @@ import { Connection, Worker, WorkflowClient } from '@odin/sdk';
 import * as activities from '../workloads/activities.js';
 import * as workflows from '../sdk/workflows.js';
 import { freePort } from '../free-port.js';
+import { startDevArgs, startServer } from '../server-process.js';
 
 const N = Number(process.env.N ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
 const WORKLOAD = process.env.ODIN_PAGES_WORKLOAD ?? 'W1';
 const root = new URL('../..', import.meta.url).pathname;
-const cli = join(root, 'packages/cli/dist/main.js');
 const Database = createRequire(join(root, 'packages/persistence/package.json'))(
   'better-sqlite3',
 ) as typeof import('better-sqlite3');
 const TASK_QUEUE = 'bench-sqlite-pages';
 const WAL_HEADER = 32;
 const FRAME_HEADER = 24;
-
-async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/listening on/i.test(output)) resolve();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
-  });
-  child.stdout?.removeAllListeners('data');
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return child;
-}
 
 /** The server's statement counts so far (it writes them on SIGUSR2). */
 async function statementCounts(server: ChildProcess, file: string): Promise<Record<string, number>> {
@@ -122,15 +103,12 @@ const file = join(dir, 'odin.db');
 const wal = `${file}-wal`;
 const countsFile = join(dir, 'statements.json');
 const port = await freePort();
-const server = await startServer(
-  ['server', 'start-dev', '--port', String(port), '--db-filename', file, '--headless', '--http-port', '0'],
-  {
-    ...process.env,
-    HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(root, 'bench/sqlite-pages/count-statements.mjs')}`,
-    ODIN_STATEMENT_COUNTS_FILE: countsFile,
-  },
-);
+const server = await startServer(startDevArgs(port, file), {
+  ...process.env,
+  HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(root, 'bench/sqlite-pages/count-statements.mjs')}`,
+  ODIN_STATEMENT_COUNTS_FILE: countsFile,
+});
 const connection = Connection.connect({ address: `127.0.0.1:${port}` });
 const client = new WorkflowClient({ connection });
 const worker = await Worker.create({

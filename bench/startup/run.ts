@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { startDevArgs } from '../start-dev-args.js';
+import { cliPath, startDevArgs } from '../server-process.js';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '11' }, vs: { type: 'string' } },
 });
 const RUNS = Number(values.runs);
-const builds = [join(new URL('../..', import.meta.url).pathname, 'packages/cli/dist/main.js')];
+const builds = [cliPath];
 if (values.vs) builds.push(values.vs);
 
 /** Milliseconds from spawn to the ready line; the server is stopped (SIGTERM) before this resolves. */

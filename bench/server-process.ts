@@ -1,0 +1,50 @@
+// The built CLI as the benches run it: start-dev's arguments, a server process started until its ready line, and
+// stopped with SIGTERM.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+/** packages/cli/dist/main.js of this checkout (run `npx tsc -b` first). */
+export const cliPath = join(new URL('..', import.meta.url).pathname, 'packages/cli/dist/main.js');
+
+/** `server start-dev` on a SQLite file, no web UI, the HTTP API on a free port. */
+export function startDevArgs(port: number, file: string): string[] {
+  return [
+    'server',
+    'start-dev',
+    '--port',
+    String(port),
+    '--db-filename',
+    file,
+    '--headless',
+    '--http-port',
+    '0',
+  ];
+}
+
+/** Starts the server process and resolves once it prints its ready line; its output is drained from then on. */
+export async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/listening on/i.test(output)) resolve();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
+  });
+  child.stdout?.removeAllListeners('data');
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}
+
+/** SIGTERM, then waits for the exit (nothing to do if it exited already). */
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
