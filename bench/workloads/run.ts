@@ -20,6 +20,7 @@ import { createDatabaseIfMissing, dropDatabase } from '@odin/server';
 import { startCluster } from '../cluster.js';
 import * as activities from './activities.js';
 import { freePort } from '../free-port.js';
+import { cpuSeconds } from '../proc-cpu.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '..', '..');
@@ -43,13 +44,6 @@ const CONCURRENCY = Number(values.concurrency);
 const WARMUP = Number(values.warmup);
 
 Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
-
-/** utime + stime of a process in seconds (Linux /proc). */
-function cpuSeconds(pid: number, statPath = `/proc/${pid}/stat`): number {
-  const stat = readFileSync(statPath, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function startServer(dbUrl: string, port: number, metricsPort: number) {
   const cli = join(repo, 'packages', 'cli', 'src', 'main.ts');
