@@ -49,7 +49,8 @@ export function decodeTaskToken(bytes: Uint8Array | null | undefined): TaskToken
     throw ServiceError.invalidArgument('Task token is not set on the request.');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    // A view, not a copy, of the request's bytes: this runs on every task completion.
+    parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch {
     throw ServiceError.invalidArgument('Task token is malformed: it was not issued by this server.');
   }
@@ -60,10 +61,14 @@ export function decodeTaskToken(bytes: Uint8Array | null | undefined): TaskToken
   if (t.v !== VERSION || typeof t.namespaceId !== 'string') {
     throw ServiceError.invalidArgument('Task token is malformed: it was not issued by this server.');
   }
-  const fields = TOKEN_FIELDS[t.kind as TaskToken['kind']];
+  // Own keys only: a kind such as "toString" must not find Object.prototype's.
+  const fields =
+    typeof t.kind === 'string' && Object.hasOwn(TOKEN_FIELDS, t.kind)
+      ? TOKEN_FIELDS[t.kind as TaskToken['kind']]
+      : undefined;
   if (fields === undefined) throw ServiceError.invalidArgument('Task token is malformed: unknown task kind.');
   // Every field its kind needs, of its type: what uses a token reads them without checking again.
-  for (const [name, type] of Object.entries(fields)) {
+  for (const [name, type] of fields) {
     const value = t[name];
     const fits = type === 'string' ? typeof value === 'string' : Number.isSafeInteger(value);
     if (!fits)
@@ -78,8 +83,10 @@ export function decodeTaskToken(bytes: Uint8Array | null | undefined): TaskToken
   return rest as unknown as TaskToken;
 }
 
+type FieldType = 'string' | 'integer';
+
 /** The fields each kind of token must carry, and their types. */
-const TOKEN_FIELDS: Readonly<Record<TaskToken['kind'], Readonly<Record<string, 'string' | 'integer'>>>> = {
+const TOKEN_FIELD_TYPES: Readonly<Record<TaskToken['kind'], Readonly<Record<string, FieldType>>>> = {
   workflow: {
     workflowId: 'string',
     runId: 'string',
@@ -95,6 +102,13 @@ const TOKEN_FIELDS: Readonly<Record<TaskToken['kind'], Readonly<Record<string, '
     attempt: 'integer',
   },
   query: { queryId: 'string' },
+};
+
+/** The same as lists, made once: decoding walks them for every token. */
+const TOKEN_FIELDS: Readonly<Record<TaskToken['kind'], readonly (readonly [string, FieldType])[]>> = {
+  workflow: Object.entries(TOKEN_FIELD_TYPES.workflow),
+  activity: Object.entries(TOKEN_FIELD_TYPES.activity),
+  query: Object.entries(TOKEN_FIELD_TYPES.query),
 };
 
 // Worker identity binding. When the frontend authorizes calls, every task token it hands out is wrapped in an
@@ -141,7 +155,8 @@ export function unbindTaskToken(
 ): { kind: 'bound'; bound: BoundTaskToken } | { kind: 'unbound' } | { kind: 'forged' } {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    // A view, not a copy, of the request's bytes: this runs on every task completion.
+    parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch {
     return { kind: 'unbound' };
   }

@@ -52,6 +52,9 @@ test('bytes that are not a token this server issued are INVALID_ARGUMENT, whatev
     '{"v":1,"namespaceId":"n","kind":"query","queryId":7}',
     '{"v":1,"namespaceId":"n","kind":"query","queryId":"q","taskQueue":{}}',
     '{"v":1,"namespaceId":"n","kind":"other"}',
+    '{"v":1,"namespaceId":"n","kind":"toString"}',
+    '{"v":1,"namespaceId":"n","kind":"__proto__"}',
+    '{"v":1,"namespaceId":"n","kind":"constructor"}',
   ]) {
     assert.throws(
       () => decodeTaskToken(Buffer.from(text)),
@@ -60,4 +63,10 @@ test('bytes that are not a token this server issued are INVALID_ARGUMENT, whatev
     );
   }
   assert.equal(decodeTaskToken(token).kind, 'activity');
+});
+
+test('a token is read from its own bytes when they are a view into a larger buffer (a decoded request)', () => {
+  const request = Buffer.concat([Buffer.from('before'), token, Buffer.from('after')]);
+  const view = new Uint8Array(request.buffer, request.byteOffset + 6, token.byteLength);
+  assert.deepEqual(decodeTaskToken(view), decodeTaskToken(token));
 });
