@@ -7,10 +7,12 @@
 // Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL and the cluster run only when set), ODIN_PEERS_DBS
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
 // over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_BENCH_WORKFLOW_POLLERS (the worker's workflow-task polls per
-// queue, normal and sticky each; the worker's default when unset). Besides the RESULT lines it prints the servers'
-// resident memory after warm-up and at the end, and after each tenth of the workflows (`INFO rss_timeline`; scale
-// runs: N=20000 CONCURRENCY=512 show whether it levels off once the caches are full), and an
-// `INFO startup` line for start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an
+// queue, normal and sticky each; the worker's default when unset), ODIN_PEERS_EAGER_START=1 (the client asks for eager
+// workflow starts, `requestEagerStart`: the worker, on the same connection, gets each run's first workflow task from
+// the start's answer instead of a poll; off by default; `INFO worker_tasks` counts them). Besides the RESULT lines
+// it prints the servers' resident memory after warm-up and at the end, and after each tenth of the workflows
+// (`INFO rss_timeline`; scale runs: N=20000 CONCURRENCY=512 show whether it levels off once the caches are full),
+// and an `INFO startup` line for start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an
 // `INFO cluster_cpu` line (CPU ms per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes
 // one `<host id>.cpuprofile` per role there. Not part of the tests.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -32,6 +34,7 @@ const RUN_TAG = process.env.RUN_TAG ?? `run${Date.now()}`;
 const DBS = (process.env.ODIN_PEERS_DBS ?? 'sqlite,postgres').split(',');
 const WORKLOADS = (process.env.ODIN_PEERS_WORKLOADS ?? 'W1,W2').split(',');
 const TASK_QUEUE = 'bench-peers-odin';
+const EAGER_START = process.env.ODIN_PEERS_EAGER_START === '1';
 const SUFFIX = '-done';
 const CLK_TCK = 100;
 
@@ -161,7 +164,12 @@ async function measure(
     for (const workload of WORKLOADS) {
       const type = workload.toLowerCase();
       const start = (tag: string) => (i: number) =>
-        client.execute(type, { workflowId: `${tag}-${i}`, taskQueue: TASK_QUEUE, args: [`${tag}-${i}`] });
+        client.execute(type, {
+          workflowId: `${tag}-${i}`,
+          taskQueue: TASK_QUEUE,
+          args: [`${tag}-${i}`],
+          ...(EAGER_START ? { requestEagerStart: true } : {}),
+        });
       const warmTag = `${RUN_TAG}-${system}-${workload}-warm`;
       await closedLoop(Math.min(200, Math.ceil(N / 10)), start(warmTag), warmTag);
       const tag = `${RUN_TAG}-${system}-${workload}`;
@@ -170,6 +178,7 @@ async function measure(
       const perServerBefore = servers.map((server) => processCpuSeconds(server.pid!));
       const rssAfterWarmUp = serverMiB().rss;
       const appBefore = selfCpuSeconds();
+      const tasksBefore = worker.stats;
       const machineBefore = machineBusySeconds();
       // Resident memory after each tenth of the workflows: whether it levels off once the caches are full.
       const rssTimeline: number[] = [];
@@ -200,6 +209,10 @@ async function measure(
         }),
       );
       console.log(`INFO rss_timeline system=${system} workload=${workload} mb=${rssTimeline.join(',')}`);
+      const tasks = worker.stats;
+      console.log(
+        `INFO worker_tasks system=${system} workload=${workload} eager_start=${EAGER_START ? 1 : 0} workflow_tasks=${tasks.workflowTasks - tasksBefore.workflowTasks} eager_workflow_tasks=${tasks.eagerWorkflowTasks - tasksBefore.eagerWorkflowTasks} sticky_workflow_tasks=${tasks.stickyWorkflowTasks - tasksBefore.stickyWorkflowTasks}`,
+      );
       if (serverNames)
         console.log(
           `INFO cluster_cpu system=${system} workload=${workload} ${servers

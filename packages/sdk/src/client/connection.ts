@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '@odin/hugo';
 import { ServiceCallError } from './errors.js';
 import { errorDetailType } from './grpc-wire.js';
 import { type ChannelTls, Http2Channel } from './http2-channel.js';
+import { LocalWorkers } from './local-workers.js';
 import type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-types.js';
 
 const SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
@@ -100,6 +101,11 @@ export class Connection {
   private readonly clock: Clock;
   private readonly maxAttempts: number;
   private readonly codecs = new Map<string, MethodCodec>();
+  /**
+   * The workers running on this connection: an eager workflow start (`requestEagerStart`) hands the run's first
+   * workflow task to one of them.
+   */
+  readonly localWorkers = new LocalWorkers();
 
   private constructor(options: ConnectionOptions) {
     this.address = options.address ?? '127.0.0.1:7233';

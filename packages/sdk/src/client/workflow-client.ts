@@ -314,14 +314,29 @@ export class WorkflowClient {
   }
 
   private async startOnServer(input: WorkflowStartInput): Promise<string> {
+    // Eager only with a local worker's slot set aside first: a task the server started for no one would wait for
+    // its workflow-task timeout.
+    const slot = input.options.requestEagerStart
+      ? this.connection.localWorkers.reserve(this.namespace, input.options.taskQueue, input.workflowType)
+      : undefined;
     try {
       const response = await this.calls.call(
         'startWorkflowExecution',
-        this.startRequest(input.workflowType, input.options, input.headers),
+        {
+          ...this.startRequest(input.workflowType, input.options, input.headers),
+          ...(slot ? { requestEagerExecution: true } : {}),
+        },
         this.callOptions(input.options.signal),
+        // The eager task's payloads are the worker's to decode, with its own codecs (the answer has no others).
+        slot ? { decodeResponse: false } : {},
       );
+      const task = response.eagerWorkflowTask;
+      // Handed over without waiting: the worker runs it in the background, the start answers now.
+      if (slot && task?.taskToken?.length) slot.deliver(task);
+      else slot?.release();
       return response.runId;
     } catch (error) {
+      slot?.release();
       throw this.mapError(error, input.options.workflowId, undefined, input.workflowType);
     }
   }

@@ -11,6 +11,11 @@ import { type ActivityInterceptorsFactory, executeWithInterceptors } from '../ac
 import type { WorkflowInterceptorsFactory } from '../workflow/interceptors.js';
 import { type CallOptions, type Connection, LONG_POLL_TIMEOUT_MS } from '../client/connection.js';
 import { ServiceCallError } from '../client/errors.js';
+import type {
+  EagerWorkflowTask,
+  EagerWorkflowTaskSlot,
+  LocalWorkflowWorker,
+} from '../client/local-workers.js';
 import { ApplicationFailure, CancelledFailure, errorToFailure, TimeoutFailure } from '../common/failure.js';
 import {
   defaultPayloadConverter,
@@ -60,6 +65,10 @@ export interface WorkerOptions {
   workflowsPath?: string;
   activities?: Readonly<Record<string, ActivityFunction>>;
   identity?: string;
+  /**
+   * Workflow-task slots (10). A poll holds one while it waits, so an eager start of a client on this connection
+   * (`requestEagerStart`) finds one free only when this exceeds the polls (`workflowPollers` + `stickyPollers`).
+   */
   maxConcurrentWorkflowTasks?: number;
   maxConcurrentActivities?: number;
   /** Polls of the normal workflow-task queue (8); the sticky queue gets as many unless `stickyPollers` says. */
@@ -130,6 +139,8 @@ export interface WorkerStats {
   activityTasks: number;
   /** Activity tasks the server handed back with a workflow task's answer (eager dispatch). */
   eagerActivityTasks: number;
+  /** First workflow tasks a client on this worker's connection handed over from an eager start's answer. */
+  eagerWorkflowTasks: number;
 }
 
 const consoleLogger: WorkerLogger = {
@@ -141,7 +152,7 @@ const consoleLogger: WorkerLogger = {
  * Polls a task queue for workflow and activity tasks and runs them: workflow tasks by replaying the full history
  * through the deterministic runtime, activities as plain async functions with heartbeats and cancellation.
  */
-export class Worker {
+export class Worker implements LocalWorkflowWorker {
   readonly identity: string;
   readonly namespace: string;
   readonly taskQueue: string;
@@ -160,6 +171,8 @@ export class Worker {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly runningActivities = new Map<Promise<void>, AbortController>();
   private stateValue: WorkerState = 'created';
+  /** In the connection's LocalWorkers (a worker running workflows, from run() until shutdown begins). */
+  private registeredLocally = false;
   /** This worker's sticky task queue: unique to the worker, polled alongside the normal one. */
   readonly stickyTaskQueue: string;
   private readonly counters: WorkerStats = {
@@ -174,6 +187,7 @@ export class Worker {
     workflowTaskFailures: 0,
     activityTasks: 0,
     eagerActivityTasks: 0,
+    eagerWorkflowTasks: 0,
   };
   private stopRequested: (() => void) | undefined;
   private readonly stopped: Promise<void>;
@@ -250,6 +264,11 @@ export class Worker {
     const hasWorkflows = Object.values(this.workflows).some((w) => typeof w === 'function');
     const hasActivities = Object.keys(this.activities).length > 0;
     const pollers: Promise<void>[] = [];
+    // Eager starts of clients on this connection may hand this worker first workflow tasks while it runs.
+    if (hasWorkflows && this.stateValue === 'running') {
+      this.connection.localWorkers.register(this);
+      this.registeredLocally = true;
+    }
     if (hasWorkflows) {
       // Polls that already wait when a task is scheduled get it in the scheduling transition (the server's hand-off
       // of a workflow task to a waiting poll); with 2 per queue most tasks found none waiting. Measured on the peers
@@ -276,6 +295,7 @@ export class Worker {
   shutdown(): void {
     if (this.stateValue !== 'running') return;
     this.stateValue = 'stopping';
+    if (this.registeredLocally) this.connection.localWorkers.unregister(this);
     this.pollAbort.abort(new Error('Worker shutting down'));
     this.stopRequested?.();
   }
@@ -398,14 +418,70 @@ export class Worker {
         continue;
       }
       if (sticky) this.counters.stickyWorkflowTasks++;
-      this.track(
-        this.handleWorkflowTask(response)
-          .catch((error: unknown) =>
-            this.logger.error('workflow task handling failed', { error: String(error) }),
-          )
-          .finally(() => this.workflowSlots.release()),
-      );
+      this.startWorkflowTask(response);
     }
+  }
+
+  /**
+   * Runs a workflow task in the workflow slot its caller took; the slot is released when it is done. A polled task
+   * arrives decoded by this worker's codecs; an eager one (`decode`) is decoded here, with the same.
+   */
+  private startWorkflowTask(
+    task: proto.api.workflowservice.v1.PollWorkflowTaskQueueResponse,
+    decode = false,
+  ): Promise<void> {
+    const work = decode
+      ? this.calls
+          .decode('temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse', task)
+          .then((decoded) => this.handleWorkflowTask(decoded))
+      : this.handleWorkflowTask(task);
+    return this.track(
+      work
+        .catch((error: unknown) =>
+          this.logger.error('workflow task handling failed', { error: String(error) }),
+        )
+        .finally(() => this.workflowSlots.release()),
+    );
+  }
+
+  /**
+   * Sets a workflow slot aside for an eager start of a client on this worker's connection (LocalWorkers): only
+   * while running, for a workflow type this worker has, when a slot is free right now (polls waiting for one come
+   * first). Until the start's answer delivers the task or releases the slot, shutdown waits for it like a task.
+   */
+  reserveEagerWorkflowTask(workflowType: string): EagerWorkflowTaskSlot | undefined {
+    const known =
+      Object.hasOwn(this.workflows, workflowType) && typeof this.workflows[workflowType] === 'function';
+    if (this.stateValue !== 'running' || !known) return undefined;
+    if (!this.workflowSlots.tryAcquire()) return undefined;
+    let settle!: () => void;
+    this.track(
+      new Promise<void>((resolve) => {
+        settle = resolve;
+      }),
+    );
+    let used = false;
+    return {
+      deliver: (task: EagerWorkflowTask) => {
+        if (used) return;
+        used = true;
+        this.counters.eagerWorkflowTasks++;
+        // Started once the start's caller has its answer: the task's first activation runs on this thread too.
+        // The answer was decoded as the same message type a poll returns.
+        setImmediate(() => {
+          this.startWorkflowTask(
+            task as proto.api.workflowservice.v1.PollWorkflowTaskQueueResponse,
+            true,
+          ).finally(settle);
+        });
+      },
+      release: () => {
+        if (used) return;
+        used = true;
+        this.workflowSlots.release();
+        settle();
+      },
+    };
   }
 
   /** The task's history as delivered (following page tokens): whole, or partial on a sticky queue. */
