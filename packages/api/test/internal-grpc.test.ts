@@ -12,6 +12,7 @@ import {
   type InternalServer,
   type MatchingApi,
   type NamespaceRef,
+  passedOnBytes,
   protoRoot,
   ServiceError,
   startInternalServer,
@@ -371,6 +372,9 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Answers the frontend sends on to its client as they came (services/frontend encodeMessage). */
+const HANDED_ON = new Set(['history.getWorkflowExecutionHistory', 'matching.pollWorkflowTaskQueue']);
+
 describe('internal gRPC transport', () => {
   const received: Received[] = [];
   const behaviour: { fn?: Behaviour } = {};
@@ -435,6 +439,10 @@ describe('internal gRPC transport', () => {
           assert.deepEqual(plain(reqType, call.req), plain(reqType, c.req));
           const resType = wsType(c.resType);
           assert.deepEqual(plain(resType, res), plain(resType, c.res));
+          // The answers the frontend hands on to clients unchanged keep the bytes they arrived in; no other does.
+          const passed = passedOnBytes(resType, res);
+          assert.equal(passed !== undefined, HANDED_ON.has(`${label}.${method}`));
+          if (passed) assert.deepEqual(plain(resType, resType.decode(passed)), plain(resType, c.res));
         },
       );
     }
@@ -832,6 +840,14 @@ describe('internal gRPC transport failures', () => {
         const got = await matchingClient.pollWorkflowTaskQueue(NS, { taskQueue: { name: 'q' } }, ctxWith());
         const type = wsType('PollWorkflowTaskQueueResponse');
         assert.deepEqual(plain(type, got), plain(type, answer));
+        // The frontend, third hop, hands the poll's answer on to the worker as the bytes it arrived in …
+        const passed = passedOnBytes(type, got);
+        assert.ok(passed, 'the poll answer keeps its bytes');
+        assert.deepEqual(plain(type, type.decode(passed)), plain(type, answer));
+        assert.equal(passedOnBytes(wsType('PollActivityTaskQueueResponse'), got), undefined);
+        // … but a copy made to change it (as authorization does to bind task tokens) is encoded anew.
+        assert.equal(passedOnBytes(type, { ...(got as object), taskToken: bytes(9) }), undefined);
+        assert.equal(passedOnBytes(type, Object.assign({}, got)), undefined);
       } finally {
         matchingClient.close();
         historyClient.close();

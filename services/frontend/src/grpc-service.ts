@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { echo, ownedBuffer, protoRoot, ServiceError } from '@odin/api';
+import { echo, ownedBuffer, passedOnBytes, protoRoot, ServiceError } from '@odin/api';
 import type { Method, Type } from 'protobufjs';
 
 /** The Temporal services the frontend serves, by fully-qualified proto name. */
@@ -29,8 +29,14 @@ export function methodCodecs(serviceName: string): MethodCodec[] {
   });
 }
 
-/** Encodes a message object (a decoded message or its plain-object form) as protobuf bytes. */
+/**
+ * Encodes a message object (a decoded message or its plain-object form) as protobuf bytes. An answer of another
+ * role handed on unchanged (in a cluster: a workflow task from matching, a history page from history) is sent as
+ * the bytes it arrived in, histories included, instead of being encoded again (passedOnBytes).
+ */
 export function encodeMessage(type: Type, value: unknown): Buffer {
+  const passed = passedOnBytes(type, value);
+  if (passed !== undefined) return passed;
   const message = type.fromObject((value ?? {}) as Record<string, unknown>);
   const bytes = type.encode(message).finish();
   // protobufjs's writer gives a Buffer on Node already: no copy of every response.

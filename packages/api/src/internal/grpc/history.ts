@@ -27,7 +27,8 @@ const historyBindings: Record<HistoryMethod, MethodBinding<never>> = {
   requestCancelWorkflowExecution: temporalRequest(),
   terminateWorkflowExecution: temporalRequest(),
   describeWorkflowExecution: temporalRequest(),
-  getWorkflowExecutionHistory: temporalRequest(),
+  // Handed on to the client unchanged by the frontend: its bytes go on (see passOn).
+  getWorkflowExecutionHistory: { ...temporalRequest(), passOn: true },
   queryWorkflow: temporalRequest(),
   updateWorkflowExecution: temporalRequest(),
   pollWorkflowExecutionUpdate: temporalRequest(),

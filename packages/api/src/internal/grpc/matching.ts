@@ -12,7 +12,9 @@ type RemoteMatchingMethod = Exclude<keyof MatchingApi, 'reserveWorkflowPoll'>;
 const matchingBindings: Record<RemoteMatchingMethod, MethodBinding<never>> = {
   addWorkflowTask: addTaskBinding as MethodBinding<never>,
   addActivityTask: addTaskBinding as MethodBinding<never>,
-  pollWorkflowTaskQueue: temporalRequest(),
+  // The frontend answers the worker's poll with this answer unchanged: its bytes go on (see passOn). An activity
+  // task's answer is edited on the way (its timeouts), so it is encoded again.
+  pollWorkflowTaskQueue: { ...temporalRequest(), passOn: true },
   pollActivityTaskQueue: temporalRequest(),
   dispatchQuery: dispatchQueryBinding as MethodBinding<never>,
   respondQueryTaskCompleted: temporalRequest(),

@@ -74,10 +74,22 @@ function decodeKeepingBytes(type: Type, bytes: Buffer): unknown {
   return message;
 }
 
-function encode(type: Type, value: unknown): Buffer {
+/**
+ * The bytes a `passOn` answer was decoded from, when `value` is that answer unchanged and `type` its message type:
+ * what a server sends instead of encoding the message again (this transport's servers, and the frontend's for the
+ * answers it hands on to clients). A copy made to change the answer does not carry them (the property is not
+ * enumerable, so a spread or Object.assign leaves it behind).
+ */
+export function passedOnBytes(type: Type, value: unknown): Buffer | undefined {
   const encoded = (value as { [ENCODED]?: Encoded } | undefined)?.[ENCODED];
-  if (encoded !== undefined && encoded.type === type) return encoded.bytes;
-  return Buffer.from(type.encode(type.fromObject((value ?? {}) as Record<string, unknown>)).finish());
+  return encoded !== undefined && encoded.type === type ? encoded.bytes : undefined;
+}
+
+function encode(type: Type, value: unknown): Buffer {
+  return (
+    passedOnBytes(type, value) ??
+    Buffer.from(type.encode(type.fromObject((value ?? {}) as Record<string, unknown>)).finish())
+  );
 }
 
 function methodDefinition(serviceName: string, method: string): ServiceDefinition[string] {
