@@ -7,9 +7,10 @@
 // Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL and the cluster run only when set), ODIN_PEERS_DBS
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
 // over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_BENCH_WORKFLOW_POLLERS (the worker's workflow-task polls per
-// queue, normal and sticky each; the worker's default when unset), ODIN_PEERS_EAGER_START=1 (the client asks for eager
-// workflow starts, `requestEagerStart`: the worker, on the same connection, gets each run's first workflow task from
-// the start's answer instead of a poll; off by default; `INFO worker_tasks` counts them). Besides the RESULT lines
+// queue, normal and sticky each; the worker's default when unset), ODIN_PEERS_EAGER_START (1 by default: the client
+// asks for eager workflow starts, `requestEagerStart`, as an application that starts workflows next to its own worker
+// would, so the worker on the same connection gets each run's first workflow task from the start's answer instead
+// of a poll; 0 starts every run through a poll; `INFO worker_tasks` counts them). Besides the RESULT lines
 // it prints the servers' resident memory after warm-up and at the end, and after each tenth of the workflows
 // (`INFO rss_timeline`; scale runs: N=20000 CONCURRENCY=512 show whether it levels off once the caches are full),
 // and an `INFO startup` line for start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an
@@ -34,7 +35,7 @@ const RUN_TAG = process.env.RUN_TAG ?? `run${Date.now()}`;
 const DBS = (process.env.ODIN_PEERS_DBS ?? 'sqlite,postgres').split(',');
 const WORKLOADS = (process.env.ODIN_PEERS_WORKLOADS ?? 'W1,W2').split(',');
 const TASK_QUEUE = 'bench-peers-odin';
-const EAGER_START = process.env.ODIN_PEERS_EAGER_START === '1';
+const EAGER_START = process.env.ODIN_PEERS_EAGER_START !== '0';
 const SUFFIX = '-done';
 const CLK_TCK = 100;
 
