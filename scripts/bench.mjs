@@ -1,10 +1,14 @@
 // `npm run bench -- <file under bench/> [args…]`: runs one benchmark script on the project's Node (24, see
 // node-runtime.mjs) from TypeScript sources, e.g. `npm run bench -- workloads/run.ts --db sqlite`.
+// `--built` first: the workspace packages the script imports (@odin/sdk, …) are their built `dist/` as users run
+// them, not their sources through tsx, whose transform adds work to every function it creates (`npx tsc -b`
+// first). The script itself still runs through tsx.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { targetNode } from './node-runtime.mjs';
 
-const [script, ...args] = process.argv.slice(2);
+const built = process.argv[2] === '--built';
+const [script, ...args] = process.argv.slice(built ? 3 : 2);
 if (!script) {
   console.error('usage: npm run bench -- <script under bench/, e.g. peers/run.ts> [args…]');
   process.exit(2);
@@ -13,7 +17,7 @@ const root = new URL('..', import.meta.url).pathname;
 const { node, env } = targetNode();
 const result = spawnSync(
   node,
-  ['--conditions=@odin/source', '--import', 'tsx', join(root, 'bench', script), ...args],
+  [...(built ? [] : ['--conditions=@odin/source']), '--import', 'tsx', join(root, 'bench', script), ...args],
   {
     stdio: 'inherit',
     cwd: root,
