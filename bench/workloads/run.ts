@@ -3,7 +3,7 @@
 //                                                     [--workload W1,W2] [--n 2000] [--concurrency 64]
 //                                                     [--client grpc|native]
 // cluster-N: the split cluster on PostgreSQL, every role its own process (N history hosts, one matching host, one
-// frontend, one system worker; the built CLI in packages/cli/dist, so run `npx tsc -b` first).
+// frontend, one system worker). Every server runs the built CLI in packages/cli/dist: run `npx tsc -b` first.
 // W1: a workflow calling one activity that returns its input plus a suffix. W2: W1 after a 100 ms durable sleep.
 // Prints workflows/s, p50/p99 latency from start to result, the server processes' CPU seconds, the SDK process's CPU
 // by thread, and (one-process server) the frontend RPCs per workflow read from its /metrics.
@@ -21,6 +21,7 @@ import { startCluster } from '../cluster.js';
 import * as activities from './activities.js';
 import { freePort } from '../free-port.js';
 import { cpuSeconds } from '../proc-cpu.js';
+import { cliPath } from '../server-process.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '..', '..');
@@ -45,8 +46,11 @@ const WARMUP = Number(values.warmup);
 
 Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
 
+/**
+ * The built CLI (`npx tsc -b` first), as the peer script and bench/cluster.ts start it: the server's CPU is then
+ * what a deployment spends, without tsx's transform of every module (which also wraps every function it creates).
+ */
 async function startServer(dbUrl: string, port: number, metricsPort: number) {
-  const cli = join(repo, 'packages', 'cli', 'src', 'main.ts');
   const env = {
     ...process.env,
     HUGO_ORCHESTRATOR_DB_CONNECTION: dbUrl,
@@ -54,15 +58,11 @@ async function startServer(dbUrl: string, port: number, metricsPort: number) {
     HUGO_ORCHESTRATOR_METRICS_PORT: String(metricsPort),
   };
   const node = (args: string[]) =>
-    spawn(
-      process.execPath,
-      [...serverNodeArgs, '--conditions=@odin/source', '--import', 'tsx', cli, ...args],
-      {
-        cwd: repo,
-        env,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    spawn(process.execPath, [...serverNodeArgs, cliPath, ...args], {
+      cwd: repo,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
   const args = dbUrl.startsWith('sqlite:')
     ? [
         'server',
