@@ -1,0 +1,81 @@
+// Server CPU per unary gRPC call, with no workflow work in it: what each of a workflow's RPCs costs before history,
+// matching or the database do anything. Calls `getSystemInfo` and `describeNamespace` on start-dev through
+// `@odin/sdk`'s Connection, and the same `getSystemInfo` on a bare node:http2 responder (bare-server.ts: the HTTP/2
+// floor in Node), CALLS calls at CONCURRENCY in flight after a warm-up, each server in its own process. Prints one
+// line per target: calls/s, server and client CPU µs per call. Not a test.
+//
+// `npm run bench -- rpc/run.ts` (CALLS=20000, CONCURRENCY=64; run it again with CONCURRENCY=1 for the unbatched cost)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Connection } from '@odin/sdk';
+import { freePort } from '../free-port.js';
+import { cpuSeconds } from '../proc-cpu.js';
+import { startDevArgs, startServer, stopServer } from '../server-process.js';
+
+const CALLS = Number(process.env.CALLS ?? 20_000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
+const WARMUP = 2_000;
+
+type Method = 'getSystemInfo' | 'describeNamespace';
+const REQUESTS: Record<Method, object> = { getSystemInfo: {}, describeNamespace: { namespace: 'default' } };
+
+async function measure(label: string, pid: number, port: number, method: Method): Promise<void> {
+  const connection = Connection.connect({ address: `127.0.0.1:${port}` });
+  const call = () => connection.call(method, REQUESTS[method] as never);
+  try {
+    for (let i = 0; i < WARMUP; i++) await call();
+    const serverBefore = cpuSeconds(pid);
+    const clientBefore = process.cpuUsage();
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next++ < CALLS) await call();
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const server = cpuSeconds(pid) - serverBefore;
+    const client = process.cpuUsage(clientBefore);
+    console.log(
+      `RPC target=${label} method=${method} conc=${CONCURRENCY} calls=${CALLS} calls_per_s=${(CALLS / seconds).toFixed(0)} ` +
+        `server_cpu_us_per_call=${((server * 1e6) / CALLS).toFixed(0)} ` +
+        `client_cpu_us_per_call=${((client.user + client.system) / CALLS).toFixed(0)}`,
+    );
+  } finally {
+    connection.close();
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'odin-bench-rpc-'));
+try {
+  const port = await freePort();
+  const odin = await startServer(startDevArgs(port, join(dir, 'odin.db')), {
+    ...process.env,
+    HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
+  });
+  try {
+    await measure('odin-start-dev', odin.pid!, port, 'getSystemInfo');
+    await measure('odin-start-dev', odin.pid!, port, 'describeNamespace');
+  } finally {
+    await stopServer(odin);
+  }
+  const bare = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, 'bare-server.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const barePort = await new Promise<number>((resolve, reject) => {
+      bare.stdout.on('data', (chunk: Buffer) => {
+        const match = /listening on (\d+)/.exec(chunk.toString());
+        if (match) resolve(Number(match[1]));
+      });
+      bare.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
+    });
+    await measure('bare-node-http2', bare.pid!, barePort, 'getSystemInfo');
+  } finally {
+    await stopServer(bare);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
