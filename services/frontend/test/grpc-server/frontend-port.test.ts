@@ -5,10 +5,15 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { deflateSync, gzipSync } from 'node:zlib';
-import { status } from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, status } from '@grpc/grpc-js';
 import { google, type MatchingApi } from '@odin/api';
 import { FrontendService, type ListenOptions } from '../../src/frontend-service.js';
-import { encodeMessage, methodCodecs, WORKFLOW_SERVICE } from '../../src/grpc-service.js';
+import {
+  encodeMessage,
+  grpcServiceDefinition,
+  methodCodecs,
+  WORKFLOW_SERVICE,
+} from '../../src/grpc-service.js';
 import { type Call, fakeHistory, fixture } from '../fakes.js';
 import { frame, rawCall, session, statusOf } from './raw-client.js';
 
@@ -317,6 +322,36 @@ describe('cancellation, deadlines and connections of the frontend gRPC port', ()
       assert.equal(response.headers['grpc-status'], undefined);
     } finally {
       client.destroy();
+    }
+  });
+
+  test('keepalive pings without calls, every 100 ms, are answered and never end the connection', async (t) => {
+    // grpc-js 1.14's server enforces no ping policy (it reads neither keepalive_permit_without_calls nor
+    // min_ping_interval_without_data_ms): a client pinging often is answered, as here.
+    const { port } = await started(t, {} as MatchingApi);
+    const Ctor = makeGenericClientConstructor(grpcServiceDefinition(WORKFLOW_SERVICE), 'WorkflowService');
+    const client = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure(), {
+      'grpc.keepalive_time_ms': 100,
+      'grpc.keepalive_timeout_ms': 1000,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
+    const getSystemInfo = () =>
+      new Promise<void>((resolve, reject) =>
+        (client as unknown as Record<string, (...args: unknown[]) => void>).GetSystemInfo!.call(
+          client,
+          {},
+          (error: Error | null) => (error ? reject(error) : resolve()),
+        ),
+      );
+    try {
+      await getSystemInfo();
+      const channel = client.getChannel();
+      await new Promise((r) => setTimeout(r, 1_000));
+      // Still the same ready connection: no GOAWAY (ENHANCE_YOUR_CALM or other) made the channel reconnect.
+      assert.equal(channel.getConnectivityState(false), 2 /* READY */);
+      await getSystemInfo();
+    } finally {
+      client.close();
     }
   });
 
