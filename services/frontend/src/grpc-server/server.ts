@@ -154,4 +154,3 @@ export class GrpcServer {
   }
 }
 
-export { GrpcStatusError } from './status.js';
