@@ -1,20 +1,10 @@
-import {
-  Server,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type sendUnaryData,
-  type UntypedServiceImplementation,
-  type Metadata,
-  status,
-} from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import {
   activeTraceId,
   checkHealth,
   contextFromCarrier,
   HealthStatuses,
-  healthImplementation,
-  healthServiceDefinition,
   ServingStatus,
   type HistoryApi,
   inServerSpan,
@@ -28,25 +18,34 @@ import {
   requestAttributes,
   rpcTracing,
   ServiceError,
-  traceCarrierOf,
-  tlsServerCredentials,
+  protoRoot,
 } from '@odin/api';
 import { type PersistenceStore, SearchAttributeRegistry } from '@odin/persistence';
 import type { Type } from 'protobufjs';
 import { type Logger, type RuntimeContext, type TlsMaterial, withLogContext } from '@odin/runtime';
-import { type CallerCredentials, credentialsFromMetadata, tlsPeerOf } from './auth/credentials.js';
+import { type CallerCredentials, credentialsFromHttpHeaders, tlsPeerOf } from './auth/credentials.js';
 import { RequestAuthorization } from './auth/request-authorization.js';
 import { toGrpcFailure, toServiceError } from './errors.js';
 import { type Admission, RequestLimits } from './limits/request-limits.js';
 import { withinBlobLimit } from './limits/request-payloads.js';
 import {
-  grpcServiceDefinition,
+  decodeRequest,
+  encodeMessage,
   HEALTH_SERVICE,
   methodCodecs,
   OPERATOR_SERVICE,
   UndecodableRequest,
   WORKFLOW_SERVICE,
 } from './grpc-service.js';
+import {
+  Code,
+  GrpcServer,
+  GrpcStatusError,
+  type IncomingCall,
+  metadataValue,
+  type ServerStream,
+  type UnaryHandler,
+} from './grpc-server/index.js';
 import type { FrontendDeps, HandlerMap, RpcCall } from './handler-types.js';
 import { namespaceHandlers } from './handlers/namespace.js';
 import { scheduleHandlers } from './handlers/schedules.js';
@@ -88,8 +87,8 @@ export interface ListenOptions {
    */
   readonly tls?: TlsMaterial;
   /**
-   * Largest request message: grpc-js refuses a longer one (RESOURCE_EXHAUSTED) from its length prefix, before
-   * buffering it. Default DEFAULT_MAX_REQUEST_BYTES.
+   * Largest request message: the gRPC server refuses a longer one (RESOURCE_EXHAUSTED) from its length prefix,
+   * before buffering it. Default DEFAULT_MAX_REQUEST_BYTES.
    */
   readonly maxRequestBytes?: number;
   /** Open connections at most; more are closed as they arrive (0 = no limit). Default DEFAULT_MAX_CONNECTIONS. */
@@ -114,15 +113,38 @@ export const DEFAULT_CONNECTION_IDLE_MS = 2 * 60_000;
 /** Responses (histories) may be larger than requests; clients page them below their own 4 MiB limit. */
 const MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
 
-/** Client sends 'grpc-timeout'; a grpc-js server exposes it as a Date, or Infinity when there is none. */
-function deadlineMs(deadline: Date | number): number | undefined {
-  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(ms) ? ms : undefined;
+const TRACE_KEYS = ['traceparent', 'tracestate'] as const;
+
+/** The W3C trace context entries of a call's metadata. */
+function traceCarrierOf(call: IncomingCall): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  for (const key of TRACE_KEYS) {
+    const value = metadataValue(call.headers, key);
+    if (value !== undefined) carrier[key] = value;
+  }
+  return carrier;
 }
 
-function firstHeader(metadata: Metadata, key: string): string | undefined {
-  const value = metadata.get(key)[0];
-  return typeof value === 'string' && value !== '' ? value : undefined;
+/** A request's bytes as the message a handler takes, and the handler's answer as bytes. */
+interface MethodCodec {
+  readonly decode: (bytes: Buffer) => object;
+  readonly encode: (value: object) => Uint8Array;
+}
+
+/** grpc-js's answer to bytes its deserializer refused (the health messages; Temporal's get UndecodableRequest). */
+function healthCodec(requestName: string, responseName: string): MethodCodec {
+  const request = protoRoot.lookupType(`grpc.health.v1.${requestName}`);
+  const response = protoRoot.lookupType(`grpc.health.v1.${responseName}`);
+  return {
+    decode: (bytes) => {
+      try {
+        return request.toObject(request.decode(bytes), { defaults: true });
+      } catch {
+        throw new GrpcStatusError(Code.INTERNAL, 'Error deserializing request');
+      }
+    },
+    encode: (value) => response.encode(response.fromObject(value)).finish(),
+  };
 }
 
 /**
@@ -140,8 +162,8 @@ export class FrontendService {
   readonly #limits: RequestLimits;
   /** Undefined while authorization is off (the default): calls then run as they always did. */
   readonly #authorization: RequestAuthorization | undefined;
-  #server: Server | undefined;
-  /** The TCP listener of the gRPC port: it owns the connection cap, grpc-js gets each accepted socket. */
+  #server: GrpcServer | undefined;
+  /** The TCP listener of the gRPC port: it owns the connection cap, the gRPC server gets each accepted socket. */
   #listener: NetServer | undefined;
   /** Whether the port verifies client certificates (only then can a call carry a peer identity). */
   #verifiesClients = false;
@@ -352,102 +374,126 @@ export class FrontendService {
     if (problem) throw ServiceError.invalidArgument(`${problem}.`);
   }
 
-  #grpcImplementation(service: string): UntypedServiceImplementation {
-    const implementation: UntypedServiceImplementation = {};
-    for (const { name } of methodCodecs(service)) {
-      implementation[name] = (call: ServerUnaryCall<object, object>, callback: sendUnaryData<object>) => {
-        const controller = new AbortController();
-        // grpc-js reports every closed stream as cancelled, answered calls too: only a call still running is
-        // cancelled (an error built per answered call cost measurable CPU).
-        let answered = false;
-        call.on('cancelled', () => {
-          if (!answered) controller.abort(ServiceError.canceled('The client cancelled the call.'));
-        });
-        const deadline = deadlineMs(call.getDeadline());
-        const correlationId = firstHeader(call.metadata, 'x-correlation-id');
-        const peer = this.#verifiesClients ? peerIdentityOf(call.getAuthContext()) : undefined;
-        const traceContext = rpcTracing.active
-          ? contextFromCarrier(traceCarrierOf(call.metadata))
-          : undefined;
-        this.#traced(
+  /** The peer identity of a call on a port that verifies client certificates. */
+  #peerOf(call: IncomingCall): PeerIdentity | undefined {
+    return this.#verifiesClients ? peerIdentityOf({ sslPeerCertificate: call.peerCertificate() }) : undefined;
+  }
+
+  /** A unary gRPC method: decodes the request, runs it through #traced, encodes the answer or the failure. */
+  #unaryHandler(service: string, name: string, codec: MethodCodec): UnaryHandler {
+    return async (bytes, call) => {
+      const request = codec.decode(bytes);
+      const correlationId = metadataValue(call.headers, 'x-correlation-id');
+      const peer = this.#peerOf(call);
+      const traceContext = rpcTracing.active ? contextFromCarrier(traceCarrierOf(call)) : undefined;
+      let response: object;
+      try {
+        response = await this.#traced(
           service,
           name,
-          call.request,
+          request,
           {
-            signal: controller.signal,
-            credentials: credentialsFromMetadata(call.metadata),
-            ...(deadline === undefined ? {} : { deadline }),
+            signal: call.signal,
+            credentials: credentialsFromHttpHeaders(call.headers),
+            ...(call.deadline === undefined ? {} : { deadline: call.deadline }),
             ...(correlationId === undefined ? {} : { correlationId }),
             ...(peer === undefined ? {} : { peer }),
             ...(traceContext === undefined ? {} : { traceContext }),
           },
-          controller,
-        ).then(
-          (response) => {
-            answered = true;
-            callback(null, response);
-          },
-          (error: ServiceError) => {
-            answered = true;
-            try {
-              const failure = toGrpcFailure(error);
-              callback({ code: failure.code, details: failure.details, metadata: failure.metadata }, null);
-            } catch (encodeError) {
-              // Answer the call whatever happens: a client must never wait for a reply that will not come.
-              this.#log.error({ err: encodeError, method: name }, 'could not encode an error reply');
-              callback({ code: status.INTERNAL, details: error.message }, null);
-            }
-          },
+          // The server aborts the call's signal only while it runs: the client cancelled, or its deadline passed.
+          // It is this call's own, so #invoke runs on it directly (see #invoke).
+          call.controller,
         );
-      };
-    }
-    return implementation;
+      } catch (thrown) {
+        const error = thrown as ServiceError;
+        try {
+          const failure = toGrpcFailure(error);
+          throw new GrpcStatusError(failure.code, failure.details, failure.metadata.getMap());
+        } catch (encodeError) {
+          if (encodeError instanceof GrpcStatusError) throw encodeError;
+          // Answer the call whatever happens: a client must never wait for a reply that will not come.
+          this.#log.error({ err: encodeError, method: name }, 'could not encode an error reply');
+          throw new GrpcStatusError(status.INTERNAL, error.message);
+        }
+      }
+      try {
+        return codec.encode(response);
+      } catch {
+        throw new GrpcStatusError(Code.INTERNAL, 'Error serializing response');
+      }
+    };
+  }
+
+  /**
+   * Health's Watch (a server stream): admitted by the same authorization as every call, then served by the health
+   * statuses directly. A refusal carries its code and message only, as grpc-js sent it.
+   */
+  #watchHandler(codec: MethodCodec): (bytes: Buffer, call: ServerStream) => void {
+    return (bytes, call) => {
+      const request = { service: (codec.decode(bytes) as { service?: string }).service ?? '' };
+      const peer = this.#peerOf(call);
+      const credentials = credentialsFromHttpHeaders(call.headers);
+      (
+        this.#authorization?.authorize(
+          HEALTH_SERVICE,
+          'Watch',
+          request,
+          peer ? { ...credentials, tlsPeer: tlsPeerOf(peer) } : credentials,
+        ) ?? Promise.resolve()
+      ).then(
+        () => {
+          if (call.ended) return;
+          const stop = this.health.watch(
+            request.service,
+            (next) => call.write(codec.encode({ status: next })),
+            () => call.end(),
+          );
+          call.signal.addEventListener('abort', stop, { once: true });
+        },
+        (error: unknown) =>
+          call.fail(
+            error instanceof ServiceError
+              ? new GrpcStatusError(error.code, error.message)
+              : new GrpcStatusError(status.INTERNAL, String(error)),
+          ),
+      );
+    };
   }
 
   /** Binds the gRPC server; port 0 picks a free one. Resolves with the bound port. */
   async listen(host: string, port: number, options: ListenOptions = {}): Promise<number> {
     if (this.#server) throw new Error('frontend is already listening');
-    const server = new Server({
-      'grpc.max_receive_message_length': options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
-      'grpc.max_send_message_length': MAX_RESPONSE_BYTES,
-      'grpc.max_connection_idle_ms': options.connectionIdleTimeoutMs ?? DEFAULT_CONNECTION_IDLE_MS,
-      'grpc.keepalive_permit_without_calls': 1,
-      'grpc.http2.min_ping_interval_without_data_ms': 5000,
-      // Channelz stays on: grpc-js 1.14 tracks the sessions forceShutdown destroys only through it.
+    const idleMs = options.connectionIdleTimeoutMs ?? DEFAULT_CONNECTION_IDLE_MS;
+    const server = new GrpcServer({
+      maxReceiveBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+      maxSendBytes: MAX_RESPONSE_BYTES,
+      idleMs,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      abortReason: () => ServiceError.canceled('The client cancelled the call.'),
     });
     for (const service of [WORKFLOW_SERVICE, OPERATOR_SERVICE]) {
-      server.addService(grpcServiceDefinition(service), this.#grpcImplementation(service));
+      for (const codec of methodCodecs(service)) {
+        server.addUnary(
+          `/${service}/${codec.name}`,
+          this.#unaryHandler(service, codec.name, {
+            decode: (bytes) => decodeRequest(codec.requestType, bytes),
+            encode: (value) => encodeMessage(codec.responseType, value),
+          }),
+        );
+      }
     }
-    // Check goes through invoke like every unary call (authorization, metrics); Watch streams, so it is admitted
-    // by the same authorization and then served by the health statuses directly.
-    server.addService(healthServiceDefinition(), {
-      Check: this.#grpcImplementation(HEALTH_SERVICE).Check,
-      Watch: healthImplementation(this.health, {
-        admit: async (method, request, call) => {
-          const peer = this.#verifiesClients ? peerIdentityOf(call.getAuthContext()) : undefined;
-          const credentials = credentialsFromMetadata(call.metadata);
-          await this.#authorization?.authorize(
-            HEALTH_SERVICE,
-            method,
-            request,
-            peer ? { ...credentials, tlsPeer: tlsPeerOf(peer) } : credentials,
-          );
-        },
-      }).Watch,
-    } as UntypedServiceImplementation);
+    // Check goes through invoke like every unary call (authorization, metrics); Watch streams.
+    const health = healthCodec('HealthCheckRequest', 'HealthCheckResponse');
+    server.addUnary(`/${HEALTH_SERVICE}/Check`, this.#unaryHandler(HEALTH_SERVICE, 'Check', health));
+    server.addServerStream(`/${HEALTH_SERVICE}/Watch`, this.#watchHandler(health));
     this.#verifiesClients = options.tls?.hasCa === true;
-    const credentials = options.tls
-      ? tlsServerCredentials(options.tls, options.tls.hasCa)
-      : ServerCredentials.createInsecure();
-    // grpc-js binds no connection cap of its own: the port is a node:net server (whose maxConnections closes
-    // sockets past the cap as they arrive) that hands each accepted socket to grpc-js.
-    const injector = server.createConnectionInjector(credentials);
-    const idleMs = options.connectionIdleTimeoutMs ?? DEFAULT_CONNECTION_IDLE_MS;
+    // The port is a node:net server (whose maxConnections closes sockets past the cap as they arrive) that hands
+    // each accepted socket to the gRPC server.
     const listener = createNetServer((socket) => {
-      // grpc-js's idle timer (GOAWAY) starts with an HTTP/2 session, which a peer that never sends its preface never
-      // opens: such a connection would hold a slot of the cap until the peer goes. One timer per accepted socket
-      // resets it when nothing at all has arrived by the idle timeout (a real-time timer, as grpc-js's own: it
-      // measures a real socket).
+      // The gRPC server's idle timer (GOAWAY) starts with an HTTP/2 session, which a peer that never sends its
+      // preface never opens: such a connection would hold a slot of the cap until the peer goes. One timer per
+      // accepted socket resets it when nothing at all has arrived by the idle timeout (a real-time timer, as the
+      // server's own: it measures a real socket).
       if (idleMs > 0) {
         const silent = setTimeout(() => {
           // destroy() leaves the handle to the HTTP/2 session, which waits for the peer; a reset closes it.
@@ -456,7 +502,7 @@ export class FrontendService {
         silent.unref();
         socket.once('close', () => clearTimeout(silent));
       }
-      injector.injectConnection(socket);
+      server.acceptConnection(socket);
     });
     const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     if (maxConnections > 0) listener.maxConnections = maxConnections;
@@ -499,12 +545,13 @@ export class FrontendService {
     for (const controller of this.#inflight)
       controller.abort(ServiceError.unavailable('The server is shutting down.'));
     if (!server) return;
+    // GOAWAY to every connection; what still runs after the grace is reset.
     await new Promise<void>((resolve) => {
       const timer = this.#ctx.clock.setTimer(graceMs, () => {
-        server.forceShutdown();
+        server.destroy();
         resolve();
       });
-      server.tryShutdown(() => {
+      server.close().then(() => {
         timer.cancel();
         resolve();
       });

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { deflateSync, gzipSync } from 'node:zlib';
+import { decompress } from '../../src/grpc-server/compression.js';
+import { frameMessage, MessageReader } from '../../src/grpc-server/framing.js';
+import { binaryMetadata, metadataValue, timeoutMs } from '../../src/grpc-server/request-headers.js';
+import { Code, encodeGrpcMessage, GrpcStatusError } from '../../src/grpc-server/status.js';
+
+test('a message split across chunks at every byte is read whole; several in one chunk are read each', () => {
+  const message = Buffer.from('hello, grpc');
+  const framed = frameMessage(message);
+  for (let cut = 1; cut < framed.length; cut++) {
+    const reader = new MessageReader(1024);
+    assert.deepEqual(reader.push(framed.subarray(0, cut)), []);
+    assert.equal(reader.partial, true);
+    const [read] = reader.push(framed.subarray(cut));
+    assert.ok(read?.bytes.equals(message), `cut at ${cut}`);
+    assert.equal(reader.partial, false);
+  }
+  const reader = new MessageReader(1024);
+  const three = reader.push(Buffer.concat([framed, frameMessage(Buffer.alloc(0)), framed]));
+  assert.deepEqual(
+    three.map((m) => m.bytes.toString()),
+    ['hello, grpc', '', 'hello, grpc'],
+  );
+});
+
+test('a length over the limit is refused from the prefix alone', () => {
+  const prefix = Buffer.from([0, 0, 0, 4, 1]);
+  assert.throws(
+    () => new MessageReader(1024).push(prefix),
+    (error: GrpcStatusError) =>
+      error.code === Code.RESOURCE_EXHAUSTED &&
+      error.details === 'Received message larger than max (1025 vs 1024)',
+  );
+  // The same prefix arriving a byte at a time.
+  const reader = new MessageReader(1024);
+  for (const byte of prefix.subarray(0, 4)) reader.push(Buffer.from([byte]));
+  assert.throws(() => reader.push(prefix.subarray(4)), GrpcStatusError);
+});
+
+test('decompression: identity as is, gzip and deflate (small in line, large in the pool), others UNIMPLEMENTED', async () => {
+  const small = Buffer.from('x'.repeat(100));
+  assert.equal(decompress('identity', small, 10), small);
+  assert.ok((decompress('gzip', gzipSync(small), 1000) as Buffer).equals(small));
+  assert.ok((decompress('deflate', deflateSync(small), 1000) as Buffer).equals(small));
+  const large = Buffer.from(Array.from({ length: 50_000 }, (_, i) => i % 251));
+  assert.ok((await decompress('gzip', gzipSync(large), 100_000)).equals(large));
+  await assert.rejects(
+    Promise.resolve().then(() => decompress('gzip', gzipSync(large), 1000)),
+    (error: GrpcStatusError) => error.code === Code.RESOURCE_EXHAUSTED,
+  );
+  assert.throws(
+    () => decompress('gzip', Buffer.from('not gzip'), 1000),
+    (error: GrpcStatusError) => error.code === Code.INTERNAL,
+  );
+  assert.throws(
+    () => decompress('snappy', small, 1000),
+    (error: GrpcStatusError) => error.code === Code.UNIMPLEMENTED,
+  );
+});
+
+test('grpc-timeout units; metadata values; -bin metadata is base64', () => {
+  assert.equal(timeoutMs('3S'), 3000);
+  assert.equal(timeoutMs('1500m'), 1500);
+  assert.equal(timeoutMs('2M'), 120_000);
+  assert.equal(timeoutMs('5000000u'), 5000);
+  assert.throws(
+    () => timeoutMs('later'),
+    (error: GrpcStatusError) => error.code === Code.INTERNAL,
+  );
+  assert.equal(metadataValue({ 'x-correlation-id': 'abc' }, 'x-correlation-id'), 'abc');
+  assert.equal(metadataValue({ 'x-correlation-id': '' }, 'x-correlation-id'), undefined);
+  const bin = binaryMetadata({ 'trace-bin': `${Buffer.from([1, 2]).toString('base64')},AwQ=` }, 'trace-bin');
+  assert.deepEqual(
+    bin.map((b) => [...b]),
+    [
+      [1, 2],
+      [3, 4],
+    ],
+  );
+});
+
+test('grpc-message is percent-encoded as grpc-js encodes it, a lone surrogate included', () => {
+  assert.equal(encodeGrpcMessage('a b%é'), 'a%20b%25%C3%A9');
+  assert.equal(encodeGrpcMessage('bad \ud800'), 'bad%20%EF%BF%BD');
+});
