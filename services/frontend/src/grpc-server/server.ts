@@ -153,4 +153,3 @@ export class GrpcServer {
     serveCall(stream, path, headers, session, method, this.#limits);
   }
 }
-
