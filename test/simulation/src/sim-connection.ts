@@ -3,7 +3,7 @@ import { ServiceError } from '@odin/api';
 import { protoRoot } from '@odin/api/public';
 import type { FrontendService } from '@odin/frontend';
 import type { Connection } from '@odin/sdk';
-import { ServiceCallError } from '@odin/sdk/client';
+import { LocalWorkers, ServiceCallError } from '@odin/sdk/client';
 import type { Network } from './network.js';
 import type { NodeClock } from './node-clock.js';
 
@@ -33,11 +33,13 @@ function pascal(method: string): string {
  * objects (a duplicated delivery cannot share state with the first one). Like the SDK's own connection it retries
  * UNAVAILABLE and RESOURCE_EXHAUSTED with backoff on its process's clock.
  *
- * The SDK's `Connection` has a private constructor (it is a grpc-js channel); workers and clients use nothing of it
- * but `call` and `close`, so this object stands in for one.
+ * The SDK's `Connection` has a private constructor (it owns an HTTP/2 session); workers and clients use nothing of
+ * it but `call`, `close` and the registry of the workers running on it (`localWorkers`, where an eager start looks
+ * for one), so this object stands in for one.
  */
 export class SimConnection {
   readonly address: string;
+  readonly localWorkers = new LocalWorkers();
   readonly #codecs = new Map<string, { name: string; request: Type; response: Type }>();
   #closed = false;
 

@@ -5,6 +5,7 @@ export type { RequestOf, ResponseOf, WorkflowServiceMethod } from './service-typ
 export * from './workflow-client.js';
 export * from './namespace-client.js';
 export * from './interceptors.js';
+export * from './local-workers.js';
 export {
   type StartUpdateOptions,
   type UpdateOptions,
