@@ -65,6 +65,8 @@ export interface CallLimits {
 }
 
 const CALL = Symbol('grpc call');
+/** The longest delay setTimeout takes (2^31 − 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 type CallStream = ServerHttp2Stream & { [CALL]?: Call };
 
 function ignore(): void {}
@@ -344,7 +346,8 @@ export function serveCall(
       return;
     }
     call.deadline = Date.now() + ms;
-    call.timer = setTimeout(onDeadline, ms, call);
+    // A deadline past setTimeout's range (~24.8 days) gets no timer: Node would fire such a timer at once.
+    if (ms <= MAX_TIMER_MS) call.timer = setTimeout(onDeadline, ms, call);
   }
   stream.on('data', onData);
   stream.on('end', onEnd);

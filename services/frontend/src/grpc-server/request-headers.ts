@@ -12,7 +12,8 @@ export function timeoutMs(value: string): number {
   if (match === null) {
     throw new GrpcStatusError(Code.INTERNAL, `Invalid grpc-timeout value "${value}"`);
   }
-  return (Number(match[1]) * UNIT_MS[match[2]!]!) | 0;
+  // Up to 99,999,999 hours: far beyond a 32-bit integer, so no `| 0` here.
+  return Math.floor(Number(match[1]) * UNIT_MS[match[2]!]!);
 }
 
 /** The first value of a text metadata entry, undefined when absent or empty. */

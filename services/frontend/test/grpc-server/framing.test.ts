@@ -65,6 +65,7 @@ test('grpc-timeout units; metadata values; -bin metadata is base64', () => {
   assert.equal(timeoutMs('1500m'), 1500);
   assert.equal(timeoutMs('2M'), 120_000);
   assert.equal(timeoutMs('5000000u'), 5000);
+  assert.equal(timeoutMs('99999999H'), 99_999_999 * 3_600_000, 'beyond 32 bits');
   assert.throws(
     () => timeoutMs('later'),
     (error: GrpcStatusError) => error.code === Code.INTERNAL,

@@ -245,6 +245,30 @@ describe('cancellation, deadlines and connections of the frontend gRPC port', ()
     }
   });
 
+  test('a deadline a month or years away is a deadline, not one that has already passed', async (t) => {
+    const polls: Poll[] = [];
+    const { port } = await started(t, pollingMatching(polls));
+    const client = session(port);
+    try {
+      for (const [i, [timeout, ms]] of (
+        [
+          ['720H', 720 * 3_600_000],
+          ['99999999H', 99_999_999 * 3_600_000],
+        ] as const
+      ).entries()) {
+        const pending = rawCall(client, 'PollWorkflowTaskQueue', frame(POLL), { 'grpc-timeout': timeout });
+        await until(() => polls.length === i + 1, 'the poll reached matching');
+        assert.ok(Math.abs(polls[i]!.deadline! - (Date.now() + ms)) < 1000, `${timeout}: the deadline`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.equal(polls[i]!.signal.aborted, false, `${timeout}: the poll still waits`);
+        pending.cancel();
+        await until(() => polls[i]!.signal.aborted, 'the poll was aborted');
+      }
+    } finally {
+      client.close();
+    }
+  });
+
   test('an answered call is not aborted when its stream closes', async (t) => {
     const polls: Poll[] = [];
     const { port } = await started(
