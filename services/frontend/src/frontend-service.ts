@@ -38,7 +38,6 @@ import {
   WORKFLOW_SERVICE,
 } from './grpc-service.js';
 import {
-  Code,
   GrpcServer,
   GrpcStatusError,
   type IncomingCall,
@@ -140,7 +139,7 @@ function healthCodec(requestName: string, responseName: string): MethodCodec {
       try {
         return request.toObject(request.decode(bytes), { defaults: true });
       } catch {
-        throw new GrpcStatusError(Code.INTERNAL, 'Error deserializing request');
+        throw new GrpcStatusError(status.INTERNAL, 'Error deserializing request');
       }
     },
     encode: (value) => response.encode(response.fromObject(value)).finish(),
@@ -405,23 +404,26 @@ export class FrontendService {
           call.controller,
         );
       } catch (thrown) {
-        const error = thrown as ServiceError;
-        try {
-          const failure = toGrpcFailure(error);
-          throw new GrpcStatusError(failure.code, failure.details, failure.metadata.getMap());
-        } catch (encodeError) {
-          if (encodeError instanceof GrpcStatusError) throw encodeError;
-          // Answer the call whatever happens: a client must never wait for a reply that will not come.
-          this.#log.error({ err: encodeError, method: name }, 'could not encode an error reply');
-          throw new GrpcStatusError(status.INTERNAL, error.message);
-        }
+        throw this.#failureOf(thrown as ServiceError, name);
       }
       try {
         return codec.encode(response);
       } catch {
-        throw new GrpcStatusError(Code.INTERNAL, 'Error serializing response');
+        throw new GrpcStatusError(status.INTERNAL, 'Error serializing response');
       }
     };
+  }
+
+  /** A call's failure as the gRPC status it answers with; INTERNAL when the failure cannot be encoded. */
+  #failureOf(error: ServiceError, method: string): GrpcStatusError {
+    try {
+      const failure = toGrpcFailure(error);
+      return new GrpcStatusError(failure.code, failure.details, failure.metadata.getMap());
+    } catch (encodeError) {
+      // Answer the call whatever happens: a client must never wait for a reply that will not come.
+      this.#log.error({ err: encodeError, method }, 'could not encode an error reply');
+      return new GrpcStatusError(status.INTERNAL, error.message);
+    }
   }
 
   /**

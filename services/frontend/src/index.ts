@@ -4,7 +4,6 @@ export {
   bearerTokenOf,
   type CallerCredentials,
   credentialsFromHttpHeaders,
-  credentialsFromMetadata,
   INTERNAL_CREDENTIALS,
   type TlsPeer,
   tlsPeerOf,

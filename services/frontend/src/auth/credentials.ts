@@ -1,5 +1,3 @@
-import type { Metadata } from '@grpc/grpc-js';
-
 /** The client certificate a TLS listener verified: its subject (`CN=…,O=…` or one RDN a line) and its SANs. */
 export interface TlsPeer {
   readonly subject: string;
@@ -56,14 +54,7 @@ export function bearerTokenOf(header: string | undefined): string | undefined {
   return match ? match[1]!.trim() : value;
 }
 
-/** Credentials from gRPC metadata (`authorization: Bearer …`). */
-export function credentialsFromMetadata(metadata: Metadata, tlsPeer?: TlsPeer): CallerCredentials {
-  const raw = metadata.get('authorization')[0];
-  const bearerToken = bearerTokenOf(typeof raw === 'string' ? raw : raw?.toString('utf8'));
-  return { ...(bearerToken === undefined ? {} : { bearerToken }), ...(tlsPeer ? { tlsPeer } : {}) };
-}
-
-/** Credentials from HTTP request headers (node's `IncomingHttpHeaders`: lower-case names). */
+/** Credentials from request headers, gRPC's and the HTTP API's alike (node's `IncomingHttpHeaders`: lower-case names). */
 export function credentialsFromHttpHeaders(
   headers: Readonly<Record<string, string | string[] | undefined>>,
   tlsPeer?: TlsPeer,

@@ -8,8 +8,8 @@ import { decompress } from './compression.js';
 import { type FramedMessage, frameMessage, MessageReader } from './framing.js';
 import { timeoutMs } from './request-headers.js';
 import type { SessionState } from './sessions.js';
+import { status } from '@grpc/grpc-js';
 import {
-  Code,
   GrpcStatusError,
   OK_TRAILERS,
   RESPONSE_HEADERS,
@@ -22,7 +22,7 @@ import {
 export interface IncomingCall {
   /** `/package.Service/Method`. */
   readonly path: string;
-  /** The request headers: the call's metadata (`-bin` values base64, see request-headers.ts). */
+  /** The request headers: the call's metadata (`-bin` values as sent, base64; see request-headers.ts). */
   readonly headers: IncomingHttpHeaders;
   /** Epoch ms of the client's deadline (`grpc-timeout`), if it gave one. */
   readonly deadline: number | undefined;
@@ -47,7 +47,7 @@ export interface ServerStream extends IncomingCall {
   write(message: Uint8Array): void;
   /** Ends the call with status OK. */
   end(): void;
-  fail(status: GrpcStatusError): void;
+  fail(failure: GrpcStatusError): void;
 }
 
 /** A server-streaming handler: it writes messages and ends the call; `signal` tells it the call is gone. */
@@ -144,7 +144,7 @@ class Call implements ServerStream {
     if (this.ended) return;
     this.running = false;
     if (!this.headersSent) {
-      this.fail(new GrpcStatusError(Code.OK, 'OK'));
+      this.fail(new GrpcStatusError(status.OK, 'OK'));
       return;
     }
     this.#finish();
@@ -169,7 +169,7 @@ class Call implements ServerStream {
     this.stream.end(frameMessage(message));
   }
 
-  fail(status: GrpcStatusError): void {
+  fail(failure: GrpcStatusError): void {
     if (this.ended) return;
     this.running = false;
     this.#finish();
@@ -177,9 +177,9 @@ class Call implements ServerStream {
     if (gone(stream)) return;
     if (!this.headersSent) {
       this.headersSent = true;
-      stream.respond(trailersOnly(status), { endStream: true });
+      stream.respond(trailersOnly(failure), { endStream: true });
     } else {
-      stream.once('wantTrailers', () => stream.sendTrailers(statusTrailers(status)));
+      stream.once('wantTrailers', () => stream.sendTrailers(statusTrailers(failure)));
       stream.end();
     }
   }
@@ -198,7 +198,7 @@ function gone(stream: ServerHttp2Stream): boolean {
 
 function tooLarge(message: Uint8Array, max: number): GrpcStatusError {
   return new GrpcStatusError(
-    Code.RESOURCE_EXHAUSTED,
+    status.RESOURCE_EXHAUSTED,
     `Sent message larger than max (${message.byteLength + 5} vs. ${max})`,
   );
 }
@@ -211,7 +211,7 @@ function onDeadline(call: Call): void {
   call.timer = undefined;
   // The work is aborted first (fail ends the call's running state); its answer, when it comes, is dropped.
   call.cancel();
-  call.fail(new GrpcStatusError(Code.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+  call.fail(new GrpcStatusError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
 }
 
 function onData(this: CallStream, chunk: Buffer): void {
@@ -228,7 +228,7 @@ function onData(this: CallStream, chunk: Buffer): void {
     if (call.message !== undefined) {
       call.fail(
         new GrpcStatusError(
-          Code.UNIMPLEMENTED,
+          status.UNIMPLEMENTED,
           `Received a second request message for server streaming method ${call.path}`,
         ),
       );
@@ -245,7 +245,7 @@ function onEnd(this: CallStream): void {
   if (message === undefined) {
     call.fail(
       new GrpcStatusError(
-        Code.UNIMPLEMENTED,
+        status.UNIMPLEMENTED,
         `Received no request message for server streaming method ${call.path}`,
       ),
     );

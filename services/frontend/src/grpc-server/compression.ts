@@ -3,17 +3,18 @@
 // the request size limit (RESOURCE_EXHAUSTED). Small messages, every SDK request in practice, are decompressed
 // synchronously: one zlib call costs less main-thread time than a round trip through the thread pool.
 import { gunzip, gunzipSync, inflate, inflateSync } from 'node:zlib';
-import { Code, GrpcStatusError } from './status.js';
+import { status } from '@grpc/grpc-js';
+import { GrpcStatusError } from './status.js';
 
 const SYNC_LIMIT = 4096;
 
 function failure(error: unknown, maxBytes: number): GrpcStatusError {
   return (error as { code?: string } | null)?.code === 'ERR_BUFFER_TOO_LARGE'
     ? new GrpcStatusError(
-        Code.RESOURCE_EXHAUSTED,
+        status.RESOURCE_EXHAUSTED,
         `Received message that decompresses to a size larger than ${maxBytes}`,
       )
-    : new GrpcStatusError(Code.INTERNAL, 'Failed to decompress message');
+    : new GrpcStatusError(status.INTERNAL, 'Failed to decompress message');
 }
 
 /**
@@ -24,7 +25,7 @@ export function decompress(encoding: string, bytes: Buffer, maxBytes: number): B
   if (encoding === 'identity') return bytes;
   if (encoding !== 'gzip' && encoding !== 'deflate') {
     throw new GrpcStatusError(
-      Code.UNIMPLEMENTED,
+      status.UNIMPLEMENTED,
       `Received message compressed with unsupported encoding "${encoding}"`,
     );
   }

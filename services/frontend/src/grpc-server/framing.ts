@@ -1,6 +1,7 @@
 // gRPC message framing (a 1-byte compressed flag, a 4-byte big-endian length, the message). Requests are read with
 // the size limit applied to the length prefix, so an oversized message is refused before any of it is buffered.
-import { Code, GrpcStatusError } from './status.js';
+import { status } from '@grpc/grpc-js';
+import { GrpcStatusError } from './status.js';
 
 export interface FramedMessage {
   /** The compressed flag: the message is in the call's `grpc-encoding`. */
@@ -27,11 +28,6 @@ export class MessageReader {
     this.#maxBytes = maxBytes;
   }
 
-  /** Whether part of a message has arrived but not all of it. */
-  get partial(): boolean {
-    return this.#pendingBytes > 0 || this.#length >= 0;
-  }
-
   /** The messages `chunk` completes. Throws RESOURCE_EXHAUSTED (a GrpcStatusError) for a length over the limit. */
   push(chunk: Buffer): FramedMessage[] {
     const out: FramedMessage[] = [];
@@ -56,7 +52,7 @@ export class MessageReader {
   #lengthOf(length: number): number {
     if (length > this.#maxBytes) {
       throw new GrpcStatusError(
-        Code.RESOURCE_EXHAUSTED,
+        status.RESOURCE_EXHAUSTED,
         `Received message larger than max (${length} vs ${this.#maxBytes})`,
       );
     }

@@ -4,6 +4,6 @@ export type {
   StreamHandler,
   UnaryHandler,
 } from './calls.js';
-export { binaryMetadata, metadataValue } from './request-headers.js';
+export { metadataValue } from './request-headers.js';
 export { GrpcServer, type GrpcServerOptions } from './server.js';
-export { Code, GrpcStatusError } from './status.js';
+export { GrpcStatusError } from './status.js';

@@ -1,7 +1,8 @@
-// What a call's request headers say besides its path: its deadline (`grpc-timeout`) and its metadata (every other
-// header; `-bin` values are base64), read as grpc-js reads them.
+// What a call's request headers say besides its path: its deadline (`grpc-timeout`) and its text metadata (every
+// other header), read as grpc-js reads them.
 import type { IncomingHttpHeaders } from 'node:http2';
-import { Code, GrpcStatusError } from './status.js';
+import { status } from '@grpc/grpc-js';
+import { GrpcStatusError } from './status.js';
 
 const TIMEOUT = /(\d{1,8})\s*([HMSmun])/;
 const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000_001 };
@@ -10,7 +11,7 @@ const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1
 export function timeoutMs(value: string): number {
   const match = TIMEOUT.exec(value);
   if (match === null) {
-    throw new GrpcStatusError(Code.INTERNAL, `Invalid grpc-timeout value "${value}"`);
+    throw new GrpcStatusError(status.INTERNAL, `Invalid grpc-timeout value "${value}"`);
   }
   // Up to 99,999,999 hours: far beyond a 32-bit integer, so no `| 0` here.
   return Math.floor(Number(match[1]) * UNIT_MS[match[2]!]!);
@@ -21,15 +22,4 @@ export function metadataValue(headers: IncomingHttpHeaders, key: string): string
   const raw = headers[key];
   const value = Array.isArray(raw) ? raw[0] : raw;
   return value === undefined || value === '' ? undefined : value;
-}
-
-/**
- * The values of a binary (`-bin`) metadata entry, base64-decoded. Several values may arrive as repeated headers
- * or comma-separated in one.
- */
-export function binaryMetadata(headers: IncomingHttpHeaders, key: string): Buffer[] {
-  const raw = headers[key];
-  if (raw === undefined) return [];
-  const values = Array.isArray(raw) ? raw : raw.split(',');
-  return values.map((value) => Buffer.from(value.trim(), 'base64'));
 }

@@ -29,7 +29,8 @@ import {
   type UnaryHandler,
 } from './calls.js';
 import { type SessionState, Sessions } from './sessions.js';
-import { Code, GrpcStatusError, trailersOnly } from './status.js';
+import { status } from '@grpc/grpc-js';
+import { GrpcStatusError, trailersOnly } from './status.js';
 
 export interface GrpcServerOptions {
   /** Largest request message (compressed and decompressed); longer ones are RESOURCE_EXHAUSTED. */
@@ -144,7 +145,7 @@ export class GrpcServer {
       countStream(stream, session);
       stream.respond(
         trailersOnly(
-          new GrpcStatusError(Code.UNIMPLEMENTED, `The server does not implement the method ${path}`),
+          new GrpcStatusError(status.UNIMPLEMENTED, `The server does not implement the method ${path}`),
         ),
         { endStream: true },
       );

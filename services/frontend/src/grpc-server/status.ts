@@ -1,17 +1,7 @@
 // gRPC status on the wire: the codes this server sends itself, the error a handler rejects with, and the
 // trailers (or trailers-only response) that carry a status, written as grpc-js 1.14 writes them.
 import type { OutgoingHttpHeaders } from 'node:http2';
-
-/** The gRPC status codes (same numbers as grpc-js's `status`). */
-export const Code = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  DEADLINE_EXCEEDED: 4,
-  RESOURCE_EXHAUSTED: 8,
-  INTERNAL: 13,
-  UNIMPLEMENTED: 12,
-} as const;
+import { status } from '@grpc/grpc-js';
 
 /**
  * A call's failure: its status code, its message (`grpc-message`) and the metadata sent with it in the trailers
@@ -34,7 +24,7 @@ export class GrpcStatusError extends Error {
 export function statusOf(error: unknown): GrpcStatusError {
   if (error instanceof GrpcStatusError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new GrpcStatusError(Code.UNKNOWN, message);
+  return new GrpcStatusError(status.UNKNOWN, message);
 }
 
 /** `grpc-message` as grpc-js writes it (encodeURI), never throwing on a lone surrogate. */
@@ -69,23 +59,23 @@ function addMetadata(headers: OutgoingHttpHeaders, metadata: GrpcStatusError['me
 }
 
 /** Trailers of a call that already sent its headers. */
-export function statusTrailers(status: GrpcStatusError): OutgoingHttpHeaders {
+export function statusTrailers(failure: GrpcStatusError): OutgoingHttpHeaders {
   const trailers: OutgoingHttpHeaders = {
-    'grpc-status': String(status.code),
-    'grpc-message': encodeGrpcMessage(status.details),
+    'grpc-status': String(failure.code),
+    'grpc-message': encodeGrpcMessage(failure.details),
   };
-  addMetadata(trailers, status.metadata);
+  addMetadata(trailers, failure.metadata);
   return trailers;
 }
 
 /** A trailers-only response: the status as the only HEADERS frame, which ends the stream. */
-export function trailersOnly(status: GrpcStatusError): OutgoingHttpHeaders {
+export function trailersOnly(failure: GrpcStatusError): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {
     ':status': 200,
     'content-type': 'application/grpc+proto',
-    'grpc-status': String(status.code),
-    'grpc-message': encodeGrpcMessage(status.details),
+    'grpc-status': String(failure.code),
+    'grpc-message': encodeGrpcMessage(failure.details),
   };
-  addMetadata(headers, status.metadata);
+  addMetadata(headers, failure.metadata);
   return headers;
 }
