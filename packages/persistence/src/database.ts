@@ -3,7 +3,7 @@ import type { ConnectionTarget } from './connection-url.js';
 import { DatabaseUnavailableError } from './contract.js';
 import { messageOf } from './dialects/driver-errors.js';
 import { dialectFor } from './dialects/index.js';
-import type { SqlDialect } from './dialects/sql-dialect.js';
+import type { SqlDialect, TransactionPipeline } from './dialects/sql-dialect.js';
 import type { Tables } from './tables.js';
 
 export const DEFAULT_POOL_SIZE = 20;
@@ -11,6 +11,8 @@ export const DEFAULT_POOL_SIZE = 20;
 export interface OpenDatabase {
   db: Kysely<Tables>;
   dialect: SqlDialect;
+  /** Pipelined transactions on the same pool, where the dialect has them (PostgreSQL). */
+  pipeline: TransactionPipeline | undefined;
   /** The URL without its password, for messages. */
   redactedUrl: string;
 }
@@ -43,5 +45,5 @@ export async function openDatabase(
     if (error instanceof DatabaseUnavailableError) throw error;
     throw new DatabaseUnavailableError(target.redacted, messageOf(error));
   }
-  return { db, dialect, redactedUrl: target.redacted };
+  return { db, dialect, pipeline: dialect.transactionPipeline?.(db), redactedUrl: target.redacted };
 }

@@ -136,7 +136,7 @@ export function codecFor(ctx: StoreContext, config: OpenStoreConfig): BlobCodec 
 export async function openStoreContext(config: OpenStoreConfig): Promise<StoreContext> {
   const target = parseConnectionUrl(config.url);
   const limits = resolveLimits(config.limits);
-  const { db, dialect } = await openDatabase(target, {
+  const { db, dialect, pipeline } = await openDatabase(target, {
     poolSize: poolSizeOf(config),
     preparedStatements: config.preparedStatements ?? true,
   });
@@ -146,7 +146,7 @@ export async function openStoreContext(config: OpenStoreConfig): Promise<StoreCo
     await db.destroy().catch(() => undefined);
     throw error;
   }
-  return { db, dialect, limits };
+  return { db, dialect, limits, ...(pipeline ? { pipeline } : {}) };
 }
 
 async function ensureSchema(db: Kysely<Tables>, dialect: SqlDialect, apply: boolean): Promise<void> {

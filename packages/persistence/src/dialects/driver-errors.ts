@@ -64,7 +64,8 @@ export function errorCode(error: unknown): string | number | undefined {
 
 type FailureTest = (error: unknown) => boolean;
 
-function mapped(error: unknown, url: string, isConnectionFailure: FailureTest): unknown {
+/** `error` as DatabaseUnavailableError against `url` when it is a connection failure; otherwise unchanged. */
+export function unavailableOrSame(error: unknown, url: string, isConnectionFailure: FailureTest): unknown {
   if (error instanceof DatabaseUnavailableError || !isConnectionFailure(error)) return error;
   const wrapped = new DatabaseUnavailableError(url, messageOf(error));
   wrapped.cause = error;
@@ -80,7 +81,7 @@ async function guard<T>(g: Guard, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    throw mapped(error, g.url, g.isConnectionFailure);
+    throw unavailableOrSame(error, g.url, g.isConnectionFailure);
   }
 }
 

@@ -1,4 +1,12 @@
-import type { InsertQueryBuilder, InsertResult, Kysely, RawBuilder, UpdateObject } from 'kysely';
+import type {
+  CompiledQuery,
+  InsertQueryBuilder,
+  InsertResult,
+  Kysely,
+  QueryResult,
+  RawBuilder,
+  UpdateObject,
+} from 'kysely';
 import type { ConnectionTarget } from '../connection-url.js';
 import type { DialectName } from '../contract.js';
 import type { Tables } from '../tables.js';
@@ -96,6 +104,8 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
 
   /** The Kysely handle on a pool (or the SQLite file), with connection failures reported as DatabaseUnavailableError. */
   createKysely(target: Target, options: ConnectOptions): Kysely<Tables>;
+  /** The pipelined transactions on the pool of a handle `createKysely` made, where the dialect offers them. */
+  transactionPipeline?(db: Kysely<Tables>): TransactionPipeline | undefined;
   /** Creates the database the URL names when it does not exist; whether it did. */
   createDatabase(target: Target): Promise<boolean>;
   /** Drops the database the URL names (SQLite: deletes the file and its WAL). */
@@ -181,4 +191,25 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
   isRetryableAbort(error: unknown): boolean;
   /** The connection itself failed (refused, reset, killed, server shut down, disk I/O): not the statement. */
   isConnectionFailure(error: unknown): boolean;
+}
+
+/** What the statements of the first step decide: the statements to commit with, and the caller's value. */
+export interface PipelineDecision<T> {
+  readonly statements: readonly CompiledQuery[];
+  readonly value: T;
+}
+
+/** A transaction run as two pipelined steps (PostgreSQL); the store context carries it where the dialect has one. */
+export interface TransactionPipeline {
+  /**
+   * Writes BEGIN and `first` at once; `decide` reads their results and returns the statements to write with COMMIT
+   * (the second and last write), or null to roll back. Resolves to the decision's value once committed, or to null
+   * when `decide` or a statement (a constraint, a CAS the SQL itself checks) rejected the transaction, which then
+   * changed nothing: the caller re-runs it the ordinary way, which reports the precise failure. Connection failures
+   * throw, as the ordinary way does.
+   */
+  run<T>(
+    first: readonly CompiledQuery[],
+    decide: (results: readonly QueryResult<unknown>[]) => PipelineDecision<T> | null,
+  ): Promise<T | null>;
 }

@@ -1,9 +1,9 @@
-import { sql, type Transaction } from 'kysely';
+import { type CompiledQuery, sql, type Transaction } from 'kysely';
 import type { UpdateTransition } from '../contract.js';
 import { toBuffer } from '../codec.js';
 import type { RowsUpdate } from '../dialects/sql-dialect.js';
-import { chunks, type StoreContext } from './context.js';
-import { executePrecompiled } from './precompiled.js';
+import { chunks, type Executor, type StoreContext } from './context.js';
+import { precompiledQuery } from './precompiled.js';
 import type { Tables } from '../tables.js';
 
 /** One update of a group commit, with what validation derived from it. */
@@ -31,21 +31,27 @@ export async function bulkUpdateExecutions(
   rows: readonly BulkUpdateRow[],
 ): Promise<number> {
   let matched = 0;
+  for (const query of bulkUpdateQueries(ctx, trx, rows)) {
+    matched += Number((await trx.executeQuery(query)).numAffectedRows ?? 0n);
+  }
+  return matched;
+}
+
+/** The statements of bulkUpdateExecutions (their affected rows add up to the rows matched), without running them. */
+export function bulkUpdateQueries(
+  ctx: StoreContext,
+  db: Executor,
+  rows: readonly BulkUpdateRow[],
+): CompiledQuery<unknown>[] {
   const max = ctx.limits.maxHistoryBytes;
-  for (const chunk of chunks(rows, BULK_CHUNK_ROWS)) {
+  return chunks(rows, BULK_CHUNK_ROWS).map((chunk) => {
     const update = statement(ctx, chunk);
     const parameters = update.rows.flat();
     if (max !== undefined) parameters.push(max);
-    const r = await executePrecompiled(
-      ctx,
-      trx,
-      `bulkUpdate\u0000${chunk.length}\u0000${max ?? ''}`,
-      parameters,
-      () => ctx.dialect.updateFromRows(update).compile(trx),
+    return precompiledQuery(ctx, `bulkUpdate\u0000${chunk.length}\u0000${max ?? ''}`, parameters, () =>
+      ctx.dialect.updateFromRows(update).compile(db),
     );
-    matched += Number(r.numAffectedRows ?? 0n);
-  }
-  return matched;
+  });
 }
 
 /** The parameters of one row, in COLUMNS order. */
@@ -128,8 +134,17 @@ export async function bulkUpdateCurrent(
   trx: Transaction<Tables>,
   transitions: readonly UpdateTransition[],
 ): Promise<void> {
+  for (const query of bulkUpdateCurrentQueries(ctx, trx, transitions)) await trx.executeQuery(query);
+}
+
+/** The statements of bulkUpdateCurrent, without running them. */
+export function bulkUpdateCurrentQueries(
+  ctx: StoreContext,
+  db: Executor,
+  transitions: readonly UpdateTransition[],
+): CompiledQuery<unknown>[] {
   const closes = transitions.filter((t) => t.updateCurrent !== undefined);
-  for (const chunk of chunks(closes, BULK_CHUNK_ROWS)) {
+  return chunks(closes, BULK_CHUNK_ROWS).map((chunk) => {
     const rows = chunk.map((t) => [
       t.key.namespaceId,
       t.key.workflowId,
@@ -148,8 +163,8 @@ export async function bulkUpdateCurrent(
       ],
       where: () => sql`1 = 1`,
     };
-    await executePrecompiled(ctx, trx, `bulkUpdateCurrent\u0000${chunk.length}`, rows.flat(), () =>
-      ctx.dialect.updateFromRows(update).compile(trx),
+    return precompiledQuery(ctx, `bulkUpdateCurrent\u0000${chunk.length}`, rows.flat(), () =>
+      ctx.dialect.updateFromRows(update).compile(db),
     );
-  }
+  });
 }

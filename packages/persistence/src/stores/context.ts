@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { PersistenceLimits } from '../contract.js';
-import type { SqlDialect } from '../dialects/sql-dialect.js';
+import type { SqlDialect, TransactionPipeline } from '../dialects/sql-dialect.js';
 import type { Tables } from '../tables.js';
 
 /** What every sub-store needs: the Kysely handle, the dialect object for the SQL that differs, and the limits. */
@@ -8,6 +8,8 @@ export interface StoreContext {
   db: Kysely<Tables>;
   dialect: SqlDialect;
   limits: PersistenceLimits;
+  /** Transactions in two round trips, where the dialect offers them (PostgreSQL): the group commit's fast path. */
+  pipeline?: TransactionPipeline;
 }
 
 export type Executor = Kysely<Tables> | Transaction<Tables>;

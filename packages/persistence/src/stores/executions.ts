@@ -1,4 +1,4 @@
-import { type RawBuilder, sql, type Transaction } from 'kysely';
+import { type CompiledQuery, type RawBuilder, sql, type Transaction } from 'kysely';
 import {
   type CommitResult,
   type CreateTransition,
@@ -34,13 +34,26 @@ import {
 } from '../limits.js';
 import { chunks, type Executor, INSERT_CHUNK_ROWS, inTransaction, type StoreContext } from './context.js';
 import type { HistoryEventsTable, ImmediateTasksTable, Tables } from '../tables.js';
-import { type BulkUpdateRow, bulkUpdateCurrent, bulkUpdateExecutions } from './bulk-update.js';
-import { checkShardFence, checkShardFences } from './fence.js';
+import {
+  type BulkUpdateRow,
+  bulkUpdateCurrent,
+  bulkUpdateCurrentQueries,
+  bulkUpdateExecutions,
+  bulkUpdateQueries,
+} from './bulk-update.js';
+import { checkShardFence, checkShardFences, shardFencesQuery } from './fence.js';
 import { deleteRunDependents } from './run-rows.js';
-import { affectedRows, executePrecompiled, insertRows, insertRowsTogether } from './precompiled.js';
-import { upsertVisibilityRows } from './visibility.js';
-import { deleteAckedRows } from './outbox.js';
-import type { Insert } from '../dialects/sql-dialect.js';
+import {
+  affectedRows,
+  executePrecompiled,
+  insertRows,
+  insertRowsQuery,
+  insertRowsTogether,
+  insertRowsTogetherQueries,
+} from './precompiled.js';
+import { upsertVisibilityRows, visibilityUpsertPlan } from './visibility.js';
+import { ackedRowsQueries, deleteAckedRows } from './outbox.js';
+import type { Insert, TransactionPipeline } from '../dialects/sql-dialect.js';
 
 const TASK_TABLES = {
   transfer: 'transfer_tasks',
@@ -81,6 +94,11 @@ export class SqlExecutionStore implements ExecutionStore {
         plan.push({ fence, t, bytes: withIndex(plan.length, () => this.#validate(fence, t)) });
       }
     }
+    if (this.ctx.pipeline && canPipeline(plan)) {
+      const committed = await this.#commitPipelined(this.ctx.pipeline, batches, plan, acks);
+      if (committed !== null) return committed;
+      // Rejected and rolled back (a moved fence, a CAS or a constraint): the ordinary way names the failure.
+    }
     if (canBulkUpdate(plan)) {
       try {
         return await this.#commit(batches, plan, true, acks);
@@ -102,12 +120,7 @@ export class SqlExecutionStore implements ExecutionStore {
     return inTransaction(this.ctx, async (trx) => {
       const fences = batches.map((b) => b.fence);
       await checkShardFences(this.ctx, trx, fences);
-      const pending: PendingWrites = {
-        executions: [],
-        events: [],
-        tasks: { transfer: [], timer: [], visibility: [] },
-        visibility: [],
-      };
+      const pending = emptyPending();
       const dbVersions: number[] = [];
       const bulkRows: BulkUpdateRow[] = [];
       // Where a statement is a round trip, a group's brand-new runs are written together: their current rows in
@@ -154,14 +167,104 @@ export class SqlExecutionStore implements ExecutionStore {
       }
       await this.#flush(trx, pending);
       if (acks) await deleteAckedRows(this.ctx, trx, acks);
-      const results: CommitResult[] = [];
-      let offset = 0;
-      for (const b of batches) {
-        results.push({ dbVersions: dbVersions.slice(offset, offset + b.transitions.length) });
-        offset += b.transitions.length;
-      }
-      return results;
+      return resultsByBatch(batches, dbVersions);
     });
+  }
+
+  /**
+   * The group commit in two round trips (see dialects/postgres/pipeline.ts): BEGIN, the fence, the current rows of
+   * new runs, the CAS updates, the appends, the acks and the visibility reads written at once; their results checked
+   * here; the visibility writes and COMMIT written at once. Null when any check or statement failed: nothing was
+   * written, and the caller re-runs the commit the ordinary way, which reports the failure for its transition.
+   */
+  #commitPipelined(
+    pipeline: TransactionPipeline,
+    batches: readonly ShardBatch[],
+    plan: readonly Planned[],
+    acks: OutboxAcks | undefined,
+  ): Promise<CommitResult[] | null> {
+    const ctx = this.ctx;
+    const db = ctx.db;
+    const pending = emptyPending();
+    const newCurrentRows: Tables['current_executions'][] = [];
+    const updates: BulkUpdateRow[] = [];
+    const dbVersions: number[] = [];
+    for (const { fence, t, bytes } of plan) {
+      if (t.kind === 'create') {
+        newCurrentRows.push(currentRow(fence, t));
+        pending.executions.push(executionRow(fence, t, bytes));
+        dbVersions.push(1);
+      } else {
+        updates.push({
+          t,
+          shardId: fence.shardId,
+          expectedNext: t.events[0]?.eventId ?? t.nextEventId,
+          bytes,
+        });
+        dbVersions.push(t.expectedDbVersion + 1);
+      }
+      const key = t.kind === 'create' ? t.execution.key : t.key;
+      collect(pending, fence.shardId, key, t.events, t.tasks, t.visibility);
+    }
+    const fences = shardFencesQuery(
+      ctx,
+      db,
+      batches.map((b) => b.fence),
+    );
+    const currentInserts = chunks(newCurrentRows).map((rows) =>
+      insertRowsQuery(ctx, db, 'current_executions', rows, INSERT_CURRENT_IF_ABSENT),
+    );
+    const updateQueries = bulkUpdateQueries(ctx, db, updates);
+    const visibility = visibilityUpsertPlan(ctx, db, pending.visibility);
+    const first = [
+      fences.query,
+      ...currentInserts,
+      ...updateQueries,
+      ...bulkUpdateCurrentQueries(
+        ctx,
+        db,
+        updates.map((u) => u.t),
+      ),
+      ...this.#appendQueries(pending),
+      ...(acks ? ackedRowsQueries(ctx, db, acks) : []),
+      ...visibility.reads,
+    ];
+    return pipeline.run(first, (results) => {
+      let at = 0;
+      if (!fences.holds(results[at++]!.rows)) return null;
+      let inserted = 0;
+      for (let i = 0; i < currentInserts.length; i++) inserted += affectedRows(results[at++]!);
+      if (inserted !== newCurrentRows.length) return null;
+      let matched = 0;
+      for (let i = 0; i < updateQueries.length; i++) matched += affectedRows(results[at++]!);
+      if (matched !== updates.length) return null;
+      const stored = results.slice(results.length - visibility.reads.length).map((r) => r.rows);
+      return { statements: visibility.writes(stored), value: resultsByBatch(batches, dbVersions) };
+    });
+  }
+
+  /** The appends of #flush (without visibility) as statements. */
+  #appendQueries(pending: PendingWrites): CompiledQuery<unknown>[] {
+    const db = this.ctx.db;
+    const fitOneStatement =
+      pending.executions.length <= INSERT_CHUNK_ROWS &&
+      pending.events.length <= INSERT_CHUNK_ROWS &&
+      TASK_CATEGORIES.every((c) => pending.tasks[c].length <= INSERT_CHUNK_ROWS);
+    if (this.ctx.dialect.insertsInOneStatement && fitOneStatement) {
+      return insertRowsTogetherQueries(this.ctx, db, [
+        { table: 'workflow_executions', rows: pending.executions },
+        { table: 'history_events', rows: pending.events },
+        ...TASK_CATEGORIES.map((c) => ({ table: TASK_TABLES[c], rows: pending.tasks[c] })),
+      ]);
+    }
+    const tables: [string, readonly object[]][] = [
+      ['workflow_executions', pending.executions],
+      ['history_events', pending.events],
+      ...TASK_CATEGORIES.map((c): [string, readonly object[]] => [TASK_TABLES[c], pending.tasks[c]]),
+    ];
+    return tables.flatMap(([table, rows]) =>
+      chunks(rows).map((chunk) => insertRowsQuery(this.ctx, db, table, chunk)),
+    );
   }
 
   createWorkflowExecution(fence: ShardFence, t: CreateTransition): Promise<CommitResult> {
@@ -280,11 +383,7 @@ export class SqlExecutionStore implements ExecutionStore {
    */
   async #insertCurrentRowsIfAbsent(trx: Transaction<Tables>, rows: readonly Tables['current_executions'][]) {
     for (const chunk of chunks(rows)) {
-      const inserted = await insertRows(this.ctx, trx, 'current_executions', chunk, {
-        name: 'insertIfAbsent',
-        finish: (insert: Insert<'current_executions'>) =>
-          insert.onConflict((oc) => oc.columns(['namespace_id', 'workflow_id']).doNothing()),
-      });
+      const inserted = await insertRows(this.ctx, trx, 'current_executions', chunk, INSERT_CURRENT_IF_ABSENT);
       if (inserted !== chunk.length) throw new BulkCasMismatch();
     }
   }
@@ -474,6 +573,44 @@ interface Planned {
   fence: ShardFence;
   t: Transition;
   bytes: number;
+}
+
+/** Each batch's share of the commit's new db versions, in batch order. */
+function resultsByBatch(batches: readonly ShardBatch[], dbVersions: readonly number[]): CommitResult[] {
+  const results: CommitResult[] = [];
+  let offset = 0;
+  for (const b of batches) {
+    results.push({ dbVersions: dbVersions.slice(offset, offset + b.transitions.length) });
+    offset += b.transitions.length;
+  }
+  return results;
+}
+
+function emptyPending(): PendingWrites {
+  return { executions: [], events: [], tasks: { transfer: [], timer: [], visibility: [] }, visibility: [] };
+}
+
+/** A new run's current row, unless its workflow id already has one (a conflict the ordinary way reports). */
+const INSERT_CURRENT_IF_ABSENT = {
+  name: 'insertIfAbsent',
+  finish: (insert: Insert<'current_executions'>) =>
+    insert.onConflict((oc) => oc.columns(['namespace_id', 'workflow_id']).doNothing()),
+};
+
+/**
+ * A pipelined commit needs every statement known before any result: each run appears once (a run's second
+ * transition depends on its first) and every new run is brand-new (the others read the run they replace).
+ */
+function canPipeline(plan: readonly Planned[]): boolean {
+  const seen = new Set<string>();
+  for (const { t } of plan) {
+    if (t.kind === 'create' && t.current.mode !== 'brand-new') return false;
+    const k = t.kind === 'create' ? t.execution.key : t.key;
+    const id = `${k.namespaceId}\u0000${k.workflowId}\u0000${k.runId}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+  }
+  return true;
 }
 
 /** Thrown inside the transaction to roll back a group commit whose one-statement CAS did not match every run. */

@@ -1,7 +1,8 @@
+import type { CompiledQuery } from 'kysely';
 import type { ImmediateCategory, OutboxAcks, OutboxStore, OutboxTask, TimerTaskKey } from '../contract.js';
 import { toBytes, toNumber } from '../codec.js';
 import { chunks, type Executor, inTransaction, type StoreContext } from './context.js';
-import { executePrecompiled } from './precompiled.js';
+import { precompiledQuery } from './precompiled.js';
 import type { ImmediateTasksTable } from '../tables.js';
 
 const IMMEDIATE_TABLES = { transfer: 'transfer_tasks', visibility: 'visibility_tasks' } as const;
@@ -127,42 +128,55 @@ const ACK_CHUNK_ROWS = 100;
  * names a whole primary key, so each is one index lookup (SQLite's OR optimisation needs every term indexable).
  */
 export async function deleteAckedRows(ctx: StoreContext, db: Executor, acks: OutboxAcks): Promise<void> {
+  for (const query of ackedRowsQueries(ctx, db, acks)) await db.executeQuery(query);
+}
+
+/** The DELETEs of deleteAckedRows, built with `db`, without running them. */
+export function ackedRowsQueries(
+  ctx: StoreContext,
+  db: Executor,
+  acks: OutboxAcks,
+): CompiledQuery<unknown>[] {
+  const queries: CompiledQuery<unknown>[] = [];
   for (const chunk of chunks(acks.transfer, ACK_CHUNK_ROWS)) {
-    await executePrecompiled(
-      ctx,
-      db,
-      `ackTransfer\u0000${chunk.length}`,
-      chunk.flatMap((a) => [a.shardId, a.taskId]),
-      () =>
-        db
-          .deleteFrom('transfer_tasks')
-          .where((eb) =>
-            eb.or(chunk.map((a) => eb.and([eb('shard_id', '=', a.shardId), eb('task_id', '=', a.taskId)]))),
-          )
-          .compile(),
+    queries.push(
+      precompiledQuery(
+        ctx,
+        `ackTransfer\u0000${chunk.length}`,
+        chunk.flatMap((a) => [a.shardId, a.taskId]),
+        () =>
+          db
+            .deleteFrom('transfer_tasks')
+            .where((eb) =>
+              eb.or(chunk.map((a) => eb.and([eb('shard_id', '=', a.shardId), eb('task_id', '=', a.taskId)]))),
+            )
+            .compile(),
+      ),
     );
   }
   for (const chunk of chunks(acks.timer, ACK_CHUNK_ROWS)) {
-    await executePrecompiled(
-      ctx,
-      db,
-      `ackTimer\u0000${chunk.length}`,
-      chunk.flatMap((a) => [a.shardId, a.fireTime, a.taskId]),
-      () =>
-        db
-          .deleteFrom('timer_tasks')
-          .where((eb) =>
-            eb.or(
-              chunk.map((a) =>
-                eb.and([
-                  eb('shard_id', '=', a.shardId),
-                  eb('fire_time', '=', a.fireTime),
-                  eb('task_id', '=', a.taskId),
-                ]),
+    queries.push(
+      precompiledQuery(
+        ctx,
+        `ackTimer\u0000${chunk.length}`,
+        chunk.flatMap((a) => [a.shardId, a.fireTime, a.taskId]),
+        () =>
+          db
+            .deleteFrom('timer_tasks')
+            .where((eb) =>
+              eb.or(
+                chunk.map((a) =>
+                  eb.and([
+                    eb('shard_id', '=', a.shardId),
+                    eb('fire_time', '=', a.fireTime),
+                    eb('task_id', '=', a.taskId),
+                  ]),
+                ),
               ),
-            ),
-          )
-          .compile(),
+            )
+            .compile(),
+      ),
     );
   }
+  return queries;
 }

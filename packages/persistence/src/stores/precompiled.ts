@@ -14,6 +14,9 @@ export interface QueryRunner {
   executeQuery<R>(query: CompiledQuery<R> | Compilable<R>): Promise<QueryResult<R>>;
 }
 
+/** What builds a statement: the store's Kysely handle or a transaction of it (only its builders are used). */
+export type Builder = object;
+
 interface Shape {
   sql: string;
   query: CompiledQuery['query'];
@@ -36,21 +39,23 @@ export function executePrecompiled<R>(
   parameters: readonly unknown[],
   compile: () => CompiledQuery<R>,
 ): Promise<QueryResult<R>> {
+  return trx.executeQuery(precompiledQuery(owner, key, parameters, compile));
+}
+
+/** The statement executePrecompiled would run, without running it (for a pipelined transaction). */
+export function precompiledQuery<R>(
+  owner: object,
+  key: string,
+  parameters: readonly unknown[],
+  compile: () => CompiledQuery<R>,
+): CompiledQuery<R> {
   let shapes = shapesByOwner.get(owner);
   if (shapes === undefined) {
     shapes = new Map();
     shapesByOwner.set(owner, shapes);
   }
   const shape = shapes.get(key);
-  if (shape) {
-    const compiled: CompiledQuery<R> = {
-      sql: shape.sql,
-      query: shape.query,
-      parameters,
-      queryId: createQueryId(),
-    };
-    return trx.executeQuery(compiled);
-  }
+  if (shape) return { sql: shape.sql, query: shape.query, parameters, queryId: createQueryId() };
   const compiled = compile();
   if (shape === undefined && shapes.size < MAX_SHAPES) {
     shapes.set(
@@ -58,7 +63,7 @@ export function executePrecompiled<R>(
       sameParameters(compiled.parameters, parameters) ? { sql: compiled.sql, query: compiled.query } : null,
     );
   }
-  return trx.executeQuery(compiled);
+  return compiled;
 }
 
 /** The shapes cached for `owner` with their SQL (not those found to need building per call), for tests. */
@@ -86,29 +91,36 @@ export interface InsertVariant {
  */
 export async function insertRows<T extends object>(
   owner: object,
-  trx: QueryRunner,
+  trx: QueryRunner & Builder,
   table: string,
   rows: readonly T[],
   variant?: InsertVariant,
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  const build = () => {
+  return affectedRows(await trx.executeQuery(insertRowsQuery(owner, trx, table, rows, variant)));
+}
+
+/** The statement insertRows runs for `rows` (at least one), built with `builder`, without running it. */
+export function insertRowsQuery<T extends object>(
+  owner: object,
+  builder: Builder,
+  table: string,
+  rows: readonly T[],
+  variant?: InsertVariant,
+): CompiledQuery<unknown> {
+  const compile = () => {
     // biome-ignore lint/suspicious/noExplicitAny: the table name and row type are checked by the callers' Tables types.
-    const insert = (trx as any).insertInto(table).values(rows);
-    return (variant ? variant.finish(insert) : insert) as Compilable<unknown>;
+    const insert = (builder as any).insertInto(table).values(rows);
+    return ((variant ? variant.finish(insert) : insert) as Compilable<unknown>).compile();
   };
-  const compile = () => build().compile();
-  if (!uniformRows(rows)) return affectedRows(await trx.executeQuery(build()));
+  if (!uniformRows(rows)) return compile();
   const columns = Object.keys(rows[0]!);
-  const parameters = rowParameters(rows, columns);
-  const result = await executePrecompiled(
+  return precompiledQuery(
     owner,
-    trx,
     `${variant?.name ?? 'insert'}\u0000${table}\u0000${columns.join(',')}\u0000${rows.length}`,
-    parameters,
+    rowParameters(rows, columns),
     compile,
   );
-  return affectedRows(result);
 }
 
 /** Rows a statement wrote (an upsert's skipped rows not counted where the driver says so). */
@@ -137,13 +149,21 @@ export interface TableRows {
  */
 export async function insertRowsTogether(
   owner: object,
-  trx: QueryRunner,
+  trx: QueryRunner & Builder,
   groups: readonly TableRows[],
 ): Promise<void> {
+  for (const query of insertRowsTogetherQueries(owner, trx, groups)) await trx.executeQuery(query);
+}
+
+/** The statements insertRowsTogether runs (one, or one per table), built with `builder`, without running them. */
+export function insertRowsTogetherQueries(
+  owner: object,
+  builder: Builder,
+  groups: readonly TableRows[],
+): CompiledQuery<unknown>[] {
   const present = groups.filter((g) => g.rows.length > 0);
   if (present.length <= 1 || !present.every((g) => uniformRows(g.rows))) {
-    for (const g of present) await insertRows(owner, trx, g.table, g.rows);
-    return;
+    return present.map((g) => insertRowsQuery(owner, builder, g.table, g.rows));
   }
   const parameters: unknown[] = [];
   const keyParts: string[] = [];
@@ -155,7 +175,7 @@ export async function insertRowsTogether(
   // Parameters come out in the order the statement lists them: the CTEs first, in order, then the final INSERT.
   const compile = () => {
     // biome-ignore lint/suspicious/noExplicitAny: table names and row types are checked by the callers' Tables types.
-    let query: any = trx;
+    let query: any = builder;
     present.slice(0, -1).forEach(({ table, rows }, i) => {
       // biome-ignore lint/suspicious/noExplicitAny: as above.
       query = query.with(`w${i}`, (qc: any) => qc.insertInto(table).values(rows));
@@ -163,7 +183,7 @@ export async function insertRowsTogether(
     const last = present[present.length - 1]!;
     return (query.insertInto(last.table).values(last.rows) as Compilable<unknown>).compile();
   };
-  await executePrecompiled(owner, trx, `together\u0000${keyParts.join('\u0001')}`, parameters, compile);
+  return [precompiledQuery(owner, `together\u0000${keyParts.join('\u0001')}`, parameters, compile)];
 }
 
 /** Every row has the first row's columns in the same order, each a plain parameter (see insertRows). */

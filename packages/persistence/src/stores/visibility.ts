@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import { type CompiledQuery, type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type {
   ReadPage,
   TypedSearchAttribute,
@@ -14,7 +14,7 @@ import { nanosToMicros, parseRfc3339Nanos } from '../visibility/datetime.js';
 import { isSearchAttributeType } from '../visibility/definitions.js';
 import { textTokens } from '../visibility/text-tokens.js';
 import { chunks, type Executor, inTransaction, type StoreContext } from './context.js';
-import { executePrecompiled, insertRows } from './precompiled.js';
+import { insertRowsQuery, precompiledQuery } from './precompiled.js';
 import { conditionSql } from './visibility-conditions.js';
 
 const UPDATABLE = [
@@ -195,42 +195,88 @@ export async function upsertVisibilityRows(
   db: Executor,
   records: readonly VisibilityRecord[],
 ): Promise<void> {
+  const plan = visibilityUpsertPlan(ctx, db, records);
+  const stored: (readonly unknown[])[] = [];
+  for (const read of plan.reads) stored.push((await db.executeQuery(read)).rows);
+  for (const write of plan.writes(stored)) await db.executeQuery(write);
+}
+
+/**
+ * upsertVisibilityRows as statements built with `db`, in two steps: the reads of the stored versions, then the
+ * writes, which depend on the rows those reads returned (in order). For a pipelined transaction.
+ */
+export function visibilityUpsertPlan(
+  ctx: StoreContext,
+  db: Executor,
+  records: readonly VisibilityRecord[],
+): {
+  reads: CompiledQuery<unknown>[];
+  writes: (stored: readonly (readonly unknown[])[]) => CompiledQuery<unknown>[];
+} {
   const newest = new Map<string, VisibilityRecord>();
   for (const r of records) {
     const k = key(r.namespaceId, r.runId);
     const seen = newest.get(k);
     if (seen === undefined || seen.stateVersion <= r.stateVersion) newest.set(k, r);
   }
-  const winners = await recordsThatWin(ctx, db, [...newest.values()]);
-  for (const batch of chunks([...newest.values()].map(toRow), 100)) {
-    await insertRows(ctx, db, 'visibility_records', batch, {
-      name: 'upsertIfNewer',
-      finish: (insert) =>
-        ctx.dialect.upsertIfNewer(insert, {
-          table: 'visibility_records',
-          key: ['namespace_id', 'run_id'],
-          columns: UPDATABLE,
-          version: 'state_version',
-        }),
-    });
+  const batches: { namespaceId: string; records: VisibilityRecord[] }[] = [];
+  for (const [namespaceId, group] of groupBy([...newest.values()], (r) => r.namespaceId)) {
+    for (const batch of chunks(group, 500)) batches.push({ namespaceId, records: batch });
   }
-  const stale = winners.filter((w) => w.hadAttributes);
-  for (const [namespaceId, group] of groupBy(stale, (w) => w.record.namespaceId)) {
-    for (const batch of chunks(group, 500)) {
-      await db
-        .deleteFrom('visibility_search_attributes')
-        .where('namespace_id', '=', namespaceId)
-        .where(
+  const reads = batches.map(({ namespaceId, records: batch }) => {
+    const runIds = batch.map((r) => r.runId);
+    return precompiledQuery(ctx, `visibilityVersions\u0000${runIds.length}`, [namespaceId, ...runIds], () =>
+      db
+        .selectFrom('visibility_records')
+        .select([
           'run_id',
-          'in',
-          batch.map((w) => w.record.runId),
-        )
-        .execute();
+          'state_version',
+          sql<number>`CASE WHEN search_attributes IS NULL THEN 0 ELSE 1 END`.as('had'),
+        ])
+        .where('namespace_id', '=', namespaceId)
+        .where('run_id', 'in', runIds)
+        .compile(),
+    );
+  });
+  const writes = (stored: readonly (readonly unknown[])[]) => {
+    const winners = batches.flatMap((batch, i) => recordsThatWin(batch.records, stored[i] ?? []));
+    const queries: CompiledQuery<unknown>[] = [];
+    for (const batch of chunks([...newest.values()].map(toRow), 100)) {
+      queries.push(
+        insertRowsQuery(ctx, db, 'visibility_records', batch, {
+          name: 'upsertIfNewer',
+          finish: (insert) =>
+            ctx.dialect.upsertIfNewer(insert, {
+              table: 'visibility_records',
+              key: ['namespace_id', 'run_id'],
+              columns: UPDATABLE,
+              version: 'state_version',
+            }),
+        }),
+      );
     }
-  }
-  const rows = winners.flatMap((w) => attributeRows(w.record));
-  for (const batch of chunks(rows))
-    await db.insertInto('visibility_search_attributes').values(batch).execute();
+    const stale = winners.filter((w) => w.hadAttributes);
+    for (const [namespaceId, group] of groupBy(stale, (w) => w.record.namespaceId)) {
+      for (const batch of chunks(group, 500)) {
+        queries.push(
+          db
+            .deleteFrom('visibility_search_attributes')
+            .where('namespace_id', '=', namespaceId)
+            .where(
+              'run_id',
+              'in',
+              batch.map((w) => w.record.runId),
+            )
+            .compile(),
+        );
+      }
+    }
+    const rows = winners.flatMap((w) => attributeRows(w.record));
+    for (const batch of chunks(rows))
+      queries.push(db.insertInto('visibility_search_attributes').values(batch).compile());
+    return queries;
+  };
+  return { reads, writes };
 }
 
 interface Winner {
@@ -238,41 +284,16 @@ interface Winner {
   hadAttributes: boolean;
 }
 
-/** The records the upsert will apply (no stored row, or a stored version not above theirs). */
-async function recordsThatWin(
-  ctx: StoreContext,
-  db: Executor,
-  records: VisibilityRecord[],
-): Promise<Winner[]> {
+/** The records of one batch the upsert will apply (no stored row, or a stored version not above theirs). */
+function recordsThatWin(batch: readonly VisibilityRecord[], storedRows: readonly unknown[]): Winner[] {
+  const stored = storedRows as { run_id: string; state_version: unknown; had: unknown }[];
+  const byRun = new Map(stored.map((s) => [s.run_id, s]));
   const out: Winner[] = [];
-  for (const [namespaceId, group] of groupBy(records, (r) => r.namespaceId)) {
-    for (const batch of chunks(group, 500)) {
-      const runIds = batch.map((r) => r.runId);
-      const { rows: stored } = await executePrecompiled(
-        ctx,
-        db,
-        `visibilityVersions\u0000${runIds.length}`,
-        [namespaceId, ...runIds],
-        () =>
-          db
-            .selectFrom('visibility_records')
-            .select([
-              'run_id',
-              'state_version',
-              sql<number>`CASE WHEN search_attributes IS NULL THEN 0 ELSE 1 END`.as('had'),
-            ])
-            .where('namespace_id', '=', namespaceId)
-            .where('run_id', 'in', runIds)
-            .compile(),
-      );
-      const byRun = new Map(stored.map((s) => [s.run_id, s]));
-      for (const record of batch) {
-        const s = byRun.get(record.runId);
-        if (s === undefined) out.push({ record, hadAttributes: false });
-        else if (toNumber(s.state_version) <= record.stateVersion) {
-          out.push({ record, hadAttributes: toNumber(s.had) === 1 });
-        }
-      }
+  for (const record of batch) {
+    const s = byRun.get(record.runId);
+    if (s === undefined) out.push({ record, hadAttributes: false });
+    else if (toNumber(s.state_version) <= record.stateVersion) {
+      out.push({ record, hadAttributes: toNumber(s.had) === 1 });
     }
   }
   return out;

@@ -292,7 +292,9 @@ export function defineConformanceSuite(dialect: DialectName): void {
 
       test('a single update runs its compiled statement again with each call’s own values', async () => {
         // A store of its own on the same database, so that its statement cache (keyed by its context) can be read.
-        const storeCtx = await openStoreContext({ url: ctx.db.url, poolSize: 2 });
+        const opened = await openStoreContext({ url: ctx.db.url, poolSize: 2 });
+        // The one-statement-per-transition path, which PostgreSQL's pipelined commit would otherwise stand in for.
+        const storeCtx = { db: opened.db, dialect: opened.dialect, limits: opened.limits };
         try {
           const executions = new SqlExecutionStore(storeCtx);
           const lease = await freshShard();

@@ -5,10 +5,27 @@ import type { Tables } from '../../tables.js';
 import { guardedDialect } from '../driver-errors.js';
 import { checkedDatabaseName, withDatabase } from '../server-database.js';
 import type { ConnectOptions } from '../sql-dialect.js';
-import { preparingPool } from './prepared.js';
+import type { TransactionPipeline } from '../sql-dialect.js';
+import { transactionPipeline } from './pipeline.js';
+import { MAX_PREPARED_SQL_LENGTH, preparingPool } from './prepared.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const PG_INT8_OID = 20;
+
+// BIGINT ids stay below 2^53 by contract; parse them as numbers for this pool only (not pg's global parsers).
+const TYPE_PARSERS = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === PG_INT8_OID
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+const pipelines = new WeakMap<Kysely<Tables>, TransactionPipeline>();
+
+/** The pipelined transactions on the pool behind `db` (a handle createPostgresKysely made). */
+export function pipelineOf(db: Kysely<Tables>): TransactionPipeline | undefined {
+  return pipelines.get(db);
+}
 
 export function createPostgresKysely(
   target: ServerTarget,
@@ -22,13 +39,7 @@ export function createPostgresKysely(
     // A history host paused (SIGSTOP) or partitioned inside a transaction keeps its row locks until the server ends
     // the session; without this limit the shard rows it locked would block every other host's acquireShard forever.
     idle_in_transaction_session_timeout: 5_000,
-    // BIGINT ids stay below 2^53 by contract; parse them as numbers for this pool only (not pg's global parsers).
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === PG_INT8_OID
-          ? (v: string) => Number(v)
-          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
+    types: TYPE_PARSERS,
   });
   // A client that dies (server restart, pg_terminate_backend), idle or checked out, must not crash the process:
   // the failing query rejects, and pg-pool discards the client when it is released.
@@ -37,7 +48,18 @@ export function createPostgresKysely(
     client.on('error', () => undefined);
   });
   const dialect = new PostgresDialect({ pool: options.preparedStatements ? preparingPool(pool) : pool });
-  return new Kysely<Tables>({ dialect: guardedDialect(dialect, target.redacted, isConnectionFailure) });
+  const db = new Kysely<Tables>({ dialect: guardedDialect(dialect, target.redacted, isConnectionFailure) });
+  pipelines.set(
+    db,
+    transactionPipeline(pool, {
+      prepared: options.preparedStatements,
+      maxPreparedLength: MAX_PREPARED_SQL_LENGTH,
+      types: TYPE_PARSERS,
+      isConnectionFailure,
+      url: target.redacted,
+    }),
+  );
+  return db;
 }
 
 /** Connects to the server's `postgres` database to create or drop the one the URL names. */

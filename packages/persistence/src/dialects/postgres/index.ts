@@ -12,7 +12,7 @@ import {
   upsertIfNewerOnConflict,
   upsertOnConflict,
 } from '../standard-sql.js';
-import { createPostgresDatabase, createPostgresKysely, dropPostgresDatabase } from './connect.js';
+import { createPostgresDatabase, createPostgresKysely, dropPostgresDatabase, pipelineOf } from './connect.js';
 
 const CONNECTION_CODES = new Set<string | number>([
   '57P01', // admin_shutdown (pg_terminate_backend)
@@ -39,6 +39,7 @@ export const postgres: SqlDialect<ServerTarget> = {
   name: 'postgres',
 
   createKysely: (target, options) => createPostgresKysely(target, options, isConnectionFailure),
+  transactionPipeline: pipelineOf,
   createDatabase: createPostgresDatabase,
   dropDatabase: dropPostgresDatabase,
 

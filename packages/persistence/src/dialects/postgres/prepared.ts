@@ -8,7 +8,7 @@ import type pg from 'pg';
  * point reads, small appends) are parsed and planned once per connection. Longer ones (multi-row INSERTs of
  * hundreds of rows) vary in shape and stay unnamed, which bounds the prepared statements per connection.
  */
-const MAX_PREPARED_SQL_LENGTH = 4000;
+export const MAX_PREPARED_SQL_LENGTH = 4000;
 
 /**
  * Names by statement text: the store issues the same few texts over and over, and a SHA-1 of each (up to 4,000
@@ -16,7 +16,7 @@ const MAX_PREPARED_SQL_LENGTH = 4000;
  */
 const names = new LRUCache<string, string>({ max: 1024 });
 
-function statementName(text: string): string {
+export function statementName(text: string): string {
   let name = names.get(text);
   if (name === undefined) {
     name = `odin_${createHash('sha1').update(text).digest('base64url')}`;
