@@ -30,7 +30,8 @@ const options = (url: string) => ({
   maxPreparedLength: 4000,
   types: pg.types,
   isConnectionFailure: (error: unknown) =>
-    error instanceof Error && /ECONNREFUSED|terminat/i.test(`${error.message} ${(error as { code?: string }).code}`),
+    error instanceof Error &&
+    /ECONNREFUSED|terminat/i.test(`${error.message} ${(error as { code?: string }).code}`),
   url,
 });
 
@@ -175,7 +176,10 @@ test('the execution store commits through the pipeline, and its failures still n
     assert.deepEqual(result.dbVersions, [2, 2]);
     assert.equal(runs.length, 2);
     const rowB = await executions.getExecution(b);
-    assert.deepEqual([rowB?.dbVersion, rowB?.status, text(rowB!.state)], [2, WorkflowStatus.COMPLETED, 'state:2']);
+    assert.deepEqual(
+      [rowB?.dbVersion, rowB?.status, text(rowB!.state)],
+      [2, WorkflowStatus.COMPLETED, 'state:2'],
+    );
 
     // A stale version: the pipeline rolls back, and the ordinary way names the transition.
     await assert.rejects(
