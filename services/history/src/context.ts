@@ -66,6 +66,11 @@ export interface HistoryOptions {
   /** Empty long-poll answer for GetWorkflowExecutionHistory(wait_new_event) after this long. */
   historyLongPollMs: number;
   /**
+   * Group commits of this host in flight at once on a server database (PostgreSQL, MySQL), each of other shards;
+   * embedded SQLite always commits one at a time (one writer).
+   */
+  concurrentCommits: number;
+  /**
    * Max runs kept in the mutable-state caches of the host (split evenly over its shards, at least 8 each). Enough for
    * every running run that is busy at once; closed runs are kept a short while (a result fetch reads them at once).
    */
@@ -157,6 +162,7 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {
   transferScanIntervalMs: 5_000,
   timerScanIntervalMs: 30_000,
   historyLongPollMs: 20_000,
+  concurrentCommits: 4,
   cacheSizePerHost: 4_096,
   cacheBytesPerHost: 64 * 1024 * 1024,
   historyPageSize: 1_000,

@@ -124,3 +124,64 @@ test('the host batcher commits several shards in one call and isolates a CAS fai
   assert.deepEqual(calls[1], { shards: [2, 1], runs: ['b', 'c', 'bad'] });
   assert.deepEqual(calls[2], { shards: [2], runs: ['b', 'c'] });
 });
+
+test('with several commits allowed, other shards commit beside one in flight, and a shard waits for its own', async () => {
+  const calls: { shards: number[]; runs: string[] }[] = [];
+  const gates: (() => void)[] = [];
+  let inFlight = 0;
+  let most = 0;
+  const store = {
+    async commitShardBatches(
+      batches: { fence: { shardId: number; rangeId: number }; transitions: Transition[] }[],
+    ) {
+      const runs = batches.flatMap((b) => b.transitions.map((t) => (t.kind === 'update' ? t.key.runId : '')));
+      calls.push({ shards: batches.map((b) => b.fence.shardId), runs });
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise<void>((r) => gates.push(r));
+      inFlight--;
+      return batches.map((b) => ({ dbVersions: b.transitions.map(() => 7) }));
+    },
+  };
+  const shard = (shardId: number) => ({
+    shardId,
+    lost: false,
+    prepare: async () => ({ shardId, rangeId: 1 }),
+    markLost() {},
+  });
+  const [s1, s2, s3] = [shard(1), shard(2), shard(3)];
+  const batcher = new HostWriteBatcher(
+    store,
+    () => 0,
+    () => {},
+    undefined,
+    2,
+  );
+  const tick = () => new Promise((r) => setImmediate(r));
+  const a = batcher.submit(s1, [transition('a')]);
+  await tick();
+  await tick();
+  // Shard 1 is in flight: its next submission waits, shard 2's goes out beside it in a second commit.
+  const a2 = batcher.submit(s1, [transition('a2')]);
+  const b = batcher.submit(s2, [transition('b')]);
+  await tick();
+  await tick();
+  assert.deepEqual(calls, [
+    { shards: [1], runs: ['a'] },
+    { shards: [2], runs: ['b'] },
+  ]);
+  // Two in flight, the limit: shard 3 queues too.
+  const c = batcher.submit(s3, [transition('c')]);
+  await tick();
+  await tick();
+  assert.equal(calls.length, 2);
+  gates.shift()!();
+  assert.deepEqual(await a, [7]);
+  await tick();
+  await tick();
+  // Shard 1's commit ended: its queued submission goes with shard 3's, in queue order.
+  assert.deepEqual(calls[2], { shards: [1, 3], runs: ['a2', 'c'] });
+  for (const release of gates.splice(0)) release();
+  assert.deepEqual(await Promise.all([a2, b, c]), [[7], [7], [7]]);
+  assert.equal(most, 2);
+});

@@ -10,24 +10,33 @@ export interface QueuedSubmission {
   trace?: TraceContext | undefined;
 }
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}
-
 /**
  * The drain loop both group-commit batchers share: submissions that queue up while a commit is in flight go together
  * into the next commit, up to a transition budget. Subclasses decide how one batch is committed.
+ *
+ * Up to `maxConcurrentCommits` batches may be in flight at once, as long as no two hold submissions of the same key
+ * (`keyOf`: the shard): a key's submissions commit one batch after another, in the order they were queued, so a
+ * shard's outbox task ids and its runs' versions are written in the order they were given out. One (the default)
+ * is the single writer embedded SQLite needs; a server database commits several on separate connections, and its
+ * own group commit shares the WAL flushes, while each commit's round trips and flush wait no longer hold back all
+ * the others.
  */
 export abstract class GroupCommitQueue<S extends QueuedSubmission> {
   protected readonly queue: S[] = [];
-  #running = false;
+  #scheduled = false;
+  #inFlight = 0;
+  /** Keys of the batches in flight. */
+  readonly #busy = new Set<unknown>();
 
-  constructor(private readonly maxTransitionsPerBatch: number) {}
+  constructor(
+    private readonly maxTransitionsPerBatch: number,
+    private readonly maxConcurrentCommits = 1,
+  ) {}
 
   protected enqueue(submission: S): void {
     if (rpcTracing.active) submission.trace = activeTraceContext();
     this.queue.push(submission);
-    if (!this.#running) void this.#drain();
+    this.#schedule();
   }
 
   protected abstract commitBatch(batch: S[]): Promise<void>;
@@ -35,37 +44,66 @@ export abstract class GroupCommitQueue<S extends QueuedSubmission> {
   /** Attributes of a batch's commit span (its shard, say). */
   protected abstract spanAttributes(batch: readonly S[]): Record<string, string | number>;
 
-  async #drain(): Promise<void> {
-    this.#running = true;
-    try {
-      while (this.queue.length > 0) {
-        // Let transitions that are being built right now (their callbacks are already queued) join this batch.
-        // Embedded SQLite commits synchronously, so without this yield nothing could ever queue behind a commit.
-        await yieldToEventLoop();
-        const batch: S[] = [];
-        let size = 0;
-        while (this.queue.length > 0) {
-          const next = this.queue[0]!;
-          if (batch.length > 0 && size + next.transitions.length > this.maxTransitionsPerBatch) break;
-          this.queue.shift();
-          batch.push(next);
-          size += next.transitions.length;
-        }
-        if (rpcTracing.active) {
-          // A child span of every submitter's RPC span (parent of the first, linked by the rest), not of whichever
-          // call happened to start this drain loop.
-          await inBatchSpan(
-            'persistence.commitShardBatch',
-            batch.map((s) => s.trace),
-            { transitions: size, submissions: batch.length, ...this.spanAttributes(batch) },
-            () => this.commitBatch(batch),
-          );
-        } else {
-          await this.commitBatch(batch);
-        }
-      }
-    } finally {
-      this.#running = false;
+  /** Submissions of one key never commit in two batches at once. */
+  protected keyOf(_submission: S): unknown {
+    return undefined;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight >= this.maxConcurrentCommits || this.queue.length === 0) return;
+    this.#scheduled = true;
+    // Let transitions that are being built right now (their callbacks are already queued) join this batch.
+    // Embedded SQLite commits synchronously, so without this yield nothing could ever queue behind a commit.
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#start();
+    });
+  }
+
+  #start(): void {
+    while (this.#inFlight < this.maxConcurrentCommits) {
+      const batch = this.#take();
+      if (batch.length === 0) return;
+      const keys = new Set(batch.map((s) => this.keyOf(s)));
+      for (const key of keys) this.#busy.add(key);
+      this.#inFlight++;
+      void this.#commit(batch).finally(() => {
+        this.#inFlight--;
+        for (const key of keys) this.#busy.delete(key);
+        this.#schedule();
+      });
     }
+  }
+
+  /** The next batch: queued submissions in order, skipping those whose key is in flight, up to the budget. */
+  #take(): S[] {
+    const batch: S[] = [];
+    let size = 0;
+    let i = 0;
+    while (i < this.queue.length) {
+      const next = this.queue[i]!;
+      if (this.#busy.size > 0 && this.#busy.has(this.keyOf(next))) {
+        i++;
+        continue;
+      }
+      if (batch.length > 0 && size + next.transitions.length > this.maxTransitionsPerBatch) break;
+      this.queue.splice(i, 1);
+      batch.push(next);
+      size += next.transitions.length;
+    }
+    return batch;
+  }
+
+  #commit(batch: S[]): Promise<void> {
+    if (!rpcTracing.active) return this.commitBatch(batch);
+    // A child span of every submitter's RPC span (parent of the first, linked by the rest), not of whichever call
+    // happened to start this batch.
+    const size = batch.reduce((n, s) => n + s.transitions.length, 0);
+    return inBatchSpan(
+      'persistence.commitShardBatch',
+      batch.map((s) => s.trace),
+      { transitions: size, submissions: batch.length, ...this.spanAttributes(batch) },
+      () => this.commitBatch(batch),
+    );
   }
 }

@@ -37,7 +37,7 @@ interface Submission extends QueuedSubmission {
 
 /**
  * Group commit across all shards of this host: submissions queued while a commit is in flight go together into
- * the next multi-shard transaction. Failure handling mirrors the per-shard batcher: the submission that caused a
+ * the next multi-shard transaction (or, on a server database, into one of the next few, a shard in one at a time). Failure handling mirrors the per-shard batcher: the submission that caused a
  * CAS failure is rejected alone and the rest committed again; a lost fence drops that shard's submissions only.
  */
 export class HostWriteBatcher extends GroupCommitQueue<Submission> {
@@ -47,9 +47,15 @@ export class HostWriteBatcher extends GroupCommitQueue<Submission> {
     private readonly onCommit: (durationMs: number, errorCode?: string) => void,
     /** Finished outbox tasks of the host's shards, deleted inside the commits. */
     private readonly acks?: HostOutboxAcks,
+    /** Commits in flight at once, each of other shards (see GroupCommitQueue); 1 for a single-writer database. */
+    maxConcurrentCommits = 1,
     maxTransitionsPerBatch = 256,
   ) {
-    super(maxTransitionsPerBatch);
+    super(maxTransitionsPerBatch, maxConcurrentCommits);
+  }
+
+  protected override keyOf(submission: Submission): BatchedShard {
+    return submission.shard;
   }
 
   /** One shard: its id; several: the shard of the first submission, and how many shards the transaction spans. */

@@ -84,7 +84,13 @@ export class ShardController {
         deps.options.outboxDeleteDelayMs,
         (error) => deps.logger.warn({ err: error }, 'outbox task delete failed'),
       );
-      this.#hostBatcher = new HostWriteBatcher(executions, () => deps.clock.now(), onCommit, this.#hostAcks);
+      this.#hostBatcher = new HostWriteBatcher(
+        executions,
+        () => deps.clock.now(),
+        onCommit,
+        this.#hostAcks,
+        deps.store.dialect === 'sqlite' ? 1 : deps.options.concurrentCommits,
+      );
     }
   }
 
