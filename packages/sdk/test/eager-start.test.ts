@@ -170,8 +170,7 @@ describe('eager workflow start on the dev server', () => {
       workflows: eager,
       activities,
       shutdownGraceMs: 1000,
-      // Polls hold slots: 16 by default, so room is left for eager tasks.
-      maxConcurrentWorkflowTasks: 20,
+      // The default slots (40) and polls (8 + 8): eager starts find free slots without settings.
       ...options,
     });
 

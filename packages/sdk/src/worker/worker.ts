@@ -50,6 +50,8 @@ export type ActivityFunction = (...args: any[]) => unknown;
 
 /** Workflow-task polls per queue when `workflowPollers` is not given. */
 const DEFAULT_WORKFLOW_POLLERS = 8;
+/** Workflow-task slots when `maxConcurrentWorkflowTasks` is not given: above the default polls (8 + 8), so eager starts find free ones. */
+const DEFAULT_WORKFLOW_TASK_SLOTS = 40;
 export interface WorkerLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
@@ -66,8 +68,9 @@ export interface WorkerOptions {
   activities?: Readonly<Record<string, ActivityFunction>>;
   identity?: string;
   /**
-   * Workflow-task slots (10). A poll holds one while it waits, so an eager start of a client on this connection
-   * (`requestEagerStart`) finds one free only when this exceeds the polls (`workflowPollers` + `stickyPollers`).
+   * Workflow-task slots (40, as the official TypeScript SDK). A poll holds one while it waits, so an eager start of a
+   * client on this connection (`requestEagerStart`) finds one free only when this exceeds the polls
+   * (`workflowPollers` + `stickyPollers`, 8 + 8 by default).
    */
   maxConcurrentWorkflowTasks?: number;
   maxConcurrentActivities?: number;
@@ -211,7 +214,7 @@ export class Worker implements LocalWorkflowWorker {
     this.logger = options.logger ?? consoleLogger;
     this.workflowSlots = executionSlots(
       'maxConcurrentWorkflowTasks',
-      options.maxConcurrentWorkflowTasks ?? 10,
+      options.maxConcurrentWorkflowTasks ?? DEFAULT_WORKFLOW_TASK_SLOTS,
     );
     this.activitySlots = executionSlots('maxConcurrentActivities', options.maxConcurrentActivities ?? 100);
     this.runCache = new WorkflowRunCache(options.maxCachedWorkflows ?? 1000, {
