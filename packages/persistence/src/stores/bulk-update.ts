@@ -3,7 +3,7 @@ import type { UpdateTransition } from '../contract.js';
 import { toBuffer } from '../codec.js';
 import type { RowsUpdate } from '../dialects/sql-dialect.js';
 import { chunks, type Executor, type StoreContext } from './context.js';
-import { precompiledQuery } from './precompiled.js';
+import { affectedRows, precompiledQuery, runInOrder } from './precompiled.js';
 import type { Tables } from '../tables.js';
 
 /** One update of a group commit, with what validation derived from it. */
@@ -30,11 +30,8 @@ export async function bulkUpdateExecutions(
   trx: Transaction<Tables>,
   rows: readonly BulkUpdateRow[],
 ): Promise<number> {
-  let matched = 0;
-  for (const query of bulkUpdateQueries(ctx, trx, rows)) {
-    matched += Number((await trx.executeQuery(query)).numAffectedRows ?? 0n);
-  }
-  return matched;
+  const results = await runInOrder(trx, bulkUpdateQueries(ctx, trx, rows));
+  return results.reduce((matched, r) => matched + affectedRows(r), 0);
 }
 
 /** The statements of bulkUpdateExecutions (their affected rows add up to the rows matched), without running them. */
@@ -134,7 +131,7 @@ export async function bulkUpdateCurrent(
   trx: Transaction<Tables>,
   transitions: readonly UpdateTransition[],
 ): Promise<void> {
-  for (const query of bulkUpdateCurrentQueries(ctx, trx, transitions)) await trx.executeQuery(query);
+  await runInOrder(trx, bulkUpdateCurrentQueries(ctx, trx, transitions));
 }
 
 /** The statements of bulkUpdateCurrent, without running them. */

@@ -2,7 +2,7 @@ import type { CompiledQuery } from 'kysely';
 import type { ImmediateCategory, OutboxAcks, OutboxStore, OutboxTask, TimerTaskKey } from '../contract.js';
 import { toBytes, toNumber } from '../codec.js';
 import { chunks, type Executor, inTransaction, type StoreContext } from './context.js';
-import { precompiledQuery } from './precompiled.js';
+import { precompiledQuery, runInOrder } from './precompiled.js';
 import type { ImmediateTasksTable } from '../tables.js';
 
 const IMMEDIATE_TABLES = { transfer: 'transfer_tasks', visibility: 'visibility_tasks' } as const;
@@ -128,7 +128,7 @@ const ACK_CHUNK_ROWS = 100;
  * names a whole primary key, so each is one index lookup (SQLite's OR optimisation needs every term indexable).
  */
 export async function deleteAckedRows(ctx: StoreContext, db: Executor, acks: OutboxAcks): Promise<void> {
-  for (const query of ackedRowsQueries(ctx, db, acks)) await db.executeQuery(query);
+  await runInOrder(db, ackedRowsQueries(ctx, db, acks));
 }
 
 /** The DELETEs of deleteAckedRows, built with `db`, without running them. */

@@ -14,6 +14,16 @@ export interface QueryRunner {
   executeQuery<R>(query: CompiledQuery<R> | Compilable<R>): Promise<QueryResult<R>>;
 }
 
+/** Runs `queries` one after another (each a round trip where the database is a server); their results in order. */
+export async function runInOrder(
+  trx: QueryRunner,
+  queries: readonly CompiledQuery<unknown>[],
+): Promise<QueryResult<unknown>[]> {
+  const results: QueryResult<unknown>[] = [];
+  for (const query of queries) results.push(await trx.executeQuery(query));
+  return results;
+}
+
 /** What builds a statement: the store's Kysely handle or a transaction of it (only its builders are used). */
 export type Builder = object;
 
@@ -152,7 +162,7 @@ export async function insertRowsTogether(
   trx: QueryRunner & Builder,
   groups: readonly TableRows[],
 ): Promise<void> {
-  for (const query of insertRowsTogetherQueries(owner, trx, groups)) await trx.executeQuery(query);
+  await runInOrder(trx, insertRowsTogetherQueries(owner, trx, groups));
 }
 
 /** The statements insertRowsTogether runs (one, or one per table), built with `builder`, without running them. */

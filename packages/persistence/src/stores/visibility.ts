@@ -14,7 +14,7 @@ import { nanosToMicros, parseRfc3339Nanos } from '../visibility/datetime.js';
 import { isSearchAttributeType } from '../visibility/definitions.js';
 import { textTokens } from '../visibility/text-tokens.js';
 import { chunks, type Executor, inTransaction, type StoreContext } from './context.js';
-import { insertRowsQuery, precompiledQuery } from './precompiled.js';
+import { insertRowsQuery, precompiledQuery, runInOrder } from './precompiled.js';
 import { conditionSql } from './visibility-conditions.js';
 
 const UPDATABLE = [
@@ -196,9 +196,8 @@ export async function upsertVisibilityRows(
   records: readonly VisibilityRecord[],
 ): Promise<void> {
   const plan = visibilityUpsertPlan(ctx, db, records);
-  const stored: (readonly unknown[])[] = [];
-  for (const read of plan.reads) stored.push((await db.executeQuery(read)).rows);
-  for (const write of plan.writes(stored)) await db.executeQuery(write);
+  const stored = (await runInOrder(db, plan.reads)).map((r) => r.rows);
+  await runInOrder(db, plan.writes(stored));
 }
 
 /**
