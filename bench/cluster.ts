@@ -29,7 +29,10 @@ function migrate(dbUrl: string): Promise<void> {
   );
 }
 
-/** One role's process, resolved once it prints its banner. */
+/** How long one role may take to print its banner. */
+const START_TIMEOUT_MS = 60_000;
+
+/** One role's process, resolved once it prints its banner (killed, and rejected, when it does not in time). */
 function startHost(options: ClusterOptions, role: string, hostId: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
@@ -51,34 +54,60 @@ function startHost(options: ClusterOptions, role: string, hostId: string): Promi
         HUGO_ORCHESTRATOR_FRONTEND_PORT: String(options.frontendPort),
         HUGO_ORCHESTRATOR_HISTORY_PORT: '0',
         HUGO_ORCHESTRATOR_MATCHING_PORT: '0',
+        // Any free port for the frontend's HTTP API, so a server on the default 7243 does not stop the bench.
+        HUGO_ORCHESTRATOR_HTTP_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
   return new Promise((resolve, reject) => {
     let out = '';
+    const late = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${hostId} printed no banner within ${START_TIMEOUT_MS} ms: ${out}`));
+    }, START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       if (/serving/.test(out)) {
+        clearTimeout(late);
         child.stdout?.off('data', onData);
         child.stdout?.resume();
         resolve(child);
       }
     };
     child.stdout?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${hostId} exited ${code}: ${out}`)));
+    child.once('exit', (code) => {
+      clearTimeout(late);
+      reject(new Error(`${hostId} exited ${code}: ${out}`));
+    });
   });
 }
 
-/** Starts the history hosts first (each takes its share of the shards), then matching, the worker and the frontend. */
+/**
+ * Starts the history hosts first (each takes its share of the shards), then matching, the worker and the frontend.
+ * When a role exits or does not come up in time (a port another server holds, say), the ones already started are
+ * stopped before the error is thrown, so a failed bench leaves no processes behind.
+ */
 export async function startCluster(options: ClusterOptions): Promise<ChildProcess[]> {
   await migrate(options.dbUrl);
+  const roles: [string, string][] = [
+    ...Array.from({ length: options.historyHosts }, (_, i): [string, string] => [
+      'history',
+      `history-${i + 1}`,
+    ]),
+    ['matching', 'matching-1'],
+    ['worker', 'worker-1'],
+    ['frontend', 'frontend-1'],
+  ];
   const hosts: ChildProcess[] = [];
-  for (let i = 1; i <= options.historyHosts; i++)
-    hosts.push(await startHost(options, 'history', `history-${i}`));
-  hosts.push(await startHost(options, 'matching', 'matching-1'));
-  hosts.push(await startHost(options, 'worker', 'worker-1'));
-  hosts.push(await startHost(options, 'frontend', 'frontend-1'));
+  for (const [role, hostId] of roles) {
+    try {
+      hosts.push(await startHost(options, role, hostId));
+    } catch (error) {
+      await stopCluster(hosts);
+      throw error;
+    }
+  }
   return hosts;
 }
 

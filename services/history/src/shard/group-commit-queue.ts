@@ -94,7 +94,8 @@ export abstract class GroupCommitQueue<S extends QueuedSubmission> {
     return batch;
   }
 
-  #commit(batch: S[]): Promise<void> {
+  /** Async, so that a synchronous throw still reaches `finally` in #start and frees the batch's keys. */
+  async #commit(batch: S[]): Promise<void> {
     if (!rpcTracing.active) return this.commitBatch(batch);
     // A child span of every submitter's RPC span (parent of the first, linked by the rest), not of whichever call
     // happened to start this batch.
