@@ -27,6 +27,7 @@ import { startCluster, stopCluster } from '../cluster.js';
 import * as activities from '../workloads/activities.js';
 import * as workflows from '../sdk/workflows.js';
 import { freePort } from '../free-port.js';
+import { cpuSeconds } from '../proc-cpu.js';
 import { cliPath, startDevArgs, startServer, stopServer } from '../server-process.js';
 
 const N = Number(process.env.N ?? 2000);
@@ -38,13 +39,6 @@ const TASK_QUEUE = 'bench-peers-odin';
 const EAGER_START = process.env.ODIN_PEERS_EAGER_START !== '0';
 const SUFFIX = '-done';
 const CLK_TCK = 100;
-
-/** utime+stime of one process, all threads (the peer script reads the same fields). */
-function processCpuSeconds(pid: number): number {
-  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
 
 /** Resident set size of one process in MiB (VmRSS), and its peak so far (VmHWM). */
 function residentMiB(pid: number): { rss: number; peak: number } {
@@ -137,7 +131,7 @@ async function measure(
   databaseBytes: () => number,
   serverNames?: string[],
 ) {
-  const serverCpuSeconds = () => servers.reduce((sum, server) => sum + processCpuSeconds(server.pid!), 0);
+  const serverCpuSeconds = () => servers.reduce((sum, server) => sum + cpuSeconds(server.pid!), 0);
   const serverMiB = () =>
     servers.reduce(
       (sum, server) => {
@@ -176,7 +170,7 @@ async function measure(
       const tag = `${RUN_TAG}-${system}-${workload}`;
       const bytesBefore = databaseBytes();
       const serverBefore = serverCpuSeconds();
-      const perServerBefore = servers.map((server) => processCpuSeconds(server.pid!));
+      const perServerBefore = servers.map((server) => cpuSeconds(server.pid!));
       const rssAfterWarmUp = serverMiB().rss;
       const appBefore = selfCpuSeconds();
       const tasksBefore = worker.stats;
@@ -219,7 +213,7 @@ async function measure(
           `INFO cluster_cpu system=${system} workload=${workload} ${servers
             .map(
               (server, i) =>
-                `${serverNames[i]}_ms_per_wf=${format(((processCpuSeconds(server.pid!) - perServerBefore[i]!) * 1000) / N)}`,
+                `${serverNames[i]}_ms_per_wf=${format(((cpuSeconds(server.pid!) - perServerBefore[i]!) * 1000) / N)}`,
             )
             .join(' ')}`,
         );

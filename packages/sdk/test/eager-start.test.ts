@@ -174,6 +174,10 @@ describe('eager workflow start on the dev server', () => {
       ...options,
     });
 
+  /** Runs `eager.greeting(name)` on `taskQueue`, asking for an eager start; its result. */
+  const greetEagerly = (taskQueue: string, workflowId: string, name: string, via = client) =>
+    via.execute(eager.greeting, { workflowId, taskQueue, args: [name], requestEagerStart: true });
+
   /** Who started the run's first workflow task: the starting client for an eager task, else the polling worker. */
   async function firstTaskStartedBy(workflowId: string): Promise<string> {
     const events = await client.fetchHistory(workflowId);
@@ -196,15 +200,7 @@ describe('eager workflow start on the dev server', () => {
     const local = await worker({ taskQueue: 'eager-a', identity: 'local-worker' });
     const workflowId = id('eager');
     await local.runUntil(async () => {
-      assert.equal(
-        await client.execute(eager.greeting, {
-          workflowId,
-          taskQueue: 'eager-a',
-          args: ['a'],
-          requestEagerStart: true,
-        }),
-        'hello a!',
-      );
+      assert.equal(await greetEagerly('eager-a', workflowId, 'a'), 'hello a!');
     });
     const stats = local.stats;
     assert.equal(stats.eagerWorkflowTasks, 1);
@@ -221,15 +217,7 @@ describe('eager workflow start on the dev server', () => {
     const encrypting = new WorkflowClient({ connection, payloadCodecs: [codec] });
     const workflowId = id('eager-codec');
     await local.runUntil(async () => {
-      assert.equal(
-        await encrypting.execute(eager.greeting, {
-          workflowId,
-          taskQueue: 'eager-codec',
-          args: ['secret'],
-          requestEagerStart: true,
-        }),
-        'hello secret!',
-      );
+      assert.equal(await greetEagerly('eager-codec', workflowId, 'secret', encrypting), 'hello secret!');
     });
     assert.equal(local.stats.eagerWorkflowTasks, 1);
     assert.deepEqual(await lostTasks(workflowId), [], 'the eager task read its input');
@@ -241,15 +229,7 @@ describe('eager workflow start on the dev server', () => {
     const notLocal = id('not-local');
     await onOtherQueue.runUntil(() =>
       remote.runUntil(async () => {
-        assert.equal(
-          await client.execute(eager.greeting, {
-            workflowId: notLocal,
-            taskQueue: 'eager-b',
-            args: ['b'],
-            requestEagerStart: true,
-          }),
-          'hello b!',
-        );
+        assert.equal(await greetEagerly('eager-b', notLocal, 'b'), 'hello b!');
       }),
     );
     assert.equal(onOtherQueue.stats.eagerWorkflowTasks + remote.stats.eagerWorkflowTasks, 0);
@@ -281,15 +261,7 @@ describe('eager workflow start on the dev server', () => {
     });
     const fullId = id('full');
     await full.runUntil(async () => {
-      assert.equal(
-        await client.execute(eager.greeting, {
-          workflowId: fullId,
-          taskQueue: 'eager-full',
-          args: ['d'],
-          requestEagerStart: true,
-        }),
-        'hello d!',
-      );
+      assert.equal(await greetEagerly('eager-full', fullId, 'd'), 'hello d!');
     });
     assert.equal(full.stats.eagerWorkflowTasks, 0);
     assert.equal(await firstTaskStartedBy(fullId), 'full-worker');
@@ -304,14 +276,7 @@ describe('eager workflow start on the dev server', () => {
     const ids = [1, 2, 3, 4, 5].map((n) => id(`some-${n}`));
     await some.runUntil(async () => {
       const results = await Promise.all(
-        ids.map((workflowId, n) =>
-          client.execute(eager.greeting, {
-            workflowId,
-            taskQueue: 'eager-some',
-            args: [`${n}`],
-            requestEagerStart: true,
-          }),
-        ),
+        ids.map((workflowId, n) => greetEagerly('eager-some', workflowId, `${n}`)),
       );
       assert.deepEqual(results, ['hello 0!', 'hello 1!', 'hello 2!', 'hello 3!', 'hello 4!']);
     });

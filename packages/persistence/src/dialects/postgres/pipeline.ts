@@ -55,12 +55,6 @@ interface PgResult {
   addCommandComplete(message: unknown): void;
 }
 
-type TypeParsers = ConstructorParameters<typeof pg.Pool>[0] extends infer C
-  ? C extends { types?: infer T }
-    ? T
-    : never
-  : never;
-
 const AFFECTING = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 
 /**
@@ -77,7 +71,7 @@ class PipelinedStatements {
 
   constructor(
     private readonly statements: readonly Statement[],
-    types: TypeParsers,
+    types: pg.CustomTypesConfig,
   ) {
     this.done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
@@ -173,7 +167,7 @@ export interface PipelineOptions {
   readonly prepared: boolean;
   readonly maxPreparedLength: number;
   /** The pool's type parsers, so rows read the same as through Kysely. */
-  readonly types: TypeParsers;
+  readonly types: pg.CustomTypesConfig;
   /** The dialect's test for a dead connection: those errors throw as DatabaseUnavailableError against `url`. */
   readonly isConnectionFailure: (error: unknown) => boolean;
   readonly url: string;
