@@ -77,7 +77,7 @@ export class OdinMetrics {
     });
     this.workflowReplayCount = new Counter({
       name: 'workflow_replay_count',
-      help: 'Workflow tasks dispatched with the full history (the worker replays).',
+      help: 'Workflow tasks dispatched with the full history after a completed task of the run (the worker replays).',
       labelNames: ['namespace', 'workflow_type'],
       registers,
     });

@@ -78,7 +78,11 @@ export function startedWorkflowTaskResponse(
 ): Promise<Res<'PollWorkflowTaskQueueResponse'>> {
   const ms = started.ms;
   const firstEventId = started.stickyPoll ? ms.lastCompletedStartedEventId + 1 : 1;
-  if (firstEventId === 1) engine.metrics.replayed(ms.namespaceId, ms.workflowType);
+  // A replay: the whole history goes to a worker after a workflow task of the run has completed (a sticky cache
+  // missed, or a worker of the normal queue took over). A run's first task starts from event 1 with nothing to replay.
+  if (firstEventId === 1 && ms.lastCompletedStartedEventId > 0) {
+    engine.metrics.replayed(ms.namespaceId, ms.workflowType);
+  }
   return workflowTaskResponse(
     (from, to) => engine.readEvents(run, from, to),
     historyPaging(engine.options),

@@ -5,10 +5,10 @@ import { VirtualClock } from '@odin/hugo';
 import { openStore } from '@odin/persistence';
 import { createLogger, createRuntimeContext, loadConfig, SeededRandom } from '@odin/runtime';
 import { HistoryService } from '../src/index.js';
-import { cmd, complete, FakeMatching, NS, pollWorkflowTask, TASK_QUEUE } from './harness.js';
+import { cmd, complete, FakeMatching, NS, pollWorkflowTask, signal, TASK_QUEUE } from './harness.js';
 import type { Harness } from './harness.js';
 
-test('runs on the runtime context the server builds and records its metrics there', async () => {
+test('runs on the runtime context the server builds and records its metrics there (a replay is a full history after a completed task)', async () => {
   const clock = new VirtualClock();
   const store = await openStore({ url: 'sqlite::memory:', migrate: true, clock });
   const ctx = createRuntimeContext({
@@ -38,9 +38,18 @@ test('runs on the runtime context the server builds and records its metrics ther
     { signal: new AbortController().signal },
   );
   assert.match(res.runId ?? '', /^[0-9a-f-]{36}$/);
-  const wft = await pollWorkflowTask(h, 'rt');
-  await complete(h, wft.taskToken, [cmd.complete('ok')]);
+  const first = await pollWorkflowTask(h, 'rt');
+  assert.equal(first.history?.events?.[0]?.eventId, 1);
+  await complete(h, first.taskToken, []);
+  const replays = /workflow_replay_count\{namespace="default",workflow_type="wf"\} (\d+)/;
+  assert.doesNotMatch(await ctx.metrics.registry.metrics(), replays, "a run's first task replays nothing");
+  // No sticky queue: the next task goes to the normal queue with the whole history, which the worker replays.
+  await signal(h, 'rt', 'go');
+  const second = await pollWorkflowTask(h, 'rt');
+  assert.equal(second.history?.events?.[0]?.eventId, 1);
+  await complete(h, second.taskToken, [cmd.complete('ok')]);
   const text = await ctx.metrics.registry.metrics();
+  assert.equal(replays.exec(text)?.[1], '1');
   assert.match(text, /workflow_started_total\{namespace="default",workflow_type="wf"\} 1/);
   assert.match(text, /workflow_closed_total\{namespace="default",workflow_type="wf",status="completed"\} 1/);
   assert.match(text, /history_shard_ownership\{shard_id="4",host="[^"]+"\} 1/);
