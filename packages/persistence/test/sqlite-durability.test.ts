@@ -277,7 +277,7 @@ test('in-memory databases never sync', async () => {
   await db.destroy();
 });
 
-test('real sync: a file database runs WAL with synchronous NORMAL and its auto-checkpoint threshold, and its rows survive reopening', async () => {
+test('real sync: a file database runs WAL with synchronous NORMAL, its auto-checkpoint threshold and temporary files in memory, and its rows survive reopening', async () => {
   const file = join(dir, 'real.sqlite');
   const target = parseConnectionUrl(`sqlite:${file}`);
   const { db: opened } = await openDatabase(target);
@@ -292,6 +292,8 @@ test('real sync: a file database runs WAL with synchronous NORMAL and its auto-c
       ?.wal_autocheckpoint,
     WAL_AUTOCHECKPOINT_PAGES,
   );
+  // 2: MEMORY (statement journals and other temporary files are not written to disk).
+  assert.equal((await sql<{ temp_store: number }>`PRAGMA temp_store`.execute(db)).rows[0]?.temp_store, 2);
   await sql`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`.execute(db);
   await Promise.all([
     insertTx(db, 1),
