@@ -4,12 +4,13 @@
  * that matters: the mapping must never change for a cluster once created (its shard count is fixed too).
  */
 export function shardIdFor(namespaceId: string, workflowId: string, shardCount: number): number {
-  let hash = 0x811c9dc5;
-  const mix = (byte: number) => {
-    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
-  };
-  // FNV-1a over the UTF-8 bytes, encoded on the fly (no buffer per call: this runs on every request).
-  for (const text of [namespaceId, '_', workflowId]) {
+  // FNV-1a over the UTF-8 bytes, encoded on the fly, in one function with the hash in a local: no buffer, array,
+  // closure or boxed intermediate number per call (this runs several times on every request). Byte for byte as
+  // shard ids have always been computed (the mapping must never change): a surrogate pair is one code point, a lone
+  // low surrogate or a high one at the end of a part is U+FFFD, a high one followed by anything else is encoded as is.
+  let h = 0x811c9dc5;
+  for (let part = 0; part < 3; part++) {
+    const text = part === 0 ? namespaceId : part === 1 ? '_' : workflowId;
     for (let i = 0; i < text.length; i++) {
       let c = text.charCodeAt(i);
       if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
@@ -21,21 +22,24 @@ export function shardIdFor(namespaceId: string, workflowId: string, shardCount: 
       } else if (c >= 0xd800 && c <= 0xdfff) {
         c = 0xfffd;
       }
-      if (c < 0x80) mix(c);
+      if (c < 0x80) h = Math.imul(h ^ c, FNV_PRIME);
       else if (c < 0x800) {
-        mix(0xc0 | (c >> 6));
-        mix(0x80 | (c & 0x3f));
+        h = Math.imul(h ^ (0xc0 | (c >> 6)), FNV_PRIME);
+        h = Math.imul(h ^ (0x80 | (c & 0x3f)), FNV_PRIME);
       } else if (c < 0x10000) {
-        mix(0xe0 | (c >> 12));
-        mix(0x80 | ((c >> 6) & 0x3f));
-        mix(0x80 | (c & 0x3f));
+        h = Math.imul(h ^ (0xe0 | (c >> 12)), FNV_PRIME);
+        h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), FNV_PRIME);
+        h = Math.imul(h ^ (0x80 | (c & 0x3f)), FNV_PRIME);
       } else {
-        mix(0xf0 | (c >> 18));
-        mix(0x80 | ((c >> 12) & 0x3f));
-        mix(0x80 | ((c >> 6) & 0x3f));
-        mix(0x80 | (c & 0x3f));
+        h = Math.imul(h ^ (0xf0 | (c >> 18)), FNV_PRIME);
+        h = Math.imul(h ^ (0x80 | ((c >> 12) & 0x3f)), FNV_PRIME);
+        h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), FNV_PRIME);
+        h = Math.imul(h ^ (0x80 | (c & 0x3f)), FNV_PRIME);
       }
     }
   }
-  return (hash % shardCount) + 1;
+  // Math.imul keeps the low 32 bits (as a signed int32); >>> 0 reads them unsigned, as FNV-1a's 32-bit hash.
+  return ((h >>> 0) % shardCount) + 1;
 }
+
+const FNV_PRIME = 0x01000193;
