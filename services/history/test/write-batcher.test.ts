@@ -69,6 +69,11 @@ test('a lost fence rejects the whole batch', async () => {
   );
 });
 
+/** A shard the host batcher commits for: always owned, range 1. */
+function fakeShard(shardId: number) {
+  return { shardId, lost: false, prepare: async () => ({ shardId, rangeId: 1 }), markLost() {} };
+}
+
 test('the host batcher commits several shards in one call and isolates a CAS failure to its submission', async () => {
   const calls: { shards: number[]; runs: string[] }[] = [];
   let release!: () => void;
@@ -95,13 +100,7 @@ test('the host batcher commits several shards in one call and isolates a CAS fai
       return batches.map((b) => ({ dbVersions: b.transitions.map(() => 5) }));
     },
   };
-  const shard = (shardId: number) => ({
-    shardId,
-    lost: false,
-    prepare: async () => ({ shardId, rangeId: 1 }),
-    markLost() {},
-  });
-  const [s1, s2] = [shard(1), shard(2)];
+  const [s1, s2] = [fakeShard(1), fakeShard(2)];
   const batcher = new HostWriteBatcher(
     store,
     () => 0,
@@ -143,13 +142,7 @@ test('with several commits allowed, other shards commit beside one in flight, an
       return batches.map((b) => ({ dbVersions: b.transitions.map(() => 7) }));
     },
   };
-  const shard = (shardId: number) => ({
-    shardId,
-    lost: false,
-    prepare: async () => ({ shardId, rangeId: 1 }),
-    markLost() {},
-  });
-  const [s1, s2, s3] = [shard(1), shard(2), shard(3)];
+  const [s1, s2, s3] = [fakeShard(1), fakeShard(2), fakeShard(3)];
   const batcher = new HostWriteBatcher(
     store,
     () => 0,
