@@ -66,8 +66,9 @@ export interface HistoryOptions {
   /** Empty long-poll answer for GetWorkflowExecutionHistory(wait_new_event) after this long. */
   historyLongPollMs: number;
   /**
-   * Group commits of this host in flight at once on a server database (PostgreSQL, MySQL), each of other shards;
-   * embedded SQLite always commits one at a time (one writer).
+   * Group commits of this host in flight at once on a server database (PostgreSQL, MySQL), each of other shards,
+   * the second and later only while a backlog waits (GroupCommitQueue); embedded SQLite always commits one at a time
+   * (one writer).
    */
   concurrentCommits: number;
   /**

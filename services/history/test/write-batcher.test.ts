@@ -124,7 +124,7 @@ test('the host batcher commits several shards in one call and isolates a CAS fai
   assert.deepEqual(calls[2], { shards: [2], runs: ['b', 'c'] });
 });
 
-test('with several commits allowed, other shards commit beside one in flight, and a shard waits for its own', async () => {
+test('with several commits allowed and no backlog required, other shards commit beside one in flight, and a shard waits for its own', async () => {
   const calls: { shards: number[]; runs: string[] }[] = [];
   const gates: (() => void)[] = [];
   let inFlight = 0;
@@ -149,6 +149,8 @@ test('with several commits allowed, other shards commit beside one in flight, an
     () => {},
     undefined,
     2,
+    256,
+    1,
   );
   const tick = () => new Promise((r) => setImmediate(r));
   const a = batcher.submit(s1, [transition('a')]);
@@ -177,4 +179,61 @@ test('with several commits allowed, other shards commit beside one in flight, an
   for (const release of gates.splice(0)) release();
   assert.deepEqual(await Promise.all([a2, b, c]), [[7], [7], [7]]);
   assert.equal(most, 2);
+});
+
+test('a commit starts beside one in flight only once the backlog reaches the threshold; smaller queues wait and go together', async () => {
+  const calls: { shards: number[]; runs: string[] }[] = [];
+  const gates: (() => void)[] = [];
+  const store = {
+    async commitShardBatches(
+      batches: { fence: { shardId: number; rangeId: number }; transitions: Transition[] }[],
+    ) {
+      calls.push({
+        shards: batches.map((b) => b.fence.shardId),
+        runs: batches.flatMap((b) => b.transitions.map((t) => (t.kind === 'update' ? t.key.runId : ''))),
+      });
+      await new Promise<void>((r) => gates.push(r));
+      return batches.map((b) => ({ dbVersions: b.transitions.map(() => 3) }));
+    },
+  };
+  const [s1, s2, s3, s4] = [fakeShard(1), fakeShard(2), fakeShard(3), fakeShard(4)];
+  const batcher = new HostWriteBatcher(
+    store,
+    () => 0,
+    () => {},
+    undefined,
+    4,
+    256,
+    3,
+  );
+  const tick = async () => {
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+  };
+  const a = batcher.submit(s1, [transition('a')]);
+  await tick();
+  // One commit in flight: two transitions of other shards are below the backlog of three, so they wait.
+  const b = batcher.submit(s2, [transition('b')]);
+  const c = batcher.submit(s3, [transition('c')]);
+  await tick();
+  assert.deepEqual(calls, [{ shards: [1], runs: ['a'] }]);
+  // A third makes the backlog: all three go out together beside the commit in flight.
+  const d = batcher.submit(s4, [transition('d')]);
+  await tick();
+  assert.deepEqual(calls[1], { shards: [2, 3, 4], runs: ['b', 'c', 'd'] });
+  // A small queue behind two in flight waits for the next free turn, then goes as one commit.
+  const e = batcher.submit(s2, [transition('e')]);
+  const f = batcher.submit(s1, [transition('f')]);
+  await tick();
+  assert.equal(calls.length, 2);
+  gates.shift()!();
+  assert.deepEqual(await a, [3]);
+  await tick();
+  assert.equal(calls.length, 2, 'one commit still in flight and a backlog of one: nothing starts');
+  gates.shift()!();
+  assert.deepEqual(await Promise.all([b, c, d]), [[3], [3], [3]]);
+  await tick();
+  assert.deepEqual(calls[2], { shards: [2, 1], runs: ['e', 'f'] });
+  gates.shift()!();
+  assert.deepEqual(await Promise.all([e, f]), [[3], [3]]);
 });

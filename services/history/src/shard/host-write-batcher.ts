@@ -2,7 +2,7 @@ import { TraceAttributes } from '@odin/api';
 import { PersistenceError, ShardOwnershipLostError } from '@odin/persistence';
 import type { CommitResult, OutboxAcks, ShardFence, Transition } from '@odin/persistence';
 import type { HostOutboxAcks } from '../queues/host-outbox-acks.js';
-import { GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js';
+import { DEFAULT_PARALLEL_BACKLOG, GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js';
 
 /**
  * An optional store capability (not in the persistence contract yet): commit the batches of several shards in ONE
@@ -50,8 +50,10 @@ export class HostWriteBatcher extends GroupCommitQueue<Submission> {
     /** Commits in flight at once, each of other shards (see GroupCommitQueue); 1 for a single-writer database. */
     maxConcurrentCommits = 1,
     maxTransitionsPerBatch = 256,
+    /** Transitions waiting before a commit starts beside one in flight (see GroupCommitQueue). */
+    parallelBacklog = DEFAULT_PARALLEL_BACKLOG,
   ) {
-    super(maxTransitionsPerBatch, maxConcurrentCommits);
+    super(maxTransitionsPerBatch, maxConcurrentCommits, parallelBacklog);
   }
 
   protected override keyOf(submission: Submission): BatchedShard {
