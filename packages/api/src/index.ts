@@ -5,7 +5,7 @@ export * from './service-error.js';
 export * from './task-token.js';
 // Copies of bytes kept long, out of Node's shared buffer pool.
 export * from './owned-bytes.js';
-export type * from './internal/context.js';
+export * from './internal/context.js';
 export type * from './internal/history-api.js';
 export type * from './internal/scheduler-api.js';
 export * from './internal/matching-api.js';

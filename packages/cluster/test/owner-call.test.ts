@@ -111,3 +111,29 @@ describe('callOwner: calls the current owner and retries while ownership moves',
     await assert.rejects(pending, (e: ServiceError) => e.code === status.CANCELLED);
   });
 });
+
+test("callOwner gives the attempt the caller's context fields without running the getters a richer caller carries", async () => {
+  let loggerMade = 0;
+  const signal = new AbortController().signal;
+  const call = {
+    signal,
+    deadline: clock.now() + 60_000,
+    correlationId: 'corr-1',
+    identity: 'worker-1',
+    method: 'StartWorkflowExecution',
+    get logger() {
+      loggerMade++;
+      return {};
+    },
+  };
+  const seen = await callOwner(
+    options(() => ({ api: 'history-1', memberId: 'history-1' }), { ctx: call, attemptTimeoutMs: 500 }),
+    async (_api, ctx) => ctx,
+  );
+  assert.equal(loggerMade, 0);
+  assert.equal(seen.signal, signal);
+  assert.equal(seen.correlationId, 'corr-1');
+  assert.equal(seen.identity, 'worker-1');
+  assert.ok(seen.deadline !== undefined && seen.deadline <= clock.now() + 500);
+  assert.equal('logger' in seen, false);
+});

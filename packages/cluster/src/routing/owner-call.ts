@@ -1,4 +1,4 @@
-import { type CallContext, ServiceError } from '@odin/api';
+import { type CallContext, ServiceError, withDeadline } from '@odin/api';
 import type { Clock } from '@odin/hugo';
 import { status } from '@grpc/grpc-js';
 
@@ -53,7 +53,7 @@ export async function callOwner<Api, T>(
           ? deadline
           : Math.min(deadline, clock.now() + options.attemptTimeoutMs);
       try {
-        return await attempt(target.api, { ...ctx, deadline: attemptDeadline });
+        return await attempt(target.api, withDeadline(ctx, attemptDeadline));
       } catch (error) {
         if (!retryable(error, attemptDeadline < deadline)) throw error;
         lastError = error;

@@ -1,4 +1,4 @@
-import { encodeTaskToken, ServiceError, temporal } from '@odin/api';
+import { encodeTaskToken, ServiceError, temporal, withDeadline } from '@odin/api';
 import type {
   CallContext,
   NamespaceRef,
@@ -98,7 +98,7 @@ export async function queryWorkflow(
     const answer = await engine.matching.dispatchQuery(
       ns,
       { taskQueue: step.taskQueue, response: step.response, queryId },
-      { ...ctx, deadline },
+      withDeadline(ctx, deadline),
     );
     if (answer.completedType === ResultType.QUERY_RESULT_TYPE_ANSWERED)
       return { queryResult: answer.queryResult };
