@@ -17,23 +17,22 @@ import { chunks, type Executor, inTransaction, type StoreContext } from './conte
 import { insertRowsQuery, precompiledQuery, runInOrder } from './precompiled.js';
 import { conditionSql } from './visibility-conditions.js';
 
+/**
+ * The columns a later record of a run overwrites: those that change while it runs. The others (workflow id and
+ * type, start and execution time, task queue, parent and root) are fixed when the run starts, so only the insert
+ * writes them. Naming them in the upsert's SET would cost pages for nothing: SQLite rewrites the entry of every
+ * index that covers a column in the SET list even when the value is the same, so a run's close re-wrote its
+ * `visibility_by_workflow_id` and `visibility_by_start` entries (−2 % WAL frames per W1 workflow without them,
+ * docs/performance.md, tenth pass).
+ */
 const UPDATABLE = [
-  'workflow_id',
-  'workflow_type',
   'status',
-  'start_time',
-  'execution_time',
   'close_time',
-  'task_queue',
   'history_length',
   'memo',
   'search_attributes',
-  'parent_workflow_id',
-  'parent_run_id',
   'history_size_bytes',
   'execution_duration',
-  'root_workflow_id',
-  'root_run_id',
   'close_order',
 ] as const;
 

@@ -950,6 +950,31 @@ export function defineConformanceSuite(dialect: DialectName): void {
         assert.equal(got?.executionDuration, 5);
       });
 
+      test('a later record of a run changes what changes while it runs; what its start fixed stays as first written', async () => {
+        const k = key();
+        await ctx.store.visibility.upsertVisibility([visibility(k, { stateVersion: 1 })]);
+        await ctx.store.visibility.upsertVisibility([
+          visibility(k, {
+            stateVersion: 2,
+            status: WorkflowStatus.COMPLETED,
+            closeTime: T0 + 7,
+            historyLength: 9,
+            // A record never carries other start fields for the same run; if one did, the first stays.
+            workflowType: 'Other',
+            startTime: T0 + 1,
+            taskQueue: 'elsewhere',
+          }),
+        ]);
+        const got = await ctx.store.visibility.getVisibility(NS, k.runId);
+        assert.equal(got?.status, WorkflowStatus.COMPLETED);
+        assert.equal(got?.closeTime, T0 + 7);
+        assert.equal(got?.historyLength, 9);
+        assert.equal(got?.workflowType, 'OrderWorkflow');
+        assert.equal(got?.startTime, T0);
+        assert.equal(got?.taskQueue, 'orders');
+        assert.equal(got?.workflowId, k.workflowId);
+      });
+
       test("list pages in Temporal's order (open runs first, then by close time) with a cursor, filters and counts", async () => {
         const ns = uniqueId('vis-ns');
         const records = Array.from({ length: 13 }, (_, i) => {
