@@ -22,7 +22,7 @@ export function startDevArgs(port: number, file: string): string[] {
 }
 
 /** Extra node flags for the server process, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
-const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+export const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 /** Starts the server process and resolves once it prints its ready line; its output is drained from then on. */
 export async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {

@@ -21,7 +21,7 @@ import { startCluster } from '../cluster.js';
 import * as activities from './activities.js';
 import { freePort } from '../free-port.js';
 import { cpuSeconds } from '../proc-cpu.js';
-import { cliPath } from '../server-process.js';
+import { cliPath, serverNodeArgs } from '../server-process.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '..', '..');
@@ -126,8 +126,6 @@ function threadCpu(): Map<string, number> {
   return byName;
 }
 
-/** Extra node flags for the server process, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
-const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
