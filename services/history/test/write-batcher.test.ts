@@ -124,6 +124,23 @@ test('the host batcher commits several shards in one call and isolates a CAS fai
   assert.deepEqual(calls[2], { shards: [2], runs: ['b', 'c'] });
 });
 
+/** A host batcher with up to `maxConcurrentCommits` commits in flight, the second and later once `backlog` wait. */
+function concurrentBatcher(
+  store: ConstructorParameters<typeof HostWriteBatcher>[0],
+  maxConcurrentCommits: number,
+  backlog: number,
+): HostWriteBatcher {
+  return new HostWriteBatcher(
+    store,
+    () => 0,
+    () => {},
+    undefined,
+    maxConcurrentCommits,
+    256,
+    backlog,
+  );
+}
+
 test('with several commits allowed and no backlog required, other shards commit beside one in flight, and a shard waits for its own', async () => {
   const calls: { shards: number[]; runs: string[] }[] = [];
   const gates: (() => void)[] = [];
@@ -143,15 +160,7 @@ test('with several commits allowed and no backlog required, other shards commit 
     },
   };
   const [s1, s2, s3] = [fakeShard(1), fakeShard(2), fakeShard(3)];
-  const batcher = new HostWriteBatcher(
-    store,
-    () => 0,
-    () => {},
-    undefined,
-    2,
-    256,
-    1,
-  );
+  const batcher = concurrentBatcher(store, 2, 1);
   const tick = () => new Promise((r) => setImmediate(r));
   const a = batcher.submit(s1, [transition('a')]);
   await tick();
@@ -197,15 +206,7 @@ test('a commit starts beside one in flight only once the backlog reaches the thr
     },
   };
   const [s1, s2, s3, s4] = [fakeShard(1), fakeShard(2), fakeShard(3), fakeShard(4)];
-  const batcher = new HostWriteBatcher(
-    store,
-    () => 0,
-    () => {},
-    undefined,
-    4,
-    256,
-    3,
-  );
+  const batcher = concurrentBatcher(store, 4, 3);
   const tick = async () => {
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
