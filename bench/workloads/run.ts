@@ -126,7 +126,6 @@ function threadCpu(): Map<string, number> {
   return byName;
 }
 
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }

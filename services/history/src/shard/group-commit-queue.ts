@@ -10,6 +10,9 @@ export interface QueuedSubmission {
   trace?: TraceContext | undefined;
 }
 
+/** Transitions that must be waiting before a commit starts beside one in flight (see GroupCommitQueue). */
+export const DEFAULT_PARALLEL_BACKLOG = 64;
+
 /**
  * The drain loop both group-commit batchers share: submissions that queue up while a commit is in flight go together
  * into the next commit, up to a transition budget. Subclasses decide how one batch is committed.
@@ -24,12 +27,10 @@ export interface QueuedSubmission {
  * A commit beside one already in flight starts only once at least `parallelBacklog` transitions wait for it. Below
  * that, what queues during a commit goes into the next one: fewer, larger transactions. Splitting a small queue over
  * several commits cost more CPU than the overlap saved (docs/performance.md, tenth pass: W1 on PostgreSQL with four
- * small commits in flight took 17–25 % more machine CPU per workflow than with one, on MySQL 8–13 %); a backlog that
- * large is the load at which a second connection pays for itself.
+ * small commits in flight took 17–29 % more machine CPU per workflow than with one, on MySQL 11–30 %). 64 is well
+ * above the ~20 transitions a commit carries with 64 workflows in flight, so only a real backlog opens a second
+ * commit; the value itself was not tuned.
  */
-/** Transitions that must be waiting before a commit starts beside one in flight (see GroupCommitQueue). */
-export const DEFAULT_PARALLEL_BACKLOG = 64;
-
 export abstract class GroupCommitQueue<S extends QueuedSubmission> {
   protected readonly queue: S[] = [];
   #scheduled = false;
