@@ -124,24 +124,12 @@ test('the host batcher commits several shards in one call and isolates a CAS fai
   assert.deepEqual(calls[2], { shards: [2], runs: ['b', 'c'] });
 });
 
-/** A host batcher with up to `maxConcurrentCommits` commits in flight, the second and later once `backlog` wait. */
-function concurrentBatcher(
-  store: ConstructorParameters<typeof HostWriteBatcher>[0],
-  maxConcurrentCommits: number,
-  backlog: number,
-): HostWriteBatcher {
-  return new HostWriteBatcher(
-    store,
-    () => 0,
-    () => {},
-    undefined,
-    maxConcurrentCommits,
-    256,
-    backlog,
-  );
-}
-
-test('with several commits allowed and no backlog required, other shards commit beside one in flight, and a shard waits for its own', async () => {
+/**
+ * A host batcher with up to `maxConcurrentCommits` commits in flight, the second and later once `backlog` wait, over
+ * a store that records each commit (`calls`) and holds it until the test opens its gate (`gates`, in call order).
+ * Every transition commits at db version `version`; `most` is the largest number of commits seen in flight at once.
+ */
+function gatedBatcher(maxConcurrentCommits: number, backlog: number, version: number) {
   const calls: { shards: number[]; runs: string[] }[] = [];
   const gates: (() => void)[] = [];
   let inFlight = 0;
@@ -150,17 +138,32 @@ test('with several commits allowed and no backlog required, other shards commit 
     async commitShardBatches(
       batches: { fence: { shardId: number; rangeId: number }; transitions: Transition[] }[],
     ) {
-      const runs = batches.flatMap((b) => b.transitions.map((t) => (t.kind === 'update' ? t.key.runId : '')));
-      calls.push({ shards: batches.map((b) => b.fence.shardId), runs });
+      calls.push({
+        shards: batches.map((b) => b.fence.shardId),
+        runs: batches.flatMap((b) => b.transitions.map((t) => (t.kind === 'update' ? t.key.runId : ''))),
+      });
       inFlight++;
       most = Math.max(most, inFlight);
       await new Promise<void>((r) => gates.push(r));
       inFlight--;
-      return batches.map((b) => ({ dbVersions: b.transitions.map(() => 7) }));
+      return batches.map((b) => ({ dbVersions: b.transitions.map(() => version) }));
     },
   };
+  const batcher = new HostWriteBatcher(
+    store,
+    () => 0,
+    () => {},
+    undefined,
+    maxConcurrentCommits,
+    256,
+    backlog,
+  );
+  return { batcher, calls, gates, most: () => most };
+}
+
+test('with several commits allowed and no backlog required, other shards commit beside one in flight, and a shard waits for its own', async () => {
+  const { batcher, calls, gates, most } = gatedBatcher(2, 1, 7);
   const [s1, s2, s3] = [fakeShard(1), fakeShard(2), fakeShard(3)];
-  const batcher = concurrentBatcher(store, 2, 1);
   const tick = () => new Promise((r) => setImmediate(r));
   const a = batcher.submit(s1, [transition('a')]);
   await tick();
@@ -187,26 +190,12 @@ test('with several commits allowed and no backlog required, other shards commit 
   assert.deepEqual(calls[2], { shards: [1, 3], runs: ['a2', 'c'] });
   for (const release of gates.splice(0)) release();
   assert.deepEqual(await Promise.all([a2, b, c]), [[7], [7], [7]]);
-  assert.equal(most, 2);
+  assert.equal(most(), 2);
 });
 
 test('a commit starts beside one in flight only once the backlog reaches the threshold; smaller queues wait and go together', async () => {
-  const calls: { shards: number[]; runs: string[] }[] = [];
-  const gates: (() => void)[] = [];
-  const store = {
-    async commitShardBatches(
-      batches: { fence: { shardId: number; rangeId: number }; transitions: Transition[] }[],
-    ) {
-      calls.push({
-        shards: batches.map((b) => b.fence.shardId),
-        runs: batches.flatMap((b) => b.transitions.map((t) => (t.kind === 'update' ? t.key.runId : ''))),
-      });
-      await new Promise<void>((r) => gates.push(r));
-      return batches.map((b) => ({ dbVersions: b.transitions.map(() => 3) }));
-    },
-  };
+  const { batcher, calls, gates, most } = gatedBatcher(4, 3, 3);
   const [s1, s2, s3, s4] = [fakeShard(1), fakeShard(2), fakeShard(3), fakeShard(4)];
-  const batcher = concurrentBatcher(store, 4, 3);
   const tick = async () => {
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
@@ -237,4 +226,5 @@ test('a commit starts beside one in flight only once the backlog reaches the thr
   assert.deepEqual(calls[2], { shards: [2, 1], runs: ['e', 'f'] });
   gates.shift()!();
   assert.deepEqual(await Promise.all([e, f]), [[3], [3]]);
+  assert.equal(most(), 2);
 });
