@@ -10,12 +10,13 @@
 // queue, normal and sticky each; the worker's default when unset), ODIN_PEERS_EAGER_START (1 by default: the client
 // asks for eager workflow starts, `requestEagerStart`, as an application that starts workflows next to its own worker
 // would, so the worker on the same connection gets each run's first workflow task from the start's answer instead
-// of a poll; 0 starts every run through a poll; `INFO worker_tasks` counts them). Besides the RESULT lines
-// it prints the servers' resident memory after warm-up and at the end, and after each tenth of the workflows
-// (`INFO rss_timeline`; scale runs: N=20000 CONCURRENCY=512 show whether it levels off once the caches are full),
-// and an `INFO startup` line for start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an
-// `INFO cluster_cpu` line (CPU ms per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes
-// one `<host id>.cpuprofile` per role there. Not part of the tests.
+// of a poll; 0 starts every run through a poll; `INFO worker_tasks` counts them), ODIN_PEERS_MULTIPLEX (1 by
+// default: the connection sends its calls on the frontend's multiplexed call stream; 0 makes each an HTTP/2 stream of
+// its own, for comparison). Besides the RESULT lines it prints the servers' resident memory after warm-up and at the
+// end, and after each tenth of the workflows (`INFO rss_timeline`; scale runs: N=20000 CONCURRENCY=512 show whether it
+// levels off once the caches are full), and an `INFO startup` line for start-dev: time from spawn to ready and idle
+// RSS. For the cluster it also prints an `INFO cluster_cpu` line (CPU ms per workflow of each role's process), and
+// ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes one `<host id>.cpuprofile` per role there. Not part of the tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,7 @@ const DBS = (process.env.ODIN_PEERS_DBS ?? 'sqlite,postgres').split(',');
 const WORKLOADS = (process.env.ODIN_PEERS_WORKLOADS ?? 'W1,W2').split(',');
 const TASK_QUEUE = 'bench-peers-odin';
 const EAGER_START = process.env.ODIN_PEERS_EAGER_START !== '0';
+const MULTIPLEX = process.env.ODIN_PEERS_MULTIPLEX !== '0';
 const SUFFIX = '-done';
 const CLK_TCK = 100;
 
@@ -140,7 +142,7 @@ async function measure(
       },
       { rss: 0, peak: 0 },
     );
-  const connection = Connection.connect({ address });
+  const connection = Connection.connect({ address, multiplex: MULTIPLEX });
   const client = new WorkflowClient({ connection });
   const worker = await Worker.create({
     connection,
@@ -206,7 +208,7 @@ async function measure(
       console.log(`INFO rss_timeline system=${system} workload=${workload} mb=${rssTimeline.join(',')}`);
       const tasks = worker.stats;
       console.log(
-        `INFO worker_tasks system=${system} workload=${workload} eager_start=${EAGER_START ? 1 : 0} workflow_tasks=${tasks.workflowTasks - tasksBefore.workflowTasks} eager_workflow_tasks=${tasks.eagerWorkflowTasks - tasksBefore.eagerWorkflowTasks} sticky_workflow_tasks=${tasks.stickyWorkflowTasks - tasksBefore.stickyWorkflowTasks}`,
+        `INFO worker_tasks system=${system} workload=${workload} eager_start=${EAGER_START ? 1 : 0} multiplex=${connection.multiplexing ? 1 : 0} workflow_tasks=${tasks.workflowTasks - tasksBefore.workflowTasks} eager_workflow_tasks=${tasks.eagerWorkflowTasks - tasksBefore.eagerWorkflowTasks} sticky_workflow_tasks=${tasks.stickyWorkflowTasks - tasksBefore.stickyWorkflowTasks}`,
       );
       if (serverNames)
         console.log(

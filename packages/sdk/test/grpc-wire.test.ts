@@ -1,13 +1,14 @@
 // The gRPC wire behaviour of Connection, against a scripted node:http2 server: framing, status in trailers or in a
 // trailers-only response, percent-decoded messages, error details, HTTP status mapping, size and compression
 // refusals, deadline, abort, and surviving a lost session. These only use Connection's public API, so they hold for
-// the grpc-js transport it replaced as much as for the node:http2 one.
+// the grpc-js transport it replaced as much as for the node:http2 one. The scripted server answers Odin's multiplexed
+// call stream UNIMPLEMENTED, as any gRPC server without it does: the calls here are unary calls after that fallback.
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { google, protoRoot } from '@odin/api/public';
+import { CLIENT_MUX_PATH, google, protoRoot } from '@odin/api/public';
 import { Connection } from '../src/client/connection.js';
 import { ServiceCallError } from '../src/client/errors.js';
 import {
@@ -31,6 +32,8 @@ type Handler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHead
 class ScriptedServer {
   handler: Handler = () => {};
   readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** Multiplexed call streams answered UNIMPLEMENTED. */
+  muxRefused = 0;
   private server: http2.Http2Server | undefined;
   port = 0;
 
@@ -41,6 +44,20 @@ class ScriptedServer {
       session.on('close', () => this.sessions.delete(session));
     });
     server.on('stream', (stream, headers) => {
+      if (headers[':path'] === CLIENT_MUX_PATH) {
+        this.muxRefused++;
+        stream.on('error', () => {});
+        stream.respond(
+          {
+            ':status': 200,
+            'content-type': 'application/grpc',
+            'grpc-status': '12',
+            'grpc-message': 'unknown',
+          },
+          { endStream: true },
+        );
+        return;
+      }
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => this.handler(stream, headers, Buffer.concat(chunks)));
@@ -266,6 +283,32 @@ describe('Connection over a scripted HTTP/2 server', () => {
     server.handler = (stream) => ok(stream, encodeFrame(responseBytes('fine')));
     for (let i = 0; i < 20; i++) await connection.call('getSystemInfo', {}, { signal: kept.signal });
     assert.equal(getEventListeners(kept.signal, 'abort').length, 0);
+  });
+});
+
+describe('Connection to a server without the multiplexed call stream', () => {
+  test('the first call goes again as a unary call, and later calls go unary at once', async () => {
+    const server = new ScriptedServer();
+    await server.start();
+    const connection = Connection.connect({ address: `127.0.0.1:${server.port}`, maxAttempts: 1 });
+    try {
+      const paths: unknown[] = [];
+      server.handler = (stream, headers) => {
+        paths.push(headers[':path']);
+        ok(stream, encodeFrame(responseBytes(`call ${paths.length}`)));
+      };
+      const [first, second] = await Promise.all([
+        connection.call('getSystemInfo', {}),
+        connection.call('getSystemInfo', {}),
+      ]);
+      assert.deepEqual([first.serverVersion, second.serverVersion].sort(), ['call 1', 'call 2']);
+      assert.equal((await connection.call('getSystemInfo', {})).serverVersion, 'call 3');
+      assert.equal(server.muxRefused, 1);
+      assert.deepEqual(paths, [PATH, PATH, PATH]);
+    } finally {
+      connection.close();
+      await server.stop();
+    }
   });
 });
 

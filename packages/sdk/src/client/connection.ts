@@ -41,6 +41,11 @@ export interface ConnectionOptions {
   clock?: Clock;
   /** Attempts of a call that fails with UNAVAILABLE or RESOURCE_EXHAUSTED (default 5; 1 = no retry). */
   maxAttempts?: number;
+  /**
+   * Send calls as frames on one long-lived stream per connection (Odin's multiplexed call stream) rather than one
+   * HTTP/2 stream each; true by default. A server without it (not Odin, or an older Odin) gets unary calls.
+   */
+  multiplex?: boolean;
 }
 
 export interface CallOptions {
@@ -109,8 +114,14 @@ export class Connection {
 
   private constructor(options: ConnectionOptions) {
     this.address = options.address ?? '127.0.0.1:7233';
-    this.channel = new Http2Channel(this.address, channelTls(options.tls, options.channelOptions));
     this.metadata = { 'client-name': 'odin-typescript', 'client-version': '0.1.0', ...options.metadata };
+    const streamMetadata: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.metadata)) streamMetadata[key.toLowerCase()] = value;
+    this.channel = new Http2Channel(this.address, {
+      tls: channelTls(options.tls, options.channelOptions),
+      multiplex: options.multiplex ?? true,
+      streamMetadata,
+    });
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.clock = options.clock ?? systemClock;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
@@ -123,6 +134,11 @@ export class Connection {
 
   close(): void {
     this.channel.close();
+  }
+
+  /** Whether calls go on the server's multiplexed call stream (false when turned off, or the server has none). */
+  get multiplexing(): boolean {
+    return this.channel.multiplexing;
   }
 
   private codec(method: string): MethodCodec {

@@ -7,6 +7,7 @@
 // AsyncResource.bind, the filter stack) plus a large share of the GC, on top of node:http2. Odin's SDK only makes
 // unary WorkflowService calls without compression, so the part of gRPC it needs is this small.
 
+import { constants } from 'node:http2';
 import { status } from '@grpc/grpc-js';
 import { google } from '@odin/api/public';
 
@@ -132,6 +133,21 @@ export function statusFromHttp(httpStatus: number): WireStatus {
       code = status.UNKNOWN;
   }
   return { code, message: `Received HTTP status code ${httpStatus}` };
+}
+
+/** The status of a stream that ended without a gRPC status, from its RST_STREAM code (as grpc-js maps them). */
+export function statusFromReset(rstCode: number, sessionLost: boolean, sessionError?: Error): WireStatus {
+  // The session's own error says why better than the stream's code: a refused connection, a TLS alert such as
+  // "certificate required" when the server wants a client certificate, a failed certificate check.
+  if (sessionError)
+    return { code: status.UNAVAILABLE, message: `Connection failed: ${sessionError.message}` };
+  if (sessionLost || rstCode === constants.NGHTTP2_REFUSED_STREAM || rstCode === constants.NGHTTP2_NO_ERROR)
+    return { code: status.UNAVAILABLE, message: `Connection lost (stream closed with code ${rstCode})` };
+  if (rstCode === constants.NGHTTP2_ENHANCE_YOUR_CALM)
+    return { code: status.RESOURCE_EXHAUSTED, message: 'Bandwidth exhausted or memory limit exceeded' };
+  if (rstCode === constants.NGHTTP2_INADEQUATE_SECURITY)
+    return { code: status.PERMISSION_DENIED, message: 'Protocol not secure enough' };
+  return { code: status.INTERNAL, message: `Received RST_STREAM with code ${rstCode}` };
 }
 
 /**

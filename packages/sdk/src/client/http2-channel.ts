@@ -1,25 +1,25 @@
 // One HTTP/2 session to a gRPC server, opened on first use and re-opened after it closes, errors or receives GOAWAY,
-// and the unary call over it. Hand-written on node:http2 rather than @grpc/grpc-js for the per-call overhead
+// and the unary call over it: a frame on the session's multiplexed call stream (mux-call-stream.ts) where the server
+// serves one, else an HTTP/2 stream of its own. Hand-written on node:http2 rather than @grpc/grpc-js for the per-call overhead
 // measured in issue 14 (see grpc-wire.ts).
 
 import * as http2 from 'node:http2';
 import { status } from '@grpc/grpc-js';
+import { MUX_MAX_REQUEST_BYTES } from '@odin/api/public';
 import {
   encodeFrame,
   statusFromHttp,
   statusFromMetadata,
+  statusFromReset,
   timeoutHeader,
   UnaryResponseReader,
   type WireStatus,
 } from './grpc-wire.js';
+import { MuxCallStream, type MuxStreamHost } from './mux-call-stream.js';
 
-const {
-  NGHTTP2_CANCEL,
-  NGHTTP2_NO_ERROR,
-  NGHTTP2_REFUSED_STREAM,
-  NGHTTP2_ENHANCE_YOUR_CALM,
-  NGHTTP2_INADEQUATE_SECURITY,
-} = http2.constants;
+const { NGHTTP2_CANCEL } = http2.constants;
+/** The flow-control window of each stream and of the connection for what the server sends. */
+const RECEIVE_WINDOW_BYTES = 8 * 1024 * 1024;
 
 export interface ChannelTls {
   ca?: Buffer;
@@ -46,46 +46,78 @@ export type UnaryOutcome =
   | { kind: 'status'; status: WireStatus }
   | { kind: 'aborted'; reason: unknown };
 
-/** The status of a stream that ended without a gRPC status, from its RST_STREAM code (as grpc-js maps them). */
-function statusFromReset(rstCode: number, sessionLost: boolean, sessionError?: Error): WireStatus {
-  // The session's own error says why better than the stream's code: a refused connection, a TLS alert such as
-  // "certificate required" when the server wants a client certificate, a failed certificate check.
-  if (sessionError)
-    return { code: status.UNAVAILABLE, message: `Connection failed: ${sessionError.message}` };
-  if (sessionLost || rstCode === NGHTTP2_REFUSED_STREAM || rstCode === NGHTTP2_NO_ERROR)
-    return { code: status.UNAVAILABLE, message: `Connection lost (stream closed with code ${rstCode})` };
-  if (rstCode === NGHTTP2_ENHANCE_YOUR_CALM)
-    return { code: status.RESOURCE_EXHAUSTED, message: 'Bandwidth exhausted or memory limit exceeded' };
-  if (rstCode === NGHTTP2_INADEQUATE_SECURITY)
-    return { code: status.PERMISSION_DENIED, message: 'Protocol not secure enough' };
-  return { code: status.INTERNAL, message: `Received RST_STREAM with code ${rstCode}` };
-}
-
 /** The error a session failed with, for the streams it took down. */
 const sessionErrors = new WeakMap<http2.ClientHttp2Session, Error>();
 
+export interface ChannelOptions {
+  readonly tls?: ChannelTls | undefined;
+  /**
+   * Send calls on one multiplexed stream per session (true by default). The metadata every call carries goes once,
+   * in the stream's headers (`streamMetadata`); a call sends only what differs from it.
+   */
+  readonly multiplex?: boolean;
+  readonly streamMetadata?: Readonly<Record<string, string>>;
+}
+
 export class Http2Channel {
   private session: http2.ClientHttp2Session | undefined;
+  private mux: MuxCallStream | undefined;
+  private multiplex: boolean;
+  private readonly streamMetadata: Readonly<Record<string, string>>;
+  private readonly tls: ChannelTls | undefined;
   private active = 0;
   private closed = false;
+  private readonly muxHost: MuxStreamHost = {
+    unsupported: () => {
+      this.multiplex = false;
+    },
+    unary: (request) => this.unary(request),
+    started: (session) => this.started(session),
+    settled: (session) => this.settled(session),
+    sessionError: (session) => sessionErrors.get(session),
+  };
 
   constructor(
     private readonly authority: string,
-    private readonly tls: ChannelTls | undefined,
-  ) {}
+    options: ChannelOptions = {},
+  ) {
+    this.tls = options.tls;
+    this.multiplex = options.multiplex ?? true;
+    this.streamMetadata = options.streamMetadata ?? {};
+  }
 
   /** Closes the session; calls in flight finish, later calls fail with UNAVAILABLE. */
   close(): void {
     this.closed = true;
+    this.mux?.end();
+    this.mux = undefined;
     this.session?.close();
     this.session = undefined;
   }
 
+  /** Whether calls go on a multiplexed stream (false once the server answered it UNIMPLEMENTED). */
+  get multiplexing(): boolean {
+    return this.multiplex;
+  }
+
+  private started(session: http2.ClientHttp2Session): void {
+    if (this.active++ === 0) session.ref();
+  }
+
+  private settled(session: http2.ClientHttp2Session): void {
+    if (--this.active === 0 && !session.destroyed) session.unref();
+  }
+
   private open(): http2.ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
+    // Every answer on the multiplexed stream shares that stream's flow-control window: with HTTP/2's default of
+    // 64 KiB a large answer (a page of history) would hold the others back by a WINDOW_UPDATE round trip per 64 KiB.
+    const settings = { initialWindowSize: RECEIVE_WINDOW_BYTES };
     const session = this.tls
-      ? http2.connect(`https://${this.authority}`, { ...this.tls, ALPNProtocols: ['h2'] })
-      : http2.connect(`http://${this.authority}`);
+      ? http2.connect(`https://${this.authority}`, { ...this.tls, ALPNProtocols: ['h2'], settings })
+      : http2.connect(`http://${this.authority}`, { settings });
+    // …and the connection's window, which every stream shares.
+    session.once('connect', () => session.setLocalWindowSize(RECEIVE_WINDOW_BYTES));
     const forget = () => {
       if (this.session === session) this.session = undefined;
     };
@@ -121,6 +153,42 @@ export class Http2Channel {
         kind: 'status',
         status: { code: status.DEADLINE_EXCEEDED, message: 'Deadline exceeded before the call started' },
       });
+    if (this.multiplex && request.message.byteLength <= MUX_MAX_REQUEST_BYTES) {
+      const mux = this.muxStream();
+      if (mux instanceof MuxCallStream) return mux.call(request);
+      return Promise.resolve(mux);
+    }
+    return this.ownStream(request);
+  }
+
+  /** The session's multiplexed stream, opened if it has none that is open; an outcome if it cannot be opened. */
+  private muxStream(): MuxCallStream | UnaryOutcome {
+    try {
+      const session = this.open();
+      if (this.mux?.session === session && this.mux.open) return this.mux;
+      this.mux = new MuxCallStream(session, this.streamMetadata, this.muxHost);
+      return this.mux;
+    } catch (error) {
+      return this.lost(error);
+    }
+  }
+
+  /**
+   * request() throws synchronously on a session that is closing or destroyed, or whose stream ids ran out; the
+   * next call opens a new one.
+   */
+  private lost(error: unknown): UnaryOutcome {
+    this.session?.close();
+    this.session = undefined;
+    return {
+      kind: 'status',
+      status: { code: status.UNAVAILABLE, message: error instanceof Error ? error.message : String(error) },
+    };
+  }
+
+  /** A unary call on an HTTP/2 stream of its own. */
+  private ownStream(request: UnaryRequest): Promise<UnaryOutcome> {
+    const { signal } = request;
     return new Promise<UnaryOutcome>((resolve) => {
       let session: http2.ClientHttp2Session;
       let stream: http2.ClientHttp2Stream;
@@ -139,20 +207,10 @@ export class Http2Channel {
           { endStream: false },
         );
       } catch (error) {
-        // request() throws synchronously on a session that is closing or destroyed, or whose stream ids ran out;
-        // the next call opens a new one.
-        this.session?.close();
-        this.session = undefined;
-        resolve({
-          kind: 'status',
-          status: {
-            code: status.UNAVAILABLE,
-            message: error instanceof Error ? error.message : String(error),
-          },
-        });
+        resolve(this.lost(error));
         return;
       }
-      if (this.active++ === 0) session.ref();
+      this.started(session);
 
       const reader = new UnaryResponseReader();
       let httpStatus = 0;
@@ -165,7 +223,7 @@ export class Http2Channel {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         if (cancel && !stream.closed) stream.close(NGHTTP2_CANCEL);
-        if (--this.active === 0 && !session.destroyed) session.unref();
+        this.settled(session);
         resolve(outcome);
       };
       const onAbort = () => finish({ kind: 'aborted', reason: signal!.reason }, true);

@@ -5,10 +5,10 @@
 // (260 against ~105 µs at 1 in flight); a profile showed grpc-js itself at ~15 % and the garbage of its per-call
 // objects (intercepting call, Metadata built from the headers, interceptors, channelz, listeners) at ~12 %. A
 // workflow makes several RPCs, so this was ~10 % of the server's CPU per workflow (bench/rpc/run.ts measures it).
-// The frontend needs only unary calls and the one server stream of gRPC health's Watch, which is what this serves,
-// with what grpc-js did observably: its status codes and messages, trailers-only errors, request encodings
-// (identity, gzip, deflate), size limits, deadlines, idle GOAWAY, graceful shutdown. The internal cluster ports keep
-// grpc-js.
+// The frontend needs only unary calls, the one server stream of gRPC health's Watch and the multiplexed call stream
+// of `@odin/sdk` (mux-stream.ts), which is what this serves, with what grpc-js did observably: its status codes and
+// messages, trailers-only errors, request encodings (identity, gzip, deflate), size limits, deadlines, idle GOAWAY,
+// graceful shutdown. The internal cluster ports keep grpc-js.
 import {
   createSecureServer,
   createServer,
@@ -19,6 +19,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Socket } from 'node:net';
+import { CLIENT_MUX_PATH } from '@odin/api/public';
 import { followTlsMaterial, type TlsMaterial, tlsServerOptions } from '@odin/runtime';
 import {
   type CallLimits,
@@ -28,6 +29,7 @@ import {
   serveCall,
   type UnaryHandler,
 } from './calls.js';
+import { serveMuxStream } from './mux-stream.js';
 import { type SessionState, Sessions } from './sessions.js';
 import { status } from '@grpc/grpc-js';
 import { GrpcStatusError, trailersOnly } from './status.js';
@@ -140,6 +142,10 @@ export class GrpcServer {
       return;
     }
     const path = headers[':path'] ?? '';
+    if (path === CLIENT_MUX_PATH) {
+      serveMuxStream(stream, headers, session, this.#methods, this.#limits);
+      return;
+    }
     const method = this.#methods.get(path);
     if (!method) {
       countStream(stream, session);

@@ -12,10 +12,21 @@ export class SessionState {
   /** Epoch ms the session last became idle (no open stream). */
   lastIdle = Date.now();
   timer: NodeJS.Timeout | undefined;
+  /**
+   * The session's multiplexed call streams (mux-stream.ts). They stay open between calls, so a GOAWAY alone would
+   * never let the session close: closing the session drains them too.
+   */
+  readonly muxStreams = new Set<{ drain(): void }>();
   #peer: PeerCertificate | null | undefined;
 
   constructor(session: ServerHttp2Session) {
     this.session = session;
+  }
+
+  /** GOAWAY: calls running finish, the multiplexed streams end once their calls have answered. */
+  close(): void {
+    if (!this.session.closed) this.session.close();
+    for (const stream of [...this.muxStreams]) stream.drain();
   }
 
   /** The client certificate the TLS handshake verified; undefined on plaintext or without one. */
@@ -81,7 +92,7 @@ export class Sessions {
     const idleFor = Date.now() - state.lastIdle;
     if (idleFor >= this.#idleMs) {
       state.timer = undefined;
-      state.session.close();
+      state.close();
       return;
     }
     state.timer = setTimeout(onIdleTimer, this.#idleMs - idleFor, this, state);
@@ -91,17 +102,17 @@ export class Sessions {
   /** GOAWAY to every session; resolves once every stream has finished and every session closed. */
   closeAll(): Promise<void> {
     this.#closing = true;
-    const closed = [...this.#all.keys()].map(
-      (session) =>
+    const closed = [...this.#all.values()].map(
+      (state) =>
         new Promise<void>((resolve) => {
           // `closed` is set as soon as a close began (the HTTP/2 server's own close begins one): only the 'close'
           // event says the session is gone.
-          if (session.destroyed) {
+          if (state.session.destroyed) {
             resolve();
             return;
           }
-          session.once('close', () => resolve());
-          if (!session.closed) session.close();
+          state.session.once('close', () => resolve());
+          state.close();
         }),
     );
     return Promise.all(closed).then(() => undefined);

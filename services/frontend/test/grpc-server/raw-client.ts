@@ -3,10 +3,21 @@
 // response headers, the DATA bytes, the trailers), which a real client library hides.
 import {
   type ClientHttp2Session,
+  type ClientHttp2Stream,
   connect,
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
 } from 'node:http2';
+import {
+  CLIENT_MUX_PATH,
+  encodeMuxMessage,
+  GrpcMessageReader,
+  MUX_CALL,
+  MUX_CANCEL,
+  MUX_OK,
+  muxFrameHeader,
+  parseMuxFrame,
+} from '@odin/api/public';
 import { WORKFLOW_SERVICE } from '../../src/grpc-service.js';
 
 export interface RawResponse {
@@ -88,4 +99,71 @@ export function statusOf(response: RawResponse): { code: number; message: string
     code: Number(source['grpc-status']),
     message: decodeURIComponent(String(source['grpc-message'] ?? '')),
   };
+}
+
+/** How a call on a multiplexed stream was answered. */
+export type MuxAnswer =
+  | { readonly kind: 'ok'; readonly body: Buffer }
+  | { readonly kind: 'error'; readonly code: number; readonly message: string; readonly details: Buffer };
+
+/**
+ * The client side of the frontend's multiplexed call stream (CLIENT_MUX_PATH), frame by frame: each call is sent
+ * with the id, header and body a test gives, and every frame that comes back is kept.
+ */
+export class RawMuxStream {
+  readonly stream: ClientHttp2Stream;
+  /** The response headers (a trailers-only refusal carries its status here). */
+  readonly headers: Promise<IncomingHttpHeaders>;
+  /** Settles when the stream closes: its trailers (undefined if none came) and RST_STREAM code. */
+  readonly closed: Promise<{ trailers: IncomingHttpHeaders | undefined; rstCode: number }>;
+  readonly #answers = new Map<number, (answer: MuxAnswer) => void>();
+  readonly #reader = new GrpcMessageReader(
+    64 * 1024 * 1024,
+    (length) => new Error(`frame of ${length} bytes`),
+  );
+
+  constructor(client: ClientHttp2Session, headers: OutgoingHttpHeaders = {}) {
+    this.stream = client.request({
+      ':method': 'POST',
+      ':path': CLIENT_MUX_PATH,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      ...headers,
+    });
+    const stream = this.stream;
+    stream.on('error', () => undefined);
+    this.headers = new Promise((resolve) => stream.once('response', resolve));
+    let trailers: IncomingHttpHeaders | undefined;
+    stream.on('trailers', (t) => {
+      trailers = t;
+    });
+    this.closed = new Promise((resolve) =>
+      stream.once('close', () => resolve({ trailers, rstCode: stream.rstCode ?? 0 })),
+    );
+    // As a gRPC client does once the server's side has ended: the stream can then close.
+    stream.on('end', () => stream.end());
+    stream.on('data', (chunk: Buffer) => {
+      for (const message of this.#reader.push(chunk)) {
+        const frame = parseMuxFrame(message.bytes)!;
+        const answer = this.#answers.get(frame.id);
+        this.#answers.delete(frame.id);
+        if (frame.kind === MUX_OK) answer?.({ kind: 'ok', body: Buffer.from(frame.body) });
+        else {
+          const head = muxFrameHeader(frame) as { s: number; e: string };
+          answer?.({ kind: 'error', code: head.s, message: head.e, details: Buffer.from(frame.body) });
+        }
+      }
+    });
+  }
+
+  /** Sends a CALL frame; resolves with its OK or ERROR frame. `header` is the frame's header as sent. */
+  call(id: number, header: object, body: Uint8Array): Promise<MuxAnswer> {
+    const answer = new Promise<MuxAnswer>((resolve) => this.#answers.set(id, resolve));
+    this.stream.write(encodeMuxMessage(MUX_CALL, id, header, body));
+    return answer;
+  }
+
+  cancel(id: number): void {
+    this.stream.write(encodeMuxMessage(MUX_CANCEL, id, undefined, Buffer.alloc(0)));
+  }
 }

@@ -4,12 +4,10 @@
 // of the split cluster showed as the largest part of each role's CPU. On one stream a call is one message, and calls
 // issued together leave in the same socket write.
 //
-// Each message is a frame: kind (u8), call id (u32), header length (u32), header (UTF-8 JSON), body.
-//   CALL    client → server  header { m: method, d?: ms left, c?: correlation id, u?: identity, t?: trace carrier },
-//                            body = the RPC's request message (its protobuf encoding, as the unary RPC sends it)
-//   CANCEL  client → server  the caller cancelled or its deadline passed: the server aborts the call's signal
-//   OK      server → client  body = the RPC's response message
-//   ERROR   server → client  header { s: status code, e: message, k?: detail metadata key }, body = detail bytes
+// Frames as in ../../mux-frame.ts. Headers on this stream:
+//   CALL    { m: method, d?: ms left, c?: correlation id, u?: identity, t?: trace carrier }, body = the RPC's request
+//           message (its protobuf encoding, as the unary RPC sends it)
+//   ERROR   { s: status code, e: message, k?: detail metadata key }, body = detail bytes
 // Deadlines are enforced by the client (it fails the call with DEADLINE_EXCEEDED and sends CANCEL), cancellation is
 // CANCEL, a stream that breaks fails its pending calls with UNAVAILABLE (callers retry on the owner: see
 // packages/cluster/src/routing/owner-call.ts) and aborts the server side of its calls. A stopping server answers its
@@ -23,6 +21,16 @@ import {
   type ServiceError as GrpcError,
   status,
 } from '@grpc/grpc-js';
+import {
+  encodeMuxFrame,
+  MUX_CALL,
+  MUX_CANCEL,
+  MUX_ERROR,
+  MUX_OK,
+  type MuxFrame,
+  muxFrameHeader,
+  parseMuxFrame,
+} from '../../mux-frame.js';
 import { ServiceError } from '../../service-error.js';
 import { activeCarrier } from '../../tracing.js';
 import type { CallContext } from '../context.js';
@@ -31,45 +39,8 @@ import { ERROR_DETAIL_JSON_KEY, ERROR_DETAIL_KEY, errorToStatus, grpcErrorToServ
 /** The multiplexing RPC's name inside each internal service (not in the .proto: its messages are raw frames). */
 export const MUX_RPC = 'OdinMux';
 
-const CALL = 1;
-const CANCEL = 2;
-const OK = 3;
-const ERROR = 4;
-const PREFIX = 9;
 const EMPTY = Buffer.alloc(0);
-
 const identity = (bytes: Buffer): Buffer => bytes;
-
-function frame(kind: number, id: number, header: Buffer, body: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(PREFIX + header.length + body.length);
-  out[0] = kind;
-  out.writeUInt32BE(id, 1);
-  out.writeUInt32BE(header.length, 5);
-  header.copy(out, PREFIX);
-  out.set(body, PREFIX + header.length);
-  return out;
-}
-
-interface Frame {
-  kind: number;
-  id: number;
-  header: Buffer;
-  body: Buffer;
-}
-
-function parse(bytes: Buffer): Frame {
-  const headerLength = bytes.readUInt32BE(5);
-  return {
-    kind: bytes[0] ?? 0,
-    id: bytes.readUInt32BE(1),
-    header: bytes.subarray(PREFIX, PREFIX + headerLength),
-    body: bytes.subarray(PREFIX + headerLength),
-  };
-}
-
-function json(header: Buffer): Record<string, unknown> {
-  return header.length === 0 ? {} : (JSON.parse(header.toString('utf8')) as Record<string, unknown>);
-}
 
 /** The service-definition entry of the multiplexing RPC of `serviceName`. */
 export function muxMethodDefinition(serviceName: string): ServiceDefinition[string] {
@@ -175,7 +146,7 @@ export class MuxClient {
         );
       }
       ctx.signal.addEventListener('abort', pending.onAbort, { once: true });
-      this.#open().write(frame(CALL, id, Buffer.from(JSON.stringify(header), 'utf8'), request));
+      this.#open().write(encodeMuxFrame(MUX_CALL, id, header, request));
     });
   }
 
@@ -192,7 +163,10 @@ export class MuxClient {
     if (this.#stream) return this.#stream;
     const stream = this.#client.makeBidiStreamRequest(this.#path, identity, identity, new Metadata(), {});
     this.#stream = stream;
-    stream.on('data', (bytes: Buffer) => this.#answer(parse(bytes)));
+    stream.on('data', (bytes: Buffer) => {
+      const message = parseMuxFrame(bytes);
+      if (message) this.#answer(message);
+    });
     const ended = (error: ServiceError | MuxUnsupportedError): void => {
       if (this.#stream !== stream) return;
       this.#stream = undefined;
@@ -218,10 +192,10 @@ export class MuxClient {
     return stream;
   }
 
-  #answer(message: Frame): void {
+  #answer(message: MuxFrame): void {
     const pending = this.#take(message.id);
     if (!pending) return;
-    if (message.kind === OK) {
+    if (message.kind === MUX_OK) {
       try {
         pending.resolve(pending.decode(message.body));
       } catch (error) {
@@ -229,7 +203,7 @@ export class MuxClient {
       }
       return;
     }
-    const head = json(message.header);
+    const head = muxFrameHeader(message);
     const metadata = new Metadata();
     if (head.k === ERROR_DETAIL_KEY || head.k === ERROR_DETAIL_JSON_KEY)
       metadata.set(head.k, Buffer.from(message.body));
@@ -255,7 +229,7 @@ export class MuxClient {
     const pending = this.#take(id);
     if (!pending) return;
     pending.reject(error);
-    this.#stream?.write(frame(CANCEL, id, EMPTY, EMPTY));
+    this.#stream?.write(encodeMuxFrame(MUX_CANCEL, id, undefined, EMPTY));
   }
 
   #failAll(error: ServiceError | MuxUnsupportedError): void {
@@ -321,18 +295,19 @@ export function serveMuxStream(
     if (!closed) stream.write(bytes);
   };
   stream.on('data', (bytes: Buffer) => {
-    const message = parse(bytes);
-    if (message.kind === CANCEL) {
+    const message = parseMuxFrame(bytes);
+    if (!message) return;
+    if (message.kind === MUX_CANCEL) {
       calls.get(message.id)?.abort(new Error('the caller cancelled the call'));
       return;
     }
-    if (message.kind !== CALL) return;
+    if (message.kind !== MUX_CALL) return;
     const { id } = message;
     if (draining) {
       send(errorFrame(id, ServiceError.unavailable('the server is shutting down')));
       return;
     }
-    const head = json(message.header);
+    const head = muxFrameHeader(message);
     const controller = new AbortController();
     calls.set(id, controller);
     const ctx: CallContext = {
@@ -349,7 +324,7 @@ export function serveMuxStream(
     }
     result.then(
       (body) => {
-        if (calls.delete(id)) send(frame(OK, id, EMPTY, body));
+        if (calls.delete(id)) send(encodeMuxFrame(MUX_OK, id, undefined, body));
         finishIfDrained();
       },
       (error: unknown) => {
@@ -373,5 +348,5 @@ function errorFrame(id: number, error: unknown): Buffer {
     }
   }
   const header = { s: code ?? status.UNKNOWN, e: details ?? '', ...(key ? { k: key } : {}) };
-  return frame(ERROR, id, Buffer.from(JSON.stringify(header), 'utf8'), body);
+  return encodeMuxFrame(MUX_ERROR, id, header, body);
 }

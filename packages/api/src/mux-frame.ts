@@ -1,0 +1,101 @@
+// The frames of a multiplexed call stream: many unary calls over one long-lived bidirectional gRPC stream instead of
+// one HTTP/2 stream each. Two streams speak it: the cluster's internal calls between roles
+// (internal/grpc/mux.ts) and `@odin/sdk`'s calls to the frontend (services/frontend/src/grpc-server/mux-stream.ts).
+//
+// Each frame is one gRPC message of the stream: kind (u8), call id (u32), header length (u32), header (UTF-8 JSON),
+// body. What the header holds depends on the stream; the kinds are the same:
+//   CALL    client → server  a call's method, deadline and metadata; body = its request message
+//   CANCEL  client → server  the caller cancelled, or its deadline passed: the server aborts the call
+//   OK      server → client  body = the call's response message
+//   ERROR   server → client  the call's status code and message; body = its status details, if any
+
+export const MUX_CALL = 1;
+export const MUX_CANCEL = 2;
+export const MUX_OK = 3;
+export const MUX_ERROR = 4;
+
+/**
+ * The client port's multiplexing method. It is not in Temporal's protos: its messages are raw frames. A server that
+ * does not serve it answers UNIMPLEMENTED, and a client then makes plain unary calls.
+ */
+export const CLIENT_MUX_PATH = '/odin.frontend.v1.CallMux/Calls';
+
+/**
+ * The largest request a client sends on the multiplexed stream; a larger one goes as a unary call of its own, so
+ * that it neither holds up the stream's other calls nor meets a server limit that would fail the whole stream.
+ */
+export const MUX_MAX_REQUEST_BYTES = 1024 * 1024;
+
+const PREFIX = 9;
+/** gRPC's message prefix: compressed flag (u8), length (u32). */
+const GRPC_PREFIX = 5;
+const EMPTY = Buffer.alloc(0);
+
+export interface MuxFrame {
+  readonly kind: number;
+  readonly id: number;
+  /** The header's bytes (JSON); empty when the frame has none. */
+  readonly header: Buffer;
+  /** A view of the received bytes: decode it (or copy it) before the stream's next chunk arrives. */
+  readonly body: Buffer;
+}
+
+/** One frame's bytes. `header` is JSON-encoded unless it is undefined (no header). */
+export function encodeMuxFrame(
+  kind: number,
+  id: number,
+  header: object | undefined,
+  body: Uint8Array,
+): Buffer {
+  const head = header === undefined ? EMPTY : Buffer.from(JSON.stringify(header), 'utf8');
+  const out = Buffer.allocUnsafe(PREFIX + head.length + body.byteLength);
+  out[0] = kind;
+  out.writeUInt32BE(id, 1);
+  out.writeUInt32BE(head.length, 5);
+  head.copy(out, PREFIX);
+  out.set(body, PREFIX + head.length);
+  return out;
+}
+
+/**
+ * One frame as a gRPC message of its stream (the 5-byte message prefix, then the frame), in one buffer: for streams
+ * framed by hand rather than by grpc-js.
+ */
+export function encodeMuxMessage(
+  kind: number,
+  id: number,
+  header: object | undefined,
+  body: Uint8Array,
+): Buffer {
+  const head = header === undefined ? EMPTY : Buffer.from(JSON.stringify(header), 'utf8');
+  const length = PREFIX + head.length + body.byteLength;
+  const out = Buffer.allocUnsafe(GRPC_PREFIX + length);
+  out[0] = 0;
+  out.writeUInt32BE(length, 1);
+  out[GRPC_PREFIX] = kind;
+  out.writeUInt32BE(id, GRPC_PREFIX + 1);
+  out.writeUInt32BE(head.length, GRPC_PREFIX + 5);
+  head.copy(out, GRPC_PREFIX + PREFIX);
+  out.set(body, GRPC_PREFIX + PREFIX + head.length);
+  return out;
+}
+
+/** The frame in a stream message; undefined when the message is too short to be one. */
+export function parseMuxFrame(bytes: Buffer): MuxFrame | undefined {
+  if (bytes.length < PREFIX) return undefined;
+  const headerLength = bytes.readUInt32BE(5);
+  if (PREFIX + headerLength > bytes.length) return undefined;
+  return {
+    kind: bytes[0] ?? 0,
+    id: bytes.readUInt32BE(1),
+    header: bytes.subarray(PREFIX, PREFIX + headerLength),
+    body: bytes.subarray(PREFIX + headerLength),
+  };
+}
+
+/** A frame's header as an object; {} when it has none. Throws SyntaxError on a header that is not JSON. */
+export function muxFrameHeader(frame: MuxFrame): Record<string, unknown> {
+  if (frame.header.length === 0) return {};
+  const value: unknown = JSON.parse(frame.header.toString('utf8'));
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}

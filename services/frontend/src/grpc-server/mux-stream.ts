@@ -1,0 +1,360 @@
+// The client port's multiplexed call stream (CLIENT_MUX_PATH, frames as in @odin/api's mux-frame.ts): `@odin/sdk`
+// sends its unary calls as frames on one long-lived stream per connection instead of one HTTP/2 stream each. Per
+// call that saves the stream's request headers, response headers and trailers (built, HPACK-coded and parsed on both
+// sides) and node:http2's per-stream objects: in CPU profiles of W1 through `@odin/sdk` (docs/performance.md),
+// node's HTTP/2 code was ~21 % of the SDK process's busy time and ~8 % of the server's.
+//
+// Each call runs the same unary handler as on its own stream (authorization, limits, metrics, tracing, the
+// deadline and cancellation through its IncomingCall), with the stream's request headers as its metadata and the
+// call's own metadata (the CALL header's `h`) over them. Headers on this stream:
+//   CALL   { p: '/package.Service/Method', d?: ms until the deadline, h?: metadata of this call (lower-case names) }
+//   ERROR  { s: status code, e: message }, body = grpc-status-details-bin, if the status has one
+// A call's request may be at most the port's request limit; the stream reads frames of up to the larger of that
+// limit and MUX_MAX_REQUEST_BYTES (the most a client sends on the stream) plus room for the header, so that an
+// oversized call is answered on its own rather than failing the stream. The server ends the stream with its trailers
+// (a stop, an idle GOAWAY, a frame it cannot read); the stream closes once the client half-closes too, which
+// `@odin/sdk` does when the server's side ends. A client that does not is reset at the end of a stop's grace.
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { PeerCertificate } from 'node:tls';
+import { status } from '@grpc/grpc-js';
+import {
+  encodeMuxMessage,
+  MUX_CALL,
+  MUX_CANCEL,
+  MUX_ERROR,
+  MUX_MAX_REQUEST_BYTES,
+  MUX_OK,
+  type MuxFrame,
+  muxFrameHeader,
+  parseMuxFrame,
+} from '@odin/api/public';
+import type { CallLimits, IncomingCall, MethodHandler } from './calls.js';
+import { MessageReader } from './framing.js';
+import type { SessionState } from './sessions.js';
+import { GrpcStatusError, OK_TRAILERS, RESPONSE_HEADERS, statusOf, statusTrailers } from './status.js';
+
+/** Room for a frame's prefix and header beside the largest request. */
+const HEADER_ALLOWANCE = 64 * 1024;
+/** The longest delay setTimeout takes (2^31 − 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const EMPTY = Buffer.alloc(0);
+const STATE = Symbol('mux stream');
+type Stream = ServerHttp2Stream & { [STATE]?: MuxStream };
+
+/** One call on a multiplexed stream, as its handler sees it. */
+class MuxCall implements IncomingCall {
+  readonly owner: MuxStream;
+  readonly id: number;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly deadline: number | undefined;
+  timer: NodeJS.Timeout | undefined;
+  #controller: AbortController | undefined;
+
+  constructor(
+    owner: MuxStream,
+    id: number,
+    path: string,
+    headers: IncomingHttpHeaders,
+    deadline: number | undefined,
+  ) {
+    this.owner = owner;
+    this.id = id;
+    this.path = path;
+    this.headers = headers;
+    this.deadline = deadline;
+  }
+
+  get controller(): AbortController {
+    this.#controller ??= new AbortController();
+    return this.#controller;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  peerCertificate(): PeerCertificate | undefined {
+    return this.owner.session.peerCertificate();
+  }
+
+  /** The call is over before its handler answered: stop its timer and abort what it runs. */
+  abort(reason: unknown): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.#controller?.abort(reason);
+  }
+}
+
+/** The metadata a CALL header adds to the stream's: string values, no pseudo-headers. */
+function callHeaders(stream: IncomingHttpHeaders, added: unknown): IncomingHttpHeaders {
+  if (typeof added !== 'object' || added === null) return stream;
+  let merged: IncomingHttpHeaders | undefined;
+  for (const [key, value] of Object.entries(added)) {
+    if (typeof value !== 'string' || key.startsWith(':')) continue;
+    merged ??= { ...stream };
+    merged[key.toLowerCase()] = value;
+  }
+  return merged ?? stream;
+}
+
+function errorFrame(id: number, failure: GrpcStatusError): Buffer {
+  const details = failure.metadata?.['grpc-status-details-bin'];
+  return encodeMuxMessage(
+    MUX_ERROR,
+    id,
+    { s: failure.code, e: failure.details },
+    details instanceof Buffer ? details : EMPTY,
+  );
+}
+
+function onDeadline(call: MuxCall): void {
+  call.timer = undefined;
+  // The work is aborted first; its answer, when it comes, is dropped.
+  call.owner.cancel(call);
+  call.owner.finish(call, new GrpcStatusError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+}
+
+/** One open multiplexed stream and its calls in flight. */
+export class MuxStream {
+  readonly stream: Stream;
+  readonly headers: IncomingHttpHeaders;
+  readonly session: SessionState;
+  readonly #methods: ReadonlyMap<string, MethodHandler>;
+  readonly #limits: CallLimits;
+  readonly #reader: MessageReader;
+  readonly #calls = new Map<number, MuxCall>();
+  /** No new calls: the server or the client is closing. The stream ends once its calls have answered. */
+  #draining = false;
+  /** The stream has its status, or is gone: nothing more goes out. */
+  #ended = false;
+
+  constructor(
+    stream: Stream,
+    headers: IncomingHttpHeaders,
+    session: SessionState,
+    methods: ReadonlyMap<string, MethodHandler>,
+    limits: CallLimits,
+  ) {
+    this.stream = stream;
+    this.headers = headers;
+    this.session = session;
+    this.#methods = methods;
+    this.#limits = limits;
+    this.#reader = new MessageReader(
+      Math.max(limits.maxReceiveBytes, MUX_MAX_REQUEST_BYTES) + HEADER_ALLOWANCE,
+    );
+  }
+
+  /** Stops taking calls; the stream ends with status OK once the calls in flight have answered. */
+  drain(): void {
+    this.#draining = true;
+    if (this.#calls.size === 0) this.#end();
+  }
+
+  /** The stream's DATA: CALL and CANCEL frames. */
+  receive(chunk: Buffer): void {
+    if (this.#ended) return;
+    let messages: ReturnType<MessageReader['push']>;
+    try {
+      messages = this.#reader.push(chunk);
+    } catch (error) {
+      this.#fail(statusOf(error));
+      return;
+    }
+    for (const message of messages) {
+      const frame = message.compressed ? undefined : parseMuxFrame(message.bytes);
+      if (!frame) {
+        this.#fail(
+          new GrpcStatusError(status.INTERNAL, 'Received a message that is not a multiplexed call frame'),
+        );
+        return;
+      }
+      if (frame.kind === MUX_CALL) this.#call(frame);
+      else if (frame.kind === MUX_CANCEL) {
+        const call = this.#calls.get(frame.id);
+        if (call) this.#forget(call).abort(this.#limits.abortReason());
+      }
+    }
+  }
+
+  /** Aborts what `call` runs (its deadline passed); `finish` then answers it. */
+  cancel(call: MuxCall): void {
+    call.abort(this.#limits.abortReason());
+  }
+
+  /** Answers `call` with a response or a failure, unless it was answered or cancelled already. */
+  finish(call: MuxCall, outcome: Uint8Array | GrpcStatusError): void {
+    if (this.#calls.get(call.id) !== call) return;
+    this.#forget(call);
+    if (call.timer) clearTimeout(call.timer);
+    call.timer = undefined;
+    if (outcome instanceof GrpcStatusError) {
+      this.#send(errorFrame(call.id, outcome));
+    } else if (outcome.byteLength > this.#limits.maxSendBytes) {
+      this.#send(
+        errorFrame(
+          call.id,
+          new GrpcStatusError(
+            status.RESOURCE_EXHAUSTED,
+            `Sent message larger than max (${outcome.byteLength + 5} vs. ${this.#limits.maxSendBytes})`,
+          ),
+        ),
+      );
+    } else {
+      this.#send(encodeMuxMessage(MUX_OK, call.id, undefined, outcome));
+    }
+    if (this.#draining && this.#calls.size === 0) this.#end();
+  }
+
+  /** The stream closed (ended, reset, or its connection lost): every call still running is aborted. */
+  closed(): void {
+    this.#ended = true;
+    this.session.muxStreams.delete(this);
+    const reason = this.#limits.abortReason();
+    for (const call of [...this.#calls.values()]) this.#forget(call).abort(reason);
+  }
+
+  /** The client half-closed: answer what runs, then end. */
+  clientEnded(): void {
+    this.drain();
+  }
+
+  #call(frame: MuxFrame): void {
+    const id = frame.id;
+    if (this.#calls.has(id)) {
+      this.#fail(new GrpcStatusError(status.INTERNAL, `Received a second call with id ${id}`));
+      return;
+    }
+    if (this.#draining) {
+      this.#send(errorFrame(id, new GrpcStatusError(status.UNAVAILABLE, 'The server is shutting down')));
+      return;
+    }
+    let head: Record<string, unknown>;
+    try {
+      head = muxFrameHeader(frame);
+    } catch {
+      this.#send(
+        errorFrame(id, new GrpcStatusError(status.INTERNAL, 'Received a call header that is not JSON')),
+      );
+      return;
+    }
+    const path = typeof head.p === 'string' ? head.p : '';
+    const method = this.#methods.get(path);
+    if (method?.kind !== 'unary') {
+      this.#send(
+        errorFrame(
+          id,
+          new GrpcStatusError(status.UNIMPLEMENTED, `The server does not implement the method ${path}`),
+        ),
+      );
+      return;
+    }
+    if (frame.body.length > this.#limits.maxReceiveBytes) {
+      this.#send(
+        errorFrame(
+          id,
+          new GrpcStatusError(
+            status.RESOURCE_EXHAUSTED,
+            `Received message larger than max (${frame.body.length} vs ${this.#limits.maxReceiveBytes})`,
+          ),
+        ),
+      );
+      return;
+    }
+    const ms = typeof head.d === 'number' && head.d > 0 ? head.d : undefined;
+    const call = new MuxCall(
+      this,
+      id,
+      path,
+      callHeaders(this.headers, head.h),
+      ms === undefined ? undefined : Date.now() + ms,
+    );
+    this.#calls.set(id, call);
+    this.session.active++;
+    // A deadline past setTimeout's range (~24.8 days) gets no timer: Node would fire such a timer at once.
+    if (ms !== undefined && ms <= MAX_TIMER_MS) call.timer = setTimeout(onDeadline, ms, call);
+    let response: Promise<Uint8Array>;
+    try {
+      response = method.handler(frame.body, call);
+    } catch (error) {
+      this.finish(call, statusOf(error));
+      return;
+    }
+    response.then(
+      (bytes) => this.finish(call, bytes),
+      (error: unknown) => this.finish(call, statusOf(error)),
+    );
+  }
+
+  /** Removes `call` from the calls in flight and from the session's count. */
+  #forget(call: MuxCall): MuxCall {
+    this.#calls.delete(call.id);
+    if (--this.session.active === 0) this.session.lastIdle = Date.now();
+    return call;
+  }
+
+  #send(bytes: Buffer): void {
+    if (this.#ended || gone(this.stream)) return;
+    this.stream.write(bytes);
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (gone(this.stream)) return;
+    this.stream.once('wantTrailers', sendOkTrailers);
+    this.stream.end();
+  }
+
+  /** The stream cannot go on (a frame it cannot read): its status, and every call in flight aborted. */
+  #fail(failure: GrpcStatusError): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const reason = this.#limits.abortReason();
+    for (const call of [...this.#calls.values()]) this.#forget(call).abort(reason);
+    if (gone(this.stream)) return;
+    this.stream.once('wantTrailers', () => this.stream.sendTrailers(statusTrailers(failure)));
+    this.stream.end();
+  }
+}
+
+function gone(stream: ServerHttp2Stream): boolean {
+  return stream.destroyed || stream.closed;
+}
+
+function sendOkTrailers(this: ServerHttp2Stream): void {
+  this.sendTrailers(OK_TRAILERS);
+}
+
+function ignore(): void {}
+
+function onData(this: Stream, chunk: Buffer): void {
+  this[STATE]!.receive(chunk);
+}
+
+function onEnd(this: Stream): void {
+  this[STATE]!.clientEnded();
+}
+
+function onClose(this: Stream): void {
+  this[STATE]!.closed();
+}
+
+/** Serves a multiplexed call stream: answers its headers at once (the client learns the server serves it). */
+export function serveMuxStream(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  session: SessionState,
+  methods: ReadonlyMap<string, MethodHandler>,
+  limits: CallLimits,
+): void {
+  const mux = new MuxStream(stream, headers, session, methods, limits);
+  (stream as Stream)[STATE] = mux;
+  session.muxStreams.add(mux);
+  stream.on('error', ignore);
+  stream.on('close', onClose);
+  stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+  stream.on('data', onData);
+  stream.on('end', onEnd);
+}
