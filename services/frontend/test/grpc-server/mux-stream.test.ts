@@ -86,6 +86,16 @@ test('calls on one stream are answered by id as they finish; the stream stays op
       'ok',
     );
     assert.equal(polls[1]!.correlationId, 'own');
+    // Later calls get their own metadata again, whether it was seen before or not.
+    assert.equal((await mux.call(10, { p: path('PollWorkflowTaskQueue') }, POLL)).kind, 'ok');
+    const own = { p: path('PollWorkflowTaskQueue'), h: { 'x-correlation-id': 'own' } };
+    assert.equal((await mux.call(11, own, POLL)).kind, 'ok');
+    const other = { p: path('PollWorkflowTaskQueue'), h: { 'x-correlation-id': 'other' } };
+    assert.equal((await mux.call(12, other, POLL)).kind, 'ok');
+    assert.deepEqual(
+      polls.slice(2).map((poll) => poll.correlationId),
+      ['from-stream', 'own', 'other'],
+    );
     assert.equal(
       polls[0]!.signal.aborted || polls[1]!.signal.aborted,
       false,
