@@ -40,6 +40,24 @@ export interface MuxFrame {
   readonly body: Buffer;
 }
 
+/** A frame of `kind`, `id`, `header` and `body` in a new buffer after `before` bytes the caller fills. */
+function frameAfter(
+  before: number,
+  kind: number,
+  id: number,
+  header: object | undefined,
+  body: Uint8Array,
+): Buffer {
+  const head = header === undefined ? EMPTY : Buffer.from(JSON.stringify(header), 'utf8');
+  const out = Buffer.allocUnsafe(before + PREFIX + head.length + body.byteLength);
+  out[before] = kind;
+  out.writeUInt32BE(id, before + 1);
+  out.writeUInt32BE(head.length, before + 5);
+  head.copy(out, before + PREFIX);
+  out.set(body, before + PREFIX + head.length);
+  return out;
+}
+
 /** One frame's bytes. `header` is JSON-encoded unless it is undefined (no header). */
 export function encodeMuxFrame(
   kind: number,
@@ -47,14 +65,7 @@ export function encodeMuxFrame(
   header: object | undefined,
   body: Uint8Array,
 ): Buffer {
-  const head = header === undefined ? EMPTY : Buffer.from(JSON.stringify(header), 'utf8');
-  const out = Buffer.allocUnsafe(PREFIX + head.length + body.byteLength);
-  out[0] = kind;
-  out.writeUInt32BE(id, 1);
-  out.writeUInt32BE(head.length, 5);
-  head.copy(out, PREFIX);
-  out.set(body, PREFIX + head.length);
-  return out;
+  return frameAfter(0, kind, id, header, body);
 }
 
 /**
@@ -67,16 +78,9 @@ export function encodeMuxMessage(
   header: object | undefined,
   body: Uint8Array,
 ): Buffer {
-  const head = header === undefined ? EMPTY : Buffer.from(JSON.stringify(header), 'utf8');
-  const length = PREFIX + head.length + body.byteLength;
-  const out = Buffer.allocUnsafe(GRPC_PREFIX + length);
+  const out = frameAfter(GRPC_PREFIX, kind, id, header, body);
   out[0] = 0;
-  out.writeUInt32BE(length, 1);
-  out[GRPC_PREFIX] = kind;
-  out.writeUInt32BE(id, GRPC_PREFIX + 1);
-  out.writeUInt32BE(head.length, GRPC_PREFIX + 5);
-  head.copy(out, GRPC_PREFIX + PREFIX);
-  out.set(body, GRPC_PREFIX + PREFIX + head.length);
+  out.writeUInt32BE(out.length - GRPC_PREFIX, 1);
   return out;
 }
 

@@ -71,8 +71,30 @@ type CallStream = ServerHttp2Stream & { [CALL]?: Call };
 
 function ignore(): void {}
 
+/**
+ * A call's abort signal, its controller made on first use: most calls finish without anything reading it. Shared
+ * by a call on its own stream and one on a multiplexed stream (mux-stream.ts).
+ */
+export abstract class LazyCallSignal {
+  #controller: AbortController | undefined;
+
+  get controller(): AbortController {
+    this.#controller ??= new AbortController();
+    return this.#controller;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Aborts the signal, if it was ever made (nothing can listen to one that was not). */
+  protected abortSignal(reason: unknown): void {
+    this.#controller?.abort(reason);
+  }
+}
+
 /** The call state of one stream. */
-class Call implements ServerStream {
+class Call extends LazyCallSignal implements ServerStream {
   readonly stream: CallStream;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
@@ -88,7 +110,6 @@ class Call implements ServerStream {
   /** Set while the handler runs and has not answered: only then does a close abort the signal. */
   running = false;
   headersSent = false;
-  #controller: AbortController | undefined;
 
   constructor(
     stream: CallStream,
@@ -98,6 +119,7 @@ class Call implements ServerStream {
     method: MethodHandler,
     limits: CallLimits,
   ) {
+    super();
     this.stream = stream;
     this.path = path;
     this.headers = headers;
@@ -105,15 +127,6 @@ class Call implements ServerStream {
     this.method = method;
     this.limits = limits;
     this.reader = new MessageReader(limits.maxReceiveBytes);
-  }
-
-  get controller(): AbortController {
-    this.#controller ??= new AbortController();
-    return this.#controller;
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
   }
 
   peerCertificate(): PeerCertificate | undefined {
@@ -124,7 +137,7 @@ class Call implements ServerStream {
   cancel(): void {
     if (!this.running) return;
     this.running = false;
-    this.#controller?.abort(this.limits.abortReason());
+    this.abortSignal(this.limits.abortReason());
   }
 
   write(message: Uint8Array): void {

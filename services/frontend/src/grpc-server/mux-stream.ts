@@ -28,7 +28,7 @@ import {
   muxFrameHeader,
   parseMuxFrame,
 } from '@odin/api/public';
-import type { CallLimits, IncomingCall, MethodHandler } from './calls.js';
+import { type CallLimits, type IncomingCall, LazyCallSignal, type MethodHandler } from './calls.js';
 import { MessageReader } from './framing.js';
 import type { SessionState } from './sessions.js';
 import { GrpcStatusError, OK_TRAILERS, RESPONSE_HEADERS, statusOf, statusTrailers } from './status.js';
@@ -42,14 +42,13 @@ const STATE = Symbol('mux stream');
 type Stream = ServerHttp2Stream & { [STATE]?: MuxStream };
 
 /** One call on a multiplexed stream, as its handler sees it. */
-class MuxCall implements IncomingCall {
+class MuxCall extends LazyCallSignal implements IncomingCall {
   readonly owner: MuxStream;
   readonly id: number;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly deadline: number | undefined;
   timer: NodeJS.Timeout | undefined;
-  #controller: AbortController | undefined;
 
   constructor(
     owner: MuxStream,
@@ -58,20 +57,12 @@ class MuxCall implements IncomingCall {
     headers: IncomingHttpHeaders,
     deadline: number | undefined,
   ) {
+    super();
     this.owner = owner;
     this.id = id;
     this.path = path;
     this.headers = headers;
     this.deadline = deadline;
-  }
-
-  get controller(): AbortController {
-    this.#controller ??= new AbortController();
-    return this.#controller;
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
   }
 
   peerCertificate(): PeerCertificate | undefined {
@@ -82,7 +73,7 @@ class MuxCall implements IncomingCall {
   abort(reason: unknown): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.#controller?.abort(reason);
+    this.abortSignal(reason);
   }
 }
 

@@ -7,52 +7,12 @@ import { test } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { google, type MatchingApi } from '@odin/api';
 import { CLIENT_MUX_PATH } from '@odin/api/public';
-import { FrontendService, type ListenOptions } from '../../src/frontend-service.js';
-import { encodeMessage, methodCodecs, WORKFLOW_SERVICE } from '../../src/grpc-service.js';
-import { fakeHistory, fixture } from '../fakes.js';
+import { WORKFLOW_SERVICE } from '../../src/grpc-service.js';
+import { codecs, POLL, type Poll, pollingMatching, request, started, until } from './port-fixtures.js';
 import { RawMuxStream, session } from './raw-client.js';
 
-const codecs = new Map(methodCodecs(WORKFLOW_SERVICE).map((codec) => [codec.name, codec]));
-
-function request(method: string, value: object): Buffer {
-  return encodeMessage(codecs.get(method)!.requestType, value);
-}
-
 const path = (method: string) => `/${WORKFLOW_SERVICE}/${method}`;
-const POLL = request('PollWorkflowTaskQueue', { namespace: 'default', taskQueue: { name: 'q' } });
 const EMPTY = Buffer.alloc(0);
-
-interface Poll {
-  deadline?: number;
-  correlationId?: string;
-  signal: AbortSignal;
-}
-
-/** A matching whose workflow-task polls are recorded and answered by `answer` (never, by default). */
-function pollingMatching(polls: Poll[], answer?: (poll: Poll) => Promise<object>): MatchingApi {
-  return {
-    pollWorkflowTaskQueue: (_ns: unknown, _req: unknown, ctx: Poll) => {
-      polls.push(ctx);
-      return answer ? answer(ctx) : new Promise(() => undefined);
-    },
-  } as unknown as MatchingApi;
-}
-
-async function started(
-  t: { after(fn: () => Promise<void>): void },
-  matching: MatchingApi,
-  options: ListenOptions = {},
-): Promise<{ frontend: FrontendService; port: number }> {
-  const f = await fixture({ realTime: true });
-  const frontend = new FrontendService(f.ctx, { history: fakeHistory([], () => ({ runId: 'r' })), matching });
-  t.after(() => frontend.stop(100));
-  return { frontend, port: await frontend.listen('127.0.0.1', 0, options) };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(condition(), what);
-}
 
 test('calls on one stream are answered by id as they finish; the stream stays open between them', async (t) => {
   const polls: Poll[] = [];
