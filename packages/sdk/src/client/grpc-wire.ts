@@ -23,6 +23,23 @@ export interface WireStatus {
   details?: Uint8Array;
 }
 
+export interface UnaryRequest {
+  /** `/package.Service/Method`. */
+  path: string;
+  /** Header metadata: lower-case names, string values. */
+  metadata: Record<string, string>;
+  message: Uint8Array;
+  /** Milliseconds until the deadline; the call fails with DEADLINE_EXCEEDED when they pass. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** How a unary call ended: the response bytes, a gRPC status, or the signal's abort. */
+export type UnaryOutcome =
+  | { kind: 'ok'; message: Buffer }
+  | { kind: 'status'; status: WireStatus }
+  | { kind: 'aborted'; reason: unknown };
+
 /** One message framed for the request body: compressed flag 0, 4-byte big-endian length, the bytes. */
 export function encodeFrame(message: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(HEADER_BYTES + message.length);

@@ -13,6 +13,8 @@ import {
   statusFromReset,
   timeoutHeader,
   UnaryResponseReader,
+  type UnaryOutcome,
+  type UnaryRequest,
   type WireStatus,
 } from './grpc-wire.js';
 import { MuxCallStream, type MuxStreamHost } from './mux-call-stream.js';
@@ -28,23 +30,6 @@ export interface ChannelTls {
   /** The name checked against the server certificate (and sent as SNI). */
   servername?: string;
 }
-
-export interface UnaryRequest {
-  /** `/package.Service/Method`. */
-  path: string;
-  /** Header metadata: lower-case names, string values. */
-  metadata: Record<string, string>;
-  message: Uint8Array;
-  /** Milliseconds until the deadline; the call fails with DEADLINE_EXCEEDED when they pass. */
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
-
-/** How a unary call ended: the response bytes, a gRPC status, or the signal's abort. */
-export type UnaryOutcome =
-  | { kind: 'ok'; message: Buffer }
-  | { kind: 'status'; status: WireStatus }
-  | { kind: 'aborted'; reason: unknown };
 
 /** The error a session failed with, for the streams it took down. */
 const sessionErrors = new WeakMap<http2.ClientHttp2Session, Error>();

@@ -28,9 +28,10 @@ import {
   statusFromHttp,
   statusFromMetadata,
   statusFromReset,
+  type UnaryOutcome,
+  type UnaryRequest,
   type WireStatus,
 } from './grpc-wire.js';
-import type { UnaryOutcome, UnaryRequest } from './http2-channel.js';
 
 /** Room for a frame's prefix and header beside the largest response. */
 const HEADER_ALLOWANCE = 64 * 1024;
