@@ -7,9 +7,9 @@ import { type PeerCertificate, TLSSocket } from 'node:tls';
 /** One session's state. */
 export class SessionState {
   readonly session: ServerHttp2Session;
-  /** Streams open on the session. */
+  /** Calls open on the session: streams of their own, and calls in flight on its multiplexed streams. */
   active = 0;
-  /** Epoch ms the session last became idle (no open stream). */
+  /** Epoch ms the session last became idle (no call open). */
   lastIdle = Date.now();
   timer: NodeJS.Timeout | undefined;
   /**
