@@ -26,6 +26,9 @@ export const CLIENT_MUX_PATH = '/odin.frontend.v1.CallMux/Calls';
  */
 export const MUX_MAX_REQUEST_BYTES = 1024 * 1024;
 
+/** Room for a frame's prefix and JSON header beside the largest body a reader of the stream accepts. */
+export const MUX_HEADER_ALLOWANCE = 64 * 1024;
+
 const PREFIX = 9;
 /** gRPC's message prefix: compressed flag (u8), length (u32). */
 const GRPC_PREFIX = 5;

@@ -114,13 +114,18 @@ export class Connection {
 
   private constructor(options: ConnectionOptions) {
     this.address = options.address ?? '127.0.0.1:7233';
-    this.metadata = { 'client-name': 'odin-typescript', 'client-version': '0.1.0', ...options.metadata };
-    const streamMetadata: Record<string, string> = {};
-    for (const [key, value] of Object.entries(this.metadata)) streamMetadata[key.toLowerCase()] = value;
+    const metadata: Record<string, string> = {};
+    for (const [key, value] of Object.entries({
+      'client-name': 'odin-typescript',
+      'client-version': '0.1.0',
+      ...options.metadata,
+    }))
+      metadata[key.toLowerCase()] = value;
+    this.metadata = metadata;
     this.channel = new Http2Channel(this.address, {
       tls: channelTls(options.tls, options.channelOptions),
       multiplex: options.multiplex ?? true,
-      streamMetadata,
+      streamMetadata: metadata,
     });
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.clock = options.clock ?? systemClock;
@@ -190,8 +195,7 @@ export class Connection {
     const codec = this.codec(method);
     const signal = options.signal;
     if (signal?.aborted) throw signal.reason;
-    const metadata: Record<string, string> = {};
-    for (const [key, value] of Object.entries(this.metadata)) metadata[key.toLowerCase()] = value;
+    const metadata: Record<string, string> = { ...this.metadata };
     if (options.metadata)
       for (const [key, value] of Object.entries(options.metadata)) metadata[key.toLowerCase()] = value;
     if (options.namespace) metadata['temporal-namespace'] = options.namespace;

@@ -18,6 +18,7 @@ import {
   MUX_CALL,
   MUX_CANCEL,
   MUX_ERROR,
+  MUX_HEADER_ALLOWANCE,
   MUX_OK,
   type MuxFrame,
   muxFrameHeader,
@@ -33,8 +34,6 @@ import {
   type WireStatus,
 } from './grpc-wire.js';
 
-/** Room for a frame's prefix and header beside the largest response. */
-const HEADER_ALLOWANCE = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 /** What the stream needs of its channel. */
@@ -55,15 +54,13 @@ interface PendingCall {
   readonly request: UnaryRequest;
   /** Epoch ms of the deadline (for a call resent as unary). */
   readonly deadline: number;
-  readonly resolve: (outcome: UnaryOutcome) => void;
+  readonly resolve: (outcome: UnaryOutcome | PromiseLike<UnaryOutcome>) => void;
   timer: NodeJS.Timeout | undefined;
   onAbort: (() => void) | undefined;
 }
 
 function tooLarge(length: number, maxBytes: number): Error {
-  return Object.assign(new Error(`Received message larger than max (${length} vs. ${maxBytes})`), {
-    code: status.RESOURCE_EXHAUSTED,
-  });
+  return new Error(`Received message larger than max (${length} vs. ${maxBytes})`);
 }
 
 /** The metadata in which a call differs from the stream's; undefined when it does not. */
@@ -85,7 +82,7 @@ export class MuxCallStream {
   readonly #metadata: Readonly<Record<string, string>>;
   readonly #host: MuxStreamHost;
   readonly #stream: ClientHttp2Stream;
-  readonly #reader = new GrpcMessageReader(MAX_RECEIVE_MESSAGE_BYTES + HEADER_ALLOWANCE, tooLarge);
+  readonly #reader = new GrpcMessageReader(MAX_RECEIVE_MESSAGE_BYTES + MUX_HEADER_ALLOWANCE, tooLarge);
   readonly #pending = new Map<number, PendingCall>();
   #nextId = 1;
   /** Set when the stream takes no more calls (it ended, broke, or the channel closes). */
@@ -179,7 +176,8 @@ export class MuxCallStream {
     if (!this.#stream.closed && !this.#stream.destroyed) this.#stream.end();
   }
 
-  #settle(pending: PendingCall, outcome: UnaryOutcome): void {
+  /** Ends `pending` with `outcome`, unless it has ended already; the outcome may be another call's (a resend). */
+  #settle(pending: PendingCall, outcome: UnaryOutcome | Promise<UnaryOutcome>): void {
     if (this.#pending.get(pending.id) !== pending) return;
     this.#pending.delete(pending.id);
     clearTimeout(pending.timer);
@@ -284,11 +282,7 @@ export class MuxCallStream {
   }
 
   #resendUnary(pending: PendingCall): void {
-    this.#pending.delete(pending.id);
-    clearTimeout(pending.timer);
-    if (pending.onAbort) pending.request.signal?.removeEventListener('abort', pending.onAbort);
-    this.#host.settled(this.session);
-    this.#host.unary({ ...pending.request, timeoutMs: pending.deadline - Date.now() }).then(pending.resolve);
+    this.#settle(pending, this.#host.unary({ ...pending.request, timeoutMs: pending.deadline - Date.now() }));
   }
 
   #failAll(failure: WireStatus): void {

@@ -22,6 +22,7 @@ import {
   MUX_CALL,
   MUX_CANCEL,
   MUX_ERROR,
+  MUX_HEADER_ALLOWANCE,
   MUX_MAX_REQUEST_BYTES,
   MUX_OK,
   type MuxFrame,
@@ -33,8 +34,6 @@ import { MessageReader } from './framing.js';
 import type { SessionState } from './sessions.js';
 import { GrpcStatusError, OK_TRAILERS, RESPONSE_HEADERS, statusOf, statusTrailers } from './status.js';
 
-/** Room for a frame's prefix and header beside the largest request. */
-const HEADER_ALLOWANCE = 64 * 1024;
 /** The longest delay setTimeout takes (2^31 − 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const EMPTY = Buffer.alloc(0);
@@ -103,9 +102,7 @@ function errorFrame(id: number, failure: GrpcStatusError): Buffer {
 
 function onDeadline(call: MuxCall): void {
   call.timer = undefined;
-  // The work is aborted first; its answer, when it comes, is dropped.
-  call.owner.cancel(call);
-  call.owner.finish(call, new GrpcStatusError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+  call.owner.expire(call);
 }
 
 /** One open multiplexed stream and its calls in flight. */
@@ -140,7 +137,7 @@ export class MuxStream {
     this.#methods = methods;
     this.#limits = limits;
     this.#reader = new MessageReader(
-      Math.max(limits.maxReceiveBytes, MUX_MAX_REQUEST_BYTES) + HEADER_ALLOWANCE,
+      Math.max(limits.maxReceiveBytes, MUX_MAX_REQUEST_BYTES) + MUX_HEADER_ALLOWANCE,
     );
   }
 
@@ -176,9 +173,10 @@ export class MuxStream {
     }
   }
 
-  /** Aborts what `call` runs (its deadline passed); `finish` then answers it. */
-  cancel(call: MuxCall): void {
+  /** `call`'s deadline passed: what it runs is aborted (its answer, when it comes, is dropped) and it fails. */
+  expire(call: MuxCall): void {
     call.abort(this.#limits.abortReason());
+    this.finish(call, new GrpcStatusError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
   }
 
   /** Answers `call` with a response or a failure, unless it was answered or cancelled already. */
@@ -209,13 +207,12 @@ export class MuxStream {
   closed(): void {
     this.#ended = true;
     this.session.muxStreams.delete(this);
-    const reason = this.#limits.abortReason();
-    for (const call of [...this.#calls.values()]) this.#forget(call).abort(reason);
+    this.#abortAll();
   }
 
-  /** The client half-closed: answer what runs, then end. */
-  clientEnded(): void {
-    this.drain();
+  #abortAll(): void {
+    const reason = this.#limits.abortReason();
+    for (const call of [...this.#calls.values()]) this.#forget(call).abort(reason);
   }
 
   #call(frame: MuxFrame): void {
@@ -322,8 +319,7 @@ export class MuxStream {
   #fail(failure: GrpcStatusError): void {
     if (this.#ended) return;
     this.#ended = true;
-    const reason = this.#limits.abortReason();
-    for (const call of [...this.#calls.values()]) this.#forget(call).abort(reason);
+    this.#abortAll();
     if (gone(this.stream)) return;
     this.stream.once('wantTrailers', () => this.stream.sendTrailers(statusTrailers(failure)));
     this.stream.end();
@@ -344,8 +340,9 @@ function onData(this: Stream, chunk: Buffer): void {
   this[STATE]!.receive(chunk);
 }
 
+/** The client half-closed: answer what runs, then end. */
 function onEnd(this: Stream): void {
-  this[STATE]!.clientEnded();
+  this[STATE]!.drain();
 }
 
 function onClose(this: Stream): void {
