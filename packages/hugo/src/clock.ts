@@ -57,8 +57,24 @@ const nodeTimers: HostTimers = {
  * armed in steps of at most that long, each re-armed for what remains of the due time, so it neither overflows nor
  * fires early.
  */
+export interface SystemClockOptions {
+  /**
+   * Whether a pending timer keeps the process alive. Off for the engine, whose timers must not hold up a process
+   * that is shutting down; on for a client or worker, whose caller awaits the timer (a retry's backoff) and would
+   * otherwise see the process exit under it when nothing else is pending.
+   */
+  keepAlive?: boolean;
+}
+
 export class SystemClock implements Clock {
-  constructor(private readonly host: HostTimers = nodeTimers) {}
+  private readonly keepAlive: boolean;
+
+  constructor(
+    private readonly host: HostTimers = nodeTimers,
+    options: SystemClockOptions = {},
+  ) {
+    this.keepAlive = options.keepAlive ?? false;
+  }
 
   now(): number {
     return this.host.now();
@@ -80,7 +96,7 @@ export class SystemClock implements Clock {
         Math.min(Math.max(0, remaining), MAX_TIMER_DELAY_MS),
       );
       // A pending engine timer must not keep a process alive that is otherwise shutting down.
-      step.unref?.();
+      if (!this.keepAlive) step.unref?.();
       handle = step;
     };
     arm(dueAt - this.host.now());
@@ -204,3 +220,6 @@ export async function flushMicrotasks(turns = 3): Promise<void> {
 
 /** The process-wide default for code that was not handed a clock (library callers, not engine code). */
 export const systemClock: Clock = new SystemClock();
+
+/** The system clock whose pending timers keep the process alive: for clients and workers (SystemClockOptions). */
+export const keepAliveClock: Clock = new SystemClock(nodeTimers, { keepAlive: true });

@@ -64,11 +64,20 @@ describe('SystemClock with timers longer than setTimeout allows', () => {
   /** A host whose timers fire only when the test says, and whose time moves with them. */
   function fakeHost() {
     let now = 1_000_000;
-    const pending: { due: number; delay: number; fn: () => void; cleared: boolean }[] = [];
+    const pending: { due: number; delay: number; fn: () => void; cleared: boolean; unrefs: number }[] = [];
     const host: HostTimers = {
       now: () => now,
       setTimeout(fn, delay) {
-        const timer = { due: now + delay, delay, fn, cleared: false, unref: () => undefined };
+        const timer = {
+          due: now + delay,
+          delay,
+          fn,
+          cleared: false,
+          unrefs: 0,
+          unref: () => {
+            timer.unrefs++;
+          },
+        };
         pending.push(timer);
         return timer;
       },
@@ -115,6 +124,20 @@ describe('SystemClock with timers longer than setTimeout allows', () => {
     assert.ok(pending.every((t) => t.cleared));
     assert.equal(handle.cancel(), false);
     assert.equal(fired, 0);
+  });
+
+  test("the engine's timers do not keep the process alive; a keep-alive clock's do, each step of a long one", () => {
+    const engine = fakeHost();
+    new SystemClock(engine.host).setTimer(2 * MAX_TIMER_DELAY_MS, () => undefined);
+    engine.fireNext();
+    assert.ok(engine.pending.length > 0);
+    assert.ok(engine.pending.every((t) => t.unrefs === 1));
+
+    const client = fakeHost();
+    new SystemClock(client.host, { keepAlive: true }).setTimer(2 * MAX_TIMER_DELAY_MS, () => undefined);
+    client.fireNext();
+    assert.ok(client.pending.length > 0);
+    assert.ok(client.pending.every((t) => t.unrefs === 0));
   });
 
   test('a real long timer does not fire early', async () => {

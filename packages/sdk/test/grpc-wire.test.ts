@@ -4,10 +4,13 @@
 // the grpc-js transport it replaced as much as for the node:http2 one. The scripted server answers Odin's multiplexed
 // call stream UNIMPLEMENTED, as any gRPC server without it does: the calls here are unary calls after that fallback.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import * as http2 from 'node:http2';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { CLIENT_MUX_PATH, google, protoRoot } from '@odin/api/public';
 import { Connection } from '../src/client/connection.js';
 import { ServiceCallError } from '../src/client/errors.js';
@@ -334,6 +337,29 @@ describe('Connection across lost sessions', () => {
       connection.close();
       await server.stop();
     }
+  });
+
+  test('a process whose only pending work is a call waiting to retry stays alive until the call ends', async () => {
+    // Nothing listens on the port: every attempt is refused, and between attempts only the backoff's timer is
+    // pending. A timer that does not keep the process alive would let it exit (code 13) before the call ended.
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--conditions=@odin/source',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('fixtures/call-refused.ts', import.meta.url)),
+        String(port),
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(child.stderr, '');
+    assert.equal(child.stdout.trim(), 'code 14'); // UNAVAILABLE
+    assert.equal(child.status, 0);
   });
 
   test('a GOAWAY lets the call in flight finish and the next call opens a new session', async () => {

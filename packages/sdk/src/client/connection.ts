@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { protoRoot } from '@odin/api/public';
-import { type Clock, systemClock } from '@odin/hugo';
+import { type Clock, keepAliveClock } from '@odin/hugo';
 import { ServiceCallError } from './errors.js';
 import { errorDetailType } from './grpc-wire.js';
 import { type ChannelTls, Http2Channel } from './http2-channel.js';
@@ -37,7 +37,10 @@ export interface ConnectionOptions {
    * speaks gRPC over node:http2 itself since issue 14, so the others are ignored.
    */
   channelOptions?: grpc.ChannelOptions;
-  /** Source of time for deadlines and retry backoff; the system clock by default. */
+  /**
+   * Source of time for deadlines and retry backoff; by default the system clock whose timers keep the process alive,
+   * so that a process awaiting a call does not exit while the call waits to retry.
+   */
   clock?: Clock;
   /** Attempts of a call that fails with UNAVAILABLE or RESOURCE_EXHAUSTED (default 5; 1 = no retry). */
   maxAttempts?: number;
@@ -128,7 +131,7 @@ export class Connection {
       streamMetadata: metadata,
     });
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? keepAliveClock;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   }
 

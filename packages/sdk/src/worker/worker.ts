@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { durationToMs, temporal, timestampToMs, toNumber } from '@odin/api/public';
 import { toProtoDuration } from '../common/duration.js';
 import type { temporal as proto } from '@temporalio/proto';
-import { type Clock, Semaphore, systemClock } from '@odin/hugo';
+import { type Clock, keepAliveClock, Semaphore } from '@odin/hugo';
 import { ActivityContext, type ActivityInfo, runInActivityContext } from '../activity/context.js';
 import { type ActivityInterceptorsFactory, executeWithInterceptors } from '../activity/interceptors.js';
 import type { WorkflowInterceptorsFactory } from '../workflow/interceptors.js';
@@ -108,6 +108,10 @@ export interface WorkerOptions {
   payloadCodecs?: readonly PayloadCodec[];
   /** Hides failures' message and stack trace in an encoded payload (the official `encodeCommonAttributes`). */
   encodeFailureAttributes?: boolean;
+  /**
+   * Source of time; by default the system clock whose timers keep the process alive, so that a worker waiting out a
+   * lost server (its poll's backoff) keeps running.
+   */
   clock?: Clock;
   logger?: WorkerLogger;
   /** Interceptors: `workflow` factories make each run's (as workflow code), `activity` ones each execution's. */
@@ -210,7 +214,7 @@ export class Worker implements LocalWorkflowWorker {
     this.workflows = workflows;
     this.activities = options.activities ?? {};
     this.converter = options.payloadConverter ?? defaultPayloadConverter;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? keepAliveClock;
     this.logger = options.logger ?? consoleLogger;
     this.workflowSlots = executionSlots(
       'maxConcurrentWorkflowTasks',
