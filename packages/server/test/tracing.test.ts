@@ -8,7 +8,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,17 +124,6 @@ async function startReceiver(): Promise<{ port: number; spans: ReceivedSpan[]; c
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 interface Member {
   readonly child: ChildProcess;
   /** What the process printed once ready: its frontend address and how many OpenTelemetry SDK modules it loaded. */
@@ -209,14 +197,15 @@ describe('tracing across the split cluster', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'odin-tracing-'));
     receiver = await startReceiver();
-    const frontendPort = await freePort();
     const env = {
       HUGO_ORCHESTRATOR_DB_CONNECTION: `sqlite:${join(dir, 'cluster.db')}`,
       HUGO_ORCHESTRATOR_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}`,
       HUGO_ORCHESTRATOR_SHARD_COUNT: '4',
       HUGO_ORCHESTRATOR_HISTORY_PORT: '0',
       HUGO_ORCHESTRATOR_MATCHING_PORT: '0',
-      HUGO_ORCHESTRATOR_FRONTEND_PORT: String(frontendPort),
+      // Port 0 everywhere, each process reporting what it bound: a port probed free and bound later can be taken in
+      // between by any socket of the machine's other tests (a connection's local port among them).
+      HUGO_ORCHESTRATOR_FRONTEND_PORT: '0',
       HUGO_ORCHESTRATOR_MEMBERSHIP_HEARTBEAT_INTERVAL_MS: '200',
       HUGO_ORCHESTRATOR_MEMBERSHIP_TTL_MS: '3000',
       HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
@@ -229,7 +218,9 @@ describe('tracing across the split cluster', () => {
     ] as const) {
       members.push(await spawnMember(roles, { ...env, HUGO_ORCHESTRATOR_HOST_ID: hostId }));
     }
-    frontend = new TemporalGrpcClient(`127.0.0.1:${frontendPort}`);
+    const address = members.at(-1)?.ready.address;
+    assert.ok(address, 'the frontend member reported its address');
+    frontend = new TemporalGrpcClient(address);
   });
 
   after(async () => {
