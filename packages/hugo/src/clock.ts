@@ -52,11 +52,6 @@ const nodeTimers: HostTimers = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/**
- * Wall-clock time and real timers. A delay longer than `MAX_TIMER_DELAY_MS` (a 30-day sleep, a monthly cron) is
- * armed in steps of at most that long, each re-armed for what remains of the due time, so it neither overflows nor
- * fires early.
- */
 export interface SystemClockOptions {
   /**
    * Whether a pending timer keeps the process alive. Off for the engine, whose timers must not hold up a process
@@ -66,6 +61,11 @@ export interface SystemClockOptions {
   keepAlive?: boolean;
 }
 
+/**
+ * Wall-clock time and real timers. A delay longer than `MAX_TIMER_DELAY_MS` (a 30-day sleep, a monthly cron) is
+ * armed in steps of at most that long, each re-armed for what remains of the due time, so it neither overflows nor
+ * fires early.
+ */
 export class SystemClock implements Clock {
   private readonly keepAlive: boolean;
 

@@ -357,9 +357,8 @@ describe('Connection across lost sessions', () => {
       ],
       { encoding: 'utf8', timeout: 60_000 },
     );
-    assert.equal(child.stderr, '');
-    assert.equal(child.stdout.trim(), 'code 14'); // UNAVAILABLE
-    assert.equal(child.status, 0);
+    assert.equal(child.stdout.trim(), 'code 14', child.stderr); // UNAVAILABLE
+    assert.equal(child.status, 0, child.stderr);
   });
 
   test('a GOAWAY lets the call in flight finish and the next call opens a new session', async () => {
