@@ -4,6 +4,7 @@
 // functions that find their call on the stream: no closures per call.
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { PeerCertificate } from 'node:tls';
+import { MAX_TIMER_DELAY_MS } from '@odin/hugo';
 import { decompress } from './compression.js';
 import { type FramedMessage, frameMessage, MessageReader } from './framing.js';
 import { timeoutMs } from './request-headers.js';
@@ -65,11 +66,10 @@ export interface CallLimits {
 }
 
 const CALL = Symbol('grpc call');
-/** The longest delay setTimeout takes (2^31 − 1 ms). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 type CallStream = ServerHttp2Stream & { [CALL]?: Call };
 
-function ignore(): void {}
+/** An 'error' listener that only keeps the error from being thrown: 'close' decides what a stream's end means. */
+export function ignore(): void {}
 
 /**
  * A call's abort signal, its controller made on first use: most calls finish without anything reading it. Shared
@@ -143,7 +143,7 @@ class Call extends LazyCallSignal implements ServerStream {
   write(message: Uint8Array): void {
     if (this.ended || gone(this.stream)) return;
     if (message.byteLength > this.limits.maxSendBytes) {
-      this.fail(tooLarge(message, this.limits.maxSendBytes));
+      this.fail(sentTooLarge(message, this.limits.maxSendBytes));
       return;
     }
     if (!this.headersSent) {
@@ -171,7 +171,7 @@ class Call extends LazyCallSignal implements ServerStream {
     if (this.ended) return;
     this.running = false;
     if (message.byteLength > this.limits.maxSendBytes) {
-      this.fail(tooLarge(message, this.limits.maxSendBytes));
+      this.fail(sentTooLarge(message, this.limits.maxSendBytes));
       return;
     }
     this.#finish();
@@ -205,18 +205,19 @@ class Call extends LazyCallSignal implements ServerStream {
 }
 
 /** A stream reset or destroyed can take no answer (respond would throw). */
-function gone(stream: ServerHttp2Stream): boolean {
+export function gone(stream: ServerHttp2Stream): boolean {
   return stream.destroyed || stream.closed;
 }
 
-function tooLarge(message: Uint8Array, max: number): GrpcStatusError {
+/** A response over the port's send limit (grpc-js's status and message). */
+export function sentTooLarge(message: Uint8Array, max: number): GrpcStatusError {
   return new GrpcStatusError(
     status.RESOURCE_EXHAUSTED,
     `Sent message larger than max (${message.byteLength + 5} vs. ${max})`,
   );
 }
 
-function sendOkTrailers(this: ServerHttp2Stream): void {
+export function sendOkTrailers(this: ServerHttp2Stream): void {
   this.sendTrailers(OK_TRAILERS);
 }
 
@@ -321,7 +322,7 @@ function run(call: Call, request: Buffer): void {
 function onClose(this: CallStream): void {
   const call = this[CALL]!;
   const state = call.session;
-  if (--state.active === 0) state.lastIdle = Date.now();
+  state.callEnded();
   if (!call.ended) {
     call.ended = true;
     if (call.timer) clearTimeout(call.timer);
@@ -344,7 +345,7 @@ export function serveCall(
 ): void {
   const call = new Call(stream, path, headers, session, method, limits);
   (stream as CallStream)[CALL] = call;
-  session.active++;
+  session.callStarted();
   stream.on('error', ignore);
   stream.on('close', onClose);
   const timeout = headers['grpc-timeout'];
@@ -360,7 +361,7 @@ export function serveCall(
     }
     call.deadline = Date.now() + ms;
     // A deadline past setTimeout's range (~24.8 days) gets no timer: Node would fire such a timer at once.
-    if (ms <= MAX_TIMER_MS) call.timer = setTimeout(onDeadline, ms, call);
+    if (ms <= MAX_TIMER_DELAY_MS) call.timer = setTimeout(onDeadline, ms, call);
   }
   stream.on('data', onData);
   stream.on('end', onEnd);
@@ -368,11 +369,11 @@ export function serveCall(
 
 /** Counts a stream answered without a call (unknown method, wrong content type) on its session until it closes. */
 export function countStream(stream: ServerHttp2Stream, session: SessionState): void {
-  session.active++;
+  session.callStarted();
   stream.on('error', ignore);
   // Whatever the client still sends is read and dropped, so the stream closes once the client is done.
   stream.resume();
   stream.once('close', () => {
-    if (--session.active === 0) session.lastIdle = Date.now();
+    session.callEnded();
   });
 }

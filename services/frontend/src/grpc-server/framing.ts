@@ -6,7 +6,8 @@ import { GrpcStatusError } from './status.js';
 
 export { type FramedMessage, frameMessage } from '@odin/api/public';
 
-function tooLarge(length: number, maxBytes: number): GrpcStatusError {
+/** A request over the port's receive limit (grpc-js's status and message). */
+export function receivedTooLarge(length: number, maxBytes: number): GrpcStatusError {
   return new GrpcStatusError(
     status.RESOURCE_EXHAUSTED,
     `Received message larger than max (${length} vs ${maxBytes})`,
@@ -19,6 +20,6 @@ function tooLarge(length: number, maxBytes: number): GrpcStatusError {
  */
 export class MessageReader extends GrpcMessageReader {
   constructor(maxBytes: number) {
-    super(maxBytes, tooLarge);
+    super(maxBytes, receivedTooLarge);
   }
 }

@@ -29,13 +29,21 @@ import {
   muxFrameHeader,
   parseMuxFrame,
 } from '@odin/api/public';
-import { type CallLimits, type IncomingCall, LazyCallSignal, type MethodHandler } from './calls.js';
-import { MessageReader } from './framing.js';
+import { MAX_TIMER_DELAY_MS } from '@odin/hugo';
+import {
+  type CallLimits,
+  gone,
+  type IncomingCall,
+  ignore,
+  LazyCallSignal,
+  type MethodHandler,
+  sendOkTrailers,
+  sentTooLarge,
+} from './calls.js';
+import { MessageReader, receivedTooLarge } from './framing.js';
 import type { SessionState } from './sessions.js';
-import { GrpcStatusError, OK_TRAILERS, RESPONSE_HEADERS, statusOf, statusTrailers } from './status.js';
+import { GrpcStatusError, RESPONSE_HEADERS, statusOf, statusTrailers } from './status.js';
 
-/** The longest delay setTimeout takes (2^31 − 1 ms). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const EMPTY = Buffer.alloc(0);
 const STATE = Symbol('mux stream');
 type Stream = ServerHttp2Stream & { [STATE]?: MuxStream };
@@ -188,15 +196,7 @@ export class MuxStream {
     if (outcome instanceof GrpcStatusError) {
       this.#send(errorFrame(call.id, outcome));
     } else if (outcome.byteLength > this.#limits.maxSendBytes) {
-      this.#send(
-        errorFrame(
-          call.id,
-          new GrpcStatusError(
-            status.RESOURCE_EXHAUSTED,
-            `Sent message larger than max (${outcome.byteLength + 5} vs. ${this.#limits.maxSendBytes})`,
-          ),
-        ),
-      );
+      this.#send(errorFrame(call.id, sentTooLarge(outcome, this.#limits.maxSendBytes)));
     } else {
       this.#send(encodeMuxMessage(MUX_OK, call.id, undefined, outcome));
     }
@@ -246,15 +246,7 @@ export class MuxStream {
       return;
     }
     if (frame.body.length > this.#limits.maxReceiveBytes) {
-      this.#send(
-        errorFrame(
-          id,
-          new GrpcStatusError(
-            status.RESOURCE_EXHAUSTED,
-            `Received message larger than max (${frame.body.length} vs ${this.#limits.maxReceiveBytes})`,
-          ),
-        ),
-      );
+      this.#send(errorFrame(id, receivedTooLarge(frame.body.length, this.#limits.maxReceiveBytes)));
       return;
     }
     const ms = typeof head.d === 'number' && head.d > 0 ? head.d : undefined;
@@ -266,9 +258,9 @@ export class MuxStream {
       ms === undefined ? undefined : Date.now() + ms,
     );
     this.#calls.set(id, call);
-    this.session.active++;
+    this.session.callStarted();
     // A deadline past setTimeout's range (~24.8 days) gets no timer: Node would fire such a timer at once.
-    if (ms !== undefined && ms <= MAX_TIMER_MS) call.timer = setTimeout(onDeadline, ms, call);
+    if (ms !== undefined && ms <= MAX_TIMER_DELAY_MS) call.timer = setTimeout(onDeadline, ms, call);
     let response: Promise<Uint8Array>;
     try {
       response = method.handler(frame.body, call);
@@ -298,7 +290,7 @@ export class MuxStream {
   /** Removes `call` from the calls in flight and from the session's count. */
   #forget(call: MuxCall): MuxCall {
     this.#calls.delete(call.id);
-    if (--this.session.active === 0) this.session.lastIdle = Date.now();
+    this.session.callEnded();
     return call;
   }
 
@@ -325,16 +317,6 @@ export class MuxStream {
     this.stream.end();
   }
 }
-
-function gone(stream: ServerHttp2Stream): boolean {
-  return stream.destroyed || stream.closed;
-}
-
-function sendOkTrailers(this: ServerHttp2Stream): void {
-  this.sendTrailers(OK_TRAILERS);
-}
-
-function ignore(): void {}
 
 function onData(this: Stream, chunk: Buffer): void {
   this[STATE]!.receive(chunk);

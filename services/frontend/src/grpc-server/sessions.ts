@@ -23,6 +23,16 @@ export class SessionState {
     this.session = session;
   }
 
+  /** A call opened on the session (a stream of its own, or a call on a multiplexed stream). */
+  callStarted(): void {
+    this.active++;
+  }
+
+  /** A call ended: the session is idle from now on if it was the last. */
+  callEnded(): void {
+    if (--this.active === 0) this.lastIdle = Date.now();
+  }
+
   /** GOAWAY: calls running finish, the multiplexed streams end once their calls have answered. */
   close(): void {
     if (!this.session.closed) this.session.close();
