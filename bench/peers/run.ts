@@ -24,10 +24,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Connection, Worker, WorkflowClient } from '@odin/sdk';
+import { freePort } from '@odin/test-ports';
 import { startCluster, stopCluster } from '../cluster.js';
 import * as activities from '../workloads/activities.js';
 import * as workflows from '../sdk/workflows.js';
-import { freePort } from '../free-port.js';
 import { cpuSeconds } from '../proc-cpu.js';
 import { cliPath, startDevArgs, startServer, stopServer } from '../server-process.js';
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@odin/sdk';
-import { freePort } from '../free-port.js';
+import { freePort } from '@odin/test-ports';
 import { cpuSeconds } from '../proc-cpu.js';
 import { startDevArgs, startServer, stopServer } from '../server-process.js';
 

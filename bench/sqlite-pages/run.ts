@@ -23,9 +23,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, Worker, WorkflowClient } from '@odin/sdk';
+import { freePort } from '@odin/test-ports';
 import * as activities from '../workloads/activities.js';
 import * as workflows from '../sdk/workflows.js';
-import { freePort } from '../free-port.js';
 import { startDevArgs, startServer } from '../server-process.js';
 
 const N = Number(process.env.N ?? 1000);

@@ -17,9 +17,9 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createDatabaseIfMissing, dropDatabase } from '@odin/server';
+import { freePort } from '@odin/test-ports';
 import { startCluster } from '../cluster.js';
 import * as activities from './activities.js';
-import { freePort } from '../free-port.js';
 import { cpuSeconds } from '../proc-cpu.js';
 import { cliPath, serverNodeArgs } from '../server-process.js';
 
@@ -201,8 +201,11 @@ for (const db of values.db.split(',')) {
     activities,
     maxConcurrentWorkflowTaskExecutions: 100,
     maxConcurrentActivityTaskExecutions: 100,
-    // More workflow-task pollers than the default, split evenly between the normal and the sticky queue: with 64
-    // workflows in flight the default handful of pollers, mostly sticky, left tasks waiting for a poll.
+    // More workflow-task pollers than the default. nonStickyToStickyPollRatio 1 gives all 20 to the normal queue
+    // except core's minimum of one on the sticky queue: with 64 workflows in flight the default handful, mostly
+    // sticky, left tasks waiting for a poll. One sticky poller makes sticky tasks wait longer (~160 ms on average
+    // here), yet an even split (0.5) was no faster: 92 / 91 / 98 against 105 / 100 / 96 workflows/s, in turn
+    // (docs/performance.md, thirteenth pass).
     maxConcurrentWorkflowTaskPolls: Number(process.env.BENCH_WFT_POLLS ?? 20),
     nonStickyToStickyPollRatio: Number(process.env.BENCH_POLL_RATIO ?? 1),
   });

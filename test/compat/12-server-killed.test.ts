@@ -8,7 +8,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDatabaseIfMissing, dropDatabase } from '@odin/server';
 import * as activities from './activities.js';
 import { databasesUnderTest, type DbKind, installRuntime, workflowBundle } from './harness.js';
-import { type Child, freePort, spawnServer } from './processes.js';
+import { freePort } from '@odin/test-ports';
+import { type Child, spawnServer } from './processes.js';
 
 const WORKFLOWS = 40;
 

@@ -2,7 +2,8 @@
 // (`server start --service …`), each history and matching host on its own internal port, found by membership.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Child, freePort, spawnNode } from './processes.js';
+import { freePort } from '@odin/test-ports';
+import { type Child, spawnNode } from './processes.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '..', '..');

@@ -1,6 +1,5 @@
 // Child processes for the kill scenarios: an SDK worker or an Odin server that a test can SIGKILL.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -104,17 +103,4 @@ export async function spawnServer(dbUrl: string, port: number): Promise<Child> {
     else migrate.process.once('exit', () => resolve());
   });
   return spawnTs(CLI, ['server', 'start', '--port', String(port), '--http-port', '0'], /listening on/, env);
-}
-
-/** A TCP port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { freePort, Spawned, waitFor } from './process.js';
+import { freePort } from '@odin/test-ports';
+import { Spawned, waitFor } from './process.js';
 import { repoRoot } from './tools.js';
 
 const PG_ADMIN_URL = process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

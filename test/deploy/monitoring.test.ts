@@ -10,7 +10,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { type DevServer, startDevServer } from '@odin/server';
 import { parse } from 'yaml';
 import * as activities from './activities.js';
-import { freePort } from './process.js';
+import { freePort } from '@odin/test-ports';
 import { repoRoot } from './tools.js';
 import * as workflows from './workflows.js';
 

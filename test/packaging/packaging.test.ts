@@ -22,7 +22,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { freePort, ProcessGroup, run, userEnv } from './process.js';
+import { freePort } from '@odin/test-ports';
+import { ProcessGroup, run, userEnv } from './process.js';
 import {
   allDependencies,
   entryPoints,

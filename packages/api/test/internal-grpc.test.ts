@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
+import { freePort } from '@odin/test-ports';
 import Long from 'long';
 import type { Type } from 'protobufjs';
 import {
@@ -361,15 +361,6 @@ function waitForAbort(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
 }
 
 /** Answers the frontend sends on to its client as they came (services/frontend encodeMessage). */

@@ -2,7 +2,6 @@
 // the role's port, through starting (history held back by a gate), ready, and draining.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +15,7 @@ import {
 } from '@grpc/grpc-js';
 import { HISTORY_SERVICE, healthServiceDefinition, MATCHING_SERVICE, ServingStatus } from '@odin/api';
 import { loadConfig } from '@odin/runtime';
+import { freePort } from '@odin/test-ports';
 import {
   defaultHistoryService,
   type HistoryConstructor,
@@ -41,17 +41,6 @@ before(() => {
 after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function readyz(port: number): Promise<{
   status: number;
