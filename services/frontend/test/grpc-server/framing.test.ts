@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deflateSync, gzipSync } from 'node:zlib';
+import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import { decompress } from '../../src/grpc-server/compression.js';
 import { frameMessage, MessageReader } from '../../src/grpc-server/framing.js';
 import { metadataValue, timeoutMs } from '../../src/grpc-server/request-headers.js';
@@ -57,6 +57,47 @@ test('decompression: identity as is, gzip and deflate (small in line, large in t
     () => decompress('snappy', small, 1000),
     (error: GrpcStatusError) => error.code === status.UNIMPLEMENTED,
   );
+});
+
+test('gzip decompressed in line: several members, a trailer that does not match the data, a bomb claiming a small length', () => {
+  const message = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 7));
+  const gz = gzipSync(message);
+  const twoMembers = Buffer.concat([gzipSync(message.subarray(0, 100)), gzipSync(message.subarray(100))]);
+  assert.ok((decompress('gzip', twoMembers, 1000) as Buffer).equals(message));
+  const withTrailer = (crc: number, size: number) => {
+    const copy = Buffer.from(gz);
+    copy.writeUInt32LE(crc >>> 0, copy.length - 8);
+    copy.writeUInt32LE(size >>> 0, copy.length - 4);
+    return copy;
+  };
+  const crc = gz.readUInt32LE(gz.length - 8);
+  const internal = (error: GrpcStatusError) => error.code === status.INTERNAL;
+  assert.throws(() => decompress('gzip', withTrailer(crc ^ 1, message.length), 1000), internal, 'wrong CRC');
+  assert.throws(
+    () => decompress('gzip', withTrailer(crc, message.length - 1), 1000),
+    internal,
+    'says shorter',
+  );
+  const shorter = message.subarray(0, message.length - 1);
+  assert.throws(
+    () => decompress('gzip', withTrailer(crc32(shorter), shorter.length), 1000),
+    internal,
+    'a trailer that matches a prefix of the data',
+  );
+  assert.throws(
+    () => decompress('gzip', withTrailer(crc, message.length + 1), 1000),
+    internal,
+    'says longer',
+  );
+  // 100 kB of zeros compress to a few hundred bytes; the trailer claims 10 bytes, within the 1000-byte limit.
+  const bomb = gzipSync(Buffer.alloc(100_000));
+  bomb.writeUInt32LE(10, bomb.length - 4);
+  assert.ok(bomb.length < 4096);
+  assert.throws(
+    () => decompress('gzip', bomb, 1000),
+    (error: GrpcStatusError) => error.code === status.RESOURCE_EXHAUSTED,
+  );
+  assert.throws(() => decompress('gzip', gz.subarray(0, 12), 1000), internal, 'truncated');
 });
 
 test('grpc-timeout units; metadata values', () => {
