@@ -6,7 +6,8 @@
 // frontend, one system worker). Every server runs the built CLI in packages/cli/dist: run `npx tsc -b` first.
 // W1: a workflow calling one activity that returns its input plus a suffix. W2: W1 after a 100 ms durable sleep.
 // Prints workflows/s, p50/p99 latency from start to result, the server processes' CPU seconds, the SDK process's CPU
-// by thread, and (one-process server) the frontend RPCs per workflow read from its /metrics.
+// by thread, and (one-process server) the frontend RPCs per workflow and the server's share of a workflow's time,
+// both read from its /metrics.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -98,17 +99,67 @@ async function startServer(dbUrl: string, port: number, metricsPort: number) {
   return child;
 }
 
-/** Frontend RPCs served so far, by method, from the server's Prometheus endpoint. */
-async function rpcCounts(metricsPort: number): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
+/**
+ * Counters of the server's Prometheus endpoint the bench reports per workflow: RPCs served by method (`calls:<method>`),
+ * their latency in seconds (`seconds:<method>`), replays, and the time workflow tasks waited for a poll by queue
+ * (`queued:<queue>` seconds over `tasks:<queue>`; every sticky queue is `__sticky__`).
+ */
+async function serverCounters(metricsPort: number): Promise<Map<string, number>> {
+  const counters = new Map<string, number>();
+  const add = (key: string, value: string) => counters.set(key, (counters.get(key) ?? 0) + Number(value));
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  for (const match of text.matchAll(/^rpc_requests_total\{[^}]*method="(\w+)"[^}]*\} (\d+)/gm)) {
-    counts.set(match[1]!, (counts.get(match[1]!) ?? 0) + Number(match[2]));
+  for (const m of text.matchAll(/^rpc_requests_total\{[^}]*method="(\w+)"[^}]*\} (\d+)/gm))
+    add(`calls:${m[1]}`, m[2]!);
+  for (const m of text.matchAll(/^rpc_latency_seconds_sum\{[^}]*method="(\w+)"[^}]*\} ([\d.e+-]+)/gm)) {
+    add(`seconds:${m[1]}`, m[2]!);
   }
-  for (const match of text.matchAll(/^workflow_replay_count\{[^}]*\} (\d+)/gm)) {
-    counts.set('(replays)', (counts.get('(replays)') ?? 0) + Number(match[1]));
+  for (const m of text.matchAll(/^workflow_replay_count\{[^}]*\} (\d+)/gm)) add('calls:(replays)', m[1]!);
+  for (const m of text.matchAll(
+    /^task_queue_latency_seconds_(sum|count)\{queue_name="([^"]+)",task_type="workflow"\} ([\d.e+-]+)/gm,
+  )) {
+    add(`${m[1] === 'sum' ? 'queued' : 'tasks'}:${m[2]}`, m[3]!);
   }
-  return counts;
+  return counters;
+}
+
+/**
+ * Where a workflow's time goes on the server, from the counters' growth over the phase: the mean latency of each
+ * RPC that answers at once, times the calls per workflow, and how long workflow tasks waited for a worker's poll.
+ * Long polls (PollWorkflowTaskQueue, GetWorkflowExecutionHistory) are left out: they wait for the worker or the
+ * workflow, not for the server.
+ */
+function serverTime(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  n: number,
+  meanLatencyMs: number,
+) {
+  const grown = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+  const immediate = [
+    'StartWorkflowExecution',
+    'RespondWorkflowTaskCompleted',
+    'RespondActivityTaskCompleted',
+  ];
+  let totalMs = 0;
+  const parts: string[] = [];
+  for (const method of immediate) {
+    const calls = grown(`calls:${method}`);
+    if (calls === 0) continue;
+    const meanMs = (grown(`seconds:${method}`) * 1000) / calls;
+    totalMs += (meanMs * calls) / n;
+    parts.push(`${method} ${(calls / n).toFixed(1)} × ${meanMs.toFixed(1)} ms`);
+  }
+  const queues = [...after.keys()]
+    .filter((key) => key.startsWith('tasks:'))
+    .map((key) => key.slice('tasks:'.length))
+    .filter((queue) => grown(`tasks:${queue}`) > 0)
+    .map(
+      (queue) => `${queue} ${((grown(`queued:${queue}`) * 1000) / grown(`tasks:${queue}`)).toFixed(0)} ms`,
+    );
+  return (
+    `${parts.join(', ')}: ${totalMs.toFixed(0)} ms of a ${meanLatencyMs.toFixed(0)} ms mean workflow ` +
+    `(${((100 * totalMs) / meanLatencyMs).toFixed(0)} %); a workflow task waited for a poll on average: ${queues.join(', ')}`
+  );
 }
 
 /** CPU seconds of this process's threads, summed by thread name (main JS thread, workflow threads, Rust core). */
@@ -218,7 +269,7 @@ for (const db of values.db.split(',')) {
       const perHostBefore = servers.map((s) => cpuSeconds(s.pid!));
       const sdkBefore = process.cpuUsage();
       const threadsBefore = threadCpu();
-      const rpcsBefore = clusterHosts ? undefined : await rpcCounts(metricsPort);
+      const countersBefore = clusterHosts ? undefined : await serverCounters(metricsPort);
       const { seconds, latencies } = await drive(client, taskQueue, type, N, `run-${type}`);
       const cpu = serverCpu() - cpuBefore;
       // This process is the official SDK's client and worker (its Rust core threads included): the other half of
@@ -243,13 +294,20 @@ for (const db of values.db.split(',')) {
           (servers.length > 1 ? ` (history…, matching, worker, frontend: ${perHost.join(' + ')})` : ''),
       );
       console.log(`   SDK CPU by thread: ${threads}`);
-      if (rpcsBefore) {
-        const perWorkflow = [...(await rpcCounts(metricsPort))]
-          .map(([method, count]) => [method, (count - (rpcsBefore.get(method) ?? 0)) / N] as const)
+      if (countersBefore) {
+        const counters = await serverCounters(metricsPort);
+        const perWorkflow = [...counters]
+          .filter(([key]) => key.startsWith('calls:'))
+          .map(
+            ([key, count]) =>
+              [key.slice('calls:'.length), (count - (countersBefore.get(key) ?? 0)) / N] as const,
+          )
           .filter(([, count]) => count > 0)
           .map(([method, count]) => `${method} ${count.toFixed(2)}`)
           .join(', ');
         console.log(`   frontend RPCs per workflow: ${perWorkflow}`);
+        const meanMs = latencies.reduce((sum, ms) => sum + ms, 0) / latencies.length;
+        console.log(`   server time per workflow: ${serverTime(countersBefore, counters, N, meanMs)}`);
       }
     }
   } finally {
