@@ -17,6 +17,7 @@ import { ServiceCallError } from '../src/client/errors.js';
 import {
   encodeFrame,
   percentDecode,
+  statusAtClose,
   statusFromHttp,
   statusFromMetadata,
   timeoutHeader,
@@ -143,6 +144,20 @@ describe('grpc wire format', () => {
     assert.equal(timeoutHeader(30_000), '30000m');
     assert.equal(timeoutHeader(0.2), '1m');
     assert.equal(timeoutHeader(200_000_000), '200000S');
+  });
+
+  test('a closed stream ends with the status it carried, else its HTTP status, else its reset code', () => {
+    const reset = { rstCode: 2, sessionLost: false, error: undefined }; // NGHTTP2_INTERNAL_ERROR
+    const carried = { code: 5, message: 'not found' };
+    assert.equal(statusAtClose(carried, 503, reset), carried);
+    assert.equal(statusAtClose(null, 503, reset), null, 'OK carried: the message decides');
+    assert.equal(statusAtClose(undefined, 503, reset)?.code, 14);
+    assert.equal(statusAtClose(undefined, 200, reset)?.code, 13);
+    assert.equal(statusAtClose(undefined, 0, { ...reset, sessionLost: true })?.code, 14);
+    assert.match(
+      statusAtClose(undefined, 0, { ...reset, error: new Error('certificate required') })?.message ?? '',
+      /certificate required/,
+    );
   });
 });
 

@@ -152,6 +152,21 @@ export function statusFromHttp(httpStatus: number): WireStatus {
   return { code, message: `Received HTTP status code ${httpStatus}` };
 }
 
+/**
+ * How a stream ended, once it closed: the grpc-status it carried (null: OK), else the gRPC code of a non-200 HTTP
+ * status, else what its reset code stands for. A call on a stream of its own and the multiplexed call stream both
+ * decide this way.
+ */
+export function statusAtClose(
+  carried: WireStatus | null | undefined,
+  httpStatus: number,
+  reset: { rstCode: number; sessionLost: boolean; error: Error | undefined },
+): WireStatus | null {
+  if (carried !== undefined) return carried;
+  if (httpStatus !== 0 && httpStatus !== 200) return statusFromHttp(httpStatus);
+  return statusFromReset(reset.rstCode, reset.sessionLost, reset.error);
+}
+
 /** The status of a stream that ended without a gRPC status, from its RST_STREAM code (as grpc-js maps them). */
 export function statusFromReset(rstCode: number, sessionLost: boolean, sessionError?: Error): WireStatus {
   // The session's own error says why better than the stream's code: a refused connection, a TLS alert such as

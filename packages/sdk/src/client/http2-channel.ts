@@ -8,9 +8,8 @@ import { status } from '@grpc/grpc-js';
 import { MUX_MAX_REQUEST_BYTES } from '@odin/api/public';
 import {
   encodeFrame,
-  statusFromHttp,
+  statusAtClose,
   statusFromMetadata,
-  statusFromReset,
   timeoutHeader,
   UnaryResponseReader,
   type UnaryOutcome,
@@ -244,27 +243,13 @@ export class Http2Channel {
       });
       stream.on('close', () => {
         if (settled) return;
-        if (result === undefined) {
-          if (httpStatus !== 0 && httpStatus !== 200) {
-            finish({ kind: 'status', status: statusFromHttp(httpStatus) }, false);
-            return;
-          }
-          const sessionLost = session.destroyed || session.closed || this.session !== session;
-          finish(
-            {
-              kind: 'status',
-              status: statusFromReset(
-                stream.rstCode ?? 0,
-                sessionLost,
-                sessionErrors.get(session) ?? streamError,
-              ),
-            },
-            false,
-          );
-          return;
-        }
-        if (result !== null) {
-          finish({ kind: 'status', status: result }, false);
+        const ended = statusAtClose(result, httpStatus, {
+          rstCode: stream.rstCode ?? 0,
+          sessionLost: session.destroyed || session.closed || this.session !== session,
+          error: sessionErrors.get(session) ?? streamError,
+        });
+        if (ended !== null) {
+          finish({ kind: 'status', status: ended }, false);
           return;
         }
         const message = reader.finish();

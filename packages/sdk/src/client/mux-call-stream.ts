@@ -26,9 +26,8 @@ import {
 } from '@odin/api/public';
 import {
   MAX_RECEIVE_MESSAGE_BYTES,
-  statusFromHttp,
+  statusAtClose,
   statusFromMetadata,
-  statusFromReset,
   type UnaryOutcome,
   type UnaryRequest,
   type WireStatus,
@@ -249,32 +248,21 @@ export class MuxCallStream {
   #closed(streamError: Error | undefined): void {
     this.#done = true;
     if (this.#pending.size === 0) return;
-    const endStatus =
-      this.#status !== undefined
-        ? this.#status
-        : this.#httpStatus !== 0 && this.#httpStatus !== 200
-          ? statusFromHttp(this.#httpStatus)
-          : undefined;
-    if (endStatus?.code === status.UNIMPLEMENTED) {
+    const session = this.session;
+    const ended = statusAtClose(this.#status, this.#httpStatus, {
+      rstCode: this.#stream.rstCode ?? 0,
+      sessionLost: session.destroyed || session.closed,
+      error: this.#host.sessionError(session) ?? streamError,
+    });
+    if (ended?.code === status.UNIMPLEMENTED) {
       // The server has no such method: no handler saw these calls. They go again, each on a stream of its own.
       this.#host.unsupported();
       for (const pending of [...this.#pending.values()]) this.#resendUnary(pending);
       return;
     }
-    if (endStatus === undefined) {
-      const session = this.session;
-      this.#failAll(
-        statusFromReset(
-          this.#stream.rstCode ?? 0,
-          session.destroyed || session.closed,
-          this.#host.sessionError(session) ?? streamError,
-        ),
-      );
-      return;
-    }
     // The server ended the stream (OK: it is shutting down) with calls unanswered: lost as on a lost connection.
     this.#failAll(
-      endStatus ?? {
+      ended ?? {
         code: status.UNAVAILABLE,
         message: 'The multiplexed call stream ended before the call was answered',
       },
