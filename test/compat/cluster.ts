@@ -71,7 +71,8 @@ export async function startCluster(
     if (migrate.process.exitCode !== null) resolve();
     else migrate.process.once('exit', () => resolve());
   });
-  let frontendPort = 0;
+  // A fixed port, not 0: a frontend started again (spawnHost) must come back where clients connect.
+  const frontendPort = await freePort();
   const hosts = new Map<string, Child>();
   const roleOf = (name: string) => name.replace(/-\d+$/, '');
   const spawnHost = async (name: string): Promise<Child> => {
@@ -80,7 +81,7 @@ export async function startCluster(
       {
         ...common,
         HUGO_ORCHESTRATOR_HOST_ID: name,
-        HUGO_ORCHESTRATOR_FRONTEND_PORT: String(frontendPort),
+        HUGO_ORCHESTRATOR_FRONTEND_PORT: roleOf(name) === 'frontend' ? String(frontendPort) : '0',
       },
       /Odin cluster host .* serving/,
     );
@@ -99,24 +100,7 @@ export async function startCluster(
   try {
     // One at a time: a history host that starts alone takes every shard, and each that follows takes its share,
     // so starting them together would only make them contend for the same leases.
-    for (const name of names) {
-      if (name !== 'frontend') {
-        await spawnHost(name);
-        continue;
-      }
-      // The frontend's port is picked last, just before it binds: the other hosts bind ports the kernel hands out
-      // from the same range, and one of them may take a port found free earlier. A port taken in between is tried
-      // again with another.
-      for (let attempt = 1; ; attempt++) {
-        frontendPort = await freePort();
-        try {
-          await spawnHost(name);
-          break;
-        } catch (error) {
-          if (attempt >= 3 || !/EADDRINUSE/.test(String(error))) throw error;
-        }
-      }
-    }
+    for (const name of names) await spawnHost(name);
   } catch (error) {
     await stop();
     throw error;
