@@ -176,6 +176,12 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
    * the conflict must not abort it.
    */
   insertIfAbsent<TB extends TableName>(insert: Insert<TB>, key: readonly ColumnOf<TB>[]): Promise<boolean>;
+  /**
+   * Whether `INSERT … ON CONFLICT (key) DO NOTHING` skips an existing row within the statement (PostgreSQL, SQLite).
+   * Such an insert has a fixed shape, so the store runs it through its compiled-statement cache; elsewhere it takes
+   * `insertIfAbsent`.
+   */
+  readonly skipsConflictsInStatement: boolean;
   /** The UPDATE of many rows from parameter rows; its numAffectedRows counts the rows that matched. */
   updateFromRows(update: RowsUpdate): RawBuilder<unknown>;
   /**

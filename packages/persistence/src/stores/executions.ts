@@ -393,6 +393,8 @@ export class SqlExecutionStore implements ExecutionStore {
     trx: Transaction<Tables>,
     row: Tables['current_executions'],
   ): Promise<boolean> {
+    if (this.ctx.dialect.skipsConflictsInStatement)
+      return (await insertRows(this.ctx, trx, 'current_executions', [row], INSERT_CURRENT_IF_ABSENT)) === 1;
     return this.ctx.dialect.insertIfAbsent(trx.insertInto('current_executions').values(row), [
       'namespace_id',
       'workflow_id',

@@ -65,6 +65,7 @@ export const mysql: SqlDialect<ServerTarget> = {
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,
   readsFencesOneByOne: false,
   insertsInOneStatement: false,
+  skipsConflictsInStatement: false,
   upsert,
   upsertIfNewer,
   insertIfAbsent: (insert, key) => insertIfAbsent(insert, key, isUniqueViolation),

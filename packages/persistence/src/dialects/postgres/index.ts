@@ -71,6 +71,7 @@ export const postgres: SqlDialect<ServerTarget> = {
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} = any(${values}::integer[])`,
   readsFencesOneByOne: false,
   insertsInOneStatement: true,
+  skipsConflictsInStatement: true,
   upsert: upsertOnConflict,
   upsertIfNewer: upsertIfNewerOnConflict,
   insertIfAbsent: insertIfAbsentOnConflict,

@@ -15,35 +15,11 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 import { resolve } from 'node:path';
+import { StatementCache } from './statement-cache.js';
 import { GroupSync, WalFileSync } from './wal-sync.js';
-
-const STATEMENT_CACHE_SIZE = 256;
 
 /** Statements that end the transaction without committing it: nothing to make durable. */
 const ROLLBACK = /^\s*ROLLBACK\b/i;
-
-/**
- * A cache of prepared statements for the single better-sqlite3 connection: SQLite's hot path is statement
- * preparation, and the store issues the same few shapes over and over.
- */
-class StatementCache {
-  readonly #statements = new Map<string, BetterSqlite3.Statement>();
-
-  constructor(private readonly db: BetterSqlite3.Database) {}
-
-  prepare(text: string): BetterSqlite3.Statement {
-    let stmt = this.#statements.get(text);
-    if (stmt === undefined) {
-      stmt = this.db.prepare(text);
-      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
-        const oldest = this.#statements.keys().next().value;
-        if (oldest !== undefined) this.#statements.delete(oldest);
-      }
-      this.#statements.set(text, stmt);
-    }
-    return stmt;
-  }
-}
 
 interface SharedConnection {
   db: BetterSqlite3.Database;

@@ -51,6 +51,7 @@ export const sqlite: SqlDialect<SqliteTarget> = {
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,
   readsFencesOneByOne: true,
   insertsInOneStatement: false,
+  skipsConflictsInStatement: true,
   upsert: upsertOnConflict,
   upsertIfNewer: upsertIfNewerOnConflict,
   insertIfAbsent: insertIfAbsentOnConflict,
