@@ -154,6 +154,9 @@ describe('grpc wire format', () => {
     assert.equal(statusAtClose(undefined, 503, reset)?.code, 14);
     assert.equal(statusAtClose(undefined, 200, reset)?.code, 13);
     assert.equal(statusAtClose(undefined, 0, { ...reset, sessionLost: true })?.code, 14);
+    // NGHTTP2_CANCEL: CANCELLED from a live connection, as grpc-js reports it; UNAVAILABLE once the connection is gone.
+    assert.equal(statusAtClose(undefined, 0, { ...reset, rstCode: 8 })?.code, 1);
+    assert.equal(statusAtClose(undefined, 0, { ...reset, rstCode: 8, sessionLost: true })?.code, 14);
     assert.match(
       statusAtClose(undefined, 0, { ...reset, error: new Error('certificate required') })?.message ?? '',
       /certificate required/,

@@ -175,6 +175,9 @@ export function statusFromReset(rstCode: number, sessionLost: boolean, sessionEr
     return { code: status.UNAVAILABLE, message: `Connection failed: ${sessionError.message}` };
   if (sessionLost || rstCode === constants.NGHTTP2_REFUSED_STREAM || rstCode === constants.NGHTTP2_NO_ERROR)
     return { code: status.UNAVAILABLE, message: `Connection lost (stream closed with code ${rstCode})` };
+  // A peer's cancel on a live connection; Node also resets streams with CANCEL when the connection drops, which
+  // sessionLost answered above as UNAVAILABLE.
+  if (rstCode === constants.NGHTTP2_CANCEL) return { code: status.CANCELLED, message: 'Call cancelled' };
   if (rstCode === constants.NGHTTP2_ENHANCE_YOUR_CALM)
     return { code: status.RESOURCE_EXHAUSTED, message: 'Bandwidth exhausted or memory limit exceeded' };
   if (rstCode === constants.NGHTTP2_INADEQUATE_SECURITY)
