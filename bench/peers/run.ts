@@ -6,8 +6,8 @@
 //
 // Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL and the cluster run only when set), ODIN_PEERS_DBS
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
-// over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_BENCH_WORKFLOW_POLLERS (the worker's workflow-task polls per
-// queue, normal and sticky each; the worker's default when unset), ODIN_PEERS_EAGER_START (1 by default: the client
+// over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_BENCH_WORKFLOW_POLLERS (the worker's normal-queue
+// workflow-task polls; the worker's default when unset), ODIN_BENCH_STICKY_POLLERS (its sticky-queue polls; likewise), ODIN_PEERS_EAGER_START (1 by default: the client
 // asks for eager workflow starts, `requestEagerStart`, as an application that starts workflows next to its own worker
 // would, so the worker on the same connection gets each run's first workflow task from the start's answer instead
 // of a poll; 0 starts every run through a poll; `INFO worker_tasks` counts them), ODIN_PEERS_MULTIPLEX (1 by
@@ -151,9 +151,12 @@ async function measure(
     activities,
     maxConcurrentWorkflowTasks: 100,
     maxConcurrentActivities: 100,
-    // Workflow-task polls per queue (normal and sticky each); the worker's default when unset.
+    // Workflow-task polls of the normal and the sticky queue; the worker's defaults when unset.
     ...(process.env.ODIN_BENCH_WORKFLOW_POLLERS
       ? { workflowPollers: Number(process.env.ODIN_BENCH_WORKFLOW_POLLERS) }
+      : {}),
+    ...(process.env.ODIN_BENCH_STICKY_POLLERS
+      ? { stickyPollers: Number(process.env.ODIN_BENCH_STICKY_POLLERS) }
       : {}),
   });
   const running = worker.run();

@@ -170,7 +170,7 @@ describe('eager workflow start on the dev server', () => {
       workflows: eager,
       activities,
       shutdownGraceMs: 1000,
-      // The default slots (40) and polls (8 + 8): eager starts find free slots without settings.
+      // The default slots (40) and polls (8 + 16): eager starts find free slots without settings.
       ...options,
     });
 

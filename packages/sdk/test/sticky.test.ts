@@ -44,6 +44,50 @@ async function withWorker<T>(
 }
 
 describe('sticky execution', () => {
+  test('a worker polls its sticky queue twice as often as its normal queue unless told otherwise', async () => {
+    /** Workflow-task polls waiting on each kind of queue once the worker runs, counted at the connection. */
+    async function pollsWaiting(
+      options: Partial<WorkerOptions>,
+    ): Promise<{ normal: number; sticky: number }> {
+      const counting = Connection.connect({ address: server.address });
+      const waiting = { normal: 0, sticky: 0 };
+      const call = counting.call.bind(counting);
+      counting.call = (async (method: string, request: unknown, callOptions: unknown) => {
+        if (method !== 'pollWorkflowTaskQueue')
+          return call(method as never, request as never, callOptions as never);
+        const kind =
+          (request as { taskQueue: { kind: number } }).taskQueue.kind === TaskQueueKind.TASK_QUEUE_KIND_STICKY
+            ? 'sticky'
+            : 'normal';
+        waiting[kind]++;
+        try {
+          return await call(method, request as never, callOptions as never);
+        } finally {
+          waiting[kind]--;
+        }
+      }) as typeof counting.call;
+      const worker = await Worker.create({
+        connection: counting,
+        taskQueue: id('poll-counts'),
+        workflows: sticky,
+        shutdownGraceMs: 1000,
+        ...options,
+      });
+      try {
+        return await worker.runUntil(async () => {
+          while (waiting.normal + waiting.sticky < 1) await new Promise((r) => setTimeout(r, 10));
+          await new Promise((r) => setTimeout(r, 100));
+          return { ...waiting };
+        });
+      } finally {
+        counting.close();
+      }
+    }
+    assert.deepEqual(await pollsWaiting({ workflowPollers: 2 }), { normal: 2, sticky: 4 });
+    assert.deepEqual(await pollsWaiting({ workflowPollers: 2, stickyPollers: 1 }), { normal: 2, sticky: 1 });
+    assert.deepEqual(await pollsWaiting({}), { normal: 8, sticky: 16 });
+  });
+
   test('tasks after the first come to the worker sticky queue with partial histories applied to the cached run', async () => {
     const workflowId = id('sticky');
     await withWorker({ taskQueue: 'sticky-a' }, async (worker) => {

@@ -48,9 +48,18 @@ export const MAX_EAGER_ACTIVITIES_PER_TASK = 3;
 // biome-ignore lint/suspicious/noExplicitAny: activity signatures are the author's.
 export type ActivityFunction = (...args: any[]) => unknown;
 
-/** Workflow-task polls per queue when `workflowPollers` is not given. */
+/** Polls of the normal workflow-task queue when `workflowPollers` is not given. */
 const DEFAULT_WORKFLOW_POLLERS = 8;
-/** Workflow-task slots when `maxConcurrentWorkflowTasks` is not given: above the default polls (8 + 8), so eager starts find free ones. */
+/**
+ * Sticky-queue polls per normal-queue poll when `stickyPollers` is not given. Once a run is cached, every later task
+ * of it comes on the sticky queue, so that queue carries most of them (Temporal's SDKs also poll it more). A sticky
+ * task is handed to a poll in the transition that schedules it only when one waits then; with 8 sticky polls and 64
+ * workflows in flight, 18 of ~2,800 found one (each of the rest paid a second transaction to record its start).
+ * 16 did about as well as 24, and every poll counts against the server's per-namespace poller limit
+ * (docs/performance.md, fourteenth pass).
+ */
+const STICKY_POLLS_PER_NORMAL_POLL = 2;
+/** Workflow-task slots when `maxConcurrentWorkflowTasks` is not given: above the default polls (8 + 16), so eager starts find free ones. */
 const DEFAULT_WORKFLOW_TASK_SLOTS = 40;
 export interface WorkerLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -70,11 +79,11 @@ export interface WorkerOptions {
   /**
    * Workflow-task slots (40, as the official TypeScript SDK). A poll holds one while it waits, so an eager start of a
    * client on this connection (`requestEagerStart`) finds one free only when this exceeds the polls
-   * (`workflowPollers` + `stickyPollers`, 8 + 8 by default).
+   * (`workflowPollers` + `stickyPollers`, 8 + 16 by default).
    */
   maxConcurrentWorkflowTasks?: number;
   maxConcurrentActivities?: number;
-  /** Polls of the normal workflow-task queue (8); the sticky queue gets as many unless `stickyPollers` says. */
+  /** Polls of the normal workflow-task queue (8); the sticky queue gets twice as many unless `stickyPollers` says. */
   workflowPollers?: number;
   activityPollers?: number;
   /** How long shutdown waits for work in flight before cancelling activities and handing them back. */
@@ -89,7 +98,7 @@ export interface WorkerOptions {
   cacheMemoryPressure?: () => boolean;
   /** How long the server holds a sticky task for this worker before giving it to the normal queue (10 s). */
   stickyQueueScheduleToStartTimeoutMs?: number;
-  /** Pollers of this worker's sticky queue (as many as `workflowPollers` by default). */
+  /** Pollers of this worker's sticky queue (twice `workflowPollers` by default). */
   stickyPollers?: number;
   /**
    * Asks the server to start this worker's own activities with the workflow task that schedules them and hand them
@@ -280,11 +289,12 @@ export class Worker implements LocalWorkflowWorker {
       // Polls that already wait when a task is scheduled get it in the scheduling transition (the server's hand-off
       // of a workflow task to a waiting poll); with 2 per queue most tasks found none waiting. Measured on the peers
       // bench (docs/performance.md): 8 per queue took W1 from ~3.8–5.4 to ~3.0–3.6 ms of server CPU per workflow.
+      // The sticky queue, which carries most tasks once runs are cached, gets more (STICKY_POLLS_PER_NORMAL_POLL).
       const normal = this.options.workflowPollers ?? DEFAULT_WORKFLOW_POLLERS;
       for (let i = 0; i < normal; i++) pollers.push(this.pollWorkflowTasks(false));
       if (this.runCache.enabled) {
-        for (let i = 0; i < (this.options.stickyPollers ?? normal); i++)
-          pollers.push(this.pollWorkflowTasks(true));
+        const sticky = this.options.stickyPollers ?? normal * STICKY_POLLS_PER_NORMAL_POLL;
+        for (let i = 0; i < sticky; i++) pollers.push(this.pollWorkflowTasks(true));
       }
     }
     if (hasActivities) {
