@@ -6,17 +6,18 @@
 //
 // Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL and the cluster run only when set), ODIN_PEERS_DBS
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
-// over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_BENCH_WORKFLOW_POLLERS (the worker's normal-queue
-// workflow-task polls; the worker's default when unset), ODIN_BENCH_STICKY_POLLERS (its sticky-queue polls; likewise), ODIN_PEERS_EAGER_START (1 by default: the client
-// asks for eager workflow starts, `requestEagerStart`, as an application that starts workflows next to its own worker
-// would, so the worker on the same connection gets each run's first workflow task from the start's answer instead
-// of a poll; 0 starts every run through a poll; `INFO worker_tasks` counts them), ODIN_PEERS_MULTIPLEX (1 by
-// default: the connection sends its calls on the frontend's multiplexed call stream; 0 makes each an HTTP/2 stream of
-// its own, for comparison). Besides the RESULT lines it prints the servers' resident memory after warm-up and at the
-// end, and after each tenth of the workflows (`INFO rss_timeline`; scale runs: N=20000 CONCURRENCY=512 show whether it
-// levels off once the caches are full), and an `INFO startup` line for start-dev: time from spawn to ready and idle
-// RSS. For the cluster it also prints an `INFO cluster_cpu` line (CPU ms per workflow of each role's process), and
-// ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes one `<host id>.cpuprofile` per role there. Not part of the tests.
+// over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_BENCH_WORKFLOW_POLLERS (the worker's normal-queue workflow-task
+// polls; the worker's default when unset), ODIN_BENCH_STICKY_POLLERS (its sticky-queue polls; likewise),
+// ODIN_PEERS_EAGER_START (1 by default: the client asks for eager workflow starts, `requestEagerStart`, as an
+// application that starts workflows next to its own worker would, so the worker on the same connection gets each run's
+// first workflow task from the start's answer instead of a poll; 0 starts every run through a poll; `INFO worker_tasks`
+// counts them), ODIN_PEERS_MULTIPLEX (1 by default: the connection sends its calls on the frontend's multiplexed call
+// stream; 0 makes each an HTTP/2 stream of its own, for comparison). Besides the RESULT lines it prints the servers'
+// resident memory after warm-up and at the end, and after each tenth of the workflows (`INFO rss_timeline`; scale runs:
+// N=20000 CONCURRENCY=512 show whether it levels off once the caches are full), and an `INFO startup` line for
+// start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an `INFO cluster_cpu` line (CPU ms
+// per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes one `<host id>.cpuprofile` per
+// role there. Not part of the tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

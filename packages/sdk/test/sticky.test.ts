@@ -74,10 +74,17 @@ describe('sticky execution', () => {
         ...options,
       });
       try {
+        // The counts once they have held still for a while (the polls start together, but a busy machine spreads them).
         return await worker.runUntil(async () => {
-          while (waiting.normal + waiting.sticky < 1) await new Promise((r) => setTimeout(r, 10));
-          await new Promise((r) => setTimeout(r, 100));
-          return { ...waiting };
+          let last = '';
+          let stillSince = Date.now();
+          for (;;) {
+            await new Promise((r) => setTimeout(r, 20));
+            const now = JSON.stringify(waiting);
+            if (now !== last) [last, stillSince] = [now, Date.now()];
+            else if (waiting.normal + waiting.sticky > 0 && Date.now() - stillSince >= 300)
+              return { ...waiting };
+          }
         });
       } finally {
         counting.close();
