@@ -205,17 +205,32 @@ export interface PipelineDecision<T> {
   readonly value: T;
 }
 
-/** A transaction run as two pipelined steps (PostgreSQL); the store context carries it where the dialect has one. */
+/**
+ * A statement of a pipelined transaction, with the number of rows it must change (a SELECT: return) for the
+ * transaction to commit. The database checks that count itself, so nothing needs its answer before COMMIT.
+ */
+export interface CheckedStatement {
+  readonly query: CompiledQuery;
+  readonly expectRows?: number;
+}
+
+/** A transaction as pipelined writes (PostgreSQL); the store context carries it where the dialect has one. */
 export interface TransactionPipeline {
   /**
-   * Writes BEGIN and `first` at once; `decide` reads their results and returns the statements to write with COMMIT
-   * (the second and last write), or null to roll back. Resolves to the decision's value once committed, or to null
-   * when `decide` or a statement (a constraint, a CAS the SQL itself checks) rejected the transaction, which then
-   * changed nothing: the caller re-runs it the ordinary way, which reports the precise failure. Connection failures
-   * throw, as the ordinary way does.
+   * Writes BEGIN, `statements` and COMMIT at once: one write and one wait for the whole transaction. True once
+   * committed; false when a statement failed or a row count did not hold, and nothing was written: the caller re-runs
+   * the transaction the ordinary way, which reports the precise failure. Connection failures throw, as the ordinary
+   * way does.
+   */
+  commitInOneWrite(statements: readonly CheckedStatement[]): Promise<boolean>;
+  /**
+   * For a transaction whose last statements depend on what its first ones read: writes BEGIN and `first` at once;
+   * `decide` reads their results and returns the statements to write with COMMIT (the second and last write), or
+   * null to roll back. Resolves to the decision's value once committed, or to null when `decide`, a statement or a
+   * row count rejected the transaction, which then changed nothing (as `commitInOneWrite`).
    */
   run<T>(
-    first: readonly CompiledQuery[],
+    first: readonly CheckedStatement[],
     decide: (results: readonly QueryResult<unknown>[]) => PipelineDecision<T> | null,
   ): Promise<T | null>;
 }

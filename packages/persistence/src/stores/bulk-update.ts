@@ -1,7 +1,7 @@
 import { type CompiledQuery, sql, type Transaction } from 'kysely';
 import type { UpdateTransition } from '../contract.js';
 import { toBuffer } from '../codec.js';
-import type { RowsUpdate } from '../dialects/sql-dialect.js';
+import type { CheckedStatement, RowsUpdate } from '../dialects/sql-dialect.js';
 import { chunks, type Executor, type StoreContext } from './context.js';
 import { affectedRows, precompiledQuery, runInOrder } from './precompiled.js';
 import type { Tables } from '../tables.js';
@@ -30,24 +30,29 @@ export async function bulkUpdateExecutions(
   trx: Transaction<Tables>,
   rows: readonly BulkUpdateRow[],
 ): Promise<number> {
-  const results = await runInOrder(trx, bulkUpdateQueries(ctx, trx, rows));
+  const queries = bulkUpdateStatements(ctx, trx, rows).map((s) => s.query);
+  const results = await runInOrder(trx, queries);
   return results.reduce((matched, r) => matched + affectedRows(r), 0);
 }
 
-/** The statements of bulkUpdateExecutions (their affected rows add up to the rows matched), without running them. */
-export function bulkUpdateQueries(
+/**
+ * The statements of bulkUpdateExecutions, without running them, each with the rows it must match: all of its chunk
+ * (their affected rows add up to the rows matched).
+ */
+export function bulkUpdateStatements(
   ctx: StoreContext,
   db: Executor,
   rows: readonly BulkUpdateRow[],
-): CompiledQuery<unknown>[] {
+): CheckedStatement[] {
   const max = ctx.limits.maxHistoryBytes;
   return chunks(rows, BULK_CHUNK_ROWS).map((chunk) => {
     const update = statement(ctx, chunk);
     const parameters = update.rows.flat();
     if (max !== undefined) parameters.push(max);
-    return precompiledQuery(ctx, `bulkUpdate\u0000${chunk.length}\u0000${max ?? ''}`, parameters, () =>
+    const query = precompiledQuery(ctx, `bulkUpdate\u0000${chunk.length}\u0000${max ?? ''}`, parameters, () =>
       ctx.dialect.updateFromRows(update).compile(db),
     );
+    return { query, expectRows: chunk.length };
   });
 }
 

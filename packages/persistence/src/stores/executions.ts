@@ -39,9 +39,9 @@ import {
   bulkUpdateCurrent,
   bulkUpdateCurrentQueries,
   bulkUpdateExecutions,
-  bulkUpdateQueries,
+  bulkUpdateStatements,
 } from './bulk-update.js';
-import { checkShardFence, checkShardFences, shardFencesQuery } from './fence.js';
+import { checkShardFence, checkShardFences, heldFencesStatement } from './fence.js';
 import { deleteRunDependents } from './run-rows.js';
 import {
   affectedRows,
@@ -51,9 +51,9 @@ import {
   insertRowsTogether,
   insertRowsTogetherQueries,
 } from './precompiled.js';
-import { upsertVisibilityRows, visibilityUpsertPlan } from './visibility.js';
+import { upsertVisibilityRows, visibilityUpsertPlan, visibilityWritesWithoutReads } from './visibility.js';
 import { ackedRowsQueries, deleteAckedRows } from './outbox.js';
-import type { Insert, TransactionPipeline } from '../dialects/sql-dialect.js';
+import type { CheckedStatement, Insert, TransactionPipeline } from '../dialects/sql-dialect.js';
 
 const TASK_TABLES = {
   transfer: 'transfer_tasks',
@@ -172,12 +172,14 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   /**
-   * The group commit in two round trips (see dialects/postgres/pipeline.ts): BEGIN, the fence, the current rows of
-   * new runs, the CAS updates, the appends, the acks and the visibility reads written at once; their results checked
-   * here; the visibility writes and COMMIT written at once. Null when any check or statement failed: nothing was
-   * written, and the caller re-runs the commit the ordinary way, which reports the failure for its transition.
+   * The group commit pipelined (see dialects/postgres/pipeline.ts): BEGIN, the fence, the current rows of new runs,
+   * the CAS updates, the appends, the acks, the visibility writes and COMMIT written at once, the database itself
+   * checking every row count the commit needs (the fences held, every current row inserted, every CAS matched). One
+   * write and one wait for the whole transaction; two when a visibility record has search attributes, whose rows
+   * depend on the stored versions read first. Null when any statement or count failed: nothing was written, and the
+   * caller re-runs the commit the ordinary way, which reports the failure for its transition.
    */
-  #commitPipelined(
+  async #commitPipelined(
     pipeline: TransactionPipeline,
     batches: readonly ShardBatch[],
     plan: readonly Planned[],
@@ -206,40 +208,36 @@ export class SqlExecutionStore implements ExecutionStore {
       const key = t.kind === 'create' ? t.execution.key : t.key;
       collect(pending, fence.shardId, key, t.events, t.tasks, t.visibility);
     }
-    const fences = shardFencesQuery(
-      ctx,
-      db,
-      batches.map((b) => b.fence),
-    );
-    const currentInserts = chunks(newCurrentRows).map((rows) =>
-      insertRowsQuery(ctx, db, 'current_executions', rows, INSERT_CURRENT_IF_ABSENT),
-    );
-    const updateQueries = bulkUpdateQueries(ctx, db, updates);
-    const visibility = visibilityUpsertPlan(ctx, db, pending.visibility);
-    const first = [
-      fences.query,
-      ...currentInserts,
-      ...updateQueries,
+    const unchecked = (query: CompiledQuery<unknown>): CheckedStatement => ({ query });
+    const statements: CheckedStatement[] = [
+      heldFencesStatement(
+        ctx,
+        db,
+        batches.map((b) => b.fence),
+      ),
+      ...chunks(newCurrentRows).map((rows) => ({
+        query: insertRowsQuery(ctx, db, 'current_executions', rows, INSERT_CURRENT_IF_ABSENT),
+        expectRows: rows.length,
+      })),
+      ...bulkUpdateStatements(ctx, db, updates),
       ...bulkUpdateCurrentQueries(
         ctx,
         db,
         updates.map((u) => u.t),
-      ),
-      ...this.#appendQueries(pending),
-      ...(acks ? ackedRowsQueries(ctx, db, acks) : []),
-      ...visibility.reads,
+      ).map(unchecked),
+      ...this.#appendQueries(pending).map(unchecked),
+      ...(acks ? ackedRowsQueries(ctx, db, acks) : []).map(unchecked),
     ];
-    return pipeline.run(first, (results) => {
-      let at = 0;
-      if (!fences.holds(results[at++]!.rows)) return null;
-      let inserted = 0;
-      for (let i = 0; i < currentInserts.length; i++) inserted += affectedRows(results[at++]!);
-      if (inserted !== newCurrentRows.length) return null;
-      let matched = 0;
-      for (let i = 0; i < updateQueries.length; i++) matched += affectedRows(results[at++]!);
-      if (matched !== updates.length) return null;
+    const committed = resultsByBatch(batches, dbVersions);
+    const visibilityWrites = visibilityWritesWithoutReads(ctx, db, pending.visibility);
+    if (visibilityWrites) {
+      const done = await pipeline.commitInOneWrite([...statements, ...visibilityWrites.map(unchecked)]);
+      return done ? committed : null;
+    }
+    const visibility = visibilityUpsertPlan(ctx, db, pending.visibility);
+    return pipeline.run([...statements, ...visibility.reads.map(unchecked)], (results) => {
       const stored = results.slice(results.length - visibility.reads.length).map((r) => r.rows);
-      return { statements: visibility.writes(stored), value: resultsByBatch(batches, dbVersions) };
+      return { statements: visibility.writes(stored), value: committed };
     });
   }
 

@@ -1,4 +1,5 @@
 import type { CompiledQuery } from 'kysely';
+import type { CheckedStatement } from '../dialects/sql-dialect.js';
 import { type ShardFence, ShardOwnershipLostError } from '../contract.js';
 import { toNumber } from '../codec.js';
 import type { Executor, StoreContext } from './context.js';
@@ -31,33 +32,34 @@ function shardFenceQuery(
 }
 
 /**
- * The fences of a commit read in one statement that share-locks their rows (as checkShardFences does where the
- * dialect reads them together), and the test of its rows: whether every range still holds. For a pipelined
- * transaction, which reports a moved range by re-running the ordinary way.
+ * For a pipelined commit: the fences' rows whose range still holds, share-locked in ascending shard id order (as
+ * checkShardFences locks them), with the row count the commit needs: one per shard. A moved range returns no row
+ * for its shard, so the count fails the transaction, which the ordinary way then reports.
  */
-export function shardFencesQuery(
+export function heldFencesStatement(
   ctx: StoreContext,
   db: Executor,
   fences: readonly ShardFence[],
-): { query: CompiledQuery<unknown>; holds: (rows: readonly unknown[]) => boolean } {
+): CheckedStatement {
   const expected = new Map<number, number>();
   for (const f of fences) expected.set(f.shardId, f.rangeId);
-  const query =
-    expected.size === 1
-      ? shardFenceQuery(ctx, db, fences[0]!)
-      : manyFencesQuery(
-          ctx,
-          db,
-          [...expected.keys()].sort((a, b) => a - b),
-        );
-  const holds = (rows: readonly unknown[]) => {
-    if (rows.length !== expected.size) return false;
-    return (rows as { shard_id?: unknown; range_id: unknown }[]).every((r) => {
-      const shardId = r.shard_id === undefined ? fences[0]!.shardId : toNumber(r.shard_id);
-      return expected.get(shardId) === toNumber(r.range_id);
-    });
-  };
-  return { query, holds };
+  const held = [...expected].sort(([a], [b]) => a - b);
+  const query = precompiledQuery(ctx, `heldFences\u0000${held.length}`, held.flat(), () =>
+    db
+      .selectFrom('history_shards')
+      .select('shard_id')
+      .where((eb) =>
+        eb.or(
+          held.map(([shardId, rangeId]) =>
+            eb.and([eb('shard_id', '=', shardId), eb('range_id', '=', rangeId)]),
+          ),
+        ),
+      )
+      .orderBy('shard_id')
+      .modifyEnd(ctx.dialect.lockForShare)
+      .compile(),
+  );
+  return { query, expectRows: held.length };
 }
 
 function manyFencesQuery(ctx: StoreContext, db: Executor, ids: readonly number[]) {

@@ -211,16 +211,8 @@ export function visibilityUpsertPlan(
   reads: CompiledQuery<unknown>[];
   writes: (stored: readonly (readonly unknown[])[]) => CompiledQuery<unknown>[];
 } {
-  const newest = new Map<string, VisibilityRecord>();
-  for (const r of records) {
-    const k = key(r.namespaceId, r.runId);
-    const seen = newest.get(k);
-    if (seen === undefined || seen.stateVersion <= r.stateVersion) newest.set(k, r);
-  }
-  const batches: { namespaceId: string; records: VisibilityRecord[] }[] = [];
-  for (const [namespaceId, group] of groupBy([...newest.values()], (r) => r.namespaceId)) {
-    for (const batch of chunks(group, 500)) batches.push({ namespaceId, records: batch });
-  }
+  const newest = newestByRun(records);
+  const batches = byNamespace(newest, 500);
   const reads = batches.map(({ namespaceId, records: batch }) => {
     const runIds = batch.map((r) => r.runId);
     return precompiledQuery(ctx, `visibilityVersions\u0000${runIds.length}`, [namespaceId, ...runIds], () =>
@@ -238,21 +230,7 @@ export function visibilityUpsertPlan(
   });
   const writes = (stored: readonly (readonly unknown[])[]) => {
     const winners = batches.flatMap((batch, i) => recordsThatWin(batch.records, stored[i] ?? []));
-    const queries: CompiledQuery<unknown>[] = [];
-    for (const batch of chunks([...newest.values()].map(toRow), 100)) {
-      queries.push(
-        insertRowsQuery(ctx, db, 'visibility_records', batch, {
-          name: 'upsertIfNewer',
-          finish: (insert) =>
-            ctx.dialect.upsertIfNewer(insert, {
-              table: 'visibility_records',
-              key: ['namespace_id', 'run_id'],
-              columns: UPDATABLE,
-              version: 'state_version',
-            }),
-        }),
-      );
-    }
+    const queries = upsertQueries(ctx, db, newest);
     const stale = winners.filter((w) => w.hadAttributes);
     for (const [namespaceId, group] of groupBy(stale, (w) => w.record.namespaceId)) {
       for (const batch of chunks(group, 500)) {
@@ -275,6 +253,91 @@ export function visibilityUpsertPlan(
     return queries;
   };
   return { reads, writes };
+}
+
+/**
+ * upsertVisibilityRows as statements that depend on no read, for records none of which has search attributes (a
+ * pipelined transaction in one write): the upserts, then the deletion of the attribute rows of every run whose
+ * record won. A run's stored version equals its record's after the upsert exactly when the record won (no stored
+ * row, or one not newer), so the deletion finds the winners without a read. Undefined when a record has search
+ * attributes: their rows are written only for winners, which `visibilityUpsertPlan` reads first.
+ */
+export function visibilityWritesWithoutReads(
+  ctx: StoreContext,
+  db: Executor,
+  records: readonly VisibilityRecord[],
+): CompiledQuery<unknown>[] | undefined {
+  if (records.some((r) => r.searchAttributes != null && Object.keys(r.searchAttributes).length > 0))
+    return undefined;
+  const newest = newestByRun(records);
+  const queries = upsertQueries(ctx, db, newest);
+  for (const { namespaceId, records: batch } of byNamespace(newest, 250)) {
+    const parameters = [namespaceId, namespaceId, ...batch.flatMap((r) => [r.runId, r.stateVersion])];
+    queries.push(
+      precompiledQuery(ctx, `staleSearchAttributes\u0000${batch.length}`, parameters, () =>
+        db
+          .deleteFrom('visibility_search_attributes')
+          .where('namespace_id', '=', namespaceId)
+          .where('run_id', 'in', (eb) =>
+            eb
+              .selectFrom('visibility_records')
+              .select('run_id')
+              .where('namespace_id', '=', namespaceId)
+              .where((v) =>
+                v.or(
+                  batch.map((r) =>
+                    v.and([v('run_id', '=', r.runId), v('state_version', '=', r.stateVersion)]),
+                  ),
+                ),
+              ),
+          )
+          .compile(),
+      ),
+    );
+  }
+  return queries;
+}
+
+/** One record per run, the newest: one statement may not touch a row twice. */
+function newestByRun(records: readonly VisibilityRecord[]): VisibilityRecord[] {
+  const newest = new Map<string, VisibilityRecord>();
+  for (const r of records) {
+    const k = key(r.namespaceId, r.runId);
+    const seen = newest.get(k);
+    if (seen === undefined || seen.stateVersion <= r.stateVersion) newest.set(k, r);
+  }
+  return [...newest.values()];
+}
+
+function byNamespace(
+  records: readonly VisibilityRecord[],
+  size: number,
+): { namespaceId: string; records: VisibilityRecord[] }[] {
+  const batches: { namespaceId: string; records: VisibilityRecord[] }[] = [];
+  for (const [namespaceId, group] of groupBy(records, (r) => r.namespaceId)) {
+    for (const batch of chunks(group, size)) batches.push({ namespaceId, records: batch });
+  }
+  return batches;
+}
+
+/** The upserts of `newest` (one record per run), each applied only where no newer version is stored. */
+function upsertQueries(
+  ctx: StoreContext,
+  db: Executor,
+  newest: readonly VisibilityRecord[],
+): CompiledQuery<unknown>[] {
+  return chunks(newest.map(toRow), 100).map((batch) =>
+    insertRowsQuery(ctx, db, 'visibility_records', batch, {
+      name: 'upsertIfNewer',
+      finish: (insert) =>
+        ctx.dialect.upsertIfNewer(insert, {
+          table: 'visibility_records',
+          key: ['namespace_id', 'run_id'],
+          columns: UPDATABLE,
+          version: 'state_version',
+        }),
+    }),
+  );
 }
 
 interface Winner {

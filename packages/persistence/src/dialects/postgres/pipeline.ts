@@ -1,12 +1,12 @@
-// One transaction in two round trips on PostgreSQL. node-postgres sends a statement, waits for its answer, then sends
+// One transaction in one round trip (two where its last statements depend on what it read) on PostgreSQL. node-postgres sends a statement, waits for its answer, then sends
 // the next, so a group commit of ten statements (BEGIN, the fence, the CAS updates, the appends, COMMIT) was ten
 // socket writes and reads on each side; on a history host of the split cluster `writev` alone was a fifth of the
 // profile's busy samples. The extended query protocol lets a client write many statements before one Sync and read their answers
 // in order, and node-postgres accepts a custom query object ("submittable", the hook pg-cursor uses), which is how
 // the statements of one step go out in one write here.
 import { createRequire } from 'node:module';
-import type { CompiledQuery, QueryResult } from 'kysely';
-import type { TransactionPipeline } from '../sql-dialect.js';
+import { CompiledQuery, type QueryResult } from 'kysely';
+import type { CheckedStatement, TransactionPipeline } from '../sql-dialect.js';
 import pg from 'pg';
 import { unavailableOrSame } from '../driver-errors.js';
 import { statementName } from './prepared.js';
@@ -162,6 +162,27 @@ function toStatement(query: CompiledQuery, prepared: boolean, maxPreparedLength:
   return { text: query.sql, values: query.parameters, name: named ? statementName(query.sql) : undefined };
 }
 
+const SELECT = /^\s*select\b/i;
+const RETURNING = /\breturning\b/i;
+
+/**
+ * The statement as one that fails unless it changed (a SELECT: returned) exactly `rows` rows. A wrong count divides
+ * by zero, which aborts the transaction as any failed statement does, so the COMMIT written after it never needs the
+ * client to look at the count first. The CASE depends on the count, so PostgreSQL cannot fold it at plan time.
+ */
+export function expectingRows(query: CompiledQuery, rows: number): CompiledQuery {
+  const count = `$${query.parameters.length + 1}`;
+  const check = `SELECT 1 / (CASE WHEN count(*) = ${count} THEN 1 ELSE 0 END) AS row_count_holds FROM`;
+  if (SELECT.test(query.sql))
+    return CompiledQuery.raw(`${check} (${query.sql}) AS counted`, [...query.parameters, rows]);
+  // A bug, not bad input: a statement that returns rows already cannot be counted this way.
+  if (RETURNING.test(query.sql)) throw new Error(`a counted statement returns rows already: ${query.sql}`);
+  return CompiledQuery.raw(`WITH changed AS (${query.sql} RETURNING 1) ${check} changed`, [
+    ...query.parameters,
+    rows,
+  ]);
+}
+
 export interface PipelineOptions {
   /** Named prepared statements, as the pool's other statements (see prepared.ts). */
   readonly prepared: boolean;
@@ -174,45 +195,61 @@ export interface PipelineOptions {
 }
 
 export function transactionPipeline(pool: pg.Pool, options: PipelineOptions): TransactionPipeline {
+  const plain = (query: CompiledQuery): Statement =>
+    toStatement(query, options.prepared, options.maxPreparedLength);
+  const checked = ({ query, expectRows }: CheckedStatement): Statement =>
+    plain(expectRows === undefined ? query : expectingRows(query, expectRows));
   const send = (client: pg.PoolClient, statements: Statement[]) => {
     const step = new PipelinedStatements(statements, options.types);
     client.query(step as unknown as pg.QueryConfig);
     return step.done;
   };
-  return {
-    async run(first, decide) {
-      const client = await pool.connect().catch((error: unknown) => {
+  /**
+   * Runs `transaction` on a client of the pool. A failed statement resolves to null (the backend rolled back), a
+   * dead connection throws DatabaseUnavailableError. Any error leaves the connection where its prepared statements
+   * are unknown (a Parse skipped after the failing statement) and its transaction aborted: it is closed rather than
+   * reused.
+   */
+  const withClient = async <T>(
+    transaction: (client: pg.PoolClient) => Promise<T | null>,
+  ): Promise<T | null> => {
+    const client = await pool.connect().catch((error: unknown) => {
+      throw unavailableOrSame(error, options.url, options.isConnectionFailure);
+    });
+    let reusable = false;
+    try {
+      const value = await transaction(client);
+      reusable = true;
+      return value;
+    } catch (error) {
+      if (options.isConnectionFailure(error))
         throw unavailableOrSame(error, options.url, options.isConnectionFailure);
+      // A statement failed: the backend rolled the transaction back (the COMMIT after it was skipped).
+      if (error instanceof pg.DatabaseError) return null;
+      throw error;
+    } finally {
+      client.release(!reusable);
+    }
+  };
+  return {
+    async commitInOneWrite(statements) {
+      const committed = await withClient(async (client) => {
+        await send(client, [BEGIN, ...statements.map(checked), COMMIT]);
+        return true;
       });
-      // Any error leaves the connection where its prepared statements are unknown (a Parse skipped after the
-      // failing statement) and its transaction aborted: it is closed rather than reused.
-      let reusable = false;
-      try {
-        const firstResults = await send(client, [
-          BEGIN,
-          ...first.map((q) => toStatement(q, options.prepared, options.maxPreparedLength)),
-        ]);
+      return committed === true;
+    },
+    run(first, decide) {
+      return withClient(async (client) => {
+        const firstResults = await send(client, [BEGIN, ...first.map(checked)]);
         const decision = decide(firstResults.slice(1));
         if (decision === null) {
           await client.query('ROLLBACK');
-          reusable = true;
           return null;
         }
-        await send(client, [
-          ...decision.statements.map((q) => toStatement(q, options.prepared, options.maxPreparedLength)),
-          COMMIT,
-        ]);
-        reusable = true;
+        await send(client, [...decision.statements.map(plain), COMMIT]);
         return decision.value;
-      } catch (error) {
-        if (options.isConnectionFailure(error))
-          throw unavailableOrSame(error, options.url, options.isConnectionFailure);
-        // A statement failed: the backend rolled the transaction back (the COMMIT after it was skipped).
-        if (error instanceof pg.DatabaseError) return null;
-        throw error;
-      } finally {
-        client.release(!reusable);
-      }
+      });
     },
   };
 }
