@@ -219,13 +219,14 @@ test('an unreachable database throws DatabaseUnavailableError', async () => {
 test('the execution store commits through the pipeline, and its failures still name their transition', async () => {
   const ctx = await openStoreContext({ url: database.url, poolSize: 2, migrate: true });
   /** How each pipelined commit went out: in one write, or in two (a read first). */
-  const writes: ('one' | 'two')[] = [];
+  const writes: string[] = [];
   const counted: StoreContext = {
     ...ctx,
     pipeline: {
-      commitInOneWrite: (statements) => {
-        writes.push('one');
-        return ctx.pipeline!.commitInOneWrite(statements);
+      commitInOneWrite: async (statements) => {
+        const committed = await ctx.pipeline!.commitInOneWrite(statements);
+        writes.push(committed ? 'one' : 'one, rejected');
+        return committed;
       },
       run: (first, decide) => {
         writes.push('two');
@@ -279,13 +280,14 @@ test('the execution store commits through the pipeline, and its failures still n
 
 test('a one-write commit applies only newer visibility records, drops the attribute rows of those that win, and checks every fence', async () => {
   const ctx = await openStoreContext({ url: database.url, poolSize: 2, migrate: true });
-  const writes: ('one' | 'two')[] = [];
+  const writes: string[] = [];
   const counted: StoreContext = {
     ...ctx,
     pipeline: {
-      commitInOneWrite: (statements) => {
-        writes.push('one');
-        return ctx.pipeline!.commitInOneWrite(statements);
+      commitInOneWrite: async (statements) => {
+        const committed = await ctx.pipeline!.commitInOneWrite(statements);
+        writes.push(committed ? 'one' : 'one, rejected');
+        return committed;
       },
       run: (first, decide) => {
         writes.push('two');
@@ -314,11 +316,15 @@ test('a one-write commit applies only newer visibility records, drops the attrib
       create(c, lease.shardId, { visibility: visibility(c, { stateVersion: 5, searchAttributes: colour }) }),
     ]);
     assert.deepEqual(await stored(c.runId), { version: 5, attributes: 1 });
-    // An older record without attributes loses: the stored record and its attribute rows stay.
+    // An older record without attributes loses: the stored record and its attribute rows stay, also beside a
+    // record of another run that wins in the same commit.
+    const x = key();
     await executions.commitShardBatch(lease, [
       update(c, 1, 3, 1, { visibility: visibility(c, { stateVersion: 3 }) }),
+      create(x, lease.shardId, { visibility: visibility(x) }),
     ]);
     assert.deepEqual(await stored(c.runId), { version: 5, attributes: 1 });
+    assert.deepEqual(await stored(x.runId), { version: 1, attributes: 0 });
     // A newer one wins and the attribute rows it no longer has go.
     await executions.commitShardBatch(lease, [
       update(c, 2, 4, 1, { visibility: visibility(c, { stateVersion: 6 }) }),
@@ -343,7 +349,7 @@ test('a one-write commit applies only newer visibility records, drops the attrib
       (error: unknown) => error instanceof ShardOwnershipLostError && error.shardId === 9,
     );
     assert.equal((await executions.getExecution(d))?.dbVersion, 1);
-    assert.equal(writes.at(-2), 'one');
+    assert.deepEqual(writes.slice(3), ['one', 'one, rejected']);
   } finally {
     await ctx.db.destroy();
   }

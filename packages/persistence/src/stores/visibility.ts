@@ -1,4 +1,4 @@
-import { type CompiledQuery, type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import { CompiledQuery, type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type {
   ReadPage,
   TypedSearchAttribute,
@@ -257,10 +257,14 @@ export function visibilityUpsertPlan(
 
 /**
  * upsertVisibilityRows as statements that depend on no read, for records none of which has search attributes (a
- * pipelined transaction in one write): the upserts, then the deletion of the attribute rows of every run whose
- * record won. A run's stored version equals its record's after the upsert exactly when the record won (no stored
- * row, or one not newer), so the deletion finds the winners without a read. Undefined when a record has search
+ * pipelined transaction in one write): each upsert also deletes the attribute rows of the runs whose record it
+ * applied (`RETURNING` names exactly the records that won: no stored row, or one not newer), which is what a stored
+ * record with attributes needs when a record without them replaces it. Undefined when a record has search
  * attributes: their rows are written only for winners, which `visibilityUpsertPlan` reads first.
+ *
+ * The statement is a data-modifying CTE, PostgreSQL's syntax: only the pipelined commit uses it, and only
+ * PostgreSQL's dialect has a pipeline. The CTE's DELETE sees the attribute rows as they were before the statement,
+ * which are the ones to drop.
  */
 export function visibilityWritesWithoutReads(
   ctx: StoreContext,
@@ -269,33 +273,14 @@ export function visibilityWritesWithoutReads(
 ): CompiledQuery<unknown>[] | undefined {
   if (records.some((r) => r.searchAttributes != null && Object.keys(r.searchAttributes).length > 0))
     return undefined;
-  const newest = newestByRun(records);
-  const queries = upsertQueries(ctx, db, newest);
-  for (const { namespaceId, records: batch } of byNamespace(newest, 250)) {
-    const parameters = [namespaceId, namespaceId, ...batch.flatMap((r) => [r.runId, r.stateVersion])];
-    queries.push(
-      precompiledQuery(ctx, `staleSearchAttributes\u0000${batch.length}`, parameters, () =>
-        db
-          .deleteFrom('visibility_search_attributes')
-          .where('namespace_id', '=', namespaceId)
-          .where('run_id', 'in', (eb) =>
-            eb
-              .selectFrom('visibility_records')
-              .select('run_id')
-              .where('namespace_id', '=', namespaceId)
-              .where((v) =>
-                v.or(
-                  batch.map((r) =>
-                    v.and([v('run_id', '=', r.runId), v('state_version', '=', r.stateVersion)]),
-                  ),
-                ),
-              ),
-          )
-          .compile(),
-      ),
-    );
-  }
-  return queries;
+  return upsertQueries(ctx, db, newestByRun(records)).map((upsert) =>
+    CompiledQuery.raw(
+      `WITH applied AS (${upsert.sql} RETURNING namespace_id, run_id) ` +
+        'DELETE FROM visibility_search_attributes AS a USING applied ' +
+        'WHERE a.namespace_id = applied.namespace_id AND a.run_id = applied.run_id',
+      [...upsert.parameters],
+    ),
+  );
 }
 
 /** One record per run, the newest: one statement may not touch a row twice. */
