@@ -216,24 +216,33 @@ test('an unreachable database throws DatabaseUnavailableError', async () => {
   }
 });
 
-test('the execution store commits through the pipeline, and its failures still name their transition', async () => {
-  const ctx = await openStoreContext({ url: database.url, poolSize: 2, migrate: true });
-  /** How each pipelined commit went out: in one write, or in two (a read first). */
+/**
+ * `ctx` with its pipeline wrapped to record how each pipelined commit went out: in one write ('one', or 'one,
+ * rejected' when it did not commit), or in two ('two', a read first).
+ */
+function countingWrites(ctx: StoreContext): { counted: StoreContext; writes: string[] } {
   const writes: string[] = [];
+  const pipeline = ctx.pipeline!;
   const counted: StoreContext = {
     ...ctx,
     pipeline: {
       commitInOneWrite: async (statements) => {
-        const committed = await ctx.pipeline!.commitInOneWrite(statements);
+        const committed = await pipeline.commitInOneWrite(statements);
         writes.push(committed ? 'one' : 'one, rejected');
         return committed;
       },
       run: (first, decide) => {
         writes.push('two');
-        return ctx.pipeline!.run(first, decide);
+        return pipeline.run(first, decide);
       },
     },
   };
+  return { counted, writes };
+}
+
+test('the execution store commits through the pipeline, and its failures still name their transition', async () => {
+  const ctx = await openStoreContext({ url: database.url, poolSize: 2, migrate: true });
+  const { counted, writes } = countingWrites(ctx);
   try {
     const executions = new SqlExecutionStore(counted);
     const shards = new SqlShardStore(counted);
@@ -280,21 +289,7 @@ test('the execution store commits through the pipeline, and its failures still n
 
 test('a one-write commit applies only newer visibility records, drops the attribute rows of those that win, and checks every fence', async () => {
   const ctx = await openStoreContext({ url: database.url, poolSize: 2, migrate: true });
-  const writes: string[] = [];
-  const counted: StoreContext = {
-    ...ctx,
-    pipeline: {
-      commitInOneWrite: async (statements) => {
-        const committed = await ctx.pipeline!.commitInOneWrite(statements);
-        writes.push(committed ? 'one' : 'one, rejected');
-        return committed;
-      },
-      run: (first, decide) => {
-        writes.push('two');
-        return ctx.pipeline!.run(first, decide);
-      },
-    },
-  };
+  const { counted, writes } = countingWrites(ctx);
   const stored = async (runId: string) => {
     const version = await pool.query('select state_version from visibility_records where run_id = $1', [
       runId,
