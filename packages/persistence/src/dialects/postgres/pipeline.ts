@@ -1,9 +1,10 @@
-// One transaction in one round trip (two where its last statements depend on what it read) on PostgreSQL. node-postgres sends a statement, waits for its answer, then sends
-// the next, so a group commit of ten statements (BEGIN, the fence, the CAS updates, the appends, COMMIT) was ten
-// socket writes and reads on each side; on a history host of the split cluster `writev` alone was a fifth of the
-// profile's busy samples. The extended query protocol lets a client write many statements before one Sync and read their answers
-// in order, and node-postgres accepts a custom query object ("submittable", the hook pg-cursor uses), which is how
-// the statements of one step go out in one write here.
+// One transaction in one round trip on PostgreSQL (two where its last statements depend on what it read).
+// node-postgres sends a statement, waits for its answer, then sends the next, so a group commit of ten statements
+// (BEGIN, the fence, the CAS updates, the appends, COMMIT) was ten socket writes and reads on each side; on a history
+// host of the split cluster `writev` alone was a fifth of the profile's busy samples. The extended query protocol
+// lets a client write many statements before one Sync and read their answers in order, and node-postgres accepts a
+// custom query object ("submittable", the hook pg-cursor uses), which is how a transaction's statements go out in
+// one write here.
 import { createRequire } from 'node:module';
 import { CompiledQuery, type QueryResult } from 'kysely';
 import type { CheckedStatement, TransactionPipeline } from '../sql-dialect.js';
