@@ -212,7 +212,10 @@ export function visibilityUpsertPlan(
   writes: (stored: readonly (readonly unknown[])[]) => CompiledQuery<unknown>[];
 } {
   const newest = newestByRun(records);
-  const batches = byNamespace(newest, 500);
+  const batches: { namespaceId: string; records: VisibilityRecord[] }[] = [];
+  for (const [namespaceId, group] of groupBy(newest, (r) => r.namespaceId)) {
+    for (const batch of chunks(group, 500)) batches.push({ namespaceId, records: batch });
+  }
   const reads = batches.map(({ namespaceId, records: batch }) => {
     const runIds = batch.map((r) => r.runId);
     return precompiledQuery(ctx, `visibilityVersions\u0000${runIds.length}`, [namespaceId, ...runIds], () =>
@@ -292,17 +295,6 @@ function newestByRun(records: readonly VisibilityRecord[]): VisibilityRecord[] {
     if (seen === undefined || seen.stateVersion <= r.stateVersion) newest.set(k, r);
   }
   return [...newest.values()];
-}
-
-function byNamespace(
-  records: readonly VisibilityRecord[],
-  size: number,
-): { namespaceId: string; records: VisibilityRecord[] }[] {
-  const batches: { namespaceId: string; records: VisibilityRecord[] }[] = [];
-  for (const [namespaceId, group] of groupBy(records, (r) => r.namespaceId)) {
-    for (const batch of chunks(group, size)) batches.push({ namespaceId, records: batch });
-  }
-  return batches;
 }
 
 /** The upserts of `newest` (one record per run), each applied only where no newer version is stored. */

@@ -171,7 +171,7 @@ const RETURNING = /\breturning\b/i;
  * by zero, which aborts the transaction as any failed statement does, so the COMMIT written after it never needs the
  * client to look at the count first. The CASE depends on the count, so PostgreSQL cannot fold it at plan time.
  */
-export function expectingRows(query: CompiledQuery, rows: number): CompiledQuery {
+function expectingRows(query: CompiledQuery, rows: number): CompiledQuery {
   const count = `$${query.parameters.length + 1}`;
   const check = `SELECT 1 / (CASE WHEN count(*) = ${count} THEN 1 ELSE 0 END) AS row_count_holds FROM`;
   if (SELECT.test(query.sql))
