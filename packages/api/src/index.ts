@@ -25,11 +25,8 @@ export {
 } from './internal/grpc/internal-server.js';
 export { addMatchingService, createMatchingClient, MATCHING_SERVICE } from './internal/grpc/matching.js';
 export { loadInternalProtos } from './internal/grpc/protos.js';
-export {
-  type InternalClientOptions,
-  MAX_MESSAGE_BYTES,
-  passedOnBytes,
-  traceCarrierOf,
-} from './internal/grpc/transport.js';
+export { type InternalClientOptions, MAX_MESSAGE_BYTES, traceCarrierOf } from './internal/grpc/transport.js';
+// Messages handed on between processes as the bytes they arrived in.
+export { asReceived, keepReceivedBytes, passedOnBytes } from './passed-on.js';
 // TLS: credentials over reloadable material, the internal peer-name check, the verified peer's identity.
 export * from './tls/index.js';

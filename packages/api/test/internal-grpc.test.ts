@@ -12,6 +12,8 @@ import {
   type InternalServer,
   type MatchingApi,
   type NamespaceRef,
+  asReceived,
+  keepReceivedBytes,
   passedOnBytes,
   protoRoot,
   ServiceError,
@@ -438,6 +440,83 @@ describe('internal gRPC transport', () => {
       );
     }
   }
+
+  test(
+    'a request forwarded as received goes on as the bytes the client sent; any other is encoded from the object',
+    LIMIT,
+    async () => {
+      behaviour.fn = undefined;
+      const type = wsType('RespondActivityTaskCompletedRequest');
+      // What the client sent differs from the object on purpose, so the test tells which of the two went out.
+      const sent = Buffer.from(
+        type
+          .encode(type.fromObject({ namespace: 'orders', taskToken: bytes(1), identity: 'as-sent' }))
+          .finish(),
+      );
+      const receivedAs = (identity: string) =>
+        keepReceivedBytes(
+          type.fromObject({ namespace: 'orders', taskToken: bytes(1), identity }),
+          type,
+          sent,
+        );
+      const identityOf = async (req: object): Promise<unknown> => {
+        const start = received.length;
+        await history.respondActivityTaskCompleted(NS, req as never, ctxWith());
+        const call = nextCall(received, start);
+        assert.deepEqual(call.ns, NS, 'the namespace beside the embedded request arrives too');
+        return call.req.identity;
+      };
+      assert.equal(await identityOf(asReceived(receivedAs('edited'))), 'as-sent');
+      // Not marked by its handler, or a copy (as limits and authorization make to change a request): encoded anew.
+      assert.equal(await identityOf(receivedAs('edited')), 'edited');
+      assert.equal(await identityOf({ ...asReceived(receivedAs('copied')) }), 'copied');
+      assert.equal(
+        passedOnBytes(wsType('RespondActivityTaskFailedRequest'), asReceived(receivedAs('x'))),
+        undefined,
+      );
+    },
+  );
+
+  test('a handed-on answer is decoded when read, and a write to it drops its bytes', LIMIT, async () => {
+    behaviour.fn = undefined;
+    const type = wsType('GetWorkflowExecutionHistoryResponse');
+    const expected = plain(type, historyCases.getWorkflowExecutionHistory?.res);
+    const decode = type.decode.bind(type);
+    let decodes = 0;
+    type.decode = (...args: Parameters<Type['decode']>) => {
+      decodes++;
+      return decode(...args);
+    };
+    let untouched: Record<string, unknown>;
+    try {
+      // Resolving a promise with the answer looks up its `then`, and that is no reason to decode it.
+      untouched = await Promise.resolve(
+        (await history.getWorkflowExecutionHistory(NS, {}, ctxWith())) as Record<string, unknown>,
+      );
+      assert.equal(decodes, 0, 'handed on, nobody read it: not decoded');
+      assert.ok(untouched.history, 'read, it is');
+      assert.equal(decodes, 1);
+    } finally {
+      type.decode = decode;
+    }
+    const bytesOf = passedOnBytes(type, untouched);
+    assert.ok(bytesOf, 'an answer that was only read keeps its bytes');
+    assert.deepEqual(plain(type, type.decode(bytesOf)), expected);
+    const read = (await history.getWorkflowExecutionHistory(NS, {}, ctxWith())) as Record<string, unknown>;
+    assert.ok(read instanceof (type.ctor as unknown as new () => object), 'it is a message of its type');
+    assert.deepEqual(plain(type, read), expected);
+    assert.deepEqual(plain(type, Object.assign({}, read)), expected, 'a copy holds every field');
+    assert.ok(passedOnBytes(type, read), 'reading keeps the bytes');
+    read.nextPageToken = bytes(4, 2);
+    assert.equal(passedOnBytes(type, read), undefined, 'a top-level write drops them');
+    assert.deepEqual(plain(type, type.decode(type.encode(read).finish())), {
+      ...expected,
+      nextPageToken: 'BAI=',
+    });
+    const removed = (await history.getWorkflowExecutionHistory(NS, {}, ctxWith())) as Record<string, unknown>;
+    delete removed.history;
+    assert.equal(passedOnBytes(type, removed), undefined, 'so does a delete');
+  });
 
   test('int64, bytes and enums arrive as protobuf values, not lossy numbers', LIMIT, async () => {
     behaviour.fn = undefined;

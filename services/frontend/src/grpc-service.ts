@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { echo, ownedBuffer, passedOnBytes, protoRoot, ServiceError } from '@odin/api';
+import { echo, keepReceivedBytes, ownedBuffer, passedOnBytes, protoRoot, ServiceError } from '@odin/api';
 import type { Method, Type } from 'protobufjs';
 
 /** The Temporal services the frontend serves, by fully-qualified proto name. */
@@ -66,7 +66,9 @@ export class UndecodableRequest {
  */
 export function decodeRequest(type: Type, bytes: Uint8Array): object {
   try {
-    return type.decode(ownedBuffer(bytes));
+    const owned = ownedBuffer(bytes);
+    // Kept so a handler that forwards the request unchanged sends these bytes on (asReceived, @odin/api).
+    return keepReceivedBytes(type.decode(owned), type, owned);
   } catch (error) {
     return new UndecodableRequest(type.fullName.replace(/^\./, ''), error);
   }

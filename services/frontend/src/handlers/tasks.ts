@@ -1,4 +1,4 @@
-import { decodeTaskToken, type NamespaceRef, ServiceError, temporal } from '@odin/api';
+import { asReceived, decodeTaskToken, type NamespaceRef, ServiceError, temporal } from '@odin/api';
 import { MAX_NAME_LENGTH } from '@odin/persistence';
 import type { FrontendDeps, HandlerMap, Req, RpcCall } from '../handler-types.js';
 import * as v from '../validate.js';
@@ -66,21 +66,23 @@ export function taskHandlers(deps: FrontendDeps): HandlerMap {
       v.requireNamespace(req.namespace);
       v.requireTaskQueue(req.taskQueue);
       v.optionalIdentity(req.identity);
-      return matching.pollWorkflowTaskQueue(await ns(req.namespace), req, call);
+      return matching.pollWorkflowTaskQueue(await ns(req.namespace), asReceived(req), call);
     },
 
     async PollActivityTaskQueue(req: Req<'PollActivityTaskQueueRequest'>, call: RpcCall) {
       v.requireNamespace(req.namespace);
       v.requireTaskQueue(req.taskQueue);
       v.optionalIdentity(req.identity);
-      return withActivityTimeouts(await matching.pollActivityTaskQueue(await ns(req.namespace), req, call));
+      return withActivityTimeouts(
+        await matching.pollActivityTaskQueue(await ns(req.namespace), asReceived(req), call),
+      );
     },
 
     async RespondWorkflowTaskCompleted(req: Req<'RespondWorkflowTaskCompletedRequest'>, call: RpcCall) {
       const namespace = await ns(req.namespace);
       checkToken(req.taskToken, namespace, 'workflow');
       v.optionalIdentity(req.identity);
-      const res = await history.respondWorkflowTaskCompleted(namespace, req, call);
+      const res = await history.respondWorkflowTaskCompleted(namespace, asReceived(req), call);
       // Activities started eagerly reach the worker here instead of through a poll: same shape as a poll's.
       for (const task of res.activityTasks ?? []) withActivityTimeouts(task);
       return res;
@@ -90,32 +92,32 @@ export function taskHandlers(deps: FrontendDeps): HandlerMap {
       const namespace = await ns(req.namespace);
       checkToken(req.taskToken, namespace, 'workflow');
       v.optionalIdentity(req.identity);
-      return history.respondWorkflowTaskFailed(namespace, req, call);
+      return history.respondWorkflowTaskFailed(namespace, asReceived(req), call);
     },
 
     async RespondQueryTaskCompleted(req: Req<'RespondQueryTaskCompletedRequest'>, call: RpcCall) {
       const namespace = await ns(req.namespace);
       checkToken(req.taskToken, namespace, 'query');
-      return matching.respondQueryTaskCompleted(namespace, req, call);
+      return matching.respondQueryTaskCompleted(namespace, asReceived(req), call);
     },
 
     async RecordActivityTaskHeartbeat(req: Req<'RecordActivityTaskHeartbeatRequest'>, call: RpcCall) {
       const namespace = await ns(req.namespace);
       checkToken(req.taskToken, namespace, 'activity');
       v.optionalIdentity(req.identity);
-      return history.recordActivityTaskHeartbeat(namespace, req, call);
+      return history.recordActivityTaskHeartbeat(namespace, asReceived(req), call);
     },
 
     async RecordActivityTaskHeartbeatById(req: Req<'RecordActivityTaskHeartbeatByIdRequest'>, call: RpcCall) {
       validateById(req);
-      return history.recordActivityTaskHeartbeatById(await ns(req.namespace), req, call);
+      return history.recordActivityTaskHeartbeatById(await ns(req.namespace), asReceived(req), call);
     },
 
     async RespondActivityTaskCompleted(req: Req<'RespondActivityTaskCompletedRequest'>, call: RpcCall) {
       const namespace = await ns(req.namespace);
       checkToken(req.taskToken, namespace, 'activity');
       v.optionalIdentity(req.identity);
-      return history.respondActivityTaskCompleted(namespace, req, call);
+      return history.respondActivityTaskCompleted(namespace, asReceived(req), call);
     },
 
     async RespondActivityTaskCompletedById(
@@ -123,38 +125,38 @@ export function taskHandlers(deps: FrontendDeps): HandlerMap {
       call: RpcCall,
     ) {
       validateById(req);
-      return history.respondActivityTaskCompletedById(await ns(req.namespace), req, call);
+      return history.respondActivityTaskCompletedById(await ns(req.namespace), asReceived(req), call);
     },
 
     async RespondActivityTaskFailed(req: Req<'RespondActivityTaskFailedRequest'>, call: RpcCall) {
       const namespace = await ns(req.namespace);
       checkToken(req.taskToken, namespace, 'activity');
       v.optionalIdentity(req.identity);
-      return history.respondActivityTaskFailed(namespace, req, call);
+      return history.respondActivityTaskFailed(namespace, asReceived(req), call);
     },
 
     async RespondActivityTaskFailedById(req: Req<'RespondActivityTaskFailedByIdRequest'>, call: RpcCall) {
       validateById(req);
-      return history.respondActivityTaskFailedById(await ns(req.namespace), req, call);
+      return history.respondActivityTaskFailedById(await ns(req.namespace), asReceived(req), call);
     },
 
     async RespondActivityTaskCanceled(req: Req<'RespondActivityTaskCanceledRequest'>, call: RpcCall) {
       const namespace = await ns(req.namespace);
       checkToken(req.taskToken, namespace, 'activity');
       v.optionalIdentity(req.identity);
-      return history.respondActivityTaskCanceled(namespace, req, call);
+      return history.respondActivityTaskCanceled(namespace, asReceived(req), call);
     },
 
     async RespondActivityTaskCanceledById(req: Req<'RespondActivityTaskCanceledByIdRequest'>, call: RpcCall) {
       validateById(req);
-      return history.respondActivityTaskCanceledById(await ns(req.namespace), req, call);
+      return history.respondActivityTaskCanceledById(await ns(req.namespace), asReceived(req), call);
     },
 
     /** The run forgets its worker's cache: the next workflow task goes to the normal queue with full history. */
     async ResetStickyTaskQueue(req: Req<'ResetStickyTaskQueueRequest'>, call: RpcCall) {
       v.requireNamespace(req.namespace);
       v.requireExecution(req.execution, 'Execution');
-      return history.resetStickyTaskQueue(await ns(req.namespace), req, call);
+      return history.resetStickyTaskQueue(await ns(req.namespace), asReceived(req), call);
     },
 
     async DescribeTaskQueue(req: Req<'DescribeTaskQueueRequest'>, call: RpcCall) {

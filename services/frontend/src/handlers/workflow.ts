@@ -1,4 +1,4 @@
-import { temporal } from '@odin/api';
+import { asReceived, temporal } from '@odin/api';
 import type { FrontendDeps, HandlerMap, Req, RpcCall } from '../handler-types.js';
 import { checkPostResetOperations } from '../post-reset-operations.js';
 import { checkStartSearchAttributes } from '../start-search-attributes.js';
@@ -37,10 +37,15 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
     async StartWorkflowExecution(req: Req<'StartWorkflowExecutionRequest'>, call: RpcCall) {
       v.requireNamespace(req.namespace);
       validateStartFields(req);
-      if (!req.requestId) req.requestId = deps.ctx.random.uuid();
+      const ownRequestId = Boolean(req.requestId);
+      if (!ownRequestId) req.requestId = deps.ctx.random.uuid();
       const namespace = await namespaces.resolveForStart(v.requireNamespace(req.namespace));
-      await checkStartSearchAttributes(deps.searchAttributes, namespace, req);
-      return history.startWorkflowExecution(namespace, req, call);
+      const rewritten = await checkStartSearchAttributes(deps.searchAttributes, namespace, req);
+      return history.startWorkflowExecution(
+        namespace,
+        ownRequestId && !rewritten ? asReceived(req) : req,
+        call,
+      );
     },
 
     async SignalWithStartWorkflowExecution(
@@ -51,10 +56,12 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       validateStartFields(req);
       v.requireSet(req.signalName, 'SignalName');
       v.maxIdBytes(req.signalName, 'SignalName');
-      if (!req.requestId) req.requestId = deps.ctx.random.uuid();
+      const ownRequestId = Boolean(req.requestId);
+      if (!ownRequestId) req.requestId = deps.ctx.random.uuid();
       const namespace = await namespaces.resolveForStart(v.requireNamespace(req.namespace));
-      await checkStartSearchAttributes(deps.searchAttributes, namespace, req);
-      return history.signalWithStartWorkflowExecution(namespace, req, call);
+      const rewritten = await checkStartSearchAttributes(deps.searchAttributes, namespace, req);
+      const forwarded = ownRequestId && !rewritten ? asReceived(req) : req;
+      return history.signalWithStartWorkflowExecution(namespace, forwarded, call);
     },
 
     async SignalWorkflowExecution(req: Req<'SignalWorkflowExecutionRequest'>, call: RpcCall) {
@@ -64,7 +71,8 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.maxIdBytes(req.signalName, 'SignalName');
       v.optionalIdentity(req.identity);
       v.optionalRequestId(req.requestId);
-      if (!req.requestId) req.requestId = deps.ctx.random.uuid();
+      if (req.requestId) asReceived(req);
+      else req.requestId = deps.ctx.random.uuid();
       return history.signalWorkflowExecution(await ns(req.namespace), req, call);
     },
 
@@ -74,7 +82,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.optionalRunId(req.firstExecutionRunId, 'FirstExecutionRunId');
       v.optionalIdentity(req.identity);
       v.optionalRequestId(req.requestId);
-      return history.requestCancelWorkflowExecution(await ns(req.namespace), req, call);
+      return history.requestCancelWorkflowExecution(await ns(req.namespace), asReceived(req), call);
     },
 
     async TerminateWorkflowExecution(req: Req<'TerminateWorkflowExecutionRequest'>, call: RpcCall) {
@@ -82,13 +90,13 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireExecution(req.workflowExecution);
       v.optionalRunId(req.firstExecutionRunId, 'FirstExecutionRunId');
       v.optionalIdentity(req.identity);
-      return history.terminateWorkflowExecution(await ns(req.namespace), req, call);
+      return history.terminateWorkflowExecution(await ns(req.namespace), asReceived(req), call);
     },
 
     async DescribeWorkflowExecution(req: Req<'DescribeWorkflowExecutionRequest'>, call: RpcCall) {
       v.requireNamespace(req.namespace);
       v.requireExecution(req.execution, 'Execution');
-      return history.describeWorkflowExecution(await ns(req.namespace), req, call);
+      return history.describeWorkflowExecution(await ns(req.namespace), asReceived(req), call);
     },
 
     async GetWorkflowExecutionHistory(req: Req<'GetWorkflowExecutionHistoryRequest'>, call: RpcCall) {
@@ -96,7 +104,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireExecution(req.execution, 'Execution');
       v.pageSize(req.maximumPageSize, 'MaximumPageSize');
       v.enumValue(req.historyEventFilterType, enums.HistoryEventFilterType, 'HistoryEventFilterType');
-      return history.getWorkflowExecutionHistory(await ns(req.namespace), req, call);
+      return history.getWorkflowExecutionHistory(await ns(req.namespace), asReceived(req), call);
     },
 
     async ResetWorkflowExecution(req: Req<'ResetWorkflowExecutionRequest'>, call: RpcCall) {
@@ -116,7 +124,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
     async DeleteWorkflowExecution(req: Req<'DeleteWorkflowExecutionRequest'>, call: RpcCall) {
       v.requireNamespace(req.namespace);
       v.requireExecution(req.workflowExecution);
-      return history.deleteWorkflowExecution(await ns(req.namespace), req, call);
+      return history.deleteWorkflowExecution(await ns(req.namespace), asReceived(req), call);
     },
 
     async GetWorkflowExecutionHistoryReverse(
@@ -126,7 +134,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireNamespace(req.namespace);
       v.requireExecution(req.execution, 'Execution');
       v.pageSize(req.maximumPageSize, 'MaximumPageSize');
-      return history.getWorkflowExecutionHistoryReverse(await ns(req.namespace), req, call);
+      return history.getWorkflowExecutionHistoryReverse(await ns(req.namespace), asReceived(req), call);
     },
 
     async QueryWorkflow(req: Req<'QueryWorkflowRequest'>, call: RpcCall) {
@@ -135,7 +143,7 @@ export function workflowHandlers(deps: FrontendDeps): HandlerMap {
       v.requireSet(req.query?.queryType, 'Query.QueryType');
       v.maxIdBytes(req.query?.queryType, 'Query.QueryType');
       v.enumValue(req.queryRejectCondition, enums.QueryRejectCondition, 'QueryRejectCondition');
-      return history.queryWorkflow(await ns(req.namespace), req, call);
+      return history.queryWorkflow(await ns(req.namespace), asReceived(req), call);
     },
   };
 }

@@ -83,9 +83,11 @@ export class RequestLimits {
       this.#pollsByNamespace.set(pollerKey, (this.#pollsByNamespace.get(pollerKey) ?? 0) + 1);
     let released = false;
     return {
+      // The queue is looked at first: a poll's answer handed on from matching is decoded only when read.
       respond: (response) => {
+        if (!queue) return;
         const token = (response as { taskToken?: Uint8Array | null }).taskToken;
-        if (queue && token && token.length > 0) queue.take();
+        if (token && token.length > 0) queue.take();
       },
       release: () => {
         if (released) return;

@@ -15,6 +15,7 @@ import {
 } from '@grpc/grpc-js';
 import type { Type } from 'protobufjs';
 import { ownedBuffer } from '../../owned-bytes.js';
+import { lazilyDecoded, passedOnBytes } from '../../passed-on.js';
 import { ServiceError } from '../../service-error.js';
 import {
   activeCarrier,
@@ -58,33 +59,7 @@ export function rpcName(method: string): string {
   return method.charAt(0).toUpperCase() + method.slice(1);
 }
 
-/** The bytes an answer of a `passOn` binding was decoded from, and their message type. */
-const ENCODED = Symbol('odin.internal.encoded');
-
-interface Encoded {
-  readonly type: Type;
-  readonly bytes: Buffer;
-}
-
-/** Decodes `bytes` as `type` and keeps them with the message, so encoding it again as `type` is free. */
-function decodeKeepingBytes(type: Type, bytes: Buffer): unknown {
-  const message = type.decode(bytes);
-  const encoded: Encoded = { type, bytes };
-  Object.defineProperty(message, ENCODED, { value: encoded, enumerable: false });
-  return message;
-}
-
-/**
- * The bytes a `passOn` answer was decoded from, when `value` is that answer unchanged and `type` its message type:
- * what a server sends instead of encoding the message again (this transport's servers, and the frontend's for the
- * answers it hands on to clients). A copy made to change the answer does not carry them (the property is not
- * enumerable, so a spread or Object.assign leaves it behind).
- */
-export function passedOnBytes(type: Type, value: unknown): Buffer | undefined {
-  const encoded = (value as { [ENCODED]?: Encoded } | undefined)?.[ENCODED];
-  return encoded !== undefined && encoded.type === type ? encoded.bytes : undefined;
-}
-
+/** Encodes `value` as `type`, or sends the bytes it was decoded from when it is handed on unchanged. */
 function encode(type: Type, value: unknown): Buffer {
   return (
     passedOnBytes(type, value) ??
@@ -92,13 +67,36 @@ function encode(type: Type, value: unknown): Buffer {
   );
 }
 
+/**
+ * Encodes a request of an internal RPC. A Temporal request the frontend forwards unchanged (asReceived) goes in as
+ * the bytes the client sent: an embedded message is a length-delimited field, the same on the wire as bytes, and
+ * protobuf reads a message's fields in any order, so the wrapper's other fields are encoded and the request's field
+ * appended.
+ */
+function encodeRequest(type: Type, value: Record<string, unknown>): Buffer {
+  const field = type.fields.request;
+  // An enum's resolved type never matches a message's bytes: passedOnBytes compares the type.
+  const passed = field?.resolvedType ? passedOnBytes(field.resolvedType as Type, value.request) : undefined;
+  if (field === undefined || passed === undefined) return encode(type, value);
+  const { request: _sent, ...rest } = value;
+  const writer = type.encode(type.fromObject(rest));
+  const bytes = writer
+    .uint32((field.id << 3) | WIRE_LENGTH_DELIMITED)
+    .bytes(passed)
+    .finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The protobuf wire type of bytes, strings and embedded messages. */
+const WIRE_LENGTH_DELIMITED = 2;
+
 function methodDefinition(serviceName: string, method: string): ServiceDefinition[string] {
   const { path, requestType, responseType } = rpcTypes(serviceName, rpcName(method));
   return {
     path,
     requestStream: false,
     responseStream: false,
-    requestSerialize: (value: unknown) => encode(requestType, value),
+    requestSerialize: (value: unknown) => encodeRequest(requestType, value as Record<string, unknown>),
     // A request's payloads may be kept long by the role that serves it (history's run cache): decoded from a copy
     // of their own, not from a view into the stream's buffers (see ownedBuffer).
     requestDeserialize: (bytes: Buffer) => requestType.decode(ownedBuffer(bytes)),
@@ -252,7 +250,7 @@ export function createInternalClient(
     const decode = binding.empty
       ? () => undefined
       : binding.passOn
-        ? (bytes: Buffer) => decodeKeepingBytes(responseType, bytes)
+        ? (bytes: Buffer) => lazilyDecoded(responseType, bytes)
         : def.responseDeserialize;
     methods[method] = (ns, req, ctx) => {
       if (ctx.signal.aborted) {
