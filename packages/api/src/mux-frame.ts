@@ -8,11 +8,25 @@
 //   CANCEL  client → server  the caller cancelled, or its deadline passed: the server aborts the call
 //   OK      server → client  body = the call's response message
 //   ERROR   server → client  the call's status code and message; body = its status details, if any
+//   BATCH   either way       several frames in one message (see MUX_BATCH), only to a peer that reads them
 
 export const MUX_CALL = 1;
 export const MUX_CANCEL = 2;
 export const MUX_OK = 3;
 export const MUX_ERROR = 4;
+/**
+ * Several frames in one gRPC message: id 0, no header, body = each frame as its length (u32) and its bytes. A
+ * stream's per-message cost (gRPC framing, the message's trip through grpc-js's filters, node's stream machinery on
+ * both sides) is paid once for all the frames a process writes to it in one turn of its event loop. A peer of an
+ * older version does not read it, so it is sent only to a peer that said it does (MUX_BATCH_METADATA).
+ */
+export const MUX_BATCH = 5;
+
+/**
+ * The metadata with which a side of a stream says it reads BATCH messages: the client in its request headers, the
+ * server in its response headers, as an answer to the client's. Each side sends batches only once the other said so.
+ */
+export const MUX_BATCH_METADATA = 'odin-mux-batch';
 
 /**
  * The client port's multiplexing method. It is not in Temporal's protos: its messages are raw frames. A server that
@@ -105,4 +119,43 @@ export function muxFrameHeader(frame: MuxFrame): Record<string, unknown> {
   if (frame.header.length === 0) return {};
   const value: unknown = JSON.parse(frame.header.toString('utf8'));
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+const LENGTH = 4;
+
+/** One BATCH message holding `frames` (each as encodeMuxFrame makes it). */
+export function encodeMuxBatch(frames: readonly Uint8Array[]): Buffer {
+  let size = PREFIX;
+  for (const frame of frames) size += LENGTH + frame.byteLength;
+  const out = Buffer.allocUnsafe(size);
+  out[0] = MUX_BATCH;
+  out.writeUInt32BE(0, 1);
+  out.writeUInt32BE(0, 5);
+  let at = PREFIX;
+  for (const frame of frames) {
+    out.writeUInt32BE(frame.byteLength, at);
+    out.set(frame, at + LENGTH);
+    at += LENGTH + frame.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The frames of a BATCH message, as views of its bytes; undefined when its body does not divide into whole frames
+ * (the reader treats that as a message it cannot read).
+ */
+export function muxBatchFrames(batch: MuxFrame): MuxFrame[] | undefined {
+  const body = batch.body;
+  const frames: MuxFrame[] = [];
+  let at = 0;
+  while (at < body.length) {
+    if (at + LENGTH > body.length) return undefined;
+    const end = at + LENGTH + body.readUInt32BE(at);
+    if (end > body.length) return undefined;
+    const frame = parseMuxFrame(body.subarray(at + LENGTH, end));
+    if (frame === undefined || frame.kind === MUX_BATCH) return undefined;
+    frames.push(frame);
+    at = end;
+  }
+  return frames;
 }

@@ -6,5 +6,6 @@ export * from './int64.js';
 export * from './service-error.js';
 // The frames of the client port's multiplexed call stream (@odin/sdk speaks it to the frontend).
 export * from './mux-frame.js';
+export * from './mux-batcher.js';
 // gRPC message framing read from a stream (the frontend's requests, @odin/sdk's multiplexed answers).
 export * from './grpc-message-reader.js';

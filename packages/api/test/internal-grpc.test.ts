@@ -941,6 +941,149 @@ describe('internal gRPC transport failures', () => {
 });
 
 describe('internal gRPC transport across versions', () => {
+  /** A matching fake whose describeTaskQueue names the queue it was asked about; answers come back in any order. */
+  const describing = {
+    describeTaskQueue: async (_ns: NamespaceRef, req: { taskQueue?: { name?: string } }) => {
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      return { pollers: [{ identity: `poller-of-${req.taskQueue?.name}` }] };
+    },
+  } as unknown as MatchingApi;
+
+  /** `count` CALL frames of describeTaskQueue (an empty request: a valid message), as one stream would carry them. */
+  async function callFrames(count: number): Promise<Buffer[]> {
+    const { encodeMuxFrame, MUX_CALL } = await import('../src/mux-frame.js');
+    return Array.from({ length: count }, (_, i) =>
+      encodeMuxFrame(MUX_CALL, i + 1, { m: 'describeTaskQueue' }, bytes()),
+    );
+  }
+
+  /**
+   * Opens the multiplexing stream of matching at `port` as a raw client, writes `frames` in one turn and collects
+   * the messages that come back until `answers` frames arrived: what a client of another version would see.
+   */
+  async function rawStream(
+    port: number,
+    frames: Buffer[],
+    answers: number,
+    advertiseBatching: boolean,
+  ): Promise<{ messages: Buffer[]; kinds: number[]; batchingAnswered: boolean }> {
+    const { Client, credentials, Metadata } = await import('@grpc/grpc-js');
+    const { MATCHING_SERVICE } = await import('../src/internal/grpc/matching.js');
+    const { MUX_BATCH, MUX_BATCH_METADATA, muxBatchFrames, parseMuxFrame } = await import(
+      '../src/mux-frame.js'
+    );
+    const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+    const metadata = new Metadata();
+    if (advertiseBatching) metadata.set(MUX_BATCH_METADATA, '1');
+    const same = (b: Buffer) => b;
+    const stream = client.makeBidiStreamRequest(`/${MATCHING_SERVICE}/OdinMux`, same, same, metadata, {});
+    let batchingAnswered = false;
+    stream.on('metadata', (answer) => {
+      batchingAnswered = answer.get(MUX_BATCH_METADATA)[0] === '1';
+    });
+    const messages: Buffer[] = [];
+    const kinds: number[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        setTimeout(() => reject(new Error(`${kinds.length} of ${answers} answers in 5 s`)), 5_000).unref();
+        stream.on('error', reject);
+        stream.on('data', (message: Buffer) => {
+          messages.push(message);
+          const frame = parseMuxFrame(message);
+          const inner = frame?.kind === MUX_BATCH ? (muxBatchFrames(frame) ?? []) : frame ? [frame] : [];
+          for (const f of inner) kinds.push(f.kind);
+          if (kinds.length >= answers) resolve();
+        });
+        for (const frame of frames) stream.write(frame);
+      });
+    } finally {
+      stream.cancel();
+      client.close();
+    }
+    return { messages, kinds, batchingAnswered };
+  }
+
+  test('between peers of this version, the frames of one turn travel as one message', LIMIT, async () => {
+    const { MUX_BATCH, MUX_OK, encodeMuxBatch } = await import('../src/mux-frame.js');
+    const server = await startInternalServer({ host: '127.0.0.1', port: 0, matching: describing });
+    try {
+      const frames = await callFrames(40);
+      // The client's frames as a batch too: the server reads them.
+      const got = await rawStream(
+        server.port,
+        [encodeMuxBatch(frames.slice(0, 20)), ...frames.slice(20)],
+        40,
+        true,
+      );
+      assert.ok(got.batchingAnswered, 'the server says it reads batches');
+      assert.deepEqual(got.kinds, Array(40).fill(MUX_OK));
+      assert.ok(got.messages.length < 40, `40 answers in ${got.messages.length} messages`);
+      assert.ok(got.messages.some((m) => m[0] === MUX_BATCH));
+    } finally {
+      await server.stop(1000);
+    }
+  });
+
+  test('a client of the version before batching gets one frame per message', LIMIT, async () => {
+    const { MUX_OK } = await import('../src/mux-frame.js');
+    const server = await startInternalServer({ host: '127.0.0.1', port: 0, matching: describing });
+    try {
+      const got = await rawStream(server.port, await callFrames(40), 40, false);
+      assert.equal(got.batchingAnswered, false);
+      assert.equal(got.messages.length, 40);
+      assert.deepEqual(got.kinds, Array(40).fill(MUX_OK));
+    } finally {
+      await server.stop(1000);
+    }
+  });
+
+  test('a server of the version before batching is sent one frame per message', LIMIT, async () => {
+    const { Server, ServerCredentials } = await import('@grpc/grpc-js');
+    const { MATCHING_SERVICE } = await import('../src/internal/grpc/matching.js');
+    const { muxMethodDefinition } = await import('../src/internal/grpc/mux.js');
+    const { encodeMuxFrame, MUX_OK, parseMuxFrame } = await import('../src/mux-frame.js');
+    const { rpcTypes } = await import('../src/internal/grpc/protos.js');
+    const { responseType } = rpcTypes(MATCHING_SERVICE, 'DescribeTaskQueue');
+    const kinds: number[] = [];
+    const server = new Server();
+    // The stream as the version before batching served it: one frame per message each way, no metadata.
+    server.addService({ odinMux: muxMethodDefinition(MATCHING_SERVICE) } as never, {
+      odinMux: (stream: import('@grpc/grpc-js').ServerDuplexStream<Buffer, Buffer>) => {
+        stream.on('data', (message: Buffer) => {
+          const frame = parseMuxFrame(message);
+          if (!frame) return;
+          kinds.push(frame.kind);
+          const answer = responseType.encode({ pollers: [{ identity: `answer-${frame.id}` }] }).finish();
+          stream.write(encodeMuxFrame(MUX_OK, frame.id, undefined, answer));
+        });
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    const client = createMatchingClient(`127.0.0.1:${port}`);
+    try {
+      const answers = (await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          client.describeTaskQueue(
+            NS,
+            { namespace: NS.name, taskQueue: { name: `q${i}` } },
+            // A frame the old server cannot read is never answered: the deadline ends the test instead of a hang.
+            ctxWith({ deadline: Date.now() + 5_000 }),
+          ),
+        ),
+      )) as { pollers?: { identity?: string }[] }[];
+      assert.equal(answers.length, 40);
+      assert.equal(new Set(answers.map((a) => a.pollers?.[0]?.identity)).size, 40);
+      assert.deepEqual(kinds, Array(40).fill(1), 'forty CALL frames, none in a batch');
+    } finally {
+      client.close();
+      server.forceShutdown();
+    }
+  });
+
   test(
     'a peer without the multiplexing RPC (an older version) is called with unary calls',
     LIMIT,

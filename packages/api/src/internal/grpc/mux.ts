@@ -1,8 +1,10 @@
 // Internal calls multiplexed over one long-lived bidirectional gRPC stream per client and service, instead of one
 // HTTP/2 stream per call. A unary call costs a stream of its own: request headers (path, deadline, content type,
 // metadata) built, HPACK-encoded and parsed, trailers, and grpc-js's per-call objects on both sides, which profiles
-// of the split cluster showed as the largest part of each role's CPU. On one stream a call is one message, and calls
-// issued together leave in the same socket write.
+// of the split cluster showed as the largest part of each role's CPU. On one stream a call is one frame, and the
+// frames a process writes to a stream in one turn of its event loop leave as one BATCH message once the peer said
+// it reads them (MUX_BATCH_METADATA in the stream's headers, both ways): under load a turn carries many (a group
+// commit answers all its calls at once), and each message costs grpc-js and node's streams the same on both sides.
 //
 // Frames as in ../../mux-frame.ts. Headers on this stream:
 //   CALL    { m: method, d?: ms left, c?: correlation id, u?: identity, t?: trace carrier }, body = the RPC's request
@@ -21,13 +23,17 @@ import {
   type ServiceError as GrpcError,
   status,
 } from '@grpc/grpc-js';
+import { MuxFrameBatcher } from '../../mux-batcher.js';
 import {
   encodeMuxFrame,
+  MUX_BATCH,
+  MUX_BATCH_METADATA,
   MUX_CALL,
   MUX_CANCEL,
   MUX_ERROR,
   MUX_OK,
   type MuxFrame,
+  muxBatchFrames,
   muxFrameHeader,
   parseMuxFrame,
 } from '../../mux-frame.js';
@@ -82,6 +88,7 @@ export class MuxClient {
   readonly #path: string;
   readonly #pending = new Map<number, Pending>();
   #stream: Stream | undefined;
+  #writer: MuxFrameBatcher | undefined;
   #nextId = 1;
   #closed = false;
   #unsupported = false;
@@ -146,7 +153,7 @@ export class MuxClient {
         );
       }
       ctx.signal.addEventListener('abort', pending.onAbort, { once: true });
-      this.#open().write(encodeMuxFrame(MUX_CALL, id, header, request));
+      this.#open().push(encodeMuxFrame(MUX_CALL, id, header, request));
     });
   }
 
@@ -155,21 +162,35 @@ export class MuxClient {
     this.#closed = true;
     const stream = this.#stream;
     this.#stream = undefined;
+    this.#writer?.close();
+    this.#writer = undefined;
     this.#failAll(ServiceError.unavailable('the internal client is closed'));
     stream?.cancel();
   }
 
-  #open(): Stream {
-    if (this.#stream) return this.#stream;
-    const stream = this.#client.makeBidiStreamRequest(this.#path, identity, identity, new Metadata(), {});
+  /** The writer of the open stream, opening one when there is none. */
+  #open(): MuxFrameBatcher {
+    if (this.#stream && this.#writer) return this.#writer;
+    const metadata = new Metadata();
+    metadata.set(MUX_BATCH_METADATA, '1');
+    const stream = this.#client.makeBidiStreamRequest(this.#path, identity, identity, metadata, {});
+    const writer = new MuxFrameBatcher((bytes) => stream.write(bytes));
     this.#stream = stream;
+    this.#writer = writer;
+    stream.on('metadata', (answer: Metadata) => {
+      if (answer.get(MUX_BATCH_METADATA)[0] === '1') writer.enableBatching();
+    });
     stream.on('data', (bytes: Buffer) => {
       const message = parseMuxFrame(bytes);
-      if (message) this.#answer(message);
+      if (message?.kind === MUX_BATCH) {
+        for (const frame of muxBatchFrames(message) ?? []) this.#answer(frame);
+      } else if (message) this.#answer(message);
     });
     const ended = (error: ServiceError | MuxUnsupportedError): void => {
       if (this.#stream !== stream) return;
       this.#stream = undefined;
+      this.#writer = undefined;
+      writer.close();
       this.#failAll(error);
     };
     stream.on('error', (error: GrpcError) => {
@@ -189,7 +210,7 @@ export class MuxClient {
       );
     });
     stream.on('end', () => ended(ServiceError.unavailable('the internal stream was closed by the server')));
-    return stream;
+    return writer;
   }
 
   #answer(message: MuxFrame): void {
@@ -229,7 +250,7 @@ export class MuxClient {
     const pending = this.#take(id);
     if (!pending) return;
     pending.reject(error);
-    this.#stream?.write(encodeMuxFrame(MUX_CANCEL, id, undefined, EMPTY));
+    this.#writer?.push(encodeMuxFrame(MUX_CANCEL, id, undefined, EMPTY));
   }
 
   #failAll(error: ServiceError | MuxUnsupportedError): void {
@@ -260,9 +281,18 @@ export function serveMuxStream(
   const calls = new Map<number, AbortController>();
   let closed = false;
   let draining = false;
+  const writer = new MuxFrameBatcher((bytes) => stream.write(bytes));
+  if (stream.metadata.get(MUX_BATCH_METADATA)[0] === '1') {
+    const answer = new Metadata();
+    answer.set(MUX_BATCH_METADATA, '1');
+    stream.sendMetadata(answer);
+    writer.enableBatching();
+  }
   const finishIfDrained = (): void => {
     if (draining && !closed && calls.size === 0) {
+      writer.flush();
       closed = true;
+      writer.close();
       stream.end();
     }
   };
@@ -277,6 +307,7 @@ export function serveMuxStream(
   const gone = (): void => {
     if (closed) return;
     closed = true;
+    writer.close();
     shutdown.removeEventListener('abort', onShutdown);
     abortAll(new Error('the caller closed the stream'));
   };
@@ -292,11 +323,9 @@ export function serveMuxStream(
   else shutdown.addEventListener('abort', onShutdown, { once: true });
 
   const send = (bytes: Buffer): void => {
-    if (!closed) stream.write(bytes);
+    if (!closed) writer.push(bytes);
   };
-  stream.on('data', (bytes: Buffer) => {
-    const message = parseMuxFrame(bytes);
-    if (!message) return;
+  const onFrame = (message: MuxFrame): void => {
     if (message.kind === MUX_CANCEL) {
       calls.get(message.id)?.abort(new Error('the caller cancelled the call'));
       return;
@@ -332,6 +361,12 @@ export function serveMuxStream(
         finishIfDrained();
       },
     );
+  };
+  stream.on('data', (bytes: Buffer) => {
+    const message = parseMuxFrame(bytes);
+    if (message?.kind === MUX_BATCH) {
+      for (const frame of muxBatchFrames(message) ?? []) onFrame(frame);
+    } else if (message) onFrame(message);
   });
 }
 
