@@ -19,7 +19,14 @@ export class MuxFrameBatcher {
   #scheduled = false;
   #closed = false;
 
-  constructor(private readonly write: (bytes: Buffer) => void) {}
+  /**
+   * `grpcFramed`: the frames pushed are whole gRPC messages (encodeMuxMessage, for streams framed by hand), and the
+   * batch is written as one too.
+   */
+  constructor(
+    private readonly write: (bytes: Buffer) => void,
+    private readonly grpcFramed = false,
+  ) {}
 
   /** The peer reads BATCH messages: frames are collected from now on. */
   enableBatching(): void {
@@ -56,7 +63,7 @@ export class MuxFrameBatcher {
     const frames = this.#queue;
     this.#queue = [];
     this.#bytes = 0;
-    this.write(frames.length === 1 ? frames[0]! : encodeMuxBatch(frames));
+    this.write(frames.length === 1 ? frames[0]! : encodeMuxBatch(frames, this.grpcFramed));
   }
 
   /** The stream is gone: queued and later frames are dropped. */

@@ -123,19 +123,28 @@ export function muxFrameHeader(frame: MuxFrame): Record<string, unknown> {
 
 const LENGTH = 4;
 
-/** One BATCH message holding `frames` (each as encodeMuxFrame makes it). */
-export function encodeMuxBatch(frames: readonly Uint8Array[]): Buffer {
-  let size = PREFIX;
-  for (const frame of frames) size += LENGTH + frame.byteLength;
+/**
+ * One BATCH frame holding `frames`. `grpcFramed`: the frames are gRPC messages (encodeMuxMessage), and so is the
+ * batch; otherwise both are bare frames (encodeMuxFrame).
+ */
+export function encodeMuxBatch(frames: readonly Uint8Array[], grpcFramed = false): Buffer {
+  const skip = grpcFramed ? GRPC_PREFIX : 0;
+  let size = skip + PREFIX;
+  for (const frame of frames) size += LENGTH + frame.byteLength - skip;
   const out = Buffer.allocUnsafe(size);
-  out[0] = MUX_BATCH;
-  out.writeUInt32BE(0, 1);
-  out.writeUInt32BE(0, 5);
-  let at = PREFIX;
+  if (grpcFramed) {
+    out[0] = 0;
+    out.writeUInt32BE(size - GRPC_PREFIX, 1);
+  }
+  out[skip] = MUX_BATCH;
+  out.writeUInt32BE(0, skip + 1);
+  out.writeUInt32BE(0, skip + 5);
+  let at = skip + PREFIX;
   for (const frame of frames) {
-    out.writeUInt32BE(frame.byteLength, at);
-    out.set(frame, at + LENGTH);
-    at += LENGTH + frame.byteLength;
+    const bare = frame.subarray(skip);
+    out.writeUInt32BE(bare.byteLength, at);
+    out.set(bare, at + LENGTH);
+    at += LENGTH + bare.byteLength;
   }
   return out;
 }

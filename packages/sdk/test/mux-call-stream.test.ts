@@ -12,12 +12,15 @@ import {
   encodeMuxMessage,
   GrpcMessageReader,
   google,
+  MUX_BATCH,
+  MUX_BATCH_METADATA,
   MUX_CALL,
   MUX_CANCEL,
   MUX_ERROR,
   MUX_MAX_REQUEST_BYTES,
   MUX_OK,
   type MuxFrame,
+  muxBatchFrames,
   muxFrameHeader,
   parseMuxFrame,
   protoRoot,
@@ -43,6 +46,8 @@ interface ReceivedCall {
 /** The server side of one multiplexed stream: what it received, and answers written by the test. */
 class MuxServerStream {
   readonly frames: MuxFrame[] = [];
+  /** How many gRPC messages carried those frames. */
+  messages = 0;
   constructor(
     readonly stream: http2.ServerHttp2Stream,
     readonly headers: http2.IncomingHttpHeaders,
@@ -61,6 +66,8 @@ class MuxServerStream {
 
 class ScriptedMuxServer {
   onCall: (call: ReceivedCall) => void = () => {};
+  /** Answer a client that reads batches that this server reads them too. */
+  readsBatches = false;
   readonly streams: MuxServerStream[] = [];
   readonly unaryPaths: string[] = [];
   private server: http2.Http2Server | undefined;
@@ -82,20 +89,31 @@ class ScriptedMuxServer {
       }
       const mux = new MuxServerStream(stream, headers);
       this.streams.push(mux);
-      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      const batching = this.readsBatches && headers[MUX_BATCH_METADATA] === '1';
+      stream.respond(
+        {
+          ':status': 200,
+          'content-type': 'application/grpc',
+          ...(batching ? { [MUX_BATCH_METADATA]: '1' } : {}),
+        },
+        { waitForTrailers: true },
+      );
       stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
       const reader = new GrpcMessageReader(1 << 26, () => new Error('too large'));
       stream.on('data', (chunk: Buffer) => {
         for (const message of reader.push(chunk)) {
-          const frame = parseMuxFrame(message.bytes)!;
-          mux.frames.push({ ...frame, body: Buffer.from(frame.body) });
-          if (frame.kind === MUX_CALL)
-            this.onCall({
-              stream: mux,
-              id: frame.id,
-              header: muxFrameHeader(frame),
-              body: Buffer.from(frame.body),
-            });
+          mux.messages++;
+          const parsed = parseMuxFrame(message.bytes)!;
+          for (const frame of parsed.kind === MUX_BATCH ? muxBatchFrames(parsed)! : [parsed]) {
+            mux.frames.push({ ...frame, body: Buffer.from(frame.body) });
+            if (frame.kind === MUX_CALL)
+              this.onCall({
+                stream: mux,
+                id: frame.id,
+                header: muxFrameHeader(frame),
+                body: Buffer.from(frame.body),
+              });
+          }
         }
       });
     });
@@ -151,6 +169,34 @@ describe('Connection on the multiplexed call stream', () => {
       connection.close();
     }
   });
+
+  for (const readsBatches of [true, false]) {
+    test(
+      readsBatches
+        ? 'the calls of one turn go as one message once the server says it reads batches'
+        : 'a server that does not say it reads batches is sent one frame per message',
+      async () => {
+        server.readsBatches = readsBatches;
+        const connection = Connection.connect({ address: `127.0.0.1:${server.port}`, maxAttempts: 1 });
+        try {
+          server.onCall = (call) => call.stream.ok(call.id, responseBytes(`answer ${call.id}`));
+          // The first call opens the stream; the server's response headers have arrived once it is answered.
+          await connection.call('getSystemInfo', {});
+          const mux = server.streams.at(-1)!;
+          assert.equal(mux.headers[MUX_BATCH_METADATA], '1', 'the client says it reads batches');
+          const before = mux.messages;
+          const answers = await Promise.all(
+            Array.from({ length: 10 }, () => connection.call('getSystemInfo', {})),
+          );
+          assert.equal(new Set(answers.map((a) => a.serverVersion)).size, 10);
+          assert.equal(mux.messages - before, readsBatches ? 1 : 10);
+        } finally {
+          server.readsBatches = false;
+          connection.close();
+        }
+      },
+    );
+  }
 
   test('an ERROR frame is a ServiceCallError with its code, message and errordetails type', async () => {
     const connection = Connection.connect({ address: `127.0.0.1:${server.port}`, maxAttempts: 1 });

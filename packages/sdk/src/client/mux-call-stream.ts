@@ -8,19 +8,25 @@
 // deadline itself and sends CANCEL for a call it gives up (deadline or signal). A server without the method answers
 // the stream UNIMPLEMENTED: the calls waiting on it never reached a handler, so they go again as unary calls and the
 // channel stops multiplexing. A stream that ends or breaks otherwise fails its calls as a lost connection fails a
-// unary call (UNAVAILABLE, which Connection retries); the next call opens a new stream.
+// unary call (UNAVAILABLE, which Connection retries); the next call opens a new stream. The request headers say the
+// client reads BATCH messages (MUX_BATCH_METADATA); once the server's response headers say it does too, the calls
+// made in one turn of the event loop leave as one message.
 import { type ClientHttp2Session, type ClientHttp2Stream, constants } from 'node:http2';
 import { status } from '@grpc/grpc-js';
 import {
   CLIENT_MUX_PATH,
   encodeMuxMessage,
   GrpcMessageReader,
+  MUX_BATCH,
+  MUX_BATCH_METADATA,
   MUX_CALL,
   MUX_CANCEL,
   MUX_ERROR,
   MUX_HEADER_ALLOWANCE,
   MUX_OK,
   type MuxFrame,
+  MuxFrameBatcher,
+  muxBatchFrames,
   muxFrameHeader,
   parseMuxFrame,
 } from '@odin/api/public';
@@ -81,6 +87,7 @@ export class MuxCallStream {
   readonly #metadata: Readonly<Record<string, string>>;
   readonly #host: MuxStreamHost;
   readonly #stream: ClientHttp2Stream;
+  readonly #writer: MuxFrameBatcher;
   readonly #reader = new GrpcMessageReader(MAX_RECEIVE_MESSAGE_BYTES + MUX_HEADER_ALLOWANCE, tooLarge);
   readonly #pending = new Map<number, PendingCall>();
   #nextId = 1;
@@ -103,11 +110,16 @@ export class MuxCallStream {
         'content-type': 'application/grpc',
         te: 'trailers',
         'grpc-accept-encoding': 'identity',
+        [MUX_BATCH_METADATA]: '1',
       },
       { endStream: false },
     );
     this.#stream = stream;
+    this.#writer = new MuxFrameBatcher((bytes) => {
+      if (!stream.closed && !stream.destroyed) stream.write(bytes);
+    }, true);
     stream.on('response', (headers) => {
+      if (headers[MUX_BATCH_METADATA] === '1') this.#writer.enableBatching();
       this.#httpStatus = Number(headers[':status']);
       const fromHeaders = statusFromMetadata(headers);
       if (fromHeaders !== undefined) this.#status = fromHeaders;
@@ -164,7 +176,7 @@ export class MuxCallStream {
         added === undefined
           ? { p: request.path, d: Math.ceil(request.timeoutMs) }
           : { p: request.path, d: Math.ceil(request.timeoutMs), h: added };
-      this.#stream.write(encodeMuxMessage(MUX_CALL, id, header, request.message));
+      this.#writer.push(encodeMuxMessage(MUX_CALL, id, header, request.message));
     });
   }
 
@@ -172,6 +184,8 @@ export class MuxCallStream {
   end(): void {
     if (this.#done) return;
     this.#done = true;
+    this.#writer.flush();
+    this.#writer.close();
     if (!this.#stream.closed && !this.#stream.destroyed) this.#stream.end();
   }
 
@@ -190,7 +204,7 @@ export class MuxCallStream {
     if (this.#pending.get(pending.id) !== pending) return;
     this.#settle(pending, outcome);
     if (!this.#stream.closed && !this.#stream.destroyed && this.#status === undefined)
-      this.#stream.write(encodeMuxMessage(MUX_CANCEL, pending.id, undefined, EMPTY));
+      this.#writer.push(encodeMuxMessage(MUX_CANCEL, pending.id, undefined, EMPTY));
   }
 
   #receive(chunk: Buffer): void {
@@ -203,19 +217,22 @@ export class MuxCallStream {
     }
     for (const message of messages) {
       const frame = message.compressed ? undefined : parseMuxFrame(message.bytes);
-      if (!frame) {
+      const frames = frame?.kind === MUX_BATCH ? muxBatchFrames(frame) : frame && [frame];
+      if (!frames) {
         this.#break({
           code: status.INTERNAL,
           message: 'Received a message that is not a multiplexed call frame',
         });
         return;
       }
-      const pending = this.#pending.get(frame.id);
-      if (!pending) continue;
-      if (frame.kind === MUX_OK) {
-        this.#settle(pending, { kind: 'ok', message: frame.body });
-      } else if (frame.kind === MUX_ERROR) {
-        this.#settle(pending, { kind: 'status', status: this.#errorOf(frame) });
+      for (const one of frames) {
+        const pending = this.#pending.get(one.id);
+        if (!pending) continue;
+        if (one.kind === MUX_OK) {
+          this.#settle(pending, { kind: 'ok', message: one.body });
+        } else if (one.kind === MUX_ERROR) {
+          this.#settle(pending, { kind: 'status', status: this.#errorOf(one) });
+        }
       }
     }
   }
@@ -241,12 +258,14 @@ export class MuxCallStream {
   /** A response the client cannot read: the stream is cancelled and its calls fail with `failure`. */
   #break(failure: WireStatus): void {
     this.#done = true;
+    this.#writer.close();
     this.#failAll(failure);
     if (!this.#stream.closed && !this.#stream.destroyed) this.#stream.close(constants.NGHTTP2_CANCEL);
   }
 
   #closed(streamError: Error | undefined): void {
     this.#done = true;
+    this.#writer.close();
     if (this.#pending.size === 0) return;
     const session = this.session;
     const ended = statusAtClose(this.#status, this.#httpStatus, {

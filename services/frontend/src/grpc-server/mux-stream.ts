@@ -14,11 +14,15 @@
 // oversized call is answered on its own rather than failing the stream. The server ends the stream with its trailers
 // (a stop, an idle GOAWAY, a frame it cannot read); the stream closes once the client half-closes too, which
 // `@odin/sdk` does when the server's side ends. A client that does not is reset at the end of a stop's grace.
+// A client whose request headers say it reads BATCH messages (MUX_BATCH_METADATA) gets the same in the response
+// headers, and the answers of one turn of the event loop as one message; any client may send batches.
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { PeerCertificate } from 'node:tls';
 import { status } from '@grpc/grpc-js';
 import {
   encodeMuxMessage,
+  MUX_BATCH,
+  MUX_BATCH_METADATA,
   MUX_CALL,
   MUX_CANCEL,
   MUX_ERROR,
@@ -26,6 +30,8 @@ import {
   MUX_MAX_REQUEST_BYTES,
   MUX_OK,
   type MuxFrame,
+  MuxFrameBatcher,
+  muxBatchFrames,
   muxFrameHeader,
   parseMuxFrame,
 } from '@odin/api/public';
@@ -121,6 +127,7 @@ export class MuxStream {
   readonly #methods: ReadonlyMap<string, MethodHandler>;
   readonly #limits: CallLimits;
   readonly #reader: MessageReader;
+  readonly #writer: MuxFrameBatcher;
   readonly #calls = new Map<number, MuxCall>();
   /**
    * Merged headers by the CALL header's metadata (its JSON): most calls add the same namespace, and copying the
@@ -147,6 +154,14 @@ export class MuxStream {
     this.#reader = new MessageReader(
       Math.max(limits.maxReceiveBytes, MUX_MAX_REQUEST_BYTES) + MUX_HEADER_ALLOWANCE,
     );
+    this.#writer = new MuxFrameBatcher((bytes) => {
+      if (!gone(this.stream)) this.stream.write(bytes);
+    }, true);
+  }
+
+  /** The client reads BATCH messages: answers are batched from now on. */
+  batchAnswers(): void {
+    this.#writer.enableBatching();
   }
 
   /** Stops taking calls; the stream ends with status OK once the calls in flight have answered. */
@@ -167,16 +182,20 @@ export class MuxStream {
     }
     for (const message of messages) {
       const frame = message.compressed ? undefined : parseMuxFrame(message.bytes);
-      if (!frame) {
+      const frames = frame?.kind === MUX_BATCH ? muxBatchFrames(frame) : frame && [frame];
+      if (!frames) {
         this.#fail(
           new GrpcStatusError(status.INTERNAL, 'Received a message that is not a multiplexed call frame'),
         );
         return;
       }
-      if (frame.kind === MUX_CALL) this.#call(frame);
-      else if (frame.kind === MUX_CANCEL) {
-        const call = this.#calls.get(frame.id);
-        if (call) this.#forget(call).abort(this.#limits.abortReason());
+      for (const one of frames) {
+        if (this.#ended) return;
+        if (one.kind === MUX_CALL) this.#call(one);
+        else if (one.kind === MUX_CANCEL) {
+          const call = this.#calls.get(one.id);
+          if (call) this.#forget(call).abort(this.#limits.abortReason());
+        }
       }
     }
   }
@@ -206,6 +225,7 @@ export class MuxStream {
   /** The stream closed (ended, reset, or its connection lost): every call still running is aborted. */
   closed(): void {
     this.#ended = true;
+    this.#writer.close();
     this.session.muxStreams.delete(this);
     this.#abortAll();
   }
@@ -296,12 +316,14 @@ export class MuxStream {
 
   #send(bytes: Buffer): void {
     if (this.#ended || gone(this.stream)) return;
-    this.stream.write(bytes);
+    this.#writer.push(bytes);
   }
 
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#writer.flush();
+    this.#writer.close();
     if (gone(this.stream)) return;
     this.stream.once('wantTrailers', sendOkTrailers);
     this.stream.end();
@@ -311,6 +333,8 @@ export class MuxStream {
   #fail(failure: GrpcStatusError): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#writer.flush();
+    this.#writer.close();
     this.#abortAll();
     if (gone(this.stream)) return;
     this.stream.once('wantTrailers', () => this.stream.sendTrailers(statusTrailers(failure)));
@@ -344,7 +368,10 @@ export function serveMuxStream(
   session.muxStreams.add(mux);
   stream.on('error', ignore);
   stream.on('close', onClose);
-  stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+  if (headers[MUX_BATCH_METADATA] === '1') {
+    stream.respond({ ...RESPONSE_HEADERS, [MUX_BATCH_METADATA]: '1' }, { waitForTrailers: true });
+    mux.batchAnswers();
+  } else stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
   stream.on('data', onData);
   stream.on('end', onEnd);
 }

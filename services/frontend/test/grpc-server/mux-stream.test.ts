@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { google, type MatchingApi } from '@odin/api';
-import { CLIENT_MUX_PATH } from '@odin/api/public';
+import { CLIENT_MUX_PATH, MUX_BATCH_METADATA } from '@odin/api/public';
 import { WORKFLOW_SERVICE } from '../../src/grpc-service.js';
 import { codecs, POLL, type Poll, pollingMatching, request, started, until } from './port-fixtures.js';
 import { RawMuxStream, session } from './raw-client.js';
@@ -61,6 +61,46 @@ test('calls on one stream are answered by id as they finish; the stream stays op
       false,
       'answered calls are not aborted',
     );
+  } finally {
+    client.close();
+  }
+});
+
+test('a client that reads batches is told the server does too, and gets the answers of one turn in one message', async (t) => {
+  const { port } = await started(t, {} as MatchingApi);
+  const client = session(port);
+  try {
+    const mux = new RawMuxStream(client, { [MUX_BATCH_METADATA]: '1' });
+    assert.equal((await mux.headers)[MUX_BATCH_METADATA], '1');
+    const calls = Array.from({ length: 20 }, (_, i) => ({
+      id: i + 1,
+      header: { p: path('GetSystemInfo') },
+      body: EMPTY,
+    }));
+    // The client's own batch is read: twenty calls in one message, each answered.
+    const answers = await mux.callBatch(calls);
+    assert.deepEqual(
+      answers.map((a) => a.kind),
+      Array(20).fill('ok'),
+    );
+    assert.ok(mux.batches >= 1 && mux.messages < 20, `20 answers in ${mux.messages} messages`);
+  } finally {
+    client.close();
+  }
+});
+
+test('a client that does not say it reads batches gets one frame per message', async (t) => {
+  const { port } = await started(t, {} as MatchingApi);
+  const client = session(port);
+  try {
+    const mux = new RawMuxStream(client);
+    assert.equal((await mux.headers)[MUX_BATCH_METADATA], undefined);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => mux.call(i + 1, { p: path('GetSystemInfo') }, EMPTY)),
+    );
+    assert.equal(answers.filter((a) => a.kind === 'ok').length, 20);
+    assert.equal(mux.messages, 20);
+    assert.equal(mux.batches, 0);
   } finally {
     client.close();
   }

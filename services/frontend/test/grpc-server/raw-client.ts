@@ -10,11 +10,14 @@ import {
 } from 'node:http2';
 import {
   CLIENT_MUX_PATH,
+  encodeMuxBatch,
   encodeMuxMessage,
   GrpcMessageReader,
+  MUX_BATCH,
   MUX_CALL,
   MUX_CANCEL,
   MUX_OK,
+  muxBatchFrames,
   muxFrameHeader,
   parseMuxFrame,
 } from '@odin/api/public';
@@ -117,6 +120,9 @@ export class RawMuxStream {
   /** Settles when the stream closes: its trailers (undefined if none came) and RST_STREAM code. */
   readonly closed: Promise<{ trailers: IncomingHttpHeaders | undefined; rstCode: number }>;
   readonly #answers = new Map<number, (answer: MuxAnswer) => void>();
+  /** gRPC messages received, and how many of them were BATCH messages. */
+  messages = 0;
+  batches = 0;
   readonly #reader = new GrpcMessageReader(
     64 * 1024 * 1024,
     (length) => new Error(`frame of ${length} bytes`),
@@ -144,13 +150,17 @@ export class RawMuxStream {
     stream.on('end', () => stream.end());
     stream.on('data', (chunk: Buffer) => {
       for (const message of this.#reader.push(chunk)) {
-        const frame = parseMuxFrame(message.bytes)!;
-        const answer = this.#answers.get(frame.id);
-        this.#answers.delete(frame.id);
-        if (frame.kind === MUX_OK) answer?.({ kind: 'ok', body: Buffer.from(frame.body) });
-        else {
-          const head = muxFrameHeader(frame) as { s: number; e: string };
-          answer?.({ kind: 'error', code: head.s, message: head.e, details: Buffer.from(frame.body) });
+        this.messages++;
+        const parsed = parseMuxFrame(message.bytes)!;
+        if (parsed.kind === MUX_BATCH) this.batches++;
+        for (const frame of parsed.kind === MUX_BATCH ? muxBatchFrames(parsed)! : [parsed]) {
+          const answer = this.#answers.get(frame.id);
+          this.#answers.delete(frame.id);
+          if (frame.kind === MUX_OK) answer?.({ kind: 'ok', body: Buffer.from(frame.body) });
+          else {
+            const head = muxFrameHeader(frame) as { s: number; e: string };
+            answer?.({ kind: 'error', code: head.s, message: head.e, details: Buffer.from(frame.body) });
+          }
         }
       }
     });
@@ -161,6 +171,16 @@ export class RawMuxStream {
     const answer = new Promise<MuxAnswer>((resolve) => this.#answers.set(id, resolve));
     this.stream.write(encodeMuxMessage(MUX_CALL, id, header, body));
     return answer;
+  }
+
+  /** Sends CALL frames as one BATCH message; resolves with their answers in the same order. */
+  callBatch(calls: readonly { id: number; header: object; body: Uint8Array }[]): Promise<MuxAnswer[]> {
+    const answers = calls.map(
+      ({ id }) => new Promise<MuxAnswer>((resolve) => this.#answers.set(id, resolve)),
+    );
+    const frames = calls.map(({ id, header, body }) => encodeMuxMessage(MUX_CALL, id, header, body));
+    this.stream.write(encodeMuxBatch(frames, true));
+    return Promise.all(answers);
   }
 
   cancel(id: number): void {
