@@ -366,7 +366,12 @@ function waitForAbort(signal: AbortSignal): Promise<void> {
 }
 
 /** Answers the frontend sends on to its client as they came (services/frontend encodeMessage). */
-const HANDED_ON = new Set(['history.getWorkflowExecutionHistory', 'matching.pollWorkflowTaskQueue']);
+const HANDED_ON = new Set([
+  'history.startWorkflowExecution',
+  'history.signalWithStartWorkflowExecution',
+  'history.getWorkflowExecutionHistory',
+  'matching.pollWorkflowTaskQueue',
+]);
 
 describe('internal gRPC transport', () => {
   const received: Received[] = [];

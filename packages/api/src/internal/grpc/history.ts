@@ -21,8 +21,9 @@ export type HistoryEndpointApi = HistoryApi & HistoryPeerApi;
 type HistoryMethod = Exclude<keyof HistoryEndpointApi, 'recordsSdkMetadata'>;
 
 const historyBindings: Record<HistoryMethod, MethodBinding<never>> = {
-  startWorkflowExecution: temporalRequest(),
-  signalWithStartWorkflowExecution: temporalRequest(),
+  // Handed on to the client unchanged by the frontend, an eager start's first workflow task included.
+  startWorkflowExecution: { ...temporalRequest(), passOn: true },
+  signalWithStartWorkflowExecution: { ...temporalRequest(), passOn: true },
   signalWorkflowExecution: temporalRequest(),
   requestCancelWorkflowExecution: temporalRequest(),
   terminateWorkflowExecution: temporalRequest(),
