@@ -149,6 +149,13 @@ export function encodeMuxBatch(frames: readonly Uint8Array[], grpcFramed = false
   return out;
 }
 
+/** The frames a stream message carries (itself, or a BATCH's frames); undefined when it is not readable. */
+export function parseMuxFrames(bytes: Buffer): MuxFrame[] | undefined {
+  const frame = parseMuxFrame(bytes);
+  if (frame === undefined) return undefined;
+  return frame.kind === MUX_BATCH ? muxBatchFrames(frame) : [frame];
+}
+
 /**
  * The frames of a BATCH message, as views of its bytes; undefined when its body does not divide into whole frames
  * (the reader treats that as a message it cannot read).

@@ -10,6 +10,7 @@ import {
   MUX_OK,
   muxBatchFrames,
   parseMuxFrame,
+  parseMuxFrames,
 } from '../src/mux-frame.js';
 
 const frame = (id: number, size = 3) => encodeMuxFrame(MUX_OK, id, undefined, Buffer.alloc(size, id));
@@ -37,6 +38,19 @@ describe('mux frame batches', () => {
         [MUX_OK, 3, '', ''],
       ],
     );
+  });
+
+  test('a stream message is read as its frames: a lone frame, or the frames of a batch', () => {
+    assert.deepEqual(
+      parseMuxFrames(frame(4))?.map((f) => f.id),
+      [4],
+    );
+    assert.deepEqual(
+      parseMuxFrames(encodeMuxBatch([frame(1), frame(2)]))?.map((f) => f.id),
+      [1, 2],
+    );
+    assert.equal(parseMuxFrames(Buffer.alloc(3)), undefined, 'too short to be a frame');
+    assert.equal(parseMuxFrames(encodeMuxBatch([frame(1)]).subarray(0, 12)), undefined, 'a cut batch');
   });
 
   test('a batch that does not divide into whole frames is not read', () => {

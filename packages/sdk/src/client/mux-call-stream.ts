@@ -17,7 +17,6 @@ import {
   CLIENT_MUX_PATH,
   encodeMuxMessage,
   GrpcMessageReader,
-  MUX_BATCH,
   MUX_BATCH_METADATA,
   MUX_CALL,
   MUX_CANCEL,
@@ -26,9 +25,8 @@ import {
   MUX_OK,
   type MuxFrame,
   MuxFrameBatcher,
-  muxBatchFrames,
   muxFrameHeader,
-  parseMuxFrame,
+  parseMuxFrames,
 } from '@odin/api/public';
 import {
   MAX_RECEIVE_MESSAGE_BYTES,
@@ -216,8 +214,7 @@ export class MuxCallStream {
       return;
     }
     for (const message of messages) {
-      const frame = message.compressed ? undefined : parseMuxFrame(message.bytes);
-      const frames = frame?.kind === MUX_BATCH ? muxBatchFrames(frame) : frame && [frame];
+      const frames = message.compressed ? undefined : parseMuxFrames(message.bytes);
       if (!frames) {
         this.#break({
           code: status.INTERNAL,

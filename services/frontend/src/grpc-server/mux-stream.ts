@@ -21,7 +21,6 @@ import type { PeerCertificate } from 'node:tls';
 import { status } from '@grpc/grpc-js';
 import {
   encodeMuxMessage,
-  MUX_BATCH,
   MUX_BATCH_METADATA,
   MUX_CALL,
   MUX_CANCEL,
@@ -31,9 +30,8 @@ import {
   MUX_OK,
   type MuxFrame,
   MuxFrameBatcher,
-  muxBatchFrames,
   muxFrameHeader,
-  parseMuxFrame,
+  parseMuxFrames,
 } from '@odin/api/public';
 import { MAX_TIMER_DELAY_MS } from '@odin/hugo';
 import {
@@ -181,8 +179,7 @@ export class MuxStream {
       return;
     }
     for (const message of messages) {
-      const frame = message.compressed ? undefined : parseMuxFrame(message.bytes);
-      const frames = frame?.kind === MUX_BATCH ? muxBatchFrames(frame) : frame && [frame];
+      const frames = message.compressed ? undefined : parseMuxFrames(message.bytes);
       if (!frames) {
         this.#fail(
           new GrpcStatusError(status.INTERNAL, 'Received a message that is not a multiplexed call frame'),

@@ -26,16 +26,14 @@ import {
 import { MuxFrameBatcher } from '../../mux-batcher.js';
 import {
   encodeMuxFrame,
-  MUX_BATCH,
   MUX_BATCH_METADATA,
   MUX_CALL,
   MUX_CANCEL,
   MUX_ERROR,
   MUX_OK,
   type MuxFrame,
-  muxBatchFrames,
   muxFrameHeader,
-  parseMuxFrame,
+  parseMuxFrames,
 } from '../../mux-frame.js';
 import { ServiceError } from '../../service-error.js';
 import { activeCarrier } from '../../tracing.js';
@@ -181,10 +179,7 @@ export class MuxClient {
       if (answer.get(MUX_BATCH_METADATA)[0] === '1') writer.enableBatching();
     });
     stream.on('data', (bytes: Buffer) => {
-      const message = parseMuxFrame(bytes);
-      if (message?.kind === MUX_BATCH) {
-        for (const frame of muxBatchFrames(message) ?? []) this.#answer(frame);
-      } else if (message) this.#answer(message);
+      for (const frame of parseMuxFrames(bytes) ?? []) this.#answer(frame);
     });
     const ended = (error: ServiceError | MuxUnsupportedError): void => {
       if (this.#stream !== stream) return;
@@ -363,10 +358,7 @@ export function serveMuxStream(
     );
   };
   stream.on('data', (bytes: Buffer) => {
-    const message = parseMuxFrame(bytes);
-    if (message?.kind === MUX_BATCH) {
-      for (const frame of muxBatchFrames(message) ?? []) onFrame(frame);
-    } else if (message) onFrame(message);
+    for (const frame of parseMuxFrames(bytes) ?? []) onFrame(frame);
   });
 }
 
