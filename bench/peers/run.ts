@@ -17,7 +17,8 @@
 // N=20000 CONCURRENCY=512 show whether it levels off once the caches are full), and an `INFO startup` line for
 // start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an `INFO cluster_cpu` line (CPU ms
 // per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes one `<host id>.cpuprofile` per
-// role there. Not part of the tests.
+// role there. `INFO app_event_loop` is the share of the measured phase this process's event loop was busy (client and
+// worker): well below 1, the app is not what bounds the run. Not part of the tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -183,6 +184,7 @@ async function measure(
       const machineBefore = machineBusySeconds();
       // Resident memory after each tenth of the workflows: whether it levels off once the caches are full.
       const rssTimeline: number[] = [];
+      const loopBefore = performance.eventLoopUtilization();
       const phase = await closedLoop(N, start(tag), tag, () => rssTimeline.push(Math.round(serverMiB().rss)));
       const serverCpu = serverCpuSeconds() - serverBefore;
       const memory = serverMiB();
@@ -210,6 +212,9 @@ async function measure(
         }),
       );
       console.log(`INFO rss_timeline system=${system} workload=${workload} mb=${rssTimeline.join(',')}`);
+      console.log(
+        `INFO app_event_loop system=${system} workload=${workload} utilization=${performance.eventLoopUtilization(loopBefore).utilization.toFixed(2)}`,
+      );
       const tasks = worker.stats;
       console.log(
         `INFO worker_tasks system=${system} workload=${workload} eager_start=${EAGER_START ? 1 : 0} multiplex=${connection.multiplexing ? 1 : 0} workflow_tasks=${tasks.workflowTasks - tasksBefore.workflowTasks} eager_workflow_tasks=${tasks.eagerWorkflowTasks - tasksBefore.eagerWorkflowTasks} sticky_workflow_tasks=${tasks.stickyWorkflowTasks - tasksBefore.stickyWorkflowTasks}`,
