@@ -8,6 +8,7 @@
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
 // over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_BENCH_WORKFLOW_POLLERS (the worker's normal-queue workflow-task
 // polls; the worker's default when unset), ODIN_BENCH_STICKY_POLLERS (its sticky-queue polls; likewise),
+// ODIN_BENCH_WORKFLOW_SLOTS (its workflow-task slots, 100: every waiting poll holds one, so more polls want more),
 // ODIN_PEERS_EAGER_START (1 by default: the client asks for eager workflow starts, `requestEagerStart`, as an
 // application that starts workflows next to its own worker would, so the worker on the same connection gets each run's
 // first workflow task from the start's answer instead of a poll; 0 starts every run through a poll; `INFO worker_tasks`
@@ -18,7 +19,10 @@
 // start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an `INFO cluster_cpu` line (CPU ms
 // per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes one `<host id>.cpuprofile` per
 // role there. `INFO app_event_loop` is the share of the measured phase this process's event loop was busy (client and
-// worker): well below 1, the app is not what bounds the run. Not part of the tests.
+// worker): well below 1, the app is not what bounds the run. `INFO workflow_task_delivery` (one-process servers, read
+// from their /metrics) counts, per workflow of the phase, the workflow tasks matching delivered: `handoff` started in
+// the transition that scheduled them, for a poll already waiting; `sync` and `backlog` went through matching and each
+// cost a second transition to record its start. Not part of the tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -134,6 +138,7 @@ async function measure(
   address: string,
   databaseBytes: () => number,
   serverNames?: string[],
+  metricsPort?: number,
 ) {
   const serverCpuSeconds = () => servers.reduce((sum, server) => sum + cpuSeconds(server.pid!), 0);
   const serverMiB = () =>
@@ -151,7 +156,7 @@ async function measure(
     taskQueue: TASK_QUEUE,
     workflows,
     activities,
-    maxConcurrentWorkflowTasks: 100,
+    maxConcurrentWorkflowTasks: Number(process.env.ODIN_BENCH_WORKFLOW_SLOTS ?? 100),
     maxConcurrentActivities: 100,
     // Workflow-task polls of the normal and the sticky queue; the worker's defaults when unset.
     ...(process.env.ODIN_BENCH_WORKFLOW_POLLERS
@@ -181,6 +186,8 @@ async function measure(
       const rssAfterWarmUp = serverMiB().rss;
       const appBefore = selfCpuSeconds();
       const tasksBefore = worker.stats;
+      const deliveryBefore =
+        metricsPort === undefined ? undefined : await workflowTaskDeliveries(metricsPort);
       const machineBefore = machineBusySeconds();
       // Resident memory after each tenth of the workflows: whether it levels off once the caches are full.
       const rssTimeline: number[] = [];
@@ -219,6 +226,15 @@ async function measure(
       console.log(
         `INFO worker_tasks system=${system} workload=${workload} eager_start=${EAGER_START ? 1 : 0} multiplex=${connection.multiplexing ? 1 : 0} workflow_tasks=${tasks.workflowTasks - tasksBefore.workflowTasks} eager_workflow_tasks=${tasks.eagerWorkflowTasks - tasksBefore.eagerWorkflowTasks} sticky_workflow_tasks=${tasks.stickyWorkflowTasks - tasksBefore.stickyWorkflowTasks}`,
       );
+      if (deliveryBefore && metricsPort !== undefined) {
+        const after = await workflowTaskDeliveries(metricsPort);
+        const perWorkflow = [...after]
+          .map(
+            ([delivery, count]) => `${delivery}=${format((count - (deliveryBefore.get(delivery) ?? 0)) / N)}`,
+          )
+          .join(' ');
+        console.log(`INFO workflow_task_delivery system=${system} workload=${workload} ${perWorkflow}`);
+      }
       if (serverNames)
         console.log(
           `INFO cluster_cpu system=${system} workload=${workload} ${servers
@@ -235,6 +251,21 @@ async function measure(
     await running;
     connection.close();
   }
+}
+
+/** Workflow tasks matching has delivered so far, by delivery (handoff, sync, backlog), from the server's /metrics. */
+async function workflowTaskDeliveries(metricsPort: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const counts = new Map<string, number>([
+    ['handoff', 0],
+    ['sync', 0],
+    ['backlog', 0],
+  ]);
+  for (const m of text.matchAll(
+    /^matching_tasks_added_total\{task_type="workflow",delivery="(\w+)"\} (\d+)/gm,
+  ))
+    counts.set(m[1]!, Number(m[2]));
+  return counts;
 }
 
 /**
@@ -254,6 +285,9 @@ function databaseBytes(file: string): number {
 }
 
 const baseEnv = { ...process.env, HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn' };
+/** The one-process servers' metrics port, read for `INFO workflow_task_delivery`. */
+const metricsPort = await freePort();
+const metricsEnv = { ...baseEnv, HUGO_ORCHESTRATOR_METRICS_PORT: String(metricsPort) };
 for (const db of DBS) {
   if (db === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'odin-bench-peers-'));
@@ -261,14 +295,21 @@ for (const db of DBS) {
     const port = await freePort();
     const args = startDevArgs(port, file);
     const spawnedAt = performance.now();
-    const server = await startServer(args, baseEnv);
+    const server = await startServer(args, metricsEnv);
     const readyMs = performance.now() - spawnedAt;
     await new Promise((resolve) => setTimeout(resolve, 2000));
     console.log(
       `INFO startup system=odin-sdk-sqlite ready_ms=${Math.round(readyMs)} idle_rss_mb=${Math.round(residentMiB(server.pid!).rss)}`,
     );
     try {
-      await measure('odin-sdk-sqlite', [server], `127.0.0.1:${port}`, () => databaseBytes(file));
+      await measure(
+        'odin-sdk-sqlite',
+        [server],
+        `127.0.0.1:${port}`,
+        () => databaseBytes(file),
+        undefined,
+        metricsPort,
+      );
     } finally {
       await stopServer(server);
       rmSync(dir, { recursive: true, force: true });
@@ -279,12 +320,12 @@ for (const db of DBS) {
       console.error('PG_URL is not set: skipping PostgreSQL');
       continue;
     }
-    const env = { ...baseEnv, HUGO_ORCHESTRATOR_DB_CONNECTION: url };
+    const env = { ...metricsEnv, HUGO_ORCHESTRATOR_DB_CONNECTION: url };
     await run(['db', 'migrate'], env);
     const port = await freePort();
     const server = await startServer(['server', 'start', '--port', String(port), '--http-port', '0'], env);
     try {
-      await measure('odin-sdk-pg', [server], `127.0.0.1:${port}`, () => 0);
+      await measure('odin-sdk-pg', [server], `127.0.0.1:${port}`, () => 0, undefined, metricsPort);
     } finally {
       await stopServer(server);
     }

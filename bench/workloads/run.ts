@@ -6,7 +6,8 @@
 // frontend, one system worker). Every server runs the built CLI in packages/cli/dist: run `npx tsc -b` first.
 // W1: a workflow calling one activity that returns its input plus a suffix. W2: W1 after a 100 ms durable sleep.
 // Prints workflows/s, p50/p99 latency from start to result, the server processes' CPU seconds, the SDK process's CPU
-// by thread, and (one-process server) the frontend RPCs per workflow and the server's share of a workflow's time,
+// by thread, the CPU of each per workflow with the SDK-only ceiling (2 cores ÷ the SDK's CPU per workflow) and the
+// share of it reached, and (one-process server) the frontend RPCs per workflow and the server's share of a workflow's time,
 // both read from its /metrics.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -294,6 +295,13 @@ for (const db of values.db.split(',')) {
           (servers.length > 1 ? ` (history…, matching, worker, frontend: ${perHost.join(' + ')})` : ''),
       );
       console.log(`   SDK CPU by thread: ${threads}`);
+      // Issue 14's third bar: the throughput the SDK alone would allow on these cores (its own CPU per workflow, the
+      // server costing nothing), and the share of it reached. The ceiling above charges the server's CPU too.
+      const sdkOnly = (cores * N) / sdkCpu;
+      console.log(
+        `   server ${((cpu * 1000) / N).toFixed(2)} ms and SDK ${((sdkCpu * 1000) / N).toFixed(2)} ms of CPU per ` +
+          `workflow; SDK-only ceiling ${sdkOnly.toFixed(0)}/s, reached ${((100 * N) / seconds / sdkOnly).toFixed(0)} %`,
+      );
       if (countersBefore) {
         const counters = await serverCounters(metricsPort);
         const perWorkflow = [...counters]
