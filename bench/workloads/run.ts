@@ -6,9 +6,9 @@
 // frontend, one system worker). Every server runs the built CLI in packages/cli/dist: run `npx tsc -b` first.
 // W1: a workflow calling one activity that returns its input plus a suffix. W2: W1 after a 100 ms durable sleep.
 // Prints workflows/s, p50/p99 latency from start to result, the server processes' CPU seconds, the SDK process's CPU
-// by thread, the CPU of each per workflow with the SDK-only ceiling (2 cores ÷ the SDK's CPU per workflow) and the
-// share of it reached, and (one-process server) the frontend RPCs per workflow and the server's share of a workflow's time,
-// both read from its /metrics.
+// by thread, the CPU of each per workflow with the SDK-only ceiling (the cores ÷ the SDK's CPU per workflow) and the
+// share of it reached, and (one-process server) the frontend RPCs per workflow and the server's share of a workflow's
+// time, both read from its /metrics.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
