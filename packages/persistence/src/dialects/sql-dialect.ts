@@ -143,6 +143,11 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
    * and their planners choose such an index by statistics for a selective range.
    */
   dropIndexOnSingleWriter(index: string): string[];
+  /**
+   * Statements that drop an index of a table on every database, idempotent as `addColumn` (and a no-op where the
+   * index is already gone). For an index no statement reads at all, which every write pays for.
+   */
+  dropIndex(table: string, index: string): string[];
 
   // --- statements ----------------------------------------------------------------------------------------------
 

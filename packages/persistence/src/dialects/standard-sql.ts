@@ -32,6 +32,11 @@ export function createIndexIfNotExists(table: string, index: IndexDef): string[]
   ];
 }
 
+/** DROP INDEX IF EXISTS (PostgreSQL and SQLite: index names are unique per schema, so the table is not named). */
+export function dropIndexIfExists(_table: string, index: string): string[] {
+  return [`DROP INDEX IF EXISTS ${index}`];
+}
+
 /** The escape character of `likePrefix` patterns: `!` needs no escaping itself in any of the three SQL dialects. */
 const LIKE_ESCAPE = '!';
 

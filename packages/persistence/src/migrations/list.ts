@@ -6,6 +6,7 @@ import { namespaceDataKeysSchema } from './namespace-data-keys.js';
 import { rowsInPrimaryKeysSchema } from './rows-in-primary-keys.js';
 import { schedulesSchema } from './schedules.js';
 import { searchAttributesSchema } from './search-attributes.js';
+import { unreadShardIndexesSchema } from './unread-shard-indexes.js';
 
 export interface SchemaMigration {
   version: number;
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { version: 5, name: '0005_batch_operations', statements: batchOperationsSchema },
   { version: 6, name: '0006_long_ids', statements: longIdsSchema },
   { version: 7, name: '0007_rows_in_primary_keys', statements: rowsInPrimaryKeysSchema },
+  { version: 8, name: '0008_unread_shard_indexes', statements: unreadShardIndexesSchema },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

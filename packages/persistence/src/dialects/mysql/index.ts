@@ -9,6 +9,7 @@ import {
   alterColumnTypes,
   createIndex,
   createTable,
+  dropIndex,
   insertIfAbsent,
   updateFromRows,
   upsert,
@@ -60,6 +61,7 @@ export const mysql: SqlDialect<ServerTarget> = {
   // InnoDB already keeps every table's rows in its primary key.
   keyRowsByPrimaryKey: () => [],
   dropIndexOnSingleWriter: () => [],
+  dropIndex,
 
   lockForShare: sql`lock in share mode`,
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,

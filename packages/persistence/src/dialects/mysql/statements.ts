@@ -26,9 +26,18 @@ export function createTable(name: string, body: string, indexes: readonly IndexD
  * Kysely's Migrator runs a non-transactional migration on one connection, which keeps the session variable.
  */
 function unlessExists(check: string, ddl: string): string[] {
+  return guarded(check, '= 0', ddl);
+}
+
+/** `ddl` when the count `check` selects is above zero, else nothing: re-runnable as unlessExists. */
+function onlyIfExists(check: string, ddl: string): string[] {
+  return guarded(check, '> 0', ddl);
+}
+
+function guarded(check: string, condition: '= 0' | '> 0', ddl: string): string[] {
   if (ddl.includes("'")) throw new Error(`DDL with a quote cannot be guarded: ${ddl}`);
   return [
-    `SET @odin_ddl = IF((${check}) = 0, '${ddl}', 'DO 0')`,
+    `SET @odin_ddl = IF((${check}) ${condition}, '${ddl}', 'DO 0')`,
     'PREPARE odin_ddl FROM @odin_ddl',
     'EXECUTE odin_ddl',
     'DEALLOCATE PREPARE odin_ddl',
@@ -44,9 +53,17 @@ export function addColumn(table: string, column: string, definition: string): st
 
 export function createIndex(table: string, index: IndexDef): string[] {
   return unlessExists(
-    `SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = '${table}' AND index_name = '${index.name}'`,
+    indexCount(table, index.name),
     `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${index.name} ON ${table} (${index.columns})`,
   );
+}
+
+export function dropIndex(table: string, index: string): string[] {
+  return onlyIfExists(indexCount(table, index), `DROP INDEX ${index} ON ${table}`);
+}
+
+function indexCount(table: string, index: string): string {
+  return `SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = '${table}' AND index_name = '${index}'`;
 }
 
 /**

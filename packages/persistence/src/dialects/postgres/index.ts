@@ -5,6 +5,7 @@ import type { ParameterType, SqlDialect } from '../sql-dialect.js';
 import {
   addColumnIfNotExists,
   createIndexIfNotExists,
+  dropIndexIfExists,
   createTableWithIndexes,
   likePrefix,
   insertIfAbsentOnConflict,
@@ -65,6 +66,7 @@ export const postgres: SqlDialect<ServerTarget> = {
   // Heap tables: rows cannot live in an index (CLUSTER orders them once and is not kept up).
   keyRowsByPrimaryKey: () => [],
   dropIndexOnSingleWriter: () => [],
+  dropIndex: dropIndexIfExists,
 
   lockForShare: sql`for share`,
   // One statement shape for any number of values, so it stays one prepared statement.

@@ -4,6 +4,7 @@ import { connectionFailureTest, errorCode } from '../driver-errors.js';
 import type { SqlDialect } from '../sql-dialect.js';
 import {
   createIndexIfNotExists,
+  dropIndexIfExists,
   createTableWithIndexes,
   insertIfAbsentOnConflict,
   updateFromValues,
@@ -45,6 +46,7 @@ export const sqlite: SqlDialect<SqliteTarget> = {
   alterColumnTypes: () => [],
   keyRowsByPrimaryKey: rebuildWithoutRowid,
   dropIndexOnSingleWriter: (index) => [`DROP INDEX IF EXISTS ${index}`],
+  dropIndex: dropIndexIfExists,
 
   // Every write transaction holds the database's write lock from BEGIN IMMEDIATE on: no row locks to take.
   lockForShare: sql``,
