@@ -24,9 +24,22 @@ export function startDevArgs(port: number, file: string): string[] {
 /** Extra node flags for the server process, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 export const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
+/**
+ * BENCH_SERVER_CPUS="0" runs the server process on those CPUs only (`taskset -c`), e.g. to give it a core of its own
+ * while the bench itself runs under `taskset -c 1`: then what the SDK reaches can be set against its ceiling on the
+ * cores it has, with the server's CPU not taken from them.
+ */
+const serverCpus = process.env.BENCH_SERVER_CPUS;
+
+/** The command and arguments that run the built CLI with `args` (under taskset when BENCH_SERVER_CPUS says). */
+export function serverCommand(args: string[]): [string, string[]] {
+  const node = [process.execPath, ...serverNodeArgs, cliPath, ...args];
+  return serverCpus ? ['taskset', ['-c', serverCpus, ...node]] : [node[0]!, node.slice(1)];
+}
+
 /** Starts the server process and resolves once it prints its ready line; its output is drained from then on. */
 export async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...serverNodeArgs, cliPath, ...args], {
+  const child = spawn(...serverCommand(args), {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

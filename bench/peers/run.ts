@@ -6,7 +6,11 @@
 //
 // Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL and the cluster run only when set), ODIN_PEERS_DBS
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
-// over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_BENCH_WORKFLOW_POLLERS (the worker's normal-queue workflow-task
+// over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_PEERS_STEPS (activity,local: each workload runs once with its
+// step as an activity, dispatched through the task queue, and once as a local activity, run by the worker inside the
+// workflow task and recorded as a marker in the same commit as what follows it. The peers' steps, Restate's
+// `ctx.run` and DBOS's `runStep`, run inline in the workflow's own process, as a local activity does; the local rows
+// are named `<system>-local-step`), ODIN_BENCH_WORKFLOW_POLLERS (the worker's normal-queue workflow-task
 // polls; the worker's default when unset), ODIN_BENCH_STICKY_POLLERS (its sticky-queue polls; likewise),
 // ODIN_BENCH_WORKFLOW_SLOTS (its workflow-task slots, 100: every waiting poll holds one, so more polls want more),
 // ODIN_PEERS_EAGER_START (1 by default: the client asks for eager workflow starts, `requestEagerStart`, as an
@@ -42,6 +46,10 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
 const RUN_TAG = process.env.RUN_TAG ?? `run${Date.now()}`;
 const DBS = (process.env.ODIN_PEERS_DBS ?? 'sqlite,postgres').split(',');
 const WORKLOADS = (process.env.ODIN_PEERS_WORKLOADS ?? 'W1,W2').split(',');
+const STEPS = (process.env.ODIN_PEERS_STEPS ?? 'activity,local').split(',');
+for (const step of STEPS)
+  if (step !== 'activity' && step !== 'local')
+    throw new Error(`unknown step "${step}" in ODIN_PEERS_STEPS (activity, local)`);
 const TASK_QUEUE = 'bench-peers-odin';
 const EAGER_START = process.env.ODIN_PEERS_EAGER_START !== '0';
 const MULTIPLEX = process.env.ODIN_PEERS_MULTIPLEX !== '0';
@@ -133,7 +141,7 @@ async function closedLoop(
 }
 
 async function measure(
-  system: string,
+  systemBase: string,
   servers: ChildProcess[],
   address: string,
   databaseBytes: () => number,
@@ -168,8 +176,9 @@ async function measure(
   });
   const running = worker.run();
   try {
-    for (const workload of WORKLOADS) {
-      const type = workload.toLowerCase();
+    for (const [workload, step] of WORKLOADS.flatMap((w) => STEPS.map((step) => [w, step] as const))) {
+      const type = `${workload.toLowerCase()}${step === 'local' ? 'local' : ''}`;
+      const system = step === 'local' ? `${systemBase}-local-step` : systemBase;
       const start = (tag: string) => (i: number) =>
         client.execute(type, {
           workflowId: `${tag}-${i}`,

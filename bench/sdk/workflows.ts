@@ -1,6 +1,6 @@
 // W1 for our worker: the same workflow as bench/workloads/workflows.ts (the official one), written against
 // @odin/sdk/workflow.
-import { proxyActivities, sleep } from '@odin/sdk/workflow';
+import { proxyActivities, proxyLocalActivities, sleep } from '@odin/sdk/workflow';
 import type * as activities from '../workloads/activities.js';
 
 const { echoSuffix } = proxyActivities<typeof activities>({ startToCloseTimeout: '30 seconds' });
@@ -14,4 +14,21 @@ export async function w1(input: string): Promise<string> {
 export async function w2(input: string): Promise<string> {
   await sleep(100);
   return await echoSuffix(input);
+}
+
+// The same workloads with the step as a local activity: the worker runs it inside the workflow task, and the marker
+// recording its result is committed with the workflow's next commands, as the peers' inline steps are journaled.
+const { echoSuffix: echoSuffixLocal } = proxyLocalActivities<typeof activities>({
+  startToCloseTimeout: '30 seconds',
+});
+
+/** W1 with its step as a local activity. */
+export async function w1local(input: string): Promise<string> {
+  return await echoSuffixLocal(input);
+}
+
+/** W2 with its step as a local activity. */
+export async function w2local(input: string): Promise<string> {
+  await sleep(100);
+  return await echoSuffixLocal(input);
 }

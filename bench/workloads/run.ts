@@ -1,7 +1,8 @@
 // Issue 4's workloads against an Odin server process, driven by the official Temporal SDK:
 //   node --conditions=@odin/source --import tsx bench/workloads/run.ts [--db sqlite,postgres,cluster-1,cluster-3]
 //                                                     [--workload W1,W2] [--n 2000] [--concurrency 64]
-//                                                     [--client grpc|native]
+//                                                     [--client grpc|native] [--step activity|local]
+// With the server on a core of its own: BENCH_SERVER_CPUS=0 taskset -c 1 node … bench/workloads/run.ts …
 // cluster-N: the split cluster on PostgreSQL, every role its own process (N history hosts, one matching host, one
 // frontend, one system worker). Every server runs the built CLI in packages/cli/dist: run `npx tsc -b` first.
 // W1: a workflow calling one activity that returns its input plus a suffix. W2: W1 after a 100 ms durable sleep.
@@ -23,7 +24,7 @@ import { freePort } from '@odin/test-ports';
 import { startCluster } from '../cluster.js';
 import * as activities from './activities.js';
 import { cpuSeconds } from '../proc-cpu.js';
-import { cliPath, serverNodeArgs } from '../server-process.js';
+import { serverCommand, serverNodeArgs } from '../server-process.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '..', '..');
@@ -37,10 +38,15 @@ const { values } = parseArgs({
     // grpc: the client on its own @grpc/grpc-js Connection (the SDK's default). native: the client on the worker's
     // NativeConnection with requestEagerStart, so the first workflow task comes back in the start response.
     client: { type: 'string', default: 'grpc' },
+    // activity: the step is an activity, dispatched through the task queue. local: a local activity, run by the
+    // worker inside the workflow task (the shape of the peers' inline steps; bench/peers/run.ts runs both).
+    step: { type: 'string', default: 'activity' },
   },
 });
 if (!['grpc', 'native'].includes(values.client))
   throw new Error(`--client ${values.client}: use grpc or native`);
+if (!['activity', 'local'].includes(values.step))
+  throw new Error(`--step ${values.step}: use activity or local`);
 const EAGER_START = values.client === 'native';
 const N = Number(values.n);
 const CONCURRENCY = Number(values.concurrency);
@@ -60,7 +66,7 @@ async function startServer(dbUrl: string, port: number, metricsPort: number) {
     HUGO_ORCHESTRATOR_METRICS_PORT: String(metricsPort),
   };
   const node = (args: string[]) =>
-    spawn(process.execPath, [...serverNodeArgs, cliPath, ...args], {
+    spawn(...serverCommand(args), {
       cwd: repo,
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -264,7 +270,7 @@ for (const db of values.db.split(',')) {
   const running = worker.run();
   try {
     for (const workload of values.workload.split(',')) {
-      const type = workload.toLowerCase();
+      const type = `${workload.toLowerCase()}${values.step === 'local' ? 'local' : ''}`;
       await drive(client, taskQueue, type, WARMUP, `warm-${type}`);
       const cpuBefore = serverCpu();
       const perHostBefore = servers.map((s) => cpuSeconds(s.pid!));
@@ -287,16 +293,21 @@ for (const db of values.db.split(',')) {
       const ceiling = (cores * N) / (cpu + sdkCpu);
       const perHost = servers.map((s, i) => (cpuSeconds(s.pid!) - perHostBefore[i]!).toFixed(1));
       console.log(
-        `${workload} ${db.padEnd(9)} client=${values.client} n=${N} in-flight=${CONCURRENCY}: ` +
+        `${workload} ${db.padEnd(9)} client=${values.client} step=${values.step} n=${N} in-flight=${CONCURRENCY}: ` +
           `${(N / seconds).toFixed(0)} workflows/s, ` +
           `p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, ` +
           `server CPU ${cpu.toFixed(1)} s, SDK client+worker CPU ${sdkCpu.toFixed(1)} s ` +
-          `(CPU-bound ceiling on ${cores} cores: ${ceiling.toFixed(0)}/s)` +
+          (process.env.BENCH_SERVER_CPUS
+            ? `(the server on CPUs ${process.env.BENCH_SERVER_CPUS} of its own, this process on ${cores})`
+            : `(CPU-bound ceiling on ${cores} cores: ${ceiling.toFixed(0)}/s)`) +
           (servers.length > 1 ? ` (history…, matching, worker, frontend: ${perHost.join(' + ')})` : ''),
       );
       console.log(`   SDK CPU by thread: ${threads}`);
       // Issue 14's third bar: the throughput the SDK alone would allow on these cores (its own CPU per workflow, the
-      // server costing nothing), and the share of it reached. The ceiling above charges the server's CPU too.
+      // server costing nothing), and the share of it reached. The ceiling above charges the server's CPU too. On
+      // cores the server shares, the share reached cannot pass the SDK's part of the CPU bill (SDK ÷ (SDK +
+      // server)); run this process under `taskset -c 1` with BENCH_SERVER_CPUS=0 to give the server a core of its
+      // own and see whether it is what bounds the SDK.
       const sdkOnly = (cores * N) / sdkCpu;
       console.log(
         `   server ${((cpu * 1000) / N).toFixed(2)} ms and SDK ${((sdkCpu * 1000) / N).toFixed(2)} ms of CPU per ` +
