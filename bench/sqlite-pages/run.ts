@@ -22,10 +22,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection, Worker, WorkflowClient } from '@odin/sdk';
+import type { WorkflowClient } from '@odin/sdk';
 import { freePort } from '@odin/test-ports';
-import * as activities from '../workloads/activities.js';
-import * as workflows from '../sdk/workflows.js';
+import { startLocalWorker } from '../sdk/local-worker.js';
 import { startDevArgs, startServer } from '../server-process.js';
 
 const N = Number(process.env.N ?? 1000);
@@ -109,17 +108,7 @@ const server = await startServer(startDevArgs(port, file), {
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(root, 'bench/sqlite-pages/count-statements.mjs')}`,
   ODIN_STATEMENT_COUNTS_FILE: countsFile,
 });
-const connection = Connection.connect({ address: `127.0.0.1:${port}` });
-const client = new WorkflowClient({ connection });
-const worker = await Worker.create({
-  connection,
-  taskQueue: TASK_QUEUE,
-  workflows,
-  activities,
-  maxConcurrentWorkflowTasks: 100,
-  maxConcurrentActivities: 100,
-});
-const running = worker.run();
+const { client, stop } = await startLocalWorker(`127.0.0.1:${port}`, TASK_QUEUE);
 try {
   await closedLoop(client, 'warm', Math.min(200, Math.ceil(N / 10)));
   await sleep(2000); // the warm-up's visibility and outbox work, done after its results
@@ -184,9 +173,7 @@ try {
   for (const { name, pages: p, bytes } of sizes)
     console.log(`  ${String(p).padStart(7)} ${String(bytes).padStart(11)}  ${name}`);
 } finally {
-  worker.shutdown();
-  await running;
-  connection.close();
+  await stop();
   const exited = new Promise((resolve) => server.on('exit', resolve));
   server.kill('SIGTERM');
   await exited;

@@ -10,11 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { temporal } from '@odin/api/public';
-import { Connection, Worker, WorkflowClient } from '@odin/sdk';
+import type { IHistoryEvent } from '@odin/sdk';
 import { freePort } from '@odin/test-ports';
-import * as workflows from '../sdk/workflows.js';
+import { startLocalWorker } from '../sdk/local-worker.js';
 import { startDevArgs, startServer, stopServer } from '../server-process.js';
-import * as activities from '../workloads/activities.js';
 
 const TYPE = process.env.TYPE ?? 'w2local';
 const N = Number(process.env.N ?? 2000);
@@ -34,17 +33,7 @@ const server = await startServer(startDevArgs(port, join(dir, 'odin.db')), {
   ...process.env,
   HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
 });
-const connection = Connection.connect({ address: `127.0.0.1:${port}` });
-const client = new WorkflowClient({ connection });
-const worker = await Worker.create({
-  connection,
-  taskQueue: TASK_QUEUE,
-  workflows,
-  activities,
-  maxConcurrentWorkflowTasks: 100,
-  maxConcurrentActivities: 100,
-});
-const running = worker.run();
+const { client, stop } = await startLocalWorker(`127.0.0.1:${port}`, TASK_QUEUE);
 
 /** A closed loop of `count` workflows, CONCURRENCY in flight; the wall-clock times of each one's start and result. */
 async function closedLoop(count: number, tag: string): Promise<Timed[]> {
@@ -70,7 +59,7 @@ async function closedLoop(count: number, tag: string): Promise<Timed[]> {
   return timed;
 }
 
-function millis(time: temporal.google.protobuf.ITimestamp | null | undefined): number {
+function millis(time: IHistoryEvent['eventTime']): number {
   return Number(time?.seconds ?? 0) * 1000 + (time?.nanos ?? 0) / 1e6;
 }
 
@@ -108,9 +97,7 @@ try {
   }
   console.log(`${total.toFixed(1).padStart(7)} ms per workflow in all`);
 } finally {
-  worker.shutdown();
-  await running;
-  connection.close();
+  await stop();
   await stopServer(server);
   rmSync(dir, { recursive: true, force: true });
 }
