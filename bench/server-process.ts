@@ -33,8 +33,10 @@ const serverCpus = process.env.BENCH_SERVER_CPUS;
 
 /** The command and arguments that run the built CLI with `args` (under taskset when BENCH_SERVER_CPUS says). */
 export function serverCommand(args: string[]): [string, string[]] {
-  const node = [process.execPath, ...serverNodeArgs, cliPath, ...args];
-  return serverCpus ? ['taskset', ['-c', serverCpus, ...node]] : [node[0]!, node.slice(1)];
+  const nodeArgs = [...serverNodeArgs, cliPath, ...args];
+  return serverCpus
+    ? ['taskset', ['-c', serverCpus, process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
 }
 
 /** Starts the server process and resolves once it prints its ready line; its output is drained from then on. */

@@ -47,6 +47,11 @@ if (!['grpc', 'native'].includes(values.client))
   throw new Error(`--client ${values.client}: use grpc or native`);
 if (!['activity', 'local'].includes(values.step))
   throw new Error(`--step ${values.step}: use activity or local`);
+// taskset wraps the one-process server only (bench/server-process.ts); the cluster's hosts start without it.
+if (process.env.BENCH_SERVER_CPUS && values.db.split(',').some((db) => db.startsWith('cluster-')))
+  throw new Error(
+    'BENCH_SERVER_CPUS applies to the one-process server only: leave out the cluster-N databases',
+  );
 const EAGER_START = values.client === 'native';
 const N = Number(values.n);
 const CONCURRENCY = Number(values.concurrency);
