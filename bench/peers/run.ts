@@ -19,7 +19,8 @@
 // counts them), ODIN_PEERS_MULTIPLEX (1 by default: the connection sends its calls on the frontend's multiplexed call
 // stream; 0 makes each an HTTP/2 stream of its own, for comparison). Besides the RESULT lines it prints the servers'
 // resident memory after warm-up and at the end, and after each tenth of the workflows (`INFO rss_timeline`; scale runs:
-// N=20000 CONCURRENCY=512 show whether it levels off once the caches are full), and an `INFO startup` line for
+// N=20000 CONCURRENCY=512 show whether it levels off once the caches are full), with the V8 heap of one-process servers
+// at the same moments (`INFO heap_timeline`: committed, in use, external), and an `INFO startup` line for
 // start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an `INFO cluster_cpu` line (CPU ms
 // per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes one `<host id>.cpuprofile` per
 // role there. `INFO app_event_loop` is the share of the measured phase this process's event loop was busy (client and
@@ -200,8 +201,13 @@ async function measure(
       const machineBefore = machineBusySeconds();
       // Resident memory after each tenth of the workflows: whether it levels off once the caches are full.
       const rssTimeline: number[] = [];
+      // With it, V8's heap at the same moments: what of the RSS is the JavaScript heap V8 keeps, and what is native.
+      const heapTimeline: Promise<V8Heap>[] = [];
       const loopBefore = performance.eventLoopUtilization();
-      const phase = await closedLoop(N, start(tag), tag, () => rssTimeline.push(Math.round(serverMiB().rss)));
+      const phase = await closedLoop(N, start(tag), tag, () => {
+        rssTimeline.push(Math.round(serverMiB().rss));
+        if (metricsPort !== undefined) heapTimeline.push(v8Heap(metricsPort));
+      });
       const serverCpu = serverCpuSeconds() - serverBefore;
       const memory = serverMiB();
       const bytesAfter = databaseBytes();
@@ -228,6 +234,13 @@ async function measure(
         }),
       );
       console.log(`INFO rss_timeline system=${system} workload=${workload} mb=${rssTimeline.join(',')}`);
+      if (heapTimeline.length > 0) {
+        const heaps = await Promise.all(heapTimeline);
+        const list = (pick: (h: V8Heap) => number) => heaps.map((h) => Math.round(pick(h))).join(',');
+        console.log(
+          `INFO heap_timeline system=${system} workload=${workload} committed_mb=${list((h) => h.committed)} used_mb=${list((h) => h.used)} external_mb=${list((h) => h.external)}`,
+        );
+      }
       console.log(
         `INFO app_event_loop system=${system} workload=${workload} utilization=${performance.eventLoopUtilization(loopBefore).utilization.toFixed(2)}`,
       );
@@ -262,9 +275,14 @@ async function measure(
   }
 }
 
+/** The server's /metrics page, as Prometheus would scrape it. */
+async function serverMetrics(metricsPort: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+}
+
 /** Workflow tasks matching has delivered so far, by delivery (handoff, sync, backlog), from the server's /metrics. */
 async function workflowTaskDeliveries(metricsPort: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const text = await serverMetrics(metricsPort);
   const counts = new Map<string, number>([
     ['handoff', 0],
     ['sync', 0],
@@ -275,6 +293,28 @@ async function workflowTaskDeliveries(metricsPort: number): Promise<Map<string, 
   ))
     counts.set(m[1]!, Number(m[2]));
   return counts;
+}
+
+/**
+ * The server's V8 heap in MiB, from its /metrics: `committed` is what V8 holds from the system for the JavaScript heap
+ * (heap_total), `used` what objects occupy at that moment, garbage not yet collected included, `external` the memory
+ * outside the heap that its objects own (array buffers and the like).
+ */
+interface V8Heap {
+  committed: number;
+  used: number;
+  external: number;
+}
+
+async function v8Heap(metricsPort: number): Promise<V8Heap> {
+  const text = await serverMetrics(metricsPort);
+  const mib = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
+  return {
+    committed: mib('nodejs_heap_size_total_bytes'),
+    used: mib('nodejs_heap_size_used_bytes'),
+    external: mib('nodejs_external_memory_bytes'),
+  };
 }
 
 /**
