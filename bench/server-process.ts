@@ -1,6 +1,7 @@
 // The built CLI as the benches run it: start-dev's arguments, a server process started until its ready line, and
 // stopped with SIGTERM.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 /** packages/cli/dist/main.js of this checkout (run `npx tsc -b` first). */
@@ -39,6 +40,12 @@ export function serverCommand(args: string[]): [string, string[]] {
     : [process.execPath, nodeArgs];
 }
 
+/**
+ * BENCH_SERVER_LOG=<file>: the server's output is appended there instead of dropped, e.g. with
+ * BENCH_SERVER_NODE_ARGS=--trace-gc to read the heap after each collection.
+ */
+const serverLog = process.env.BENCH_SERVER_LOG;
+
 /** Starts the server process and resolves once it prints its ready line; its output is drained from then on. */
 export async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = spawn(...serverCommand(args), {
@@ -57,8 +64,17 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv): Promi
     child.on('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
   });
   child.stdout?.removeAllListeners('data');
-  child.stdout?.resume();
-  child.stderr?.resume();
+  child.stderr?.removeAllListeners('data');
+  if (serverLog) {
+    // Appended, so every server of a run (PostgreSQL after SQLite, the cluster's roles) lands in the one file.
+    const log = createWriteStream(serverLog, { flags: 'a' });
+    log.write(output);
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+  } else {
+    child.stdout?.resume();
+    child.stderr?.resume();
+  }
   return child;
 }
 
