@@ -42,9 +42,9 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
 }
 
 /**
- * An hourly interval's offset in minutes that puts its next action about half an hour from now (intervals count from the
- * epoch, so from the top of each UTC hour). Nothing the schedule is asked to do on its own then falls inside the test:
- * an action taken between two reads would change the upcoming times and the remaining actions the test compares.
+ * An hourly interval's offset in minutes that puts its next action about half an hour from now (intervals count from
+ * the epoch, so from the top of each UTC hour). Nothing the schedule does on its own then falls inside the test: an
+ * action taken between two reads would change the upcoming times and the remaining actions the test compares.
  */
 function offsetMinutesAwayFromNow(): number {
   // Never 0: the official client describes a zero offset as undefined (see the second test).
