@@ -25,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowClient } from '@odin/sdk';
 import { freePort } from '@odin/test-ports';
 import { startLocalWorker } from '../sdk/local-worker.js';
-import { startDevArgs, startServer } from '../server-process.js';
+import { startDevArgs, startServer, stopServer } from '../server-process.js';
 
 const N = Number(process.env.N ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
@@ -174,8 +174,6 @@ try {
     console.log(`  ${String(p).padStart(7)} ${String(bytes).padStart(11)}  ${name}`);
 } finally {
   await stop();
-  const exited = new Promise((resolve) => server.on('exit', resolve));
-  server.kill('SIGTERM');
-  await exited;
+  await stopServer(server);
   rmSync(dir, { recursive: true, force: true });
 }
