@@ -1,8 +1,10 @@
 // Server CPU per unary gRPC call, with no workflow work in it: what each of a workflow's RPCs costs before history,
 // matching or the database do anything. Calls `getSystemInfo` and `describeNamespace` on start-dev through
-// `@odin/sdk`'s Connection, and the same `getSystemInfo` on a bare node:http2 responder (bare-server.ts: the HTTP/2
-// floor in Node), CALLS calls at CONCURRENCY in flight after a warm-up, each server in its own process. Prints one
-// line per target: calls/s, server and client CPU µs per call. Not a test.
+// `@odin/sdk`'s Connection twice: as frames on its multiplexed call stream (`transport=mux`, @odin/sdk's default),
+// and as one HTTP/2 stream per call (`transport=stream`, what the official SDKs do). Then the same `getSystemInfo`
+// on a bare node:http2 responder (bare-server.ts: the HTTP/2 floor in Node, one stream per call: it has no
+// multiplexed stream). CALLS calls at CONCURRENCY in flight after a warm-up, each server in its own process. Prints
+// one line per target and transport: calls/s, server and client CPU µs per call. Not a test.
 //
 // `npm run bench -- rpc/run.ts` (CALLS=20000, CONCURRENCY=64; run it again with CONCURRENCY=1 for the unbatched cost)
 import { spawn } from 'node:child_process';
@@ -21,8 +23,16 @@ const WARMUP = 2_000;
 type Method = 'getSystemInfo' | 'describeNamespace';
 const REQUESTS: Record<Method, object> = { getSystemInfo: {}, describeNamespace: { namespace: 'default' } };
 
-async function measure(label: string, pid: number, port: number, method: Method): Promise<void> {
-  const connection = Connection.connect({ address: `127.0.0.1:${port}` });
+type Transport = 'mux' | 'stream';
+
+async function measure(
+  label: string,
+  pid: number,
+  port: number,
+  method: Method,
+  transport: Transport,
+): Promise<void> {
+  const connection = Connection.connect({ address: `127.0.0.1:${port}`, multiplex: transport === 'mux' });
   const call = () => connection.call(method, REQUESTS[method] as never);
   try {
     for (let i = 0; i < WARMUP; i++) await call();
@@ -39,7 +49,7 @@ async function measure(label: string, pid: number, port: number, method: Method)
     const server = cpuSeconds(pid) - serverBefore;
     const client = process.cpuUsage(clientBefore);
     console.log(
-      `RPC target=${label} method=${method} conc=${CONCURRENCY} calls=${CALLS} calls_per_s=${(CALLS / seconds).toFixed(0)} ` +
+      `RPC target=${label} transport=${transport} method=${method} conc=${CONCURRENCY} calls=${CALLS} calls_per_s=${(CALLS / seconds).toFixed(0)} ` +
         `server_cpu_us_per_call=${((server * 1e6) / CALLS).toFixed(0)} ` +
         `client_cpu_us_per_call=${((client.user + client.system) / CALLS).toFixed(0)}`,
     );
@@ -56,8 +66,10 @@ try {
     HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
   });
   try {
-    await measure('odin-start-dev', odin.pid!, port, 'getSystemInfo');
-    await measure('odin-start-dev', odin.pid!, port, 'describeNamespace');
+    for (const transport of ['mux', 'stream'] as const) {
+      await measure('odin-start-dev', odin.pid!, port, 'getSystemInfo', transport);
+      await measure('odin-start-dev', odin.pid!, port, 'describeNamespace', transport);
+    }
   } finally {
     await stopServer(odin);
   }
@@ -72,7 +84,7 @@ try {
       });
       bare.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
     });
-    await measure('bare-node-http2', bare.pid!, barePort, 'getSystemInfo');
+    await measure('bare-node-http2', bare.pid!, barePort, 'getSystemInfo', 'stream');
   } finally {
     await stopServer(bare);
   }

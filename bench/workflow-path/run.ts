@@ -1,11 +1,13 @@
 // Where a workflow's time goes, read from its own history: `npm run --silent bench -- --built workflow-path/run.ts`
 // (`npx tsc -b` first). Starts `server start-dev` on a SQLite file in its own process, runs N workflows of TYPE
 // (a workflow of bench/sdk/workflows.ts: w1, w2, w1local, w2local) through `@odin/sdk` with CONCURRENCY in flight and
-// eager starts, as the peers driver does, then reads the history of every tenth and prints the mean and median time
-// between each event and the next: from the client's start to the first event, and from the last to the client's
-// result. An event's time is when its transition was built, before its commit, so a gap holds the commit of the
-// earlier transition, the answer's way to the worker or client, what they did, and the next call's way in. Event
-// times have millisecond resolution. Environment: TYPE (w2local), N (2000), CONCURRENCY (64). Not part of the tests.
+// eager starts, as the peers driver does, then reads the history of every tenth and prints the mean, median and p99
+// time between each event and the next: from the client's start to the first event, and from the last to the
+// client's result; beside them each gap's mean over the slowest 1 % of those workflows, to show what makes the tail.
+// An event's time is when its transition was built, before its commit, so a gap holds the commit of the earlier
+// transition, the answer's way to the worker or client, what they did, and the next call's way in. Event times have
+// millisecond resolution. Environment: TYPE (w2local), N (2000), CONCURRENCY (64), SAMPLE_EVERY (10: every tenth
+// workflow's history is read; 1 reads all). Not part of the tests.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +21,8 @@ const TYPE = process.env.TYPE ?? 'w2local';
 const N = Number(process.env.N ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
 const TASK_QUEUE = 'bench-workflow-path';
+/** Every SAMPLE_EVERY-th workflow's history is read (1: all of them, for a tail made of more than a few). */
+const SAMPLE_EVERY = Number(process.env.SAMPLE_EVERY ?? 10);
 const EventType = temporal.api.enums.v1.EventType;
 
 interface Timed {
@@ -59,6 +63,11 @@ async function closedLoop(count: number, tag: string): Promise<Timed[]> {
   return timed;
 }
 
+/** The nearest-rank percentile `q` of an ascending list. */
+function nearestRank(sorted: number[], q: number): number {
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+}
+
 function millis(time: IHistoryEvent['eventTime']): number {
   return Number(time?.seconds ?? 0) * 1000 + (time?.nanos ?? 0) / 1e6;
 }
@@ -70,32 +79,51 @@ try {
   console.log(
     `${TYPE}: ${N} workflows, ${CONCURRENCY} in flight, ${(N / ((performance.now() - began) / 1000)).toFixed(0)}/s`,
   );
-  const gaps = new Map<string, number[]>();
-  const add = (from: string, to: string, ms: number) => {
-    const key = `${from} → ${to}`;
-    const list = gaps.get(key) ?? [];
-    list.push(ms);
-    gaps.set(key, list);
-  };
-  for (const run of timed.filter((_, i) => i % 10 === 0)) {
+  // Each sampled workflow's gaps in order, then per gap: mean, median and p99 over all of them, and the mean over
+  // the slowest 1 % (by their whole time) to show which gaps make the tail.
+  const paths: { total: number; gaps: [string, number][] }[] = [];
+  for (const run of timed.filter((_, i) => i % SAMPLE_EVERY === 0)) {
+    const gaps: [string, number][] = [];
     let previous = { name: 'client start', at: run.startedAt };
     for (const event of await client.fetchHistory(run.workflowId)) {
       const name = (EventType[event.eventType ?? 0] ?? String(event.eventType)).replace(/^EVENT_TYPE_/, '');
-      add(previous.name, name, millis(event.eventTime) - previous.at);
+      gaps.push([`${previous.name} → ${name}`, millis(event.eventTime) - previous.at]);
       previous = { name, at: millis(event.eventTime) };
     }
-    add(previous.name, 'client result', run.answeredAt - previous.at);
+    gaps.push([`${previous.name} → client result`, run.answeredAt - previous.at]);
+    paths.push({ total: run.answeredAt - run.startedAt, gaps });
   }
+  paths.sort((a, b) => a.total - b.total);
+  const slowest = paths.slice(Math.floor(paths.length * 0.99));
+  const byGap = (sample: typeof paths) => {
+    const gaps = new Map<string, number[]>();
+    for (const path of sample)
+      for (const [key, ms] of path.gaps) {
+        const list = gaps.get(key) ?? [];
+        list.push(ms);
+        gaps.set(key, list);
+      }
+    return gaps;
+  };
+  const slow = byGap(slowest);
+  const meanOf = (list: number[] | undefined) =>
+    list === undefined ? 0 : list.reduce((sum, ms) => sum + ms, 0) / list.length;
   let total = 0;
-  for (const [key, list] of gaps) {
+  for (const [key, list] of byGap(paths)) {
     list.sort((a, b) => a - b);
-    const mean = list.reduce((sum, ms) => sum + ms, 0) / list.length;
-    total += (mean * list.length) / Math.ceil(timed.length / 10);
+    const mean = meanOf(list);
+    total += (mean * list.length) / paths.length;
     console.log(
-      `${mean.toFixed(1).padStart(7)} ms mean ${list[list.length >> 1]!.toFixed(1).padStart(7)} ms p50  ×${list.length}  ${key}`,
+      `${mean.toFixed(1).padStart(7)} ms mean ${list[list.length >> 1]!.toFixed(1).padStart(7)} ms p50 ` +
+        `${nearestRank(list, 0.99).toFixed(1).padStart(7)} ms p99 ${meanOf(slow.get(key)).toFixed(1).padStart(7)} ms ` +
+        `in the slowest 1 %  ×${list.length}  ${key}`,
     );
   }
   console.log(`${total.toFixed(1).padStart(7)} ms per workflow in all`);
+  const slowestMean = meanOf(slowest.map((path) => path.total));
+  console.log(
+    `${slowestMean.toFixed(1).padStart(7)} ms per workflow in the slowest 1 % (${slowest.length} of ${paths.length} read)`,
+  );
 } finally {
   await stop();
   await stopServer(server);
