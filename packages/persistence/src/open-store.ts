@@ -18,7 +18,7 @@ import type { KeyProvider } from './encryption/key-provider.js';
 import { resolveLimits } from './limits.js';
 import { LATEST_SCHEMA_VERSION } from './migrations/list.js';
 import { type MigrationOutcome, migrate, readSchemaVersion } from './migrations/migrate.js';
-import type { SqlDialect } from './dialects/sql-dialect.js';
+import type { RowArrays, SqlDialect } from './dialects/sql-dialect.js';
 import type { StoreContext } from './stores/context.js';
 import { SqlExecutionStore } from './stores/executions.js';
 import { SqlHistoryStore } from './stores/history.js';
@@ -140,13 +140,16 @@ export async function openStoreContext(config: OpenStoreConfig): Promise<StoreCo
     poolSize: poolSizeOf(config),
     preparedStatements: config.preparedStatements ?? true,
   });
+  let rowArrays: RowArrays | undefined;
   try {
     await ensureSchema(db, dialect, config.migrate ?? false);
+    // Read after the migrations: the statements built from it write the current schema's columns.
+    rowArrays = await dialect.readRowArrays?.(db);
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw error;
   }
-  return { db, dialect, limits, ...(pipeline ? { pipeline } : {}) };
+  return { db, dialect, limits, ...(pipeline ? { pipeline } : {}), ...(rowArrays ? { rowArrays } : {}) };
 }
 
 async function ensureSchema(db: Kysely<Tables>, dialect: SqlDialect, apply: boolean): Promise<void> {

@@ -53,6 +53,20 @@ export interface IndexDef {
   unique?: boolean;
 }
 
+/** Many rows of an INSERT as one array parameter per column (see `SqlDialect.readRowArrays`). */
+export interface RowArrays {
+  /**
+   * The SELECT an INSERT of `rows` into `table` takes them from, and its parameters (one array per column, in
+   * `columns` order); undefined when the INSERT should list VALUES instead: for a column not in the schema read at
+   * start, or rows few enough that a VALUES list costs less.
+   */
+  insertSource(
+    table: string,
+    columns: readonly string[],
+    rows: readonly object[],
+  ): { select: RawBuilder<unknown>; parameters: unknown[] } | undefined;
+}
+
 /** What a parameter of a row in an `updateFromRows` statement holds (PostgreSQL must be told). */
 export type ParameterType = 'varchar' | 'integer' | 'bigint' | 'blob';
 
@@ -189,6 +203,13 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
   readonly skipsConflictsInStatement: boolean;
   /** The UPDATE of many rows from parameter rows; its numAffectedRows counts the rows that matched. */
   updateFromRows(update: RowsUpdate): RawBuilder<unknown>;
+  /**
+   * Where the dialect sends the rows of a multi-row INSERT as one array per column (PostgreSQL's `unnest`), the form
+   * for the schema's tables, read once the schema is current. Such a statement has one text for any number of rows,
+   * so the database parses it once per connection and keeps its plan, where a VALUES list makes a new text, and a
+   * new parse and plan, for every row count.
+   */
+  readRowArrays?(db: Kysely<Tables>): Promise<RowArrays>;
   /**
    * `column` begins with `prefix`, case-sensitively, no character of the prefix being a wildcard (the prefix is a
    * bound parameter, escaped for the pattern syntax the dialect uses).

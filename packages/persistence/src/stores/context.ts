@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { PersistenceLimits } from '../contract.js';
-import type { SqlDialect, TransactionPipeline } from '../dialects/sql-dialect.js';
+import type { RowArrays, SqlDialect, TransactionPipeline } from '../dialects/sql-dialect.js';
 import type { Tables } from '../tables.js';
 
 /** What every sub-store needs: the Kysely handle, the dialect object for the SQL that differs, and the limits. */
@@ -10,6 +10,8 @@ export interface StoreContext {
   limits: PersistenceLimits;
   /** Transactions in two round trips, where the dialect offers them (PostgreSQL): the group commit's fast path. */
   pipeline?: TransactionPipeline;
+  /** Where the dialect writes many rows as one array per column (`readRowArrays`); else INSERTs list VALUES. */
+  rowArrays?: RowArrays;
 }
 
 export type Executor = Kysely<Tables> | Transaction<Tables>;

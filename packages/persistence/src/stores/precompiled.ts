@@ -1,4 +1,5 @@
-import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import type { Compilable, CompiledQuery, QueryResult, RawBuilder } from 'kysely';
+import type { RowArrays } from '../dialects/sql-dialect.js';
 import { createQueryId } from 'kysely';
 
 /**
@@ -87,6 +88,15 @@ function sameParameters(a: readonly unknown[], b: readonly unknown[]): boolean {
   return true;
 }
 
+/**
+ * Whose shape cache a statement uses: one per database (a store context), since its dialect decides the SQL text.
+ * Where the context has `rowArrays`, multi-row INSERTs take their rows from one array parameter per column: one
+ * shape, and one statement text, for any number of rows.
+ */
+export interface ShapeOwner {
+  readonly rowArrays?: RowArrays | undefined;
+}
+
 /** A statement built on a multi-row INSERT (an upsert), named so its shapes are cached apart from the plain insert. */
 export interface InsertVariant {
   name: string;
@@ -100,7 +110,7 @@ export interface InsertVariant {
  * undefined, the statement is built the ordinary way.
  */
 export async function insertRows<T extends object>(
-  owner: object,
+  owner: ShapeOwner,
   trx: QueryRunner & Builder,
   table: string,
   rows: readonly T[],
@@ -112,25 +122,48 @@ export async function insertRows<T extends object>(
 
 /** The statement insertRows runs for `rows` (at least one), built with `builder`, without running it. */
 export function insertRowsQuery<T extends object>(
-  owner: object,
+  owner: ShapeOwner,
   builder: Builder,
   table: string,
   rows: readonly T[],
   variant?: InsertVariant,
 ): CompiledQuery<unknown> {
-  const compile = () => {
-    // biome-ignore lint/suspicious/noExplicitAny: the table name and row type are checked by the callers' Tables types.
-    const insert = (builder as any).insertInto(table).values(rows);
-    return ((variant ? variant.finish(insert) : insert) as Compilable<unknown>).compile();
-  };
-  if (!uniformRows(rows)) return compile();
+  const finish = (insert: unknown) => (variant ? variant.finish(insert) : insert) as Compilable<unknown>;
+  if (!uniformRows(rows)) return finish(valuesInsert(builder, table, rows)).compile();
   const columns = Object.keys(rows[0]!);
+  const kind = variant?.name ?? 'insert';
+  const arrays = owner.rowArrays?.insertSource(table, columns, rows);
+  if (arrays) {
+    return precompiledQuery(
+      owner,
+      `${kind}\u0000${table}\u0000${columns.join(',')}\u0000arrays`,
+      arrays.parameters,
+      () => finish(arraysInsert(builder, table, columns, arrays.select)).compile(),
+    );
+  }
   return precompiledQuery(
     owner,
-    `${variant?.name ?? 'insert'}\u0000${table}\u0000${columns.join(',')}\u0000${rows.length}`,
+    `${kind}\u0000${table}\u0000${columns.join(',')}\u0000${rows.length}`,
     rowParameters(rows, columns),
-    compile,
+    () => finish(valuesInsert(builder, table, rows)).compile(),
   );
+}
+
+/** `INSERT INTO table (…) VALUES (…), …`. */
+function valuesInsert(builder: Builder, table: string, rows: readonly object[]): unknown {
+  // biome-ignore lint/suspicious/noExplicitAny: the table name and row type are checked by the callers' Tables types.
+  return (builder as any).insertInto(table).values(rows);
+}
+
+/** `INSERT INTO table (columns) <select>`: the rows from the dialect's arrays (`RowArrays.insertSource`). */
+function arraysInsert(
+  builder: Builder,
+  table: string,
+  columns: readonly string[],
+  select: RawBuilder<unknown>,
+): unknown {
+  // biome-ignore lint/suspicious/noExplicitAny: as valuesInsert.
+  return (builder as any).insertInto(table).columns(columns).expression(select);
 }
 
 /** Rows a statement wrote (an upsert's skipped rows not counted where the driver says so). */
@@ -158,7 +191,7 @@ export interface TableRows {
  * Tables without rows are left out; rows whose shape `insertRows` would not cache go one table at a time.
  */
 export async function insertRowsTogether(
-  owner: object,
+  owner: ShapeOwner,
   trx: QueryRunner & Builder,
   groups: readonly TableRows[],
 ): Promise<void> {
@@ -167,7 +200,7 @@ export async function insertRowsTogether(
 
 /** The statements insertRowsTogether runs (one, or one per table), built with `builder`, without running them. */
 export function insertRowsTogetherQueries(
-  owner: object,
+  owner: ShapeOwner,
   builder: Builder,
   groups: readonly TableRows[],
 ): CompiledQuery<unknown>[] {
@@ -177,21 +210,30 @@ export function insertRowsTogetherQueries(
   }
   const parameters: unknown[] = [];
   const keyParts: string[] = [];
+  // Each table's INSERT, built on `qc` (the builder, or a CTE's query creator).
+  const inserts: ((qc: Builder) => unknown)[] = [];
   for (const { table, rows } of present) {
     const columns = Object.keys(rows[0]!);
-    keyParts.push(`${table}\u0000${columns.join(',')}\u0000${rows.length}`);
-    parameters.push(...rowParameters(rows, columns));
+    const arrays = owner.rowArrays?.insertSource(table, columns, rows);
+    if (arrays) {
+      keyParts.push(`${table}\u0000${columns.join(',')}\u0000arrays`);
+      parameters.push(...arrays.parameters);
+      inserts.push((qc) => arraysInsert(qc, table, columns, arrays.select));
+    } else {
+      keyParts.push(`${table}\u0000${columns.join(',')}\u0000${rows.length}`);
+      parameters.push(...rowParameters(rows, columns));
+      inserts.push((qc) => valuesInsert(qc, table, rows));
+    }
   }
   // Parameters come out in the order the statement lists them: the CTEs first, in order, then the final INSERT.
   const compile = () => {
     // biome-ignore lint/suspicious/noExplicitAny: table names and row types are checked by the callers' Tables types.
     let query: any = builder;
-    present.slice(0, -1).forEach(({ table, rows }, i) => {
+    inserts.slice(0, -1).forEach((insert, i) => {
       // biome-ignore lint/suspicious/noExplicitAny: as above.
-      query = query.with(`w${i}`, (qc: any) => qc.insertInto(table).values(rows));
+      query = query.with(`w${i}`, (qc: any) => insert(qc));
     });
-    const last = present[present.length - 1]!;
-    return (query.insertInto(last.table).values(last.rows) as Compilable<unknown>).compile();
+    return (inserts[inserts.length - 1]!(query) as Compilable<unknown>).compile();
   };
   return [precompiledQuery(owner, `together\u0000${keyParts.join('\u0001')}`, parameters, compile)];
 }

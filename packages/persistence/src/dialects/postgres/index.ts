@@ -13,6 +13,7 @@ import {
   upsertIfNewerOnConflict,
   upsertOnConflict,
 } from '../standard-sql.js';
+import { readPostgresRowArrays } from './column-arrays.js';
 import { createPostgresDatabase, createPostgresKysely, dropPostgresDatabase, pipelineOf } from './connect.js';
 
 const CONNECTION_CODES = new Set<string | number>([
@@ -77,6 +78,7 @@ export const postgres: SqlDialect<ServerTarget> = {
   upsert: upsertOnConflict,
   upsertIfNewer: upsertIfNewerOnConflict,
   insertIfAbsent: insertIfAbsentOnConflict,
+  readRowArrays: readPostgresRowArrays,
   updateFromRows: (update) =>
     updateFromValues(update, {
       parameter: (value, type) => sql`${value}::${sql.raw(CAST[type])}`,
