@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { type Kysely, sql } from 'kysely';
 import { readPostgresRowArrays } from '../src/dialects/postgres/column-arrays.js';
 import type { RowArrays } from '../src/dialects/sql-dialect.js';
 import { insertRows, insertRowsQuery, insertRowsTogether } from '../src/stores/precompiled.js';
 import type { Tables } from '../src/tables.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { loggedPostgres } from './support/logged-postgres.js';
 
 interface Db {
   blobs: { id: number; big: number; name: string | null; data: Uint8Array | null };
@@ -21,13 +21,7 @@ const statements: string[] = [];
 
 before(async () => {
   database = await createTestDatabase('postgres');
-  const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-  db = new Kysely<Db>({
-    dialect: new PostgresDialect({ pool }),
-    log: (event) => {
-      if (event.level === 'query') statements.push(event.query.sql);
-    },
-  });
+  db = loggedPostgres<Db>(database.url, statements);
   await sql`create table blobs (id integer primary key, big bigint not null, name varchar(100), data bytea)`.execute(
     db,
   );

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { type Kysely, sql } from 'kysely';
 import { insertRowsTogether } from '../src/stores/precompiled.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { loggedPostgres } from './support/logged-postgres.js';
 
 interface Db {
   a: { id: number; data: Uint8Array | null };
@@ -18,13 +18,7 @@ const statements: string[] = [];
 
 before(async () => {
   database = await createTestDatabase('postgres');
-  const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-  db = new Kysely<Db>({
-    dialect: new PostgresDialect({ pool }),
-    log: (event) => {
-      if (event.level === 'query') statements.push(event.query.sql);
-    },
-  });
+  db = loggedPostgres<Db>(database.url, statements);
   await sql`create table a (id integer primary key, data bytea)`.execute(db);
   await sql`create table b (id integer primary key, name text not null)`.execute(db);
   await sql`create table c (id integer primary key, name text not null)`.execute(db);

@@ -5,9 +5,8 @@
 // parse and bind (where PostgreSQL plans an unnamed statement) took 2.5 of the 6.9 seconds its statements cost. One
 // text per statement is parsed once per connection, and an INSERT from unnest has no plan to choose.
 //
-// The many-row UPDATEs keep their VALUES lists: from unnest, a generic plan made while a new database's tables were
-// nearly empty joined them by a sequential scan, and kept doing so as they grew (W2 after W1 on one database ran at
-// up to half its throughput), where a VALUES list is planned for the table as it is each time.
+// The many-row UPDATEs keep their VALUES lists, planned for the tables as they are each time: from unnest, W2 run
+// after W1 on the same database was slower in 5 of 5 pairs, by up to 42 % (docs/performance.md, twenty-first pass).
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Tables } from '../../tables.js';
 import type { RowArrays } from '../sql-dialect.js';
