@@ -70,7 +70,7 @@ type ColumnTypes = ReadonlyMap<string, ReadonlyMap<string, string>>;
  * Fewer rows than this keep their VALUES list. A short one is a named statement already (prepared.ts), parsed and
  * planned once per connection for each of the few row counts below this, and costs PostgreSQL less to run than
  * arrays to unpack: with every INSERT from arrays, W1 with an activity (a few rows per INSERT) took more server CPU
- * per workflow and was slower in 4 of 7 pairs, while the larger commits of the local step gained.
+ * per workflow and was slower in 5 of 7 pairs, while the larger commits of the local step gained.
  */
 const MIN_ROWS = 8;
 
