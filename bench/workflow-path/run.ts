@@ -1,13 +1,15 @@
 // Where a workflow's time goes, read from its own history: `npm run --silent bench -- --built workflow-path/run.ts`
-// (`npx tsc -b` first). Starts `server start-dev` on a SQLite file in its own process, runs N workflows of TYPE
-// (a workflow of bench/sdk/workflows.ts: w1, w2, w1local, w2local) through `@odin/sdk` with CONCURRENCY in flight and
-// eager starts, as the peers driver does, then reads the history of every tenth and prints the mean, median and p99
-// time between each event and the next: from the client's start to the first event, and from the last to the
-// client's result; beside them each gap's mean over the slowest 1 % of those workflows, to show what makes the tail.
-// An event's time is when its transition was built, before its commit, so a gap holds the commit of the earlier
-// transition, the answer's way to the worker or client, what they did, and the next call's way in. Event times have
-// millisecond resolution. Environment: TYPE (w2local), N (2000), CONCURRENCY (64), SAMPLE_EVERY (10: every tenth
-// workflow's history is read; 1 reads all). Not part of the tests.
+// (`npx tsc -b` first). Starts `server start-dev` on a SQLite file (or `server start` on PG_URL) in its own process,
+// runs N workflows of TYPE (a workflow of bench/sdk/workflows.ts: w1, w2, w1local, w2local) through `@odin/sdk` with
+// CONCURRENCY in flight and eager starts, as the peers driver does, then reads the history of every tenth and prints
+// the mean, median and p99 time between each event and the next: from the client's start to the first event, and from
+// the last to the client's result; beside them each gap's mean over the slowest 1 % of those workflows, to show what
+// makes the tail. An event's time is when its transition was built, before its commit, so a gap holds the commit of the
+// earlier transition, the answer's way to the worker or client, what they did, and the next call's way in. Event times
+// have millisecond resolution. Environment: TYPE (w2local), N (2000), CONCURRENCY (64), SAMPLE_EVERY (10: every tenth
+// workflow's history is read; 1 reads all), PG_URL (when set: `server start` on that PostgreSQL database, migrated
+// first, instead of start-dev on a SQLite file). Not part of the tests.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ import { temporal } from '@odin/api/public';
 import type { IHistoryEvent } from '@odin/sdk';
 import { freePort } from '@odin/test-ports';
 import { startLocalWorker } from '../sdk/local-worker.js';
-import { startDevArgs, startServer, stopServer } from '../server-process.js';
+import { cliPath, startDevArgs, startServer, stopServer } from '../server-process.js';
 
 const TYPE = process.env.TYPE ?? 'w2local';
 const N = Number(process.env.N ?? 2000);
@@ -33,10 +35,20 @@ interface Timed {
 
 const dir = mkdtempSync(join(tmpdir(), 'odin-workflow-path-'));
 const port = await freePort();
-const server = await startServer(startDevArgs(port, join(dir, 'odin.db')), {
+const PG_URL = process.env.PG_URL;
+const serverEnv = {
   ...process.env,
   HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
-});
+  ...(PG_URL === undefined ? {} : { HUGO_ORCHESTRATOR_DB_CONNECTION: PG_URL }),
+};
+if (PG_URL !== undefined)
+  execFileSync(process.execPath, [cliPath, 'db', 'migrate'], { env: serverEnv, stdio: 'inherit' });
+const server = await startServer(
+  PG_URL === undefined
+    ? startDevArgs(port, join(dir, 'odin.db'))
+    : ['server', 'start', '--port', String(port), '--http-port', '0'],
+  serverEnv,
+);
 const { client, stop } = await startLocalWorker(`127.0.0.1:${port}`, TASK_QUEUE);
 
 /** A closed loop of `count` workflows, CONCURRENCY in flight; the wall-clock times of each one's start and result. */
