@@ -119,5 +119,8 @@ test('tables from arrays and from VALUES lists go together in one statement', as
 });
 
 test('a conflict in an INSERT from arrays fails the statement like a VALUES list', async () => {
-  await assert.rejects(insertRows({ rowArrays }, db, 'blobs', blobRows(100, 8)), /duplicate key/);
+  const rows = blobRows(600, 8);
+  await insertRows({ rowArrays }, db, 'blobs', rows);
+  await assert.rejects(insertRows({ rowArrays }, db, 'blobs', rows), /duplicate key/);
+  assert.deepEqual(await stored(600, 608), rows, 'the failed statement changed nothing');
 });

@@ -55,12 +55,9 @@ function columnParameter(values: unknown[], type: string): unknown {
   return type === 'bytea' ? (binaryByteaArray(values) ?? values) : values;
 }
 
-/** `unnest(<one array per column>)`: the rows of `columns`, given column by column, each array cast to its type. */
-function unnestRows(
-  columns: readonly { name: string; type: string }[],
-  arrays: readonly unknown[],
-): RawBuilder<unknown> {
-  return sql`unnest(${sql.join(arrays.map((values, i) => sql`${values}::${sql.raw(columns[i]!.type)}[]`))})`;
+/** `unnest(<one array per column>)`: rows given column by column, each array cast to its column's element type. */
+function unnestRows(types: readonly string[], arrays: readonly unknown[]): RawBuilder<unknown> {
+  return sql`unnest(${sql.join(arrays.map((values, i) => sql`${values}::${sql.raw(types[i]!)}[]`))})`;
 }
 
 /** Element types by table and column (`udt_name`: varchar, int4, int8, bytea, text, jsonb, …). */
@@ -83,19 +80,19 @@ function insertSource(
   if (rows.length < MIN_ROWS) return undefined;
   const tableTypes = types.get(table);
   if (tableTypes === undefined) return undefined;
-  const typed: { name: string; type: string }[] = [];
+  const columnTypes: string[] = [];
   for (const name of columns) {
     const type = tableTypes.get(name);
     if (type === undefined) return undefined;
-    typed.push({ name, type });
+    columnTypes.push(type);
   }
-  const arrays = typed.map(({ name, type }) =>
+  const arrays = columns.map((name, i) =>
     columnParameter(
       rows.map((row) => (row as Record<string, unknown>)[name]),
-      type,
+      columnTypes[i]!,
     ),
   );
-  return { select: sql`select * from ${unnestRows(typed, arrays)}`, parameters: arrays };
+  return { select: sql`select * from ${unnestRows(columnTypes, arrays)}`, parameters: arrays };
 }
 
 /** The INSERT forms for the columns of the tables in the connection's schema, as they are now. */
