@@ -6,7 +6,8 @@
 //
 // Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL and the cluster run only when set), ODIN_PEERS_DBS
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
-// over all of them), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_PEERS_STEPS (activity,local: each workload runs once with its
+// over all of them; and sqlite-memory, a diagnostic: start-dev on an in-memory database, nothing written to disk or
+// synced, to set the same code without durability's I/O beside the sqlite rows), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_PEERS_STEPS (activity,local: each workload runs once with its
 // step as an activity, dispatched through the task queue, and once as a local activity, run by the worker inside the
 // workflow task and recorded as a marker in the same commit as what follows it. The peers' steps, Restate's
 // `ctx.run` and DBOS's `runStep`, run inline in the workflow's own process, as a local activity does; the local rows
@@ -338,9 +339,13 @@ const baseEnv = { ...process.env, HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn' };
 const metricsPort = await freePort();
 const metricsEnv = { ...baseEnv, HUGO_ORCHESTRATOR_METRICS_PORT: String(metricsPort) };
 for (const db of DBS) {
-  if (db === 'sqlite') {
+  if (db === 'sqlite' || db === 'sqlite-memory') {
+    // sqlite-memory: a diagnostic, not a configuration to compare with the peers: start-dev on an in-memory database
+    // writes nothing to disk and syncs nothing, so its rows show what durability's I/O costs the same code.
+    const memory = db === 'sqlite-memory';
+    const system = memory ? 'odin-sdk-sqlite-memory' : 'odin-sdk-sqlite';
     const dir = mkdtempSync(join(tmpdir(), 'odin-bench-peers-'));
-    const file = join(dir, 'odin.db');
+    const file = memory ? ':memory:' : join(dir, 'odin.db');
     const port = await freePort();
     const args = startDevArgs(port, file);
     const spawnedAt = performance.now();
@@ -348,14 +353,14 @@ for (const db of DBS) {
     const readyMs = performance.now() - spawnedAt;
     await new Promise((resolve) => setTimeout(resolve, 2000));
     console.log(
-      `INFO startup system=odin-sdk-sqlite ready_ms=${Math.round(readyMs)} idle_rss_mb=${Math.round(residentMiB(server.pid!).rss)}`,
+      `INFO startup system=${system} ready_ms=${Math.round(readyMs)} idle_rss_mb=${Math.round(residentMiB(server.pid!).rss)}`,
     );
     try {
       await measure(
-        'odin-sdk-sqlite',
+        system,
         [server],
         `127.0.0.1:${port}`,
-        () => databaseBytes(file),
+        memory ? () => 0 : () => databaseBytes(file),
         undefined,
         metricsPort,
       );
@@ -407,6 +412,8 @@ for (const db of DBS) {
       await stopCluster(hosts);
     }
   } else {
-    throw new Error(`unknown database "${db}" in ODIN_PEERS_DBS (sqlite, postgres, cluster-<n>)`);
+    throw new Error(
+      `unknown database "${db}" in ODIN_PEERS_DBS (sqlite, sqlite-memory, postgres, cluster-<n>)`,
+    );
   }
 }

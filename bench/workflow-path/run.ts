@@ -8,7 +8,8 @@
 // earlier transition, the answer's way to the worker or client, what they did, and the next call's way in. Event times
 // have millisecond resolution. Environment: TYPE (w2local), N (2000), CONCURRENCY (64), SAMPLE_EVERY (10: every tenth
 // workflow's history is read; 1 reads all), PG_URL (when set: `server start` on that PostgreSQL database, migrated
-// first, instead of start-dev on a SQLite file). Not part of the tests.
+// first, instead of start-dev on a SQLite file), SQLITE_MEMORY=1 (a diagnostic: start-dev on an in-memory database,
+// nothing written to disk or synced, to see which gaps durability's I/O is part of). Not part of the tests.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,7 @@ if (PG_URL !== undefined)
   execFileSync(process.execPath, [cliPath, 'db', 'migrate'], { env: serverEnv, stdio: 'inherit' });
 const server = await startServer(
   PG_URL === undefined
-    ? startDevArgs(port, join(dir, 'odin.db'))
+    ? startDevArgs(port, process.env.SQLITE_MEMORY === '1' ? ':memory:' : join(dir, 'odin.db'))
     : ['server', 'start', '--port', String(port), '--http-port', '0'],
   serverEnv,
 );
