@@ -7,28 +7,28 @@
 // Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL and the cluster run only when set), ODIN_PEERS_DBS
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
 // over all of them; and sqlite-memory, a diagnostic: start-dev on an in-memory database, nothing written to disk or
-// synced, to set the same code without durability's I/O beside the sqlite rows), ODIN_PEERS_WORKLOADS (W1,W2), ODIN_PEERS_STEPS (activity,local: each workload runs once with its
-// step as an activity, dispatched through the task queue, and once as a local activity, run by the worker inside the
-// workflow task and recorded as a marker in the same commit as what follows it. The peers' steps, Restate's
-// `ctx.run` and DBOS's `runStep`, run inline in the workflow's own process, as a local activity does; the local rows
-// are named `<system>-local-step`), ODIN_BENCH_WORKFLOW_POLLERS (the worker's normal-queue workflow-task
-// polls; the worker's default when unset), ODIN_BENCH_STICKY_POLLERS (its sticky-queue polls; likewise),
-// ODIN_BENCH_WORKFLOW_SLOTS (its workflow-task slots, 100: every waiting poll holds one, so more polls want more),
-// ODIN_PEERS_EAGER_START (1 by default: the client asks for eager workflow starts, `requestEagerStart`, as an
-// application that starts workflows next to its own worker would, so the worker on the same connection gets each run's
-// first workflow task from the start's answer instead of a poll; 0 starts every run through a poll; `INFO worker_tasks`
-// counts them), ODIN_PEERS_MULTIPLEX (1 by default: the connection sends its calls on the frontend's multiplexed call
-// stream; 0 makes each an HTTP/2 stream of its own, for comparison). Besides the RESULT lines it prints the servers'
-// resident memory after warm-up and at the end, and after each tenth of the workflows (`INFO rss_timeline`; scale runs:
-// N=20000 CONCURRENCY=512 show whether it levels off once the caches are full), with the V8 heap of one-process servers
-// at the same moments (`INFO heap_timeline`: committed, in use, external), and an `INFO startup` line for
-// start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an `INFO cluster_cpu` line (CPU ms
-// per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes one `<host id>.cpuprofile` per
-// role there. `INFO app_event_loop` is the share of the measured phase this process's event loop was busy (client and
-// worker): well below 1, the app is not what bounds the run. `INFO workflow_task_delivery` (one-process servers, read
-// from their /metrics) counts, per workflow of the phase, the workflow tasks matching delivered: `handoff` started in
-// the transition that scheduled them, for a poll already waiting; `sync` and `backlog` went through matching and each
-// cost a second transition to record its start. Not part of the tests.
+// synced, to set the same code without durability's I/O beside the sqlite rows), ODIN_PEERS_WORKLOADS (W1,W2),
+// ODIN_PEERS_STEPS (activity,local: each workload runs once with its step as an activity, dispatched through the task
+// queue, and once as a local activity, run by the worker inside the workflow task and recorded as a marker in the same
+// commit as what follows it. The peers' steps, Restate's `ctx.run` and DBOS's `runStep`, run inline in the workflow's
+// own process, as a local activity does; the local rows are named `<system>-local-step`), ODIN_BENCH_WORKFLOW_POLLERS
+// (the worker's normal-queue workflow-task polls; the worker's default when unset), ODIN_BENCH_STICKY_POLLERS (its
+// sticky-queue polls; likewise), ODIN_BENCH_WORKFLOW_SLOTS (its workflow-task slots, 100: every waiting poll holds one,
+// so more polls want more), ODIN_PEERS_EAGER_START (1 by default: the client asks for eager workflow starts,
+// `requestEagerStart`, as an application that starts workflows next to its own worker would, so the worker on the same
+// connection gets each run's first workflow task from the start's answer instead of a poll; 0 starts every run through
+// a poll; `INFO worker_tasks` counts them), ODIN_PEERS_MULTIPLEX (1 by default: the connection sends its calls on the
+// frontend's multiplexed call stream; 0 makes each an HTTP/2 stream of its own, for comparison). Besides the RESULT
+// lines it prints the servers' resident memory after warm-up and at the end, and after each tenth of the workflows
+// (`INFO rss_timeline`; scale runs: N=20000 CONCURRENCY=512 show whether it levels off once the caches are full), with
+// the V8 heap of one-process servers at the same moments (`INFO heap_timeline`: committed, in use, external), and an
+// `INFO startup` line for start-dev: time from spawn to ready and idle RSS. For the cluster it also prints an `INFO
+// cluster_cpu` line (CPU ms per workflow of each role's process), and ODIN_PEERS_CLUSTER_PROF_DIR=<dir> writes one
+// `<host id>.cpuprofile` per role there. `INFO app_event_loop` is the share of the measured phase this process's event
+// loop was busy (client and worker): well below 1, the app is not what bounds the run. `INFO workflow_task_delivery`
+// (one-process servers, read from their /metrics) counts, per workflow of the phase, the workflow tasks matching
+// delivered: `handoff` started in the transition that scheduled them, for a poll already waiting; `sync` and `backlog`
+// went through matching and each cost a second transition to record its start. Not part of the tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
