@@ -344,8 +344,8 @@ for (const db of DBS) {
     // writes nothing to disk and syncs nothing, so its rows show what durability's I/O costs the same code.
     const memory = db === 'sqlite-memory';
     const system = memory ? 'odin-sdk-sqlite-memory' : 'odin-sdk-sqlite';
-    const dir = mkdtempSync(join(tmpdir(), 'odin-bench-peers-'));
-    const file = memory ? ':memory:' : join(dir, 'odin.db');
+    const dir = memory ? undefined : mkdtempSync(join(tmpdir(), 'odin-bench-peers-'));
+    const file = dir === undefined ? ':memory:' : join(dir, 'odin.db');
     const port = await freePort();
     const args = startDevArgs(port, file);
     const spawnedAt = performance.now();
@@ -366,7 +366,7 @@ for (const db of DBS) {
       );
     } finally {
       await stopServer(server);
-      rmSync(dir, { recursive: true, force: true });
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     }
   } else if (db === 'postgres') {
     const url = process.env.PG_URL;

@@ -34,9 +34,13 @@ interface Timed {
   answeredAt: number;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'odin-workflow-path-'));
-const port = await freePort();
 const PG_URL = process.env.PG_URL;
+/** The folder of the SQLite file; none for PostgreSQL or an in-memory database. */
+const dir =
+  PG_URL === undefined && process.env.SQLITE_MEMORY !== '1'
+    ? mkdtempSync(join(tmpdir(), 'odin-workflow-path-'))
+    : undefined;
+const port = await freePort();
 const serverEnv = {
   ...process.env,
   HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
@@ -46,7 +50,7 @@ if (PG_URL !== undefined)
   execFileSync(process.execPath, [cliPath, 'db', 'migrate'], { env: serverEnv, stdio: 'inherit' });
 const server = await startServer(
   PG_URL === undefined
-    ? startDevArgs(port, process.env.SQLITE_MEMORY === '1' ? ':memory:' : join(dir, 'odin.db'))
+    ? startDevArgs(port, dir === undefined ? ':memory:' : join(dir, 'odin.db'))
     : ['server', 'start', '--port', String(port), '--http-port', '0'],
   serverEnv,
 );
@@ -140,5 +144,5 @@ try {
 } finally {
   await stop();
   await stopServer(server);
-  rmSync(dir, { recursive: true, force: true });
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 }
