@@ -129,7 +129,7 @@ test('the host batcher commits several shards in one call and isolates a CAS fai
  * a store that records each commit (`calls`) and holds it until the test opens its gate (`gates`, in call order).
  * Every transition commits at db version `version`; `most` is the largest number of commits seen in flight at once.
  */
-function gatedBatcher(maxConcurrentCommits: number, backlog: number, version: number) {
+function gatedBatcher(maxConcurrentCommits: number, backlog: number, version: number, splitMin?: number) {
   const calls: { shards: number[]; runs: string[] }[] = [];
   const gates: (() => void)[] = [];
   let inFlight = 0;
@@ -157,6 +157,7 @@ function gatedBatcher(maxConcurrentCommits: number, backlog: number, version: nu
     maxConcurrentCommits,
     256,
     backlog,
+    splitMin,
   );
   return { batcher, calls, gates, most: () => most };
 }
@@ -227,4 +228,61 @@ test('a commit starts beside one in flight only once the backlog reaches the thr
   gates.shift()!();
   assert.deepEqual(await Promise.all([e, f]), [[3], [3]]);
   assert.equal(most(), 2);
+});
+
+test('a queue found with nothing in flight is split evenly over several commits, a shard in one of them only', async () => {
+  const { batcher, calls, gates, most } = gatedBatcher(4, 64, 5, 2);
+  const [s1, s2, s3, s4] = [fakeShard(1), fakeShard(2), fakeShard(3), fakeShard(4)];
+  const tick = async () => {
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+  };
+  // Six transitions wait and each commit takes at least two: three commits of two, all started at once, although
+  // the backlog that opens a commit beside one in flight (64) is far off.
+  const first = [
+    batcher.submit(s1, [transition('a')]),
+    batcher.submit(s2, [transition('b')]),
+    batcher.submit(s3, [transition('c')]),
+    batcher.submit(s4, [transition('d')]),
+    batcher.submit(s1, [transition('a2')]),
+    batcher.submit(s2, [transition('b2')]),
+  ];
+  await tick();
+  assert.deepEqual(calls, [
+    { shards: [1, 2], runs: ['a', 'b'] },
+    { shards: [3, 4], runs: ['c', 'd'] },
+  ]);
+  // Shards 1 and 2 are in flight, so their second submissions are not taken beside them. Once that commit ends they
+  // are two behind one still in flight, below the backlog: they wait for it, then go together.
+  assert.equal(most(), 2);
+  gates.shift()!();
+  await tick();
+  assert.equal(calls.length, 2);
+  gates.shift()!();
+  await tick();
+  assert.deepEqual(calls[2], { shards: [1, 2], runs: ['a2', 'b2'] });
+  for (const release of gates.splice(0)) release();
+  await tick();
+  assert.deepEqual(await Promise.all(first), [[5], [5], [5], [5], [5], [5]]);
+});
+
+test('a queue below twice the split minimum, or with one commit allowed, goes out as one commit', async () => {
+  const tick = async () => {
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+  };
+  for (const [commits, waiting] of [
+    [4, 3],
+    [1, 8],
+  ] as const) {
+    const { batcher, calls, gates } = gatedBatcher(commits, 64, 1, 2);
+    const submitted = Array.from({ length: waiting }, (_, i) =>
+      batcher.submit(fakeShard(i + 1), [transition(`r${i}`)]),
+    );
+    await tick();
+    assert.equal(calls.length, 1, `${commits} commits allowed, ${waiting} waiting`);
+    assert.equal(calls[0]!.runs.length, waiting);
+    gates.shift()!();
+    assert.equal((await Promise.all(submitted)).length, waiting);
+  }
 });

@@ -13,6 +13,9 @@ export interface QueuedSubmission {
 /** Transitions that must be waiting before a commit starts beside one in flight (see GroupCommitQueue). */
 export const DEFAULT_PARALLEL_BACKLOG = 64;
 
+/** Transitions each commit takes at least when a queue is split over several commits at once (see GroupCommitQueue). */
+export const DEFAULT_SPLIT_MIN = 32;
+
 /**
  * The drain loop both group-commit batchers share: submissions that queue up while a commit is in flight go together
  * into the next commit, up to a transition budget. Subclasses decide how one batch is committed.
@@ -30,6 +33,14 @@ export const DEFAULT_PARALLEL_BACKLOG = 64;
  * small commits in flight took 17–29 % more machine CPU per workflow than with one, on MySQL 11–30 %). 64 is well
  * above the ~20 transitions a commit carries with 64 workflows in flight, so only a real backlog opens a second
  * commit; the value itself was not tuned.
+ *
+ * A queue found with nothing in flight is split instead: when at least twice `splitMin` transitions wait, they go
+ * into as many commits as the limit allows with at least `splitMin` each, of about equal size, all started at once.
+ * Workflows that wait on the same commit come back together and queue together again, so a closed loop of them
+ * settles into one cohort a commit at a time (W1 with 64 in flight: every commit carried exactly 64 transitions);
+ * one connection then works through all of it while the database's other cores stay idle. Two commits of 32
+ * took 6.4–6.8 ms each where one of 64 took 8.8–10.2 ms, and W1 with a local step on PostgreSQL ran 6–23 % more
+ * workflows a second at the same CPU (docs/performance.md, twenty-fourth pass); commits of 16 cost more CPU again.
  */
 export abstract class GroupCommitQueue<S extends QueuedSubmission> {
   protected readonly queue: S[] = [];
@@ -42,6 +53,7 @@ export abstract class GroupCommitQueue<S extends QueuedSubmission> {
     private readonly maxTransitionsPerBatch: number,
     private readonly maxConcurrentCommits = 1,
     private readonly parallelBacklog = DEFAULT_PARALLEL_BACKLOG,
+    private readonly splitMin = DEFAULT_SPLIT_MIN,
   ) {}
 
   protected enqueue(submission: S): void {
@@ -72,9 +84,14 @@ export abstract class GroupCommitQueue<S extends QueuedSubmission> {
   }
 
   #start(): void {
-    while (this.#inFlight < this.maxConcurrentCommits) {
-      if (this.#inFlight > 0 && this.#waiting() < this.parallelBacklog) return;
-      const batch = this.#take();
+    const split = this.#inFlight === 0 ? this.#split() : undefined;
+    for (let started = 0; this.#inFlight < this.maxConcurrentCommits; started++) {
+      // A split starts all its commits at once; otherwise one beside a commit in flight waits for the backlog.
+      const another = split
+        ? started < split.commits
+        : this.#inFlight === 0 || this.#waiting() >= this.parallelBacklog;
+      if (!another) return;
+      const batch = this.#take(split?.budget ?? this.maxTransitionsPerBatch);
       if (batch.length === 0) return;
       const keys = new Set(batch.map((s) => this.keyOf(s)));
       for (const key of keys) this.#busy.add(key);
@@ -87,19 +104,28 @@ export abstract class GroupCommitQueue<S extends QueuedSubmission> {
     }
   }
 
-  /** Transitions queued whose key is not in flight (what a commit started now could take), up to the batch budget. */
-  #waiting(): number {
+  /** Transitions queued whose key is not in flight (what a commit started now could take), up to `limit`. */
+  #waiting(limit = this.maxTransitionsPerBatch): number {
     let size = 0;
     for (const next of this.queue) {
       if (this.#busy.has(this.keyOf(next))) continue;
       size += next.transitions.length;
-      if (size >= this.maxTransitionsPerBatch) break;
+      if (size >= limit) break;
     }
     return size;
   }
 
-  /** The next batch: queued submissions in order, skipping those whose key is in flight, up to the budget. */
-  #take(): S[] {
+  /** How a queue found with nothing in flight is split: into how many commits, of how many transitions each. */
+  #split(): { commits: number; budget: number } | undefined {
+    if (this.maxConcurrentCommits < 2) return undefined;
+    const waiting = this.#waiting(this.maxTransitionsPerBatch * this.maxConcurrentCommits);
+    const commits = Math.min(this.maxConcurrentCommits, Math.floor(waiting / this.splitMin));
+    if (commits < 2) return undefined;
+    return { commits, budget: Math.min(this.maxTransitionsPerBatch, Math.ceil(waiting / commits)) };
+  }
+
+  /** The next batch: queued submissions in order, skipping those whose key is in flight, up to `budget` transitions. */
+  #take(budget: number): S[] {
     const batch: S[] = [];
     let size = 0;
     let i = 0;
@@ -109,7 +135,7 @@ export abstract class GroupCommitQueue<S extends QueuedSubmission> {
         i++;
         continue;
       }
-      if (batch.length > 0 && size + next.transitions.length > this.maxTransitionsPerBatch) break;
+      if (batch.length > 0 && size + next.transitions.length > budget) break;
       this.queue.splice(i, 1);
       batch.push(next);
       size += next.transitions.length;

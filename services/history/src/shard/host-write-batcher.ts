@@ -2,7 +2,12 @@ import { TraceAttributes } from '@odin/api';
 import { PersistenceError, ShardOwnershipLostError } from '@odin/persistence';
 import type { CommitResult, OutboxAcks, ShardFence, Transition } from '@odin/persistence';
 import type { HostOutboxAcks } from '../queues/host-outbox-acks.js';
-import { DEFAULT_PARALLEL_BACKLOG, GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js';
+import {
+  DEFAULT_PARALLEL_BACKLOG,
+  DEFAULT_SPLIT_MIN,
+  GroupCommitQueue,
+  type QueuedSubmission,
+} from './group-commit-queue.js';
 
 /**
  * An optional store capability (not in the persistence contract yet): commit the batches of several shards in ONE
@@ -52,8 +57,10 @@ export class HostWriteBatcher extends GroupCommitQueue<Submission> {
     maxTransitionsPerBatch = 256,
     /** Transitions waiting before a commit starts beside one in flight (see GroupCommitQueue). */
     parallelBacklog = DEFAULT_PARALLEL_BACKLOG,
+    /** Transitions per commit at least when a queue is split over several commits (see GroupCommitQueue). */
+    splitMin = DEFAULT_SPLIT_MIN,
   ) {
-    super(maxTransitionsPerBatch, maxConcurrentCommits, parallelBacklog);
+    super(maxTransitionsPerBatch, maxConcurrentCommits, parallelBacklog, splitMin);
   }
 
   protected override keyOf(submission: Submission): BatchedShard {
