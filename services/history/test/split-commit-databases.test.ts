@@ -1,0 +1,160 @@
+// The host batcher's split (group-commit-queue.ts) on the server databases it is for: the parts of one queue go to
+// PostgreSQL and MySQL as transactions side by side on separate connections, and every submission ends committed
+// or, for a stale version, refused alone, as in a single commit.
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { VirtualClock } from '@odin/hugo';
+import {
+  createDatabaseIfMissing,
+  dropDatabase,
+  ExecutionVersionConflictError,
+  openStore,
+  type PersistenceStore,
+  type ShardBatch,
+  type Transition,
+  WorkflowStatus,
+} from '@odin/persistence';
+import { HostWriteBatcher } from '../src/shard/host-write-batcher.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const NAMESPACE_ID = randomUUID();
+const SHARDS = 8;
+const RUNS_PER_SHARD = 3;
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+function created(workflowId: string, runId: string, shardId: number): Transition {
+  return {
+    kind: 'create',
+    execution: {
+      key: { namespaceId: NAMESPACE_ID, workflowId, runId },
+      shardId,
+      status: WorkflowStatus.RUNNING,
+      nextEventId: 3,
+      dbVersion: 1,
+      state: bytes('state:1'),
+      startTime: T0,
+      closeTime: null,
+      updatedAt: T0,
+    },
+    current: { mode: 'brand-new' },
+    createRequestId: randomUUID(),
+    events: [
+      { eventId: 1, data: bytes('e1') },
+      { eventId: 2, data: bytes('e2') },
+    ],
+    tasks: [],
+  };
+}
+
+function updated(workflowId: string, runId: string, expectedDbVersion: number): Transition {
+  return {
+    kind: 'update',
+    key: { namespaceId: NAMESPACE_ID, workflowId, runId },
+    expectedDbVersion,
+    status: WorkflowStatus.RUNNING,
+    nextEventId: 4,
+    state: bytes('state:2'),
+    events: [{ eventId: 3, data: bytes('e3') }],
+    tasks: [],
+  };
+}
+
+function splitSuite(label: string, adminUrl: string) {
+  describe(`a split group commit on ${label}`, () => {
+    let url: string;
+    let store: PersistenceStore;
+    before(async () => {
+      const u = new URL(adminUrl);
+      u.pathname = `/odin_split_${randomBytes(5).toString('hex')}`;
+      url = u.toString();
+      await createDatabaseIfMissing(url);
+      store = await openStore({ url, migrate: true, clock: new VirtualClock(T0), poolSize: 8 });
+    });
+    after(async () => {
+      await store?.close();
+      await dropDatabase(url);
+    });
+
+    test('runs its parts as transactions side by side, each submission committed or refused alone', async () => {
+      const leases = await Promise.all(
+        Array.from({ length: SHARDS }, (_, i) => store.shards.acquireShard(i + 1, 'host-a', 60_000, T0)),
+      );
+      // The store as the batcher sees it, counting the transactions in flight at once and each one's transitions.
+      let inFlight = 0;
+      let most = 0;
+      const sizes: number[] = [];
+      const counting = {
+        commitShardBatches: async (batches: ShardBatch[]) => {
+          inFlight++;
+          most = Math.max(most, inFlight);
+          sizes.push(batches.reduce((n, b) => n + b.transitions.length, 0));
+          try {
+            return await store.executions.commitShardBatches(batches);
+          } finally {
+            inFlight--;
+          }
+        },
+      };
+      // Four commits allowed, a part takes at least 4 transitions: 24 waiting split into four parts of 6.
+      const batcher = new HostWriteBatcher(
+        counting,
+        () => T0,
+        () => {},
+        undefined,
+        4,
+        256,
+        64,
+        4,
+      );
+      const shards = leases.map((lease) => ({
+        shardId: lease.shardId,
+        lost: false,
+        prepare: async () => lease,
+        markLost() {},
+      }));
+      const runs = shards.flatMap((shard) =>
+        Array.from({ length: RUNS_PER_SHARD }, (_, i) => ({
+          shard,
+          workflowId: `wf-${shard.shardId}-${i}`,
+          runId: randomUUID(),
+        })),
+      );
+
+      const creates = await Promise.all(
+        runs.map((r) => batcher.submit(r.shard, [created(r.workflowId, r.runId, r.shard.shardId)])),
+      );
+      assert.deepEqual(
+        creates,
+        runs.map(() => [1]),
+      );
+      assert.equal(most, 4, 'four transactions in flight at once');
+      assert.deepEqual(sizes, [6, 6, 6, 6]);
+
+      // The same again as updates, one of them with a stale version: it is refused, every other one commits.
+      const stale = runs[5]!;
+      const outcomes = await Promise.allSettled(
+        runs.map((r) => batcher.submit(r.shard, [updated(r.workflowId, r.runId, r === stale ? 7 : 1)])),
+      );
+      for (const [i, outcome] of outcomes.entries()) {
+        if (runs[i] === stale) {
+          assert.equal(outcome.status, 'rejected');
+          assert.ok((outcome as PromiseRejectedResult).reason instanceof ExecutionVersionConflictError);
+        } else assert.deepEqual(outcome, { status: 'fulfilled', value: [2] });
+      }
+      for (const r of runs) {
+        const row = await store.executions.getExecution({
+          namespaceId: NAMESPACE_ID,
+          workflowId: r.workflowId,
+          runId: r.runId,
+        });
+        assert.equal(row?.dbVersion, r === stale ? 1 : 2, r.workflowId);
+        assert.equal(row?.nextEventId, r === stale ? 3 : 4, r.workflowId);
+      }
+    });
+  });
+}
+
+splitSuite('postgres', process.env['ODIN_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+splitSuite('mysql', process.env['ODIN_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test');
