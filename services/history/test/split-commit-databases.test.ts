@@ -1,5 +1,5 @@
 // The host batcher's split (group-commit-queue.ts) on the server databases it is for: the parts of one queue go to
-// PostgreSQL and MySQL as transactions side by side on separate connections, and every submission ends committed
+// PostgreSQL and MySQL as commits side by side (each on a connection of its own), and every submission ends committed
 // or, for a stale version, refused alone, as in a single commit.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -81,7 +81,7 @@ function splitSuite(label: string, adminUrl: string) {
       const leases = await Promise.all(
         Array.from({ length: SHARDS }, (_, i) => store.shards.acquireShard(i + 1, 'host-a', 60_000, T0)),
       );
-      // The store as the batcher sees it, counting the transactions in flight at once and each one's transitions.
+      // The store as the batcher sees it, counting the commits it was given at once and the transitions of each.
       let inFlight = 0;
       let most = 0;
       const sizes: number[] = [];
@@ -129,7 +129,7 @@ function splitSuite(label: string, adminUrl: string) {
         creates,
         runs.map(() => [1]),
       );
-      assert.equal(most, 4, 'four transactions in flight at once');
+      assert.equal(most, 4, 'four commits at once');
       assert.deepEqual(sizes, [6, 6, 6, 6]);
 
       // The same again as updates, one of them with a stale version: it is refused, every other one commits.

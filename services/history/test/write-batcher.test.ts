@@ -237,8 +237,9 @@ test('a queue found with nothing in flight is split evenly over several commits,
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
   };
-  // Six transitions wait and each commit takes at least two: three commits of two, all started at once, although
-  // the backlog that opens a commit beside one in flight (64) is far off.
+  // Six transitions wait and each commit takes at least two: the queue is split three ways, two transitions each,
+  // although the backlog that opens a commit beside one in flight (64) is far off. The third part would be shards 1
+  // and 2 again, already in flight, so two commits start at once.
   const first = [
     batcher.submit(s1, [transition('a')]),
     batcher.submit(s2, [transition('b')]),
