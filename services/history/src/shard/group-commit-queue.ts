@@ -39,8 +39,9 @@ export const DEFAULT_SPLIT_MIN = 32;
  * Workflows that wait on the same commit come back together and queue together again, so a closed loop of them
  * settles into one cohort a commit at a time (W1 with 64 in flight: every commit carried exactly 64 transitions);
  * one connection then works through all of it while the database's other cores stay idle. Two commits of 32
- * took 6.4–6.8 ms each where one of 64 took 8.8–10.2 ms, and W1 with a local step on PostgreSQL ran 6–23 % more
- * workflows a second at the same CPU (docs/performance.md, twenty-fourth pass); commits of 16 cost more CPU again.
+ * took 6.4–6.8 ms each where one of 64 took 8.8–10.2 ms, and W1 with a local step on PostgreSQL ran 6–36 % more
+ * workflows a second at the same CPU in six pairs (docs/performance.md, twenty-fourth pass); commits of 16 cost more
+ * CPU again.
  */
 export abstract class GroupCommitQueue<S extends QueuedSubmission> {
   protected readonly queue: S[] = [];
