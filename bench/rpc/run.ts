@@ -6,7 +6,8 @@
 // multiplexed stream). CALLS calls at CONCURRENCY in flight after a warm-up, each server in its own process. Prints
 // one line per target and transport: calls/s, server and client CPU µs per call. Not a test.
 //
-// `npm run bench -- rpc/run.ts` (CALLS=20000, CONCURRENCY=64; run it again with CONCURRENCY=1 for the unbatched cost)
+// `npm run bench -- rpc/run.ts` (CALLS=20000, CONCURRENCY=64; run it again with CONCURRENCY=1 for the unbatched cost;
+// TRANSPORTS=mux|stream for one transport)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,8 @@ import { startDevArgs, startServer, stopServer } from '../server-process.js';
 const CALLS = Number(process.env.CALLS ?? 20_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
 const WARMUP = 2_000;
+/** TRANSPORTS=stream measures one of the two, e.g. to profile the server (BENCH_SERVER_NODE_ARGS) on that path alone. */
+const TRANSPORTS = (process.env.TRANSPORTS ?? 'mux,stream').split(',') as Transport[];
 
 type Method = 'getSystemInfo' | 'describeNamespace';
 const REQUESTS: Record<Method, object> = { getSystemInfo: {}, describeNamespace: { namespace: 'default' } };
@@ -66,7 +69,7 @@ try {
     HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
   });
   try {
-    for (const transport of ['mux', 'stream'] as const) {
+    for (const transport of TRANSPORTS) {
       await measure('odin-start-dev', odin.pid!, port, 'getSystemInfo', transport);
       await measure('odin-start-dev', odin.pid!, port, 'describeNamespace', transport);
     }
