@@ -22,6 +22,10 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
 const WARMUP = 2_000;
 /** TRANSPORTS=stream measures one of the two, e.g. to profile the server (BENCH_SERVER_NODE_ARGS) on that path alone. */
 const TRANSPORTS = (process.env.TRANSPORTS ?? 'mux,stream').split(',') as Transport[];
+for (const transport of TRANSPORTS) {
+  if (transport !== 'mux' && transport !== 'stream')
+    throw new Error(`TRANSPORTS: "${transport}" is neither mux nor stream`);
+}
 
 type Method = 'getSystemInfo' | 'describeNamespace';
 const REQUESTS: Record<Method, object> = { getSystemInfo: {}, describeNamespace: { namespace: 'default' } };
