@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { shardIdFor } from '@odin/api';
 import { VirtualClock } from '@odin/hugo';
-import { createDatabaseIfMissing, dropDatabase, openStore } from '@odin/persistence';
+import { openStore } from '@odin/persistence';
 import type { PersistenceStore } from '@odin/persistence';
 import { HistoryService } from '../src/history-service.js';
 import type { HistoryLogger, ShardOwnership } from '../src/context.js';
 import { eventNames, FakeMatching, NS, settle, signal, start, TEST_OPTIONS } from './harness.js';
 import type { Harness } from './harness.js';
+import { PG_ADMIN_URL, throwawayDatabase } from './throwaway-database.js';
 
 const SHARDS = 16;
 const RENEW_MS = 40_000;
@@ -301,11 +301,4 @@ ownershipSuite('sqlite file', async () => {
   };
 });
 
-ownershipSuite('postgres', async () => {
-  const base = process.env['ODIN_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const u = new URL(base);
-  u.pathname = `/odin_shards_${randomBytes(5).toString('hex')}`;
-  const url = u.toString();
-  await createDatabaseIfMissing(url);
-  return { url, drop: () => dropDatabase(url) };
-});
+ownershipSuite('postgres', () => throwawayDatabase(PG_ADMIN_URL, 'odin_shards'));

@@ -2,12 +2,10 @@
 // PostgreSQL and MySQL as commits side by side (each on a connection of its own), and every submission ends committed
 // or, for a stale version, refused alone, as in a single commit.
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { VirtualClock } from '@odin/hugo';
 import {
-  createDatabaseIfMissing,
-  dropDatabase,
   ExecutionVersionConflictError,
   openStore,
   type PersistenceStore,
@@ -16,6 +14,12 @@ import {
   WorkflowStatus,
 } from '@odin/persistence';
 import { HostWriteBatcher } from '../src/shard/host-write-batcher.js';
+import {
+  MYSQL_ADMIN_URL,
+  PG_ADMIN_URL,
+  type ThrowawayDatabase,
+  throwawayDatabase,
+} from './throwaway-database.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const NAMESPACE_ID = randomUUID();
@@ -63,18 +67,15 @@ function updated(workflowId: string, runId: string, expectedDbVersion: number): 
 
 function splitSuite(label: string, adminUrl: string) {
   describe(`a split group commit on ${label}`, () => {
-    let url: string;
+    let database: ThrowawayDatabase;
     let store: PersistenceStore;
     before(async () => {
-      const u = new URL(adminUrl);
-      u.pathname = `/odin_split_${randomBytes(5).toString('hex')}`;
-      url = u.toString();
-      await createDatabaseIfMissing(url);
-      store = await openStore({ url, migrate: true, clock: new VirtualClock(T0), poolSize: 8 });
+      database = await throwawayDatabase(adminUrl, 'odin_split');
+      store = await openStore({ url: database.url, migrate: true, clock: new VirtualClock(T0), poolSize: 8 });
     });
     after(async () => {
       await store?.close();
-      await dropDatabase(url);
+      await database?.drop();
     });
 
     test('runs its parts as transactions side by side, each submission committed or refused alone', async () => {
@@ -156,5 +157,5 @@ function splitSuite(label: string, adminUrl: string) {
   });
 }
 
-splitSuite('postgres', process.env['ODIN_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-splitSuite('mysql', process.env['ODIN_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test');
+splitSuite('postgres', PG_ADMIN_URL);
+splitSuite('mysql', MYSQL_ADMIN_URL);
