@@ -8,8 +8,8 @@
 // W1: a workflow calling one activity that returns its input plus a suffix. W2: W1 after a 100 ms durable sleep.
 // Prints workflows/s, p50/p99 latency from start to result, the server processes' CPU seconds, the SDK process's CPU
 // by thread, the CPU of each per workflow with the SDK-only ceiling (the cores ÷ the SDK's CPU per workflow) and the
-// share of it reached, and (one-process server) the frontend RPCs per workflow and the server's share of a workflow's
-// time, both read from its /metrics.
+// share of it reached, and (one-process server) the frontend RPCs per workflow, the server's share of a workflow's
+// time and its group commits per workflow with their mean duration, all read from its /metrics.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -125,6 +125,10 @@ async function serverCounters(metricsPort: number): Promise<Map<string, number>>
   for (const m of text.matchAll(/^rpc_latency_seconds_sum\{[^}]*method="(\w+)"[^}]*\} ([\d.e+-]+)/gm)) {
     add(`seconds:${m[1]}`, m[2]!);
   }
+  for (const m of text.matchAll(
+    /^persistence_latency_seconds_(sum|count)\{operation="commit_shard_batch"\} ([\d.e+-]+)/gm,
+  ))
+    add(m[1] === 'sum' ? 'seconds:(commits)' : 'calls:(commits)', m[2]!);
   for (const m of text.matchAll(/^workflow_replay_count\{[^}]*\} (\d+)/gm)) add('calls:(replays)', m[1]!);
   for (const m of text.matchAll(
     /^task_queue_latency_seconds_(sum|count)\{queue_name="([^"]+)",task_type="workflow"\} ([\d.e+-]+)/gm,
@@ -161,6 +165,11 @@ function serverTime(
     totalMs += (meanMs * calls) / n;
     parts.push(`${method} ${(calls / n).toFixed(1)} × ${meanMs.toFixed(1)} ms`);
   }
+  const commits = grown('calls:(commits)');
+  const commitTime =
+    commits > 0
+      ? `; group commits per workflow ${(commits / n).toFixed(2)}, ${((grown('seconds:(commits)') * 1000) / commits).toFixed(1)} ms each`
+      : '';
   const queues = [...after.keys()]
     .filter((key) => key.startsWith('tasks:'))
     .map((key) => key.slice('tasks:'.length))
@@ -170,7 +179,7 @@ function serverTime(
     );
   return (
     `${parts.join(', ')}: ${totalMs.toFixed(0)} ms of a ${meanLatencyMs.toFixed(0)} ms mean workflow ` +
-    `(${((100 * totalMs) / meanLatencyMs).toFixed(0)} %); a workflow task waited for a poll on average: ${queues.join(', ')}`
+    `(${((100 * totalMs) / meanLatencyMs).toFixed(0)} %); a workflow task waited for a poll on average: ${queues.join(', ')}${commitTime}`
   );
 }
 

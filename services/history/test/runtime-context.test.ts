@@ -8,7 +8,7 @@ import { HistoryService } from '../src/index.js';
 import { cmd, complete, FakeMatching, NS, pollWorkflowTask, signal, TASK_QUEUE } from './harness.js';
 import type { Harness } from './harness.js';
 
-test('runs on the runtime context the server builds and records its metrics there (a replay is a full history after a completed task)', async () => {
+test('runs on the runtime context the server builds and records its metrics there (a replay is a full history after a completed task, never a first task, eager or polled)', async () => {
   const clock = new VirtualClock();
   const store = await openStore({ url: 'sqlite::memory:', migrate: true, clock });
   const ctx = createRuntimeContext({
@@ -41,6 +41,20 @@ test('runs on the runtime context the server builds and records its metrics ther
   const first = await pollWorkflowTask(h, 'rt');
   assert.equal(first.history?.events?.[0]?.eventId, 1);
   await complete(h, first.taskToken, []);
+  // An eager start's first task, answered with the start, is a first task too.
+  const eager = await history.startWorkflowExecution(
+    NS,
+    {
+      namespace: NS.name,
+      workflowId: 'rt-eager',
+      workflowType: { name: 'wf' },
+      taskQueue: { name: TASK_QUEUE },
+      requestId: randomUUID(),
+      requestEagerExecution: true,
+    },
+    { signal: new AbortController().signal },
+  );
+  assert.equal(eager.eagerWorkflowTask?.history?.events?.[0]?.eventId, 1);
   const replays = /workflow_replay_count\{namespace="default",workflow_type="wf"\} (\d+)/;
   assert.doesNotMatch(await ctx.metrics.registry.metrics(), replays, "a run's first task replays nothing");
   // No sticky queue: the next task goes to the normal queue with the whole history, which the worker replays.
@@ -50,7 +64,7 @@ test('runs on the runtime context the server builds and records its metrics ther
   await complete(h, second.taskToken, [cmd.complete('ok')]);
   const text = await ctx.metrics.registry.metrics();
   assert.equal(replays.exec(text)?.[1], '1');
-  assert.match(text, /workflow_started_total\{namespace="default",workflow_type="wf"\} 1/);
+  assert.match(text, /workflow_started_total\{namespace="default",workflow_type="wf"\} 2/);
   assert.match(text, /workflow_closed_total\{namespace="default",workflow_type="wf",status="completed"\} 1/);
   assert.match(text, /history_shard_ownership\{shard_id="4",host="[^"]+"\} 1/);
   await history.stop();

@@ -29,7 +29,7 @@ export async function startWorkflowExecution(
   // transition (workflow-task-handoff.ts) is that poll's.
   if (!params.eager || !wft || wft.startedEventId === 0) return { runId: outcome.runId, started: true };
   // The first workflow task started with the run: the new run's whole history is the creating transition's events.
-  engine.metrics.replayed(ns.id, params.workflowType);
+  // Nothing is replayed (workflow_replay_count counts whole histories sent after a completed task of the run).
   const eagerWorkflowTask = await workflowTaskResponse(
     async (from, to) => events.slice(from - 1, to - 1),
     historyPaging(engine.options),
