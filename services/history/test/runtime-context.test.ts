@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { VirtualClock } from '@odin/hugo';
 import { openStore } from '@odin/persistence';
 import { createLogger, createRuntimeContext, loadConfig, SeededRandom } from '@odin/runtime';
 import { HistoryService } from '../src/index.js';
-import { cmd, complete, FakeMatching, NS, pollWorkflowTask, signal, TASK_QUEUE } from './harness.js';
+import { cmd, complete, FakeMatching, pollWorkflowTask, signal, startWith } from './harness.js';
 import type { Harness } from './harness.js';
 
 test('runs on the runtime context the server builds and records its metrics there (a replay is a full history after a completed task, never a first task, eager or polled)', async () => {
@@ -26,34 +25,13 @@ test('runs on the runtime context the server builds and records its metrics ther
   });
   await history.start();
   const h: Harness = { clock, store, matching, history, close: async () => {} };
-  const res = await history.startWorkflowExecution(
-    NS,
-    {
-      namespace: NS.name,
-      workflowId: 'rt',
-      workflowType: { name: 'wf' },
-      taskQueue: { name: TASK_QUEUE },
-      requestId: randomUUID(),
-    },
-    { signal: new AbortController().signal },
-  );
+  const res = await startWith(h, 'rt');
   assert.match(res.runId ?? '', /^[0-9a-f-]{36}$/);
   const first = await pollWorkflowTask(h, 'rt');
   assert.equal(first.history?.events?.[0]?.eventId, 1);
   await complete(h, first.taskToken, []);
   // An eager start's first task, answered with the start, is a first task too.
-  const eager = await history.startWorkflowExecution(
-    NS,
-    {
-      namespace: NS.name,
-      workflowId: 'rt-eager',
-      workflowType: { name: 'wf' },
-      taskQueue: { name: TASK_QUEUE },
-      requestId: randomUUID(),
-      requestEagerExecution: true,
-    },
-    { signal: new AbortController().signal },
-  );
+  const eager = await startWith(h, 'rt-eager', { requestEagerExecution: true });
   assert.equal(eager.eagerWorkflowTask?.history?.events?.[0]?.eventId, 1);
   const replays = /workflow_replay_count\{namespace="default",workflow_type="wf"\} (\d+)/;
   assert.doesNotMatch(await ctx.metrics.registry.metrics(), replays, "a run's first task replays nothing");
