@@ -26,11 +26,10 @@ import {
   type UpdateTransition,
   WorkflowStatus,
 } from '@odin/persistence';
+import { databaseOn, MYSQL_ADMIN_URL, PG_ADMIN_URL } from '@odin/test-databases';
 import pg from 'pg';
 
 const SECONDS = Number(process.env['ODIN_BENCH_SECONDS'] ?? 3);
-const PG_URL = process.env['ODIN_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const MYSQL_URL = process.env['ODIN_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test';
 const DIALECTS = (process.env['ODIN_BENCH_DIALECTS'] ?? 'postgres,mysql,sqlite').split(',') as DialectName[];
 const GROUP_SIZES = [1, 10, 100];
 /** The group-across-shards column: this many runs, each on its own shard, per commitShardBatches. */
@@ -38,12 +37,6 @@ const CROSS_SHARD_GROUP = 100;
 const SERVER_CONCURRENCY = 8;
 const EVENT_BYTES = 200;
 const STATE_BYTES = 1024;
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 async function freshUrl(dialect: DialectName): Promise<{ url: string; cleanup: () => Promise<void> }> {
   const name = `odin_bench_${randomBytes(4).toString('hex')}`;
@@ -54,7 +47,7 @@ async function freshUrl(dialect: DialectName): Promise<{ url: string; cleanup: (
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const url = withDatabase(dialect === 'postgres' ? PG_URL : MYSQL_URL, name);
+  const url = databaseOn(dialect === 'postgres' ? PG_ADMIN_URL : MYSQL_ADMIN_URL, name);
   await createDatabaseIfMissing(url);
   return { url, cleanup: () => dropDatabase(url) };
 }

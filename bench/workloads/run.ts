@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createDatabaseIfMissing, dropDatabase } from '@odin/server';
+import { databaseOn, PG_ADMIN_URL } from '@odin/test-databases';
 import { freePort } from '@odin/test-ports';
 import { startCluster } from '../cluster.js';
 import * as activities from './activities.js';
@@ -240,13 +241,7 @@ for (const db of values.db.split(',')) {
         ? (() => {
             throw new Error(`--db ${db}: use sqlite, postgres or cluster-<history hosts>`);
           })()
-        : (() => {
-            const url = new URL(
-              process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-            );
-            url.pathname = `/${name}`;
-            return url.toString();
-          })();
+        : databaseOn(PG_ADMIN_URL, name);
   await createDatabaseIfMissing(dbUrl);
   const port = await freePort();
   const metricsPort = await freePort();

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDatabaseIfMissing, dropDatabase } from '@odin/server';
+import { databaseOn, MYSQL_ADMIN_URL, PG_ADMIN_URL } from '@odin/test-databases';
 import * as activities from './activities.js';
 import { databasesUnderTest, type DbKind, installRuntime, workflowBundle } from './harness.js';
 import { freePort } from '@odin/test-ports';
@@ -16,13 +17,7 @@ const WORKFLOWS = 40;
 function urlFor(db: DbKind, dir: string): string {
   const name = `odin_kill_${process.pid}_${Date.now().toString(36)}`;
   if (db === 'sqlite') return `sqlite:${join(dir, 'odin.db')}`;
-  const url = new URL(
-    db === 'postgres'
-      ? (process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
-      : (process.env.ODIN_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'),
-  );
-  url.pathname = `/${name}`;
-  return url.toString();
+  return databaseOn(db === 'postgres' ? PG_ADMIN_URL : MYSQL_ADMIN_URL, name);
 }
 
 // Issue 4 asks for a SQLite file and PostgreSQL; MySQL runs it too, so the whole set runs on every database.

@@ -8,20 +8,9 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { createDatabaseIfMissing, type DevServer, dropDatabase, startDevServer } from '@odin/server';
 import * as activities from './activities.js';
-import { databasesUnderTest, type DbKind, installRuntime, workflowBundle } from './harness.js';
+import { databasesUnderTest, databaseUrl, installRuntime, workflowBundle } from './harness.js';
 
 const SHORT = 'retention-short';
-
-function databaseUrl(kind: DbKind, name: string, dir: string): string {
-  if (kind === 'sqlite') return `sqlite:${join(dir, `${name}.db`)}`;
-  const base =
-    kind === 'postgres'
-      ? (process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
-      : (process.env.ODIN_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test');
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 async function listedUntilGone(client: Client, workflowId: string): Promise<number> {
   const end = Date.now() + 20_000;

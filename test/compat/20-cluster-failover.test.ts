@@ -5,6 +5,7 @@ import { openStore, type PersistenceStore } from '@odin/persistence';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDatabaseIfMissing, dropDatabase } from '@odin/server';
+import { databaseOn, PG_ADMIN_URL } from '@odin/test-databases';
 import * as activities from './activities.js';
 import { type Cluster, startCluster } from './cluster.js';
 import { installRuntime, topologiesUnderTest, workflowBundle } from './harness.js';
@@ -13,12 +14,6 @@ const WORKFLOWS = 60;
 const SHAPE = { history: 3, matching: 2, shardCount: 64, membershipTtlMs: 3_000, logLevel: 'info' } as const;
 /** Shards must have a live owner again within this long of a host's death (the ring's TTL plus a reconcile). */
 const REASSIGN_BOUND_MS = 2 * SHAPE.membershipTtlMs + 2_000;
-
-function pgUrl(name: string): string {
-  const url = new URL(process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -41,7 +36,7 @@ const skip = !topologiesUnderTest().includes('cluster');
 describe('cluster: history hosts killed (SIGKILL) and paused (SIGSTOP) under load [postgres]', {
   skip,
 }, () => {
-  const dbUrl = pgUrl(`odin_failover_${process.pid}_${Date.now().toString(36)}`);
+  const dbUrl = databaseOn(PG_ADMIN_URL, `odin_failover_${process.pid}_${Date.now().toString(36)}`);
   let cluster: Cluster | undefined;
   let store: PersistenceStore | undefined;
 

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDatabaseIfMissing, type DevServer, dropDatabase, startDevServer } from '@odin/server';
+import { databaseOn, PG_ADMIN_URL } from '@odin/test-databases';
 import { TestCa, writeAtomically, writeKeyPair } from '@odin/test-pki';
 import * as activities from './activities.js';
 import { type Cluster, startCluster } from './cluster.js';
@@ -105,10 +106,7 @@ describe('a split cluster with mutual TLS between its roles', {
     const internal = writeKeyPair(dir, 'internal', await ca.issue({ dnsNames: [INTERNAL_NAME] }));
     const internalCa = join(dir, 'internal-ca.crt');
     writeAtomically(internalCa, ca.cert);
-    const base = process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-    const url = new URL(base);
-    url.pathname = `/odin_compat_tls_${process.pid}_${Date.now().toString(36)}`;
-    dbUrl = url.toString();
+    dbUrl = databaseOn(PG_ADMIN_URL, `odin_compat_tls_${process.pid}_${Date.now().toString(36)}`);
     await createDatabaseIfMissing(dbUrl);
     cluster = await startCluster(
       dbUrl,

@@ -21,21 +21,10 @@ import {
 import { createDatabaseIfMissing, type DevServer, dropDatabase, startDevServer } from '@odin/server';
 import { runCommand } from 'hugo-orchestrator';
 import * as activities from './activities.js';
-import { databasesUnderTest, installRuntime, workflowBundle } from './harness.js';
+import { databasesUnderTest, databaseUrl, installRuntime, workflowBundle } from './harness.js';
 
 const MARKER = 'SECRET-PAYLOAD-c0ffee-9d1e';
 const FAILED_PRECONDITION = 9;
-
-function databaseUrl(kind: string, name: string, dir: string): string {
-  if (kind === 'sqlite') return `sqlite:${join(dir, `${name}.db`)}`;
-  const base =
-    kind === 'postgres'
-      ? (process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
-      : (process.env.ODIN_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test');
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 /** Every blob of every sealed column (plus the wrapped data keys), as stored. */
 async function storedBlobs(url: string): Promise<{ table: string; blob: Buffer }[]> {

@@ -14,6 +14,7 @@ import {
   ScheduleOverlapPolicy,
 } from '@temporalio/client';
 import { createDatabaseIfMissing, dropDatabase, startDevServer } from '@odin/server';
+import { MYSQL_ADMIN_URL, PG_ADMIN_URL } from '@odin/test-databases';
 import { type AuthServer, grpcCode, startAuthServer } from './auth-fixtures.js';
 import { type CompatEnv, compatSuite, databasesUnderTest, installRuntime } from './harness.js';
 import { waitFor } from './polling.js';
@@ -482,11 +483,7 @@ for (const db of databasesUnderTest()) {
       db === 'sqlite'
         ? `sqlite:${join(dir, 'odin.db')}`
         : (() => {
-            const url = new URL(
-              db === 'postgres'
-                ? (process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
-                : (process.env.ODIN_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'),
-            );
+            const url = new URL(db === 'postgres' ? PG_ADMIN_URL : MYSQL_ADMIN_URL);
             url.pathname = `/${name}`;
             return url.toString();
           })();

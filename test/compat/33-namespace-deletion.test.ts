@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openStore, type PersistenceStore } from '@odin/persistence';
 import { createDatabaseIfMissing, dropDatabase, startDevServer } from '@odin/server';
+import { MYSQL_ADMIN_URL, PG_ADMIN_URL } from '@odin/test-databases';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { compatSuite, databasesUnderTest, installRuntime } from './harness.js';
@@ -95,11 +96,7 @@ for (const db of databasesUnderTest()) {
       db === 'sqlite'
         ? `sqlite:${join(dir, 'odin.db')}`
         : (() => {
-            const url = new URL(
-              db === 'postgres'
-                ? (process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
-                : (process.env.ODIN_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'),
-            );
+            const url = new URL(db === 'postgres' ? PG_ADMIN_URL : MYSQL_ADMIN_URL);
             url.pathname = `/${name}`;
             return url.toString();
           })();

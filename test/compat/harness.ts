@@ -16,6 +16,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { createDatabaseIfMissing, dropDatabase, startDevServer } from '@odin/server';
+import { databaseOn, MYSQL_ADMIN_URL, PG_ADMIN_URL } from '@odin/test-databases';
 import * as activities from './activities.js';
 import { startCluster } from './cluster.js';
 
@@ -72,15 +73,10 @@ export function installRuntime(): void {
   });
 }
 
-function databaseUrl(kind: DbKind, name: string, dir: string): string {
+/** The URL of database `name` of that kind: a file in `dir` for SQLite, else on the test server. */
+export function databaseUrl(kind: DbKind, name: string, dir: string): string {
   if (kind === 'sqlite') return `sqlite:${join(dir, `${name}.db`)}`;
-  const base =
-    kind === 'postgres'
-      ? (process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
-      : (process.env.ODIN_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test');
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return databaseOn(kind === 'postgres' ? PG_ADMIN_URL : MYSQL_ADMIN_URL, name);
 }
 
 export interface RunningWorker {

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { freePort } from '@odin/test-ports';
+import { PG_ADMIN_URL } from '@odin/test-databases';
 import { Spawned, waitFor } from './process.js';
 import { repoRoot } from './tools.js';
 
-const PG_ADMIN_URL = process.env.ODIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dockerfile = readFileSync(join(repoRoot, 'deploy/docker/Dockerfile'), 'utf8');
 
 /** The environment of the runtime image (its ENV lines), without the test runner's variables. */

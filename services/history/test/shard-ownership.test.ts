@@ -7,11 +7,11 @@ import { shardIdFor } from '@odin/api';
 import { VirtualClock } from '@odin/hugo';
 import { openStore } from '@odin/persistence';
 import type { PersistenceStore } from '@odin/persistence';
+import { PG_ADMIN_URL, throwawayDatabase } from '@odin/test-databases';
 import { HistoryService } from '../src/history-service.js';
 import type { HistoryLogger, ShardOwnership } from '../src/context.js';
 import { eventNames, FakeMatching, NS, settle, signal, start, TEST_OPTIONS } from './harness.js';
 import type { Harness } from './harness.js';
-import { PG_ADMIN_URL, throwawayDatabase } from './throwaway-database.js';
 
 const SHARDS = 16;
 const RENEW_MS = 40_000;

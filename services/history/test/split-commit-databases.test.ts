@@ -13,13 +13,13 @@ import {
   type Transition,
   WorkflowStatus,
 } from '@odin/persistence';
-import { HostWriteBatcher } from '../src/shard/host-write-batcher.js';
 import {
   MYSQL_ADMIN_URL,
   PG_ADMIN_URL,
   type ThrowawayDatabase,
   throwawayDatabase,
-} from './throwaway-database.js';
+} from '@odin/test-databases';
+import { HostWriteBatcher } from '../src/shard/host-write-batcher.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const NAMESPACE_ID = randomUUID();

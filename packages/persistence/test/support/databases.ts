@@ -1,4 +1,7 @@
 // Fresh, throwaway databases for the conformance suite: one per test file and dialect, dropped afterwards.
+// Made with the drivers themselves, not this package's createDatabaseIfMissing, and with the server URLs of
+// @odin/test-databases written out here: that package depends on this one, which would make the suite test its own
+// fixture.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
