@@ -1,12 +1,12 @@
 // The split cluster for benchmarks: every role its own `server start --service <role>` process of the built CLI
-// (packages/cli/dist, so run `npx tsc -b` first) on one PostgreSQL database. Shared by bench/workloads (official SDK)
+// (the benches' `cliPath`, so run `npx tsc -b` first) on one PostgreSQL database. Shared by bench/workloads (official SDK)
 // and bench/peers (`@odin/sdk`), so both measure the same topology.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliPath } from './server-process.js';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-const cli = join(repo, 'packages', 'cli', 'dist', 'main.js');
 
 export interface ClusterOptions {
   /** Database URL every role connects to (migrated here first). */
@@ -21,7 +21,7 @@ export interface ClusterOptions {
 
 function migrate(dbUrl: string): Promise<void> {
   return new Promise((resolve, reject) =>
-    spawn(process.execPath, [cli, 'db', 'migrate'], {
+    spawn(process.execPath, [cliPath, 'db', 'migrate'], {
       cwd: repo,
       env: { ...process.env, HUGO_ORCHESTRATOR_DB_CONNECTION: dbUrl },
       stdio: 'ignore',
@@ -38,7 +38,7 @@ function startHost(options: ClusterOptions, role: string, hostId: string): Promi
     process.execPath,
     [
       ...(options.nodeArgs ?? []).map((arg) => arg.replaceAll('{host}', hostId)),
-      cli,
+      cliPath,
       'server',
       'start',
       '--service',

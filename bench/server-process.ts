@@ -4,8 +4,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 
-/** packages/cli/dist/main.js of this checkout (run `npx tsc -b` first). */
-export const cliPath = join(new URL('..', import.meta.url).pathname, 'packages/cli/dist/main.js');
+/**
+ * The CLI the benches start: BENCH_CLI when set (another build, e.g. packages/cli/dist/main.js), else this checkout's
+ * bundle, which `npm run dev` starts too (scripts/bench.mjs writes it afresh from dist/ before each bench; run
+ * `npx tsc -b` first).
+ */
+export const cliPath =
+  process.env.BENCH_CLI ?? join(new URL('..', import.meta.url).pathname, 'packages/cli/bundle/main.js');
 
 /** `server start-dev` on a SQLite file, no web UI, the HTTP API on a free port. */
 export function startDevArgs(port: number, file: string): string[] {

@@ -1,0 +1,248 @@
+// The bundle that `npm run dev` and the benches start (scripts/bundle.mjs), built afresh from dist/ into a folder of
+// its own: it must serve what dist/ serves. Start-dev on a SQLite file runs an official-SDK workflow (an activity, a
+// timer, a signal: gRPC, protobuf and the engine end to end), answers a List query (the grammar, loaded on first use),
+// and serves the HTTP API, its OpenAPI document and the web UI, each a file found next to a module of dist/ or its
+// package; `server start` migrates and serves on PostgreSQL and MySQL, whose drivers are chunks of their own.
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { TemporalGrpcClient } from '@odin/frontend';
+import { MYSQL_ADMIN_URL, PG_ADMIN_URL, throwawayDatabase } from '@odin/test-databases';
+import { freePort } from '@odin/test-ports';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { ExitCode } from '../src/commands/index.js';
+import { runCommand } from '../src/program.js';
+
+const bundleScript = fileURLToPath(new URL('../scripts/bundle.mjs', import.meta.url));
+const workflowsPath = fileURLToPath(new URL('./fixtures/official/workflows.ts', import.meta.url));
+
+let dir: string;
+let main: string;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'odin-bundle-'));
+  execFileSync(process.execPath, [bundleScript, join(dir, 'bundle')], { stdio: 'pipe' });
+  main = join(dir, 'bundle', 'main.js');
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A process of the bundle, its output kept, and its banner's lines once it says it is listening. */
+class BundledServer {
+  readonly child: ChildProcess;
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [main, ...args], {
+      env: { ...process.env, HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString();
+    });
+  }
+
+  /** Resolves with the output so far once it holds `ready` and `lines` more lines after it (within a minute). */
+  ready(ready: RegExp, lines = 0): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no ${ready} within a minute:\n${this.output}`)),
+        60_000,
+      );
+      const check = () => {
+        const at = this.output.search(ready);
+        if (at >= 0 && this.output.slice(at).split('\n').length > lines + 1) {
+          clearTimeout(timer);
+          resolve(this.output);
+        }
+      };
+      this.child.stdout?.on('data', (chunk: Buffer) => {
+        this.output += chunk.toString();
+        check();
+      });
+      void this.exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`the bundle exited (${code}):\n${this.output}`));
+      });
+    });
+  }
+
+  async stop(): Promise<number | null> {
+    this.child.kill('SIGTERM');
+    return await this.exited;
+  }
+}
+
+function field(output: string, pattern: RegExp): string {
+  const match = pattern.exec(output);
+  assert.ok(match?.[1], `${pattern} in:\n${output}`);
+  return match[1];
+}
+
+describe('the bundle of the CLI', () => {
+  test('start-dev runs an official-SDK workflow and serves List, the HTTP API, its OpenAPI document and the UI', async () => {
+    const server = new BundledServer([
+      'server',
+      'start-dev',
+      '--port',
+      '0',
+      '--db-filename',
+      join(dir, 'dev.db'),
+      '--http-port',
+      '0',
+      '--ui-port',
+      '0',
+    ]);
+    try {
+      const banner = await server.ready(/listening on/, 5);
+      const address = field(banner, /listening on (127\.0\.0\.1:\d+)/);
+      const httpApi = field(banner, /HTTP API:\s+(http:\/\/\S+)/);
+      const webUi = field(banner, /web UI:\s+(http:\/\/\S+)/);
+
+      Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+      const connection = await NativeConnection.connect({ address });
+      try {
+        const worker = await Worker.create({
+          connection,
+          taskQueue: 'bundle',
+          workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') }),
+          activities: { greet: async (name: string) => `Hello, ${name}` },
+        });
+        const cli = (args: string[]) => runCommand(args, { HUGO_ORCHESTRATOR_ADDRESS: address });
+        const result = await worker.runUntil(async () => {
+          const started = await cli([
+            'workflow',
+            'start',
+            '--type',
+            'Greeting',
+            '--task-queue',
+            'bundle',
+            '--workflow-id',
+            'bundled',
+            '--input',
+            '"Odin"',
+          ]);
+          assert.equal(started.code, ExitCode.ok, started.stderr);
+          const signalled = await cli([
+            'workflow',
+            'signal',
+            '--workflow-id',
+            'bundled',
+            '--name',
+            'punctuate',
+            '--input',
+            '"!"',
+          ]);
+          assert.equal(signalled.code, ExitCode.ok, signalled.stderr);
+          return await cli(['workflow', 'result', '--workflow-id', 'bundled', '-o', 'json']);
+        });
+        assert.equal(result.code, ExitCode.ok, result.stderr);
+        assert.equal(JSON.parse(result.stdout), 'Hello, Odin!');
+      } finally {
+        await connection.close();
+      }
+
+      const client = new TemporalGrpcClient(address);
+      try {
+        const listed = (await client.call('ListWorkflowExecutions', {
+          namespace: 'default',
+          query: "WorkflowType = 'Greeting' AND ExecutionStatus = 'Completed'",
+        })) as { executions: { execution: { workflowId: string } }[] };
+        assert.deepEqual(
+          listed.executions.map((e) => e.execution.workflowId),
+          ['bundled'],
+        );
+        await assert.rejects(
+          client.call('ListWorkflowExecutions', { namespace: 'default', query: 'WorkflowType = ' }),
+          /syntax error|invalid|expected/i,
+        );
+      } finally {
+        client.close();
+      }
+
+      const described = await fetch(`${httpApi}/api/v1/namespaces/default/workflows/bundled`);
+      assert.equal(described.status, 200);
+      const execution = (await described.json()) as { workflowExecutionInfo: { status: string } };
+      assert.equal(execution.workflowExecutionInfo.status, 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
+      const openApi = await fetch(`${httpApi}/openapi.yaml`);
+      assert.equal(openApi.status, 200);
+      assert.match(await openApi.text(), /^openapi: /m);
+      const page = await fetch(webUi);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<!doctype html>/i);
+
+      assert.equal(await server.stop(), 0, server.output);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
+  for (const [kind, adminUrl] of [
+    ['PostgreSQL', PG_ADMIN_URL],
+    ['MySQL', MYSQL_ADMIN_URL],
+  ] as const) {
+    test(`server start migrates and serves on ${kind}`, async () => {
+      const database = await throwawayDatabase(adminUrl, 'odin_bundle');
+      try {
+        const env = {
+          HUGO_ORCHESTRATOR_DB_CONNECTION: database.url,
+          HUGO_ORCHESTRATOR_FRONTEND_PORT: String(await freePort()),
+          HUGO_ORCHESTRATOR_HISTORY_PORT: String(await freePort()),
+          HUGO_ORCHESTRATOR_MATCHING_PORT: String(await freePort()),
+          HUGO_ORCHESTRATOR_HTTP_PORT: '0',
+          HUGO_ORCHESTRATOR_SHARD_COUNT: '8',
+        };
+        const migrated = execFileSync(process.execPath, [main, 'db', 'migrate'], {
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        });
+        assert.match(migrated, /version 0 -> \d+/);
+        const server = new BundledServer(['server', 'start', '--service', 'all'], env);
+        try {
+          await server.ready(/listening on/);
+          const address = `127.0.0.1:${env.HUGO_ORCHESTRATOR_FRONTEND_PORT}`;
+          const cli = (args: string[]) => runCommand(args, { HUGO_ORCHESTRATOR_ADDRESS: address });
+          const created = await cli(['namespace', 'create', '--name', 'bundled']);
+          assert.equal(created.code, ExitCode.ok, created.stderr);
+          const started = await cli([
+            'workflow',
+            'start',
+            '--namespace',
+            'bundled',
+            '--type',
+            'Anything',
+            '--task-queue',
+            'nobody',
+            '--workflow-id',
+            'bundled',
+          ]);
+          assert.equal(started.code, ExitCode.ok, started.stderr);
+          const shown = await cli([
+            'workflow',
+            'show',
+            '--namespace',
+            'bundled',
+            '--workflow-id',
+            'bundled',
+            '-o',
+            'json',
+          ]);
+          assert.equal(shown.code, ExitCode.ok, shown.stderr);
+          const history = JSON.parse(shown.stdout) as { events: { eventType: string }[] };
+          assert.equal(history.events[0]?.eventType, 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
+          assert.equal(await server.stop(), 0, server.output);
+        } finally {
+          server.child.kill('SIGKILL');
+        }
+      } finally {
+        await database.drop();
+      }
+    });
+  }
+});
