@@ -1,6 +1,6 @@
 // What the container's runtime stage does, outside a container: deploy/docker/deploy-runtime.mjs installs the CLI
 // with its production dependencies only (the Dockerfile runs the same script in its build stage and copies the folder
-// to /app), then the deployment runs as the image's entrypoint would run it (`node dist/main.js …`, NODE_ENV=production,
+// to /app), then the deployment runs as the image's entrypoint would run it (`node bundle/main.js …`, NODE_ENV=production,
 // no workspace, no dev dependencies), is checked with the image's HEALTHCHECK script and stops on SIGTERM as tini
 // forwards it. CI runs this test; building and running the image itself needs a container engine (docs/operations.md).
 import assert from 'node:assert/strict';
@@ -62,7 +62,7 @@ describe('the container runtime, installed and run outside a container', () => {
     assert.match(dockerfile, /node deploy\/docker\/deploy-runtime\.mjs \/out/);
     assert.match(dockerfile, /COPY --from=build \/out \/app/);
     assert.match(dockerfile, /COPY deploy\/docker\/healthcheck\.mjs \/app\/healthcheck\.mjs/);
-    assert.match(dockerfile, /ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "\/app\/dist\/main\.js"\]/);
+    assert.match(dockerfile, /ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "\/app\/bundle\/main\.js"\]/);
     assert.match(dockerfile, /^USER 10001:10001$/m);
     assert.match(dockerfile, /^HEALTHCHECK .*healthcheck\.mjs/m);
     assert.match(dockerfile, /pnpm deploy|deploy-runtime/);
@@ -76,6 +76,7 @@ describe('the container runtime, installed and run outside a container', () => {
 
   test('the deployment holds production dependencies only, with built code', () => {
     assert.ok(existsSync(join(app, 'dist/main.js')));
+    assert.ok(existsSync(join(app, 'bundle/main.js')), 'the entrypoint, bundled in place');
     const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as {
       devDependencies?: object;
     };
@@ -100,7 +101,7 @@ describe('the container runtime, installed and run outside a container', () => {
     const server = new Spawned(
       process.execPath,
       [
-        'dist/main.js',
+        'bundle/main.js',
         'server',
         'start-dev',
         '--ip',
@@ -122,7 +123,7 @@ describe('the container runtime, installed and run outside a container', () => {
       await waitFor('a healthy gRPC health check', 10_000, () => healthy(app, `grpc://127.0.0.1:${port}`));
       const listed = execFileSync(
         process.execPath,
-        [join(app, 'dist/main.js'), 'namespace', 'list', '--address', `127.0.0.1:${port}`, '-o', 'json'],
+        [join(app, 'bundle/main.js'), 'namespace', 'list', '--address', `127.0.0.1:${port}`, '-o', 'json'],
         { encoding: 'utf8', env: imageEnv({}) },
       );
       assert.match(listed, /"default"/);
@@ -168,7 +169,7 @@ describe('the container runtime, installed and run outside a container', () => {
         HUGO_ORCHESTRATOR_SHARD_COUNT: '8',
         HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn',
       });
-      const migrated = execFileSync(process.execPath, ['dist/main.js', 'db', 'migrate'], {
+      const migrated = execFileSync(process.execPath, ['bundle/main.js', 'db', 'migrate'], {
         cwd: app,
         env,
         encoding: 'utf8',
@@ -176,7 +177,7 @@ describe('the container runtime, installed and run outside a container', () => {
       assert.match(migrated, /version 0 -> \d+/);
       const server = new Spawned(
         process.execPath,
-        ['dist/main.js', 'server', 'start', '--service', 'frontend,history,matching,worker'],
+        ['bundle/main.js', 'server', 'start', '--service', 'frontend,history,matching,worker'],
         { cwd: app, env },
       );
       try {

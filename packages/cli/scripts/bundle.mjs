@@ -4,7 +4,8 @@
 // chunks is ready in about two thirds of the time. Each dynamic import stays a chunk of its own, loaded when the
 // code reaches it, so what start-up skips today it still skips.
 //
-// The bundle runs from this checkout only (the published package and the container run dist/): it keeps the
+// A bundle runs where it was written, beside the files it was built from (this checkout, or the container's
+// deployment, which deploy/docker/deploy-runtime.mjs bundles in place; the published package runs dist/): it keeps the
 // unbundled code's view of the file system, so the same files are found as from dist/:
 // - `import.meta.url`, `__dirname` and `__filename` in a bundled module name that module's own file, as a path
 //   relative to the bundle's folder (files next to a module: protos/, openapi.yaml, createRequire's resolution);
@@ -12,17 +13,21 @@
 //   finds its binary from its own folder) and the protobuf runtime (@temporalio/proto is a CommonJS root that
 //   requires protobufjs, whose optional `long` is found by a require of its own; one copy of each must serve both).
 //
-// Usage: node scripts/bundle.mjs [folder] (after `tsc -b`): writes the folder (default: this package's bundle/), then
+// Usage: node scripts/bundle.mjs [--entry <main.js>] [--outdir <folder>] (after `tsc -b`; by default this package's
+// dist/main.js and bundle/): writes the folder, then
 // removes what an earlier bundle left there. The files are written over in place rather than the folder emptied first,
 // so a dev server already running from it still finds its chunks while an unchanged build is written again.
 import { readFile } from 'node:fs/promises';
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const outdir = resolve(process.argv[2] ?? `${packageDir}bundle`);
+const { values } = parseArgs({ options: { entry: { type: 'string' }, outdir: { type: 'string' } } });
+const entry = resolve(values.entry ?? `${packageDir}dist/main.js`);
+const outdir = resolve(values.outdir ?? `${packageDir}bundle`);
 
 /** Imported from their installed files, not bundled (see above). */
 const INSTALLED = /^(better-sqlite3|protobufjs|@temporalio\/proto|long)(\/|$)/;
@@ -75,7 +80,7 @@ const keepFileLocations = {
 };
 
 const result = await build({
-  entryPoints: { main: `${packageDir}dist/main.js` },
+  entryPoints: { main: entry },
   outdir,
   bundle: true,
   splitting: true,

@@ -25,7 +25,7 @@ let main: string;
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'odin-bundle-'));
-  execFileSync(process.execPath, [bundleScript, join(dir, 'bundle')], { stdio: 'pipe' });
+  execFileSync(process.execPath, [bundleScript, '--outdir', join(dir, 'bundle')], { stdio: 'pipe' });
   main = join(dir, 'bundle', 'main.js');
 });
 
