@@ -18,7 +18,7 @@
 // removes what an earlier bundle left there. The files are written over in place rather than the folder emptied first,
 // so a dev server already running from it still finds its chunks while an unchanged build is written again.
 import { readFile } from 'node:fs/promises';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -94,7 +94,9 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
-const written = new Set(Object.keys(result.metafile.outputs).map((file) => basename(file)));
+// What each file holds (esbuild's metafile: which inputs went into which chunk), for the tests and for a look.
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+const written = new Set([...Object.keys(result.metafile.outputs).map((file) => basename(file)), 'meta.json']);
 for (const file of readdirSync(outdir))
   if (!written.has(file)) rmSync(join(outdir, file), { recursive: true });
 console.log(`bundle: ${written.size} files in ${relative(process.cwd(), outdir) || '.'}`);

@@ -5,10 +5,11 @@
 // package; `server start` migrates and serves on PostgreSQL and MySQL, whose drivers are chunks of their own.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { TemporalGrpcClient } from '@odin/frontend';
 import { MYSQL_ADMIN_URL, PG_ADMIN_URL, throwawayDatabase } from '@odin/test-databases';
@@ -16,9 +17,11 @@ import { freePort } from '@odin/test-ports';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { ExitCode } from '../src/commands/index.js';
 import { runCommand } from '../src/program.js';
+import { NOT_AT_START, packageOf } from './fixtures/not-at-start.js';
 
 const bundleScript = fileURLToPath(new URL('../scripts/bundle.mjs', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('./fixtures/official/workflows.ts', import.meta.url));
+const recorder = fileURLToPath(new URL('./fixtures/loaded-modules.mjs', import.meta.url));
 
 let dir: string;
 let main: string;
@@ -37,8 +40,8 @@ class BundledServer {
   output = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [main, ...args], {
+  constructor(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, main, ...args], {
       env: { ...process.env, HUGO_ORCHESTRATOR_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -86,6 +89,70 @@ function field(output: string, pattern: RegExp): string {
 }
 
 describe('the bundle of the CLI', () => {
+  test('start-dev loads a few dozen files before ready, none holding another driver, JWT or the List grammar', async () => {
+    const snapshot = join(dir, 'loaded.json');
+    const server = new BundledServer(
+      [
+        'server',
+        'start-dev',
+        '--port',
+        '0',
+        '--db-filename',
+        join(dir, 'lazy.db'),
+        '--headless',
+        '--http-port',
+        '0',
+      ],
+      { ODIN_TEST_LOADED_MODULES: snapshot },
+      ['--import', recorder],
+    );
+    try {
+      await server.ready(/listening on/);
+      server.child.kill('SIGUSR2');
+      while (!existsSync(snapshot)) await sleep(10);
+      await sleep(50);
+      const { urls } = JSON.parse(readFileSync(snapshot, 'utf8')) as { urls: string[] };
+      const files = urls.filter((url) => url.startsWith('file:'));
+      const chunks = new Set(
+        files.filter((url) => url.includes('/bundle/')).map((url) => basename(new URL(url).pathname)),
+      );
+      // Unbundled, ~1,150 files load before ready; bundled, the entry's chunks and the packages it imports where
+      // they are installed (better-sqlite3, the protobuf runtime).
+      assert.ok(files.length < 200, `${files.length} files loaded before ready`);
+      assert.ok(
+        chunks.size > 0 && chunks.size < 30,
+        `${chunks.size} chunks of the bundle loaded before ready`,
+      );
+      assert.ok(
+        files.some((url) => packageOf(url) === 'better-sqlite3'),
+        'the SQLite driver loaded',
+      );
+
+      const meta = JSON.parse(readFileSync(join(dir, 'bundle', 'meta.json'), 'utf8')) as {
+        outputs: Record<string, { inputs: Record<string, unknown> }>;
+      };
+      // Each is either in chunks of its own (the drivers, JWT) or required from node_modules on first use (the
+      // grammar's generator): neither may have been loaded yet.
+      const bundled: string[] = [];
+      for (const name of NOT_AT_START) {
+        assert.ok(!files.some((url) => packageOf(url) === name), `${name} was loaded before ready`);
+        const holding = Object.entries(meta.outputs)
+          .filter(([, output]) => Object.keys(output.inputs).some((input) => packageOf(input) === name))
+          .map(([file]) => basename(file));
+        if (holding.length > 0) bundled.push(name);
+        for (const chunk of holding)
+          assert.ok(!chunks.has(chunk), `${chunk} (${name}) was loaded before ready`);
+      }
+      assert.ok(
+        ['pg', 'mysql2', 'jose'].every((name) => bundled.includes(name)),
+        `bundled: ${bundled.join(', ')}`,
+      );
+      assert.equal(await server.stop(), 0, server.output);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
   test('start-dev runs an official-SDK workflow and serves List, the HTTP API, its OpenAPI document and the UI', async () => {
     const server = new BundledServer([
       'server',

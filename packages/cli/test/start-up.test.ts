@@ -12,16 +12,10 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { TemporalGrpcClient } from '@odin/frontend';
+import { NOT_AT_START, packageOf } from './fixtures/not-at-start.js';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const recorder = fileURLToPath(new URL('./fixtures/loaded-modules.mjs', import.meta.url));
-
-/** Packages start-dev on SQLite has no use for before its first call of the kind that needs them. */
-const NOT_AT_START = ['mysql2', 'pg', 'pg-pool', 'jose', 'peggy'];
-
-function packageOf(url: string): string | undefined {
-  return /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
-}
 
 test('start-dev on a new SQLite file loads no driver, JWT or grammar module before ready, and serves at once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'odin-start-up-'));
