@@ -18,6 +18,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { ExitCode } from '../src/commands/index.js';
 import { runCommand } from '../src/program.js';
 import { NOT_AT_START, packageOf } from './fixtures/not-at-start.js';
+import { greetOdin } from './fixtures/official/greeting.js';
 
 const bundleScript = fileURLToPath(new URL('../scripts/bundle.mjs', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('./fixtures/official/workflows.ts', import.meta.url));
@@ -181,36 +182,7 @@ describe('the bundle of the CLI', () => {
           workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') }),
           activities: { greet: async (name: string) => `Hello, ${name}` },
         });
-        const cli = (args: string[]) => runCommand(args, { HUGO_ORCHESTRATOR_ADDRESS: address });
-        const result = await worker.runUntil(async () => {
-          const started = await cli([
-            'workflow',
-            'start',
-            '--type',
-            'Greeting',
-            '--task-queue',
-            'bundle',
-            '--workflow-id',
-            'bundled',
-            '--input',
-            '"Odin"',
-          ]);
-          assert.equal(started.code, ExitCode.ok, started.stderr);
-          const signalled = await cli([
-            'workflow',
-            'signal',
-            '--workflow-id',
-            'bundled',
-            '--name',
-            'punctuate',
-            '--input',
-            '"!"',
-          ]);
-          assert.equal(signalled.code, ExitCode.ok, signalled.stderr);
-          return await cli(['workflow', 'result', '--workflow-id', 'bundled', '-o', 'json']);
-        });
-        assert.equal(result.code, ExitCode.ok, result.stderr);
-        assert.equal(JSON.parse(result.stdout), 'Hello, Odin!');
+        await worker.runUntil(greetOdin(address, 'bundle', 'bundled'));
       } finally {
         await connection.close();
       }

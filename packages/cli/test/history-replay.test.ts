@@ -8,6 +8,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { ExitCode } from '../src/commands/index.js';
 import { runCommand } from '../src/program.js';
+import { greetOdin } from './fixtures/official/greeting.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/official/workflows.ts', import.meta.url));
 const TASK_QUEUE = 'official-sdk';
@@ -42,33 +43,7 @@ describe('workflow show -o json with the official SDK', () => {
     });
     const workflowId = `greeting-${process.pid}`;
     const exported = await worker.runUntil(async () => {
-      const started = await cli([
-        'workflow',
-        'start',
-        '--type',
-        'Greeting',
-        '--task-queue',
-        TASK_QUEUE,
-        '--workflow-id',
-        workflowId,
-        '--input',
-        '"Odin"',
-      ]);
-      assert.equal(started.code, ExitCode.ok, started.stderr);
-      const signalled = await cli([
-        'workflow',
-        'signal',
-        '--workflow-id',
-        workflowId,
-        '--name',
-        'punctuate',
-        '--input',
-        '"!"',
-      ]);
-      assert.equal(signalled.code, ExitCode.ok, signalled.stderr);
-      const result = await cli(['workflow', 'result', '--workflow-id', workflowId, '-o', 'json']);
-      assert.equal(result.code, ExitCode.ok, result.stderr);
-      assert.equal(JSON.parse(result.stdout), 'Hello, Odin!');
+      await greetOdin(server.address, TASK_QUEUE, workflowId);
       const shown = await cli(['workflow', 'show', '--workflow-id', workflowId, '-o', 'json']);
       assert.equal(shown.code, ExitCode.ok, shown.stderr);
       return shown.stdout;
