@@ -1,6 +1,6 @@
 // The split cluster for benchmarks: every role its own `server start --service <role>` process of the built CLI
-// (the benches' `cliPath`, so run `npx tsc -b` first) on one PostgreSQL database. Shared by bench/workloads (official SDK)
-// and bench/peers (`@odin/sdk`), so both measure the same topology.
+// (the benches' `cliPath`, so run `npx tsc -b` first) on one PostgreSQL database. Shared by bench/workloads (official
+// SDK) and bench/peers (`@odin/sdk`), so both measure the same topology.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

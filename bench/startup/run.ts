@@ -1,8 +1,9 @@
 // Start-dev's time to ready, as bench/peers/run.ts measures it for its `INFO startup` line: spawns the CLI's bundle
 // (`server start-dev --db-filename <file> --headless --http-port 0`, log level warn), times spawn → "listening on"
 // and stops it; RUNS times on a new file and RUNS times on an existing one, interleaved. `--vs <main.js>` times a
-// second build (this checkout's unbundled packages/cli/dist/main.js, or another checkout's bundle) in the same loop, each run right after this one's, so
-// that a busy machine's drift falls on both alike. Prints each run and the medians. Not a test.
+// second build (this checkout's unbundled packages/cli/dist/main.js, or another checkout's bundle) in the same loop,
+// each run right after this one's, so that a busy machine's drift falls on both alike. Prints each run and the
+// medians. Not a test.
 //
 // `npm run bench -- startup/run.ts [--runs 11] [--vs packages/cli/dist/main.js]`
 import { spawn } from 'node:child_process';

@@ -1,8 +1,8 @@
 // Installs what the container's runtime stage holds into one folder: the CLI package (`hugo-orchestrator`, built to
 // dist/ beforehand) with its production dependencies only, workspace packages copied in (pnpm deploy: of each, the
 // files its package.json `files` list publishes, as in its npm tarball), then the parts of better-sqlite3 that only
-// building it needs removed, and the CLI bundled in place (bundle/main.js, the entrypoint). The Dockerfile runs this in its build stage, and test/deploy runs it outside a
-// container, so the image and CI install the same thing.
+// building it needs removed, and the CLI bundled in place (bundle/main.js, the entrypoint). The Dockerfile runs this
+// in its build stage, and test/deploy runs it outside a container, so the image and CI install the same thing.
 //
 // Usage: node deploy/docker/deploy-runtime.mjs <empty or missing output folder>
 import { execFileSync, spawnSync } from 'node:child_process';

@@ -14,9 +14,9 @@
 //   requires protobufjs, whose optional `long` is found by a require of its own; one copy of each must serve both).
 //
 // Usage: node scripts/bundle.mjs [--entry <main.js>] [--outdir <folder>] (after `tsc -b`; by default this package's
-// dist/main.js and bundle/): writes the folder, then
-// removes what an earlier bundle left there. The files are written over in place rather than the folder emptied first,
-// so a dev server already running from it still finds its chunks while an unchanged build is written again.
+// dist/main.js and bundle/): writes the folder, then removes what an earlier bundle left there. The files are written
+// over in place rather than the folder emptied first, so a dev server already running from it still finds its chunks
+// while an unchanged build is written again.
 import { readFile } from 'node:fs/promises';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
