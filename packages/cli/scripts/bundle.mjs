@@ -64,9 +64,7 @@ const keepFileLocations = {
     bundler.onLoad({ filter: /\.(c|m)?js$/ }, async (args) => {
       let source = await readFile(args.path, 'utf8');
       const file = `__odinJoin(__odinBundleDir, ${fromBundle(args.path)})`;
-      if (source.includes('import.meta.url')) {
-        source = source.replaceAll('import.meta.url', `__odinToUrl(${file}).href`);
-      }
+      source = source.replaceAll('import.meta.url', `__odinToUrl(${file}).href`);
       if (
         /\b__(dirname|filename)\b/.test(source) &&
         !/\b(var|let|const)\s+__(dirname|filename)\b/.test(source)

@@ -5,11 +5,10 @@
 // package; `server start` migrates and serves on PostgreSQL and MySQL, whose drivers are chunks of their own.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { TemporalGrpcClient } from '@odin/frontend';
 import { MYSQL_ADMIN_URL, PG_ADMIN_URL, throwawayDatabase } from '@odin/test-databases';
@@ -17,7 +16,7 @@ import { freePort } from '@odin/test-ports';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { ExitCode } from '../src/commands/index.js';
 import { runCommand } from '../src/program.js';
-import { NOT_AT_START, packageOf } from './fixtures/not-at-start.js';
+import { loadedModules, NOT_AT_START, packageOf } from './fixtures/not-at-start.js';
 import { greetOdin } from './fixtures/official/greeting.js';
 
 const bundleScript = fileURLToPath(new URL('../scripts/bundle.mjs', import.meta.url));
@@ -47,9 +46,11 @@ class BundledServer {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.stderr?.on('data', (chunk: Buffer) => {
+    const keep = (chunk: Buffer) => {
       this.output += chunk.toString();
-    });
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
   }
 
   /** Resolves with the output so far once it holds `ready` and `lines` more lines after it (within a minute). */
@@ -66,10 +67,8 @@ class BundledServer {
           resolve(this.output);
         }
       };
-      this.child.stdout?.on('data', (chunk: Buffer) => {
-        this.output += chunk.toString();
-        check();
-      });
+      this.child.stdout?.on('data', check);
+      check();
       void this.exited.then((code) => {
         clearTimeout(timer);
         reject(new Error(`the bundle exited (${code}):\n${this.output}`));
@@ -109,10 +108,7 @@ describe('the bundle of the CLI', () => {
     );
     try {
       await server.ready(/listening on/);
-      server.child.kill('SIGUSR2');
-      while (!existsSync(snapshot)) await sleep(10);
-      await sleep(50);
-      const { urls } = JSON.parse(readFileSync(snapshot, 'utf8')) as { urls: string[] };
+      const { urls } = await loadedModules(server.child, snapshot);
       const files = urls.filter((url) => url.startsWith('file:'));
       const chunks = new Set(
         files.filter((url) => url.includes('/bundle/')).map((url) => basename(new URL(url).pathname)),

@@ -5,14 +5,13 @@
 // served.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { TemporalGrpcClient } from '@odin/frontend';
-import { NOT_AT_START, packageOf } from './fixtures/not-at-start.js';
+import { loadedModules, NOT_AT_START, packageOf } from './fixtures/not-at-start.js';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const recorder = fileURLToPath(new URL('./fixtures/loaded-modules.mjs', import.meta.url));
@@ -56,13 +55,7 @@ test('start-dev on a new SQLite file loads no driver, JWT or grammar module befo
       void exited.then((code) => reject(new Error(`start-dev exited (${code}):\n${output}`)));
     });
     // What was loaded by the time of the ready line (before any call below).
-    child.kill('SIGUSR2');
-    while (!existsSync(snapshot)) await sleep(10);
-    await sleep(50);
-    const { urls, builtins } = JSON.parse(readFileSync(snapshot, 'utf8')) as {
-      urls: string[];
-      builtins: string[];
-    };
+    const { urls, builtins } = await loadedModules(child, snapshot);
     const early = new Set(urls.map(packageOf).filter((p) => p !== undefined));
     assert.ok(early.has('better-sqlite3'), 'the recorder saw the SQLite driver load');
     for (const name of NOT_AT_START)
