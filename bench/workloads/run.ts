@@ -114,8 +114,10 @@ async function startServer(dbUrl: string, port: number, metricsPort: number) {
 
 /**
  * Counters of the server's Prometheus endpoint the bench reports per workflow: RPCs served by method (`calls:<method>`),
- * their latency in seconds (`seconds:<method>`), replays, and the time workflow tasks waited for a poll by queue
- * (`queued:<queue>` seconds over `tasks:<queue>`; every sticky queue is `__sticky__`).
+ * their latency in seconds (`seconds:<method>`), replays, the workflow tasks matching delivered by way (`handoff`:
+ * started in the transition that scheduled them; `sync` and `backlog`: a second transition recorded the start), and
+ * the time workflow tasks waited for a poll by queue (`queued:<queue>` seconds over `tasks:<queue>`; every sticky
+ * queue is `__sticky__`).
  */
 async function serverCounters(metricsPort: number): Promise<Map<string, number>> {
   const counters = new Map<string, number>();
@@ -131,6 +133,10 @@ async function serverCounters(metricsPort: number): Promise<Map<string, number>>
   ))
     add(m[1] === 'sum' ? 'seconds:(commits)' : 'calls:(commits)', m[2]!);
   for (const m of text.matchAll(/^workflow_replay_count\{[^}]*\} (\d+)/gm)) add('calls:(replays)', m[1]!);
+  for (const m of text.matchAll(
+    /^matching_tasks_added_total\{task_type="workflow",delivery="(\w+)"\} (\d+)/gm,
+  ))
+    add(`calls:(workflow tasks, ${m[1]})`, m[2]!);
   for (const m of text.matchAll(
     /^task_queue_latency_seconds_(sum|count)\{queue_name="([^"]+)",task_type="workflow"\} ([\d.e+-]+)/gm,
   )) {

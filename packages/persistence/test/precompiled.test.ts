@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { executePrecompiled, insertRows } from '../src/stores/precompiled.js';
+import { executePrecompiled, insertRows, precompiledQuery } from '../src/stores/precompiled.js';
 
 interface Db {
   t: { id: number; name: string; data: Uint8Array | null };
@@ -74,5 +74,23 @@ test('a row holding an expression, or a shape whose parameters differ, is built 
     assert.equal(r.rows.length, 1);
   }
   assert.equal(compiles, 2);
+  await db.destroy();
+});
+
+test("a cached shape keeps the statement's SQL, not Kysely's operation tree of it", async () => {
+  const db = open();
+  await sql`create table t (id integer primary key, name text not null, data blob)`.execute(db);
+  const owner = {};
+  const compileInsert = (id: number) => () =>
+    db.insertInto('t').values({ id, name: 'n', data: null }).compile();
+  const first = precompiledQuery(owner, 'insert-one', [1, 'n', null], compileInsert(1));
+  assert.equal(first.query.kind, 'InsertQueryNode');
+  // Served from the cache: the same SQL, a raw node instead of the tree (which nothing reads once compiled).
+  const again = precompiledQuery(owner, 'insert-one', [2, 'n', null], compileInsert(2));
+  assert.equal(again.sql, first.sql);
+  assert.equal(again.query.kind, 'RawNode');
+  assert.deepEqual(again.parameters, [2, 'n', null]);
+  await db.executeQuery(again);
+  assert.deepEqual(await rows(db), [{ id: 2, name: 'n', data: null }]);
   await db.destroy();
 });

@@ -179,6 +179,12 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
    * worth it where each statement is a round trip, and only where the database supports INSERT in a WITH (PostgreSQL).
    */
   readonly insertsInOneStatement: boolean;
+  /**
+   * Whether a many-row INSERT goes to the driver as one single-row statement and every row's parameters
+   * (row-by-row.ts), which the driver runs row after row as one statement: where a statement costs no round trip
+   * (SQLite), this costs no more than a VALUES list and needs one statement text for every row count.
+   */
+  readonly insertsRowByRow: boolean;
   /** The insert, turned into an upsert: a row whose `key` exists gets `set` instead. */
   upsert<TB extends TableName>(
     insert: Insert<TB>,

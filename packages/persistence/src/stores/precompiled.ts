@@ -1,6 +1,7 @@
-import type { Compilable, CompiledQuery, QueryResult, RawBuilder } from 'kysely';
-import type { RowArrays } from '../dialects/sql-dialect.js';
-import { createQueryId } from 'kysely';
+import type { Compilable, QueryResult, RawBuilder } from 'kysely';
+import { CompiledQuery, createQueryId } from 'kysely';
+import { rowByRow } from '../dialects/row-by-row.js';
+import type { RowArrays, SqlDialect } from '../dialects/sql-dialect.js';
 
 /**
  * Why this exists: Kysely builds an operation tree and compiles it to SQL on every call, which cost about a tenth of
@@ -69,9 +70,13 @@ export function precompiledQuery<R>(
   if (shape) return { sql: shape.sql, query: shape.query, parameters, queryId: createQueryId() };
   const compiled = compile();
   if (shape === undefined && shapes.size < MAX_SHAPES) {
+    // The SQL is kept, not Kysely's operation tree, which nothing reads once the SQL is compiled (the driver runs
+    // `sql` and `parameters`): the tree of a many-row INSERT holds objects for every cell, tens of kilobytes a shape.
     shapes.set(
       key,
-      sameParameters(compiled.parameters, parameters) ? { sql: compiled.sql, query: compiled.query } : null,
+      sameParameters(compiled.parameters, parameters)
+        ? { sql: compiled.sql, query: CompiledQuery.raw(compiled.sql).query }
+        : null,
     );
   }
   return compiled;
@@ -95,6 +100,8 @@ function sameParameters(a: readonly unknown[], b: readonly unknown[]): boolean {
  */
 export interface ShapeOwner {
   readonly rowArrays?: RowArrays | undefined;
+  /** Where the dialect runs a many-row INSERT row by row (`SqlDialect.insertsRowByRow`). */
+  readonly dialect?: Pick<SqlDialect, 'insertsRowByRow'>;
 }
 
 /** A statement built on a multi-row INSERT (an upsert), named so its shapes are cached apart from the plain insert. */
@@ -140,6 +147,19 @@ export function insertRowsQuery<T extends object>(
       arrays.parameters,
       () => finish(arraysInsert(builder, table, columns, arrays.select)).compile(),
     );
+  }
+  if (owner.dialect?.insertsRowByRow && rows.length > 1) {
+    const first = rowParameters(rows.slice(0, 1), columns);
+    const single = precompiledQuery(
+      owner,
+      `${kind}\u0000${table}\u0000${columns.join(',')}\u00001`,
+      first,
+      () => finish(valuesInsert(builder, table, rows.slice(0, 1))).compile(),
+    );
+    // A one-row statement whose parameters are not exactly the row's (a variant adding its own) stays a VALUES list.
+    if (sameParameters(single.parameters, first)) {
+      return rowByRow(single, rowParameters(rows, columns), columns.length);
+    }
   }
   return precompiledQuery(
     owner,

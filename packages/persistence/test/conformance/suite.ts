@@ -463,6 +463,42 @@ export function defineConformanceSuite(dialect: DialectName): void {
         assert.equal(tasks.length, 20);
       });
 
+      test('groups of every size append their events; row by row, one INSERT text serves them all', async () => {
+        // A store of its own on the same database, so that its statement cache (keyed by its context) can be read.
+        const opened = await openStoreContext({ url: ctx.db.url, poolSize: 2 });
+        const storeCtx = { db: opened.db, dialect: opened.dialect, limits: opened.limits };
+        try {
+          const executions = new SqlExecutionStore(storeCtx);
+          const lease = await freshShard();
+          for (const size of [1, 3, 7, 12]) {
+            const keys = Array.from({ length: size }, () => key());
+            await executions.commitShardBatch(
+              lease,
+              keys.map((k) => create(k, lease.shardId)),
+            );
+            const updates = keys.map((k) => update(k, 1, 3, 2));
+            await executions.commitShardBatch(lease, updates);
+            for (const k of keys) {
+              const h = await ctx.store.history.readHistory(k, { pageSize: 100 });
+              assert.deepEqual(
+                h.events.map((e) => e.eventId),
+                [1, 2, 3, 4],
+              );
+            }
+          }
+          // SQLite, where a statement is no round trip, inserts row by row (docs/persistence.md).
+          assert.equal(opened.dialect.insertsRowByRow, opened.dialect.name === 'sqlite');
+          if (opened.dialect.insertsRowByRow) {
+            const rowCounts = precompiledShapes(storeCtx)
+              .filter((shape) => shape.startsWith('insert\u0000history_events\u0000'))
+              .map((shape) => shape.split('\u0000').at(-1));
+            assert.deepEqual(rowCounts, ['1']);
+          }
+        } finally {
+          await storeCtx.db.destroy();
+        }
+      });
+
       test('a group of updates to distinct runs applies each run its own state, close and current row', async () => {
         const lease = await freshShard();
         const keys = Array.from({ length: 12 }, () => key());

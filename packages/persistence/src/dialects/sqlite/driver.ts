@@ -15,6 +15,7 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 import { resolve } from 'node:path';
+import { rowWidth } from '../row-by-row.js';
 import { StatementCache } from './statement-cache.js';
 import { GroupSync, WalFileSync } from './wal-sync.js';
 
@@ -27,6 +28,7 @@ interface SharedConnection {
   /** Hands the one connection to one caller at a time, in arrival order (a transaction holds it until commit). */
   mutex: Mutex;
   totalChanges: BetterSqlite3.Statement;
+  runRowByRow: RowByRowRunner;
   /** Undefined for in-memory databases: nothing to make durable. */
   durability: GroupSync | undefined;
 }
@@ -60,9 +62,13 @@ class SqliteConnectionHandle implements DatabaseConnection {
     const stmt = statements.prepare(compiled.sql);
     const params = compiled.parameters as unknown[];
     const wasInTransaction = db.inTransaction;
+    const width = rowWidth(compiled);
     let result: QueryResult<R>;
     let changes: number;
-    if (stmt.reader && stmt.readonly) {
+    if (width !== undefined) {
+      changes = this.shared.runRowByRow(stmt, params, width);
+      result = { numAffectedRows: BigInt(changes), rows: [] };
+    } else if (stmt.reader && stmt.readonly) {
       result = { rows: stmt.all(...params) as R[] };
       changes = 0;
     } else if (stmt.reader) {
@@ -100,6 +106,23 @@ class SqliteConnectionHandle implements DatabaseConnection {
   }
 }
 
+/**
+ * Runs a single-row statement for each row of `params` (row-by-row.ts), as one statement: as better-sqlite3's
+ * transaction function, which is a savepoint when a transaction is open (a failing row undoes the rows before it,
+ * not the transaction) and a transaction of its own otherwise. Returns the rows changed.
+ */
+type RowByRowRunner = (stmt: BetterSqlite3.Statement, params: readonly unknown[], width: number) => number;
+
+function rowByRowRunner(db: BetterSqlite3.Database): RowByRowRunner {
+  return db.transaction((stmt: BetterSqlite3.Statement, params: readonly unknown[], width: number) => {
+    if (stmt.reader) throw new Error('a row-by-row statement is an INSERT that returns no rows');
+    let changes = 0;
+    for (let at = 0; at < params.length; at += width)
+      changes += stmt.run(params.slice(at, at + width)).changes;
+    return changes;
+  });
+}
+
 export interface OdinSqliteOptions {
   /**
    * Makes everything committed so far durable (an fsync of the WAL by default). Ignored for in-memory databases.
@@ -125,6 +148,7 @@ class OdinSqliteDriver implements Driver {
       statements: new StatementCache(db),
       mutex: new Mutex(),
       totalChanges: db.prepare('SELECT total_changes()').pluck(),
+      runRowByRow: rowByRowRunner(db),
       durability,
     };
   }

@@ -53,6 +53,7 @@ export const sqlite: SqlDialect<SqliteTarget> = {
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,
   readsFencesOneByOne: true,
   insertsInOneStatement: false,
+  insertsRowByRow: true,
   skipsConflictsInStatement: true,
   upsert: upsertOnConflict,
   upsertIfNewer: upsertIfNewerOnConflict,
