@@ -2,9 +2,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
 
 /**
- * How many prepared statements the connection keeps. A group commit writes each table with one multi-row statement,
- * so every row count is a statement of its own: a SQLite file served ~480 distinct statements in a bench run of the
- * official SDK (`bench/workloads/run.ts`, small and varied batches), more than the 256 this cache once held.
+ * How many prepared statements the connection keeps. A group commit's many-row UPDATEs, outbox deletes and visibility
+ * reads are a statement per row count (its INSERTs run row by row, one statement each: row-by-row.ts): a SQLite file
+ * served ~480 distinct statements in a bench run of the official SDK (`bench/workloads/run.ts`, small and varied
+ * batches) when the INSERTs were VALUES lists too, more than the 256 this cache once held.
  */
 export const STATEMENT_CACHE_SIZE = 1024;
 
