@@ -1,5 +1,8 @@
 import type { CompiledQuery } from 'kysely';
 
+/** Marks a compiled INSERT as row by row and holds its parameters per row (a symbol: nothing else reads as it). */
+const ROW_WIDTH = Symbol('odin.rowWidth');
+
 /**
  * A many-row INSERT that the driver runs one row at a time: `sql` takes one row's parameters, and `parameters` holds
  * every row's, one after the other, `width` to a row. Where a statement costs no round trip (SQLite), one prepared
@@ -11,8 +14,6 @@ import type { CompiledQuery } from 'kysely';
 export interface RowByRowQuery extends CompiledQuery<unknown> {
   readonly [ROW_WIDTH]: number;
 }
-
-const ROW_WIDTH = Symbol('odin.rowWidth');
 
 /** `single` (one row's INSERT) run for every row of `parameters`, `width` parameters to a row. */
 export function rowByRow(

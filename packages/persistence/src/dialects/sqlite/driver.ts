@@ -106,13 +106,14 @@ class SqliteConnectionHandle implements DatabaseConnection {
   }
 }
 
-/**
- * Runs a single-row statement for each row of `params` (row-by-row.ts), as one statement: as better-sqlite3's
- * transaction function, which is a savepoint when a transaction is open (a failing row undoes the rows before it,
- * not the transaction) and a transaction of its own otherwise. Returns the rows changed.
- */
+/** Runs a single-row statement for every row of `params`, `width` to a row; returns the rows changed. */
 type RowByRowRunner = (stmt: BetterSqlite3.Statement, params: readonly unknown[], width: number) => number;
 
+/**
+ * The connection's RowByRowRunner (row-by-row.ts): the rows run as one statement would, inside better-sqlite3's
+ * transaction function, which is a savepoint when a transaction is open (a failing row undoes the rows before it,
+ * not the transaction) and a transaction of its own otherwise.
+ */
 function rowByRowRunner(db: BetterSqlite3.Database): RowByRowRunner {
   return db.transaction((stmt: BetterSqlite3.Statement, params: readonly unknown[], width: number) => {
     if (stmt.reader) throw new Error('a row-by-row statement is an INSERT that returns no rows');
