@@ -148,8 +148,9 @@ export function insertRowsQuery<T extends object>(
       () => finish(arraysInsert(builder, table, columns, arrays.select)).compile(),
     );
   }
+  const parameters = rowParameters(rows, columns);
   if (owner.dialect?.insertsRowByRow && rows.length > 1) {
-    const first = rowParameters(rows.slice(0, 1), columns);
+    const first = parameters.slice(0, columns.length);
     const single = precompiledQuery(
       owner,
       `${kind}\u0000${table}\u0000${columns.join(',')}\u00001`,
@@ -157,14 +158,12 @@ export function insertRowsQuery<T extends object>(
       () => finish(valuesInsert(builder, table, rows.slice(0, 1))).compile(),
     );
     // A one-row statement whose parameters are not exactly the row's (a variant adding its own) stays a VALUES list.
-    if (sameParameters(single.parameters, first)) {
-      return rowByRow(single, rowParameters(rows, columns), columns.length);
-    }
+    if (sameParameters(single.parameters, first)) return rowByRow(single, parameters, columns.length);
   }
   return precompiledQuery(
     owner,
     `${kind}\u0000${table}\u0000${columns.join(',')}\u0000${rows.length}`,
-    rowParameters(rows, columns),
+    parameters,
     () => finish(valuesInsert(builder, table, rows)).compile(),
   );
 }

@@ -21,6 +21,7 @@ import {
   WorkflowStatus,
 } from '../../src/contract.js';
 import { openStore, openStoreContext } from '../../src/open-store.js';
+import type { StoreContext } from '../../src/stores/context.js';
 import { SqlExecutionStore } from '../../src/stores/executions.js';
 import { precompiledShapes } from '../../src/stores/precompiled.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -60,6 +61,19 @@ export function defineConformanceSuite(dialect: DialectName): void {
       const shardId = nextShard++;
       const lease = await ctx.store.shards.acquireShard(shardId, host, 30_000, T0);
       return lease;
+    };
+    /**
+     * Runs `body` with a store context of its own on the suite's database, so that its compiled-statement cache
+     * (keyed by the context) can be read, and without PostgreSQL's pipelined commit.
+     */
+    const withOwnStore = async (body: (storeCtx: StoreContext) => Promise<void>) => {
+      const opened = await openStoreContext({ url: ctx.db.url, poolSize: 2 });
+      const storeCtx: StoreContext = { db: opened.db, dialect: opened.dialect, limits: opened.limits };
+      try {
+        await body(storeCtx);
+      } finally {
+        await storeCtx.db.destroy();
+      }
     };
 
     before(async () => {
@@ -291,11 +305,8 @@ export function defineConformanceSuite(dialect: DialectName): void {
       });
 
       test('a single update runs its compiled statement again with each call’s own values', async () => {
-        // A store of its own on the same database, so that its statement cache (keyed by its context) can be read.
-        const opened = await openStoreContext({ url: ctx.db.url, poolSize: 2 });
         // The one-statement-per-transition path, which PostgreSQL's pipelined commit would otherwise stand in for.
-        const storeCtx = { db: opened.db, dialect: opened.dialect, limits: opened.limits };
-        try {
+        await withOwnStore(async (storeCtx) => {
           const executions = new SqlExecutionStore(storeCtx);
           const lease = await freshShard();
           const [a, b] = [key(), key()];
@@ -325,9 +336,7 @@ export function defineConformanceSuite(dialect: DialectName): void {
           // Both shapes were compiled once and kept (their parameters line up with Kysely's), not built per call.
           const shapes = precompiledShapes(storeCtx).filter((shape) => shape.startsWith('applyUpdate:'));
           assert.deepEqual(shapes.sort(), ['applyUpdate:cu', 'applyUpdate:u']);
-        } finally {
-          await storeCtx.db.destroy();
-        }
+        });
       });
 
       test('a stale version is a version conflict and writes nothing', async () => {
@@ -464,10 +473,7 @@ export function defineConformanceSuite(dialect: DialectName): void {
       });
 
       test('groups of every size append their events; row by row, one INSERT text serves them all', async () => {
-        // A store of its own on the same database, so that its statement cache (keyed by its context) can be read.
-        const opened = await openStoreContext({ url: ctx.db.url, poolSize: 2 });
-        const storeCtx = { db: opened.db, dialect: opened.dialect, limits: opened.limits };
-        try {
+        await withOwnStore(async (storeCtx) => {
           const executions = new SqlExecutionStore(storeCtx);
           const lease = await freshShard();
           for (const size of [1, 3, 7, 12]) {
@@ -487,16 +493,14 @@ export function defineConformanceSuite(dialect: DialectName): void {
             }
           }
           // SQLite, where a statement is no round trip, inserts row by row (docs/persistence.md).
-          assert.equal(opened.dialect.insertsRowByRow, opened.dialect.name === 'sqlite');
-          if (opened.dialect.insertsRowByRow) {
+          assert.equal(storeCtx.dialect.insertsRowByRow, storeCtx.dialect.name === 'sqlite');
+          if (storeCtx.dialect.insertsRowByRow) {
             const rowCounts = precompiledShapes(storeCtx)
               .filter((shape) => shape.startsWith('insert\u0000history_events\u0000'))
               .map((shape) => shape.split('\u0000').at(-1));
             assert.deepEqual(rowCounts, ['1']);
           }
-        } finally {
-          await storeCtx.db.destroy();
-        }
+        });
       });
 
       test('a group of updates to distinct runs applies each run its own state, close and current row', async () => {
