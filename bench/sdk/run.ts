@@ -110,7 +110,7 @@ const workers: Record<string, PhaseWorker> = {
         maxConcurrentActivityTaskExecutions: 100,
         // Same poller settings as bench/workloads, so the two benches compare like with like.
         maxConcurrentWorkflowTaskPolls: Number(process.env.BENCH_WFT_POLLS ?? 20),
-        nonStickyToStickyPollRatio: Number(process.env.BENCH_POLL_RATIO ?? 1),
+        nonStickyToStickyPollRatio: Number(process.env.BENCH_POLL_RATIO ?? 0.5),
       });
       const running = worker.run();
       return {

@@ -274,13 +274,14 @@ for (const db of values.db.split(',')) {
     activities,
     maxConcurrentWorkflowTaskExecutions: 100,
     maxConcurrentActivityTaskExecutions: 100,
-    // More workflow-task pollers than the default. nonStickyToStickyPollRatio 1 gives all 20 to the normal queue
-    // except core's minimum of one on the sticky queue: with 64 workflows in flight the default handful, mostly
-    // sticky, left tasks waiting for a poll. One sticky poller makes sticky tasks wait longer (~160 ms on average
-    // here), yet an even split (0.5) was no faster: 92 / 91 / 98 against 105 / 100 / 96 workflows/s, in turn
-    // (docs/performance.md, thirteenth pass).
+    // More workflow-task polls than the SDK's default of 10, half of them on the sticky queue (its default sends
+    // 80 % there). A task that finds a poll waiting is started in the transition that schedules it; one that waits
+    // for a poll costs the server a transition and a commit of its own. With a single sticky poll (ratio 1, this
+    // bench's setting until the twenty-ninth pass) most sticky tasks waited: 1.6 group commits per W1 workflow and
+    // 2.70-2.77 ms of server CPU, against 1.0-1.15 and 2.37-2.45 ms with this split, at 180-183 wf/s against 173-177
+    // (docs/performance.md, twenty-ninth pass).
     maxConcurrentWorkflowTaskPolls: Number(process.env.BENCH_WFT_POLLS ?? 20),
-    nonStickyToStickyPollRatio: Number(process.env.BENCH_POLL_RATIO ?? 1),
+    nonStickyToStickyPollRatio: Number(process.env.BENCH_POLL_RATIO ?? 0.5),
   });
   const running = worker.run();
   try {
