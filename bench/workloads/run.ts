@@ -35,7 +35,9 @@ const { values } = parseArgs({
     workload: { type: 'string', default: 'W1,W2' },
     n: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '64' },
-    warmup: { type: 'string', default: '100' },
+    // Workflows run before each measured phase; by default min(200, ⌈n/10⌉), the peers' protocol
+    // (../shared/bench-peers/README.md) that bench/peers/run.ts follows too.
+    warmup: { type: 'string' },
     // grpc: the client on its own @grpc/grpc-js Connection (the SDK's default). native: the client on the worker's
     // NativeConnection with requestEagerStart, so the first workflow task comes back in the start response.
     client: { type: 'string', default: 'grpc' },
@@ -56,7 +58,7 @@ if (process.env.BENCH_SERVER_CPUS && values.db.split(',').some((db) => db.starts
 const EAGER_START = values.client === 'native';
 const N = Number(values.n);
 const CONCURRENCY = Number(values.concurrency);
-const WARMUP = Number(values.warmup);
+const WARMUP = values.warmup === undefined ? Math.min(200, Math.ceil(N / 10)) : Number(values.warmup);
 
 Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
 
