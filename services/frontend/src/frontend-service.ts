@@ -9,7 +9,6 @@ import {
   type HistoryApi,
   inServerSpan,
   type MatchingApi,
-  echo,
   findInvalidDuration,
   type PeerIdentity,
   peerIdentityOf,
@@ -45,7 +44,7 @@ import {
   type ServerStream,
   type UnaryHandler,
 } from './grpc-server/index.js';
-import type { FrontendDeps, HandlerMap, RpcCall } from './handler-types.js';
+import type { FrontendDeps, HandlerMap } from './handler-types.js';
 import { namespaceHandlers } from './handlers/namespace.js';
 import { scheduleHandlers } from './handlers/schedules.js';
 import { batchHandlers } from './handlers/batch.js';
@@ -56,6 +55,7 @@ import { updateHandlers } from './handlers/updates.js';
 import { visibilityHandlers } from './handlers/visibility.js';
 import { workflowHandlers } from './handlers/workflow.js';
 import { NamespaceResolver } from './namespaces.js';
+import { FrontendCall } from './rpc-call.js';
 import { headerTraceContext } from './trace-context.js';
 
 export interface FrontendServiceDeps {
@@ -277,35 +277,28 @@ export class FrontendService {
     const correlationId = options.correlationId ?? this.#ctx.random.uuid();
     const controller = owned ?? new AbortController();
     const follows = owned === undefined ? options.signal : undefined;
-    const onAbort = () => controller.abort(follows?.reason);
+    // Only a call without a controller of its own follows the caller's signal (see above).
+    const onAbort = follows && (() => controller.abort(follows.reason));
     if (follows?.aborted) controller.abort(follows.reason);
-    else follows?.addEventListener('abort', onAbort, { once: true });
+    else if (onAbort) follows?.addEventListener('abort', onAbort, { once: true });
     this.#inflight.add(controller);
     const identity = options.identity ?? (request as { identity?: unknown }).identity;
-    const namespace = (request as { namespace?: unknown }).namespace;
-    const traceId = activeTraceId();
-    // The call's child logger is made when something logs: most calls never do, and a pino child per call is
-    // measurable CPU on the hot path.
-    let callLogger: Logger | undefined;
-    const log = (): Logger =>
-      (callLogger ??= withLogContext(this.#log, {
-        correlationId,
-        ...(traceId === undefined ? {} : { traceId }),
-        // Bounded like error messages: a log line must not carry a 200k-character name the request made up.
-        ...(typeof namespace === 'string' ? { namespace: echo(namespace) } : {}),
-        ...(typeof identity === 'string' ? { workerIdentity: echo(identity) } : {}),
-      }));
-    const call: RpcCall = {
+    const call = new FrontendCall(
       method,
       correlationId,
-      get logger() {
-        return log();
+      controller.signal,
+      {
+        deadline: options.deadline,
+        identity: typeof identity === 'string' ? identity : undefined,
+        peer: options.peer,
       },
-      signal: controller.signal,
-      ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
-      ...(typeof identity === 'string' ? { identity } : {}),
-      ...(options.peer === undefined ? {} : { peer: options.peer }),
-    };
+      {
+        base: this.#log,
+        traceId: activeTraceId(),
+        namespace: (request as { namespace?: unknown }).namespace,
+        identity,
+      },
+    );
     const serviceLabel = service.slice(service.lastIndexOf('.') + 1);
     const started = this.#ctx.clock.now();
     let code = 'OK';
@@ -332,7 +325,7 @@ export class FrontendService {
       const handler = handlers[checked.method]!;
       const response = await handler(
         checked.request,
-        checked.method === method ? call : { ...call, method: checked.method },
+        checked.method === method ? call : call.as(checked.method),
       );
       admission.respond(response);
       return authorized ? authorized.respond(response) : response;
@@ -340,14 +333,14 @@ export class FrontendService {
       const error = toServiceError(thrown, correlationId);
       code = status[error.code] ?? String(error.code);
       if (error.code === status.INTERNAL && !(thrown instanceof ServiceError)) {
-        log().error({ err: thrown, method }, 'request failed with an unexpected error');
+        call.logger.error({ err: thrown, method }, 'request failed with an unexpected error');
       } else if (error.code !== status.CANCELLED && this.#log.isLevelEnabled('debug')) {
-        log().debug({ method, code, reason: error.message }, 'request refused');
+        call.logger.debug({ method, code, reason: error.message }, 'request refused');
       }
       throw error;
     } finally {
       admission?.release();
-      follows?.removeEventListener('abort', onAbort);
+      if (onAbort) follows?.removeEventListener('abort', onAbort);
       this.#inflight.delete(controller);
       this.#ctx.metrics.rpcRequestsTotal.inc({ service: serviceLabel, method, code });
       this.#ctx.metrics.rpcLatencySeconds.observe(
