@@ -296,7 +296,6 @@ export class FrontendService {
         base: this.#log,
         traceId: activeTraceId(),
         namespace: (request as { namespace?: unknown }).namespace,
-        identity,
       },
     );
     const serviceLabel = service.slice(service.lastIndexOf('.') + 1);

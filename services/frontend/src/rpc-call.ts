@@ -2,12 +2,11 @@ import { echo, type PeerIdentity } from '@odin/api';
 import { type Logger, withLogContext } from '@odin/runtime';
 import type { RpcCall } from './handler-types.js';
 
-/** What a call's log lines carry besides the frontend's own fields. */
+/** What a call's log lines carry besides the frontend's own fields and the call's (its correlation id, its identity). */
 export interface CallLogContext {
   readonly base: Logger;
   readonly traceId: string | undefined;
   readonly namespace: unknown;
-  readonly identity: unknown;
 }
 
 /** The call's optional fields, each left off the call when undefined. */
@@ -51,7 +50,7 @@ export class FrontendCall implements RpcCall {
   }
 
   get logger(): Logger {
-    this.#logger ??= callLogger(this.correlationId, this.#log);
+    this.#logger ??= callLogger(this, this.#log);
     return this.#logger;
   }
 
@@ -61,12 +60,12 @@ export class FrontendCall implements RpcCall {
   }
 }
 
-function callLogger(correlationId: string, { base, traceId, namespace, identity }: CallLogContext): Logger {
+function callLogger(call: FrontendCall, { base, traceId, namespace }: CallLogContext): Logger {
   return withLogContext(base, {
-    correlationId,
+    correlationId: call.correlationId,
     ...(traceId === undefined ? {} : { traceId }),
     // Bounded like error messages: a log line must not carry a 200k-character name the request made up.
     ...(typeof namespace === 'string' ? { namespace: echo(namespace) } : {}),
-    ...(typeof identity === 'string' ? { workerIdentity: echo(identity) } : {}),
+    ...(call.identity === undefined ? {} : { workerIdentity: echo(call.identity) }),
   });
 }

@@ -19,7 +19,7 @@ const signal = new AbortController().signal;
 describe('the call a frontend handler serves', () => {
   test('optional fields are absent unless given, and the call keeps fast properties', () => {
     const { base } = logged();
-    const context = { base, traceId: undefined, namespace: 'default', identity: undefined };
+    const context = { base, traceId: undefined, namespace: 'default' };
     const bare = new FrontendCall('PollWorkflowTaskQueue', 'c-1', signal, {}, context);
     assert.equal('deadline' in bare, false);
     assert.equal('identity' in bare, false);
@@ -43,7 +43,7 @@ describe('the call a frontend handler serves', () => {
       'c-3',
       signal,
       { identity: 'worker-2' },
-      { base, traceId: 't-1', namespace: 'n'.repeat(5_000), identity: 'worker-2' },
+      { base, traceId: 't-1', namespace: 'n'.repeat(5_000) },
     );
     assert.equal(call.logger, call.logger);
     call.logger.warn('hello');
@@ -63,7 +63,7 @@ describe('the call a frontend handler serves', () => {
       'c-4',
       signal,
       { deadline: 7 },
-      { base, traceId: undefined, namespace: 'default', identity: undefined },
+      { base, traceId: undefined, namespace: 'default' },
     );
     const renamed = call.as('RespondWorkflowTaskFailed');
     assert.equal(renamed.method, 'RespondWorkflowTaskFailed');
@@ -71,5 +71,6 @@ describe('the call a frontend handler serves', () => {
     assert.equal('identity' in renamed, false);
     renamed.logger.info('renamed');
     assert.equal(lines[0]?.namespace, 'default');
+    assert.equal('worker_identity' in lines[0]!, false);
   });
 });
