@@ -246,7 +246,10 @@ export interface CheckedStatement {
   readonly expectRows?: number;
 }
 
-/** A transaction as pipelined writes (PostgreSQL); the store context carries it where the dialect has one. */
+/**
+ * A transaction as pipelined writes (PostgreSQL), or run whole on the connection past Kysely (SQLite); the store
+ * context carries it where the dialect has one.
+ */
 export interface TransactionPipeline {
   /**
    * Writes BEGIN, `statements` and COMMIT at once: one write and one wait for the whole transaction. True once

@@ -41,7 +41,7 @@ import {
   bulkUpdateExecutions,
   bulkUpdateStatements,
 } from './bulk-update.js';
-import { checkShardFence, checkShardFences, heldFencesStatement } from './fence.js';
+import { checkShardFence, checkShardFences, heldFencesStatements } from './fence.js';
 import { deleteRunDependents } from './run-rows.js';
 import {
   affectedRows,
@@ -172,11 +172,11 @@ export class SqlExecutionStore implements ExecutionStore {
   }
 
   /**
-   * The group commit pipelined (see dialects/postgres/pipeline.ts): BEGIN, the fence, the current rows of new runs,
-   * the CAS updates, the appends, the acks, the visibility writes and COMMIT written at once, the database itself
-   * checking every row count the commit needs (the fences held, every current row inserted, every CAS matched). One
-   * write and one wait for the whole transaction; two when a visibility record has search attributes, whose rows
-   * depend on the stored versions read first. Null when any statement or count failed: nothing was written, and the
+   * The group commit pipelined (see dialects/postgres/pipeline.ts and dialects/sqlite/pipeline.ts): BEGIN, the
+   * fence, the current rows of new runs, the CAS updates, the appends, the acks, the visibility writes and COMMIT
+   * written at once, the database itself checking every row count the commit needs (the fences held, every current row
+   * inserted, every CAS matched). One write and one wait for the whole transaction; two when a visibility record has
+   * search attributes (or, on SQLite, any visibility record), whose rows depend on the stored versions read first. Null when any statement or count failed: nothing was written, and the
    * caller re-runs the commit the ordinary way, which reports the failure for its transition.
    */
   async #commitPipelined(
@@ -210,7 +210,7 @@ export class SqlExecutionStore implements ExecutionStore {
     }
     const unchecked = (query: CompiledQuery<unknown>): CheckedStatement => ({ query });
     const statements: CheckedStatement[] = [
-      heldFencesStatement(
+      ...heldFencesStatements(
         ctx,
         db,
         batches.map((b) => b.fence),
@@ -229,7 +229,14 @@ export class SqlExecutionStore implements ExecutionStore {
       ...(acks ? ackedRowsQueries(ctx, db, acks) : []).map(unchecked),
     ];
     const committed = resultsByBatch(batches, dbVersions);
-    const visibilityWrites = visibilityWritesWithoutReads(ctx, db, pending.visibility);
+    // Visibility writes without reads take a data-modifying CTE, which goes with INSERTs in a WITH (PostgreSQL);
+    // elsewhere the stored versions are read first, which costs SQLite no round trip.
+    const visibilityWrites =
+      pending.visibility.length === 0
+        ? []
+        : ctx.dialect.insertsInOneStatement
+          ? visibilityWritesWithoutReads(ctx, db, pending.visibility)
+          : undefined;
     if (visibilityWrites) {
       const done = await pipeline.commitInOneWrite([...statements, ...visibilityWrites.map(unchecked)]);
       return done ? committed : null;

@@ -34,16 +34,31 @@ function shardFenceQuery(
 /**
  * For a pipelined commit: the fences' rows whose range still holds, share-locked in ascending shard id order (as
  * checkShardFences locks them), with the row count the commit needs: one per shard. A moved range returns no row
- * for its shard, so the count fails the transaction, which the ordinary way then reports.
+ * for its shard, so the count fails the transaction, which the ordinary way then reports. One statement for all
+ * shards, or one cached point read each where the dialect says that is cheaper (SQLite, as checkShardFences).
  */
-export function heldFencesStatement(
+export function heldFencesStatements(
   ctx: StoreContext,
   db: Executor,
   fences: readonly ShardFence[],
-): CheckedStatement {
+): CheckedStatement[] {
   const expected = new Map<number, number>();
   for (const f of fences) expected.set(f.shardId, f.rangeId);
   const held = [...expected].sort(([a], [b]) => a - b);
+  if (ctx.dialect.readsFencesOneByOne) {
+    return held.map((pair) => ({
+      query: precompiledQuery(ctx, 'heldFence', pair, () =>
+        db
+          .selectFrom('history_shards')
+          .select('shard_id')
+          .where('shard_id', '=', pair[0])
+          .where('range_id', '=', pair[1])
+          .modifyEnd(ctx.dialect.lockForShare)
+          .compile(),
+      ),
+      expectRows: 1,
+    }));
+  }
   const query = precompiledQuery(ctx, `heldFences\u0000${held.length}`, held.flat(), () =>
     db
       .selectFrom('history_shards')
@@ -59,7 +74,7 @@ export function heldFencesStatement(
       .modifyEnd(ctx.dialect.lockForShare)
       .compile(),
   );
-  return { query, expectRows: held.length };
+  return [{ query, expectRows: held.length }];
 }
 
 function manyFencesQuery(ctx: StoreContext, db: Executor, ids: readonly number[]) {

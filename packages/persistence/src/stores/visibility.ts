@@ -265,9 +265,9 @@ export function visibilityUpsertPlan(
  * record with attributes needs when a record without them replaces it. Undefined when a record has search
  * attributes: their rows are written only for winners, which `visibilityUpsertPlan` reads first.
  *
- * The statement is a data-modifying CTE, PostgreSQL's syntax: only the pipelined commit uses it, and only
- * PostgreSQL's dialect has a pipeline. The CTE's DELETE sees the attribute rows as they were before the statement,
- * which are the ones to drop.
+ * The statement is a data-modifying CTE, PostgreSQL's syntax: only the pipelined commit uses it, and only where the
+ * dialect says INSERTs go in a WITH (`insertsInOneStatement`). The CTE's DELETE sees the attribute rows as they were
+ * before the statement, which are the ones to drop.
  */
 export function visibilityWritesWithoutReads(
   ctx: StoreContext,

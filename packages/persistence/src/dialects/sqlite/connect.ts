@@ -4,6 +4,7 @@ import { Kysely } from 'kysely';
 import type { SqliteTarget } from '../../connection-url.js';
 import type { Tables } from '../../tables.js';
 import { guardedDialect } from '../driver-errors.js';
+import type { TransactionPipeline } from '../sql-dialect.js';
 import { OdinSqliteDialect } from './driver.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -34,6 +35,13 @@ function createPrivately(filename: string): void {
   }
 }
 
+const pipelines = new WeakMap<Kysely<Tables>, TransactionPipeline>();
+
+/** The transactions run whole on the connection behind `db` (a handle createSqliteKysely made): pipeline.ts. */
+export function pipelineOf(db: Kysely<Tables>): TransactionPipeline | undefined {
+  return pipelines.get(db);
+}
+
 export function createSqliteKysely(
   target: SqliteTarget,
   isConnectionFailure: (error: unknown) => boolean,
@@ -55,9 +63,10 @@ export function createSqliteKysely(
   // ~30 % of the server's pwrite calls and 5 more syscalls each (docs/performance.md, ninth pass). They hold one
   // statement's undo data, never anything a crash recovery reads: durability is unchanged.
   file.pragma('temp_store = MEMORY');
-  return new Kysely<Tables>({
-    dialect: guardedDialect(new OdinSqliteDialect(file), target.redacted, isConnectionFailure),
-  });
+  const dialect = new OdinSqliteDialect(file);
+  const db = new Kysely<Tables>({ dialect: guardedDialect(dialect, target.redacted, isConnectionFailure) });
+  pipelines.set(db, dialect.transactionPipeline(isConnectionFailure, target.redacted));
+  return db;
 }
 
 /** The file and its WAL companions; nothing to do for `:memory:`. */

@@ -1,4 +1,4 @@
-import { type LockScope, Mutex } from '@odin/hugo';
+import type { LockScope } from '@odin/hugo';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -14,24 +14,19 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import { resolve } from 'node:path';
-import { rowWidth } from '../row-by-row.js';
-import { StatementCache } from './statement-cache.js';
-import { GroupSync, WalFileSync } from './wal-sync.js';
+import type { TransactionPipeline } from '../sql-dialect.js';
+import { sqliteTransactionPipeline } from './pipeline.js';
+import {
+  type OdinSqliteOptions,
+  runStatement,
+  type SharedConnection,
+  sharedConnection,
+} from './shared-connection.js';
+
+export type { OdinSqliteOptions } from './shared-connection.js';
 
 /** Statements that end the transaction without committing it: nothing to make durable. */
 const ROLLBACK = /^\s*ROLLBACK\b/i;
-
-interface SharedConnection {
-  db: BetterSqlite3.Database;
-  statements: StatementCache;
-  /** Hands the one connection to one caller at a time, in arrival order (a transaction holds it until commit). */
-  mutex: Mutex;
-  totalChanges: BetterSqlite3.Statement;
-  runRowByRow: RowByRowRunner;
-  /** Undefined for in-memory databases: nothing to make durable. */
-  durability: GroupSync | undefined;
-}
 
 /**
  * One acquisition of the connection, holding its own lock. A write that commits releases the lock at once and only
@@ -58,29 +53,9 @@ class SqliteConnectionHandle implements DatabaseConnection {
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (this.#closed) throw new Error('the SQLite connection was used after it was released');
     if (this.#lock === undefined) this.#lock = await this.shared.mutex.lock();
-    const { db, statements, durability } = this.shared;
-    const stmt = statements.prepare(compiled.sql);
-    const params = compiled.parameters as unknown[];
+    const { db, durability } = this.shared;
     const wasInTransaction = db.inTransaction;
-    const width = rowWidth(compiled);
-    let result: QueryResult<R>;
-    let changes: number;
-    if (width !== undefined) {
-      changes = this.shared.runRowByRow(stmt, params, width);
-      result = { numAffectedRows: BigInt(changes), rows: [] };
-    } else if (stmt.reader && stmt.readonly) {
-      result = { rows: stmt.all(...params) as R[] };
-      changes = 0;
-    } else if (stmt.reader) {
-      // … RETURNING, or a PRAGMA such as journal_mode that SQLite does not call read-only: only a change of
-      // total_changes() tells a real write.
-      const before = this.shared.totalChanges.get() as number;
-      result = { rows: stmt.all(...params) as R[] };
-      changes = (this.shared.totalChanges.get() as number) - before;
-    } else {
-      changes = stmt.run(...params).changes;
-      result = { numAffectedRows: BigInt(changes), rows: [] };
-    }
+    const { result, changes } = runStatement<R>(this.shared, compiled);
     if (durability === undefined || db.inTransaction) return result;
     const committed = wasInTransaction ? !ROLLBACK.test(compiled.sql) : changes > 0;
     if (!committed) return result;
@@ -106,58 +81,16 @@ class SqliteConnectionHandle implements DatabaseConnection {
   }
 }
 
-/** Runs a single-row statement for every row of `params`, `width` to a row; returns the rows changed. */
-type RowByRowRunner = (stmt: BetterSqlite3.Statement, params: readonly unknown[], width: number) => number;
-
-/**
- * The connection's RowByRowRunner (row-by-row.ts): the rows run as one statement would, inside better-sqlite3's
- * transaction function, which is a savepoint when a transaction is open (a failing row undoes the rows before it,
- * not the transaction) and a transaction of its own otherwise.
- */
-function rowByRowRunner(db: BetterSqlite3.Database): RowByRowRunner {
-  return db.transaction((stmt: BetterSqlite3.Statement, params: readonly unknown[], width: number) => {
-    if (stmt.reader) throw new Error('a row-by-row statement is an INSERT that returns no rows');
-    let changes = 0;
-    for (let at = 0; at < params.length; at += width)
-      changes += stmt.run(params.slice(at, at + width)).changes;
-    return changes;
-  });
-}
-
-export interface OdinSqliteOptions {
-  /**
-   * Makes everything committed so far durable (an fsync of the WAL by default). Ignored for in-memory databases.
-   * Injectable so tests control its timing.
-   */
-  syncWal?: () => Promise<void>;
-}
-
 class OdinSqliteDriver implements Driver {
-  readonly #shared: SharedConnection;
-  readonly #walFile: WalFileSync | undefined;
-
   constructor(
     private readonly db: BetterSqlite3.Database,
-    options: OdinSqliteOptions,
-  ) {
-    const walFile = db.memory || options.syncWal ? undefined : new WalFileSync(resolve(db.name));
-    this.#walFile = walFile;
-    const sync = options.syncWal ?? (walFile ? () => walFile.sync() : undefined);
-    const durability = db.memory || sync === undefined ? undefined : new GroupSync(sync, db.name);
-    this.#shared = {
-      db,
-      statements: new StatementCache(db),
-      mutex: new Mutex(),
-      totalChanges: db.prepare('SELECT total_changes()').pluck(),
-      runRowByRow: rowByRowRunner(db),
-      durability,
-    };
-  }
+    readonly shared: SharedConnection,
+  ) {}
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new SqliteConnectionHandle(this.#shared, await this.#shared.mutex.lock());
+    return new SqliteConnectionHandle(this.shared, await this.shared.mutex.lock());
   }
 
   // IMMEDIATE takes the write lock up front, so a transaction never fails half-way with SQLITE_BUSY on upgrade
@@ -183,8 +116,8 @@ class OdinSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    await this.#shared.durability?.idle();
-    this.#walFile?.close();
+    await this.shared.durability?.idle();
+    this.shared.walFile?.close();
     this.db.close();
   }
 }
@@ -201,13 +134,22 @@ class OdinSqliteAdapter extends SqliteAdapter {
 }
 
 export class OdinSqliteDialect implements Dialect {
+  readonly #shared: SharedConnection;
+
   constructor(
     private readonly db: BetterSqlite3.Database,
-    private readonly options: OdinSqliteOptions = {},
-  ) {}
+    options: OdinSqliteOptions = {},
+  ) {
+    this.#shared = sharedConnection(db, options);
+  }
 
   createDriver(): Driver {
-    return new OdinSqliteDriver(this.db, this.options);
+    return new OdinSqliteDriver(this.db, this.#shared);
+  }
+
+  /** Transactions run whole on the connection, past Kysely (pipeline.ts): the store's group commit takes them. */
+  transactionPipeline(isConnectionFailure: (error: unknown) => boolean, url: string): TransactionPipeline {
+    return sqliteTransactionPipeline(this.#shared, isConnectionFailure, url);
   }
 
   createQueryCompiler(): QueryCompiler {

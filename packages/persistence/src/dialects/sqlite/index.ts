@@ -11,7 +11,7 @@ import {
   upsertIfNewerOnConflict,
   upsertOnConflict,
 } from '../standard-sql.js';
-import { createSqliteKysely, deleteSqliteFile } from './connect.js';
+import { createSqliteKysely, deleteSqliteFile, pipelineOf } from './connect.js';
 import { rebuildWithoutRowid } from './rebuild.js';
 
 const isConnectionFailure = connectionFailureTest(
@@ -24,6 +24,7 @@ export const sqlite: SqlDialect<SqliteTarget> = {
   name: 'sqlite',
 
   createKysely: (target) => createSqliteKysely(target, isConnectionFailure),
+  transactionPipeline: pipelineOf,
   // better-sqlite3 creates the file when it opens it.
   createDatabase: async () => false,
   dropDatabase: deleteSqliteFile,
