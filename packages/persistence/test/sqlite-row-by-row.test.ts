@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { CompiledQuery, Kysely, sql } from 'kysely';
 import { rowByRow } from '../src/dialects/row-by-row.js';
 import { OdinSqliteDialect } from '../src/dialects/sqlite/driver.js';
-import { insertRows, precompiledShapes } from '../src/stores/precompiled.js';
+import { insertRows, precompiledShapes, rowByRowQuery } from '../src/stores/precompiled.js';
 
 interface Db {
   t: { id: number; name: string; data: Uint8Array | null };
@@ -32,7 +32,7 @@ function open() {
       },
     }),
   });
-  const owner = { dialect: { insertsRowByRow: true } };
+  const owner = { dialect: { writesRowByRow: true } };
   return { db, raw, owner, syncs };
 }
 
@@ -62,6 +62,57 @@ test('a many-row INSERT runs row by row: every row written, one statement shape 
   assert.deepEqual(
     precompiledShapes(owner).map((key) => key.split('\u0000').at(-1)),
     ['1'],
+  );
+  await db.destroy();
+});
+
+test('a many-row UPDATE or DELETE runs row by row too: the rows it changed add up, one shape for every count', async () => {
+  const { db, raw, owner } = open();
+  await insertRows(owner, db, 't', range(1, 10));
+  const rename = (pairs: [string, number][]) =>
+    rowByRowQuery(owner, 'rename', pairs.flat(), 2, () =>
+      CompiledQuery.raw('UPDATE t SET name = ? WHERE id = ?', [...pairs[0]!]),
+    )!;
+  // Row 99 does not exist: it changes nothing, and the count says so (the group commit's CAS check reads it).
+  const renamed = await db.executeQuery(
+    rename([
+      ['a', 1],
+      ['b', 2],
+      ['c', 99],
+      ['d', 4],
+    ]),
+  );
+  assert.equal(renamed.numAffectedRows, 3n);
+  await db.executeQuery(
+    rename([
+      ['e', 5],
+      ['f', 6],
+    ]),
+  );
+  const drop = (ids: number[]) =>
+    rowByRowQuery(owner, 'drop', ids, 1, () => CompiledQuery.raw('DELETE FROM t WHERE id = ?', [ids[0]!]))!;
+  assert.equal((await db.executeQuery(drop([7, 8, 9]))).numAffectedRows, 3n);
+  assert.deepEqual(
+    raw
+      .prepare('SELECT id, name FROM t ORDER BY id')
+      .all()
+      .map((r) => Object.values(r as object).join(':')),
+    ['1:a', '2:b', '3:n3', '4:d', '5:e', '6:f', '10:n10'],
+  );
+  assert.deepEqual(
+    precompiledShapes(owner).filter((key) => !key.startsWith('insert')),
+    ['rename\u00001', 'drop\u00001'],
+  );
+  // One row, or a dialect that does not write row by row: the caller builds the many-row statement itself.
+  assert.equal(
+    rowByRowQuery(owner, 'drop', [1], 1, () => CompiledQuery.raw('DELETE FROM t WHERE id = ?', [1])),
+    undefined,
+  );
+  assert.equal(
+    rowByRowQuery({ dialect: { writesRowByRow: false } }, 'drop', [1, 2], 1, () =>
+      CompiledQuery.raw('DELETE FROM t WHERE id = ?', [1]),
+    ),
+    undefined,
   );
   await db.destroy();
 });

@@ -180,11 +180,12 @@ export interface SqlDialect<Target extends ConnectionTarget = ConnectionTarget> 
    */
   readonly insertsInOneStatement: boolean;
   /**
-   * Whether a many-row INSERT goes to the driver as one single-row statement and every row's parameters
+   * Whether a many-row write (an INSERT's VALUES list, the group commit's UPDATE … FROM (VALUES …), the outbox
+   * acks' DELETE of many keys) goes to the driver as one single-row statement and every row's parameters
    * (row-by-row.ts), which the driver runs row after row as one statement: where a statement costs no round trip
-   * (SQLite), this costs no more than a VALUES list and needs one statement text for every row count.
+   * (SQLite), this costs no more than the many-row statement and needs one statement text for every row count.
    */
-  readonly insertsRowByRow: boolean;
+  readonly writesRowByRow: boolean;
   /** The insert, turned into an upsert: a row whose `key` exists gets `set` instead. */
   upsert<TB extends TableName>(
     insert: Insert<TB>,

@@ -3,7 +3,7 @@ import type { UpdateTransition } from '../contract.js';
 import { toBuffer } from '../codec.js';
 import type { CheckedStatement, RowsUpdate } from '../dialects/sql-dialect.js';
 import { chunks, type Executor, type StoreContext } from './context.js';
-import { affectedRows, precompiledQuery, runInOrder } from './precompiled.js';
+import { affectedRows, precompiledQuery, rowByRowQuery, runInOrder } from './precompiled.js';
 import type { Tables } from '../tables.js';
 
 /** One update of a group commit, with what validation derived from it. */
@@ -45,11 +45,20 @@ export function bulkUpdateStatements(
   rows: readonly BulkUpdateRow[],
 ): CheckedStatement[] {
   const max = ctx.limits.maxHistoryBytes;
-  return chunks(rows, BULK_CHUNK_ROWS).map((chunk) => {
+  const key = `bulkUpdate\u0000${max ?? ''}`;
+  // Row by row (SQLite), each row's parameters end with the limit, as the one-row statement's do.
+  const rowValues = rows.map(values);
+  const perRow = max === undefined ? rowValues : rowValues.map((v) => [...v, max]);
+  // The one-row statement is built from the very values the rows carry (the state's Buffer is compared by identity).
+  const byRow = rowByRowQuery(ctx, key, perRow.flat(), perRow[0]?.length ?? 0, () =>
+    ctx.dialect.updateFromRows(statement(ctx, rowValues.slice(0, 1))).compile(db),
+  );
+  if (byRow) return [{ query: byRow, expectRows: rows.length }];
+  return chunks(rowValues, BULK_CHUNK_ROWS).map((chunk) => {
     const update = statement(ctx, chunk);
     const parameters = update.rows.flat();
     if (max !== undefined) parameters.push(max);
-    const query = precompiledQuery(ctx, `bulkUpdate\u0000${chunk.length}\u0000${max ?? ''}`, parameters, () =>
+    const query = precompiledQuery(ctx, `${key}\u0000${chunk.length}`, parameters, () =>
       ctx.dialect.updateFromRows(update).compile(db),
     );
     return { query, expectRows: chunk.length };
@@ -96,12 +105,13 @@ const COLUMNS: RowsUpdate['columns'] = [
   { name: 'updated_at', type: 'bigint' },
 ];
 
-function statement(ctx: StoreContext, rows: readonly BulkUpdateRow[]): RowsUpdate {
+/** The CAS update of `rows` (each a row's values, in COLUMNS order). */
+function statement(ctx: StoreContext, rows: unknown[][]): RowsUpdate {
   const max = ctx.limits.maxHistoryBytes;
   return {
     table: 'workflow_executions',
     columns: COLUMNS,
-    rows: rows.map(values),
+    rows,
     key: ['namespace_id', 'workflow_id', 'run_id'],
     set: (v) => [
       ['status', v('status')],
@@ -146,27 +156,34 @@ export function bulkUpdateCurrentQueries(
   transitions: readonly UpdateTransition[],
 ): CompiledQuery<unknown>[] {
   const closes = transitions.filter((t) => t.updateCurrent !== undefined);
-  return chunks(closes, BULK_CHUNK_ROWS).map((chunk) => {
-    const rows = chunk.map((t) => [
+  const rowsOf = (chunk: readonly UpdateTransition[]) =>
+    chunk.map((t) => [
       t.key.namespaceId,
       t.key.workflowId,
       t.key.runId,
       t.updateCurrent!.status,
       t.updateCurrent!.closeTime ?? null,
     ]);
-    const update: RowsUpdate = {
-      table: 'current_executions',
-      columns: CURRENT_COLUMNS,
-      rows,
-      key: ['namespace_id', 'workflow_id', 'run_id'],
-      set: (v) => [
-        ['status', v('status')],
-        ['close_time', v('close_time')],
-      ],
-      where: () => sql`1 = 1`,
-    };
+  const update = (rows: unknown[][]): RowsUpdate => ({
+    table: 'current_executions',
+    columns: CURRENT_COLUMNS,
+    rows,
+    key: ['namespace_id', 'workflow_id', 'run_id'],
+    set: (v) => [
+      ['status', v('status')],
+      ['close_time', v('close_time')],
+    ],
+    where: () => sql`1 = 1`,
+  });
+  const all = rowsOf(closes);
+  const byRow = rowByRowQuery(ctx, 'bulkUpdateCurrent', all.flat(), CURRENT_COLUMNS.length, () =>
+    ctx.dialect.updateFromRows(update(all.slice(0, 1))).compile(db),
+  );
+  if (byRow) return [byRow];
+  return chunks(closes, BULK_CHUNK_ROWS).map((chunk) => {
+    const rows = rowsOf(chunk);
     return precompiledQuery(ctx, `bulkUpdateCurrent\u0000${chunk.length}`, rows.flat(), () =>
-      ctx.dialect.updateFromRows(update).compile(db),
+      ctx.dialect.updateFromRows(update(rows)).compile(db),
     );
   });
 }

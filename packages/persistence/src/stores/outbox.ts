@@ -2,8 +2,11 @@ import type { CompiledQuery } from 'kysely';
 import type { ImmediateCategory, OutboxAcks, OutboxStore, OutboxTask, TimerTaskKey } from '../contract.js';
 import { toBytes, toNumber } from '../codec.js';
 import { chunks, type Executor, inTransaction, type StoreContext } from './context.js';
-import { precompiledQuery, runInOrder } from './precompiled.js';
+import { precompiledQuery, rowByRowQuery, runInOrder } from './precompiled.js';
 import type { ImmediateTasksTable } from '../tables.js';
+
+type TransferAck = OutboxAcks['transfer'][number];
+type TimerAck = OutboxAcks['timer'][number];
 
 const IMMEDIATE_TABLES = { transfer: 'transfer_tasks', visibility: 'visibility_tasks' } as const;
 
@@ -138,45 +141,47 @@ export function ackedRowsQueries(
   acks: OutboxAcks,
 ): CompiledQuery<unknown>[] {
   const queries: CompiledQuery<unknown>[] = [];
-  for (const chunk of chunks(acks.transfer, ACK_CHUNK_ROWS)) {
-    queries.push(
-      precompiledQuery(
-        ctx,
-        `ackTransfer\u0000${chunk.length}`,
-        chunk.flatMap((a) => [a.shardId, a.taskId]),
-        () =>
-          db
-            .deleteFrom('transfer_tasks')
-            .where((eb) =>
-              eb.or(chunk.map((a) => eb.and([eb('shard_id', '=', a.shardId), eb('task_id', '=', a.taskId)]))),
-            )
-            .compile(),
-      ),
-    );
+  const transfer = (chunk: readonly TransferAck[]) =>
+    db
+      .deleteFrom('transfer_tasks')
+      .where((eb) =>
+        eb.or(chunk.map((a) => eb.and([eb('shard_id', '=', a.shardId), eb('task_id', '=', a.taskId)]))),
+      )
+      .compile();
+  const timer = (chunk: readonly TimerAck[]) =>
+    db
+      .deleteFrom('timer_tasks')
+      .where((eb) =>
+        eb.or(
+          chunk.map((a) =>
+            eb.and([
+              eb('shard_id', '=', a.shardId),
+              eb('fire_time', '=', a.fireTime),
+              eb('task_id', '=', a.taskId),
+            ]),
+          ),
+        ),
+      )
+      .compile();
+  const transferKeys = acks.transfer.flatMap((a) => [a.shardId, a.taskId]);
+  const transferByRow = rowByRowQuery(ctx, 'ackTransfer', transferKeys, 2, () =>
+    transfer(acks.transfer.slice(0, 1)),
+  );
+  if (transferByRow) queries.push(transferByRow);
+  else {
+    for (const chunk of chunks(acks.transfer, ACK_CHUNK_ROWS)) {
+      const keys = chunk.flatMap((a) => [a.shardId, a.taskId]);
+      queries.push(precompiledQuery(ctx, `ackTransfer\u0000${chunk.length}`, keys, () => transfer(chunk)));
+    }
   }
-  for (const chunk of chunks(acks.timer, ACK_CHUNK_ROWS)) {
-    queries.push(
-      precompiledQuery(
-        ctx,
-        `ackTimer\u0000${chunk.length}`,
-        chunk.flatMap((a) => [a.shardId, a.fireTime, a.taskId]),
-        () =>
-          db
-            .deleteFrom('timer_tasks')
-            .where((eb) =>
-              eb.or(
-                chunk.map((a) =>
-                  eb.and([
-                    eb('shard_id', '=', a.shardId),
-                    eb('fire_time', '=', a.fireTime),
-                    eb('task_id', '=', a.taskId),
-                  ]),
-                ),
-              ),
-            )
-            .compile(),
-      ),
-    );
+  const timerKeys = acks.timer.flatMap((a) => [a.shardId, a.fireTime, a.taskId]);
+  const timerByRow = rowByRowQuery(ctx, 'ackTimer', timerKeys, 3, () => timer(acks.timer.slice(0, 1)));
+  if (timerByRow) queries.push(timerByRow);
+  else {
+    for (const chunk of chunks(acks.timer, ACK_CHUNK_ROWS)) {
+      const keys = chunk.flatMap((a) => [a.shardId, a.fireTime, a.taskId]);
+      queries.push(precompiledQuery(ctx, `ackTimer\u0000${chunk.length}`, keys, () => timer(chunk)));
+    }
   }
   return queries;
 }

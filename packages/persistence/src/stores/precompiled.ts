@@ -100,8 +100,8 @@ function sameParameters(a: readonly unknown[], b: readonly unknown[]): boolean {
  */
 export interface ShapeOwner {
   readonly rowArrays?: RowArrays | undefined;
-  /** Where the dialect runs a many-row INSERT row by row (`SqlDialect.insertsRowByRow`). */
-  readonly dialect?: Pick<SqlDialect, 'insertsRowByRow'>;
+  /** Where the dialect runs a many-row write row by row (`SqlDialect.writesRowByRow`). */
+  readonly dialect?: Pick<SqlDialect, 'writesRowByRow'>;
 }
 
 /** A statement built on a multi-row INSERT (an upsert), named so its shapes are cached apart from the plain insert. */
@@ -149,23 +149,43 @@ export function insertRowsQuery<T extends object>(
     );
   }
   const parameters = rowParameters(rows, columns);
-  if (owner.dialect?.insertsRowByRow && rows.length > 1) {
-    const first = parameters.slice(0, columns.length);
-    const single = precompiledQuery(
-      owner,
-      `${kind}\u0000${table}\u0000${columns.join(',')}\u00001`,
-      first,
-      () => finish(valuesInsert(builder, table, rows.slice(0, 1))).compile(),
-    );
-    // A one-row statement whose parameters are not exactly the row's (a variant adding its own) stays a VALUES list.
-    if (sameParameters(single.parameters, first)) return rowByRow(single, parameters, columns.length);
-  }
+  const byRow = rowByRowQuery(
+    owner,
+    `${kind}\u0000${table}\u0000${columns.join(',')}`,
+    parameters,
+    columns.length,
+    () => finish(valuesInsert(builder, table, rows.slice(0, 1))).compile(),
+  );
+  if (byRow) return byRow;
   return precompiledQuery(
     owner,
     `${kind}\u0000${table}\u0000${columns.join(',')}\u0000${rows.length}`,
     parameters,
     () => finish(valuesInsert(builder, table, rows)).compile(),
   );
+}
+
+/**
+ * A many-row write as its one-row statement run row by row (row-by-row.ts), where the dialect writes that way
+ * (`SqlDialect.writesRowByRow`, SQLite): one statement text, prepared once, for every row count. A statement per row
+ * count is also one prepared statement per row count in SQLite's cache, ~1 KB per row of its text each (400 shapes of
+ * the group commit's UPDATE … FROM (VALUES …), 1 to 400 rows, held 72 MB), which the server kept for as long as they
+ * stayed in the cache. `parameters` are every row's, `width` to a row; `key` names the statement without its row count
+ * (the one-row shape is cached as `${key}\u00001`, the key the many-row form of one row has). Undefined elsewhere, for
+ * one row, and when the one-row statement's parameters are not exactly the row's (a variant adding its own): the
+ * caller then builds the many-row statement.
+ */
+export function rowByRowQuery(
+  owner: ShapeOwner,
+  key: string,
+  parameters: readonly unknown[],
+  width: number,
+  compileOne: () => CompiledQuery<unknown>,
+): CompiledQuery<unknown> | undefined {
+  if (!owner.dialect?.writesRowByRow || parameters.length <= width) return undefined;
+  const first = parameters.slice(0, width);
+  const single = precompiledQuery(owner, `${key}\u00001`, first, compileOne);
+  return sameParameters(single.parameters, first) ? rowByRow(single, parameters, width) : undefined;
 }
 
 /** `INSERT INTO table (…) VALUES (…), …`. */

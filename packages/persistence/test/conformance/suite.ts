@@ -472,7 +472,7 @@ export function defineConformanceSuite(dialect: DialectName): void {
         assert.equal(tasks.length, 20);
       });
 
-      test('groups of every size append their events; row by row, one INSERT text serves them all', async () => {
+      test('groups of every size append their events and close their runs; row by row, one statement text serves them all', async () => {
         await withOwnStore(async (storeCtx) => {
           const executions = new SqlExecutionStore(storeCtx);
           const lease = await freshShard();
@@ -482,23 +482,41 @@ export function defineConformanceSuite(dialect: DialectName): void {
               lease,
               keys.map((k) => create(k, lease.shardId)),
             );
-            const updates = keys.map((k) => update(k, 1, 3, 2));
+            // Every other run closes: the group's CAS update and its current-row closes, one statement each.
+            const closes = (i: number) =>
+              i % 2 === 1
+                ? {
+                    status: WorkflowStatus.COMPLETED,
+                    closeTime: T0 + i,
+                    updateCurrent: { status: WorkflowStatus.COMPLETED, closeTime: T0 + i },
+                  }
+                : {};
+            const updates = keys.map((k, i) => update(k, 1, 3, 2, closes(i)));
             await executions.commitShardBatch(lease, updates);
-            for (const k of keys) {
+            for (const [i, k] of keys.entries()) {
               const h = await ctx.store.history.readHistory(k, { pageSize: 100 });
               assert.deepEqual(
                 h.events.map((e) => e.eventId),
                 [1, 2, 3, 4],
               );
+              const current = await ctx.store.executions.getCurrentExecution(NS, k.workflowId);
+              assert.equal(current?.status, i % 2 === 1 ? WorkflowStatus.COMPLETED : WorkflowStatus.RUNNING);
             }
           }
-          // SQLite, where a statement is no round trip, inserts row by row (docs/persistence.md).
-          assert.equal(storeCtx.dialect.insertsRowByRow, storeCtx.dialect.name === 'sqlite');
-          if (storeCtx.dialect.insertsRowByRow) {
-            const rowCounts = precompiledShapes(storeCtx)
-              .filter((shape) => shape.startsWith('insert\u0000history_events\u0000'))
-              .map((shape) => shape.split('\u0000').at(-1));
-            assert.deepEqual(rowCounts, ['1']);
+          // SQLite, where a statement is no round trip, writes many rows row by row (docs/persistence.md): its
+          // inserts, CAS updates and current-row closes each have the one-row statement's shape only.
+          assert.equal(storeCtx.dialect.writesRowByRow, storeCtx.dialect.name === 'sqlite');
+          if (storeCtx.dialect.writesRowByRow) {
+            const rowCounts = (prefix: string) => [
+              ...new Set(
+                precompiledShapes(storeCtx)
+                  .filter((shape) => shape.startsWith(prefix))
+                  .map((shape) => shape.split('\u0000').at(-1)),
+              ),
+            ];
+            assert.deepEqual(rowCounts('insert\u0000history_events\u0000'), ['1']);
+            assert.deepEqual(rowCounts('bulkUpdate\u0000'), ['1']);
+            assert.deepEqual(rowCounts('bulkUpdateCurrent\u0000'), ['1']);
           }
         });
       });

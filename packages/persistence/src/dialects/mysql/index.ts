@@ -67,7 +67,7 @@ export const mysql: SqlDialect<ServerTarget> = {
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,
   readsFencesOneByOne: false,
   insertsInOneStatement: false,
-  insertsRowByRow: false,
+  writesRowByRow: false,
   skipsConflictsInStatement: false,
   upsert,
   upsertIfNewer,

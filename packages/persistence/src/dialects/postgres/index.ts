@@ -74,7 +74,7 @@ export const postgres: SqlDialect<ServerTarget> = {
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} = any(${values}::integer[])`,
   readsFencesOneByOne: false,
   insertsInOneStatement: true,
-  insertsRowByRow: false,
+  writesRowByRow: false,
   skipsConflictsInStatement: true,
   upsert: upsertOnConflict,
   upsertIfNewer: upsertIfNewerOnConflict,

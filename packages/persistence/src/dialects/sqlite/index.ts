@@ -54,7 +54,7 @@ export const sqlite: SqlDialect<SqliteTarget> = {
   integerIn: (column, values) => sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`,
   readsFencesOneByOne: true,
   insertsInOneStatement: false,
-  insertsRowByRow: true,
+  writesRowByRow: true,
   skipsConflictsInStatement: true,
   upsert: upsertOnConflict,
   upsertIfNewer: upsertIfNewerOnConflict,

@@ -79,7 +79,7 @@ type RowByRowRunner = (stmt: BetterSqlite3.Statement, params: readonly unknown[]
  */
 function rowByRowRunner(db: BetterSqlite3.Database): RowByRowRunner {
   return db.transaction((stmt: BetterSqlite3.Statement, params: readonly unknown[], width: number) => {
-    if (stmt.reader) throw new Error('a row-by-row statement is an INSERT that returns no rows');
+    if (stmt.reader) throw new Error('a row-by-row statement is a write that returns no rows');
     let changes = 0;
     for (let at = 0; at < params.length; at += width)
       changes += stmt.run(params.slice(at, at + width)).changes;
