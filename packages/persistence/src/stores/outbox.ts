@@ -128,7 +128,7 @@ const ACK_CHUNK_ROWS = 100;
 
 /**
  * Deletes acked outbox rows of any shards with `db` (a transaction: a group commit's or their own). Each OR term
- * names a whole primary key, so each is one index lookup (SQLite's OR optimisation needs every term indexable).
+ * names a whole primary key, so each is one index lookup; SQLite runs the one-key DELETE row by row instead.
  */
 export async function deleteAckedRows(ctx: StoreContext, db: Executor, acks: OutboxAcks): Promise<void> {
   await runInOrder(db, ackedRowsQueries(ctx, db, acks));
@@ -140,7 +140,6 @@ export function ackedRowsQueries(
   db: Executor,
   acks: OutboxAcks,
 ): CompiledQuery<unknown>[] {
-  const queries: CompiledQuery<unknown>[] = [];
   const transfer = (chunk: readonly TransferAck[]) =>
     db
       .deleteFrom('transfer_tasks')
@@ -163,25 +162,26 @@ export function ackedRowsQueries(
         ),
       )
       .compile();
-  const transferKeys = acks.transfer.flatMap((a) => [a.shardId, a.taskId]);
-  const transferByRow = rowByRowQuery(ctx, 'ackTransfer', transferKeys, 2, () =>
-    transfer(acks.transfer.slice(0, 1)),
+  return [
+    ...ackQueries(ctx, 'ackTransfer', acks.transfer, (a) => [a.shardId, a.taskId], transfer),
+    ...ackQueries(ctx, 'ackTimer', acks.timer, (a) => [a.shardId, a.fireTime, a.taskId], timer),
+  ];
+}
+
+/** The deletes of `acks`: row by row where the dialect writes so, else one statement per chunk. */
+function ackQueries<A>(
+  ctx: StoreContext,
+  name: string,
+  acks: readonly A[],
+  keysOf: (ack: A) => unknown[],
+  build: (chunk: readonly A[]) => CompiledQuery<unknown>,
+): CompiledQuery<unknown>[] {
+  if (acks.length === 0) return [];
+  const byRow = rowByRowQuery(ctx, name, acks.flatMap(keysOf), keysOf(acks[0]!).length, () =>
+    build(acks.slice(0, 1)),
   );
-  if (transferByRow) queries.push(transferByRow);
-  else {
-    for (const chunk of chunks(acks.transfer, ACK_CHUNK_ROWS)) {
-      const keys = chunk.flatMap((a) => [a.shardId, a.taskId]);
-      queries.push(precompiledQuery(ctx, `ackTransfer\u0000${chunk.length}`, keys, () => transfer(chunk)));
-    }
-  }
-  const timerKeys = acks.timer.flatMap((a) => [a.shardId, a.fireTime, a.taskId]);
-  const timerByRow = rowByRowQuery(ctx, 'ackTimer', timerKeys, 3, () => timer(acks.timer.slice(0, 1)));
-  if (timerByRow) queries.push(timerByRow);
-  else {
-    for (const chunk of chunks(acks.timer, ACK_CHUNK_ROWS)) {
-      const keys = chunk.flatMap((a) => [a.shardId, a.fireTime, a.taskId]);
-      queries.push(precompiledQuery(ctx, `ackTimer\u0000${chunk.length}`, keys, () => timer(chunk)));
-    }
-  }
-  return queries;
+  if (byRow) return [byRow];
+  return chunks(acks, ACK_CHUNK_ROWS).map((chunk) =>
+    precompiledQuery(ctx, `${name}\u0000${chunk.length}`, chunk.flatMap(keysOf), () => build(chunk)),
+  );
 }
