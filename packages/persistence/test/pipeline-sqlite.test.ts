@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { CompiledQuery, Kysely, type QueryResult } from 'kysely';
+import { CompiledQuery, Kysely } from 'kysely';
 import { DatabaseUnavailableError } from '../src/contract.js';
 import { guardedDialect } from '../src/dialects/driver-errors.js';
 import type { TransactionPipeline } from '../src/dialects/sql-dialect.js';
@@ -76,40 +76,6 @@ before(async () => {
 after(async () => {
   await database.drop();
   rmSync(dir, { recursive: true, force: true });
-});
-
-test('a transaction that reads before it decides runs whole, and decide sees the first step’s results', async () => {
-  const o = open();
-  let seen: readonly QueryResult<unknown>[] = [];
-  const value = await synced(
-    o,
-    o.pipeline.run(
-      [
-        stmt('insert into t (id, name) values (?, ?), (?, ?)', [1, 'a', 2, 'b']),
-        stmt('update t set name = ? where id = ?', ['c', 2]),
-        stmt('select id, name from t order by id'),
-      ],
-      (results) => {
-        seen = results;
-        return { statements: [raw('insert into t (id, name) values (?, ?)', [3, 'd'])], value: 'done' };
-      },
-    ),
-  );
-  assert.equal(value, 'done');
-  assert.deepEqual(
-    seen.map((r) => r.numAffectedRows),
-    [2n, 1n, undefined],
-  );
-  assert.deepEqual(seen[2]!.rows, [
-    { id: 1, name: 'a' },
-    { id: 2, name: 'c' },
-  ]);
-  assert.deepEqual(rows(o), [
-    { id: 1, name: 'a' },
-    { id: 2, name: 'c' },
-    { id: 3, name: 'd' },
-  ]);
-  await o.db.destroy();
 });
 
 test('a commit resolves only after a WAL sync that started once COMMIT returned; a failed sync is an error, not a retry', async () => {

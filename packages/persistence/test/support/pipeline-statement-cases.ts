@@ -2,7 +2,7 @@
 // rolls the whole transaction back and resolves to null (the caller then re-runs it the ordinary way).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, type QueryResult } from 'kysely';
 import type { CheckedStatement, TransactionPipeline } from '../../src/dialects/sql-dialect.js';
 
 /** What the cases need of a dialect's test file: its pipeline on a database with `t (id integer primary key, name text)`. */
@@ -26,6 +26,34 @@ export function pipelineStatementCases(h: PipelineHarness): void {
     ...(expectRows === undefined ? {} : { expectRows }),
   });
   const kept = { id: 1, name: 'kept' };
+
+  test('a transaction that reads before it decides: decide sees the first step’s results, and its own statements commit', async () => {
+    await h.resetWithOneRow();
+    let seen: readonly QueryResult<unknown>[] = [];
+    const value = await h.settle(
+      h
+        .pipeline()
+        .run(
+          [
+            stmt('insert into t (id, name) values (?, ?), (?, ?)', [2, 'a', 3, 'b']),
+            stmt('update t set name = ? where id = ?', ['c', 3]),
+            stmt('select id, name from t order by id'),
+          ],
+          (results) => {
+            seen = results;
+            return { statements: [raw('insert into t (id, name) values (?, ?)', [4, 'd'])], value: 'done' };
+          },
+        ),
+    );
+    assert.equal(value, 'done');
+    assert.deepEqual(
+      seen.map((r) => r.numAffectedRows),
+      [2n, 1n, undefined],
+    );
+    const read = [kept, { id: 2, name: 'a' }, { id: 3, name: 'c' }];
+    assert.deepEqual(seen[2]!.rows, read);
+    assert.deepEqual(await h.rows(), [...read, { id: 4, name: 'd' }]);
+  });
 
   test('a failing statement in either step rolls back the whole transaction and resolves to null', async () => {
     await h.resetWithOneRow();
