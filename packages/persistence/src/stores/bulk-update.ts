@@ -155,9 +155,9 @@ export function bulkUpdateCurrentQueries(
   db: Executor,
   transitions: readonly UpdateTransition[],
 ): CompiledQuery<unknown>[] {
-  const closes = transitions.filter((t) => t.updateCurrent !== undefined);
-  const rowsOf = (chunk: readonly UpdateTransition[]) =>
-    chunk.map((t) => [
+  const all = transitions
+    .filter((t) => t.updateCurrent !== undefined)
+    .map((t) => [
       t.key.namespaceId,
       t.key.workflowId,
       t.key.runId,
@@ -175,15 +175,13 @@ export function bulkUpdateCurrentQueries(
     ],
     where: () => sql`1 = 1`,
   });
-  const all = rowsOf(closes);
   const byRow = rowByRowQuery(ctx, 'bulkUpdateCurrent', all.flat(), CURRENT_COLUMNS.length, () =>
     ctx.dialect.updateFromRows(update(all.slice(0, 1))).compile(db),
   );
   if (byRow) return [byRow];
-  return chunks(closes, BULK_CHUNK_ROWS).map((chunk) => {
-    const rows = rowsOf(chunk);
-    return precompiledQuery(ctx, `bulkUpdateCurrent\u0000${chunk.length}`, rows.flat(), () =>
+  return chunks(all, BULK_CHUNK_ROWS).map((rows) =>
+    precompiledQuery(ctx, `bulkUpdateCurrent\u0000${rows.length}`, rows.flat(), () =>
       ctx.dialect.updateFromRows(update(rows)).compile(db),
-    );
-  });
+    ),
+  );
 }

@@ -177,11 +177,11 @@ function ackQueries<A>(
   build: (chunk: readonly A[]) => CompiledQuery<unknown>,
 ): CompiledQuery<unknown>[] {
   if (acks.length === 0) return [];
-  const byRow = rowByRowQuery(ctx, name, acks.flatMap(keysOf), keysOf(acks[0]!).length, () =>
-    build(acks.slice(0, 1)),
-  );
+  const keys = acks.map(keysOf);
+  const byRow = rowByRowQuery(ctx, name, keys.flat(), keys[0]!.length, () => build(acks.slice(0, 1)));
   if (byRow) return [byRow];
-  return chunks(acks, ACK_CHUNK_ROWS).map((chunk) =>
-    precompiledQuery(ctx, `${name}\u0000${chunk.length}`, chunk.flatMap(keysOf), () => build(chunk)),
+  const keyChunks = chunks(keys, ACK_CHUNK_ROWS);
+  return chunks(acks, ACK_CHUNK_ROWS).map((chunk, i) =>
+    precompiledQuery(ctx, `${name}\u0000${chunk.length}`, keyChunks[i]!.flat(), () => build(chunk)),
   );
 }
