@@ -135,6 +135,11 @@ async function serverCounters(metricsPort: number): Promise<Map<string, number>>
   ))
     add(m[1] === 'sum' ? 'seconds:(commits)' : 'calls:(commits)', m[2]!);
   for (const m of text.matchAll(/^workflow_replay_count\{[^}]*\} (\d+)/gm)) add('calls:(replays)', m[1]!);
+  // Group commits' queues: how many transitions each carried and how long a transition waited for one to start.
+  for (const m of text.matchAll(
+    /^persistence_commit_(transitions|queue_seconds)_(sum|count)(?:\{[^}]*\})? (\S+)/gm,
+  ))
+    add(`${m[2]}:(commit ${m[1]})`, m[3]!);
   for (const m of text.matchAll(
     /^matching_tasks_added_total\{task_type="workflow",delivery="(\w+)"\} (\d+)/gm,
   ))
@@ -175,9 +180,17 @@ function serverTime(
     parts.push(`${method} ${(calls / n).toFixed(1)} × ${meanMs.toFixed(1)} ms`);
   }
   const commits = grown('calls:(commits)');
+  const batches = grown('count:(commit transitions)');
+  const waits = grown('count:(commit queue_seconds)');
   const commitTime =
     commits > 0
-      ? `; group commits per workflow ${(commits / n).toFixed(2)}, ${((grown('seconds:(commits)') * 1000) / commits).toFixed(1)} ms each`
+      ? `; group commits per workflow ${(commits / n).toFixed(2)}, ${((grown('seconds:(commits)') * 1000) / commits).toFixed(1)} ms each` +
+        (batches > 0
+          ? `, ${(grown('sum:(commit transitions)') / batches).toFixed(1)} transitions each`
+          : '') +
+        (waits > 0
+          ? `, a transition queued ${((grown('sum:(commit queue_seconds)') * 1000) / waits).toFixed(1)} ms for one`
+          : '')
       : '';
   const queues = [...after.keys()]
     .filter((key) => key.startsWith('tasks:'))

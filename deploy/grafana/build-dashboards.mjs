@@ -166,6 +166,31 @@ const serverRows = [
       timeseries('Calls per second by operation', 'ops', [
         ['{{operation}}', `sum by (operation) (rate(persistence_latency_seconds_count[${RATE}]))`],
       ]),
+      timeseries(
+        'Group commits: wait in the queue',
+        's',
+        [
+          [
+            'p99',
+            `histogram_quantile(0.99, sum by (le) (rate(persistence_commit_queue_seconds_bucket[${RATE}])))`,
+          ],
+          [
+            'mean',
+            `sum(rate(persistence_commit_queue_seconds_sum[${RATE}])) / sum(rate(persistence_commit_queue_seconds_count[${RATE}]))`,
+          ],
+        ],
+        "How long a transition waited for its group commit's transaction to start (the commit's own time is commit_shard_batch above).",
+      ),
+      timeseries('Group commits: transitions per commit', 'short', [
+        [
+          'mean',
+          `sum(rate(persistence_commit_transitions_sum[${RATE}])) / sum(rate(persistence_commit_transitions_count[${RATE}]))`,
+        ],
+        [
+          'p99',
+          `histogram_quantile(0.99, sum by (le) (rate(persistence_commit_transitions_bucket[${RATE}])))`,
+        ],
+      ]),
     ],
   },
 ];

@@ -116,6 +116,8 @@ describe('dashboards and alert rules', () => {
       'matching_backlog_tasks',
       'persistence_latency_seconds_bucket',
       'persistence_errors_total',
+      'persistence_commit_queue_seconds_bucket',
+      'persistence_commit_transitions_bucket',
       'nodejs_eventloop_lag_p99_seconds',
       'nodejs_heap_size_used_bytes',
       'nodejs_gc_duration_seconds_sum',
@@ -243,12 +245,19 @@ describe('dashboards and alert rules', () => {
         'matching_tasks_added_total',
         'history_shard_ownership',
         'persistence_latency_seconds_bucket',
+        'persistence_commit_queue_seconds_bucket',
+        'persistence_commit_transitions_bucket',
         'process_cpu_seconds_total',
         'nodejs_eventloop_lag_p99_seconds',
         'nodejs_heap_size_used_bytes',
         'nodejs_gc_duration_seconds_bucket',
       ]) {
         assert.ok(sampled(name), `${name} has samples`);
+      }
+      // Histograms without labels are exposed before their first observation: the group commits' must have counted.
+      for (const name of ['persistence_commit_queue_seconds_count', 'persistence_commit_transitions_count']) {
+        const count = Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(exposition)?.[1] ?? 0);
+        assert.ok(count > 0, `${name} counted the workflows' commits (${count})`);
       }
       assert.match(
         exposition,

@@ -2,6 +2,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 
 /** Latency buckets (seconds) from 1 ms to 60 s: long polls and timers sit at the top, RPCs at the bottom. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** A group commit carries from one transition to a few hundred (the batchers' budgets are 128 and 256). */
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 /** Workflow durations run from milliseconds to days. */
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 86400];
 
@@ -61,6 +63,10 @@ export class OdinMetrics {
   /** Store calls by operation. */
   readonly persistenceLatencySeconds: Histogram<'operation'>;
   readonly persistenceErrorsTotal: Counter<'operation' | 'code'>;
+  /** Transitions carried by one group commit of history (one database transaction). */
+  readonly persistenceCommitTransitions: Histogram<never>;
+  /** Time a history transition waited in the group commit's queue before its transaction started. */
+  readonly persistenceCommitQueueSeconds: Histogram<never>;
 
   constructor(options: { defaultLabels?: Record<string, string> } = {}) {
     const registry = new Registry();
@@ -148,6 +154,18 @@ export class OdinMetrics {
       name: 'persistence_errors_total',
       help: 'Store calls that failed, by operation and error code.',
       labelNames: ['operation', 'code'],
+      registers,
+    });
+    this.persistenceCommitTransitions = new Histogram({
+      name: 'persistence_commit_transitions',
+      help: 'Transitions carried by one group commit of history (one database transaction).',
+      buckets: BATCH_BUCKETS,
+      registers,
+    });
+    this.persistenceCommitQueueSeconds = new Histogram({
+      name: 'persistence_commit_queue_seconds',
+      help: "Time a history transition waited in the group commit's queue before its transaction started.",
+      buckets: LATENCY_BUCKETS,
       registers,
     });
   }

@@ -13,6 +13,8 @@ export interface HistoryMetrics {
   readonly workflowReplayCount: { inc(labels: { namespace: string; workflow_type: string }): void };
   readonly historyShardOwnership: { set(labels: { shard_id: string; host: string }, value: number): void };
   readonly persistenceLatencySeconds: { observe(labels: { operation: string }, value: number): void };
+  readonly persistenceCommitTransitions: { observe(value: number): void };
+  readonly persistenceCommitQueueSeconds: { observe(value: number): void };
   readonly persistenceErrorsTotal: { inc(labels: { operation: string; code: string }): void };
 }
 
@@ -59,6 +61,13 @@ export class HistoryMetricsRecorder {
 
   shardOwned(shardId: number, host: string, owned: boolean): void {
     this.metrics?.historyShardOwnership.set({ shard_id: String(shardId), host }, owned ? 1 : 0);
+  }
+
+  /** A group commit starts: the transitions it carries, and how long each of its submissions waited for it. */
+  groupCommitStarted(transitions: number, waitedMs: readonly number[]): void {
+    if (!this.metrics) return;
+    this.metrics.persistenceCommitTransitions.observe(transitions);
+    for (const ms of waitedMs) this.metrics.persistenceCommitQueueSeconds.observe(Math.max(0, ms) / 1000);
   }
 
   commit(durationMs: number, errorCode?: string): void {

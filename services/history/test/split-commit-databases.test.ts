@@ -101,13 +101,9 @@ function splitSuite(label: string, adminUrl: string) {
       // Four commits allowed, a part takes at least 4 transitions: 24 waiting split into four parts of 6.
       const batcher = new HostWriteBatcher(
         counting,
-        () => T0,
-        () => {},
+        { now: () => T0, batchStarted: () => {}, committed: () => {} },
         undefined,
-        4,
-        256,
-        64,
-        4,
+        { maxConcurrentCommits: 4, parallelBacklog: 64, splitMin: 4 },
       );
       const shards = leases.map((lease) => ({
         shardId: lease.shardId,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExecutionVersionConflictError, ShardOwnershipLostError } from '@odin/persistence';
 import type { Transition } from '@odin/persistence';
-import { HostWriteBatcher } from '../src/shard/host-write-batcher.js';
+import { type CommitObserver, HostWriteBatcher } from '../src/shard/host-write-batcher.js';
 import { WriteBatcher } from '../src/shard/write-batcher.js';
 
 function transition(runId: string): Transition {
@@ -74,6 +74,49 @@ function fakeShard(shardId: number) {
   return { shardId, lost: false, prepare: async () => ({ shardId, rangeId: 1 }), markLost() {} };
 }
 
+/** An observer for tests that look at commits, not at what the batcher reports. */
+const quietObserver: CommitObserver = { now: () => 0, batchStarted: () => {}, committed: () => {} };
+
+test('each commit tells its observer the transitions it carries, how long each submission waited and how long it took', async () => {
+  let now = 100;
+  const started: { transitions: number; waitedMs: number[] }[] = [];
+  const committed: number[] = [];
+  const gates: (() => void)[] = [];
+  const store = {
+    async commitShardBatches(batches: { transitions: Transition[] }[]) {
+      await new Promise<void>((r) => gates.push(r));
+      now += 3;
+      return batches.map((b) => ({ dbVersions: b.transitions.map(() => 2) }));
+    },
+  };
+  const batcher = new HostWriteBatcher(store, {
+    now: () => now,
+    batchStarted: (transitions, waitedMs) => started.push({ transitions, waitedMs: [...waitedMs] }),
+    committed: (ms) => committed.push(ms),
+  });
+  const tick = () => new Promise((r) => setImmediate(r));
+  const [s1, s2] = [fakeShard(1), fakeShard(2)];
+  const first = batcher.submit(s1, [transition('a')]);
+  await tick();
+  // The first commit is in flight from 100 on: what comes meanwhile waits for it.
+  now = 104;
+  const second = batcher.submit(s2, [transition('b'), transition('c')]);
+  now = 106;
+  const third = batcher.submit(s1, [transition('d')]);
+  now = 110;
+  gates[0]!();
+  assert.deepEqual(await first, [2]);
+  while (gates.length < 2) await tick();
+  gates[1]!();
+  assert.deepEqual(await Promise.all([second, third]), [[2, 2], [2]]);
+  // The second commit started at 113, when the first ended: its submissions had waited 9 and 7 ms.
+  assert.deepEqual(started, [
+    { transitions: 1, waitedMs: [0] },
+    { transitions: 3, waitedMs: [9, 7] },
+  ]);
+  assert.deepEqual(committed, [13, 3]);
+});
+
 test('the host batcher commits several shards in one call and isolates a CAS failure to its submission', async () => {
   const calls: { shards: number[]; runs: string[] }[] = [];
   let release!: () => void;
@@ -101,11 +144,7 @@ test('the host batcher commits several shards in one call and isolates a CAS fai
     },
   };
   const [s1, s2] = [fakeShard(1), fakeShard(2)];
-  const batcher = new HostWriteBatcher(
-    store,
-    () => 0,
-    () => {},
-  );
+  const batcher = new HostWriteBatcher(store, quietObserver);
   const first = batcher.submit(s1, [transition('a')]);
   await new Promise((r) => setImmediate(r));
   const queued = [
@@ -149,16 +188,11 @@ function gatedBatcher(maxConcurrentCommits: number, backlog: number, version: nu
       return batches.map((b) => ({ dbVersions: b.transitions.map(() => version) }));
     },
   };
-  const batcher = new HostWriteBatcher(
-    store,
-    () => 0,
-    () => {},
-    undefined,
+  const batcher = new HostWriteBatcher(store, quietObserver, undefined, {
     maxConcurrentCommits,
-    256,
-    backlog,
-    splitMin,
-  );
+    parallelBacklog: backlog,
+    ...(splitMin === undefined ? {} : { splitMin }),
+  });
   return { batcher, calls, gates, most: () => most };
 }
 

@@ -8,6 +8,19 @@ export interface QueuedSubmission {
   reject(error: unknown): void;
   /** The submitter's trace context (only while spans are recorded): the commit's span is its child. */
   trace?: TraceContext | undefined;
+  /** When it was queued, by the observer's clock (only with an observer). */
+  queuedAt?: number;
+}
+
+/**
+ * What a group commit reports as each batch starts, for the metrics: how many transitions a commit carries and how
+ * long each submission waited for it (the part of a transition's latency that is the group commit's queue, not its
+ * transaction).
+ */
+export interface GroupCommitObserver {
+  now(): number;
+  /** A batch starts: the transitions it carries; `waitedMs` holds each of its submissions' time in the queue. */
+  batchStarted(transitions: number, waitedMs: readonly number[]): void;
 }
 
 /** Transitions that must be waiting before a commit starts beside one in flight (see GroupCommitQueue). */
@@ -55,10 +68,12 @@ export abstract class GroupCommitQueue<S extends QueuedSubmission> {
     private readonly maxConcurrentCommits = 1,
     private readonly parallelBacklog = DEFAULT_PARALLEL_BACKLOG,
     private readonly splitMin = DEFAULT_SPLIT_MIN,
+    private readonly observer?: GroupCommitObserver,
   ) {}
 
   protected enqueue(submission: S): void {
     if (rpcTracing.active) submission.trace = activeTraceContext();
+    if (this.observer) submission.queuedAt = this.observer.now();
     this.queue.push(submission);
     this.#schedule();
   }
@@ -146,6 +161,7 @@ export abstract class GroupCommitQueue<S extends QueuedSubmission> {
 
   /** Async, so that a synchronous throw still reaches `finally` in #start and frees the batch's keys. */
   async #commit(batch: S[]): Promise<void> {
+    if (this.observer) this.#observe(batch, this.observer);
     if (!rpcTracing.active) return this.commitBatch(batch);
     // A child span of every submitter's RPC span (parent of the first, linked by the rest), not of whichever call
     // happened to start this batch.
@@ -156,5 +172,17 @@ export abstract class GroupCommitQueue<S extends QueuedSubmission> {
       { transitions: size, submissions: batch.length, ...this.spanAttributes(batch) },
       () => this.commitBatch(batch),
     );
+  }
+
+  /** Tells the observer what the batch carries and how long each of its submissions waited for it. */
+  #observe(batch: readonly S[], observer: GroupCommitObserver): void {
+    const now = observer.now();
+    let transitions = 0;
+    const waited: number[] = [];
+    for (const s of batch) {
+      transitions += s.transitions.length;
+      waited.push(now - (s.queuedAt ?? now));
+    }
+    observer.batchStarted(transitions, waited);
   }
 }

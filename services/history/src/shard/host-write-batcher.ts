@@ -5,6 +5,7 @@ import type { HostOutboxAcks } from '../queues/host-outbox-acks.js';
 import {
   DEFAULT_PARALLEL_BACKLOG,
   DEFAULT_SPLIT_MIN,
+  type GroupCommitObserver,
   GroupCommitQueue,
   type QueuedSubmission,
 } from './group-commit-queue.js';
@@ -40,6 +41,22 @@ interface Submission extends QueuedSubmission {
   readonly shard: BatchedShard;
 }
 
+/** The metrics of a group commit: its batches (GroupCommitObserver) and each store call's time and failure. */
+export interface CommitObserver extends GroupCommitObserver {
+  committed(durationMs: number, errorCode?: string): void;
+}
+
+/** How many commits may be in flight and how large they are (see GroupCommitQueue); defaults for embedded SQLite. */
+export interface HostWriteBatcherLimits {
+  /** Commits in flight at once, each of other shards; 1 for a single-writer database. */
+  readonly maxConcurrentCommits?: number;
+  readonly maxTransitionsPerBatch?: number;
+  /** Transitions waiting before a commit starts beside one in flight. */
+  readonly parallelBacklog?: number;
+  /** Transitions per commit at least when a queue is split over several commits. */
+  readonly splitMin?: number;
+}
+
 /**
  * Group commit across all shards of this host: submissions queued while a commit is in flight go together into
  * the next multi-shard transaction (or, on a server database, into one of the next few, a shard in one at a time). Failure handling mirrors the per-shard batcher: the submission that caused a
@@ -48,19 +65,18 @@ interface Submission extends QueuedSubmission {
 export class HostWriteBatcher extends GroupCommitQueue<Submission> {
   constructor(
     private readonly store: MultiShardCommit,
-    private readonly now: () => number,
-    private readonly onCommit: (durationMs: number, errorCode?: string) => void,
+    private readonly commits: CommitObserver,
     /** Finished outbox tasks of the host's shards, deleted inside the commits. */
     private readonly acks?: HostOutboxAcks,
-    /** Commits in flight at once, each of other shards (see GroupCommitQueue); 1 for a single-writer database. */
-    maxConcurrentCommits = 1,
-    maxTransitionsPerBatch = 256,
-    /** Transitions waiting before a commit starts beside one in flight (see GroupCommitQueue). */
-    parallelBacklog = DEFAULT_PARALLEL_BACKLOG,
-    /** Transitions per commit at least when a queue is split over several commits (see GroupCommitQueue). */
-    splitMin = DEFAULT_SPLIT_MIN,
+    limits: HostWriteBatcherLimits = {},
   ) {
-    super(maxTransitionsPerBatch, maxConcurrentCommits, parallelBacklog, splitMin);
+    super(
+      limits.maxTransitionsPerBatch ?? 256,
+      limits.maxConcurrentCommits ?? 1,
+      limits.parallelBacklog ?? DEFAULT_PARALLEL_BACKLOG,
+      limits.splitMin ?? DEFAULT_SPLIT_MIN,
+      commits,
+    );
   }
 
   protected override keyOf(submission: Submission): BatchedShard {
@@ -107,15 +123,18 @@ export class HostWriteBatcher extends GroupCommitQueue<Submission> {
           }
           batches.push({ fence: await shard.prepare(transitions), transitions });
         }
-        const started = this.now();
+        const started = this.commits.now();
         const taken = this.acks?.take();
         const results = await this.store.commitShardBatches(batches, taken?.acks).catch((error: unknown) => {
           taken?.settle(false);
-          this.onCommit(this.now() - started, (error as { code?: string }).code ?? 'UNKNOWN');
+          this.commits.committed(
+            this.commits.now() - started,
+            (error as { code?: string }).code ?? 'UNKNOWN',
+          );
           throw error;
         });
         taken?.settle(true);
-        this.onCommit(this.now() - started);
+        this.commits.committed(this.commits.now() - started);
         for (const s of pending) {
           const at = placement.get(s)!;
           s.resolve(results[at.batch]!.dbVersions.slice(at.offset, at.offset + s.transitions.length));

@@ -1,7 +1,7 @@
 import { ShardOwnershipLostError, TASK_ID_RANGE_BITS } from '@odin/persistence';
 import type { PersistenceStore, ShardFence, ShardLease, Transition } from '@odin/persistence';
 import { ServiceError } from '@odin/api';
-import type { BatchedShard, HostWriteBatcher } from './host-write-batcher.js';
+import type { BatchedShard, CommitObserver, HostWriteBatcher } from './host-write-batcher.js';
 import { WriteBatcher } from './write-batcher.js';
 
 const RANGE_SIZE = 2 ** TASK_ID_RANGE_BITS;
@@ -25,10 +25,16 @@ export class ShardContext implements BatchedShard {
     private readonly now: () => number,
     /** Host-wide group commit when the store can commit several shards in one transaction. */
     private readonly hostBatcher?: HostWriteBatcher,
-    private readonly onCommit: (durationMs: number, errorCode?: string) => void = () => {},
+    /** The commits' metrics (the shard's own group commit, used without a host batcher). */
+    private readonly observer?: CommitObserver,
   ) {
     this.#lease = lease;
-    this.batcher = new WriteBatcher((transitions) => this.#commit(transitions), lease.shardId);
+    this.batcher = new WriteBatcher(
+      (transitions) => this.#commit(transitions),
+      lease.shardId,
+      undefined,
+      observer,
+    );
   }
 
   get shardId(): number {
@@ -100,10 +106,10 @@ export class ShardContext implements BatchedShard {
     const started = this.now();
     try {
       const result = await this.store.executions.commitShardBatch(fence, transitions);
-      this.onCommit(this.now() - started);
+      this.observer?.committed(this.now() - started);
       return result.dbVersions;
     } catch (error) {
-      this.onCommit(this.now() - started, (error as { code?: string }).code ?? 'UNKNOWN');
+      this.observer?.committed(this.now() - started, (error as { code?: string }).code ?? 'UNKNOWN');
       if (error instanceof ShardOwnershipLostError) this.markLost();
       throw error;
     }

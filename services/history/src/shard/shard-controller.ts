@@ -5,7 +5,7 @@ import type { HistoryLogger, HistoryOptions, ShardOwnership } from '../context.j
 import type { HistoryMetricsRecorder } from '../metrics.js';
 import { TimerProcessor } from '../queues/timer-processor.js';
 import { TransferProcessor } from '../queues/transfer-processor.js';
-import { HostWriteBatcher, supportsMultiShardCommit } from './host-write-batcher.js';
+import { type CommitObserver, HostWriteBatcher, supportsMultiShardCommit } from './host-write-batcher.js';
 import { HostOutboxAcks } from '../queues/host-outbox-acks.js';
 import type { OwnedShards, Shard } from './owned-shards.js';
 import { ShardContext } from './shard-context.js';
@@ -67,6 +67,8 @@ export class ShardController {
   readonly #hostBatcher: HostWriteBatcher | undefined;
   /** Finished outbox tasks of all shards, deleted with the host-wide group commits (when there are any). */
   readonly #hostAcks: HostOutboxAcks | undefined;
+  /** The group commits' metrics, host-wide or each shard's own. */
+  readonly #commitObserver: CommitObserver;
   #unsubscribe: (() => void) | undefined;
   /** The reconcile loop in flight, if any; a change seen meanwhile sets #reconcileAgain instead of starting another. */
   #reconciling: Promise<void> | undefined;
@@ -76,7 +78,11 @@ export class ShardController {
     this.#deps = deps;
     this.#shards = deps.shards;
     const executions = deps.store.executions;
-    const onCommit = (ms: number, code?: string) => deps.metrics.commit(ms, code);
+    this.#commitObserver = {
+      now: () => deps.clock.now(),
+      batchStarted: (transitions, waitedMs) => deps.metrics.groupCommitStarted(transitions, waitedMs),
+      committed: (ms, code) => deps.metrics.commit(ms, code),
+    };
     if (supportsMultiShardCommit(executions)) {
       this.#hostAcks = new HostOutboxAcks(
         deps.store.outbox,
@@ -84,13 +90,9 @@ export class ShardController {
         deps.options.outboxDeleteDelayMs,
         (error) => deps.logger.warn({ err: error }, 'outbox task delete failed'),
       );
-      this.#hostBatcher = new HostWriteBatcher(
-        executions,
-        () => deps.clock.now(),
-        onCommit,
-        this.#hostAcks,
-        deps.store.dialect === 'sqlite' ? 1 : deps.options.concurrentCommits,
-      );
+      this.#hostBatcher = new HostWriteBatcher(executions, this.#commitObserver, this.#hostAcks, {
+        maxConcurrentCommits: deps.store.dialect === 'sqlite' ? 1 : deps.options.concurrentCommits,
+      });
     }
   }
 
@@ -217,7 +219,7 @@ export class ShardController {
       options.shardLeaseMs,
       () => clock.now(),
       this.#hostBatcher,
-      (ms, code) => metrics.commit(ms, code),
+      this.#commitObserver,
     );
     const shard: Shard = {
       ctx,

@@ -1,7 +1,7 @@
 import { TraceAttributes } from '@odin/api';
 import { PersistenceError, ShardOwnershipLostError } from '@odin/persistence';
 import type { Transition } from '@odin/persistence';
-import { GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js';
+import { type GroupCommitObserver, GroupCommitQueue, type QueuedSubmission } from './group-commit-queue.js';
 
 /**
  * Group commit for one shard. Submissions that queue up while a commit is in flight go together into the next
@@ -14,8 +14,9 @@ export class WriteBatcher extends GroupCommitQueue<QueuedSubmission> {
     private readonly commit: (transitions: Transition[]) => Promise<number[]>,
     private readonly shardId?: number,
     maxTransitionsPerBatch = 128,
+    observer?: GroupCommitObserver,
   ) {
-    super(maxTransitionsPerBatch);
+    super(maxTransitionsPerBatch, undefined, undefined, undefined, observer);
   }
 
   submit(transitions: Transition[]): Promise<number[]> {
