@@ -8,7 +8,10 @@ export interface StoreContext {
   db: Kysely<Tables>;
   dialect: SqlDialect;
   limits: PersistenceLimits;
-  /** Transactions in one or two steps, where the dialect offers them (PostgreSQL, SQLite): the group commit's fast path. */
+  /**
+   * Transactions in one or two steps, where the dialect offers them (PostgreSQL, SQLite): the group commit's fast
+   * path.
+   */
   pipeline?: TransactionPipeline;
   /** Where the dialect writes many rows as one array per column (`readRowArrays`); else INSERTs list VALUES. */
   rowArrays?: RowArrays;

@@ -174,10 +174,11 @@ export class SqlExecutionStore implements ExecutionStore {
   /**
    * The group commit pipelined (see dialects/postgres/pipeline.ts and dialects/sqlite/pipeline.ts): BEGIN, the
    * fence, the current rows of new runs, the CAS updates, the appends, the acks, the visibility writes and COMMIT
-   * written at once, the database itself checking every row count the commit needs (the fences held, every current row
-   * inserted, every CAS matched). One write and one wait for the whole transaction; two when a visibility record has
-   * search attributes (or, on SQLite, any visibility record), whose rows depend on the stored versions read first. Null when any statement or count failed: nothing was written, and the
-   * caller re-runs the commit the ordinary way, which reports the failure for its transition.
+   * written at once, the database itself checking every row count the commit needs (the fences held, every current
+   * row inserted, every CAS matched). One write and one wait for the whole transaction; two when a visibility record
+   * has search attributes (or, on SQLite, any visibility record), whose rows depend on the stored versions read
+   * first. Null when any statement or count failed: nothing was written, and the caller re-runs the commit the
+   * ordinary way, which reports the failure for its transition.
    */
   async #commitPipelined(
     pipeline: TransactionPipeline,
