@@ -4,7 +4,8 @@
 // `@odin/sdk` (client and worker in this process, like the DBOS row's app process), checking every result. Prints one
 // `RESULT` line per database and workload in the peer script's format, with the Odin server's CPU seconds.
 //
-// Environment: N (2000), CONCURRENCY (64), PG_URL (PostgreSQL and the cluster run only when set), ODIN_PEERS_DBS
+// Environment: N (2000), CONCURRENCY (64), WARMUP (workflows run before each measured phase: the protocol's
+// min(200, ⌈N/10⌉) unless set), PG_URL (PostgreSQL and the cluster run only when set), ODIN_PEERS_DBS
 // (sqlite,postgres; also cluster-<history hosts>: the split cluster on PG_URL, every role its own process, CPU summed
 // over all of them; and sqlite-memory, a diagnostic: start-dev on an in-memory database, nothing written to disk or
 // synced, to set the same code without durability's I/O beside the sqlite rows), ODIN_PEERS_WORKLOADS (W1,W2),
@@ -45,6 +46,12 @@ import { cliPath, startDevArgs, startServer, stopServer } from '../server-proces
 
 const N = Number(process.env.N ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
+// The peers' protocol warms up with min(200, ⌈N/10⌉) workflows (their README). A scale run may ask for more: V8 takes
+// 20–40 s under load to settle the size of its heap (docs/performance.md, twentieth pass), so the protocol's warm-up
+// leaves that settling inside the measured phase, and whether memory is flat after warm-up needs a longer one.
+const WARMUP = process.env.WARMUP === undefined ? Math.min(200, Math.ceil(N / 10)) : Number(process.env.WARMUP);
+if (!Number.isSafeInteger(WARMUP) || WARMUP < 0)
+  throw new Error(`WARMUP must be a whole number of workflows, not "${process.env.WARMUP}"`);
 const RUN_TAG = process.env.RUN_TAG ?? `run${Date.now()}`;
 const DBS = (process.env.ODIN_PEERS_DBS ?? 'sqlite,postgres').split(',');
 const WORKLOADS = (process.env.ODIN_PEERS_WORKLOADS ?? 'W1,W2').split(',');
@@ -189,7 +196,7 @@ async function measure(
           ...(EAGER_START ? { requestEagerStart: true } : {}),
         });
       const warmTag = `${RUN_TAG}-${system}-${workload}-warm`;
-      await closedLoop(Math.min(200, Math.ceil(N / 10)), start(warmTag), warmTag);
+      await closedLoop(WARMUP, start(warmTag), warmTag);
       const tag = `${RUN_TAG}-${system}-${workload}`;
       const bytesBefore = databaseBytes();
       const serverBefore = serverCpuSeconds();
