@@ -49,7 +49,8 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
 // The peers' protocol warms up with min(200, ⌈N/10⌉) workflows (their README). A scale run may ask for more: V8 takes
 // 20–40 s under load to settle the size of its heap (docs/performance.md, twentieth pass), so the protocol's warm-up
 // leaves that settling inside the measured phase, and whether memory is flat after warm-up needs a longer one.
-const WARMUP = process.env.WARMUP === undefined ? Math.min(200, Math.ceil(N / 10)) : Number(process.env.WARMUP);
+const WARMUP =
+  process.env.WARMUP === undefined ? Math.min(200, Math.ceil(N / 10)) : Number(process.env.WARMUP);
 if (!Number.isSafeInteger(WARMUP) || WARMUP < 0)
   throw new Error(`WARMUP must be a whole number of workflows, not "${process.env.WARMUP}"`);
 const RUN_TAG = process.env.RUN_TAG ?? `run${Date.now()}`;
